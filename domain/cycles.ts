@@ -1,0 +1,310 @@
+import { addDays, addHours, now } from './clock';
+import { config } from './config';
+import { type Cycle, db, type Employee, type HumanRequest, type Review } from './db';
+import { cycleReportEmail } from './emails';
+import { isConditionFailure } from './errors';
+import { executionName, stableId } from './ids';
+import { sendOnce } from './mailer';
+import { resumeTask, startOnce } from './sfn';
+
+/** Phase deadlines in days after the cycle start. Issue-level templates replace these defaults. */
+export type CycleTimings = { selfDays: number; peerDays: number; managerDays: number; closeDays: number };
+export const DEFAULT_TIMINGS: CycleTimings = { selfDays: 7, peerDays: 10, managerDays: 14, closeDays: 21 };
+
+export const PEERS_PER_REVIEW = 3;
+export const ANONYMITY_THRESHOLD = 3;
+const LAUNCH_PAGE = 100;
+const LAUNCH_CONCURRENCY = 10;
+
+export type ScheduleCycleInput = {
+  cycleId: string;
+  name: string;
+  startAt: Date;
+  participantIds: string[];
+  timings: CycleTimings;
+};
+
+const ignoreExisting = (error: unknown) => {
+  if (!isConditionFailure(error)) throw error;
+};
+
+/** Writes the cycle and one scheduled review per participant. Re-running it changes nothing. */
+export const scheduleCycle = async (input: ScheduleCycleInput, participants: Employee[]): Promise<Cycle> => {
+  const { cycle, review } = db();
+  const at = (days: number) => addDays(input.startAt, days).toISOString();
+  const item: Cycle = {
+    cycleId: input.cycleId,
+    name: input.name,
+    startAt: input.startAt.toISOString(),
+    selfDueAt: at(input.timings.selfDays),
+    peerDueAt: at(input.timings.peerDays),
+    managerDueAt: at(input.timings.managerDays),
+    closeAt: at(input.timings.closeDays),
+    status: 'scheduled',
+    participants: participants.length,
+    openReviews: participants.length,
+    createdAt: now().toISOString(),
+  };
+  await review
+    .put(
+      participants.map((p) => ({
+        cycleId: input.cycleId,
+        employeeId: p.employeeId,
+        managerId: p.managerId ?? 'hr',
+        status: 'scheduled' as const,
+      })),
+    )
+    .go();
+  await cycle.create(item).go().catch(ignoreExisting);
+  return item;
+};
+
+/** Marks the cycle running; the review executions are launched next, page by page. */
+export const openCycle = async (cycleId: string): Promise<{ cycleId: string }> => {
+  await db()
+    .cycle.patch({ cycleId })
+    .set({ status: 'running' })
+    .where((a, op) => op.eq(a.status, 'scheduled'))
+    .go()
+    .catch(ignoreExisting);
+  return { cycleId };
+};
+
+export const reviewExecutionName = (cycleId: string, employeeId: string) =>
+  executionName(cycleId, employeeId);
+
+/**
+ * Starts the review executions of one page of participants under deterministic names, so a retried
+ * or repeated launch starts each review once. The cursor keeps the cycle's own payload small at any size.
+ */
+export const launchReviews = async (
+  cycleId: string,
+  cursor: string | null,
+): Promise<{ cursor: string | null; launched: number }> => {
+  const page = await db().review.query.byCycle({ cycleId }).go({ cursor, limit: LAUNCH_PAGE });
+  const queue = [...page.data];
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      await startOnce(config.reviewStateMachineArn, reviewExecutionName(cycleId, next.employeeId), {
+        cycleId,
+        employeeId: next.employeeId,
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: LAUNCH_CONCURRENCY }, worker));
+  return { cursor: page.cursor, launched: page.data.length };
+};
+
+export const cycleWaitSeconds = (cycle: Pick<Cycle, 'closeAt'>, at: Date = now()): number =>
+  Math.max(1, Math.ceil((addHours(cycle.closeAt, 1).getTime() - at.getTime()) / 1000));
+
+export const cycleTimeout = async (cycleId: string): Promise<{ cycleId: string; waitSeconds: number }> => {
+  const found = (await db().cycle.get({ cycleId }).go()).data;
+  if (!found) throw new Error(`Cycle ${cycleId} not found`);
+  return { cycleId, waitSeconds: cycleWaitSeconds(found) };
+};
+
+/** Parks the cycle until its last review finishes; if that already happened, resumes at once. */
+export const armCycleWait = async (cycleId: string, taskToken: string): Promise<void> => {
+  const updated = await db()
+    .cycle.patch({ cycleId })
+    .set({ waitToken: taskToken })
+    .go({ response: 'all_new' });
+  if ((updated.data.openReviews ?? 0) <= 0) await resumeTask(taskToken, { cycleId, allReviewsDone: true });
+};
+
+const reviewOutcome = (requests: Array<HumanRequest | undefined>, managerRequestId: string | undefined) =>
+  requests.find((r) => r?.requestId === managerRequestId)?.status === 'submitted'
+    ? 'completed'
+    : 'incomplete';
+
+/**
+ * Ends one review: completed when the manager's appraisal is in, incomplete when it expired. The
+ * status change is conditional, so the cycle's open-review counter drops exactly once per review.
+ */
+export const finishReview = async (
+  cycleId: string,
+  employeeId: string,
+): Promise<{ status: 'completed' | 'incomplete' }> => {
+  const { review, request, cycle } = db();
+  const current = (await review.get({ cycleId, employeeId }).go({ consistent: true })).data;
+  if (!current) throw new Error(`Review ${cycleId}/${employeeId} not found`);
+  if (current.status === 'completed' || current.status === 'incomplete') return { status: current.status };
+  const manager = current.managerRequestId
+    ? ((await request.get({ requestId: current.managerRequestId }).go({ consistent: true })).data ??
+      undefined)
+    : undefined;
+  const status = reviewOutcome([manager], current.managerRequestId);
+  try {
+    await review
+      .patch({ cycleId, employeeId })
+      .set({ status, finishedAt: now().toISOString() })
+      .where((a, op) => op.eq(a.status, 'in-progress'))
+      .go();
+  } catch (error) {
+    ignoreExisting(error);
+    return { status };
+  }
+  const left = await cycle.update({ cycleId }).add({ openReviews: -1 }).go({ response: 'all_new' });
+  if ((left.data.openReviews ?? 1) <= 0)
+    await resumeTask(left.data.waitToken, { cycleId, allReviewsDone: true });
+  return { status };
+};
+
+export type CycleCounts = {
+  participants: number;
+  scheduled: number;
+  inProgress: number;
+  completed: number;
+  incomplete: number;
+};
+
+export const countReviews = async (cycleId: string): Promise<CycleCounts> => {
+  const counts: CycleCounts = { participants: 0, scheduled: 0, inProgress: 0, completed: 0, incomplete: 0 };
+  let cursor: string | null = null;
+  do {
+    const page: { data: Review[]; cursor: string | null } = await db()
+      .review.query.byCycle({ cycleId })
+      .go({ cursor, limit: 1000 });
+    for (const r of page.data) {
+      counts.participants += 1;
+      if (r.status === 'scheduled') counts.scheduled += 1;
+      else if (r.status === 'in-progress') counts.inProgress += 1;
+      else counts[r.status] += 1;
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return counts;
+};
+
+/** Closes the cycle, stores its report and sends it to HR once. */
+export const closeCycle = async (cycleId: string): Promise<CycleCounts> => {
+  const found = (await db().cycle.get({ cycleId }).go()).data;
+  if (!found) throw new Error(`Cycle ${cycleId} not found`);
+  const counts = await countReviews(cycleId);
+  await db().cycle.patch({ cycleId }).set({ status: 'closed', report: counts }).go();
+  await sendOnce({
+    key: `${cycleId}#report`,
+    kind: 'cycle.report',
+    toId: 'hr',
+    toAddress: config.hrAddress,
+    email: cycleReportEmail({
+      cycleName: found.name,
+      participants: counts.participants,
+      completed: counts.completed,
+      incomplete: counts.incomplete,
+      inProgress: counts.inProgress + counts.scheduled,
+    }),
+  });
+  return counts;
+};
+
+/** Colleagues who share the employee's manager, chosen in a stable order so a retry picks the same. */
+export const pickPeers = (employee: Employee, teammates: Employee[], count = PEERS_PER_REVIEW): Employee[] =>
+  teammates
+    .filter((t) => t.employeeId !== employee.employeeId && t.status === 'active')
+    .sort((a, b) =>
+      stableId(employee.employeeId, a.employeeId).localeCompare(stableId(employee.employeeId, b.employeeId)),
+    )
+    .slice(0, count);
+
+export type ReviewPlan = {
+  cycleId: string;
+  employeeId: string;
+  selfRequestId: string;
+  managerRequestId: string;
+  peerRequestIds: string[];
+};
+
+/**
+ * Creates the review's requests (self-assessment, one per peer, manager appraisal) with stable ids,
+ * each with its deadline, reminder ladder and escalation chain, and marks the review in progress.
+ */
+export const startReview = async (cycleId: string, employeeId: string): Promise<ReviewPlan> => {
+  const { cycle, employee, review, request } = db();
+  const [c, e, r] = await Promise.all([
+    cycle.get({ cycleId }).go(),
+    employee.get({ employeeId }).go(),
+    review.get({ cycleId, employeeId }).go(),
+  ]);
+  const theCycle = c.data;
+  const theEmployee = e.data;
+  if (!theCycle || !theEmployee || !r.data) {
+    throw new Error(`Review ${cycleId}/${employeeId} is missing its cycle, employee or review`);
+  }
+  const managerId = theEmployee.managerId ?? 'hr';
+  const manager = managerId === 'hr' ? undefined : (await employee.get({ employeeId: managerId }).go()).data;
+  const skipLevelId = manager?.managerId ?? 'hr';
+  const teammates = theEmployee.managerId
+    ? (await employee.query.byManager({ managerId }).go({ pages: 'all' })).data
+    : [];
+  const peers = pickPeers(theEmployee, teammates);
+  const createdAt = now().toISOString();
+  const selfClose = addDays(theCycle.peerDueAt, 1).toISOString();
+  const base = {
+    subjectId: employeeId,
+    cycleId,
+    status: 'pending' as const,
+    createdAt,
+    remindersSent: 0,
+    escalationsSent: 0,
+  };
+  const requests: HumanRequest[] = [
+    {
+      ...base,
+      requestId: stableId(cycleId, employeeId, 'self'),
+      kind: 'self-assessment',
+      recipientId: employeeId,
+      dueAt: theCycle.selfDueAt,
+      closeAt: selfClose,
+      reminderHoursBefore: [72, 24],
+      escalations: [{ afterHours: 24, toId: managerId, role: 'their manager' }],
+    },
+    ...peers.map(
+      (p): HumanRequest => ({
+        ...base,
+        requestId: stableId(cycleId, employeeId, 'peer', p.employeeId),
+        kind: 'peer-feedback',
+        recipientId: p.employeeId,
+        dueAt: theCycle.peerDueAt,
+        closeAt: selfClose,
+        reminderHoursBefore: [48],
+        escalations: [],
+      }),
+    ),
+    {
+      ...base,
+      requestId: stableId(cycleId, employeeId, 'manager'),
+      kind: 'manager-appraisal',
+      recipientId: managerId,
+      dueAt: theCycle.managerDueAt,
+      closeAt: theCycle.closeAt,
+      reminderHoursBefore: [72, 24],
+      escalations: [
+        { afterHours: 24, toId: skipLevelId, role: 'skip-level manager' },
+        { afterHours: 72, toId: 'hr', role: 'HR' },
+      ],
+    },
+  ];
+  await Promise.all(requests.map((req) => request.create(req).go().catch(ignoreExisting)));
+  const plan: ReviewPlan = {
+    cycleId,
+    employeeId,
+    selfRequestId: requests[0]?.requestId ?? '',
+    managerRequestId: requests[requests.length - 1]?.requestId ?? '',
+    peerRequestIds: requests.filter((q) => q.kind === 'peer-feedback').map((q) => q.requestId),
+  };
+  await review
+    .patch({ cycleId, employeeId })
+    .set({
+      status: 'in-progress',
+      startedAt: createdAt,
+      selfRequestId: plan.selfRequestId,
+      managerRequestId: plan.managerRequestId,
+      peerRequestIds: plan.peerRequestIds,
+    })
+    .where((a, op) => op.eq(a.status, 'scheduled'))
+    .go()
+    .catch(ignoreExisting);
+  return plan;
+};

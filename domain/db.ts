@@ -1,0 +1,239 @@
+import { Entity, type EntityItem } from 'electrodb';
+import { documentClient } from './clients';
+import { config } from './config';
+
+/*
+ * One table, single-table design. Access patterns, each served by a key, never a Scan:
+ *
+ *   employee by id ................................ pk EMPLOYEE#id
+ *   direct reports of a manager ................... gsi1 MANAGER#id
+ *   cycle by id ................................... pk CYCLE#id
+ *   reviews of a cycle (launch in pages, report) .. pk CYCLE#id / sk REVIEW#employee
+ *   reviews of an employee ........................ gsi1 EMPLOYEE#id / REVIEW#cycle
+ *   request (a human step) by its link id ......... pk REQUEST#id
+ *   feedback given on one review .................. pk FEEDBACK#cycle#employee
+ *   development plan by id ........................ pk PLAN#id
+ *   outbox entry by idempotency key ............... pk OUTBOX#key
+ *   audit trail of one entity ..................... pk AUDIT#entity / sk time
+ *
+ * ElectroDB builds the key strings; entities map onto the generic pk/sk/gsi1pk/gsi1sk attributes.
+ */
+const service = 'growcycle';
+
+const employee = new Entity({
+  model: { entity: 'employee', version: '1', service },
+  attributes: {
+    employeeId: { type: 'string', required: true },
+    name: { type: 'string', required: true },
+    email: { type: 'string', required: true },
+    managerId: { type: 'string' },
+    title: { type: 'string', required: true },
+    level: { type: 'number', required: true },
+    department: { type: 'string' },
+    timeZone: { type: 'string', required: true },
+    status: { type: ['active', 'on-leave', 'left'] as const, required: true, default: 'active' },
+  },
+  indexes: {
+    byId: { pk: { field: 'pk', composite: ['employeeId'] }, sk: { field: 'sk', composite: [] } },
+    byManager: {
+      index: 'gsi1',
+      pk: { field: 'gsi1pk', composite: ['managerId'] },
+      sk: { field: 'gsi1sk', composite: ['employeeId'] },
+    },
+  },
+});
+
+const cycle = new Entity({
+  model: { entity: 'cycle', version: '1', service },
+  attributes: {
+    cycleId: { type: 'string', required: true },
+    name: { type: 'string', required: true },
+    startAt: { type: 'string', required: true },
+    selfDueAt: { type: 'string', required: true },
+    peerDueAt: { type: 'string', required: true },
+    managerDueAt: { type: 'string', required: true },
+    closeAt: { type: 'string', required: true },
+    status: { type: ['scheduled', 'running', 'closed', 'cancelled'] as const, required: true },
+    participants: { type: 'number', required: true },
+    openReviews: { type: 'number', required: true },
+    waitToken: { type: 'string' },
+    report: { type: 'any' },
+    createdAt: { type: 'string', required: true },
+  },
+  indexes: {
+    byId: { pk: { field: 'pk', composite: ['cycleId'] }, sk: { field: 'sk', composite: [] } },
+  },
+});
+
+const review = new Entity({
+  model: { entity: 'review', version: '1', service },
+  attributes: {
+    cycleId: { type: 'string', required: true },
+    employeeId: { type: 'string', required: true },
+    managerId: { type: 'string', required: true },
+    status: { type: ['scheduled', 'in-progress', 'completed', 'incomplete'] as const, required: true },
+    selfRequestId: { type: 'string' },
+    managerRequestId: { type: 'string' },
+    peerRequestIds: { type: 'list', items: { type: 'string' } },
+    selfAssessment: { type: 'any' },
+    managerAppraisal: { type: 'any' },
+    startedAt: { type: 'string' },
+    finishedAt: { type: 'string' },
+  },
+  indexes: {
+    byCycle: {
+      pk: { field: 'pk', composite: ['cycleId'] },
+      sk: { field: 'sk', composite: ['employeeId'] },
+    },
+    byEmployee: {
+      index: 'gsi1',
+      pk: { field: 'gsi1pk', composite: ['employeeId'] },
+      sk: { field: 'gsi1sk', composite: ['cycleId'] },
+    },
+  },
+});
+
+export const REQUEST_KINDS = [
+  'self-assessment',
+  'peer-feedback',
+  'manager-appraisal',
+  'action-item',
+] as const;
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+
+const request = new Entity({
+  model: { entity: 'request', version: '1', service },
+  attributes: {
+    requestId: { type: 'string', required: true },
+    kind: { type: REQUEST_KINDS, required: true },
+    recipientId: { type: 'string', required: true },
+    subjectId: { type: 'string', required: true },
+    cycleId: { type: 'string' },
+    planId: { type: 'string' },
+    title: { type: 'string' },
+    dueAt: { type: 'string', required: true },
+    closeAt: { type: 'string', required: true },
+    reminderHoursBefore: { type: 'list', items: { type: 'number' }, required: true },
+    escalations: {
+      type: 'list',
+      required: true,
+      items: {
+        type: 'map',
+        properties: {
+          afterHours: { type: 'number', required: true },
+          toId: { type: 'string', required: true },
+          role: { type: 'string', required: true },
+        },
+      },
+    },
+    status: { type: ['pending', 'open', 'submitted', 'expired'] as const, required: true },
+    taskToken: { type: 'string' },
+    remindersSent: { type: 'number', required: true, default: 0 },
+    escalationsSent: { type: 'number', required: true, default: 0 },
+    createdAt: { type: 'string', required: true },
+    openedAt: { type: 'string' },
+    submittedAt: { type: 'string' },
+    response: { type: 'any' },
+  },
+  indexes: {
+    byId: { pk: { field: 'pk', composite: ['requestId'] }, sk: { field: 'sk', composite: [] } },
+  },
+});
+
+const feedback = new Entity({
+  model: { entity: 'feedback', version: '1', service },
+  attributes: {
+    cycleId: { type: 'string', required: true },
+    employeeId: { type: 'string', required: true },
+    requestId: { type: 'string', required: true },
+    fromId: { type: 'string', required: true },
+    relationship: { type: ['peer'] as const, required: true },
+    answers: { type: 'any', required: true },
+    submittedAt: { type: 'string', required: true },
+  },
+  indexes: {
+    byReview: {
+      pk: { field: 'pk', composite: ['cycleId', 'employeeId'] },
+      sk: { field: 'sk', composite: ['requestId'] },
+    },
+  },
+});
+
+const plan = new Entity({
+  model: { entity: 'plan', version: '1', service },
+  attributes: {
+    planId: { type: 'string', required: true },
+    ownerId: { type: 'string', required: true },
+    title: { type: 'string', required: true },
+    status: { type: ['active', 'closed'] as const, required: true },
+    itemRequestIds: { type: 'list', items: { type: 'string' }, required: true },
+    createdAt: { type: 'string', required: true },
+  },
+  indexes: {
+    byId: { pk: { field: 'pk', composite: ['planId'] }, sk: { field: 'sk', composite: [] } },
+  },
+});
+
+const outbox = new Entity({
+  model: { entity: 'outbox', version: '1', service },
+  attributes: {
+    key: { type: 'string', required: true },
+    kind: { type: 'string', required: true },
+    toId: { type: 'string', required: true },
+    requestId: { type: 'string' },
+    messageId: { type: 'string' },
+    status: { type: ['sending', 'sent'] as const, required: true },
+    createdAt: { type: 'string', required: true },
+    sentAt: { type: 'string' },
+  },
+  indexes: {
+    byKey: { pk: { field: 'pk', composite: ['key'] }, sk: { field: 'sk', composite: [] } },
+  },
+});
+
+const audit = new Entity({
+  model: { entity: 'audit', version: '1', service },
+  attributes: {
+    entityKey: { type: 'string', required: true },
+    at: { type: 'string', required: true },
+    eventId: { type: 'string', required: true },
+    actor: { type: 'string', required: true },
+    action: { type: 'string', required: true },
+    details: { type: 'any' },
+  },
+  indexes: {
+    byEntity: {
+      pk: { field: 'pk', composite: ['entityKey'] },
+      sk: { field: 'sk', composite: ['at', 'eventId'] },
+    },
+  },
+});
+
+const entities = { employee, cycle, review, request, feedback, plan, outbox, audit };
+let tableSet = false;
+
+/** The entities, bound to the table named by the environment on first use. */
+export const db = (): typeof entities => {
+  if (!tableSet) {
+    for (const entity of Object.values(entities)) {
+      entity.setTableName(config.tableName);
+      entity.setClient(documentClient);
+    }
+    tableSet = true;
+  }
+  return entities;
+};
+
+export type Employee = EntityItem<typeof employee>;
+export type Cycle = EntityItem<typeof cycle>;
+export type Review = EntityItem<typeof review>;
+export type HumanRequest = EntityItem<typeof request>;
+export type Feedback = EntityItem<typeof feedback>;
+export type Plan = EntityItem<typeof plan>;
+
+/** Key attribute names of the table, shared by the CDK stack and the local stack. */
+export const TABLE_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  gsi1: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+} as const;

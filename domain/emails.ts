@@ -1,0 +1,144 @@
+import type { RequestKind } from './db';
+import { html, type SafeHtml } from './html';
+
+/** What an email is for; the outbox, the demo and the bench count emails by `${step}.${purpose}`. */
+export type EmailPurpose = 'request' | 'reminder' | 'escalation' | 'report';
+export type EmailKind = `${RequestKind | 'cycle'}.${EmailPurpose}`;
+
+export type Email = { subject: string; html: string; text: string };
+
+const STEP_LABEL: Record<RequestKind, string> = {
+  'self-assessment': 'self-assessment',
+  'peer-feedback': 'peer feedback',
+  'manager-appraisal': 'manager appraisal',
+  'action-item': 'action item',
+};
+
+/** A date as the recipient reads it, in their own time zone. */
+export const localDate = (iso: string, timeZone: string): string =>
+  new Intl.DateTimeFormat('en-GB', {
+    dateStyle: 'full',
+    timeStyle: 'short',
+    timeZone,
+    timeZoneName: 'short',
+  }).format(new Date(iso));
+
+const layout = (title: string, body: SafeHtml): string =>
+  html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>
+<body style="font-family:system-ui,sans-serif;max-width:36rem;margin:auto;color:#1a1a1a">
+${body}
+<p style="color:#666;font-size:0.85em">growcycle: feedback and development that help people grow.</p>
+</body></html>`.value;
+
+const button = (url: string, label: string): SafeHtml =>
+  html`<p><a href="${url}" style="background:#0b6e4f;color:#fff;padding:0.6em 1.2em;border-radius:4px;text-decoration:none">${label}</a></p>
+<p style="font-size:0.85em">Or open this address: ${url}</p>`;
+
+export type RequestEmailInput = {
+  kind: RequestKind;
+  recipientName: string;
+  subjectName: string;
+  cycleName?: string | undefined;
+  title?: string | undefined;
+  dueAt: string;
+  timeZone: string;
+  url: string;
+};
+
+const ask = (input: RequestEmailInput): { subject: string; lead: string; action: string } => {
+  switch (input.kind) {
+    case 'self-assessment':
+      return {
+        subject: `Your self-assessment for ${input.cycleName ?? 'this cycle'}`,
+        lead: 'Take a moment to look back: what went well, what you learned, and where you want to grow next.',
+        action: 'Write my self-assessment',
+      };
+    case 'peer-feedback':
+      return {
+        subject: `${input.subjectName} would value your feedback`,
+        lead: `${input.subjectName} is in ${input.cycleName ?? 'a review'}. Your answers are shown to them only combined with other peers' answers, never with your name.`,
+        action: 'Give feedback',
+      };
+    case 'manager-appraisal':
+      return {
+        subject: `Appraisal of ${input.subjectName} for ${input.cycleName ?? 'this cycle'}`,
+        lead: `${input.subjectName}'s self-assessment and peer feedback are in. Your appraisal and the development needs you see come next.`,
+        action: `Appraise ${input.subjectName}`,
+      };
+    case 'action-item':
+      return {
+        subject: `Development action: ${input.title ?? 'action item'}`,
+        lead: `Your development plan has an action due: “${input.title ?? ''}”. When it is done, mark it complete.`,
+        action: 'Mark it complete',
+      };
+  }
+};
+
+export const requestEmail = (input: RequestEmailInput, reminder: boolean): Email => {
+  const { subject, lead, action } = ask(input);
+  const due = localDate(input.dueAt, input.timeZone);
+  const fullSubject = reminder ? `Reminder: ${subject}` : subject;
+  const body = html`<p>Hello ${input.recipientName},</p>
+${reminder ? html`<p><strong>A friendly reminder: this is due ${due}.</strong></p>` : ''}
+<p>${lead}</p>
+<p>Due: ${due}</p>
+${button(input.url, action)}`;
+  return {
+    subject: fullSubject,
+    html: layout(fullSubject, body),
+    text: `Hello ${input.recipientName},\n\n${reminder ? `Reminder: due ${due}.\n\n` : ''}${lead}\n\nDue: ${due}\n\n${action}: ${input.url}\n`,
+  };
+};
+
+export type EscalationEmailInput = {
+  kind: RequestKind;
+  escalateeName: string;
+  role: string;
+  ownerName: string;
+  subjectName: string;
+  title?: string | undefined;
+  dueAt: string;
+  timeZone: string;
+};
+
+export const escalationEmail = (input: EscalationEmailInput): Email => {
+  const what =
+    input.kind === 'action-item'
+      ? `${input.ownerName}'s development action “${input.title ?? ''}”`
+      : input.kind === 'self-assessment'
+        ? `${input.ownerName}'s self-assessment`
+        : `the ${STEP_LABEL[input.kind]} of ${input.subjectName} by ${input.ownerName}`;
+  const subject = `Overdue: ${what}`;
+  const due = localDate(input.dueAt, input.timeZone);
+  const body = html`<p>Hello ${input.escalateeName},</p>
+<p>${what} was due ${due} and is still open. You are told as ${input.role} so you can help unblock it: a short check-in usually does it.</p>`;
+  return {
+    subject,
+    html: layout(subject, body),
+    text: `Hello ${input.escalateeName},\n\n${what} was due ${due} and is still open. You are told as ${input.role} so you can help unblock it.\n`,
+  };
+};
+
+export type CycleReport = {
+  cycleName: string;
+  participants: number;
+  completed: number;
+  incomplete: number;
+  inProgress: number;
+};
+
+export const cycleReportEmail = (report: CycleReport): Email => {
+  const subject = `Cycle closed: ${report.cycleName}`;
+  const body = html`<p>The cycle “${report.cycleName}” has closed.</p>
+<table><tbody>
+<tr><th align="left">Participants</th><td>${report.participants}</td></tr>
+<tr><th align="left">Reviews completed</th><td>${report.completed}</td></tr>
+<tr><th align="left">Reviews incomplete</th><td>${report.incomplete}</td></tr>
+<tr><th align="left">Still in progress</th><td>${report.inProgress}</td></tr>
+</tbody></table>`;
+  return {
+    subject,
+    html: layout(subject, body),
+    text: `The cycle "${report.cycleName}" has closed.\nParticipants: ${report.participants}\nCompleted: ${report.completed}\nIncomplete: ${report.incomplete}\nIn progress: ${report.inProgress}\n`,
+  };
+};

@@ -1,0 +1,241 @@
+import { addHours, now, secondsUntil } from './clock';
+import { config } from './config';
+import { db, type HumanRequest } from './db';
+import { escalationEmail, requestEmail } from './emails';
+import { isConditionFailure } from './errors';
+import { signedUrl } from './links';
+import { sendOnce } from './mailer';
+import { resumeTask } from './sfn';
+
+/*
+ * A human step (self-assessment, peer feedback, manager appraisal, action item) waits for "done or
+ * the next wake-up, whichever comes first". The workflow opens the request, then parks on a
+ * .waitForTaskToken task whose timeout is the time to the next wake-up; the token is stored on the
+ * request and replaced on every loop, so the link in the email (which names the request id) never
+ * breaks. On a wake-up the request is read afresh, so an extended deadline takes effect then.
+ */
+
+export type Outcome = 'waiting' | 'submitted' | 'expired';
+export type StepState = { requestId: string; outcome: Outcome; wakeInSeconds: number };
+
+/** The moments a request wakes up at, derived from its due date, reminder ladder and escalation policy. */
+export const timeline = (
+  req: Pick<HumanRequest, 'dueAt' | 'closeAt' | 'reminderHoursBefore' | 'escalations'>,
+) => ({
+  reminders: [...req.reminderHoursBefore].sort((a, b) => b - a).map((h) => addHours(req.dueAt, -h)),
+  escalations: req.escalations.map((e) => addHours(req.dueAt, e.afterHours)),
+  closeAt: new Date(req.closeAt),
+});
+
+export type DueActions = {
+  /** Index of the one reminder to send now (only the latest of several missed ones), if any. */
+  reminder: number | undefined;
+  remindersSent: number;
+  escalations: number[];
+  escalationsSent: number;
+  expire: boolean;
+  nextWake: Date | undefined;
+};
+
+/** What a wake-up at `at` must do. Pure, so every path of the ladder is unit-tested without AWS. */
+export const dueActions = (
+  req: Pick<
+    HumanRequest,
+    'dueAt' | 'closeAt' | 'reminderHoursBefore' | 'escalations' | 'remindersSent' | 'escalationsSent'
+  >,
+  at: Date,
+): DueActions => {
+  const { reminders, escalations, closeAt } = timeline(req);
+  const t = at.getTime();
+  let remindersSent = req.remindersSent;
+  let reminder: number | undefined;
+  while (remindersSent < reminders.length && (reminders[remindersSent] as Date).getTime() <= t) {
+    reminder = remindersSent;
+    remindersSent += 1;
+  }
+  const due: number[] = [];
+  let escalationsSent = req.escalationsSent;
+  while (escalationsSent < escalations.length && (escalations[escalationsSent] as Date).getTime() <= t) {
+    due.push(escalationsSent);
+    escalationsSent += 1;
+  }
+  // A reminder that is only due after an escalation went out would be noise.
+  if (escalationsSent > 0) reminder = undefined;
+  const expire = closeAt.getTime() <= t;
+  const upcoming = [reminders[remindersSent], escalations[escalationsSent], closeAt]
+    .filter((d): d is Date => d !== undefined && d.getTime() > t)
+    .sort((a, b) => a.getTime() - b.getTime());
+  return {
+    reminder,
+    remindersSent,
+    escalations: due,
+    escalationsSent,
+    expire,
+    nextWake: expire ? undefined : upcoming[0],
+  };
+};
+
+/** Reminders whose time has already passed when a request opens are skipped, not sent in a burst. */
+export const remindersAlreadyPast = (
+  req: Pick<HumanRequest, 'dueAt' | 'reminderHoursBefore'>,
+  at: Date,
+): number =>
+  timeline({ ...req, closeAt: req.dueAt, escalations: [] }).reminders.filter(
+    (d) => d.getTime() <= at.getTime(),
+  ).length;
+
+type Person = { id: string; name: string; email: string; timeZone: string };
+
+const person = async (id: string): Promise<Person> => {
+  if (id === 'hr') return { id, name: 'HR team', email: config.hrAddress, timeZone: 'UTC' };
+  const found = (await db().employee.get({ employeeId: id }).go()).data;
+  if (!found) throw new Error(`Employee ${id} not found`);
+  return { id, name: found.name, email: found.email, timeZone: found.timeZone };
+};
+
+const load = async (requestId: string): Promise<HumanRequest> => {
+  const found = (await db().request.get({ requestId }).go({ consistent: true })).data;
+  if (!found) throw new Error(`Request ${requestId} not found`);
+  return found;
+};
+
+const settled = (req: HumanRequest): Outcome | undefined =>
+  req.status === 'submitted' ? 'submitted' : req.status === 'expired' ? 'expired' : undefined;
+
+const sendRequestEmail = async (req: HumanRequest, reminderIndex: number | undefined) => {
+  const recipient = await person(req.recipientId);
+  const subject = req.subjectId === req.recipientId ? recipient : await person(req.subjectId);
+  const cycleName = req.cycleId
+    ? (await db().cycle.get({ cycleId: req.cycleId }).go()).data?.name
+    : undefined;
+  const url = await signedUrl(req.requestId, new Date(req.closeAt));
+  const email = requestEmail(
+    {
+      kind: req.kind,
+      recipientName: recipient.name,
+      subjectName: subject.name,
+      cycleName,
+      title: req.title,
+      dueAt: req.dueAt,
+      timeZone: recipient.timeZone,
+      url,
+    },
+    reminderIndex !== undefined,
+  );
+  await sendOnce({
+    key:
+      reminderIndex === undefined ? `${req.requestId}#request` : `${req.requestId}#reminder#${reminderIndex}`,
+    kind: `${req.kind}.${reminderIndex === undefined ? 'request' : 'reminder'}`,
+    toId: recipient.id,
+    toAddress: recipient.email,
+    requestId: req.requestId,
+    email,
+  });
+};
+
+const sendEscalation = async (req: HumanRequest, index: number) => {
+  const step = req.escalations[index];
+  if (!step) return;
+  const [escalatee, owner] = await Promise.all([person(step.toId), person(req.recipientId)]);
+  const subject = req.subjectId === req.recipientId ? owner : await person(req.subjectId);
+  await sendOnce({
+    key: `${req.requestId}#escalation#${index}`,
+    kind: `${req.kind}.escalation`,
+    toId: escalatee.id,
+    toAddress: escalatee.email,
+    requestId: req.requestId,
+    email: escalationEmail({
+      kind: req.kind,
+      escalateeName: escalatee.name,
+      role: step.role,
+      ownerName: owner.name,
+      subjectName: subject.name,
+      title: req.title,
+      dueAt: req.dueAt,
+      timeZone: escalatee.timeZone,
+    }),
+  });
+};
+
+const wakeState = (req: HumanRequest, at: Date): StepState => {
+  const { nextWake } = dueActions(req, at);
+  return {
+    requestId: req.requestId,
+    outcome: 'waiting',
+    wakeInSeconds: secondsUntil(nextWake ?? req.closeAt, at),
+  };
+};
+
+/** Opens a request: sends its email once and returns when to wake up next. Safe to retry. */
+export const openRequest = async (requestId: string): Promise<StepState> => {
+  const req = await load(requestId);
+  const done = settled(req);
+  if (done) return { requestId, outcome: done, wakeInSeconds: 1 };
+  const at = now();
+  let opened = req;
+  if (req.status === 'pending') {
+    const remindersSent = remindersAlreadyPast(req, at);
+    await db()
+      .request.patch({ requestId })
+      .set({ status: 'open', openedAt: at.toISOString(), remindersSent })
+      .where((a, op) => op.eq(a.status, 'pending'))
+      .go()
+      .catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+      });
+    opened = await load(requestId);
+    const now2 = settled(opened);
+    if (now2) return { requestId, outcome: now2, wakeInSeconds: 1 };
+  }
+  await sendRequestEmail(opened, undefined);
+  return wakeState(opened, at);
+};
+
+/**
+ * Parks the workflow on this request: stores the current task token. If the request was settled
+ * in the meantime (answered between two loops), the task completes at once with that outcome.
+ */
+export const armRequest = async (requestId: string, taskToken: string): Promise<void> => {
+  try {
+    await db()
+      .request.patch({ requestId })
+      .set({ taskToken })
+      .where((a, op) => op.eq(a.status, 'open'))
+      .go();
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const req = await load(requestId);
+    await resumeTask(taskToken, { requestId, outcome: settled(req) ?? 'waiting' });
+  }
+};
+
+/** A wake-up: remind, escalate or expire as the request's ladder says, then say when to wake next. */
+export const wakeRequest = async (requestId: string): Promise<StepState> => {
+  const req = await load(requestId);
+  const done = settled(req);
+  if (done) return { requestId, outcome: done, wakeInSeconds: 1 };
+  const at = now();
+  const actions = dueActions(req, at);
+  if (actions.reminder !== undefined) await sendRequestEmail(req, actions.reminder);
+  for (const index of actions.escalations) await sendEscalation(req, index);
+  try {
+    await db()
+      .request.patch({ requestId })
+      .set({
+        remindersSent: actions.remindersSent,
+        escalationsSent: actions.escalationsSent,
+        ...(actions.expire ? { status: 'expired' as const } : {}),
+      })
+      .where((a, op) => op.eq(a.status, 'open'))
+      .go();
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const latest = await load(requestId);
+    return { requestId, outcome: settled(latest) ?? 'waiting', wakeInSeconds: 1 };
+  }
+  if (actions.expire) return { requestId, outcome: 'expired', wakeInSeconds: 1 };
+  return wakeState(
+    { ...req, remindersSent: actions.remindersSent, escalationsSent: actions.escalationsSent },
+    at,
+  );
+};

@@ -1,0 +1,60 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { secrets } from './clients';
+import { now } from './clock';
+import { config } from './config';
+
+/*
+ * An email link names a stable request id, never a task token. It carries an expiry and an HMAC over
+ * purpose, request id and expiry, so a link cannot be forged, re-targeted to another request, or used
+ * after it expires. The secret lives in Secrets Manager and is read once per container.
+ */
+export type LinkPurpose = 'respond';
+export type LinkCheck = 'valid' | 'expired' | 'invalid';
+
+let cachedSecret: Promise<string> | undefined;
+
+export const linkSecret = (): Promise<string> => {
+  cachedSecret ??= secrets
+    .send(new GetSecretValueCommand({ SecretId: config.linkSecretId }))
+    .then((out) => {
+      if (!out.SecretString) throw new Error('Link secret has no string value');
+      return out.SecretString;
+    })
+    .catch((error: unknown) => {
+      cachedSecret = undefined;
+      throw error;
+    });
+  return cachedSecret;
+};
+
+const sign = (secret: string, purpose: LinkPurpose, requestId: string, expires: number): string =>
+  createHmac('sha256', secret).update(`${purpose}.${requestId}.${expires}`).digest('base64url');
+
+export const signedPath = (
+  secret: string,
+  purpose: LinkPurpose,
+  requestId: string,
+  expiresAt: Date,
+): string => {
+  const expires = Math.floor(expiresAt.getTime() / 1000);
+  return `/r/${encodeURIComponent(requestId)}?e=${expires}&s=${sign(secret, purpose, requestId, expires)}`;
+};
+
+export const signedUrl = async (requestId: string, expiresAt: Date): Promise<string> =>
+  `${config.publicBaseUrl}${signedPath(await linkSecret(), 'respond', requestId, expiresAt)}`;
+
+export const checkLink = (
+  secret: string,
+  purpose: LinkPurpose,
+  requestId: string,
+  expires: string | undefined,
+  signature: string | undefined,
+  at: Date = now(),
+): LinkCheck => {
+  if (!expires || !signature || !/^\d{1,12}$/.test(expires)) return 'invalid';
+  const expected = Buffer.from(sign(secret, purpose, requestId, Number(expires)));
+  const given = Buffer.from(signature);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return 'invalid';
+  return Number(expires) * 1000 < at.getTime() ? 'expired' : 'valid';
+};

@@ -1,0 +1,84 @@
+import { SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { ses } from './clients';
+import { now } from './clock';
+import { config } from './config';
+import { db } from './db';
+import type { Email, EmailKind } from './emails';
+import { isConditionFailure } from './errors';
+import { usage } from './usage';
+
+/** Header that names what an email is for, so inboxes, the demo and the bench can tell them apart. */
+export const KIND_HEADER = 'X-Growcycle-Kind';
+
+/** A previous attempt claimed this email and may still be sending it; the step is retried later. */
+export class EmailInFlightError extends Error {
+  override name = 'EmailInFlight';
+}
+
+const STALE_CLAIM_MS = 5 * 60_000;
+
+export type OutgoingEmail = {
+  /** Idempotency key: the same key is sent at most once, however often the step is retried. */
+  key: string;
+  kind: EmailKind;
+  toId: string;
+  toAddress: string;
+  requestId?: string | undefined;
+  email: Email;
+};
+
+/**
+ * Sends an email once per key. The outbox row is claimed with a conditional write before SES is
+ * called and marked sent with the SES message id after. A retry finds the row: sent means done; a
+ * fresh claim means another attempt is in flight; a claim older than five minutes is taken over,
+ * since that attempt died before SES answered.
+ */
+export const sendOnce = async (out: OutgoingEmail): Promise<{ messageId: string; duplicate: boolean }> => {
+  const { outbox } = db();
+  const claimedAt = now().toISOString();
+  try {
+    await outbox
+      .create({
+        key: out.key,
+        kind: out.kind,
+        toId: out.toId,
+        requestId: out.requestId,
+        status: 'sending',
+        createdAt: claimedAt,
+      })
+      .go();
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const existing = (await outbox.get({ key: out.key }).go({ consistent: true })).data;
+    if (existing?.status === 'sent') return { messageId: existing.messageId ?? '', duplicate: true };
+    if (!existing || now().getTime() - Date.parse(existing.createdAt) < STALE_CLAIM_MS) {
+      throw new EmailInFlightError(`Email ${out.kind} is being sent by another attempt`);
+    }
+    await outbox
+      .patch({ key: out.key })
+      .set({ createdAt: claimedAt })
+      .where((a, op) => `${op.eq(a.createdAt, existing.createdAt)} AND ${op.eq(a.status, 'sending')}`)
+      .go();
+  }
+  const sent = await ses.send(
+    new SendEmailCommand({
+      FromEmailAddress: config.senderAddress,
+      Destination: { ToAddresses: [out.toAddress] },
+      Content: {
+        Simple: {
+          Subject: { Data: out.email.subject, Charset: 'UTF-8' },
+          Body: {
+            Html: { Data: out.email.html, Charset: 'UTF-8' },
+            Text: { Data: out.email.text, Charset: 'UTF-8' },
+          },
+          Headers: [{ Name: KIND_HEADER, Value: out.kind }],
+        },
+      },
+      EmailTags: [{ Name: 'kind', Value: out.kind.replace(/[^A-Za-z0-9_-]/g, '_') }],
+    }),
+  );
+  usage.emailsSent += 1;
+  const messageId = sent.MessageId ?? '';
+  await outbox.patch({ key: out.key }).set({ status: 'sent', messageId, sentAt: now().toISOString() }).go();
+  return { messageId, duplicate: false };
+};

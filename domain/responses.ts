@@ -1,0 +1,129 @@
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from './clients';
+import { now } from './clock';
+import { ANONYMITY_THRESHOLD } from './cycles';
+import { db, type HumanRequest } from './db';
+import { isConditionFailure } from './errors';
+import { newId } from './ids';
+import { resumeTask } from './sfn';
+
+export type Answers = Record<string, string | number>;
+
+export type SubmitResult = 'submitted' | 'already-submitted' | 'closed';
+
+/* ElectroDB builds each write's parameters; they are sent together so an answer is stored whole or not at all. */
+// biome-ignore lint/suspicious/noExplicitAny: ElectroDB's params() is typed loosely; the shapes are DynamoDB's own.
+type Params = Record<string, any>;
+
+/**
+ * Stores an answer and resumes the waiting workflow. One transaction moves the request from open to
+ * submitted, writes the answer where its readers look for it, and appends the audit event; the
+ * condition makes a second submission (or one after the deadline closed the request) change nothing.
+ */
+export const submitAnswer = async (req: HumanRequest, answers: Answers): Promise<SubmitResult> => {
+  const { request, review, feedback, audit } = db();
+  const at = now().toISOString();
+  const items: Params[] = [
+    {
+      Update: request
+        .patch({ requestId: req.requestId })
+        .set({ status: 'submitted', submittedAt: at, response: answers })
+        .where((a, op) => op.eq(a.status, 'open'))
+        .params(),
+    },
+    {
+      Put: audit
+        .create({
+          entityKey: `request#${req.requestId}`,
+          at,
+          eventId: newId(),
+          actor: req.recipientId,
+          action: `${req.kind}.submitted`,
+        })
+        .params(),
+    },
+  ];
+  if (req.cycleId && req.kind === 'self-assessment') {
+    items.push({
+      Update: review
+        .patch({ cycleId: req.cycleId, employeeId: req.subjectId })
+        .set({ selfAssessment: answers })
+        .params(),
+    });
+  }
+  if (req.cycleId && req.kind === 'manager-appraisal') {
+    items.push({
+      Update: review
+        .patch({ cycleId: req.cycleId, employeeId: req.subjectId })
+        .set({ managerAppraisal: answers })
+        .params(),
+    });
+  }
+  if (req.cycleId && req.kind === 'peer-feedback') {
+    items.push({
+      Put: feedback
+        .create({
+          cycleId: req.cycleId,
+          employeeId: req.subjectId,
+          requestId: req.requestId,
+          fromId: req.recipientId,
+          relationship: 'peer',
+          answers,
+          submittedAt: at,
+        })
+        .params(),
+    });
+  }
+  try {
+    await documentClient.send(new TransactWriteCommand({ TransactItems: items }));
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const latest = (await request.get({ requestId: req.requestId }).go({ consistent: true })).data;
+    return latest?.status === 'submitted' ? 'already-submitted' : 'closed';
+  }
+  const latest = (await request.get({ requestId: req.requestId }).go({ consistent: true })).data;
+  await resumeTask(latest?.taskToken, { requestId: req.requestId, outcome: 'submitted' });
+  return 'submitted';
+};
+
+export type PeerView =
+  | { visibility: 'attributed'; answers: Array<{ fromId: string; answers: Answers; submittedAt: string }> }
+  | { visibility: 'aggregated'; responses: number; averageRating: number | null; comments: string[] }
+  | { visibility: 'withheld'; responses: number; threshold: number };
+
+/**
+ * Peer feedback as a viewer may see it: HR sees who said what; the employee sees answers only
+ * combined, and only once at least the anonymity threshold of peers answered.
+ */
+export const peerFeedbackView = async (
+  cycleId: string,
+  employeeId: string,
+  viewer: 'hr' | 'employee',
+  threshold = ANONYMITY_THRESHOLD,
+): Promise<PeerView> => {
+  const { data } = await db().feedback.query.byReview({ cycleId, employeeId }).go({ pages: 'all' });
+  if (viewer === 'hr') {
+    return {
+      visibility: 'attributed',
+      answers: data.map((f) => ({
+        fromId: f.fromId,
+        answers: f.answers as Answers,
+        submittedAt: f.submittedAt,
+      })),
+    };
+  }
+  if (data.length < threshold) return { visibility: 'withheld', responses: data.length, threshold };
+  const ratings = data.map((f) => Number((f.answers as Answers).rating)).filter((n) => Number.isFinite(n));
+  const comments = data
+    .flatMap((f) => [(f.answers as Answers).strengths, (f.answers as Answers).growth])
+    .filter((c): c is string => typeof c === 'string' && c.length > 0)
+    .sort();
+  return {
+    visibility: 'aggregated',
+    responses: data.length,
+    averageRating: ratings.length
+      ? Math.round((ratings.reduce((a, b) => a + b, 0) / ratings.length) * 10) / 10
+      : null,
+    comments,
+  };
+};

@@ -1,0 +1,29 @@
+import { SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { sfn } from './clients';
+
+const GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
+
+/**
+ * Completes a waiting task. A token that was replaced or timed out in the meantime is not an error:
+ * the workflow's next wake-up reads the stored state and moves on by itself.
+ */
+export const resumeTask = async (taskToken: string | undefined, output: unknown): Promise<boolean> => {
+  if (!taskToken) return false;
+  try {
+    await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+    return true;
+  } catch (error) {
+    if (error instanceof Error && GONE.has(error.name)) return false;
+    throw error;
+  }
+};
+
+/** Starts an execution under a deterministic name; starting the same one twice starts it once. */
+export const startOnce = async (stateMachineArn: string, name: string, input: unknown): Promise<void> => {
+  try {
+    await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ExecutionAlreadyExists') return;
+    throw error;
+  }
+};

@@ -1,0 +1,206 @@
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { now } from '../../domain/clock';
+import { config } from '../../domain/config';
+import { countReviews, DEFAULT_TIMINGS, scheduleCycle } from '../../domain/cycles';
+import { db, type Employee } from '../../domain/db';
+import { executionName, newId, stableId } from '../../domain/ids';
+import { logger } from '../../domain/logger';
+import { createPlan } from '../../domain/plans';
+import { peerFeedbackView } from '../../domain/responses';
+import { startOnce } from '../../domain/sfn';
+import { type HttpEvent, type HttpResult, header, jsonResult, parseJson, problem } from '../shared/http';
+
+const id = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, dot, dash or underscore');
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as Europe/Oslo');
+
+export const EmployeeInput = z.object({
+  employeeId: id,
+  name: z.string().trim().min(1).max(200),
+  email: z.email(),
+  managerId: id.optional(),
+  title: z.string().trim().min(1).max(200),
+  level: z.number().int().min(0).max(20),
+  department: z.string().max(200).optional(),
+  timeZone,
+  status: z.enum(['active', 'on-leave', 'left']).default('active'),
+});
+export const PutEmployeesInput = z.object({ employees: z.array(EmployeeInput).min(1).max(1000) });
+
+export const ScheduleCycleInput = z.object({
+  name: z.string().trim().min(1).max(200),
+  startAt: z.iso.datetime({ offset: true }).optional(),
+  participants: z.array(id).min(1).max(10_000),
+  timings: z
+    .object({
+      selfDays: z.number().int().min(1).max(90),
+      peerDays: z.number().int().min(1).max(90),
+      managerDays: z.number().int().min(1).max(120),
+      closeDays: z.number().int().min(1).max(180),
+    })
+    .refine((t) => t.selfDays <= t.peerDays && t.peerDays < t.managerDays && t.managerDays < t.closeDays, {
+      message: 'phases must be in order: selfDays <= peerDays < managerDays < closeDays',
+    })
+    .optional(),
+});
+
+export const CreatePlanInput = z.object({
+  ownerId: id,
+  title: z.string().trim().min(1).max(200),
+  items: z
+    .array(z.object({ title: z.string().trim().min(1).max(300), dueAt: z.iso.datetime({ offset: true }) }))
+    .min(1)
+    .max(50),
+});
+
+const missingEmployees = async (ids: string[]): Promise<{ found: Employee[]; missing: string[] }> => {
+  const { data, unprocessed } = await db()
+    .employee.get(ids.map((employeeId) => ({ employeeId })))
+    .go({ concurrency: 4 });
+  if (unprocessed.length) throw new Error('DynamoDB left keys unprocessed');
+  const byId = new Set(data.map((e) => e.employeeId));
+  return { found: data, missing: ids.filter((i) => !byId.has(i)) };
+};
+
+const idempotencyKey = (event: HttpEvent): string | undefined => header(event, 'idempotency-key');
+
+type Route = (event: HttpEvent) => Promise<HttpResult>;
+
+const routes: Record<string, Route> = {
+  'PUT /employees': async (event) => {
+    const body = parseJson(event, PutEmployeesInput);
+    if (!body.ok) return body.result;
+    const ids = body.value.employees.map((e) => e.employeeId);
+    const duplicate = ids.find((v, i) => ids.indexOf(v) !== i);
+    if (duplicate) {
+      const index = ids.lastIndexOf(duplicate);
+      return problem(400, 'Invalid request', `employees.${index}.employeeId: duplicate id`, [
+        { field: `employees.${index}.employeeId`, message: 'duplicate id' },
+      ]);
+    }
+    await db().employee.put(body.value.employees).go();
+    return jsonResult(200, { upserted: ids.length });
+  },
+
+  'POST /cycles': async (event) => {
+    const body = parseJson(event, ScheduleCycleInput);
+    if (!body.ok) return body.result;
+    const participantIds = [...new Set(body.value.participants)];
+    const { found, missing } = await missingEmployees(participantIds);
+    if (missing.length) {
+      return problem(
+        400,
+        'Invalid request',
+        `participants: unknown employee ids ${missing.slice(0, 10).join(', ')}`,
+        [{ field: 'participants', message: `unknown employee ids: ${missing.join(', ')}` }],
+      );
+    }
+    const key = idempotencyKey(event);
+    const cycleId = key ? stableId('cycle', key) : newId();
+    const startAt = body.value.startAt ? new Date(body.value.startAt) : now();
+    const cycle = await scheduleCycle(
+      {
+        cycleId,
+        name: body.value.name,
+        startAt,
+        participantIds,
+        timings: body.value.timings ?? DEFAULT_TIMINGS,
+      },
+      found,
+    );
+    const name = executionName('cycle', cycleId);
+    await startOnce(config.cycleStateMachineArn, name, { cycleId, startAt: cycle.startAt });
+    logger.info('cycle scheduled', { cycleId, participants: found.length });
+    return jsonResult(201, { cycleId, executionName: name, cycle });
+  },
+
+  'GET /cycles/{cycleId}': async (event) => {
+    const cycleId = event.pathParameters?.cycleId ?? '';
+    const cycle = (await db().cycle.get({ cycleId }).go()).data;
+    if (!cycle)
+      return problem(404, 'Not found', `cycleId: no cycle ${cycleId}`, [
+        { field: 'cycleId', message: 'not found' },
+      ]);
+    const { waitToken: _hidden, ...visible } = cycle;
+    return jsonResult(200, { cycle: visible, reviews: await countReviews(cycleId) });
+  },
+
+  'GET /cycles/{cycleId}/reviews/{employeeId}': async (event) => {
+    const cycleId = event.pathParameters?.cycleId ?? '';
+    const employeeId = event.pathParameters?.employeeId ?? '';
+    const view = event.queryStringParameters?.view ?? 'hr';
+    if (view !== 'hr' && view !== 'employee') {
+      return problem(400, 'Invalid request', 'view: must be hr or employee', [
+        { field: 'view', message: 'must be hr or employee' },
+      ]);
+    }
+    const review = (await db().review.get({ cycleId, employeeId }).go()).data;
+    if (!review)
+      return problem(404, 'Not found', 'employeeId: no review for this employee in this cycle', [
+        { field: 'employeeId', message: 'not found' },
+      ]);
+    return jsonResult(200, { review, peerFeedback: await peerFeedbackView(cycleId, employeeId, view) });
+  },
+
+  'POST /plans': async (event) => {
+    const body = parseJson(event, CreatePlanInput);
+    if (!body.ok) return body.result;
+    const { missing } = await missingEmployees([body.value.ownerId]);
+    if (missing.length) {
+      return problem(400, 'Invalid request', `ownerId: unknown employee ${body.value.ownerId}`, [
+        { field: 'ownerId', message: 'unknown employee' },
+      ]);
+    }
+    const key = idempotencyKey(event);
+    const plan = await createPlan({
+      planId: key ? stableId('plan', key) : newId(),
+      ownerId: body.value.ownerId,
+      title: body.value.title,
+      items: body.value.items.map((i) => ({ title: i.title, dueAt: new Date(i.dueAt) })),
+    });
+    return jsonResult(201, { planId: plan.planId, plan });
+  },
+
+  'GET /plans/{planId}': async (event) => {
+    const planId = event.pathParameters?.planId ?? '';
+    const plan = (await db().plan.get({ planId }).go()).data;
+    if (!plan)
+      return problem(404, 'Not found', `planId: no plan ${planId}`, [
+        { field: 'planId', message: 'not found' },
+      ]);
+    const items = await Promise.all(
+      plan.itemRequestIds.map((requestId) => db().request.get({ requestId }).go()),
+    );
+    return jsonResult(200, {
+      plan,
+      items: items.map((i) => ({
+        requestId: i.data?.requestId,
+        title: i.data?.title,
+        dueAt: i.data?.dueAt,
+        status: i.data?.status,
+        escalationsSent: i.data?.escalationsSent,
+      })),
+    });
+  },
+};
+
+/** The HR API's routes; the gateway only forwards the route keys listed in infra, so others never arrive. */
+export const HR_ROUTES = Object.keys(routes);
+
+export const handleHr = async (event: HttpEvent): Promise<HttpResult> => {
+  const route = routes[event.routeKey];
+  if (!route) return problem(404, 'Not found', `No route ${event.routeKey}`);
+  return route(event);
+};
+
+export const handler = middy<HttpEvent, HttpResult, Error, Context>().handler(handleHr);

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { armRequest, openRequest, wakeRequest } from '../../domain/human-step';
+import { logger } from '../../domain/logger';
+import { step } from '../shared/middleware';
+
+export const HumanStepInput = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('open'), requestId: z.string().min(1) }),
+  z.object({ action: z.literal('wake'), requestId: z.string().min(1) }),
+  z.object({ action: z.literal('arm'), requestId: z.string().min(1), taskToken: z.string().min(1) }),
+]);
+
+/** Open, park on (arm) or wake up a human step; see domain/human-step.ts for the pattern. */
+export const handler = step(HumanStepInput, async (input) => {
+  if (input.action === 'arm') {
+    await armRequest(input.requestId, input.taskToken);
+    return { requestId: input.requestId };
+  }
+  const state =
+    input.action === 'open' ? await openRequest(input.requestId) : await wakeRequest(input.requestId);
+  logger.info('human step', { action: input.action, requestId: input.requestId, outcome: state.outcome });
+  return state;
+});

@@ -1,0 +1,12 @@
+import { z } from 'zod';
+import { cycleTimeout, launchReviews } from '../../domain/cycles';
+import { step } from '../shared/middleware';
+
+export const LaunchReviewsInput = z.object({ cycleId: z.string().min(1), cursor: z.string().nullable() });
+
+/** Launches one page of review executions; after the last page, also says how long the cycle waits. */
+export const handler = step(LaunchReviewsInput, async ({ cycleId, cursor }) => {
+  const page = await launchReviews(cycleId, cursor);
+  const { waitSeconds } = await cycleTimeout(cycleId);
+  return { ...page, more: page.cursor !== null, waitSeconds };
+});

@@ -1,0 +1,7 @@
+import { z } from 'zod';
+import { startReview } from '../../domain/cycles';
+import { step } from '../shared/middleware';
+
+export const StartReviewInput = z.object({ cycleId: z.string().min(1), employeeId: z.string().min(1) });
+
+export const handler = step(StartReviewInput, ({ cycleId, employeeId }) => startReview(cycleId, employeeId));

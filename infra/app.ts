@@ -1,0 +1,25 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { GrowcycleStack } from './stack';
+
+/**
+ * The CDK app. Sender and HR addresses come from context (`cdk deploy -c senderAddress=...`);
+ * the defaults only make `cdk synth` work out of the box.
+ */
+export const buildApp = (app = new App()): { app: App; stack: GrowcycleStack } => {
+  const context = (key: string, fallback: string) =>
+    (app.node.tryGetContext(key) as string | undefined) ?? fallback;
+  const stack = new GrowcycleStack(app, 'Growcycle', {
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    senderAddress: context('senderAddress', 'growcycle@example.com'),
+    hrAddress: context('hrAddress', 'hr@example.com'),
+    publicBaseUrl: app.node.tryGetContext('publicBaseUrl') as string | undefined,
+    description: 'growcycle: appraisal cycles, peer feedback and development-plan follow-up',
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack };
+};
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  buildApp().app.synth();
+}

@@ -1,0 +1,54 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
+import { Architecture, type CfnFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Metadata key naming a function's handler module, relative to the repository root. */
+export const ENTRY_METADATA = 'growcycle:entry';
+
+export type GrowcycleFunctionProps = {
+  /** Handler module, relative to the repository root, e.g. `functions/steps/human-step.ts`. */
+  entry: string;
+  environment: Record<string, string>;
+  memorySize?: number;
+  timeout?: Duration;
+};
+
+/**
+ * Every Lambda of the app, with one set of defaults: Node 24 on arm64, ESM bundle, X-Ray tracing,
+ * JSON logs kept for a month. The entry is recorded as metadata so the local stack can run the very
+ * module the template deploys, with the environment the template gives it.
+ */
+export class GrowcycleFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: GrowcycleFunctionProps) {
+    super(scope, id, {
+      entry: path.join(ROOT, props.entry),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(29),
+      tracing: Tracing.ACTIVE,
+      loggingFormat: LoggingFormat.JSON,
+      logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH }),
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      depsLockFilePath: path.join(ROOT, 'package-lock.json'),
+      projectRoot: ROOT,
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        // ESM bundles of CommonJS dependencies need a require() of their own.
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+      },
+    });
+    (this.node.defaultChild as CfnFunction).addMetadata(ENTRY_METADATA, props.entry);
+  }
+}

@@ -1,0 +1,204 @@
+import { type CfnElement, CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { HttpApi, HttpMethod, HttpStage, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
+import type { Construct } from 'constructs';
+import { TABLE_KEYS } from '../domain/db';
+import { AppraisalCycle } from '../workflows/appraisal-cycle';
+import { DevelopmentPlan } from '../workflows/development-plan';
+import { EmployeeReview } from '../workflows/employee-review';
+import { GrowcycleFunction } from './function';
+
+export type GrowcycleStackProps = StackProps & {
+  /** Verified SES identity the emails come from. */
+  senderAddress: string;
+  /** Where escalations to HR and cycle reports go. */
+  hrAddress: string;
+  /** Public base URL of the form links; defaults to the HTTP API's own endpoint. */
+  publicBaseUrl?: string;
+};
+
+/** HR API routes, served by one function; each needs IAM (SigV4) credentials until Cognito lands. */
+export const HR_ROUTES: Array<[HttpMethod, string]> = [
+  [HttpMethod.PUT, '/employees'],
+  [HttpMethod.POST, '/cycles'],
+  [HttpMethod.GET, '/cycles/{cycleId}'],
+  [HttpMethod.GET, '/cycles/{cycleId}/reviews/{employeeId}'],
+  [HttpMethod.POST, '/plans'],
+  [HttpMethod.GET, '/plans/{planId}'],
+];
+
+export class GrowcycleStack extends Stack {
+  constructor(scope: Construct, id: string, props: GrowcycleStackProps) {
+    super(scope, id, props);
+
+    const table = new TableV2(this, 'Table', {
+      partitionKey: { name: TABLE_KEYS.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_KEYS.sortKey, type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      globalSecondaryIndexes: [
+        {
+          indexName: TABLE_KEYS.gsi1.name,
+          partitionKey: { name: TABLE_KEYS.gsi1.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: TABLE_KEYS.gsi1.sortKey, type: AttributeType.STRING },
+        },
+      ],
+    });
+
+    const linkSecret = new Secret(this, 'LinkSecret', {
+      description: 'HMAC key that signs the links in growcycle emails',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(linkSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating the link key would invalidate every link in emails already sent; rotation is a manual, announced operation.',
+    });
+
+    const sender = new EmailIdentity(this, 'Sender', { identity: Identity.email(props.senderAddress) });
+    const api = new HttpApi(this, 'Api', {
+      createDefaultStage: false,
+      description: 'growcycle forms and HR API',
+    });
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.THREE_MONTHS });
+    new HttpStage(this, 'DefaultStage', {
+      httpApi: api,
+      autoDeploy: true,
+      throttle: { rateLimit: 50, burstLimit: 100 },
+      accessLogSettings: { destination: { bind: () => ({ destinationArn: accessLogs.logGroupArn }) } },
+    });
+
+    const environment = {
+      TABLE_NAME: table.tableName,
+      SENDER_ADDRESS: props.senderAddress,
+      HR_ADDRESS: props.hrAddress,
+      PUBLIC_BASE_URL: props.publicBaseUrl ?? api.apiEndpoint,
+      LINK_SECRET_ID: linkSecret.secretArn,
+    };
+    const functions: GrowcycleFunction[] = [];
+    const fn = (name: string, entry: string, extra: Record<string, string> = {}) => {
+      const f = new GrowcycleFunction(this, name, { entry, environment: { ...environment, ...extra } });
+      functions.push(f);
+      table.grantReadWriteData(f);
+      return f;
+    };
+    const sends = (f: GrowcycleFunction) => {
+      sender.grantSendEmail(f);
+      linkSecret.grantRead(f);
+    };
+    // Task tokens are not scoped to a state machine ARN, so SendTaskSuccess cannot be narrowed further.
+    const resumes = (f: GrowcycleFunction) => {
+      f.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+          resources: ['*'],
+        }),
+      );
+    };
+
+    const humanStepFn = fn('HumanStep', 'functions/steps/human-step.ts');
+    sends(humanStepFn);
+    resumes(humanStepFn);
+    const finishReview = fn('FinishReview', 'functions/steps/finish-review.ts');
+    resumes(finishReview);
+    const review = new EmployeeReview(this, 'EmployeeReview', {
+      startReview: fn('StartReview', 'functions/steps/start-review.ts'),
+      humanStep: humanStepFn,
+      finishReview,
+    });
+
+    const launchReviews = fn('LaunchReviews', 'functions/steps/launch-reviews.ts', {
+      REVIEW_STATE_MACHINE_ARN: review.stateMachine.stateMachineArn,
+    });
+    review.stateMachine.grantStartExecution(launchReviews);
+    const awaitReviews = fn('AwaitReviews', 'functions/steps/await-reviews.ts');
+    resumes(awaitReviews);
+    const closeCycle = fn('CloseCycle', 'functions/steps/close-cycle.ts');
+    sends(closeCycle);
+    const cycle = new AppraisalCycle(this, 'AppraisalCycle', {
+      openCycle: fn('OpenCycle', 'functions/steps/open-cycle.ts'),
+      launchReviews,
+      awaitReviews,
+      closeCycle,
+    });
+
+    const plan = new DevelopmentPlan(this, 'DevelopmentPlan', {
+      humanStep: humanStepFn,
+      closePlan: fn('ClosePlan', 'functions/steps/close-plan.ts'),
+    });
+
+    const forms = fn('Forms', 'functions/api/forms.ts');
+    linkSecret.grantRead(forms);
+    resumes(forms);
+    const hrApi = fn('HrApi', 'functions/api/hr-api.ts', {
+      CYCLE_STATE_MACHINE_ARN: cycle.stateMachine.stateMachineArn,
+      PLAN_STATE_MACHINE_ARN: plan.stateMachine.stateMachineArn,
+    });
+    cycle.stateMachine.grantStartExecution(hrApi);
+    plan.stateMachine.grantStartExecution(hrApi);
+    const health = new GrowcycleFunction(this, 'Health', {
+      entry: 'functions/api/health.ts',
+      environment: {},
+    });
+
+    const formIntegration = new HttpLambdaIntegration('FormsIntegration', forms);
+    api.addRoutes({
+      path: '/r/{requestId}',
+      methods: [HttpMethod.GET, HttpMethod.POST],
+      integration: formIntegration,
+    });
+    api.addRoutes({
+      path: '/health',
+      methods: [HttpMethod.GET],
+      integration: new HttpLambdaIntegration('HealthIntegration', health),
+    });
+    const hrIntegration = new HttpLambdaIntegration('HrIntegration', hrApi);
+    const iam: IHttpRouteAuthorizer = new HttpIamAuthorizer();
+    for (const [method, path] of HR_ROUTES) {
+      api.addRoutes({ path, methods: [method], integration: hrIntegration, authorizer: iam });
+    }
+
+    this.acknowledgeFindings(table, functions);
+    Validations.of(api).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Only the form routes (authorized by the HMAC-signed link they carry, so recipients need no account) and /health are open; every HR route requires IAM.',
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+  }
+
+  /** Each acknowledgment names the finding and why it stands. */
+  private acknowledgeFindings(table: TableV2, functions: GrowcycleFunction[]): void {
+    Validations.of(this).acknowledge(
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason:
+          "The AWS-managed basic execution role only grants writing the function's own CloudWatch logs.",
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'X-Ray segment upload and SendTaskSuccess/Failure have no resource-level scoping (task tokens name no ARN).',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(table.node.defaultChild as CfnElement)}.Arn>/index/*]`,
+        reason:
+          "Functions query the table's own secondary index (gsi1); the wildcard covers only this table's indexes.",
+      },
+      ...functions.map((f) => ({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(f.node.defaultChild as CfnElement)}.Arn>:*]`,
+        reason: 'State machines may invoke any published version of their own step functions.',
+      })),
+    );
+  }
+}

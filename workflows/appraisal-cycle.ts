@@ -1,0 +1,90 @@
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import {
+  Choice,
+  Condition,
+  IntegrationPattern,
+  JsonPath,
+  type StateMachine,
+  TaskInput,
+  Timeout,
+  Wait,
+  WaitTime,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { invokeStep } from './human-step';
+import { standardStateMachine } from './state-machine';
+
+export type AppraisalCycleProps = {
+  openCycle: IFunction;
+  launchReviews: IFunction;
+  awaitReviews: IFunction;
+  closeCycle: IFunction;
+};
+
+/**
+ * One appraisal cycle: wait for its start date, launch one review execution per participant in
+ * pages (deterministic names, so a retry starts nothing twice), then wait until every review has
+ * finished or the close date passes, whichever comes first, and close the cycle with its report.
+ * The cycle's own history stays small at any size: a page of launches is one Lambda call.
+ * Input: { cycleId, startAt }.
+ */
+export class AppraisalCycle extends Construct {
+  readonly stateMachine: StateMachine;
+
+  constructor(scope: Construct, id: string, props: AppraisalCycleProps) {
+    super(scope, id);
+    const waitForStart = new Wait(this, 'Wait until the cycle starts', {
+      time: WaitTime.timestampPath('$.startAt'),
+    });
+    const open = invokeStep(
+      this,
+      'Open the cycle',
+      props.openCycle,
+      { cycleId: JsonPath.stringAt('$.cycleId') },
+      JsonPath.DISCARD,
+    );
+    const firstPage = invokeStep(
+      this,
+      'Launch the first reviews',
+      props.launchReviews,
+      { cycleId: JsonPath.stringAt('$.cycleId'), cursor: null },
+      '$.launch',
+    );
+    const nextPage = invokeStep(
+      this,
+      'Launch more reviews',
+      props.launchReviews,
+      { cycleId: JsonPath.stringAt('$.cycleId'), cursor: JsonPath.stringAt('$.launch.cursor') },
+      '$.launch',
+    );
+    const close = invokeStep(
+      this,
+      'Close the cycle',
+      props.closeCycle,
+      { cycleId: JsonPath.stringAt('$.cycleId') },
+      '$.report',
+    );
+    const awaitReviews = new LambdaInvoke(this, 'Wait for all reviews or the close date', {
+      lambdaFunction: props.awaitReviews,
+      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: TaskInput.fromObject({
+        cycleId: JsonPath.stringAt('$.cycleId'),
+        taskToken: JsonPath.taskToken,
+      }),
+      resultPath: JsonPath.DISCARD,
+      taskTimeout: Timeout.at('$.launch.waitSeconds'),
+    });
+    awaitReviews.addCatch(close, { errors: ['States.Timeout'], resultPath: JsonPath.DISCARD });
+    awaitReviews.next(close);
+    const more = new Choice(this, 'More reviews to launch?')
+      .when(Condition.booleanEquals('$.launch.more', true), nextPage)
+      .otherwise(awaitReviews);
+    nextPage.next(more);
+    this.stateMachine = standardStateMachine(
+      this,
+      'StateMachine',
+      waitForStart.next(open).next(firstPage).next(more),
+    );
+  }
+}

@@ -1,0 +1,92 @@
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { JsonPath, Map as MapState, Parallel, type StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { endOf, humanStep, invokeStep } from './human-step';
+import { standardStateMachine } from './state-machine';
+
+export type EmployeeReviewProps = { startReview: IFunction; humanStep: IFunction; finishReview: IFunction };
+
+/**
+ * One employee's review in one cycle: self-assessment and peer feedback side by side, then the
+ * manager's appraisal, then the review is finished and counted towards the cycle.
+ * Input: { cycleId, employeeId }.
+ */
+export class EmployeeReview extends Construct {
+  readonly stateMachine: StateMachine;
+
+  constructor(scope: Construct, id: string, props: EmployeeReviewProps) {
+    super(scope, id);
+    const start = invokeStep(
+      this,
+      'Start the review',
+      props.startReview,
+      { cycleId: JsonPath.stringAt('$.cycleId'), employeeId: JsonPath.stringAt('$.employeeId') },
+      '$.review',
+    );
+
+    const selfAssessment = humanStep(
+      this,
+      {
+        open: 'Send self-assessment request',
+        wait: 'Wait for self-assessment',
+        check: 'Check on self-assessment',
+        stillOpen: 'Self-assessment still open?',
+      },
+      props.humanStep,
+      '$.review.selfRequestId',
+      endOf(this, 'Self-assessment settled'),
+    );
+
+    const askPeers = new MapState(this, 'Ask each peer for feedback', {
+      itemsPath: '$.review.peerRequestIds',
+      itemSelector: { 'requestId.$': '$$.Map.Item.Value' },
+      resultPath: JsonPath.DISCARD,
+    });
+    askPeers.itemProcessor(
+      humanStep(
+        this,
+        {
+          open: 'Send peer feedback request',
+          wait: 'Wait for peer feedback',
+          check: 'Check on peer feedback',
+          stillOpen: 'Peer feedback still open?',
+        },
+        props.humanStep,
+        '$.requestId',
+        endOf(this, 'Peer feedback settled'),
+      ),
+    );
+
+    const gather = new Parallel(this, 'Gather self-assessment and peer feedback', {
+      resultPath: JsonPath.DISCARD,
+    })
+      .branch(selfAssessment)
+      .branch(askPeers);
+
+    const finish = invokeStep(
+      this,
+      'Finish the review',
+      props.finishReview,
+      {
+        cycleId: JsonPath.stringAt('$.review.cycleId'),
+        employeeId: JsonPath.stringAt('$.review.employeeId'),
+      },
+      '$.result',
+    );
+
+    const appraisal = humanStep(
+      this,
+      {
+        open: 'Send manager appraisal request',
+        wait: 'Wait for manager appraisal',
+        check: 'Check on manager appraisal',
+        stillOpen: 'Manager appraisal still open?',
+      },
+      props.humanStep,
+      '$.review.managerRequestId',
+      finish,
+    );
+
+    this.stateMachine = standardStateMachine(this, 'StateMachine', start.next(gather).next(appraisal));
+  }
+}

@@ -1,0 +1,103 @@
+import { Duration } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import {
+  Choice,
+  Condition,
+  type IChainable,
+  IntegrationPattern,
+  JsonPath,
+  type State,
+  Succeed,
+  TaskInput,
+  Timeout,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+
+export type HumanStepNames = {
+  /** e.g. "Send self-assessment request" */
+  open: string;
+  /** e.g. "Wait for self-assessment" */
+  wait: string;
+  /** e.g. "Check on self-assessment" */
+  check: string;
+  /** e.g. "Self-assessment still open?" */
+  stillOpen: string;
+};
+
+export const STEP_TIMEOUT = Duration.seconds(60);
+
+/** Retries that every step Lambda gets on top of LambdaInvoke's own retry of Lambda service errors. */
+export const retryEmailInFlight = (task: LambdaInvoke): LambdaInvoke => {
+  task.addRetry({ errors: ['EmailInFlight'], interval: Duration.minutes(1), maxAttempts: 5, backoffRate: 2 });
+  return task;
+};
+
+export const invokeStep = (
+  scope: Construct,
+  name: string,
+  fn: IFunction,
+  payload: Record<string, unknown>,
+  resultPath: string,
+): LambdaInvoke =>
+  retryEmailInFlight(
+    new LambdaInvoke(scope, name, {
+      lambdaFunction: fn,
+      payload: TaskInput.fromObject(payload),
+      payloadResponseOnly: true,
+      resultPath,
+      taskTimeout: Timeout.duration(STEP_TIMEOUT),
+    }),
+  );
+
+/**
+ * A human step: send the request, then wait for "answered, or the next wake-up, whichever comes
+ * first". The wait is a .waitForTaskToken task whose timeout is the time to the next reminder,
+ * escalation or close; on timeout the check reads the request afresh and reminds, escalates or
+ * expires it, then loops with a new token. `$.step` carries { requestId, outcome, wakeInSeconds }.
+ */
+export const humanStep = (
+  scope: Construct,
+  names: HumanStepNames,
+  fn: IFunction,
+  requestIdPath: string,
+  next: IChainable & State,
+): LambdaInvoke => {
+  const open = invokeStep(
+    scope,
+    names.open,
+    fn,
+    { action: 'open', requestId: JsonPath.stringAt(requestIdPath) },
+    '$.step',
+  );
+  const wait = new LambdaInvoke(scope, names.wait, {
+    lambdaFunction: fn,
+    integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+    payload: TaskInput.fromObject({
+      action: 'arm',
+      requestId: JsonPath.stringAt('$.step.requestId'),
+      taskToken: JsonPath.taskToken,
+    }),
+    resultPath: '$.step',
+    taskTimeout: Timeout.at('$.step.wakeInSeconds'),
+  });
+  const check = invokeStep(
+    scope,
+    names.check,
+    fn,
+    { action: 'wake', requestId: JsonPath.stringAt('$.step.requestId') },
+    '$.step',
+  );
+  const stillOpen = new Choice(scope, names.stillOpen)
+    .when(Condition.stringEquals('$.step.outcome', 'waiting'), wait)
+    .otherwise(next);
+  wait.addCatch(check, { errors: ['States.Timeout'], resultPath: JsonPath.DISCARD });
+  check.next(stillOpen);
+  wait.next(next);
+  // A request settled before the wait is armed (answered early, or a retried review) resumes the
+  // wait at once from the arm step itself, so no extra state is needed here.
+  open.next(wait);
+  return open;
+};
+
+export const endOf = (scope: Construct, name: string): Succeed => new Succeed(scope, name);
