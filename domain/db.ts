@@ -231,9 +231,3 @@ export type HumanRequest = EntityItem<typeof request>;
 export type Feedback = EntityItem<typeof feedback>;
 export type Plan = EntityItem<typeof plan>;
 
-/** Key attribute names of the table, shared by the CDK stack and the local stack. */
-export const TABLE_KEYS = {
-  partitionKey: 'pk',
-  sortKey: 'sk',
-  gsi1: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-} as const;

@@ -17,8 +17,12 @@ const STEP_LABEL: Record<RequestKind, string> = {
 /** A date as the recipient reads it, in their own time zone. */
 export const localDate = (iso: string, timeZone: string): string =>
   new Intl.DateTimeFormat('en-GB', {
-    dateStyle: 'full',
-    timeStyle: 'short',
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
     timeZone,
     timeZoneName: 'short',
   }).format(new Date(iso));

@@ -8,7 +8,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
-import { TABLE_KEYS } from '../domain/db';
+import { TABLE_KEYS } from '../domain/table-keys';
 import { AppraisalCycle } from '../workflows/appraisal-cycle';
 import { DevelopmentPlan } from '../workflows/development-plan';
 import { EmployeeReview } from '../workflows/employee-review';

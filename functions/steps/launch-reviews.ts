@@ -2,11 +2,11 @@ import { z } from 'zod';
 import { cycleTimeout, launchReviews } from '../../domain/cycles';
 import { step } from '../shared/middleware';
 
-export const LaunchReviewsInput = z.object({ cycleId: z.string().min(1), cursor: z.string().nullable() });
+export const LaunchReviewsInput = z.object({ cycleId: z.string().min(1), cursor: z.string().nullish() });
 
 /** Launches one page of review executions; after the last page, also says how long the cycle waits. */
 export const handler = step(LaunchReviewsInput, async ({ cycleId, cursor }) => {
-  const page = await launchReviews(cycleId, cursor);
+  const page = await launchReviews(cycleId, cursor ?? null);
   const { waitSeconds } = await cycleTimeout(cycleId);
   return { ...page, more: page.cursor !== null, waitSeconds };
 });

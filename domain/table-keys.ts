@@ -1,0 +1,6 @@
+/** Key attribute names of the table, shared by the entities, the CDK stack and the local stack. */
+export const TABLE_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  gsi1: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+} as const;

@@ -1,0 +1,215 @@
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from './people';
+import { HABITS, habitOf, SAMPLE_ORG } from './sample-org';
+import { type LocalStack, startStack } from './stack';
+import { portsFromEnv, printWhereThingsAre } from './where';
+
+/*
+ * The demo: the whole system on this machine, a sample organisation, one appraisal cycle and two
+ * development plans in simulated time. Simulated people read their email, click the links and
+ * submit the forms over HTTP; one of them never answers, so reminders and escalations happen.
+ */
+
+export const DEMO_START = new Date('2027-01-04T08:00:00Z');
+
+export type DemoSummary = {
+  employees: number;
+  executions: { succeeded: number; failed: number; running: number };
+  emails: { total: number; byKind: Record<string, number> };
+  feedbackSubmitted: number;
+  reminders: number;
+  escalations: number;
+  stateTransitions: number;
+};
+
+export type DemoResult = {
+  summary: DemoSummary;
+  stack: LocalStack;
+  cycleId: string;
+  planIds: string[];
+  submissions: Record<string, number>;
+  realSeconds: number;
+};
+
+type Log = (line: string) => void;
+
+const api = async (stack: LocalStack, method: string, path: string, body?: unknown, key?: string) => {
+  const res = await fetch(`${stack.urls.api}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(json)}`);
+  return json;
+};
+
+const day = (d: Date) =>
+  d.toLocaleDateString('en-GB', { weekday: 'short', day: '2-digit', month: 'short', timeZone: 'UTC' });
+
+const STEP = (kind: string) => kind.split('.')[0] ?? kind;
+
+/** Runs the whole demo on a started stack with a simulated clock. */
+export const runDemo = async (stack: LocalStack, log: Log): Promise<DemoResult> => {
+  const clock = stack.clock;
+  if (!clock) throw new Error('The demo needs a simulated clock');
+  const started = performance.now();
+  const byEmail = new Map(SAMPLE_ORG.map((p) => [p.email, p]));
+
+  log(`Seeding ${SAMPLE_ORG.length} people (3 levels of management, Oslo and New York).`);
+  await api(stack, 'PUT', '/employees', { employees: SAMPLE_ORG });
+
+  const participants = SAMPLE_ORG.filter((p) => p.managerId).map((p) => p.employeeId);
+  const cycle = await api(
+    stack,
+    'POST',
+    '/cycles',
+    { name: 'Winter 2027 appraisal', startAt: DEMO_START.toISOString(), participants },
+    'demo-cycle-winter-2027',
+  );
+  const cycleId = String(cycle.cycleId);
+  log(`HR scheduled "Winter 2027 appraisal" for ${participants.length} people, starting ${day(DEMO_START)}.`);
+
+  const plans = [
+    await api(stack, 'POST', '/plans', {
+      ownerId: 'e10',
+      title: 'Grow into on-call lead',
+      items: [
+        { title: 'Shadow two incident reviews', dueAt: new Date(DEMO_START.getTime() + 10 * 86_400_000).toISOString() },
+        { title: 'Write the database failover runbook', dueAt: new Date(DEMO_START.getTime() + 20 * 86_400_000).toISOString() },
+      ],
+    }, 'demo-plan-e10'),
+    await api(stack, 'POST', '/plans', {
+      ownerId: 'e08',
+      title: 'Research practice',
+      items: [{ title: 'Publish the research repository guide', dueAt: new Date(DEMO_START.getTime() + 12 * 86_400_000).toISOString() }],
+    }, 'demo-plan-e08'),
+  ];
+  log('Development plans started for Ola Haugen (2 actions) and Victor Hale (1 action).');
+  log(`Habits: most answer when asked; ${Object.values(HABITS).filter((h) => h === 'after-reminder').length} answer after a reminder; Victor Hale never answers.\n`);
+
+  let seen = 0;
+  const submissions: Record<string, number> = {};
+  let digest: Record<string, number> = {};
+  let digestDay = day(clock.now());
+  const flush = () => {
+    const parts = Object.entries(digest).map(([k, n]) => `${n} ${k}`);
+    if (parts.length) log(`  ${digestDay.padEnd(11)} ${parts.join(' · ')}`);
+    digest = {};
+  };
+  const note = (what: string) => {
+    digest[what] = (digest[what] ?? 0) + 1;
+  };
+
+  for (let rounds = 0; rounds < 100_000; rounds++) {
+    await stack.settle();
+    const quietAt = stack.activity.version;
+    const inbox = await fetchInbox(stack.urls.inbox);
+    const fresh: CapturedEmail[] = inbox.slice(seen);
+    seen = inbox.length;
+    const answering: Array<Promise<void>> = [];
+    for (const email of fresh) {
+      const kind = emailKind(email);
+      note(`${kind.replace('.', ' ')}${kind.endsWith('s') ? '' : 's'}`.replace('requests', 'requests sent'));
+      const person = byEmail.get(email.destination.to[0] ?? '');
+      const link = linkIn(email);
+      if (!person || !link) continue;
+      const habit = habitOf(person.employeeId);
+      const acts = (habit === 'prompt' && kind.endsWith('.request')) || (habit === 'after-reminder' && kind.endsWith('.reminder'));
+      if (!acts) continue;
+      answering.push(
+        answer(link, seen + answering.length).then((status) => {
+          if (status === 200) {
+            submissions[STEP(kind)] = (submissions[STEP(kind)] ?? 0) + 1;
+            note(`${STEP(kind)} submitted`);
+          }
+        }),
+      );
+    }
+    await Promise.all(answering);
+    if (fresh.length > 0 || stack.activity.version !== quietAt) continue;
+    if (stack.sfn.list().every((e) => e.status !== 'RUNNING')) break;
+    const before = day(clock.now());
+    const step = await stack.advance();
+    if (step === 'busy') continue;
+    if (step === 'no-timers') break;
+    if (day(clock.now()) !== before) {
+      flush();
+      digestDay = day(clock.now());
+    }
+  }
+  flush();
+
+  const executions = stack.sfn.list();
+  const inbox = await fetchInbox(stack.urls.inbox);
+  const byKind: Record<string, number> = {};
+  for (const email of inbox) byKind[emailKind(email)] = (byKind[emailKind(email)] ?? 0) + 1;
+  const count = (suffix: string) => Object.entries(byKind).filter(([k]) => k.endsWith(suffix)).reduce((s, [, n]) => s + n, 0);
+  const summary: DemoSummary = {
+    employees: SAMPLE_ORG.length,
+    executions: {
+      succeeded: executions.filter((e) => e.status === 'SUCCEEDED').length,
+      failed: executions.filter((e) => e.status === 'FAILED' || e.status === 'TIMED_OUT' || e.status === 'ABORTED').length,
+      running: executions.filter((e) => e.status === 'RUNNING').length,
+    },
+    emails: { total: inbox.length, byKind },
+    feedbackSubmitted: (submissions['self-assessment'] ?? 0) + (submissions['peer-feedback'] ?? 0) + (submissions['manager-appraisal'] ?? 0),
+    reminders: count('.reminder'),
+    escalations: count('.escalation'),
+    stateTransitions: executions.reduce((s, e) => s + e.transitions, 0),
+  };
+  return {
+    summary,
+    stack,
+    cycleId,
+    planIds: plans.map((p) => String(p.planId)),
+    submissions,
+    realSeconds: (performance.now() - started) / 1000,
+  };
+};
+
+const printSummary = async (result: DemoResult, log: Log) => {
+  const { summary, stack, cycleId } = result;
+  const status = (await (await fetch(`${stack.urls.api}/cycles/${cycleId}`)).json()) as {
+    reviews: { completed: number; incomplete: number; participants: number };
+  };
+  log('\nSummary');
+  log(`  People                 ${summary.employees}`);
+  log(`  Reviews                ${status.reviews.completed} completed, ${status.reviews.incomplete} incomplete (of ${status.reviews.participants})`);
+  log(`  Forms submitted        ${Object.entries(result.submissions).map(([k, n]) => `${n} ${k}`).join(', ')}`);
+  log(`  Emails                 ${summary.emails.total} (${summary.reminders} reminders, ${summary.escalations} escalations)`);
+  log(`  Executions             ${summary.executions.succeeded} succeeded, ${summary.executions.failed} failed, ${summary.executions.running} running`);
+  log(`  State transitions      ${summary.stateTransitions}`);
+  log(`  Lambda invocations     ${stack.lambda.stats.invocations}`);
+  for (const e of stack.sfn.list().filter((x) => x.status !== 'SUCCEEDED' && x.status !== 'RUNNING')) {
+    log(`  ! ${e.name}: ${e.status} ${e.error ?? ''} ${e.cause ?? ''}`);
+  }
+  log(`  Real time              ${result.realSeconds.toFixed(1)} s for ${((stack.clock?.now().getTime() ?? 0) - DEMO_START.getTime()) / 86_400_000 | 0} simulated days`);
+};
+
+const main = async () => {
+  const { values } = parseArgs({ options: { json: { type: 'boolean' }, 'keep-running': { type: 'boolean' }, verbose: { type: 'boolean' } } });
+  if (!values.verbose) process.env.GROWCYCLE_LOG ??= 'silent';
+  const log: Log = values.json ? () => undefined : (line) => console.log(line);
+  const stack = await startStack({ ports: portsFromEnv(), simulatedStart: DEMO_START, persist: false });
+  printWhereThingsAre(stack, log);
+  const result = await runDemo(stack, log);
+  await printSummary(result, log);
+  if (values.json) console.log(JSON.stringify(result.summary));
+  if (values['keep-running']) {
+    stack.clock?.uninstall();
+    console.log(`\nThe stack stays up: open ${stack.urls.inbox} for the inbox and click any link. Ctrl+C stops it.`);
+    process.once('SIGINT', () => void stack.stop().then(() => process.exit(0)));
+    return;
+  }
+  await stack.stop();
+  process.exit(result.summary.executions.failed === 0 ? 0 : 1);
+};
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((error: unknown) => {
+    console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+}

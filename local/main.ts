@@ -1,0 +1,28 @@
+import { db } from '../domain/db';
+import { SAMPLE_ORG } from './sample-org';
+import { StackAlreadyRunningError, startStack } from './stack';
+import { portsFromEnv, printWhereThingsAre } from './where';
+
+/** `npm start`: the local stack as a long-running service, data kept under .local/, real time. */
+const main = async () => {
+  const stack = await startStack({ ports: portsFromEnv(), persist: true });
+  const { employee } = db();
+  if (!(await employee.get({ employeeId: SAMPLE_ORG[0]?.employeeId ?? '' }).go()).data) {
+    await employee.put(SAMPLE_ORG).go();
+    console.log(`Seeded the sample organisation (${SAMPLE_ORG.length} people).`);
+  }
+  printWhereThingsAre(stack, console.log);
+  console.log('Schedule a cycle with POST /cycles (see README). Ctrl+C stops the stack.');
+  const stop = () => void stack.stop().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+};
+
+main().catch((error: unknown) => {
+  if (error instanceof StackAlreadyRunningError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  console.error(`growcycle local stack failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,66 @@
+import { KIND_HEADER } from '../domain/mailer';
+
+/*
+ * Simulated people for the demo and the end-to-end tests: they read the captured emails, click the
+ * link, and submit the form over HTTP exactly as a browser without JavaScript would.
+ */
+
+export type CapturedEmail = {
+  messageId: string;
+  destination: { to: string[] };
+  subject: string;
+  body: { html?: string; text?: string };
+  headers?: Array<{ name: string; value: string }>;
+  at: number;
+};
+
+export const emailKind = (email: CapturedEmail): string =>
+  email.headers?.find((h) => h.name.toLowerCase() === KIND_HEADER.toLowerCase())?.value ?? 'unknown';
+
+export const fetchInbox = async (inboxUrl: string): Promise<CapturedEmail[]> => {
+  const res = await fetch(`${inboxUrl}/store`);
+  if (!res.ok) throw new Error(`Inbox answered ${res.status}`);
+  return ((await res.json()) as { emails: CapturedEmail[] }).emails;
+};
+
+export const linkIn = (email: CapturedEmail): string | undefined => /https?:\/\/[^\s"<]+\/r\/[^\s"<]+/.exec(email.body.text ?? '')?.[0];
+
+const decode = (s: string) => s.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+
+export type FormFields = { action: string; ratings: string[]; texts: string[] };
+
+/** Reads a growcycle form page the way a browser would: its action, radio groups and text areas. */
+export const readForm = (page: string): FormFields | undefined => {
+  const action = /<form method="post" action="([^"]+)"/.exec(page)?.[1];
+  if (!action) return undefined;
+  const ratings = [...new Set([...page.matchAll(/type="radio" name="([^"]+)"/g)].map((m) => m[1] as string))];
+  const texts = [...page.matchAll(/<textarea id="[^"]+" name="([^"]+)"/g)].map((m) => m[1] as string);
+  return { action: decode(action), ratings, texts };
+};
+
+const PHRASES = [
+  'Clear written updates that keep the whole team aligned.',
+  'Took ownership of the on-call handbook and made it much better.',
+  'Mentoring newer colleagues more often would multiply their impact.',
+  'Could share work earlier to get feedback sooner.',
+  'Calm and structured under pressure.',
+];
+
+/** Opens a link, fills in the form and posts it. Returns the HTTP status of the POST. */
+export const answer = async (link: string, seed: number): Promise<number> => {
+  const page = await fetch(link);
+  if (page.status !== 200) return page.status;
+  const form = readForm(await page.text());
+  if (!form) return 0;
+  const body = new URLSearchParams();
+  for (const name of form.ratings) body.set(name, String(3 + (seed % 3)));
+  form.texts.forEach((name, i) => body.set(name, PHRASES[(seed + i) % PHRASES.length] as string));
+  const target = new URL(form.action, link).href;
+  const res = await fetch(target, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: body.toString(),
+  });
+  await res.text();
+  return res.status;
+};

@@ -1,0 +1,215 @@
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import sesServerModule from 'aws-ses-v2-local';
+import { ROOT } from '../infra/function';
+import { Activity } from './activity';
+import { createApiGateway, type ExtraRoute } from './api-gateway';
+import { createAwsEndpoint } from './aws-endpoint';
+import { SimulatedClock, settle } from './clock';
+import { ensureTable, localCredentials, startDynamoDb } from './dynamodb';
+import { LocalLambda } from './lambda';
+import { LocalStepFunctions } from './step-functions';
+import { type LocalApp, readApp, synthesize } from './template';
+
+export type Ports = { api: number; inbox: number; sfn: number; dynamodb: number };
+export const DEFAULT_PORTS: Ports = { api: 4000, inbox: 8005, sfn: 8083, dynamodb: 8000 };
+
+export type StackOptions = {
+  ports?: Partial<Ports>;
+  /** Where DynamoDB data and the link key live; defaults to `.local/` in the repository. */
+  dataDir?: string;
+  /** Keep DynamoDB data on disk (the long-running service) or in memory (demo, tests). */
+  persist?: boolean;
+  /** Use an already running DynamoDB Local at this endpoint (tests share one per run). */
+  dynamoEndpoint?: string;
+  tableName?: string;
+  /** Start a simulated clock at this instant; omit for real time. */
+  simulatedStart?: Date;
+  senderAddress?: string;
+  hrAddress?: string;
+};
+
+export type LocalStack = {
+  urls: { api: string; inbox: string; sfn: string; dynamodb: string };
+  app: LocalApp;
+  lambda: LocalLambda;
+  sfn: LocalStepFunctions;
+  activity: Activity;
+  clock: SimulatedClock | undefined;
+  tableName: string;
+  /** Arn of a state machine by its construct path prefix: 'EmployeeReview', 'AppraisalCycle', 'DevelopmentPlan'. */
+  stateMachineArn: (prefix: string) => string;
+  settle: () => Promise<void>;
+  /**
+   * With the simulated clock: once the stack is idle, jumps to the next timer and fires it. False
+   * when something happened while settling (the caller looks again) or when no timer is pending.
+   */
+  advance: () => Promise<'advanced' | 'busy' | 'no-timers'>;
+  stop: () => Promise<void>;
+};
+
+export class StackAlreadyRunningError extends Error {
+  override name = 'StackAlreadyRunning';
+}
+
+const LOCAL_SECRET_ID = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:growcycle-link-key';
+
+const listen = (server: Server, port: number, what: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new StackAlreadyRunningError(
+              `Port ${port} (${what}) is already in use: is a growcycle stack already running? Stop it, or choose other ports (see README, Configuration).`,
+            )
+          : error,
+      );
+    });
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+
+const close = (server: Server): Promise<void> =>
+  new Promise((resolve) => {
+    server.closeAllConnections?.();
+    server.close(() => resolve());
+  });
+
+const linkKey = (dataDir: string): string => {
+  const file = path.join(dataDir, 'link-secret');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+};
+
+/** Points the AWS SDK at the local stack through its own variables; handlers never know. */
+const setEnvironment = (app: LocalApp, urls: LocalStack['urls']) => {
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: urls.dynamodb,
+    AWS_ENDPOINT_URL_SESV2: urls.inbox,
+    AWS_ENDPOINT_URL_SFN: urls.sfn,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: urls.sfn,
+  });
+  // All functions share one process, so they share one environment: refuse a template where two
+  // functions give the same variable different values.
+  const merged: Record<string, string> = {};
+  for (const fn of app.functions.values()) {
+    for (const [key, value] of Object.entries(fn.environment)) {
+      if (merged[key] !== undefined && merged[key] !== value) {
+        throw new Error(`Functions disagree on ${key}; the local stack cannot run them in one process`);
+      }
+      merged[key] = value;
+    }
+  }
+  Object.assign(process.env, merged);
+};
+
+/**
+ * Boots the whole system on one machine: DynamoDB Local, the SES v2 stand-in with its inbox viewer,
+ * the synthesized state machines behind a Step Functions endpoint, and the template's HTTP API,
+ * all running the real handler modules.
+ */
+export const startStack = async (options: StackOptions = {}, extraRoutes?: ExtraRoute): Promise<LocalStack> => {
+  const ports = { ...DEFAULT_PORTS, ...options.ports };
+  const dataDir = options.dataDir ?? path.join(ROOT, '.local');
+  mkdirSync(dataDir, { recursive: true });
+  const tableName = options.tableName ?? 'growcycle';
+  const activity = new Activity();
+  const servers: Server[] = [];
+  let dynamo: ChildProcess | undefined;
+
+  // Bind the ports first: a second stack fails here, before touching anything.
+  let handleApi: Parameters<typeof createServer>[1] = (_req, res) => res.writeHead(503).end();
+  let handleAws: Parameters<typeof createServer>[1] = (_req, res) => res.writeHead(503).end();
+  const apiServer = createServer((req, res) => handleApi?.(req, res));
+  const awsServer = createServer((req, res) => handleAws?.(req, res));
+  try {
+    const apiPort = await listen(apiServer, ports.api, 'API');
+    servers.push(apiServer);
+    const sfnPort = await listen(awsServer, ports.sfn, 'Step Functions');
+    servers.push(awsServer);
+    const sesFactory = (sesServerModule as unknown as { default?: typeof sesServerModule }).default ?? sesServerModule;
+    const sesServer = await sesFactory({ host: '127.0.0.1', port: ports.inbox }).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'EADDRINUSE' ? new StackAlreadyRunningError(`Port ${ports.inbox} (inbox) is already in use: is a growcycle stack already running?`) : error;
+    });
+    servers.push(sesServer);
+    const inboxPort = (sesServer.address() as AddressInfo).port;
+
+    let dynamoEndpoint = options.dynamoEndpoint;
+    if (!dynamoEndpoint) {
+      const probe = createServer();
+      await listen(probe, ports.dynamodb, 'DynamoDB Local');
+      await close(probe);
+      const dbDir = path.join(dataDir, 'dynamodb');
+      if (options.persist) mkdirSync(dbDir, { recursive: true });
+      dynamo = await startDynamoDb(ports.dynamodb, options.persist ? dbDir : undefined);
+      dynamoEndpoint = `http://127.0.0.1:${ports.dynamodb}`;
+    }
+
+    const urls = {
+      api: `http://localhost:${apiPort}`,
+      inbox: `http://localhost:${inboxPort}`,
+      sfn: `http://127.0.0.1:${sfnPort}`,
+      dynamodb: dynamoEndpoint,
+    };
+    const template = synthesize({
+      senderAddress: options.senderAddress ?? 'growcycle@example.com',
+      hrAddress: options.hrAddress ?? 'hr@example.com',
+      publicBaseUrl: urls.api,
+    });
+    const app = readApp(template, { tableName, secretId: LOCAL_SECRET_ID });
+    setEnvironment(app, urls);
+    await ensureTable(dynamoEndpoint, tableName, app.table);
+
+    const lambda = new LocalLambda(app.functions, activity);
+    const sfn = new LocalStepFunctions({ stateMachines: app.stateMachines, lambda, activity });
+    const awsEndpoint = createAwsEndpoint({ sfn, activity, linkSecret: linkKey(dataDir), secretId: LOCAL_SECRET_ID });
+    handleAws = (req, res) => awsEndpoint.emit('request', req, res);
+    const gateway = createApiGateway(app.routes, lambda, activity, extraRoutes ?? (async () => false));
+    handleApi = (req, res) => gateway.emit('request', req, res);
+
+    const clock = options.simulatedStart ? new SimulatedClock(options.simulatedStart) : undefined;
+    const stateMachineArn = (prefix: string) => {
+      const found = app.stateMachines.find((s) => s.logicalId.startsWith(prefix));
+      if (!found) throw new Error(`No state machine ${prefix}`);
+      return found.arn;
+    };
+    return {
+      urls,
+      app,
+      lambda,
+      sfn,
+      activity,
+      clock,
+      tableName,
+      stateMachineArn,
+      settle: () => settle(activity),
+      advance: async () => {
+        if (!clock) return 'no-timers';
+        const seen = activity.version;
+        await settle(activity);
+        if (activity.version !== seen) return 'busy';
+        activity.touch();
+        return (await clock.next()) ? 'advanced' : 'no-timers';
+      },
+      stop: async () => {
+        for (const execution of sfn.list()) if (execution.status === 'RUNNING') sfn.stop(execution.executionArn);
+        clock?.uninstall();
+        await Promise.all(servers.map(close));
+        dynamo?.kill();
+      },
+    };
+  } catch (error) {
+    await Promise.all(servers.map(close));
+    dynamo?.kill();
+    throw error;
+  }
+};
+
+/** Removes the local data (DynamoDB files, link key). */
+export const resetData = (dataDir = path.join(ROOT, '.local')): void => rmSync(dataDir, { recursive: true, force: true });

@@ -1,0 +1,270 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HR_ROUTES as HANDLED_HR_ROUTES } from '../../functions/api/hr-api';
+import { buildApp } from '../../infra/app';
+import { ENTRY_METADATA, ROOT } from '../../infra/function';
+import type { GrowcycleStack } from '../../infra/stack';
+
+/*
+ * Assertions on the synthesized template. Bundling is skipped (`aws:cdk:bundling-stacks` empty), so a
+ * synth takes seconds: the functions' code is not part of what is asserted here.
+ */
+
+const outdirs: string[] = [];
+
+/** A fresh app with bundling skipped, synthesizing into a temporary directory removed after the tests. */
+const newApp = (): { app: App; stack: GrowcycleStack } => {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'growcycle-cdk-'));
+  outdirs.push(outdir);
+  return buildApp(new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } }));
+};
+
+type State = {
+  Type: string;
+  TimeoutSeconds?: number;
+  TimeoutSecondsPath?: string;
+  QueryLanguage?: string;
+  Branches?: Definition[];
+  ItemProcessor?: Definition;
+  Iterator?: Definition;
+};
+type Definition = { StartAt: string; States: Record<string, State>; QueryLanguage?: string };
+type Intrinsic = Record<string, unknown>;
+
+/** The state machine definition, with every intrinsic function (ARNs, partition) as a placeholder. */
+const definitionOf = (definitionString: unknown): Definition => {
+  if (typeof definitionString === 'string') return JSON.parse(definitionString) as Definition;
+  const join = (definitionString as { 'Fn::Join': [string, Array<string | Intrinsic>] })['Fn::Join'];
+  const [separator, parts] = join;
+  return JSON.parse(
+    parts.map((part) => (typeof part === 'string' ? part : '<intrinsic>')).join(separator),
+  ) as Definition;
+};
+
+/** Every state of a definition with its name, including those inside Parallel branches and Map processors. */
+const allStates = (definition: Definition): Array<[string, State]> =>
+  Object.entries(definition.States).flatMap(
+    ([name, state]): Array<[string, State]> => [
+      [name, state],
+      ...(state.Branches ?? []).flatMap(allStates),
+      ...(state.ItemProcessor ? allStates(state.ItemProcessor) : []),
+      ...(state.Iterator ? allStates(state.Iterator) : []),
+    ],
+  );
+
+type Resource = { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, unknown> };
+
+describe('GrowcycleStack', () => {
+  let template: Template;
+  let stack: GrowcycleStack;
+  let definitions: Definition[];
+
+  beforeAll(() => {
+    ({ stack } = newApp());
+    template = Template.fromStack(stack);
+    const machines = template.findResources('AWS::StepFunctions::StateMachine') as Record<string, Resource>;
+    definitions = Object.values(machines).map((m) => definitionOf(m.Properties.DefinitionString));
+  });
+
+  afterAll(() => {
+    for (const outdir of outdirs) rmSync(outdir, { recursive: true, force: true });
+  });
+
+  describe('table', () => {
+    it('is a single DynamoDB table with point-in-time recovery', () => {
+      template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+      template.resourceCountIs('AWS::DynamoDB::Table', 0);
+      template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        Replicas: [
+          Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+        ],
+      });
+    });
+
+    it('keys items on pk/sk with the gsi1 index the entities use', () => {
+      template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          Match.objectLike({
+            IndexName: 'gsi1',
+            KeySchema: [
+              { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+              { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+            ],
+          }),
+        ],
+      });
+    });
+
+    it('is retained when the stack is deleted', () => {
+      template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain' });
+    });
+  });
+
+  describe('functions', () => {
+    const functions = () =>
+      Object.entries(template.findResources('AWS::Lambda::Function') as Record<string, Resource>);
+
+    it('run Node.js 24 on arm64, every one of them', () => {
+      // Act
+      const found = functions();
+
+      // Assess
+      expect(found.length).toBeGreaterThan(0);
+      for (const [id, fn] of found) {
+        expect({ id, runtime: fn.Properties.Runtime, architectures: fn.Properties.Architectures }).toEqual({
+          id,
+          runtime: 'nodejs24.x',
+          architectures: ['arm64'],
+        });
+      }
+    });
+
+    it('each name their handler module, and that module exists', () => {
+      for (const [id, fn] of functions()) {
+        const entry = fn.Metadata?.[ENTRY_METADATA];
+        expect(entry, `${id} has no ${ENTRY_METADATA} metadata`).toEqual(expect.stringMatching(/\.ts$/));
+        expect(existsSync(path.join(ROOT, entry as string)), `${id}: ${String(entry)} does not exist`).toBe(
+          true,
+        );
+      }
+    });
+  });
+
+  describe('state machines', () => {
+    it('are exactly three, all STANDARD', () => {
+      template.resourceCountIs('AWS::StepFunctions::StateMachine', 3);
+      const machines = Object.values(
+        template.findResources('AWS::StepFunctions::StateMachine') as Record<string, Resource>,
+      );
+      expect(machines.map((m) => m.Properties.StateMachineType)).toEqual([
+        'STANDARD',
+        'STANDARD',
+        'STANDARD',
+      ]);
+    });
+
+    it('give every Task state a timeout, fixed or from the input', () => {
+      // Prepare
+      const tasks = definitions.flatMap(allStates).filter(([, state]) => state.Type === 'Task');
+
+      // Assess
+      expect(tasks.length).toBeGreaterThan(0);
+      const untimed = tasks
+        .filter(([, state]) => state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined)
+        .map(([name]) => name);
+      expect(untimed).toEqual([]);
+    });
+
+    it('use JSONPath throughout, which the local engine runs', () => {
+      // Prepare
+      const jsonata = [
+        ...definitions.filter((d) => d.QueryLanguage === 'JSONata').map((d) => d.StartAt),
+        ...definitions
+          .flatMap(allStates)
+          .filter(([, state]) => state.QueryLanguage === 'JSONata')
+          .map(([name]) => name),
+      ];
+
+      // Assess
+      expect(jsonata).toEqual([]);
+    });
+
+    it('name their waits in the words HR uses', () => {
+      // Prepare
+      const names = definitions.flatMap(allStates).map(([name]) => name);
+
+      // Assess
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'Wait for self-assessment',
+          'Wait for manager appraisal',
+          'Wait for peer feedback',
+          'Wait for action item',
+          'Wait for all reviews or the close date',
+        ]),
+      );
+    });
+
+    it('wait for people with task tokens whose timeout is the next wake-up', () => {
+      // Prepare
+      const waits = definitions
+        .flatMap(allStates)
+        .filter(([name]) => name.startsWith('Wait for '))
+        .map(([, state]) => state);
+
+      // Assess
+      expect(waits).toHaveLength(5);
+      for (const wait of waits) {
+        expect(wait).toMatchObject({ Type: 'Task', TimeoutSecondsPath: expect.stringMatching(/^\$\./) });
+      }
+    });
+  });
+
+  describe('HTTP API', () => {
+    const PUBLIC_ROUTES = ['GET /r/{requestId}', 'POST /r/{requestId}', 'GET /health'];
+
+    const routes = () =>
+      Object.values(template.findResources('AWS::ApiGatewayV2::Route') as Record<string, Resource>).map(
+        (r) => ({ routeKey: r.Properties.RouteKey as string, auth: r.Properties.AuthorizationType }),
+      );
+
+    it('leaves only the form links and the health check open', () => {
+      // Act
+      const open = routes().filter((r) => r.auth === 'NONE');
+
+      // Assess
+      expect(open.map((r) => r.routeKey).sort()).toEqual([...PUBLIC_ROUTES].sort());
+    });
+
+    it('requires IAM on every other route', () => {
+      // Act
+      const others = routes().filter((r) => !PUBLIC_ROUTES.includes(r.routeKey));
+
+      // Assess
+      expect(others.length).toBeGreaterThan(0);
+      for (const route of others) expect(route).toEqual({ routeKey: route.routeKey, auth: 'AWS_IAM' });
+    });
+
+    it('forwards exactly the HR routes the HR handler serves', () => {
+      // Act
+      const gateway = routes()
+        .filter((r) => r.auth === 'AWS_IAM')
+        .map((r) => r.routeKey);
+
+      // Assess
+      expect(gateway.sort()).toEqual([...HANDLED_HR_ROUTES].sort());
+    });
+  });
+
+  describe('cdk-nag', () => {
+    it('records no error annotation on the stack', () => {
+      expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+    });
+
+    it('synthesizes with AwsSolutions checks and no unacknowledged finding', () => {
+      // Prepare: a fresh app, so this synth is the one that runs the checks.
+      const { app } = newApp();
+
+      // Act / Assess
+      expect(() => app.synth()).not.toThrow();
+    });
+
+    it('fails synthesis on an unacknowledged finding, so the check above can catch one', () => {
+      // Prepare: a bucket without access logs or an SSL-only policy breaks AwsSolutions-S1 and -S10.
+      const { app, stack: probe } = newApp();
+      new Bucket(probe, 'UncheckedBucket');
+
+      // Act / Assess
+      expect(() => app.synth()).toThrow(/AwsSolutions-S1\b/);
+    });
+  });
+});

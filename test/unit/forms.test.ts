@@ -1,0 +1,285 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { db, type Employee, type HumanRequest } from '../../domain/db';
+import { signedPath } from '../../domain/links';
+import { handleForm } from '../../functions/api/forms';
+import { fakeTable, httpEvent, storedItem, stubTestEnv, transactionCanceledByCondition } from './helpers';
+
+const LINK_KEY = 'unit-test-link-key';
+const NOW = new Date('2025-03-12T09:00:00Z');
+const CLOSE_AT = new Date('2025-03-21T17:00:00Z');
+const TASK_TOKEN = 'task-token-of-the-current-wait';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const secrets = mockClient(SecretsManagerClient);
+const sfn = mockClient(SFNClient);
+
+const ada: Employee = {
+  employeeId: 'emp-ada',
+  name: 'Ada Lovelace',
+  email: 'ada@example.com',
+  managerId: 'emp-grace',
+  title: 'Engineer',
+  level: 4,
+  timeZone: 'Europe/London',
+  status: 'active',
+};
+
+const selfAssessment: HumanRequest = {
+  requestId: 'req-self-ada',
+  kind: 'self-assessment',
+  recipientId: 'emp-ada',
+  subjectId: 'emp-ada',
+  cycleId: 'cycle-h1',
+  dueAt: '2025-03-14T17:00:00.000Z',
+  closeAt: CLOSE_AT.toISOString(),
+  reminderHoursBefore: [24],
+  escalations: [{ afterHours: 24, toId: 'emp-grace', role: 'manager' }],
+  status: 'open',
+  taskToken: TASK_TOKEN,
+  remindersSent: 0,
+  escalationsSent: 0,
+  createdAt: '2025-03-07T09:00:00.000Z',
+  openedAt: '2025-03-07T09:00:00.000Z',
+};
+
+/** The link from the email, split the way API Gateway hands it over. */
+const link = (requestId: string, expiresAt: Date, key = LINK_KEY) => {
+  const url = new URL(signedPath(key, 'respond', requestId, expiresAt), 'https://forms.example.com');
+  return {
+    path: url.pathname,
+    query: { e: url.searchParams.get('e') ?? '', s: url.searchParams.get('s') ?? '' },
+  };
+};
+
+const getForm = (requestId: string, query: Record<string, string>) =>
+  httpEvent({
+    method: 'GET',
+    route: '/r/{requestId}',
+    path: `/r/${requestId}`,
+    pathParameters: { requestId },
+    query,
+  });
+
+const postForm = (requestId: string, query: Record<string, string>, fields: Record<string, string>) =>
+  httpEvent({
+    method: 'POST',
+    route: '/r/{requestId}',
+    path: `/r/${requestId}`,
+    pathParameters: { requestId },
+    query,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  });
+
+const COMPLETE_ANSWER = {
+  rating: '4',
+  achievements: 'Shipped the analytical engine notes.',
+  growth: 'Public speaking.',
+};
+
+/** True when DynamoDB received no write of any kind. */
+const expectNoWrite = () => {
+  expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
+  expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
+  expect(ddb).not.toHaveReceivedCommand(PutCommand);
+};
+
+describe('handleForm', () => {
+  beforeAll(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(NOW);
+  });
+
+  beforeEach(() => {
+    stubTestEnv();
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: LINK_KEY });
+    sfn.on(SendTaskSuccessCommand).resolves({});
+  });
+
+  afterEach(() => {
+    ddb.reset();
+    secrets.reset();
+    sfn.reset();
+    vi.unstubAllEnvs();
+  });
+
+  afterAll(() => {
+    vi.useRealTimers();
+  });
+
+  it('answers 403 to a link whose signature was altered, without reading the request', async () => {
+    // Prepare
+    const { query } = link(selfAssessment.requestId, CLOSE_AT);
+    const tampered = { ...query, s: `${query.s.slice(0, -2)}xx` };
+
+    // Act
+    const result = await handleForm(getForm(selfAssessment.requestId, tampered));
+
+    // Assess
+    expect(result.statusCode).toBe(403);
+    expect(ddb).not.toHaveReceivedAnyCommand();
+  });
+
+  it('answers 403 to a link signed with another key', async () => {
+    // Prepare
+    const { query } = link(selfAssessment.requestId, CLOSE_AT, 'forged-key');
+
+    // Act
+    const result = await handleForm(getForm(selfAssessment.requestId, query));
+
+    // Assess
+    expect(result.statusCode).toBe(403);
+    expect(ddb).not.toHaveReceivedAnyCommand();
+  });
+
+  it('answers 410 to a genuine link after its expiry, without reading the request', async () => {
+    // Prepare
+    const { query } = link(selfAssessment.requestId, new Date('2025-03-11T09:00:00Z'));
+
+    // Act
+    const result = await handleForm(getForm(selfAssessment.requestId, query));
+
+    // Assess
+    expect(result.statusCode).toBe(410);
+    expect(ddb).not.toHaveReceivedAnyCommand();
+  });
+
+  it('shows the form of an open request with strict headers and changes nothing', async () => {
+    // Prepare
+    const table = fakeTable(storedItem(db().request.put(selfAssessment)), storedItem(db().employee.put(ada)));
+    ddb.on(GetCommand).callsFake(table.get);
+    const { path, query } = link(selfAssessment.requestId, CLOSE_AT);
+
+    // Act
+    const result = await handleForm(getForm(selfAssessment.requestId, query));
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(result.headers).toMatchObject({
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+      'x-frame-options': 'DENY',
+    });
+    expect(result.headers?.['content-security-policy']).toContain("default-src 'none'");
+    expect(result.headers?.['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(result.body).toContain(`<form method="post" action="${path}?e=${query.e}&amp;s=${query.s}">`);
+    expect(result.body).toContain('name="achievements"');
+    expect(result.body).toContain('For Ada Lovelace.');
+    expectNoWrite();
+    expect(sfn).not.toHaveReceivedAnyCommand();
+  });
+
+  it('answers 404 to a valid link whose request does not exist', async () => {
+    // Prepare
+    ddb.on(GetCommand).callsFake(fakeTable().get);
+    const { query } = link('req-unknown', CLOSE_AT);
+
+    // Act
+    const result = await handleForm(getForm('req-unknown', query));
+
+    // Assess
+    expect(result.statusCode).toBe(404);
+  });
+
+  it('rejects a POST missing a required field with 400, naming the field, and stores nothing', async () => {
+    // Prepare
+    const table = fakeTable(storedItem(db().request.put(selfAssessment)), storedItem(db().employee.put(ada)));
+    ddb.on(GetCommand).callsFake(table.get);
+    const { query } = link(selfAssessment.requestId, CLOSE_AT);
+    const { growth: _missing, ...incomplete } = COMPLETE_ANSWER;
+
+    // Act
+    const result = await handleForm(postForm(selfAssessment.requestId, query, incomplete));
+
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(result.body).toContain(
+      '<p class="error" id="growth-error">Where you want to grow is required</p>',
+    );
+    expect(result.body).toContain('aria-describedby="growth-error"');
+    expect(result.body).not.toContain('id="achievements-error"');
+    // What was typed is kept, so nothing has to be written twice.
+    expect(result.body).toContain('Shipped the analytical engine notes.</textarea>');
+    expectNoWrite();
+    expect(sfn).not.toHaveReceivedAnyCommand();
+  });
+
+  it('stores a complete answer in one transaction and resumes the workflow with the stored token', async () => {
+    // Prepare
+    const table = fakeTable(storedItem(db().request.put(selfAssessment)), storedItem(db().employee.put(ada)));
+    ddb.on(GetCommand).callsFake(table.get);
+    ddb.on(TransactWriteCommand).resolves({});
+    const { query } = link(selfAssessment.requestId, CLOSE_AT);
+
+    // Act
+    const result = await handleForm(postForm(selfAssessment.requestId, query, COMPLETE_ANSWER));
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(result.body).toContain('Your self-assessment: received.');
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+    const [transaction] = ddb.commandCalls(TransactWriteCommand);
+    const [requestUpdate] = transaction?.args[0].input.TransactItems ?? [];
+    // Only a request still open becomes submitted.
+    expect(requestUpdate?.Update?.ExpressionAttributeValues).toMatchObject({
+      ':status0': 'open',
+      ':status_u0': 'submitted',
+      ':response_u0': {
+        rating: 4,
+        achievements: COMPLETE_ANSWER.achievements,
+        growth: COMPLETE_ANSWER.growth,
+      },
+    });
+    expect(requestUpdate?.Update?.ConditionExpression).toContain('#status = :status0');
+    expect(sfn).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
+    expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
+      taskToken: TASK_TOKEN,
+      output: JSON.stringify({ requestId: selfAssessment.requestId, outcome: 'submitted' }),
+    });
+  });
+
+  it('answers 409 to a second submission and does not resume the workflow again', async () => {
+    // Prepare: another submission lands first, so this one's conditional transaction is cancelled.
+    const table = fakeTable(storedItem(db().request.put(selfAssessment)), storedItem(db().employee.put(ada)));
+    ddb.on(GetCommand).callsFake(table.get);
+    ddb.on(TransactWriteCommand).callsFake(() => {
+      table.put(storedItem(db().request.put({ ...selfAssessment, status: 'submitted' })));
+      throw transactionCanceledByCondition();
+    });
+    const { query } = link(selfAssessment.requestId, CLOSE_AT);
+
+    // Act
+    const result = await handleForm(postForm(selfAssessment.requestId, query, COMPLETE_ANSWER));
+
+    // Assess
+    expect(result.statusCode).toBe(409);
+    expect(result.body).toContain('Already submitted');
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+    expect(sfn).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+  });
+
+  it('answers 409 when the form is opened again after it was submitted', async () => {
+    // Prepare
+    const submitted = { ...selfAssessment, status: 'submitted' as const };
+    ddb.on(GetCommand).callsFake(fakeTable(storedItem(db().request.put(submitted))).get);
+    const { query } = link(selfAssessment.requestId, CLOSE_AT);
+
+    // Act
+    const result = await handleForm(getForm(selfAssessment.requestId, query));
+
+    // Assess
+    expect(result.statusCode).toBe(409);
+    expectNoWrite();
+  });
+});

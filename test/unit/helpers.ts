@@ -1,0 +1,118 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { BatchGetCommandInput, BatchGetCommandOutput, GetCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { vi } from 'vitest';
+
+/** The environment a deployed function gets from the stack, with test values. */
+export const TEST_ENV = {
+  TABLE_NAME: 'growcycle-unit',
+  SENDER_ADDRESS: 'growcycle@example.com',
+  HR_ADDRESS: 'hr@example.com',
+  PUBLIC_BASE_URL: 'https://forms.example.com',
+  LINK_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:link-key',
+  REVIEW_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:111122223333:stateMachine:review',
+  CYCLE_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:111122223333:stateMachine:cycle',
+  PLAN_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:111122223333:stateMachine:plan',
+} as const;
+
+export const stubTestEnv = (): void => {
+  for (const [name, value] of Object.entries(TEST_ENV)) vi.stubEnv(name, value);
+};
+
+export type HttpEventInput = {
+  method: 'GET' | 'POST' | 'PUT';
+  /** The route as API Gateway names it, e.g. `/r/{requestId}`. */
+  route: string;
+  /** The path as requested, e.g. `/r/abc`. */
+  path: string;
+  pathParameters?: Record<string, string>;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: string;
+};
+
+/** An API Gateway HTTP API (payload 2.0) event, as the gateway hands it to the function. */
+export const httpEvent = (input: HttpEventInput): APIGatewayProxyEventV2 => {
+  const query = input.query ?? {};
+  const rawQueryString = new URLSearchParams(query).toString();
+  return {
+    version: '2.0',
+    routeKey: `${input.method} ${input.route}`,
+    rawPath: input.path,
+    rawQueryString,
+    headers: { host: 'forms.example.com', ...input.headers },
+    ...(rawQueryString ? { queryStringParameters: query } : {}),
+    ...(input.pathParameters ? { pathParameters: input.pathParameters } : {}),
+    requestContext: {
+      accountId: '111122223333',
+      apiId: 'unitapi',
+      domainName: 'forms.example.com',
+      domainPrefix: 'forms',
+      http: {
+        method: input.method,
+        path: input.path,
+        protocol: 'HTTP/1.1',
+        sourceIp: '203.0.113.7',
+        userAgent: 'vitest',
+      },
+      requestId: 'gateway-request-1',
+      routeKey: `${input.method} ${input.route}`,
+      stage: '$default',
+      time: '10/Mar/2025:09:00:00 +0000',
+      timeEpoch: Date.parse('2025-03-10T09:00:00Z'),
+    },
+    ...(input.body === undefined ? {} : { body: input.body }),
+    isBase64Encoded: false,
+  };
+};
+
+/** A DynamoDB item as ElectroDB stores it (keys and entity identifiers included). */
+export type Row = Record<string, unknown>;
+
+/** The item an ElectroDB `put` would write, e.g. `storedItem(db().request.put(request))`. */
+export const storedItem = (put: { params: <P>() => P }): Row => put.params<{ Item: Row }>().Item;
+
+const rowKey = (key: Row | undefined): string => `${String(key?.pk)}|${String(key?.sk)}`;
+
+/**
+ * A tiny stand-in for the table behind Get and BatchGet, so a test states which rows exist and the
+ * code under test finds them by the keys ElectroDB builds.
+ */
+export const fakeTable = (...items: Row[]) => {
+  const rows = new Map(items.map((item): [string, Row] => [rowKey(item), item]));
+  return {
+    put: (item: Row): void => {
+      rows.set(rowKey(item), item);
+    },
+    get: (input: GetCommandInput) => ({ Item: rows.get(rowKey(input.Key)) }),
+    batchGet: (input: BatchGetCommandInput): BatchGetCommandOutput => ({
+      $metadata: {},
+      Responses: Object.fromEntries(
+        Object.entries(input.RequestItems ?? {}).map(([table, request]) => [
+          table,
+          (request.Keys ?? []).flatMap((key): Row[] => {
+            const row = rows.get(rowKey(key));
+            return row ? [row] : [];
+          }),
+        ]),
+      ),
+      UnprocessedKeys: {},
+    }),
+  };
+};
+
+/** What DynamoDB throws when a conditional write finds the condition false. */
+export const conditionalCheckFailed = (): ConditionalCheckFailedException =>
+  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+
+/** What DynamoDB throws when a transaction's condition on its first item fails. */
+export const transactionCanceledByCondition = (): TransactionCanceledException =>
+  new TransactionCanceledException({
+    message:
+      'Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None]',
+    $metadata: {},
+    CancellationReasons: [
+      { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' },
+      { Code: 'None' },
+    ],
+  });

@@ -1,0 +1,38 @@
+import { defineConfig } from 'vitest/config';
+
+/*
+ * Three projects, run by name: `vitest run --project unit` never touches the network, `infra` asserts
+ * on the synthesized template, and `integration` drives the local stack, one file at a time because
+ * its files share that stack.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          setupFiles: ['test/unit/setup.ts'],
+          env: { GROWCYCLE_LOG: 'silent' },
+        },
+      },
+      {
+        test: {
+          name: 'infra',
+          include: ['test/infra/**/*.test.ts'],
+          testTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/workflows/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+          pool: 'forks',
+        },
+      },
+    ],
+  },
+});
