@@ -13,7 +13,15 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           setupFiles: ['test/unit/setup.ts'],
-          env: { GROWCYCLE_LOG: 'silent' },
+          env: {
+            GROWCYCLE_LOG: 'silent',
+            // Every SDK call is mocked; should one slip through, it fails at a closed local port
+            // instead of reaching AWS with whatever credentials the machine has.
+            AWS_REGION: 'eu-west-1',
+            AWS_ACCESS_KEY_ID: 'unit-test',
+            AWS_SECRET_ACCESS_KEY: 'unit-test',
+            AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+          },
         },
       },
       {

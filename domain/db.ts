@@ -230,4 +230,3 @@ export type Review = EntityItem<typeof review>;
 export type HumanRequest = EntityItem<typeof request>;
 export type Feedback = EntityItem<typeof feedback>;
 export type Plan = EntityItem<typeof plan>;
-

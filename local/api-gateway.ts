@@ -33,7 +33,9 @@ export const matchRoute = (matchers: Matcher[], method: string, path: string) =>
     if (m.route.method !== method) continue;
     const found = m.regex.exec(path);
     if (found) {
-      const pathParameters = Object.fromEntries(m.params.map((p, i) => [p, decodeURIComponent(found[i + 1] ?? '')]));
+      const pathParameters = Object.fromEntries(
+        m.params.map((p, i) => [p, decodeURIComponent(found[i + 1] ?? '')]),
+      );
       return { route: m.route, pathParameters };
     }
   }
@@ -54,11 +56,19 @@ const readBody = (req: IncomingMessage): Promise<Buffer | 'too-large'> =>
     req.on('error', reject);
   });
 
-const isText = (contentType: string) => /^(text\/|application\/(json|x-www-form-urlencoded|problem\+json))/i.test(contentType);
+const isText = (contentType: string) =>
+  /^(text\/|application\/(json|x-www-form-urlencoded|problem\+json))/i.test(contentType);
 
-export const toEvent = (req: IncomingMessage, url: URL, body: Buffer, route: LocalRoute, pathParameters: Record<string, string>): APIGatewayProxyEventV2 => {
+export const toEvent = (
+  req: IncomingMessage,
+  url: URL,
+  body: Buffer,
+  route: LocalRoute,
+  pathParameters: Record<string, string>,
+): APIGatewayProxyEventV2 => {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
   const text = isText(headers['content-type'] ?? '');
@@ -78,7 +88,13 @@ export const toEvent = (req: IncomingMessage, url: URL, body: Buffer, route: Loc
       apiId: 'local',
       domainName: url.host,
       domainPrefix: 'local',
-      http: { method: route.method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      http: {
+        method: route.method,
+        path: url.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
       requestId: crypto.randomUUID(),
       routeKey: `${route.method} ${route.path}`,
       stage: '$default',
@@ -90,7 +106,12 @@ export const toEvent = (req: IncomingMessage, url: URL, body: Buffer, route: Loc
 
 export type ExtraRoute = (req: IncomingMessage, url: URL, res: ServerResponse) => Promise<boolean>;
 
-export const createApiGateway = (routes: LocalRoute[], lambda: LocalLambda, activity: Activity, extra: ExtraRoute): Server => {
+export const createApiGateway = (
+  routes: LocalRoute[],
+  lambda: LocalLambda,
+  activity: Activity,
+  extra: ExtraRoute,
+): Server => {
   const matchers = compileRoutes(routes);
   return createServer((req, res) => {
     void activity.track(async () => {
@@ -109,13 +130,22 @@ export const createApiGateway = (routes: LocalRoute[], lambda: LocalLambda, acti
           res.end(JSON.stringify({ message: 'Request Entity Too Large' }));
           return;
         }
-        const result = (await lambda.invoke(match.route.functionLogicalId, toEvent(req, url, body, match.route, match.pathParameters))) as APIGatewayProxyStructuredResultV2;
+        const result = (await lambda.invoke(
+          match.route.functionLogicalId,
+          toEvent(req, url, body, match.route, match.pathParameters),
+        )) as APIGatewayProxyStructuredResultV2;
         const headers = { ...(result.headers ?? {}) } as Record<string, string>;
         res.writeHead(result.statusCode ?? 200, headers);
         res.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''));
       } catch (error) {
         // As API Gateway does for a failed integration: a generic 500, details only in the logs.
-        console.error(JSON.stringify({ level: 'error', message: 'integration failed', error: error instanceof Error ? error.name : 'unknown' }));
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            message: 'integration failed',
+            error: error instanceof Error ? error.name : 'unknown',
+          }),
+        );
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ message: 'Internal Server Error' }));
       }

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Activity } from './activity';
-import { type Execution, type HistoryEvent, SfnError, type LocalStepFunctions } from './step-functions';
+import { type Execution, type HistoryEvent, type LocalStepFunctions, SfnError } from './step-functions';
 
 /*
  * A small endpoint speaking the AWS JSON protocol for the calls the project makes: Step Functions
@@ -23,19 +23,40 @@ const summary = (e: Execution) => ({
 
 const eventJson = (event: HistoryEvent) => {
   const d = event.details ?? {};
-  const base = { id: event.id, previousEventId: event.previousEventId, timestamp: seconds(event.timestamp), type: event.type };
+  const base = {
+    id: event.id,
+    previousEventId: event.previousEventId,
+    timestamp: seconds(event.timestamp),
+    type: event.type,
+  };
   const state = event.stateName;
   const io = (value: unknown) => JSON.stringify(value ?? null);
   if (event.type.endsWith('StateEntered') && state) {
-    return { ...base, stateEnteredEventDetails: { name: state, input: io((d as { state?: { input?: unknown } }).state?.input) } };
+    return {
+      ...base,
+      stateEnteredEventDetails: {
+        name: state,
+        input: io((d as { state?: { input?: unknown } }).state?.input),
+      },
+    };
   }
-  if (event.type.endsWith('StateExited') && state) return { ...base, stateExitedEventDetails: { name: state } };
-  if (event.type === 'ExecutionStarted') return { ...base, executionStartedEventDetails: { input: io(d.input) } };
-  if (event.type === 'ExecutionSucceeded') return { ...base, executionSucceededEventDetails: { output: io(d.output) } };
+  if (event.type.endsWith('StateExited') && state)
+    return { ...base, stateExitedEventDetails: { name: state } };
+  if (event.type === 'ExecutionStarted')
+    return { ...base, executionStartedEventDetails: { input: io(d.input) } };
+  if (event.type === 'ExecutionSucceeded')
+    return { ...base, executionSucceededEventDetails: { output: io(d.output) } };
   if (event.type === 'ExecutionFailed') {
-    return { ...base, executionFailedEventDetails: { error: String(d.Error ?? ''), cause: String(d.Cause ?? '') } };
+    return {
+      ...base,
+      executionFailedEventDetails: { error: String(d.Error ?? ''), cause: String(d.Cause ?? '') },
+    };
   }
-  if (event.type.endsWith('StateFailed') || event.type.endsWith('StateRetried') || event.type.endsWith('StateCaught')) {
+  if (
+    event.type.endsWith('StateFailed') ||
+    event.type.endsWith('StateRetried') ||
+    event.type.endsWith('StateCaught')
+  ) {
     return { ...base, stateName: state, error: d.Error, cause: d.Cause };
   }
   return base;
@@ -48,11 +69,24 @@ const page = <T>(items: T[], body: Body): { items: T[]; nextToken?: string } => 
   return { items: slice, ...(start + max < items.length ? { nextToken: String(start + max) } : {}) };
 };
 
-export type AwsEndpointOptions = { sfn: LocalStepFunctions; activity: Activity; linkSecret: string; secretId: string };
+export type AwsEndpointOptions = {
+  sfn: LocalStepFunctions;
+  activity: Activity;
+  linkSecret: string;
+  secretId: string;
+};
 
-export const awsHandlers = ({ sfn, linkSecret, secretId }: AwsEndpointOptions): Record<string, (body: Body) => unknown> => ({
+export const awsHandlers = ({
+  sfn,
+  linkSecret,
+  secretId,
+}: AwsEndpointOptions): Record<string, (body: Body) => unknown> => ({
   'AWSStepFunctions.StartExecution': (b) => {
-    const e = sfn.startExecution(String(b.stateMachineArn), b.name as string | undefined, String(b.input ?? '{}'));
+    const e = sfn.startExecution(
+      String(b.stateMachineArn),
+      b.name as string | undefined,
+      String(b.input ?? '{}'),
+    );
     return { executionArn: e.executionArn, startDate: seconds(e.startDate) };
   },
   'AWSStepFunctions.DescribeExecution': (b) => {
@@ -62,7 +96,9 @@ export const awsHandlers = ({ sfn, linkSecret, secretId }: AwsEndpointOptions): 
   'AWSStepFunctions.ListExecutions': (b) => {
     const all = sfn
       .list()
-      .filter((e) => e.stateMachineArn === b.stateMachineArn && (!b.statusFilter || e.status === b.statusFilter))
+      .filter(
+        (e) => e.stateMachineArn === b.stateMachineArn && (!b.statusFilter || e.status === b.statusFilter),
+      )
       .sort((x, y) => y.startDate - x.startDate);
     const { items, nextToken } = page(all, b);
     return { executions: items.map(summary), nextToken };
@@ -90,7 +126,8 @@ export const awsHandlers = ({ sfn, linkSecret, secretId }: AwsEndpointOptions): 
     return {};
   },
   'secretsmanager.GetSecretValue': (b) => {
-    if (b.SecretId !== secretId) throw new SfnError('ResourceNotFoundException', 'Secrets Manager can’t find the specified secret.');
+    if (b.SecretId !== secretId)
+      throw new SfnError('ResourceNotFoundException', 'Secrets Manager can’t find the specified secret.');
     return { ARN: secretId, Name: 'growcycle-link-secret', SecretString: linkSecret, VersionId: 'local' };
   },
 });
@@ -108,19 +145,25 @@ export const createAwsEndpoint = (options: AwsEndpointOptions): Server => {
   return createServer((req: IncomingMessage, res: ServerResponse) => {
     void options.activity.track(async () => {
       const target = String(req.headers['x-amz-target'] ?? '');
-      const contentType = target.startsWith('secretsmanager.') ? 'application/x-amz-json-1.1' : 'application/x-amz-json-1.0';
+      const contentType = target.startsWith('secretsmanager.')
+        ? 'application/x-amz-json-1.1'
+        : 'application/x-amz-json-1.0';
       const send = (status: number, body: unknown) => {
         res.writeHead(status, { 'content-type': contentType });
         res.end(JSON.stringify(body));
       };
       const handler = handlers[target];
-      if (!handler) return send(400, { __type: 'UnknownOperationException', message: `Unknown operation ${target}` });
+      if (!handler)
+        return send(400, { __type: 'UnknownOperationException', message: `Unknown operation ${target}` });
       try {
         const raw = await readBody(req);
         send(200, handler(raw ? (JSON.parse(raw) as Body) : {}));
       } catch (error) {
         const code = error instanceof SfnError ? error.code : 'InternalFailure';
-        send(error instanceof SfnError ? 400 : 500, { __type: code, message: error instanceof Error ? error.message : String(error) });
+        send(error instanceof SfnError ? 400 : 500, {
+          __type: code,
+          message: error instanceof Error ? error.message : String(error),
+        });
       }
     });
   });

@@ -50,7 +50,11 @@ export class SimulatedClock {
   private offset: number;
   private queue: Entry[] = [];
   private seq = 0;
-  private readonly saved = { Date: globalThis.Date, setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout };
+  private readonly saved = {
+    Date: globalThis.Date,
+    setTimeout: globalThis.setTimeout,
+    clearTimeout: globalThis.clearTimeout,
+  };
 
   constructor(start: Date) {
     this.offset = start.getTime() - RealDate.now();
@@ -68,7 +72,12 @@ export class SimulatedClock {
     const simulatedSetTimeout = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
       const delay = Number(ms ?? 0);
       if (!fromWorkflowEngine()) return realSetTimeout(fn, delay, ...args);
-      const entry: Entry = { due: this.nowMs() + delay, seq: ++this.seq, fire: () => fn(...args), cancelled: false };
+      const entry: Entry = {
+        due: this.nowMs() + delay,
+        seq: ++this.seq,
+        fire: () => fn(...args),
+        cancelled: false,
+      };
       this.queue.push(entry);
       return new VirtualTimer(entry);
     };

@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
 import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from './people';
 import { HABITS, habitOf, SAMPLE_ORG } from './sample-org';
 import { type LocalStack, startStack } from './stack';
@@ -51,7 +51,11 @@ const day = (d: Date) =>
 const STEP = (kind: string) => kind.split('.')[0] ?? kind;
 
 /** Runs the whole demo on a started stack with a simulated clock. */
-export const runDemo = async (stack: LocalStack, log: Log): Promise<DemoResult> => {
+export const runDemo = async (
+  stack: LocalStack,
+  log: Log,
+  options: { plans?: boolean } = {},
+): Promise<DemoResult> => {
   const clock = stack.clock;
   if (!clock) throw new Error('The demo needs a simulated clock');
   const started = performance.now();
@@ -71,23 +75,51 @@ export const runDemo = async (stack: LocalStack, log: Log): Promise<DemoResult> 
   const cycleId = String(cycle.cycleId);
   log(`HR scheduled "Winter 2027 appraisal" for ${participants.length} people, starting ${day(DEMO_START)}.`);
 
-  const plans = [
-    await api(stack, 'POST', '/plans', {
-      ownerId: 'e10',
-      title: 'Grow into on-call lead',
-      items: [
-        { title: 'Shadow two incident reviews', dueAt: new Date(DEMO_START.getTime() + 10 * 86_400_000).toISOString() },
-        { title: 'Write the database failover runbook', dueAt: new Date(DEMO_START.getTime() + 20 * 86_400_000).toISOString() },
-      ],
-    }, 'demo-plan-e10'),
-    await api(stack, 'POST', '/plans', {
-      ownerId: 'e08',
-      title: 'Research practice',
-      items: [{ title: 'Publish the research repository guide', dueAt: new Date(DEMO_START.getTime() + 12 * 86_400_000).toISOString() }],
-    }, 'demo-plan-e08'),
-  ];
-  log('Development plans started for Ola Haugen (2 actions) and Victor Hale (1 action).');
-  log(`Habits: most answer when asked; ${Object.values(HABITS).filter((h) => h === 'after-reminder').length} answer after a reminder; Victor Hale never answers.\n`);
+  const plans =
+    options.plans === false
+      ? []
+      : [
+          await api(
+            stack,
+            'POST',
+            '/plans',
+            {
+              ownerId: 'e10',
+              title: 'Grow into on-call lead',
+              items: [
+                {
+                  title: 'Shadow two incident reviews',
+                  dueAt: new Date(DEMO_START.getTime() + 10 * 86_400_000).toISOString(),
+                },
+                {
+                  title: 'Write the database failover runbook',
+                  dueAt: new Date(DEMO_START.getTime() + 20 * 86_400_000).toISOString(),
+                },
+              ],
+            },
+            'demo-plan-e10',
+          ),
+          await api(
+            stack,
+            'POST',
+            '/plans',
+            {
+              ownerId: 'e08',
+              title: 'Research practice',
+              items: [
+                {
+                  title: 'Publish the research repository guide',
+                  dueAt: new Date(DEMO_START.getTime() + 12 * 86_400_000).toISOString(),
+                },
+              ],
+            },
+            'demo-plan-e08',
+          ),
+        ];
+  if (plans.length) log('Development plans started for Ola Haugen (2 actions) and Victor Hale (1 action).');
+  log(
+    `Habits: most answer when asked; ${Object.values(HABITS).filter((h) => h === 'after-reminder').length} answer after a reminder; Victor Hale never answers.\n`,
+  );
 
   let seen = 0;
   const submissions: Record<string, number> = {};
@@ -116,7 +148,9 @@ export const runDemo = async (stack: LocalStack, log: Log): Promise<DemoResult> 
       const link = linkIn(email);
       if (!person || !link) continue;
       const habit = habitOf(person.employeeId);
-      const acts = (habit === 'prompt' && kind.endsWith('.request')) || (habit === 'after-reminder' && kind.endsWith('.reminder'));
+      const acts =
+        (habit === 'prompt' && kind.endsWith('.request')) ||
+        (habit === 'after-reminder' && kind.endsWith('.reminder'));
       if (!acts) continue;
       answering.push(
         answer(link, seen + answering.length).then((status) => {
@@ -145,16 +179,24 @@ export const runDemo = async (stack: LocalStack, log: Log): Promise<DemoResult> 
   const inbox = await fetchInbox(stack.urls.inbox);
   const byKind: Record<string, number> = {};
   for (const email of inbox) byKind[emailKind(email)] = (byKind[emailKind(email)] ?? 0) + 1;
-  const count = (suffix: string) => Object.entries(byKind).filter(([k]) => k.endsWith(suffix)).reduce((s, [, n]) => s + n, 0);
+  const count = (suffix: string) =>
+    Object.entries(byKind)
+      .filter(([k]) => k.endsWith(suffix))
+      .reduce((s, [, n]) => s + n, 0);
   const summary: DemoSummary = {
     employees: SAMPLE_ORG.length,
     executions: {
       succeeded: executions.filter((e) => e.status === 'SUCCEEDED').length,
-      failed: executions.filter((e) => e.status === 'FAILED' || e.status === 'TIMED_OUT' || e.status === 'ABORTED').length,
+      failed: executions.filter(
+        (e) => e.status === 'FAILED' || e.status === 'TIMED_OUT' || e.status === 'ABORTED',
+      ).length,
       running: executions.filter((e) => e.status === 'RUNNING').length,
     },
     emails: { total: inbox.length, byKind },
-    feedbackSubmitted: (submissions['self-assessment'] ?? 0) + (submissions['peer-feedback'] ?? 0) + (submissions['manager-appraisal'] ?? 0),
+    feedbackSubmitted:
+      (submissions['self-assessment'] ?? 0) +
+      (submissions['peer-feedback'] ?? 0) +
+      (submissions['manager-appraisal'] ?? 0),
     reminders: count('.reminder'),
     escalations: count('.escalation'),
     stateTransitions: executions.reduce((s, e) => s + e.transitions, 0),
@@ -176,20 +218,34 @@ const printSummary = async (result: DemoResult, log: Log) => {
   };
   log('\nSummary');
   log(`  People                 ${summary.employees}`);
-  log(`  Reviews                ${status.reviews.completed} completed, ${status.reviews.incomplete} incomplete (of ${status.reviews.participants})`);
-  log(`  Forms submitted        ${Object.entries(result.submissions).map(([k, n]) => `${n} ${k}`).join(', ')}`);
-  log(`  Emails                 ${summary.emails.total} (${summary.reminders} reminders, ${summary.escalations} escalations)`);
-  log(`  Executions             ${summary.executions.succeeded} succeeded, ${summary.executions.failed} failed, ${summary.executions.running} running`);
+  log(
+    `  Reviews                ${status.reviews.completed} completed, ${status.reviews.incomplete} incomplete (of ${status.reviews.participants})`,
+  );
+  log(
+    `  Forms submitted        ${Object.entries(result.submissions)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ')}`,
+  );
+  log(
+    `  Emails                 ${summary.emails.total} (${summary.reminders} reminders, ${summary.escalations} escalations)`,
+  );
+  log(
+    `  Executions             ${summary.executions.succeeded} succeeded, ${summary.executions.failed} failed, ${summary.executions.running} running`,
+  );
   log(`  State transitions      ${summary.stateTransitions}`);
   log(`  Lambda invocations     ${stack.lambda.stats.invocations}`);
   for (const e of stack.sfn.list().filter((x) => x.status !== 'SUCCEEDED' && x.status !== 'RUNNING')) {
     log(`  ! ${e.name}: ${e.status} ${e.error ?? ''} ${e.cause ?? ''}`);
   }
-  log(`  Real time              ${result.realSeconds.toFixed(1)} s for ${((stack.clock?.now().getTime() ?? 0) - DEMO_START.getTime()) / 86_400_000 | 0} simulated days`);
+  log(
+    `  Real time              ${result.realSeconds.toFixed(1)} s for ${(((stack.clock?.now().getTime() ?? 0) - DEMO_START.getTime()) / 86_400_000) | 0} simulated days`,
+  );
 };
 
 const main = async () => {
-  const { values } = parseArgs({ options: { json: { type: 'boolean' }, 'keep-running': { type: 'boolean' }, verbose: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: { json: { type: 'boolean' }, 'keep-running': { type: 'boolean' }, verbose: { type: 'boolean' } },
+  });
   if (!values.verbose) process.env.GROWCYCLE_LOG ??= 'silent';
   const log: Log = values.json ? () => undefined : (line) => console.log(line);
   const stack = await startStack({ ports: portsFromEnv(), simulatedStart: DEMO_START, persist: false });
@@ -199,7 +255,9 @@ const main = async () => {
   if (values.json) console.log(JSON.stringify(result.summary));
   if (values['keep-running']) {
     stack.clock?.uninstall();
-    console.log(`\nThe stack stays up: open ${stack.urls.inbox} for the inbox and click any link. Ctrl+C stops it.`);
+    console.log(
+      `\nThe stack stays up: open ${stack.urls.inbox} for the inbox and click any link. Ctrl+C stops it.`,
+    );
     process.once('SIGINT', () => void stack.stop().then(() => process.exit(0)));
     return;
   }

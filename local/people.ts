@@ -23,9 +23,16 @@ export const fetchInbox = async (inboxUrl: string): Promise<CapturedEmail[]> => 
   return ((await res.json()) as { emails: CapturedEmail[] }).emails;
 };
 
-export const linkIn = (email: CapturedEmail): string | undefined => /https?:\/\/[^\s"<]+\/r\/[^\s"<]+/.exec(email.body.text ?? '')?.[0];
+export const linkIn = (email: CapturedEmail): string | undefined =>
+  /https?:\/\/[^\s"<]+\/r\/[^\s"<]+/.exec(email.body.text ?? '')?.[0];
 
-const decode = (s: string) => s.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+const decode = (s: string) =>
+  s
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
 
 export type FormFields = { action: string; ratings: string[]; texts: string[] };
 
@@ -54,7 +61,8 @@ export const answer = async (link: string, seed: number): Promise<number> => {
   if (!form) return 0;
   const body = new URLSearchParams();
   for (const name of form.ratings) body.set(name, String(3 + (seed % 3)));
-  form.texts.forEach((name, i) => body.set(name, PHRASES[(seed + i) % PHRASES.length] as string));
+  for (const [i, name] of form.texts.entries())
+    body.set(name, PHRASES[(seed + i) % PHRASES.length] as string);
   const target = new URL(form.action, link).href;
   const res = await fetch(target, {
     method: 'POST',

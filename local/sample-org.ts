@@ -13,7 +13,15 @@ export type Person = {
 const OSLO = 'Europe/Oslo';
 const NEW_YORK = 'America/New_York';
 
-const p = (employeeId: string, name: string, title: string, level: number, department: string, timeZone: string, managerId?: string): Person => ({
+const p = (
+  employeeId: string,
+  name: string,
+  title: string,
+  level: number,
+  department: string,
+  timeZone: string,
+  managerId?: string,
+): Person => ({
   employeeId,
   name,
   email: `${name.toLowerCase().replace(/[^a-z]+/g, '.')}@example.com`,

@@ -114,7 +114,10 @@ const setEnvironment = (app: LocalApp, urls: LocalStack['urls']) => {
  * the synthesized state machines behind a Step Functions endpoint, and the template's HTTP API,
  * all running the real handler modules.
  */
-export const startStack = async (options: StackOptions = {}, extraRoutes?: ExtraRoute): Promise<LocalStack> => {
+export const startStack = async (
+  options: StackOptions = {},
+  extraRoutes?: ExtraRoute,
+): Promise<LocalStack> => {
   const ports = { ...DEFAULT_PORTS, ...options.ports };
   const dataDir = options.dataDir ?? path.join(ROOT, '.local');
   mkdirSync(dataDir, { recursive: true });
@@ -133,10 +136,17 @@ export const startStack = async (options: StackOptions = {}, extraRoutes?: Extra
     servers.push(apiServer);
     const sfnPort = await listen(awsServer, ports.sfn, 'Step Functions');
     servers.push(awsServer);
-    const sesFactory = (sesServerModule as unknown as { default?: typeof sesServerModule }).default ?? sesServerModule;
-    const sesServer = await sesFactory({ host: '127.0.0.1', port: ports.inbox }).catch((error: NodeJS.ErrnoException) => {
-      throw error.code === 'EADDRINUSE' ? new StackAlreadyRunningError(`Port ${ports.inbox} (inbox) is already in use: is a growcycle stack already running?`) : error;
-    });
+    const sesFactory =
+      (sesServerModule as unknown as { default?: typeof sesServerModule }).default ?? sesServerModule;
+    const sesServer = await sesFactory({ host: '127.0.0.1', port: ports.inbox }).catch(
+      (error: NodeJS.ErrnoException) => {
+        throw error.code === 'EADDRINUSE'
+          ? new StackAlreadyRunningError(
+              `Port ${ports.inbox} (inbox) is already in use: is a growcycle stack already running?`,
+            )
+          : error;
+      },
+    );
     servers.push(sesServer);
     const inboxPort = (sesServer.address() as AddressInfo).port;
 
@@ -168,7 +178,12 @@ export const startStack = async (options: StackOptions = {}, extraRoutes?: Extra
 
     const lambda = new LocalLambda(app.functions, activity);
     const sfn = new LocalStepFunctions({ stateMachines: app.stateMachines, lambda, activity });
-    const awsEndpoint = createAwsEndpoint({ sfn, activity, linkSecret: linkKey(dataDir), secretId: LOCAL_SECRET_ID });
+    const awsEndpoint = createAwsEndpoint({
+      sfn,
+      activity,
+      linkSecret: linkKey(dataDir),
+      secretId: LOCAL_SECRET_ID,
+    });
     handleAws = (req, res) => awsEndpoint.emit('request', req, res);
     const gateway = createApiGateway(app.routes, lambda, activity, extraRoutes ?? (async () => false));
     handleApi = (req, res) => gateway.emit('request', req, res);
@@ -198,7 +213,8 @@ export const startStack = async (options: StackOptions = {}, extraRoutes?: Extra
         return (await clock.next()) ? 'advanced' : 'no-timers';
       },
       stop: async () => {
-        for (const execution of sfn.list()) if (execution.status === 'RUNNING') sfn.stop(execution.executionArn);
+        for (const execution of sfn.list())
+          if (execution.status === 'RUNNING') sfn.stop(execution.executionArn);
         clock?.uninstall();
         await Promise.all(servers.map(close));
         dynamo?.kill();
@@ -212,4 +228,5 @@ export const startStack = async (options: StackOptions = {}, extraRoutes?: Extra
 };
 
 /** Removes the local data (DynamoDB files, link key). */
-export const resetData = (dataDir = path.join(ROOT, '.local')): void => rmSync(dataDir, { recursive: true, force: true });
+export const resetData = (dataDir = path.join(ROOT, '.local')): void =>
+  rmSync(dataDir, { recursive: true, force: true });

@@ -13,7 +13,11 @@ import type { LocalStateMachine } from './template';
  */
 
 type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
-type StateDef = Record<string, unknown> & { Type: string; Resource?: string; Parameters?: Record<string, unknown> };
+type StateDef = Record<string, unknown> & {
+  Type: string;
+  Resource?: string;
+  Parameters?: Record<string, unknown>;
+};
 type Definition = { StartAt: string; States: Record<string, StateDef> };
 
 export const TOKEN_PLACEHOLDER = '__growcycle_task_token__';
@@ -57,12 +61,16 @@ export type Execution = {
   done: Promise<void>;
 };
 
-const visitStates = (states: Record<string, StateDef>, visit: (name: string, state: StateDef) => void): void => {
+const visitStates = (
+  states: Record<string, StateDef>,
+  visit: (name: string, state: StateDef) => void,
+): void => {
   for (const [name, state] of Object.entries(states)) {
     visit(name, state);
     const processor = (state.ItemProcessor ?? state.Iterator) as Definition | undefined;
     if (processor) visitStates(processor.States, visit);
-    for (const branch of (state.Branches as Definition[] | undefined) ?? []) visitStates(branch.States, visit);
+    for (const branch of (state.Branches as Definition[] | undefined) ?? [])
+      visitStates(branch.States, visit);
   }
 };
 
@@ -92,10 +100,17 @@ const replaceToken = (value: unknown, token: string): unknown => {
 
 type PendingTask = { resolve: (output: JsonValue) => void; reject: (error: Error) => void; expires: number };
 
-export type LocalStepFunctionsOptions = { stateMachines: LocalStateMachine[]; lambda: LocalLambda; activity: Activity };
+export type LocalStepFunctionsOptions = {
+  stateMachines: LocalStateMachine[];
+  lambda: LocalLambda;
+  activity: Activity;
+};
 
 export class LocalStepFunctions {
-  private readonly machines = new Map<string, { name: string; machine: StateMachine; states: Map<string, StateDef> }>();
+  private readonly machines = new Map<
+    string,
+    { name: string; machine: StateMachine; states: Map<string, StateDef> }
+  >();
   private readonly executions = new Map<string, Execution>();
   private readonly tasks = new Map<string, PendingTask>();
   private readonly lambda: LocalLambda;
@@ -124,7 +139,8 @@ export class LocalStepFunctions {
 
   startExecution(stateMachineArn: string, name: string | undefined, input: string): Execution {
     const sm = this.machines.get(stateMachineArn);
-    if (!sm) throw new SfnError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+    if (!sm)
+      throw new SfnError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
     const executionName = name ?? randomUUID();
     if (!/^[A-Za-z0-9_-]{1,80}$/.test(executionName)) {
       throw new SfnError('InvalidName', `Invalid Name: '${executionName}'`);
@@ -164,7 +180,12 @@ export class LocalStepFunctions {
       overrides: { taskResourceLocalHandlers: overrides },
       noThrowOnAbort: true,
       context: {
-        Execution: { Id: executionArn, Name: name, RoleArn: 'arn:aws:iam::000000000000:role/local', StartTime: new Date(startDate).toISOString() },
+        Execution: {
+          Id: executionArn,
+          Name: name,
+          RoleArn: 'arn:aws:iam::000000000000:role/local',
+          StartTime: new Date(startDate).toISOString(),
+        },
         StateMachine: { Id: stateMachineArn, Name: sm.name },
         Task: { Token: TOKEN_PLACEHOLDER },
       } as never,
@@ -184,7 +205,11 @@ export class LocalStepFunctions {
     const recordEvents = (async () => {
       for await (const event of eventLogs) {
         this.activity.touch();
-        const e = event as unknown as Record<string, unknown> & { type: string; timestamp: number; state?: { name: string; type: string } };
+        const e = event as unknown as Record<string, unknown> & {
+          type: string;
+          timestamp: number;
+          state?: { name: string; type: string };
+        };
         if (e.type === 'StateEntered') execution.transitions += 1;
         const id = execution.history.length + 1;
         const { type, timestamp, state, ...details } = e;
@@ -283,7 +308,8 @@ export class LocalStepFunctions {
 
   describe(executionArn: string): Execution {
     const execution = this.executions.get(executionArn);
-    if (!execution) throw new SfnError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    if (!execution)
+      throw new SfnError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
     return execution;
   }
 

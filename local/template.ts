@@ -20,7 +20,8 @@ export const LOCAL_ACCOUNT = '000000000000';
 
 export const localStateMachineArn = (logicalId: string) =>
   `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${logicalId}`;
-export const localFunctionArn = (logicalId: string) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
+export const localFunctionArn = (logicalId: string) =>
+  `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
 
 export type LocalFunction = {
   logicalId: string;
@@ -35,7 +36,10 @@ export type LocalTable = {
   logicalId: string;
   keySchema: Array<{ AttributeName: string; KeyType: string }>;
   attributes: Array<{ AttributeName: string; AttributeType: string }>;
-  globalSecondaryIndexes: Array<{ IndexName: string; KeySchema: Array<{ AttributeName: string; KeyType: string }> }>;
+  globalSecondaryIndexes: Array<{
+    IndexName: string;
+    KeySchema: Array<{ AttributeName: string; KeyType: string }>;
+  }>;
 };
 
 export type LocalApp = {
@@ -59,7 +63,8 @@ export const synthesize = (context: Record<string, string>): CfnTemplate => {
 
 export type Names = { tableName: string; secretId: string };
 
-const isObject = (v: Json | undefined): v is { [key: string]: Json } => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: Json | undefined): v is { [key: string]: Json } =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Resolves the intrinsics the template uses to their local values. */
 export const resolver = (template: CfnTemplate, names: Names) => {
@@ -86,7 +91,8 @@ export const resolver = (template: CfnTemplate, names: Names) => {
   const getAtt = (logicalId: string, attribute: string): string => {
     const type = template.Resources[logicalId]?.Type;
     if (type === 'AWS::Lambda::Function' && attribute === 'Arn') return localFunctionArn(logicalId);
-    if (type === 'AWS::StepFunctions::StateMachine' && attribute === 'Arn') return localStateMachineArn(logicalId);
+    if (type === 'AWS::StepFunctions::StateMachine' && attribute === 'Arn')
+      return localStateMachineArn(logicalId);
     return `${refOf(logicalId)}.${attribute}`;
   };
   const resolve = (value: Json): Json => {
@@ -123,7 +129,10 @@ export const readApp = (template: CfnTemplate, names: Names): LocalApp => {
       case 'AWS::Lambda::Function': {
         const entry = resource.Metadata?.[ENTRY_METADATA];
         if (typeof entry !== 'string') break;
-        const env = resolve((isObject(props.Environment) ? props.Environment.Variables : {}) ?? {}) as Record<string, string>;
+        const env = resolve((isObject(props.Environment) ? props.Environment.Variables : {}) ?? {}) as Record<
+          string,
+          string
+        >;
         functions.set(logicalId, {
           logicalId,
           entry,
@@ -134,7 +143,10 @@ export const readApp = (template: CfnTemplate, names: Names): LocalApp => {
         break;
       }
       case 'AWS::StepFunctions::StateMachine': {
-        const definition = JSON.parse(String(resolve(props.DefinitionString ?? '{}'))) as Record<string, unknown>;
+        const definition = JSON.parse(String(resolve(props.DefinitionString ?? '{}'))) as Record<
+          string,
+          unknown
+        >;
         stateMachines.push({ logicalId, arn: localStateMachineArn(logicalId), definition });
         break;
       }
@@ -156,7 +168,9 @@ export const readApp = (template: CfnTemplate, names: Names): LocalApp => {
           logicalId,
           keySchema: props.KeySchema as LocalTable['keySchema'],
           attributes: props.AttributeDefinitions as LocalTable['attributes'],
-          globalSecondaryIndexes: ((props.GlobalSecondaryIndexes ?? []) as LocalTable['globalSecondaryIndexes']).map((g) => ({
+          globalSecondaryIndexes: (
+            (props.GlobalSecondaryIndexes ?? []) as LocalTable['globalSecondaryIndexes']
+          ).map((g) => ({
             IndexName: g.IndexName,
             KeySchema: g.KeySchema,
           })),

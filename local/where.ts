@@ -14,7 +14,8 @@ export const portsFromEnv = (env: NodeJS.ProcessEnv = process.env): Partial<Port
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
     const port = Number(raw);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${name} must be a port number (1-65535), got "${raw}"`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new Error(`${name} must be a port number (1-65535), got "${raw}"`);
     ports[key] = port;
   }
   return ports;
@@ -26,5 +27,7 @@ export const printWhereThingsAre = (stack: LocalStack, log: (line: string) => vo
   log(`  Inbox             ${stack.urls.inbox}   (every email sent; JSON at /store)`);
   log(`  Step Functions    ${stack.urls.sfn}   (AWS_ENDPOINT_URL_SFN for the SDK and the AWS CLI)`);
   log(`  DynamoDB Local    ${stack.urls.dynamodb}   (table ${stack.tableName})`);
-  log(`  Clock             ${stack.clock ? `simulated, starting ${stack.clock.now().toISOString()}` : 'real time'}\n`);
+  log(
+    `  Clock             ${stack.clock ? `simulated, starting ${stack.clock.now().toISOString()}` : 'real time'}\n`,
+  );
 };

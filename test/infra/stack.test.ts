@@ -26,6 +26,7 @@ const newApp = (): { app: App; stack: GrowcycleStack } => {
 
 type State = {
   Type: string;
+  Resource?: string;
   TimeoutSeconds?: number;
   TimeoutSecondsPath?: string;
   QueryLanguage?: string;
@@ -204,7 +205,11 @@ describe('GrowcycleStack', () => {
       // Assess
       expect(waits).toHaveLength(5);
       for (const wait of waits) {
-        expect(wait).toMatchObject({ Type: 'Task', TimeoutSecondsPath: expect.stringMatching(/^\$\./) });
+        expect(wait).toMatchObject({
+          Type: 'Task',
+          Resource: expect.stringMatching(/:states:::lambda:invoke\.waitForTaskToken$/),
+          TimeoutSecondsPath: expect.stringMatching(/^\$\./),
+        });
       }
     });
   });

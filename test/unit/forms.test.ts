@@ -269,6 +269,24 @@ describe('handleForm', () => {
     expect(sfn).not.toHaveReceivedCommand(SendTaskSuccessCommand);
   });
 
+  it('answers 410 to a submission that arrives after the request closed, without resuming the workflow', async () => {
+    // Prepare: the close date's wake-up expires the request between reading it and the transaction.
+    const table = fakeTable(storedItem(db().request.put(selfAssessment)), storedItem(db().employee.put(ada)));
+    ddb.on(GetCommand).callsFake(table.get);
+    ddb.on(TransactWriteCommand).callsFake(() => {
+      table.put(storedItem(db().request.put({ ...selfAssessment, status: 'expired' })));
+      throw transactionCanceledByCondition();
+    });
+    const { query } = link(selfAssessment.requestId, CLOSE_AT);
+
+    // Act
+    const result = await handleForm(postForm(selfAssessment.requestId, query, COMPLETE_ANSWER));
+
+    // Assess
+    expect(result.statusCode).toBe(410);
+    expect(sfn).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+  });
+
   it('answers 409 when the form is opened again after it was submitted', async () => {
     // Prepare
     const submitted = { ...selfAssessment, status: 'submitted' as const };

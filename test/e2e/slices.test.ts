@@ -1,0 +1,242 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signedPath } from '../../domain/links';
+import { DEMO_START, type DemoResult, runDemo } from '../../local/demo';
+import { type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
+import { type LocalStack, startStack } from '../../local/stack';
+
+/*
+ * The three slices end to end, through the local stack over HTTP: the demo's cycle and plans (review
+ * cycle, peer feedback, development-plan follow-up), then bad input on the forms, then a Lambda
+ * service error that the workflow retries.
+ */
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+let stack: LocalStack;
+let demo: DemoResult;
+let dataDir: string;
+
+const get = async (p: string) =>
+  (await fetch(`${stack.urls.api}${p}`)).json() as Promise<Record<string, unknown>>;
+
+/** Drives simulated time until the predicate holds or no timer is left. */
+const runUntil = async (done: () => boolean | Promise<boolean>) => {
+  for (let i = 0; i < 10_000; i++) {
+    await stack.settle();
+    if (await done()) return;
+    if ((await stack.advance()) === 'no-timers') return;
+  }
+};
+
+const emailsTo = (inbox: CapturedEmail[], address: string) =>
+  inbox.filter((e) => e.destination.to.includes(address));
+
+beforeAll(async () => {
+  process.env.GROWCYCLE_LOG = 'silent';
+  dataDir = mkdtempSync(path.join(tmpdir(), 'growcycle-e2e-'));
+  stack = await startStack({
+    ports: { api: 0, inbox: 0, sfn: 0, dynamodb: await freePort() },
+    dataDir,
+    simulatedStart: DEMO_START,
+  });
+  demo = await runDemo(stack, () => undefined);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('review cycle', () => {
+  it('ends every execution without failure', () => {
+    expect(demo.summary.executions).toEqual({ succeeded: 26, failed: 0, running: 0 });
+  });
+
+  it('completes every review but the one whose manager never answers, and closes the cycle', async () => {
+    const status = (await get(`/cycles/${demo.cycleId}`)) as {
+      cycle: { status: string };
+      reviews: Record<string, number>;
+    };
+    expect(status.cycle.status).toBe('closed');
+    expect(status.reviews).toMatchObject({ participants: 23, completed: 22, incomplete: 1 });
+    const silent = (await get(`/cycles/${demo.cycleId}/reviews/e24`)) as { review: { status: string } };
+    expect(silent.review.status).toBe('incomplete');
+  });
+
+  it('reminds the silent manager, then escalates to the skip-level and HR', async () => {
+    const inbox = await fetchInbox(stack.urls.inbox);
+    const toSilent = emailsTo(inbox, 'victor.hale@example.com').map(emailKind);
+    expect(toSilent).toContain('manager-appraisal.reminder');
+    expect(emailsTo(inbox, 'grace.liu@example.com').map(emailKind)).toContain('manager-appraisal.escalation');
+    expect(emailsTo(inbox, 'hr@example.com').map(emailKind)).toEqual(
+      expect.arrayContaining(['manager-appraisal.escalation', 'cycle.report']),
+    );
+  });
+
+  it('sends nothing more about a step once it is submitted', async () => {
+    const inbox = await fetchInbox(stack.urls.inbox);
+    // Sofie answers everything when asked: exactly one request per step, never a reminder.
+    const kinds = emailsTo(inbox, 'sofie.andersen@example.com').map(emailKind);
+    expect(kinds.filter((k) => k.endsWith('.reminder') || k.endsWith('.escalation'))).toEqual([]);
+    expect(kinds.filter((k) => k === 'self-assessment.request')).toHaveLength(1);
+  });
+});
+
+describe('peer feedback', () => {
+  it('is attributed for HR and anonymous, aggregated, for the employee', async () => {
+    const hr = (await get(`/cycles/${demo.cycleId}/reviews/e09?view=hr`)) as {
+      peerFeedback: { visibility: string; answers: Array<{ fromId: string }> };
+    };
+    expect(hr.peerFeedback.visibility).toBe('attributed');
+    expect(hr.peerFeedback.answers.map((a) => a.fromId).sort()).toEqual(['e10', 'e11', 'e12']);
+    const employee = (await get(`/cycles/${demo.cycleId}/reviews/e09?view=employee`)) as {
+      peerFeedback: Record<string, unknown>;
+    };
+    expect(employee.peerFeedback).toMatchObject({ visibility: 'aggregated', responses: 3 });
+    expect(JSON.stringify(employee.peerFeedback)).not.toMatch(/e1[012]/);
+  });
+
+  it('is withheld from the employee below the anonymity threshold', async () => {
+    // Maria's peers are David and Victor; Victor never answers, so one answer is all there is.
+    const employee = (await get(`/cycles/${demo.cycleId}/reviews/e06?view=employee`)) as {
+      peerFeedback: Record<string, unknown>;
+    };
+    expect(employee.peerFeedback).toMatchObject({ visibility: 'withheld', responses: 1, threshold: 3 });
+  });
+});
+
+describe('development-plan follow-up', () => {
+  it('stops emailing an action item once it is completed by link', async () => {
+    const plan = (await get(`/plans/${demo.planIds[0]}`)) as {
+      items: Array<{ status: string; escalationsSent: number }>;
+    };
+    expect(plan.items.map((i) => i.status)).toEqual(['submitted', 'submitted']);
+    const inbox = await fetchInbox(stack.urls.inbox);
+    expect(
+      emailsTo(inbox, 'ola.haugen@example.com')
+        .map(emailKind)
+        .filter((k) => k.startsWith('action-item')),
+    ).toEqual(['action-item.request', 'action-item.request', 'action-item.reminder', 'action-item.reminder']);
+  });
+
+  it('escalates an overdue item to the manager, the skip-level and HR', async () => {
+    const plan = (await get(`/plans/${demo.planIds[1]}`)) as {
+      items: Array<{ status: string; escalationsSent: number }>;
+    };
+    expect(plan.items).toMatchObject([{ status: 'expired', escalationsSent: 3 }]);
+    const inbox = await fetchInbox(stack.urls.inbox);
+    const escalatedTo = inbox
+      .filter((e) => emailKind(e) === 'action-item.escalation')
+      .flatMap((e) => e.destination.to);
+    expect(escalatedTo).toEqual(['grace.liu@example.com', 'amara.okafor@example.com', 'hr@example.com']);
+  });
+});
+
+describe('bad input on the forms', () => {
+  let link: string;
+  let planId: string;
+
+  beforeAll(async () => {
+    const res = await fetch(`${stack.urls.api}/plans`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        ownerId: 'e09',
+        title: 'Bad input',
+        items: [{ title: 'Try the forms', dueAt: new Date(Date.now() + 5 * 86_400_000).toISOString() }],
+      }),
+    });
+    planId = String(((await res.json()) as { planId: string }).planId);
+    await stack.settle();
+    const inbox = await fetchInbox(stack.urls.inbox);
+    const email = inbox
+      .reverse()
+      .find(
+        (e) =>
+          e.destination.to.includes('sofie.andersen@example.com') && emailKind(e) === 'action-item.request',
+      );
+    link = linkIn(email as CapturedEmail) as string;
+  });
+
+  const post = (url: string, body: string) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  const itemStatus = async () =>
+    ((await get(`/plans/${planId}`)) as { items: Array<{ status: string }> }).items[0]?.status;
+
+  it('answers a tampered link with 403 and an unknown one with 404', async () => {
+    const tampered = link.replace(/s=([A-Za-z0-9_-])/, (_m, c: string) => `s=${c === 'A' ? 'B' : 'A'}`);
+    expect((await fetch(tampered)).status).toBe(403);
+    const secret = readFileSync(path.join(dataDir, 'link-secret'), 'utf8').trim();
+    const unknown = `${stack.urls.api}${signedPath(secret, 'respond', 'no-such-request', new Date(Date.now() + 86_400_000))}`;
+    expect((await fetch(unknown)).status).toBe(404);
+  });
+
+  it('answers an expired link with 410', async () => {
+    const secret = readFileSync(path.join(dataDir, 'link-secret'), 'utf8').trim();
+    const requestId = decodeURIComponent(new URL(link).pathname.split('/').pop() ?? '');
+    const expired = `${stack.urls.api}${signedPath(secret, 'respond', requestId, new Date(Date.now() - 60_000))}`;
+    expect((await fetch(expired)).status).toBe(410);
+  });
+
+  it('rejects a malformed POST with 400 naming the field, and writes nothing', async () => {
+    const res = await post(link, `note=${'x'.repeat(5001)}`);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('at most 5000 characters');
+    expect(await itemStatus()).toBe('open');
+  });
+
+  it('takes one valid POST, resumes the workflow, and answers a second with 409', async () => {
+    expect((await fetch(link)).status).toBe(200);
+    expect(await itemStatus()).toBe('open');
+    stack.lambda.injectServiceErrors(stack.lambda.functionFor('functions/steps/close-plan.ts').logicalId, 2);
+    expect((await post(link, 'note=Done')).status).toBe(200);
+    expect((await post(link, 'note=Again')).status).toBe(409);
+    expect(await itemStatus()).toBe('submitted');
+    const execution = () => stack.sfn.list().find((e) => e.input.includes(planId));
+    await runUntil(() => execution()?.status !== 'RUNNING');
+    expect(execution()?.status).toBe('SUCCEEDED');
+    // The Lambda service errors were retried by the state machine's own Retry, not by luck.
+    expect(
+      execution()?.history.filter((h) => h.type === 'TaskStateRetried' && h.stateName === 'Close the plan'),
+    ).toHaveLength(2);
+  });
+});
+
+describe('the Step Functions endpoint', () => {
+  it('speaks the JSON protocol to the real SDK client', async () => {
+    const { SFNClient, ListExecutionsCommand, DescribeExecutionCommand, StartExecutionCommand } =
+      await import('@aws-sdk/client-sfn');
+    const client = new SFNClient({
+      endpoint: stack.urls.sfn,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    const arn = stack.stateMachineArn('AppraisalCycle');
+    const listed = await client.send(new ListExecutionsCommand({ stateMachineArn: arn }));
+    expect(listed.executions?.[0]?.status).toBe('SUCCEEDED');
+    const described = await client.send(
+      new DescribeExecutionCommand({ executionArn: listed.executions?.[0]?.executionArn }),
+    );
+    expect(JSON.parse(described.input ?? '{}')).toHaveProperty('cycleId', demo.cycleId);
+    await expect(
+      client.send(
+        new StartExecutionCommand({
+          stateMachineArn: arn,
+          name: listed.executions?.[0]?.name,
+          input: '{"other":1}',
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
+  });
+});
