@@ -45,6 +45,15 @@ describe('executionName', () => {
     expect(name).toMatch(ALLOWED);
   });
 
+  it('keeps a name of exactly 80 characters and shortens one of 81', () => {
+    // Prepare
+    const eighty = 'x'.repeat(80);
+
+    // Act / Assess
+    expect(executionName(eighty)).toBe(eighty);
+    expect(executionName(`${eighty}y`).length).toBeLessThanOrEqual(80);
+  });
+
   it('keeps long names that share a prefix apart', () => {
     // Prepare
     const prefix = 'x'.repeat(70);
