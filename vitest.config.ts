@@ -29,6 +29,8 @@ export default defineConfig({
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
           testTimeout: 120_000,
+          // The first synth loads aws-cdk-lib and runs the cdk-nag checks in a beforeAll.
+          hookTimeout: 120_000,
         },
       },
       {
