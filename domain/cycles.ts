@@ -45,6 +45,15 @@ export const scheduleCycle = async (input: ScheduleCycleInput, participants: Emp
     openReviews: participants.length,
     createdAt: now().toISOString(),
   };
+  // The cycle row is the idempotency guard: a retried schedule finds it and writes no review again,
+  // so a review already under way is never reset.
+  try {
+    await cycle.create(item).go();
+  } catch (error) {
+    ignoreExisting(error);
+    const existing = (await cycle.get({ cycleId: input.cycleId }).go()).data;
+    if (existing) return existing;
+  }
   await review
     .put(
       participants.map((p) => ({
@@ -55,7 +64,6 @@ export const scheduleCycle = async (input: ScheduleCycleInput, participants: Emp
       })),
     )
     .go();
-  await cycle.create(item).go().catch(ignoreExisting);
   return item;
 };
 

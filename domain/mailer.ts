@@ -58,7 +58,13 @@ export const sendOnce = async (out: OutgoingEmail): Promise<{ messageId: string;
       .patch({ key: out.key })
       .set({ createdAt: claimedAt })
       .where((a, op) => `${op.eq(a.createdAt, existing.createdAt)} AND ${op.eq(a.status, 'sending')}`)
-      .go();
+      .go()
+      .catch((error: unknown) => {
+        // Another attempt took the claim over or finished first: let the step retry and find out.
+        if (isConditionFailure(error))
+          throw new EmailInFlightError(`Email ${out.kind} was claimed by another attempt`);
+        throw error;
+      });
   }
   const sent = await ses.send(
     new SendEmailCommand({
