@@ -1,3 +1,5 @@
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from './clients';
 import { addDays, addHours, now } from './clock';
 import { config } from './config';
 import { type Cycle, db, type Employee, type HumanRequest, type Review } from './db';
@@ -143,19 +145,29 @@ export const finishReview = async (
       undefined)
     : undefined;
   const status = reviewOutcome([manager], current.managerRequestId);
+  // One transaction: the review leaves in-progress and the cycle's counter drops together, so a
+  // retry after a crash between the two can neither skip nor repeat the decrement.
   try {
-    await review
-      .patch({ cycleId, employeeId })
-      .set({ status, finishedAt: now().toISOString() })
-      .where((a, op) => op.eq(a.status, 'in-progress'))
-      .go();
+    await documentClient.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: review
+              .patch({ cycleId, employeeId })
+              .set({ status, finishedAt: now().toISOString() })
+              .where((a, op) => op.eq(a.status, 'in-progress'))
+              .params(),
+          },
+          { Update: cycle.update({ cycleId }).add({ openReviews: -1 }).params() },
+        ],
+      }),
+    );
   } catch (error) {
     ignoreExisting(error);
     return { status };
   }
-  const left = await cycle.update({ cycleId }).add({ openReviews: -1 }).go({ response: 'all_new' });
-  if ((left.data.openReviews ?? 1) <= 0)
-    await resumeTask(left.data.waitToken, { cycleId, allReviewsDone: true });
+  const left = (await cycle.get({ cycleId }).go({ consistent: true })).data;
+  if (left && left.openReviews <= 0) await resumeTask(left.waitToken, { cycleId, allReviewsDone: true });
   return { status };
 };
 

@@ -158,7 +158,11 @@ const sendEscalation = async (req: HumanRequest, index: number) => {
 };
 
 const wakeState = (req: HumanRequest, at: Date): StepState => {
-  const { nextWake } = dueActions(req, at);
+  const { nextWake, escalations, expire } = dueActions(req, at);
+  // Already overdue when opened (a past due date): wake at once so the escalations go out now,
+  // not together with the next one.
+  if (escalations.length > 0 || expire)
+    return { requestId: req.requestId, outcome: 'waiting', wakeInSeconds: 1 };
   return {
     requestId: req.requestId,
     outcome: 'waiting',

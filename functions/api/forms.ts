@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { db, type HumanRequest, type RequestKind } from '../../domain/db';
+import { localDate } from '../../domain/emails';
 import { checkLink, linkSecret, signedPath } from '../../domain/links';
 import { logger } from '../../domain/logger';
 import { submitAnswer } from '../../domain/responses';
@@ -46,8 +47,13 @@ const notFound = () =>
   );
 
 const contextLine = async (req: HumanRequest): Promise<string> => {
-  const subject = (await db().employee.get({ employeeId: req.subjectId }).go()).data;
-  const due = `Due ${new Date(req.dueAt).toUTCString()}.`;
+  const [subject, recipient] = await Promise.all(
+    [req.subjectId, req.recipientId].map(
+      async (employeeId) => (await db().employee.get({ employeeId }).go()).data,
+    ),
+  );
+  // The due date as the person reads it in the email: in their own time zone.
+  const due = `Due ${localDate(req.dueAt, recipient?.timeZone ?? 'UTC')}.`;
   if (req.kind === 'action-item') return `Action: ${req.title ?? ''}. ${due}`;
   if (req.kind === 'self-assessment') return `For ${subject?.name ?? 'you'}. ${due}`;
   return `About ${subject?.name ?? 'a colleague'}. ${due}`;

@@ -77,7 +77,7 @@ export const parseJson = <S extends z.ZodType>(
   schema: S,
 ): { ok: true; value: z.infer<S> } | { ok: false; result: HttpResult } => {
   const type = header(event, 'content-type') ?? '';
-  if (!/^application\/json\b/i.test(type)) {
+  if (!/^application\/json\s*(;|$)/i.test(type)) {
     return { ok: false, result: problem(415, 'Unsupported media type', 'Send the body as application/json') };
   }
   let data: unknown;

@@ -176,6 +176,8 @@ describe('handleForm', () => {
     expect(result.body).toContain(`<form method="post" action="${path}?e=${query.e}&amp;s=${query.s}">`);
     expect(result.body).toContain('name="achievements"');
     expect(result.body).toContain('For Ada Lovelace.');
+    // The due date as Ada reads it in her email: London time, not the server's.
+    expect(result.body).toContain('Friday, 14 March 2025 at 17:00 GMT');
     expectNoWrite();
     expect(sfn).not.toHaveReceivedAnyCommand();
   });

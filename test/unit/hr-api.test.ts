@@ -153,6 +153,15 @@ describe('handleHr', () => {
     expectNothingChanged();
   });
 
+  it('rejects a JSON-like media type that is not application/json with 415', async () => {
+    // Act
+    const result = await handleHr(request('POST', '/cycles', '{"name":"H1"}', 'application/json-patch+json'));
+
+    // Assess
+    expect(result.statusCode).toBe(415);
+    expectNothingChanged();
+  });
+
   it('rejects a cycle with unknown participants, naming each one, and schedules nothing', async () => {
     // Prepare: only Ada exists.
     ddb.on(BatchGetCommand).callsFake(fakeTable(storedItem(db().employee.put(ada))).batchGet);

@@ -1,0 +1,242 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
+import { type LocalStack, startStack } from '../../local/stack';
+import type { Execution } from '../../local/step-functions';
+import { adaptDefinition } from '../../local/step-functions';
+
+/*
+ * One named scenario per workflow path, each on the synthesized state machines running on the local
+ * engine with the simulated clock, asserted on the execution history and the emails it caused.
+ */
+
+const START = new Date('2027-03-01T08:00:00Z');
+const DAY = 86_400_000;
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+let stack: LocalStack;
+let dataDir: string;
+
+const people = [
+  { employeeId: 'ceo', name: 'Chief Exec', managerId: undefined, level: 1 },
+  { employeeId: 'mgr', name: 'Mona Manager', managerId: 'ceo', level: 2 },
+  ...['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((x) => ({
+    employeeId: `ic-${x}`,
+    name: `Ic ${x.toUpperCase()}`,
+    managerId: 'mgr',
+    level: 3,
+  })),
+].map((p) => ({
+  ...p,
+  email: `${p.employeeId}@example.com`,
+  title: 'Staff',
+  timeZone: 'Europe/Oslo',
+  ...(p.managerId ? {} : { managerId: undefined }),
+}));
+
+const api = async (method: string, p: string, body?: unknown, key?: string) => {
+  const res = await fetch(`${stack.urls.api}${p}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+
+const inboxOf = async (address: string): Promise<CapturedEmail[]> =>
+  (await fetchInbox(stack.urls.inbox)).filter((e) => e.destination.to.includes(address));
+
+/** Drives simulated time until the predicate holds; `onIdle` may act (click a link) on every quiet moment. */
+const runUntil = async (done: () => boolean | Promise<boolean>, onIdle?: () => Promise<void>) => {
+  for (let i = 0; i < 10_000; i++) {
+    await stack.settle();
+    if (await done()) return;
+    await onIdle?.();
+    await stack.settle();
+    if (await done()) return;
+    if ((await stack.advance()) === 'no-timers') return;
+  }
+};
+
+const planExecution = (planId: string): Execution | undefined =>
+  stack.sfn.list().find((e) => e.input.includes(planId));
+const finished = (planId: string) => () =>
+  planExecution(planId)?.status !== 'RUNNING' && planExecution(planId) !== undefined;
+const entered = (e: Execution | undefined, state: string) =>
+  e?.history.filter((h) => h.stateName === state && h.type.endsWith('StateEntered')).length ?? 0;
+
+const newPlan = async (ownerId: string, dueInDays: number) => {
+  const { body } = await api('POST', '/plans', {
+    ownerId,
+    title: `Plan for ${ownerId}`,
+    items: [
+      {
+        title: 'Pair with a senior on a design review',
+        dueAt: new Date(Date.now() + dueInDays * DAY).toISOString(),
+      },
+    ],
+  });
+  return String(body.planId);
+};
+
+/** Clicks the latest link of the given kind in the owner's inbox and submits the form. */
+const complete = async (address: string, kind: string) => {
+  const email = (await inboxOf(address)).reverse().find((e) => emailKind(e) === kind);
+  return email ? answer(linkIn(email) as string, 1) : 0;
+};
+
+beforeAll(async () => {
+  process.env.GROWCYCLE_LOG = 'silent';
+  dataDir = mkdtempSync(path.join(tmpdir(), 'growcycle-workflows-'));
+  stack = await startStack({
+    ports: { api: 0, inbox: 0, sfn: 0, dynamodb: await freePort() },
+    dataDir,
+    simulatedStart: START,
+  });
+  expect((await api('PUT', '/employees', { employees: people })).status).toBe(200);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('development-plan follow-up', () => {
+  it('on time: completed when asked, it gets no reminder and never wakes up to check', async () => {
+    const planId = await newPlan('ic-a', 10);
+    await runUntil(finished(planId), async () => {
+      if ((await inboxOf('ic-a@example.com')).length === 1)
+        await complete('ic-a@example.com', 'action-item.request');
+    });
+    const execution = planExecution(planId);
+    expect(execution?.status).toBe('SUCCEEDED');
+    expect(entered(execution, 'Check on action item')).toBe(0);
+    expect((await inboxOf('ic-a@example.com')).map(emailKind)).toEqual(['action-item.request']);
+  });
+
+  it('late with a reminder: the reminder goes out before the due date, and completion stops the emails', async () => {
+    const planId = await newPlan('ic-b', 5);
+    await runUntil(finished(planId), async () => {
+      const kinds = (await inboxOf('ic-b@example.com')).map(emailKind);
+      if (kinds.includes('action-item.reminder') && !kinds.includes('done')) {
+        expect(await complete('ic-b@example.com', 'action-item.reminder')).toBe(200);
+        kinds.push('done');
+      }
+    });
+    expect(planExecution(planId)?.status).toBe('SUCCEEDED');
+    expect((await inboxOf('ic-b@example.com')).map(emailKind)).toEqual([
+      'action-item.request',
+      'action-item.reminder',
+    ]);
+    expect((await inboxOf('mgr@example.com')).map(emailKind)).not.toContain('action-item.escalation');
+  });
+
+  it('never answered: escalated to the manager, the skip-level and HR in turn, then closed', async () => {
+    const before = (await fetchInbox(stack.urls.inbox)).length;
+    const planId = await newPlan('ic-c', 3);
+    await runUntil(finished(planId));
+    expect(planExecution(planId)?.status).toBe('SUCCEEDED');
+    const escalations = (await fetchInbox(stack.urls.inbox))
+      .slice(before)
+      .filter((e) => emailKind(e) === 'action-item.escalation')
+      .map((e) => e.destination.to[0]);
+    expect(escalations).toEqual(['mgr@example.com', 'ceo@example.com', 'hr@example.com']);
+    const plan = (await api('GET', `/plans/${planId}`)).body as { items: Array<{ status: string }> };
+    expect(plan.items[0]?.status).toBe('expired');
+  });
+
+  it('overdue when opened: the escalation goes out at once, not with the next one', async () => {
+    const before = (await fetchInbox(stack.urls.inbox)).length;
+    const opened = Date.now();
+    const planId = await newPlan('ic-d', -2);
+    await runUntil(async () =>
+      (await fetchInbox(stack.urls.inbox))
+        .slice(before)
+        .some((e) => emailKind(e) === 'action-item.escalation'),
+    );
+    const escalation = (await fetchInbox(stack.urls.inbox))
+      .slice(before)
+      .find((e) => emailKind(e) === 'action-item.escalation');
+    expect(escalation?.destination.to).toEqual(['mgr@example.com']);
+    expect(Date.now() - opened).toBeLessThan(DAY);
+    await runUntil(finished(planId));
+  });
+
+  it('Lambda service error: the open step is retried by the state machine and the request email goes out once', async () => {
+    const humanStep = stack.lambda.functionFor('functions/steps/human-step.ts').logicalId;
+    stack.lambda.injectServiceErrors(humanStep, 2);
+    const planId = await newPlan('ic-e', 10);
+    await runUntil(finished(planId), async () => {
+      if ((await inboxOf('ic-e@example.com')).length === 1)
+        await complete('ic-e@example.com', 'action-item.request');
+    });
+    const execution = planExecution(planId);
+    expect(execution?.status).toBe('SUCCEEDED');
+    expect(
+      execution?.history.filter((h) => h.type === 'TaskStateRetried' && h.stateName === 'Send action item'),
+    ).toHaveLength(2);
+    expect((await inboxOf('ic-e@example.com')).map(emailKind)).toEqual(['action-item.request']);
+  });
+});
+
+describe('appraisal cycle', () => {
+  it('scheduled twice with one idempotency key: one execution, and a review under way is not reset', async () => {
+    const body = {
+      name: 'Idempotent cycle',
+      startAt: new Date(Date.now()).toISOString(),
+      participants: ['ic-f', 'ic-g', 'ic-h'],
+    };
+    const first = await api('POST', '/cycles', body, 'scenario-idempotent');
+    expect(first.status).toBe(201);
+    const cycleId = String(first.body.cycleId);
+    await runUntil(async () =>
+      (await inboxOf('ic-f@example.com')).some((e) => emailKind(e) === 'self-assessment.request'),
+    );
+    expect(await complete('ic-f@example.com', 'self-assessment.request')).toBe(200);
+    await stack.settle();
+
+    const second = await api('POST', '/cycles', body, 'scenario-idempotent');
+    expect(second.status).toBe(201);
+    expect(second.body.cycleId).toBe(cycleId);
+    const cycleExecutions = stack.sfn
+      .list()
+      .filter((e) => e.stateMachineArn === stack.stateMachineArn('AppraisalCycle'));
+    expect(cycleExecutions.filter((e) => e.input.includes(cycleId))).toHaveLength(1);
+    const review = (await api('GET', `/cycles/${cycleId}/reviews/ic-f`)).body as {
+      review: { status: string; selfAssessment?: unknown };
+    };
+    expect(review.review.status).toBe('in-progress');
+    expect(review.review.selfAssessment).toBeDefined();
+  });
+});
+
+describe('engine adaptation', () => {
+  it('evaluates TimeoutSecondsPath against the state input, as AWS does', () => {
+    const adapted = adaptDefinition({
+      StartAt: 'Wait',
+      States: {
+        Wait: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+          Parameters: { FunctionName: 'f', Payload: { 'token.$': '$$.Task.Token' } },
+          TimeoutSecondsPath: '$.step.wakeInSeconds',
+          End: true,
+        },
+      },
+    });
+    const state = adapted.States.Wait as Record<string, unknown>;
+    expect(state.Parameters).toMatchObject({ '__growcycle_timeout_seconds.$': '$.step.wakeInSeconds' });
+    expect(state.TimeoutSecondsPath).toBe('$.__growcycle_timeout_seconds');
+  });
+});
