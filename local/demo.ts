@@ -50,6 +50,35 @@ const day = (d: Date) =>
 
 const STEP = (kind: string) => kind.split('.')[0] ?? kind;
 
+const NOUN: Record<string, [string, string]> = {
+  'self-assessment': ['self-assessment', 'self-assessments'],
+  'peer-feedback': ['peer feedback', 'peer feedback'],
+  'manager-appraisal': ['manager appraisal', 'manager appraisals'],
+  'action-item': ['development action', 'development actions'],
+  cycle: ['cycle', 'cycles'],
+};
+
+/** "self-assessment.request", 3 -> "3 self-assessment requests sent", for the daily digest. */
+export const phrase = (event: string, n: number): string => {
+  const [step = '', what = ''] = event.split('.');
+  const [one, many] = NOUN[step] ?? [step, step];
+  const s = n === 1 ? '' : 's';
+  switch (what) {
+    case 'request':
+      return `${n} ${one} request${s} sent`;
+    case 'reminder':
+      return `${n} ${one} reminder${s}`;
+    case 'escalation':
+      return `${n} ${one} escalation${s}`;
+    case 'submitted':
+      return `${n} ${n === 1 ? one : many} submitted`;
+    case 'report':
+      return `cycle closed, report sent to HR`;
+    default:
+      return `${n} ${event}`;
+  }
+};
+
 /** Runs the whole demo on a started stack with a simulated clock. */
 export const runDemo = async (
   stack: LocalStack,
@@ -125,10 +154,13 @@ export const runDemo = async (
   const submissions: Record<string, number> = {};
   let digest: Record<string, number> = {};
   let digestDay = day(clock.now());
+  let highlights: string[] = [];
   const flush = () => {
-    const parts = Object.entries(digest).map(([k, n]) => `${n} ${k}`);
+    const parts = Object.entries(digest).map(([k, n]) => phrase(k, n));
     if (parts.length) log(`  ${digestDay.padEnd(11)} ${parts.join(' · ')}`);
+    for (const h of highlights) log(`              ↳ ${h}`);
     digest = {};
+    highlights = [];
   };
   const note = (what: string) => {
     digest[what] = (digest[what] ?? 0) + 1;
@@ -143,8 +175,13 @@ export const runDemo = async (
     const answering: Array<Promise<void>> = [];
     for (const email of fresh) {
       const kind = emailKind(email);
-      note(`${kind.replace('.', ' ')}${kind.endsWith('s') ? '' : 's'}`.replace('requests', 'requests sent'));
+      note(kind);
       const person = byEmail.get(email.destination.to[0] ?? '');
+      if (kind.endsWith('.escalation')) {
+        highlights.push(
+          `${email.subject.replace(/^Overdue: /, 'overdue: ')}, escalated to ${person?.name ?? 'HR'}`,
+        );
+      }
       const link = linkIn(email);
       if (!person || !link) continue;
       const habit = habitOf(person.employeeId);
@@ -156,7 +193,7 @@ export const runDemo = async (
         answer(link, seen + answering.length).then((status) => {
           if (status === 200) {
             submissions[STEP(kind)] = (submissions[STEP(kind)] ?? 0) + 1;
-            note(`${STEP(kind)} submitted`);
+            note(`${STEP(kind)}.submitted`);
           }
         }),
       );
@@ -223,7 +260,7 @@ const printSummary = async (result: DemoResult, log: Log) => {
   );
   log(
     `  Forms submitted        ${Object.entries(result.submissions)
-      .map(([k, n]) => `${n} ${k}`)
+      .map(([k, n]) => phrase(`${k}.submitted`, n))
       .join(', ')}`,
   );
   log(
@@ -255,9 +292,25 @@ const main = async () => {
   if (values.json) console.log(JSON.stringify(result.summary));
   if (values['keep-running']) {
     stack.clock?.uninstall();
+    // Everything in the demo is settled by now; one live request gives the visitor a form to try.
+    await api(stack, 'POST', '/plans', {
+      ownerId: 'e09',
+      title: 'Try it yourself',
+      items: [
+        {
+          title: 'Open this form and mark the action complete',
+          dueAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+        },
+      ],
+    });
+    await stack.settle();
     console.log(
-      `\nThe stack stays up: open ${stack.urls.inbox} for the inbox and click any link. Ctrl+C stops it.`,
+      `\nThe stack stays up, in real time now. Open ${stack.urls.inbox} for the inbox: every email of the demo is there.`,
     );
+    console.log(
+      'The newest one ("Development action: Open this form…", to Sofie Andersen) has a live link: click it and try the form.',
+    );
+    console.log('Ctrl+C stops the stack.');
     process.once('SIGINT', () => void stack.stop().then(() => process.exit(0)));
     return;
   }
