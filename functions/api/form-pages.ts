@@ -8,7 +8,7 @@ import { html, SafeHtml } from '../../domain/html';
 
 const STYLE = `body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a;line-height:1.5}
 label,legend{font-weight:600;display:block;margin-top:1rem}
-textarea{width:100%;min-height:6rem;font:inherit}
+textarea{width:100%;box-sizing:border-box;min-height:6rem;font:inherit}
 fieldset{border:1px solid #ccc;border-radius:4px;margin-top:1rem}
 fieldset label{font-weight:400;display:inline-block;margin:0 1rem 0 0}
 .error{color:#a10000;font-weight:600}

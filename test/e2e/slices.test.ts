@@ -1,12 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedPath } from '../../domain/links';
 import { DEMO_START, type DemoResult, runDemo } from '../../local/demo';
 import { type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
-import { type LocalStack, startStack } from '../../local/stack';
+import { runUntil as runUntilIdle, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
  * The three slices end to end, through the local stack over HTTP: the demo's cycle and plans (review
@@ -14,48 +12,26 @@ import { type LocalStack, startStack } from '../../local/stack';
  * service error that the workflow retries.
  */
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
-let stack: LocalStack;
+let stack: TestStack;
 let demo: DemoResult;
 let dataDir: string;
 
 const get = async (p: string) =>
   (await fetch(`${stack.urls.api}${p}`)).json() as Promise<Record<string, unknown>>;
 
-/** Drives simulated time until the predicate holds or no timer is left. */
-const runUntil = async (done: () => boolean | Promise<boolean>) => {
-  for (let i = 0; i < 10_000; i++) {
-    await stack.settle();
-    if (await done()) return;
-    if ((await stack.advance()) === 'no-timers') return;
-  }
-};
+const runUntil = (done: () => boolean | Promise<boolean>) => runUntilIdle(stack, done);
 
 const emailsTo = (inbox: CapturedEmail[], address: string) =>
   inbox.filter((e) => e.destination.to.includes(address));
 
 beforeAll(async () => {
-  process.env.GROWCYCLE_LOG = 'silent';
-  dataDir = mkdtempSync(path.join(tmpdir(), 'growcycle-e2e-'));
-  stack = await startStack({
-    ports: { api: 0, inbox: 0, sfn: 0, dynamodb: await freePort() },
-    dataDir,
-    simulatedStart: DEMO_START,
-  });
+  stack = await startTestStack(DEMO_START);
+  dataDir = stack.dataDir;
   demo = await runDemo(stack, () => undefined);
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await stack?.dispose();
 });
 
 describe('review cycle', () => {

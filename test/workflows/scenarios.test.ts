@@ -1,12 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
-import { type LocalStack, startStack } from '../../local/stack';
 import type { Execution } from '../../local/step-functions';
 import { adaptDefinition } from '../../local/step-functions';
+import { runUntil as runUntilIdle, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
  * One named scenario per workflow path, each on the synthesized state machines running on the local
@@ -16,17 +12,7 @@ import { adaptDefinition } from '../../local/step-functions';
 const START = new Date('2027-03-01T08:00:00Z');
 const DAY = 86_400_000;
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
-let stack: LocalStack;
-let dataDir: string;
+let stack: TestStack;
 
 const people = [
   { employeeId: 'ceo', name: 'Chief Exec', managerId: undefined, level: 1 },
@@ -57,17 +43,8 @@ const api = async (method: string, p: string, body?: unknown, key?: string) => {
 const inboxOf = async (address: string): Promise<CapturedEmail[]> =>
   (await fetchInbox(stack.urls.inbox)).filter((e) => e.destination.to.includes(address));
 
-/** Drives simulated time until the predicate holds; `onIdle` may act (click a link) on every quiet moment. */
-const runUntil = async (done: () => boolean | Promise<boolean>, onIdle?: () => Promise<void>) => {
-  for (let i = 0; i < 10_000; i++) {
-    await stack.settle();
-    if (await done()) return;
-    await onIdle?.();
-    await stack.settle();
-    if (await done()) return;
-    if ((await stack.advance()) === 'no-timers') return;
-  }
-};
+const runUntil = (done: () => boolean | Promise<boolean>, onIdle?: () => Promise<void>) =>
+  runUntilIdle(stack, done, onIdle);
 
 const planExecution = (planId: string): Execution | undefined =>
   stack.sfn.list().find((e) => e.input.includes(planId));
@@ -97,19 +74,12 @@ const complete = async (address: string, kind: string) => {
 };
 
 beforeAll(async () => {
-  process.env.GROWCYCLE_LOG = 'silent';
-  dataDir = mkdtempSync(path.join(tmpdir(), 'growcycle-workflows-'));
-  stack = await startStack({
-    ports: { api: 0, inbox: 0, sfn: 0, dynamodb: await freePort() },
-    dataDir,
-    simulatedStart: START,
-  });
+  stack = await startTestStack(START);
   expect((await api('PUT', '/employees', { employees: people })).status).toBe(200);
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await stack?.dispose();
 });
 
 describe('development-plan follow-up', () => {

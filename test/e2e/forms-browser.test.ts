@@ -1,0 +1,179 @@
+import { mkdirSync } from 'node:fs';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
+import { startTestStack, type TestStack } from '../support/local-stack';
+
+/*
+ * The email-link forms in a real headless Chromium (Debian's, driven by playwright-core): they work
+ * without JavaScript, are labelled for assistive technology, validate on the server, escape what
+ * people typed, and take one submission only.
+ */
+
+const START = new Date('2027-05-03T08:00:00Z');
+const TRICKY_NAME = 'Zoë <b>Bold</b> "Q"';
+
+let stack: TestStack;
+let browser: Browser;
+let cycleId: string;
+
+const people = [
+  { employeeId: 'lead', name: 'Lena Lead', title: 'Team Lead', level: 2 },
+  { employeeId: 'p1', name: 'Pia One', title: 'Engineer', level: 3, managerId: 'lead' },
+  { employeeId: 'p2', name: TRICKY_NAME, title: 'Engineer', level: 3, managerId: 'lead' },
+  { employeeId: 'p3', name: 'Per Three', title: 'Engineer', level: 3, managerId: 'lead' },
+].map((p, i) => ({ ...p, email: `person${i}@example.com`, timeZone: 'Europe/Oslo' }));
+
+const linkFor = async (address: string, kind: string, subject = ''): Promise<string> => {
+  const inbox = await fetchInbox(stack.urls.inbox);
+  const email = inbox.find(
+    (e: CapturedEmail) =>
+      e.destination.to.includes(address) && emailKind(e) === kind && e.subject.includes(subject),
+  );
+  const link = email && linkIn(email);
+  if (!link) throw new Error(`No ${kind} email to ${address}`);
+  return link;
+};
+
+const review = async (employeeId: string) =>
+  (await (await fetch(`${stack.urls.api}/cycles/${cycleId}/reviews/${employeeId}?view=hr`)).json()) as {
+    review: { selfAssessment?: Record<string, unknown> };
+  };
+
+const open = async (
+  link: string,
+  javaScriptEnabled: boolean,
+): Promise<{ page: Page; status: number; csp?: string }> => {
+  const context = await browser.newContext({ javaScriptEnabled });
+  const page = await context.newPage();
+  const response = await page.goto(link);
+  return {
+    page,
+    status: response?.status() ?? 0,
+    csp: (await response?.allHeaders())?.['content-security-policy'],
+  };
+};
+
+beforeAll(async () => {
+  stack = await startTestStack(START);
+  const put = await fetch(`${stack.urls.api}/employees`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ employees: people }),
+  });
+  expect(put.status).toBe(200);
+  const res = await fetch(`${stack.urls.api}/cycles`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      name: 'Browser cycle',
+      startAt: START.toISOString(),
+      participants: ['p1', 'p2', 'p3'],
+    }),
+  });
+  cycleId = String(((await res.json()) as { cycleId: string }).cycleId);
+  // The cycle starts now: fire its start and let the review executions send their requests.
+  for (let i = 0; i < 50 && (await fetchInbox(stack.urls.inbox)).length < 9; i++) await stack.advance();
+  await stack.settle();
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.dispose();
+});
+
+describe('forms in a browser', () => {
+  it('opens a labelled self-assessment form that works without JavaScript, under a strict CSP', async () => {
+    const { page, status, csp } = await open(
+      await linkFor('person1@example.com', 'self-assessment.request'),
+      false,
+    );
+    expect(status).toBe(200);
+    expect(csp).toContain("default-src 'none'");
+    expect(await page.title()).toBe('Your self-assessment · growcycle');
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Your self-assessment');
+    expect(await page.getByRole('radio', { name: '4 · Above' }).count()).toBe(1);
+    expect(await page.getByLabel('What are you most proud of?').count()).toBe(1);
+    expect(await page.getByLabel('Where do you want to grow next?').count()).toBe(1);
+    await page.context().close();
+  });
+
+  it('shows a server-side error next to the empty field, keeps what was typed, and stores nothing', async () => {
+    const { page } = await open(await linkFor('person1@example.com', 'self-assessment.request'), true);
+    await page.getByRole('radio', { name: '3 · Meets' }).check();
+    await page.getByLabel('What are you most proud of?').fill('Shipped the <new> importer & its docs');
+    // Skip the browser's own checks so the server's validation answers.
+    await page
+      .locator('[required],[maxlength]')
+      .evaluateAll((elements: Array<{ removeAttribute(name: string): void }>) => {
+        for (const el of elements) {
+          el.removeAttribute('required');
+          el.removeAttribute('maxlength');
+        }
+      });
+    const [response] = await Promise.all([
+      page.waitForNavigation(),
+      page.getByRole('button', { name: 'Submit my self-assessment' }).click(),
+    ]);
+    expect(response?.status()).toBe(400);
+    expect(await page.getByRole('alert').textContent()).toContain('Please correct 1 field');
+    expect(await page.locator('#growth-error').textContent()).toBe('Where you want to grow is required');
+    expect(await page.getByLabel('What are you most proud of?').inputValue()).toBe(
+      'Shipped the <new> importer & its docs',
+    );
+    expect((await review('p1')).review.selfAssessment).toBeUndefined();
+    await page.context().close();
+  });
+
+  it('takes a complete answer, stores it, and answers the same link with "Already submitted" afterwards', async () => {
+    const link = await linkFor('person1@example.com', 'self-assessment.request');
+    const { page } = await open(link, false);
+    await page.getByRole('radio', { name: '4 · Above' }).check();
+    await page.getByLabel('What are you most proud of?').fill('Led the migration to the new CI');
+    await page.getByLabel('Where do you want to grow next?').fill('Facilitating design reviews');
+    mkdirSync('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/form.png', fullPage: true });
+    await page.getByRole('button', { name: 'Submit my self-assessment' }).click();
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Thank you');
+    expect((await review('p1')).review.selfAssessment).toMatchObject({
+      rating: 4,
+      achievements: 'Led the migration to the new CI',
+      growth: 'Facilitating design reviews',
+    });
+    const again = await page.goto(link);
+    expect(again?.status()).toBe(409);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Already submitted');
+    await page.context().close();
+  });
+
+  it('shows a name that contains markup as text, never as markup', async () => {
+    const { page, status } = await open(
+      await linkFor('person1@example.com', 'peer-feedback.request', 'Zoë'),
+      false,
+    );
+    expect(status).toBe(200);
+    expect(await page.locator('main').innerText()).toContain(`About ${TRICKY_NAME}.`);
+    expect(await page.locator('main b').count()).toBe(0);
+    await page.context().close();
+    const { page: p2Page } = await open(
+      await linkFor('person2@example.com', 'self-assessment.request'),
+      false,
+    );
+    expect(await p2Page.locator('main').innerText()).toContain(`For ${TRICKY_NAME}.`);
+    expect(await p2Page.locator('main b').count()).toBe(0);
+    await p2Page.context().close();
+  });
+});
