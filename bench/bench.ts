@@ -1,7 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { run } from '../cli/growcycle';
 import { resetUsage, usage } from '../domain/usage';
 import { DEMO_START, runDemo } from '../local/demo';
 import { startStack } from '../local/stack';
@@ -19,6 +21,43 @@ const PRICES = {
   writeUnit: 0.625 / 1_000_000,
   readUnit: 0.125 / 1_000_000,
   email: 0.1 / 1000,
+};
+
+/** A 10,000-person HRIS export: one CEO, 10 VPs, 100 managers, the rest in their teams. */
+export const tenThousandCsv = (): string => {
+  const lines = [
+    'employee_id,name,email,manager_id,job_title,track,level,department,location,time_zone,start_date,status',
+  ];
+  const zones = ['Europe/Oslo', 'America/New_York', 'Asia/Tokyo', 'Europe/London'];
+  for (let i = 0; i < 10_000; i++) {
+    const manager =
+      i === 0
+        ? ''
+        : i <= 10
+          ? 'p00000'
+          : i <= 110
+            ? `p${String(1 + (i % 10)).padStart(5, '0')}`
+            : `p${String(11 + (i % 100)).padStart(5, '0')}`;
+    const id = `p${String(i).padStart(5, '0')}`;
+    const level = i === 0 ? 1 : i <= 10 ? 2 : i <= 110 ? 3 : 4;
+    lines.push(
+      `${id},"Person ${i}, Example",${id}@example.com,${manager},Role ${level},ic,${level},Dept ${i % 20},City,${zones[i % 4]},2020-01-01,active`,
+    );
+  }
+  return `${lines.join('\r\n')}\r\n`;
+};
+
+const importTenThousand = async (api: string, dir: string): Promise<number> => {
+  const file = path.join(dir, 'org-10k.csv');
+  writeFileSync(file, tenThousandCsv());
+  const started = performance.now();
+  const code = await run(['import-org', file, '--api', api], {
+    out: () => undefined,
+    err: (l) => console.error(l),
+    isTty: false,
+  });
+  if (code !== 0) throw new Error('the 10k import failed');
+  return (performance.now() - started) / 1000;
 };
 
 const main = async () => {
@@ -55,6 +94,7 @@ const main = async () => {
       { name: 'emails.perEmployee', value: per(usage.emailsSent), unit: 'emails' },
       { name: 'executions.maxHistoryEvents', value: maxHistory, unit: 'events' },
       { name: 'demoCycle.realSeconds', value: result.realSeconds, unit: 's' },
+      { name: 'import.10k.seconds', value: await importTenThousand(stack.urls.api, dataDir), unit: 's' },
     ];
     for (const row of rows) {
       const value = Number(row.value.toPrecision(4));

@@ -7,6 +7,7 @@ import { config } from './config';
  *
  *   employee by id ................................ pk EMPLOYEE#id
  *   direct reports of a manager ................... gsi1 MANAGER#id
+ *   the whole organisation (org import) ........... gsi2 EMPLOYEES / id
  *   cycle by id ................................... pk CYCLE#id
  *   reviews of a cycle (launch in pages, report) .. pk CYCLE#id / sk REVIEW#employee
  *   reviews of an employee ........................ gsi1 EMPLOYEE#id / REVIEW#cycle
@@ -30,6 +31,9 @@ const employee = new Entity({
     title: { type: 'string', required: true },
     level: { type: 'number', required: true },
     department: { type: 'string' },
+    track: { type: 'string' },
+    location: { type: 'string' },
+    startDate: { type: 'string' },
     timeZone: { type: 'string', required: true },
     status: { type: ['active', 'on-leave', 'left'] as const, required: true, default: 'active' },
   },
@@ -39,6 +43,13 @@ const employee = new Entity({
       index: 'gsi1',
       pk: { field: 'gsi1pk', composite: ['managerId'] },
       sk: { field: 'gsi1sk', composite: ['employeeId'] },
+    },
+    // One partition for the whole organisation: read by the org import only (a few times a day),
+    // so the single GSI partition is never hot.
+    everyone: {
+      index: 'gsi2',
+      pk: { field: 'gsi2pk', composite: [] },
+      sk: { field: 'gsi2sk', composite: ['employeeId'] },
     },
   },
 });

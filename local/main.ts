@@ -1,5 +1,6 @@
+import { run } from '../cli/growcycle';
 import { db } from '../domain/db';
-import { SAMPLE_ORG } from './sample-org';
+import { SAMPLE_ORG, SAMPLE_ORG_CSV } from './sample-org';
 import { StackAlreadyRunningError, startStack } from './stack';
 import { portsFromEnv, printWhereThingsAre } from './where';
 
@@ -8,8 +9,10 @@ const main = async () => {
   const stack = await startStack({ ports: portsFromEnv(), persist: true });
   const { employee } = db();
   if (!(await employee.get({ employeeId: SAMPLE_ORG[0]?.employeeId ?? '' }).go()).data) {
-    await employee.put(SAMPLE_ORG).go();
-    console.log(`Seeded the sample organisation (${SAMPLE_ORG.length} people).`);
+    const io = { out: () => undefined, err: (l: string) => console.error(l), isTty: false };
+    if ((await run(['import-org', SAMPLE_ORG_CSV, '--api', stack.urls.api], io)) !== 0)
+      throw new Error('seeding the sample organisation failed');
+    console.log(`Seeded the sample organisation (${SAMPLE_ORG.length} people) with growcycle import-org.`);
   }
   printWhereThingsAre(stack, console.log);
   console.log('Schedule a cycle with POST /cycles (see README). Ctrl+C stops the stack.');

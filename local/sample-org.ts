@@ -1,3 +1,8 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseCsvObjects } from '../domain/csv';
+
 /** The demo's organisation: 24 people, three levels of management, two time zones. */
 export type Person = {
   employeeId: string;
@@ -10,54 +15,21 @@ export type Person = {
   timeZone: string;
 };
 
-const OSLO = 'Europe/Oslo';
-const NEW_YORK = 'America/New_York';
+/** The HRIS export the demo imports through the CLI, exactly as HR would. */
+export const SAMPLE_ORG_CSV = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sample-org.csv');
 
-const p = (
-  employeeId: string,
-  name: string,
-  title: string,
-  level: number,
-  department: string,
-  timeZone: string,
-  managerId?: string,
-): Person => ({
-  employeeId,
-  name,
-  email: `${name.toLowerCase().replace(/[^a-z]+/g, '.')}@example.com`,
-  title,
-  level,
-  department,
-  timeZone,
-  ...(managerId ? { managerId } : {}),
-});
-
-export const SAMPLE_ORG: Person[] = [
-  p('e01', 'Amara Okafor', 'Chief Executive Officer', 1, 'Leadership', OSLO),
-  p('e02', 'Henrik Dahl', 'VP Engineering', 2, 'Engineering', OSLO, 'e01'),
-  p('e03', 'Grace Liu', 'VP Customer', 2, 'Customer', NEW_YORK, 'e01'),
-  p('e04', 'Ingrid Berg', 'Engineering Manager, Platform', 3, 'Engineering', OSLO, 'e02'),
-  p('e05', 'Lars Nilsen', 'Engineering Manager, Mobile', 3, 'Engineering', OSLO, 'e02'),
-  p('e06', 'Maria Santos', 'Support Manager', 3, 'Customer', NEW_YORK, 'e03'),
-  p('e07', 'David Kim', 'Customer Success Manager', 3, 'Customer', NEW_YORK, 'e03'),
-  p('e08', 'Victor Hale', 'Research Lead', 3, 'Customer', NEW_YORK, 'e03'),
-  p('e09', 'Sofie Andersen', 'Senior Engineer', 4, 'Engineering', OSLO, 'e04'),
-  p('e10', 'Ola Haugen', 'Engineer', 4, 'Engineering', OSLO, 'e04'),
-  p('e11', 'Emma Johansen', 'Engineer', 4, 'Engineering', OSLO, 'e04'),
-  p('e12', 'Noah Larsen', 'Site Reliability Engineer', 4, 'Engineering', OSLO, 'e04'),
-  p('e13', 'Nora Eriksen', 'Senior iOS Engineer', 4, 'Engineering', OSLO, 'e05'),
-  p('e14', 'Jakob Solberg', 'Android Engineer', 4, 'Engineering', OSLO, 'e05'),
-  p('e15', 'Ella Moe', 'Mobile Engineer', 4, 'Engineering', OSLO, 'e05'),
-  p('e16', "Liam O'Brien", 'QA Engineer', 4, 'Engineering', OSLO, 'e05'),
-  p('e17', 'Olivia Brown', 'Support Specialist', 4, 'Customer', NEW_YORK, 'e06'),
-  p('e18', 'James Wilson', 'Support Specialist', 4, 'Customer', NEW_YORK, 'e06'),
-  p('e19', 'Ava Martinez', 'Support Engineer', 4, 'Customer', NEW_YORK, 'e06'),
-  p('e20', 'Lucas Garcia', 'Support Specialist', 4, 'Customer', NEW_YORK, 'e06'),
-  p('e21', 'Mia Johnson', 'Customer Success Specialist', 4, 'Customer', NEW_YORK, 'e07'),
-  p('e22', 'Ethan Davis', 'Account Manager', 4, 'Customer', NEW_YORK, 'e07'),
-  p('e23', 'Isabella Lee', 'Onboarding Specialist', 4, 'Customer', NEW_YORK, 'e07'),
-  p('e24', 'Samuel Clark', 'User Researcher', 4, 'Customer', NEW_YORK, 'e08'),
-];
+export const SAMPLE_ORG: Person[] = parseCsvObjects(readFileSync(SAMPLE_ORG_CSV, 'utf8')).map(
+  ({ values: v }) => ({
+    employeeId: v.employee_id ?? '',
+    name: v.name ?? '',
+    email: v.email ?? '',
+    ...(v.manager_id ? { managerId: v.manager_id } : {}),
+    title: v.job_title ?? '',
+    level: Number(v.level),
+    department: v.department ?? '',
+    timeZone: v.time_zone ?? '',
+  }),
+);
 
 /** Who answers when: most answer when asked, some after a reminder, and one person never does. */
 export type Habit = 'prompt' | 'after-reminder' | 'never';

@@ -3,10 +3,12 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { now } from '../../domain/clock';
 import { config } from '../../domain/config';
+import { CsvError, parseCsvObjects } from '../../domain/csv';
 import { countReviews, DEFAULT_TIMINGS, scheduleCycle } from '../../domain/cycles';
 import { db, type Employee } from '../../domain/db';
 import { executionName, newId, stableId } from '../../domain/ids';
 import { logger } from '../../domain/logger';
+import { applyImport, loadOrganisation, ORG_COLUMNS, type OrgRow, planImport } from '../../domain/org';
 import { createPlan } from '../../domain/plans';
 import { peerFeedbackView } from '../../domain/responses';
 import { startOnce } from '../../domain/sfn';
@@ -32,6 +34,9 @@ export const EmployeeInput = z.object({
   title: z.string().trim().min(1).max(200),
   level: z.number().int().min(0).max(20),
   department: z.string().max(200).optional(),
+  track: z.string().max(200).optional(),
+  location: z.string().max(200).optional(),
+  startDate: z.iso.date().optional(),
   timeZone,
   status: z.enum(['active', 'on-leave', 'left']).default('active'),
 });
@@ -53,6 +58,22 @@ export const ScheduleCycleInput = z.object({
     })
     .optional(),
 });
+
+export const ImportOrgInput = z
+  .object({
+    mode: z.enum(['full', 'partial']).default('partial'),
+    dryRun: z.boolean().default(false),
+    skipInvalid: z.boolean().default(false),
+    csv: z.string().max(8_000_000).optional(),
+    rows: z
+      .array(z.record(z.string(), z.union([z.string(), z.number(), z.null()])))
+      .max(50_000)
+      .optional(),
+  })
+  .refine((b) => (b.csv === undefined) !== (b.rows === undefined), {
+    message: 'send exactly one of csv or rows',
+    path: ['csv'],
+  });
 
 export const CreatePlanInput = z.object({
   ownerId: id,
@@ -90,6 +111,74 @@ const routes: Record<string, Route> = {
     }
     await db().employee.put(body.value.employees).go();
     return jsonResult(200, { upserted: ids.length });
+  },
+
+  'POST /org/import': async (event) => {
+    const body = parseJson(event, ImportOrgInput);
+    if (!body.ok) return body.result;
+    const { mode, dryRun, skipInvalid } = body.value;
+    let rows: OrgRow[];
+    try {
+      rows =
+        body.value.csv !== undefined
+          ? parseCsvObjects(body.value.csv)
+          : (body.value.rows ?? []).map((values, i) => ({
+              // JSON rows are numbered from 1, as a person counts them.
+              row: i + 1,
+              values: Object.fromEntries(
+                Object.entries(values).map(([k, v]) => [k, v === null ? '' : String(v)]),
+              ),
+            }));
+    } catch (error) {
+      if (!(error instanceof CsvError)) throw error;
+      return problem(400, 'Invalid request', `csv: ${error.message}`, [
+        { field: 'csv', message: error.message },
+      ]);
+    }
+    const missing = ORG_COLUMNS.filter(
+      (c) => !['manager_id', 'track', 'department', 'location', 'start_date', 'status'].includes(c),
+    ).filter((c) => rows.length > 0 && !(c in (rows[0]?.values ?? {})));
+    if (missing.length) {
+      return problem(400, 'Invalid request', `csv: missing columns ${missing.join(', ')}`, [
+        { field: 'csv', message: `missing columns: ${missing.join(', ')}` },
+      ]);
+    }
+    const existing = await loadOrganisation();
+    const plan = planImport(rows, existing, mode);
+    const apply = !dryRun && (plan.errors.length === 0 || skipInvalid);
+    if (apply) await applyImport(plan, existing, 'hr');
+    logger.info('org import', { rows: plan.rows, errors: plan.errors.length, applied: apply, mode });
+    const report = {
+      dryRun,
+      applied: apply,
+      counts: {
+        rows: plan.rows,
+        valid: plan.valid.length,
+        invalid: plan.rows - plan.valid.length,
+        created: plan.created.length,
+        updated: plan.updated.length,
+        unchanged: plan.unchanged,
+        left: plan.leavers.length,
+      },
+      errors: plan.errors,
+    };
+    if (plan.errors.length && !apply && !dryRun) {
+      return {
+        ...problem(
+          422,
+          'Import rejected',
+          `${plan.errors.length} problem(s) in ${plan.rows - plan.valid.length} row(s); nothing was written`,
+        ),
+        body: JSON.stringify({
+          type: 'about:blank',
+          title: 'Import rejected',
+          status: 422,
+          detail: `${plan.errors.length} problem(s) in ${plan.rows - plan.valid.length} row(s); nothing was written`,
+          ...report,
+        }),
+      };
+    }
+    return jsonResult(200, report);
   },
 
   'POST /cycles': async (event) => {

@@ -165,14 +165,14 @@ describe('forms in a browser', () => {
       false,
     );
     expect(status).toBe(200);
-    expect(await page.locator('main').innerText()).toContain(`About ${TRICKY_NAME}.`);
+    expect(await page.locator('main').textContent()).toContain(`About ${TRICKY_NAME}.`);
     expect(await page.locator('main b').count()).toBe(0);
     await page.context().close();
     const { page: p2Page } = await open(
       await linkFor('person2@example.com', 'self-assessment.request'),
       false,
     );
-    expect(await p2Page.locator('main').innerText()).toContain(`For ${TRICKY_NAME}.`);
+    expect(await p2Page.locator('main').textContent()).toContain(`For ${TRICKY_NAME}.`);
     expect(await p2Page.locator('main b').count()).toBe(0);
     await p2Page.context().close();
   });

@@ -87,7 +87,7 @@ describe('GrowcycleStack', () => {
       });
     });
 
-    it('keys items on pk/sk with the gsi1 index the entities use', () => {
+    it('keys items on pk/sk with the gsi1 and gsi2 indexes the entities use', () => {
       template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
         KeySchema: [
           { AttributeName: 'pk', KeyType: 'HASH' },
@@ -99,6 +99,13 @@ describe('GrowcycleStack', () => {
             KeySchema: [
               { AttributeName: 'gsi1pk', KeyType: 'HASH' },
               { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+            ],
+          }),
+          Match.objectLike({
+            IndexName: 'gsi2',
+            KeySchema: [
+              { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+              { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
             ],
           }),
         ],

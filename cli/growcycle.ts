@@ -1,0 +1,279 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+/*
+ * growcycle: HR's command line. It talks to the HTTP API (the local stack by default, --api URL for
+ * a deployed one). Exit codes: 0 success, 1 the work failed or found bad input (one line says why),
+ * 2 the command itself was wrong.
+ */
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+export class CommandError extends Error {
+  override name = 'CommandError';
+}
+
+export type Io = { out: (line: string) => void; err: (line: string) => void; isTty: boolean };
+
+type RowError = { row: number; employeeId?: string; field: string; reason: string };
+type ImportReport = {
+  dryRun: boolean;
+  applied: boolean;
+  counts: Record<'rows' | 'valid' | 'invalid' | 'created' | 'updated' | 'unchanged' | 'left', number>;
+  errors: RowError[];
+  detail?: string;
+};
+
+const USAGE = `usage: growcycle <command> [options]
+
+commands:
+  import-org FILE         import people from an HRIS export (CSV or JSON)
+      --full              people missing from FILE are marked left (default: only upsert)
+      --dry-run           report what would change and every bad row; write nothing
+      --skip-invalid      apply the good rows even when some rows are bad
+  schedule-cycle          schedule an appraisal cycle
+      --name NAME --participants all|ID,ID,... [--start ISO-DATE-TIME] [--key IDEMPOTENCY-KEY]
+  status CYCLE_ID         progress of a cycle
+
+options:
+  --api URL               the growcycle API (default $GROWCYCLE_API or http://localhost:4000)
+  --json                  machine-readable output on stdout
+`;
+
+const call = async (
+  api: string,
+  method: string,
+  route: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) => {
+  let res: Response;
+  try {
+    res = await fetch(`${api}${route}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch {
+    throw new CommandError(
+      `cannot reach the growcycle API at ${api} (is the local stack running? npm start)`,
+    );
+  }
+  const text = await res.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new CommandError(`the API answered ${res.status} with something that is not JSON`);
+  }
+  return { status: res.status, json };
+};
+
+const problemLine = (status: number, json: Record<string, unknown>) =>
+  `the API answered ${status}: ${String(json.detail ?? json.title ?? json.message ?? 'error')}`;
+
+/** Shows that something is happening while one long request runs; only on a terminal. */
+const withSpinner = async <T>(io: Io, label: string, work: Promise<T>): Promise<T> => {
+  if (!io.isTty) return work;
+  const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+  const started = Date.now();
+  let i = 0;
+  const timer = setInterval(() => {
+    process.stderr.write(
+      `\r${frames[i++ % frames.length]} ${label} ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+  }, 100);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+    process.stderr.write('\r\x1b[K');
+  }
+};
+
+/** Reads an HRIS export: CSV is sent as text (the API parses and numbers its rows), JSON as rows. */
+export const readOrgFile = (file: string): { csv: string } | { rows: Array<Record<string, unknown>> } => {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new CommandError(`cannot read ${file}`);
+  }
+  const trimmed = text.replace(/^\uFEFF/, '').trimStart();
+  if (path.extname(file).toLowerCase() === '.json' || trimmed.startsWith('[') || trimmed.startsWith('{')) {
+    let data: unknown;
+    try {
+      data = JSON.parse(trimmed);
+    } catch {
+      throw new CommandError(`${file} is not valid JSON`);
+    }
+    const rows = Array.isArray(data) ? data : (data as { employees?: unknown }).employees;
+    if (!Array.isArray(rows))
+      throw new CommandError(`${file}: expected an array of employees or {"employees": [...]}`);
+    return { rows: rows as Array<Record<string, unknown>> };
+  }
+  return { csv: text };
+};
+
+const importOrg = async (
+  api: string,
+  file: string,
+  flags: { full: boolean; dryRun: boolean; skipInvalid: boolean; json: boolean },
+  io: Io,
+) => {
+  const source = readOrgFile(file);
+  const { status, json } = await withSpinner(
+    io,
+    flags.dryRun ? 'checking' : 'importing',
+    call(api, 'POST', '/org/import', {
+      ...source,
+      mode: flags.full ? 'full' : 'partial',
+      dryRun: flags.dryRun,
+      skipInvalid: flags.skipInvalid,
+    }),
+  );
+  if (status !== 200 && status !== 422) throw new CommandError(problemLine(status, json));
+  const report = json as unknown as ImportReport;
+  if (flags.json) io.out(JSON.stringify(report));
+  else {
+    const c = report.counts;
+    const verb = report.applied
+      ? 'imported'
+      : report.dryRun
+        ? 'checked (dry run, nothing written)'
+        : 'rejected (nothing written)';
+    io.out(`${file}: ${c.rows} rows ${verb}`);
+    io.out(
+      `  created ${c.created} · updated ${c.updated} · unchanged ${c.unchanged} · marked left ${c.left} · bad rows ${c.invalid}`,
+    );
+    for (const e of report.errors)
+      io.out(
+        `  row ${String(e.row).padStart(5)}  ${(e.employeeId ?? '').padEnd(12)} ${e.field}: ${e.reason}`,
+      );
+  }
+  if (report.errors.length) {
+    throw new CommandError(
+      `${report.errors.length} problem(s) in ${report.counts.invalid} row(s)${report.applied ? '; the good rows were applied' : '; nothing was written'}`,
+    );
+  }
+};
+
+const scheduleCycle = async (
+  api: string,
+  flags: { name?: string; participants?: string; start?: string; key?: string; json: boolean },
+  io: Io,
+) => {
+  if (!flags.name) throw new UsageError('schedule-cycle needs --name');
+  if (!flags.participants) throw new UsageError('schedule-cycle needs --participants all|ID,ID,...');
+  let participants = flags.participants
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (flags.participants === 'all') {
+    throw new UsageError('--participants all is not available yet: list the employee ids');
+  }
+  participants = [...new Set(participants)];
+  const body = { name: flags.name, participants, ...(flags.start ? { startAt: flags.start } : {}) };
+  const { status, json } = await call(
+    api,
+    'POST',
+    '/cycles',
+    body,
+    flags.key ? { 'idempotency-key': flags.key } : {},
+  );
+  if (status !== 201) throw new CommandError(problemLine(status, json));
+  if (flags.json) io.out(JSON.stringify(json));
+  else io.out(`scheduled cycle ${String(json.cycleId)} for ${participants.length} people`);
+};
+
+const status = async (api: string, cycleId: string | undefined, json: boolean, io: Io) => {
+  if (!cycleId) throw new UsageError('status needs a CYCLE_ID');
+  const res = await call(api, 'GET', `/cycles/${encodeURIComponent(cycleId)}`);
+  if (res.status !== 200) throw new CommandError(problemLine(res.status, res.json));
+  if (json) return io.out(JSON.stringify(res.json));
+  const { cycle, reviews } = res.json as { cycle: Record<string, string>; reviews: Record<string, number> };
+  io.out(`${cycle.name} (${cycle.status})  closes ${cycle.closeAt}`);
+  for (const [k, v] of Object.entries(reviews)) io.out(`  ${k.padEnd(14)} ${String(v).padStart(6)}`);
+};
+
+/** Runs one command line; returns the process exit code. */
+export const run = async (argv: string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> => {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        api: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        full: { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        'skip-invalid': { type: 'boolean', default: false },
+        name: { type: 'string' },
+        participants: { type: 'string' },
+        start: { type: 'string' },
+        key: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    const [command, arg] = positionals;
+    if (values.help || !command) {
+      io.out(USAGE);
+      return values.help ? 0 : 2;
+    }
+    const api = (values.api ?? env.GROWCYCLE_API ?? 'http://localhost:4000').replace(/\/$/, '');
+    switch (command) {
+      case 'import-org':
+        if (!arg) throw new UsageError('import-org needs a FILE');
+        await importOrg(
+          api,
+          arg,
+          {
+            full: values.full,
+            dryRun: values['dry-run'],
+            skipInvalid: values['skip-invalid'],
+            json: values.json,
+          },
+          io,
+        );
+        return 0;
+      case 'schedule-cycle':
+        await scheduleCycle(api, { ...values }, io);
+        return 0;
+      case 'status':
+        await status(api, arg, values.json, io);
+        return 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof CommandError) {
+      io.err(`growcycle: ${error.message}`);
+      return 1;
+    }
+    if (
+      error instanceof UsageError ||
+      (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
+      io.err(`growcycle: ${error.message} (growcycle --help)`);
+      return 2;
+    }
+    throw error;
+  }
+};
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const io: Io = {
+    out: (l) => console.log(l),
+    err: (l) => console.error(l),
+    isTty: Boolean(process.stderr.isTTY),
+  };
+  run(process.argv.slice(2), io).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(`growcycle: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}

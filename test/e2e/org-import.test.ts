@@ -1,0 +1,137 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Io, run } from '../../cli/growcycle';
+import { db } from '../../domain/db';
+import { SAMPLE_ORG_CSV } from '../../local/sample-org';
+import { startTestStack, type TestStack } from '../support/local-stack';
+
+/* The org import end to end: the growcycle CLI against the local stack's HTTP API and DynamoDB Local. */
+
+let stack: TestStack;
+
+const cli = async (...args: string[]) => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l), isTty: false };
+  const code = await run([...args, '--api', stack.urls.api], io);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+};
+
+const HEADER =
+  'employee_id,name,email,manager_id,job_title,track,level,department,location,time_zone,start_date,status';
+const file = (name: string, text: string) => {
+  const p = path.join(stack.dataDir, name);
+  writeFileSync(p, text);
+  return p;
+};
+const status = async (employeeId: string) => (await db().employee.get({ employeeId }).go()).data?.status;
+
+beforeAll(async () => {
+  stack = await startTestStack(new Date('2027-06-01T08:00:00Z'));
+});
+
+afterAll(async () => {
+  await stack?.dispose();
+});
+
+describe('growcycle import-org', () => {
+  it('imports the sample HRIS export (CRLF, optional columns) and reports what it created', async () => {
+    const result = await cli('import-org', SAMPLE_ORG_CSV, '--full', '--json');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.out)).toMatchObject({
+      applied: true,
+      counts: { rows: 24, created: 24, invalid: 0 },
+      errors: [],
+    });
+    expect((await db().employee.get({ employeeId: 'e24' }).go()).data).toMatchObject({
+      managerId: 'e08',
+      location: 'New York',
+      startDate: '2020-01-06',
+    });
+  });
+
+  it('upserts on re-import: only the changed person is updated', async () => {
+    const changed = (await import('node:fs'))
+      .readFileSync(SAMPLE_ORG_CSV, 'utf8')
+      .replace('Senior Engineer', 'Staff Engineer');
+    const result = await cli('import-org', file('changed.csv', changed), '--full', '--json');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.out).counts).toMatchObject({ created: 0, updated: 1, unchanged: 23, left: 0 });
+  });
+
+  it('marks people missing from a full import as left and keeps them', async () => {
+    const without = (await import('node:fs'))
+      .readFileSync(SAMPLE_ORG_CSV, 'utf8')
+      .split('\r\n')
+      .filter((l) => !l.startsWith('e24,'))
+      .join('\r\n');
+    const result = await cli('import-org', file('without-e24.csv', without), '--full');
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('marked left 1');
+    expect(await status('e24')).toBe('left');
+  });
+
+  it('with a bad row writes nothing, lists every bad row with its number and reason, and exits 1', async () => {
+    const csv = [
+      `\uFEFF${HEADER}`,
+      'n1,"Nadia, New",nadia@example.com,e02,Engineer,,4,Engineering,Oslo,Europe/Oslo,2026-01-05,active',
+      'n2,Bad Mail,not-an-email,e02,Engineer,,4,,,Europe/Oslo,,',
+      'n3,Lost,n3@example.com,nobody,Engineer,,4,,,Mars/Olympus,2026-13-01,',
+    ].join('\r\n');
+    const result = await cli('import-org', file('bad.csv', csv));
+    expect(result.code).toBe(1);
+    expect(result.err).toBe('growcycle: 4 problem(s) in 2 row(s); nothing was written');
+    expect(result.out).toContain('row     3  n2           email: is not a valid email address');
+    expect(result.out).toContain('manager_id: unknown manager "nobody"');
+    expect(result.out).toContain('time_zone: unknown time zone "Mars/Olympus"');
+    expect(result.out).toContain('start_date: bad date "2026-13-01" (expected YYYY-MM-DD)');
+    expect(await status('n1')).toBeUndefined();
+  });
+
+  it('in a dry run reports the same and writes nothing, exiting 1 because rows are bad', async () => {
+    const csv = `${HEADER}\nn4,Dry Run,dry@example.com,e02,Engineer,,4,,,Europe/Oslo,,\nn5,Loop,loop@example.com,n5,Engineer,,4,,,Europe/Oslo,,\n`;
+    const result = await cli('import-org', file('dry.csv', csv), '--dry-run', '--json');
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.out)).toMatchObject({
+      dryRun: true,
+      applied: false,
+      counts: { created: 1, invalid: 1 },
+    });
+    expect(await status('n4')).toBeUndefined();
+  });
+
+  it('with --skip-invalid applies the good rows, and still exits 1 naming the bad ones', async () => {
+    const csv = `${HEADER}\nn6,Good,good@example.com,e02,Engineer,,4,,,Europe/Oslo,,\nn6,Twice,twice@example.com,e02,Engineer,,4,,,Europe/Oslo,,\n`;
+    const result = await cli('import-org', file('skip.csv', csv), '--skip-invalid');
+    expect(result.code).toBe(1);
+    expect(result.out).toContain('row     3  n6           employee_id: duplicate id (first on row 2)');
+    expect(result.err).toContain('the good rows were applied');
+    expect(await status('n6')).toBe('active');
+  });
+
+  it('imports JSON exports too', async () => {
+    const json = JSON.stringify([
+      {
+        employee_id: 'j1',
+        name: 'Json One',
+        email: 'j1@example.com',
+        manager_id: 'e02',
+        job_title: 'Engineer',
+        level: 4,
+        time_zone: 'UTC',
+      },
+    ]);
+    const result = await cli('import-org', file('org.json', json), '--json');
+    expect(result.code).toBe(0);
+    expect(await status('j1')).toBe('active');
+  });
+
+  it('explains usage mistakes with exit 2 and an unreadable file with exit 1', async () => {
+    expect((await cli('import-org')).code).toBe(2);
+    expect((await cli('frobnicate')).err).toContain('unknown command "frobnicate"');
+    const missing = await cli('import-org', path.join(stack.dataDir, 'nope.csv'));
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/^growcycle: cannot read /);
+  });
+});
