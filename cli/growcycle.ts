@@ -36,29 +36,44 @@ commands:
   schedule-cycle          schedule an appraisal cycle
       --name NAME --participants all|ID,ID,... [--start ISO-DATE-TIME] [--key IDEMPOTENCY-KEY]
   status CYCLE_ID         progress of a cycle
+  dev-token EMPLOYEE_ID   a token from the local stack's development issuer (--hr for an HR admin)
 
 options:
   --api URL               the growcycle API (default $GROWCYCLE_API or http://localhost:4000)
+  --token JWT             the caller's token (default $GROWCYCLE_TOKEN): a Cognito ID token on
+                          AWS, \`growcycle dev-token\` on the local stack
   --json                  machine-readable output on stdout
 `;
 
+type Target = { api: string; token: string | undefined };
+
 const call = async (
-  api: string,
+  target: Target,
   method: string,
   route: string,
   body?: unknown,
   headers: Record<string, string> = {},
 ) => {
+  const { api, token } = target;
   let res: Response;
   try {
     res = await fetch(`${api}${route}`, {
       method,
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   } catch {
     throw new CommandError(
       `cannot reach the growcycle API at ${api} (is the local stack running? npm start)`,
+    );
+  }
+  if (res.status === 401) {
+    throw new CommandError(
+      `the API refused the token (401): pass a valid one with --token or GROWCYCLE_TOKEN`,
     );
   }
   const text = await res.text();
@@ -118,7 +133,7 @@ export const readOrgFile = (file: string): { csv: string } | { rows: Array<Recor
 };
 
 const importOrg = async (
-  api: string,
+  api: Target,
   file: string,
   flags: { full: boolean; dryRun: boolean; skipInvalid: boolean; json: boolean },
   io: Io,
@@ -161,7 +176,7 @@ const importOrg = async (
 };
 
 const scheduleCycle = async (
-  api: string,
+  api: Target,
   flags: { name?: string; participants?: string; start?: string; key?: string; json: boolean },
   io: Io,
 ) => {
@@ -188,7 +203,7 @@ const scheduleCycle = async (
   else io.out(`scheduled cycle ${String(json.cycleId)} for ${participants.length} people`);
 };
 
-const status = async (api: string, cycleId: string | undefined, json: boolean, io: Io) => {
+const status = async (api: Target, cycleId: string | undefined, json: boolean, io: Io) => {
   if (!cycleId) throw new UsageError('status needs a CYCLE_ID');
   const res = await call(api, 'GET', `/cycles/${encodeURIComponent(cycleId)}`);
   if (res.status !== 200) throw new CommandError(problemLine(res.status, res.json));
@@ -214,6 +229,8 @@ export const run = async (argv: string[], io: Io, env: NodeJS.ProcessEnv = proce
         participants: { type: 'string' },
         start: { type: 'string' },
         key: { type: 'string' },
+        token: { type: 'string' },
+        hr: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -222,7 +239,10 @@ export const run = async (argv: string[], io: Io, env: NodeJS.ProcessEnv = proce
       io.out(USAGE);
       return values.help ? 0 : 2;
     }
-    const api = (values.api ?? env.GROWCYCLE_API ?? 'http://localhost:4000').replace(/\/$/, '');
+    const api: Target = {
+      api: (values.api ?? env.GROWCYCLE_API ?? 'http://localhost:4000').replace(/\/$/, ''),
+      token: values.token ?? env.GROWCYCLE_TOKEN,
+    };
     switch (command) {
       case 'import-org':
         if (!arg) throw new UsageError('import-org needs a FILE');
@@ -244,6 +264,18 @@ export const run = async (argv: string[], io: Io, env: NodeJS.ProcessEnv = proce
       case 'status':
         await status(api, arg, values.json, io);
         return 0;
+      case 'dev-token': {
+        if (!arg) throw new UsageError('dev-token needs an EMPLOYEE_ID');
+        const res = await call(
+          api,
+          'POST',
+          `/_local/token?employee=${encodeURIComponent(arg)}&hr=${values.hr}`,
+        );
+        if (res.status !== 200)
+          throw new CommandError(`${api.api} has no development token issuer (only the local stack does)`);
+        io.out(String(res.json.token));
+        return 0;
+      }
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

@@ -1,13 +1,23 @@
 import { type CfnElement, CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { HttpApi, HttpMethod, HttpStage, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import {
+  AccountRecovery,
+  CfnUserPoolGroup,
+  FeaturePlan,
+  Mfa,
+  StandardThreatProtectionMode,
+  StringAttribute,
+  UserPool,
+} from 'aws-cdk-lib/aws-cognito';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
+import { EMPLOYEE_CLAIM, HR_GROUP } from '../domain/roles';
 import { TABLE_KEYS } from '../domain/table-keys';
 import { AppraisalCycle } from '../workflows/appraisal-cycle';
 import { DevelopmentPlan } from '../workflows/development-plan';
@@ -23,8 +33,9 @@ export type GrowcycleStackProps = StackProps & {
   publicBaseUrl?: string;
 };
 
-/** HR API routes, served by one function; each needs IAM (SigV4) credentials until Cognito lands. */
+/** HR API routes, served by one function; each needs a Cognito JWT, and the function checks the role. */
 export const HR_ROUTES: Array<[HttpMethod, string]> = [
+  [HttpMethod.GET, '/employees/{employeeId}'],
   [HttpMethod.PUT, '/employees'],
   [HttpMethod.POST, '/org/import'],
   [HttpMethod.POST, '/cycles'],
@@ -167,16 +178,45 @@ export class GrowcycleStack extends Stack {
       integration: new HttpLambdaIntegration('HealthIntegration', health),
     });
     const hrIntegration = new HttpLambdaIntegration('HrIntegration', hrApi);
-    const iam: IHttpRouteAuthorizer = new HttpIamAuthorizer();
+    const users = new UserPool(this, 'Users', {
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      passwordPolicy: {
+        minLength: 12,
+        requireDigits: true,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireSymbols: true,
+      },
+      mfa: Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      featurePlan: FeaturePlan.PLUS,
+      standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
+      // Links a user to their employee record; set by HR when the user is created, never by the user.
+      customAttributes: { [EMPLOYEE_CLAIM.replace('custom:', '')]: new StringAttribute({ mutable: false }) },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    new CfnUserPoolGroup(this, 'HrAdmins', {
+      userPoolId: users.userPoolId,
+      groupName: HR_GROUP,
+      description: 'HR admins: everything',
+    });
+    const cliClient = users.addClient('CliClient', { authFlows: { userSrp: true }, generateSecret: false });
+    const jwt: IHttpRouteAuthorizer = new HttpUserPoolAuthorizer('HrAuthorizer', users, {
+      userPoolClients: [cliClient],
+    });
     for (const [method, path] of HR_ROUTES) {
-      api.addRoutes({ path, methods: [method], integration: hrIntegration, authorizer: iam });
+      api.addRoutes({ path, methods: [method], integration: hrIntegration, authorizer: jwt });
     }
+    new CfnOutput(this, 'UserPoolId', { value: users.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: cliClient.userPoolClientId });
 
     this.acknowledgeFindings(table, functions);
     Validations.of(api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'Only the form routes (authorized by the HMAC-signed link they carry, so recipients need no account) and /health are open; every HR route requires IAM.',
+        'Only the form routes (authorized by the HMAC-signed link they carry, so recipients need no account) and /health are open; every HR route requires a Cognito JWT.',
     });
 
     new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });

@@ -66,6 +66,7 @@ export const toEvent = (
   body: Buffer,
   route: LocalRoute,
   pathParameters: Record<string, string>,
+  claims?: Record<string, string | number>,
 ): APIGatewayProxyEventV2 => {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers))
@@ -101,17 +102,22 @@ export const toEvent = (
       stage: '$default',
       time: new Date(now).toUTCString(),
       timeEpoch: now,
+      ...(claims ? { authorizer: { jwt: { claims, scopes: null } } } : {}),
     },
-  };
+  } as APIGatewayProxyEventV2;
 };
 
 export type ExtraRoute = (req: IncomingMessage, url: URL, res: ServerResponse) => Promise<boolean>;
+
+/** Verifies a bearer token for a JWT-authorized route: its claims as the gateway passes them, or undefined. */
+export type JwtCheck = (token: string) => Record<string, string | number> | undefined;
 
 export const createApiGateway = (
   routes: LocalRoute[],
   lambda: LocalLambda,
   activity: Activity,
   extra: ExtraRoute,
+  checkJwt: JwtCheck,
 ): Server => {
   const matchers = compileRoutes(routes);
   return createServer((req, res) => {
@@ -125,6 +131,17 @@ export const createApiGateway = (
           res.end(JSON.stringify({ message: 'Not Found' }));
           return;
         }
+        let claims: Record<string, string | number> | undefined;
+        if (match.route.authorization === 'JWT') {
+          const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+          claims = token ? checkJwt(token) : undefined;
+          if (!claims) {
+            // As API Gateway's JWT authorizer: the function never runs.
+            res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' });
+            res.end(JSON.stringify({ message: 'Unauthorized' }));
+            return;
+          }
+        }
         const body = await readBody(req);
         if (body === 'too-large') {
           res.writeHead(413, { 'content-type': 'application/json' });
@@ -133,7 +150,7 @@ export const createApiGateway = (
         }
         const result = (await lambda.invoke(
           match.route.functionLogicalId,
-          toEvent(req, url, body, match.route, match.pathParameters),
+          toEvent(req, url, body, match.route, match.pathParameters, claims),
         )) as APIGatewayProxyStructuredResultV2;
         const headers = { ...(result.headers ?? {}) } as Record<string, string>;
         res.writeHead(result.statusCode ?? 200, headers);

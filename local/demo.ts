@@ -15,6 +15,9 @@ import { portsFromEnv, printWhereThingsAre } from './where';
 
 export const DEMO_START = new Date('2027-01-04T08:00:00Z');
 
+/** The HR admin the demo acts as; HR admins sign in with Cognito and need not be in the org chart. */
+export const HR_USER = 'hr-demo';
+
 export type DemoSummary = {
   employees: number;
   executions: { succeeded: number; failed: number; running: number };
@@ -39,7 +42,11 @@ type Log = (line: string) => void;
 const api = async (stack: LocalStack, method: string, path: string, body?: unknown, key?: string) => {
   const res = await fetch(`${stack.urls.api}${path}`, {
     method,
-    headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${stack.devToken(HR_USER, { hr: true })}`,
+      ...(key ? { 'idempotency-key': key } : {}),
+    },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   const json = (await res.json()) as Record<string, unknown>;
@@ -97,7 +104,15 @@ export const runDemo = async (
   );
   const lines: string[] = [];
   const code = await runCli(
-    ['import-org', path.relative(process.cwd(), SAMPLE_ORG_CSV), '--full', '--api', stack.urls.api],
+    [
+      'import-org',
+      path.relative(process.cwd(), SAMPLE_ORG_CSV),
+      '--full',
+      '--api',
+      stack.urls.api,
+      '--token',
+      stack.devToken(HR_USER, { hr: true }),
+    ],
     {
       out: (l) => lines.push(l),
       err: (l) => lines.push(l),
@@ -265,7 +280,7 @@ export const runDemo = async (
 
 const printSummary = async (result: DemoResult, log: Log) => {
   const { summary, stack, cycleId } = result;
-  const status = (await (await fetch(`${stack.urls.api}/cycles/${cycleId}`)).json()) as {
+  const status = (await api(stack, 'GET', `/cycles/${cycleId}`)) as {
     reviews: { completed: number; incomplete: number; participants: number };
   };
   log('\nSummary');

@@ -10,12 +10,18 @@ const main = async () => {
   const { employee } = db();
   if (!(await employee.get({ employeeId: SAMPLE_ORG[0]?.employeeId ?? '' }).go()).data) {
     const io = { out: () => undefined, err: (l: string) => console.error(l), isTty: false };
-    if ((await run(['import-org', SAMPLE_ORG_CSV, '--api', stack.urls.api], io)) !== 0)
+    const token = stack.devToken('hr-local', { hr: true });
+    if ((await run(['import-org', SAMPLE_ORG_CSV, '--api', stack.urls.api, '--token', token], io)) !== 0) {
       throw new Error('seeding the sample organisation failed');
+    }
     console.log(`Seeded the sample organisation (${SAMPLE_ORG.length} people) with growcycle import-org.`);
   }
   printWhereThingsAre(stack, console.log);
-  console.log('Schedule a cycle with POST /cycles (see README). Ctrl+C stops the stack.');
+  console.log(
+    'HR API calls need a token: export GROWCYCLE_TOKEN=$(npm run -s growcycle -- dev-token hr-local --hr)',
+  );
+  console.log('Then, e.g.: npm run growcycle -- schedule-cycle --name "Spring" --participants e09,e10,e11');
+  console.log('Ctrl+C stops the stack.');
   const stop = () => void stack.stop().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -10,6 +10,7 @@ import { Activity } from './activity';
 import { createApiGateway, type ExtraRoute } from './api-gateway';
 import { createAwsEndpoint } from './aws-endpoint';
 import { SimulatedClock, settle } from './clock';
+import { asGatewayClaims, DevTokenIssuer } from './dev-tokens';
 import { ensureTable, localCredentials, startDynamoDb } from './dynamodb';
 import { LocalLambda } from './lambda';
 import { LocalStepFunctions } from './step-functions';
@@ -43,6 +44,8 @@ export type LocalStack = {
   tableName: string;
   /** Arn of a state machine by its construct path prefix: 'EmployeeReview', 'AppraisalCycle', 'DevelopmentPlan'. */
   stateMachineArn: (prefix: string) => string;
+  /** A development token for an employee (the local stand-in for signing in with Cognito). */
+  devToken: (employeeId: string, options?: { hr?: boolean }) => string;
   settle: () => Promise<void>;
   /**
    * With the simulated clock: once the stack is idle, jumps to the next timer and fires it. False
@@ -185,7 +188,33 @@ export const startStack = async (
       secretId: LOCAL_SECRET_ID,
     });
     handleAws = (req, res) => awsEndpoint.emit('request', req, res);
-    const gateway = createApiGateway(app.routes, lambda, activity, extraRoutes ?? (async () => false));
+    const issuer = new DevTokenIssuer(path.join(dataDir, 'dev-token-key.pem'));
+    const tokenRoute: ExtraRoute = async (req, url, res) => {
+      if (url.pathname !== '/_local/token' || req.method !== 'POST') return false;
+      const employeeId = url.searchParams.get('employee') ?? '';
+      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(employeeId)) {
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ message: 'employee: an employee id is required' }));
+        return true;
+      }
+      const token = issuer.issue(employeeId, { hr: url.searchParams.get('hr') === 'true' });
+      res
+        .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+        .end(JSON.stringify({ token }));
+      return true;
+    };
+    const gateway = createApiGateway(
+      app.routes,
+      lambda,
+      activity,
+      async (req, url, res) =>
+        (await tokenRoute(req, url, res)) || (await (extraRoutes ?? (async () => false))(req, url, res)),
+      (token) => {
+        const checked = issuer.verify(token);
+        return checked.ok ? asGatewayClaims(checked.claims) : undefined;
+      },
+    );
     handleApi = (req, res) => gateway.emit('request', req, res);
 
     const clock = options.simulatedStart ? new SimulatedClock(options.simulatedStart) : undefined;
@@ -203,6 +232,7 @@ export const startStack = async (
       clock,
       tableName,
       stateMachineArn,
+      devToken: (employeeId, tokenOptions) => issuer.issue(employeeId, tokenOptions),
       settle: () => settle(activity),
       advance: async () => {
         if (!clock) return 'no-timers';

@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
+import { accessTo, canActOn, canRead, type Principal, principalFrom } from '../../domain/auth';
 import { now } from '../../domain/clock';
 import { config } from '../../domain/config';
 import { CsvError, parseCsvObjects } from '../../domain/csv';
@@ -95,10 +96,34 @@ const missingEmployees = async (ids: string[]): Promise<{ found: Employee[]; mis
 
 const idempotencyKey = (event: HttpEvent): string | undefined => header(event, 'idempotency-key');
 
-type Route = (event: HttpEvent) => Promise<HttpResult>;
+type Route = (event: HttpEvent, caller: Principal) => Promise<HttpResult>;
+
+const forbidden = (detail: string): HttpResult => problem(403, 'Forbidden', detail);
+
+/** Routes only HR admins may call. */
+const hrOnly =
+  (route: Route): Route =>
+  (event, caller) =>
+    caller.hr ? route(event, caller) : Promise.resolve(forbidden('Only HR admins may do this'));
+
+const claimsOf = (event: HttpEvent) =>
+  (event.requestContext as { authorizer?: { jwt?: { claims?: Parameters<typeof principalFrom>[0] } } })
+    .authorizer?.jwt?.claims;
 
 const routes: Record<string, Route> = {
-  'PUT /employees': async (event) => {
+  'GET /employees/{employeeId}': async (event, caller) => {
+    const employeeId = event.pathParameters?.employeeId ?? '';
+    if (!canRead(await accessTo(caller, employeeId)))
+      return forbidden('You may read yourself and your reporting line');
+    const found = (await db().employee.get({ employeeId }).go()).data;
+    if (!found)
+      return problem(404, 'Not found', `employeeId: no employee ${employeeId}`, [
+        { field: 'employeeId', message: 'not found' },
+      ]);
+    return jsonResult(200, { employee: found });
+  },
+
+  'PUT /employees': hrOnly(async (event) => {
     const body = parseJson(event, PutEmployeesInput);
     if (!body.ok) return body.result;
     const ids = body.value.employees.map((e) => e.employeeId);
@@ -111,9 +136,9 @@ const routes: Record<string, Route> = {
     }
     await db().employee.put(body.value.employees).go();
     return jsonResult(200, { upserted: ids.length });
-  },
+  }),
 
-  'POST /org/import': async (event) => {
+  'POST /org/import': hrOnly(async (event, caller) => {
     const body = parseJson(event, ImportOrgInput);
     if (!body.ok) return body.result;
     const { mode, dryRun, skipInvalid } = body.value;
@@ -146,7 +171,7 @@ const routes: Record<string, Route> = {
     const existing = await loadOrganisation();
     const plan = planImport(rows, existing, mode);
     const apply = !dryRun && (plan.errors.length === 0 || skipInvalid);
-    if (apply) await applyImport(plan, existing, 'hr');
+    if (apply) await applyImport(plan, existing, caller.employeeId);
     logger.info('org import', { rows: plan.rows, errors: plan.errors.length, applied: apply, mode });
     const report = {
       dryRun,
@@ -179,9 +204,9 @@ const routes: Record<string, Route> = {
       };
     }
     return jsonResult(200, report);
-  },
+  }),
 
-  'POST /cycles': async (event) => {
+  'POST /cycles': hrOnly(async (event) => {
     const body = parseJson(event, ScheduleCycleInput);
     if (!body.ok) return body.result;
     const participantIds = [...new Set(body.value.participants)];
@@ -211,9 +236,9 @@ const routes: Record<string, Route> = {
     await startOnce(config.cycleStateMachineArn, name, { cycleId, startAt: cycle.startAt });
     logger.info('cycle scheduled', { cycleId, participants: found.length });
     return jsonResult(201, { cycleId, executionName: name, cycle });
-  },
+  }),
 
-  'GET /cycles/{cycleId}': async (event) => {
+  'GET /cycles/{cycleId}': hrOnly(async (event) => {
     const cycleId = event.pathParameters?.cycleId ?? '';
     const cycle = (await db().cycle.get({ cycleId }).go()).data;
     if (!cycle)
@@ -222,12 +247,17 @@ const routes: Record<string, Route> = {
       ]);
     const { waitToken: _hidden, ...visible } = cycle;
     return jsonResult(200, { cycle: visible, reviews: await countReviews(cycleId) });
-  },
+  }),
 
-  'GET /cycles/{cycleId}/reviews/{employeeId}': async (event) => {
+  'GET /cycles/{cycleId}/reviews/{employeeId}': async (event, caller) => {
     const cycleId = event.pathParameters?.cycleId ?? '';
     const employeeId = event.pathParameters?.employeeId ?? '';
-    const view = event.queryStringParameters?.view ?? 'hr';
+    const access = await accessTo(caller, employeeId);
+    if (!canRead(access))
+      return forbidden('You may read reviews of yourself and of people in your reporting line');
+    const view = event.queryStringParameters?.view ?? (access === 'hr' ? 'hr' : 'employee');
+    // Peer attribution is for HR only; everyone else sees peer answers combined or withheld.
+    if (view === 'hr' && access !== 'hr') return forbidden('Only HR admins see who gave which peer feedback');
     if (view !== 'hr' && view !== 'employee') {
       return problem(400, 'Invalid request', 'view: must be hr or employee', [
         { field: 'view', message: 'must be hr or employee' },
@@ -241,9 +271,12 @@ const routes: Record<string, Route> = {
     return jsonResult(200, { review, peerFeedback: await peerFeedbackView(cycleId, employeeId, view) });
   },
 
-  'POST /plans': async (event) => {
+  'POST /plans': async (event, caller) => {
     const body = parseJson(event, CreatePlanInput);
     if (!body.ok) return body.result;
+    if (!canActOn(await accessTo(caller, body.value.ownerId))) {
+      return forbidden('Development plans are set by HR or the owner’s direct manager');
+    }
     const { missing } = await missingEmployees([body.value.ownerId]);
     if (missing.length) {
       return problem(400, 'Invalid request', `ownerId: unknown employee ${body.value.ownerId}`, [
@@ -260,13 +293,16 @@ const routes: Record<string, Route> = {
     return jsonResult(201, { planId: plan.planId, plan });
   },
 
-  'GET /plans/{planId}': async (event) => {
+  'GET /plans/{planId}': async (event, caller) => {
     const planId = event.pathParameters?.planId ?? '';
     const plan = (await db().plan.get({ planId }).go()).data;
     if (!plan)
       return problem(404, 'Not found', `planId: no plan ${planId}`, [
         { field: 'planId', message: 'not found' },
       ]);
+    if (!canRead(await accessTo(caller, plan.ownerId))) {
+      return forbidden('You may read plans of yourself and of your reporting line');
+    }
     const items = await Promise.all(
       plan.itemRequestIds.map((requestId) => db().request.get({ requestId }).go()),
     );
@@ -289,7 +325,9 @@ export const HR_ROUTES = Object.keys(routes);
 export const handleHr = async (event: HttpEvent): Promise<HttpResult> => {
   const route = routes[event.routeKey];
   if (!route) return problem(404, 'Not found', `No route ${event.routeKey}`);
-  return route(event);
+  const caller = principalFrom(claimsOf(event));
+  if (!caller) return forbidden('The token names no employee');
+  return route(event, caller);
 };
 
 export const handler = middy<HttpEvent, HttpResult, Error, Context>().handler(handleHr);

@@ -16,6 +16,7 @@ const TRICKY_NAME = 'Zoë <b>Bold</b> "Q"';
 let stack: TestStack;
 let browser: Browser;
 let cycleId: string;
+const hr = () => ({ authorization: `Bearer ${stack.devToken('hr-test', { hr: true })}` });
 
 const people = [
   { employeeId: 'lead', name: 'Lena Lead', title: 'Team Lead', level: 2 },
@@ -36,7 +37,9 @@ const linkFor = async (address: string, kind: string, subject = ''): Promise<str
 };
 
 const review = async (employeeId: string) =>
-  (await (await fetch(`${stack.urls.api}/cycles/${cycleId}/reviews/${employeeId}?view=hr`)).json()) as {
+  (await (
+    await fetch(`${stack.urls.api}/cycles/${cycleId}/reviews/${employeeId}?view=hr`, { headers: hr() })
+  ).json()) as {
     review: { selfAssessment?: Record<string, unknown> };
   };
 
@@ -58,13 +61,13 @@ beforeAll(async () => {
   stack = await startTestStack(START);
   const put = await fetch(`${stack.urls.api}/employees`, {
     method: 'PUT',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...hr() },
     body: JSON.stringify({ employees: people }),
   });
   expect(put.status).toBe(200);
   const res = await fetch(`${stack.urls.api}/cycles`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...hr() },
     body: JSON.stringify({
       name: 'Browser cycle',
       startAt: START.toISOString(),

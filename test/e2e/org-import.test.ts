@@ -14,7 +14,10 @@ const cli = async (...args: string[]) => {
   const out: string[] = [];
   const err: string[] = [];
   const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l), isTty: false };
-  const code = await run([...args, '--api', stack.urls.api], io);
+  const code = await run(
+    [...args, '--api', stack.urls.api, '--token', stack.devToken('hr-test', { hr: true })],
+    io,
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 };
 

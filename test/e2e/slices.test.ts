@@ -17,7 +17,8 @@ let demo: DemoResult;
 let dataDir: string;
 
 const get = async (p: string) =>
-  (await fetch(`${stack.urls.api}${p}`)).json() as Promise<Record<string, unknown>>;
+  (await fetch(`${stack.urls.api}${p}`, { headers: hr() })).json() as Promise<Record<string, unknown>>;
+const hr = () => ({ authorization: `Bearer ${stack.devToken('hr-test', { hr: true })}` });
 
 const runUntil = (done: () => boolean | Promise<boolean>) => runUntilIdle(stack, done);
 
@@ -126,7 +127,7 @@ describe('bad input on the forms', () => {
   beforeAll(async () => {
     const res = await fetch(`${stack.urls.api}/plans`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...hr() },
       body: JSON.stringify({
         ownerId: 'e09',
         title: 'Bad input',

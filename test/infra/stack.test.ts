@@ -237,19 +237,32 @@ describe('GrowcycleStack', () => {
       expect(open.map((r) => r.routeKey).sort()).toEqual([...PUBLIC_ROUTES].sort());
     });
 
-    it('requires IAM on every other route', () => {
+    it('requires a Cognito JWT on every other route', () => {
       // Act
       const others = routes().filter((r) => !PUBLIC_ROUTES.includes(r.routeKey));
 
       // Assess
       expect(others.length).toBeGreaterThan(0);
-      for (const route of others) expect(route).toEqual({ routeKey: route.routeKey, auth: 'AWS_IAM' });
+      for (const route of others) expect(route).toEqual({ routeKey: route.routeKey, auth: 'JWT' });
+    });
+
+    it('checks HR tokens against the user pool and its client', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+        AuthorizerType: 'JWT',
+        IdentitySource: ['$request.header.Authorization'],
+        JwtConfiguration: Match.objectLike({ Audience: [Match.anyValue()], Issuer: Match.anyValue() }),
+      });
+      template.hasResourceProperties('AWS::Cognito::UserPool', {
+        MfaConfiguration: 'ON',
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      });
+      template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'hr-admin' });
     });
 
     it('forwards exactly the HR routes the HR handler serves', () => {
       // Act
       const gateway = routes()
-        .filter((r) => r.auth === 'AWS_IAM')
+        .filter((r) => r.auth === 'JWT')
         .map((r) => r.routeKey);
 
       // Assess

@@ -29,7 +29,12 @@ export type HttpEventInput = {
   query?: Record<string, string>;
   headers?: Record<string, string>;
   body?: string;
+  /** JWT claims as API Gateway's JWT authorizer passes them, for authorized routes. */
+  claims?: Record<string, string | number>;
 };
+
+/** The claims of an HR admin's token, as the HTTP API hands them over (groups as "[a b]"). */
+export const HR_CLAIMS = { 'custom:employee_id': 'hr-1', 'cognito:groups': '[hr-admin]' };
 
 /** An API Gateway HTTP API (payload 2.0) event, as the gateway hands it to the function. */
 export const httpEvent = (input: HttpEventInput): APIGatewayProxyEventV2 => {
@@ -60,6 +65,7 @@ export const httpEvent = (input: HttpEventInput): APIGatewayProxyEventV2 => {
       stage: '$default',
       time: '10/Mar/2025:09:00:00 +0000',
       timeEpoch: Date.parse('2025-03-10T09:00:00Z'),
+      ...(input.claims ? { authorizer: { jwt: { claims: input.claims, scopes: null } } } : {}),
     },
     ...(input.body === undefined ? {} : { body: input.body }),
     isBase64Encoded: false,

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { db, type Employee } from '../../domain/db';
 import { handleHr } from '../../functions/api/hr-api';
 import type { FieldError } from '../../functions/shared/http';
-import { fakeTable, httpEvent, storedItem, stubTestEnv } from './helpers';
+import { fakeTable, HR_CLAIMS, httpEvent, storedItem, stubTestEnv } from './helpers';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
@@ -19,7 +19,14 @@ const sfn = mockClient(SFNClient);
 type Problem = { type: string; title: string; status: number; detail: string; errors?: FieldError[] };
 
 const request = (method: 'PUT' | 'POST', route: string, body: string, contentType = 'application/json') =>
-  httpEvent({ method, route, path: route, headers: { 'content-type': contentType }, body });
+  httpEvent({
+    method,
+    route,
+    path: route,
+    headers: { 'content-type': contentType },
+    body,
+    claims: HR_CLAIMS,
+  });
 
 const json = (value: unknown) => JSON.stringify(value);
 
@@ -159,6 +166,36 @@ describe('handleHr', () => {
 
     // Assess
     expect(result.statusCode).toBe(415);
+    expectNothingChanged();
+  });
+
+  it('refuses an HR-only route to a caller who is not an HR admin, and changes nothing', async () => {
+    // Act
+    const result = await handleHr(
+      httpEvent({
+        method: 'POST',
+        route: '/cycles',
+        path: '/cycles',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'H1', participants: ['ada'] }),
+        claims: { 'custom:employee_id': 'ada', 'cognito:groups': '[]' },
+      }),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(403);
+    expect(problemOf(result.body).detail).toBe('Only HR admins may do this');
+    expectNothingChanged();
+  });
+
+  it('refuses a token that names no employee', async () => {
+    // Act
+    const result = await handleHr(
+      httpEvent({ method: 'GET', route: '/cycles/{cycleId}', path: '/cycles/c1', claims: { sub: 'x' } }),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(403);
     expectNothingChanged();
   });
 

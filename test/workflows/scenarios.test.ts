@@ -34,7 +34,11 @@ const people = [
 const api = async (method: string, p: string, body?: unknown, key?: string) => {
   const res = await fetch(`${stack.urls.api}${p}`, {
     method,
-    headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${stack.devToken('hr-test', { hr: true })}`,
+      ...(key ? { 'idempotency-key': key } : {}),
+    },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };

@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../cli/growcycle';
+import { SAMPLE_ORG_CSV } from '../../local/sample-org';
+import { startTestStack, type TestStack } from '../support/local-stack';
+
+/*
+ * The whole role × route matrix of the HR API, through the local gateway's JWT check and the
+ * function's authorization. Ola (e10) is the subject: Ingrid (e04) is his manager, Henrik (e02) his
+ * skip-level, Lars (e05) a manager outside his line, Emma (e11) a peer.
+ */
+
+let stack: TestStack;
+let cycleId: string;
+let planId: string;
+
+type Caller = 'hr' | 'manager' | 'skipLevel' | 'otherManager' | 'self' | 'peer';
+const CALLERS: Record<Caller, { id: string; hr?: boolean }> = {
+  hr: { id: 'hr-admin-1', hr: true },
+  manager: { id: 'e04' },
+  skipLevel: { id: 'e02' },
+  otherManager: { id: 'e05' },
+  self: { id: 'e10' },
+  peer: { id: 'e11' },
+};
+
+const call = async (token: string | undefined, method: string, path: string, body?: unknown) => {
+  const res = await fetch(`${stack.urls.api}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  await res.text();
+  return res.status;
+};
+const as = (caller: Caller) => stack.devToken(CALLERS[caller].id, { hr: CALLERS[caller].hr ?? false });
+
+type Row = {
+  route: string;
+  method: string;
+  path: () => string;
+  body?: unknown;
+  expect: Record<Caller, number>;
+};
+const everyoneBut = (ok: number, allowed: Caller[]): Record<Caller, number> =>
+  Object.fromEntries(
+    (Object.keys(CALLERS) as Caller[]).map((c) => [c, allowed.includes(c) ? ok : 403]),
+  ) as Record<Caller, number>;
+const line: Caller[] = ['hr', 'manager', 'skipLevel', 'self'];
+
+const ROWS: Row[] = [
+  {
+    route: 'GET /employees/{employeeId}',
+    method: 'GET',
+    path: () => '/employees/e10',
+    expect: everyoneBut(200, line),
+  },
+  {
+    route: 'PUT /employees',
+    method: 'PUT',
+    path: () => '/employees',
+    body: {
+      employees: [
+        { employeeId: 'x1', name: 'X', email: 'x1@example.com', title: 'T', level: 4, timeZone: 'UTC' },
+      ],
+    },
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
+    route: 'POST /org/import',
+    method: 'POST',
+    path: () => '/org/import',
+    body: { rows: [], dryRun: true },
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
+    route: 'POST /cycles',
+    method: 'POST',
+    path: () => '/cycles',
+    body: { name: 'Matrix', participants: ['e12'], startAt: '2030-01-01T00:00:00Z' },
+    expect: everyoneBut(201, ['hr']),
+  },
+  {
+    route: 'GET /cycles/{cycleId}',
+    method: 'GET',
+    path: () => `/cycles/${cycleId}`,
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
+    route: 'GET /cycles/{cycleId}/reviews/{employeeId}',
+    method: 'GET',
+    path: () => `/cycles/${cycleId}/reviews/e10`,
+    expect: everyoneBut(200, line),
+  },
+  {
+    route: 'GET /cycles/{cycleId}/reviews/{employeeId}?view=hr',
+    method: 'GET',
+    path: () => `/cycles/${cycleId}/reviews/e10?view=hr`,
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
+    route: 'POST /plans',
+    method: 'POST',
+    path: () => '/plans',
+    body: {
+      ownerId: 'e10',
+      title: 'Matrix plan',
+      items: [{ title: 'Read a book', dueAt: '2030-01-01T00:00:00Z' }],
+    },
+    expect: everyoneBut(201, ['hr', 'manager']),
+  },
+  {
+    route: 'GET /plans/{planId}',
+    method: 'GET',
+    path: () => `/plans/${planId}`,
+    expect: everyoneBut(200, line),
+  },
+];
+
+beforeAll(async () => {
+  stack = await startTestStack(new Date('2027-09-06T08:00:00Z'));
+  const hr = as('hr');
+  const io = { out: () => undefined, err: () => undefined, isTty: false };
+  expect(await run(['import-org', SAMPLE_ORG_CSV, '--api', stack.urls.api, '--token', hr], io)).toBe(0);
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${hr}` };
+  const cycle = await fetch(`${stack.urls.api}/cycles`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ name: 'Roles', participants: ['e10', 'e11'], startAt: '2030-01-01T00:00:00Z' }),
+  });
+  cycleId = String(((await cycle.json()) as { cycleId: string }).cycleId);
+  const plan = await fetch(`${stack.urls.api}/plans`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      ownerId: 'e10',
+      title: 'Grow',
+      items: [{ title: 'Pair', dueAt: '2030-01-01T00:00:00Z' }],
+    }),
+  });
+  planId = String(((await plan.json()) as { planId: string }).planId);
+});
+
+afterAll(async () => {
+  await stack?.dispose();
+});
+
+describe('HR API role × route matrix', () => {
+  for (const row of ROWS) {
+    for (const caller of Object.keys(CALLERS) as Caller[]) {
+      it(`${row.route} as ${caller} → ${row.expect[caller]}`, async () => {
+        expect(await call(as(caller), row.method, row.path(), row.body)).toBe(row.expect[caller]);
+      });
+    }
+    it(`${row.route} without a token → 401, and the function never runs`, async () => {
+      const before = stack.lambda.stats.invocations;
+      expect(await call(undefined, row.method, row.path(), row.body)).toBe(401);
+      expect(stack.lambda.stats.invocations).toBe(before);
+    });
+  }
+
+  it('refuses a token whose signature was altered, or that has expired', async () => {
+    const token = as('hr');
+    const [h, p, sig] = token.split('.') as [string, string, string];
+    const forged = `${h}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), 'custom:employee_id': 'e01' })).toString('base64url')}.${sig}`;
+    expect(await call(forged, 'GET', '/employees/e10')).toBe(401);
+    const stale = stack.devToken('hr-admin-1', { hr: true });
+    await stack.clock?.advance(2 * 3_600_000);
+    expect(await call(stale, 'GET', '/employees/e10')).toBe(401);
+  });
+
+  it('keeps the email-link forms open to recipients without an account', async () => {
+    expect(await call(undefined, 'GET', '/r/unknown?e=1&s=x')).toBe(403);
+    expect(await call(undefined, 'GET', '/health')).toBe(200);
+  });
+});
