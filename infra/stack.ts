@@ -203,6 +203,7 @@ export class GrowcycleStack extends Stack {
       description: 'HR admins: everything',
     });
     const cliClient = users.addClient('CliClient', { authFlows: { userSrp: true }, generateSecret: false });
+    api.addRoutes({ path: '/openapi.json', methods: [HttpMethod.GET], integration: hrIntegration });
     const jwt: IHttpRouteAuthorizer = new HttpUserPoolAuthorizer('HrAuthorizer', users, {
       userPoolClients: [cliClient],
     });
@@ -216,7 +217,7 @@ export class GrowcycleStack extends Stack {
     Validations.of(api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'Only the form routes (authorized by the HMAC-signed link they carry, so recipients need no account) and /health are open; every HR route requires a Cognito JWT.',
+        'Only the form routes (authorized by the HMAC-signed link they carry, so recipients need no account) /health and /openapi.json are open; every HR route requires a Cognito JWT.',
     });
 
     new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });

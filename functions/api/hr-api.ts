@@ -1,6 +1,5 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
 import { accessTo, canActOn, canRead, type Principal, principalFrom } from '../../domain/auth';
 import { now } from '../../domain/clock';
 import { config } from '../../domain/config';
@@ -14,76 +13,8 @@ import { createPlan } from '../../domain/plans';
 import { peerFeedbackView } from '../../domain/responses';
 import { startOnce } from '../../domain/sfn';
 import { type HttpEvent, type HttpResult, header, jsonResult, parseJson, problem } from '../shared/http';
-
-const id = z
-  .string()
-  .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, dot, dash or underscore');
-const timeZone = z.string().refine((tz) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'must be an IANA time zone such as Europe/Oslo');
-
-export const EmployeeInput = z.object({
-  employeeId: id,
-  name: z.string().trim().min(1).max(200),
-  email: z.email(),
-  managerId: id.optional(),
-  title: z.string().trim().min(1).max(200),
-  level: z.number().int().min(0).max(20),
-  department: z.string().max(200).optional(),
-  track: z.string().max(200).optional(),
-  location: z.string().max(200).optional(),
-  startDate: z.iso.date().optional(),
-  timeZone,
-  status: z.enum(['active', 'on-leave', 'left']).default('active'),
-});
-export const PutEmployeesInput = z.object({ employees: z.array(EmployeeInput).min(1).max(1000) });
-
-export const ScheduleCycleInput = z.object({
-  name: z.string().trim().min(1).max(200),
-  startAt: z.iso.datetime({ offset: true }).optional(),
-  participants: z.array(id).min(1).max(10_000),
-  timings: z
-    .object({
-      selfDays: z.number().int().min(1).max(90),
-      peerDays: z.number().int().min(1).max(90),
-      managerDays: z.number().int().min(1).max(120),
-      closeDays: z.number().int().min(1).max(180),
-    })
-    .refine((t) => t.selfDays <= t.peerDays && t.peerDays < t.managerDays && t.managerDays < t.closeDays, {
-      message: 'phases must be in order: selfDays <= peerDays < managerDays < closeDays',
-    })
-    .optional(),
-});
-
-export const ImportOrgInput = z
-  .object({
-    mode: z.enum(['full', 'partial']).default('partial'),
-    dryRun: z.boolean().default(false),
-    skipInvalid: z.boolean().default(false),
-    csv: z.string().max(8_000_000).optional(),
-    rows: z
-      .array(z.record(z.string(), z.union([z.string(), z.number(), z.null()])))
-      .max(50_000)
-      .optional(),
-  })
-  .refine((b) => (b.csv === undefined) !== (b.rows === undefined), {
-    message: 'send exactly one of csv or rows',
-    path: ['csv'],
-  });
-
-export const CreatePlanInput = z.object({
-  ownerId: id,
-  title: z.string().trim().min(1).max(200),
-  items: z
-    .array(z.object({ title: z.string().trim().min(1).max(300), dueAt: z.iso.datetime({ offset: true }) }))
-    .min(1)
-    .max(50),
-});
+import { CreatePlanInput, ImportOrgInput, PutEmployeesInput, ScheduleCycleInput } from './hr-schemas';
+import { openApiDocument } from './openapi';
 
 const missingEmployees = async (ids: string[]): Promise<{ found: Employee[]; missing: string[] }> => {
   const { data, unprocessed } = await db()
@@ -323,6 +254,8 @@ const routes: Record<string, Route> = {
 export const HR_ROUTES = Object.keys(routes);
 
 export const handleHr = async (event: HttpEvent): Promise<HttpResult> => {
+  // The API's own description is public, like the documentation it is.
+  if (event.routeKey === 'GET /openapi.json') return jsonResult(200, openApiDocument());
   const route = routes[event.routeKey];
   if (!route) return problem(404, 'Not found', `No route ${event.routeKey}`);
   const caller = principalFrom(claimsOf(event));

@@ -168,8 +168,11 @@ describe('HR API role × route matrix', () => {
     expect(await call(stale, 'GET', '/employees/e10')).toBe(401);
   });
 
-  it('keeps the email-link forms open to recipients without an account', async () => {
+  it('keeps the email-link forms, the health check and the API description open without an account', async () => {
     expect(await call(undefined, 'GET', '/r/unknown?e=1&s=x')).toBe(403);
     expect(await call(undefined, 'GET', '/health')).toBe(200);
+    const doc = await fetch(`${stack.urls.api}/openapi.json`);
+    expect(doc.status).toBe(200);
+    expect(((await doc.json()) as { openapi: string }).openapi).toBe('3.1.0');
   });
 });

@@ -222,7 +222,7 @@ describe('GrowcycleStack', () => {
   });
 
   describe('HTTP API', () => {
-    const PUBLIC_ROUTES = ['GET /r/{requestId}', 'POST /r/{requestId}', 'GET /health'];
+    const PUBLIC_ROUTES = ['GET /r/{requestId}', 'POST /r/{requestId}', 'GET /health', 'GET /openapi.json'];
 
     const routes = () =>
       Object.values(template.findResources('AWS::ApiGatewayV2::Route') as Record<string, Resource>).map(

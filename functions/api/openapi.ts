@@ -1,0 +1,223 @@
+import { z } from 'zod';
+import { CreatePlanInput, ImportOrgInput, PutEmployeesInput, ScheduleCycleInput } from './hr-schemas';
+
+/*
+ * The OpenAPI 3.1 document of the HTTP API, generated from the same zod schemas the handlers parse
+ * with, so the document cannot promise what the code does not check. Served at GET /openapi.json.
+ */
+
+type Operation = {
+  summary: string;
+  auth: 'jwt' | 'none' | 'signed-link';
+  who?: string;
+  body?: z.ZodType;
+  bodyType?: 'json' | 'form';
+  ok: number;
+  okDescription: string;
+  errors: number[];
+};
+
+const pathParameter = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
+
+/** Every route of the API, by the key API Gateway routes on. */
+export const OPERATIONS: Record<string, Operation> = {
+  'GET /health': { summary: 'Liveness', auth: 'none', ok: 200, okDescription: 'The API is up', errors: [] },
+  'GET /openapi.json': {
+    summary: 'This document',
+    auth: 'none',
+    ok: 200,
+    okDescription: 'OpenAPI 3.1',
+    errors: [],
+  },
+  'GET /r/{requestId}': {
+    summary: 'The form behind an email link (changes nothing: mail scanners prefetch links)',
+    auth: 'signed-link',
+    ok: 200,
+    okDescription: 'An HTML form',
+    errors: [403, 404, 409, 410],
+  },
+  'POST /r/{requestId}': {
+    summary: 'Submit the form behind an email link, once',
+    auth: 'signed-link',
+    bodyType: 'form',
+    ok: 200,
+    okDescription: 'An HTML thank-you page',
+    errors: [400, 403, 404, 409, 410, 413, 415],
+  },
+  'GET /employees/{employeeId}': {
+    summary: 'One employee',
+    auth: 'jwt',
+    who: 'HR, the employee, their reporting line',
+    ok: 200,
+    okDescription: 'The employee',
+    errors: [403, 404],
+  },
+  'PUT /employees': {
+    summary: 'Upsert up to 1,000 employees',
+    auth: 'jwt',
+    who: 'HR',
+    body: PutEmployeesInput,
+    ok: 200,
+    okDescription: 'How many were upserted',
+    errors: [400, 403, 415],
+  },
+  'POST /org/import': {
+    summary: 'Import the organisation from an HRIS export (CSV or rows)',
+    auth: 'jwt',
+    who: 'HR',
+    body: ImportOrgInput,
+    ok: 200,
+    okDescription: 'Counts and every bad row (applied, dry run, or skip-invalid)',
+    errors: [400, 403, 415, 422],
+  },
+  'POST /cycles': {
+    summary: 'Schedule an appraisal cycle (Idempotency-Key makes a retry schedule it once)',
+    auth: 'jwt',
+    who: 'HR',
+    body: ScheduleCycleInput,
+    ok: 201,
+    okDescription: 'The scheduled cycle',
+    errors: [400, 403, 415],
+  },
+  'GET /cycles/{cycleId}': {
+    summary: 'A cycle and its review counts by state',
+    auth: 'jwt',
+    who: 'HR',
+    ok: 200,
+    okDescription: 'The cycle',
+    errors: [403, 404],
+  },
+  'GET /cycles/{cycleId}/reviews/{employeeId}': {
+    summary: 'A review, with peer feedback as the caller may see it (?view=hr|employee)',
+    auth: 'jwt',
+    who: 'HR (attributed), the employee and their reporting line (combined, above the anonymity threshold)',
+    ok: 200,
+    okDescription: 'The review',
+    errors: [400, 403, 404],
+  },
+  'POST /plans': {
+    summary: 'Create a development plan and start its follow-up',
+    auth: 'jwt',
+    who: 'HR, the owner’s direct manager',
+    body: CreatePlanInput,
+    ok: 201,
+    okDescription: 'The plan',
+    errors: [400, 403, 415],
+  },
+  'GET /plans/{planId}': {
+    summary: 'A development plan and the state of each action',
+    auth: 'jwt',
+    who: 'HR, the owner, their reporting line',
+    ok: 200,
+    okDescription: 'The plan',
+    errors: [403, 404],
+  },
+};
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Invalid input; `errors[].field` names each failing field',
+  401: 'Missing, expired or invalid token (from the gateway)',
+  403: 'Not allowed for this caller, or a link that was altered',
+  404: 'Not found',
+  409: 'Already submitted',
+  410: 'Expired link or closed request',
+  413: 'Body too large',
+  415: 'Unsupported media type',
+  422: 'Import rejected: bad rows, nothing written',
+};
+
+const Problem = {
+  type: 'object',
+  required: ['type', 'title', 'status'],
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
+    },
+  },
+};
+
+const jsonSchema = (schema: z.ZodType) => {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    target: 'draft-2020-12',
+    io: 'input',
+  }) as Record<string, unknown>;
+  return rest;
+};
+
+export const openApiDocument = (serverUrl?: string): Record<string, unknown> => {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [key, op] of Object.entries(OPERATIONS)) {
+    const [method = '', path = ''] = key.split(' ');
+    const params = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => pathParameter(m[1] as string));
+    const errors = op.auth === 'jwt' ? [401, ...op.errors] : op.errors;
+    paths[path] ??= {};
+    (paths[path] as Record<string, unknown>)[method.toLowerCase()] = {
+      summary: op.summary,
+      ...(op.who ? { description: `Who may call: ${op.who}.` } : {}),
+      operationId: key.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, ''),
+      ...(params.length ? { parameters: params } : {}),
+      ...(op.auth === 'jwt' ? { security: [{ cognito: [] }] } : { security: [] }),
+      ...(op.body
+        ? {
+            requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } },
+          }
+        : op.bodyType === 'form'
+          ? {
+              requestBody: {
+                required: true,
+                content: {
+                  'application/x-www-form-urlencoded': {
+                    schema: { type: 'object', additionalProperties: { type: 'string' } },
+                  },
+                },
+              },
+            }
+          : {}),
+      responses: {
+        [String(op.ok)]: { description: op.okDescription },
+        ...Object.fromEntries(
+          errors.map((status) => [
+            String(status),
+            {
+              description: ERROR_TEXT[status] ?? 'Error',
+              ...(op.auth === 'signed-link' || status === 401
+                ? {}
+                : {
+                    content: {
+                      'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
+                    },
+                  }),
+            },
+          ]),
+        ),
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'growcycle API',
+      version: '0.1.0',
+      description:
+        'Appraisal cycles, peer feedback and development-plan follow-up. Errors are RFC 9457 problem documents.',
+    },
+    ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
+    paths,
+    components: {
+      schemas: { Problem },
+      securitySchemes: {
+        cognito: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'A Cognito ID token (locally: growcycle dev-token)',
+        },
+      },
+    },
+  };
+};
