@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseAllDocuments } from 'yaml';
 
 /*
  * growcycle: HR's command line. It talks to the HTTP API (the local stack by default, --api URL for
@@ -33,8 +34,10 @@ commands:
       --full              people missing from FILE are marked left (default: only upsert)
       --dry-run           report what would change and every bad row; write nothing
       --skip-invalid      apply the good rows even when some rows are bad
+  apply FILE              create or update competency frameworks and cycle templates (YAML or JSON)
   schedule-cycle          schedule an appraisal cycle
-      --name NAME --participants all|ID,ID,... [--start ISO-DATE-TIME] [--key IDEMPOTENCY-KEY]
+      --name NAME (--template ID | --participants ID,ID,...) [--start ISO-DATE-TIME] [--key IDEMPOTENCY-KEY]
+                          with --template and no --participants, the template's filters pick them
   status CYCLE_ID         progress of a cycle
   dev-token EMPLOYEE_ID   a token from the local stack's development issuer (--hr for an HR admin)
 
@@ -177,20 +180,35 @@ const importOrg = async (
 
 const scheduleCycle = async (
   api: Target,
-  flags: { name?: string; participants?: string; start?: string; key?: string; json: boolean },
+  flags: {
+    name?: string;
+    participants?: string;
+    template?: string;
+    start?: string;
+    key?: string;
+    json: boolean;
+  },
   io: Io,
 ) => {
   if (!flags.name) throw new UsageError('schedule-cycle needs --name');
-  if (!flags.participants) throw new UsageError('schedule-cycle needs --participants all|ID,ID,...');
-  let participants = flags.participants
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
-  if (flags.participants === 'all') {
-    throw new UsageError('--participants all is not available yet: list the employee ids');
-  }
-  participants = [...new Set(participants)];
-  const body = { name: flags.name, participants, ...(flags.start ? { startAt: flags.start } : {}) };
+  if (!flags.participants && !flags.template)
+    throw new UsageError('schedule-cycle needs --template ID or --participants ID,ID,...');
+  const participants = flags.participants
+    ? [
+        ...new Set(
+          flags.participants
+            .split(',')
+            .map((p) => p.trim())
+            .filter(Boolean),
+        ),
+      ]
+    : undefined;
+  const body = {
+    name: flags.name,
+    ...(participants ? { participants } : {}),
+    ...(flags.template ? { templateId: flags.template } : {}),
+    ...(flags.start ? { startAt: flags.start } : {}),
+  };
   const { status, json } = await call(
     api,
     'POST',
@@ -200,7 +218,64 @@ const scheduleCycle = async (
   );
   if (status !== 201) throw new CommandError(problemLine(status, json));
   if (flags.json) io.out(JSON.stringify(json));
-  else io.out(`scheduled cycle ${String(json.cycleId)} for ${participants.length} people`);
+  else {
+    const cycle = json.cycle as { participants: number; closeAt: string };
+    io.out(
+      `scheduled cycle ${String(json.cycleId)} for ${cycle.participants} people, closing ${cycle.closeAt}`,
+    );
+  }
+};
+
+type CatalogDoc = { kind?: unknown; id?: unknown };
+
+/** Reads frameworks and templates from YAML (several documents) or JSON (one object or an array). */
+export const readCatalogFile = (file: string): CatalogDoc[] => {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new CommandError(`cannot read ${file}`);
+  }
+  if (path.extname(file).toLowerCase() === '.json') {
+    try {
+      const data = JSON.parse(text) as unknown;
+      return (Array.isArray(data) ? data : [data]) as CatalogDoc[];
+    } catch {
+      throw new CommandError(`${file} is not valid JSON`);
+    }
+  }
+  const docs = parseAllDocuments(text);
+  const broken = docs.find((d) => d.errors.length > 0);
+  if (broken)
+    throw new CommandError(`${file} is not valid YAML: ${broken.errors[0]?.message.split('\n')[0] ?? ''}`);
+  return docs.map((d) => d.toJS() as CatalogDoc).filter((d) => d !== null);
+};
+
+const apply = async (api: Target, file: string, json: boolean, io: Io) => {
+  const docs = readCatalogFile(file);
+  if (docs.length === 0) throw new CommandError(`${file} holds no documents`);
+  // Frameworks first: a template names the framework it rates against.
+  const ordered = [...docs].sort((a, b) => Number(b.kind === 'framework') - Number(a.kind === 'framework'));
+  const results: Array<{ kind: string; id: string; revision?: number; error?: string }> = [];
+  for (const doc of ordered) {
+    const kind = String(doc.kind ?? '');
+    const id = String(doc.id ?? '');
+    if (kind !== 'framework' && kind !== 'template') {
+      results.push({ kind, id, error: 'kind: must be framework or template' });
+      continue;
+    }
+    const res = await call(api, 'PUT', `/${kind}s/${encodeURIComponent(id)}`, doc);
+    if (res.status === 200) results.push({ kind, id, revision: Number(res.json.revision) });
+    else results.push({ kind, id, error: String(res.json.detail ?? res.json.title ?? res.status) });
+  }
+  if (json) io.out(JSON.stringify(results));
+  else
+    for (const r of results)
+      io.out(
+        r.error ? `  ✗ ${r.kind} ${r.id}: ${r.error}` : `  ✓ ${r.kind} ${r.id} (revision ${r.revision})`,
+      );
+  const failed = results.filter((r) => r.error).length;
+  if (failed) throw new CommandError(`${failed} of ${results.length} document(s) were not applied`);
 };
 
 const status = async (api: Target, cycleId: string | undefined, json: boolean, io: Io) => {
@@ -227,6 +302,7 @@ export const run = async (argv: string[], io: Io, env: NodeJS.ProcessEnv = proce
         'skip-invalid': { type: 'boolean', default: false },
         name: { type: 'string' },
         participants: { type: 'string' },
+        template: { type: 'string' },
         start: { type: 'string' },
         key: { type: 'string' },
         token: { type: 'string' },
@@ -260,6 +336,10 @@ export const run = async (argv: string[], io: Io, env: NodeJS.ProcessEnv = proce
         return 0;
       case 'schedule-cycle':
         await scheduleCycle(api, { ...values }, io);
+        return 0;
+      case 'apply':
+        if (!arg) throw new UsageError('apply needs a FILE');
+        await apply(api, arg, values.json, io);
         return 0;
       case 'status':
         await status(api, arg, values.json, io);

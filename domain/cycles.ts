@@ -18,12 +18,25 @@ export const ANONYMITY_THRESHOLD = 3;
 const LAUNCH_PAGE = 100;
 const LAUNCH_CONCURRENCY = 10;
 
+/**
+ * The ladder a cycle's human steps follow. Without a template a cycle keeps the defaults below;
+ * with one, the template's reminder days and escalation policy apply to every step.
+ */
+export type CyclePolicy = {
+  reminderHoursBefore: number[];
+  escalationHours: { manager: number; skipLevel: number; hr: number };
+  anonymityThreshold: number;
+  maxPeers: number;
+};
+
 export type ScheduleCycleInput = {
   cycleId: string;
   name: string;
   startAt: Date;
   participantIds: string[];
   timings: CycleTimings;
+  templateId?: string;
+  policy?: CyclePolicy;
 };
 
 const ignoreExisting = (error: unknown) => {
@@ -46,6 +59,8 @@ export const scheduleCycle = async (input: ScheduleCycleInput, participants: Emp
     participants: participants.length,
     openReviews: participants.length,
     createdAt: now().toISOString(),
+    ...(input.templateId ? { templateId: input.templateId } : {}),
+    ...(input.policy ? { policy: input.policy } : {}),
   };
   // The cycle row is the idempotency guard: a retried schedule finds it and writes no review again,
   // so a review already under way is never reset.
@@ -258,7 +273,9 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
   const teammates = theEmployee.managerId
     ? (await employee.query.byManager({ managerId }).go({ pages: 'all' })).data
     : [];
-  const peers = pickPeers(theEmployee, teammates);
+  const policy = theCycle.policy as CyclePolicy | undefined;
+  const peers = pickPeers(theEmployee, teammates, policy?.maxPeers ?? PEERS_PER_REVIEW);
+  const ladder = (fallback: number[]) => policy?.reminderHoursBefore ?? fallback;
   const createdAt = now().toISOString();
   const selfClose = addDays(theCycle.peerDueAt, 1).toISOString();
   const base = {
@@ -277,8 +294,14 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
       recipientId: employeeId,
       dueAt: theCycle.selfDueAt,
       closeAt: selfClose,
-      reminderHoursBefore: [72, 24],
-      escalations: [{ afterHours: 24, toId: managerId, role: 'their manager' }],
+      reminderHoursBefore: ladder([72, 24]),
+      escalations: policy
+        ? [
+            { afterHours: policy.escalationHours.manager, toId: managerId, role: 'their manager' },
+            { afterHours: policy.escalationHours.skipLevel, toId: skipLevelId, role: 'skip-level manager' },
+            { afterHours: policy.escalationHours.hr, toId: 'hr', role: 'HR' },
+          ]
+        : [{ afterHours: 24, toId: managerId, role: 'their manager' }],
     },
     ...peers.map(
       (p): HumanRequest => ({
@@ -288,7 +311,7 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
         recipientId: p.employeeId,
         dueAt: theCycle.peerDueAt,
         closeAt: selfClose,
-        reminderHoursBefore: [48],
+        reminderHoursBefore: ladder([48]),
         escalations: [],
       }),
     ),
@@ -299,10 +322,10 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
       recipientId: managerId,
       dueAt: theCycle.managerDueAt,
       closeAt: theCycle.closeAt,
-      reminderHoursBefore: [72, 24],
+      reminderHoursBefore: ladder([72, 24]),
       escalations: [
-        { afterHours: 24, toId: skipLevelId, role: 'skip-level manager' },
-        { afterHours: 72, toId: 'hr', role: 'HR' },
+        { afterHours: policy?.escalationHours.manager ?? 24, toId: skipLevelId, role: 'skip-level manager' },
+        { afterHours: policy?.escalationHours.hr ?? 72, toId: 'hr', role: 'HR' },
       ],
     },
   ];

@@ -14,6 +14,7 @@ import { config } from './config';
  *   request (a human step) by its link id ......... pk REQUEST#id
  *   feedback given on one review .................. pk FEEDBACK#cycle#employee
  *   development plan by id ........................ pk PLAN#id
+ *   competency framework / cycle template by id ... pk FRAMEWORK#id, TEMPLATE#id
  *   outbox entry by idempotency key ............... pk OUTBOX#key
  *   audit trail of one entity ..................... pk AUDIT#entity / sk time
  *
@@ -69,6 +70,9 @@ const cycle = new Entity({
     openReviews: { type: 'number', required: true },
     waitToken: { type: 'string' },
     report: { type: 'any' },
+    templateId: { type: 'string' },
+    /** Reminder ladder, escalation policy and peer settings the cycle's requests follow. */
+    policy: { type: 'any' },
     createdAt: { type: 'string', required: true },
   },
   indexes: {
@@ -220,7 +224,23 @@ const audit = new Entity({
   },
 });
 
-const entities = { employee, cycle, review, request, feedback, plan, outbox, audit };
+/** Frameworks and templates are stored whole, as validated documents, with who changed them last. */
+const documentEntity = (entity: 'framework' | 'template') =>
+  new Entity({
+    model: { entity, version: '1', service },
+    attributes: {
+      id: { type: 'string', required: true },
+      doc: { type: 'any', required: true },
+      revision: { type: 'number', required: true },
+      updatedAt: { type: 'string', required: true },
+      updatedBy: { type: 'string', required: true },
+    },
+    indexes: { byId: { pk: { field: 'pk', composite: ['id'] }, sk: { field: 'sk', composite: [] } } },
+  });
+const framework = documentEntity('framework');
+const template = documentEntity('template');
+
+const entities = { employee, cycle, review, request, feedback, plan, outbox, audit, framework, template };
 let tableSet = false;
 
 /** The entities, bound to the table named by the environment on first use. */

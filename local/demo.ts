@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { run as runCli } from '../cli/growcycle';
 import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from './people';
-import { HABITS, habitOf, SAMPLE_ORG, SAMPLE_ORG_CSV } from './sample-org';
+import { CATALOG_YAML, HABITS, habitOf, SAMPLE_ORG, SAMPLE_ORG_CSV } from './sample-org';
 import { type LocalStack, startStack } from './stack';
 import { portsFromEnv, printWhereThingsAre } from './where';
 
@@ -99,40 +99,38 @@ export const runDemo = async (
   const started = performance.now();
   const byEmail = new Map(SAMPLE_ORG.map((p) => [p.email, p]));
 
-  log(
-    `HR imports the HRIS export: growcycle import-org ${path.relative(process.cwd(), SAMPLE_ORG_CSV)} --full`,
-  );
-  const lines: string[] = [];
-  const code = await runCli(
-    [
-      'import-org',
-      path.relative(process.cwd(), SAMPLE_ORG_CSV),
-      '--full',
-      '--api',
-      stack.urls.api,
-      '--token',
-      stack.devToken(HR_USER, { hr: true }),
-    ],
-    {
-      out: (l) => lines.push(l),
-      err: (l) => lines.push(l),
-      isTty: false,
-    },
-  );
-  if (code !== 0) throw new Error(`import-org failed: ${lines.join(' ')}`);
-  for (const l of lines) log(`  ${l.trim()}`);
-  log(`${SAMPLE_ORG.length} people, 3 levels of management, Oslo and New York.`);
+  /** Runs one growcycle command as HR and shows what it printed. */
+  const hr = async (...args: string[]): Promise<string[]> => {
+    log(`$ growcycle ${args.map((a) => (a.includes(' ') ? `"${a}"` : a)).join(' ')}`);
+    const lines: string[] = [];
+    const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l), isTty: false };
+    const code = await runCli(
+      [...args, '--api', stack.urls.api, '--token', stack.devToken(HR_USER, { hr: true })],
+      io,
+    );
+    if (code !== 0) throw new Error(`growcycle ${args[0]} failed: ${lines.join(' ')}`);
+    for (const l of lines) log(`  ${l.trim()}`);
+    return lines;
+  };
+  const relative = (file: string) => path.relative(process.cwd(), file);
 
-  const participants = SAMPLE_ORG.filter((p) => p.managerId).map((p) => p.employeeId);
-  const cycle = await api(
-    stack,
-    'POST',
-    '/cycles',
-    { name: 'Winter 2027 appraisal', startAt: DEMO_START.toISOString(), participants },
+  await hr('import-org', relative(SAMPLE_ORG_CSV), '--full');
+  await hr('apply', relative(CATALOG_YAML));
+  const [scheduled = ''] = await hr(
+    'schedule-cycle',
+    '--name',
+    'Winter 2027 appraisal',
+    '--template',
+    'annual-review',
+    '--start',
+    DEMO_START.toISOString(),
+    '--key',
     'demo-cycle-winter-2027',
   );
-  const cycleId = String(cycle.cycleId);
-  log(`HR scheduled "Winter 2027 appraisal" for ${participants.length} people, starting ${day(DEMO_START)}.`);
+  const cycleId = /scheduled cycle (\S+)/.exec(scheduled)?.[1] ?? '';
+  log(
+    `${SAMPLE_ORG.length} people in 3 levels of management, Oslo and New York; the cycle starts ${day(DEMO_START)}.`,
+  );
 
   const plans =
     options.plans === false

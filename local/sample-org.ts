@@ -18,6 +18,9 @@ export type Person = {
 /** The HRIS export the demo imports through the CLI, exactly as HR would. */
 export const SAMPLE_ORG_CSV = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sample-org.csv');
 
+/** The demo's competency framework and cycle template, applied through the CLI. */
+export const CATALOG_YAML = path.join(path.dirname(fileURLToPath(import.meta.url)), 'catalog.yaml');
+
 export const SAMPLE_ORG: Person[] = parseCsvObjects(readFileSync(SAMPLE_ORG_CSV, 'utf8')).map(
   ({ values: v }) => ({
     employeeId: v.employee_id ?? '',

@@ -1,10 +1,21 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { recordAudit } from '../../domain/audit';
 import { accessTo, canActOn, canRead, type Principal, principalFrom } from '../../domain/auth';
+import {
+  type Framework,
+  FrameworkDoc,
+  policyOf,
+  selectParticipants,
+  type Template,
+  TemplateDoc,
+  timingsOf,
+  unknownCompetencies,
+} from '../../domain/catalog';
 import { now } from '../../domain/clock';
 import { config } from '../../domain/config';
 import { CsvError, parseCsvObjects } from '../../domain/csv';
-import { countReviews, DEFAULT_TIMINGS, scheduleCycle } from '../../domain/cycles';
+import { type CyclePolicy, countReviews, DEFAULT_TIMINGS, scheduleCycle } from '../../domain/cycles';
 import { db, type Employee } from '../../domain/db';
 import { executionName, newId, stableId } from '../../domain/ids';
 import { logger } from '../../domain/logger';
@@ -15,6 +26,27 @@ import { startOnce } from '../../domain/sfn';
 import { type HttpEvent, type HttpResult, header, jsonResult, parseJson, problem } from '../shared/http';
 import { CreatePlanInput, ImportOrgInput, PutEmployeesInput, ScheduleCycleInput } from './hr-schemas';
 import { openApiDocument } from './openapi';
+
+/** Stores a framework or template as a new revision and records the change. */
+const saveDocument = async (
+  kind: 'framework' | 'template',
+  id: string,
+  doc: Framework | Template,
+  actor: string,
+) => {
+  const entity = kind === 'framework' ? db().framework : db().template;
+  const previous = (await entity.get({ id }).go()).data;
+  const item = {
+    id,
+    doc,
+    revision: (previous?.revision ?? 0) + 1,
+    updatedAt: now().toISOString(),
+    updatedBy: actor,
+  };
+  await entity.put(item).go();
+  await recordAudit(`${kind}#${id}`, actor, `${kind}.saved`, { revision: item.revision });
+  return item;
+};
 
 const missingEmployees = async (ids: string[]): Promise<{ found: Employee[]; missing: string[] }> => {
   const { data, unprocessed } = await db()
@@ -54,7 +86,7 @@ const routes: Record<string, Route> = {
     return jsonResult(200, { employee: found });
   },
 
-  'PUT /employees': hrOnly(async (event) => {
+  'PUT /employees': hrOnly(async (event, caller) => {
     const body = parseJson(event, PutEmployeesInput);
     if (!body.ok) return body.result;
     const ids = body.value.employees.map((e) => e.employeeId);
@@ -66,6 +98,7 @@ const routes: Record<string, Route> = {
       ]);
     }
     await db().employee.put(body.value.employees).go();
+    await recordAudit('org', caller.employeeId, 'employees.upserted', { ids: ids.slice(0, 1000) });
     return jsonResult(200, { upserted: ids.length });
   }),
 
@@ -137,10 +170,96 @@ const routes: Record<string, Route> = {
     return jsonResult(200, report);
   }),
 
-  'POST /cycles': hrOnly(async (event) => {
+  'PUT /frameworks/{frameworkId}': hrOnly(async (event, caller) => {
+    const body = parseJson(event, FrameworkDoc);
+    if (!body.ok) return body.result;
+    const id = event.pathParameters?.frameworkId ?? '';
+    if (body.value.id !== id)
+      return problem(400, 'Invalid request', 'id: must match the path', [
+        { field: 'id', message: 'must match the path' },
+      ]);
+    const saved = await saveDocument('framework', id, body.value, caller.employeeId);
+    return jsonResult(200, saved);
+  }),
+
+  'GET /frameworks/{frameworkId}': async (event) => {
+    const found = (
+      await db()
+        .framework.get({ id: event.pathParameters?.frameworkId ?? '' })
+        .go()
+    ).data;
+    if (!found)
+      return problem(404, 'Not found', 'frameworkId: no such framework', [
+        { field: 'frameworkId', message: 'not found' },
+      ]);
+    return jsonResult(200, found);
+  },
+
+  'PUT /templates/{templateId}': hrOnly(async (event, caller) => {
+    const body = parseJson(event, TemplateDoc);
+    if (!body.ok) return body.result;
+    const id = event.pathParameters?.templateId ?? '';
+    if (body.value.id !== id)
+      return problem(400, 'Invalid request', 'id: must match the path', [
+        { field: 'id', message: 'must match the path' },
+      ]);
+    const framework = (await db().framework.get({ id: body.value.frameworkId }).go()).data;
+    if (!framework) {
+      return problem(400, 'Invalid request', `frameworkId: no framework ${body.value.frameworkId}`, [
+        { field: 'frameworkId', message: 'no such framework' },
+      ]);
+    }
+    const unknown = unknownCompetencies(body.value, framework.doc as Framework);
+    if (unknown.length) {
+      const errors = unknown.map((u) => ({
+        field: `questions.${u.index}.competencyId`,
+        message: `not in framework ${body.value.frameworkId}: "${u.id}"`,
+      }));
+      return problem(
+        400,
+        'Invalid request',
+        errors.map((e) => `${e.field}: ${e.message}`).join('; '),
+        errors,
+      );
+    }
+    return jsonResult(200, await saveDocument('template', id, body.value, caller.employeeId));
+  }),
+
+  'GET /templates/{templateId}': async (event) => {
+    const found = (
+      await db()
+        .template.get({ id: event.pathParameters?.templateId ?? '' })
+        .go()
+    ).data;
+    if (!found)
+      return problem(404, 'Not found', 'templateId: no such template', [
+        { field: 'templateId', message: 'not found' },
+      ]);
+    return jsonResult(200, found);
+  },
+
+  'POST /cycles': hrOnly(async (event, caller) => {
     const body = parseJson(event, ScheduleCycleInput);
     if (!body.ok) return body.result;
-    const participantIds = [...new Set(body.value.participants)];
+    const startAt = body.value.startAt ? new Date(body.value.startAt) : now();
+    let template: Template | undefined;
+    if (body.value.templateId) {
+      const stored = (await db().template.get({ id: body.value.templateId }).go()).data;
+      if (!stored) {
+        return problem(400, 'Invalid request', `templateId: no template ${body.value.templateId}`, [
+          { field: 'templateId', message: 'no such template' },
+        ]);
+      }
+      template = stored.doc as Template;
+    }
+    const participantIds = body.value.participants
+      ? [...new Set(body.value.participants)]
+      : selectParticipants(template as Template, await loadOrganisation(), startAt).map((e) => e.employeeId);
+    if (participantIds.length === 0) {
+      return problem(400, 'Invalid request', 'participants: the template selects nobody', [
+        { field: 'participants', message: 'the template selects nobody' },
+      ]);
+    }
     const { found, missing } = await missingEmployees(participantIds);
     if (missing.length) {
       return problem(
@@ -152,17 +271,21 @@ const routes: Record<string, Route> = {
     }
     const key = idempotencyKey(event);
     const cycleId = key ? stableId('cycle', key) : newId();
-    const startAt = body.value.startAt ? new Date(body.value.startAt) : now();
     const cycle = await scheduleCycle(
       {
         cycleId,
         name: body.value.name,
         startAt,
         participantIds,
-        timings: body.value.timings ?? DEFAULT_TIMINGS,
+        timings: template ? timingsOf(template) : (body.value.timings ?? DEFAULT_TIMINGS),
+        ...(template ? { templateId: template.id, policy: policyOf(template) } : {}),
       },
       found,
     );
+    await recordAudit(`cycle#${cycleId}`, caller.employeeId, 'cycle.scheduled', {
+      participants: found.length,
+      templateId: template?.id,
+    });
     const name = executionName('cycle', cycleId);
     await startOnce(config.cycleStateMachineArn, name, { cycleId, startAt: cycle.startAt });
     logger.info('cycle scheduled', { cycleId, participants: found.length });
@@ -199,7 +322,11 @@ const routes: Record<string, Route> = {
       return problem(404, 'Not found', 'employeeId: no review for this employee in this cycle', [
         { field: 'employeeId', message: 'not found' },
       ]);
-    return jsonResult(200, { review, peerFeedback: await peerFeedbackView(cycleId, employeeId, view) });
+    const policy = (await db().cycle.get({ cycleId }).go()).data?.policy as CyclePolicy | undefined;
+    return jsonResult(200, {
+      review,
+      peerFeedback: await peerFeedbackView(cycleId, employeeId, view, policy?.anonymityThreshold),
+    });
   },
 
   'POST /plans': async (event, caller) => {
@@ -220,6 +347,10 @@ const routes: Record<string, Route> = {
       ownerId: body.value.ownerId,
       title: body.value.title,
       items: body.value.items.map((i) => ({ title: i.title, dueAt: new Date(i.dueAt) })),
+    });
+    await recordAudit(`plan#${plan.planId}`, caller.employeeId, 'plan.created', {
+      ownerId: plan.ownerId,
+      items: plan.itemRequestIds.length,
     });
     return jsonResult(201, { planId: plan.planId, plan });
   },

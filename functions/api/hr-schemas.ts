@@ -30,22 +30,40 @@ export const EmployeeInput = z.object({
 });
 export const PutEmployeesInput = z.object({ employees: z.array(EmployeeInput).min(1).max(1000) });
 
-export const ScheduleCycleInput = z.object({
-  name: z.string().trim().min(1).max(200),
-  startAt: z.iso.datetime({ offset: true }).optional(),
-  participants: z.array(id).min(1).max(10_000),
-  timings: z
-    .object({
-      selfDays: z.number().int().min(1).max(90),
-      peerDays: z.number().int().min(1).max(90),
-      managerDays: z.number().int().min(1).max(120),
-      closeDays: z.number().int().min(1).max(180),
-    })
-    .refine((t) => t.selfDays <= t.peerDays && t.peerDays < t.managerDays && t.managerDays < t.closeDays, {
-      message: 'phases must be in order: selfDays <= peerDays < managerDays < closeDays',
-    })
-    .optional(),
-});
+export const ScheduleCycleInput = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    startAt: z.iso.datetime({ offset: true }).optional(),
+    /** A cycle template: its phases set the deadlines, its filters pick the participants when none are listed. */
+    templateId: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,63}$/)
+      .optional(),
+    participants: z.array(id).min(1).max(10_000).optional(),
+    timings: z
+      .object({
+        selfDays: z.number().int().min(1).max(90),
+        peerDays: z.number().int().min(1).max(90),
+        managerDays: z.number().int().min(1).max(120),
+        closeDays: z.number().int().min(1).max(180),
+      })
+      .refine((t) => t.selfDays <= t.peerDays && t.peerDays < t.managerDays && t.managerDays < t.closeDays, {
+        message: 'phases must be in order: selfDays <= peerDays < managerDays < closeDays',
+      })
+      .optional(),
+  })
+  .refine((c) => c.participants !== undefined || c.templateId !== undefined, {
+    message: 'list the participants, or name a templateId whose filters select them',
+    path: ['participants'],
+  })
+  .refine((c) => !(c.timings && c.templateId), {
+    message: 'give timings or a templateId, not both',
+    path: ['timings'],
+  });
+
+const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/);
+
+export { slug as catalogId };
 
 export const ImportOrgInput = z
   .object({

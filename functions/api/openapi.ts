@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FrameworkDoc, TemplateDoc } from '../../domain/catalog';
 import { CreatePlanInput, ImportOrgInput, PutEmployeesInput, ScheduleCycleInput } from './hr-schemas';
 
 /*
@@ -69,6 +70,40 @@ export const OPERATIONS: Record<string, Operation> = {
     ok: 200,
     okDescription: 'Counts and every bad row (applied, dry run, or skip-invalid)',
     errors: [400, 403, 415, 422],
+  },
+  'PUT /frameworks/{frameworkId}': {
+    summary: 'Create or replace a competency framework (a new revision)',
+    auth: 'jwt',
+    who: 'HR',
+    body: FrameworkDoc,
+    ok: 200,
+    okDescription: 'The stored framework and its revision',
+    errors: [400, 403, 415],
+  },
+  'GET /frameworks/{frameworkId}': {
+    summary: 'A competency framework',
+    auth: 'jwt',
+    who: 'anyone signed in',
+    ok: 200,
+    okDescription: 'The framework',
+    errors: [403, 404],
+  },
+  'PUT /templates/{templateId}': {
+    summary: 'Create or replace a cycle template (its framework must exist)',
+    auth: 'jwt',
+    who: 'HR',
+    body: TemplateDoc,
+    ok: 200,
+    okDescription: 'The stored template and its revision',
+    errors: [400, 403, 415],
+  },
+  'GET /templates/{templateId}': {
+    summary: 'A cycle template',
+    auth: 'jwt',
+    who: 'anyone signed in',
+    ok: 200,
+    okDescription: 'The template',
+    errors: [403, 404],
   },
   'POST /cycles': {
     summary: 'Schedule an appraisal cycle (Idempotency-Key makes a retry schedule it once)',

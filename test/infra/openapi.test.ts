@@ -44,7 +44,8 @@ describe('the OpenAPI document', () => {
       required: string[];
       properties: Record<string, Record<string, unknown>>;
     };
-    expect(cycles.required).toEqual(['name', 'participants']);
+    expect(cycles.required).toEqual(['name']);
+    expect(cycles.properties.templateId).toMatchObject({ type: 'string' });
     expect(cycles.properties.participants).toMatchObject({ type: 'array', minItems: 1, maxItems: 10_000 });
     expect(cycles.properties.startAt).toMatchObject({ type: 'string', format: 'date-time' });
     expect(doc.paths['/cycles']?.post?.security).toEqual([{ cognito: [] }]);

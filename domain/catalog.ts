@@ -1,0 +1,274 @@
+import { z } from 'zod';
+
+/*
+ * What HR defines once and cycles read: competency frameworks ("culture by design": competencies,
+ * behaviours and company values with level descriptors and the level expected of each role) and
+ * cycle templates (phases, questions, who takes part, reminders, escalation, send hour and quiet
+ * days, the overall-rating formula). Both are documents with cross-field rules checked here.
+ */
+
+const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be lowercase letters, digits and dashes');
+
+export const FrameworkDoc = z
+  .object({
+    kind: z.literal('framework'),
+    id: slug,
+    name: z.string().trim().min(1).max(200),
+    scale: z.object({
+      min: z.number().int().min(0).max(1),
+      max: z.number().int().min(2).max(10),
+      labels: z.array(z.string().trim().min(1).max(60)),
+    }),
+    competencies: z
+      .array(
+        z.object({
+          id: slug,
+          name: z.string().trim().min(1).max(200),
+          type: z.enum(['competency', 'behaviour', 'value']),
+          description: z.string().max(2000).optional(),
+          /** What each point of the scale looks like, keyed by the point ("1".."5"). */
+          levels: z.record(z.string().regex(/^\d+$/), z.string().max(1000)).optional(),
+        }),
+      )
+      .min(1)
+      .max(200),
+    expectations: z
+      .array(
+        z.object({
+          track: z.string().trim().max(100).optional(),
+          level: z.number().int().min(0).max(20),
+          expected: z.record(slug, z.number().int()),
+        }),
+      )
+      .default([]),
+  })
+  .superRefine((f, ctx) => {
+    if (f.scale.labels.length !== f.scale.max - f.scale.min + 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scale', 'labels'],
+        message: `needs one label per point from ${f.scale.min} to ${f.scale.max}`,
+      });
+    }
+    const ids = new Set<string>();
+    f.competencies.forEach((c, i) => {
+      if (ids.has(c.id))
+        ctx.addIssue({ code: 'custom', path: ['competencies', i, 'id'], message: `duplicate id "${c.id}"` });
+      ids.add(c.id);
+      for (const point of Object.keys(c.levels ?? {})) {
+        const n = Number(point);
+        if (n < f.scale.min || n > f.scale.max) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['competencies', i, 'levels', point],
+            message: 'is outside the scale',
+          });
+        }
+      }
+    });
+    f.expectations.forEach((e, i) => {
+      for (const [id, level] of Object.entries(e.expected)) {
+        if (!ids.has(id))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['expectations', i, 'expected', id],
+            message: `unknown competency "${id}"`,
+          });
+        else if (level < f.scale.min || level > f.scale.max) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['expectations', i, 'expected', id],
+            message: 'is outside the scale',
+          });
+        }
+      }
+    });
+  });
+export type Framework = z.infer<typeof FrameworkDoc>;
+
+const dueDays = z.number().int().min(0).max(365);
+const phase = z.object({ enabled: z.boolean().default(true), dueDays });
+
+export const PHASE_ORDER = [
+  'goalSetting',
+  'selfAssessment',
+  'peerFeedback',
+  'managerAppraisal',
+  'calibration',
+  'reviewMeeting',
+  'acknowledgment',
+] as const;
+
+export const TemplateDoc = z
+  .object({
+    kind: z.literal('template'),
+    id: slug,
+    name: z.string().trim().min(1).max(200),
+    frameworkId: slug,
+    phases: z.object({
+      goalSetting: phase.optional(),
+      selfAssessment: phase,
+      peerFeedback: phase.extend({
+        nominatedBy: z.enum(['employee', 'manager']).default('employee'),
+        minPeers: z.number().int().min(0).max(20).default(3),
+        maxPeers: z.number().int().min(0).max(20).default(5),
+        anonymityThreshold: z.number().int().min(1).max(20).default(3),
+        managersSeeAttribution: z.boolean().default(false),
+      }),
+      managerAppraisal: phase,
+      calibration: phase.optional(),
+      reviewMeeting: phase.optional(),
+      acknowledgment: phase,
+    }),
+    questions: z
+      .array(
+        z.object({
+          id: slug,
+          type: z.enum(['competency-rating', 'goal-rating', 'text']),
+          text: z.string().trim().min(1).max(500),
+          competencyId: slug.optional(),
+          required: z.boolean().default(true),
+        }),
+      )
+      .min(1)
+      .max(100),
+    participants: z
+      .object({
+        departments: z.array(z.string().trim().min(1)).optional(),
+        levels: z.array(z.number().int().min(0).max(20)).optional(),
+        /** People who joined fewer than this many days before the cycle starts are left out. */
+        minTenureDays: z.number().int().min(0).max(3650).default(0),
+      })
+      .default({ minTenureDays: 0 }),
+    reminders: z
+      .object({ daysBefore: z.array(z.number().int().min(0).max(60)).max(10).default([7, 3, 1, 0]) })
+      .default({ daysBefore: [7, 3, 1, 0] }),
+    escalation: z
+      .object({
+        managerAfterDays: z.number().int().min(0).max(60),
+        skipLevelAfterDays: z.number().int().min(0).max(60),
+        hrAfterDays: z.number().int().min(0).max(90),
+      })
+      .default({ managerAfterDays: 2, skipLevelAfterDays: 5, hrAfterDays: 8 }),
+    sendHour: z.number().int().min(0).max(23).default(9),
+    quietDays: z
+      .array(z.enum(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']))
+      .max(6)
+      .default(['Sat', 'Sun']),
+    overallRating: z
+      .object({
+        weights: z.object({
+          goals: z.number().min(0).max(1),
+          competencies: z.number().min(0).max(1),
+          behaviours: z.number().min(0).max(1),
+        }),
+      })
+      .default({ weights: { goals: 0.5, competencies: 0.3, behaviours: 0.2 } }),
+  })
+  .superRefine((t, ctx) => {
+    let last = -1;
+    let lastName = '';
+    for (const name of PHASE_ORDER) {
+      const p = t.phases[name];
+      if (!p || !p.enabled) continue;
+      if (p.dueDays < last)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['phases', name, 'dueDays'],
+          message: `must not come before ${lastName} (day ${last})`,
+        });
+      last = p.dueDays;
+      lastName = name;
+    }
+    const pf = t.phases.peerFeedback;
+    if (pf.minPeers > pf.maxPeers)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['phases', 'peerFeedback', 'minPeers'],
+        message: 'must not exceed maxPeers',
+      });
+    const e = t.escalation;
+    if (!(e.managerAfterDays <= e.skipLevelAfterDays && e.skipLevelAfterDays <= e.hrAfterDays)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['escalation'],
+        message: 'must escalate in order: manager, then skip-level, then HR',
+      });
+    }
+    const w = t.overallRating.weights;
+    if (Math.abs(w.goals + w.competencies + w.behaviours - 1) > 1e-9) {
+      ctx.addIssue({ code: 'custom', path: ['overallRating', 'weights'], message: 'must add up to 1' });
+    }
+    const ids = new Set<string>();
+    t.questions.forEach((q, i) => {
+      if (ids.has(q.id))
+        ctx.addIssue({ code: 'custom', path: ['questions', i, 'id'], message: `duplicate id "${q.id}"` });
+      ids.add(q.id);
+      if (q.type === 'competency-rating' && !q.competencyId) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['questions', i, 'competencyId'],
+          message: 'is required for a competency rating',
+        });
+      }
+    });
+  });
+export type Template = z.infer<typeof TemplateDoc>;
+
+/** Competency ids a template's questions name that its framework does not define. */
+export const unknownCompetencies = (
+  template: Template,
+  framework: Framework,
+): Array<{ index: number; id: string }> => {
+  const ids = new Set(framework.competencies.map((c) => c.id));
+  return template.questions
+    .map((q, index) => ({ index, id: q.competencyId }))
+    .filter((q): q is { index: number; id: string } => q.id !== undefined && !ids.has(q.id));
+};
+
+/** Cycle timings (days after the start) that a template's phases give. */
+export const timingsOf = (t: Template) => ({
+  selfDays: t.phases.selfAssessment.dueDays,
+  peerDays: t.phases.peerFeedback.dueDays,
+  managerDays: t.phases.managerAppraisal.dueDays,
+  closeDays: t.phases.acknowledgment.dueDays,
+});
+
+/** The ladder a template gives a cycle's human steps. */
+export const policyOf = (t: Template) => ({
+  reminderHoursBefore: [...new Set(t.reminders.daysBefore)].sort((a, b) => b - a).map((d) => d * 24),
+  escalationHours: {
+    manager: t.escalation.managerAfterDays * 24,
+    skipLevel: t.escalation.skipLevelAfterDays * 24,
+    hr: t.escalation.hrAfterDays * 24,
+  },
+  anonymityThreshold: t.phases.peerFeedback.anonymityThreshold,
+  maxPeers: t.phases.peerFeedback.maxPeers,
+});
+
+/** Who takes part: active people with a manager, matching the template's filters on the start date. */
+export const selectParticipants = <
+  E extends {
+    employeeId: string;
+    managerId?: string | undefined;
+    status: string;
+    department?: string | undefined;
+    level: number;
+    startDate?: string | undefined;
+  },
+>(
+  t: Template,
+  people: E[],
+  startAt: Date,
+): E[] => {
+  const f = t.participants;
+  const cutoff = startAt.getTime() - f.minTenureDays * 86_400_000;
+  return people.filter(
+    (p) =>
+      p.status === 'active' &&
+      p.managerId !== undefined &&
+      (!f.departments || (p.department !== undefined && f.departments.includes(p.department))) &&
+      (!f.levels || f.levels.includes(p.level)) &&
+      (!p.startDate || Date.parse(`${p.startDate}T00:00:00Z`) <= cutoff),
+  );
+};
