@@ -1,9 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Io, run } from '../../cli/growcycle';
 import { db } from '../../domain/db';
-import { SAMPLE_ORG_CSV } from '../../local/sample-org';
+import { CATALOG_YAML, SAMPLE_ORG_CSV } from '../../local/sample-org';
 import { startTestStack, type TestStack } from '../support/local-stack';
 
 /* The org import end to end: the growcycle CLI against the local stack's HTTP API and DynamoDB Local. */
@@ -136,5 +136,66 @@ describe('growcycle import-org', () => {
     const missing = await cli('import-org', path.join(stack.dataDir, 'nope.csv'));
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/^growcycle: cannot read /);
+  });
+});
+
+describe('growcycle apply, and cycles from a template', () => {
+  it('applies the sample framework and template, frameworks first, each as a new revision', async () => {
+    const first = await cli('apply', CATALOG_YAML, '--json');
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.out)).toEqual([
+      { kind: 'framework', id: 'company-2027', revision: 1 },
+      { kind: 'template', id: 'annual-review', revision: 1 },
+    ]);
+    expect(JSON.parse((await cli('apply', CATALOG_YAML, '--json')).out)[1]).toMatchObject({ revision: 2 });
+  });
+
+  it('refuses a template that rates a competency its framework lacks, naming the question, and exits 1', async () => {
+    const yaml =
+      readFileSync(CATALOG_YAML, 'utf8')
+        .split('\n---\n')[1]
+        ?.replace('competencyId: craft', 'competencyId: wizardry') ?? '';
+    const result = await cli('apply', file('bad-template.yaml', yaml));
+    expect(result.code).toBe(1);
+    expect(result.out).toContain(
+      '✗ template annual-review: questions.2.competencyId: not in framework company-2027: "wizardry"',
+    );
+    expect(result.err).toBe('growcycle: 1 of 1 document(s) were not applied');
+  });
+
+  it('explains YAML that does not parse', async () => {
+    const result = await cli('apply', file('broken.yaml', 'kind: [template\n'));
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/is not valid YAML/);
+  });
+
+  it('schedules a cycle whose deadlines, participants and ladder come from the template', async () => {
+    const result = await cli(
+      'schedule-cycle',
+      '--name',
+      'From template',
+      '--template',
+      'annual-review',
+      '--start',
+      '2027-06-07T08:00:00Z',
+      '--json',
+    );
+    expect(result.code).toBe(0);
+    const { cycle } = JSON.parse(result.out) as { cycle: Record<string, unknown> };
+    // Active people with a manager who joined at least 30 days before: the sample org less the CEO,
+    // less Samuel (e24), who left in the full import above, plus the people imported since.
+    expect(cycle).toMatchObject({
+      templateId: 'annual-review',
+      selfDueAt: '2027-06-14T08:00:00.000Z',
+      closeAt: '2027-06-28T08:00:00.000Z',
+      policy: { reminderHoursBefore: [72, 24], anonymityThreshold: 3 },
+    });
+    expect(cycle.participants).toBe(24);
+  });
+
+  it('refuses an unknown template with exit 1 and the API’s reason', async () => {
+    const result = await cli('schedule-cycle', '--name', 'x', '--template', 'nope');
+    expect(result.code).toBe(1);
+    expect(result.err).toBe('growcycle: the API answered 400: templateId: no template nope');
   });
 });

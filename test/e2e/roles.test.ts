@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../cli/growcycle';
-import { SAMPLE_ORG_CSV } from '../../local/sample-org';
+import { readCatalogFile, run } from '../../cli/growcycle';
+import { CATALOG_YAML, SAMPLE_ORG_CSV } from '../../local/sample-org';
 import { startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -38,9 +38,12 @@ type Row = {
   route: string;
   method: string;
   path: () => string;
+  /** A body, or a function giving one once the setup has read it. */
   body?: unknown;
   expect: Record<Caller, number>;
 };
+const bodyOf = (row: Row) => (typeof row.body === 'function' ? (row.body as () => unknown)() : row.body);
+let catalog: unknown[] = [];
 const everyoneBut = (ok: number, allowed: Caller[]): Record<Caller, number> =>
   Object.fromEntries(
     (Object.keys(CALLERS) as Caller[]).map((c) => [c, allowed.includes(c) ? ok : 403]),
@@ -71,6 +74,32 @@ const ROWS: Row[] = [
     path: () => '/org/import',
     body: { rows: [], dryRun: true },
     expect: everyoneBut(200, ['hr']),
+  },
+  {
+    route: 'PUT /frameworks/{frameworkId}',
+    method: 'PUT',
+    path: () => '/frameworks/company-2027',
+    body: () => catalog[0],
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
+    route: 'GET /frameworks/{frameworkId}',
+    method: 'GET',
+    path: () => '/frameworks/company-2027',
+    expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
+  },
+  {
+    route: 'PUT /templates/{templateId}',
+    method: 'PUT',
+    path: () => '/templates/annual-review',
+    body: () => catalog[1],
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
+    route: 'GET /templates/{templateId}',
+    method: 'GET',
+    path: () => '/templates/annual-review',
+    expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
   },
   {
     route: 'POST /cycles',
@@ -121,6 +150,8 @@ beforeAll(async () => {
   const hr = as('hr');
   const io = { out: () => undefined, err: () => undefined, isTty: false };
   expect(await run(['import-org', SAMPLE_ORG_CSV, '--api', stack.urls.api, '--token', hr], io)).toBe(0);
+  catalog = readCatalogFile(CATALOG_YAML);
+  expect(await run(['apply', CATALOG_YAML, '--api', stack.urls.api, '--token', hr], io)).toBe(0);
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${hr}` };
   const cycle = await fetch(`${stack.urls.api}/cycles`, {
     method: 'POST',
@@ -148,12 +179,12 @@ describe('HR API role × route matrix', () => {
   for (const row of ROWS) {
     for (const caller of Object.keys(CALLERS) as Caller[]) {
       it(`${row.route} as ${caller} → ${row.expect[caller]}`, async () => {
-        expect(await call(as(caller), row.method, row.path(), row.body)).toBe(row.expect[caller]);
+        expect(await call(as(caller), row.method, row.path(), bodyOf(row))).toBe(row.expect[caller]);
       });
     }
     it(`${row.route} without a token → 401, and the function never runs`, async () => {
       const before = stack.lambda.stats.invocations;
-      expect(await call(undefined, row.method, row.path(), row.body)).toBe(401);
+      expect(await call(undefined, row.method, row.path(), bodyOf(row))).toBe(401);
       expect(stack.lambda.stats.invocations).toBe(before);
     });
   }
