@@ -15,6 +15,8 @@ import { config } from './config';
  *   feedback given on one review .................. pk FEEDBACK#cycle#employee
  *   development plan by id ........................ pk PLAN#id
  *   competency framework / cycle template by id ... pk FRAMEWORK#id, TEMPLATE#id
+ *   goal by id .................................... pk GOAL#id
+ *   goals of an employee (or the company) by due .. gsi1 OWNER#id / due date
  *   outbox entry by idempotency key ............... pk OUTBOX#key
  *   audit trail of one entity ..................... pk AUDIT#entity / sk time
  *
@@ -224,6 +226,47 @@ const audit = new Entity({
   },
 });
 
+const goal = new Entity({
+  model: { entity: 'goal', version: '1', service },
+  attributes: {
+    goalId: { type: 'string', required: true },
+    /** An employee id, or "company" for a company goal that others align to. */
+    ownerId: { type: 'string', required: true },
+    title: { type: 'string', required: true },
+    /** The measurable target, in words ("p95 latency under 200 ms"), with an optional number. */
+    measure: { type: 'string', required: true },
+    targetValue: { type: 'number' },
+    unit: { type: 'string' },
+    weight: { type: 'number', required: true },
+    dueDate: { type: 'string', required: true },
+    status: { type: ['draft', 'active', 'achieved', 'missed', 'dropped'] as const, required: true },
+    parentGoalId: { type: 'string' },
+    progress: {
+      type: 'list',
+      required: true,
+      items: {
+        type: 'map',
+        properties: {
+          at: { type: 'string', required: true },
+          by: { type: 'string', required: true },
+          value: { type: 'number' },
+          note: { type: 'string' },
+        },
+      },
+    },
+    createdAt: { type: 'string', required: true },
+    updatedAt: { type: 'string', required: true },
+  },
+  indexes: {
+    byId: { pk: { field: 'pk', composite: ['goalId'] }, sk: { field: 'sk', composite: [] } },
+    byOwner: {
+      index: 'gsi1',
+      pk: { field: 'gsi1pk', composite: ['ownerId'] },
+      sk: { field: 'gsi1sk', composite: ['dueDate', 'goalId'] },
+    },
+  },
+});
+
 /** Frameworks and templates are stored whole, as validated documents, with who changed them last. */
 const documentEntity = (entity: 'framework' | 'template') =>
   new Entity({
@@ -240,7 +283,19 @@ const documentEntity = (entity: 'framework' | 'template') =>
 const framework = documentEntity('framework');
 const template = documentEntity('template');
 
-const entities = { employee, cycle, review, request, feedback, plan, outbox, audit, framework, template };
+const entities = {
+  employee,
+  cycle,
+  review,
+  request,
+  feedback,
+  plan,
+  outbox,
+  audit,
+  framework,
+  template,
+  goal,
+};
 let tableSet = false;
 
 /** The entities, bound to the table named by the environment on first use. */
@@ -261,3 +316,4 @@ export type Review = EntityItem<typeof review>;
 export type HumanRequest = EntityItem<typeof request>;
 export type Feedback = EntityItem<typeof feedback>;
 export type Plan = EntityItem<typeof plan>;
+export type Goal = EntityItem<typeof goal>;

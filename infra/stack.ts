@@ -36,6 +36,11 @@ export type GrowcycleStackProps = StackProps & {
 /** HR API routes, served by one function; each needs a Cognito JWT, and the function checks the role. */
 export const HR_ROUTES: Array<[HttpMethod, string]> = [
   [HttpMethod.GET, '/employees/{employeeId}'],
+  [HttpMethod.GET, '/employees/{employeeId}/goals'],
+  [HttpMethod.POST, '/goals'],
+  [HttpMethod.GET, '/goals/{goalId}'],
+  [HttpMethod.PATCH, '/goals/{goalId}'],
+  [HttpMethod.POST, '/goals/{goalId}/progress'],
   [HttpMethod.PUT, '/employees'],
   [HttpMethod.POST, '/org/import'],
   [HttpMethod.PUT, '/frameworks/{frameworkId}'],

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { recordAudit } from '../../domain/audit';
-import { accessTo, canActOn, canRead, type Principal, principalFrom } from '../../domain/auth';
+import { type Access, accessTo, canActOn, canRead, type Principal, principalFrom } from '../../domain/auth';
 import {
   type Framework,
   FrameworkDoc,
@@ -16,7 +16,8 @@ import { now } from '../../domain/clock';
 import { config } from '../../domain/config';
 import { CsvError, parseCsvObjects } from '../../domain/csv';
 import { type CyclePolicy, countReviews, DEFAULT_TIMINGS, scheduleCycle } from '../../domain/cycles';
-import { db, type Employee } from '../../domain/db';
+import { db, type Employee, type Goal } from '../../domain/db';
+import { alignmentChain, alignmentProblem } from '../../domain/goals';
 import { executionName, newId, stableId } from '../../domain/ids';
 import { logger } from '../../domain/logger';
 import { applyImport, loadOrganisation, ORG_COLUMNS, type OrgRow, planImport } from '../../domain/org';
@@ -24,8 +25,48 @@ import { createPlan } from '../../domain/plans';
 import { peerFeedbackView } from '../../domain/responses';
 import { startOnce } from '../../domain/sfn';
 import { type HttpEvent, type HttpResult, header, jsonResult, parseJson, problem } from '../shared/http';
-import { CreatePlanInput, ImportOrgInput, PutEmployeesInput, ScheduleCycleInput } from './hr-schemas';
+import {
+  CreateGoalInput,
+  CreatePlanInput,
+  GoalProgressInput,
+  ImportOrgInput,
+  PutEmployeesInput,
+  ScheduleCycleInput,
+  UpdateGoalInput,
+} from './hr-schemas';
 import { openApiDocument } from './openapi';
+
+/**
+ * Loads the goal a route names and checks the caller may read it (its owner's reporting line, or
+ * anyone for a company goal) or act on it (the owner, their direct manager, HR; company goals: HR).
+ */
+const goalFor = async (
+  event: HttpEvent,
+  caller: Principal,
+  need: 'read' | 'act',
+): Promise<{ goal: Goal } | { result: HttpResult }> => {
+  const goalId = event.pathParameters?.goalId ?? '';
+  const goal = (await db().goal.get({ goalId }).go()).data;
+  if (!goal)
+    return {
+      result: problem(404, 'Not found', `goalId: no goal ${goalId}`, [
+        { field: 'goalId', message: 'not found' },
+      ]),
+    };
+  const access: Access =
+    goal.ownerId === 'company' ? (caller.hr ? 'hr' : 'reporting-line') : await accessTo(caller, goal.ownerId);
+  const allowed =
+    need === 'read' ? canRead(access) : access === 'hr' || access === 'self' || access === 'direct-manager';
+  return allowed
+    ? { goal }
+    : {
+        result: forbidden(
+          need === 'read'
+            ? 'You may read goals of yourself and your reporting line'
+            : 'Only the owner, their direct manager or HR may change this goal',
+        ),
+      };
+};
 
 /** Stores a framework or template as a new revision and records the change. */
 const saveDocument = async (
@@ -84,6 +125,88 @@ const routes: Record<string, Route> = {
         { field: 'employeeId', message: 'not found' },
       ]);
     return jsonResult(200, { employee: found });
+  },
+
+  'GET /employees/{employeeId}/goals': async (event, caller) => {
+    const ownerId = event.pathParameters?.employeeId ?? '';
+    if (!canRead(await accessTo(caller, ownerId)))
+      return forbidden('You may read goals of yourself and your reporting line');
+    const { data } = await db().goal.query.byOwner({ ownerId }).go({ pages: 'all' });
+    return jsonResult(200, { goals: data });
+  },
+
+  'POST /goals': async (event, caller) => {
+    const body = parseJson(event, CreateGoalInput);
+    if (!body.ok) return body.result;
+    const { ownerId } = body.value;
+    const access = ownerId === 'company' ? (caller.hr ? 'hr' : 'none') : await accessTo(caller, ownerId);
+    // People set their own goals; their manager and HR may too. Company goals are HR's.
+    if (!(access === 'hr' || access === 'self' || access === 'direct-manager')) {
+      return forbidden('Goals are set by the owner, their direct manager or HR; company goals by HR');
+    }
+    if (ownerId !== 'company' && (await missingEmployees([ownerId])).missing.length) {
+      return problem(400, 'Invalid request', `ownerId: unknown employee ${ownerId}`, [
+        { field: 'ownerId', message: 'unknown employee' },
+      ]);
+    }
+    const key = idempotencyKey(event);
+    const goalId = key ? stableId('goal', caller.employeeId, key) : newId();
+    const wrongParent = await alignmentProblem(goalId, body.value.parentGoalId);
+    if (wrongParent)
+      return problem(400, 'Invalid request', `parentGoalId: ${wrongParent}`, [
+        { field: 'parentGoalId', message: wrongParent },
+      ]);
+    const at = now().toISOString();
+    const goal = { ...body.value, goalId, progress: [], createdAt: at, updatedAt: at };
+    await db().goal.put(goal).go();
+    await recordAudit(`goal#${goalId}`, caller.employeeId, 'goal.created', { ownerId });
+    return jsonResult(201, { goal });
+  },
+
+  'GET /goals/{goalId}': async (event, caller) => {
+    const found = await goalFor(event, caller, 'read');
+    if ('result' in found) return found.result;
+    return jsonResult(200, {
+      goal: found.goal,
+      alignedTo: (await alignmentChain(found.goal.parentGoalId)).map((g) => ({
+        goalId: g.goalId,
+        title: g.title,
+        ownerId: g.ownerId,
+      })),
+    });
+  },
+
+  'PATCH /goals/{goalId}': async (event, caller) => {
+    const body = parseJson(event, UpdateGoalInput);
+    if (!body.ok) return body.result;
+    const found = await goalFor(event, caller, 'act');
+    if ('result' in found) return found.result;
+    const wrongParent = await alignmentProblem(found.goal.goalId, body.value.parentGoalId);
+    if (wrongParent)
+      return problem(400, 'Invalid request', `parentGoalId: ${wrongParent}`, [
+        { field: 'parentGoalId', message: wrongParent },
+      ]);
+    const goal = { ...found.goal, ...body.value, updatedAt: now().toISOString() };
+    await db().goal.put(goal).go();
+    await recordAudit(`goal#${goal.goalId}`, caller.employeeId, 'goal.updated', {
+      fields: Object.keys(body.value),
+    });
+    return jsonResult(200, { goal });
+  },
+
+  'POST /goals/{goalId}/progress': async (event, caller) => {
+    const body = parseJson(event, GoalProgressInput);
+    if (!body.ok) return body.result;
+    const found = await goalFor(event, caller, 'act');
+    if ('result' in found) return found.result;
+    const update = { at: now().toISOString(), by: caller.employeeId, ...body.value };
+    const { data } = await db()
+      .goal.patch({ goalId: found.goal.goalId })
+      .append({ progress: [update] })
+      .set({ updatedAt: update.at })
+      .go({ response: 'all_new' });
+    await recordAudit(`goal#${found.goal.goalId}`, caller.employeeId, 'goal.progress', {});
+    return jsonResult(201, { goal: data });
   },
 
   'PUT /employees': hrOnly(async (event, caller) => {

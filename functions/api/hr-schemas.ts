@@ -89,3 +89,32 @@ export const CreatePlanInput = z.object({
     .min(1)
     .max(50),
 });
+
+const goalFields = {
+  title: z.string().trim().min(1).max(200),
+  measure: z.string().trim().min(1, 'say how progress is measured').max(500),
+  targetValue: z.number().finite().optional(),
+  unit: z.string().trim().max(40).optional(),
+  weight: z.number().int().min(0).max(100),
+  dueDate: z.iso.date(),
+  parentGoalId: z.string().min(1).max(64).optional(),
+};
+
+/** A goal for an employee, or (ownerId "company") a company goal that others align to. */
+export const CreateGoalInput = z.object({
+  ownerId: z.union([id, z.literal('company')]),
+  ...goalFields,
+  status: z.enum(['draft', 'active']).default('active'),
+});
+
+export const UpdateGoalInput = z
+  .object({ ...goalFields, status: z.enum(['draft', 'active', 'achieved', 'missed', 'dropped']) })
+  .partial()
+  .refine((g) => Object.keys(g).length > 0, { message: 'change at least one field', path: ['(body)'] });
+
+export const GoalProgressInput = z
+  .object({ value: z.number().finite().optional(), note: z.string().trim().max(2000).optional() })
+  .refine((p) => p.value !== undefined || (p.note !== undefined && p.note !== ''), {
+    message: 'give a value, a note, or both',
+    path: ['value'],
+  });

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { FrameworkDoc, TemplateDoc } from '../../domain/catalog';
-import { CreatePlanInput, ImportOrgInput, PutEmployeesInput, ScheduleCycleInput } from './hr-schemas';
+import {
+  CreateGoalInput,
+  CreatePlanInput,
+  GoalProgressInput,
+  ImportOrgInput,
+  PutEmployeesInput,
+  ScheduleCycleInput,
+  UpdateGoalInput,
+} from './hr-schemas';
 
 /*
  * The OpenAPI 3.1 document of the HTTP API, generated from the same zod schemas the handlers parse
@@ -52,6 +60,49 @@ export const OPERATIONS: Record<string, Operation> = {
     ok: 200,
     okDescription: 'The employee',
     errors: [403, 404],
+  },
+  'GET /employees/{employeeId}/goals': {
+    summary: 'An employee’s goals, by due date',
+    auth: 'jwt',
+    who: 'HR, the employee, their reporting line',
+    ok: 200,
+    okDescription: 'The goals',
+    errors: [403],
+  },
+  'POST /goals': {
+    summary: 'Set a goal (ownerId "company" for a company goal others align to)',
+    auth: 'jwt',
+    who: 'the owner, their direct manager, HR; company goals: HR',
+    body: CreateGoalInput,
+    ok: 201,
+    okDescription: 'The goal',
+    errors: [400, 403, 415],
+  },
+  'GET /goals/{goalId}': {
+    summary: 'A goal, its progress updates and the goals it aligns to',
+    auth: 'jwt',
+    who: 'HR, the owner, their reporting line; company goals: everyone',
+    ok: 200,
+    okDescription: 'The goal',
+    errors: [403, 404],
+  },
+  'PATCH /goals/{goalId}': {
+    summary: 'Change a goal (target, weight, due date, status, alignment)',
+    auth: 'jwt',
+    who: 'the owner, their direct manager, HR',
+    body: UpdateGoalInput,
+    ok: 200,
+    okDescription: 'The goal',
+    errors: [400, 403, 404, 415],
+  },
+  'POST /goals/{goalId}/progress': {
+    summary: 'Record progress on a goal (ongoing assessment)',
+    auth: 'jwt',
+    who: 'the owner, their direct manager, HR',
+    body: GoalProgressInput,
+    ok: 201,
+    okDescription: 'The goal with the new update',
+    errors: [400, 403, 404, 415],
   },
   'PUT /employees': {
     summary: 'Upsert up to 1,000 employees',

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCatalogFile, run } from '../../cli/growcycle';
+import { HR_ROUTES } from '../../functions/api/hr-api';
 import { CATALOG_YAML, SAMPLE_ORG_CSV } from '../../local/sample-org';
 import { startTestStack, type TestStack } from '../support/local-stack';
 
@@ -12,6 +13,8 @@ import { startTestStack, type TestStack } from '../support/local-stack';
 let stack: TestStack;
 let cycleId: string;
 let planId: string;
+let goalId: string;
+let companyGoalId: string;
 
 type Caller = 'hr' | 'manager' | 'skipLevel' | 'otherManager' | 'self' | 'peer';
 const CALLERS: Record<Caller, { id: string; hr?: boolean }> = {
@@ -143,6 +146,39 @@ const ROWS: Row[] = [
     path: () => `/plans/${planId}`,
     expect: everyoneBut(200, line),
   },
+  {
+    route: 'GET /employees/{employeeId}/goals',
+    method: 'GET',
+    path: () => '/employees/e10/goals',
+    expect: everyoneBut(200, line),
+  },
+  {
+    route: 'POST /goals',
+    method: 'POST',
+    path: () => '/goals',
+    body: { ownerId: 'e10', title: 'Matrix goal', measure: 'Ship it', weight: 10, dueDate: '2027-12-31' },
+    expect: everyoneBut(201, ['hr', 'manager', 'self']),
+  },
+  {
+    route: 'GET /goals/{goalId}',
+    method: 'GET',
+    path: () => `/goals/${goalId}`,
+    expect: everyoneBut(200, line),
+  },
+  {
+    route: 'PATCH /goals/{goalId}',
+    method: 'PATCH',
+    path: () => `/goals/${goalId}`,
+    body: { weight: 30 },
+    expect: everyoneBut(200, ['hr', 'manager', 'self']),
+  },
+  {
+    route: 'POST /goals/{goalId}/progress',
+    method: 'POST',
+    path: () => `/goals/${goalId}/progress`,
+    body: { value: 40, note: 'Halfway' },
+    expect: everyoneBut(201, ['hr', 'manager', 'self']),
+  },
 ];
 
 beforeAll(async () => {
@@ -169,6 +205,34 @@ beforeAll(async () => {
     }),
   });
   planId = String(((await plan.json()) as { planId: string }).planId);
+  const goal = async (body: Record<string, unknown>) => {
+    const res = await fetch(`${stack.urls.api}/goals`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(201);
+    return String(((await res.json()) as { goal: { goalId: string } }).goal.goalId);
+  };
+  companyGoalId = await goal({
+    ownerId: 'company',
+    title: 'Halve time to first value',
+    measure: 'Median onboarding days',
+    targetValue: 7,
+    unit: 'days',
+    weight: 100,
+    dueDate: '2027-12-31',
+  });
+  goalId = await goal({
+    ownerId: 'e10',
+    title: 'Faster onboarding API',
+    measure: 'p95 under 200 ms',
+    targetValue: 200,
+    unit: 'ms',
+    weight: 40,
+    dueDate: '2027-11-30',
+    parentGoalId: companyGoalId,
+  });
 });
 
 afterAll(async () => {
@@ -176,6 +240,10 @@ afterAll(async () => {
 });
 
 describe('HR API role × route matrix', () => {
+  it('covers every route the HR API serves', () => {
+    expect([...new Set(ROWS.map((r) => r.route.split('?')[0]))].sort()).toEqual([...HR_ROUTES].sort());
+  });
+
   for (const row of ROWS) {
     for (const caller of Object.keys(CALLERS) as Caller[]) {
       it(`${row.route} as ${caller} → ${row.expect[caller]}`, async () => {
@@ -205,5 +273,60 @@ describe('HR API role × route matrix', () => {
     const doc = await fetch(`${stack.urls.api}/openapi.json`);
     expect(doc.status).toBe(200);
     expect(((await doc.json()) as { openapi: string }).openapi).toBe('3.1.0');
+  });
+});
+
+describe('goals', () => {
+  const json = async (token: string, method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${stack.urls.api}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it('shows a goal with the company goal it aligns to, and keeps every progress update with who made it', async () => {
+    const got = await json(as('self'), 'GET', `/goals/${goalId}`);
+    expect(got.status).toBe(200);
+    expect(got.body.alignedTo).toEqual([
+      { goalId: companyGoalId, title: 'Halve time to first value', ownerId: 'company' },
+    ]);
+    const progress = (got.body.goal as { progress: Array<{ by: string; value?: number; note?: string }> })
+      .progress;
+    expect(progress.map((p) => p.by)).toEqual(['hr-admin-1', 'e04', 'e10']);
+    expect(progress[0]).toMatchObject({ value: 40, note: 'Halfway' });
+  });
+
+  it('lets everyone read a company goal but only HR set one', async () => {
+    expect((await json(as('peer'), 'GET', `/goals/${companyGoalId}`)).status).toBe(200);
+    const refused = await json(as('manager'), 'POST', '/goals', {
+      ownerId: 'company',
+      title: 'x',
+      measure: 'y',
+      weight: 1,
+      dueDate: '2027-12-31',
+    });
+    expect(refused.status).toBe(403);
+  });
+
+  it('refuses an alignment that would make a loop, naming the field', async () => {
+    const res = await json(as('hr'), 'PATCH', `/goals/${companyGoalId}`, { parentGoalId: goalId });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ field: 'parentGoalId', message: 'that alignment would make a loop' }]);
+  });
+
+  it('refuses progress with neither a value nor a note, and a goal without a measure', async () => {
+    expect((await json(as('self'), 'POST', `/goals/${goalId}/progress`, {})).body.errors).toEqual([
+      { field: 'value', message: 'give a value, a note, or both' },
+    ]);
+    const noMeasure = await json(as('self'), 'POST', '/goals', {
+      ownerId: 'e10',
+      title: 'Vague',
+      measure: ' ',
+      weight: 5,
+      dueDate: '2027-12-31',
+    });
+    expect(noMeasure.body.errors).toEqual([{ field: 'measure', message: 'say how progress is measured' }]);
   });
 });
