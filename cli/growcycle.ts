@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
@@ -38,7 +38,13 @@ commands:
   schedule-cycle          schedule an appraisal cycle
       --name NAME (--template ID | --participants ID,ID,...) [--start ISO-DATE-TIME] [--key IDEMPOTENCY-KEY]
                           with --template and no --participants, the template's filters pick them
-  status CYCLE_ID         progress of a cycle
+  status CYCLE_ID         progress of a cycle: reviews, each phase, and who is overdue
+  extend CYCLE_ID --days N [--employee ID] [--phase self-assessment|peer-feedback|manager-appraisal]
+                          move deadlines later: the whole cycle, one person, or one phase
+  cancel CYCLE_ID --reason TEXT
+                          cancel a cycle; its workflows stop and no email goes out after
+  export CYCLE_ID [--out FILE]
+                          the results as CSV (stdout, or FILE)
   dev-token EMPLOYEE_ID   a token from the local stack's development issuer (--hr for an HR admin)
 
 options:
@@ -278,14 +284,126 @@ const apply = async (api: Target, file: string, json: boolean, io: Io) => {
   if (failed) throw new CommandError(`${failed} of ${results.length} document(s) were not applied`);
 };
 
+type StatusBody = {
+  cycle: Record<string, string>;
+  reviews: Record<string, number>;
+  phases: Record<string, Record<'pending' | 'open' | 'submitted' | 'expired', number>>;
+  overdue: Array<{
+    kind: string;
+    subjectId: string;
+    recipientId: string;
+    dueAt: string;
+    daysOverdue: number;
+  }>;
+};
+
+/** A plain-text table: columns padded to their widest cell, numbers right-aligned. */
+export const table = (header: string[], rows: Array<Array<string | number>>): string[] => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i] ?? '').length)));
+  const line = (cells: Array<string | number>) =>
+    cells
+      .map((c, i) =>
+        typeof c === 'number' ? String(c).padStart(widths[i] ?? 0) : String(c).padEnd(widths[i] ?? 0),
+      )
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)];
+};
+
 const status = async (api: Target, cycleId: string | undefined, json: boolean, io: Io) => {
   if (!cycleId) throw new UsageError('status needs a CYCLE_ID');
   const res = await call(api, 'GET', `/cycles/${encodeURIComponent(cycleId)}`);
   if (res.status !== 200) throw new CommandError(problemLine(res.status, res.json));
   if (json) return io.out(JSON.stringify(res.json));
-  const { cycle, reviews } = res.json as { cycle: Record<string, string>; reviews: Record<string, number> };
-  io.out(`${cycle.name} (${cycle.status})  closes ${cycle.closeAt}`);
-  for (const [k, v] of Object.entries(reviews)) io.out(`  ${k.padEnd(14)} ${String(v).padStart(6)}`);
+  const { cycle, reviews, phases, overdue } = res.json as unknown as StatusBody;
+  io.out(`${cycle.name} · ${cycle.status} · closes ${cycle.closeAt}`);
+  io.out(
+    `reviews: ${reviews.participants} · ${reviews.completed} completed · ${reviews.inProgress} in progress · ${reviews.incomplete} incomplete · ${reviews.scheduled} not started · ${reviews.cancelled} cancelled`,
+  );
+  io.out('');
+  for (const l of table(
+    ['phase', 'not sent', 'open', 'submitted', 'closed'],
+    Object.entries(phases).map(([k, v]) => [k, v.pending, v.open, v.submitted, v.expired]),
+  ))
+    io.out(l);
+  io.out('');
+  if (overdue.length === 0) return io.out('nothing overdue');
+  io.out(`overdue (${overdue.length}):`);
+  for (const l of table(
+    ['phase', 'about', 'waiting on', 'due', 'days late'],
+    overdue.map((o) => [
+      o.kind,
+      o.subjectId,
+      o.recipientId,
+      o.dueAt.slice(0, 16).replace('T', ' '),
+      o.daysOverdue,
+    ]),
+  ))
+    io.out(l);
+};
+
+const extend = async (
+  api: Target,
+  cycleId: string | undefined,
+  flags: { days?: string; employee?: string; phase?: string; json: boolean },
+  io: Io,
+) => {
+  if (!cycleId) throw new UsageError('extend needs a CYCLE_ID');
+  const days = Number(flags.days);
+  if (!flags.days || !Number.isInteger(days)) throw new UsageError('extend needs --days N (a whole number)');
+  const body = {
+    days,
+    ...(flags.employee ? { employeeId: flags.employee } : {}),
+    ...(flags.phase ? { phase: flags.phase } : {}),
+  };
+  const res = await call(api, 'POST', `/cycles/${encodeURIComponent(cycleId)}/extend`, body);
+  if (res.status !== 200) throw new CommandError(problemLine(res.status, res.json));
+  if (flags.json) io.out(JSON.stringify(res.json));
+  else
+    io.out(
+      `extended ${String(res.json.extended)} open request(s) by ${days} day(s)${flags.employee ? ` for ${flags.employee}` : ''}`,
+    );
+};
+
+const cancel = async (
+  api: Target,
+  cycleId: string | undefined,
+  reason: string | undefined,
+  json: boolean,
+  io: Io,
+) => {
+  if (!cycleId) throw new UsageError('cancel needs a CYCLE_ID');
+  if (!reason) throw new UsageError('cancel needs --reason TEXT');
+  const res = await call(api, 'POST', `/cycles/${encodeURIComponent(cycleId)}/cancel`, { reason });
+  if (res.status !== 200) throw new CommandError(problemLine(res.status, res.json));
+  if (json) io.out(JSON.stringify(res.json));
+  else io.out(`cancelled; ${String(res.json.reviews)} review workflow(s) stopped, no further emails`);
+};
+
+const exportResults = async (api: Target, cycleId: string | undefined, out: string | undefined, io: Io) => {
+  if (!cycleId) throw new UsageError('export needs a CYCLE_ID');
+  let res: Response;
+  try {
+    res = await fetch(`${api.api}/cycles/${encodeURIComponent(cycleId)}/export`, {
+      headers: api.token ? { authorization: `Bearer ${api.token}` } : {},
+    });
+  } catch {
+    throw new CommandError(`cannot reach the growcycle API at ${api.api}`);
+  }
+  const text = await res.text();
+  if (res.status !== 200) {
+    let detail = text;
+    try {
+      detail = String(
+        (JSON.parse(text) as { detail?: string; message?: string }).detail ??
+          (JSON.parse(text) as { message?: string }).message,
+      );
+    } catch {}
+    throw new CommandError(`the API answered ${res.status}: ${detail}`);
+  }
+  if (!out) return io.out(text.replace(/\r\n$/, ''));
+  writeFileSync(out, text);
+  io.out(`wrote ${text.split('\r\n').length - 2} row(s) to ${out}`);
 };
 
 /** Runs one command line; returns the process exit code. */
@@ -303,6 +421,11 @@ export const run = async (argv: string[], io: Io, env: NodeJS.ProcessEnv = proce
         name: { type: 'string' },
         participants: { type: 'string' },
         template: { type: 'string' },
+        days: { type: 'string' },
+        employee: { type: 'string' },
+        phase: { type: 'string' },
+        reason: { type: 'string' },
+        out: { type: 'string' },
         start: { type: 'string' },
         key: { type: 'string' },
         token: { type: 'string' },
@@ -343,6 +466,20 @@ export const run = async (argv: string[], io: Io, env: NodeJS.ProcessEnv = proce
         return 0;
       case 'status':
         await status(api, arg, values.json, io);
+        return 0;
+      case 'extend':
+        await extend(
+          api,
+          arg,
+          { days: values.days, employee: values.employee, phase: values.phase, json: values.json },
+          io,
+        );
+        return 0;
+      case 'cancel':
+        await cancel(api, arg, values.reason, values.json, io);
+        return 0;
+      case 'export':
+        await exportResults(api, arg, values.out, io);
         return 0;
       case 'dev-token': {
         if (!arg) throw new UsageError('dev-token needs an EMPLOYEE_ID');

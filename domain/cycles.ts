@@ -192,10 +192,18 @@ export type CycleCounts = {
   inProgress: number;
   completed: number;
   incomplete: number;
+  cancelled: number;
 };
 
 export const countReviews = async (cycleId: string): Promise<CycleCounts> => {
-  const counts: CycleCounts = { participants: 0, scheduled: 0, inProgress: 0, completed: 0, incomplete: 0 };
+  const counts: CycleCounts = {
+    participants: 0,
+    scheduled: 0,
+    inProgress: 0,
+    completed: 0,
+    incomplete: 0,
+    cancelled: 0,
+  };
   let cursor: string | null = null;
   do {
     const page: { data: Review[]; cursor: string | null } = await db()

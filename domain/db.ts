@@ -15,6 +15,7 @@ import { config } from './config';
  *   feedback given on one review .................. pk FEEDBACK#cycle#employee
  *   development plan by id ........................ pk PLAN#id
  *   competency framework / cycle template by id ... pk FRAMEWORK#id, TEMPLATE#id
+ *   requests of a cycle (status, overdue, extend) . gsi2 CYCLE#id / subject, request
  *   goal by id .................................... pk GOAL#id
  *   goals of an employee (or the company) by due .. gsi1 OWNER#id / due date
  *   outbox entry by idempotency key ............... pk OUTBOX#key
@@ -88,7 +89,10 @@ const review = new Entity({
     cycleId: { type: 'string', required: true },
     employeeId: { type: 'string', required: true },
     managerId: { type: 'string', required: true },
-    status: { type: ['scheduled', 'in-progress', 'completed', 'incomplete'] as const, required: true },
+    status: {
+      type: ['scheduled', 'in-progress', 'completed', 'incomplete', 'cancelled'] as const,
+      required: true,
+    },
     selfRequestId: { type: 'string' },
     managerRequestId: { type: 'string' },
     peerRequestIds: { type: 'list', items: { type: 'string' } },
@@ -154,6 +158,12 @@ const request = new Entity({
   },
   indexes: {
     byId: { pk: { field: 'pk', composite: ['requestId'] }, sk: { field: 'sk', composite: [] } },
+    // Sparse: only cycle requests carry a cycleId. Serves HR's status, overdue list and extensions.
+    byCycle: {
+      index: 'gsi2',
+      pk: { field: 'gsi2pk', composite: ['cycleId'] },
+      sk: { field: 'gsi2sk', composite: ['subjectId', 'requestId'] },
+    },
   },
 });
 

@@ -1,4 +1,12 @@
-import { type CfnElement, CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  type CfnElement,
+  CfnOutput,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
 import { HttpApi, HttpMethod, HttpStage, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -49,6 +57,9 @@ export const HR_ROUTES: Array<[HttpMethod, string]> = [
   [HttpMethod.GET, '/templates/{templateId}'],
   [HttpMethod.POST, '/cycles'],
   [HttpMethod.GET, '/cycles/{cycleId}'],
+  [HttpMethod.POST, '/cycles/{cycleId}/extend'],
+  [HttpMethod.POST, '/cycles/{cycleId}/cancel'],
+  [HttpMethod.GET, '/cycles/{cycleId}/export'],
   [HttpMethod.GET, '/cycles/{cycleId}/reviews/{employeeId}'],
   [HttpMethod.POST, '/plans'],
   [HttpMethod.GET, '/plans/{planId}'],
@@ -150,6 +161,7 @@ export class GrowcycleStack extends Stack {
     const closeCycle = fn('CloseCycle', 'functions/steps/close-cycle.ts');
     sends(closeCycle);
     const cycle = new AppraisalCycle(this, 'AppraisalCycle', {
+      checkClose: fn('CheckClose', 'functions/steps/check-close.ts'),
       openCycle: fn('OpenCycle', 'functions/steps/open-cycle.ts'),
       launchReviews,
       awaitReviews,
@@ -167,7 +179,19 @@ export class GrowcycleStack extends Stack {
     const hrApi = fn('HrApi', 'functions/api/hr-api.ts', {
       CYCLE_STATE_MACHINE_ARN: cycle.stateMachine.stateMachineArn,
       PLAN_STATE_MACHINE_ARN: plan.stateMachine.stateMachineArn,
+      REVIEW_STATE_MACHINE_ARN: review.stateMachine.stateMachineArn,
     });
+    // Cancelling a cycle stops its execution and every review's.
+    cycle.stateMachine.grantExecution(hrApi, 'states:StopExecution');
+    review.stateMachine.grantExecution(hrApi, 'states:StopExecution');
+    const region = Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region;
+    Validations.of(hrApi).acknowledge(
+      ...[cycle.stateMachine, review.stateMachine].map((sm) => ({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${this.getLogicalId(sm.node.defaultChild as CfnElement)}"}]}]}:*]`,
+        reason:
+          'Cancelling a cycle stops executions of this state machine only; their names are per cycle and review.',
+      })),
+    );
     cycle.stateMachine.grantStartExecution(hrApi);
     plan.stateMachine.grantStartExecution(hrApi);
     const health = new GrowcycleFunction(this, 'Health', {

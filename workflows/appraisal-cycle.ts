@@ -16,6 +16,7 @@ import { invokeStep } from './human-step';
 import { standardStateMachine } from './state-machine';
 
 export type AppraisalCycleProps = {
+  checkClose: IFunction;
   openCycle: IFunction;
   launchReviews: IFunction;
   awaitReviews: IFunction;
@@ -75,7 +76,19 @@ export class AppraisalCycle extends Construct {
       resultPath: JsonPath.DISCARD,
       taskTimeout: Timeout.at('$.launch.waitSeconds'),
     });
-    awaitReviews.addCatch(close, { errors: ['States.Timeout'], resultPath: JsonPath.DISCARD });
+    // HR may extend the close date while the cycle waits: on timeout, read it again.
+    const checkClose = invokeStep(
+      this,
+      'Check the close date',
+      props.checkClose,
+      { cycleId: JsonPath.stringAt('$.cycleId') },
+      '$.launch',
+    );
+    const closeNow = new Choice(this, 'Close date reached?')
+      .when(Condition.booleanEquals('$.launch.closeNow', false), awaitReviews)
+      .otherwise(close);
+    awaitReviews.addCatch(checkClose, { errors: ['States.Timeout'], resultPath: JsonPath.DISCARD });
+    checkClose.next(closeNow);
     awaitReviews.next(close);
     const more = new Choice(this, 'More reviews to launch?')
       .when(Condition.booleanEquals('$.launch.more', true), nextPage)

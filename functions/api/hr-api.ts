@@ -15,8 +15,9 @@ import {
 import { now } from '../../domain/clock';
 import { config } from '../../domain/config';
 import { CsvError, parseCsvObjects } from '../../domain/csv';
+import { cancelCycle, cycleRequests, exportCycle, extendCycle, phaseStatus } from '../../domain/cycle-admin';
 import { type CyclePolicy, countReviews, DEFAULT_TIMINGS, scheduleCycle } from '../../domain/cycles';
-import { db, type Employee, type Goal } from '../../domain/db';
+import { type Cycle, db, type Employee, type Goal } from '../../domain/db';
 import { alignmentChain, alignmentProblem } from '../../domain/goals';
 import { executionName, newId, stableId } from '../../domain/ids';
 import { logger } from '../../domain/logger';
@@ -26,8 +27,10 @@ import { peerFeedbackView } from '../../domain/responses';
 import { startOnce } from '../../domain/sfn';
 import { type HttpEvent, type HttpResult, header, jsonResult, parseJson, problem } from '../shared/http';
 import {
+  CancelCycleInput,
   CreateGoalInput,
   CreatePlanInput,
+  ExtendCycleInput,
   GoalProgressInput,
   ImportOrgInput,
   PutEmployeesInput,
@@ -65,6 +68,18 @@ const goalFor = async (
             ? 'You may read goals of yourself and your reporting line'
             : 'Only the owner, their direct manager or HR may change this goal',
         ),
+      };
+};
+
+const cycleOf = async (event: HttpEvent): Promise<{ cycle: Cycle } | { result: HttpResult }> => {
+  const cycleId = event.pathParameters?.cycleId ?? '';
+  const cycle = (await db().cycle.get({ cycleId }).go()).data;
+  return cycle
+    ? { cycle }
+    : {
+        result: problem(404, 'Not found', `cycleId: no cycle ${cycleId}`, [
+          { field: 'cycleId', message: 'not found' },
+        ]),
       };
 };
 
@@ -416,14 +431,59 @@ const routes: Record<string, Route> = {
   }),
 
   'GET /cycles/{cycleId}': hrOnly(async (event) => {
-    const cycleId = event.pathParameters?.cycleId ?? '';
-    const cycle = (await db().cycle.get({ cycleId }).go()).data;
-    if (!cycle)
-      return problem(404, 'Not found', `cycleId: no cycle ${cycleId}`, [
-        { field: 'cycleId', message: 'not found' },
-      ]);
-    const { waitToken: _hidden, ...visible } = cycle;
-    return jsonResult(200, { cycle: visible, reviews: await countReviews(cycleId) });
+    const found = await cycleOf(event);
+    if ('result' in found) return found.result;
+    const { waitToken: _hidden, ...visible } = found.cycle;
+    const [reviews, requests] = await Promise.all([
+      countReviews(found.cycle.cycleId),
+      cycleRequests(found.cycle.cycleId),
+    ]);
+    return jsonResult(200, { cycle: visible, reviews, ...phaseStatus(requests) });
+  }),
+
+  'POST /cycles/{cycleId}/extend': hrOnly(async (event, caller) => {
+    const body = parseJson(event, ExtendCycleInput);
+    if (!body.ok) return body.result;
+    const found = await cycleOf(event);
+    if ('result' in found) return found.result;
+    if (found.cycle.status !== 'scheduled' && found.cycle.status !== 'running') {
+      return problem(409, 'Conflict', `the cycle is ${found.cycle.status}`);
+    }
+    const moved = await extendCycle(found.cycle, body.value);
+    await recordAudit(`cycle#${found.cycle.cycleId}`, caller.employeeId, 'cycle.extended', {
+      ...body.value,
+      requests: moved.requests,
+    });
+    return jsonResult(200, { extended: moved.requests, ...body.value });
+  }),
+
+  'POST /cycles/{cycleId}/cancel': hrOnly(async (event, caller) => {
+    const body = parseJson(event, CancelCycleInput);
+    if (!body.ok) return body.result;
+    const found = await cycleOf(event);
+    if ('result' in found) return found.result;
+    if (found.cycle.status !== 'scheduled' && found.cycle.status !== 'running') {
+      return problem(409, 'Conflict', `the cycle is already ${found.cycle.status}`);
+    }
+    const result = await cancelCycle(found.cycle, body.value.reason);
+    await recordAudit(`cycle#${found.cycle.cycleId}`, caller.employeeId, 'cycle.cancelled', {
+      reviews: result.stopped,
+    });
+    return jsonResult(200, { cancelled: true, reviews: result.stopped });
+  }),
+
+  'GET /cycles/{cycleId}/export': hrOnly(async (event) => {
+    const found = await cycleOf(event);
+    if ('result' in found) return found.result;
+    return {
+      statusCode: 200,
+      headers: {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="cycle-${found.cycle.cycleId}.csv"`,
+        'cache-control': 'no-store',
+      },
+      body: await exportCycle(found.cycle.cycleId),
+    };
   }),
 
   'GET /cycles/{cycleId}/reviews/{employeeId}': async (event, caller) => {

@@ -118,3 +118,14 @@ export const GoalProgressInput = z
     message: 'give a value, a note, or both',
     path: ['value'],
   });
+
+export const ExtendCycleInput = z.object({
+  days: z.number().int().min(1).max(90),
+  /** One person's deadlines only; the whole cycle when left out. */
+  employeeId: id.optional(),
+  phase: z.enum(['self-assessment', 'peer-feedback', 'manager-appraisal']).optional(),
+});
+
+export const CancelCycleInput = z.object({
+  reason: z.string().trim().min(1, 'say why the cycle is cancelled').max(500),
+});

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { FrameworkDoc, TemplateDoc } from '../../domain/catalog';
 import {
+  CancelCycleInput,
   CreateGoalInput,
   CreatePlanInput,
+  ExtendCycleInput,
   GoalProgressInput,
   ImportOrgInput,
   PutEmployeesInput,
@@ -166,11 +168,38 @@ export const OPERATIONS: Record<string, Operation> = {
     errors: [400, 403, 415],
   },
   'GET /cycles/{cycleId}': {
-    summary: 'A cycle and its review counts by state',
+    summary: 'A cycle: review counts by state, requests by phase and state, and the overdue list',
     auth: 'jwt',
     who: 'HR',
     ok: 200,
     okDescription: 'The cycle',
+    errors: [403, 404],
+  },
+  'POST /cycles/{cycleId}/extend': {
+    summary:
+      'Extend deadlines by whole days: the whole cycle, one person, or one phase; running workflows follow at their next wake-up',
+    auth: 'jwt',
+    who: 'HR',
+    body: ExtendCycleInput,
+    ok: 200,
+    okDescription: 'How many requests moved',
+    errors: [400, 403, 404, 409, 415],
+  },
+  'POST /cycles/{cycleId}/cancel': {
+    summary: 'Cancel a cycle: its workflows stop and no email goes out after',
+    auth: 'jwt',
+    who: 'HR',
+    body: CancelCycleInput,
+    ok: 200,
+    okDescription: 'The cycle is cancelled',
+    errors: [400, 403, 404, 409, 415],
+  },
+  'GET /cycles/{cycleId}/export': {
+    summary: 'The results as CSV, one row per participant (peer answers combined)',
+    auth: 'jwt',
+    who: 'HR',
+    ok: 200,
+    okDescription: 'text/csv',
     errors: [403, 404],
   },
   'GET /cycles/{cycleId}/reviews/{employeeId}': {

@@ -14,6 +14,7 @@ let stack: TestStack;
 let cycleId: string;
 let planId: string;
 let goalId: string;
+let spareCycleId: string;
 let companyGoalId: string;
 
 type Caller = 'hr' | 'manager' | 'skipLevel' | 'otherManager' | 'self' | 'peer';
@@ -118,6 +119,27 @@ const ROWS: Row[] = [
     expect: everyoneBut(200, ['hr']),
   },
   {
+    route: 'POST /cycles/{cycleId}/extend',
+    method: 'POST',
+    path: () => `/cycles/${cycleId}/extend`,
+    body: { days: 1, employeeId: 'e10' },
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
+    route: 'GET /cycles/{cycleId}/export',
+    method: 'GET',
+    path: () => `/cycles/${cycleId}/export`,
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
+    route: 'POST /cycles/{cycleId}/cancel',
+    method: 'POST',
+    path: () => `/cycles/${spareCycleId}/cancel`,
+    body: { reason: 'Matrix' },
+    // HR's cancel succeeds once; the matrix runs HR first, so later callers are refused before the state is checked.
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
     route: 'GET /cycles/{cycleId}/reviews/{employeeId}',
     method: 'GET',
     path: () => `/cycles/${cycleId}/reviews/e10`,
@@ -195,6 +217,12 @@ beforeAll(async () => {
     body: JSON.stringify({ name: 'Roles', participants: ['e10', 'e11'], startAt: '2030-01-01T00:00:00Z' }),
   });
   cycleId = String(((await cycle.json()) as { cycleId: string }).cycleId);
+  const spare = await fetch(`${stack.urls.api}/cycles`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ name: 'To cancel', participants: ['e12'], startAt: '2030-01-01T00:00:00Z' }),
+  });
+  spareCycleId = String(((await spare.json()) as { cycleId: string }).cycleId);
   const plan = await fetch(`${stack.urls.api}/plans`, {
     method: 'POST',
     headers,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../cli/growcycle';
 import { signedPath } from '../../domain/links';
 import { DEMO_START, type DemoResult, runDemo } from '../../local/demo';
 import { type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
@@ -215,5 +216,49 @@ describe('the Step Functions endpoint', () => {
         }),
       ),
     ).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
+  });
+});
+
+describe('HR at the command line', () => {
+  const cli = async (...args: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await run(
+      [...args, '--api', stack.urls.api, '--token', stack.devToken('hr-test', { hr: true })],
+      {
+        out: (l) => out.push(l),
+        err: (l) => err.push(l),
+        isTty: false,
+      },
+    );
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  };
+
+  it('status shows reviews, each phase and an empty overdue list once the cycle is closed', async () => {
+    const result = await cli('status', demo.cycleId);
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('Winter 2027 appraisal · closed');
+    expect(result.out).toContain('reviews: 23 · 22 completed · 0 in progress · 1 incomplete');
+    expect(result.out).toMatch(/manager-appraisal\s+0\s+0\s+22\s+1/);
+    expect(result.out).toContain('nothing overdue');
+  });
+
+  it('exports the results as CSV, one row per participant, with peer answers combined and no peer named', async () => {
+    const result = await cli('export', demo.cycleId);
+    expect(result.code).toBe(0);
+    const lines = result.out.split('\r\n');
+    expect(lines[0]).toBe(
+      'employee_id,name,manager_id,review_status,self_rating,manager_rating,peer_responses,peer_average,development_needs,finished_at',
+    );
+    expect(lines).toHaveLength(24);
+    expect(lines.find((l) => l.startsWith('e24,'))).toMatch(/^e24,Samuel Clark,e08,incomplete,/);
+    expect(lines.find((l) => l.startsWith('e09,'))).toMatch(/^e09,Sofie Andersen,e04,completed,\d,\d,3,/);
+  });
+
+  it('refuses to extend or cancel a closed cycle, with exit 1 and the reason', async () => {
+    const extended = await cli('extend', demo.cycleId, '--days', '3');
+    expect(extended.code).toBe(1);
+    expect(extended.err).toBe('growcycle: the API answered 409: the cycle is closed');
+    expect((await cli('cancel', demo.cycleId)).code).toBe(2);
   });
 });

@@ -195,6 +195,84 @@ describe('appraisal cycle', () => {
   });
 });
 
+describe('changes while a cycle runs', () => {
+  const schedule = async (name: string, participants: string[]) => {
+    const res = await api('POST', '/cycles', {
+      name,
+      startAt: new Date(Date.now()).toISOString(),
+      participants,
+    });
+    expect(res.status).toBe(201);
+    return String(res.body.cycleId);
+  };
+  const kindsTo = async (address: string) => (await inboxOf(address)).map(emailKind);
+
+  it('deadline extended mid-wait: the running workflow reminds by the new date, not the old one', async () => {
+    const cycleId = await schedule('Extended', ['ic-a']);
+    await runUntil(async () => (await kindsTo('ic-a@example.com')).includes('self-assessment.request'));
+    const sentAt = Date.now();
+    expect(
+      (
+        await api('POST', `/cycles/${cycleId}/extend`, {
+          days: 7,
+          employeeId: 'ic-a',
+          phase: 'self-assessment',
+        })
+      ).status,
+    ).toBe(200);
+    let remindedAt = 0;
+    await runUntil(async () => {
+      if ((await kindsTo('ic-a@example.com')).includes('self-assessment.reminder')) remindedAt ||= Date.now();
+      return remindedAt > 0;
+    });
+    // Due 7 days after the start, moved by 7: the first reminder (3 days before) comes on day 11, not day 4.
+    expect(Math.round((remindedAt - sentAt) / DAY)).toBe(11);
+  });
+
+  it('whole cycle extended: the cycle closes at the new close date, not the old one', async () => {
+    const start = Date.now();
+    const cycleId = await schedule('Extended cycle', ['ic-d']);
+    await runUntil(async () => (await kindsTo('ic-d@example.com')).includes('self-assessment.request'));
+    expect((await api('POST', `/cycles/${cycleId}/extend`, { days: 10 })).status).toBe(200);
+    const cycleRun = () =>
+      stack.sfn
+        .list()
+        .find(
+          (e) => e.stateMachineArn === stack.stateMachineArn('AppraisalCycle') && e.input.includes(cycleId),
+        );
+    await runUntil(() => cycleRun()?.status === 'SUCCEEDED');
+    // Closes 21 days after the start plus the grace hour, moved by 10 days.
+    expect(Math.round(((cycleRun()?.stopDate ?? 0) - start) / DAY)).toBe(31);
+    expect(cycleRun()?.history.some((h) => h.stateName === 'Check the close date')).toBe(true);
+  });
+
+  it('cancelled: every workflow of the cycle stops, links close, and no email goes out after', async () => {
+    const cycleId = await schedule('Cancelled', ['ic-b', 'ic-c']);
+    await runUntil(async () => (await kindsTo('ic-c@example.com')).includes('self-assessment.request'));
+    const link = linkIn(
+      (await inboxOf('ic-c@example.com'))
+        .reverse()
+        .find((e) => emailKind(e) === 'self-assessment.request') as CapturedEmail,
+    );
+    const before = (await fetchInbox(stack.urls.inbox)).length;
+    const res = await api('POST', `/cycles/${cycleId}/cancel`, { reason: 'Reorganisation' });
+    expect(res.status).toBe(200);
+    const ofCycle = () => stack.sfn.list().filter((e) => e.input.includes(cycleId));
+    await runUntil(() => ofCycle().every((e) => e.status !== 'RUNNING'));
+    // Let a whole cycle's worth of simulated time pass: nothing may be sent.
+    await stack.clock?.advance(30 * DAY);
+    await stack.settle();
+    expect(ofCycle().map((e) => e.status)).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
+    expect(
+      (await fetchInbox(stack.urls.inbox))
+        .slice(before)
+        .filter((e) => e.subject.includes('Cancelled') || e.destination.to.some((t) => /ic-[bc]@/.test(t))),
+    ).toEqual([]);
+    expect((await fetch(link as string)).status).toBe(410);
+    expect((await api('POST', `/cycles/${cycleId}/cancel`, { reason: 'Again' })).status).toBe(409);
+  });
+});
+
 describe('engine adaptation', () => {
   it('evaluates TimeoutSecondsPath against the state input, as AWS does', () => {
     const adapted = adaptDefinition({

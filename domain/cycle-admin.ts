@@ -1,0 +1,216 @@
+import { StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { sfn } from './clients';
+import { addDays, now } from './clock';
+import { config } from './config';
+import { reviewExecutionName } from './cycles';
+import { type Cycle, db, type HumanRequest, REQUEST_KINDS, type RequestKind, type Review } from './db';
+import { isConditionFailure } from './errors';
+import { executionName } from './ids';
+import { peerFeedbackView } from './responses';
+
+/*
+ * HR's levers on a cycle: its status by phase with the overdue list, extending deadlines (the whole
+ * cycle or one person; running workflows pick the new date up at their next wake-up), cancelling
+ * (no email goes out after), and exporting the results.
+ */
+
+export const cycleRequests = async (cycleId: string, employeeId?: string): Promise<HumanRequest[]> => {
+  const query = employeeId
+    ? db().request.query.byCycle({ cycleId, subjectId: employeeId })
+    : db().request.query.byCycle({ cycleId });
+  return (await query.go({ pages: 'all' })).data;
+};
+
+export type PhaseCounts = Record<
+  RequestKind,
+  { pending: number; open: number; submitted: number; expired: number }
+>;
+export type Overdue = {
+  kind: RequestKind;
+  subjectId: string;
+  recipientId: string;
+  dueAt: string;
+  daysOverdue: number;
+};
+
+/** Requests per phase and state, and every open request past its due date, most overdue first. */
+export const phaseStatus = (
+  requests: HumanRequest[],
+  at: Date = now(),
+): { phases: PhaseCounts; overdue: Overdue[] } => {
+  const phases = Object.fromEntries(
+    REQUEST_KINDS.filter((k) => k !== 'action-item').map((k) => [
+      k,
+      { pending: 0, open: 0, submitted: 0, expired: 0 },
+    ]),
+  ) as PhaseCounts;
+  const overdue: Overdue[] = [];
+  for (const r of requests) {
+    const counts = phases[r.kind];
+    if (counts) counts[r.status] += 1;
+    const late = at.getTime() - Date.parse(r.dueAt);
+    if (r.status === 'open' && late > 0) {
+      overdue.push({
+        kind: r.kind,
+        subjectId: r.subjectId,
+        recipientId: r.recipientId,
+        dueAt: r.dueAt,
+        daysOverdue: Math.floor(late / 86_400_000),
+      });
+    }
+  }
+  overdue.sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+  return { phases, overdue };
+};
+
+export type Extension = { days: number; employeeId?: string; phase?: RequestKind };
+
+/**
+ * Moves deadlines later by whole days. Open and not-yet-sent requests move (their reminders and
+ * escalations follow the new due date); for the whole cycle the phase dates and close date move too,
+ * so reviews that start later and the cycle's own wait follow.
+ */
+export const extendCycle = async (cycle: Cycle, ext: Extension): Promise<{ requests: number }> => {
+  const targets = (await cycleRequests(cycle.cycleId, ext.employeeId)).filter(
+    (r) => (r.status === 'open' || r.status === 'pending') && (!ext.phase || r.kind === ext.phase),
+  );
+  let moved = 0;
+  for (const r of targets) {
+    try {
+      await db()
+        .request.patch({ requestId: r.requestId })
+        .set({
+          dueAt: addDays(r.dueAt, ext.days).toISOString(),
+          closeAt: addDays(r.closeAt, ext.days).toISOString(),
+        })
+        .where(
+          (a, op) =>
+            `${op.eq(a.dueAt, r.dueAt)} AND (${op.eq(a.status, 'open')} OR ${op.eq(a.status, 'pending')})`,
+        )
+        .go();
+      moved += 1;
+    } catch (error) {
+      // Answered or moved meanwhile: nothing to extend.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+  if (!ext.employeeId && !ext.phase) {
+    const shift = (iso: string) => addDays(iso, ext.days).toISOString();
+    await db()
+      .cycle.patch({ cycleId: cycle.cycleId })
+      .set({
+        selfDueAt: shift(cycle.selfDueAt),
+        peerDueAt: shift(cycle.peerDueAt),
+        managerDueAt: shift(cycle.managerDueAt),
+        closeAt: shift(cycle.closeAt),
+      })
+      .go();
+  }
+  return { requests: moved };
+};
+
+const executionArn = (stateMachineArn: string, name: string) =>
+  `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+
+const stopQuietly = async (arn: string, cause: string) => {
+  try {
+    await sfn.send(new StopExecutionCommand({ executionArn: arn, error: 'CycleCancelled', cause }));
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'ExecutionDoesNotExist')) throw error;
+  }
+};
+
+/**
+ * Cancels a cycle: marks it cancelled, closes every request not yet answered (so links say so), and
+ * stops the cycle's and every review's execution, so no email goes out after.
+ */
+export const cancelCycle = async (cycle: Cycle, reason: string): Promise<{ stopped: number }> => {
+  await db()
+    .cycle.patch({ cycleId: cycle.cycleId })
+    .set({ status: 'cancelled' })
+    .where((a, op) => `${op.eq(a.status, 'scheduled')} OR ${op.eq(a.status, 'running')}`)
+    .go();
+  const reviews = (await db().review.query.byCycle({ cycleId: cycle.cycleId }).go({ pages: 'all' })).data;
+  const queue: Review[] = [...reviews];
+  let stopped = 0;
+  const worker = async () => {
+    for (let r = queue.shift(); r; r = queue.shift()) {
+      await stopQuietly(
+        executionArn(config.reviewStateMachineArn, reviewExecutionName(cycle.cycleId, r.employeeId)),
+        reason,
+      );
+      if (r.status === 'scheduled' || r.status === 'in-progress') {
+        await db()
+          .review.patch({ cycleId: cycle.cycleId, employeeId: r.employeeId })
+          .set({ status: 'cancelled' })
+          .go();
+      }
+      stopped += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: 10 }, worker));
+  for (const r of await cycleRequests(cycle.cycleId)) {
+    if (r.status !== 'open' && r.status !== 'pending') continue;
+    await db()
+      .request.patch({ requestId: r.requestId })
+      .set({ status: 'expired' })
+      .where((a, op) => `${op.eq(a.status, 'open')} OR ${op.eq(a.status, 'pending')}`)
+      .go()
+      .catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+      });
+  }
+  await stopQuietly(executionArn(config.cycleStateMachineArn, executionName('cycle', cycle.cycleId)), reason);
+  return { stopped };
+};
+
+const csvField = (value: unknown): string => {
+  const text = value === undefined || value === null ? '' : String(value);
+  // Quote what needs it; prefix formulas so a spreadsheet never runs a cell (CSV injection).
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+};
+
+export const EXPORT_COLUMNS = [
+  'employee_id',
+  'name',
+  'manager_id',
+  'review_status',
+  'self_rating',
+  'manager_rating',
+  'peer_responses',
+  'peer_average',
+  'development_needs',
+  'finished_at',
+] as const;
+
+/** The cycle's results as CSV, one row per participant, for HR (peer answers combined, not attributed). */
+export const exportCycle = async (cycleId: string): Promise<string> => {
+  const reviews = (await db().review.query.byCycle({ cycleId }).go({ pages: 'all' })).data;
+  const rows = [EXPORT_COLUMNS.join(',')];
+  for (const r of reviews) {
+    const [person, peers] = await Promise.all([
+      db().employee.get({ employeeId: r.employeeId }).go(),
+      peerFeedbackView(cycleId, r.employeeId, 'employee', 1),
+    ]);
+    const self = r.selfAssessment as Record<string, unknown> | undefined;
+    const manager = r.managerAppraisal as Record<string, unknown> | undefined;
+    rows.push(
+      [
+        r.employeeId,
+        person.data?.name,
+        r.managerId,
+        r.status,
+        self?.rating,
+        manager?.rating,
+        peers.visibility === 'aggregated' ? peers.responses : 0,
+        peers.visibility === 'aggregated' ? peers.averageRating : '',
+        manager?.developmentNeeds,
+        r.finishedAt,
+      ]
+        .map(csvField)
+        .join(','),
+    );
+  }
+  return `${rows.join('\r\n')}\r\n`;
+};

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { now } from '../../domain/clock';
+import { cycleTimeout } from '../../domain/cycles';
+import { step } from '../shared/middleware';
+
+export const CheckCloseInput = z.object({ cycleId: z.string().min(1) });
+
+/**
+ * The cycle's wait timed out: close now, unless HR extended the close date meanwhile, in which case
+ * the cycle waits again until the new date.
+ */
+export const handler = step(CheckCloseInput, async ({ cycleId }) => {
+  const { waitSeconds } = await cycleTimeout(cycleId);
+  // cycleTimeout counts to the close date plus a grace hour; within that hour it is time to close.
+  const extended = waitSeconds > 3600 + 60;
+  return { closeNow: !extended, waitSeconds, checkedAt: now().toISOString() };
+});
