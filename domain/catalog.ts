@@ -170,7 +170,7 @@ export const TemplateDoc = z
     let lastName = '';
     for (const name of PHASE_ORDER) {
       const p = t.phases[name];
-      if (!p || !p.enabled) continue;
+      if (!p?.enabled) continue;
       if (p.dueDays < last)
         ctx.addIssue({
           code: 'custom',
