@@ -1,12 +1,22 @@
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { sfn } from './clients';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient, sfn } from './clients';
 import { addDays, now } from './clock';
 import { config } from './config';
 import { reviewExecutionName } from './cycles';
-import { type Cycle, db, type HumanRequest, REQUEST_KINDS, type RequestKind, type Review } from './db';
+import {
+  type Cycle,
+  db,
+  type Employee,
+  type HumanRequest,
+  REQUEST_KINDS,
+  type RequestKind,
+  type Review,
+} from './db';
 import { isConditionFailure } from './errors';
 import { executionName } from './ids';
 import { peerFeedbackView } from './responses';
+import { resumeTask, startOnce } from './sfn';
 
 /*
  * HR's levers on a cycle: its status by phase with the overdue list, extending deadlines (the whole
@@ -213,4 +223,92 @@ export const exportCycle = async (cycleId: string): Promise<string> => {
     );
   }
   return `${rows.join('\r\n')}\r\n`;
+};
+
+/**
+ * Adds people to a scheduled or running cycle. Their reviews join the cycle's count; in a running
+ * cycle their workflows start now (deterministic names, so adding twice starts once), in a scheduled
+ * one the launch picks them up.
+ */
+export const addParticipants = async (cycle: Cycle, people: Employee[]): Promise<{ added: string[] }> => {
+  const added: string[] = [];
+  for (const p of people) {
+    try {
+      await db()
+        .review.create({
+          cycleId: cycle.cycleId,
+          employeeId: p.employeeId,
+          managerId: p.managerId ?? 'hr',
+          status: 'scheduled',
+        })
+        .go();
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      continue;
+    }
+    await db().cycle.update({ cycleId: cycle.cycleId }).add({ participants: 1, openReviews: 1 }).go();
+    added.push(p.employeeId);
+  }
+  const latest = (await db().cycle.get({ cycleId: cycle.cycleId }).go({ consistent: true })).data;
+  if (latest?.status === 'running') {
+    for (const employeeId of added) {
+      await startOnce(config.reviewStateMachineArn, reviewExecutionName(cycle.cycleId, employeeId), {
+        cycleId: cycle.cycleId,
+        employeeId,
+      });
+    }
+  }
+  return { added };
+};
+
+/**
+ * Takes one person out of a cycle: their workflow stops, their open requests close, and the cycle
+ * stops waiting for their review (closing now if it was the last one).
+ */
+export const removeParticipant = async (
+  cycle: Cycle,
+  employeeId: string,
+): Promise<'removed' | 'not-found' | 'finished'> => {
+  const review = (await db().review.get({ cycleId: cycle.cycleId, employeeId }).go({ consistent: true }))
+    .data;
+  if (!review) return 'not-found';
+  if (review.status !== 'scheduled' && review.status !== 'in-progress') return 'finished';
+  await stopQuietly(
+    executionArn(config.reviewStateMachineArn, reviewExecutionName(cycle.cycleId, employeeId)),
+    'Removed from the cycle',
+  );
+  try {
+    await documentClient.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: db()
+              .review.patch({ cycleId: cycle.cycleId, employeeId })
+              .set({ status: 'cancelled', finishedAt: now().toISOString() })
+              .where((a, op) => `${op.eq(a.status, 'scheduled')} OR ${op.eq(a.status, 'in-progress')}`)
+              .params(),
+          },
+          { Update: db().cycle.update({ cycleId: cycle.cycleId }).add({ openReviews: -1 }).params() },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    return 'finished';
+  }
+  for (const r of await cycleRequests(cycle.cycleId, employeeId)) {
+    if (r.status !== 'open' && r.status !== 'pending') continue;
+    await db()
+      .request.patch({ requestId: r.requestId })
+      .set({ status: 'expired' })
+      .where((a, op) => `${op.eq(a.status, 'open')} OR ${op.eq(a.status, 'pending')}`)
+      .go()
+      .catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+      });
+  }
+  const left = (await db().cycle.get({ cycleId: cycle.cycleId }).go({ consistent: true })).data;
+  if (left && left.openReviews <= 0)
+    await resumeTask(left.waitToken, { cycleId: cycle.cycleId, allReviewsDone: true });
+  return 'removed';
 };

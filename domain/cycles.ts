@@ -107,7 +107,8 @@ export const launchReviews = async (
   cursor: string | null,
 ): Promise<{ cursor: string | null; launched: number }> => {
   const page = await db().review.query.byCycle({ cycleId }).go({ cursor, limit: LAUNCH_PAGE });
-  const queue = [...page.data];
+  // A review taken out of the cycle before the launch (status cancelled) is not started.
+  const queue = page.data.filter((r) => r.status === 'scheduled' || r.status === 'in-progress');
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       await startOnce(config.reviewStateMachineArn, reviewExecutionName(cycleId, next.employeeId), {

@@ -60,6 +60,8 @@ export const HR_ROUTES: Array<[HttpMethod, string]> = [
   [HttpMethod.POST, '/cycles/{cycleId}/extend'],
   [HttpMethod.POST, '/cycles/{cycleId}/cancel'],
   [HttpMethod.GET, '/cycles/{cycleId}/export'],
+  [HttpMethod.POST, '/cycles/{cycleId}/participants'],
+  [HttpMethod.DELETE, '/cycles/{cycleId}/participants/{employeeId}'],
   [HttpMethod.GET, '/cycles/{cycleId}/reviews/{employeeId}'],
   [HttpMethod.POST, '/plans'],
   [HttpMethod.GET, '/plans/{planId}'],
@@ -181,6 +183,7 @@ export class GrowcycleStack extends Stack {
       PLAN_STATE_MACHINE_ARN: plan.stateMachine.stateMachineArn,
       REVIEW_STATE_MACHINE_ARN: review.stateMachine.stateMachineArn,
     });
+    review.stateMachine.grantStartExecution(hrApi);
     // Cancelling a cycle stops its execution and every review's.
     cycle.stateMachine.grantExecution(hrApi, 'states:StopExecution');
     review.stateMachine.grantExecution(hrApi, 'states:StopExecution');

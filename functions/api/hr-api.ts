@@ -15,7 +15,15 @@ import {
 import { now } from '../../domain/clock';
 import { config } from '../../domain/config';
 import { CsvError, parseCsvObjects } from '../../domain/csv';
-import { cancelCycle, cycleRequests, exportCycle, extendCycle, phaseStatus } from '../../domain/cycle-admin';
+import {
+  addParticipants,
+  cancelCycle,
+  cycleRequests,
+  exportCycle,
+  extendCycle,
+  phaseStatus,
+  removeParticipant,
+} from '../../domain/cycle-admin';
 import { type CyclePolicy, countReviews, DEFAULT_TIMINGS, scheduleCycle } from '../../domain/cycles';
 import { type Cycle, db, type Employee, type Goal } from '../../domain/db';
 import { alignmentChain, alignmentProblem } from '../../domain/goals';
@@ -27,6 +35,7 @@ import { peerFeedbackView } from '../../domain/responses';
 import { startOnce } from '../../domain/sfn';
 import { type HttpEvent, type HttpResult, header, jsonResult, parseJson, problem } from '../shared/http';
 import {
+  AddParticipantsInput,
   CancelCycleInput,
   CreateGoalInput,
   CreatePlanInput,
@@ -470,6 +479,48 @@ const routes: Record<string, Route> = {
       reviews: result.stopped,
     });
     return jsonResult(200, { cancelled: true, reviews: result.stopped });
+  }),
+
+  'POST /cycles/{cycleId}/participants': hrOnly(async (event, caller) => {
+    const body = parseJson(event, AddParticipantsInput);
+    if (!body.ok) return body.result;
+    const found = await cycleOf(event);
+    if ('result' in found) return found.result;
+    if (found.cycle.status !== 'scheduled' && found.cycle.status !== 'running') {
+      return problem(409, 'Conflict', `the cycle is ${found.cycle.status}`);
+    }
+    const ids = [...new Set(body.value.employeeIds)];
+    const people = await missingEmployees(ids);
+    if (people.missing.length) {
+      return problem(
+        400,
+        'Invalid request',
+        `employeeIds: unknown employee ids ${people.missing.join(', ')}`,
+        [{ field: 'employeeIds', message: `unknown employee ids: ${people.missing.join(', ')}` }],
+      );
+    }
+    const result = await addParticipants(found.cycle, people.found);
+    await recordAudit(`cycle#${found.cycle.cycleId}`, caller.employeeId, 'cycle.participants-added', {
+      ids: result.added,
+    });
+    return jsonResult(200, { added: result.added, alreadyIn: ids.filter((i) => !result.added.includes(i)) });
+  }),
+
+  'DELETE /cycles/{cycleId}/participants/{employeeId}': hrOnly(async (event, caller) => {
+    const found = await cycleOf(event);
+    if ('result' in found) return found.result;
+    const employeeId = event.pathParameters?.employeeId ?? '';
+    const outcome = await removeParticipant(found.cycle, employeeId);
+    if (outcome === 'not-found') {
+      return problem(404, 'Not found', `employeeId: ${employeeId} is not in this cycle`, [
+        { field: 'employeeId', message: 'not in this cycle' },
+      ]);
+    }
+    if (outcome === 'finished') return problem(409, 'Conflict', 'that review has already finished');
+    await recordAudit(`cycle#${found.cycle.cycleId}`, caller.employeeId, 'cycle.participant-removed', {
+      employeeId,
+    });
+    return jsonResult(200, { removed: employeeId });
   }),
 
   'GET /cycles/{cycleId}/export': hrOnly(async (event) => {

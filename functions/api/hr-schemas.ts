@@ -129,3 +129,5 @@ export const ExtendCycleInput = z.object({
 export const CancelCycleInput = z.object({
   reason: z.string().trim().min(1, 'say why the cycle is cancelled').max(500),
 });
+
+export const AddParticipantsInput = z.object({ employeeIds: z.array(id).min(1).max(1000) });

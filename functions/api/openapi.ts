@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FrameworkDoc, TemplateDoc } from '../../domain/catalog';
 import {
+  AddParticipantsInput,
   CancelCycleInput,
   CreateGoalInput,
   CreatePlanInput,
@@ -193,6 +194,23 @@ export const OPERATIONS: Record<string, Operation> = {
     ok: 200,
     okDescription: 'The cycle is cancelled',
     errors: [400, 403, 404, 409, 415],
+  },
+  'POST /cycles/{cycleId}/participants': {
+    summary: 'Add people to a scheduled or running cycle (their reviews start at once in a running one)',
+    auth: 'jwt',
+    who: 'HR',
+    body: AddParticipantsInput,
+    ok: 200,
+    okDescription: 'Who was added, and who was in already',
+    errors: [400, 403, 404, 409, 415],
+  },
+  'DELETE /cycles/{cycleId}/participants/{employeeId}': {
+    summary: 'Take one person out of a cycle: their workflow stops and their open requests close',
+    auth: 'jwt',
+    who: 'HR',
+    ok: 200,
+    okDescription: 'Removed',
+    errors: [403, 404, 409],
   },
   'GET /cycles/{cycleId}/export': {
     summary: 'The results as CSV, one row per participant (peer answers combined)',

@@ -126,6 +126,20 @@ const ROWS: Row[] = [
     expect: everyoneBut(200, ['hr']),
   },
   {
+    route: 'POST /cycles/{cycleId}/participants',
+    method: 'POST',
+    path: () => `/cycles/${cycleId}/participants`,
+    body: { employeeIds: ['e12'] },
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
+    route: 'DELETE /cycles/{cycleId}/participants/{employeeId}',
+    method: 'DELETE',
+    path: () => `/cycles/${cycleId}/participants/e12`,
+    // HR's removal succeeds; callers after HR are refused before the review's state is looked at.
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
     route: 'GET /cycles/{cycleId}/export',
     method: 'GET',
     path: () => `/cycles/${cycleId}/export`,

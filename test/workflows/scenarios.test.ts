@@ -246,6 +246,36 @@ describe('changes while a cycle runs', () => {
     expect(cycleRun()?.history.some((h) => h.stateName === 'Check the close date')).toBe(true);
   });
 
+  it('participant joins and another leaves mid-cycle: the joiner is asked, the leaver hears nothing more, the cycle still closes', async () => {
+    const cycleId = await schedule('Joiners and leavers', ['ic-e', 'ic-g']);
+    await runUntil(async () => (await kindsTo('ic-g@example.com')).includes('self-assessment.request'));
+    expect(
+      (await api('POST', `/cycles/${cycleId}/participants`, { employeeIds: ['ic-h', 'ic-e'] })).body,
+    ).toEqual({ added: ['ic-h'], alreadyIn: ['ic-e'] });
+    await runUntil(async () =>
+      (await inboxOf('ic-h@example.com')).some(
+        (e) => emailKind(e) === 'self-assessment.request' && e.subject.includes('Joiners'),
+      ),
+    );
+    const beforeLeave = (await inboxOf('ic-g@example.com')).length;
+    expect((await api('DELETE', `/cycles/${cycleId}/participants/ic-g`)).status).toBe(200);
+    expect((await api('DELETE', `/cycles/${cycleId}/participants/ic-g`)).status).toBe(409);
+    const cycleRun = () =>
+      stack.sfn
+        .list()
+        .find(
+          (e) => e.stateMachineArn === stack.stateMachineArn('AppraisalCycle') && e.input.includes(cycleId),
+        );
+    await runUntil(() => cycleRun()?.status !== 'RUNNING');
+    expect(cycleRun()?.status).toBe('SUCCEEDED');
+    const leaverMail = (await inboxOf('ic-g@example.com'))
+      .slice(beforeLeave)
+      .filter((e) => e.subject.includes('Joiners'));
+    expect(leaverMail).toEqual([]);
+    const status = (await api('GET', `/cycles/${cycleId}`)).body as { reviews: Record<string, number> };
+    expect(status.reviews).toMatchObject({ participants: 3, cancelled: 1 });
+  });
+
   it('cancelled: every workflow of the cycle stops, links close, and no email goes out after', async () => {
     const cycleId = await schedule('Cancelled', ['ic-b', 'ic-c']);
     await runUntil(async () => (await kindsTo('ic-c@example.com')).includes('self-assessment.request'));
