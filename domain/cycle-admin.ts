@@ -119,6 +119,21 @@ export const extendCycle = async (cycle: Cycle, ext: Extension): Promise<{ reque
   return { requests: moved };
 };
 
+/** Closes requests nobody answered yet, so their links say so; one answered meanwhile stays answered. */
+const closeOpenRequests = async (requests: HumanRequest[]): Promise<void> => {
+  for (const r of requests) {
+    if (r.status !== 'open' && r.status !== 'pending') continue;
+    await db()
+      .request.patch({ requestId: r.requestId })
+      .set({ status: 'expired' })
+      .where((a, op) => `${op.eq(a.status, 'open')} OR ${op.eq(a.status, 'pending')}`)
+      .go()
+      .catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+      });
+  }
+};
+
 const executionArn = (stateMachineArn: string, name: string) =>
   `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 
@@ -159,17 +174,7 @@ export const cancelCycle = async (cycle: Cycle, reason: string): Promise<{ stopp
     }
   };
   await Promise.all(Array.from({ length: 10 }, worker));
-  for (const r of await cycleRequests(cycle.cycleId)) {
-    if (r.status !== 'open' && r.status !== 'pending') continue;
-    await db()
-      .request.patch({ requestId: r.requestId })
-      .set({ status: 'expired' })
-      .where((a, op) => `${op.eq(a.status, 'open')} OR ${op.eq(a.status, 'pending')}`)
-      .go()
-      .catch((error: unknown) => {
-        if (!isConditionFailure(error)) throw error;
-      });
-  }
+  await closeOpenRequests(await cycleRequests(cycle.cycleId));
   await stopQuietly(executionArn(config.cycleStateMachineArn, executionName('cycle', cycle.cycleId)), reason);
   return { stopped };
 };
@@ -296,17 +301,7 @@ export const removeParticipant = async (
     if (!isConditionFailure(error)) throw error;
     return 'finished';
   }
-  for (const r of await cycleRequests(cycle.cycleId, employeeId)) {
-    if (r.status !== 'open' && r.status !== 'pending') continue;
-    await db()
-      .request.patch({ requestId: r.requestId })
-      .set({ status: 'expired' })
-      .where((a, op) => `${op.eq(a.status, 'open')} OR ${op.eq(a.status, 'pending')}`)
-      .go()
-      .catch((error: unknown) => {
-        if (!isConditionFailure(error)) throw error;
-      });
-  }
+  await closeOpenRequests(await cycleRequests(cycle.cycleId, employeeId));
   const left = (await db().cycle.get({ cycleId: cycle.cycleId }).go({ consistent: true })).data;
   if (left && left.openReviews <= 0)
     await resumeTask(left.waitToken, { cycleId: cycle.cycleId, allReviewsDone: true });
