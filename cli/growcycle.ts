@@ -374,7 +374,11 @@ const cancel = async (
 ) => {
   if (!cycleId) throw new UsageError('cancel needs a CYCLE_ID');
   if (!reason) throw new UsageError('cancel needs --reason TEXT');
-  const res = await call(api, 'POST', `/cycles/${encodeURIComponent(cycleId)}/cancel`, { reason });
+  const res = await withSpinner(
+    io,
+    'stopping the cycle’s workflows',
+    call(api, 'POST', `/cycles/${encodeURIComponent(cycleId)}/cancel`, { reason }),
+  );
   if (res.status !== 200) throw new CommandError(problemLine(res.status, res.json));
   if (json) io.out(JSON.stringify(res.json));
   else io.out(`cancelled; ${String(res.json.reviews)} review workflow(s) stopped, no further emails`);

@@ -556,9 +556,16 @@ const routes: Record<string, Route> = {
       return problem(404, 'Not found', 'employeeId: no review for this employee in this cycle', [
         { field: 'employeeId', message: 'not found' },
       ]);
-    const policy = (await db().cycle.get({ cycleId }).go()).data?.policy as CyclePolicy | undefined;
+    const cycle = (await db().cycle.get({ cycleId }).go()).data;
+    const policy = cycle?.policy as CyclePolicy | undefined;
+    // Goals live outside cycles; a review reads the ones that were live during the cycle.
+    const goals = (await db().goal.query.byOwner({ ownerId: employeeId }).go({ pages: 'all' })).data.filter(
+      (g) =>
+        g.status !== 'draft' && g.status !== 'dropped' && (!cycle || g.dueDate >= cycle.startAt.slice(0, 10)),
+    );
     return jsonResult(200, {
       review,
+      goals,
       peerFeedback: await peerFeedbackView(cycleId, employeeId, view, policy?.anonymityThreshold),
     });
   },

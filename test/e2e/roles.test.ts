@@ -352,6 +352,21 @@ describe('goals', () => {
     expect(refused.status).toBe(403);
   });
 
+  it('shows the goals live during a cycle on the review, so the cycle reads them', async () => {
+    const live = await json(as('self'), 'POST', '/goals', {
+      ownerId: 'e10',
+      title: 'Live in 2030',
+      measure: 'Done',
+      weight: 20,
+      dueDate: '2030-06-30',
+    });
+    const got = await json(as('manager'), 'GET', `/cycles/${cycleId}/reviews/e10`);
+    const ids = (got.body.goals as Array<{ goalId: string }>).map((g) => g.goalId);
+    // The cycle starts in 2030: the goal due then is read, the one due in 2027 is not.
+    expect(ids).toContain((live.body.goal as { goalId: string }).goalId);
+    expect(ids).not.toContain(goalId);
+  });
+
   it('refuses an alignment that would make a loop, naming the field', async () => {
     const res = await json(as('hr'), 'PATCH', `/goals/${companyGoalId}`, { parentGoalId: goalId });
     expect(res.status).toBe(400);
