@@ -43,6 +43,7 @@ export type GrowcycleStackProps = StackProps & {
 
 /** HR API routes, served by one function; each needs a Cognito JWT, and the function checks the role. */
 export const HR_ROUTES: Array<[HttpMethod, string]> = [
+  [HttpMethod.GET, '/audit/{entityKey}'],
   [HttpMethod.GET, '/employees/{employeeId}'],
   [HttpMethod.GET, '/employees/{employeeId}/goals'],
   [HttpMethod.POST, '/goals'],

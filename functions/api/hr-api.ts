@@ -139,6 +139,20 @@ const claimsOf = (event: HttpEvent) =>
     .authorizer?.jwt?.claims;
 
 const routes: Record<string, Route> = {
+  'GET /audit/{entityKey}': hrOnly(async (event) => {
+    const entityKey = decodeURIComponent(event.pathParameters?.entityKey ?? '');
+    if (!/^[a-z-]+(#[A-Za-z0-9_.-]+)?$/.test(entityKey)) {
+      return problem(
+        400,
+        'Invalid request',
+        'entityKey: such as org, cycle#ID, plan#ID, goal#ID, template#ID',
+        [{ field: 'entityKey', message: 'such as org, cycle#ID, plan#ID, goal#ID, template#ID' }],
+      );
+    }
+    const { data } = await db().audit.query.byEntity({ entityKey }).go({ pages: 'all' });
+    return jsonResult(200, { entityKey, events: data.map(({ entityKey: _k, ...e }) => e) });
+  }),
+
   'GET /employees/{employeeId}': async (event, caller) => {
     const employeeId = event.pathParameters?.employeeId ?? '';
     if (!canRead(await accessTo(caller, employeeId)))

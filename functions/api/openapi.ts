@@ -56,6 +56,15 @@ export const OPERATIONS: Record<string, Operation> = {
     okDescription: 'An HTML thank-you page',
     errors: [400, 403, 404, 409, 410, 413, 415],
   },
+  'GET /audit/{entityKey}': {
+    summary:
+      'The audit trail of one entity (org, cycle#ID, plan#ID, goal#ID, framework#ID, template#ID, request#ID): who, when, what',
+    auth: 'jwt',
+    who: 'HR',
+    ok: 200,
+    okDescription: 'The events, oldest first',
+    errors: [400, 403],
+  },
   'GET /employees/{employeeId}': {
     summary: 'One employee',
     auth: 'jwt',

@@ -56,6 +56,12 @@ const line: Caller[] = ['hr', 'manager', 'skipLevel', 'self'];
 
 const ROWS: Row[] = [
   {
+    route: 'GET /audit/{entityKey}',
+    method: 'GET',
+    path: () => `/audit/${encodeURIComponent(`cycle#${cycleId}`)}`,
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
     route: 'GET /employees/{employeeId}',
     method: 'GET',
     path: () => '/employees/e10',
@@ -365,6 +371,15 @@ describe('goals', () => {
     // The cycle starts in 2030: the goal due then is read, the one due in 2027 is not.
     expect(ids).toContain((live.body.goal as { goalId: string }).goalId);
     expect(ids).not.toContain(goalId);
+  });
+
+  it('records who changed what, and when, in the audit trail HR can read', async () => {
+    const trail = await json(as('hr'), 'GET', `/audit/${encodeURIComponent(`goal#${goalId}`)}`);
+    const events = trail.body.events as Array<{ actor: string; action: string; at: string }>;
+    expect(events.map((e) => `${e.actor} ${e.action}`)).toEqual(
+      expect.arrayContaining(['hr-admin-1 goal.created', 'e04 goal.updated', 'e10 goal.progress']),
+    );
+    expect(events.every((e) => !Number.isNaN(Date.parse(e.at)))).toBe(true);
   });
 
   it('refuses an alignment that would make a loop, naming the field', async () => {
