@@ -244,6 +244,8 @@ export const policyOf = (t: Template) => ({
   },
   anonymityThreshold: t.phases.peerFeedback.anonymityThreshold,
   maxPeers: t.phases.peerFeedback.maxPeers,
+  sendHour: t.sendHour,
+  quietDays: t.quietDays,
 });
 
 /** Who takes part: active people with a manager, matching the template's filters on the start date. */

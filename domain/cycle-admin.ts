@@ -1,5 +1,6 @@
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { addLocalDays, endOfLocalDay, localDay } from './calendar';
 import { documentClient, sfn } from './clients';
 import { addDays, now } from './clock';
 import { config } from './config';
@@ -75,6 +76,14 @@ export const phaseStatus = (
 
 export type Extension = { days: number; employeeId?: string; phase?: RequestKind };
 
+/** A deadline at the end of a local day stays at the end of a local day across a clock change. */
+const shiftDeadline = (r: HumanRequest, iso: string, days: number): string => {
+  const zone = r.sendWindow?.timeZone;
+  return zone
+    ? endOfLocalDay(addLocalDays(localDay(iso, zone), days), zone).toISOString()
+    : addDays(iso, days).toISOString();
+};
+
 /**
  * Moves deadlines later by whole days. Open and not-yet-sent requests move (their reminders and
  * escalations follow the new due date); for the whole cycle the phase dates and close date move too,
@@ -90,8 +99,8 @@ export const extendCycle = async (cycle: Cycle, ext: Extension): Promise<{ reque
       await db()
         .request.patch({ requestId: r.requestId })
         .set({
-          dueAt: addDays(r.dueAt, ext.days).toISOString(),
-          closeAt: addDays(r.closeAt, ext.days).toISOString(),
+          dueAt: shiftDeadline(r, r.dueAt, ext.days),
+          closeAt: shiftDeadline(r, r.closeAt, ext.days),
         })
         .where(
           (a, op) =>

@@ -1,6 +1,7 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { localDeadline } from './calendar';
 import { documentClient } from './clients';
-import { addDays, addHours, now } from './clock';
+import { addDays, addHours, now, secondsUntil } from './clock';
 import { config } from './config';
 import { type Cycle, db, type Employee, type HumanRequest, type Review } from './db';
 import { cycleReportEmail } from './emails';
@@ -27,6 +28,20 @@ export type CyclePolicy = {
   escalationHours: { manager: number; skipLevel: number; hr: number };
   anonymityThreshold: number;
   maxPeers: number;
+  /** Local send hour and quiet days; cycles scheduled before these existed have neither. */
+  sendHour?: number;
+  quietDays?: string[];
+};
+
+/**
+ * When the cycle's policy has a send hour, each request is due (and closes) at the end of the day
+ * in its recipient's own zone and its emails go at the recipient's send hour; otherwise the cycle's
+ * instants are used as they are.
+ */
+const deadlineFor = (policy: CyclePolicy | undefined, timeZone: string) => {
+  if (policy?.sendHour === undefined) return { due: (at: string) => at, window: {} };
+  const sendWindow = { timeZone, sendHour: policy.sendHour, quietDays: [...(policy.quietDays ?? [])] };
+  return { due: (at: string) => localDeadline(at, timeZone).toISOString(), window: { sendWindow } };
 };
 
 export type ScheduleCycleInput = {
@@ -121,13 +136,25 @@ export const launchReviews = async (
   return { cursor: page.cursor, launched: page.data.length };
 };
 
-export const cycleWaitSeconds = (cycle: Pick<Cycle, 'closeAt'>, at: Date = now()): number =>
-  Math.max(1, Math.ceil((addHours(cycle.closeAt, 1).getTime() - at.getTime()) / 1000));
+/**
+ * When the cycle stops waiting for its reviews: an hour after the close date or, when its requests
+ * close at the end of the close day in each recipient's zone, once that day has ended everywhere
+ * (a local end of day is never more than 24 hours after the instant it is taken from).
+ */
+export const cycleClosesAt = (cycle: Pick<Cycle, 'closeAt' | 'policy'>): Date =>
+  addHours(cycle.closeAt, (cycle.policy as CyclePolicy | undefined)?.sendHour === undefined ? 1 : 25);
 
-export const cycleTimeout = async (cycleId: string): Promise<{ cycleId: string; waitSeconds: number }> => {
+export const cycleWaitSeconds = (cycle: Pick<Cycle, 'closeAt' | 'policy'>, at: Date = now()): number =>
+  secondsUntil(cycleClosesAt(cycle), at);
+
+export const cycleTimeout = async (
+  cycleId: string,
+): Promise<{ cycleId: string; waitSeconds: number; closeNow: boolean }> => {
   const found = (await db().cycle.get({ cycleId }).go()).data;
   if (!found) throw new Error(`Cycle ${cycleId} not found`);
-  return { cycleId, waitSeconds: cycleWaitSeconds(found) };
+  const waitSeconds = cycleWaitSeconds(found);
+  // A wake-up within a minute of the close is the close; a later one means HR extended the date.
+  return { cycleId, waitSeconds, closeNow: waitSeconds <= 60 };
 };
 
 /** Parks the cycle until its last review finishes; if that already happened, resumes at once. */
@@ -295,14 +322,19 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
     remindersSent: 0,
     escalationsSent: 0,
   };
+  const zoneOf = (id: string) =>
+    id === employeeId ? theEmployee.timeZone : id === managerId ? (manager?.timeZone ?? 'UTC') : 'UTC';
+  const self = deadlineFor(policy, theEmployee.timeZone);
+  const appraiser = deadlineFor(policy, zoneOf(managerId));
   const requests: HumanRequest[] = [
     {
       ...base,
+      ...self.window,
       requestId: stableId(cycleId, employeeId, 'self'),
       kind: 'self-assessment',
       recipientId: employeeId,
-      dueAt: theCycle.selfDueAt,
-      closeAt: selfClose,
+      dueAt: self.due(theCycle.selfDueAt),
+      closeAt: self.due(selfClose),
       reminderHoursBefore: ladder([72, 24]),
       escalations: policy
         ? [
@@ -312,25 +344,28 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
           ]
         : [{ afterHours: 24, toId: managerId, role: 'their manager' }],
     },
-    ...peers.map(
-      (p): HumanRequest => ({
+    ...peers.map((p): HumanRequest => {
+      const peer = deadlineFor(policy, p.timeZone);
+      return {
         ...base,
+        ...peer.window,
         requestId: stableId(cycleId, employeeId, 'peer', p.employeeId),
         kind: 'peer-feedback',
         recipientId: p.employeeId,
-        dueAt: theCycle.peerDueAt,
-        closeAt: selfClose,
+        dueAt: peer.due(theCycle.peerDueAt),
+        closeAt: peer.due(selfClose),
         reminderHoursBefore: ladder([48]),
         escalations: [],
-      }),
-    ),
+      };
+    }),
     {
       ...base,
+      ...appraiser.window,
       requestId: stableId(cycleId, employeeId, 'manager'),
       kind: 'manager-appraisal',
       recipientId: managerId,
-      dueAt: theCycle.managerDueAt,
-      closeAt: theCycle.closeAt,
+      dueAt: appraiser.due(theCycle.managerDueAt),
+      closeAt: appraiser.due(theCycle.closeAt),
       reminderHoursBefore: ladder([72, 24]),
       escalations: [
         { afterHours: policy?.escalationHours.manager ?? 24, toId: skipLevelId, role: 'skip-level manager' },

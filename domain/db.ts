@@ -151,6 +151,18 @@ const request = new Entity({
     taskToken: { type: 'string' },
     remindersSent: { type: 'number', required: true, default: 0 },
     escalationsSent: { type: 'number', required: true, default: 0 },
+    /** The recipient's zone, send hour and quiet days; absent, emails go whenever they fall due. */
+    sendWindow: {
+      type: 'map',
+      properties: {
+        timeZone: { type: 'string', required: true },
+        sendHour: { type: 'number', required: true },
+        quietDays: { type: 'list', items: { type: 'string' }, required: true },
+      },
+    },
+    /** When the first email goes out: at opening, or the recipient's next send hour. */
+    inviteAt: { type: 'string' },
+    invitedAt: { type: 'string' },
     createdAt: { type: 'string', required: true },
     openedAt: { type: 'string' },
     submittedAt: { type: 'string' },

@@ -1,3 +1,4 @@
+import { escalationTime, nextSendSlot, reminderTime } from './calendar';
 import { addHours, now, secondsUntil } from './clock';
 import { config } from './config';
 import { db, type HumanRequest } from './db';
@@ -18,16 +19,34 @@ import { resumeTask } from './sfn';
 export type Outcome = 'waiting' | 'submitted' | 'expired';
 export type StepState = { requestId: string; outcome: Outcome; wakeInSeconds: number };
 
-/** The moments a request wakes up at, derived from its due date, reminder ladder and escalation policy. */
-export const timeline = (
-  req: Pick<HumanRequest, 'dueAt' | 'closeAt' | 'reminderHoursBefore' | 'escalations'>,
-) => ({
-  reminders: [...req.reminderHoursBefore].sort((a, b) => b - a).map((h) => addHours(req.dueAt, -h)),
-  escalations: req.escalations.map((e) => addHours(req.dueAt, e.afterHours)),
-  closeAt: new Date(req.closeAt),
-});
+type Ladder = Pick<
+  HumanRequest,
+  'dueAt' | 'closeAt' | 'reminderHoursBefore' | 'escalations' | 'sendWindow' | 'inviteAt' | 'invitedAt'
+>;
+
+/**
+ * The moments a request wakes up at, derived from its due date, reminder ladder and escalation
+ * policy. With a send window (cycles made from a template) each moment is a day in the recipient's
+ * own calendar at the send hour, moved off quiet days; without one, the hours are taken as they are.
+ */
+export const timeline = (req: Ladder) => {
+  const w = req.sendWindow;
+  const days = (hours: number) => Math.round(hours / 24);
+  return {
+    invite: req.inviteAt && !req.invitedAt ? new Date(req.inviteAt) : undefined,
+    reminders: [...req.reminderHoursBefore]
+      .sort((a, b) => b - a)
+      .map((h) => (w ? reminderTime(req.dueAt, days(h), w) : addHours(req.dueAt, -h))),
+    escalations: req.escalations.map((e) =>
+      w ? escalationTime(req.dueAt, days(e.afterHours), w) : addHours(req.dueAt, e.afterHours),
+    ),
+    closeAt: new Date(req.closeAt),
+  };
+};
 
 export type DueActions = {
+  /** The first email, held back until the recipient's send hour, is due now. */
+  invite: boolean;
   /** Index of the one reminder to send now (only the latest of several missed ones), if any. */
   reminder: number | undefined;
   remindersSent: number;
@@ -39,14 +58,12 @@ export type DueActions = {
 
 /** What a wake-up at `at` must do. Pure, so every path of the ladder is unit-tested without AWS. */
 export const dueActions = (
-  req: Pick<
-    HumanRequest,
-    'dueAt' | 'closeAt' | 'reminderHoursBefore' | 'escalations' | 'remindersSent' | 'escalationsSent'
-  >,
+  req: Ladder & Pick<HumanRequest, 'remindersSent' | 'escalationsSent'>,
   at: Date,
 ): DueActions => {
-  const { reminders, escalations, closeAt } = timeline(req);
+  const { invite, reminders, escalations, closeAt } = timeline(req);
   const t = at.getTime();
+  const inviteNow = invite !== undefined && invite.getTime() <= t;
   let remindersSent = req.remindersSent;
   let reminder: number | undefined;
   while (remindersSent < reminders.length && (reminders[remindersSent] as Date).getTime() <= t) {
@@ -59,13 +76,20 @@ export const dueActions = (
     due.push(escalationsSent);
     escalationsSent += 1;
   }
-  // A reminder that is only due after an escalation went out would be noise.
-  if (escalationsSent > 0) reminder = undefined;
+  // A reminder that is only due after an escalation went out would be noise, and so would one
+  // that goes out together with the request it reminds of.
+  if (escalationsSent > 0 || inviteNow) reminder = undefined;
   const expire = closeAt.getTime() <= t;
-  const upcoming = [reminders[remindersSent], escalations[escalationsSent], closeAt]
+  const upcoming = [
+    inviteNow ? undefined : invite,
+    reminders[remindersSent],
+    escalations[escalationsSent],
+    closeAt,
+  ]
     .filter((d): d is Date => d !== undefined && d.getTime() > t)
     .sort((a, b) => a.getTime() - b.getTime());
   return {
+    invite: inviteNow && !expire,
     reminder,
     remindersSent,
     escalations: due,
@@ -77,7 +101,7 @@ export const dueActions = (
 
 /** Reminders whose time has already passed when a request opens are skipped, not sent in a burst. */
 export const remindersAlreadyPast = (
-  req: Pick<HumanRequest, 'dueAt' | 'reminderHoursBefore'>,
+  req: Pick<HumanRequest, 'dueAt' | 'reminderHoursBefore' | 'sendWindow'>,
   at: Date,
 ): number =>
   timeline({ ...req, closeAt: req.dueAt, escalations: [] }).reminders.filter(
@@ -178,10 +202,12 @@ export const openRequest = async (requestId: string): Promise<StepState> => {
   const at = now();
   let opened = req;
   if (req.status === 'pending') {
-    const remindersSent = remindersAlreadyPast(req, at);
+    // A request opened outside the recipient's send hour (night, weekend) holds its email back.
+    const inviteAt = req.sendWindow ? nextSendSlot(at, req.sendWindow) : at;
+    const remindersSent = remindersAlreadyPast(req, inviteAt);
     await db()
       .request.patch({ requestId })
-      .set({ status: 'open', openedAt: at.toISOString(), remindersSent })
+      .set({ status: 'open', openedAt: at.toISOString(), inviteAt: inviteAt.toISOString(), remindersSent })
       .where((a, op) => op.eq(a.status, 'pending'))
       .go()
       .catch((error: unknown) => {
@@ -191,9 +217,25 @@ export const openRequest = async (requestId: string): Promise<StepState> => {
     const now2 = settled(opened);
     if (now2) return { requestId, outcome: now2, wakeInSeconds: 1 };
   }
-  await sendRequestEmail(opened, undefined);
+  // Requests opened before send windows existed carry no inviteAt: their email goes at once.
+  if (!opened.invitedAt && Date.parse(opened.inviteAt ?? at.toISOString()) <= at.getTime()) {
+    await sendRequestEmail(opened, undefined);
+    opened = { ...opened, invitedAt: at.toISOString() };
+    await markInvited(requestId, at);
+  }
   return wakeState(opened, at);
 };
+
+const markInvited = (requestId: string, at: Date) =>
+  db()
+    .request.patch({ requestId })
+    .set({ invitedAt: at.toISOString() })
+    .where((a, op) => op.eq(a.status, 'open'))
+    .go()
+    .catch((error: unknown) => {
+      // Answered or closed meanwhile: the email went out, and nothing is left to schedule.
+      if (!isConditionFailure(error)) throw error;
+    });
 
 /**
  * Parks the workflow on this request: stores the current task token. If the request was settled
@@ -220,6 +262,7 @@ export const wakeRequest = async (requestId: string): Promise<StepState> => {
   if (done) return { requestId, outcome: done, wakeInSeconds: 1 };
   const at = now();
   const actions = dueActions(req, at);
+  if (actions.invite) await sendRequestEmail(req, undefined);
   if (actions.reminder !== undefined) await sendRequestEmail(req, actions.reminder);
   for (const index of actions.escalations) await sendEscalation(req, index);
   try {
@@ -228,6 +271,7 @@ export const wakeRequest = async (requestId: string): Promise<StepState> => {
       .set({
         remindersSent: actions.remindersSent,
         escalationsSent: actions.escalationsSent,
+        ...(actions.invite ? { invitedAt: at.toISOString() } : {}),
         ...(actions.expire ? { status: 'expired' as const } : {}),
       })
       .where((a, op) => op.eq(a.status, 'open'))
@@ -239,7 +283,12 @@ export const wakeRequest = async (requestId: string): Promise<StepState> => {
   }
   if (actions.expire) return { requestId, outcome: 'expired', wakeInSeconds: 1 };
   return wakeState(
-    { ...req, remindersSent: actions.remindersSent, escalationsSent: actions.escalationsSent },
+    {
+      ...req,
+      remindersSent: actions.remindersSent,
+      escalationsSent: actions.escalationsSent,
+      ...(actions.invite ? { invitedAt: at.toISOString() } : {}),
+    },
     at,
   );
 };

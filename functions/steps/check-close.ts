@@ -10,8 +10,6 @@ export const CheckCloseInput = z.object({ cycleId: z.string().min(1) });
  * the cycle waits again until the new date.
  */
 export const handler = step(CheckCloseInput, async ({ cycleId }) => {
-  const { waitSeconds } = await cycleTimeout(cycleId);
-  // cycleTimeout counts to the close date plus a grace hour; within that hour it is time to close.
-  const extended = waitSeconds > 3600 + 60;
-  return { closeNow: !extended, waitSeconds, checkedAt: now().toISOString() };
+  const { waitSeconds, closeNow } = await cycleTimeout(cycleId);
+  return { closeNow, waitSeconds, checkedAt: now().toISOString() };
 });

@@ -65,6 +65,8 @@ describe('cycle templates', () => {
       escalationHours: { manager: 24, skipLevel: 72, hr: 120 },
       anonymityThreshold: 3,
       maxPeers: 3,
+      sendHour: 9,
+      quietDays: ['Sat', 'Sun'],
     });
   });
 

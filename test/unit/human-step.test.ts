@@ -46,6 +46,7 @@ describe('dueActions', () => {
 
     // Assess
     expect(actions).toEqual({
+      invite: false,
       reminder: undefined,
       remindersSent: 0,
       escalations: [],
@@ -220,5 +221,69 @@ describe('remindersAlreadyPast', () => {
     expect(firstWake.reminder).toBeUndefined();
     expect(firstWake.nextWake).toEqual(at('2025-03-13T17:00:00Z'));
     expect(secondWake.reminder).toBe(1);
+  });
+});
+
+describe('a request with a send window (a cycle made from a template)', () => {
+  /*
+   * Peer feedback for someone in New York, due Wednesday 13 January 2027 (end of day there), opened
+   * Saturday 9 January at 08:00 UTC (03:00 in New York), send hour 09:00, quiet on weekends:
+   *
+   *   invitation ..... Mon 11 Jan 09:00 EST (held back over the weekend)
+   *   reminder 0 ..... Sun 10 Jan would be 3 days before: moved to Fri 8 Jan, so already past
+   *   reminder 1 ..... Tue 12 Jan 09:00 EST (1 day before)
+   *   due ............ Wed 13 Jan 23:59:59 EST
+   *   escalation 0 ... Thu 14 Jan 09:00 EST (0 days after: the next working morning)
+   *   escalation 1 ... Mon 18 Jan 09:00 EST (3 days after is Saturday)
+   */
+  const windowed = {
+    dueAt: '2027-01-14T04:59:59.000Z',
+    closeAt: '2027-01-21T04:59:59.000Z',
+    reminderHoursBefore: [72, 24],
+    escalations: [
+      { afterHours: 0, toId: 'mgr', role: 'their manager' },
+      { afterHours: 72, toId: 'hr', role: 'HR' },
+    ],
+    sendWindow: { timeZone: 'America/New_York', sendHour: 9, quietDays: ['Sat', 'Sun'] },
+    remindersSent: 0,
+    escalationsSent: 0,
+  };
+  const opened = at('2027-01-09T08:00:00Z');
+
+  it('puts every email at the recipient’s send hour on a working day', () => {
+    const { reminders, escalations } = timeline(windowed);
+    expect(reminders).toEqual([at('2027-01-08T14:00:00Z'), at('2027-01-12T14:00:00Z')]);
+    expect(escalations).toEqual([at('2027-01-14T14:00:00Z'), at('2027-01-18T14:00:00Z')]);
+  });
+
+  it('holds the first email back until the send hour and skips a reminder already past by then', () => {
+    // Prepare: what openRequest records at a weekend opening.
+    const inviteAt = '2027-01-11T14:00:00.000Z';
+    const req = { ...windowed, inviteAt, remindersSent: remindersAlreadyPast(windowed, at(inviteAt)) };
+
+    // Act
+    const atOpening = dueActions(req, opened);
+    const atSendHour = dueActions(req, at(inviteAt));
+
+    // Assess
+    expect(req.remindersSent).toBe(1);
+    expect(atOpening.invite).toBe(false);
+    expect(atOpening.nextWake).toEqual(at(inviteAt));
+    expect(atSendHour.invite).toBe(true);
+    expect(atSendHour.reminder).toBeUndefined();
+    expect(atSendHour.nextWake).toEqual(at('2027-01-12T14:00:00Z'));
+  });
+
+  it('never invites twice: once invited, the next wake-up is the reminder', () => {
+    const req = {
+      ...windowed,
+      inviteAt: '2027-01-11T14:00:00.000Z',
+      invitedAt: '2027-01-11T14:00:00.000Z',
+      remindersSent: 1,
+    };
+    const actions = dueActions(req, at('2027-01-12T14:00:00Z'));
+    expect(actions.invite).toBe(false);
+    expect(actions.reminder).toBe(1);
+    expect(actions.nextWake).toEqual(at('2027-01-14T14:00:00Z'));
   });
 });

@@ -1,0 +1,164 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { localDate } from '../../domain/emails';
+import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
+import { runUntil, startTestStack, type TestStack } from '../support/local-stack';
+
+/*
+ * A cycle made from the sample template (send hour 09:00, quiet on Saturday and Sunday, due dates
+ * 7/10/14 days after the start, reminders 3 and 1 days before, escalation 1 and 3 days after)
+ * scheduled to start on a Saturday, for a team in Oslo and New York. Everyone answers when asked
+ * except Nora (New York), who answers only after a reminder, and Ola (Oslo), who never answers.
+ */
+
+const START = new Date('2027-01-02T08:00:00Z'); // Saturday
+const OSLO = 'Europe/Oslo';
+const NEW_YORK = 'America/New_York';
+
+const people = [
+  { employeeId: 'ceo', name: 'Chief Exec', timeZone: OSLO },
+  { employeeId: 'mgr', name: 'Mona Manager', managerId: 'ceo', timeZone: OSLO },
+  { employeeId: 'ola', name: 'Ola Oslo', managerId: 'mgr', timeZone: OSLO },
+  { employeeId: 'kari', name: 'Kari Oslo', managerId: 'mgr', timeZone: OSLO },
+  { employeeId: 'nora', name: 'Nora York', managerId: 'mgr', timeZone: NEW_YORK },
+  { employeeId: 'sam', name: 'Sam York', managerId: 'mgr', timeZone: NEW_YORK },
+].map((p) => ({ ...p, email: `${p.employeeId}@example.com`, title: 'Staff', level: 3 }));
+const zoneOf = new Map(people.map((p) => [p.email, p.timeZone]));
+
+let stack: TestStack;
+
+const api = async (method: string, p: string, body?: unknown) => {
+  const res = await fetch(`${stack.urls.api}${p}`, {
+    method,
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${stack.devToken('hr-test', { hr: true })}`,
+    },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+
+const wallClock = (email: CapturedEmail, timeZone: string) => {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    hour: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(email.at * 1000));
+  return {
+    weekday: parts.find((p) => p.type === 'weekday')?.value,
+    hour: Number(parts.find((p) => p.type === 'hour')?.value),
+  };
+};
+
+/** The UTC minute an email left at; wake-ups are whole seconds, so it may leave a second after. */
+const minuteOf = (email: CapturedEmail | undefined) =>
+  new Date((email?.at ?? 0) * 1000).toISOString().slice(0, 16);
+
+let emails: CapturedEmail[] = [];
+let cycleStatus: string | undefined;
+
+beforeAll(async () => {
+  stack = await startTestStack(new Date('2027-01-01T12:00:00Z'));
+  expect((await api('PUT', '/employees', { employees: people })).status).toBe(200);
+  const catalog = parseAllDocuments(
+    readFileSync(path.join(import.meta.dirname, '../../local/catalog.yaml'), 'utf8'),
+  );
+  for (const doc of catalog.map((d) => d.toJS() as { kind: string; id: string })) {
+    expect((await api('PUT', `/${doc.kind}s/${doc.id}`, doc)).status).toBeLessThan(300);
+  }
+  const scheduled = await api('POST', '/cycles', {
+    name: 'Winter check-in',
+    templateId: 'annual-review',
+    startAt: START.toISOString(),
+    participants: ['ola', 'kari', 'nora', 'sam'],
+  });
+  expect(scheduled.status).toBe(201);
+  const cycleId = String(scheduled.body.cycleId);
+
+  const answered = new Set<string>();
+  const cycleRun = () =>
+    stack.sfn
+      .list()
+      .find(
+        (e) => e.stateMachineArn === stack.stateMachineArn('AppraisalCycle') && e.input.includes(cycleId),
+      );
+  await runUntil(
+    stack,
+    () => cycleRun()?.status === 'SUCCEEDED',
+    async () => {
+      for (const email of await fetchInbox(stack.urls.inbox)) {
+        const kind = emailKind(email);
+        const link = linkIn(email);
+        const to = email.destination.to[0] ?? '';
+        if (!link || answered.has(link.split('?')[0] ?? link)) continue;
+        if (to === 'ola@example.com') continue;
+        if (to === 'nora@example.com' && !kind.endsWith('.reminder')) continue;
+        answered.add(link.split('?')[0] ?? link);
+        await answer(link, answered.size);
+      }
+    },
+  );
+  cycleStatus = cycleRun()?.status;
+  emails = await fetchInbox(stack.urls.inbox);
+}, 170_000);
+
+afterAll(async () => {
+  await stack?.dispose();
+});
+
+describe('time: deadlines in each person’s zone, emails at their send hour, never on quiet days', () => {
+  it('runs the whole cycle to its end', () => {
+    expect(cycleStatus).toBe('SUCCEEDED');
+  });
+
+  it('sends every request, reminder and escalation at 09:00–10:00 on a weekday in the late person’s zone', () => {
+    const ladder = emails.filter((e) => /\.(request|reminder|escalation)$/.test(emailKind(e)));
+    expect(ladder.length).toBeGreaterThan(10);
+    for (const email of ladder) {
+      const to = email.destination.to[0] ?? '';
+      // Escalations about Ola follow Ola's calendar (Oslo); everyone else is addressed in their own.
+      const zone = emailKind(email).endsWith('.escalation') ? OSLO : (zoneOf.get(to) ?? 'UTC');
+      const { weekday, hour } = wallClock(email, zone);
+      expect({ to, kind: emailKind(email), weekday, hour }).toEqual(
+        expect.objectContaining({ hour: 9, weekday: expect.stringMatching(/^(Mon|Tue|Wed|Thu|Fri)$/) }),
+      );
+    }
+  });
+
+  it('holds the weekend start back to Monday morning in each zone', () => {
+    const firstTo = (address: string) =>
+      emails.find((e) => e.destination.to[0] === address && emailKind(e) === 'self-assessment.request');
+    // Monday 4 January 09:00: 08:00 UTC in Oslo, 14:00 UTC in New York.
+    expect(minuteOf(firstTo('kari@example.com'))).toBe('2027-01-04T08:00');
+    expect(minuteOf(firstTo('sam@example.com'))).toBe('2027-01-04T14:00');
+  });
+
+  it('states each deadline as the end of the due day in the reader’s own zone', () => {
+    const self = (address: string) =>
+      emails.find((e) => e.destination.to[0] === address && emailKind(e) === 'self-assessment.request');
+    // Seven days after Saturday 2 January: Saturday 9 January, 23:59 where the person lives.
+    expect(self('kari@example.com')?.body.text).toContain(localDate('2027-01-09T22:59:59Z', OSLO));
+    expect(self('sam@example.com')?.body.text).toContain(localDate('2027-01-10T04:59:59Z', NEW_YORK));
+  });
+
+  it('late with reminders: Nora is reminded on the working day before a weekend due date, and answers', () => {
+    const toNora = emails.filter((e) => e.destination.to[0] === 'nora@example.com');
+    const selfReminders = toNora.filter((e) => emailKind(e) === 'self-assessment.reminder');
+    // Due Saturday: 3 days before is Wednesday 6 January, 1 day before is Friday 8 January.
+    expect(selfReminders.map((e) => minuteOf(e))).toEqual(['2027-01-06T14:00']);
+    expect(toNora.filter((e) => emailKind(e) === 'self-assessment.escalation')).toHaveLength(0);
+  });
+
+  it('never answered: Ola’s manager and skip-level hear on working mornings after the due date', () => {
+    const about = emails.filter((e) => emailKind(e) === 'self-assessment.escalation');
+    expect(about.map((e) => [e.destination.to[0], minuteOf(e)])).toEqual([
+      // 1 day after Saturday is Sunday: Monday 11 January instead; 3 days after is Tuesday 12.
+      ['mgr@example.com', '2027-01-11T08:00'],
+      ['ceo@example.com', '2027-01-12T08:00'],
+    ]);
+  });
+});
