@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -36,3 +37,4 @@ export const documentClient = DynamoDBDocumentClient.from(dynamo, {
 export const ses = new SESv2Client({});
 export const sfn = new SFNClient({});
 export const secrets = new SecretsManagerClient({});
+export const scheduler = new SchedulerClient({});

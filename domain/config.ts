@@ -32,6 +32,12 @@ export const config = {
   get planStateMachineArn() {
     return required('PLAN_STATE_MACHINE_ARN');
   },
+  get scheduleGroupName() {
+    return required('SCHEDULE_GROUP_NAME');
+  },
+  get schedulerRoleArn() {
+    return required('SCHEDULER_ROLE_ARN');
+  },
   get hrAddress() {
     return required('HR_ADDRESS');
   },

@@ -17,6 +17,7 @@ import {
 import { isConditionFailure } from './errors';
 import { executionName } from './ids';
 import { peerFeedbackView } from './responses';
+import { cycleScheduleName, unschedule } from './schedules';
 import { resumeTask, startOnce } from './sfn';
 
 /*
@@ -184,6 +185,8 @@ export const cancelCycle = async (cycle: Cycle, reason: string): Promise<{ stopp
   };
   await Promise.all(Array.from({ length: 10 }, worker));
   await closeOpenRequests(await cycleRequests(cycle.cycleId));
+  // A cycle that has not started yet has a schedule instead of an execution: delete it.
+  await unschedule(cycleScheduleName(cycle.cycleId));
   await stopQuietly(executionArn(config.cycleStateMachineArn, executionName('cycle', cycle.cycleId)), reason);
   return { stopped };
 };

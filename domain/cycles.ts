@@ -8,6 +8,7 @@ import { cycleReportEmail } from './emails';
 import { isConditionFailure } from './errors';
 import { executionName, stableId } from './ids';
 import { sendOnce } from './mailer';
+import { cycleScheduleName, scheduleStart } from './schedules';
 import { resumeTask, startOnce } from './sfn';
 
 /** Phase deadlines in days after the cycle start. Issue-level templates replace these defaults. */
@@ -97,6 +98,31 @@ export const scheduleCycle = async (input: ScheduleCycleInput, participants: Emp
     )
     .go();
   return item;
+};
+
+/** Anything due to start within a minute starts now; schedules have minute granularity anyway. */
+const START_NOW_WINDOW_MS = 60_000;
+
+/**
+ * Starts the cycle's execution at its start date: now when that is (about) now, otherwise from a
+ * one-time schedule. Either way under the cycle's deterministic execution name, so a retry starts
+ * it once. Returns that name.
+ */
+export const startCycle = async (cycle: Pick<Cycle, 'cycleId' | 'startAt'>): Promise<string> => {
+  const name = executionName('cycle', cycle.cycleId);
+  const input = { cycleId: cycle.cycleId, startAt: cycle.startAt };
+  if (Date.parse(cycle.startAt) <= now().getTime() + START_NOW_WINDOW_MS) {
+    await startOnce(config.cycleStateMachineArn, name, input);
+  } else {
+    await scheduleStart({
+      name: cycleScheduleName(cycle.cycleId),
+      at: new Date(cycle.startAt),
+      stateMachineArn: config.cycleStateMachineArn,
+      executionName: name,
+      input,
+    });
+  }
+  return name;
 };
 
 /** Marks the cycle running; the review executions are launched next, page by page. */

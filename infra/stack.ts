@@ -20,8 +20,9 @@ import {
   UserPool,
 } from 'aws-cdk-lib/aws-cognito';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
@@ -179,16 +180,35 @@ export class GrowcycleStack extends Stack {
     const forms = fn('Forms', 'functions/api/forms.ts');
     linkSecret.grantRead(forms);
     resumes(forms);
+    const region = Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region;
+    // Cycles scheduled for a later date start from a one-time schedule in this group, which starts
+    // the cycle's execution with this role (and nothing else).
+    const cycleStarts = new ScheduleGroup(this, 'CycleStarts', { removalPolicy: RemovalPolicy.DESTROY });
+    const schedulerRole = new Role(this, 'CycleStartRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+      description: 'Lets EventBridge Scheduler start appraisal-cycle executions at their start date',
+    });
+    cycle.stateMachine.grantStartExecution(schedulerRole);
     const hrApi = fn('HrApi', 'functions/api/hr-api.ts', {
       CYCLE_STATE_MACHINE_ARN: cycle.stateMachine.stateMachineArn,
       PLAN_STATE_MACHINE_ARN: plan.stateMachine.stateMachineArn,
       REVIEW_STATE_MACHINE_ARN: review.stateMachine.stateMachineArn,
+      SCHEDULE_GROUP_NAME: cycleStarts.scheduleGroupName,
+      SCHEDULER_ROLE_ARN: schedulerRole.roleArn,
+    });
+    cycleStarts.grantWriteSchedules(hrApi);
+    cycleStarts.grantDeleteSchedules(hrApi);
+    schedulerRole.grantPassRole(hrApi.grantPrincipal);
+    Validations.of(hrApi).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:${region}:<AWS::AccountId>:schedule/${cycleStarts.scheduleGroupName}/*]`,
+      reason: 'Schedules are named per cycle; the grant covers only the cycle-start group.',
     });
     review.stateMachine.grantStartExecution(hrApi);
     // Cancelling a cycle stops its execution and every review's.
     cycle.stateMachine.grantExecution(hrApi, 'states:StopExecution');
     review.stateMachine.grantExecution(hrApi, 'states:StopExecution');
-    const region = Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region;
     Validations.of(hrApi).acknowledge(
       ...[cycle.stateMachine, review.stateMachine].map((sm) => ({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${this.getLogicalId(sm.node.defaultChild as CfnElement)}"}]}]}:*]`,

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Activity } from './activity';
+import { type LocalScheduler, SchedulerError } from './scheduler';
 import { type Execution, type HistoryEvent, type LocalStepFunctions, SfnError } from './step-functions';
 
 /*
@@ -71,6 +72,7 @@ const page = <T>(items: T[], body: Body): { items: T[]; nextToken?: string } => 
 
 export type AwsEndpointOptions = {
   sfn: LocalStepFunctions;
+  scheduler?: LocalScheduler;
   activity: Activity;
   linkSecret: string;
   secretId: string;
@@ -140,10 +142,54 @@ const readBody = (req: IncomingMessage): Promise<string> =>
     req.on('error', reject);
   });
 
+/** EventBridge Scheduler speaks REST JSON: the schedule's name is in the path, errors in a header. */
+const schedulerRequest = async (
+  scheduler: LocalScheduler,
+  req: IncomingMessage,
+  url: URL,
+  res: ServerResponse,
+): Promise<void> => {
+  const send = (status: number, body: unknown, errorType?: string) => {
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
+    });
+    res.end(JSON.stringify(body));
+  };
+  const name = decodeURIComponent(url.pathname.slice('/schedules/'.length));
+  const groupName = url.searchParams.get('groupName') ?? undefined;
+  try {
+    const raw = await readBody(req);
+    if (req.method === 'POST') return send(200, scheduler.create(name, raw ? JSON.parse(raw) : {}));
+    if (req.method === 'DELETE') {
+      scheduler.delete(name, groupName);
+      return send(200, {});
+    }
+    if (req.method === 'GET') {
+      const s = scheduler.get(name, groupName);
+      return send(200, {
+        Name: s.name,
+        GroupName: s.groupName,
+        ScheduleExpression: s.expression,
+        ScheduleExpressionTimezone: s.timeZone,
+        State: 'ENABLED',
+        Target: s.target,
+      });
+    }
+    send(405, { message: `Method ${req.method} not supported` }, 'ValidationException');
+  } catch (error) {
+    if (error instanceof SchedulerError) return send(error.status, { message: error.message }, error.code);
+    send(500, { message: error instanceof Error ? error.message : String(error) }, 'InternalServerException');
+  }
+};
+
 export const createAwsEndpoint = (options: AwsEndpointOptions): Server => {
   const handlers = awsHandlers(options);
   return createServer((req: IncomingMessage, res: ServerResponse) => {
     void options.activity.track(async () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (options.scheduler && url.pathname.startsWith('/schedules/'))
+        return schedulerRequest(options.scheduler, req, url, res);
       const target = String(req.headers['x-amz-target'] ?? '');
       const contentType = target.startsWith('secretsmanager.')
         ? 'application/x-amz-json-1.1'

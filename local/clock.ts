@@ -13,11 +13,11 @@ export const settle = async (activity: Activity, quietMs = 15): Promise<void> =>
 };
 
 /**
- * Only the workflow engine's timers (waits, task timeouts, retry intervals) and the local Step
- * Functions' token expiry follow simulated time. Everything else (the SDK's and the HTTP stack's
+ * Only the workflow engine's timers (waits, task timeouts, retry intervals), the local Step
+ * Functions' token expiry and the local scheduler's schedules follow simulated time. Everything else (the SDK's and the HTTP stack's
  * plumbing: keep-alive, socket warnings) stays real, or each of those would become a clock jump.
  */
-const SIMULATED_CALLERS = /aws-local-stepfunctions|local[\\/]step-functions\.ts/;
+const SIMULATED_CALLERS = /aws-local-stepfunctions|local[\\/](step-functions|scheduler)\.ts/;
 const fromWorkflowEngine = (): boolean => SIMULATED_CALLERS.test(new Error().stack ?? '');
 
 type Entry = { due: number; seq: number; fire: () => void; cancelled: boolean };

@@ -13,6 +13,7 @@ import { SimulatedClock, settle } from './clock';
 import { asGatewayClaims, DevTokenIssuer } from './dev-tokens';
 import { ensureTable, localCredentials, startDynamoDb } from './dynamodb';
 import { LocalLambda } from './lambda';
+import { LocalScheduler } from './scheduler';
 import { LocalStepFunctions } from './step-functions';
 import { type LocalApp, readApp, synthesize } from './template';
 
@@ -39,6 +40,7 @@ export type LocalStack = {
   app: LocalApp;
   lambda: LocalLambda;
   sfn: LocalStepFunctions;
+  scheduler: LocalScheduler;
   activity: Activity;
   clock: SimulatedClock | undefined;
   tableName: string;
@@ -97,6 +99,7 @@ const setEnvironment = (app: LocalApp, urls: LocalStack['urls']) => {
     AWS_ENDPOINT_URL_SESV2: urls.inbox,
     AWS_ENDPOINT_URL_SFN: urls.sfn,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: urls.sfn,
+    AWS_ENDPOINT_URL_SCHEDULER: urls.sfn,
   });
   // All functions share one process, so they share one environment: refuse a template where two
   // functions give the same variable different values.
@@ -181,8 +184,10 @@ export const startStack = async (
 
     const lambda = new LocalLambda(app.functions, activity);
     const sfn = new LocalStepFunctions({ stateMachines: app.stateMachines, lambda, activity });
+    const scheduler = new LocalScheduler(sfn, activity);
     const awsEndpoint = createAwsEndpoint({
       sfn,
+      scheduler,
       activity,
       linkSecret: linkKey(dataDir),
       secretId: LOCAL_SECRET_ID,
@@ -228,6 +233,7 @@ export const startStack = async (
       app,
       lambda,
       sfn,
+      scheduler,
       activity,
       clock,
       tableName,

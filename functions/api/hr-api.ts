@@ -13,7 +13,6 @@ import {
   unknownCompetencies,
 } from '../../domain/catalog';
 import { now } from '../../domain/clock';
-import { config } from '../../domain/config';
 import { CsvError, parseCsvObjects } from '../../domain/csv';
 import {
   addParticipants,
@@ -24,15 +23,20 @@ import {
   phaseStatus,
   removeParticipant,
 } from '../../domain/cycle-admin';
-import { type CyclePolicy, countReviews, DEFAULT_TIMINGS, scheduleCycle } from '../../domain/cycles';
+import {
+  type CyclePolicy,
+  countReviews,
+  DEFAULT_TIMINGS,
+  scheduleCycle,
+  startCycle,
+} from '../../domain/cycles';
 import { type Cycle, db, type Employee, type Goal } from '../../domain/db';
 import { alignmentChain, alignmentProblem } from '../../domain/goals';
-import { executionName, newId, stableId } from '../../domain/ids';
+import { newId, stableId } from '../../domain/ids';
 import { logger } from '../../domain/logger';
 import { applyImport, loadOrganisation, ORG_COLUMNS, type OrgRow, planImport } from '../../domain/org';
 import { createPlan } from '../../domain/plans';
 import { peerFeedbackView } from '../../domain/responses';
-import { startOnce } from '../../domain/sfn';
 import { type HttpEvent, type HttpResult, header, jsonResult, parseJson, problem } from '../shared/http';
 import {
   AddParticipantsInput,
@@ -447,8 +451,7 @@ const routes: Record<string, Route> = {
       participants: found.length,
       templateId: template?.id,
     });
-    const name = executionName('cycle', cycleId);
-    await startOnce(config.cycleStateMachineArn, name, { cycleId, startAt: cycle.startAt });
+    const name = await startCycle(cycle);
     logger.info('cycle scheduled', { cycleId, participants: found.length });
     return jsonResult(201, { cycleId, executionName: name, cycle });
   }),

@@ -269,6 +269,46 @@ describe('GrowcycleStack', () => {
       expect(gateway.sort()).toEqual([...HANDLED_HR_ROUTES].sort());
     });
   });
+
+  describe('cycle starts', () => {
+    it('lets EventBridge Scheduler, from this account only, start appraisal-cycle executions and nothing else', () => {
+      const roles = template.findResources('AWS::IAM::Role', {
+        Properties: {
+          AssumeRolePolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({
+                Principal: { Service: 'scheduler.amazonaws.com' },
+                Condition: { StringEquals: { 'aws:SourceAccount': Match.anyValue() } },
+              }),
+            ]),
+          },
+        },
+      });
+      const [roleId] = Object.keys(roles);
+      expect(Object.keys(roles)).toHaveLength(1);
+      const policies = Object.values(
+        template.findResources('AWS::IAM::Policy', {
+          Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) },
+        }) as Record<string, Resource>,
+      );
+      const statements = policies.flatMap(
+        (p) =>
+          (p.Properties.PolicyDocument as { Statement: Array<{ Action: unknown; Resource: unknown }> })
+            .Statement,
+      );
+      expect(statements.map((st) => st.Action)).toEqual(['states:StartExecution']);
+      expect(JSON.stringify(statements[0]?.Resource)).toContain('AppraisalCycle');
+    });
+
+    it('lets the HR API create and delete schedules in the cycle-start group and pass that role', () => {
+      const hrPolicy = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+        .map((p) => JSON.stringify(p.Properties.PolicyDocument))
+        .find((doc) => doc.includes('scheduler:CreateSchedule'));
+      expect(hrPolicy).toContain('scheduler:DeleteSchedule');
+      expect(hrPolicy).toContain('iam:PassRole');
+      template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+    });
+  });
 });
 
 // Kept apart from the template assertions: a finding fails every synthesis, their setup's included.

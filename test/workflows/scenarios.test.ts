@@ -195,6 +195,53 @@ describe('appraisal cycle', () => {
   });
 });
 
+describe('scheduling', () => {
+  const cycleRun = (cycleId: string) =>
+    stack.sfn
+      .list()
+      .find(
+        (e) => e.stateMachineArn === stack.stateMachineArn('AppraisalCycle') && e.input.includes(cycleId),
+      );
+  const scheduleFor = async (name: string, startAt: Date) => {
+    const res = await api('POST', '/cycles', {
+      name,
+      startAt: startAt.toISOString(),
+      // Mona is in no other cycle here, so her emails cannot be mistaken for another scenario's.
+      participants: ['mgr'],
+    });
+    expect(res.status).toBe(201);
+    return String(res.body.cycleId);
+  };
+
+  it('scheduled for next month: nothing runs before the start date, then its one-time schedule starts it', async () => {
+    // Schedules fire on whole seconds; a whole minute keeps the comparison below exact.
+    const startAt = new Date(Math.ceil((Date.now() + 30 * DAY) / 60_000) * 60_000);
+    const cycleId = await scheduleFor('Next month', startAt);
+    expect(cycleRun(cycleId)).toBeUndefined();
+    expect(stack.scheduler.list().map((s) => s.name)).toContain(`cycle-${cycleId}`);
+
+    await runUntil(() => cycleRun(cycleId) !== undefined);
+
+    expect(cycleRun(cycleId)?.startDate).toBeGreaterThanOrEqual(startAt.getTime());
+    // One-time schedules delete themselves once they have fired.
+    expect(stack.scheduler.list().map((s) => s.name)).not.toContain(`cycle-${cycleId}`);
+  });
+
+  it('cancelled before it starts: the schedule is deleted and the cycle never runs', async () => {
+    const startAt = new Date(Date.now() + 10 * DAY);
+    const cycleId = await scheduleFor('Called off', startAt);
+    expect((await api('POST', `/cycles/${cycleId}/cancel`, { reason: 'Reorganisation' })).status).toBe(200);
+    expect(stack.scheduler.list().map((s) => s.name)).not.toContain(`cycle-${cycleId}`);
+
+    await runUntil(() => Date.now() > startAt.getTime());
+
+    expect(Date.now()).toBeGreaterThan(startAt.getTime());
+    expect(cycleRun(cycleId)).toBeUndefined();
+    const status = (await api('GET', `/cycles/${cycleId}`)).body as { cycle: { status: string } };
+    expect(status.cycle.status).toBe('cancelled');
+  });
+});
+
 describe('changes while a cycle runs', () => {
   const schedule = async (name: string, participants: string[]) => {
     const res = await api('POST', '/cycles', {

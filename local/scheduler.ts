@@ -1,0 +1,143 @@
+import { zonedTime } from '../domain/calendar';
+import { START_EXECUTION_TARGET } from '../domain/schedules';
+import type { Activity } from './activity';
+import { type LocalStepFunctions, SfnError } from './step-functions';
+
+/*
+ * The local stand-in for EventBridge Scheduler: one-time `at()` schedules whose target is Step
+ * Functions' StartExecution through Scheduler's universal target, which is all the project creates.
+ * Its timers are queued on the simulated clock (see SIMULATED_CALLERS in clock.ts), so a cycle
+ * scheduled for next month starts when simulated time gets there. Anything else is refused with
+ * Scheduler's own ValidationException rather than half-emulated.
+ */
+
+export class SchedulerError extends SfnError {
+  constructor(
+    code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(code, message);
+  }
+}
+
+export type LocalSchedule = {
+  name: string;
+  groupName: string;
+  expression: string;
+  timeZone: string;
+  fireAt: number;
+  target: { Arn: string; RoleArn: string; Input: string };
+  deleteAfter: boolean;
+  state: 'ENABLED' | 'FIRED';
+};
+
+type CreateBody = {
+  GroupName?: string;
+  ScheduleExpression?: string;
+  ScheduleExpressionTimezone?: string;
+  ActionAfterCompletion?: string;
+  Target?: { Arn?: string; RoleArn?: string; Input?: string };
+};
+
+// setTimeout holds at most 2^31 - 1 ms (about 24.8 days); longer waits are chained.
+const MAX_TIMER_MS = 2_147_483_647;
+
+const parseAt = (expression: string, timeZone: string): number => {
+  const m = /^at\((\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})\)$/.exec(expression);
+  if (!m) {
+    throw new SchedulerError(
+      'ValidationException',
+      `The local scheduler supports one-time at(yyyy-mm-ddThh:mm:ss) schedules only, not ${expression}`,
+      400,
+    );
+  }
+  return zonedTime(m[1] as string, Number(m[2]), Number(m[3]), Number(m[4]), timeZone).getTime();
+};
+
+export class LocalScheduler {
+  private readonly schedules = new Map<string, LocalSchedule>();
+
+  constructor(
+    private readonly sfn: LocalStepFunctions,
+    private readonly activity: Activity,
+  ) {}
+
+  private key = (groupName: string, name: string) => `${groupName}/${name}`;
+
+  create(name: string, body: CreateBody): { ScheduleArn: string } {
+    const groupName = body.GroupName ?? 'default';
+    const key = this.key(groupName, name);
+    if (this.schedules.has(key))
+      throw new SchedulerError('ConflictException', `Schedule ${name} already exists.`, 409);
+    const target = body.Target;
+    if (target?.Arn !== START_EXECUTION_TARGET || !target.RoleArn || !target.Input) {
+      throw new SchedulerError(
+        'ValidationException',
+        `The local scheduler supports the ${START_EXECUTION_TARGET} target with a role and an input only`,
+        400,
+      );
+    }
+    const timeZone = body.ScheduleExpressionTimezone ?? 'UTC';
+    const expression = String(body.ScheduleExpression ?? '');
+    const schedule: LocalSchedule = {
+      name,
+      groupName,
+      expression,
+      timeZone,
+      fireAt: parseAt(expression, timeZone),
+      target: { Arn: target.Arn, RoleArn: target.RoleArn, Input: target.Input },
+      deleteAfter: body.ActionAfterCompletion === 'DELETE',
+      state: 'ENABLED',
+    };
+    this.schedules.set(key, schedule);
+    this.arm(key, schedule.fireAt);
+    return { ScheduleArn: `arn:aws:scheduler:us-east-1:000000000000:schedule/${key}` };
+  }
+
+  get(name: string, groupName = 'default'): LocalSchedule {
+    const found = this.schedules.get(this.key(groupName, name));
+    if (!found)
+      throw new SchedulerError('ResourceNotFoundException', `Schedule ${name} does not exist.`, 404);
+    return found;
+  }
+
+  delete(name: string, groupName = 'default'): void {
+    this.get(name, groupName);
+    this.schedules.delete(this.key(groupName, name));
+  }
+
+  list(): LocalSchedule[] {
+    return [...this.schedules.values()];
+  }
+
+  private arm(key: string, fireAt: number): void {
+    const delay = Math.max(0, fireAt - Date.now());
+    setTimeout(
+      () => {
+        const schedule = this.schedules.get(key);
+        // Deleted (a cancelled cycle) or replaced meanwhile: this timer is stale.
+        if (!schedule || schedule.fireAt !== fireAt || schedule.state !== 'ENABLED') return;
+        if (Date.now() < fireAt) return this.arm(key, fireAt);
+        void this.activity.track(async () => this.fire(key, schedule));
+      },
+      Math.min(delay, MAX_TIMER_MS),
+    );
+  }
+
+  private fire(key: string, schedule: LocalSchedule): void {
+    const call = JSON.parse(schedule.target.Input) as {
+      StateMachineArn: string;
+      Name?: string;
+      Input?: string;
+    };
+    try {
+      this.sfn.startExecution(call.StateMachineArn, call.Name, call.Input ?? '{}');
+    } catch (error) {
+      // As on AWS: the target call fails, the schedule does not; a second start is a no-op.
+      if (!(error instanceof SfnError && error.code === 'ExecutionAlreadyExists')) throw error;
+    }
+    if (schedule.deleteAfter) this.schedules.delete(key);
+    else schedule.state = 'FIRED';
+  }
+}
