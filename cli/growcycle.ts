@@ -37,7 +37,8 @@ commands:
   apply FILE              create or update competency frameworks and cycle templates (YAML or JSON)
   schedule-cycle          schedule an appraisal cycle
       --name NAME (--template ID | --participants ID,ID,...) [--start ISO-DATE-TIME] [--key IDEMPOTENCY-KEY]
-                          with --template and no --participants, the template's filters pick them
+      [--every-months N]  with --template and no --participants, the template's filters pick them;
+                          --every-months repeats the cycle (each one schedules the next when it opens)
   status CYCLE_ID         progress of a cycle: reviews, each phase, and who is overdue
   extend CYCLE_ID --days N [--employee ID] [--phase self-assessment|peer-feedback|manager-appraisal]
                           move deadlines later: the whole cycle, one person, or one phase
@@ -184,6 +185,12 @@ const importOrg = async (
   }
 };
 
+const wholeNumber = (flag: string, value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new UsageError(`${flag} needs a whole number`);
+  return n;
+};
+
 const scheduleCycle = async (
   api: Target,
   flags: {
@@ -192,6 +199,7 @@ const scheduleCycle = async (
     template?: string;
     start?: string;
     key?: string;
+    'every-months'?: string;
     json: boolean;
   },
   io: Io,
@@ -214,6 +222,9 @@ const scheduleCycle = async (
     ...(participants ? { participants } : {}),
     ...(flags.template ? { templateId: flags.template } : {}),
     ...(flags.start ? { startAt: flags.start } : {}),
+    ...(flags['every-months']
+      ? { repeatEveryMonths: wholeNumber('--every-months', flags['every-months']) }
+      : {}),
   };
   const { status, json } = await call(
     api,
@@ -431,6 +442,7 @@ export const run = async (argv: string[], io: Io, env: NodeJS.ProcessEnv = proce
         reason: { type: 'string' },
         out: { type: 'string' },
         start: { type: 'string' },
+        'every-months': { type: 'string' },
         key: { type: 'string' },
         token: { type: 'string' },
         hr: { type: 'boolean', default: false },

@@ -1,5 +1,6 @@
 import { now } from './clock';
 import { db } from './db';
+import { isConditionFailure } from './errors';
 import { newId } from './ids';
 
 /** Records who changed what, and when. Details hold ids and counts, never personal data. */
@@ -12,4 +13,20 @@ export const recordAudit = async (
   await db()
     .audit.create({ entityKey, at: now().toISOString(), eventId: newId(), actor, action, details })
     .go();
+};
+
+/**
+ * Records an event that a retried step may reach twice: its time and id are fixed by the caller,
+ * and the write is conditional, so the trail holds it once.
+ */
+export const recordAuditOnce = async (
+  event: { entityKey: string; at: string; eventId: string; actor: string; action: string },
+  details: Record<string, unknown> = {},
+): Promise<void> => {
+  await db()
+    .audit.create({ ...event, details })
+    .go()
+    .catch((error: unknown) => {
+      if (!isConditionFailure(error)) throw error;
+    });
 };

@@ -45,6 +45,8 @@ const deadlineFor = (policy: CyclePolicy | undefined, timeZone: string) => {
   return { due: (at: string) => localDeadline(at, timeZone).toISOString(), window: { sendWindow } };
 };
 
+export type CycleRepeat = NonNullable<Cycle['repeat']>;
+
 export type ScheduleCycleInput = {
   cycleId: string;
   name: string;
@@ -53,6 +55,7 @@ export type ScheduleCycleInput = {
   timings: CycleTimings;
   templateId?: string;
   policy?: CyclePolicy;
+  repeat?: CycleRepeat;
 };
 
 const ignoreExisting = (error: unknown) => {
@@ -77,6 +80,7 @@ export const scheduleCycle = async (input: ScheduleCycleInput, participants: Emp
     createdAt: now().toISOString(),
     ...(input.templateId ? { templateId: input.templateId } : {}),
     ...(input.policy ? { policy: input.policy } : {}),
+    ...(input.repeat ? { repeat: input.repeat } : {}),
   };
   // The cycle row is the idempotency guard: a retried schedule finds it and writes no review again,
   // so a review already under way is never reset.
@@ -108,16 +112,19 @@ const START_NOW_WINDOW_MS = 60_000;
  * one-time schedule. Either way under the cycle's deterministic execution name, so a retry starts
  * it once. Returns that name.
  */
-export const startCycle = async (cycle: Pick<Cycle, 'cycleId' | 'startAt'>): Promise<string> => {
+export const startCycle = async (
+  cycle: Pick<Cycle, 'cycleId' | 'startAt'>,
+  stateMachineArn: string = config.cycleStateMachineArn,
+): Promise<string> => {
   const name = executionName('cycle', cycle.cycleId);
   const input = { cycleId: cycle.cycleId, startAt: cycle.startAt };
   if (Date.parse(cycle.startAt) <= now().getTime() + START_NOW_WINDOW_MS) {
-    await startOnce(config.cycleStateMachineArn, name, input);
+    await startOnce(stateMachineArn, name, input);
   } else {
     await scheduleStart({
       name: cycleScheduleName(cycle.cycleId),
       at: new Date(cycle.startAt),
-      stateMachineArn: config.cycleStateMachineArn,
+      stateMachineArn,
       executionName: name,
       input,
     });

@@ -76,6 +76,17 @@ const cycle = new Entity({
     templateId: { type: 'string' },
     /** Reminder ladder, escalation policy and peer settings the cycle's requests follow. */
     policy: { type: 'any' },
+    /** A recurring cycle: which series it belongs to, its number in it, and who takes part next time. */
+    repeat: {
+      type: 'map',
+      properties: {
+        seriesId: { type: 'string', required: true },
+        seriesName: { type: 'string', required: true },
+        everyMonths: { type: 'number', required: true },
+        number: { type: 'number', required: true },
+        participants: { type: ['template-filters', 'same-people'] as const, required: true },
+      },
+    },
     createdAt: { type: 'string', required: true },
   },
   indexes: {

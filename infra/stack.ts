@@ -156,6 +156,29 @@ export class GrowcycleStack extends Stack {
       finishReview,
     });
 
+    const region = Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region;
+    // Cycles scheduled for a later date start from a one-time schedule in this group, which starts
+    // the cycle's execution with this role (and nothing else).
+    const cycleStarts = new ScheduleGroup(this, 'CycleStarts', { removalPolicy: RemovalPolicy.DESTROY });
+    const schedulerRole = new Role(this, 'CycleStartRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+      description: 'Lets EventBridge Scheduler start appraisal-cycle executions at their start date',
+    });
+    const schedulingEnv = {
+      SCHEDULE_GROUP_NAME: cycleStarts.scheduleGroupName,
+      SCHEDULER_ROLE_ARN: schedulerRole.roleArn,
+    };
+    const schedulesCycles = (f: GrowcycleFunction) => {
+      cycleStarts.grantWriteSchedules(f);
+      cycleStarts.grantDeleteSchedules(f);
+      schedulerRole.grantPassRole(f.grantPrincipal);
+      Validations.of(f).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:${region}:<AWS::AccountId>:schedule/${cycleStarts.scheduleGroupName}/*]`,
+        reason: 'Schedules are named per cycle; the grant covers only the cycle-start group.',
+      });
+    };
     const launchReviews = fn('LaunchReviews', 'functions/steps/launch-reviews.ts', {
       REVIEW_STATE_MACHINE_ARN: review.stateMachine.stateMachineArn,
     });
@@ -164,9 +187,12 @@ export class GrowcycleStack extends Stack {
     resumes(awaitReviews);
     const closeCycle = fn('CloseCycle', 'functions/steps/close-cycle.ts');
     sends(closeCycle);
+    // Opening a recurring cycle schedules the next one of its series.
+    const openCycle = fn('OpenCycle', 'functions/steps/open-cycle.ts', schedulingEnv);
+    schedulesCycles(openCycle);
     const cycle = new AppraisalCycle(this, 'AppraisalCycle', {
       checkClose: fn('CheckClose', 'functions/steps/check-close.ts'),
-      openCycle: fn('OpenCycle', 'functions/steps/open-cycle.ts'),
+      openCycle,
       launchReviews,
       awaitReviews,
       closeCycle,
@@ -180,31 +206,14 @@ export class GrowcycleStack extends Stack {
     const forms = fn('Forms', 'functions/api/forms.ts');
     linkSecret.grantRead(forms);
     resumes(forms);
-    const region = Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region;
-    // Cycles scheduled for a later date start from a one-time schedule in this group, which starts
-    // the cycle's execution with this role (and nothing else).
-    const cycleStarts = new ScheduleGroup(this, 'CycleStarts', { removalPolicy: RemovalPolicy.DESTROY });
-    const schedulerRole = new Role(this, 'CycleStartRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
-      description: 'Lets EventBridge Scheduler start appraisal-cycle executions at their start date',
-    });
     cycle.stateMachine.grantStartExecution(schedulerRole);
     const hrApi = fn('HrApi', 'functions/api/hr-api.ts', {
       CYCLE_STATE_MACHINE_ARN: cycle.stateMachine.stateMachineArn,
       PLAN_STATE_MACHINE_ARN: plan.stateMachine.stateMachineArn,
       REVIEW_STATE_MACHINE_ARN: review.stateMachine.stateMachineArn,
-      SCHEDULE_GROUP_NAME: cycleStarts.scheduleGroupName,
-      SCHEDULER_ROLE_ARN: schedulerRole.roleArn,
+      ...schedulingEnv,
     });
-    cycleStarts.grantWriteSchedules(hrApi);
-    cycleStarts.grantDeleteSchedules(hrApi);
-    schedulerRole.grantPassRole(hrApi.grantPrincipal);
-    Validations.of(hrApi).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:${region}:<AWS::AccountId>:schedule/${cycleStarts.scheduleGroupName}/*]`,
-      reason: 'Schedules are named per cycle; the grant covers only the cycle-start group.',
-    });
+    schedulesCycles(hrApi);
     review.stateMachine.grantStartExecution(hrApi);
     // Cancelling a cycle stops its execution and every review's.
     cycle.stateMachine.grantExecution(hrApi, 'states:StopExecution');

@@ -42,7 +42,7 @@ export class AppraisalCycle extends Construct {
       this,
       'Open the cycle',
       props.openCycle,
-      { cycleId: JsonPath.stringAt('$.cycleId') },
+      { cycleId: JsonPath.stringAt('$.cycleId'), stateMachineArn: JsonPath.stringAt('$$.StateMachine.Id') },
       JsonPath.DISCARD,
     );
     const firstPage = invokeStep(

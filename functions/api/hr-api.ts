@@ -444,6 +444,20 @@ const routes: Record<string, Route> = {
         participantIds,
         timings: template ? timingsOf(template) : (body.value.timings ?? DEFAULT_TIMINGS),
         ...(template ? { templateId: template.id, policy: policyOf(template) } : {}),
+        ...(body.value.repeatEveryMonths
+          ? {
+              repeat: {
+                seriesId: cycleId,
+                seriesName: body.value.name,
+                everyMonths: body.value.repeatEveryMonths,
+                number: 1,
+                // Listed people are asked again next time; a template's filters pick afresh.
+                participants: body.value.participants
+                  ? ('same-people' as const)
+                  : ('template-filters' as const),
+              },
+            }
+          : {}),
       },
       found,
     );

@@ -40,6 +40,8 @@ export const ScheduleCycleInput = z
       .regex(/^[a-z0-9][a-z0-9-]{0,63}$/)
       .optional(),
     participants: z.array(id).min(1).max(10_000).optional(),
+    /** Repeat the cycle every N months: each cycle schedules the next when it opens. */
+    repeatEveryMonths: z.number().int().min(1).max(24).optional(),
     timings: z
       .object({
         selfDays: z.number().int().min(1).max(90),

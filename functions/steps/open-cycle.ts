@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { openCycle } from '../../domain/cycles';
+import { scheduleNextInSeries } from '../../domain/recurrence';
 import { step } from '../shared/middleware';
 
-export const OpenCycleInput = z.object({ cycleId: z.string().min(1) });
+export const OpenCycleInput = z.object({
+  cycleId: z.string().min(1),
+  /** The cycle's own state machine ($$.StateMachine.Id), which the next cycle of a series starts on. */
+  stateMachineArn: z.string().startsWith('arn:'),
+});
 
-export const handler = step(OpenCycleInput, ({ cycleId }) => openCycle(cycleId));
+export const handler = step(OpenCycleInput, async ({ cycleId, stateMachineArn }) => {
+  await openCycle(cycleId);
+  const nextCycleId = await scheduleNextInSeries(cycleId, stateMachineArn);
+  return nextCycleId ? { cycleId, nextCycleId } : { cycleId };
+});

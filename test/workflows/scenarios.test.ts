@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stableId } from '../../domain/ids';
+import { addMonths, seriesCycleName } from '../../domain/recurrence';
 import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
 import type { Execution } from '../../local/step-functions';
 import { adaptDefinition } from '../../local/step-functions';
@@ -239,6 +241,42 @@ describe('scheduling', () => {
     expect(cycleRun(cycleId)).toBeUndefined();
     const status = (await api('GET', `/cycles/${cycleId}`)).body as { cycle: { status: string } };
     expect(status.cycle.status).toBe('cancelled');
+  });
+});
+
+describe('recurring cycles', () => {
+  it('every 3 months: opening a cycle schedules the next with the same people; cancelling that one ends the series', async () => {
+    const first = await api('POST', '/cycles', {
+      name: 'Quarterly check-in',
+      startAt: new Date(Date.now()).toISOString(),
+      // The CEO is in no other cycle here, so this series' emails are its own.
+      participants: ['ceo'],
+      repeatEveryMonths: 3,
+    });
+    expect(first.status).toBe(201);
+    const firstId = String(first.body.cycleId);
+    const firstStart = new Date(String((first.body.cycle as { startAt: string }).startAt));
+    const secondId = stableId(firstId, '2');
+    await runUntil(() => stack.scheduler.list().some((s) => s.name === `cycle-${secondId}`));
+
+    const second = (await api('GET', `/cycles/${secondId}`)).body as {
+      cycle: { status: string; startAt: string; name: string; repeat: { number: number } };
+      reviews: { participants: number };
+    };
+    expect(second.cycle.status).toBe('scheduled');
+    expect(second.cycle.startAt).toBe(addMonths(firstStart, 3).toISOString());
+    expect(second.cycle.name).toBe(seriesCycleName('Quarterly check-in', addMonths(firstStart, 3)));
+    expect(second.cycle.repeat.number).toBe(2);
+    expect(second.reviews.participants).toBe(1);
+
+    expect(
+      (await api('POST', `/cycles/${secondId}/cancel`, { reason: 'Moving to half-yearly' })).status,
+    ).toBe(200);
+    await runUntil(() => Date.now() > Date.parse(second.cycle.startAt));
+
+    const started = stack.sfn.list().filter((e) => e.input.includes(secondId));
+    expect(started).toEqual([]);
+    expect((await api('GET', `/cycles/${stableId(firstId, '3')}`)).status).toBe(404);
   });
 });
 
