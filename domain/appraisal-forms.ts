@@ -18,13 +18,15 @@ export type FormField =
       name: string;
       type: 'rating';
       label: string;
+      /** What the field is called in an error message ("Choose a rating for Craft"). */
+      short?: string;
       /** The points to choose from; the 1–5 default when absent. */
       scale?: ScalePoint[];
       description?: string;
       /** What points of the scale look like for this item (the framework's level descriptors). */
       levels?: Array<{ point: string; text: string }>;
     }
-  | { name: string; type: 'text'; label: string; hint?: string; required: boolean };
+  | { name: string; type: 'text'; label: string; short?: string; hint?: string; required: boolean };
 
 export type FormSection = { heading: string; note?: string; fields: FormField[] };
 
@@ -124,21 +126,28 @@ const levelsOf = (c: Item['framework']) =>
     .sort(([a], [b]) => Number(a) - Number(b))
     .map(([point, text]) => ({ point, text }));
 
-const ratingField = (name: string, label: string, scale: ScalePoint[], item?: Item): FormField => ({
+const ratingField = (
+  name: string,
+  label: string,
+  scale: ScalePoint[],
+  short: string,
+  item?: Item,
+): FormField => ({
   name,
   type: 'rating',
   label,
+  short,
   scale,
   ...(item?.framework.description ? { description: item.framework.description } : {}),
   ...(item && levelsOf(item.framework).length ? { levels: levelsOf(item.framework) } : {}),
 });
 
-const text = (name: string, label: string, required: boolean, hint?: string): FormField => ({
+const text = (name: string, label: string, required: boolean, short: string): FormField => ({
   name,
   type: 'text',
   label,
+  short,
   required,
-  ...(hint ? { hint } : {}),
 });
 
 const goalLine = (g: LiveGoal) =>
@@ -232,8 +241,13 @@ export const appraisalForm = (input: FormInput): AppraisalForm => {
               {
                 heading: 'Your goals',
                 fields: input.goals.flatMap((g) => [
-                  ratingField(`goal.${g.goalId}`, `How far did you get with: ${goalLine(g)}`, scale),
-                  text(`goalNote.${g.goalId}`, `Progress on “${g.title}”: what happened (optional)`, false),
+                  ratingField(`goal.${g.goalId}`, `How far did you get with: ${goalLine(g)}`, scale, g.title),
+                  text(
+                    `goalNote.${g.goalId}`,
+                    `Progress on “${g.title}”: what happened (optional)`,
+                    false,
+                    `The note on ${g.title}`,
+                  ),
                 ]),
               },
             ]
@@ -242,15 +256,26 @@ export const appraisalForm = (input: FormInput): AppraisalForm => {
           heading: 'Competencies, behaviours and values',
           note: itemsNote,
           fields: items.flatMap((i) => [
-            ratingField(`rating.${i.id}`, `${i.name} (${TYPE_NOUN[i.type]}): how did you do?`, scale, i),
-            text(`evidence.${i.id}`, `${i.name}: an example from this cycle`, true),
+            ratingField(
+              `rating.${i.id}`,
+              `${i.name} (${TYPE_NOUN[i.type]}): how did you do?`,
+              scale,
+              i.name,
+              i,
+            ),
+            text(
+              `evidence.${i.id}`,
+              `${i.name}: an example from this cycle`,
+              true,
+              `An example for ${i.name}`,
+            ),
           ]),
         },
         {
           heading: 'In your own words',
           fields: [
-            text('achievements', 'What are you most proud of?', true),
-            text('growth', 'Where do you want to grow next?', true),
+            text('achievements', 'What are you most proud of?', true, 'What you are most proud of'),
+            text('growth', 'Where do you want to grow next?', true, 'Where you want to grow'),
           ],
         },
       ],
@@ -269,13 +294,15 @@ export const appraisalForm = (input: FormInput): AppraisalForm => {
         {
           heading: `How ${input.subjectName} works`,
           note: itemsNote,
-          fields: items.map((i) => ratingField(`rating.${i.id}`, `${i.name}: ${i.question}`, scale, i)),
+          fields: items.map((i) =>
+            ratingField(`rating.${i.id}`, `${i.name}: ${i.question}`, scale, i.name, i),
+          ),
         },
         {
           heading: 'In your own words',
           fields: [
-            text('strengths', 'What should they keep doing?', true),
-            text('growth', 'What could help them grow?', true),
+            text('strengths', 'What should they keep doing?', true, 'What they should keep doing'),
+            text('growth', 'What could help them grow?', true, 'What could help them grow'),
           ],
         },
       ],
@@ -294,7 +321,7 @@ export const appraisalForm = (input: FormInput): AppraisalForm => {
             {
               heading: 'Goals',
               ...(goalQuestion ? { note: goalQuestion } : {}),
-              fields: input.goals.map((g) => ratingField(`goal.${g.goalId}`, goalLine(g), scale)),
+              fields: input.goals.map((g) => ratingField(`goal.${g.goalId}`, goalLine(g), scale, g.title)),
             },
           ]
         : []),
@@ -302,8 +329,13 @@ export const appraisalForm = (input: FormInput): AppraisalForm => {
         heading: 'Competencies, behaviours and values',
         note: itemsNote,
         fields: items.flatMap((i) => [
-          ratingField(`rating.${i.id}`, `${i.name}: ${i.question}`, scale, i),
-          text(`evidence.${i.id}`, `${i.name}: your evidence (optional)`, false),
+          ratingField(`rating.${i.id}`, `${i.name}: ${i.question}`, scale, i.name, i),
+          text(
+            `evidence.${i.id}`,
+            `${i.name}: your evidence (optional)`,
+            false,
+            `The evidence for ${i.name}`,
+          ),
         ]),
       },
       {
@@ -311,9 +343,9 @@ export const appraisalForm = (input: FormInput): AppraisalForm => {
         fields: [
           ...template.questions
             .filter((q) => q.type === 'text')
-            .map((q) => text(`text.${q.id}`, q.text, q.required)),
-          text('summary', 'Summary of the cycle', true),
-          text('developmentNeeds', 'Development needs for the next cycle', true),
+            .map((q) => text(`text.${q.id}`, q.text, q.required, `An answer to “${q.text}”`)),
+          text('summary', 'Summary of the cycle', true, 'The summary'),
+          text('developmentNeeds', 'Development needs for the next cycle', true, 'Development needs'),
         ],
       },
     ],
@@ -330,9 +362,6 @@ const GROUPS: Record<string, 'ratings' | 'evidence' | 'goals' | 'goalNotes' | 't
   text: 'texts',
 };
 
-/** Short names for messages: "Choose a rating for Ownership", not for the whole question. */
-const shortLabel = (label: string) => label.split(/[:(]/)[0]?.trim() || label;
-
 /**
  * The zod schema of a form, built from its fields: a rating must be a point of the scale, a required
  * text must be there, every text is at most 5,000 characters. The parsed answer is structured (ratings
@@ -348,10 +377,10 @@ export const answerSchema = (
     if (field.type === 'rating') {
       const values = (field.scale ?? []).map((p) => p.value);
       shape[field.name] = z
-        .enum(values as [string, ...string[]], { error: `Choose a rating for ${shortLabel(field.label)}` })
+        .enum(values as [string, ...string[]], { error: `Choose a rating for ${field.short ?? field.label}` })
         .transform(Number);
     } else {
-      const name = shortLabel(field.label);
+      const name = field.short ?? field.label;
       const max = z.string().trim().max(MAX_TEXT, `${name} is at most ${MAX_TEXT} characters`);
       shape[field.name] = field.required
         ? z
