@@ -195,11 +195,13 @@ export type CalibrationOutcome =
   | { outcome: 'calibrated'; calibration: Calibration; gapAnalysis?: GapAnalysis }
   | { outcome: 'not-found' }
   | { outcome: 'no-appraisal' }
+  | { outcome: 'no-calibration-phase' }
   | { outcome: 'conflict' }
   | { outcome: 'invalid'; problems: CalibrationProblem[] };
 
 /**
- * HR calibrates a review once the manager's appraisal is in: the manager's values stay as the
+ * HR calibrates a review once the manager's appraisal is in, in a cycle whose template has the
+ * calibration phase (or no template at all): the manager's values stay as the
  * originals beside the calibrated ones, with who and when; a finished review's gap analysis is
  * recomputed on the calibrated ratings. The review and its audit event are written together, and only
  * if the review did not change since it was read.
@@ -213,9 +215,11 @@ export const calibrateReview = async (
   for (let attempt = 0; attempt < 3; attempt++) {
     const review = (await db().review.get({ cycleId, employeeId }).go({ consistent: true })).data;
     if (!review) return { outcome: 'not-found' };
-    if (!review.managerAppraisal) return { outcome: 'no-appraisal' };
     const cycle = (await db().cycle.get({ cycleId }).go()).data ?? undefined;
     const catalog = await catalogOf(cycle);
+    // Calibration is an optional phase: a template that leaves it out (or disables it) has none.
+    if (catalog && !catalog.template.phases.calibration?.enabled) return { outcome: 'no-calibration-phase' };
+    if (!review.managerAppraisal) return { outcome: 'no-appraisal' };
     const manager = review.managerAppraisal as Record<string, unknown>;
     const at = now().toISOString();
     const checked = calibrate(

@@ -614,6 +614,8 @@ const routes: Record<string, Route> = {
         ]);
       case 'no-appraisal':
         return problem(409, 'Conflict', 'the manager appraisal is not in yet: there is nothing to calibrate');
+      case 'no-calibration-phase':
+        return problem(409, 'Conflict', 'this cycle’s template has no calibration phase');
       case 'conflict':
         return problem(409, 'Conflict', 'the review kept changing; try again');
       case 'invalid':

@@ -303,6 +303,29 @@ describe('a template-driven review over HTTP', () => {
     );
   });
 
+  it('refuses calibration in a cycle whose template has no calibration phase', async () => {
+    const stored = (await api('GET', '/templates/appraisal-e2e')).body.doc as Record<string, unknown>;
+    const phases = stored.phases as Record<string, unknown>;
+    const without = {
+      ...stored,
+      id: 'no-calibration',
+      phases: { ...phases, calibration: { enabled: false, dueDays: 16 } },
+    };
+    expect((await api('PUT', '/templates/no-calibration', without)).status).toBe(200);
+    const other = await api('POST', '/cycles', {
+      name: 'No calibration',
+      templateId: 'no-calibration',
+      participants: ['p2'],
+      startAt: '2030-01-01T00:00:00Z',
+    });
+    const refused = await api('POST', `/cycles/${String(other.body.cycleId)}/reviews/p2/calibration`, {
+      overall: 3,
+      justification: 'Not this cycle',
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toContain('no calibration phase');
+  });
+
   it('exports the overall, calibrated overall, gaps and strengths in the CSV', async () => {
     const res = await fetch(`${stack.urls.api}/cycles/${cycleId}/export`, { headers: hr() });
     const [header, row] = (await res.text()).split('\r\n');
