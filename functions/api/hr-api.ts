@@ -605,6 +605,7 @@ const routes: Record<string, Route> = {
     if (!body.ok) return body.result;
     const found = await cycleOf(event);
     if ('result' in found) return found.result;
+    if (found.cycle.status === 'cancelled') return problem(409, 'Conflict', 'the cycle is cancelled');
     const employeeId = event.pathParameters?.employeeId ?? '';
     const result = await calibrateReview(found.cycle.cycleId, employeeId, body.value, caller.employeeId);
     switch (result.outcome) {
