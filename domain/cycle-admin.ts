@@ -16,6 +16,7 @@ import {
 } from './db';
 import { isConditionFailure } from './errors';
 import { executionName } from './ids';
+import type { Calibration, GapAnalysis } from './ratings';
 import { peerFeedbackView } from './responses';
 import { cycleScheduleName, unschedule } from './schedules';
 import { resumeTask, startOnce } from './sfn';
@@ -209,7 +210,23 @@ export const EXPORT_COLUMNS = [
   'peer_average',
   'development_needs',
   'finished_at',
+  'overall_rating',
+  'calibrated_overall',
+  'gaps',
+  'strengths',
 ] as const;
+
+/** "craft -2; coaching -1": the ranked gaps, or the strengths, of a stored gap analysis. */
+const gapList = (analysis: GapAnalysis | undefined, which: 'gaps' | 'strengths'): string => {
+  if (!analysis) return '';
+  const byId = new Map(analysis.items.map((i) => [i.competencyId, i]));
+  return analysis[which]
+    .map((id) => {
+      const gap = byId.get(id)?.gap ?? 0;
+      return `${id} ${gap > 0 ? '+' : ''}${gap}`;
+    })
+    .join('; ');
+};
 
 /** The cycle's results as CSV, one row per participant, for HR (peer answers combined, not attributed). */
 export const exportCycle = async (cycleId: string): Promise<string> => {
@@ -234,6 +251,10 @@ export const exportCycle = async (cycleId: string): Promise<string> => {
         peers.visibility === 'aggregated' ? peers.averageRating : '',
         manager?.developmentNeeds,
         r.finishedAt,
+        r.overallRating,
+        (r.calibration as Calibration | undefined)?.overall?.calibrated,
+        gapList(r.gapAnalysis as GapAnalysis | undefined, 'gaps'),
+        gapList(r.gapAnalysis as GapAnalysis | undefined, 'strengths'),
       ]
         .map(csvField)
         .join(','),

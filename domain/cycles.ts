@@ -1,4 +1,5 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { reviewResults } from './appraisal';
 import { localDeadline } from './calendar';
 import { documentClient } from './clients';
 import { addDays, addHours, now, secondsUntil } from './clock';
@@ -211,6 +212,7 @@ const reviewOutcome = (requests: Array<HumanRequest | undefined>, managerRequest
 export const finishReview = async (
   cycleId: string,
   employeeId: string,
+  attempt = 0,
 ): Promise<{ status: 'completed' | 'incomplete' }> => {
   const { review, request, cycle } = db();
   const current = (await review.get({ cycleId, employeeId }).go({ consistent: true })).data;
@@ -224,14 +226,24 @@ export const finishReview = async (
   // One transaction: the review leaves in-progress and the cycle's counter drops together, so a
   // retry after a crash between the two can neither skip nor repeat the decrement.
   try {
+    // The gap analysis is computed on what was read; a calibration landing meanwhile fails the
+    // condition and the review is read again, so the stored analysis never misses it.
+    const results = await reviewResults(cycleId, current);
     await documentClient.send(
       new TransactWriteCommand({
         TransactItems: [
           {
             Update: review
               .patch({ cycleId, employeeId })
-              .set({ status, finishedAt: now().toISOString() })
-              .where((a, op) => op.eq(a.status, 'in-progress'))
+              .set({ status, finishedAt: now().toISOString(), ...results })
+              .where((a, op) =>
+                [
+                  op.eq(a.status, 'in-progress'),
+                  current.calibratedAt
+                    ? op.eq(a.calibratedAt, current.calibratedAt)
+                    : op.notExists(a.calibratedAt),
+                ].join(' AND '),
+              )
               .params(),
           },
           { Update: cycle.update({ cycleId }).add({ openReviews: -1 }).params() },
@@ -240,6 +252,9 @@ export const finishReview = async (
     );
   } catch (error) {
     ignoreExisting(error);
+    const latest = (await review.get({ cycleId, employeeId }).go({ consistent: true })).data;
+    if (latest?.status === 'in-progress' && attempt < 3)
+      return finishReview(cycleId, employeeId, attempt + 1);
     return { status };
   }
   const left = (await cycle.get({ cycleId }).go({ consistent: true })).data;

@@ -109,6 +109,13 @@ const review = new Entity({
     peerRequestIds: { type: 'list', items: { type: 'string' } },
     selfAssessment: { type: 'any' },
     managerAppraisal: { type: 'any' },
+    /** Template-driven cycles: the overall rating from the template's formula, when the manager submits. */
+    overallRating: { type: 'number' },
+    /** HR's calibration: calibrated values beside the manager's originals, with who and when. */
+    calibration: { type: 'any' },
+    calibratedAt: { type: 'string' },
+    /** Expected levels against self, peer and manager ratings; stored when the review finishes. */
+    gapAnalysis: { type: 'any' },
     startedAt: { type: 'string' },
     finishedAt: { type: 'string' },
   },

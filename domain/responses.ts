@@ -7,7 +7,8 @@ import { isConditionFailure } from './errors';
 import { newId } from './ids';
 import { resumeTask } from './sfn';
 
-export type Answers = Record<string, string | number>;
+/** A form's answer: flat fields (today's forms) or, in a template-driven cycle, ratings by item and goal too. */
+export type Answers = Record<string, unknown>;
 
 export type SubmitResult = 'submitted' | 'already-submitted' | 'closed';
 
@@ -55,7 +56,11 @@ export const submitAnswer = async (req: HumanRequest, answers: Answers): Promise
     items.push({
       Update: review
         .patch({ cycleId: req.cycleId, employeeId: req.subjectId })
-        .set({ managerAppraisal: answers })
+        .set({
+          managerAppraisal: answers,
+          // The overall rating the template's formula gave (or the single rating of today's form).
+          ...(typeof answers.rating === 'number' ? { overallRating: answers.rating } : {}),
+        })
         .params(),
     });
   }

@@ -65,6 +65,7 @@ export const HR_ROUTES: Array<[HttpMethod, string]> = [
   [HttpMethod.POST, '/cycles/{cycleId}/participants'],
   [HttpMethod.DELETE, '/cycles/{cycleId}/participants/{employeeId}'],
   [HttpMethod.GET, '/cycles/{cycleId}/reviews/{employeeId}'],
+  [HttpMethod.POST, '/cycles/{cycleId}/reviews/{employeeId}/calibration'],
   [HttpMethod.POST, '/plans'],
   [HttpMethod.GET, '/plans/{planId}'],
 ];

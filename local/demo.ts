@@ -2,6 +2,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { run as runCli } from '../cli/growcycle';
+import { parseCsvObjects } from '../domain/csv';
 import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from './people';
 import { CATALOG_YAML, HABITS, habitOf, SAMPLE_ORG, SAMPLE_ORG_CSV } from './sample-org';
 import { type LocalStack, startStack } from './stack';
@@ -276,6 +277,46 @@ export const runDemo = async (
   };
 };
 
+type ReviewView = {
+  review: { overallRating?: number };
+  gapAnalysis?: {
+    items: Array<{ competencyId: string; name: string }>;
+    strengths: string[];
+    developmentNeeds: Array<{ name: string; expected: number; rating: number; shortfall: number }>;
+  };
+};
+
+/**
+ * HR calibrates one review, as in a calibration session, and the demo shows what the development
+ * plan is drafted from: the first person in the export with development needs.
+ */
+const showAppraisal = async ({ stack, cycleId }: DemoResult, log: Log) => {
+  const res = await fetch(`${stack.urls.api}/cycles/${cycleId}/export`, {
+    headers: { authorization: `Bearer ${stack.devToken(HR_USER, { hr: true })}` },
+  });
+  const rows = parseCsvObjects(await res.text()).map((r) => r.values);
+  const person = rows.find((r) => r.gaps) ?? rows.find((r) => r.overall_rating);
+  if (!person?.employee_id || !person.overall_rating) return;
+  const path = `/cycles/${cycleId}/reviews/${person.employee_id}`;
+  const overall = Number(person.overall_rating);
+  const calibrated = Math.min(5, Math.round((overall + 0.3) * 10) / 10);
+  await api(stack, 'POST', `${path}/calibration`, {
+    overall: calibrated,
+    justification: 'Calibration session: impact across teams that the ratings missed',
+  });
+  const after = (await api(stack, 'GET', `${path}?view=hr`)) as ReviewView;
+  const needs = after.gapAnalysis?.developmentNeeds ?? [];
+  log('\nAppraisal');
+  log(`  ${person.name}: overall ${overall}, calibrated by HR to ${calibrated} (the original is kept)`);
+  log(
+    `  Development needs      ${needs.length ? needs.map((n) => `${n.name} (rated ${n.rating}, ${n.expected} expected)`).join(', ') : 'none'}`,
+  );
+  const names = new Map(after.gapAnalysis?.items.map((i) => [i.competencyId, i.name]));
+  log(
+    `  Strengths              ${after.gapAnalysis?.strengths.map((id) => names.get(id) ?? id).join(', ') || 'none'}`,
+  );
+};
+
 const printSummary = async (result: DemoResult, log: Log) => {
   const { summary, stack, cycleId } = result;
   const status = (await api(stack, 'GET', `/cycles/${cycleId}`)) as {
@@ -305,6 +346,7 @@ const printSummary = async (result: DemoResult, log: Log) => {
   log(
     `  Real time              ${result.realSeconds.toFixed(1)} s for ${(((stack.clock?.now().getTime() ?? 0) - DEMO_START.getTime()) / 86_400_000) | 0} simulated days`,
   );
+  await showAppraisal(result, log);
 };
 
 const main = async () => {

@@ -34,14 +34,24 @@ const decode = (s: string) =>
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>');
 
-export type FormFields = { action: string; ratings: string[]; texts: string[] };
+export type FormFields = {
+  action: string;
+  /** Radio groups in page order, each with the values it offers. */
+  ratings: Array<{ name: string; values: string[] }>;
+  texts: string[];
+};
 
 /** Reads a growcycle form page the way a browser would: its action, radio groups and text areas. */
 export const readForm = (page: string): FormFields | undefined => {
   const action = /<form method="post" action="([^"]+)"/.exec(page)?.[1];
   if (!action) return undefined;
-  const ratings = [...new Set([...page.matchAll(/type="radio" name="([^"]+)"/g)].map((m) => m[1] as string))];
-  const texts = [...page.matchAll(/<textarea id="[^"]+" name="([^"]+)"/g)].map((m) => m[1] as string);
+  const groups = new Map<string, string[]>();
+  for (const m of page.matchAll(/type="radio" name="([^"]+)" value="([^"]+)"/g)) {
+    const name = decode(m[1] as string);
+    groups.set(name, [...(groups.get(name) ?? []), decode(m[2] as string)]);
+  }
+  const ratings = [...groups].map(([name, values]) => ({ name, values }));
+  const texts = [...page.matchAll(/<textarea id="[^"]+" name="([^"]+)"/g)].map((m) => decode(m[1] as string));
   return { action: decode(action), ratings, texts };
 };
 
@@ -60,7 +70,12 @@ export const answer = async (link: string, seed: number): Promise<number> => {
   const form = readForm(await page.text());
   if (!form) return 0;
   const body = new URLSearchParams();
-  for (const name of form.ratings) body.set(name, String(3 + (seed % 3)));
+  // Mostly the middle and upper points of the scale, varying per question so gaps and strengths show.
+  for (const [i, { name, values }] of form.ratings.entries()) {
+    const middle = Math.floor((values.length - 1) / 2);
+    const pick = Math.min(values.length - 1, middle + ((seed + i) % 3));
+    body.set(name, values[pick] as string);
+  }
   for (const [i, name] of form.texts.entries())
     body.set(name, PHRASES[(seed + i) % PHRASES.length] as string);
   const target = new URL(form.action, link).href;

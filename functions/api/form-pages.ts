@@ -1,3 +1,4 @@
+import type { AppraisalForm, FormField, ReferenceBlock, ScalePoint } from '../../domain/appraisal-forms';
 import type { RequestKind } from '../../domain/db';
 import { html, SafeHtml } from '../../domain/html';
 
@@ -13,7 +14,12 @@ fieldset{border:1px solid #ccc;border-radius:4px;margin-top:1rem}
 fieldset label{font-weight:400;display:inline-block;margin:0 1rem 0 0}
 .error{color:#a10000;font-weight:600}
 button{margin-top:1.5rem;background:#0b6e4f;color:#fff;border:0;padding:0.7em 1.4em;border-radius:4px;font:inherit;cursor:pointer}
-.note{color:#555}`;
+.note{color:#555}
+h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd}
+.descriptor{font-weight:400;color:#333;margin:0.25rem 0 0.5rem}
+.descriptor ul{margin:0.25rem 0;padding-left:1.2rem}
+.reference{background:#f6f6f4;padding:0.5rem 1rem;border-radius:4px;margin-top:1rem}
+.reference dt{font-weight:600}.reference dd{margin:0 0 0.5rem 0}`;
 
 export const page = (title: string, body: SafeHtml): string =>
   html`<!doctype html>
@@ -33,9 +39,7 @@ export const RATING_LABELS = [
   '5 · Well above',
 ] as const;
 
-type Field =
-  | { name: string; type: 'rating'; label: string }
-  | { name: string; type: 'text'; label: string; hint?: string; required: boolean };
+type Field = FormField;
 
 export type FormSpec = { title: string; intro: string; fields: Field[]; submit: string };
 
@@ -89,19 +93,36 @@ export type FormState = {
   kind: RequestKind;
   action: string;
   context: string;
+  /** A template-driven form; without one the request's fixed form is shown. */
+  form?: AppraisalForm;
   values?: Record<string, string>;
   errors?: Record<string, string>;
+};
+
+const DEFAULT_SCALE: ScalePoint[] = RATING_LABELS.map((label, i) => ({ value: String(i + 1), label }));
+
+/** The item's description and level descriptors, so a rating means the same to everyone. */
+const descriptorHtml = (field: Field, id: string): SafeHtml | '' => {
+  if (field.type !== 'rating' || (!field.description && !field.levels?.length)) return '';
+  return html`<div class="descriptor" id="${id}">${field.description ? html`<p>${field.description}</p>` : ''}${
+    field.levels?.length
+      ? html`<ul>${field.levels.map((l) => html`<li><strong>${l.point}</strong>: ${l.text}</li>`)}</ul>`
+      : ''
+  }</div>`;
 };
 
 const fieldHtml = (field: Field, value: string | undefined, error: string | undefined): SafeHtml => {
   const errorId = `${field.name}-error`;
   const errorHtml = error ? html`<p class="error" id="${errorId}">${error}</p>` : '';
   if (field.type === 'rating') {
-    return html`<fieldset${error ? html` aria-describedby="${errorId}"` : ''}>
-<legend>${field.label}</legend>${errorHtml}
-${RATING_LABELS.map(
-  (label, i) =>
-    html`<label><input type="radio" name="${field.name}" value="${String(i + 1)}" required${value === String(i + 1) ? html` checked` : ''}> ${label}</label>`,
+    const descId = `${field.name}-levels`;
+    const descriptor = descriptorHtml(field, descId);
+    const describedBy = [descriptor ? descId : '', error ? errorId : ''].filter(Boolean).join(' ');
+    return html`<fieldset${describedBy ? html` aria-describedby="${describedBy}"` : ''}>
+<legend>${field.label}</legend>${descriptor}${errorHtml}
+${(field.scale ?? DEFAULT_SCALE).map(
+  (point) =>
+    html`<label><input type="radio" name="${field.name}" value="${point.value}" required${value === point.value ? html` checked` : ''}> ${point.label}</label>`,
 )}
 </fieldset>`;
   }
@@ -109,16 +130,33 @@ ${RATING_LABELS.map(
 <textarea id="${field.name}" name="${field.name}" maxlength="5000"${field.required ? html` required` : ''}${error ? html` aria-invalid="true" aria-describedby="${errorId}"` : ''}>${value ?? ''}</textarea>`;
 };
 
+const referenceHtml = (block: ReferenceBlock): SafeHtml =>
+  html`<section class="reference"><h2>${block.heading}</h2>${block.note ? html`<p class="note">${block.note}</p>` : ''}${
+    block.rows.length
+      ? html`<dl>${block.rows.map((r) => html`<dt>${r.label}</dt><dd>${r.value}</dd>`)}</dl>`
+      : ''
+  }</section>`;
+
 export const formPage = (state: FormState): string => {
-  const spec = FORMS[state.kind];
+  const spec = state.form ?? FORMS[state.kind];
   const errorCount = Object.keys(state.errors ?? {}).length;
+  const fields = (list: Field[]) =>
+    list.map((f) => fieldHtml(f, state.values?.[f.name], state.errors?.[f.name]));
   return page(
     spec.title,
     html`<p>${state.context}</p>
 <p class="note">${spec.intro}</p>
+${state.form ? state.form.reference.map(referenceHtml) : ''}
 ${errorCount ? html`<p class="error" role="alert">Please correct ${String(errorCount)} field${errorCount > 1 ? 's' : ''} below.</p>` : ''}
 <form method="post" action="${state.action}">
-${spec.fields.map((f) => fieldHtml(f, state.values?.[f.name], state.errors?.[f.name]))}
+${
+  state.form
+    ? state.form.sections.map(
+        (s) => html`<h2>${s.heading}</h2>${s.note ? html`<p class="note">${s.note}</p>` : ''}
+${fields(s.fields)}`,
+      )
+    : fields(FORMS[state.kind].fields)
+}
 <button type="submit">${spec.submit}</button>
 </form>`,
   );

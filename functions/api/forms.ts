@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
+import { templateFormFor } from '../../domain/appraisal';
 import { db, type HumanRequest, type RequestKind } from '../../domain/db';
 import { localDate } from '../../domain/emails';
 import { checkLink, linkSecret, signedPath } from '../../domain/links';
@@ -9,7 +10,8 @@ import { submitAnswer } from '../../domain/responses';
 import { type HttpEvent, type HttpResult, header, htmlResult, rawBody } from '../shared/http';
 import { FORMS, formPage, messagePage } from './form-pages';
 
-const MAX_BODY_BYTES = 32 * 1024;
+// A template-driven form has a text per rated item; well under the 400 KB DynamoDB item limit.
+const MAX_BODY_BYTES = 128 * 1024;
 const text = (label: string) =>
   z
     .string({ error: `${label} is required` })
@@ -109,9 +111,12 @@ export const handleForm = async (event: HttpEvent): Promise<HttpResult> => {
   if (settled) return settled;
   const action = `${signedPath(secret, 'respond', requestId, new Date(Number(query.e) * 1000))}`;
   const context = await contextLine(req);
+  // A cycle made from a template asks what its template and framework say; other requests keep the fixed forms.
+  const templated = await templateFormFor(req);
+  const form = templated ? { form: templated.form } : {};
 
   if (event.requestContext.http.method === 'GET') {
-    return htmlResult(200, formPage({ kind: req.kind, action, context }));
+    return htmlResult(200, formPage({ kind: req.kind, action, context, ...form }));
   }
 
   if (!/^application\/x-www-form-urlencoded\b/i.test(header(event, 'content-type') ?? '')) {
@@ -122,12 +127,12 @@ export const handleForm = async (event: HttpEvent): Promise<HttpResult> => {
     return htmlResult(413, messagePage('Answer too long', 'The answer is longer than the form accepts.'));
   }
   const values = Object.fromEntries(new URLSearchParams(body));
-  const parsed = AnswerSchemas[req.kind].safeParse(values);
+  const parsed = (templated?.schema ?? AnswerSchemas[req.kind]).safeParse(values);
   if (!parsed.success) {
     const errors = Object.fromEntries(
       parsed.error.issues.map((i) => [String(i.path[0] ?? 'form'), i.message]),
     );
-    return htmlResult(400, formPage({ kind: req.kind, action, context, values, errors }));
+    return htmlResult(400, formPage({ kind: req.kind, action, context, values, errors, ...form }));
   }
   const result = await submitAnswer(req, parsed.data);
   logger.info('form submitted', { requestId, kind: req.kind, result });

@@ -1,5 +1,6 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { calibrateReview, liveGoals } from '../../domain/appraisal';
 import { recordAudit } from '../../domain/audit';
 import { type Access, accessTo, canActOn, canRead, type Principal, principalFrom } from '../../domain/auth';
 import {
@@ -24,6 +25,7 @@ import {
   removeParticipant,
 } from '../../domain/cycle-admin';
 import {
+  ANONYMITY_THRESHOLD,
   type CyclePolicy,
   countReviews,
   DEFAULT_TIMINGS,
@@ -36,10 +38,12 @@ import { newId, stableId } from '../../domain/ids';
 import { logger } from '../../domain/logger';
 import { applyImport, loadOrganisation, ORG_COLUMNS, type OrgRow, planImport } from '../../domain/org';
 import { createPlan } from '../../domain/plans';
+import { type GapAnalysis, gapAnalysisFor } from '../../domain/ratings';
 import { peerFeedbackView } from '../../domain/responses';
 import { type HttpEvent, type HttpResult, header, jsonResult, parseJson, problem } from '../shared/http';
 import {
   AddParticipantsInput,
+  CalibrationInput,
   CancelCycleInput,
   CreateGoalInput,
   CreatePlanInput,
@@ -587,19 +591,60 @@ const routes: Record<string, Route> = {
       return problem(404, 'Not found', 'employeeId: no review for this employee in this cycle', [
         { field: 'employeeId', message: 'not found' },
       ]);
-    const cycle = (await db().cycle.get({ cycleId }).go()).data;
+    const cycle = (await db().cycle.get({ cycleId }).go()).data ?? undefined;
     const policy = cycle?.policy as CyclePolicy | undefined;
-    // Goals live outside cycles; a review reads the ones that were live during the cycle.
-    const goals = (await db().goal.query.byOwner({ ownerId: employeeId }).go({ pages: 'all' })).data.filter(
-      (g) =>
-        g.status !== 'draft' && g.status !== 'dropped' && (!cycle || g.dueDate >= cycle.startAt.slice(0, 10)),
-    );
+    const goals = await liveGoals(employeeId, cycle);
+    const { gapAnalysis: stored, ...shown } = review;
     return jsonResult(200, {
-      review,
+      review: shown,
       goals,
       peerFeedback: await peerFeedbackView(cycleId, employeeId, view, policy?.anonymityThreshold),
+      // Gaps against the role's expected levels, peer averages only above the anonymity threshold.
+      ...(stored
+        ? {
+            gapAnalysis: gapAnalysisFor(
+              stored as GapAnalysis,
+              view,
+              policy?.anonymityThreshold ?? ANONYMITY_THRESHOLD,
+            ),
+          }
+        : {}),
     });
   },
+
+  'POST /cycles/{cycleId}/reviews/{employeeId}/calibration': hrOnly(async (event, caller) => {
+    const body = parseJson(event, CalibrationInput);
+    if (!body.ok) return body.result;
+    const found = await cycleOf(event);
+    if ('result' in found) return found.result;
+    if (found.cycle.status === 'cancelled') return problem(409, 'Conflict', 'the cycle is cancelled');
+    const employeeId = event.pathParameters?.employeeId ?? '';
+    const result = await calibrateReview(found.cycle.cycleId, employeeId, body.value, caller.employeeId);
+    switch (result.outcome) {
+      case 'not-found':
+        return problem(404, 'Not found', 'employeeId: no review for this employee in this cycle', [
+          { field: 'employeeId', message: 'not found' },
+        ]);
+      case 'no-appraisal':
+        return problem(409, 'Conflict', 'the manager appraisal is not in yet: there is nothing to calibrate');
+      case 'no-calibration-phase':
+        return problem(409, 'Conflict', 'this cycle’s template has no calibration phase');
+      case 'conflict':
+        return problem(409, 'Conflict', 'the review kept changing; try again');
+      case 'invalid':
+        return problem(
+          400,
+          'Invalid request',
+          result.problems.map((p) => `${p.field}: ${p.message}`).join('; '),
+          result.problems,
+        );
+      default:
+        return jsonResult(200, {
+          calibration: result.calibration,
+          ...(result.gapAnalysis ? { gapAnalysis: result.gapAnalysis } : {}),
+        });
+    }
+  }),
 
   'POST /plans': async (event, caller) => {
     const body = parseJson(event, CreatePlanInput);

@@ -133,3 +133,17 @@ export const CancelCycleInput = z.object({
 });
 
 export const AddParticipantsInput = z.object({ employeeIds: z.array(id).min(1).max(1000) });
+
+/** HR's calibration of one review; the scale and the items the manager rated are checked against the cycle. */
+export const CalibrationInput = z
+  .object({
+    overall: z.number().finite().optional(),
+    ratings: z
+      .record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be a competency id'), z.number())
+      .optional(),
+    justification: z.string().trim().min(1, 'say why the rating is calibrated').max(2000),
+  })
+  .refine((c) => c.overall !== undefined || Object.keys(c.ratings ?? {}).length > 0, {
+    message: 'give an overall rating, competency ratings, or both',
+    path: ['overall'],
+  });

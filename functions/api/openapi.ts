@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { FrameworkDoc, TemplateDoc } from '../../domain/catalog';
 import {
   AddParticipantsInput,
+  CalibrationInput,
   CancelCycleInput,
   CreateGoalInput,
   CreatePlanInput,
@@ -230,12 +231,24 @@ export const OPERATIONS: Record<string, Operation> = {
     errors: [403, 404],
   },
   'GET /cycles/{cycleId}/reviews/{employeeId}': {
-    summary: 'A review, with peer feedback as the caller may see it (?view=hr|employee)',
+    summary:
+      'A review, with peer feedback and the gap analysis (expected levels against self, peer, manager or calibrated ratings; ranked development needs) as the caller may see them (?view=hr|employee)',
     auth: 'jwt',
     who: 'HR (attributed), the employee and their reporting line (combined, above the anonymity threshold)',
     ok: 200,
     okDescription: 'The review',
     errors: [400, 403, 404],
+  },
+  'POST /cycles/{cycleId}/reviews/{employeeId}/calibration': {
+    summary:
+      'Calibrate a review once the manager appraisal is in: the overall and/or competency ratings, with a justification; the originals are kept',
+    auth: 'jwt',
+    who: 'HR',
+    body: CalibrationInput,
+    ok: 200,
+    okDescription:
+      'The calibration (original and calibrated values, who, when) and the recomputed gap analysis',
+    errors: [400, 403, 404, 409, 415],
   },
   'POST /plans': {
     summary: 'Create a development plan and start its follow-up',
@@ -261,7 +274,7 @@ const ERROR_TEXT: Record<number, string> = {
   401: 'Missing, expired or invalid token (from the gateway)',
   403: 'Not allowed for this caller, or a link that was altered',
   404: 'Not found',
-  409: 'Already submitted',
+  409: 'Conflicts with the current state: already submitted, a closed or cancelled cycle, no manager appraisal to calibrate yet',
   410: 'Expired link or closed request',
   413: 'Body too large',
   415: 'Unsupported media type',

@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCatalogFile } from '../../cli/growcycle';
 import { type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
+import { CATALOG_YAML } from '../../local/sample-org';
 import { startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -178,5 +180,90 @@ describe('forms in a browser', () => {
     expect(await p2Page.locator('main').textContent()).toContain(`For ${TRICKY_NAME}.`);
     expect(await p2Page.locator('main b').count()).toBe(0);
     await p2Page.context().close();
+  });
+});
+
+describe('a template-driven form in a browser', () => {
+  const team = [
+    { employeeId: 'tlead', name: 'Tove Lead', title: 'Engineering Manager', level: 3, track: 'management' },
+    ...['t1', 't2', 't3'].map((id) => ({
+      employeeId: id,
+      name: `Tess ${id}`,
+      title: 'Engineer',
+      level: 4,
+      track: 'individual contributor',
+      managerId: 'tlead',
+    })),
+  ].map((p) => ({ ...p, email: `${p.employeeId}@example.com`, timeZone: 'Europe/Oslo' }));
+  let templateCycleId: string;
+
+  beforeAll(async () => {
+    const headers = { 'content-type': 'application/json', ...hr() };
+    const [framework, template] = readCatalogFile(CATALOG_YAML);
+    for (const [path, body] of [
+      ['/frameworks/company-2027', framework],
+      ['/templates/annual-review', template],
+      ['/employees', { employees: team }],
+    ] as const) {
+      const res = await fetch(`${stack.urls.api}${path}`, {
+        method: 'PUT',
+        headers,
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(200);
+    }
+    const res = await fetch(`${stack.urls.api}/cycles`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'Template cycle', templateId: 'annual-review', participants: ['t1'] }),
+    });
+    templateCycleId = String(((await res.json()) as { cycleId: string }).cycleId);
+    for (let i = 0; i < 50; i++) {
+      const inbox = await fetchInbox(stack.urls.inbox);
+      if (inbox.some((e) => e.destination.to.includes('t1@example.com'))) break;
+      await stack.advance();
+    }
+    await stack.settle();
+  });
+
+  it('labels each rating group by its item, describes it with the level descriptors, and validates on the server', async () => {
+    const { page, status } = await open(await linkFor('t1@example.com', 'self-assessment.request'), false);
+    expect(status).toBe(200);
+    const ownership = page.getByRole('group', { name: 'Ownership (value): how did you do?' });
+    expect(await ownership.count()).toBe(1);
+    const describedBy = (await ownership.getAttribute('aria-describedby')) ?? '';
+    expect(await page.locator(`[id="${describedBy}"]`).textContent()).toContain(
+      "Takes on the team's hardest problems and brings others along.",
+    );
+    for (const item of ['Ownership (value)', 'Candour with care (value)', 'Craft (competency)']) {
+      await page
+        .getByRole('group', { name: `${item}: how did you do?` })
+        .getByRole('radio', { name: '4 · Above' })
+        .check();
+    }
+    await page.getByLabel('Ownership: an example from this cycle').fill('Ran the <migration>');
+    await page
+      .locator('[required]')
+      .evaluateAll((elements: Array<{ removeAttribute(name: string): void }>) => {
+        for (const el of elements) el.removeAttribute('required');
+      });
+    const [response] = await Promise.all([
+      page.waitForNavigation(),
+      page.getByRole('button', { name: 'Submit my self-assessment' }).click(),
+    ]);
+    expect(response?.status()).toBe(400);
+    expect(await page.locator('[id="rating.coaching-error"]').textContent()).toBe(
+      'Choose a rating for Coaching others',
+    );
+    expect(await page.getByLabel('Ownership: an example from this cycle').inputValue()).toBe(
+      'Ran the <migration>',
+    );
+    const reviewRes = await fetch(`${stack.urls.api}/cycles/${templateCycleId}/reviews/t1?view=hr`, {
+      headers: hr(),
+    });
+    expect(
+      ((await reviewRes.json()) as { review: Record<string, unknown> }).review.selfAssessment,
+    ).toBeUndefined();
+    await page.context().close();
   });
 });

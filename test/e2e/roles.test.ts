@@ -172,6 +172,14 @@ const ROWS: Row[] = [
     expect: everyoneBut(200, ['hr']),
   },
   {
+    route: 'POST /cycles/{cycleId}/reviews/{employeeId}/calibration',
+    method: 'POST',
+    path: () => `/cycles/${cycleId}/reviews/e10/calibration`,
+    body: { overall: 3, justification: 'Matrix' },
+    // HR may calibrate, but not before the manager appraisal is in; everyone else is refused first.
+    expect: { ...everyoneBut(403, []), hr: 409 },
+  },
+  {
     route: 'POST /plans',
     method: 'POST',
     path: () => '/plans',

@@ -52,6 +52,18 @@ describe('review cycle', () => {
     expect(silent.review.status).toBe('incomplete');
   });
 
+  it('stores the template overall rating and a gap analysis on every completed review', async () => {
+    const done = (await get(`/cycles/${demo.cycleId}/reviews/e09?view=hr`)) as {
+      review: { overallRating?: number };
+      gapAnalysis?: { hasExpectation: boolean; items: unknown[]; gaps: string[]; strengths: string[] };
+    };
+    expect(done.review.overallRating).toEqual(expect.any(Number));
+    // Sofie is an individual contributor at level 4, a role the demo framework sets expectations for.
+    expect(done.gapAnalysis).toMatchObject({ hasExpectation: true, items: expect.any(Array) });
+    expect(done.gapAnalysis?.items).toHaveLength(5);
+    expect((done.gapAnalysis?.gaps.length ?? 0) + (done.gapAnalysis?.strengths.length ?? 0)).toBe(4);
+  });
+
   it('reminds the silent manager, then escalates to the skip-level and HR', async () => {
     const inbox = await fetchInbox(stack.urls.inbox);
     const toSilent = emailsTo(inbox, 'victor.hale@example.com').map(emailKind);
@@ -248,11 +260,14 @@ describe('HR at the command line', () => {
     expect(result.code).toBe(0);
     const lines = result.out.split('\r\n');
     expect(lines[0]).toBe(
-      'employee_id,name,manager_id,review_status,self_rating,manager_rating,peer_responses,peer_average,development_needs,finished_at',
+      'employee_id,name,manager_id,review_status,self_rating,manager_rating,peer_responses,peer_average,development_needs,finished_at,overall_rating,calibrated_overall,gaps,strengths',
     );
     expect(lines).toHaveLength(24);
     expect(lines.find((l) => l.startsWith('e24,'))).toMatch(/^e24,Samuel Clark,e08,incomplete,/);
-    expect(lines.find((l) => l.startsWith('e09,'))).toMatch(/^e09,Sofie Andersen,e04,completed,\d,\d,3,/);
+    // The demo's cycle is made from a template: ratings are the template's weighted overall.
+    expect(lines.find((l) => l.startsWith('e09,'))).toMatch(
+      /^e09,Sofie Andersen,e04,completed,\d(\.\d+)?,\d(\.\d+)?,3,/,
+    );
   });
 
   it('refuses to extend or cancel a closed cycle, with exit 1 and the reason', async () => {

@@ -4,14 +4,18 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { db, type Employee, type HumanRequest } from '../../domain/db';
+import { readCatalogFile } from '../../cli/growcycle';
+import { FrameworkDoc, TemplateDoc } from '../../domain/catalog';
+import { type Cycle, db, type Employee, type HumanRequest } from '../../domain/db';
 import { signedPath } from '../../domain/links';
 import { handleForm } from '../../functions/api/forms';
+import { CATALOG_YAML } from '../../local/sample-org';
 import { fakeTable, httpEvent, storedItem, stubTestEnv, transactionCanceledByCondition } from './helpers';
 
 const LINK_KEY = 'unit-test-link-key';
@@ -301,5 +305,139 @@ describe('handleForm', () => {
     // Assess
     expect(result.statusCode).toBe(409);
     expectNoWrite();
+  });
+});
+
+describe('handleForm in a cycle made from a template', () => {
+  const [frameworkDoc, templateDoc] = readCatalogFile(CATALOG_YAML);
+  const framework = FrameworkDoc.parse(frameworkDoc);
+  const template = TemplateDoc.parse(templateDoc);
+  const cycle: Cycle = {
+    cycleId: 'cycle-h1',
+    name: 'H1',
+    startAt: '2025-03-07T09:00:00.000Z',
+    selfDueAt: '2025-03-14T17:00:00.000Z',
+    peerDueAt: '2025-03-17T17:00:00.000Z',
+    managerDueAt: '2025-03-21T17:00:00.000Z',
+    closeAt: '2025-03-28T17:00:00.000Z',
+    status: 'running',
+    participants: 1,
+    openReviews: 1,
+    templateId: template.id,
+    createdAt: '2025-03-01T09:00:00.000Z',
+  };
+  const peerRequest: HumanRequest = {
+    ...selfAssessment,
+    requestId: 'req-peer-ada',
+    kind: 'peer-feedback',
+    recipientId: 'emp-grace',
+    escalations: [],
+  };
+  const stored = () =>
+    fakeTable(
+      storedItem(db().request.put(peerRequest)),
+      storedItem(db().employee.put(ada)),
+      storedItem(db().cycle.put(cycle)),
+      storedItem(
+        db().template.put({
+          id: template.id,
+          doc: template,
+          revision: 1,
+          updatedAt: NOW.toISOString(),
+          updatedBy: 'hr',
+        }),
+      ),
+      storedItem(
+        db().framework.put({
+          id: framework.id,
+          doc: framework,
+          revision: 1,
+          updatedAt: NOW.toISOString(),
+          updatedBy: 'hr',
+        }),
+      ),
+    );
+  const answer = {
+    'rating.ownership': '4',
+    'rating.candour': '3',
+    'rating.craft': '5',
+    'rating.coaching': '2',
+    strengths: 'Clear notes.',
+    growth: 'Share earlier.',
+  };
+
+  beforeAll(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(NOW);
+  });
+
+  beforeEach(() => {
+    stubTestEnv();
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: LINK_KEY });
+    sfn.on(SendTaskSuccessCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [] });
+  });
+
+  afterEach(() => {
+    ddb.reset();
+    secrets.reset();
+    sfn.reset();
+    vi.unstubAllEnvs();
+  });
+
+  afterAll(() => {
+    vi.useRealTimers();
+  });
+
+  it('asks for a rating per competency the template names, with the framework scale labels', async () => {
+    // Prepare
+    ddb.on(GetCommand).callsFake(stored().get);
+    const { query } = link(peerRequest.requestId, CLOSE_AT);
+
+    // Act
+    const result = await handleForm(getForm(peerRequest.requestId, query));
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    for (const id of ['ownership', 'candour', 'craft', 'coaching'])
+      expect(result.body).toContain(`name="rating.${id}" value="5" required> 5 · Well above</label>`);
+    expect(result.body).not.toContain('name="rating"');
+    expectNoWrite();
+  });
+
+  it('rejects a missing competency rating with 400 naming it, and stores nothing', async () => {
+    // Prepare
+    ddb.on(GetCommand).callsFake(stored().get);
+    const { query } = link(peerRequest.requestId, CLOSE_AT);
+    const { 'rating.craft': _missing, ...incomplete } = answer;
+
+    // Act
+    const result = await handleForm(postForm(peerRequest.requestId, query, incomplete));
+
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(result.body).toContain('<p class="error" id="rating.craft-error">Choose a rating for Craft</p>');
+    expectNoWrite();
+  });
+
+  it('stores the ratings by competency with the answer’s own overall from the template weights', async () => {
+    // Prepare
+    ddb.on(GetCommand).callsFake(stored().get);
+    ddb.on(TransactWriteCommand).resolves({});
+    const { query } = link(peerRequest.requestId, CLOSE_AT);
+
+    // Act
+    const result = await handleForm(postForm(peerRequest.requestId, query, answer));
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    const [transaction] = ddb.commandCalls(TransactWriteCommand);
+    const [requestUpdate] = transaction?.args[0].input.TransactItems ?? [];
+    // No goals: craft (a competency) 5 at 0.3, ownership, candour (values) and coaching (a behaviour) mean 3 at 0.2.
+    expect(requestUpdate?.Update?.ExpressionAttributeValues?.[':response_u0']).toMatchObject({
+      ratings: { ownership: 4, candour: 3, craft: 5, coaching: 2 },
+      strengths: 'Clear notes.',
+      rating: 4.2,
+    });
   });
 });
