@@ -10,6 +10,14 @@ import { type ItemType, overallRating } from './ratings';
  */
 
 export type AppraisalKind = 'self-assessment' | 'peer-feedback' | 'manager-appraisal';
+/** The phases around the appraisal, whose forms domain/phase-forms.ts builds. */
+export type PhaseKind = 'goal-setting' | 'goal-approval' | 'review-meeting' | 'acknowledgment';
+export const PHASE_KINDS: readonly PhaseKind[] = [
+  'goal-setting',
+  'goal-approval',
+  'review-meeting',
+  'acknowledgment',
+];
 
 export type ScalePoint = { value: string; label: string };
 
@@ -26,7 +34,17 @@ export type FormField =
       /** What points of the scale look like for this item (the framework's level descriptors). */
       levels?: Array<{ point: string; text: string }>;
     }
-  | { name: string; type: 'text'; label: string; short?: string; hint?: string; required: boolean };
+  | { name: string; type: 'text'; label: string; short?: string; hint?: string; required: boolean }
+  | {
+      name: string;
+      type: 'input';
+      inputType: 'text' | 'number' | 'date';
+      label: string;
+      short?: string;
+      required: boolean;
+      /** What the field holds before anyone types (an existing draft goal's values). */
+      value?: string;
+    };
 
 export type FormSection = { heading: string; note?: string; fields: FormField[] };
 
@@ -38,7 +56,7 @@ export type ReferenceBlock = {
 };
 
 export type AppraisalForm = {
-  kind: AppraisalKind;
+  kind: AppraisalKind | PhaseKind;
   title: string;
   intro: string;
   submit: string;

@@ -8,6 +8,7 @@ import {
   asStructured,
   type LiveGoal,
   type PeerInput,
+  PHASE_KINDS,
   type StructuredAnswers,
 } from './appraisal-forms';
 import type { Framework, Template } from './catalog';
@@ -25,6 +26,7 @@ import {
   type GapAnalysis,
   gapAnalysis,
 } from './ratings';
+import { resumeTask } from './sfn';
 
 /*
  * The appraisal's reads and writes around the pure rating code: the template and framework a cycle
@@ -136,7 +138,8 @@ export type TemplateForm = { form: AppraisalForm; schema: z.ZodType<StructuredAn
  * form (a cycle without a template, an action item).
  */
 export const templateFormFor = async (req: HumanRequest): Promise<TemplateForm | undefined> => {
-  if (!req.cycleId || req.kind === 'action-item') return undefined;
+  if (!req.cycleId || req.kind === 'action-item' || (PHASE_KINDS as readonly string[]).includes(req.kind))
+    return undefined;
   const cycle = (await db().cycle.get({ cycleId: req.cycleId }).go()).data ?? undefined;
   const catalog = await catalogOf(cycle);
   if (!cycle || !catalog) return undefined;
@@ -279,6 +282,8 @@ export const calibrateReview = async (
       if (!isConditionFailure(error)) throw error;
       continue;
     }
+    // A review waiting for HR's calibration moves on now rather than at the calibration date.
+    await resumeTask(review.calibrationToken, { calibrated: true });
     return { outcome: 'calibrated', calibration: checked.calibration, ...results };
   }
   return { outcome: 'conflict' };

@@ -246,7 +246,25 @@ export const policyOf = (t: Template) => ({
   maxPeers: t.phases.peerFeedback.maxPeers,
   sendHour: t.sendHour,
   quietDays: t.quietDays,
+  phases: phaseDaysOf(t),
 });
+
+/** Days after the start of the phases around the appraisal that the template enables. */
+export const phaseDaysOf = (t: Template) => {
+  const on = (p: { enabled: boolean; dueDays: number } | undefined) => (p?.enabled ? p.dueDays : undefined);
+  const days = {
+    goalSetting: on(t.phases.goalSetting),
+    calibration: on(t.phases.calibration),
+    reviewMeeting: on(t.phases.reviewMeeting),
+    acknowledgment: t.phases.acknowledgment.dueDays,
+  };
+  return Object.fromEntries(Object.entries(days).filter(([, d]) => d !== undefined)) as {
+    goalSetting?: number;
+    calibration?: number;
+    reviewMeeting?: number;
+    acknowledgment: number;
+  };
+};
 
 /** Who takes part: active people with a manager, matching the template's filters on the start date. */
 export const selectParticipants = <

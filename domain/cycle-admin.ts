@@ -16,6 +16,7 @@ import {
 } from './db';
 import { isConditionFailure } from './errors';
 import { executionName } from './ids';
+import type { Acknowledgment } from './phases';
 import type { Calibration, GapAnalysis } from './ratings';
 import { peerFeedbackView } from './responses';
 import { cycleScheduleName, unschedule } from './schedules';
@@ -214,6 +215,9 @@ export const EXPORT_COLUMNS = [
   'calibrated_overall',
   'gaps',
   'strengths',
+  'released_at',
+  'acknowledged_at',
+  'disagreement',
 ] as const;
 
 /** "craft -2; coaching -1": the ranked gaps, or the strengths, of a stored gap analysis. */
@@ -255,6 +259,9 @@ export const exportCycle = async (cycleId: string): Promise<string> => {
         (r.calibration as Calibration | undefined)?.overall?.calibrated,
         gapList(r.gapAnalysis as GapAnalysis | undefined, 'gaps'),
         gapList(r.gapAnalysis as GapAnalysis | undefined, 'strengths'),
+        r.releasedAt,
+        (r.acknowledgment as Acknowledgment | undefined)?.at,
+        (r.acknowledgment as Acknowledgment | undefined)?.disagreement,
       ]
         .map(csvField)
         .join(','),

@@ -9,6 +9,7 @@ import { cycleReportEmail } from './emails';
 import { isConditionFailure } from './errors';
 import { executionName, stableId } from './ids';
 import { sendOnce } from './mailer';
+import { type PhasePlan, phaseRequests } from './phases';
 import { cycleScheduleName, scheduleStart } from './schedules';
 import { resumeTask, startOnce } from './sfn';
 
@@ -33,6 +34,11 @@ export type CyclePolicy = {
   /** Local send hour and quiet days; cycles scheduled before these existed have neither. */
   sendHour?: number;
   quietDays?: string[];
+  /**
+   * Days after the start of the phases around the appraisal (goal setting, calibration, review
+   * meeting, acknowledgment) that the template enables; cycles scheduled before these have none.
+   */
+  phases?: { goalSetting?: number; calibration?: number; reviewMeeting?: number; acknowledgment: number };
 };
 
 /**
@@ -40,7 +46,7 @@ export type CyclePolicy = {
  * in its recipient's own zone and its emails go at the recipient's send hour; otherwise the cycle's
  * instants are used as they are.
  */
-const deadlineFor = (policy: CyclePolicy | undefined, timeZone: string) => {
+export const deadlineFor = (policy: CyclePolicy | undefined, timeZone: string) => {
   if (policy?.sendHour === undefined) return { due: (at: string) => at, window: {} };
   const sendWindow = { timeZone, sendHour: policy.sendHour, quietDays: [...(policy.quietDays ?? [])] };
   return { due: (at: string) => localDeadline(at, timeZone).toISOString(), window: { sendWindow } };
@@ -333,7 +339,7 @@ export type ReviewPlan = {
   selfRequestId: string;
   managerRequestId: string;
   peerRequestIds: string[];
-};
+} & PhasePlan;
 
 /**
  * Creates the review's requests (self-assessment, one per peer, manager appraisal) with stable ids,
@@ -421,13 +427,24 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
       ],
     },
   ];
-  await Promise.all(requests.map((req) => request.create(req).go().catch(ignoreExisting)));
+  const phases = phaseRequests({
+    cycle: theCycle,
+    employee: theEmployee,
+    managerId,
+    managerZone: zoneOf(managerId),
+    skipLevelId,
+    base,
+  });
+  await Promise.all(
+    [...requests, ...phases.requests].map((req) => request.create(req).go().catch(ignoreExisting)),
+  );
   const plan: ReviewPlan = {
     cycleId,
     employeeId,
     selfRequestId: requests[0]?.requestId ?? '',
     managerRequestId: requests[requests.length - 1]?.requestId ?? '',
     peerRequestIds: requests.filter((q) => q.kind === 'peer-feedback').map((q) => q.requestId),
+    ...phases.plan,
   };
   await review
     .patch({ cycleId, employeeId })
@@ -437,6 +454,11 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
       selfRequestId: plan.selfRequestId,
       managerRequestId: plan.managerRequestId,
       peerRequestIds: plan.peerRequestIds,
+      ...(phases.requests.length ? { phases: phases.plan } : {}),
+      ...(phases.plan.meetingRequestId ? { meetingRequestId: phases.plan.meetingRequestId } : {}),
+      ...(phases.plan.acknowledgmentRequestId
+        ? { acknowledgmentRequestId: phases.plan.acknowledgmentRequestId }
+        : {}),
     })
     .where((a, op) => op.eq(a.status, 'scheduled'))
     .go()

@@ -116,6 +116,23 @@ const review = new Entity({
     calibratedAt: { type: 'string' },
     /** Expected levels against self, peer and manager ratings; stored when the review finishes. */
     gapAnalysis: { type: 'any' },
+    /*
+     * The phases around the appraisal (domain/phases.ts): which ones the template enables, the goal
+     * round under way, the meeting and acknowledgment requests, the release, and the tokens of the
+     * workflow waiting for HR's calibration or the release.
+     */
+    phases: { type: 'any' },
+    goalRound: { type: 'number' },
+    goalStatus: { type: ['approved', 'escalated', 'expired'] as const },
+    meetingRequestId: { type: 'string' },
+    acknowledgmentRequestId: { type: 'string' },
+    calibrationToken: { type: 'string' },
+    releaseToken: { type: 'string' },
+    meetingHeldAt: { type: 'string' },
+    releasedAt: { type: 'string' },
+    releasedBy: { type: 'string' },
+    /** The employee's acknowledgment: when, and the disagreement they recorded, if any. */
+    acknowledgment: { type: 'any' },
     startedAt: { type: 'string' },
     finishedAt: { type: 'string' },
   },
@@ -137,6 +154,10 @@ export const REQUEST_KINDS = [
   'peer-feedback',
   'manager-appraisal',
   'action-item',
+  'goal-setting',
+  'goal-approval',
+  'review-meeting',
+  'acknowledgment',
 ] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
@@ -181,6 +202,13 @@ const request = new Entity({
     /** When the first email goes out: at opening, or the recipient's next send hour. */
     inviteAt: { type: 'string' },
     invitedAt: { type: 'string' },
+    /** Goal setting: the round this request belongs to, and the manager's comment it answers. */
+    round: { type: 'number' },
+    note: { type: 'string' },
+    /** Opens only once this request was submitted; expires with it otherwise (goal approval). */
+    afterRequestId: { type: 'string' },
+    /** Review meeting: when it takes place. */
+    meetingAt: { type: 'string' },
     createdAt: { type: 'string', required: true },
     openedAt: { type: 'string' },
     submittedAt: { type: 'string' },

@@ -2,16 +2,23 @@ import type { RequestKind } from './db';
 import { html, type SafeHtml } from './html';
 
 /** What an email is for; the outbox, the demo and the bench count emails by `${step}.${purpose}`. */
-export type EmailPurpose = 'request' | 'reminder' | 'escalation' | 'report';
+export type EmailPurpose = 'request' | 'reminder' | 'escalation' | 'report' | 'invitation' | 'unreleased';
 export type EmailKind = `${RequestKind | 'cycle'}.${EmailPurpose}`;
 
-export type Email = { subject: string; html: string; text: string };
+/** A file sent with an email (the review meeting's .ics); content is the file's text. */
+export type EmailAttachment = { fileName: string; contentType: string; content: string };
+
+export type Email = { subject: string; html: string; text: string; attachments?: EmailAttachment[] };
 
 const STEP_LABEL: Record<RequestKind, string> = {
   'self-assessment': 'self-assessment',
   'peer-feedback': 'peer feedback',
   'manager-appraisal': 'manager appraisal',
   'action-item': 'action item',
+  'goal-setting': 'goal setting',
+  'goal-approval': 'goal approval',
+  'review-meeting': 'review meeting record',
+  acknowledgment: 'review acknowledgment',
 };
 
 /** A date as the recipient reads it, in their own time zone. */
@@ -47,6 +54,10 @@ export type RequestEmailInput = {
   dueAt: string;
   timeZone: string;
   url: string;
+  /** Goal setting after a return: the manager's comment. */
+  note?: string | undefined;
+  /** Review meeting: when it takes place. */
+  meetingAt?: string | undefined;
 };
 
 const ask = (input: RequestEmailInput): { subject: string; lead: string; action: string } => {
@@ -68,6 +79,32 @@ const ask = (input: RequestEmailInput): { subject: string; lead: string; action:
         subject: `Appraisal of ${input.subjectName} for ${input.cycleName ?? 'this cycle'}`,
         lead: `${input.subjectName}'s self-assessment and peer feedback are in. Your appraisal and the development needs you see come next.`,
         action: `Appraise ${input.subjectName}`,
+      };
+    case 'goal-setting':
+      return {
+        subject: `Set your goals for ${input.cycleName ?? 'this cycle'}`,
+        lead: input.note
+          ? `Your manager returned your draft goals with this comment: “${input.note}”. Adjust them and submit them again.`
+          : 'Draft the goals you want to reach this cycle: a title, how progress is measured, a weight and a due date. Your manager approves them next.',
+        action: 'Draft my goals',
+      };
+    case 'goal-approval':
+      return {
+        subject: `Approve ${input.subjectName}'s goals for ${input.cycleName ?? 'this cycle'}`,
+        lead: `${input.subjectName} has drafted their goals. Approve them, or return them with a comment.`,
+        action: 'Review the goals',
+      };
+    case 'review-meeting':
+      return {
+        subject: `Review meeting with ${input.subjectName}`,
+        lead: `Your review meeting with ${input.subjectName} is on ${input.meetingAt ? localDate(input.meetingAt, input.timeZone) : 'the meeting day'}; the calendar invitation is attached. Once it has taken place, record it as held.`,
+        action: 'Record the meeting as held',
+      };
+    case 'acknowledgment':
+      return {
+        subject: `Your review for ${input.cycleName ?? 'this cycle'} is ready`,
+        lead: 'Your review results have been released to you. Read them and acknowledge them; if you disagree, you can say so and HR will see it.',
+        action: 'Read and acknowledge my review',
       };
     case 'action-item':
       return {
@@ -109,8 +146,8 @@ export const escalationEmail = (input: EscalationEmailInput): Email => {
   const what =
     input.kind === 'action-item'
       ? `${input.ownerName}'s development action “${input.title ?? ''}”`
-      : input.kind === 'self-assessment'
-        ? `${input.ownerName}'s self-assessment`
+      : input.kind === 'self-assessment' || input.kind === 'goal-setting' || input.kind === 'acknowledgment'
+        ? `${input.ownerName}'s ${STEP_LABEL[input.kind]}`
         : `the ${STEP_LABEL[input.kind]} of ${input.subjectName} by ${input.ownerName}`;
   const subject = `Overdue: ${what}`;
   const due = localDate(input.dueAt, input.timeZone);
@@ -145,4 +182,47 @@ export const cycleReportEmail = (report: CycleReport): Email => {
     html: layout(subject, body),
     text: `The cycle "${report.cycleName}" has closed.\nParticipants: ${report.participants}\nCompleted: ${report.completed}\nIncomplete: ${report.incomplete}\nIn progress: ${report.inProgress}\n`,
   };
+};
+
+export type MeetingInvitationInput = {
+  recipientName: string;
+  otherName: string;
+  cycleName?: string | undefined;
+  meetingAt: string;
+  timeZone: string;
+  ics: string;
+};
+
+/** The review meeting's invitation to the employee: the date in their zone and the .ics. */
+export const meetingInvitationEmail = (input: MeetingInvitationInput): Email => {
+  const subject = `Review meeting with ${input.otherName}`;
+  const when = localDate(input.meetingAt, input.timeZone);
+  const lead = `Your review meeting for ${input.cycleName ?? 'this cycle'} with ${input.otherName} is on ${when}. The calendar invitation is attached.`;
+  return {
+    subject,
+    html: layout(subject, html`<p>Hello ${input.recipientName},</p><p>${lead}</p>`),
+    text: `Hello ${input.recipientName},\n\n${lead}\n`,
+    attachments: [
+      { fileName: 'review-meeting.ics', contentType: 'text/calendar; method=REQUEST', content: input.ics },
+    ],
+  };
+};
+
+/** HR hears of a review whose results were still not released when the employee's acknowledgment was due. */
+export const unreleasedEmail = (input: { employeeName: string; cycleName: string; dueAt: string }): Email => {
+  const subject = `Results not released: ${input.employeeName}`;
+  const due = localDate(input.dueAt, 'UTC');
+  const lead = `The review results of ${input.employeeName} in “${input.cycleName}” have not been released, and their acknowledgment was due ${due}. Release them (HR or their manager) so they can acknowledge them.`;
+  return { subject, html: layout(subject, html`<p>${lead}</p>`), text: `${lead}\n` };
+};
+
+/** HR hears of goals returned as often as a review allows, still not approved. */
+export const goalRoundsEmail = (input: {
+  employeeName: string;
+  cycleName: string;
+  rounds: number;
+}): Email => {
+  const subject = `Goals not agreed: ${input.employeeName}`;
+  const lead = `The goals of ${input.employeeName} in “${input.cycleName}” were returned ${input.rounds} times and are still not approved. The review goes on without approved goals; a conversation may help.`;
+  return { subject, html: layout(subject, html`<p>${lead}</p>`), text: `${lead}\n` };
 };

@@ -6,6 +6,7 @@ import { escalationEmail, requestEmail } from './emails';
 import { isConditionFailure } from './errors';
 import { signedUrl } from './links';
 import { sendOnce } from './mailer';
+import { meetingInvite, sendEmployeeInvitation } from './phases';
 import { resumeTask } from './sfn';
 
 /*
@@ -143,9 +144,19 @@ const sendRequestEmail = async (req: HumanRequest, reminderIndex: number | undef
       dueAt: req.dueAt,
       timeZone: recipient.timeZone,
       url,
+      note: req.note,
+      meetingAt: req.meetingAt,
     },
     reminderIndex !== undefined,
   );
+  // The review meeting's first email carries the calendar invitation, and the employee gets theirs.
+  const invite = reminderIndex === undefined ? await meetingInvite(req) : undefined;
+  if (invite) {
+    email.attachments = [
+      { fileName: 'review-meeting.ics', contentType: 'text/calendar; method=REQUEST', content: invite.ics },
+    ];
+    await sendEmployeeInvitation(req, invite);
+  }
   await sendOnce({
     key:
       reminderIndex === undefined ? `${req.requestId}#request` : `${req.requestId}#reminder#${reminderIndex}`,
@@ -194,6 +205,9 @@ const wakeState = (req: HumanRequest, at: Date): StepState => {
   };
 };
 
+const precedingSubmitted = async (requestId: string): Promise<boolean> =>
+  (await load(requestId)).status === 'submitted';
+
 /** Opens a request: sends its email once and returns when to wake up next. Safe to retry. */
 export const openRequest = async (requestId: string): Promise<StepState> => {
   const req = await load(requestId);
@@ -201,6 +215,18 @@ export const openRequest = async (requestId: string): Promise<StepState> => {
   if (done) return { requestId, outcome: done, wakeInSeconds: 1 };
   const at = now();
   let opened = req;
+  if (req.status === 'pending' && req.afterRequestId && !(await precedingSubmitted(req.afterRequestId))) {
+    // The step this one follows was never done (no drafts to approve): nothing to ask for.
+    await db()
+      .request.patch({ requestId })
+      .set({ status: 'expired' })
+      .where((a, op) => op.eq(a.status, 'pending'))
+      .go()
+      .catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+      });
+    return { requestId, outcome: settled(await load(requestId)) ?? 'expired', wakeInSeconds: 1 };
+  }
   if (req.status === 'pending') {
     // A request opened outside the recipient's send hour (night, weekend) holds its email back.
     const inviteAt = req.sendWindow ? nextSendSlot(at, req.sendWindow) : at;

@@ -78,6 +78,16 @@ export const sendOnce = async (out: OutgoingEmail): Promise<{ messageId: string;
             Text: { Data: out.email.text, Charset: 'UTF-8' },
           },
           Headers: [{ Name: KIND_HEADER, Value: out.kind }],
+          ...(out.email.attachments?.length
+            ? {
+                Attachments: out.email.attachments.map((a) => ({
+                  FileName: a.fileName,
+                  ContentType: a.contentType,
+                  ContentDisposition: 'ATTACHMENT' as const,
+                  RawContent: Buffer.from(a.content, 'utf8'),
+                })),
+              }
+            : {}),
         },
       },
       EmailTags: [{ Name: 'kind', Value: out.kind.replace(/[^A-Za-z0-9_-]/g, '_') }],

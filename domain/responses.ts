@@ -14,14 +14,19 @@ export type SubmitResult = 'submitted' | 'already-submitted' | 'closed';
 
 /* ElectroDB builds each write's parameters; they are sent together so an answer is stored whole or not at all. */
 // biome-ignore lint/suspicious/noExplicitAny: ElectroDB's params() is typed loosely; the shapes are DynamoDB's own.
-type Params = Record<string, any>;
+export type Params = Record<string, any>;
 
 /**
  * Stores an answer and resumes the waiting workflow. One transaction moves the request from open to
  * submitted, writes the answer where its readers look for it, and appends the audit event; the
  * condition makes a second submission (or one after the deadline closed the request) change nothing.
  */
-export const submitAnswer = async (req: HumanRequest, answers: Answers): Promise<SubmitResult> => {
+export const submitAnswer = async (
+  req: HumanRequest,
+  answers: Answers,
+  /** Writes that belong to this answer (a phase form's goals, acknowledgment), in the same transaction. */
+  extra: Params[] = [],
+): Promise<SubmitResult> => {
   const { request, review, feedback, audit } = db();
   const at = now().toISOString();
   const items: Params[] = [
@@ -79,6 +84,7 @@ export const submitAnswer = async (req: HumanRequest, answers: Answers): Promise
         .params(),
     });
   }
+  items.push(...extra);
   try {
     await documentClient.send(new TransactWriteCommand({ TransactItems: items }));
   } catch (error) {

@@ -66,6 +66,8 @@ export const HR_ROUTES: Array<[HttpMethod, string]> = [
   [HttpMethod.DELETE, '/cycles/{cycleId}/participants/{employeeId}'],
   [HttpMethod.GET, '/cycles/{cycleId}/reviews/{employeeId}'],
   [HttpMethod.POST, '/cycles/{cycleId}/reviews/{employeeId}/calibration'],
+  [HttpMethod.POST, '/cycles/{cycleId}/reviews/{employeeId}/release'],
+  [HttpMethod.POST, '/cycles/{cycleId}/release'],
   [HttpMethod.POST, '/plans'],
   [HttpMethod.GET, '/plans/{planId}'],
 ];
@@ -151,10 +153,17 @@ export class GrowcycleStack extends Stack {
     resumes(humanStepFn);
     const finishReview = fn('FinishReview', 'functions/steps/finish-review.ts');
     resumes(finishReview);
+    const goalRound = fn('GoalRound', 'functions/steps/goal-round.ts');
+    sends(goalRound);
+    const reviewGate = fn('ReviewGate', 'functions/steps/review-gate.ts');
+    sends(reviewGate);
+    resumes(reviewGate);
     const review = new EmployeeReview(this, 'EmployeeReview', {
       startReview: fn('StartReview', 'functions/steps/start-review.ts'),
       humanStep: humanStepFn,
       finishReview,
+      goalRound,
+      reviewGate,
     });
 
     const region = Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region;
@@ -215,6 +224,8 @@ export class GrowcycleStack extends Stack {
       ...schedulingEnv,
     });
     schedulesCycles(hrApi);
+    // Calibrating or releasing a review resumes the review's workflow waiting on it.
+    resumes(hrApi);
     review.stateMachine.grantStartExecution(hrApi);
     // Cancelling a cycle stops its execution and every review's.
     cycle.stateMachine.grantExecution(hrApi, 'states:StopExecution');

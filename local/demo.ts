@@ -15,6 +15,8 @@ import { portsFromEnv, printWhereThingsAre } from './where';
  */
 
 export const DEMO_START = new Date('2027-01-04T08:00:00Z');
+/** HR releases the cycle's results the day after the review meetings (day 18 of the template). */
+const RELEASE_AFTER_DAYS = 19;
 
 /** The HR admin the demo acts as; HR admins sign in with Cognito and need not be in the org chart. */
 export const HR_USER = 'hr-demo';
@@ -65,12 +67,21 @@ const NOUN: Record<string, [string, string]> = {
   'peer-feedback': ['peer feedback', 'peer feedback'],
   'manager-appraisal': ['manager appraisal', 'manager appraisals'],
   'action-item': ['development action', 'development actions'],
+  'goal-setting': ['goal-setting', 'goal drafts'],
+  'goal-approval': ['goal-approval', 'goal decisions'],
+  'review-meeting': ['review meeting', 'review meetings'],
+  acknowledgment: ['acknowledgment', 'acknowledgments'],
   cycle: ['cycle', 'cycles'],
 };
 
 /** "self-assessment.request", 3 -> "3 self-assessment requests sent", for the daily digest. */
 export const phrase = (event: string, n: number): string => {
   const [step = '', what = ''] = event.split('.');
+  const s1 = n === 1 ? '' : 's';
+  if (event === 'review-meeting.request') return `${n} meeting invitation${s1} (.ics) to managers`;
+  if (event === 'review-meeting.invitation') return `${n} meeting invitation${s1} (.ics) to employees`;
+  if (event === 'review-meeting.submitted') return `${n} review meeting${s1} recorded as held`;
+  if (event === 'acknowledgment.unreleased') return `HR told of ${n} unreleased result${s1}`;
   const [one, many] = NOUN[step] ?? [step, step];
   const s = n === 1 ? '' : 's';
   switch (what) {
@@ -180,6 +191,7 @@ export const runDemo = async (
   );
 
   let seen = 0;
+  let released = false;
   const submissions: Record<string, number> = {};
   let digest: Record<string, number> = {};
   let digestDay = day(clock.now());
@@ -230,6 +242,15 @@ export const runDemo = async (
     await Promise.all(answering);
     if (fresh.length > 0 || stack.activity.version !== quietAt) continue;
     if (stack.sfn.list().every((e) => e.status !== 'RUNNING')) break;
+    // HR releases the results once the review meetings are held, as a calibration session closes.
+    if (!released && clock.now().getTime() >= DEMO_START.getTime() + RELEASE_AFTER_DAYS * 86_400_000) {
+      released = true;
+      const counts = (await api(stack, 'POST', `/cycles/${cycleId}/release`)) as { released: number };
+      highlights.push(
+        `HR released the results of ${counts.released} reviews; employees are asked to acknowledge`,
+      );
+      continue;
+    }
     const before = day(clock.now());
     const step = await stack.advance();
     if (step === 'busy') continue;
@@ -321,6 +342,7 @@ const printSummary = async (result: DemoResult, log: Log) => {
   const { summary, stack, cycleId } = result;
   const status = (await api(stack, 'GET', `/cycles/${cycleId}`)) as {
     reviews: { completed: number; incomplete: number; participants: number };
+    acknowledgments: { released: number; acknowledged: number; disagreements: unknown[] };
   };
   log('\nSummary');
   log(`  People                 ${summary.employees}`);
@@ -337,6 +359,9 @@ const printSummary = async (result: DemoResult, log: Log) => {
   );
   log(
     `  Executions             ${summary.executions.succeeded} succeeded, ${summary.executions.failed} failed, ${summary.executions.running} running`,
+  );
+  log(
+    `  Acknowledgments        ${status.acknowledgments.acknowledged} of ${status.acknowledgments.released} released reviews, ${status.acknowledgments.disagreements.length} with a disagreement HR sees`,
   );
   log(`  State transitions      ${summary.stateTransitions}`);
   log(`  Lambda invocations     ${stack.lambda.stats.invocations}`);

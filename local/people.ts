@@ -11,6 +11,8 @@ export type CapturedEmail = {
   subject: string;
   body: { html?: string; text?: string };
   headers?: Array<{ name: string; value: string }>;
+  /** As aws-ses-v2-local stores them: the content base64-encoded. */
+  attachments?: Array<{ filename: string; contentType: string; content: string }>;
   at: number;
 };
 
@@ -39,6 +41,8 @@ export type FormFields = {
   /** Radio groups in page order, each with the values it offers. */
   ratings: Array<{ name: string; values: string[] }>;
   texts: string[];
+  /** Single-line inputs (goal fields) with the value they hold. */
+  inputs: Array<{ name: string; type: string; value: string }>;
 };
 
 /** Reads a growcycle form page the way a browser would: its action, radio groups and text areas. */
@@ -52,7 +56,10 @@ export const readForm = (page: string): FormFields | undefined => {
   }
   const ratings = [...groups].map(([name, values]) => ({ name, values }));
   const texts = [...page.matchAll(/<textarea id="[^"]+" name="([^"]+)"/g)].map((m) => decode(m[1] as string));
-  return { action: decode(action), ratings, texts };
+  const inputs = [
+    ...page.matchAll(/<input type="(text|number|date)" id="[^"]+" name="([^"]+)" value="([^"]*)"/g),
+  ].map((m) => ({ type: m[1] as string, name: decode(m[2] as string), value: decode(m[3] as string) }));
+  return { action: decode(action), ratings, texts, inputs };
 };
 
 const PHRASES = [
@@ -72,17 +79,40 @@ export const answer = async (link: string, seed: number): Promise<number> => {
   const body = new URLSearchParams();
   // Mostly the middle and upper points of the scale, varying per question so gaps and strengths show.
   for (const [i, { name, values }] of form.ratings.entries()) {
+    if (values.some((v) => Number.isNaN(Number(v)))) {
+      // A choice (approve or return, agree or disagree): mostly the first, now and then the last.
+      body.set(name, (seed % 4 === 3 ? values.at(-1) : values[0]) as string);
+      continue;
+    }
     const middle = Math.floor((values.length - 1) / 2);
     const pick = Math.min(values.length - 1, middle + ((seed + i) % 3));
     body.set(name, values[pick] as string);
   }
   for (const [i, name] of form.texts.entries())
     body.set(name, PHRASES[(seed + i) % PHRASES.length] as string);
+  // Prefilled inputs keep their value; an empty line of text gets one.
+  for (const [i, { name, type, value }] of form.inputs.entries())
+    body.set(name, value || (type === 'text' ? (PHRASES[(seed + i) % PHRASES.length] as string) : ''));
   const target = new URL(form.action, link).href;
   const res = await fetch(target, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: body.toString(),
+  });
+  await res.text();
+  return res.status;
+};
+
+/** Opens a link and posts the given values to its form (a person who knows what to answer). */
+export const submitForm = async (link: string, values: Record<string, string>): Promise<number> => {
+  const page = await fetch(link);
+  if (page.status !== 200) return page.status;
+  const form = readForm(await page.text());
+  if (!form) return 0;
+  const res = await fetch(new URL(form.action, link).href, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(values).toString(),
   });
   await res.text();
   return res.status;

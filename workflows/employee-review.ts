@@ -2,13 +2,23 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { JsonPath, Map as MapState, Parallel, type StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { endOf, humanStep, invokeStep } from './human-step';
+import { afterAppraisal, goalSetting } from './review-phases';
 import { standardStateMachine } from './state-machine';
 
-export type EmployeeReviewProps = { startReview: IFunction; humanStep: IFunction; finishReview: IFunction };
+export type EmployeeReviewProps = {
+  startReview: IFunction;
+  humanStep: IFunction;
+  finishReview: IFunction;
+  /** The phases a template enables around the appraisal (workflows/review-phases.ts). */
+  goalRound: IFunction;
+  reviewGate: IFunction;
+};
 
 /**
- * One employee's review in one cycle: self-assessment and peer feedback side by side, then the
- * manager's appraisal, then the review is finished and counted towards the cycle.
+ * One employee's review in one cycle: goal setting when the template has it, then self-assessment
+ * and peer feedback side by side, then the manager's appraisal, then the review is finished and
+ * counted towards the cycle; then, as the template says, calibration, the review meeting, the
+ * release of the results and the employee's acknowledgment.
  * Input: { cycleId, employeeId }.
  */
 export class EmployeeReview extends Construct {
@@ -86,7 +96,13 @@ export class EmployeeReview extends Construct {
       '$.review.managerRequestId',
       finish,
     );
+    finish.next(afterAppraisal(this, props));
+    gather.next(appraisal);
 
-    this.stateMachine = standardStateMachine(this, 'StateMachine', start.next(gather).next(appraisal));
+    this.stateMachine = standardStateMachine(
+      this,
+      'StateMachine',
+      start.next(goalSetting(this, props, gather)),
+    );
   }
 }

@@ -93,7 +93,9 @@ export const humanStep = (
     .otherwise(next);
   wait.addCatch(check, { errors: ['States.Timeout'], resultPath: JsonPath.DISCARD });
   check.next(stillOpen);
-  wait.next(next);
+  // A step that ends its branch ends it from the wait itself when answered in time: the Succeed is
+  // only entered after a wake-up, which saves a state transition on every punctual answer.
+  if (!(next instanceof Succeed)) wait.next(next);
   // A request settled before the wait is armed (answered early, or a retried review) resumes the
   // wait at once from the arm step itself, so no extra state is needed here.
   open.next(wait);

@@ -2,10 +2,12 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { templateFormFor } from '../../domain/appraisal';
+import type { PhaseKind } from '../../domain/appraisal-forms';
 import { db, type HumanRequest, type RequestKind } from '../../domain/db';
 import { localDate } from '../../domain/emails';
 import { checkLink, linkSecret, signedPath } from '../../domain/links';
 import { logger } from '../../domain/logger';
+import { phaseFormFor } from '../../domain/phase-forms';
 import { submitAnswer } from '../../domain/responses';
 import { type HttpEvent, type HttpResult, header, htmlResult, rawBody } from '../shared/http';
 import { FORMS, formPage, messagePage } from './form-pages';
@@ -40,7 +42,7 @@ export const AnswerSchemas = {
   'action-item': z.object({
     note: z.string().trim().max(5000, 'The note is at most 5000 characters').optional().default(''),
   }),
-} satisfies Record<RequestKind, z.ZodType>;
+} satisfies Record<Exclude<RequestKind, PhaseKind>, z.ZodType>;
 
 const notFound = () =>
   htmlResult(
@@ -57,7 +59,8 @@ const contextLine = async (req: HumanRequest): Promise<string> => {
   // The due date as the person reads it in the email: in their own time zone.
   const due = `Due ${localDate(req.dueAt, recipient?.timeZone ?? 'UTC')}.`;
   if (req.kind === 'action-item') return `Action: ${req.title ?? ''}. ${due}`;
-  if (req.kind === 'self-assessment') return `For ${subject?.name ?? 'you'}. ${due}`;
+  if (req.kind === 'self-assessment' || req.kind === 'goal-setting' || req.kind === 'acknowledgment')
+    return `For ${subject?.name ?? 'you'}. ${due}`;
   return `About ${subject?.name ?? 'a colleague'}. ${due}`;
 };
 
@@ -113,7 +116,10 @@ export const handleForm = async (event: HttpEvent): Promise<HttpResult> => {
   const context = await contextLine(req);
   // A cycle made from a template asks what its template and framework say; other requests keep the fixed forms.
   const templated = await templateFormFor(req);
-  const form = templated ? { form: templated.form } : {};
+  // Goal setting, the review meeting and the acknowledgment have forms of their own.
+  const phase = templated ? undefined : await phaseFormFor(req);
+  const shown = templated?.form ?? phase?.form;
+  const form = shown ? { form: shown } : {};
 
   if (event.requestContext.http.method === 'GET') {
     return htmlResult(200, formPage({ kind: req.kind, action, context, ...form }));
@@ -127,20 +133,35 @@ export const handleForm = async (event: HttpEvent): Promise<HttpResult> => {
     return htmlResult(413, messagePage('Answer too long', 'The answer is longer than the form accepts.'));
   }
   const values = Object.fromEntries(new URLSearchParams(body));
-  const parsed = (templated?.schema ?? AnswerSchemas[req.kind]).safeParse(values);
-  if (!parsed.success) {
-    const errors = Object.fromEntries(
-      parsed.error.issues.map((i) => [String(i.path[0] ?? 'form'), i.message]),
-    );
-    return htmlResult(400, formPage({ kind: req.kind, action, context, values, errors, ...form }));
+  let answers: Record<string, unknown>;
+  let extra: Awaited<ReturnType<NonNullable<typeof phase>['parse']>> | undefined;
+  if (phase) {
+    extra = phase.parse(values);
+    if (!extra.ok)
+      return htmlResult(
+        400,
+        formPage({ kind: req.kind, action, context, values, errors: extra.errors, ...form }),
+      );
+    answers = extra.answers;
+  } else {
+    const parsed = (
+      templated?.schema ?? AnswerSchemas[req.kind as Exclude<RequestKind, PhaseKind>]
+    ).safeParse(values);
+    if (!parsed.success) {
+      const errors = Object.fromEntries(
+        parsed.error.issues.map((i) => [String(i.path[0] ?? 'form'), i.message]),
+      );
+      return htmlResult(400, formPage({ kind: req.kind, action, context, values, errors, ...form }));
+    }
+    answers = parsed.data;
   }
-  const result = await submitAnswer(req, parsed.data);
+  const result = await submitAnswer(req, answers, extra?.ok ? extra.extra : []);
   logger.info('form submitted', { requestId, kind: req.kind, result });
   if (result === 'already-submitted') return settledPage({ ...req, status: 'submitted' }) as HttpResult;
   if (result === 'closed') return settledPage({ ...req, status: 'expired' }) as HttpResult;
   return htmlResult(
     200,
-    messagePage('Thank you', `${FORMS[req.kind].title}: received. You can close this page.`),
+    messagePage('Thank you', `${shown?.title ?? FORMS[req.kind].title}: received. You can close this page.`),
   );
 };
 

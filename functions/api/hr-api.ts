@@ -37,6 +37,13 @@ import { alignmentChain, alignmentProblem } from '../../domain/goals';
 import { newId, stableId } from '../../domain/ids';
 import { logger } from '../../domain/logger';
 import { applyImport, loadOrganisation, ORG_COLUMNS, type OrgRow, planImport } from '../../domain/org';
+import {
+  acknowledgmentStatus,
+  mayRelease,
+  releaseCycle,
+  releaseReview,
+  resultsVisible,
+} from '../../domain/phases';
 import { createPlan } from '../../domain/plans';
 import { type GapAnalysis, gapAnalysisFor } from '../../domain/ratings';
 import { peerFeedbackView } from '../../domain/responses';
@@ -482,7 +489,13 @@ const routes: Record<string, Route> = {
       countReviews(found.cycle.cycleId),
       cycleRequests(found.cycle.cycleId),
     ]);
-    return jsonResult(200, { cycle: visible, reviews, ...phaseStatus(requests) });
+    return jsonResult(200, {
+      cycle: visible,
+      reviews,
+      ...phaseStatus(requests),
+      // Released results, acknowledgments and every disagreement an employee recorded.
+      acknowledgments: await acknowledgmentStatus(found.cycle.cycleId),
+    });
   }),
 
   'POST /cycles/{cycleId}/extend': hrOnly(async (event, caller) => {
@@ -594,13 +607,17 @@ const routes: Record<string, Route> = {
     const cycle = (await db().cycle.get({ cycleId }).go()).data ?? undefined;
     const policy = cycle?.policy as CyclePolicy | undefined;
     const goals = await liveGoals(employeeId, cycle);
-    const { gapAnalysis: stored, ...shown } = review;
+    const { gapAnalysis: stored, calibrationToken: _c, releaseToken: _r, ...all } = review;
+    // The employee's view shows the manager's ratings, texts and the gap analysis only once released.
+    const released = resultsVisible(review, view);
+    const { managerAppraisal: _m, overallRating: _o, calibration: _k, calibratedAt: _a, ...unreleased } = all;
     return jsonResult(200, {
-      review: shown,
+      review: released ? all : unreleased,
       goals,
       peerFeedback: await peerFeedbackView(cycleId, employeeId, view, policy?.anonymityThreshold),
+      released: review.releasedAt !== undefined,
       // Gaps against the role's expected levels, peer averages only above the anonymity threshold.
-      ...(stored
+      ...(stored && released
         ? {
             gapAnalysis: gapAnalysisFor(
               stored as GapAnalysis,
@@ -644,6 +661,35 @@ const routes: Record<string, Route> = {
           ...(result.gapAnalysis ? { gapAnalysis: result.gapAnalysis } : {}),
         });
     }
+  }),
+
+  'POST /cycles/{cycleId}/reviews/{employeeId}/release': async (event, caller) => {
+    const employeeId = event.pathParameters?.employeeId ?? '';
+    if (!mayRelease(await accessTo(caller, employeeId)))
+      return forbidden('Results are released by HR or the employee’s direct manager');
+    const found = await cycleOf(event);
+    if ('result' in found) return found.result;
+    if (found.cycle.status === 'cancelled') return problem(409, 'Conflict', 'the cycle is cancelled');
+    const outcome = await releaseReview(found.cycle.cycleId, employeeId, caller.employeeId);
+    if (outcome === 'not-found')
+      return problem(404, 'Not found', 'employeeId: no review for this employee in this cycle', [
+        { field: 'employeeId', message: 'not found' },
+      ]);
+    if (outcome === 'not-ready')
+      return problem(
+        409,
+        'Conflict',
+        'the manager appraisal is not in, or the cycle has no release phase: there is nothing to release',
+      );
+    return jsonResult(200, { released: true, alreadyReleased: outcome === 'already-released' });
+  },
+
+  'POST /cycles/{cycleId}/release': hrOnly(async (event, caller) => {
+    const found = await cycleOf(event);
+    if ('result' in found) return found.result;
+    if (found.cycle.status === 'cancelled') return problem(409, 'Conflict', 'the cycle is cancelled');
+    const counts = await releaseCycle(found.cycle.cycleId, caller.employeeId);
+    return jsonResult(200, counts);
   }),
 
   'POST /plans': async (event, caller) => {

@@ -250,6 +250,23 @@ export const OPERATIONS: Record<string, Operation> = {
       'The calibration (original and calibrated values, who, when) and the recomputed gap analysis',
     errors: [400, 403, 404, 409, 415],
   },
+  'POST /cycles/{cycleId}/reviews/{employeeId}/release': {
+    summary:
+      'Release one review’s results to the employee (their ratings, the manager’s texts and the gap analysis become visible, and they are asked to acknowledge); repeating it changes nothing',
+    auth: 'jwt',
+    who: 'HR, the employee’s direct manager',
+    ok: 200,
+    okDescription: '`{released: true, alreadyReleased}`',
+    errors: [403, 404, 409],
+  },
+  'POST /cycles/{cycleId}/release': {
+    summary: 'Release the results of every review of the cycle whose manager appraisal is in',
+    auth: 'jwt',
+    who: 'HR',
+    ok: 200,
+    okDescription: '`{released, alreadyReleased, notReady}`: how many reviews each',
+    errors: [403, 404, 409],
+  },
   'POST /plans': {
     summary: 'Create a development plan and start its follow-up',
     auth: 'jwt',
@@ -274,7 +291,7 @@ const ERROR_TEXT: Record<number, string> = {
   401: 'Missing, expired or invalid token (from the gateway)',
   403: 'Not allowed for this caller, or a link that was altered',
   404: 'Not found',
-  409: 'Conflicts with the current state: already submitted, a closed or cancelled cycle, no manager appraisal to calibrate yet',
+  409: 'Conflicts with the current state: already submitted, a closed or cancelled cycle, no manager appraisal to calibrate or release yet',
   410: 'Expired link or closed request',
   413: 'Body too large',
   415: 'Unsupported media type',

@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { finishReview } from '../../domain/cycles';
+import { calibrationWaitSeconds } from '../../domain/phases';
 import { step } from '../shared/middleware';
 
 export const FinishReviewInput = z.object({ cycleId: z.string().min(1), employeeId: z.string().min(1) });
 
-export const handler = step(FinishReviewInput, ({ cycleId, employeeId }) =>
-  finishReview(cycleId, employeeId),
-);
+/** Finishes the review and says how long it waits for HR's calibration (1 s: not at all). */
+export const handler = step(FinishReviewInput, async ({ cycleId, employeeId }) => ({
+  ...(await finishReview(cycleId, employeeId)),
+  calibrationWaitSeconds: await calibrationWaitSeconds(cycleId, employeeId),
+}));

@@ -180,6 +180,19 @@ const ROWS: Row[] = [
     expect: { ...everyoneBut(403, []), hr: 409 },
   },
   {
+    route: 'POST /cycles/{cycleId}/reviews/{employeeId}/release',
+    method: 'POST',
+    path: () => `/cycles/${cycleId}/reviews/e10/release`,
+    // HR and the direct manager may release, but not before the appraisal is in; everyone else is refused first.
+    expect: { ...everyoneBut(403, []), hr: 409, manager: 409 },
+  },
+  {
+    route: 'POST /cycles/{cycleId}/release',
+    method: 'POST',
+    path: () => `/cycles/${cycleId}/release`,
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
     route: 'POST /plans',
     method: 'POST',
     path: () => '/plans',

@@ -1,0 +1,552 @@
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { addLocalDays, endOfLocalDay, localDay, localDeadline, nextSendSlot, zonedTime } from './calendar';
+import { documentClient } from './clients';
+import { addDays, now, secondsUntil } from './clock';
+import { config } from './config';
+import { type CyclePolicy, deadlineFor } from './cycles';
+import { type Cycle, db, type Employee, type HumanRequest, type Review } from './db';
+import { goalRoundsEmail, meetingInvitationEmail, unreleasedEmail } from './emails';
+import { isConditionFailure } from './errors';
+import { meetingIcs } from './ics';
+import { stableId } from './ids';
+import { sendOnce } from './mailer';
+import { resumeTask } from './sfn';
+
+/*
+ * The phases around the appraisal that a template enables: goal setting (the employee drafts, the
+ * manager approves or returns with a comment, in bounded rounds) before the self-assessment; after
+ * the manager appraisal, HR's calibration, the review meeting, the release of the results and the
+ * employee's acknowledgment. Each step a person takes is a human step (domain/human-step.ts) with
+ * the template's ladder; the waits on HR (calibration, release) park the workflow on a token
+ * stored on the review.
+ */
+
+/** A goal-setting review goes back and forth at most this often before HR is told. */
+export const MAX_GOAL_ROUNDS = 3;
+/** A later goal round, and an acknowledgment released late, get at least this many days. */
+const MIN_DAYS_TO_ANSWER = 2;
+const MEETING_MINUTES = 60;
+
+export type PhaseDays = NonNullable<CyclePolicy['phases']>;
+export type Acknowledgment = { at: string; agrees: boolean; disagreement?: string };
+type Escalation = HumanRequest['escalations'][number];
+
+const ignoreExisting = (error: unknown) => {
+  if (!isConditionFailure(error)) throw error;
+};
+
+type Ladders = { employee: Escalation[]; manager: Escalation[]; hrDays: number };
+
+/** Who hears of a late step: the employee's steps go to the manager, the skip-level, HR; the manager's to the skip-level and HR. */
+export const laddersFor = (policy: CyclePolicy, managerId: string, skipLevelId: string): Ladders => ({
+  employee: [
+    { afterHours: policy.escalationHours.manager, toId: managerId, role: 'their manager' },
+    { afterHours: policy.escalationHours.skipLevel, toId: skipLevelId, role: 'skip-level manager' },
+    { afterHours: policy.escalationHours.hr, toId: 'hr', role: 'HR' },
+  ],
+  manager: [
+    { afterHours: policy.escalationHours.manager, toId: skipLevelId, role: 'skip-level manager' },
+    { afterHours: policy.escalationHours.hr, toId: 'hr', role: 'HR' },
+  ],
+  hrDays: Math.round(policy.escalationHours.hr / 24),
+});
+
+/** A request closes once its whole escalation ladder had its chance: the day after HR heard. */
+const closeAfter = (dueAt: string, timeZone: string, hrDays: number) =>
+  endOfLocalDay(addLocalDays(localDay(dueAt, timeZone), hrDays + 1), timeZone).toISOString();
+
+/** The meeting: the meeting day's send hour in the employee's zone, moved to a working day. */
+export const meetingTime = (startAt: string, days: number, policy: CyclePolicy, timeZone: string): Date => {
+  const day = localDay(addDays(startAt, days), timeZone);
+  return nextSendSlot(zonedTime(day, 0, 0, 0, timeZone), {
+    timeZone,
+    sendHour: policy.sendHour ?? 9,
+    quietDays: policy.quietDays ?? [],
+  });
+};
+
+export type PhasePlan = {
+  goalSetting?: true;
+  meetingRequestId?: string;
+  acknowledgmentRequestId?: string;
+};
+
+type ReviewContext = {
+  cycle: Cycle;
+  employee: Employee;
+  managerId: string;
+  managerZone: string;
+  skipLevelId: string;
+  base: Pick<
+    HumanRequest,
+    'subjectId' | 'cycleId' | 'status' | 'createdAt' | 'remindersSent' | 'escalationsSent'
+  >;
+};
+
+/**
+ * The requests of the phases after the appraisal, created with the review's other requests under
+ * stable ids: the manager's review meeting and the employee's acknowledgment (opened only once the
+ * results are released). Nothing for a cycle scheduled before these phases existed.
+ */
+export const phaseRequests = (ctx: ReviewContext): { requests: HumanRequest[]; plan: PhasePlan } => {
+  const policy = ctx.cycle.policy as CyclePolicy | undefined;
+  const days = policy?.phases;
+  if (!policy || !days) return { requests: [], plan: {} };
+  const { cycleId } = ctx.cycle;
+  const { employeeId, timeZone } = ctx.employee;
+  const ladders = laddersFor(policy, ctx.managerId, ctx.skipLevelId);
+  const requests: HumanRequest[] = [];
+  const plan: PhasePlan = {};
+  if (days.goalSetting !== undefined) plan.goalSetting = true;
+  if (days.reviewMeeting !== undefined) {
+    const meetingAt = meetingTime(ctx.cycle.startAt, days.reviewMeeting, policy, timeZone).toISOString();
+    const manager = deadlineFor(policy, ctx.managerZone);
+    const dueAt = manager.due(meetingAt);
+    const requestId = stableId(cycleId, employeeId, 'review-meeting');
+    requests.push({
+      ...ctx.base,
+      ...manager.window,
+      requestId,
+      kind: 'review-meeting',
+      recipientId: ctx.managerId,
+      meetingAt,
+      dueAt,
+      closeAt: closeAfter(dueAt, ctx.managerZone, ladders.hrDays),
+      reminderHoursBefore: [...policy.reminderHoursBefore],
+      escalations: ladders.manager,
+    });
+    plan.meetingRequestId = requestId;
+  }
+  const self = deadlineFor(policy, timeZone);
+  const ackDue = self.due(addDays(ctx.cycle.startAt, days.acknowledgment).toISOString());
+  const ackId = stableId(cycleId, employeeId, 'acknowledgment');
+  requests.push({
+    ...ctx.base,
+    ...self.window,
+    requestId: ackId,
+    kind: 'acknowledgment',
+    recipientId: employeeId,
+    dueAt: ackDue,
+    closeAt: closeAfter(ackDue, timeZone, ladders.hrDays),
+    reminderHoursBefore: [...policy.reminderHoursBefore],
+    escalations: ladders.employee,
+  });
+  plan.acknowledgmentRequestId = ackId;
+  return { requests, plan };
+};
+
+/* ---------------------------------------------------------------- goal setting */
+
+export const goalRoundIds = (cycleId: string, employeeId: string, round: number) => ({
+  goalRequestId: stableId(cycleId, employeeId, 'goal-setting', String(round)),
+  approvalRequestId: stableId(cycleId, employeeId, 'goal-approval', String(round)),
+});
+
+export type GoalDecision = { decision: 'approve' } | { decision: 'return'; comment: string };
+export type GoalRoundState = {
+  round: number;
+  goalSetting?: Pick<HumanRequest, 'status'> | undefined;
+  approval?: Pick<HumanRequest, 'status' | 'response'> | undefined;
+};
+export type GoalNext =
+  | { action: 'open'; round: number; note?: string }
+  | { action: 'settle'; status: 'approved' | 'escalated' | 'expired' };
+
+/**
+ * What follows a goal round, from the state of its two requests. Pure, so every rule is unit-tested:
+ * approved ends the phase; returned opens the next round with the manager's comment, until the
+ * last round, after which HR is told; a round nobody finished ends the phase without approved goals.
+ */
+export const nextGoalStep = (state: GoalRoundState, maxRounds = MAX_GOAL_ROUNDS): GoalNext => {
+  if (state.round === 0) return { action: 'open', round: 1 };
+  if (state.goalSetting?.status === 'expired' || state.approval?.status === 'expired')
+    return { action: 'settle', status: 'expired' };
+  if (state.approval?.status !== 'submitted') return { action: 'open', round: state.round };
+  const answer = state.approval.response as GoalDecision | undefined;
+  if (answer?.decision !== 'return') return { action: 'settle', status: 'approved' };
+  if (state.round >= maxRounds) return { action: 'settle', status: 'escalated' };
+  return { action: 'open', round: state.round + 1, note: answer.comment };
+};
+
+export type GoalRoundResult =
+  | { settled: true; status: 'approved' | 'escalated' | 'expired' }
+  | { settled: false; round: number; goalRequestId: string; approvalRequestId: string };
+
+const personOf = async (id: string) => (await db().employee.get({ employeeId: id }).go()).data ?? undefined;
+
+/**
+ * Moves goal setting on: opens round 1, the next round after a return (its email carries the
+ * comment), or settles the phase. Request ids are per round and writes are conditional, so a
+ * retried step opens each round once.
+ */
+export const advanceGoalSetting = async (cycleId: string, employeeId: string): Promise<GoalRoundResult> => {
+  const { review, request, cycle } = db();
+  const current = (await review.get({ cycleId, employeeId }).go({ consistent: true })).data;
+  if (!current) throw new Error(`Review ${cycleId}/${employeeId} not found`);
+  if (current.goalStatus) return { settled: true, status: current.goalStatus };
+  const round = current.goalRound ?? 0;
+  const ids = goalRoundIds(cycleId, employeeId, round);
+  const [goalSetting, approval] =
+    round === 0
+      ? [undefined, undefined]
+      : await Promise.all(
+          [ids.goalRequestId, ids.approvalRequestId].map(
+            async (requestId) =>
+              (await request.get({ requestId }).go({ consistent: true })).data ?? undefined,
+          ),
+        );
+  const next = nextGoalStep({ round, goalSetting, approval });
+  const theCycle = (await cycle.get({ cycleId }).go()).data;
+  if (!theCycle) throw new Error(`Cycle ${cycleId} not found`);
+  if (next.action === 'settle') {
+    if (next.status === 'escalated') {
+      const person = await personOf(employeeId);
+      await sendOnce({
+        key: `${cycleId}#${employeeId}#goal-rounds`,
+        kind: 'goal-approval.escalation',
+        toId: 'hr',
+        toAddress: config.hrAddress,
+        email: goalRoundsEmail({
+          employeeName: person?.name ?? employeeId,
+          cycleName: theCycle.name,
+          rounds: round,
+        }),
+      });
+    }
+    await review.patch({ cycleId, employeeId }).set({ goalStatus: next.status }).go().catch(ignoreExisting);
+    return { settled: true, status: next.status };
+  }
+  const opened = goalRoundIds(cycleId, employeeId, next.round);
+  if (next.round !== round) {
+    await Promise.all(
+      (await goalRoundRequests(theCycle, current, next.round, next.note)).map((r) =>
+        request.create(r).go().catch(ignoreExisting),
+      ),
+    );
+    await review
+      .patch({ cycleId, employeeId })
+      .set({ goalRound: next.round })
+      .where((a, op) => (round === 0 ? op.notExists(a.goalRound) : op.eq(a.goalRound, round)))
+      .go()
+      .catch(ignoreExisting);
+  }
+  return { settled: false, round: next.round, ...opened };
+};
+
+/** Round N's two requests: the employee drafts, then (only once the drafts are in) the manager decides. */
+const goalRoundRequests = async (
+  cycle: Cycle,
+  review: Review,
+  round: number,
+  note: string | undefined,
+): Promise<HumanRequest[]> => {
+  const policy = cycle.policy as CyclePolicy;
+  const employee = await personOf(review.employeeId);
+  const manager = review.managerId === 'hr' ? undefined : await personOf(review.managerId);
+  if (!employee) throw new Error(`Employee ${review.employeeId} not found`);
+  const skipLevelId = manager?.managerId ?? 'hr';
+  const ladders = laddersFor(policy, review.managerId, skipLevelId);
+  const self = deadlineFor(policy, employee.timeZone);
+  const managerZone = manager?.timeZone ?? 'UTC';
+  const boss = deadlineFor(policy, managerZone);
+  const phaseDue = addDays(cycle.startAt, policy.phases?.goalSetting ?? 0);
+  // A later round gets a couple of days of its own, even when the phase's date has passed.
+  const earliest = round === 1 ? phaseDue : addDays(now(), MIN_DAYS_TO_ANSWER);
+  const dueAt = self.due(new Date(Math.max(phaseDue.getTime(), earliest.getTime())).toISOString());
+  const approvalDue = boss.due(addDays(dueAt, MIN_DAYS_TO_ANSWER).toISOString());
+  const ids = goalRoundIds(cycle.cycleId, review.employeeId, round);
+  const base = {
+    subjectId: review.employeeId,
+    cycleId: cycle.cycleId,
+    status: 'pending' as const,
+    createdAt: now().toISOString(),
+    remindersSent: 0,
+    escalationsSent: 0,
+    round,
+    reminderHoursBefore: [...policy.reminderHoursBefore],
+  };
+  return [
+    {
+      ...base,
+      ...self.window,
+      requestId: ids.goalRequestId,
+      kind: 'goal-setting',
+      recipientId: review.employeeId,
+      dueAt,
+      closeAt: closeAfter(dueAt, employee.timeZone, ladders.hrDays),
+      escalations: ladders.employee,
+      ...(note ? { note } : {}),
+    },
+    {
+      ...base,
+      ...boss.window,
+      requestId: ids.approvalRequestId,
+      kind: 'goal-approval',
+      recipientId: review.managerId,
+      afterRequestId: ids.goalRequestId,
+      dueAt: approvalDue,
+      closeAt: closeAfter(approvalDue, managerZone, ladders.hrDays),
+      escalations: ladders.manager,
+    },
+  ];
+};
+
+/* ---------------------------------------------------------------- calibration and release gates */
+
+export type Viewer = 'hr' | 'employee';
+
+/** The results the employee may see only once released: ratings, the manager's texts, the gap analysis. */
+export const resultsVisible = (review: Pick<Review, 'releasedAt'>, view: Viewer): boolean =>
+  view === 'hr' || review.releasedAt !== undefined;
+
+/** Who may release one review's results: HR, or the employee's direct manager. */
+export const mayRelease = (access: 'hr' | 'self' | 'direct-manager' | 'reporting-line' | 'none'): boolean =>
+  access === 'hr' || access === 'direct-manager';
+
+/** How long the review waits for HR's calibration: until the calibration date, or not at all. */
+export const calibrationWaitSeconds = async (cycleId: string, employeeId: string): Promise<number> => {
+  const [c, r] = await Promise.all([
+    db().cycle.get({ cycleId }).go(),
+    db().review.get({ cycleId, employeeId }).go({ consistent: true }),
+  ]);
+  const days = (c.data?.policy as CyclePolicy | undefined)?.phases?.calibration;
+  if (!c.data || days === undefined || r.data?.status !== 'completed' || r.data.calibratedAt) return 1;
+  return Math.max(1, secondsUntil(addDays(c.data.startAt, days), now()));
+};
+
+/** Parks the review until HR calibrates it; resumes at once when there is nothing to wait for. */
+export const armCalibration = async (
+  cycleId: string,
+  employeeId: string,
+  taskToken: string,
+): Promise<void> => {
+  const updated = await db()
+    .review.patch({ cycleId, employeeId })
+    .set({ calibrationToken: taskToken })
+    .go({ response: 'all_new' });
+  if ((await calibrationWaitSeconds(cycleId, employeeId)) <= 1 || updated.data.calibratedAt)
+    await resumeTask(taskToken, { calibrated: Boolean(updated.data.calibratedAt) });
+};
+
+export type ReleaseCheck = { released: boolean; gaveUp: boolean; wakeInSeconds: number };
+
+/**
+ * Where the release stands for the workflow: released; not yet (wake at the acknowledgment's due
+ * date, then tell HR once and wait until it closes); or given up once the acknowledgment has closed.
+ */
+export const checkRelease = async (cycleId: string, employeeId: string): Promise<ReleaseCheck> => {
+  const { review, request, cycle, employee } = db();
+  const r = (await review.get({ cycleId, employeeId }).go({ consistent: true })).data;
+  if (!r?.acknowledgmentRequestId) return { released: false, gaveUp: true, wakeInSeconds: 1 };
+  if (r.releasedAt) return { released: true, gaveUp: false, wakeInSeconds: 1 };
+  const ack = (await request.get({ requestId: r.acknowledgmentRequestId }).go({ consistent: true })).data;
+  if (!ack) return { released: false, gaveUp: true, wakeInSeconds: 1 };
+  const at = now();
+  if (Date.parse(ack.closeAt) <= at.getTime()) {
+    await request
+      .patch({ requestId: ack.requestId })
+      .set({ status: 'expired' })
+      .where((a, op) => op.eq(a.status, 'pending'))
+      .go()
+      .catch(ignoreExisting);
+    return { released: false, gaveUp: true, wakeInSeconds: 1 };
+  }
+  if (Date.parse(ack.dueAt) <= at.getTime()) {
+    const [c, person] = await Promise.all([cycle.get({ cycleId }).go(), employee.get({ employeeId }).go()]);
+    await sendOnce({
+      key: `${ack.requestId}#unreleased`,
+      kind: 'acknowledgment.unreleased',
+      toId: 'hr',
+      toAddress: config.hrAddress,
+      requestId: ack.requestId,
+      email: unreleasedEmail({
+        employeeName: person.data?.name ?? employeeId,
+        cycleName: c.data?.name ?? cycleId,
+        dueAt: ack.dueAt,
+      }),
+    });
+    return { released: false, gaveUp: false, wakeInSeconds: secondsUntil(ack.closeAt, at) };
+  }
+  return { released: false, gaveUp: false, wakeInSeconds: secondsUntil(ack.dueAt, at) };
+};
+
+/** Parks the review until its results are released; resumes at once if that already happened. */
+export const armRelease = async (cycleId: string, employeeId: string, taskToken: string): Promise<void> => {
+  const updated = await db()
+    .review.patch({ cycleId, employeeId })
+    .set({ releaseToken: taskToken })
+    .go({ response: 'all_new' });
+  if (updated.data.releasedAt) await resumeTask(taskToken, { released: true });
+};
+
+export type ReleaseOutcome = 'released' | 'already-released' | 'not-ready' | 'not-found';
+
+/**
+ * Releases one review's results to the employee, once its appraisal is in. The review and its audit
+ * event are written together and only if not yet released; an acknowledgment that would be due
+ * within two days gets them; the waiting workflow is resumed.
+ */
+export const releaseReview = async (
+  cycleId: string,
+  employeeId: string,
+  actor: string,
+): Promise<ReleaseOutcome> => {
+  const { review, request, audit } = db();
+  const r = (await review.get({ cycleId, employeeId }).go({ consistent: true })).data;
+  if (!r) return 'not-found';
+  if (r.releasedAt) return 'already-released';
+  if (r.status !== 'completed' || !r.acknowledgmentRequestId) return 'not-ready';
+  const at = now();
+  try {
+    await documentClient.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: review
+              .patch({ cycleId, employeeId })
+              .set({ releasedAt: at.toISOString(), releasedBy: actor })
+              .where((a, op) => `${op.notExists(a.releasedAt)} AND ${op.eq(a.status, 'completed')}`)
+              .params(),
+          },
+          {
+            Put: audit
+              .create({
+                entityKey: `cycle#${cycleId}`,
+                at: at.toISOString(),
+                eventId: stableId(cycleId, employeeId, 'released'),
+                actor,
+                action: 'review.released',
+                details: { employeeId },
+              })
+              .params(),
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    return 'already-released';
+  }
+  const ack = (await request.get({ requestId: r.acknowledgmentRequestId }).go({ consistent: true })).data;
+  const zone = ack?.sendWindow?.timeZone ?? 'UTC';
+  const earliest = localDeadline(addDays(at, MIN_DAYS_TO_ANSWER), zone);
+  if (ack && ack.status === 'pending' && Date.parse(ack.dueAt) < earliest.getTime()) {
+    const dueAt = earliest.toISOString();
+    const hrDays = Math.round((ack.escalations.at(-1)?.afterHours ?? 0) / 24);
+    await request
+      .patch({ requestId: ack.requestId })
+      .set({ dueAt, closeAt: closeAfter(dueAt, zone, hrDays) })
+      .where((a, op) => op.eq(a.status, 'pending'))
+      .go()
+      .catch(ignoreExisting);
+  }
+  const latest = (await review.get({ cycleId, employeeId }).go({ consistent: true })).data;
+  await resumeTask(latest?.releaseToken, { released: true });
+  return 'released';
+};
+
+/** Releases every review of the cycle whose appraisal is in; the others are counted as not ready. */
+export const releaseCycle = async (
+  cycleId: string,
+  actor: string,
+): Promise<{ released: number; alreadyReleased: number; notReady: number }> => {
+  const counts = { released: 0, alreadyReleased: 0, notReady: 0 };
+  let cursor: string | null = null;
+  do {
+    const page: { data: Review[]; cursor: string | null } = await db()
+      .review.query.byCycle({ cycleId })
+      .go({ cursor, limit: 100 });
+    for (const r of page.data) {
+      const outcome = await releaseReview(cycleId, r.employeeId, actor);
+      if (outcome === 'released') counts.released += 1;
+      else if (outcome === 'already-released') counts.alreadyReleased += 1;
+      else counts.notReady += 1;
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return counts;
+};
+
+export type AcknowledgmentStatus = {
+  released: number;
+  acknowledged: number;
+  disagreements: Array<{ employeeId: string; at: string; disagreement: string }>;
+};
+
+/** For HR's cycle status: how many results are released and acknowledged, and every disagreement. */
+export const acknowledgmentStatus = async (cycleId: string): Promise<AcknowledgmentStatus> => {
+  const status: AcknowledgmentStatus = { released: 0, acknowledged: 0, disagreements: [] };
+  const { data } = await db().review.query.byCycle({ cycleId }).go({ pages: 'all' });
+  for (const r of data) {
+    if (r.releasedAt) status.released += 1;
+    const ack = r.acknowledgment as Acknowledgment | undefined;
+    if (!ack) continue;
+    status.acknowledged += 1;
+    if (!ack.agrees)
+      status.disagreements.push({
+        employeeId: r.employeeId,
+        at: ack.at,
+        disagreement: ack.disagreement ?? '',
+      });
+  }
+  return status;
+};
+
+/* ---------------------------------------------------------------- review meeting invitations */
+
+/**
+ * The review meeting's calendar invitation: one event per review (stable UID), at the meeting day's
+ * send hour in the employee's zone, organised by the manager with the employee attending.
+ */
+export const meetingInvite = async (
+  req: HumanRequest,
+): Promise<{ ics: string; employee: Employee } | undefined> => {
+  if (req.kind !== 'review-meeting' || !req.meetingAt || !req.cycleId) return undefined;
+  const [employee, manager, cycle] = await Promise.all([
+    personOf(req.subjectId),
+    personOf(req.recipientId),
+    db().cycle.get({ cycleId: req.cycleId }).go(),
+  ]);
+  if (!employee) return undefined;
+  const organizer = manager
+    ? { name: manager.name, email: manager.email }
+    : { name: 'HR team', email: config.hrAddress };
+  const cycleName = cycle.data?.name ?? 'review';
+  const ics = meetingIcs({
+    uid: `${stableId(req.cycleId, req.subjectId, 'meeting')}@growcycle`,
+    start: new Date(req.meetingAt),
+    durationMinutes: MEETING_MINUTES,
+    summary: `Review meeting: ${employee.name} and ${organizer.name} (${cycleName})`,
+    description: `The review meeting of ${cycleName}: the appraisal, the gap analysis and the development plan.`,
+    organizer,
+    attendee: { name: employee.name, email: employee.email },
+    stamp: new Date(req.createdAt),
+  });
+  return { ics, employee };
+};
+
+/** Sends the employee's copy of the meeting invitation, once. The manager's goes with their request email. */
+export const sendEmployeeInvitation = async (
+  req: HumanRequest,
+  invite: { ics: string; employee: Employee },
+) => {
+  const manager = await personOf(req.recipientId);
+  const cycleName = req.cycleId
+    ? (await db().cycle.get({ cycleId: req.cycleId }).go()).data?.name
+    : undefined;
+  await sendOnce({
+    key: `${req.requestId}#invitation`,
+    kind: 'review-meeting.invitation',
+    toId: invite.employee.employeeId,
+    toAddress: invite.employee.email,
+    requestId: req.requestId,
+    email: meetingInvitationEmail({
+      recipientName: invite.employee.name,
+      otherName: manager?.name ?? 'HR',
+      cycleName,
+      meetingAt: req.meetingAt ?? req.dueAt,
+      timeZone: invite.employee.timeZone,
+      ics: invite.ics,
+    }),
+  });
+};

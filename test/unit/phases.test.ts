@@ -1,0 +1,225 @@
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { db } from '../../domain/db';
+import { parseAcknowledgment, parseGoalDecision, parseGoalRows } from '../../domain/phase-forms';
+import { mayRelease, nextGoalStep, releaseReview, resultsVisible } from '../../domain/phases';
+import { handleHr } from '../../functions/api/hr-api';
+import { fakeTable, httpEvent, storedItem, stubTestEnv } from './helpers';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+
+describe('nextGoalStep', () => {
+  const returned = (comment: string) => ({
+    status: 'submitted' as const,
+    response: { decision: 'return', comment },
+  });
+
+  it('opens round 1 when goal setting starts', () => {
+    expect(nextGoalStep({ round: 0 })).toEqual({ action: 'open', round: 1 });
+  });
+
+  it('settles as approved when the manager approves', () => {
+    expect(
+      nextGoalStep({
+        round: 1,
+        goalSetting: { status: 'submitted' },
+        approval: { status: 'submitted', response: { decision: 'approve' } },
+      }),
+    ).toEqual({ action: 'settle', status: 'approved' });
+  });
+
+  it('opens the next round with the manager’s comment when the goals are returned', () => {
+    expect(
+      nextGoalStep({
+        round: 1,
+        goalSetting: { status: 'submitted' },
+        approval: returned('Make them measurable'),
+      }),
+    ).toEqual({ action: 'open', round: 2, note: 'Make them measurable' });
+  });
+
+  it('escalates instead of opening a round past the limit', () => {
+    expect(
+      nextGoalStep({ round: 3, goalSetting: { status: 'submitted' }, approval: returned('Still vague') }, 3),
+    ).toEqual({ action: 'settle', status: 'escalated' });
+  });
+
+  it('settles as expired when the drafts or the decision never came', () => {
+    expect(
+      nextGoalStep({ round: 2, goalSetting: { status: 'expired' }, approval: { status: 'expired' } }),
+    ).toEqual({ action: 'settle', status: 'expired' });
+    expect(
+      nextGoalStep({ round: 1, goalSetting: { status: 'submitted' }, approval: { status: 'expired' } }),
+    ).toEqual({ action: 'settle', status: 'expired' });
+  });
+
+  it('keeps the round under way while the decision is still open (a retried step)', () => {
+    expect(
+      nextGoalStep({ round: 2, goalSetting: { status: 'submitted' }, approval: { status: 'open' } }),
+    ).toEqual({ action: 'open', round: 2 });
+  });
+});
+
+describe('goal forms', () => {
+  const row = (prefix: string, over: Record<string, string> = {}) => ({
+    [`${prefix}.title`]: 'Ship the billing API',
+    [`${prefix}.measure`]: 'Live for three customers',
+    [`${prefix}.weight`]: '40',
+    [`${prefix}.dueDate`]: '2027-12-31',
+    ...over,
+  });
+
+  it('accepts edited drafts and a new goal', () => {
+    const parsed = parseGoalRows(['g1'], { ...row('goal.g1'), ...row('new', { 'new.title': 'Mentor' }) });
+    expect(parsed).toEqual({
+      ok: true,
+      edits: [
+        {
+          goalId: 'g1',
+          title: 'Ship the billing API',
+          measure: 'Live for three customers',
+          weight: 40,
+          dueDate: '2027-12-31',
+        },
+      ],
+      added: { title: 'Mentor', measure: 'Live for three customers', weight: 40, dueDate: '2027-12-31' },
+    });
+  });
+
+  it('ignores an empty new row but refuses a submission without any goal', () => {
+    expect(parseGoalRows(['g1'], { ...row('goal.g1'), 'new.title': ' ' })).toMatchObject({ ok: true });
+    expect(parseGoalRows([], { 'new.title': '' })).toEqual({
+      ok: false,
+      errors: { 'new.title': 'Add at least one goal' },
+    });
+  });
+
+  it('names each bad field: a weight out of range, a missing measure, a bad date', () => {
+    const parsed = parseGoalRows(['g1'], {
+      ...row('goal.g1', { 'goal.g1.weight': '140', 'goal.g1.measure': '' }),
+      ...row('new', { 'new.dueDate': '31/12/2027' }),
+    });
+    expect(parsed).toEqual({
+      ok: false,
+      errors: {
+        'goal.g1.weight': 'The weight is a whole number from 0 to 100',
+        'goal.g1.measure': 'Say how progress is measured',
+        'new.dueDate': 'The due date is a date such as 2027-12-31',
+      },
+    });
+  });
+
+  it('approves without a comment but returns only with one', () => {
+    expect(parseGoalDecision({ decision: 'approve' })).toEqual({ ok: true, value: { decision: 'approve' } });
+    expect(parseGoalDecision({ decision: 'return', comment: '  ' })).toEqual({
+      ok: false,
+      errors: { comment: 'Say what to change when you return the goals' },
+    });
+    expect(parseGoalDecision({ decision: 'return', comment: 'Fewer, bigger goals' })).toEqual({
+      ok: true,
+      value: { decision: 'return', comment: 'Fewer, bigger goals' },
+    });
+    expect(parseGoalDecision({})).toMatchObject({
+      ok: false,
+      errors: { decision: 'Choose approve or return' },
+    });
+  });
+});
+
+describe('acknowledgment', () => {
+  const at = '2027-01-25T09:00:00.000Z';
+
+  it('records agreement, or a disagreement with its text', () => {
+    expect(parseAcknowledgment({ agreement: 'agree', disagreement: 'ignored' }, at)).toEqual({
+      ok: true,
+      value: { at, agrees: true },
+    });
+    expect(parseAcknowledgment({ agreement: 'disagree', disagreement: 'The rating misses Q4' }, at)).toEqual({
+      ok: true,
+      value: { at, agrees: false, disagreement: 'The rating misses Q4' },
+    });
+  });
+
+  it('refuses a disagreement without a text, naming the field', () => {
+    expect(parseAcknowledgment({ agreement: 'disagree' }, at)).toEqual({
+      ok: false,
+      errors: { disagreement: 'Say what you disagree with' },
+    });
+  });
+});
+
+describe('release rules', () => {
+  it('lets HR and the direct manager release, nobody else', () => {
+    expect(mayRelease('hr')).toBe(true);
+    expect(mayRelease('direct-manager')).toBe(true);
+    for (const access of ['self', 'reporting-line', 'none'] as const) expect(mayRelease(access)).toBe(false);
+  });
+
+  it('shows the results to the employee only once released; HR always sees them', () => {
+    expect(resultsVisible({}, 'employee')).toBe(false);
+    expect(resultsVisible({ releasedAt: '2027-01-22T10:00:00Z' }, 'employee')).toBe(true);
+    expect(resultsVisible({}, 'hr')).toBe(true);
+  });
+});
+
+describe('releaseReview', () => {
+  const review = (over: Record<string, unknown>) =>
+    storedItem(
+      db().review.put({
+        cycleId: 'c1',
+        employeeId: 'ola',
+        managerId: 'ingrid',
+        status: 'completed',
+        acknowledgmentRequestId: 'ack-1',
+        ...over,
+      }),
+    );
+
+  beforeEach(() => {
+    stubTestEnv();
+  });
+  afterEach(() => {
+    ddb.reset();
+  });
+
+  it('refuses a review whose appraisal is not in, writing nothing', async () => {
+    const table = fakeTable(review({ status: 'in-progress' }));
+    ddb.on(GetCommand).callsFake(table.get);
+    expect(await releaseReview('c1', 'ola', 'hr-1')).toBe('not-ready');
+    expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
+  });
+
+  it('releases a review once: a released one is left alone', async () => {
+    const table = fakeTable(review({ releasedAt: '2027-01-22T10:00:00Z' }));
+    ddb.on(GetCommand).callsFake(table.get);
+    expect(await releaseReview('c1', 'ola', 'hr-1')).toBe('already-released');
+    expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
+  });
+
+  it('writes the release and its audit event in one transaction conditioned on not yet released', async () => {
+    const table = fakeTable(review({}));
+    ddb.on(GetCommand).callsFake(table.get);
+    ddb.on(TransactWriteCommand).resolves({});
+    expect(await releaseReview('c1', 'ola', 'ingrid')).toBe('released');
+    const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(items).toHaveLength(2);
+    expect(items[0]?.Update?.ConditionExpression).toMatch(/attribute_not_exists/);
+    expect(items[1]?.Put?.Item).toMatchObject({ action: 'review.released', actor: 'ingrid' });
+  });
+
+  it('refuses a peer at the route before reading anything', async () => {
+    ddb.on(GetCommand).callsFake(fakeTable().get);
+    const res = await handleHr(
+      httpEvent({
+        method: 'POST',
+        route: '/cycles/{cycleId}/reviews/{employeeId}/release',
+        path: '/cycles/c1/reviews/ola/release',
+        pathParameters: { cycleId: 'c1', employeeId: 'ola' },
+        claims: { 'custom:employee_id': 'emma' },
+      }),
+    );
+    expect(res.statusCode).toBe(403);
+    expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
+  });
+});

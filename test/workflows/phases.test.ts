@@ -1,0 +1,298 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn, submitForm } from '../../local/people';
+import type { Execution } from '../../local/step-functions';
+import { runUntil, startTestStack, type TestStack } from '../support/local-stack';
+
+/*
+ * The phases around the appraisal, on the synthesized review workflow with the simulated clock: a
+ * template with goal setting, calibration, the review meeting and the acknowledgment (the sample
+ * template plus goal setting due on day 3). Ola's goals are returned once and then approved; HR
+ * calibrates his review; the meeting is invited with an .ics and recorded as held; his manager
+ * releases his results and he acknowledges them, disagreeing. Kari's results are never released.
+ */
+
+const START = new Date('2027-03-01T08:00:00Z'); // Monday
+const DAY = 86_400_000;
+const OSLO = 'Europe/Oslo';
+const COMMENT = 'Make them measurable: a number, a date';
+const DISAGREEMENT = 'The rating misses my Q4 migration work';
+
+const people = [
+  { employeeId: 'ceo', name: 'Chief Exec' },
+  { employeeId: 'mgr', name: 'Mona Manager', managerId: 'ceo' },
+  { employeeId: 'ola', name: 'Ola Oslo', managerId: 'mgr' },
+  { employeeId: 'kari', name: 'Kari, Oslo', managerId: 'mgr' },
+  { employeeId: 'per', name: 'Per Peer', managerId: 'mgr' },
+].map((p) => ({
+  ...p,
+  email: `${p.employeeId}@example.com`,
+  title: 'Staff',
+  level: 4,
+  track: 'individual contributor',
+  timeZone: OSLO,
+}));
+
+let stack: TestStack;
+let cycleId = '';
+let emails: CapturedEmail[] = [];
+
+const call = async (who: string, hr: boolean, method: string, p: string, body?: unknown) => {
+  const res = await fetch(`${stack.urls.api}${p}`, {
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.devToken(who, { hr })}` },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return {
+    status: res.status,
+    text,
+    body: (text.startsWith('{') ? JSON.parse(text) : {}) as Record<string, unknown>,
+  };
+};
+const hr = (method: string, p: string, body?: unknown) => call('hr-test', true, method, p, body);
+
+const to = (address: string) => emails.filter((e) => e.destination.to.includes(address));
+const kindsTo = (address: string) => to(address).map(emailKind);
+const reviewRun = (employeeId: string): Execution | undefined =>
+  stack.sfn
+    .list()
+    .find(
+      (e) =>
+        e.stateMachineArn === stack.stateMachineArn('EmployeeReview') &&
+        e.input.includes(cycleId) &&
+        e.input.includes(`"${employeeId}"`),
+    );
+const entered = (e: Execution | undefined, state: string) =>
+  e?.history.filter((h) => h.stateName === state && h.type.endsWith('StateEntered')).length ?? 0;
+const sentAt = (email: CapturedEmail | undefined) => (email?.at ?? 0) * 1000;
+
+type ReviewBody = {
+  review: Record<string, unknown>;
+  released: boolean;
+  gapAnalysis?: unknown;
+};
+let beforeRelease: ReviewBody | undefined;
+let afterRelease: ReviewBody | undefined;
+let managerRelease: { status: number; body: Record<string, unknown> } | undefined;
+let calibratedAt = 0;
+
+beforeAll(async () => {
+  stack = await startTestStack(new Date(START.getTime() - DAY));
+  expect((await hr('PUT', '/employees', { employees: people })).status).toBe(200);
+  const docs = parseAllDocuments(
+    readFileSync(path.join(import.meta.dirname, '../../local/catalog.yaml'), 'utf8'),
+  )
+    .map((d) => d.toJS() as Record<string, unknown> & { kind: string; id: string })
+    .map((d) =>
+      d.kind === 'template'
+        ? {
+            ...d,
+            id: 'phased-review',
+            phases: { ...(d.phases as Record<string, unknown>), goalSetting: { dueDays: 3 } },
+          }
+        : d,
+    );
+  for (const doc of docs) expect((await hr('PUT', `/${doc.kind}s/${doc.id}`, doc)).status).toBe(200);
+  const scheduled = await hr('POST', '/cycles', {
+    name: 'Spring review',
+    templateId: 'phased-review',
+    startAt: START.toISOString(),
+    participants: ['ola', 'kari'],
+  });
+  expect(scheduled.status).toBe(201);
+  cycleId = String(scheduled.body.cycleId);
+
+  const handled = new Set<string>();
+  let approvals = 0;
+  const act = async (email: CapturedEmail) => {
+    const kind = emailKind(email);
+    const link = linkIn(email);
+    const recipient = email.destination.to[0] ?? '';
+    if (!link || !kind.endsWith('.request')) return;
+    if (kind === 'goal-approval.request') {
+      // Ola's first drafts go back with a comment; every later decision approves.
+      const returnIt = email.subject.includes('Ola') && approvals++ === 0;
+      const values: Record<string, string> = returnIt
+        ? { decision: 'return', comment: COMMENT }
+        : { decision: 'approve', comment: '' };
+      expect(await submitForm(link, values)).toBe(200);
+      return;
+    }
+    if (kind === 'acknowledgment.request') {
+      expect(await submitForm(link, { agreement: 'disagree', disagreement: DISAGREEMENT })).toBe(200);
+      return;
+    }
+    expect(await answer(link, handled.size)).toBe(200);
+    if (kind === 'manager-appraisal.request' && email.subject.includes('Ola')) {
+      // HR calibrates Ola's review at once: his review need not wait for the calibration date.
+      const res = await hr('POST', `/cycles/${cycleId}/reviews/ola/calibration`, {
+        overall: 4,
+        justification: 'Calibration session',
+      });
+      expect(res.status).toBe(200);
+      calibratedAt = Date.now();
+    }
+    if (
+      kind === 'review-meeting.request' &&
+      email.subject.includes('Ola') &&
+      recipient === 'mgr@example.com'
+    ) {
+      await stack.settle();
+      beforeRelease = (await call('ola', false, 'GET', `/cycles/${cycleId}/reviews/ola?view=employee`))
+        .body as ReviewBody;
+      managerRelease = await call('mgr', false, 'POST', `/cycles/${cycleId}/reviews/ola/release`);
+      afterRelease = (await call('ola', false, 'GET', `/cycles/${cycleId}/reviews/ola?view=employee`))
+        .body as ReviewBody;
+    }
+  };
+  await runUntil(
+    stack,
+    () => ['ola', 'kari'].every((id) => reviewRun(id) !== undefined && reviewRun(id)?.status !== 'RUNNING'),
+    async () => {
+      emails = await fetchInbox(stack.urls.inbox);
+      for (const email of emails) {
+        if (handled.has(email.messageId)) continue;
+        handled.add(email.messageId);
+        await act(email);
+      }
+    },
+  );
+  emails = await fetchInbox(stack.urls.inbox);
+}, 300_000);
+
+afterAll(async () => {
+  await stack?.dispose();
+});
+
+describe('goal setting', () => {
+  it('returned once with a comment, then approved: two rounds, the comment in the second request, goals active', async () => {
+    const requests = to('ola@example.com').filter((e) => emailKind(e) === 'goal-setting.request');
+    expect(requests).toHaveLength(2);
+    expect(requests[0]?.body.text).not.toContain(COMMENT);
+    expect(requests[1]?.body.text).toContain(COMMENT);
+    expect(entered(reviewRun('ola'), 'Open a goal-setting round')).toBe(3);
+    const goals = (await hr('GET', '/employees/ola/goals')).body.goals as Array<{ status: string }>;
+    expect(goals.length).toBeGreaterThanOrEqual(2);
+    expect(goals.every((g) => g.status === 'active')).toBe(true);
+  });
+
+  it('gates the rest of the review: the self-assessment is asked for only after the goals are approved', () => {
+    const approvals = to('mgr@example.com').filter(
+      (e) => emailKind(e) === 'goal-approval.request' && e.subject.includes('Ola'),
+    );
+    expect(approvals).toHaveLength(2);
+    const self = to('ola@example.com').find((e) => emailKind(e) === 'self-assessment.request');
+    expect(sentAt(self)).toBeGreaterThan(sentAt(approvals[1]));
+    // Kari's goals were approved at once: one round.
+    expect(kindsTo('kari@example.com').filter((k) => k === 'goal-setting.request')).toHaveLength(1);
+  });
+});
+
+describe('review meeting', () => {
+  // The attachment's text with folded lines joined again (RFC 5545 folds at 75 octets).
+  const attachment = (email: CapturedEmail | undefined) =>
+    Buffer.from(email?.attachments?.[0]?.content ?? '', 'base64')
+      .toString('utf8')
+      .replace(/\r\n /g, '');
+
+  it('invites the manager and the employee once each, with the same .ics event at 09:00 Oslo time', () => {
+    const employeeCopies = to('ola@example.com').filter((e) => emailKind(e) === 'review-meeting.invitation');
+    const managerCopies = to('mgr@example.com').filter(
+      (e) => emailKind(e) === 'review-meeting.request' && e.subject.includes('Ola'),
+    );
+    expect(employeeCopies).toHaveLength(1);
+    expect(managerCopies).toHaveLength(1);
+    const ics = attachment(employeeCopies[0]);
+    expect(employeeCopies[0]?.attachments?.[0]).toMatchObject({ filename: 'review-meeting.ics' });
+    expect(employeeCopies[0]?.attachments?.[0]?.contentType).toMatch(/^text\/calendar/);
+    // Day 18 is Friday 19 March; 09:00 in Oslo (UTC+1 before the clocks change) is 08:00 UTC.
+    expect(ics).toContain('\r\nDTSTART:20270319T080000Z\r\n');
+    expect(ics).toContain('\r\nORGANIZER;CN="Mona Manager":mailto:mgr@example.com\r\n');
+    expect(ics).toMatch(/\r\nATTENDEE;CN="Ola Oslo";[^\r]*:mailto:ola@example.com\r\n/);
+    const uid = /\r\nUID:([^\r]+)\r\n/.exec(ics)?.[1];
+    expect(uid).toBeDefined();
+    expect(attachment(managerCopies[0])).toContain(`\r\nUID:${uid}\r\n`);
+  });
+
+  it('escapes the comma in a name in the invitation', () => {
+    // Kari's name has a comma: in TEXT it is escaped, so it cannot split the value.
+    const kariInvite = to('kari@example.com').find((e) => emailKind(e) === 'review-meeting.invitation');
+    expect(attachment(kariInvite)).toContain('SUMMARY:Review meeting: Kari\\, Oslo and Mona Manager');
+  });
+
+  it('waits for HR’s calibration, or the calibration date: Ola’s meeting is invited once calibrated, Kari’s on day 16', () => {
+    const invited = (name: string) =>
+      sentAt(
+        to('mgr@example.com').find(
+          (e) => emailKind(e) === 'review-meeting.request' && e.subject.includes(name),
+        ),
+      );
+    expect(calibratedAt).toBeGreaterThan(0);
+    expect(invited('Ola')).toBeLessThan(START.getTime() + 16 * DAY);
+    expect(invited('Kari')).toBeGreaterThanOrEqual(START.getTime() + 16 * DAY);
+  });
+
+  it('is recorded as held by the manager through the form, and then gets no more email', async () => {
+    const review = (await hr('GET', `/cycles/${cycleId}/reviews/ola`)).body as ReviewBody;
+    expect(review.review.meetingHeldAt).toEqual(expect.any(String));
+    expect(
+      to('mgr@example.com').filter(
+        (e) => emailKind(e).startsWith('review-meeting.') && e.subject.includes('Ola'),
+      ),
+    ).toHaveLength(1);
+  });
+});
+
+describe('release and acknowledgment', () => {
+  it('hides the ratings, the manager’s texts and the gap analysis from the employee until released', () => {
+    expect(beforeRelease?.released).toBe(false);
+    expect(beforeRelease?.review.managerAppraisal).toBeUndefined();
+    expect(beforeRelease?.review.overallRating).toBeUndefined();
+    expect(beforeRelease?.gapAnalysis).toBeUndefined();
+    expect(managerRelease?.status).toBe(200);
+    expect(afterRelease?.released).toBe(true);
+    expect(afterRelease?.review.managerAppraisal).toBeDefined();
+    expect(afterRelease?.gapAnalysis).toBeDefined();
+  });
+
+  it('asks the employee to acknowledge only after the release, and shows the disagreement to HR', async () => {
+    expect(kindsTo('ola@example.com')).toContain('acknowledgment.request');
+    const status = (await hr('GET', `/cycles/${cycleId}`)).body as {
+      acknowledgments: {
+        released: number;
+        acknowledged: number;
+        disagreements: Array<Record<string, string>>;
+      };
+    };
+    expect(status.acknowledgments).toMatchObject({ released: 1, acknowledged: 1 });
+    expect(status.acknowledgments.disagreements).toEqual([
+      { employeeId: 'ola', at: expect.any(String), disagreement: DISAGREEMENT },
+    ]);
+    const csv = (await hr('GET', `/cycles/${cycleId}/export`)).text;
+    expect(csv.split('\n')[0]).toContain('released_at,acknowledged_at,disagreement');
+    expect(csv).toContain(DISAGREEMENT);
+  });
+
+  it('sends an acknowledged review no reminder or escalation, ever', () => {
+    const ack = to('ola@example.com').filter((e) => emailKind(e).startsWith('acknowledgment.'));
+    expect(ack.map(emailKind)).toEqual(['acknowledgment.request']);
+    expect(
+      emails.filter((e) => emailKind(e) === 'acknowledgment.escalation' && e.body.text?.includes('Ola')),
+    ).toEqual([]);
+    expect(reviewRun('ola')?.status).toBe('SUCCEEDED');
+  });
+
+  it('never released: HR is told at the acknowledgment date, the employee is never asked, the review ends', () => {
+    expect(kindsTo('kari@example.com')).not.toContain('acknowledgment.request');
+    const told = to('hr@example.com').filter((e) => emailKind(e) === 'acknowledgment.unreleased');
+    expect(told).toHaveLength(1);
+    expect(told[0]?.body.text).toContain('Kari, Oslo');
+    expect(sentAt(told[0])).toBeGreaterThanOrEqual(START.getTime() + 21 * DAY);
+    const run = reviewRun('kari');
+    expect(run?.status).toBe('SUCCEEDED');
+    expect(entered(run, 'Results never released')).toBe(1);
+  });
+});

@@ -1,0 +1,154 @@
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import {
+  Choice,
+  Condition,
+  IntegrationPattern,
+  JsonPath,
+  type State,
+  Succeed,
+  TaskInput,
+  Timeout,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import { humanStep, invokeStep } from './human-step';
+
+/*
+ * The phases of an employee review that a template may enable around the appraisal (see
+ * domain/phases.ts): goal setting before it; calibration, the review meeting, the release of the
+ * results and the employee's acknowledgment after it. Each person's step is a human step; each
+ * wait on HR is a .waitForTaskToken task whose token is stored on the review.
+ */
+
+type PhaseFunctions = { humanStep: IFunction; goalRound: IFunction; reviewGate: IFunction };
+
+const review = {
+  cycleId: JsonPath.stringAt('$.review.cycleId'),
+  employeeId: JsonPath.stringAt('$.review.employeeId'),
+};
+
+/**
+ * Goal setting, in rounds: the employee drafts, the manager approves or returns with a comment, and
+ * a return opens the next round until the round limit, when HR is told. It gates the rest of the
+ * review (`then`). A review without the phase goes straight on.
+ */
+export const goalSetting = (scope: Construct, fns: PhaseFunctions, then: State): Choice => {
+  const round = invokeStep(scope, 'Open a goal-setting round', fns.goalRound, review, '$.goals');
+  const settled = new Choice(scope, 'Goals settled?').when(
+    Condition.booleanEquals('$.goals.settled', true),
+    then,
+  );
+  const approval = humanStep(
+    scope,
+    {
+      open: 'Send goal approval request',
+      wait: 'Wait for goal approval',
+      check: 'Check on goal approval',
+      stillOpen: 'Goal approval still open?',
+    },
+    fns.humanStep,
+    '$.goals.approvalRequestId',
+    round,
+  );
+  const drafting = humanStep(
+    scope,
+    {
+      open: 'Send goal-setting request',
+      wait: 'Wait for draft goals',
+      check: 'Check on goal setting',
+      stillOpen: 'Goal setting still open?',
+    },
+    fns.humanStep,
+    '$.goals.goalRequestId',
+    approval,
+  );
+  settled.otherwise(drafting);
+  round.next(settled);
+  return new Choice(scope, 'Goal setting in this review?')
+    .when(Condition.isPresent('$.review.goalSetting'), round)
+    .otherwise(then);
+};
+
+const waitForHr = (scope: Construct, name: string, fn: IFunction, action: string, timeoutPath: string) =>
+  new LambdaInvoke(scope, name, {
+    lambdaFunction: fn,
+    integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+    payload: TaskInput.fromObject({ action, ...review, taskToken: JsonPath.taskToken }),
+    resultPath: JsonPath.DISCARD,
+    taskTimeout: Timeout.at(timeoutPath),
+  });
+
+/**
+ * After the appraisal: wait for HR's calibration (or the calibration date), then the review meeting,
+ * then wait for the release of the results, then the employee's acknowledgment. An incomplete review
+ * (no appraisal) and a cycle without these phases end here.
+ */
+export const afterAppraisal = (scope: Construct, fns: PhaseFunctions): State => {
+  const done = new Succeed(scope, 'Review done');
+  const calibration = waitForHr(
+    scope,
+    'Wait for calibration',
+    fns.reviewGate,
+    'arm-calibration',
+    '$.result.calibrationWaitSeconds',
+  );
+  const checkRelease = invokeStep(
+    scope,
+    'Check the release',
+    fns.reviewGate,
+    { action: 'check-release', ...review },
+    '$.release',
+  );
+  const acknowledgment = humanStep(
+    scope,
+    {
+      open: 'Send acknowledgment request',
+      wait: 'Wait for acknowledgment',
+      check: 'Check on acknowledgment',
+      stillOpen: 'Acknowledgment still open?',
+    },
+    fns.humanStep,
+    '$.review.acknowledgmentRequestId',
+    done,
+  );
+  const waitRelease = waitForHr(
+    scope,
+    'Wait for the release',
+    fns.reviewGate,
+    'arm-release',
+    '$.release.wakeInSeconds',
+  );
+  waitRelease.addCatch(checkRelease, { errors: ['States.Timeout'], resultPath: JsonPath.DISCARD });
+  waitRelease.next(checkRelease);
+  checkRelease.next(
+    new Choice(scope, 'Results released?')
+      .when(Condition.booleanEquals('$.release.released', true), acknowledgment)
+      .when(Condition.booleanEquals('$.release.gaveUp', true), new Succeed(scope, 'Results never released'))
+      .otherwise(waitRelease),
+  );
+  const meeting = humanStep(
+    scope,
+    {
+      open: 'Send review meeting invitations',
+      wait: 'Wait for the meeting record',
+      check: 'Check on the review meeting',
+      stillOpen: 'Meeting record still open?',
+    },
+    fns.humanStep,
+    '$.review.meetingRequestId',
+    checkRelease,
+  );
+  const next = new Choice(scope, 'What follows the appraisal?')
+    .when(
+      Condition.or(
+        Condition.stringEquals('$.result.status', 'incomplete'),
+        Condition.isNotPresent('$.review.acknowledgmentRequestId'),
+      ),
+      done,
+    )
+    .when(Condition.isPresent('$.review.meetingRequestId'), meeting)
+    .otherwise(checkRelease);
+  calibration.addCatch(next, { errors: ['States.Timeout'], resultPath: JsonPath.DISCARD });
+  calibration.next(next);
+  return calibration;
+};
