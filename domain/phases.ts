@@ -101,7 +101,17 @@ export const phaseRequests = (ctx: ReviewContext): { requests: HumanRequest[]; p
   if (days.reviewMeeting !== undefined) {
     const meetingAt = meetingTime(ctx.cycle.startAt, days.reviewMeeting, policy, timeZone).toISOString();
     const manager = deadlineFor(policy, ctx.managerZone);
-    const dueAt = manager.due(meetingAt);
+    // The manager records the meeting by the end of the next working day; the last reminder falls on the meeting day.
+    const dueAt = manager.due(
+      nextSendSlot(
+        zonedTime(addLocalDays(localDay(meetingAt, ctx.managerZone), 1), 0, 0, 0, ctx.managerZone),
+        {
+          timeZone: ctx.managerZone,
+          sendHour: policy.sendHour ?? 9,
+          quietDays: policy.quietDays ?? [],
+        },
+      ).toISOString(),
+    );
     const requestId = stableId(cycleId, employeeId, 'review-meeting');
     requests.push({
       ...ctx.base,
@@ -429,7 +439,9 @@ export const releaseReview = async (
   }
   const ack = (await request.get({ requestId: r.acknowledgmentRequestId }).go({ consistent: true })).data;
   const zone = ack?.sendWindow?.timeZone ?? 'UTC';
-  const earliest = localDeadline(addDays(at, MIN_DAYS_TO_ANSWER), zone);
+  // Counted from when the request email can go out (the recipient's next send hour), not from the release.
+  const invited = ack?.sendWindow ? nextSendSlot(at, ack.sendWindow) : at;
+  const earliest = localDeadline(addDays(invited, MIN_DAYS_TO_ANSWER), zone);
   if (ack && ack.status === 'pending' && Date.parse(ack.dueAt) < earliest.getTime()) {
     const dueAt = earliest.toISOString();
     const hrDays = Math.round((ack.escalations.at(-1)?.afterHours ?? 0) / 24);

@@ -15,8 +15,8 @@ import { portsFromEnv, printWhereThingsAre } from './where';
  */
 
 export const DEMO_START = new Date('2027-01-04T08:00:00Z');
-/** HR releases the cycle's results the day after the review meetings (day 18 of the template). */
-const RELEASE_AFTER_DAYS = 19;
+/** HR releases the cycle's results once the review meetings (day 18 of the template) are held. */
+const RELEASE_AFTER_DAYS = 18.25;
 
 /** The HR admin the demo acts as; HR admins sign in with Cognito and need not be in the org chart. */
 export const HR_USER = 'hr-demo';
@@ -226,9 +226,14 @@ export const runDemo = async (
       const link = linkIn(email);
       if (!person || !link) continue;
       const habit = habitOf(person.employeeId);
+      // Managers record a review meeting as held on the meeting day, which the last reminder falls on.
       const acts =
-        (habit === 'prompt' && kind.endsWith('.request')) ||
-        (habit === 'after-reminder' && kind.endsWith('.reminder'));
+        kind === 'review-meeting.request'
+          ? false
+          : kind === 'review-meeting.reminder'
+            ? habit !== 'never'
+            : (habit === 'prompt' && kind.endsWith('.request')) ||
+              (habit === 'after-reminder' && kind.endsWith('.reminder'));
       if (!acts) continue;
       answering.push(
         answer(link, seen + answering.length).then((status) => {
