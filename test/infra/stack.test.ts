@@ -210,7 +210,8 @@ describe('GrowcycleStack', () => {
         .map(([, state]) => state);
 
       // Assess
-      expect(waits).toHaveLength(5);
+      // Five from before, plus goal drafts, goal approval, calibration, the meeting record, the release and the acknowledgment.
+      expect(waits).toHaveLength(11);
       for (const wait of waits) {
         expect(wait).toMatchObject({
           Type: 'Task',

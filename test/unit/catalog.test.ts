@@ -67,6 +67,8 @@ describe('cycle templates', () => {
       maxPeers: 3,
       sendHour: 9,
       quietDays: ['Sat', 'Sun'],
+      // The sample template has no goal setting; calibration, the meeting and the acknowledgment follow the appraisal.
+      phases: { calibration: 16, reviewMeeting: 18, acknowledgment: 21 },
     });
   });
 
