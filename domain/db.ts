@@ -118,8 +118,8 @@ const review = new Entity({
     gapAnalysis: { type: 'any' },
     /*
      * The phases around the appraisal (domain/phases.ts): which ones the template enables, the goal
-     * round under way, the meeting and acknowledgment requests, the release, and the tokens of the
-     * workflow waiting for HR's calibration or the release.
+     * round under way, the meeting and acknowledgment requests, the release, and the token of the
+     * workflow waiting for HR's calibration.
      */
     phases: { type: 'any' },
     goalRound: { type: 'number' },
@@ -127,7 +127,6 @@ const review = new Entity({
     meetingRequestId: { type: 'string' },
     acknowledgmentRequestId: { type: 'string' },
     calibrationToken: { type: 'string' },
-    releaseToken: { type: 'string' },
     meetingHeldAt: { type: 'string' },
     releasedAt: { type: 'string' },
     releasedBy: { type: 'string' },
@@ -209,6 +208,8 @@ const request = new Entity({
     afterRequestId: { type: 'string' },
     /** Review meeting: when it takes place. */
     meetingAt: { type: 'string' },
+    /** Opens only once the review's results are released (the acknowledgment); pending until then. */
+    gate: { type: ['release'] as const },
     createdAt: { type: 'string', required: true },
     openedAt: { type: 'string' },
     submittedAt: { type: 'string' },

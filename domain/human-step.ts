@@ -6,8 +6,8 @@ import { escalationEmail, requestEmail } from './emails';
 import { isConditionFailure } from './errors';
 import { signedUrl } from './links';
 import { sendOnce } from './mailer';
-import { meetingInvite, sendEmployeeInvitation } from './phases';
-import { resumeTask } from './sfn';
+import { isReleased, meetingInvite, releaseGate, sendEmployeeInvitation } from './phases';
+import { resumeTask, wakeTask } from './sfn';
 
 /*
  * A human step (self-assessment, peer feedback, manager appraisal, action item) waits for "done or
@@ -205,6 +205,19 @@ const wakeState = (req: HumanRequest, at: Date): StepState => {
   };
 };
 
+/** A request that never opened and never will: expired as it is, without an email. */
+const expireUnopened = async (requestId: string): Promise<StepState> => {
+  await db()
+    .request.patch({ requestId })
+    .set({ status: 'expired' })
+    .where((a, op) => op.eq(a.status, 'pending'))
+    .go()
+    .catch((error: unknown) => {
+      if (!isConditionFailure(error)) throw error;
+    });
+  return { requestId, outcome: settled(await load(requestId)) ?? 'expired', wakeInSeconds: 1 };
+};
+
 const precedingSubmitted = async (requestId: string): Promise<boolean> =>
   (await load(requestId)).status === 'submitted';
 
@@ -215,17 +228,16 @@ export const openRequest = async (requestId: string): Promise<StepState> => {
   if (done) return { requestId, outcome: done, wakeInSeconds: 1 };
   const at = now();
   let opened = req;
+  if (req.status === 'pending' && req.gate === 'release') {
+    // The acknowledgment opens only once the results are released; until then the step waits.
+    const gate = await releaseGate(req, at);
+    if (!gate.released && gate.expire) return expireUnopened(requestId);
+    if (!gate.released)
+      return { requestId, outcome: 'waiting', wakeInSeconds: secondsUntil(gate.wakeAt, at) };
+  }
   if (req.status === 'pending' && req.afterRequestId && !(await precedingSubmitted(req.afterRequestId))) {
     // The step this one follows was never done (no drafts to approve): nothing to ask for.
-    await db()
-      .request.patch({ requestId })
-      .set({ status: 'expired' })
-      .where((a, op) => op.eq(a.status, 'pending'))
-      .go()
-      .catch((error: unknown) => {
-        if (!isConditionFailure(error)) throw error;
-      });
-    return { requestId, outcome: settled(await load(requestId)) ?? 'expired', wakeInSeconds: 1 };
+    return expireUnopened(requestId);
   }
   if (req.status === 'pending') {
     // A request opened outside the recipient's send hour (night, weekend) holds its email back.
@@ -269,11 +281,15 @@ const markInvited = (requestId: string, at: Date) =>
  */
 export const armRequest = async (requestId: string, taskToken: string): Promise<void> => {
   try {
-    await db()
+    // A request waiting for its gate (the release) parks while still pending.
+    const parked = await db()
       .request.patch({ requestId })
       .set({ taskToken })
-      .where((a, op) => op.eq(a.status, 'open'))
-      .go();
+      .where((a, op) => `(${op.eq(a.status, 'open')} OR ${op.eq(a.status, 'pending')})`)
+      .go({ response: 'all_new' });
+    // Released between the open and this park: the release found no token to wake, so wake now.
+    if (parked.data.status === 'pending' && parked.data.gate === 'release' && (await isReleased(parked.data)))
+      await wakeTask(taskToken, 'results released');
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     const req = await load(requestId);
@@ -286,6 +302,8 @@ export const wakeRequest = async (requestId: string): Promise<StepState> => {
   const req = await load(requestId);
   const done = settled(req);
   if (done) return { requestId, outcome: done, wakeInSeconds: 1 };
+  // Not opened yet (waiting for the release): opening decides, as at the first attempt.
+  if (req.status === 'pending') return openRequest(requestId);
   const at = now();
   const actions = dueActions(req, at);
   if (actions.invite) await sendRequestEmail(req, undefined);

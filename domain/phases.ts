@@ -10,7 +10,7 @@ import { isConditionFailure } from './errors';
 import { meetingIcs } from './ics';
 import { stableId } from './ids';
 import { sendOnce } from './mailer';
-import { resumeTask } from './sfn';
+import { resumeTask, wakeTask } from './sfn';
 
 /*
  * The phases around the appraisal that a template enables: goal setting (the employee drafts, the
@@ -135,6 +135,7 @@ export const phaseRequests = (ctx: ReviewContext): { requests: HumanRequest[]; p
     ...self.window,
     requestId: ackId,
     kind: 'acknowledgment',
+    gate: 'release',
     recipientId: employeeId,
     dueAt: ackDue,
     closeAt: closeAfter(ackDue, timeZone, ladders.hrDays),
@@ -321,7 +322,11 @@ export const calibrationWaitSeconds = async (cycleId: string, employeeId: string
   ]);
   const days = (c.data?.policy as CyclePolicy | undefined)?.phases?.calibration;
   if (!c.data || days === undefined || r.data?.status !== 'completed' || r.data.calibratedAt) return 1;
-  return Math.max(1, secondsUntil(addDays(c.data.startAt, days), now()));
+  // Until the recipient of the next step can be emailed (their send hour), so it opens without a hold.
+  const nextId = r.data.meetingRequestId ?? r.data.acknowledgmentRequestId;
+  const next = nextId ? (await db().request.get({ requestId: nextId }).go()).data : undefined;
+  const due = addDays(c.data.startAt, days);
+  return Math.max(1, secondsUntil(next?.sendWindow ? nextSendSlot(due, next.sendWindow) : due, now()));
 };
 
 /** Parks the review until HR calibrates it; resumes at once when there is nothing to wait for. */
@@ -338,56 +343,48 @@ export const armCalibration = async (
     await resumeTask(taskToken, { calibrated: Boolean(updated.data.calibratedAt) });
 };
 
-export type ReleaseCheck = { released: boolean; gaveUp: boolean; wakeInSeconds: number };
+export type ReleaseGate = { released: true } | { released: false; expire: boolean; wakeAt: string };
 
 /**
- * Where the release stands for the workflow: released; not yet (wake at the acknowledgment's due
- * date, then tell HR once and wait until it closes); or given up once the acknowledgment has closed.
+ * Where a request that opens only on the release (the acknowledgment) stands while still pending:
+ * released, so it opens; not yet, so it waits until its due date, when HR is told (once), and then
+ * until its close date, when it expires unopened.
  */
-export const checkRelease = async (cycleId: string, employeeId: string): Promise<ReleaseCheck> => {
-  const { review, request, cycle, employee } = db();
-  const r = (await review.get({ cycleId, employeeId }).go({ consistent: true })).data;
-  if (!r?.acknowledgmentRequestId) return { released: false, gaveUp: true, wakeInSeconds: 1 };
-  if (r.releasedAt) return { released: true, gaveUp: false, wakeInSeconds: 1 };
-  const ack = (await request.get({ requestId: r.acknowledgmentRequestId }).go({ consistent: true })).data;
-  if (!ack) return { released: false, gaveUp: true, wakeInSeconds: 1 };
-  const at = now();
-  if (Date.parse(ack.closeAt) <= at.getTime()) {
-    await request
-      .patch({ requestId: ack.requestId })
-      .set({ status: 'expired' })
-      .where((a, op) => op.eq(a.status, 'pending'))
-      .go()
-      .catch(ignoreExisting);
-    return { released: false, gaveUp: true, wakeInSeconds: 1 };
-  }
-  if (Date.parse(ack.dueAt) <= at.getTime()) {
-    const [c, person] = await Promise.all([cycle.get({ cycleId }).go(), employee.get({ employeeId }).go()]);
-    await sendOnce({
-      key: `${ack.requestId}#unreleased`,
-      kind: 'acknowledgment.unreleased',
-      toId: 'hr',
-      toAddress: config.hrAddress,
-      requestId: ack.requestId,
-      email: unreleasedEmail({
-        employeeName: person.data?.name ?? employeeId,
-        cycleName: c.data?.name ?? cycleId,
-        dueAt: ack.dueAt,
-      }),
-    });
-    return { released: false, gaveUp: false, wakeInSeconds: secondsUntil(ack.closeAt, at) };
-  }
-  return { released: false, gaveUp: false, wakeInSeconds: secondsUntil(ack.dueAt, at) };
+export const releaseGate = async (req: HumanRequest, at: Date): Promise<ReleaseGate> => {
+  if (!req.cycleId) return { released: true };
+  const r = (
+    await db().review.get({ cycleId: req.cycleId, employeeId: req.subjectId }).go({ consistent: true })
+  ).data;
+  if (r?.releasedAt) return { released: true };
+  if (Date.parse(req.closeAt) <= at.getTime()) return { released: false, expire: true, wakeAt: req.closeAt };
+  if (Date.parse(req.dueAt) > at.getTime()) return { released: false, expire: false, wakeAt: req.dueAt };
+  const [c, person] = await Promise.all([
+    db().cycle.get({ cycleId: req.cycleId }).go(),
+    personOf(req.subjectId),
+  ]);
+  await sendOnce({
+    key: `${req.requestId}#unreleased`,
+    kind: 'acknowledgment.unreleased',
+    toId: 'hr',
+    toAddress: config.hrAddress,
+    requestId: req.requestId,
+    email: unreleasedEmail({
+      employeeName: person?.name ?? req.subjectId,
+      cycleName: c.data?.name ?? req.cycleId,
+      dueAt: req.dueAt,
+    }),
+  });
+  return { released: false, expire: false, wakeAt: req.closeAt };
 };
 
-/** Parks the review until its results are released; resumes at once if that already happened. */
-export const armRelease = async (cycleId: string, employeeId: string, taskToken: string): Promise<void> => {
-  const updated = await db()
-    .review.patch({ cycleId, employeeId })
-    .set({ releaseToken: taskToken })
-    .go({ response: 'all_new' });
-  if (updated.data.releasedAt) await resumeTask(taskToken, { released: true });
-};
+/** True when the review a gated request belongs to has been released (checked after parking on it). */
+export const isReleased = async (req: Pick<HumanRequest, 'cycleId' | 'subjectId'>): Promise<boolean> =>
+  req.cycleId
+    ? Boolean(
+        (await db().review.get({ cycleId: req.cycleId, employeeId: req.subjectId }).go({ consistent: true }))
+          .data?.releasedAt,
+      )
+    : true;
 
 export type ReleaseOutcome = 'released' | 'already-released' | 'not-ready' | 'not-found';
 
@@ -452,8 +449,9 @@ export const releaseReview = async (
       .go()
       .catch(ignoreExisting);
   }
-  const latest = (await review.get({ cycleId, employeeId }).go({ consistent: true })).data;
-  await resumeTask(latest?.releaseToken, { released: true });
+  // The acknowledgment step waiting for the release wakes now and opens.
+  const parked = (await request.get({ requestId: r.acknowledgmentRequestId }).go({ consistent: true })).data;
+  await wakeTask(parked?.taskToken, 'results released');
   return 'released';
 };
 

@@ -1,4 +1,4 @@
-import { SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { sfn } from './clients';
 
 const GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
@@ -11,6 +11,24 @@ export const resumeTask = async (taskToken: string | undefined, output: unknown)
   if (!taskToken) return false;
   try {
     await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+    return true;
+  } catch (error) {
+    if (error instanceof Error && GONE.has(error.name)) return false;
+    throw error;
+  }
+};
+
+/** The error a human step's wait catches like its timeout: "wake up now and read the request". */
+export const WAKE_ERROR = 'Wake';
+
+/**
+ * Wakes a waiting human step at once (a change from outside, such as results being released), as
+ * if its timeout had come: the step reads its request afresh. A replaced or finished token is ignored.
+ */
+export const wakeTask = async (taskToken: string | undefined, cause: string): Promise<boolean> => {
+  if (!taskToken) return false;
+  try {
+    await sfn.send(new SendTaskFailureCommand({ taskToken, error: WAKE_ERROR, cause }));
     return true;
   } catch (error) {
     if (error instanceof Error && GONE.has(error.name)) return false;

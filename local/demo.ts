@@ -15,8 +15,6 @@ import { portsFromEnv, printWhereThingsAre } from './where';
  */
 
 export const DEMO_START = new Date('2027-01-04T08:00:00Z');
-/** HR releases the cycle's results once the review meetings (day 18 of the template) are held. */
-const RELEASE_AFTER_DAYS = 18.25;
 
 /** The HR admin the demo acts as; HR admins sign in with Cognito and need not be in the org chart. */
 export const HR_USER = 'hr-demo';
@@ -214,6 +212,15 @@ export const runDemo = async (
     const fresh: CapturedEmail[] = inbox.slice(seen);
     seen = inbox.length;
     const answering: Array<Promise<void>> = [];
+    // HR releases the results when calibration is over and the meeting invitations go out, so
+    // employees can read them before their meeting and acknowledge them after it.
+    if (!released && fresh.some((e) => emailKind(e) === 'review-meeting.request')) {
+      released = true;
+      const counts = (await api(stack, 'POST', `/cycles/${cycleId}/release`)) as { released: number };
+      highlights.push(
+        `HR released the results of ${counts.released} reviews; employees acknowledge them after their meeting`,
+      );
+    }
     for (const email of fresh) {
       const kind = emailKind(email);
       note(kind);
@@ -226,14 +233,9 @@ export const runDemo = async (
       const link = linkIn(email);
       if (!person || !link) continue;
       const habit = habitOf(person.employeeId);
-      // Managers record a review meeting as held on the meeting day, which the last reminder falls on.
       const acts =
-        kind === 'review-meeting.request'
-          ? false
-          : kind === 'review-meeting.reminder'
-            ? habit !== 'never'
-            : (habit === 'prompt' && kind.endsWith('.request')) ||
-              (habit === 'after-reminder' && kind.endsWith('.reminder'));
+        (habit === 'prompt' && kind.endsWith('.request')) ||
+        (habit === 'after-reminder' && kind.endsWith('.reminder'));
       if (!acts) continue;
       answering.push(
         answer(link, seen + answering.length).then((status) => {
@@ -247,15 +249,6 @@ export const runDemo = async (
     await Promise.all(answering);
     if (fresh.length > 0 || stack.activity.version !== quietAt) continue;
     if (stack.sfn.list().every((e) => e.status !== 'RUNNING')) break;
-    // HR releases the results once the review meetings are held, as a calibration session closes.
-    if (!released && clock.now().getTime() >= DEMO_START.getTime() + RELEASE_AFTER_DAYS * 86_400_000) {
-      released = true;
-      const counts = (await api(stack, 'POST', `/cycles/${cycleId}/release`)) as { released: number };
-      highlights.push(
-        `HR released the results of ${counts.released} reviews; employees are asked to acknowledge`,
-      );
-      continue;
-    }
     const before = day(clock.now());
     const step = await stack.advance();
     if (step === 'busy') continue;

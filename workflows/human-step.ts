@@ -27,6 +27,12 @@ export type HumanStepNames = {
 
 export const STEP_TIMEOUT = Duration.seconds(60);
 
+/**
+ * The error a waiting step catches like its timeout, sent (SendTaskFailure) when something outside
+ * changes what the step should do now, such as results being released; domain/sfn.ts sends it.
+ */
+export const WAKE_ERROR = 'Wake';
+
 /** Retries that every step Lambda gets on top of LambdaInvoke's own retry of Lambda service errors. */
 export const retryEmailInFlight = (task: LambdaInvoke): LambdaInvoke => {
   task.addRetry({ errors: ['EmailInFlight'], interval: Duration.minutes(1), maxAttempts: 5, backoffRate: 2 });
@@ -54,7 +60,8 @@ export const invokeStep = (
  * A human step: send the request, then wait for "answered, or the next wake-up, whichever comes
  * first". The wait is a .waitForTaskToken task whose timeout is the time to the next reminder,
  * escalation or close; on timeout the check reads the request afresh and reminds, escalates or
- * expires it, then loops with a new token. `$.step` carries { requestId, outcome, wakeInSeconds }.
+ * expires it, then loops with a new token; a wake sent from outside (WAKE_ERROR) checks at once.
+ * `$.step` carries { requestId, outcome, wakeInSeconds }.
  */
 export const humanStep = (
   scope: Construct,
@@ -91,7 +98,7 @@ export const humanStep = (
   const stillOpen = new Choice(scope, names.stillOpen)
     .when(Condition.stringEquals('$.step.outcome', 'waiting'), wait)
     .otherwise(next);
-  wait.addCatch(check, { errors: ['States.Timeout'], resultPath: JsonPath.DISCARD });
+  wait.addCatch(check, { errors: ['States.Timeout', WAKE_ERROR], resultPath: JsonPath.DISCARD });
   check.next(stillOpen);
   // A step that ends its branch ends it from the wait itself when answered in time: the Succeed is
   // only entered after a wake-up, which saves a state transition on every punctual answer.

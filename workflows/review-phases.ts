@@ -80,8 +80,9 @@ const waitForHr = (scope: Construct, name: string, fn: IFunction, action: string
 
 /**
  * After the appraisal: wait for HR's calibration (or the calibration date), then the review meeting,
- * then wait for the release of the results, then the employee's acknowledgment. An incomplete review
- * (no appraisal) and a cycle without these phases end here.
+ * then the employee's acknowledgment, which opens once the results are released (its wait is woken
+ * by the release; at its due date HR hears of a release still missing). An incomplete review (no
+ * appraisal) and a cycle without these phases end here.
  */
 export const afterAppraisal = (scope: Construct, fns: PhaseFunctions): State => {
   const done = new Succeed(scope, 'Review done');
@@ -92,17 +93,11 @@ export const afterAppraisal = (scope: Construct, fns: PhaseFunctions): State => 
     'arm-calibration',
     '$.result.calibrationWaitSeconds',
   );
-  const checkRelease = invokeStep(
-    scope,
-    'Check the release',
-    fns.reviewGate,
-    { action: 'check-release', ...review },
-    '$.release',
-  );
+  // The acknowledgment waits, unopened, for the release (domain/phases.ts releaseGate).
   const acknowledgment = humanStep(
     scope,
     {
-      open: 'Send acknowledgment request',
+      open: 'Ask for acknowledgment once released',
       wait: 'Wait for acknowledgment',
       check: 'Check on acknowledgment',
       stillOpen: 'Acknowledgment still open?',
@@ -110,21 +105,6 @@ export const afterAppraisal = (scope: Construct, fns: PhaseFunctions): State => 
     fns.humanStep,
     '$.review.acknowledgmentRequestId',
     done,
-  );
-  const waitRelease = waitForHr(
-    scope,
-    'Wait for the release',
-    fns.reviewGate,
-    'arm-release',
-    '$.release.wakeInSeconds',
-  );
-  waitRelease.addCatch(checkRelease, { errors: ['States.Timeout'], resultPath: JsonPath.DISCARD });
-  waitRelease.next(checkRelease);
-  checkRelease.next(
-    new Choice(scope, 'Results released?')
-      .when(Condition.booleanEquals('$.release.released', true), acknowledgment)
-      .when(Condition.booleanEquals('$.release.gaveUp', true), new Succeed(scope, 'Results never released'))
-      .otherwise(waitRelease),
   );
   const meeting = humanStep(
     scope,
@@ -136,7 +116,7 @@ export const afterAppraisal = (scope: Construct, fns: PhaseFunctions): State => 
     },
     fns.humanStep,
     '$.review.meetingRequestId',
-    checkRelease,
+    acknowledgment,
   );
   const next = new Choice(scope, 'What follows the appraisal?')
     .when(
@@ -147,7 +127,7 @@ export const afterAppraisal = (scope: Construct, fns: PhaseFunctions): State => 
       done,
     )
     .when(Condition.isPresent('$.review.meetingRequestId'), meeting)
-    .otherwise(checkRelease);
+    .otherwise(acknowledgment);
   calibration.addCatch(next, { errors: ['States.Timeout'], resultPath: JsonPath.DISCARD });
   calibration.next(next);
   return calibration;

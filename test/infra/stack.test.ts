@@ -210,8 +210,8 @@ describe('GrowcycleStack', () => {
         .map(([, state]) => state);
 
       // Assess
-      // Five from before, plus goal drafts, goal approval, calibration, the meeting record, the release and the acknowledgment.
-      expect(waits).toHaveLength(11);
+      // Five from before, plus goal drafts, goal approval, calibration, the meeting record and the acknowledgment.
+      expect(waits).toHaveLength(10);
       for (const wait of waits) {
         expect(wait).toMatchObject({
           Type: 'Task',

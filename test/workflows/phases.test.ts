@@ -185,7 +185,13 @@ describe('goal setting', () => {
     );
     expect(approvals).toHaveLength(2);
     const self = to('ola@example.com').find((e) => emailKind(e) === 'self-assessment.request');
-    expect(sentAt(self)).toBeGreaterThan(sentAt(approvals[1]));
+    expect(sentAt(self)).toBeGreaterThanOrEqual(sentAt(approvals[1]));
+    // In the execution: the self-assessment is sent only after the round that settled the goals.
+    const history = reviewRun('ola')?.history ?? [];
+    const lastRound = history.findLastIndex((h) => h.stateName === 'Goals settled?');
+    const firstSelf = history.findIndex((h) => h.stateName === 'Send self-assessment request');
+    expect(lastRound).toBeGreaterThan(0);
+    expect(firstSelf).toBeGreaterThan(lastRound);
     // Kari's goals were approved at once: one round.
     expect(kindsTo('kari@example.com').filter((k) => k === 'goal-setting.request')).toHaveLength(1);
   });
@@ -260,6 +266,10 @@ describe('release and acknowledgment', () => {
 
   it('asks the employee to acknowledge only after the release, and shows the disagreement to HR', async () => {
     expect(kindsTo('ola@example.com')).toContain('acknowledgment.request');
+    // The step was parked, unopened, when the manager released: the release woke it, long before its due date.
+    expect(entered(reviewRun('ola'), 'Check on acknowledgment')).toBeGreaterThanOrEqual(1);
+    const asked = to('ola@example.com').find((e) => emailKind(e) === 'acknowledgment.request');
+    expect(sentAt(asked)).toBeLessThan(START.getTime() + 20 * DAY);
     const status = (await hr('GET', `/cycles/${cycleId}`)).body as {
       acknowledgments: {
         released: number;
@@ -285,14 +295,17 @@ describe('release and acknowledgment', () => {
     expect(reviewRun('ola')?.status).toBe('SUCCEEDED');
   });
 
-  it('never released: HR is told at the acknowledgment date, the employee is never asked, the review ends', () => {
+  it('never released: HR is told at the acknowledgment date, the employee is never asked, the review ends', async () => {
     expect(kindsTo('kari@example.com')).not.toContain('acknowledgment.request');
     const told = to('hr@example.com').filter((e) => emailKind(e) === 'acknowledgment.unreleased');
     expect(told).toHaveLength(1);
     expect(told[0]?.body.text).toContain('Kari, Oslo');
     expect(sentAt(told[0])).toBeGreaterThanOrEqual(START.getTime() + 21 * DAY);
-    const run = reviewRun('kari');
-    expect(run?.status).toBe('SUCCEEDED');
-    expect(entered(run, 'Results never released')).toBe(1);
+    expect(reviewRun('kari')?.status).toBe('SUCCEEDED');
+    const status = (await hr('GET', `/cycles/${cycleId}`)).body as {
+      phases: Record<string, Record<string, number>>;
+    };
+    // Kari's acknowledgment closed unopened; Ola's was submitted.
+    expect(status.phases.acknowledgment).toEqual({ pending: 0, open: 0, submitted: 1, expired: 1 });
   });
 });
