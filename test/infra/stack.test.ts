@@ -5,6 +5,7 @@ import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WAKE_ERROR } from '../../domain/sfn';
 import { HR_ROUTES as HANDLED_HR_ROUTES } from '../../functions/api/hr-api';
 import { buildApp } from '../../infra/app';
 import { ENTRY_METADATA, ROOT } from '../../infra/function';
@@ -219,6 +220,18 @@ describe('GrowcycleStack', () => {
           TimeoutSecondsPath: expect.stringMatching(/^\$\./),
         });
       }
+    });
+
+    it('let a release wake the acknowledgment step as its timeout would (the error domain/sfn.ts sends)', () => {
+      const ack = definitions.flatMap(allStates).find(([name]) => name === 'Wait for acknowledgment')?.[1] as
+        | { Catch?: Array<{ ErrorEquals: string[]; Next: string }> }
+        | undefined;
+      expect(ack?.Catch).toEqual([
+        expect.objectContaining({
+          ErrorEquals: ['States.Timeout', WAKE_ERROR],
+          Next: 'Check on acknowledgment',
+        }),
+      ]);
     });
   });
 
