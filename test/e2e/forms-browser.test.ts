@@ -267,3 +267,81 @@ describe('a template-driven form in a browser', () => {
     await page.context().close();
   });
 });
+
+describe('the goal-setting form in a browser', () => {
+  const TRICKY_GOAL = 'Ship <b>v2</b> & "docs"';
+
+  beforeAll(async () => {
+    const headers = { 'content-type': 'application/json', ...hr() };
+    const [framework, template] = readCatalogFile(CATALOG_YAML) as Array<Record<string, unknown>>;
+    const withGoals = {
+      ...template,
+      id: 'goals-first',
+      phases: { ...(template?.phases as Record<string, unknown>), goalSetting: { dueDays: 3 } },
+    };
+    for (const [path, body] of [
+      ['/frameworks/company-2027', framework],
+      ['/templates/goals-first', withGoals],
+    ] as const) {
+      const res = await fetch(`${stack.urls.api}${path}`, {
+        method: 'PUT',
+        headers,
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(200);
+    }
+    const res = await fetch(`${stack.urls.api}/cycles`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'Goals cycle', templateId: 'goals-first', participants: ['p3'] }),
+    });
+    expect(res.status).toBe(201);
+    for (let i = 0; i < 50; i++) {
+      const inbox = await fetchInbox(stack.urls.inbox);
+      if (inbox.some((e) => emailKind(e) === 'goal-setting.request')) break;
+      await stack.advance();
+    }
+    await stack.settle();
+  });
+
+  it('drafts a goal without JavaScript: a labelled form, the error next to the missing measure, then stored as a draft', async () => {
+    const { page, status } = await open(await linkFor('person3@example.com', 'goal-setting.request'), false);
+    expect(status).toBe(200);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Your goals');
+    await page.getByLabel('Title').fill(TRICKY_GOAL);
+    expect(await page.getByLabel('Weight (0–100)').inputValue()).toBe('25');
+    await page
+      .locator('[required]')
+      .evaluateAll((elements: Array<{ removeAttribute(name: string): void }>) => {
+        for (const el of elements) el.removeAttribute('required');
+      });
+    const [rejected] = await Promise.all([
+      page.waitForNavigation(),
+      page.getByRole('button', { name: 'Submit my goals for approval' }).click(),
+    ]);
+    expect(rejected?.status()).toBe(400);
+    expect(await page.locator('[id="new.measure-error"]').textContent()).toBe('Say how progress is measured');
+    expect(await page.getByLabel('How progress is measured').getAttribute('aria-invalid')).toBe('true');
+    // What was typed comes back as typed, escaped, not as markup.
+    expect(await page.getByLabel('Title').inputValue()).toBe(TRICKY_GOAL);
+    expect(await page.locator('b').count()).toBe(0);
+    await page.getByLabel('How progress is measured').fill('Released with a migration guide');
+    const [accepted] = await Promise.all([
+      page.waitForNavigation(),
+      page.getByRole('button', { name: 'Submit my goals for approval' }).click(),
+    ]);
+    expect(accepted?.status()).toBe(200);
+    const goals = (await (await fetch(`${stack.urls.api}/employees/p3/goals`, { headers: hr() })).json()) as {
+      goals: Array<{ title: string; measure: string; status: string; weight: number }>;
+    };
+    expect(goals.goals).toEqual([
+      expect.objectContaining({
+        title: TRICKY_GOAL,
+        measure: 'Released with a migration guide',
+        status: 'draft',
+        weight: 25,
+      }),
+    ]);
+    await page.context().close();
+  });
+});
