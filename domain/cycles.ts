@@ -445,6 +445,9 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
     managerRequestId: requests[requests.length - 1]?.requestId ?? '',
     peerRequestIds: requests.filter((q) => q.kind === 'peer-feedback').map((q) => q.requestId),
     ...phases.plan,
+    // The steps after the appraisal run in every review; one the review does not have is skipped ('').
+    meetingRequestId: phases.plan.meetingRequestId ?? '',
+    acknowledgmentRequestId: phases.plan.acknowledgmentRequestId ?? '',
   };
   await review
     .patch({ cycleId, employeeId })

@@ -208,8 +208,11 @@ const request = new Entity({
     afterRequestId: { type: 'string' },
     /** Review meeting: when it takes place. */
     meetingAt: { type: 'string' },
-    /** Opens only once the review's results are released (the acknowledgment); pending until then. */
-    gate: { type: ['release'] as const },
+    /**
+     * What a step after the appraisal waits for before it opens: the appraisal (the review meeting; a
+     * review without one expires it unopened) or the release of the results (the acknowledgment).
+     */
+    gate: { type: ['appraisal', 'release'] as const },
     createdAt: { type: 'string', required: true },
     openedAt: { type: 'string' },
     submittedAt: { type: 'string' },

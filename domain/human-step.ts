@@ -221,15 +221,23 @@ const expireUnopened = async (requestId: string): Promise<StepState> => {
 const precedingSubmitted = async (requestId: string): Promise<boolean> =>
   (await load(requestId)).status === 'submitted';
 
+/**
+ * A step the review does not have (no review meeting in its template, none of the phases after the
+ * appraisal in a cycle without a template) is named '' and skipped: it costs two state transitions
+ * where a Choice in front of the steps would cost one in every review, including those that have them.
+ */
+const SKIPPED: StepState = { requestId: '', outcome: 'expired', wakeInSeconds: 1 };
+
 /** Opens a request: sends its email once and returns when to wake up next. Safe to retry. */
 export const openRequest = async (requestId: string): Promise<StepState> => {
+  if (requestId === '') return SKIPPED;
   const req = await load(requestId);
   const done = settled(req);
   if (done) return { requestId, outcome: done, wakeInSeconds: 1 };
   const at = now();
   let opened = req;
-  if (req.status === 'pending' && req.gate === 'release') {
-    // The acknowledgment opens only once the results are released; until then the step waits.
+  if (req.status === 'pending' && req.gate) {
+    // A step after the appraisal opens only once its gate is open (the appraisal in, the results released).
     const gate = await releaseGate(req, at);
     if (!gate.released && gate.expire) return expireUnopened(requestId);
     if (!gate.released)
@@ -280,6 +288,10 @@ const markInvited = (requestId: string, at: Date) =>
  * in the meantime (answered between two loops), the task completes at once with that outcome.
  */
 export const armRequest = async (requestId: string, taskToken: string): Promise<void> => {
+  if (requestId === '') {
+    await resumeTask(taskToken, SKIPPED);
+    return;
+  }
   try {
     // A request waiting for its gate (the release) parks while still pending.
     const parked = await db()
@@ -288,7 +300,7 @@ export const armRequest = async (requestId: string, taskToken: string): Promise<
       .where((a, op) => `(${op.eq(a.status, 'open')} OR ${op.eq(a.status, 'pending')})`)
       .go({ response: 'all_new' });
     // Released between the open and this park: the release found no token to wake, so wake now.
-    if (parked.data.status === 'pending' && parked.data.gate === 'release' && (await isReleased(parked.data)))
+    if (parked.data.status === 'pending' && parked.data.gate && (await isReleased(parked.data)))
       await wakeTask(taskToken, 'results released');
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
@@ -299,6 +311,7 @@ export const armRequest = async (requestId: string, taskToken: string): Promise<
 
 /** A wake-up: remind, escalate or expire as the request's ladder says, then say when to wake next. */
 export const wakeRequest = async (requestId: string): Promise<StepState> => {
+  if (requestId === '') return SKIPPED;
   const req = await load(requestId);
   const done = settled(req);
   if (done) return { requestId, outcome: done, wakeInSeconds: 1 };

@@ -118,6 +118,7 @@ export const phaseRequests = (ctx: ReviewContext): { requests: HumanRequest[]; p
       ...manager.window,
       requestId,
       kind: 'review-meeting',
+      gate: 'appraisal',
       recipientId: ctx.managerId,
       meetingAt,
       dueAt,
@@ -346,16 +347,24 @@ export const armCalibration = async (
 export type ReleaseGate = { released: true } | { released: false; expire: boolean; wakeAt: string };
 
 /**
- * Where a request that opens only on the release (the acknowledgment) stands while still pending:
- * released, so it opens; not yet, so it waits until its due date, when HR is told (once), and then
- * until its close date, when it expires unopened.
+ * Where a gated request stands while still pending. The review meeting opens once the appraisal is
+ * in. The acknowledgment opens once the results are released; until then it waits until its due
+ * date, when HR is told (once), and then until its close date. Either expires unopened when the
+ * review ended without an appraisal.
  */
 export const releaseGate = async (req: HumanRequest, at: Date): Promise<ReleaseGate> => {
   if (!req.cycleId) return { released: true };
   const r = (
     await db().review.get({ cycleId: req.cycleId, employeeId: req.subjectId }).go({ consistent: true })
   ).data;
-  if (r?.releasedAt) return { released: true };
+  if (req.gate === 'appraisal' || r?.releasedAt) {
+    // A review without an appraisal has nothing to meet about or release: its later steps never open.
+    return r?.status === 'completed'
+      ? { released: true }
+      : { released: false, expire: true, wakeAt: req.closeAt };
+  }
+  if (r?.status !== 'in-progress' && r?.status !== 'completed')
+    return { released: false, expire: true, wakeAt: req.closeAt };
   if (Date.parse(req.closeAt) <= at.getTime()) return { released: false, expire: true, wakeAt: req.closeAt };
   if (Date.parse(req.dueAt) > at.getTime()) return { released: false, expire: false, wakeAt: req.dueAt };
   const [c, person] = await Promise.all([

@@ -81,8 +81,8 @@ const waitForHr = (scope: Construct, name: string, fn: IFunction, action: string
 /**
  * After the appraisal: wait for HR's calibration (or the calibration date), then the review meeting,
  * then the employee's acknowledgment, which opens once the results are released (its wait is woken
- * by the release; at its due date HR hears of a release still missing). An incomplete review (no
- * appraisal) and a cycle without these phases end here.
+ * by the release; at its due date HR hears of a release still missing). A step the review does not
+ * have is skipped, and an incomplete review (no appraisal) expires both unopened.
  */
 export const afterAppraisal = (scope: Construct, fns: PhaseFunctions): State => {
   const done = new Succeed(scope, 'Review done');
@@ -118,17 +118,8 @@ export const afterAppraisal = (scope: Construct, fns: PhaseFunctions): State => 
     '$.review.meetingRequestId',
     acknowledgment,
   );
-  const next = new Choice(scope, 'What follows the appraisal?')
-    .when(
-      Condition.or(
-        Condition.stringEquals('$.result.status', 'incomplete'),
-        Condition.isNotPresent('$.review.acknowledgmentRequestId'),
-      ),
-      done,
-    )
-    .when(Condition.isPresent('$.review.meetingRequestId'), meeting)
-    .otherwise(acknowledgment);
-  calibration.addCatch(next, { errors: ['States.Timeout'], resultPath: JsonPath.DISCARD });
-  calibration.next(next);
+  // A review without a meeting or acknowledgment (or without an appraisal) skips them in their steps.
+  calibration.addCatch(meeting, { errors: ['States.Timeout'], resultPath: JsonPath.DISCARD });
+  calibration.next(meeting);
   return calibration;
 };

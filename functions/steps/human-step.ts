@@ -3,10 +3,11 @@ import { armRequest, openRequest, wakeRequest } from '../../domain/human-step';
 import { logger } from '../../domain/logger';
 import { step } from '../shared/middleware';
 
+// An empty request id names a step the review does not have; it is skipped (domain/human-step.ts).
 export const HumanStepInput = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('open'), requestId: z.string().min(1) }),
-  z.object({ action: z.literal('wake'), requestId: z.string().min(1) }),
-  z.object({ action: z.literal('arm'), requestId: z.string().min(1), taskToken: z.string().min(1) }),
+  z.object({ action: z.literal('open'), requestId: z.string() }),
+  z.object({ action: z.literal('wake'), requestId: z.string() }),
+  z.object({ action: z.literal('arm'), requestId: z.string(), taskToken: z.string().min(1) }),
 ]);
 
 /** Open, park on (arm) or wake up a human step; see domain/human-step.ts for the pattern. */

@@ -74,6 +74,17 @@ describe('review cycle', () => {
     );
   });
 
+  it('invites a completed review to its meeting and asks for acknowledgment; an incomplete one gets neither', async () => {
+    const inbox = await fetchInbox(stack.urls.inbox);
+    const sofie = emailsTo(inbox, 'sofie.andersen@example.com').map(emailKind);
+    expect(sofie).toEqual(expect.arrayContaining(['review-meeting.invitation', 'acknowledgment.request']));
+    // Samuel's manager (Victor) never appraised him: his meeting and acknowledgment expire unopened.
+    const samuel = emailsTo(inbox, 'samuel.clark@example.com').map(emailKind);
+    expect(samuel).not.toContain('review-meeting.invitation');
+    expect(samuel).not.toContain('acknowledgment.request');
+    expect(emailsTo(inbox, 'hr@example.com').map(emailKind)).not.toContain('acknowledgment.unreleased');
+  });
+
   it('sends nothing more about a step once it is submitted', async () => {
     const inbox = await fetchInbox(stack.urls.inbox);
     // Sofie answers everything when asked: exactly one request per step, never a reminder.
