@@ -1,7 +1,7 @@
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { JsonPath, Map as MapState, type StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { endOf, humanStep, invokeStep } from './human-step';
+import { humanStep, invokeStep } from './human-step';
 import { standardStateMachine } from './state-machine';
 
 export type DevelopmentPlanProps = { humanStep: IFunction; closePlan: IFunction };
@@ -28,11 +28,9 @@ export class DevelopmentPlan extends Construct {
           open: 'Send action item',
           wait: 'Wait for action item',
           check: 'Check on action item',
-          stillOpen: 'Action item still open?',
         },
         props.humanStep,
         '$.requestId',
-        endOf(this, 'Action item settled'),
       ),
     );
     const close = invokeStep(

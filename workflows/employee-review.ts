@@ -1,7 +1,7 @@
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { JsonPath, Map as MapState, Parallel, type StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { endOf, humanStep, invokeStep } from './human-step';
+import { humanStep, invokeStep } from './human-step';
 import { afterAppraisal, goalSetting } from './review-phases';
 import { standardStateMachine } from './state-machine';
 
@@ -40,11 +40,9 @@ export class EmployeeReview extends Construct {
         open: 'Send self-assessment request',
         wait: 'Wait for self-assessment',
         check: 'Check on self-assessment',
-        stillOpen: 'Self-assessment still open?',
       },
       props.humanStep,
       '$.review.selfRequestId',
-      endOf(this, 'Self-assessment settled'),
     );
 
     const askPeers = new MapState(this, 'Ask each peer for feedback', {
@@ -59,11 +57,9 @@ export class EmployeeReview extends Construct {
           open: 'Send peer feedback request',
           wait: 'Wait for peer feedback',
           check: 'Check on peer feedback',
-          stillOpen: 'Peer feedback still open?',
         },
         props.humanStep,
         '$.requestId',
-        endOf(this, 'Peer feedback settled'),
       ),
     );
 
@@ -90,7 +86,6 @@ export class EmployeeReview extends Construct {
         open: 'Send manager appraisal request',
         wait: 'Wait for manager appraisal',
         check: 'Check on manager appraisal',
-        stillOpen: 'Manager appraisal still open?',
       },
       props.humanStep,
       '$.review.managerRequestId',

@@ -1,13 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import {
-  Choice,
-  Condition,
   type IChainable,
   IntegrationPattern,
   JsonPath,
   type State,
-  Succeed,
   TaskInput,
   Timeout,
 } from 'aws-cdk-lib/aws-stepfunctions';
@@ -21,8 +18,6 @@ export type HumanStepNames = {
   wait: string;
   /** e.g. "Check on self-assessment" */
   check: string;
-  /** e.g. "Self-assessment still open?" */
-  stillOpen: string;
 };
 
 export const STEP_TIMEOUT = Duration.seconds(60);
@@ -59,8 +54,11 @@ export const invokeStep = (
 /**
  * A human step: send the request, then wait for "answered, or the next wake-up, whichever comes
  * first". The wait is a .waitForTaskToken task whose timeout is the time to the next reminder,
- * escalation or close; on timeout the check reads the request afresh and reminds, escalates or
- * expires it, then loops with a new token; a wake sent from outside (WAKE_ERROR) checks at once.
+ * escalation or close; on timeout (or a wake sent from outside, WAKE_ERROR) the check reads the
+ * request afresh and reminds, escalates or expires it, then waits again with a new token. The wait
+ * itself decides whether to go on: arming a request that is already settled (answered, expired)
+ * completes the wait at once with its outcome, so no Choice is needed and a punctual answer costs two
+ * state transitions, a wake-up two more. Without `next` the step ends its branch.
  * `$.step` carries { requestId, outcome, wakeInSeconds }.
  */
 export const humanStep = (
@@ -68,7 +66,7 @@ export const humanStep = (
   names: HumanStepNames,
   fn: IFunction,
   requestIdPath: string,
-  next: IChainable & State,
+  next?: IChainable & State,
 ): LambdaInvoke => {
   const open = invokeStep(
     scope,
@@ -95,18 +93,9 @@ export const humanStep = (
     { action: 'wake', requestId: JsonPath.stringAt('$.step.requestId') },
     '$.step',
   );
-  const stillOpen = new Choice(scope, names.stillOpen)
-    .when(Condition.stringEquals('$.step.outcome', 'waiting'), wait)
-    .otherwise(next);
   wait.addCatch(check, { errors: ['States.Timeout', WAKE_ERROR], resultPath: JsonPath.DISCARD });
-  check.next(stillOpen);
-  // A step that ends its branch ends it from the wait itself when answered in time: the Succeed is
-  // only entered after a wake-up, which saves a state transition on every punctual answer.
-  if (!(next instanceof Succeed)) wait.next(next);
-  // A request settled before the wait is armed (answered early, or a retried review) resumes the
-  // wait at once from the arm step itself, so no extra state is needed here.
+  check.next(wait);
+  if (next) wait.next(next);
   open.next(wait);
   return open;
 };
-
-export const endOf = (scope: Construct, name: string): Succeed => new Succeed(scope, name);

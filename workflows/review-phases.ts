@@ -5,7 +5,6 @@ import {
   IntegrationPattern,
   JsonPath,
   type State,
-  Succeed,
   TaskInput,
   Timeout,
 } from 'aws-cdk-lib/aws-stepfunctions';
@@ -44,7 +43,6 @@ export const goalSetting = (scope: Construct, fns: PhaseFunctions, then: State):
       open: 'Send goal approval request',
       wait: 'Wait for goal approval',
       check: 'Check on goal approval',
-      stillOpen: 'Goal approval still open?',
     },
     fns.humanStep,
     '$.goals.approvalRequestId',
@@ -56,7 +54,6 @@ export const goalSetting = (scope: Construct, fns: PhaseFunctions, then: State):
       open: 'Send goal-setting request',
       wait: 'Wait for draft goals',
       check: 'Check on goal setting',
-      stillOpen: 'Goal setting still open?',
     },
     fns.humanStep,
     '$.goals.goalRequestId',
@@ -85,7 +82,6 @@ const waitForHr = (scope: Construct, name: string, fn: IFunction, action: string
  * have is skipped, and an incomplete review (no appraisal) expires both unopened.
  */
 export const afterAppraisal = (scope: Construct, fns: PhaseFunctions): State => {
-  const done = new Succeed(scope, 'Review done');
   const calibration = waitForHr(
     scope,
     'Wait for calibration',
@@ -100,11 +96,9 @@ export const afterAppraisal = (scope: Construct, fns: PhaseFunctions): State => 
       open: 'Ask for acknowledgment once released',
       wait: 'Wait for acknowledgment',
       check: 'Check on acknowledgment',
-      stillOpen: 'Acknowledgment still open?',
     },
     fns.humanStep,
     '$.review.acknowledgmentRequestId',
-    done,
   );
   const meeting = humanStep(
     scope,
@@ -112,7 +106,6 @@ export const afterAppraisal = (scope: Construct, fns: PhaseFunctions): State => 
       open: 'Send review meeting invitations',
       wait: 'Wait for the meeting record',
       check: 'Check on the review meeting',
-      stillOpen: 'Meeting record still open?',
     },
     fns.humanStep,
     '$.review.meetingRequestId',
