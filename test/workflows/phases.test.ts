@@ -100,7 +100,7 @@ beforeAll(async () => {
     name: 'Spring review',
     templateId: 'phased-review',
     startAt: START.toISOString(),
-    participants: ['ola', 'kari'],
+    participants: ['ola', 'kari', 'per'],
   });
   expect(scheduled.status).toBe(201);
   cycleId = String(scheduled.body.cycleId);
@@ -113,8 +113,8 @@ beforeAll(async () => {
     const recipient = email.destination.to[0] ?? '';
     if (!link || !kind.endsWith('.request')) return;
     if (kind === 'goal-approval.request') {
-      // Ola's first drafts go back with a comment; every later decision approves.
-      const returnIt = email.subject.includes('Ola') && approvals++ === 0;
+      // Ola's first drafts go back with a comment; Per's go back every time; the rest are approved.
+      const returnIt = (email.subject.includes('Ola') && approvals++ === 0) || email.subject.includes('Per');
       const values: Record<string, string> = returnIt
         ? { decision: 'return', comment: COMMENT }
         : { decision: 'approve', comment: '' };
@@ -150,7 +150,10 @@ beforeAll(async () => {
   };
   await runUntil(
     stack,
-    () => ['ola', 'kari'].every((id) => reviewRun(id) !== undefined && reviewRun(id)?.status !== 'RUNNING'),
+    () =>
+      ['ola', 'kari', 'per'].every(
+        (id) => reviewRun(id) !== undefined && reviewRun(id)?.status !== 'RUNNING',
+      ),
     async () => {
       emails = await fetchInbox(stack.urls.inbox);
       for (const email of emails) {
@@ -194,6 +197,17 @@ describe('goal setting', () => {
     expect(firstSelf).toBeGreaterThan(lastRound);
     // Kari's goals were approved at once: one round.
     expect(kindsTo('kari@example.com').filter((k) => k === 'goal-setting.request')).toHaveLength(1);
+  });
+
+  it('returned at every round: after the third, HR is told once and the review goes on without approved goals', async () => {
+    expect(kindsTo('per@example.com').filter((k) => k === 'goal-setting.request')).toHaveLength(3);
+    const told = to('hr@example.com').filter((e) => emailKind(e) === 'goal-approval.escalation');
+    expect(told).toHaveLength(1);
+    expect(told[0]?.body.text).toContain('Per Peer');
+    expect(kindsTo('per@example.com')).toContain('self-assessment.request');
+    const goals = (await hr('GET', '/employees/per/goals')).body.goals as Array<{ status: string }>;
+    expect(goals.length).toBeGreaterThan(0);
+    expect(goals.every((g) => g.status === 'draft')).toBe(true);
   });
 });
 
@@ -297,15 +311,17 @@ describe('release and acknowledgment', () => {
 
   it('never released: HR is told at the acknowledgment date, the employee is never asked, the review ends', async () => {
     expect(kindsTo('kari@example.com')).not.toContain('acknowledgment.request');
-    const told = to('hr@example.com').filter((e) => emailKind(e) === 'acknowledgment.unreleased');
+    // Per's results were never released either.
+    const told = to('hr@example.com').filter(
+      (e) => emailKind(e) === 'acknowledgment.unreleased' && e.body.text?.includes('Kari, Oslo'),
+    );
     expect(told).toHaveLength(1);
-    expect(told[0]?.body.text).toContain('Kari, Oslo');
     expect(sentAt(told[0])).toBeGreaterThanOrEqual(START.getTime() + 21 * DAY);
     expect(reviewRun('kari')?.status).toBe('SUCCEEDED');
     const status = (await hr('GET', `/cycles/${cycleId}`)).body as {
       phases: Record<string, Record<string, number>>;
     };
-    // Kari's acknowledgment closed unopened; Ola's was submitted.
-    expect(status.phases.acknowledgment).toEqual({ pending: 0, open: 0, submitted: 1, expired: 1 });
+    // Kari's and Per's acknowledgments closed unopened; Ola's was submitted.
+    expect(status.phases.acknowledgment).toEqual({ pending: 0, open: 0, submitted: 1, expired: 2 });
   });
 });
