@@ -40,8 +40,10 @@ commands:
       [--every-months N]  with --template and no --participants, the template's filters pick them;
                           --every-months repeats the cycle (each one schedules the next when it opens)
   status CYCLE_ID         progress of a cycle: reviews, each phase, and who is overdue
-  extend CYCLE_ID --days N [--employee ID] [--phase self-assessment|peer-feedback|manager-appraisal]
+  extend CYCLE_ID --days N [--employee ID] [--phase KIND]
                           move deadlines later: the whole cycle, one person, or one phase
+                          (self-assessment, peer-feedback, manager-appraisal, goal-setting,
+                          goal-approval, review-meeting, acknowledgment)
   cancel CYCLE_ID --reason TEXT
                           cancel a cycle; its workflows stop and no email goes out after
   export CYCLE_ID [--out FILE]

@@ -125,7 +125,17 @@ export const ExtendCycleInput = z.object({
   days: z.number().int().min(1).max(90),
   /** One person's deadlines only; the whole cycle when left out. */
   employeeId: id.optional(),
-  phase: z.enum(['self-assessment', 'peer-feedback', 'manager-appraisal']).optional(),
+  phase: z
+    .enum([
+      'self-assessment',
+      'peer-feedback',
+      'manager-appraisal',
+      'goal-setting',
+      'goal-approval',
+      'review-meeting',
+      'acknowledgment',
+    ])
+    .optional(),
 });
 
 export const CancelCycleInput = z.object({
