@@ -1,9 +1,11 @@
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { db } from '../../domain/db';
+import { armRequest, openRequest } from '../../domain/human-step';
 import { parseAcknowledgment, parseGoalDecision, parseGoalRows } from '../../domain/phase-forms';
-import { mayRelease, nextGoalStep, releaseReview, resultsVisible } from '../../domain/phases';
+import { mayRelease, nextGoalStep, releaseGate, releaseReview, resultsVisible } from '../../domain/phases';
 import { handleHr } from '../../functions/api/hr-api';
 import { fakeTable, httpEvent, storedItem, stubTestEnv } from './helpers';
 
@@ -221,5 +223,88 @@ describe('releaseReview', () => {
     );
     expect(res.statusCode).toBe(403);
     expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
+  });
+});
+
+describe('releaseGate', () => {
+  const at = new Date('2027-01-20T09:00:00Z');
+  const ack = {
+    requestId: 'ack-1',
+    kind: 'acknowledgment' as const,
+    gate: 'release' as const,
+    recipientId: 'ola',
+    subjectId: 'ola',
+    cycleId: 'c1',
+    dueAt: '2027-01-25T22:59:59.000Z',
+    closeAt: '2027-01-31T22:59:59.000Z',
+    reminderHoursBefore: [72, 24],
+    escalations: [],
+    status: 'pending' as const,
+    remindersSent: 0,
+    escalationsSent: 0,
+    createdAt: '2027-01-04T08:00:00.000Z',
+  };
+  const reviewRow = (over: Record<string, unknown>) =>
+    storedItem(
+      db().review.put({
+        cycleId: 'c1',
+        employeeId: 'ola',
+        managerId: 'ingrid',
+        status: 'completed',
+        ...over,
+      }),
+    );
+
+  beforeEach(() => {
+    stubTestEnv();
+  });
+  afterEach(() => {
+    ddb.reset();
+  });
+
+  it('opens the acknowledgment once released', async () => {
+    ddb.on(GetCommand).callsFake(fakeTable(reviewRow({ releasedAt: '2027-01-19T10:00:00Z' })).get);
+    expect(await releaseGate(ack, at)).toEqual({ released: true });
+  });
+
+  it('waits for the release until the due date, without telling anyone yet', async () => {
+    ddb.on(GetCommand).callsFake(fakeTable(reviewRow({})).get);
+    expect(await releaseGate(ack, at)).toEqual({ released: false, expire: false, wakeAt: ack.dueAt });
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
+  });
+
+  it('expires a step unopened when the review ended without an appraisal', async () => {
+    ddb.on(GetCommand).callsFake(fakeTable(reviewRow({ status: 'incomplete' })).get);
+    expect(await releaseGate(ack, at)).toMatchObject({ released: false, expire: true });
+    expect(await releaseGate({ ...ack, kind: 'review-meeting', gate: 'appraisal' }, at)).toMatchObject({
+      released: false,
+      expire: true,
+    });
+  });
+
+  it('opens the review meeting once the appraisal is in, released or not', async () => {
+    ddb.on(GetCommand).callsFake(fakeTable(reviewRow({})).get);
+    expect(await releaseGate({ ...ack, kind: 'review-meeting', gate: 'appraisal' }, at)).toEqual({
+      released: true,
+    });
+  });
+});
+
+describe('a step the review does not have', () => {
+  const sfn = mockClient(SFNClient);
+  beforeEach(() => {
+    stubTestEnv();
+  });
+  afterEach(() => {
+    ddb.reset();
+    sfn.reset();
+  });
+
+  it('is skipped without reading or writing anything: opening says it is over, arming completes the wait at once', async () => {
+    sfn.on(SendTaskSuccessCommand).resolves({});
+    expect(await openRequest('')).toEqual({ requestId: '', outcome: 'expired', wakeInSeconds: 1 });
+    await armRequest('', 'token-1');
+    expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-1' });
+    expect(ddb).not.toHaveReceivedAnyCommand();
   });
 });
