@@ -410,7 +410,11 @@ export const releaseReview = async (
   const { review, request, audit } = db();
   const r = (await review.get({ cycleId, employeeId }).go({ consistent: true })).data;
   if (!r) return 'not-found';
-  if (r.releasedAt) return 'already-released';
+  if (r.releasedAt) {
+    // A retry after a crash between the release and the wake: wake the step still waiting for it.
+    if (r.acknowledgmentRequestId) await wakeIfParked(r.acknowledgmentRequestId);
+    return 'already-released';
+  }
   if (r.status !== 'completed' || !r.acknowledgmentRequestId) return 'not-ready';
   const at = now();
   try {
@@ -458,11 +462,18 @@ export const releaseReview = async (
       .go()
       .catch(ignoreExisting);
   }
-  // The acknowledgment step waiting for the release wakes now and opens.
-  const parked = (await request.get({ requestId: r.acknowledgmentRequestId }).go({ consistent: true })).data;
-  await wakeTask(parked?.taskToken, 'results released');
+  await wakeIfParked(r.acknowledgmentRequestId);
   return 'released';
 };
+
+/** The acknowledgment step waiting, unopened, for the release wakes now and opens. */
+const wakeIfParked = async (requestId: string) => {
+  const parked = (await db().request.get({ requestId }).go({ consistent: true })).data;
+  if (parked?.status === 'pending') await wakeTask(parked.taskToken, 'results released');
+};
+
+/** Reviews released side by side; each is its own conditional transaction. */
+const RELEASE_CONCURRENCY = 10;
 
 /** Releases every review of the cycle whose appraisal is in; the others are counted as not ready. */
 export const releaseCycle = async (
@@ -475,12 +486,16 @@ export const releaseCycle = async (
     const page: { data: Review[]; cursor: string | null } = await db()
       .review.query.byCycle({ cycleId })
       .go({ cursor, limit: 100 });
-    for (const r of page.data) {
-      const outcome = await releaseReview(cycleId, r.employeeId, actor);
-      if (outcome === 'released') counts.released += 1;
-      else if (outcome === 'already-released') counts.alreadyReleased += 1;
-      else counts.notReady += 1;
-    }
+    const queue = [...page.data];
+    const worker = async () => {
+      for (let r = queue.shift(); r; r = queue.shift()) {
+        const outcome = await releaseReview(cycleId, r.employeeId, actor);
+        if (outcome === 'released') counts.released += 1;
+        else if (outcome === 'already-released') counts.alreadyReleased += 1;
+        else counts.notReady += 1;
+      }
+    };
+    await Promise.all(Array.from({ length: RELEASE_CONCURRENCY }, worker));
     cursor = page.cursor;
   } while (cursor);
   return counts;
