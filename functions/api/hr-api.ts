@@ -29,8 +29,16 @@ import { type Cycle, db, type Employee, type Goal } from '../../domain/db';
 import { alignmentChain, alignmentProblem } from '../../domain/goals';
 import { executionName, newId, stableId } from '../../domain/ids';
 import { logger } from '../../domain/logger';
-import { applyImport, loadOrganisation, ORG_COLUMNS, type OrgRow, planImport } from '../../domain/org';
+import {
+  applyImport,
+  loadOrganisation,
+  ORG_COLUMNS,
+  type OrgRow,
+  planImport,
+  upsertEmployees,
+} from '../../domain/org';
 import { createPlan } from '../../domain/plans';
+import { reassignRequest } from '../../domain/reassign';
 import { peerFeedbackView } from '../../domain/responses';
 import { startOnce } from '../../domain/sfn';
 import { type HttpEvent, type HttpResult, header, jsonResult, parseJson, problem } from '../shared/http';
@@ -43,6 +51,7 @@ import {
   GoalProgressInput,
   ImportOrgInput,
   PutEmployeesInput,
+  ReassignRequestInput,
   ScheduleCycleInput,
   UpdateGoalInput,
 } from './hr-schemas';
@@ -258,9 +267,9 @@ const routes: Record<string, Route> = {
         { field: `employees.${index}.employeeId`, message: 'duplicate id' },
       ]);
     }
-    await db().employee.put(body.value.employees).go();
+    const { movedRequests } = await upsertEmployees(body.value.employees, caller.employeeId);
     await recordAudit('org', caller.employeeId, 'employees.upserted', { ids: ids.slice(0, 1000) });
-    return jsonResult(200, { upserted: ids.length });
+    return jsonResult(200, { upserted: ids.length, ...(movedRequests.length ? { movedRequests } : {}) });
   }),
 
   'POST /org/import': hrOnly(async (event, caller) => {
@@ -535,6 +544,33 @@ const routes: Record<string, Route> = {
       employeeId,
     });
     return jsonResult(200, { removed: employeeId });
+  }),
+
+  'POST /requests/{requestId}/reassign': hrOnly(async (event, caller) => {
+    const body = parseJson(event, ReassignRequestInput);
+    if (!body.ok) return body.result;
+    const requestId = event.pathParameters?.requestId ?? '';
+    const result = await reassignRequest(
+      requestId,
+      body.value.recipientId,
+      caller.employeeId,
+      body.value.reason,
+    );
+    if (!result.ok) {
+      const { status, field, message } = result.refusal;
+      const title = status === 404 ? 'Not found' : status === 409 ? 'Conflict' : 'Cannot reassign';
+      return problem(status, title, `${field}: ${message}`, [{ field, message }]);
+    }
+    const r = result.request;
+    return jsonResult(200, {
+      requestId: r.requestId,
+      kind: r.kind,
+      subjectId: r.subjectId,
+      recipientId: r.recipientId,
+      assignment: r.assignment ?? 0,
+      status: r.status,
+      unchanged: result.unchanged,
+    });
   }),
 
   'GET /cycles/{cycleId}/export': hrOnly(async (event) => {

@@ -131,3 +131,9 @@ export const CancelCycleInput = z.object({
 });
 
 export const AddParticipantsInput = z.object({ employeeIds: z.array(id).min(1).max(1000) });
+
+/** Pass an open peer-feedback or manager-appraisal request to another employee. */
+export const ReassignRequestInput = z.object({
+  recipientId: id,
+  reason: z.string().trim().min(1, 'say why the request is passed on').max(500),
+});
