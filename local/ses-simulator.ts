@@ -116,6 +116,9 @@ export const simulatorEvent = (
   };
 };
 
+// Headers that belong to one connection, not to the request passed on.
+const HOP_BY_HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'expect']);
+
 const readBody = (req: IncomingMessage): Promise<Buffer> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -137,7 +140,11 @@ export const createSesGateway =
       const body = await readBody(req);
       const upstream = await fetch(`${inboxUrl}${req.url ?? '/'}`, {
         method: req.method ?? 'GET',
-        headers: { 'content-type': String(req.headers['content-type'] ?? 'application/json') },
+        headers: Object.fromEntries(
+          Object.entries(req.headers)
+            .filter(([name]) => !HOP_BY_HOP.has(name))
+            .map(([name, value]) => [name, String(value)]),
+        ),
         ...(body.length && req.method !== 'GET' ? { body } : {}),
       });
       const answer = Buffer.from(await upstream.arrayBuffer());
