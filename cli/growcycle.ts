@@ -295,6 +295,7 @@ type StatusBody = {
     dueAt: string;
     daysOverdue: number;
   }>;
+  bounced?: Array<{ requestId: string; kind: string; subjectId: string; recipientId: string }>;
 };
 
 /** A plain-text table: columns padded to their widest cell, numbers right-aligned. */
@@ -315,7 +316,7 @@ const status = async (api: Target, cycleId: string | undefined, json: boolean, i
   const res = await call(api, 'GET', `/cycles/${encodeURIComponent(cycleId)}`);
   if (res.status !== 200) throw new CommandError(problemLine(res.status, res.json));
   if (json) return io.out(JSON.stringify(res.json));
-  const { cycle, reviews, phases, overdue } = res.json as unknown as StatusBody;
+  const { cycle, reviews, phases, overdue, bounced = [] } = res.json as unknown as StatusBody;
   io.out(`${cycle.name} · ${cycle.status} · closes ${cycle.closeAt}`);
   io.out(
     `reviews: ${reviews.participants} · ${reviews.completed} completed · ${reviews.inProgress} in progress · ${reviews.incomplete} incomplete · ${reviews.scheduled} not started · ${reviews.cancelled} cancelled`,
@@ -327,6 +328,15 @@ const status = async (api: Target, cycleId: string | undefined, json: boolean, i
   ))
     io.out(l);
   io.out('');
+  if (bounced.length > 0) {
+    io.out(`address bounced (${bounced.length}), pass on with POST /requests/{requestId}/reassign:`);
+    for (const l of table(
+      ['request', 'phase', 'about', 'reviewer'],
+      bounced.map((b) => [b.requestId, b.kind, b.subjectId, b.recipientId]),
+    ))
+      io.out(l);
+    io.out('');
+  }
   if (overdue.length === 0) return io.out('nothing overdue');
   io.out(`overdue (${overdue.length}):`);
   for (const l of table(

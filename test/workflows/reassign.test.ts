@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../cli/growcycle';
 import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
 import type { Execution } from '../../local/step-functions';
 import { runUntil as runUntilIdle, startTestStack, type TestStack } from '../support/local-stack';
@@ -111,6 +112,15 @@ describe('reviewer changes while a cycle runs', () => {
     expect(status.bounced).toHaveLength(1);
     const bounced = status.bounced[0] as Status['bounced'][number];
     expect(bounced).toMatchObject({ kind: 'peer-feedback', subjectId: 'rb-sub', recipientId: 'rb-bouncer' });
+    const printed: string[] = [];
+    const io = { out: (l: string) => printed.push(l), err: () => undefined, isTty: false };
+    const token = stack.devToken('hr-test', { hr: true });
+    expect(await run(['status', cycleId, '--api', stack.urls.api, '--token', token], io)).toBe(0);
+    expect(printed.join('\n')).toMatch(
+      new RegExp(
+        `address bounced \\(1\\)[\\s\\S]*${bounced.requestId}\\s+peer-feedback\\s+rb-sub\\s+rb-bouncer`,
+      ),
+    );
     const [told] = await hrBounces();
     expect(told?.body.text).toContain(bounced.requestId);
     expect(told?.body.text).toContain('rb-bouncer');
