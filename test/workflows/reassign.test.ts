@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/growcycle';
+import { stableId } from '../../domain/ids';
 import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
 import type { Execution } from '../../local/step-functions';
 import { runUntil as runUntilIdle, startTestStack, type TestStack } from '../support/local-stack';
@@ -40,6 +41,10 @@ const people = [
   person('mc-old', 'ceo'),
   person('mc-new', 'ceo'),
   person('mc-sub', 'mc-old'),
+  // "manager changes by org import": the appraisal is not sent yet when mi-sub moves.
+  person('mi-old', 'ceo'),
+  person('mi-new', 'mc-new'),
+  person('mi-sub', 'mi-old'),
 ];
 
 const api = async (method: string, p: string, body?: unknown) => {
@@ -215,5 +220,49 @@ describe('reviewer changes while a cycle runs', () => {
     };
     expect(review.review).toMatchObject({ status: 'completed', managerId: 'mc-new' });
     expect((await inboxOf('mc-old@example.com')).slice(oldManagerMail)).toEqual([]);
+  });
+  it('manager changes by org import before the appraisal is sent: the request and its escalation follow, the old manager is never asked', async () => {
+    const cycleId = await schedule('Import move', ['mi-sub']);
+    await runUntil(async () => (await kindsTo('mi-sub@example.com')).includes('self-assessment.request'));
+    const requestId = stableId(cycleId, 'mi-sub', 'manager');
+
+    const imported = await api('POST', '/org/import', {
+      mode: 'partial',
+      rows: [
+        {
+          employee_id: 'mi-sub',
+          name: 'Person mi-sub',
+          email: 'mi-sub@example.com',
+          manager_id: 'mi-new',
+          job_title: 'Staff',
+          level: 3,
+          time_zone: 'Europe/Oslo',
+        },
+      ],
+    });
+    expect(imported).toMatchObject({ status: 200, body: { applied: true, counts: { updated: 1 } } });
+    const audit = (await api('GET', `/audit/${encodeURIComponent(`request#${requestId}`)}`)).body as {
+      events: Array<{ action: string; details?: Record<string, unknown> }>;
+    };
+    expect(audit.events).toEqual([
+      expect.objectContaining({
+        action: 'manager-appraisal.reassigned',
+        details: expect.objectContaining({ from: 'mi-old', to: 'mi-new', reason: 'manager changed' }),
+      }),
+    ]);
+
+    expect(await answerLatest('mi-sub@example.com', 'self-assessment.request', 'Import move')).toBe(200);
+    // Nobody answers the appraisal: the reminders and the escalation to the skip-level follow the new line.
+    await runUntil(() => reviewRun(cycleId)?.status !== 'RUNNING');
+    expect(await kindsTo('mi-new@example.com')).toEqual(
+      expect.arrayContaining(['manager-appraisal.request', 'manager-appraisal.reminder']),
+    );
+    expect(
+      (await inboxOf('mc-new@example.com')).filter((e) => emailKind(e) === 'manager-appraisal.escalation'),
+    ).toHaveLength(1);
+    expect(await inboxOf('mi-old@example.com')).toEqual([]);
+    expect((await kindsTo('ceo@example.com')).filter((k) => k === 'manager-appraisal.escalation')).toEqual(
+      [],
+    );
   });
 });
