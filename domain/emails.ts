@@ -164,12 +164,13 @@ export const bounceEmail = (input: BounceEmailInput): Email => {
   const what = input.problem === 'bounce' ? 'bounced' : 'was marked as spam by its recipient';
   const subject = `Undeliverable: ${step} request ${input.requestId}`;
   const route = `POST ${input.apiBaseUrl}/requests/${encodeURIComponent(input.requestId)}/reassign`;
+  const cli = `growcycle reassign ${input.requestId} --to EMPLOYEE_ID --reason TEXT`;
   const body = html`<p>Hello HR team,</p>
 <p>The ${step} request <code>${input.requestId}</code> to reviewer <code>${input.reviewerId}</code> (about <code>${input.subjectId}</code>${input.cycleName ? html`, in ${input.cycleName}` : ''}) ${what}. Their address is flagged; the request stays open and its workflow keeps waiting.</p>
-<p>To pass it to someone else: <code>${route}</code> with <code>{"recipientId": "...", "reason": "..."}</code>.</p>`;
+<p>To pass it to someone else: <code>${route}</code> with <code>{"recipientId": "...", "reason": "..."}</code>, or <code>${cli}</code>.</p>`;
   return {
     subject,
     html: layout(subject, body),
-    text: `Hello HR team,\n\nThe ${step} request ${input.requestId} to reviewer ${input.reviewerId} (about ${input.subjectId}${input.cycleName ? `, in ${input.cycleName}` : ''}) ${what}. Their address is flagged; the request stays open and its workflow keeps waiting.\n\nTo pass it to someone else: ${route} with {"recipientId": "...", "reason": "..."}\n`,
+    text: `Hello HR team,\n\nThe ${step} request ${input.requestId} to reviewer ${input.reviewerId} (about ${input.subjectId}${input.cycleName ? `, in ${input.cycleName}` : ''}) ${what}. Their address is flagged; the request stays open and its workflow keeps waiting.\n\nTo pass it to someone else: ${route} with {"recipientId": "...", "reason": "..."}, or ${cli}\n`,
   };
 };

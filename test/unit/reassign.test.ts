@@ -215,6 +215,25 @@ describe('reassignRequest', () => {
     expect(ses.calls()).toHaveLength(0);
   });
 
+  it('sends a fresh link when HR passes a bounced request back to the same reviewer (their address was corrected)', async () => {
+    // Prepare
+    given({ ...appraisal, bounced: true, bouncedAt: '2025-03-04T08:00:04.000Z' });
+
+    // Act
+    const result = await reassignRequest('req-manager-ada', 'emp-grace', 'hr-1', 'address corrected');
+
+    // Assess
+    expect(result).toMatchObject({
+      ok: true,
+      unchanged: false,
+      request: { recipientId: 'emp-grace', assignment: 1 },
+    });
+    expect(transaction()[0]?.Update?.UpdateExpression).toMatch(/REMOVE .*#bounced/);
+    expect(ses).toHaveReceivedCommandWith(SendEmailCommand, {
+      Destination: { ToAddresses: ['emp-grace@example.com'] },
+    });
+  });
+
   it.each([
     [
       'an answered request',

@@ -130,6 +130,7 @@ describe('reviewer changes while a cycle runs', () => {
     expect(told?.body.text).toContain(bounced.requestId);
     expect(told?.body.text).toContain('rb-bouncer');
     expect(told?.body.text).toContain(`/requests/${bounced.requestId}/reassign`);
+    expect(told?.body.text).toContain(`growcycle reassign ${bounced.requestId} --to`);
     expect(told?.body.text).not.toContain(BOUNCER);
     const oldLink = linkIn((await inboxOf(BOUNCER)).find((e) => e.subject.length > 0) as CapturedEmail);
     expect(reviewRun(cycleId)?.status).toBe('RUNNING');
@@ -150,13 +151,32 @@ describe('reviewer changes while a cycle runs', () => {
       { field: 'recipientId', message: expect.stringContaining('already gives peer feedback') },
     ]);
     expect((await reassign('nobody')).status).toBe(422);
-    const moved = await reassign('rb-new');
-    expect(moved).toMatchObject({
-      status: 200,
-      body: { recipientId: 'rb-new', assignment: 1, unchanged: false },
-    });
+    // HR passes it on at the command line, as the email to HR shows.
+    printed.length = 0;
+    expect(
+      await run(
+        [
+          'reassign',
+          bounced.requestId,
+          '--to',
+          'rb-new',
+          '--reason',
+          'address bounces',
+          '--api',
+          stack.urls.api,
+          '--token',
+          token,
+        ],
+        io,
+      ),
+    ).toBe(0);
+    expect(printed).toEqual(['passed to rb-new; they are asked now, and the previous link no longer works']);
     // A retried call changes nothing and sends nothing more.
-    expect((await reassign('rb-new')).body).toMatchObject({ unchanged: true, assignment: 1 });
+    expect((await reassign('rb-new')).body).toMatchObject({
+      recipientId: 'rb-new',
+      unchanged: true,
+      assignment: 1,
+    });
     await stack.settle();
 
     expect(await kindsTo('rb-new@example.com')).toEqual(['peer-feedback.request']);
