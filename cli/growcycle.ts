@@ -44,6 +44,9 @@ commands:
                           move deadlines later: the whole cycle, one person, or one phase
   cancel CYCLE_ID --reason TEXT
                           cancel a cycle; its workflows stop and no email goes out after
+  reassign REQUEST_ID --to EMPLOYEE_ID --reason TEXT
+                          pass an open peer-feedback or manager-appraisal request to someone else
+                          (a reviewer whose address bounced, or who left); the old link stops working
   export CYCLE_ID [--out FILE]
                           the results as CSV (stdout, or FILE)
   dev-token EMPLOYEE_ID   a token from the local stack's development issuer (--hr for an HR admin)
@@ -306,6 +309,7 @@ type StatusBody = {
     dueAt: string;
     daysOverdue: number;
   }>;
+  bounced?: Array<{ requestId: string; kind: string; subjectId: string; recipientId: string }>;
 };
 
 /** A plain-text table: columns padded to their widest cell, numbers right-aligned. */
@@ -326,7 +330,7 @@ const status = async (api: Target, cycleId: string | undefined, json: boolean, i
   const res = await call(api, 'GET', `/cycles/${encodeURIComponent(cycleId)}`);
   if (res.status !== 200) throw new CommandError(problemLine(res.status, res.json));
   if (json) return io.out(JSON.stringify(res.json));
-  const { cycle, reviews, phases, overdue } = res.json as unknown as StatusBody;
+  const { cycle, reviews, phases, overdue, bounced = [] } = res.json as unknown as StatusBody;
   io.out(`${cycle.name} · ${cycle.status} · closes ${cycle.closeAt}`);
   io.out(
     `reviews: ${reviews.participants} · ${reviews.completed} completed · ${reviews.inProgress} in progress · ${reviews.incomplete} incomplete · ${reviews.scheduled} not started · ${reviews.cancelled} cancelled`,
@@ -338,6 +342,15 @@ const status = async (api: Target, cycleId: string | undefined, json: boolean, i
   ))
     io.out(l);
   io.out('');
+  if (bounced.length > 0) {
+    io.out(`address bounced (${bounced.length}), pass on with POST /requests/{requestId}/reassign:`);
+    for (const l of table(
+      ['request', 'phase', 'about', 'reviewer'],
+      bounced.map((b) => [b.requestId, b.kind, b.subjectId, b.recipientId]),
+    ))
+      io.out(l);
+    io.out('');
+  }
   if (overdue.length === 0) return io.out('nothing overdue');
   io.out(`overdue (${overdue.length}):`);
   for (const l of table(
@@ -395,6 +408,25 @@ const cancel = async (
   else io.out(`cancelled; ${String(res.json.reviews)} review workflow(s) stopped, no further emails`);
 };
 
+const reassign = async (
+  api: Target,
+  requestId: string | undefined,
+  flags: { to: string | undefined; reason: string | undefined; json: boolean },
+  io: Io,
+) => {
+  if (!requestId) throw new UsageError('reassign needs a REQUEST_ID');
+  if (!flags.to) throw new UsageError('reassign needs --to EMPLOYEE_ID');
+  if (!flags.reason) throw new UsageError('reassign needs --reason TEXT');
+  const res = await call(api, 'POST', `/requests/${encodeURIComponent(requestId)}/reassign`, {
+    recipientId: flags.to,
+    reason: flags.reason,
+  });
+  if (res.status !== 200) throw new CommandError(problemLine(res.status, res.json));
+  if (flags.json) io.out(JSON.stringify(res.json));
+  else if (res.json.unchanged) io.out(`already with ${flags.to}; nothing changed`);
+  else io.out(`passed to ${flags.to}; they are asked now, and the previous link no longer works`);
+};
+
 const exportResults = async (api: Target, cycleId: string | undefined, out: string | undefined, io: Io) => {
   if (!cycleId) throw new UsageError('export needs a CYCLE_ID');
   let res: Response;
@@ -440,6 +472,7 @@ export const run = async (argv: string[], io: Io, env: NodeJS.ProcessEnv = proce
         employee: { type: 'string' },
         phase: { type: 'string' },
         reason: { type: 'string' },
+        to: { type: 'string' },
         out: { type: 'string' },
         start: { type: 'string' },
         'every-months': { type: 'string' },
@@ -493,6 +526,9 @@ export const run = async (argv: string[], io: Io, env: NodeJS.ProcessEnv = proce
         return 0;
       case 'cancel':
         await cancel(api, arg, values.reason, values.json, io);
+        return 0;
+      case 'reassign':
+        await reassign(api, arg, { to: values.to, reason: values.reason, json: values.json }, io);
         return 0;
       case 'export':
         await exportResults(api, arg, values.out, io);

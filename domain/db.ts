@@ -19,6 +19,7 @@ import { config } from './config';
  *   goal by id .................................... pk GOAL#id
  *   goals of an employee (or the company) by due .. gsi1 OWNER#id / due date
  *   outbox entry by idempotency key ............... pk OUTBOX#key
+ *   outbox entry by SES message id (bounces) ...... gsi1 MESSAGE#id (sparse: sent rows only)
  *   audit trail of one entity ..................... pk AUDIT#entity / sk time
  *
  * ElectroDB builds the key strings; entities map onto the generic pk/sk/gsi1pk/gsi1sk attributes.
@@ -40,6 +41,15 @@ const employee = new Entity({
     startDate: { type: 'string' },
     timeZone: { type: 'string', required: true },
     status: { type: ['active', 'on-leave', 'left'] as const, required: true, default: 'active' },
+    /** Set when SES reports a permanent bounce or a complaint for this address; cleared when it changes. */
+    emailProblem: {
+      type: 'map',
+      properties: {
+        type: { type: ['bounce', 'complaint'] as const, required: true },
+        at: { type: 'string', required: true },
+        messageId: { type: 'string', required: true },
+      },
+    },
   },
   indexes: {
     byId: { pk: { field: 'pk', composite: ['employeeId'] }, sk: { field: 'sk', composite: [] } },
@@ -185,6 +195,14 @@ const request = new Entity({
     openedAt: { type: 'string' },
     submittedAt: { type: 'string' },
     response: { type: 'any' },
+    /**
+     * Bumped each time HR passes the request to someone else; signed into the link, so the previous
+     * recipient's link stops working, and part of the email keys, so the new recipient is asked once.
+     */
+    assignment: { type: 'number' },
+    /** The recipient's address bounced: the request stays open (the workflow keeps waiting) until HR re-routes it. */
+    bounced: { type: 'boolean' },
+    bouncedAt: { type: 'string' },
   },
   indexes: {
     byId: { pk: { field: 'pk', composite: ['requestId'] }, sk: { field: 'sk', composite: [] } },
@@ -245,6 +263,12 @@ const outbox = new Entity({
   },
   indexes: {
     byKey: { pk: { field: 'pk', composite: ['key'] }, sk: { field: 'sk', composite: [] } },
+    // Sparse: written once SES has answered with the message id; bounce events name only that id.
+    byMessage: {
+      index: 'gsi1',
+      pk: { field: 'gsi1pk', composite: ['messageId'] },
+      sk: { field: 'gsi1sk', composite: [] },
+    },
   },
 });
 

@@ -1,6 +1,7 @@
 import {
   type CfnElement,
   CfnOutput,
+  Duration,
   RemovalPolicy,
   Stack,
   type StackProps,
@@ -20,11 +21,19 @@ import {
   UserPool,
 } from 'aws-cdk-lib/aws-cognito';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
+import {
+  ConfigurationSet,
+  EmailIdentity,
+  EmailSendingEvent,
+  EventDestination,
+  Identity,
+} from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { EMPLOYEE_CLAIM, HR_GROUP } from '../domain/roles';
 import { TABLE_KEYS } from '../domain/table-keys';
@@ -66,6 +75,7 @@ export const HR_ROUTES: Array<[HttpMethod, string]> = [
   [HttpMethod.DELETE, '/cycles/{cycleId}/participants/{employeeId}'],
   [HttpMethod.GET, '/cycles/{cycleId}/reviews/{employeeId}'],
   [HttpMethod.POST, '/cycles/{cycleId}/reviews/{employeeId}/calibration'],
+  [HttpMethod.POST, '/requests/{requestId}/reassign'],
   [HttpMethod.POST, '/plans'],
   [HttpMethod.GET, '/plans/{planId}'],
 ];
@@ -105,7 +115,17 @@ export class GrowcycleStack extends Stack {
         'Rotating the link key would invalidate every link in emails already sent; rotation is a manual, announced operation.',
     });
 
-    const sender = new EmailIdentity(this, 'Sender', { identity: Identity.email(props.senderAddress) });
+    // Every email goes out through this configuration set (the identity's default, so the mailer
+    // names none); its bounces and complaints are published to the default event bus.
+    const mail = new ConfigurationSet(this, 'Mail', {});
+    mail.addEventDestination('BouncesAndComplaints', {
+      destination: EventDestination.eventBus(EventBus.fromEventBusName(this, 'DefaultBus', 'default')),
+      events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT],
+    });
+    const sender = new EmailIdentity(this, 'Sender', {
+      identity: Identity.email(props.senderAddress),
+      configurationSet: mail,
+    });
     const api = new HttpApi(this, 'Api', {
       createDefaultStage: false,
       description: 'growcycle forms and HR API',
@@ -134,6 +154,19 @@ export class GrowcycleStack extends Stack {
     };
     const sends = (f: GrowcycleFunction) => {
       sender.grantSendEmail(f);
+      // SES authorizes a send against the configuration set it goes through too.
+      f.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['ses:SendEmail'],
+          resources: [
+            this.formatArn({
+              service: 'ses',
+              resource: 'configuration-set',
+              resourceName: mail.configurationSetName,
+            }),
+          ],
+        }),
+      );
       linkSecret.grantRead(f);
     };
     // Task tokens are not scoped to a state machine ARN, so SendTaskSuccess cannot be narrowed further.
@@ -228,6 +261,23 @@ export class GrowcycleStack extends Stack {
     );
     cycle.stateMachine.grantStartExecution(hrApi);
     plan.stateMachine.grantStartExecution(hrApi);
+    // HR reassigns a request: the new reviewer is emailed at once.
+    sends(hrApi);
+
+    const sesEvents = fn('SesEvents', 'functions/events/ses-events.ts');
+    sends(sesEvents);
+    new Rule(this, 'SesBouncesAndComplaints', {
+      description: 'Permanent bounces and complaints of growcycle mail: flag the reviewer, tell HR',
+      eventPattern: {
+        source: ['aws.ses'],
+        detailType: ['Email Bounced', 'Email Complaint Received'],
+        // SES tags every mail with the configuration set it went through: only ours, not the account's others.
+        detail: { mail: { tags: { 'ses:configuration-set': [mail.configurationSetName] } } },
+      },
+      // A bounce can arrive before the outbox row names its message id: the handler fails and is retried.
+      targets: [new LambdaFunction(sesEvents, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
+    });
+
     const health = new GrowcycleFunction(this, 'Health', {
       entry: 'functions/api/health.ts',
       environment: {},

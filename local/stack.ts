@@ -12,8 +12,10 @@ import { createAwsEndpoint } from './aws-endpoint';
 import { SimulatedClock, settle } from './clock';
 import { asGatewayClaims, DevTokenIssuer } from './dev-tokens';
 import { ensureTable, localCredentials, startDynamoDb } from './dynamodb';
+import { LocalEventBus } from './event-bus';
 import { LocalLambda } from './lambda';
 import { LocalScheduler } from './scheduler';
+import { createSesGateway } from './ses-simulator';
 import { LocalStepFunctions } from './step-functions';
 import { type LocalApp, readApp, synthesize } from './template';
 
@@ -41,6 +43,8 @@ export type LocalStack = {
   lambda: LocalLambda;
   sfn: LocalStepFunctions;
   scheduler: LocalScheduler;
+  /** The default EventBridge bus with the template's rules (SES bounce and complaint events). */
+  events: LocalEventBus;
   activity: Activity;
   clock: SimulatedClock | undefined;
   tableName: string;
@@ -96,7 +100,8 @@ const setEnvironment = (app: LocalApp, urls: LocalStack['urls']) => {
     AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: urls.dynamodb,
-    AWS_ENDPOINT_URL_SESV2: urls.inbox,
+    // Through the local AWS endpoint, which passes mail on to the inbox and plays the SES mailbox simulator.
+    AWS_ENDPOINT_URL_SESV2: urls.sfn,
     AWS_ENDPOINT_URL_SFN: urls.sfn,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: urls.sfn,
     AWS_ENDPOINT_URL_SCHEDULER: urls.sfn,
@@ -192,7 +197,11 @@ export const startStack = async (
       linkSecret: linkKey(dataDir),
       secretId: LOCAL_SECRET_ID,
     });
-    handleAws = (req, res) => awsEndpoint.emit('request', req, res);
+    const events = new LocalEventBus(app.rules, lambda, activity);
+    const sesGateway = createSesGateway({ inboxUrl: urls.inbox, mail: app.mail, bus: events, activity });
+    // SES v2 is a REST API (/v2/email/...); Step Functions and Secrets Manager speak JSON on `/`.
+    handleAws = (req, res) =>
+      req.url?.startsWith('/v2/email/') ? sesGateway(req, res) : awsEndpoint.emit('request', req, res);
     const issuer = new DevTokenIssuer(path.join(dataDir, 'dev-token-key.pem'));
     const tokenRoute: ExtraRoute = async (req, url, res) => {
       if (url.pathname !== '/_local/token' || req.method !== 'POST') return false;
@@ -234,6 +243,7 @@ export const startStack = async (
       lambda,
       sfn,
       scheduler,
+      events,
       activity,
       clock,
       tableName,

@@ -36,9 +36,17 @@ import { type Cycle, db, type Employee, type Goal } from '../../domain/db';
 import { alignmentChain, alignmentProblem } from '../../domain/goals';
 import { newId, stableId } from '../../domain/ids';
 import { logger } from '../../domain/logger';
-import { applyImport, loadOrganisation, ORG_COLUMNS, type OrgRow, planImport } from '../../domain/org';
+import {
+  applyImport,
+  loadOrganisation,
+  ORG_COLUMNS,
+  type OrgRow,
+  planImport,
+  upsertEmployees,
+} from '../../domain/org';
 import { createPlan } from '../../domain/plans';
 import { type GapAnalysis, gapAnalysisFor } from '../../domain/ratings';
+import { reassignRequest } from '../../domain/reassign';
 import { peerFeedbackView } from '../../domain/responses';
 import { type HttpEvent, type HttpResult, header, jsonResult, parseJson, problem } from '../shared/http';
 import {
@@ -51,6 +59,7 @@ import {
   GoalProgressInput,
   ImportOrgInput,
   PutEmployeesInput,
+  ReassignRequestInput,
   ScheduleCycleInput,
   UpdateGoalInput,
 } from './hr-schemas';
@@ -266,9 +275,9 @@ const routes: Record<string, Route> = {
         { field: `employees.${index}.employeeId`, message: 'duplicate id' },
       ]);
     }
-    await db().employee.put(body.value.employees).go();
+    const { movedRequests } = await upsertEmployees(body.value.employees, caller.employeeId);
     await recordAudit('org', caller.employeeId, 'employees.upserted', { ids: ids.slice(0, 1000) });
-    return jsonResult(200, { upserted: ids.length });
+    return jsonResult(200, { upserted: ids.length, ...(movedRequests.length ? { movedRequests } : {}) });
   }),
 
   'POST /org/import': hrOnly(async (event, caller) => {
@@ -556,6 +565,33 @@ const routes: Record<string, Route> = {
       employeeId,
     });
     return jsonResult(200, { removed: employeeId });
+  }),
+
+  'POST /requests/{requestId}/reassign': hrOnly(async (event, caller) => {
+    const body = parseJson(event, ReassignRequestInput);
+    if (!body.ok) return body.result;
+    const requestId = event.pathParameters?.requestId ?? '';
+    const result = await reassignRequest(
+      requestId,
+      body.value.recipientId,
+      caller.employeeId,
+      body.value.reason,
+    );
+    if (!result.ok) {
+      const { status, field, message } = result.refusal;
+      const title = status === 404 ? 'Not found' : status === 409 ? 'Conflict' : 'Cannot reassign';
+      return problem(status, title, `${field}: ${message}`, [{ field, message }]);
+    }
+    const r = result.request;
+    return jsonResult(200, {
+      requestId: r.requestId,
+      kind: r.kind,
+      subjectId: r.subjectId,
+      recipientId: r.recipientId,
+      assignment: r.assignment ?? 0,
+      status: r.status,
+      unchanged: result.unchanged,
+    });
   }),
 
   'GET /cycles/{cycleId}/export': hrOnly(async (event) => {

@@ -10,6 +10,7 @@ import {
   GoalProgressInput,
   ImportOrgInput,
   PutEmployeesInput,
+  ReassignRequestInput,
   ScheduleCycleInput,
   UpdateGoalInput,
 } from './hr-schemas';
@@ -221,6 +222,16 @@ export const OPERATIONS: Record<string, Operation> = {
     ok: 200,
     okDescription: 'Removed',
     errors: [403, 404, 409],
+  },
+  'POST /requests/{requestId}/reassign': {
+    summary:
+      'Pass an open peer-feedback or manager-appraisal request to another employee (a bounced or departed reviewer): the old link stops working, the new reviewer is emailed once, the workflow keeps waiting on the same request',
+    auth: 'jwt',
+    who: 'HR',
+    body: ReassignRequestInput,
+    ok: 200,
+    okDescription: 'The request with its new recipient and assignment number',
+    errors: [400, 403, 404, 409, 415, 422],
   },
   'GET /cycles/{cycleId}/export': {
     summary: 'The results as CSV, one row per participant (peer answers combined)',

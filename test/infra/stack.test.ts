@@ -309,6 +309,75 @@ describe('GrowcycleStack', () => {
       template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
     });
   });
+
+  describe('bounces and complaints', () => {
+    const logicalIdOf = (type: string) => Object.keys(template.findResources(type))[0] as string;
+
+    it('send every email through a configuration set: the sender identity’s default', () => {
+      // Act
+      const mail = logicalIdOf('AWS::SES::ConfigurationSet');
+
+      // Assess
+      template.resourceCountIs('AWS::SES::ConfigurationSet', 1);
+      template.hasResourceProperties('AWS::SES::EmailIdentity', {
+        ConfigurationSetAttributes: { ConfigurationSetName: { Ref: mail } },
+      });
+    });
+
+    it('publish bounces and complaints, and nothing else, to the default event bus', () => {
+      template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+        ConfigurationSetName: { Ref: logicalIdOf('AWS::SES::ConfigurationSet') },
+        EventDestination: {
+          Enabled: true,
+          MatchingEventTypes: ['bounce', 'complaint'],
+          EventBridgeDestination: {
+            EventBusArn: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':event-bus/default'])] }),
+          },
+        },
+      });
+    });
+
+    it('route the configuration set’s SES events to the ses-events handler, with retries', () => {
+      // Prepare
+      const functions = template.findResources('AWS::Lambda::Function') as Record<string, Resource>;
+      const sesEvents = Object.entries(functions).find(
+        ([, f]) => f.Metadata?.[ENTRY_METADATA] === 'functions/events/ses-events.ts',
+      )?.[0];
+
+      // Assess
+      expect(sesEvents).toBeDefined();
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.ses'],
+          'detail-type': ['Email Bounced', 'Email Complaint Received'],
+          detail: {
+            mail: { tags: { 'ses:configuration-set': [{ Ref: logicalIdOf('AWS::SES::ConfigurationSet') }] } },
+          },
+        },
+        Targets: [
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [sesEvents, 'Arn'] },
+            RetryPolicy: Match.objectLike({ MaximumRetryAttempts: Match.anyValue() }),
+          }),
+        ],
+      });
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        FunctionName: { 'Fn::GetAtt': [sesEvents, 'Arn'] },
+        Principal: 'events.amazonaws.com',
+      });
+    });
+
+    it('let the functions that send mail send through the configuration set', () => {
+      // Act
+      const policies = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>);
+      const grantsConfigurationSet = policies.filter((p) =>
+        JSON.stringify(p.Properties.PolicyDocument).includes(':configuration-set/'),
+      );
+
+      // Assess: human steps, cycle close, the HR API (reassign) and the bounce handler.
+      expect(grantsConfigurationSet).toHaveLength(4);
+    });
+  });
 });
 
 // Kept apart from the template assertions: a finding fails every synthesis, their setup's included.
