@@ -34,7 +34,7 @@ commands:
       --full              people missing from FILE are marked left (default: only upsert)
       --dry-run           report what would change and every bad row; write nothing
       --skip-invalid      apply the good rows even when some rows are bad
-  apply FILE              create or update competency frameworks and cycle templates (YAML or JSON)
+  apply FILE              create or update competency frameworks, cycle templates and review triggers (YAML or JSON)
   schedule-cycle          schedule an appraisal cycle
       --name NAME (--template ID | --participants ID,ID,...) [--start ISO-DATE-TIME] [--key IDEMPOTENCY-KEY]
       [--every-months N]  with --template and no --participants, the template's filters pick them;
@@ -274,14 +274,15 @@ export const readCatalogFile = (file: string): CatalogDoc[] => {
 const apply = async (api: Target, file: string, json: boolean, io: Io) => {
   const docs = readCatalogFile(file);
   if (docs.length === 0) throw new CommandError(`${file} holds no documents`);
-  // Frameworks first: a template names the framework it rates against.
-  const ordered = [...docs].sort((a, b) => Number(b.kind === 'framework') - Number(a.kind === 'framework'));
+  // Frameworks first (a template names its framework), then templates (a trigger names its template).
+  const rank = (kind: unknown) => ['framework', 'template', 'trigger'].indexOf(String(kind));
+  const ordered = [...docs].sort((a, b) => rank(a.kind) - rank(b.kind));
   const results: Array<{ kind: string; id: string; revision?: number; error?: string }> = [];
   for (const doc of ordered) {
     const kind = String(doc.kind ?? '');
     const id = String(doc.id ?? '');
-    if (kind !== 'framework' && kind !== 'template') {
-      results.push({ kind, id, error: 'kind: must be framework or template' });
+    if (kind !== 'framework' && kind !== 'template' && kind !== 'trigger') {
+      results.push({ kind, id, error: 'kind: must be framework, template or trigger' });
       continue;
     }
     const res = await call(api, 'PUT', `/${kind}s/${encodeURIComponent(id)}`, doc);

@@ -15,6 +15,7 @@ import { config } from './config';
  *   feedback given on one review .................. pk FEEDBACK#cycle#employee
  *   development plan by id ........................ pk PLAN#id
  *   competency framework / cycle template by id ... pk FRAMEWORK#id, TEMPLATE#id
+ *   review trigger by id, and all of them ......... pk TRIGGER#id, gsi2 TRIGGERS / id
  *   requests of a cycle (status, overdue, extend) . gsi2 CYCLE#id / subject, request
  *   goal by id .................................... pk GOAL#id
  *   goals of an employee (or the company) by due .. gsi1 OWNER#id / due date
@@ -347,6 +348,27 @@ const documentEntity = (entity: 'framework' | 'template') =>
 const framework = documentEntity('framework');
 const template = documentEntity('template');
 
+/** Review triggers, stored like the other catalog documents and also listed together for the daily run. */
+const trigger = new Entity({
+  model: { entity: 'trigger', version: '1', service },
+  attributes: {
+    id: { type: 'string', required: true },
+    doc: { type: 'any', required: true },
+    revision: { type: 'number', required: true },
+    updatedAt: { type: 'string', required: true },
+    updatedBy: { type: 'string', required: true },
+  },
+  indexes: {
+    byId: { pk: { field: 'pk', composite: ['id'] }, sk: { field: 'sk', composite: [] } },
+    // A handful of triggers per organisation, read once a day: one partition is plenty.
+    all: {
+      index: 'gsi2',
+      pk: { field: 'gsi2pk', composite: [] },
+      sk: { field: 'gsi2sk', composite: ['id'] },
+    },
+  },
+});
+
 const entities = {
   employee,
   cycle,
@@ -358,6 +380,7 @@ const entities = {
   audit,
   framework,
   template,
+  trigger,
   goal,
 };
 let tableSet = false;

@@ -25,7 +25,8 @@ import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import { Schedule, ScheduleExpression, ScheduleGroup, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke as ScheduledLambda } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import {
   ConfigurationSet,
@@ -66,6 +67,8 @@ export const HR_ROUTES: Array<[HttpMethod, string]> = [
   [HttpMethod.GET, '/frameworks/{frameworkId}'],
   [HttpMethod.PUT, '/templates/{templateId}'],
   [HttpMethod.GET, '/templates/{templateId}'],
+  [HttpMethod.PUT, '/triggers/{triggerId}'],
+  [HttpMethod.GET, '/triggers/{triggerId}'],
   [HttpMethod.POST, '/cycles'],
   [HttpMethod.GET, '/cycles/{cycleId}'],
   [HttpMethod.POST, '/cycles/{cycleId}/extend'],
@@ -241,6 +244,19 @@ export class GrowcycleStack extends Stack {
     linkSecret.grantRead(forms);
     resumes(forms);
     cycle.stateMachine.grantStartExecution(schedulerRole);
+
+    // Once a day: per-person reviews whose day has come (end of probation and the like).
+    const triggeredReviews = fn('StartTriggeredReviews', 'functions/steps/start-triggered-reviews.ts', {
+      CYCLE_STATE_MACHINE_ARN: cycle.stateMachine.stateMachineArn,
+      ...schedulingEnv,
+    });
+    cycle.stateMachine.grantStartExecution(triggeredReviews);
+    schedulesCycles(triggeredReviews);
+    new Schedule(this, 'DailyTriggeredReviews', {
+      schedule: ScheduleExpression.cron({ minute: '0', hour: '5' }),
+      description: 'Starts the per-person reviews that review triggers select today',
+      target: new ScheduledLambda(triggeredReviews, { input: ScheduleTargetInput.fromObject({}) }),
+    });
     const hrApi = fn('HrApi', 'functions/api/hr-api.ts', {
       CYCLE_STATE_MACHINE_ARN: cycle.stateMachine.stateMachineArn,
       PLAN_STATE_MACHINE_ARN: plan.stateMachine.stateMachineArn,

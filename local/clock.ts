@@ -101,6 +101,18 @@ export class SimulatedClock {
     return this.queue.length;
   }
 
+  /** When the earliest queued timer falls due, or undefined when none is queued. */
+  nextDue(): number | undefined {
+    if (this.pending() === 0) return undefined;
+    return Math.min(...this.queue.map((e) => e.due));
+  }
+
+  /** Moves simulated time forward to `at` without firing anything (never backwards). */
+  jumpTo(at: number): void {
+    const gap = at - this.nowMs();
+    if (gap > 0) this.offset += gap;
+  }
+
   /** Jumps to the earliest queued timer and fires it. False when nothing is queued. */
   async next(): Promise<boolean> {
     if (this.pending() === 0) return false;

@@ -189,7 +189,7 @@ export const startStack = async (
 
     const lambda = new LocalLambda(app.functions, activity);
     const sfn = new LocalStepFunctions({ stateMachines: app.stateMachines, lambda, activity });
-    const scheduler = new LocalScheduler(sfn, activity);
+    const scheduler = new LocalScheduler(sfn, activity, lambda, app.schedules);
     const awsEndpoint = createAwsEndpoint({
       sfn,
       scheduler,
@@ -232,6 +232,7 @@ export const startStack = async (
     handleApi = (req, res) => gateway.emit('request', req, res);
 
     const clock = options.simulatedStart ? new SimulatedClock(options.simulatedStart) : undefined;
+    scheduler.startRecurring(clock ? 'passive' : 'timers');
     const stateMachineArn = (prefix: string) => {
       const found = app.stateMachines.find((s) => s.logicalId.startsWith(prefix));
       if (!found) throw new Error(`No state machine ${prefix}`);
@@ -256,6 +257,10 @@ export const startStack = async (
         await settle(activity);
         if (activity.version !== seen) return 'busy';
         activity.touch();
+        // A recurring schedule the clock is about to pass fires first, at its own time.
+        const due = clock.nextDue();
+        if (due !== undefined && (await scheduler.firePassiveBefore(due, (at) => clock.jumpTo(at))))
+          return 'advanced';
         return (await clock.next()) ? 'advanced' : 'no-timers';
       },
       stop: async () => {

@@ -48,6 +48,14 @@ export type LocalRule = {
   pattern: Record<string, unknown>;
   targets: Array<{ functionLogicalId: string; maxRetries: number }>;
 };
+/** A recurring EventBridge Scheduler schedule that invokes a function (the daily trigger check). */
+export type LocalRecurringSchedule = {
+  logicalId: string;
+  expression: string;
+  timeZone: string;
+  functionLogicalId: string;
+  input: string;
+};
 /** SES: which configuration set each sending identity uses by default, and what each one publishes where. */
 export type LocalMail = {
   identities: Map<string, string>;
@@ -61,6 +69,7 @@ export type LocalApp = {
   table: LocalTable;
   rules: LocalRule[];
   mail: LocalMail;
+  schedules: LocalRecurringSchedule[];
 };
 
 /** Synthesizes the CDK app in-process, without bundling (the local stack imports the sources). */
@@ -136,6 +145,7 @@ export const readApp = (template: CfnTemplate, names: Names): LocalApp => {
   const integrations = new Map<string, string>();
   const rawRoutes: Array<{ key: string; target: string; authorization: string }> = [];
   const rules: LocalRule[] = [];
+  const schedules: LocalRecurringSchedule[] = [];
   const mail: LocalMail = { identities: new Map(), eventDestinations: [] };
   let table: LocalTable | undefined;
 
@@ -195,6 +205,21 @@ export const readApp = (template: CfnTemplate, names: Names): LocalApp => {
         });
         break;
       }
+      case 'AWS::Scheduler::Schedule': {
+        if (props.State === 'DISABLED') break;
+        const target = isObject(props.Target) ? props.Target : {};
+        const functionLogicalId = String(resolve(target.Arn ?? '')).split(':function:')[1] ?? '';
+        if (!functionLogicalId)
+          throw new Error(`Schedule ${logicalId} targets something other than a Lambda function`);
+        schedules.push({
+          logicalId,
+          expression: String(props.ScheduleExpression ?? ''),
+          timeZone: String(props.ScheduleExpressionTimezone ?? 'UTC'),
+          functionLogicalId,
+          input: String(resolve(target.Input ?? '{}')),
+        });
+        break;
+      }
       case 'AWS::SES::EmailIdentity': {
         const attributes = props.ConfigurationSetAttributes;
         if (isObject(attributes) && attributes.ConfigurationSetName)
@@ -239,5 +264,5 @@ export const readApp = (template: CfnTemplate, names: Names): LocalApp => {
     if (!functionLogicalId) throw new Error(`Route ${r.key} has no Lambda integration`);
     return { method, path: routePath, functionLogicalId, authorization: r.authorization };
   });
-  return { functions, stateMachines, routes, table, rules, mail };
+  return { functions, stateMachines, routes, table, rules, mail, schedules };
 };

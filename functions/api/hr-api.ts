@@ -10,6 +10,8 @@ import {
   selectParticipants,
   type Template,
   TemplateDoc,
+  type Trigger,
+  TriggerDoc,
   timingsOf,
   unknownCompetencies,
 } from '../../domain/catalog';
@@ -111,12 +113,12 @@ const cycleOf = async (event: HttpEvent): Promise<{ cycle: Cycle } | { result: H
 
 /** Stores a framework or template as a new revision and records the change. */
 const saveDocument = async (
-  kind: 'framework' | 'template',
+  kind: 'framework' | 'template' | 'trigger',
   id: string,
-  doc: Framework | Template,
+  doc: Framework | Template | Trigger,
   actor: string,
 ) => {
-  const entity = kind === 'framework' ? db().framework : db().template;
+  const entity = db()[kind];
   const previous = (await entity.get({ id }).go()).data;
   const item = {
     id,
@@ -415,6 +417,36 @@ const routes: Record<string, Route> = {
       ]);
     return jsonResult(200, found);
   },
+
+  'PUT /triggers/{triggerId}': hrOnly(async (event, caller) => {
+    const body = parseJson(event, TriggerDoc);
+    if (!body.ok) return body.result;
+    const id = event.pathParameters?.triggerId ?? '';
+    if (body.value.id !== id)
+      return problem(400, 'Invalid request', 'id: must match the path', [
+        { field: 'id', message: 'must match the path' },
+      ]);
+    const template = (await db().template.get({ id: body.value.templateId }).go()).data;
+    if (!template) {
+      return problem(400, 'Invalid request', `templateId: no template ${body.value.templateId}`, [
+        { field: 'templateId', message: 'no such template' },
+      ]);
+    }
+    return jsonResult(200, await saveDocument('trigger', id, body.value, caller.employeeId));
+  }),
+
+  'GET /triggers/{triggerId}': hrOnly(async (event) => {
+    const found = (
+      await db()
+        .trigger.get({ id: event.pathParameters?.triggerId ?? '' })
+        .go()
+    ).data;
+    if (!found)
+      return problem(404, 'Not found', 'triggerId: no such trigger', [
+        { field: 'triggerId', message: 'not found' },
+      ]);
+    return jsonResult(200, found);
+  }),
 
   'POST /cycles': hrOnly(async (event, caller) => {
     const body = parseJson(event, ScheduleCycleInput);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FrameworkDoc, TemplateDoc } from '../../domain/catalog';
+import { FrameworkDoc, TemplateDoc, TriggerDoc } from '../../domain/catalog';
 import {
   AddParticipantsInput,
   CalibrationInput,
@@ -168,6 +168,24 @@ export const OPERATIONS: Record<string, Operation> = {
     who: 'anyone signed in',
     ok: 200,
     okDescription: 'The template',
+    errors: [403, 404],
+  },
+  'PUT /triggers/{triggerId}': {
+    summary:
+      'Create or replace a review trigger: a one-person review from a template, N days after each start date',
+    auth: 'jwt',
+    who: 'HR',
+    body: TriggerDoc,
+    ok: 200,
+    okDescription: 'The stored trigger and its revision',
+    errors: [400, 403, 415],
+  },
+  'GET /triggers/{triggerId}': {
+    summary: 'A review trigger',
+    auth: 'jwt',
+    who: 'HR',
+    ok: 200,
+    okDescription: 'The trigger',
     errors: [403, 404],
   },
   'POST /cycles': {

@@ -115,6 +115,25 @@ const ROWS: Row[] = [
     expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
   },
   {
+    route: 'PUT /triggers/{triggerId}',
+    method: 'PUT',
+    path: () => '/triggers/end-of-probation',
+    body: () => ({
+      kind: 'trigger',
+      id: 'end-of-probation',
+      name: 'End-of-probation review',
+      templateId: 'annual-review',
+      daysAfterStart: 180,
+    }),
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
+    route: 'GET /triggers/{triggerId}',
+    method: 'GET',
+    path: () => '/triggers/end-of-probation',
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
     route: 'POST /cycles',
     method: 'POST',
     path: () => '/cycles',

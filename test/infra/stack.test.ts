@@ -271,7 +271,7 @@ describe('GrowcycleStack', () => {
   });
 
   describe('cycle starts', () => {
-    it('lets EventBridge Scheduler, from this account only, start appraisal-cycle executions and nothing else', () => {
+    const schedulerRoles = () => {
       const roles = template.findResources('AWS::IAM::Role', {
         Properties: {
           AssumeRolePolicyDocument: {
@@ -284,20 +284,43 @@ describe('GrowcycleStack', () => {
           },
         },
       });
-      const [roleId] = Object.keys(roles);
-      expect(Object.keys(roles)).toHaveLength(1);
-      const policies = Object.values(
-        template.findResources('AWS::IAM::Policy', {
-          Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) },
-        }) as Record<string, Resource>,
-      );
-      const statements = policies.flatMap(
-        (p) =>
-          (p.Properties.PolicyDocument as { Statement: Array<{ Action: unknown; Resource: unknown }> })
-            .Statement,
-      );
-      expect(statements.map((st) => st.Action)).toEqual(['states:StartExecution']);
-      expect(JSON.stringify(statements[0]?.Resource)).toContain('AppraisalCycle');
+      return Object.keys(roles).map((roleId) => {
+        const policies = Object.values(
+          template.findResources('AWS::IAM::Policy', {
+            Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) },
+          }) as Record<string, Resource>,
+        );
+        return policies.flatMap(
+          (p) =>
+            (p.Properties.PolicyDocument as { Statement: Array<{ Action: unknown; Resource: unknown }> })
+              .Statement,
+        );
+      });
+    };
+
+    it('give EventBridge Scheduler, from this account only, two roles: start cycles, run the daily trigger check', () => {
+      // Act
+      const roles = schedulerRoles();
+
+      // Assess
+      expect(roles).toHaveLength(2);
+      const starts = roles.find((r) => r.some((st) => st.Action === 'states:StartExecution'));
+      expect(starts?.map((st) => st.Action)).toEqual(['states:StartExecution']);
+      expect(JSON.stringify(starts?.[0]?.Resource)).toContain('AppraisalCycle');
+      const daily = roles.find((r) => r !== starts);
+      expect(daily?.map((st) => st.Action)).toEqual(['lambda:InvokeFunction']);
+      expect(JSON.stringify(daily?.[0]?.Resource)).toContain('StartTriggeredReviews');
+    });
+
+    it('runs the trigger check once a day', () => {
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'cron(0 5 * * ? *)',
+        Target: {
+          Arn: Match.objectLike({
+            'Fn::GetAtt': Match.arrayWith([Match.stringLikeRegexp('StartTriggeredReviews')]),
+          }),
+        },
+      });
     });
 
     it('lets the HR API create and delete schedules in the cycle-start group and pass that role', () => {
