@@ -332,35 +332,33 @@ const goal = new Entity({
   },
 });
 
-/** Frameworks and templates are stored whole, as validated documents, with who changed them last. */
-const documentEntity = (entity: 'framework' | 'template') =>
-  new Entity({
-    model: { entity, version: '1', service },
-    attributes: {
-      id: { type: 'string', required: true },
-      doc: { type: 'any', required: true },
-      revision: { type: 'number', required: true },
-      updatedAt: { type: 'string', required: true },
-      updatedBy: { type: 'string', required: true },
-    },
-    indexes: { byId: { pk: { field: 'pk', composite: ['id'] }, sk: { field: 'sk', composite: [] } } },
-  });
-const framework = documentEntity('framework');
-const template = documentEntity('template');
+/** Catalog documents (frameworks, templates, triggers) are stored whole, with who changed them last. */
+const documentAttributes = {
+  id: { type: 'string', required: true },
+  doc: { type: 'any', required: true },
+  revision: { type: 'number', required: true },
+  updatedAt: { type: 'string', required: true },
+  updatedBy: { type: 'string', required: true },
+} as const;
+const documentById = { pk: { field: 'pk', composite: ['id'] }, sk: { field: 'sk', composite: [] } } as const;
 
-/** Review triggers, stored like the other catalog documents and also listed together for the daily run. */
+const framework = new Entity({
+  model: { entity: 'framework', version: '1', service },
+  attributes: documentAttributes,
+  indexes: { byId: documentById },
+});
+const template = new Entity({
+  model: { entity: 'template', version: '1', service },
+  attributes: documentAttributes,
+  indexes: { byId: documentById },
+});
 const trigger = new Entity({
   model: { entity: 'trigger', version: '1', service },
-  attributes: {
-    id: { type: 'string', required: true },
-    doc: { type: 'any', required: true },
-    revision: { type: 'number', required: true },
-    updatedAt: { type: 'string', required: true },
-    updatedBy: { type: 'string', required: true },
-  },
+  attributes: documentAttributes,
   indexes: {
-    byId: { pk: { field: 'pk', composite: ['id'] }, sk: { field: 'sk', composite: [] } },
-    // A handful of triggers per organisation, read once a day: one partition is plenty.
+    byId: documentById,
+    // Triggers are also listed together for the daily run: a handful per organisation, read once
+    // a day, so one partition is plenty.
     all: {
       index: 'gsi2',
       pk: { field: 'gsi2pk', composite: [] },

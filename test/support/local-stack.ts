@@ -50,3 +50,26 @@ export const runUntil = async (
     if ((await stack.advance()) === 'no-timers') return;
   }
 };
+
+export type ApiCall = (
+  method: string,
+  path: string,
+  body?: unknown,
+  idempotencyKey?: string,
+) => Promise<{ status: number; body: Record<string, unknown> }>;
+
+/** Calls the stack's HTTP API as an HR admin signed in with a development token. */
+export const hrApi =
+  (stack: LocalStack): ApiCall =>
+  async (method, p, body, idempotencyKey) => {
+    const res = await fetch(`${stack.urls.api}${p}`, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${stack.devToken('hr-test', { hr: true })}`,
+        ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+      },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };

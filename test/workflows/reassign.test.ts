@@ -3,7 +3,13 @@ import { run } from '../../cli/growcycle';
 import { stableId } from '../../domain/ids';
 import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
 import type { Execution } from '../../local/step-functions';
-import { runUntil as runUntilIdle, startTestStack, type TestStack } from '../support/local-stack';
+import {
+  type ApiCall,
+  hrApi,
+  runUntil as runUntilIdle,
+  startTestStack,
+  type TestStack,
+} from '../support/local-stack';
 
 /*
  * Named scenarios for the changes HR makes to who answers a request while a cycle runs, on the
@@ -47,17 +53,7 @@ const people = [
   person('mi-sub', 'mi-old'),
 ];
 
-const api = async (method: string, p: string, body?: unknown) => {
-  const res = await fetch(`${stack.urls.api}${p}`, {
-    method,
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Bearer ${stack.devToken('hr-test', { hr: true })}`,
-    },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-};
+const api: ApiCall = (...args) => hrApi(stack)(...args);
 
 const inboxOf = async (address: string): Promise<CapturedEmail[]> =>
   (await fetchInbox(stack.urls.inbox)).filter((e) => e.destination.to.includes(address));

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { localDate } from '../../domain/emails';
 import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
-import { runUntil, startTestStack, type TestStack } from '../support/local-stack';
+import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
  * A cycle made from the sample template (send hour 09:00, quiet on Saturday and Sunday, due dates
@@ -29,17 +29,7 @@ const zoneOf = new Map(people.map((p) => [p.email, p.timeZone]));
 
 let stack: TestStack;
 
-const api = async (method: string, p: string, body?: unknown) => {
-  const res = await fetch(`${stack.urls.api}${p}`, {
-    method,
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Bearer ${stack.devToken('hr-test', { hr: true })}`,
-    },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-};
+const api: ApiCall = (...args) => hrApi(stack)(...args);
 
 const wallClock = (email: CapturedEmail, timeZone: string) => {
   const parts = new Intl.DateTimeFormat('en-GB', {

@@ -5,7 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import { addLocalDays } from '../../domain/calendar';
 import { triggeredCycleId } from '../../domain/triggers';
 import { emailKind, fetchInbox } from '../../local/people';
-import { runUntil, startTestStack, type TestStack } from '../support/local-stack';
+import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
  * Per-person reviews from a review trigger ("end-of-probation review, 180 days after the start
@@ -41,17 +41,7 @@ const people = [
 
 let stack: TestStack;
 
-const api = async (method: string, p: string, body?: unknown) => {
-  const res = await fetch(`${stack.urls.api}${p}`, {
-    method,
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Bearer ${stack.devToken('hr-test', { hr: true })}`,
-    },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-};
+const api: ApiCall = (...args) => hrApi(stack)(...args);
 
 const cycleRuns = () =>
   stack.sfn.list().filter((e) => e.stateMachineArn === stack.stateMachineArn('AppraisalCycle'));
