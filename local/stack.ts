@@ -32,6 +32,8 @@ export type StackOptions = {
   simulatedStart?: Date;
   senderAddress?: string;
   hrAddress?: string;
+  /** Emails per second (the CDK context `emailSendRate`); defaults to the stack's 14. */
+  emailSendRate?: number;
 };
 
 export type LocalStack = {
@@ -174,6 +176,7 @@ export const startStack = async (
       senderAddress: options.senderAddress ?? 'growcycle@example.com',
       hrAddress: options.hrAddress ?? 'hr@example.com',
       publicBaseUrl: urls.api,
+      ...(options.emailSendRate ? { emailSendRate: String(options.emailSendRate) } : {}),
     });
     const app = readApp(template, { tableName, secretId: LOCAL_SECRET_ID });
     setEnvironment(app, urls);

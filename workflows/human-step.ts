@@ -5,6 +5,7 @@ import {
   Condition,
   type IChainable,
   IntegrationPattern,
+  JitterType,
   JsonPath,
   type State,
   Succeed,
@@ -27,9 +28,22 @@ export type HumanStepNames = {
 
 export const STEP_TIMEOUT = Duration.seconds(60);
 
-/** Retries that every step Lambda gets on top of LambdaInvoke's own retry of Lambda service errors. */
+/**
+ * Retries that every step Lambda gets on top of LambdaInvoke's own retry of Lambda service errors.
+ * EmailThrottled (the shared send rate, or SES, said "not this second"): soon, jittered so a burst
+ * spreads over the following seconds instead of retrying in lockstep, and patient enough (about
+ * half an hour in all) to drain a burst of thousands at the default 14 emails a second.
+ */
 export const retryEmailInFlight = (task: LambdaInvoke): LambdaInvoke => {
   task.addRetry({ errors: ['EmailInFlight'], interval: Duration.minutes(1), maxAttempts: 5, backoffRate: 2 });
+  task.addRetry({
+    errors: ['EmailThrottled'],
+    interval: Duration.seconds(1),
+    backoffRate: 2,
+    maxDelay: Duration.seconds(30),
+    jitterStrategy: JitterType.FULL,
+    maxAttempts: 60,
+  });
   return task;
 };
 
