@@ -12,8 +12,11 @@ import { runScaleCycle } from './scale';
 
 /*
  * Cost and load of one appraisal cycle per employee, measured on the local stack with the demo's
- * cycle (no development plans): state transitions, Lambda invocations and GB-seconds, DynamoDB
- * capacity units as DynamoDB Local reports them, emails; priced at public list prices.
+ * cycle (no development plans, everyone answering when first asked): state transitions (retries
+ * included, as AWS bills them), Lambda invocations and GB-seconds, DynamoDB capacity units as
+ * DynamoDB Local reports them, emails; priced at public list prices. Then a cycle of
+ * `--participants` people (default 10,000) from a generated organisation: scheduling and launch,
+ * and with `--first-step` every first request opened and its email sent at the send rate.
  */
 
 const PRICES = {
@@ -95,28 +98,37 @@ const demoRows = async (stack: LocalStack, dataDir: string): Promise<Row[]> => {
 
 const sizeLabel = (n: number) => (n % 1000 === 0 ? `${n / 1000}k` : String(n));
 
-/** A cycle of `participants` people on a fresh stack: scheduling, launch and the first human step. */
+/** A cycle of `participants` people: scheduling and launch, and with `firstStep` the first human step. */
 const scaleRows = async (
   stack: LocalStack,
   dataDir: string,
   participants: number,
+  firstStep: boolean,
   log: (l: string) => void,
 ): Promise<Row[]> => {
   resetUsage();
-  const r = await runScaleCycle(stack, participants, dataDir, log);
+  const r = await runScaleCycle(stack, participants, dataDir, { firstStep, log });
   const key = (name: string) => `cycle.${sizeLabel(participants)}.${name}`;
   return [
+    { name: key('scheduleSeconds'), value: r.scheduleSeconds, unit: 's' },
+    { name: key('launchSeconds'), value: r.launchSeconds, unit: 's' },
     { name: key('maxHistoryEvents'), value: r.maxHistoryEvents, unit: 'events' },
     { name: key('cycleHistoryEvents'), value: r.cycleHistoryEvents, unit: 'events' },
     { name: key('maxPayloadBytes'), value: r.maxPayloadBytes, unit: 'bytes' },
-    { name: key('launchSeconds'), value: r.launchSeconds, unit: 's' },
-    { name: key('firstStepSeconds'), value: r.firstStepSeconds, unit: 's' },
-    { name: key('firstStepSimulatedSeconds'), value: r.firstStepSimulatedSeconds, unit: 's' },
-    { name: key('emailsSent'), value: r.emailsSent, unit: 'emails' },
-    { name: key('requestsOpened'), value: r.requestsOpened, unit: 'requests' },
-    { name: key('transitionsPerEmployee'), value: r.transitionsPerEmployee, unit: 'transitions' },
+    ...(r.firstStep
+      ? [
+          { name: key('firstStep.realSeconds'), value: r.realSeconds, unit: 's' },
+          { name: key('firstStep.simulatedSeconds'), value: r.simulatedSeconds, unit: 's' },
+          { name: key('firstStep.requestsOpened'), value: r.requestsOpened, unit: 'requests' },
+          { name: key('firstStep.emailsSent'), value: r.emailsSent, unit: 'emails' },
+          {
+            name: key('firstStep.transitionsPerEmployee'),
+            value: r.transitionsPerEmployee,
+            unit: 'transitions',
+          },
+        ]
+      : []),
     { name: key('failedExecutions'), value: r.failedExecutions, unit: 'executions' },
-    { name: key('scheduleSeconds'), value: r.scheduleSeconds, unit: 's' },
   ];
 };
 
@@ -125,6 +137,7 @@ const main = async () => {
     options: {
       json: { type: 'boolean' },
       participants: { type: 'string', default: '10000' },
+      'first-step': { type: 'boolean' },
       'no-demo': { type: 'boolean' },
     },
   });
@@ -149,7 +162,14 @@ const main = async () => {
   try {
     if (!values['no-demo']) for (const row of await demoRows(stack, dataDir)) print(row);
     if (participants > 0)
-      for (const row of await scaleRows(stack, dataDir, participants, progress)) print(row);
+      for (const row of await scaleRows(
+        stack,
+        dataDir,
+        participants,
+        values['first-step'] ?? false,
+        progress,
+      ))
+        print(row);
   } finally {
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });

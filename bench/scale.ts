@@ -10,9 +10,10 @@ import { generateOrg, orgCsv } from './org';
 /*
  * One large appraisal cycle on the local stack with the simulated clock: a generated organisation
  * is imported, every one of its people is a participant of a cycle from the default template, and
- * the run covers scheduling, the launch of every review execution and the first human step (every
- * self-assessment and peer-feedback request opened and its email sent, at the throttled rate).
- * Nobody answers: answering is measured per employee on the demo cycle.
+ * the run covers scheduling and the launch of every review execution (each then waits for its send
+ * slot). With `firstStep` it goes on through the first human step: every self-assessment and
+ * peer-feedback request opened and its email sent, at the throttled send rate. Nobody answers:
+ * answering is measured per employee on the demo cycle.
  */
 
 export type ScaleResult = {
@@ -21,10 +22,12 @@ export type ScaleResult = {
   scheduleSeconds: number;
   /** Real seconds from the cycle's start until every review execution has been started. */
   launchSeconds: number;
-  /** Real seconds from the cycle's start until every first request is open and its email sent. */
-  firstStepSeconds: number;
-  /** Simulated seconds the first step took (the email rate sets it). */
-  firstStepSimulatedSeconds: number;
+  /** Whether the run went on through the first human step. */
+  firstStep: boolean;
+  /** Real seconds from the cycle's start until the run ended (launched, or first step done). */
+  realSeconds: number;
+  /** Simulated seconds from the cycle's start until the run ended (the send rate sets it). */
+  simulatedSeconds: number;
   maxHistoryEvents: number;
   cycleHistoryEvents: number;
   maxPayloadBytes: number;
@@ -50,8 +53,10 @@ export const runScaleCycle = async (
   stack: LocalStack,
   participants: number,
   dir: string,
-  log: (line: string) => void = () => undefined,
+  options: { firstStep?: boolean; log?: (line: string) => void } = {},
 ): Promise<ScaleResult> => {
+  const log = options.log ?? (() => undefined);
+  const firstStep = options.firstStep ?? false;
   const clock = stack.clock;
   if (!clock) throw new Error('The scale run needs a simulated clock');
   const people = generateOrg(participants);
@@ -106,11 +111,13 @@ export const runScaleCycle = async (
   }, 50);
   let simulatedStart = 0;
   try {
-    // Advance simulated time until every first request is open and its email sent: then nothing is
-    // due for hours (the next timers are reminders and deadlines, days away).
+    // Advance simulated time until every review is launched or, with firstStep, until every first
+    // request is open and its email sent: then nothing is due for hours (the next timers are
+    // reminders and deadlines, days away).
     for (let round = 0; round < 1_000_000; round++) {
       await stack.settle();
       const next = clock.nextDueMs();
+      if (!firstStep && cycleStarted !== undefined && reviews().length >= participants) break;
       if (cycleStarted !== undefined && (next === undefined || next - clock.nowMs() > HOUR_MS)) break;
       if (
         cycleStarted === undefined &&
@@ -134,13 +141,14 @@ export const runScaleCycle = async (
     importSeconds,
     scheduleSeconds,
     launchSeconds: ((allLaunched ?? done) - (cycleStarted ?? done)) / 1000,
-    firstStepSeconds: (done - (cycleStarted ?? done)) / 1000,
-    firstStepSimulatedSeconds: (clock.nowMs() - (simulatedStart || startAt.getTime())) / 1000,
+    firstStep,
+    realSeconds: (done - (cycleStarted ?? done)) / 1000,
+    simulatedSeconds: (clock.nowMs() - (simulatedStart || startAt.getTime())) / 1000,
     maxHistoryEvents: Math.max(...executions.map((e) => e.awsHistoryEvents)),
     cycleHistoryEvents: cycleExecution()?.awsHistoryEvents ?? 0,
     maxPayloadBytes: Math.max(...executions.map((e) => e.maxPayloadBytes)),
     emailsSent: usage.emailsSent,
-    requestsOpened: executions.reduce(
+    requestsOpened: reviews().reduce(
       (s, e) =>
         s +
         e.history.filter((h) => h.type === 'TaskStateEntered' && h.stateName?.startsWith('Wait for')).length,

@@ -102,7 +102,9 @@ export class EmployeeReview extends Construct {
     const sendSlot = new Choice(this, 'Send slot given?')
       .when(
         Condition.isPresent('$.opensAt'),
-        new Wait(this, 'Wait for its send slot', { time: WaitTime.timestampPath('$.opensAt') }).next(start),
+        new Wait(this, 'Pause until its send slot', { time: WaitTime.timestampPath('$.opensAt') }).next(
+          start,
+        ),
       )
       .otherwise(start);
     this.stateMachine = standardStateMachine(this, 'StateMachine', sendSlot);

@@ -89,7 +89,7 @@ describe('launching a large cycle', () => {
     const waiting = stack.sfn
       .list()
       .filter((e) => e.stateMachineArn === stack.stateMachineArn('EmployeeReview'))
-      .filter((e) => e.history.some((h) => h.stateName === 'Wait for its send slot'));
+      .filter((e) => e.history.some((h) => h.stateName === 'Pause until its send slot'));
     expect(waiting.length).toBe(PARTICIPANTS.length);
   });
 
