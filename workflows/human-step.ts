@@ -31,8 +31,9 @@ export const STEP_TIMEOUT = Duration.seconds(60);
 /**
  * Retries that every step Lambda gets on top of LambdaInvoke's own retry of Lambda service errors.
  * EmailThrottled (the shared send rate, or SES, said "not this second"): soon, jittered so a burst
- * spreads over the following seconds instead of retrying in lockstep, and patient enough (about
- * half an hour in all) to drain a burst of thousands at the default 14 emails a second.
+ * spreads over the following seconds instead of retrying in lockstep, and patient enough (60
+ * attempts, about a quarter of an hour) to drain a burst of thousands at 14 emails a second. The
+ * cycle's launch spaces its reviews' send slots, so its first emails rarely need this at all.
  */
 export const retryEmailInFlight = (task: LambdaInvoke): LambdaInvoke => {
   task.addRetry({ errors: ['EmailInFlight'], interval: Duration.minutes(1), maxAttempts: 5, backoffRate: 2 });

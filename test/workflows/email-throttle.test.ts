@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sentInSecond } from '../../domain/email-rate';
+import { EmailInFlightError, EmailThrottledError, sendOnce } from '../../domain/mailer';
+import { realSleep } from '../../local/clock';
 import { emailKind, fetchInbox } from '../../local/people';
 import { runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
@@ -77,5 +79,39 @@ describe('email send rate', () => {
     );
     expect(Math.max(...perSecond)).toBeLessThanOrEqual(RATE);
     expect(perSecond.reduce((sum, n) => sum + n, 0)).toBe(OWNERS.length);
+  });
+
+  it('two attempts racing for each email while the rate holds them back: each email is sent exactly once', async () => {
+    const keys = Array.from({ length: 8 }, (_, i) => `race-${i}`);
+    let throttled = 0;
+    /** One attempt, retried as the workflow would retry the step: on EmailThrottled or EmailInFlight. */
+    const attempt = async (key: string) => {
+      for (;;) {
+        try {
+          return await sendOnce({
+            key,
+            kind: 'action-item.reminder',
+            toId: 'mgr',
+            toAddress: `${key}@example.com`,
+            email: { subject: 'Reminder', html: '<p>Reminder</p>', text: 'Reminder' },
+          });
+        } catch (error) {
+          if (!(error instanceof EmailThrottledError || error instanceof EmailInFlightError)) throw error;
+          if (error instanceof EmailThrottledError) throttled += 1;
+          await realSleep(50 + Math.random() * 200);
+        }
+      }
+    };
+    const before = (await fetchInbox(stack.urls.inbox)).length;
+
+    const results = await Promise.all(keys.flatMap((key) => [attempt(key), attempt(key)]));
+
+    expect(throttled).toBeGreaterThan(0);
+    // Per email: one attempt sent it, the other found it sent; the inbox has it once.
+    for (const [i] of keys.entries()) {
+      expect([results[2 * i]?.duplicate, results[2 * i + 1]?.duplicate].sort()).toEqual([false, true]);
+    }
+    const delivered = (await fetchInbox(stack.urls.inbox)).slice(before).flatMap((e) => e.destination.to);
+    expect(delivered.sort()).toEqual(keys.map((k) => `${k}@example.com`).sort());
   });
 });
