@@ -20,6 +20,7 @@ import { config } from './config';
  *   goals of an employee (or the company) by due .. gsi1 OWNER#id / due date
  *   outbox entry by idempotency key ............... pk OUTBOX#key
  *   audit trail of one entity ..................... pk AUDIT#entity / sk time
+ *   email send counter of one second .............. pk EMAILRATE#second (domain/email-rate.ts; TTL)
  *
  * ElectroDB builds the key strings; entities map onto the generic pk/sk/gsi1pk/gsi1sk attributes.
  */

@@ -2,10 +2,6 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { GrowcycleStack } from './stack';
 
-/**
- * The CDK app. Sender and HR addresses come from context (`cdk deploy -c senderAddress=...`);
- * the defaults only make `cdk synth` work out of the box.
- */
 /** `-c emailSendRate=N`: a positive whole number of emails per second, or the default of 14. */
 const emailSendRate = (value: unknown): number | undefined => {
   if (value === undefined) return undefined;
@@ -18,6 +14,10 @@ const emailSendRate = (value: unknown): number | undefined => {
   return rate;
 };
 
+/**
+ * The CDK app. Sender and HR addresses come from context (`cdk deploy -c senderAddress=...`);
+ * the defaults only make `cdk synth` work out of the box. `-c emailSendRate=N` sets the send rate.
+ */
 export const buildApp = (app = new App()): { app: App; stack: GrowcycleStack } => {
   const context = (key: string, fallback: string) =>
     (app.node.tryGetContext(key) as string | undefined) ?? fallback;
