@@ -129,6 +129,7 @@ const scaleRows = async (
         ]
       : []),
     { name: key('failedExecutions'), value: r.failedExecutions, unit: 'executions' },
+    { name: key('secondLaunchStarted'), value: r.secondLaunchStarted, unit: 'executions' },
   ];
 };
 

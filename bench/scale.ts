@@ -35,6 +35,8 @@ export type ScaleResult = {
   requestsOpened: number;
   transitionsPerEmployee: number;
   failedExecutions: number;
+  /** Review executions a second, complete launch of every page started (deterministic names: 0). */
+  secondLaunchStarted: number;
 };
 
 const HOUR_MS = 3_600_000;
@@ -134,6 +136,18 @@ export const runScaleCycle = async (
     clearInterval(poll);
   }
   const done = performance.now();
+  // Launch every page again, as a retried launch would: nothing new may start.
+  const before = reviews().length;
+  const launch = stack.lambda.functionFor('functions/steps/launch-reviews.ts').logicalId;
+  let cursor: string | null = null;
+  do {
+    const page = (await stack.lambda.invoke(launch, { cycleId: body.cycleId, cursor })) as {
+      cursor: string | null;
+    };
+    cursor = page.cursor;
+  } while (cursor);
+  await stack.settle();
+  const secondLaunchStarted = reviews().length - before;
   const executions = [cycleExecution(), ...reviews()].filter((e) => e !== undefined);
   const transitions = executions.reduce((s, e) => s + e.transitions, 0);
   return {
@@ -156,5 +170,6 @@ export const runScaleCycle = async (
     ),
     transitionsPerEmployee: transitions / participants,
     failedExecutions: executions.filter((e) => e.status !== 'RUNNING' && e.status !== 'SUCCEEDED').length,
+    secondLaunchStarted,
   };
 };
