@@ -22,6 +22,7 @@ import { config } from './config';
  *   outbox entry by idempotency key ............... pk OUTBOX#key
  *   outbox entry by SES message id (bounces) ...... gsi1 MESSAGE#id (sparse: sent rows only)
  *   audit trail of one entity ..................... pk AUDIT#entity / sk time
+ *   email send counter of one second .............. pk EMAILRATE#second (domain/email-rate.ts; TTL)
  *
  * ElectroDB builds the key strings; entities map onto the generic pk/sk/gsi1pk/gsi1sk attributes.
  */

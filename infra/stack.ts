@@ -50,6 +50,8 @@ export type GrowcycleStackProps = StackProps & {
   hrAddress: string;
   /** Public base URL of the form links; defaults to the HTTP API's own endpoint. */
   publicBaseUrl?: string;
+  /** Emails per second across all functions; defaults to 14, SES's default sending quota. */
+  emailSendRate?: number;
 };
 
 /** HR API routes, served by one function; each needs a Cognito JWT, and the function checks the role. */
@@ -94,6 +96,8 @@ export class GrowcycleStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
+      // Per-second email send counters (domain/email-rate.ts) expire a day after their second.
+      timeToLiveAttribute: 'expiresAt',
       globalSecondaryIndexes: [
         {
           indexName: TABLE_KEYS.gsi1.name,
@@ -147,6 +151,7 @@ export class GrowcycleStack extends Stack {
       HR_ADDRESS: props.hrAddress,
       PUBLIC_BASE_URL: props.publicBaseUrl ?? api.apiEndpoint,
       LINK_SECRET_ID: linkSecret.secretArn,
+      EMAIL_SEND_RATE: String(props.emailSendRate ?? 14),
     };
     const functions: GrowcycleFunction[] = [];
     const fn = (name: string, entry: string, extra: Record<string, string> = {}) => {

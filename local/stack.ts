@@ -35,6 +35,8 @@ export type StackOptions = {
   simulatedStart?: Date;
   senderAddress?: string;
   hrAddress?: string;
+  /** Emails per second (the CDK context `emailSendRate`); defaults to the stack's 14. */
+  emailSendRate?: number;
 };
 
 export type LocalStack = {
@@ -182,6 +184,7 @@ export const startStack = async (
       senderAddress: options.senderAddress ?? 'growcycle@example.com',
       hrAddress: options.hrAddress ?? 'hr@example.com',
       publicBaseUrl: urls.api,
+      ...(options.emailSendRate ? { emailSendRate: String(options.emailSendRate) } : {}),
     });
     const app = readApp(template, { tableName, secretId: LOCAL_SECRET_ID });
     setEnvironment(app, urls);
@@ -258,7 +261,7 @@ export const startStack = async (
         if (activity.version !== seen) return 'busy';
         activity.touch();
         // A recurring schedule the clock is about to pass fires first, at its own time.
-        const due = clock.nextDue();
+        const due = clock.nextDueMs();
         if (due !== undefined && (await scheduler.firePassiveBefore(due, (at) => clock.jumpTo(at))))
           return 'advanced';
         return (await clock.next()) ? 'advanced' : 'no-timers';

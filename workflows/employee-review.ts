@@ -1,5 +1,14 @@
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { JsonPath, Map as MapState, Parallel, type StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import {
+  Choice,
+  Condition,
+  JsonPath,
+  Map as MapState,
+  Parallel,
+  type StateMachine,
+  Wait,
+  WaitTime,
+} from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { endOf, humanStep, invokeStep } from './human-step';
 import { standardStateMachine } from './state-machine';
@@ -8,8 +17,10 @@ export type EmployeeReviewProps = { startReview: IFunction; humanStep: IFunction
 
 /**
  * One employee's review in one cycle: self-assessment and peer feedback side by side, then the
- * manager's appraisal, then the review is finished and counted towards the cycle.
- * Input: { cycleId, employeeId }.
+ * manager's appraisal, then the review is finished and counted towards the cycle. A review launched
+ * with its cycle first waits for its send slot (`opensAt`), so a large cycle's first emails flow at
+ * the send rate; one added to a running cycle has none and starts at once.
+ * Input: { cycleId, employeeId, opensAt? }.
  */
 export class EmployeeReview extends Construct {
   readonly stateMachine: StateMachine;
@@ -87,6 +98,15 @@ export class EmployeeReview extends Construct {
       finish,
     );
 
-    this.stateMachine = standardStateMachine(this, 'StateMachine', start.next(gather).next(appraisal));
+    start.next(gather).next(appraisal);
+    const sendSlot = new Choice(this, 'Send slot given?')
+      .when(
+        Condition.isPresent('$.opensAt'),
+        new Wait(this, 'Pause until its send slot', { time: WaitTime.timestampPath('$.opensAt') }).next(
+          start,
+        ),
+      )
+      .otherwise(start);
+    this.stateMachine = standardStateMachine(this, 'StateMachine', sendSlot);
   }
 }

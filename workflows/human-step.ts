@@ -5,6 +5,7 @@ import {
   Condition,
   type IChainable,
   IntegrationPattern,
+  JitterType,
   JsonPath,
   type State,
   Succeed,
@@ -27,9 +28,23 @@ export type HumanStepNames = {
 
 export const STEP_TIMEOUT = Duration.seconds(60);
 
-/** Retries that every step Lambda gets on top of LambdaInvoke's own retry of Lambda service errors. */
+/**
+ * Retries that every step Lambda gets on top of LambdaInvoke's own retry of Lambda service errors.
+ * EmailThrottled (the shared send rate, or SES, said "not this second"): soon, jittered so a burst
+ * spreads over the following seconds instead of retrying in lockstep, and patient enough (60
+ * attempts, about a quarter of an hour) to drain a burst of thousands at 14 emails a second. The
+ * cycle's launch spaces its reviews' send slots, so its first emails rarely need this at all.
+ */
 export const retryEmailInFlight = (task: LambdaInvoke): LambdaInvoke => {
   task.addRetry({ errors: ['EmailInFlight'], interval: Duration.minutes(1), maxAttempts: 5, backoffRate: 2 });
+  task.addRetry({
+    errors: ['EmailThrottled'],
+    interval: Duration.seconds(1),
+    backoffRate: 2,
+    maxDelay: Duration.seconds(30),
+    jitterStrategy: JitterType.FULL,
+    maxAttempts: 60,
+  });
   return task;
 };
 

@@ -30,6 +30,13 @@ afterAll(() => {
 
 type State = {
   Type: string;
+  Retry?: Array<{
+    ErrorEquals: string[];
+    IntervalSeconds?: number;
+    MaxDelaySeconds?: number;
+    JitterStrategy?: string;
+    MaxAttempts?: number;
+  }>;
   Resource?: string;
   TimeoutSeconds?: number;
   TimeoutSecondsPath?: string;
@@ -114,6 +121,57 @@ describe('GrowcycleStack', () => {
 
     it('is retained when the stack is deleted', () => {
       template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain' });
+    });
+
+    it('expires items by their expiresAt attribute (the per-second email send counters)', () => {
+      template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      });
+    });
+  });
+
+  describe('email send rate', () => {
+    const rates = (t: Template) =>
+      Object.values(t.findResources('AWS::Lambda::Function') as Record<string, Resource>)
+        .map(
+          (f) => (f.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables,
+        )
+        .filter((v) => v?.TABLE_NAME !== undefined)
+        .map((v) => v?.EMAIL_SEND_RATE);
+
+    it('is 14 a second in every function that uses the table, SES default quota', () => {
+      expect(new Set(rates(template))).toEqual(new Set(['14']));
+    });
+
+    it('follows the emailSendRate context value', () => {
+      const outdir = mkdtempSync(path.join(tmpdir(), 'growcycle-cdk-'));
+      outdirs.push(outdir);
+      const { stack: custom } = buildApp(
+        new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], emailSendRate: '40' } }),
+      );
+      expect(new Set(rates(Template.fromStack(custom)))).toEqual(new Set(['40']));
+    });
+
+    it('refuses an emailSendRate that is not a positive whole number', () => {
+      const outdir = mkdtempSync(path.join(tmpdir(), 'growcycle-cdk-'));
+      outdirs.push(outdir);
+      expect(() =>
+        buildApp(new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], emailSendRate: 'lots' } })),
+      ).toThrow(/emailSendRate/);
+    });
+
+    it('retries every step that may send an email soon after EmailThrottled, with full jitter', () => {
+      const mayRetryEmail = definitions
+        .flatMap(allStates)
+        .filter(([, state]) => state.Retry?.some((r) => r.ErrorEquals.includes('EmailInFlight')));
+      expect(mayRetryEmail.length).toBeGreaterThan(0);
+      for (const [name, state] of mayRetryEmail) {
+        const throttled = state.Retry?.find((r) => r.ErrorEquals.includes('EmailThrottled'));
+        expect({ name, throttled }).toMatchObject({
+          name,
+          throttled: { IntervalSeconds: 1, JitterStrategy: 'FULL', MaxDelaySeconds: expect.any(Number) },
+        });
+      }
     });
   });
 

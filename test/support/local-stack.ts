@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type LocalStack, startStack } from '../../local/stack';
+import { type LocalStack, type StackOptions, startStack } from '../../local/stack';
 
 export const freePort = (): Promise<number> =>
   new Promise((resolve) => {
@@ -16,13 +16,17 @@ export const freePort = (): Promise<number> =>
 export type TestStack = LocalStack & { dataDir: string; dispose: () => Promise<void> };
 
 /** A local stack of its own for one test file: ephemeral ports, a temp data dir, a simulated clock. */
-export const startTestStack = async (simulatedStart: Date): Promise<TestStack> => {
+export const startTestStack = async (
+  simulatedStart: Date,
+  options: Pick<StackOptions, 'emailSendRate'> = {},
+): Promise<TestStack> => {
   process.env.GROWCYCLE_LOG = 'silent';
   const dataDir = mkdtempSync(path.join(tmpdir(), 'growcycle-test-'));
   const stack = await startStack({
     ports: { api: 0, inbox: 0, sfn: 0, dynamodb: await freePort() },
     dataDir,
     simulatedStart,
+    ...options,
   });
   return Object.assign(stack, {
     dataDir,
