@@ -1,6 +1,6 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { reviewResults } from './appraisal';
-import { localDeadline } from './calendar';
+import { localDeadline, spreadWithinHour } from './calendar';
 import { documentClient } from './clients';
 import { addDays, addHours, now, secondsUntil } from './clock';
 import { config } from './config';
@@ -40,9 +40,14 @@ export type CyclePolicy = {
  * in its recipient's own zone and its emails go at the recipient's send hour; otherwise the cycle's
  * instants are used as they are.
  */
-const deadlineFor = (policy: CyclePolicy | undefined, timeZone: string) => {
+const deadlineFor = (policy: CyclePolicy | undefined, timeZone: string, requestId: string) => {
   if (policy?.sendHour === undefined) return { due: (at: string) => at, window: {} };
-  const sendWindow = { timeZone, sendHour: policy.sendHour, quietDays: [...(policy.quietDays ?? [])] };
+  const sendWindow = {
+    timeZone,
+    sendHour: policy.sendHour,
+    quietDays: [...(policy.quietDays ?? [])],
+    spreadSeconds: spreadWithinHour(requestId),
+  };
   return { due: (at: string) => localDeadline(at, timeZone).toISOString(), window: { sendWindow } };
 };
 
@@ -396,13 +401,15 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
   };
   const zoneOf = (id: string) =>
     id === employeeId ? theEmployee.timeZone : id === managerId ? (manager?.timeZone ?? 'UTC') : 'UTC';
-  const self = deadlineFor(policy, theEmployee.timeZone);
-  const appraiser = deadlineFor(policy, zoneOf(managerId));
+  const selfId = stableId(cycleId, employeeId, 'self');
+  const appraisalId = stableId(cycleId, employeeId, 'manager');
+  const self = deadlineFor(policy, theEmployee.timeZone, selfId);
+  const appraiser = deadlineFor(policy, zoneOf(managerId), appraisalId);
   const requests: HumanRequest[] = [
     {
       ...base,
       ...self.window,
-      requestId: stableId(cycleId, employeeId, 'self'),
+      requestId: selfId,
       kind: 'self-assessment',
       recipientId: employeeId,
       dueAt: self.due(theCycle.selfDueAt),
@@ -417,11 +424,12 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
         : [{ afterHours: 24, toId: managerId, role: 'their manager' }],
     },
     ...peers.map((p): HumanRequest => {
-      const peer = deadlineFor(policy, p.timeZone);
+      const peerRequestId = stableId(cycleId, employeeId, 'peer', p.employeeId);
+      const peer = deadlineFor(policy, p.timeZone, peerRequestId);
       return {
         ...base,
         ...peer.window,
-        requestId: stableId(cycleId, employeeId, 'peer', p.employeeId),
+        requestId: peerRequestId,
         kind: 'peer-feedback',
         recipientId: p.employeeId,
         dueAt: peer.due(theCycle.peerDueAt),
@@ -433,7 +441,7 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
     {
       ...base,
       ...appraiser.window,
-      requestId: stableId(cycleId, employeeId, 'manager'),
+      requestId: appraisalId,
       kind: 'manager-appraisal',
       recipientId: managerId,
       dueAt: appraiser.due(theCycle.managerDueAt),

@@ -188,6 +188,7 @@ const request = new Entity({
         timeZone: { type: 'string', required: true },
         sendHour: { type: 'number', required: true },
         quietDays: { type: 'list', items: { type: 'string' }, required: true },
+        spreadSeconds: { type: 'number' },
       },
     },
     /** When the first email goes out: at opening, or the recipient's next send hour. */
