@@ -102,7 +102,15 @@ export const reassignRequest = async (
     {
       Update: request
         .patch({ requestId })
-        .set({ recipientId, assignment, escalations })
+        // The request's emails follow the new reviewer's calendar from now on.
+        .set({
+          recipientId,
+          assignment,
+          escalations,
+          ...(current.sendWindow
+            ? { sendWindow: { ...current.sendWindow, timeZone: checked.recipient.timeZone } }
+            : {}),
+        })
         .remove(['bounced', 'bouncedAt'])
         .where(
           (a, op) =>

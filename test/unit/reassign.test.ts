@@ -171,6 +171,32 @@ describe('reassignRequest', () => {
     expect(ses.calls()).toHaveLength(0);
   });
 
+  it('moves the request’s send window to the new reviewer’s time zone', async () => {
+    // Prepare: a request from a template cycle, with Grace's Oslo send window; the new reviewer is in Tokyo.
+    given(
+      {
+        ...appraisal,
+        status: 'pending',
+        sendWindow: { timeZone: 'Europe/Oslo', sendHour: 9, quietDays: ['Sat', 'Sun'] },
+      },
+      [],
+      [
+        storedItem(
+          db().employee.put(employee('emp-tokyo', { managerId: 'emp-vera', timeZone: 'Asia/Tokyo' })),
+        ),
+      ],
+    );
+
+    // Act
+    const result = await reassignRequest('req-manager-ada', 'emp-tokyo', 'hr-1', 'manager changed');
+
+    // Assess
+    expect(result.ok).toBe(true);
+    expect(transaction()[0]?.Update?.ExpressionAttributeValues).toMatchObject({
+      ':sendWindow_u0': { timeZone: 'Asia/Tokyo', sendHour: 9, quietDays: ['Sat', 'Sun'] },
+    });
+  });
+
   it('moves a request not yet sent without emailing: its step emails the new recipient when it opens', async () => {
     // Prepare
     given({ ...appraisal, status: 'pending' });
