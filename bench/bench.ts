@@ -6,12 +6,17 @@ import { parseArgs } from 'node:util';
 import { run } from '../cli/growcycle';
 import { resetUsage, usage } from '../domain/usage';
 import { DEMO_START, runDemo } from '../local/demo';
-import { startStack } from '../local/stack';
+import { type LocalStack, startStack } from '../local/stack';
+import { generateOrg, orgCsv } from './org';
+import { runScaleCycle } from './scale';
 
 /*
  * Cost and load of one appraisal cycle per employee, measured on the local stack with the demo's
- * cycle (no development plans): state transitions, Lambda invocations and GB-seconds, DynamoDB
- * capacity units as DynamoDB Local reports them, emails; priced at public list prices.
+ * cycle (no development plans, everyone answering when first asked): state transitions (retries
+ * included, as AWS bills them), Lambda invocations and GB-seconds, DynamoDB capacity units as
+ * DynamoDB Local reports them, emails; priced at public list prices. Then a cycle of
+ * `--participants` people (default 10,000) from a generated organisation: scheduling and launch,
+ * and with `--first-step` every first request opened and its email sent at the send rate.
  */
 
 const PRICES = {
@@ -23,33 +28,9 @@ const PRICES = {
   email: 0.1 / 1000,
 };
 
-/** A 10,000-person HRIS export: one CEO, 10 VPs, 100 managers, the rest in their teams. */
-export const tenThousandCsv = (): string => {
-  const lines = [
-    'employee_id,name,email,manager_id,job_title,track,level,department,location,time_zone,start_date,status',
-  ];
-  const zones = ['Europe/Oslo', 'America/New_York', 'Asia/Tokyo', 'Europe/London'];
-  for (let i = 0; i < 10_000; i++) {
-    const manager =
-      i === 0
-        ? ''
-        : i <= 10
-          ? 'p00000'
-          : i <= 110
-            ? `p${String(1 + (i % 10)).padStart(5, '0')}`
-            : `p${String(11 + (i % 100)).padStart(5, '0')}`;
-    const id = `p${String(i).padStart(5, '0')}`;
-    const level = i === 0 ? 1 : i <= 10 ? 2 : i <= 110 ? 3 : 4;
-    lines.push(
-      `${id},"Person ${i}, Example",${id}@example.com,${manager},Role ${level},ic,${level},Dept ${i % 20},City,${zones[i % 4]},2020-01-01,active`,
-    );
-  }
-  return `${lines.join('\r\n')}\r\n`;
-};
-
 const importTenThousand = async (api: string, token: string, dir: string): Promise<number> => {
   const file = path.join(dir, 'org-10k.csv');
-  writeFileSync(file, tenThousandCsv());
+  writeFileSync(file, orgCsv(generateOrg(10_000)));
   const started = performance.now();
   const code = await run(['import-org', file, '--api', api, '--token', token], {
     out: () => undefined,
@@ -60,54 +41,136 @@ const importTenThousand = async (api: string, token: string, dir: string): Promi
   return (performance.now() - started) / 1000;
 };
 
-const main = async () => {
-  const { values } = parseArgs({ options: { json: { type: 'boolean' } } });
-  process.env.GROWCYCLE_LOG = 'silent';
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'growcycle-bench-'));
-  const stack = await startStack({
+type Row = { name: string; value: number; unit: string };
+
+const benchStack = (dataDir: string): Promise<LocalStack> =>
+  startStack({
     ports: { api: 0, inbox: 0, sfn: 0, dynamodb: 8400 + Math.floor(Math.random() * 500) },
     dataDir,
     simulatedStart: DEMO_START,
   });
+
+/** The demo cycle, everyone answering on time: cost and load per employee-cycle; then the 10k import. */
+const demoRows = async (stack: LocalStack, dataDir: string): Promise<Row[]> => {
+  resetUsage();
+  const result = await runDemo(stack, () => undefined, { plans: false, habits: 'everyone-on-time' });
+  const status = await fetch(`${stack.urls.api}/cycles/${result.cycleId}`, {
+    headers: { authorization: `Bearer ${stack.devToken('hr-bench', { hr: true })}` },
+  });
+  const participants = ((await status.json()) as { reviews: { participants: number } }).reviews.participants;
+  const executions = stack.sfn.list();
+  const transitions = executions.reduce((s, e) => s + e.transitions, 0);
+  const { invocations, gbSeconds } = stack.lambda.stats;
+  const per = (n: number) => n / participants;
+  const cost =
+    transitions * PRICES.transition +
+    gbSeconds * PRICES.lambdaGbSecond +
+    invocations * PRICES.lambdaRequest +
+    usage.dynamoWriteUnits * PRICES.writeUnit +
+    usage.dynamoReadUnits * PRICES.readUnit +
+    usage.emailsSent * PRICES.email;
+  return [
+    { name: 'cost.perEmployeeCycle', value: per(cost), unit: 'USD' },
+    { name: 'transitions.perEmployee', value: per(transitions), unit: 'transitions' },
+    { name: 'lambda.invocations.perEmployee', value: per(invocations), unit: 'invocations' },
+    { name: 'lambda.gbSeconds.perEmployee', value: per(gbSeconds), unit: 'GB-s' },
+    { name: 'dynamodb.writeUnits.perEmployee', value: per(usage.dynamoWriteUnits), unit: 'WRU' },
+    { name: 'dynamodb.readUnits.perEmployee', value: per(usage.dynamoReadUnits), unit: 'RRU' },
+    { name: 'emails.perEmployee', value: per(usage.emailsSent), unit: 'emails' },
+    {
+      name: 'executions.maxHistoryEvents',
+      value: Math.max(...executions.map((e) => e.awsHistoryEvents)),
+      unit: 'events',
+    },
+    {
+      name: 'executions.maxPayloadBytes',
+      value: Math.max(...executions.map((e) => e.maxPayloadBytes)),
+      unit: 'bytes',
+    },
+    { name: 'demoCycle.realSeconds', value: result.realSeconds, unit: 's' },
+    {
+      name: 'import.10k.seconds',
+      value: await importTenThousand(stack.urls.api, stack.devToken('hr-bench', { hr: true }), dataDir),
+      unit: 's',
+    },
+  ];
+};
+
+const sizeLabel = (n: number) => (n % 1000 === 0 ? `${n / 1000}k` : String(n));
+
+/** A cycle of `participants` people: scheduling and launch, and with `firstStep` the first human step. */
+const scaleRows = async (
+  stack: LocalStack,
+  dataDir: string,
+  participants: number,
+  firstStep: boolean,
+  log: (l: string) => void,
+): Promise<Row[]> => {
+  resetUsage();
+  const r = await runScaleCycle(stack, participants, dataDir, { firstStep, log });
+  const key = (name: string) => `cycle.${sizeLabel(participants)}.${name}`;
+  return [
+    { name: key('scheduleSeconds'), value: r.scheduleSeconds, unit: 's' },
+    { name: key('launchSeconds'), value: r.launchSeconds, unit: 's' },
+    { name: key('maxHistoryEvents'), value: r.maxHistoryEvents, unit: 'events' },
+    { name: key('cycleHistoryEvents'), value: r.cycleHistoryEvents, unit: 'events' },
+    { name: key('maxPayloadBytes'), value: r.maxPayloadBytes, unit: 'bytes' },
+    ...(r.firstStep
+      ? [
+          { name: key('firstStep.realSeconds'), value: r.realSeconds, unit: 's' },
+          { name: key('firstStep.simulatedSeconds'), value: r.simulatedSeconds, unit: 's' },
+          { name: key('firstStep.requestsOpened'), value: r.requestsOpened, unit: 'requests' },
+          { name: key('firstStep.emailsSent'), value: r.emailsSent, unit: 'emails' },
+          {
+            name: key('firstStep.transitionsPerEmployee'),
+            value: r.transitionsPerEmployee,
+            unit: 'transitions',
+          },
+        ]
+      : []),
+    { name: key('failedExecutions'), value: r.failedExecutions, unit: 'executions' },
+    { name: key('secondLaunchStarted'), value: r.secondLaunchStarted, unit: 'executions' },
+  ];
+};
+
+const main = async () => {
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean' },
+      participants: { type: 'string', default: '10000' },
+      'first-step': { type: 'boolean' },
+      'no-demo': { type: 'boolean' },
+    },
+  });
+  const participants = Number(values.participants);
+  if (!Number.isInteger(participants) || participants < 0 || participants > 10_000) {
+    console.error('--participants: a whole number from 0 (no large cycle) to 10000');
+    process.exit(2);
+  }
+  process.env.GROWCYCLE_LOG = 'silent';
+  const print = (row: Row) => {
+    const value = Number(row.value.toPrecision(4));
+    console.log(
+      values.json
+        ? JSON.stringify({ ...row, value })
+        : `${row.name.padEnd(34)} ${String(value).padStart(12)} ${row.unit}`,
+    );
+  };
+  const progress = values.json ? () => undefined : (l: string) => console.error(l);
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'growcycle-bench-'));
+  // One stack for both runs: handlers create their SDK clients once per process, as on Lambda.
+  const stack = await benchStack(dataDir);
   try {
-    resetUsage();
-    const result = await runDemo(stack, () => undefined, { plans: false });
-    const participants = 23;
-    const transitions = stack.sfn.list().reduce((s, e) => s + e.transitions, 0);
-    const maxHistory = Math.max(...stack.sfn.list().map((e) => e.history.length));
-    const { invocations, gbSeconds } = stack.lambda.stats;
-    const per = (n: number) => n / participants;
-    const cost =
-      transitions * PRICES.transition +
-      gbSeconds * PRICES.lambdaGbSecond +
-      invocations * PRICES.lambdaRequest +
-      usage.dynamoWriteUnits * PRICES.writeUnit +
-      usage.dynamoReadUnits * PRICES.readUnit +
-      usage.emailsSent * PRICES.email;
-    const rows = [
-      { name: 'cost.perEmployeeCycle', value: per(cost), unit: 'USD' },
-      { name: 'transitions.perEmployee', value: per(transitions), unit: 'transitions' },
-      { name: 'lambda.invocations.perEmployee', value: per(invocations), unit: 'invocations' },
-      { name: 'lambda.gbSeconds.perEmployee', value: per(gbSeconds), unit: 'GB-s' },
-      { name: 'dynamodb.writeUnits.perEmployee', value: per(usage.dynamoWriteUnits), unit: 'WRU' },
-      { name: 'dynamodb.readUnits.perEmployee', value: per(usage.dynamoReadUnits), unit: 'RRU' },
-      { name: 'emails.perEmployee', value: per(usage.emailsSent), unit: 'emails' },
-      { name: 'executions.maxHistoryEvents', value: maxHistory, unit: 'events' },
-      { name: 'demoCycle.realSeconds', value: result.realSeconds, unit: 's' },
-      {
-        name: 'import.10k.seconds',
-        value: await importTenThousand(stack.urls.api, stack.devToken('hr-bench', { hr: true }), dataDir),
-        unit: 's',
-      },
-    ];
-    for (const row of rows) {
-      const value = Number(row.value.toPrecision(4));
-      console.log(
-        values.json
-          ? JSON.stringify({ ...row, value })
-          : `${row.name.padEnd(34)} ${String(value).padStart(12)} ${row.unit}`,
-      );
-    }
+    if (!values['no-demo']) for (const row of await demoRows(stack, dataDir)) print(row);
+    if (participants > 0)
+      for (const row of await scaleRows(
+        stack,
+        dataDir,
+        participants,
+        values['first-step'] ?? false,
+        progress,
+      ))
+        print(row);
   } finally {
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -34,7 +34,7 @@ commands:
       --full              people missing from FILE are marked left (default: only upsert)
       --dry-run           report what would change and every bad row; write nothing
       --skip-invalid      apply the good rows even when some rows are bad
-  apply FILE              create or update competency frameworks and cycle templates (YAML or JSON)
+  apply FILE              create or update competency frameworks, cycle templates and review triggers (YAML or JSON)
   schedule-cycle          schedule an appraisal cycle
       --name NAME (--template ID | --participants ID,ID,...) [--start ISO-DATE-TIME] [--key IDEMPOTENCY-KEY]
       [--every-months N]  with --template and no --participants, the template's filters pick them;
@@ -46,6 +46,9 @@ commands:
                           goal-approval, review-meeting, acknowledgment)
   cancel CYCLE_ID --reason TEXT
                           cancel a cycle; its workflows stop and no email goes out after
+  reassign REQUEST_ID --to EMPLOYEE_ID --reason TEXT
+                          pass an open peer-feedback or manager-appraisal request to someone else
+                          (a reviewer whose address bounced, or who left); the old link stops working
   export CYCLE_ID [--out FILE]
                           the results as CSV (stdout, or FILE)
   dev-token EMPLOYEE_ID   a token from the local stack's development issuer (--hr for an HR admin)
@@ -273,14 +276,15 @@ export const readCatalogFile = (file: string): CatalogDoc[] => {
 const apply = async (api: Target, file: string, json: boolean, io: Io) => {
   const docs = readCatalogFile(file);
   if (docs.length === 0) throw new CommandError(`${file} holds no documents`);
-  // Frameworks first: a template names the framework it rates against.
-  const ordered = [...docs].sort((a, b) => Number(b.kind === 'framework') - Number(a.kind === 'framework'));
+  // Frameworks first (a template names its framework), then templates (a trigger names its template).
+  const rank = (kind: unknown) => ['framework', 'template', 'trigger'].indexOf(String(kind));
+  const ordered = [...docs].sort((a, b) => rank(a.kind) - rank(b.kind));
   const results: Array<{ kind: string; id: string; revision?: number; error?: string }> = [];
   for (const doc of ordered) {
     const kind = String(doc.kind ?? '');
     const id = String(doc.id ?? '');
-    if (kind !== 'framework' && kind !== 'template') {
-      results.push({ kind, id, error: 'kind: must be framework or template' });
+    if (kind !== 'framework' && kind !== 'template' && kind !== 'trigger') {
+      results.push({ kind, id, error: 'kind: must be framework, template or trigger' });
       continue;
     }
     const res = await call(api, 'PUT', `/${kind}s/${encodeURIComponent(id)}`, doc);
@@ -308,6 +312,7 @@ type StatusBody = {
     dueAt: string;
     daysOverdue: number;
   }>;
+  bounced?: Array<{ requestId: string; kind: string; subjectId: string; recipientId: string }>;
 };
 
 /** A plain-text table: columns padded to their widest cell, numbers right-aligned. */
@@ -328,7 +333,7 @@ const status = async (api: Target, cycleId: string | undefined, json: boolean, i
   const res = await call(api, 'GET', `/cycles/${encodeURIComponent(cycleId)}`);
   if (res.status !== 200) throw new CommandError(problemLine(res.status, res.json));
   if (json) return io.out(JSON.stringify(res.json));
-  const { cycle, reviews, phases, overdue } = res.json as unknown as StatusBody;
+  const { cycle, reviews, phases, overdue, bounced = [] } = res.json as unknown as StatusBody;
   io.out(`${cycle.name} · ${cycle.status} · closes ${cycle.closeAt}`);
   io.out(
     `reviews: ${reviews.participants} · ${reviews.completed} completed · ${reviews.inProgress} in progress · ${reviews.incomplete} incomplete · ${reviews.scheduled} not started · ${reviews.cancelled} cancelled`,
@@ -340,6 +345,15 @@ const status = async (api: Target, cycleId: string | undefined, json: boolean, i
   ))
     io.out(l);
   io.out('');
+  if (bounced.length > 0) {
+    io.out(`address bounced (${bounced.length}), pass on with POST /requests/{requestId}/reassign:`);
+    for (const l of table(
+      ['request', 'phase', 'about', 'reviewer'],
+      bounced.map((b) => [b.requestId, b.kind, b.subjectId, b.recipientId]),
+    ))
+      io.out(l);
+    io.out('');
+  }
   if (overdue.length === 0) return io.out('nothing overdue');
   io.out(`overdue (${overdue.length}):`);
   for (const l of table(
@@ -397,6 +411,25 @@ const cancel = async (
   else io.out(`cancelled; ${String(res.json.reviews)} review workflow(s) stopped, no further emails`);
 };
 
+const reassign = async (
+  api: Target,
+  requestId: string | undefined,
+  flags: { to: string | undefined; reason: string | undefined; json: boolean },
+  io: Io,
+) => {
+  if (!requestId) throw new UsageError('reassign needs a REQUEST_ID');
+  if (!flags.to) throw new UsageError('reassign needs --to EMPLOYEE_ID');
+  if (!flags.reason) throw new UsageError('reassign needs --reason TEXT');
+  const res = await call(api, 'POST', `/requests/${encodeURIComponent(requestId)}/reassign`, {
+    recipientId: flags.to,
+    reason: flags.reason,
+  });
+  if (res.status !== 200) throw new CommandError(problemLine(res.status, res.json));
+  if (flags.json) io.out(JSON.stringify(res.json));
+  else if (res.json.unchanged) io.out(`already with ${flags.to}; nothing changed`);
+  else io.out(`passed to ${flags.to}; they are asked now, and the previous link no longer works`);
+};
+
 const exportResults = async (api: Target, cycleId: string | undefined, out: string | undefined, io: Io) => {
   if (!cycleId) throw new UsageError('export needs a CYCLE_ID');
   let res: Response;
@@ -442,6 +475,7 @@ export const run = async (argv: string[], io: Io, env: NodeJS.ProcessEnv = proce
         employee: { type: 'string' },
         phase: { type: 'string' },
         reason: { type: 'string' },
+        to: { type: 'string' },
         out: { type: 'string' },
         start: { type: 'string' },
         'every-months': { type: 'string' },
@@ -495,6 +529,9 @@ export const run = async (argv: string[], io: Io, env: NodeJS.ProcessEnv = proce
         return 0;
       case 'cancel':
         await cancel(api, arg, values.reason, values.json, io);
+        return 0;
+      case 'reassign':
+        await reassign(api, arg, { to: values.to, reason: values.reason, json: values.json }, io);
         return 0;
       case 'export':
         await exportResults(api, arg, values.out, io);

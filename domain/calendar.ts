@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { HOUR_MS } from './clock';
 
 /*
@@ -14,7 +15,20 @@ export type Weekday = (typeof WEEKDAYS)[number];
  * When one person may be emailed: from `sendHour` (local) for an hour, on days not in `quietDays`
  * (weekday abbreviations as in WEEKDAYS; stored as plain strings).
  */
-export type SendWindow = { timeZone: string; sendHour: number; quietDays: readonly string[] };
+export type SendWindow = {
+  timeZone: string;
+  sendHour: number;
+  quietDays: readonly string[];
+  /**
+   * Seconds into the send hour at which this request's scheduled emails go: a cycle's requests are
+   * spread over the hour instead of all waking at :00 and queueing at the send rate.
+   */
+  spreadSeconds?: number;
+};
+
+/** A stable point in the send hour for one request, so its emails always go at the same minute. */
+export const spreadWithinHour = (key: string): number =>
+  createHash('sha256').update(key).digest().readUInt32BE(0) % 3600;
 
 /** A calendar day, `YYYY-MM-DD`. */
 export type LocalDay = string;
@@ -106,18 +120,20 @@ const workingDay = (day: LocalDay, w: SendWindow, step: 1 | -1): LocalDay => {
   return d;
 };
 
-const sendTimeOn = (day: LocalDay, w: SendWindow): Date => zonedTime(day, w.sendHour, 0, 0, w.timeZone);
+const windowStart = (day: LocalDay, w: SendWindow): Date => zonedTime(day, w.sendHour, 0, 0, w.timeZone);
+const sendTimeOn = (day: LocalDay, w: SendWindow): Date =>
+  new Date(windowStart(day, w).getTime() + (w.spreadSeconds ?? 0) * 1000);
 
 /**
  * The first moment at or after `at` when an email may go out: at once if it is within the send hour
- * of a working day, otherwise at the next working day's send hour.
+ * of a working day, otherwise at the request's point in the next working day's send hour.
  */
 export const nextSendSlot = (at: Date, w: SendWindow): Date => {
   const today = localDay(at, w.timeZone);
   if (!isQuiet(today, w)) {
-    const start = sendTimeOn(today, w);
+    const start = windowStart(today, w);
     if (at.getTime() >= start.getTime() && at.getTime() < start.getTime() + HOUR_MS) return at;
-    if (at.getTime() < start.getTime()) return start;
+    if (at.getTime() < start.getTime()) return sendTimeOn(today, w);
   }
   return sendTimeOn(workingDay(addLocalDays(today, 1), w, 1), w);
 };

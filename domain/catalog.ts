@@ -215,6 +215,21 @@ export const TemplateDoc = z
   });
 export type Template = z.infer<typeof TemplateDoc>;
 
+/**
+ * A per-person review triggered by a date in someone's employment rather than by HR scheduling a
+ * cycle: "an end-of-probation review 180 days after the start date". Each person it selects gets a
+ * one-person cycle from the named template.
+ */
+export const TriggerDoc = z.object({
+  kind: z.literal('trigger'),
+  id: slug,
+  name: z.string().trim().min(1).max(200),
+  templateId: slug,
+  /** Days after the employee's start date on which the review starts. */
+  daysAfterStart: z.number().int().min(1).max(3650),
+});
+export type Trigger = z.infer<typeof TriggerDoc>;
+
 /** Competency ids a template's questions name that its framework does not define. */
 export const unknownCompetencies = (
   template: Template,

@@ -41,4 +41,14 @@ export const config = {
   get hrAddress() {
     return required('HR_ADDRESS');
   },
+  /** Emails per second across all functions (SES's default quota is 14); optional, defaults to 14. */
+  get emailSendRate() {
+    const raw = process.env.EMAIL_SEND_RATE;
+    if (raw === undefined || raw === '') return 14;
+    const rate = Number(raw);
+    if (!Number.isInteger(rate) || rate < 1) {
+      throw new Error(`EMAIL_SEND_RATE must be a positive whole number of emails per second, not "${raw}"`);
+    }
+    return rate;
+  },
 };

@@ -47,11 +47,23 @@ export type Overdue = {
   daysOverdue: number;
 };
 
-/** Requests per phase and state, and every open request past its due date, most overdue first. */
+/** A request whose reviewer's address bounced: HR passes it on with POST /requests/{id}/reassign. */
+export type Bounced = {
+  requestId: string;
+  kind: RequestKind;
+  subjectId: string;
+  recipientId: string;
+  bouncedAt: string | undefined;
+};
+
+/**
+ * Requests per phase and state, every open request past its due date (most overdue first), and
+ * every still-open request whose reviewer's address bounced.
+ */
 export const phaseStatus = (
   requests: HumanRequest[],
   at: Date = now(),
-): { phases: PhaseCounts; overdue: Overdue[] } => {
+): { phases: PhaseCounts; overdue: Overdue[]; bounced: Bounced[] } => {
   const phases = Object.fromEntries(
     REQUEST_KINDS.filter((k) => k !== 'action-item').map((k) => [
       k,
@@ -59,7 +71,17 @@ export const phaseStatus = (
     ]),
   ) as PhaseCounts;
   const overdue: Overdue[] = [];
+  const bounced: Bounced[] = [];
   for (const r of requests) {
+    if (r.bounced && (r.status === 'open' || r.status === 'pending')) {
+      bounced.push({
+        requestId: r.requestId,
+        kind: r.kind,
+        subjectId: r.subjectId,
+        recipientId: r.recipientId,
+        bouncedAt: r.bouncedAt,
+      });
+    }
     const counts = phases[r.kind];
     if (counts) counts[r.status] += 1;
     const late = at.getTime() - Date.parse(r.dueAt);
@@ -74,7 +96,7 @@ export const phaseStatus = (
     }
   }
   overdue.sort((a, b) => a.dueAt.localeCompare(b.dueAt));
-  return { phases, overdue };
+  return { phases, overdue, bounced };
 };
 
 export type Extension = { days: number; employeeId?: string; phase?: RequestKind };

@@ -1,6 +1,6 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { reviewResults } from './appraisal';
-import { localDeadline } from './calendar';
+import { localDeadline, spreadWithinHour } from './calendar';
 import { documentClient } from './clients';
 import { addDays, addHours, now, secondsUntil } from './clock';
 import { config } from './config';
@@ -46,9 +46,14 @@ export type CyclePolicy = {
  * in its recipient's own zone and its emails go at the recipient's send hour; otherwise the cycle's
  * instants are used as they are.
  */
-export const deadlineFor = (policy: CyclePolicy | undefined, timeZone: string) => {
+export const deadlineFor = (policy: CyclePolicy | undefined, timeZone: string, requestId: string) => {
   if (policy?.sendHour === undefined) return { due: (at: string) => at, window: {} };
-  const sendWindow = { timeZone, sendHour: policy.sendHour, quietDays: [...(policy.quietDays ?? [])] };
+  const sendWindow = {
+    timeZone,
+    sendHour: policy.sendHour,
+    quietDays: [...(policy.quietDays ?? [])],
+    spreadSeconds: spreadWithinHour(requestId),
+  };
   return { due: (at: string) => localDeadline(at, timeZone).toISOString(), window: { sendWindow } };
 };
 
@@ -154,26 +159,50 @@ export const reviewExecutionName = (cycleId: string, employeeId: string) =>
   executionName(cycleId, employeeId);
 
 /**
+ * Seconds between two reviews' send slots: each review opens its self-assessment and its peer
+ * requests at once, so reviews are spaced to keep those emails at the configured send rate.
+ */
+export const slotSpacingSeconds = (policy: CyclePolicy | undefined, rate = config.emailSendRate): number =>
+  (1 + (policy?.maxPeers ?? PEERS_PER_REVIEW)) / rate;
+
+/**
  * Starts the review executions of one page of participants under deterministic names, so a retried
- * or repeated launch starts each review once. The cursor keeps the cycle's own payload small at any size.
+ * or repeated launch starts each review once. The cursor keeps the cycle's own payload small at any
+ * size. Each review is given a send slot (`opensAt`), spaced by `slotSpacingSeconds` from `slotAt`
+ * (the previous page's next free slot, or now): a large cycle's first emails then flow at the send
+ * rate instead of arriving in one burst that the rate limiter would have to retry away.
  */
 export const launchReviews = async (
   cycleId: string,
   cursor: string | null,
-): Promise<{ cursor: string | null; launched: number }> => {
-  const page = await db().review.query.byCycle({ cycleId }).go({ cursor, limit: LAUNCH_PAGE });
+  slotAt: string | null = null,
+): Promise<{ cursor: string | null; launched: number; nextSlotAt: string }> => {
+  const { cycle, review } = db();
+  const [page, found] = await Promise.all([
+    review.query.byCycle({ cycleId }).go({ cursor, limit: LAUNCH_PAGE }),
+    cycle.get({ cycleId }).go(),
+  ]);
+  const spacingMs = slotSpacingSeconds(found.data?.policy as CyclePolicy | undefined) * 1000;
+  const firstSlot = Math.max(now().getTime(), slotAt ? Date.parse(slotAt) : 0);
   // A review taken out of the cycle before the launch (status cancelled) is not started.
-  const queue = page.data.filter((r) => r.status === 'scheduled' || r.status === 'in-progress');
+  const queue = page.data
+    .filter((r) => r.status === 'scheduled' || r.status === 'in-progress')
+    .map((r, i) => ({
+      employeeId: r.employeeId,
+      opensAt: new Date(firstSlot + i * spacingMs).toISOString(),
+    }));
+  const nextSlotAt = new Date(firstSlot + queue.length * spacingMs).toISOString();
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       await startOnce(config.reviewStateMachineArn, reviewExecutionName(cycleId, next.employeeId), {
         cycleId,
         employeeId: next.employeeId,
+        opensAt: next.opensAt,
       });
     }
   };
   await Promise.all(Array.from({ length: LAUNCH_CONCURRENCY }, worker));
-  return { cursor: page.cursor, launched: page.data.length };
+  return { cursor: page.cursor, launched: page.data.length, nextSlotAt };
 };
 
 /**
@@ -378,13 +407,15 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
   };
   const zoneOf = (id: string) =>
     id === employeeId ? theEmployee.timeZone : id === managerId ? (manager?.timeZone ?? 'UTC') : 'UTC';
-  const self = deadlineFor(policy, theEmployee.timeZone);
-  const appraiser = deadlineFor(policy, zoneOf(managerId));
+  const selfId = stableId(cycleId, employeeId, 'self');
+  const appraisalId = stableId(cycleId, employeeId, 'manager');
+  const self = deadlineFor(policy, theEmployee.timeZone, selfId);
+  const appraiser = deadlineFor(policy, zoneOf(managerId), appraisalId);
   const requests: HumanRequest[] = [
     {
       ...base,
       ...self.window,
-      requestId: stableId(cycleId, employeeId, 'self'),
+      requestId: selfId,
       kind: 'self-assessment',
       recipientId: employeeId,
       dueAt: self.due(theCycle.selfDueAt),
@@ -399,11 +430,12 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
         : [{ afterHours: 24, toId: managerId, role: 'their manager' }],
     },
     ...peers.map((p): HumanRequest => {
-      const peer = deadlineFor(policy, p.timeZone);
+      const peerRequestId = stableId(cycleId, employeeId, 'peer', p.employeeId);
+      const peer = deadlineFor(policy, p.timeZone, peerRequestId);
       return {
         ...base,
         ...peer.window,
-        requestId: stableId(cycleId, employeeId, 'peer', p.employeeId),
+        requestId: peerRequestId,
         kind: 'peer-feedback',
         recipientId: p.employeeId,
         dueAt: peer.due(theCycle.peerDueAt),
@@ -415,7 +447,7 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
     {
       ...base,
       ...appraiser.window,
-      requestId: stableId(cycleId, employeeId, 'manager'),
+      requestId: appraisalId,
       kind: 'manager-appraisal',
       recipientId: managerId,
       dueAt: appraiser.due(theCycle.managerDueAt),

@@ -15,11 +15,14 @@ import { config } from './config';
  *   feedback given on one review .................. pk FEEDBACK#cycle#employee
  *   development plan by id ........................ pk PLAN#id
  *   competency framework / cycle template by id ... pk FRAMEWORK#id, TEMPLATE#id
+ *   review trigger by id, and all of them ......... pk TRIGGER#id, gsi2 TRIGGERS / id
  *   requests of a cycle (status, overdue, extend) . gsi2 CYCLE#id / subject, request
  *   goal by id .................................... pk GOAL#id
  *   goals of an employee (or the company) by due .. gsi1 OWNER#id / due date
  *   outbox entry by idempotency key ............... pk OUTBOX#key
+ *   outbox entry by SES message id (bounces) ...... gsi1 MESSAGE#id (sparse: sent rows only)
  *   audit trail of one entity ..................... pk AUDIT#entity / sk time
+ *   email send counter of one second .............. pk EMAILRATE#second (domain/email-rate.ts; TTL)
  *
  * ElectroDB builds the key strings; entities map onto the generic pk/sk/gsi1pk/gsi1sk attributes.
  */
@@ -40,6 +43,15 @@ const employee = new Entity({
     startDate: { type: 'string' },
     timeZone: { type: 'string', required: true },
     status: { type: ['active', 'on-leave', 'left'] as const, required: true, default: 'active' },
+    /** Set when SES reports a permanent bounce or a complaint for this address; cleared when it changes. */
+    emailProblem: {
+      type: 'map',
+      properties: {
+        type: { type: ['bounce', 'complaint'] as const, required: true },
+        at: { type: 'string', required: true },
+        messageId: { type: 'string', required: true },
+      },
+    },
   },
   indexes: {
     byId: { pk: { field: 'pk', composite: ['employeeId'] }, sk: { field: 'sk', composite: [] } },
@@ -196,6 +208,7 @@ const request = new Entity({
         timeZone: { type: 'string', required: true },
         sendHour: { type: 'number', required: true },
         quietDays: { type: 'list', items: { type: 'string' }, required: true },
+        spreadSeconds: { type: 'number' },
       },
     },
     /** When the first email goes out: at opening, or the recipient's next send hour. */
@@ -217,6 +230,14 @@ const request = new Entity({
     openedAt: { type: 'string' },
     submittedAt: { type: 'string' },
     response: { type: 'any' },
+    /**
+     * Bumped each time HR passes the request to someone else; signed into the link, so the previous
+     * recipient's link stops working, and part of the email keys, so the new recipient is asked once.
+     */
+    assignment: { type: 'number' },
+    /** The recipient's address bounced: the request stays open (the workflow keeps waiting) until HR re-routes it. */
+    bounced: { type: 'boolean' },
+    bouncedAt: { type: 'string' },
   },
   indexes: {
     byId: { pk: { field: 'pk', composite: ['requestId'] }, sk: { field: 'sk', composite: [] } },
@@ -277,6 +298,12 @@ const outbox = new Entity({
   },
   indexes: {
     byKey: { pk: { field: 'pk', composite: ['key'] }, sk: { field: 'sk', composite: [] } },
+    // Sparse: written once SES has answered with the message id; bounce events name only that id.
+    byMessage: {
+      index: 'gsi1',
+      pk: { field: 'gsi1pk', composite: ['messageId'] },
+      sk: { field: 'gsi1sk', composite: [] },
+    },
   },
 });
 
@@ -339,21 +366,40 @@ const goal = new Entity({
   },
 });
 
-/** Frameworks and templates are stored whole, as validated documents, with who changed them last. */
-const documentEntity = (entity: 'framework' | 'template') =>
-  new Entity({
-    model: { entity, version: '1', service },
-    attributes: {
-      id: { type: 'string', required: true },
-      doc: { type: 'any', required: true },
-      revision: { type: 'number', required: true },
-      updatedAt: { type: 'string', required: true },
-      updatedBy: { type: 'string', required: true },
+/** Catalog documents (frameworks, templates, triggers) are stored whole, with who changed them last. */
+const documentAttributes = {
+  id: { type: 'string', required: true },
+  doc: { type: 'any', required: true },
+  revision: { type: 'number', required: true },
+  updatedAt: { type: 'string', required: true },
+  updatedBy: { type: 'string', required: true },
+} as const;
+const documentById = { pk: { field: 'pk', composite: ['id'] }, sk: { field: 'sk', composite: [] } } as const;
+
+const framework = new Entity({
+  model: { entity: 'framework', version: '1', service },
+  attributes: documentAttributes,
+  indexes: { byId: documentById },
+});
+const template = new Entity({
+  model: { entity: 'template', version: '1', service },
+  attributes: documentAttributes,
+  indexes: { byId: documentById },
+});
+const trigger = new Entity({
+  model: { entity: 'trigger', version: '1', service },
+  attributes: documentAttributes,
+  indexes: {
+    byId: documentById,
+    // Triggers are also listed together for the daily run: a handful per organisation, read once
+    // a day, so one partition is plenty.
+    all: {
+      index: 'gsi2',
+      pk: { field: 'gsi2pk', composite: [] },
+      sk: { field: 'gsi2sk', composite: ['id'] },
     },
-    indexes: { byId: { pk: { field: 'pk', composite: ['id'] }, sk: { field: 'sk', composite: [] } } },
-  });
-const framework = documentEntity('framework');
-const template = documentEntity('template');
+  },
+});
 
 const entities = {
   employee,
@@ -366,6 +412,7 @@ const entities = {
   audit,
   framework,
   template,
+  trigger,
   goal,
 };
 let tableSet = false;

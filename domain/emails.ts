@@ -2,7 +2,14 @@ import type { RequestKind } from './db';
 import { html, type SafeHtml } from './html';
 
 /** What an email is for; the outbox, the demo and the bench count emails by `${step}.${purpose}`. */
-export type EmailPurpose = 'request' | 'reminder' | 'escalation' | 'report' | 'invitation' | 'unreleased';
+export type EmailPurpose =
+  | 'request'
+  | 'reminder'
+  | 'escalation'
+  | 'report'
+  | 'bounce'
+  | 'invitation'
+  | 'unreleased';
 export type EmailKind = `${RequestKind | 'cycle'}.${EmailPurpose}`;
 
 /** A file sent with an email (the review meeting's .ics); content is the file's text. */
@@ -225,4 +232,32 @@ export const goalRoundsEmail = (input: {
   const subject = `Goals not agreed: ${input.employeeName}`;
   const lead = `The goals of ${input.employeeName} in “${input.cycleName}” were returned ${input.rounds} times and are still not approved. The review goes on without approved goals; a conversation may help.`;
   return { subject, html: layout(subject, html`<p>${lead}</p>`), text: `${lead}\n` };
+};
+
+export type BounceEmailInput = {
+  kind: RequestKind;
+  requestId: string;
+  reviewerId: string;
+  subjectId: string;
+  cycleName?: string | undefined;
+  problem: 'bounce' | 'complaint';
+  /** The HR API's base URL, for the pointer to the reassign route. */
+  apiBaseUrl: string;
+};
+
+/** Tells HR a reviewer cannot be reached, naming ids only (the address itself stays out of the mail). */
+export const bounceEmail = (input: BounceEmailInput): Email => {
+  const step = STEP_LABEL[input.kind];
+  const what = input.problem === 'bounce' ? 'bounced' : 'was marked as spam by its recipient';
+  const subject = `Undeliverable: ${step} request ${input.requestId}`;
+  const route = `POST ${input.apiBaseUrl}/requests/${encodeURIComponent(input.requestId)}/reassign`;
+  const cli = `growcycle reassign ${input.requestId} --to EMPLOYEE_ID --reason TEXT`;
+  const body = html`<p>Hello HR team,</p>
+<p>The ${step} request <code>${input.requestId}</code> to reviewer <code>${input.reviewerId}</code> (about <code>${input.subjectId}</code>${input.cycleName ? html`, in ${input.cycleName}` : ''}) ${what}. Their address is flagged; the request stays open and its workflow keeps waiting.</p>
+<p>To pass it to someone else: <code>${route}</code> with <code>{"recipientId": "...", "reason": "..."}</code>, or <code>${cli}</code>.</p>`;
+  return {
+    subject,
+    html: layout(subject, body),
+    text: `Hello HR team,\n\nThe ${step} request ${input.requestId} to reviewer ${input.reviewerId} (about ${input.subjectId}${input.cycleName ? `, in ${input.cycleName}` : ''}) ${what}. Their address is flagged; the request stays open and its workflow keeps waiting.\n\nTo pass it to someone else: ${route} with {"recipientId": "...", "reason": "..."}, or ${cli}\n`,
+  };
 };

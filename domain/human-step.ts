@@ -127,13 +127,17 @@ const load = async (requestId: string): Promise<HumanRequest> => {
 const settled = (req: HumanRequest): Outcome | undefined =>
   req.status === 'submitted' ? 'submitted' : req.status === 'expired' ? 'expired' : undefined;
 
-const sendRequestEmail = async (req: HumanRequest, reminderIndex: number | undefined) => {
+/** Emails of a reassigned request are keyed per assignment, so the new recipient is asked once too. */
+const assignmentKey = (req: HumanRequest): string => (req.assignment ? `#a${req.assignment}` : '');
+
+/** The request (or reminder) email to the current recipient, once per key. */
+export const sendRequestEmail = async (req: HumanRequest, reminderIndex: number | undefined) => {
   const recipient = await person(req.recipientId);
   const subject = req.subjectId === req.recipientId ? recipient : await person(req.subjectId);
   const cycleName = req.cycleId
     ? (await db().cycle.get({ cycleId: req.cycleId }).go()).data?.name
     : undefined;
-  const url = await signedUrl(req.requestId, new Date(req.closeAt));
+  const url = await signedUrl(req.requestId, new Date(req.closeAt), req.assignment ?? 0);
   const email = requestEmail(
     {
       kind: req.kind,
@@ -159,7 +163,9 @@ const sendRequestEmail = async (req: HumanRequest, reminderIndex: number | undef
   }
   await sendOnce({
     key:
-      reminderIndex === undefined ? `${req.requestId}#request` : `${req.requestId}#reminder#${reminderIndex}`,
+      (reminderIndex === undefined
+        ? `${req.requestId}#request`
+        : `${req.requestId}#reminder#${reminderIndex}`) + assignmentKey(req),
     kind: `${req.kind}.${reminderIndex === undefined ? 'request' : 'reminder'}`,
     toId: recipient.id,
     toAddress: recipient.email,
@@ -319,7 +325,9 @@ export const wakeRequest = async (requestId: string): Promise<StepState> => {
   if (req.status === 'pending') return openRequest(requestId);
   const at = now();
   const actions = dueActions(req, at);
-  if (actions.invite) await sendRequestEmail(req, undefined);
+  // The first email, held back to the send hour, or a reassignment's (sent at once by the reassign
+  // route; should that have failed, the wake-up makes up for it).
+  if (actions.invite || req.assignment) await sendRequestEmail(req, undefined);
   if (actions.reminder !== undefined) await sendRequestEmail(req, actions.reminder);
   for (const index of actions.escalations) await sendEscalation(req, index);
   try {

@@ -1,8 +1,9 @@
-import { SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { SendEmailCommand, type SendEmailCommandOutput } from '@aws-sdk/client-sesv2';
 import { ses } from './clients';
 import { now } from './clock';
 import { config } from './config';
 import { db } from './db';
+import { takeSendSlot } from './email-rate';
 import type { Email, EmailKind } from './emails';
 import { isConditionFailure } from './errors';
 import { usage } from './usage';
@@ -14,6 +15,17 @@ export const KIND_HEADER = 'X-Growcycle-Kind';
 export class EmailInFlightError extends Error {
   override name = 'EmailInFlight';
 }
+
+/**
+ * The send rate is used up for this second (ours, or SES's own throttling): nothing was sent and the
+ * outbox claim was given back, so the step's retry (short, jittered) sends it once later.
+ */
+export class EmailThrottledError extends Error {
+  override name = 'EmailThrottled';
+}
+
+/** How SES says its sending rate is exceeded. */
+const SES_THROTTLES = new Set(['TooManyRequestsException', 'Throttling', 'ThrottlingException']);
 
 const STALE_CLAIM_MS = 5 * 60_000;
 
@@ -31,7 +43,9 @@ export type OutgoingEmail = {
  * Sends an email once per key. The outbox row is claimed with a conditional write before SES is
  * called and marked sent with the SES message id after. A retry finds the row: sent means done; a
  * fresh claim means another attempt is in flight; a claim older than five minutes is taken over,
- * since that attempt died before SES answered.
+ * since that attempt died before SES answered. Between claim and SES the shared send rate is
+ * consulted; when it (or SES) says no, the claim is given back before EmailThrottled is thrown, so a
+ * throttled email is neither lost (the retry claims it afresh) nor sent twice (nothing went out).
  */
 export const sendOnce = async (out: OutgoingEmail): Promise<{ messageId: string; duplicate: boolean }> => {
   const { outbox } = db();
@@ -66,33 +80,52 @@ export const sendOnce = async (out: OutgoingEmail): Promise<{ messageId: string;
         throw error;
       });
   }
-  const sent = await ses.send(
-    new SendEmailCommand({
-      FromEmailAddress: config.senderAddress,
-      Destination: { ToAddresses: [out.toAddress] },
-      Content: {
-        Simple: {
-          Subject: { Data: out.email.subject, Charset: 'UTF-8' },
-          Body: {
-            Html: { Data: out.email.html, Charset: 'UTF-8' },
-            Text: { Data: out.email.text, Charset: 'UTF-8' },
+  const releaseClaim = async (why: string): Promise<never> => {
+    await outbox
+      .delete({ key: out.key })
+      .where((a, op) => `${op.eq(a.createdAt, claimedAt)} AND ${op.eq(a.status, 'sending')}`)
+      .go()
+      .catch((error: unknown) => {
+        // Already taken over by another attempt: that attempt owns the email now.
+        if (!isConditionFailure(error)) throw error;
+      });
+    throw new EmailThrottledError(`Email ${out.kind} held back: ${why}`);
+  };
+  if (!(await takeSendSlot(now()))) return releaseClaim('the send rate is used up for this second');
+  let sent: SendEmailCommandOutput;
+  try {
+    sent = await ses.send(
+      new SendEmailCommand({
+        FromEmailAddress: config.senderAddress,
+        Destination: { ToAddresses: [out.toAddress] },
+        Content: {
+          Simple: {
+            Subject: { Data: out.email.subject, Charset: 'UTF-8' },
+            Body: {
+              Html: { Data: out.email.html, Charset: 'UTF-8' },
+              Text: { Data: out.email.text, Charset: 'UTF-8' },
+            },
+            Headers: [{ Name: KIND_HEADER, Value: out.kind }],
+            ...(out.email.attachments?.length
+              ? {
+                  Attachments: out.email.attachments.map((a) => ({
+                    FileName: a.fileName,
+                    ContentType: a.contentType,
+                    ContentDisposition: 'ATTACHMENT' as const,
+                    RawContent: Buffer.from(a.content, 'utf8'),
+                  })),
+                }
+              : {}),
           },
-          Headers: [{ Name: KIND_HEADER, Value: out.kind }],
-          ...(out.email.attachments?.length
-            ? {
-                Attachments: out.email.attachments.map((a) => ({
-                  FileName: a.fileName,
-                  ContentType: a.contentType,
-                  ContentDisposition: 'ATTACHMENT' as const,
-                  RawContent: Buffer.from(a.content, 'utf8'),
-                })),
-              }
-            : {}),
         },
-      },
-      EmailTags: [{ Name: 'kind', Value: out.kind.replace(/[^A-Za-z0-9_-]/g, '_') }],
-    }),
-  );
+        EmailTags: [{ Name: 'kind', Value: out.kind.replace(/[^A-Za-z0-9_-]/g, '_') }],
+      }),
+    );
+  } catch (error) {
+    if (error instanceof Error && SES_THROTTLES.has(error.name))
+      return releaseClaim('SES throttled the send');
+    throw error;
+  }
   usage.emailsSent += 1;
   const messageId = sent.MessageId ?? '';
   await outbox.patch({ key: out.key }).set({ status: 'sent', messageId, sentAt: now().toISOString() }).go();

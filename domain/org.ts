@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { now } from './clock';
 import { db, type Employee } from './db';
 import { newId } from './ids';
+import { followManagerChanges } from './reassign';
 
 /*
  * Org import from an HRIS export. Validation is pure and whole-file: every bad row is reported with
@@ -270,13 +271,43 @@ export const planImport = (rows: OrgRow[], existing: Employee[], mode: ImportMod
 export const loadOrganisation = async (): Promise<Employee[]> =>
   (await db().employee.query.everyone({}).go({ pages: 'all' })).data;
 
+/**
+ * A record from the HRIS replaces the stored one whole; what growcycle learned on its own (an
+ * address that bounces) is kept while the address stays the same, and dropped when HR changes it.
+ */
+export const withKnownState = (incoming: Employee, stored: Employee | undefined): Employee =>
+  stored?.emailProblem && stored.email === incoming.email
+    ? { ...incoming, emailProblem: stored.emailProblem }
+    : incoming;
+
+/**
+ * Writes employees (PUT /employees) and lets running cycles follow manager changes: an open manager
+ * appraisal moves to the new manager (see domain/reassign.ts).
+ */
+export const upsertEmployees = async (
+  people: Employee[],
+  actor: string,
+): Promise<{ movedRequests: string[] }> => {
+  const { data, unprocessed } = await db()
+    .employee.get(people.map((p) => ({ employeeId: p.employeeId })))
+    .go({ concurrency: 4 });
+  if (unprocessed.length) throw new Error('DynamoDB left keys unprocessed');
+  const before = new Map(data.map((e) => [e.employeeId, e]));
+  await db()
+    .employee.put(people.map((p) => withKnownState(p, before.get(p.employeeId))))
+    .go();
+  return { movedRequests: (await followManagerChanges(before, people, actor)).moved };
+};
+
 /** Writes what a plan says: new and changed people, leavers marked left, one audit event. */
 export const applyImport = async (plan: ImportPlan, existing: Employee[], actor: string): Promise<void> => {
   const { employee, audit } = db();
   const changed = new Set([...plan.created, ...plan.updated]);
   const current = new Map(existing.map((e) => [e.employeeId, e]));
   const writes = [
-    ...plan.valid.filter((e) => changed.has(e.employeeId)),
+    ...plan.valid
+      .filter((e) => changed.has(e.employeeId))
+      .map((e) => withKnownState(e, current.get(e.employeeId))),
     ...plan.leavers.map((id) => ({ ...(current.get(id) as Employee), status: 'left' as const })),
   ];
   for (let i = 0; i < writes.length; i += 1000) {
@@ -300,4 +331,11 @@ export const applyImport = async (plan: ImportPlan, existing: Employee[], actor:
       },
     })
     .go();
+  // After the org is written, so the new managers' own records (and their managers) are in place.
+  const updated = new Set(plan.updated);
+  await followManagerChanges(
+    current,
+    plan.valid.filter((e) => updated.has(e.employeeId)),
+    actor,
+  );
 };

@@ -100,7 +100,8 @@ export const phaseRequests = (ctx: ReviewContext): { requests: HumanRequest[]; p
   if (days.goalSetting !== undefined) plan.goalSetting = true;
   if (days.reviewMeeting !== undefined) {
     const meetingAt = meetingTime(ctx.cycle.startAt, days.reviewMeeting, policy, timeZone).toISOString();
-    const manager = deadlineFor(policy, ctx.managerZone);
+    const requestId = stableId(cycleId, employeeId, 'review-meeting');
+    const manager = deadlineFor(policy, ctx.managerZone, requestId);
     // The manager records the meeting by the end of the next working day; the last reminder falls on the meeting day.
     const dueAt = manager.due(
       nextSendSlot(
@@ -112,7 +113,6 @@ export const phaseRequests = (ctx: ReviewContext): { requests: HumanRequest[]; p
         },
       ).toISOString(),
     );
-    const requestId = stableId(cycleId, employeeId, 'review-meeting');
     requests.push({
       ...ctx.base,
       ...manager.window,
@@ -128,9 +128,9 @@ export const phaseRequests = (ctx: ReviewContext): { requests: HumanRequest[]; p
     });
     plan.meetingRequestId = requestId;
   }
-  const self = deadlineFor(policy, timeZone);
-  const ackDue = self.due(addDays(ctx.cycle.startAt, days.acknowledgment).toISOString());
   const ackId = stableId(cycleId, employeeId, 'acknowledgment');
+  const self = deadlineFor(policy, timeZone, ackId);
+  const ackDue = self.due(addDays(ctx.cycle.startAt, days.acknowledgment).toISOString());
   requests.push({
     ...ctx.base,
     ...self.window,
@@ -258,15 +258,15 @@ const goalRoundRequests = async (
   if (!employee) throw new Error(`Employee ${review.employeeId} not found`);
   const skipLevelId = manager?.managerId ?? 'hr';
   const ladders = laddersFor(policy, review.managerId, skipLevelId);
-  const self = deadlineFor(policy, employee.timeZone);
+  const ids = goalRoundIds(cycle.cycleId, review.employeeId, round);
+  const self = deadlineFor(policy, employee.timeZone, ids.goalRequestId);
   const managerZone = manager?.timeZone ?? 'UTC';
-  const boss = deadlineFor(policy, managerZone);
+  const boss = deadlineFor(policy, managerZone, ids.approvalRequestId);
   const phaseDue = addDays(cycle.startAt, policy.phases?.goalSetting ?? 0);
   // A later round gets a couple of days of its own, even when the phase's date has passed.
   const earliest = round === 1 ? phaseDue : addDays(now(), MIN_DAYS_TO_ANSWER);
   const dueAt = self.due(new Date(Math.max(phaseDue.getTime(), earliest.getTime())).toISOString());
   const approvalDue = boss.due(addDays(dueAt, MIN_DAYS_TO_ANSWER).toISOString());
-  const ids = goalRoundIds(cycle.cycleId, review.employeeId, round);
   const base = {
     subjectId: review.employeeId,
     cycleId: cycle.cycleId,

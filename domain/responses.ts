@@ -34,7 +34,14 @@ export const submitAnswer = async (
       Update: request
         .patch({ requestId: req.requestId })
         .set({ status: 'submitted', submittedAt: at, response: answers })
-        .where((a, op) => op.eq(a.status, 'open'))
+        // Still open, and still with the reviewer this answer comes from: an answer posted from an
+        // old link as HR passes the request on is refused, not stored under the wrong name.
+        .where(
+          (a, op) =>
+            `${op.eq(a.status, 'open')} AND ${
+              req.assignment ? op.eq(a.assignment, req.assignment) : op.notExists(a.assignment)
+            }`,
+        )
         .params(),
     },
     {

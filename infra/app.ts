@@ -2,9 +2,21 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { GrowcycleStack } from './stack';
 
+/** `-c emailSendRate=N`: a positive whole number of emails per second, or the default of 14. */
+const emailSendRate = (value: unknown): number | undefined => {
+  if (value === undefined) return undefined;
+  const rate = Number(value);
+  if (!Number.isInteger(rate) || rate < 1) {
+    throw new Error(
+      `Context emailSendRate must be a positive whole number of emails per second, not "${String(value)}"`,
+    );
+  }
+  return rate;
+};
+
 /**
  * The CDK app. Sender and HR addresses come from context (`cdk deploy -c senderAddress=...`);
- * the defaults only make `cdk synth` work out of the box.
+ * the defaults only make `cdk synth` work out of the box. `-c emailSendRate=N` sets the send rate.
  */
 export const buildApp = (app = new App()): { app: App; stack: GrowcycleStack } => {
   const context = (key: string, fallback: string) =>
@@ -14,6 +26,7 @@ export const buildApp = (app = new App()): { app: App; stack: GrowcycleStack } =
     senderAddress: context('senderAddress', 'growcycle@example.com'),
     hrAddress: context('hrAddress', 'hr@example.com'),
     publicBaseUrl: app.node.tryGetContext('publicBaseUrl') as string | undefined,
+    emailSendRate: emailSendRate(app.node.tryGetContext('emailSendRate')),
     description: 'growcycle: appraisal cycles, peer feedback and development-plan follow-up',
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

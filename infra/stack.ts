@@ -1,6 +1,7 @@
 import {
   type CfnElement,
   CfnOutput,
+  Duration,
   RemovalPolicy,
   Stack,
   type StackProps,
@@ -20,11 +21,20 @@ import {
   UserPool,
 } from 'aws-cdk-lib/aws-cognito';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import { Schedule, ScheduleExpression, ScheduleGroup, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke as ScheduledLambda } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
+import {
+  ConfigurationSet,
+  EmailIdentity,
+  EmailSendingEvent,
+  EventDestination,
+  Identity,
+} from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { EMPLOYEE_CLAIM, HR_GROUP } from '../domain/roles';
 import { TABLE_KEYS } from '../domain/table-keys';
@@ -40,6 +50,8 @@ export type GrowcycleStackProps = StackProps & {
   hrAddress: string;
   /** Public base URL of the form links; defaults to the HTTP API's own endpoint. */
   publicBaseUrl?: string;
+  /** Emails per second across all functions; defaults to 14, SES's default sending quota. */
+  emailSendRate?: number;
 };
 
 /** HR API routes, served by one function; each needs a Cognito JWT, and the function checks the role. */
@@ -57,6 +69,8 @@ export const HR_ROUTES: Array<[HttpMethod, string]> = [
   [HttpMethod.GET, '/frameworks/{frameworkId}'],
   [HttpMethod.PUT, '/templates/{templateId}'],
   [HttpMethod.GET, '/templates/{templateId}'],
+  [HttpMethod.PUT, '/triggers/{triggerId}'],
+  [HttpMethod.GET, '/triggers/{triggerId}'],
   [HttpMethod.POST, '/cycles'],
   [HttpMethod.GET, '/cycles/{cycleId}'],
   [HttpMethod.POST, '/cycles/{cycleId}/extend'],
@@ -68,6 +82,7 @@ export const HR_ROUTES: Array<[HttpMethod, string]> = [
   [HttpMethod.POST, '/cycles/{cycleId}/reviews/{employeeId}/calibration'],
   [HttpMethod.POST, '/cycles/{cycleId}/reviews/{employeeId}/release'],
   [HttpMethod.POST, '/cycles/{cycleId}/release'],
+  [HttpMethod.POST, '/requests/{requestId}/reassign'],
   [HttpMethod.POST, '/plans'],
   [HttpMethod.GET, '/plans/{planId}'],
 ];
@@ -83,6 +98,8 @@ export class GrowcycleStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
+      // Per-second email send counters (domain/email-rate.ts) expire a day after their second.
+      timeToLiveAttribute: 'expiresAt',
       globalSecondaryIndexes: [
         {
           indexName: TABLE_KEYS.gsi1.name,
@@ -107,7 +124,17 @@ export class GrowcycleStack extends Stack {
         'Rotating the link key would invalidate every link in emails already sent; rotation is a manual, announced operation.',
     });
 
-    const sender = new EmailIdentity(this, 'Sender', { identity: Identity.email(props.senderAddress) });
+    // Every email goes out through this configuration set (the identity's default, so the mailer
+    // names none); its bounces and complaints are published to the default event bus.
+    const mail = new ConfigurationSet(this, 'Mail', {});
+    mail.addEventDestination('BouncesAndComplaints', {
+      destination: EventDestination.eventBus(EventBus.fromEventBusName(this, 'DefaultBus', 'default')),
+      events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT],
+    });
+    const sender = new EmailIdentity(this, 'Sender', {
+      identity: Identity.email(props.senderAddress),
+      configurationSet: mail,
+    });
     const api = new HttpApi(this, 'Api', {
       createDefaultStage: false,
       description: 'growcycle forms and HR API',
@@ -126,6 +153,7 @@ export class GrowcycleStack extends Stack {
       HR_ADDRESS: props.hrAddress,
       PUBLIC_BASE_URL: props.publicBaseUrl ?? api.apiEndpoint,
       LINK_SECRET_ID: linkSecret.secretArn,
+      EMAIL_SEND_RATE: String(props.emailSendRate ?? 14),
     };
     const functions: GrowcycleFunction[] = [];
     const fn = (name: string, entry: string, extra: Record<string, string> = {}) => {
@@ -136,6 +164,19 @@ export class GrowcycleStack extends Stack {
     };
     const sends = (f: GrowcycleFunction) => {
       sender.grantSendEmail(f);
+      // SES authorizes a send against the configuration set it goes through too.
+      f.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['ses:SendEmail'],
+          resources: [
+            this.formatArn({
+              service: 'ses',
+              resource: 'configuration-set',
+              resourceName: mail.configurationSetName,
+            }),
+          ],
+        }),
+      );
       linkSecret.grantRead(f);
     };
     // Task tokens are not scoped to a state machine ARN, so SendTaskSuccess cannot be narrowed further.
@@ -156,7 +197,6 @@ export class GrowcycleStack extends Stack {
     const goalRound = fn('GoalRound', 'functions/steps/goal-round.ts');
     sends(goalRound);
     const reviewGate = fn('ReviewGate', 'functions/steps/review-gate.ts');
-    sends(reviewGate);
     resumes(reviewGate);
     const review = new EmployeeReview(this, 'EmployeeReview', {
       startReview: fn('StartReview', 'functions/steps/start-review.ts'),
@@ -217,6 +257,19 @@ export class GrowcycleStack extends Stack {
     linkSecret.grantRead(forms);
     resumes(forms);
     cycle.stateMachine.grantStartExecution(schedulerRole);
+
+    // Once a day: per-person reviews whose day has come (end of probation and the like).
+    const triggeredReviews = fn('StartTriggeredReviews', 'functions/steps/start-triggered-reviews.ts', {
+      CYCLE_STATE_MACHINE_ARN: cycle.stateMachine.stateMachineArn,
+      ...schedulingEnv,
+    });
+    cycle.stateMachine.grantStartExecution(triggeredReviews);
+    schedulesCycles(triggeredReviews);
+    new Schedule(this, 'DailyTriggeredReviews', {
+      schedule: ScheduleExpression.cron({ minute: '0', hour: '5' }),
+      description: 'Starts the per-person reviews that review triggers select today',
+      target: new ScheduledLambda(triggeredReviews, { input: ScheduleTargetInput.fromObject({}) }),
+    });
     const hrApi = fn('HrApi', 'functions/api/hr-api.ts', {
       CYCLE_STATE_MACHINE_ARN: cycle.stateMachine.stateMachineArn,
       PLAN_STATE_MACHINE_ARN: plan.stateMachine.stateMachineArn,
@@ -239,6 +292,23 @@ export class GrowcycleStack extends Stack {
     );
     cycle.stateMachine.grantStartExecution(hrApi);
     plan.stateMachine.grantStartExecution(hrApi);
+    // HR reassigns a request: the new reviewer is emailed at once.
+    sends(hrApi);
+
+    const sesEvents = fn('SesEvents', 'functions/events/ses-events.ts');
+    sends(sesEvents);
+    new Rule(this, 'SesBouncesAndComplaints', {
+      description: 'Permanent bounces and complaints of growcycle mail: flag the reviewer, tell HR',
+      eventPattern: {
+        source: ['aws.ses'],
+        detailType: ['Email Bounced', 'Email Complaint Received'],
+        // SES tags every mail with the configuration set it went through: only ours, not the account's others.
+        detail: { mail: { tags: { 'ses:configuration-set': [mail.configurationSetName] } } },
+      },
+      // A bounce can arrive before the outbox row names its message id: the handler fails and is retried.
+      targets: [new LambdaFunction(sesEvents, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
+    });
+
     const health = new GrowcycleFunction(this, 'Health', {
       entry: 'functions/api/health.ts',
       environment: {},

@@ -18,7 +18,21 @@ export const settle = async (activity: Activity, quietMs = 15): Promise<void> =>
  * plumbing: keep-alive, socket warnings) stays real, or each of those would become a clock jump.
  */
 const SIMULATED_CALLERS = /aws-local-stepfunctions|local[\\/](step-functions|scheduler)\.ts/;
-const fromWorkflowEngine = (): boolean => SIMULATED_CALLERS.test(new Error().stack ?? '');
+// Called on every setTimeout in the process: read the raw call sites of a short stack rather than
+// formatting (and source-mapping) a full one, which dominated the local stack's CPU at scale.
+const rawCallSites = (_error: Error, sites: NodeJS.CallSite[]) => sites;
+const fromWorkflowEngine = (): boolean => {
+  const { prepareStackTrace, stackTraceLimit } = Error;
+  Error.prepareStackTrace = rawCallSites;
+  Error.stackTraceLimit = 12;
+  try {
+    const sites = new Error().stack as unknown as NodeJS.CallSite[];
+    return sites.some((site) => SIMULATED_CALLERS.test(site.getFileName() ?? ''));
+  } finally {
+    Error.prepareStackTrace = prepareStackTrace;
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+};
 
 type Entry = { due: number; seq: number; fire: () => void; cancelled: boolean };
 
@@ -99,6 +113,20 @@ export class SimulatedClock {
   pending(): number {
     this.queue = this.queue.filter((e) => !e.cancelled);
     return this.queue.length;
+  }
+
+  /** When the earliest queued timer falls due (simulated epoch ms), if any. */
+  nextDueMs(): number | undefined {
+    let earliest: number | undefined;
+    for (const e of this.queue)
+      if (!e.cancelled && (earliest === undefined || e.due < earliest)) earliest = e.due;
+    return earliest;
+  }
+
+  /** Moves simulated time forward to `at` without firing anything (never backwards). */
+  jumpTo(at: number): void {
+    const gap = at - this.nowMs();
+    if (gap > 0) this.offset += gap;
   }
 
   /** Jumps to the earliest queued timer and fires it. False when nothing is queued. */

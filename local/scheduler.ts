@@ -1,7 +1,9 @@
-import { zonedTime } from '../domain/calendar';
+import { addLocalDays, localDay, zonedTime } from '../domain/calendar';
 import { START_EXECUTION_TARGET } from '../domain/schedules';
 import type { Activity } from './activity';
+import type { LocalLambda } from './lambda';
 import { type LocalStepFunctions, SfnError } from './step-functions';
+import type { LocalRecurringSchedule } from './template';
 
 /*
  * The local stand-in for EventBridge Scheduler: one-time `at()` schedules whose target is Step
@@ -9,6 +11,11 @@ import { type LocalStepFunctions, SfnError } from './step-functions';
  * Its timers are queued on the simulated clock (see SIMULATED_CALLERS in clock.ts), so a cycle
  * scheduled for next month starts when simulated time gets there. Anything else is refused with
  * Scheduler's own ValidationException rather than half-emulated.
+ *
+ * The template's own recurring schedules (the daily trigger check: `cron(M H * * ? *)` invoking a
+ * function) run too. In real time they are ordinary timers. On the simulated clock they are
+ * passive: they fire as time passes them while something else is going on, but never keep the
+ * clock running by themselves, so a demo or a test still ends when its work is done.
  */
 
 export class SchedulerError extends SfnError {
@@ -55,13 +62,88 @@ const parseAt = (expression: string, timeZone: string): number => {
   return zonedTime(m[1] as string, Number(m[2]), Number(m[3]), Number(m[4]), timeZone).getTime();
 };
 
+type Daily = { schedule: LocalRecurringSchedule; hour: number; minute: number; nextFire: number };
+
+const parseDaily = (schedule: LocalRecurringSchedule): Omit<Daily, 'nextFire'> => {
+  const m = /^cron\((\d{1,2}) (\d{1,2}) \* \* \? \*\)$/.exec(schedule.expression);
+  if (!m)
+    throw new Error(
+      `Schedule ${schedule.logicalId}: the local scheduler runs daily cron(M H * * ? *) schedules only, not ${schedule.expression}`,
+    );
+  return { schedule, minute: Number(m[1]), hour: Number(m[2]) };
+};
+
+/** The first time after `after` at which a daily schedule fires, in its own zone. */
+export const nextDailyFire = (after: number, d: Pick<Daily, 'hour' | 'minute' | 'schedule'>): number => {
+  const zone = d.schedule.timeZone;
+  const today = localDay(new Date(after), zone);
+  const at = zonedTime(today, d.hour, d.minute, 0, zone).getTime();
+  return at > after ? at : zonedTime(addLocalDays(today, 1), d.hour, d.minute, 0, zone).getTime();
+};
+
 export class LocalScheduler {
   private readonly schedules = new Map<string, LocalSchedule>();
+  private readonly daily: Daily[];
 
   constructor(
     private readonly sfn: LocalStepFunctions,
     private readonly activity: Activity,
-  ) {}
+    private readonly lambda?: LocalLambda,
+    recurring: LocalRecurringSchedule[] = [],
+  ) {
+    this.daily = recurring.map((r) => ({ ...parseDaily(r), nextFire: Number.POSITIVE_INFINITY }));
+  }
+
+  /**
+   * Starts the recurring schedules from now: `timers` arms real timers (the long-running service),
+   * `passive` leaves them to firePassiveBefore (the simulated clock).
+   */
+  startRecurring(mode: 'timers' | 'passive'): void {
+    for (const d of this.daily) {
+      d.nextFire = nextDailyFire(Date.now(), d);
+      if (mode === 'timers') this.armDaily(d);
+    }
+  }
+
+  /**
+   * With the simulated clock: if a recurring schedule falls due at or before `limit` (the next
+   * timer the clock would jump to), moves the clock there with `jumpTo` and fires it. True if one fired.
+   */
+  async firePassiveBefore(limit: number, jumpTo: (at: number) => void): Promise<boolean> {
+    const due = this.daily.filter((d) => d.nextFire <= limit).sort((a, b) => a.nextFire - b.nextFire)[0];
+    if (!due) return false;
+    jumpTo(due.nextFire);
+    due.nextFire = nextDailyFire(due.nextFire, due);
+    await this.invoke(due.schedule);
+    return true;
+  }
+
+  private armDaily(d: Daily): void {
+    // Unref'd: a recurring schedule alone never keeps the process alive.
+    setTimeout(
+      () => {
+        d.nextFire = nextDailyFire(Date.now(), d);
+        this.armDaily(d);
+        void this.invoke(d.schedule);
+      },
+      Math.max(0, d.nextFire - Date.now()),
+    ).unref();
+  }
+
+  private async invoke(schedule: LocalRecurringSchedule): Promise<void> {
+    if (!this.lambda) return;
+    const lambda = this.lambda;
+    await this.activity.track(async () => {
+      try {
+        await lambda.invoke(schedule.functionLogicalId, JSON.parse(schedule.input));
+      } catch (error) {
+        // As on AWS, a failed target does not stop the schedule; tomorrow's run catches up.
+        console.error(
+          `Schedule ${schedule.logicalId} failed: ${error instanceof Error ? error.message : error}`,
+        );
+      }
+    });
+  }
 
   private key = (groupName: string, name: string) => `${groupName}/${name}`;
 

@@ -12,8 +12,10 @@ import { createAwsEndpoint } from './aws-endpoint';
 import { SimulatedClock, settle } from './clock';
 import { asGatewayClaims, DevTokenIssuer } from './dev-tokens';
 import { ensureTable, localCredentials, startDynamoDb } from './dynamodb';
+import { LocalEventBus } from './event-bus';
 import { LocalLambda } from './lambda';
 import { LocalScheduler } from './scheduler';
+import { createSesGateway } from './ses-simulator';
 import { LocalStepFunctions } from './step-functions';
 import { type LocalApp, readApp, synthesize } from './template';
 
@@ -33,6 +35,8 @@ export type StackOptions = {
   simulatedStart?: Date;
   senderAddress?: string;
   hrAddress?: string;
+  /** Emails per second (the CDK context `emailSendRate`); defaults to the stack's 14. */
+  emailSendRate?: number;
 };
 
 export type LocalStack = {
@@ -41,6 +45,8 @@ export type LocalStack = {
   lambda: LocalLambda;
   sfn: LocalStepFunctions;
   scheduler: LocalScheduler;
+  /** The default EventBridge bus with the template's rules (SES bounce and complaint events). */
+  events: LocalEventBus;
   activity: Activity;
   clock: SimulatedClock | undefined;
   tableName: string;
@@ -96,7 +102,8 @@ const setEnvironment = (app: LocalApp, urls: LocalStack['urls']) => {
     AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: urls.dynamodb,
-    AWS_ENDPOINT_URL_SESV2: urls.inbox,
+    // Through the local AWS endpoint, which passes mail on to the inbox and plays the SES mailbox simulator.
+    AWS_ENDPOINT_URL_SESV2: urls.sfn,
     AWS_ENDPOINT_URL_SFN: urls.sfn,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: urls.sfn,
     AWS_ENDPOINT_URL_SCHEDULER: urls.sfn,
@@ -177,6 +184,7 @@ export const startStack = async (
       senderAddress: options.senderAddress ?? 'growcycle@example.com',
       hrAddress: options.hrAddress ?? 'hr@example.com',
       publicBaseUrl: urls.api,
+      ...(options.emailSendRate ? { emailSendRate: String(options.emailSendRate) } : {}),
     });
     const app = readApp(template, { tableName, secretId: LOCAL_SECRET_ID });
     setEnvironment(app, urls);
@@ -184,7 +192,7 @@ export const startStack = async (
 
     const lambda = new LocalLambda(app.functions, activity);
     const sfn = new LocalStepFunctions({ stateMachines: app.stateMachines, lambda, activity });
-    const scheduler = new LocalScheduler(sfn, activity);
+    const scheduler = new LocalScheduler(sfn, activity, lambda, app.schedules);
     const awsEndpoint = createAwsEndpoint({
       sfn,
       scheduler,
@@ -192,7 +200,11 @@ export const startStack = async (
       linkSecret: linkKey(dataDir),
       secretId: LOCAL_SECRET_ID,
     });
-    handleAws = (req, res) => awsEndpoint.emit('request', req, res);
+    const events = new LocalEventBus(app.rules, lambda, activity);
+    const sesGateway = createSesGateway({ inboxUrl: urls.inbox, mail: app.mail, bus: events, activity });
+    // SES v2 is a REST API (/v2/email/...); Step Functions and Secrets Manager speak JSON on `/`.
+    handleAws = (req, res) =>
+      req.url?.startsWith('/v2/email/') ? sesGateway(req, res) : awsEndpoint.emit('request', req, res);
     const issuer = new DevTokenIssuer(path.join(dataDir, 'dev-token-key.pem'));
     const tokenRoute: ExtraRoute = async (req, url, res) => {
       if (url.pathname !== '/_local/token' || req.method !== 'POST') return false;
@@ -223,6 +235,7 @@ export const startStack = async (
     handleApi = (req, res) => gateway.emit('request', req, res);
 
     const clock = options.simulatedStart ? new SimulatedClock(options.simulatedStart) : undefined;
+    scheduler.startRecurring(clock ? 'passive' : 'timers');
     const stateMachineArn = (prefix: string) => {
       const found = app.stateMachines.find((s) => s.logicalId.startsWith(prefix));
       if (!found) throw new Error(`No state machine ${prefix}`);
@@ -234,6 +247,7 @@ export const startStack = async (
       lambda,
       sfn,
       scheduler,
+      events,
       activity,
       clock,
       tableName,
@@ -246,6 +260,10 @@ export const startStack = async (
         await settle(activity);
         if (activity.version !== seen) return 'busy';
         activity.touch();
+        // A recurring schedule the clock is about to pass fires first, at its own time.
+        const due = clock.nextDueMs();
+        if (due !== undefined && (await scheduler.firePassiveBefore(due, (at) => clock.jumpTo(at))))
+          return 'advanced';
         return (await clock.next()) ? 'advanced' : 'no-timers';
       },
       stop: async () => {

@@ -56,7 +56,12 @@ export type Execution = {
   startDate: number;
   stopDate?: number;
   history: HistoryEvent[];
+  /** State transitions as AWS bills them: every state entered, and every retry of a state. */
   transitions: number;
+  /** How many events this history would hold on AWS (see `awsEventsFor`); the 25,000 limit applies to these. */
+  awsHistoryEvents: number;
+  /** The largest state input or output seen, in bytes of JSON (AWS limits payloads to 256 KB). */
+  maxPayloadBytes: number;
   abort: () => void;
   done: Promise<void>;
 };
@@ -87,6 +92,28 @@ export const adaptDefinition = (definition: Definition): Definition => {
     state.TimeoutSecondsPath = `$.${TIMEOUT_FIELD}`;
   });
   return copy;
+};
+
+/**
+ * The engine logs one event per state entered, exited, failed or retried; AWS records more: a Task
+ * is entered, scheduled, started, succeeded (or failed, timed out) and exited, and each retry is
+ * scheduled and started again. This maps an engine event to the number of events AWS would record,
+ * so the history size compared with the 25,000-event limit is the one AWS would see.
+ */
+export const awsEventsFor = (type: string, stateType: string | undefined): number => {
+  const task = stateType === 'Task';
+  switch (type) {
+    case 'StateEntered':
+      return task ? 3 : stateType === 'Map' || stateType === 'Parallel' ? 2 : 1;
+    case 'StateExited':
+      return task || stateType === 'Map' || stateType === 'Parallel' ? 2 : 1;
+    case 'StateRetried':
+      return task ? 2 : 0;
+    case 'StateCaught':
+      return 0;
+    default:
+      return 1;
+  }
 };
 
 const replaceToken = (value: unknown, token: string): unknown => {
@@ -199,6 +226,8 @@ export class LocalStepFunctions {
       startDate,
       history: [],
       transitions: 0,
+      awsHistoryEvents: 0,
+      maxPayloadBytes: Buffer.byteLength(input),
       abort,
       done: Promise.resolve(),
     };
@@ -208,9 +237,15 @@ export class LocalStepFunctions {
         const e = event as unknown as Record<string, unknown> & {
           type: string;
           timestamp: number;
-          state?: { name: string; type: string };
+          state?: { name: string; type: string; input?: unknown; output?: unknown };
         };
-        if (e.type === 'StateEntered') execution.transitions += 1;
+        if (e.type === 'StateEntered' || e.type === 'StateRetried') execution.transitions += 1;
+        execution.awsHistoryEvents += awsEventsFor(e.type, e.state?.type);
+        for (const payload of [e.state?.input, e.state?.output]) {
+          if (payload === undefined) continue;
+          const bytes = Buffer.byteLength(JSON.stringify(payload));
+          if (bytes > execution.maxPayloadBytes) execution.maxPayloadBytes = bytes;
+        }
         const id = execution.history.length + 1;
         const { type, timestamp, state, ...details } = e;
         execution.history.push({

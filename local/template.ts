@@ -42,11 +42,34 @@ export type LocalTable = {
   }>;
 };
 
+/** An EventBridge rule on the default bus, with the functions it targets. */
+export type LocalRule = {
+  logicalId: string;
+  pattern: Record<string, unknown>;
+  targets: Array<{ functionLogicalId: string; maxRetries: number }>;
+};
+/** A recurring EventBridge Scheduler schedule that invokes a function (the daily trigger check). */
+export type LocalRecurringSchedule = {
+  logicalId: string;
+  expression: string;
+  timeZone: string;
+  functionLogicalId: string;
+  input: string;
+};
+/** SES: which configuration set each sending identity uses by default, and what each one publishes where. */
+export type LocalMail = {
+  identities: Map<string, string>;
+  eventDestinations: Array<{ configurationSet: string; eventTypes: string[]; eventBusArn: string }>;
+};
+
 export type LocalApp = {
   functions: Map<string, LocalFunction>;
   stateMachines: LocalStateMachine[];
   routes: LocalRoute[];
   table: LocalTable;
+  rules: LocalRule[];
+  mail: LocalMail;
+  schedules: LocalRecurringSchedule[];
 };
 
 /** Synthesizes the CDK app in-process, without bundling (the local stack imports the sources). */
@@ -121,6 +144,9 @@ export const readApp = (template: CfnTemplate, names: Names): LocalApp => {
   const stateMachines: LocalStateMachine[] = [];
   const integrations = new Map<string, string>();
   const rawRoutes: Array<{ key: string; target: string; authorization: string }> = [];
+  const rules: LocalRule[] = [];
+  const schedules: LocalRecurringSchedule[] = [];
+  const mail: LocalMail = { identities: new Map(), eventDestinations: [] };
   let table: LocalTable | undefined;
 
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
@@ -162,6 +188,59 @@ export const readApp = (template: CfnTemplate, names: Names): LocalApp => {
           authorization: String(props.AuthorizationType ?? 'NONE'),
         });
         break;
+      case 'AWS::Events::Rule': {
+        if (props.State === 'DISABLED' || (props.EventBusName && props.EventBusName !== 'default')) break;
+        const targets = ((props.Targets ?? []) as Array<{ [key: string]: Json }>).map((t) => ({
+          functionLogicalId: String(resolve(t.Arn ?? '')).split(':function:')[1] ?? '',
+          maxRetries: Number(
+            (isObject(t.RetryPolicy) ? t.RetryPolicy.MaximumRetryAttempts : undefined) ?? 185,
+          ),
+        }));
+        if (targets.some((t) => !t.functionLogicalId))
+          throw new Error(`Rule ${logicalId} targets something other than a Lambda function`);
+        rules.push({
+          logicalId,
+          pattern: resolve(props.EventPattern ?? {}) as Record<string, unknown>,
+          targets,
+        });
+        break;
+      }
+      case 'AWS::Scheduler::Schedule': {
+        if (props.State === 'DISABLED') break;
+        const target = isObject(props.Target) ? props.Target : {};
+        const functionLogicalId = String(resolve(target.Arn ?? '')).split(':function:')[1] ?? '';
+        if (!functionLogicalId)
+          throw new Error(`Schedule ${logicalId} targets something other than a Lambda function`);
+        schedules.push({
+          logicalId,
+          expression: String(props.ScheduleExpression ?? ''),
+          timeZone: String(props.ScheduleExpressionTimezone ?? 'UTC'),
+          functionLogicalId,
+          input: String(resolve(target.Input ?? '{}')),
+        });
+        break;
+      }
+      case 'AWS::SES::EmailIdentity': {
+        const attributes = props.ConfigurationSetAttributes;
+        if (isObject(attributes) && attributes.ConfigurationSetName)
+          mail.identities.set(
+            String(props.EmailIdentity).toLowerCase(),
+            String(resolve(attributes.ConfigurationSetName)),
+          );
+        break;
+      }
+      case 'AWS::SES::ConfigurationSetEventDestination': {
+        const destination = props.EventDestination;
+        if (!isObject(destination) || destination.Enabled === false) break;
+        const bus = destination.EventBridgeDestination;
+        if (!isObject(bus)) break;
+        mail.eventDestinations.push({
+          configurationSet: String(resolve(props.ConfigurationSetName ?? '')),
+          eventTypes: ((destination.MatchingEventTypes ?? []) as string[]).map((t) => t.toUpperCase()),
+          eventBusArn: String(resolve(bus.EventBusArn ?? '')),
+        });
+        break;
+      }
       case 'AWS::DynamoDB::GlobalTable':
       case 'AWS::DynamoDB::Table':
         table = {
@@ -185,5 +264,5 @@ export const readApp = (template: CfnTemplate, names: Names): LocalApp => {
     if (!functionLogicalId) throw new Error(`Route ${r.key} has no Lambda integration`);
     return { method, path: routePath, functionLogicalId, authorization: r.authorization };
   });
-  return { functions, stateMachines, routes, table };
+  return { functions, stateMachines, routes, table, rules, mail, schedules };
 };

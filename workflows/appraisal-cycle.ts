@@ -56,7 +56,11 @@ export class AppraisalCycle extends Construct {
       this,
       'Launch more reviews',
       props.launchReviews,
-      { cycleId: JsonPath.stringAt('$.cycleId'), cursor: JsonPath.stringAt('$.launch.cursor') },
+      {
+        cycleId: JsonPath.stringAt('$.cycleId'),
+        cursor: JsonPath.stringAt('$.launch.cursor'),
+        slotAt: JsonPath.stringAt('$.launch.nextSlotAt'),
+      },
       '$.launch',
     );
     const close = invokeStep(

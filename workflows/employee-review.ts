@@ -1,5 +1,14 @@
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { JsonPath, Map as MapState, Parallel, type StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import {
+  Choice,
+  Condition,
+  JsonPath,
+  Map as MapState,
+  Parallel,
+  type StateMachine,
+  Wait,
+  WaitTime,
+} from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { humanStep, invokeStep } from './human-step';
 import { afterAppraisal, goalSetting } from './review-phases';
@@ -18,8 +27,10 @@ export type EmployeeReviewProps = {
  * One employee's review in one cycle: goal setting when the template has it, then self-assessment
  * and peer feedback side by side, then the manager's appraisal, then the review is finished and
  * counted towards the cycle; then, as the template says, calibration, the review meeting, the
- * release of the results and the employee's acknowledgment.
- * Input: { cycleId, employeeId }.
+ * release of the results and the employee's acknowledgment. A review launched with its cycle first
+ * waits for its send slot (`opensAt`), so a large cycle's first emails flow at the send rate; one
+ * added to a running cycle has none and starts at once.
+ * Input: { cycleId, employeeId, opensAt? }.
  */
 export class EmployeeReview extends Construct {
   readonly stateMachine: StateMachine;
@@ -94,10 +105,15 @@ export class EmployeeReview extends Construct {
     finish.next(afterAppraisal(this, props));
     gather.next(appraisal);
 
-    this.stateMachine = standardStateMachine(
-      this,
-      'StateMachine',
-      start.next(goalSetting(this, props, gather)),
-    );
+    start.next(goalSetting(this, props, gather));
+    const sendSlot = new Choice(this, 'Send slot given?')
+      .when(
+        Condition.isPresent('$.opensAt'),
+        new Wait(this, 'Pause until its send slot', { time: WaitTime.timestampPath('$.opensAt') }).next(
+          start,
+        ),
+      )
+      .otherwise(start);
+    this.stateMachine = standardStateMachine(this, 'StateMachine', sendSlot);
   }
 }

@@ -3,6 +3,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import {
   type IChainable,
   IntegrationPattern,
+  JitterType,
   JsonPath,
   type State,
   TaskInput,
@@ -28,9 +29,23 @@ export const STEP_TIMEOUT = Duration.seconds(60);
  */
 export const WAKE_ERROR = 'Wake';
 
-/** Retries that every step Lambda gets on top of LambdaInvoke's own retry of Lambda service errors. */
+/**
+ * Retries that every step Lambda gets on top of LambdaInvoke's own retry of Lambda service errors.
+ * EmailThrottled (the shared send rate, or SES, said "not this second"): soon, jittered so a burst
+ * spreads over the following seconds instead of retrying in lockstep, and patient enough (60
+ * attempts, about a quarter of an hour) to drain a burst of thousands at 14 emails a second. The
+ * cycle's launch spaces its reviews' send slots, so its first emails rarely need this at all.
+ */
 export const retryEmailInFlight = (task: LambdaInvoke): LambdaInvoke => {
   task.addRetry({ errors: ['EmailInFlight'], interval: Duration.minutes(1), maxAttempts: 5, backoffRate: 2 });
+  task.addRetry({
+    errors: ['EmailThrottled'],
+    interval: Duration.seconds(1),
+    backoffRate: 2,
+    maxDelay: Duration.seconds(30),
+    jitterStrategy: JitterType.FULL,
+    maxAttempts: 60,
+  });
   return task;
 };
 

@@ -5,7 +5,7 @@ import { templateFormFor } from '../../domain/appraisal';
 import type { PhaseKind } from '../../domain/appraisal-forms';
 import { db, type HumanRequest, type RequestKind } from '../../domain/db';
 import { localDate } from '../../domain/emails';
-import { checkLink, linkSecret, signedPath } from '../../domain/links';
+import { checkLink, linkAssignment, linkSecret, signedPath } from '../../domain/links';
 import { logger } from '../../domain/logger';
 import { phaseFormFor } from '../../domain/phase-forms';
 import { submitAnswer } from '../../domain/responses';
@@ -91,7 +91,11 @@ export const handleForm = async (event: HttpEvent): Promise<HttpResult> => {
   const requestId = event.pathParameters?.requestId ?? '';
   const query = event.queryStringParameters ?? {};
   const secret = await linkSecret();
-  const check = checkLink(secret, 'respond', requestId, query.e, query.s);
+  const assignment = linkAssignment(query.a);
+  const check =
+    assignment === undefined
+      ? 'invalid'
+      : checkLink(secret, 'respond', requestId, query.e, query.s, undefined, assignment);
   if (check === 'invalid') {
     logger.warn('rejected link', { reason: 'signature' });
     return htmlResult(
@@ -110,9 +114,19 @@ export const handleForm = async (event: HttpEvent): Promise<HttpResult> => {
   }
   const req = (await db().request.get({ requestId }).go({ consistent: true })).data;
   if (!req || req.status === 'pending') return notFound();
+  // HR passed the request to someone else: this (older) link no longer answers it.
+  if ((req.assignment ?? 0) !== assignment) {
+    return htmlResult(
+      410,
+      messagePage(
+        'This request was passed on',
+        'HR has asked someone else to answer it. Nothing more is needed from you.',
+      ),
+    );
+  }
   const settled = settledPage(req);
   if (settled) return settled;
-  const action = `${signedPath(secret, 'respond', requestId, new Date(Number(query.e) * 1000))}`;
+  const action = `${signedPath(secret, 'respond', requestId, new Date(Number(query.e) * 1000), assignment)}`;
   const context = await contextLine(req);
   // A cycle made from a template asks what its template and framework say; other requests keep the fixed forms.
   const templated = await templateFormFor(req);

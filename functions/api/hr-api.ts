@@ -10,6 +10,8 @@ import {
   selectParticipants,
   type Template,
   TemplateDoc,
+  type Trigger,
+  TriggerDoc,
   timingsOf,
   unknownCompetencies,
 } from '../../domain/catalog';
@@ -36,7 +38,14 @@ import { type Cycle, db, type Employee, type Goal } from '../../domain/db';
 import { alignmentChain, alignmentProblem } from '../../domain/goals';
 import { newId, stableId } from '../../domain/ids';
 import { logger } from '../../domain/logger';
-import { applyImport, loadOrganisation, ORG_COLUMNS, type OrgRow, planImport } from '../../domain/org';
+import {
+  applyImport,
+  loadOrganisation,
+  ORG_COLUMNS,
+  type OrgRow,
+  planImport,
+  upsertEmployees,
+} from '../../domain/org';
 import {
   acknowledgmentStatus,
   mayRelease,
@@ -46,6 +55,7 @@ import {
 } from '../../domain/phases';
 import { createPlan } from '../../domain/plans';
 import { type GapAnalysis, gapAnalysisFor } from '../../domain/ratings';
+import { reassignRequest } from '../../domain/reassign';
 import { peerFeedbackView } from '../../domain/responses';
 import { type HttpEvent, type HttpResult, header, jsonResult, parseJson, problem } from '../shared/http';
 import {
@@ -58,6 +68,7 @@ import {
   GoalProgressInput,
   ImportOrgInput,
   PutEmployeesInput,
+  ReassignRequestInput,
   ScheduleCycleInput,
   UpdateGoalInput,
 } from './hr-schemas';
@@ -109,12 +120,12 @@ const cycleOf = async (event: HttpEvent): Promise<{ cycle: Cycle } | { result: H
 
 /** Stores a framework or template as a new revision and records the change. */
 const saveDocument = async (
-  kind: 'framework' | 'template',
+  kind: 'framework' | 'template' | 'trigger',
   id: string,
-  doc: Framework | Template,
+  doc: Framework | Template | Trigger,
   actor: string,
 ) => {
-  const entity = kind === 'framework' ? db().framework : db().template;
+  const entity = db()[kind];
   const previous = (await entity.get({ id }).go()).data;
   const item = {
     id,
@@ -273,9 +284,9 @@ const routes: Record<string, Route> = {
         { field: `employees.${index}.employeeId`, message: 'duplicate id' },
       ]);
     }
-    await db().employee.put(body.value.employees).go();
+    const { movedRequests } = await upsertEmployees(body.value.employees, caller.employeeId);
     await recordAudit('org', caller.employeeId, 'employees.upserted', { ids: ids.slice(0, 1000) });
-    return jsonResult(200, { upserted: ids.length });
+    return jsonResult(200, { upserted: ids.length, ...(movedRequests.length ? { movedRequests } : {}) });
   }),
 
   'POST /org/import': hrOnly(async (event, caller) => {
@@ -413,6 +424,36 @@ const routes: Record<string, Route> = {
       ]);
     return jsonResult(200, found);
   },
+
+  'PUT /triggers/{triggerId}': hrOnly(async (event, caller) => {
+    const body = parseJson(event, TriggerDoc);
+    if (!body.ok) return body.result;
+    const id = event.pathParameters?.triggerId ?? '';
+    if (body.value.id !== id)
+      return problem(400, 'Invalid request', 'id: must match the path', [
+        { field: 'id', message: 'must match the path' },
+      ]);
+    const template = (await db().template.get({ id: body.value.templateId }).go()).data;
+    if (!template) {
+      return problem(400, 'Invalid request', `templateId: no template ${body.value.templateId}`, [
+        { field: 'templateId', message: 'no such template' },
+      ]);
+    }
+    return jsonResult(200, await saveDocument('trigger', id, body.value, caller.employeeId));
+  }),
+
+  'GET /triggers/{triggerId}': hrOnly(async (event) => {
+    const found = (
+      await db()
+        .trigger.get({ id: event.pathParameters?.triggerId ?? '' })
+        .go()
+    ).data;
+    if (!found)
+      return problem(404, 'Not found', 'triggerId: no such trigger', [
+        { field: 'triggerId', message: 'not found' },
+      ]);
+    return jsonResult(200, found);
+  }),
 
   'POST /cycles': hrOnly(async (event, caller) => {
     const body = parseJson(event, ScheduleCycleInput);
@@ -569,6 +610,33 @@ const routes: Record<string, Route> = {
       employeeId,
     });
     return jsonResult(200, { removed: employeeId });
+  }),
+
+  'POST /requests/{requestId}/reassign': hrOnly(async (event, caller) => {
+    const body = parseJson(event, ReassignRequestInput);
+    if (!body.ok) return body.result;
+    const requestId = event.pathParameters?.requestId ?? '';
+    const result = await reassignRequest(
+      requestId,
+      body.value.recipientId,
+      caller.employeeId,
+      body.value.reason,
+    );
+    if (!result.ok) {
+      const { status, field, message } = result.refusal;
+      const title = status === 404 ? 'Not found' : status === 409 ? 'Conflict' : 'Cannot reassign';
+      return problem(status, title, `${field}: ${message}`, [{ field, message }]);
+    }
+    const r = result.request;
+    return jsonResult(200, {
+      requestId: r.requestId,
+      kind: r.kind,
+      subjectId: r.subjectId,
+      recipientId: r.recipientId,
+      assignment: r.assignment ?? 0,
+      status: r.status,
+      unchanged: result.unchanged,
+    });
   }),
 
   'GET /cycles/{cycleId}/export': hrOnly(async (event) => {

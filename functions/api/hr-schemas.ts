@@ -157,3 +157,9 @@ export const CalibrationInput = z
     message: 'give an overall rating, competency ratings, or both',
     path: ['overall'],
   });
+
+/** Pass an open peer-feedback or manager-appraisal request to another employee. */
+export const ReassignRequestInput = z.object({
+  recipientId: id,
+  reason: z.string().trim().min(1, 'say why the request is passed on').max(500),
+});

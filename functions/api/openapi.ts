@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FrameworkDoc, TemplateDoc } from '../../domain/catalog';
+import { FrameworkDoc, TemplateDoc, TriggerDoc } from '../../domain/catalog';
 import {
   AddParticipantsInput,
   CalibrationInput,
@@ -10,6 +10,7 @@ import {
   GoalProgressInput,
   ImportOrgInput,
   PutEmployeesInput,
+  ReassignRequestInput,
   ScheduleCycleInput,
   UpdateGoalInput,
 } from './hr-schemas';
@@ -169,6 +170,24 @@ export const OPERATIONS: Record<string, Operation> = {
     okDescription: 'The template',
     errors: [403, 404],
   },
+  'PUT /triggers/{triggerId}': {
+    summary:
+      'Create or replace a review trigger: a one-person review from a template, N days after each start date',
+    auth: 'jwt',
+    who: 'HR',
+    body: TriggerDoc,
+    ok: 200,
+    okDescription: 'The stored trigger and its revision',
+    errors: [400, 403, 415],
+  },
+  'GET /triggers/{triggerId}': {
+    summary: 'A review trigger',
+    auth: 'jwt',
+    who: 'HR',
+    ok: 200,
+    okDescription: 'The trigger',
+    errors: [403, 404],
+  },
   'POST /cycles': {
     summary: 'Schedule an appraisal cycle (Idempotency-Key makes a retry schedule it once)',
     auth: 'jwt',
@@ -221,6 +240,16 @@ export const OPERATIONS: Record<string, Operation> = {
     ok: 200,
     okDescription: 'Removed',
     errors: [403, 404, 409],
+  },
+  'POST /requests/{requestId}/reassign': {
+    summary:
+      'Pass an open peer-feedback or manager-appraisal request to another employee (a bounced or departed reviewer): the old link stops working, the new reviewer is emailed once, the workflow keeps waiting on the same request',
+    auth: 'jwt',
+    who: 'HR',
+    body: ReassignRequestInput,
+    ok: 200,
+    okDescription: 'The request with its new recipient and assignment number',
+    errors: [400, 403, 404, 409, 415, 422],
   },
   'GET /cycles/{cycleId}/export': {
     summary: 'The results as CSV, one row per participant (peer answers combined)',

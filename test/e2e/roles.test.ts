@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCatalogFile, run } from '../../cli/growcycle';
+import { stableId } from '../../domain/ids';
 import { HR_ROUTES } from '../../functions/api/hr-api';
 import { CATALOG_YAML, SAMPLE_ORG_CSV } from '../../local/sample-org';
-import { startTestStack, type TestStack } from '../support/local-stack';
+import { runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
  * The whole role × route matrix of the HR API, through the local gateway's JWT check and the
@@ -16,6 +17,8 @@ let planId: string;
 let goalId: string;
 let spareCycleId: string;
 let companyGoalId: string;
+/** A manager appraisal of a review under way (pending until the appraisal phase opens). */
+let appraisalRequestId: string;
 
 type Caller = 'hr' | 'manager' | 'skipLevel' | 'otherManager' | 'self' | 'peer';
 const CALLERS: Record<Caller, { id: string; hr?: boolean }> = {
@@ -112,6 +115,25 @@ const ROWS: Row[] = [
     expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
   },
   {
+    route: 'PUT /triggers/{triggerId}',
+    method: 'PUT',
+    path: () => '/triggers/end-of-probation',
+    body: () => ({
+      kind: 'trigger',
+      id: 'end-of-probation',
+      name: 'End-of-probation review',
+      templateId: 'annual-review',
+      daysAfterStart: 180,
+    }),
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
+    route: 'GET /triggers/{triggerId}',
+    method: 'GET',
+    path: () => '/triggers/end-of-probation',
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
     route: 'POST /cycles',
     method: 'POST',
     path: () => '/cycles',
@@ -193,6 +215,14 @@ const ROWS: Row[] = [
     expect: everyoneBut(200, ['hr']),
   },
   {
+    route: 'POST /requests/{requestId}/reassign',
+    method: 'POST',
+    path: () => `/requests/${appraisalRequestId}/reassign`,
+    body: { recipientId: 'e02', reason: 'Matrix' },
+    // HR's succeeds (and a repeat would change nothing); everyone else is refused before the request is read.
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
     route: 'POST /plans',
     method: 'POST',
     path: () => '/plans',
@@ -264,6 +294,18 @@ beforeAll(async () => {
     body: JSON.stringify({ name: 'To cancel', participants: ['e12'], startAt: '2030-01-01T00:00:00Z' }),
   });
   spareCycleId = String(((await spare.json()) as { cycleId: string }).cycleId);
+  const running = await fetch(`${stack.urls.api}/cycles`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ name: 'Reassign matrix', participants: ['e10'], startAt: '2027-09-06T08:00:00Z' }),
+  });
+  const runningId = String(((await running.json()) as { cycleId: string }).cycleId);
+  appraisalRequestId = stableId(runningId, 'e10', 'manager');
+  await runUntil(stack, async () => {
+    const status = await fetch(`${stack.urls.api}/cycles/${runningId}`, { headers });
+    const { phases } = (await status.json()) as { phases: Record<string, Record<string, number>> };
+    return Object.values(phases['manager-appraisal'] ?? {}).some((n) => n > 0);
+  });
   const plan = await fetch(`${stack.urls.api}/plans`, {
     method: 'POST',
     headers,

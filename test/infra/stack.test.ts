@@ -31,6 +31,13 @@ afterAll(() => {
 
 type State = {
   Type: string;
+  Retry?: Array<{
+    ErrorEquals: string[];
+    IntervalSeconds?: number;
+    MaxDelaySeconds?: number;
+    JitterStrategy?: string;
+    MaxAttempts?: number;
+  }>;
   Resource?: string;
   TimeoutSeconds?: number;
   TimeoutSecondsPath?: string;
@@ -115,6 +122,57 @@ describe('GrowcycleStack', () => {
 
     it('is retained when the stack is deleted', () => {
       template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain' });
+    });
+
+    it('expires items by their expiresAt attribute (the per-second email send counters)', () => {
+      template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      });
+    });
+  });
+
+  describe('email send rate', () => {
+    const rates = (t: Template) =>
+      Object.values(t.findResources('AWS::Lambda::Function') as Record<string, Resource>)
+        .map(
+          (f) => (f.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables,
+        )
+        .filter((v) => v?.TABLE_NAME !== undefined)
+        .map((v) => v?.EMAIL_SEND_RATE);
+
+    it('is 14 a second in every function that uses the table, SES default quota', () => {
+      expect(new Set(rates(template))).toEqual(new Set(['14']));
+    });
+
+    it('follows the emailSendRate context value', () => {
+      const outdir = mkdtempSync(path.join(tmpdir(), 'growcycle-cdk-'));
+      outdirs.push(outdir);
+      const { stack: custom } = buildApp(
+        new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], emailSendRate: '40' } }),
+      );
+      expect(new Set(rates(Template.fromStack(custom)))).toEqual(new Set(['40']));
+    });
+
+    it('refuses an emailSendRate that is not a positive whole number', () => {
+      const outdir = mkdtempSync(path.join(tmpdir(), 'growcycle-cdk-'));
+      outdirs.push(outdir);
+      expect(() =>
+        buildApp(new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], emailSendRate: 'lots' } })),
+      ).toThrow(/emailSendRate/);
+    });
+
+    it('retries every step that may send an email soon after EmailThrottled, with full jitter', () => {
+      const mayRetryEmail = definitions
+        .flatMap(allStates)
+        .filter(([, state]) => state.Retry?.some((r) => r.ErrorEquals.includes('EmailInFlight')));
+      expect(mayRetryEmail.length).toBeGreaterThan(0);
+      for (const [name, state] of mayRetryEmail) {
+        const throttled = state.Retry?.find((r) => r.ErrorEquals.includes('EmailThrottled'));
+        expect({ name, throttled }).toMatchObject({
+          name,
+          throttled: { IntervalSeconds: 1, JitterStrategy: 'FULL', MaxDelaySeconds: expect.any(Number) },
+        });
+      }
     });
   });
 
@@ -285,7 +343,7 @@ describe('GrowcycleStack', () => {
   });
 
   describe('cycle starts', () => {
-    it('lets EventBridge Scheduler, from this account only, start appraisal-cycle executions and nothing else', () => {
+    const schedulerRoles = () => {
       const roles = template.findResources('AWS::IAM::Role', {
         Properties: {
           AssumeRolePolicyDocument: {
@@ -298,20 +356,43 @@ describe('GrowcycleStack', () => {
           },
         },
       });
-      const [roleId] = Object.keys(roles);
-      expect(Object.keys(roles)).toHaveLength(1);
-      const policies = Object.values(
-        template.findResources('AWS::IAM::Policy', {
-          Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) },
-        }) as Record<string, Resource>,
-      );
-      const statements = policies.flatMap(
-        (p) =>
-          (p.Properties.PolicyDocument as { Statement: Array<{ Action: unknown; Resource: unknown }> })
-            .Statement,
-      );
-      expect(statements.map((st) => st.Action)).toEqual(['states:StartExecution']);
-      expect(JSON.stringify(statements[0]?.Resource)).toContain('AppraisalCycle');
+      return Object.keys(roles).map((roleId) => {
+        const policies = Object.values(
+          template.findResources('AWS::IAM::Policy', {
+            Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) },
+          }) as Record<string, Resource>,
+        );
+        return policies.flatMap(
+          (p) =>
+            (p.Properties.PolicyDocument as { Statement: Array<{ Action: unknown; Resource: unknown }> })
+              .Statement,
+        );
+      });
+    };
+
+    it('give EventBridge Scheduler, from this account only, two roles: start cycles, run the daily trigger check', () => {
+      // Act
+      const roles = schedulerRoles();
+
+      // Assess
+      expect(roles).toHaveLength(2);
+      const starts = roles.find((r) => r.some((st) => st.Action === 'states:StartExecution'));
+      expect(starts?.map((st) => st.Action)).toEqual(['states:StartExecution']);
+      expect(JSON.stringify(starts?.[0]?.Resource)).toContain('AppraisalCycle');
+      const daily = roles.find((r) => r !== starts);
+      expect(daily?.map((st) => st.Action)).toEqual(['lambda:InvokeFunction']);
+      expect(JSON.stringify(daily?.[0]?.Resource)).toContain('StartTriggeredReviews');
+    });
+
+    it('runs the trigger check once a day', () => {
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'cron(0 5 * * ? *)',
+        Target: {
+          Arn: Match.objectLike({
+            'Fn::GetAtt': Match.arrayWith([Match.stringLikeRegexp('StartTriggeredReviews')]),
+          }),
+        },
+      });
     });
 
     it('lets the HR API create and delete schedules in the cycle-start group and pass that role', () => {
@@ -321,6 +402,75 @@ describe('GrowcycleStack', () => {
       expect(hrPolicy).toContain('scheduler:DeleteSchedule');
       expect(hrPolicy).toContain('iam:PassRole');
       template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+    });
+  });
+
+  describe('bounces and complaints', () => {
+    const logicalIdOf = (type: string) => Object.keys(template.findResources(type))[0] as string;
+
+    it('send every email through a configuration set: the sender identity’s default', () => {
+      // Act
+      const mail = logicalIdOf('AWS::SES::ConfigurationSet');
+
+      // Assess
+      template.resourceCountIs('AWS::SES::ConfigurationSet', 1);
+      template.hasResourceProperties('AWS::SES::EmailIdentity', {
+        ConfigurationSetAttributes: { ConfigurationSetName: { Ref: mail } },
+      });
+    });
+
+    it('publish bounces and complaints, and nothing else, to the default event bus', () => {
+      template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+        ConfigurationSetName: { Ref: logicalIdOf('AWS::SES::ConfigurationSet') },
+        EventDestination: {
+          Enabled: true,
+          MatchingEventTypes: ['bounce', 'complaint'],
+          EventBridgeDestination: {
+            EventBusArn: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':event-bus/default'])] }),
+          },
+        },
+      });
+    });
+
+    it('route the configuration set’s SES events to the ses-events handler, with retries', () => {
+      // Prepare
+      const functions = template.findResources('AWS::Lambda::Function') as Record<string, Resource>;
+      const sesEvents = Object.entries(functions).find(
+        ([, f]) => f.Metadata?.[ENTRY_METADATA] === 'functions/events/ses-events.ts',
+      )?.[0];
+
+      // Assess
+      expect(sesEvents).toBeDefined();
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.ses'],
+          'detail-type': ['Email Bounced', 'Email Complaint Received'],
+          detail: {
+            mail: { tags: { 'ses:configuration-set': [{ Ref: logicalIdOf('AWS::SES::ConfigurationSet') }] } },
+          },
+        },
+        Targets: [
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [sesEvents, 'Arn'] },
+            RetryPolicy: Match.objectLike({ MaximumRetryAttempts: Match.anyValue() }),
+          }),
+        ],
+      });
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        FunctionName: { 'Fn::GetAtt': [sesEvents, 'Arn'] },
+        Principal: 'events.amazonaws.com',
+      });
+    });
+
+    it('let the functions that send mail send through the configuration set', () => {
+      // Act
+      const policies = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>);
+      const grantsConfigurationSet = policies.filter((p) =>
+        JSON.stringify(p.Properties.PolicyDocument).includes(':configuration-set/'),
+      );
+
+      // Assess: human steps, cycle close, the HR API (reassign), the bounce handler and the goal rounds (HR hears of goals never agreed).
+      expect(grantsConfigurationSet).toHaveLength(5);
     });
   });
 });

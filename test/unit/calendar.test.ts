@@ -7,6 +7,7 @@ import {
   nextSendSlot,
   reminderTime,
   type SendWindow,
+  spreadWithinHour,
   weekdayOf,
   zonedTime,
 } from '../../domain/calendar';
@@ -95,5 +96,27 @@ describe('reminder and escalation times', () => {
     expect(escalationTime(due, 2, oslo)).toEqual(at('2027-01-15T08:00:00Z'));
     // Three days after is Saturday: Monday instead.
     expect(escalationTime(due, 3, oslo)).toEqual(at('2027-01-18T08:00:00Z'));
+  });
+});
+
+describe('spreading a cycle over the send hour', () => {
+  const spread: SendWindow = { ...oslo, spreadSeconds: 1234 };
+
+  it('puts held-back, reminder and escalation emails at the request’s own point of the hour', () => {
+    const due = localDeadline(at('2027-01-13T12:00:00Z'), 'Europe/Oslo');
+    expect(nextSendSlot(at('2027-01-09T08:15:00Z'), spread)).toEqual(at('2027-01-11T08:20:34Z'));
+    expect(reminderTime(due, 1, spread)).toEqual(at('2027-01-12T08:20:34Z'));
+    expect(escalationTime(due, 0, spread)).toEqual(at('2027-01-14T08:20:34Z'));
+  });
+
+  it('still sends at once within the send hour, before or after the request’s point', () => {
+    expect(nextSendSlot(at('2027-01-04T08:05:00Z'), spread)).toEqual(at('2027-01-04T08:05:00Z'));
+  });
+
+  it('gives each request a fixed point, different between requests', () => {
+    expect(spreadWithinHour('request-a')).toBe(spreadWithinHour('request-a'));
+    expect(spreadWithinHour('request-a')).not.toBe(spreadWithinHour('request-b'));
+    expect(spreadWithinHour('request-a')).toBeGreaterThanOrEqual(0);
+    expect(spreadWithinHour('request-a')).toBeLessThan(3600);
   });
 });

@@ -248,6 +248,8 @@ describe('handleForm', () => {
       },
     });
     expect(requestUpdate?.Update?.ConditionExpression).toContain('#status = :status0');
+    // ...and only while it is still with this reviewer: not passed on to someone else meanwhile.
+    expect(requestUpdate?.Update?.ConditionExpression).toContain('attribute_not_exists(#assignment)');
     expect(sfn).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
     expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
       taskToken: TASK_TOKEN,

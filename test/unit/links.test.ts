@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkLink, signedPath } from '../../domain/links';
+import { checkLink, linkAssignment, signedPath } from '../../domain/links';
 
 const SECRET = 'unit-test-link-key';
 const REQUEST_ID = 'req-3f1c9a';
@@ -86,4 +86,39 @@ describe('checkLink', () => {
       expect(checkLink(SECRET, 'respond', REQUEST_ID, expires, s, BEFORE_EXPIRY)).toBe('invalid');
     },
   );
+});
+
+describe('links of a reassigned request', () => {
+  const first = parts(signedPath(SECRET, 'respond', REQUEST_ID, EXPIRES_AT));
+  const second = new URL(
+    signedPath(SECRET, 'respond', REQUEST_ID, EXPIRES_AT, 1),
+    'https://forms.example.com',
+  );
+  const a = second.searchParams.get('a') ?? undefined;
+  const s2 = second.searchParams.get('s') ?? undefined;
+
+  it('signs the assignment into the link, and leaves the first recipient’s link as it always was', () => {
+    expect(a).toBe('1');
+    expect(first.s).not.toBe(s2);
+    expect(
+      new URL(signedPath(SECRET, 'respond', REQUEST_ID, EXPIRES_AT), 'https://x').searchParams.has('a'),
+    ).toBe(false);
+  });
+
+  it('accepts the new link for its own assignment only', () => {
+    expect(checkLink(SECRET, 'respond', REQUEST_ID, first.e, s2, BEFORE_EXPIRY, 1)).toBe('valid');
+    expect(checkLink(SECRET, 'respond', REQUEST_ID, first.e, s2, BEFORE_EXPIRY, 0)).toBe('invalid');
+    expect(checkLink(SECRET, 'respond', REQUEST_ID, first.e, s2, BEFORE_EXPIRY, 2)).toBe('invalid');
+  });
+
+  it('does not let the old link claim the new assignment by adding a=1', () => {
+    expect(checkLink(SECRET, 'respond', REQUEST_ID, first.e, first.s, BEFORE_EXPIRY, 1)).toBe('invalid');
+  });
+
+  it('reads the assignment from the query: absent is the first, anything but a plain number is refused', () => {
+    expect(linkAssignment(undefined)).toBe(0);
+    expect(linkAssignment('3')).toBe(3);
+    for (const bad of ['0', '01', '-1', '1.0', 'x', '', '9999999'])
+      expect(linkAssignment(bad)).toBeUndefined();
+  });
 });

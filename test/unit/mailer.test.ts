@@ -1,9 +1,21 @@
-import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SESv2Client, SendEmailCommand, TooManyRequestsException } from '@aws-sdk/client-sesv2';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { db } from '../../domain/db';
-import { EmailInFlightError, KIND_HEADER, type OutgoingEmail, sendOnce } from '../../domain/mailer';
+import {
+  EmailInFlightError,
+  EmailThrottledError,
+  KIND_HEADER,
+  type OutgoingEmail,
+  sendOnce,
+} from '../../domain/mailer';
 import { conditionalCheckFailed, fakeTable, storedItem, stubTestEnv, TEST_ENV } from './helpers';
 
 const NOW = new Date('2025-03-12T09:00:00Z');
@@ -86,7 +98,8 @@ describe('sendOnce', () => {
     expect(sent?.args[0].input.Content?.Simple?.Headers).toEqual([
       { Name: KIND_HEADER, Value: 'self-assessment.reminder' },
     ]);
-    const [marked] = ddb.commandCalls(UpdateCommand);
+    // The last update marks the row sent (the first took a slot of the send rate).
+    const marked = ddb.commandCalls(UpdateCommand).at(-1);
     expect(marked?.args[0].input.ExpressionAttributeValues).toMatchObject({
       ':status_u0': 'sent',
       ':messageId_u0': 'ses-message-1',
@@ -146,5 +159,47 @@ describe('sendOnce', () => {
     // Act / Assess
     await expect(sendOnce(reminder)).rejects.toThrow('ProvisionedThroughputExceededException');
     expect(ses).not.toHaveReceivedAnyCommand();
+  });
+  it('throttled by the send rate: gives the claim back, never calls SES, and throws EmailThrottled', async () => {
+    // Prepare: this second's quota is used up, so the counter's conditional update fails.
+    ddb.on(UpdateCommand).rejects(conditionalCheckFailed());
+    ddb.on(DeleteCommand).resolves({});
+
+    // Act
+    const attempt = sendOnce(reminder);
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(EmailThrottledError);
+    await expect(attempt).rejects.toMatchObject({ name: 'EmailThrottled' });
+    expect(ses).not.toHaveReceivedAnyCommand();
+    const [release] = ddb.commandCalls(DeleteCommand);
+    expect(release?.args[0].input.ConditionExpression).toContain('#status');
+    expect(release?.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':createdAt0': NOW.toISOString(),
+      ':status0': 'sending',
+    });
+  });
+
+  it('throttled by SES itself: gives the claim back and throws EmailThrottled, so the retry sends it once', async () => {
+    // Prepare
+    ses
+      .on(SendEmailCommand)
+      .rejects(new TooManyRequestsException({ message: 'Maximum sending rate exceeded', $metadata: {} }));
+    ddb.on(DeleteCommand).resolves({});
+
+    // Act / Assess
+    await expect(sendOnce(reminder)).rejects.toBeInstanceOf(EmailThrottledError);
+    expect(ddb).toHaveReceivedCommandTimes(DeleteCommand, 1);
+    // Nothing was marked sent: the only update is the send-rate counter.
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
+  });
+
+  it('keeps the claim when SES fails for another reason, so a second attempt cannot send it twice', async () => {
+    // Prepare: SES may or may not have accepted the email; only the stale-claim takeover may retry it.
+    ses.on(SendEmailCommand).rejects(new Error('socket hang up'));
+
+    // Act / Assess
+    await expect(sendOnce(reminder)).rejects.toThrow('socket hang up');
+    expect(ddb).not.toHaveReceivedCommand(DeleteCommand);
   });
 });

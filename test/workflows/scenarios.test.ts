@@ -4,7 +4,13 @@ import { addMonths, seriesCycleName } from '../../domain/recurrence';
 import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
 import type { Execution } from '../../local/step-functions';
 import { adaptDefinition } from '../../local/step-functions';
-import { runUntil as runUntilIdle, startTestStack, type TestStack } from '../support/local-stack';
+import {
+  type ApiCall,
+  hrApi,
+  runUntil as runUntilIdle,
+  startTestStack,
+  type TestStack,
+} from '../support/local-stack';
 
 /*
  * One named scenario per workflow path, each on the synthesized state machines running on the local
@@ -33,18 +39,7 @@ const people = [
   ...(p.managerId ? {} : { managerId: undefined }),
 }));
 
-const api = async (method: string, p: string, body?: unknown, key?: string) => {
-  const res = await fetch(`${stack.urls.api}${p}`, {
-    method,
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Bearer ${stack.devToken('hr-test', { hr: true })}`,
-      ...(key ? { 'idempotency-key': key } : {}),
-    },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-};
+const api: ApiCall = (...args) => hrApi(stack)(...args);
 
 const inboxOf = async (address: string): Promise<CapturedEmail[]> =>
   (await fetchInbox(stack.urls.inbox)).filter((e) => e.destination.to.includes(address));

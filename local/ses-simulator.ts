@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Activity } from './activity';
+import { realSleep } from './clock';
+import type { BusEvent, LocalEventBus } from './event-bus';
+import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalMail } from './template';
+
+/*
+ * The SES mailbox simulator, locally. SES v2 calls go through here to aws-ses-v2-local (which keeps
+ * the inbox); when a message is addressed to bounce@simulator.amazonses.com or
+ * complaint@simulator.amazonses.com (a +label is allowed, as on AWS), the event SES would publish
+ * through the sender's configuration set is built in AWS's shape and put on the local default bus,
+ * whose rules (from the template) route it to their targets. Only the event types the template's
+ * event destination asks for are published.
+ */
+
+const SIMULATOR = /^(bounce|complaint)(\+[^@]*)?@simulator\.amazonses\.com$/i;
+
+type SendEmailBody = {
+  FromEmailAddress?: string;
+  ConfigurationSetName?: string;
+  Destination?: { ToAddresses?: string[]; CcAddresses?: string[]; BccAddresses?: string[] };
+  EmailTags?: Array<{ Name: string; Value: string }>;
+};
+
+const addressOf = (from: string): string => (/<([^>]+)>/.exec(from)?.[1] ?? from).trim().toLowerCase();
+
+/** The configuration set a send goes through: the one it names, or its identity's default. */
+const configurationSetOf = (mail: LocalMail, body: SendEmailBody): string | undefined => {
+  if (body.ConfigurationSetName) return body.ConfigurationSetName;
+  const from = addressOf(body.FromEmailAddress ?? '');
+  return mail.identities.get(from) ?? mail.identities.get(from.split('@')[1] ?? '');
+};
+
+/** The event AWS delivers on the default bus for a simulator address, or undefined for any other. */
+export const simulatorEvent = (
+  mail: LocalMail,
+  body: SendEmailBody,
+  messageId: string,
+  recipient: string,
+  at: Date,
+): BusEvent | undefined => {
+  const kind = SIMULATOR.exec(recipient)?.[1]?.toLowerCase() as 'bounce' | 'complaint' | undefined;
+  if (!kind) return undefined;
+  const configurationSet = configurationSetOf(mail, body);
+  const published = mail.eventDestinations.some(
+    (d) => d.configurationSet === configurationSet && d.eventTypes.includes(kind.toUpperCase()),
+  );
+  if (!configurationSet || !published) return undefined;
+  const from = addressOf(body.FromEmailAddress ?? '');
+  const timestamp = at.toISOString();
+  const destination = [
+    ...(body.Destination?.ToAddresses ?? []),
+    ...(body.Destination?.CcAddresses ?? []),
+    ...(body.Destination?.BccAddresses ?? []),
+  ];
+  const tags: Record<string, string[]> = {
+    'ses:configuration-set': [configurationSet],
+    'ses:source-ip': ['127.0.0.1'],
+    'ses:from-domain': [from.split('@')[1] ?? ''],
+    'ses:caller-identity': ['local'],
+    ...Object.fromEntries((body.EmailTags ?? []).map((t) => [t.Name, [t.Value]])),
+  };
+  const feedbackId = `${messageId}-${randomUUID()}-000000`;
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': kind === 'bounce' ? 'Email Bounced' : 'Email Complaint Received',
+    source: 'aws.ses',
+    account: LOCAL_ACCOUNT,
+    time: `${timestamp.slice(0, 19)}Z`,
+    region: LOCAL_REGION,
+    resources: [`arn:aws:ses:${LOCAL_REGION}:${LOCAL_ACCOUNT}:configuration-set/${configurationSet}`],
+    detail: {
+      eventType: kind === 'bounce' ? 'Bounce' : 'Complaint',
+      mail: {
+        timestamp,
+        source: body.FromEmailAddress ?? '',
+        sourceArn: `arn:aws:ses:${LOCAL_REGION}:${LOCAL_ACCOUNT}:identity/${from}`,
+        sendingAccountId: LOCAL_ACCOUNT,
+        messageId,
+        destination,
+        headersTruncated: false,
+        tags,
+      },
+      ...(kind === 'bounce'
+        ? {
+            bounce: {
+              feedbackId,
+              bounceType: 'Permanent',
+              bounceSubType: 'General',
+              bouncedRecipients: [
+                {
+                  emailAddress: recipient,
+                  action: 'failed',
+                  status: '5.1.1',
+                  diagnosticCode: 'smtp; 550 5.1.1 user unknown',
+                },
+              ],
+              timestamp,
+              reportingMTA: 'dns; amazonses.com',
+            },
+          }
+        : {
+            complaint: {
+              feedbackId,
+              complaintSubType: null,
+              complainedRecipients: [{ emailAddress: recipient }],
+              timestamp,
+              userAgent: 'Amazon SES Mailbox Simulator',
+              complaintFeedbackType: 'abuse',
+              arrivalDate: timestamp,
+            },
+          }),
+    },
+  };
+};
+
+// Headers that belong to one connection, not to the request passed on.
+const HOP_BY_HOP = new Set([
+  'host',
+  'connection',
+  'content-length',
+  'transfer-encoding',
+  'keep-alive',
+  'expect',
+]);
+
+const readBody = (req: IncomingMessage): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+
+export type SesGatewayOptions = { inboxUrl: string; mail: LocalMail; bus: LocalEventBus; activity: Activity };
+
+/**
+ * The SES v2 endpoint the SDK talks to locally: passes every call on to aws-ses-v2-local unchanged,
+ * then, for a sent message, publishes what the mailbox simulator would.
+ */
+export const createSesGateway =
+  ({ inboxUrl, mail, bus, activity }: SesGatewayOptions) =>
+  (req: IncomingMessage, res: ServerResponse): void => {
+    void activity.track(async () => {
+      const body = await readBody(req);
+      const upstream = await fetch(`${inboxUrl}${req.url ?? '/'}`, {
+        method: req.method ?? 'GET',
+        headers: Object.fromEntries(
+          Object.entries(req.headers)
+            .filter(([name]) => !HOP_BY_HOP.has(name))
+            .map(([name, value]) => [name, String(value)]),
+        ),
+        ...(body.length && req.method !== 'GET' ? { body } : {}),
+      });
+      const answer = Buffer.from(await upstream.arrayBuffer());
+      res.writeHead(upstream.status, {
+        'content-type': upstream.headers.get('content-type') ?? 'application/json',
+      });
+      res.end(answer);
+      if (req.method !== 'POST' || !req.url?.startsWith('/v2/email/outbound-emails') || !upstream.ok) return;
+      const sent = JSON.parse(body.toString('utf8')) as SendEmailBody;
+      const messageId = (JSON.parse(answer.toString('utf8')) as { MessageId?: string }).MessageId ?? '';
+      const recipients = [
+        ...(sent.Destination?.ToAddresses ?? []),
+        ...(sent.Destination?.CcAddresses ?? []),
+        ...(sent.Destination?.BccAddresses ?? []),
+      ];
+      const events = recipients
+        .map((r) => simulatorEvent(mail, sent, messageId, r, new Date()))
+        .filter((e): e is BusEvent => e !== undefined);
+      if (events.length === 0) return;
+      // As on AWS, the event arrives a moment after the send returned, not inside the sender's call.
+      void activity.track(async () => {
+        await realSleep(20);
+        await Promise.all(events.map((e) => bus.put(e)));
+      });
+    });
+  };
