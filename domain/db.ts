@@ -149,6 +149,9 @@ export const REQUEST_KINDS = [
   'peer-feedback',
   'manager-appraisal',
   'action-item',
+  // Appended: peer nominations (domain/nominations.ts); the order above is stored, so it stays.
+  'peer-nomination',
+  'peer-approval',
 ] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
@@ -206,6 +209,14 @@ const request = new Entity({
     /** The recipient's address bounced: the request stays open (the workflow keeps waiting) until HR re-routes it. */
     bounced: { type: 'boolean' },
     bouncedAt: { type: 'string' },
+    /** A reviewer from outside the organisation (recipientId `ext-…`): who to write to, as nominated. */
+    external: {
+      type: 'map',
+      properties: {
+        name: { type: 'string', required: true },
+        email: { type: 'string', required: true },
+      },
+    },
   },
   indexes: {
     byId: { pk: { field: 'pk', composite: ['requestId'] }, sk: { field: 'sk', composite: [] } },

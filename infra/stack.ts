@@ -196,6 +196,7 @@ export class GrowcycleStack extends Stack {
       startReview: fn('StartReview', 'functions/steps/start-review.ts'),
       humanStep: humanStepFn,
       finishReview,
+      requestNominatedPeers: fn('RequestNominatedPeers', 'functions/steps/request-nominated-peers.ts'),
     });
 
     const region = Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region;

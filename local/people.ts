@@ -39,6 +39,9 @@ export type FormFields = {
   /** Radio groups in page order, each with the values it offers. */
   ratings: Array<{ name: string; values: string[] }>;
   texts: string[];
+  /** Checkboxes in page order (the nomination pages), and how many of them must be ticked at least. */
+  checkboxes: Array<{ name: string; value: string; checked: boolean }>;
+  minChecked: number;
 };
 
 /** Reads a growcycle form page the way a browser would: its action, radio groups and text areas. */
@@ -52,7 +55,15 @@ export const readForm = (page: string): FormFields | undefined => {
   }
   const ratings = [...groups].map(([name, values]) => ({ name, values }));
   const texts = [...page.matchAll(/<textarea id="[^"]+" name="([^"]+)"/g)].map((m) => decode(m[1] as string));
-  return { action: decode(action), ratings, texts };
+  const checkboxes = [...page.matchAll(/type="checkbox" name="([^"]+)" value="([^"]+)"( checked)?/g)].map(
+    (m) => ({
+      name: decode(m[1] as string),
+      value: decode(m[2] as string),
+      checked: m[3] !== undefined,
+    }),
+  );
+  const minChecked = Number(/data-min="(\d+)"/.exec(page)?.[1] ?? 0);
+  return { action: decode(action), ratings, texts, checkboxes, minChecked };
 };
 
 const PHRASES = [
@@ -78,6 +89,14 @@ export const answer = async (link: string, seed: number): Promise<number> => {
   }
   for (const [i, name] of form.texts.entries())
     body.set(name, PHRASES[(seed + i) % PHRASES.length] as string);
+  // A nomination page ticks a sensible choice already: keep it, topped up to the minimum if need be.
+  let ticked = form.checkboxes.filter((c) => c.checked).length;
+  for (const c of form.checkboxes) {
+    if (c.checked || ticked < form.minChecked) {
+      if (!c.checked) ticked += 1;
+      body.append(c.name, c.value);
+    }
+  }
   const target = new URL(form.action, link).href;
   const res = await fetch(target, {
     method: 'POST',

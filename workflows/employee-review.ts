@@ -13,10 +13,16 @@ import { Construct } from 'constructs';
 import { endOf, humanStep, invokeStep } from './human-step';
 import { standardStateMachine } from './state-machine';
 
-export type EmployeeReviewProps = { startReview: IFunction; humanStep: IFunction; finishReview: IFunction };
+export type EmployeeReviewProps = {
+  startReview: IFunction;
+  humanStep: IFunction;
+  finishReview: IFunction;
+  requestNominatedPeers: IFunction;
+};
 
 /**
- * One employee's review in one cycle: self-assessment and peer feedback side by side, then the
+ * One employee's review in one cycle: self-assessment and peer feedback side by side (in a cycle
+ * made from a template, peer feedback starts with nominations and their approval), then the
  * manager's appraisal, then the review is finished and counted towards the cycle. A review launched
  * with its cycle first waits for its send slot (`opensAt`), so a large cycle's first emails flow at
  * the send rate; one added to a running cycle has none and starts at once.
@@ -68,11 +74,62 @@ export class EmployeeReview extends Construct {
       ),
     );
 
+    // A cycle made from a template asks for nominations first (and the manager's approval when the
+    // employee nominates); a cycle without one has its peers already and goes straight to the Map.
+    const requestPeers = invokeStep(
+      this,
+      'Ask the nominated peers',
+      props.requestNominatedPeers,
+      {
+        cycleId: JsonPath.stringAt('$.review.cycleId'),
+        employeeId: JsonPath.stringAt('$.review.employeeId'),
+      },
+      '$.review.peerRequestIds',
+    );
+    requestPeers.next(askPeers);
+    const approval = humanStep(
+      this,
+      {
+        open: 'Send nominations to the manager for approval',
+        wait: 'Wait for the approval of nominations',
+        check: 'Check on the approval of nominations',
+        stillOpen: 'Approval of nominations still open?',
+      },
+      props.humanStep,
+      '$.review.approvalRequestId',
+      requestPeers,
+    );
+    // An approval is asked only of nominations that came in; expired ones fall back to teammates.
+    const toApprove = new Choice(this, 'Nominations to approve?')
+      .when(
+        Condition.and(
+          Condition.isPresent('$.review.approvalRequestId'),
+          Condition.stringEquals('$.step.outcome', 'submitted'),
+        ),
+        approval,
+      )
+      .otherwise(requestPeers);
+    const nomination = humanStep(
+      this,
+      {
+        open: 'Send peer nomination request',
+        wait: 'Wait for peer nominations',
+        check: 'Check on peer nominations',
+        stillOpen: 'Peer nominations still open?',
+      },
+      props.humanStep,
+      '$.review.nominationRequestId',
+      toApprove,
+    );
+    const peerFeedback = new Choice(this, 'Peers to nominate?')
+      .when(Condition.isPresent('$.review.nominationRequestId'), nomination)
+      .otherwise(askPeers);
+
     const gather = new Parallel(this, 'Gather self-assessment and peer feedback', {
       resultPath: JsonPath.DISCARD,
     })
       .branch(selfAssessment)
-      .branch(askPeers);
+      .branch(peerFeedback);
 
     const finish = invokeStep(
       this,

@@ -6,9 +6,11 @@ import { db, type HumanRequest, type RequestKind } from '../../domain/db';
 import { localDate } from '../../domain/emails';
 import { checkLink, linkAssignment, linkSecret, signedPath } from '../../domain/links';
 import { logger } from '../../domain/logger';
+import { isNominationKind } from '../../domain/nominations';
 import { submitAnswer } from '../../domain/responses';
 import { type HttpEvent, type HttpResult, header, htmlResult, rawBody } from '../shared/http';
 import { FORMS, formPage, messagePage } from './form-pages';
+import { handleNominationForm } from './nomination-page';
 
 // A template-driven form has a text per rated item; well under the 400 KB DynamoDB item limit.
 const MAX_BODY_BYTES = 128 * 1024;
@@ -40,7 +42,7 @@ export const AnswerSchemas = {
   'action-item': z.object({
     note: z.string().trim().max(5000, 'The note is at most 5000 characters').optional().default(''),
   }),
-} satisfies Record<RequestKind, z.ZodType>;
+} satisfies Record<Exclude<RequestKind, 'peer-nomination' | 'peer-approval'>, z.ZodType>;
 
 const notFound = () =>
   htmlResult(
@@ -125,6 +127,10 @@ export const handleForm = async (event: HttpEvent): Promise<HttpResult> => {
   if (settled) return settled;
   const action = `${signedPath(secret, 'respond', requestId, new Date(Number(query.e) * 1000), assignment)}`;
   const context = await contextLine(req);
+  // Nominations offer colleagues per review, so their pages and schemas are built per request.
+  if (isNominationKind(req.kind) && req.cycleId)
+    return handleNominationForm(event, { ...req, kind: req.kind, cycleId: req.cycleId }, action, context);
+  if (isNominationKind(req.kind)) return notFound();
   // A cycle made from a template asks what its template and framework say; other requests keep the fixed forms.
   const templated = await templateFormFor(req);
   const form = templated ? { form: templated.form } : {};
