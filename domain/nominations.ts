@@ -125,6 +125,17 @@ export const nominationProblems = (choice: Nominations, rules: NominationRules):
 /** A form body as the browser sends it: checkboxes repeat their name. */
 export type FormBody = Record<string, string | string[]>;
 
+/** A urlencoded body as the browser sends it; a checkbox group repeats its name. */
+export const formBody = (body: string): FormBody => {
+  const params = new URLSearchParams(body);
+  const out: FormBody = {};
+  for (const key of new Set(params.keys())) {
+    const all = params.getAll(key);
+    out[key] = all.length > 1 ? all : (all[0] ?? '');
+  }
+  return out;
+};
+
 const list = z
   .union([z.string(), z.array(z.string())])
   .optional()

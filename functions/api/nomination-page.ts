@@ -8,6 +8,7 @@ import {
   defaultChoice,
   effectiveMin,
   type FormBody,
+  formBody,
   MAX_EXTERNALS,
   type NominationRules,
   type Nominations,
@@ -95,17 +96,6 @@ ${state.externals.map(
 <button type="submit">${spec.submit}</button>
 </form>`,
   );
-};
-
-/** A urlencoded body as the browser sends it; a checkbox group repeats its name. */
-export const formBody = (body: string): FormBody => {
-  const params = new URLSearchParams(body);
-  const out: FormBody = {};
-  for (const key of new Set(params.keys())) {
-    const all = params.getAll(key);
-    out[key] = all.length > 1 ? all : (all[0] ?? '');
-  }
-  return out;
 };
 
 const asList = (v: FormBody[string] | undefined): string[] =>

@@ -254,6 +254,8 @@ describe('GrowcycleStack', () => {
           'Wait for self-assessment',
           'Wait for manager appraisal',
           'Wait for peer feedback',
+          'Wait for peer nominations',
+          'Wait for the approval of nominations',
           'Wait for action item',
           'Wait for all reviews or the close date',
         ]),
@@ -268,7 +270,8 @@ describe('GrowcycleStack', () => {
         .map(([, state]) => state);
 
       // Assess
-      expect(waits).toHaveLength(5);
+      // Self-assessment, peer nominations, their approval, peer feedback, manager appraisal, action item, cycle close.
+      expect(waits).toHaveLength(7);
       for (const wait of waits) {
         expect(wait).toMatchObject({
           Type: 'Task',
