@@ -259,7 +259,7 @@ export type NominationContext = {
   rules: NominationRules;
 };
 
-/** The suggestions and rules of one review's nomination, read afresh (a form page, its POST, the step). */
+/** The suggestions and rules of one review's nomination, read afresh for the form page and for its POST. */
 export const nominationContext = async (cycleId: string, employeeId: string): Promise<NominationContext> => {
   const { cycle, employee } = db();
   const [c, e] = await Promise.all([cycle.get({ cycleId }).go(), employee.get({ employeeId }).go()]);
@@ -301,26 +301,37 @@ const ignoreExisting = (error: unknown) => {
  * teammates. Returns the peer request ids, which the review's Map then asks.
  */
 export const requestNominatedPeers = async (cycleId: string, employeeId: string): Promise<string[]> => {
-  const { request, review } = db();
+  const { request, review, cycle, employee } = db();
   const read = async (requestId: string) =>
     (await request.get({ requestId }).go({ consistent: true })).data ?? undefined;
-  const [nomination, approval, ctx] = await Promise.all([
+  const [nomination, approval, c, e] = await Promise.all([
     read(nominationRequestId(cycleId, employeeId)),
     read(approvalRequestId(cycleId, employeeId)),
-    nominationContext(cycleId, employeeId),
+    cycle.get({ cycleId }).go(),
+    employee.get({ employeeId }).go(),
   ]);
+  if (!c.data || !e.data) throw new Error(`Review ${cycleId}/${employeeId} is missing its cycle or employee`);
+  const theEmployee = e.data;
+  const theCycle = c.data;
+  const policy = theCycle.policy as CyclePolicy | undefined;
   const answered = (r: HumanRequest | undefined) =>
     r?.status === 'submitted' ? asNominations(r.response) : undefined;
   const chosen = answered(approval) ?? answered(nomination);
+  // Only the fallback reads the team: the answered path reads just the people chosen.
   const colleagues = chosen
     ? await employees(chosen.peers)
-    : pickPeers(ctx.employee, ctx.teammates, ctx.rules.maxPeers);
-  const policy = ctx.cycle.policy as CyclePolicy | undefined;
+    : pickPeers(
+        theEmployee,
+        theEmployee.managerId
+          ? (await employee.query.byManager({ managerId: theEmployee.managerId }).go({ pages: 'all' })).data
+          : [],
+        policy?.maxPeers ?? PEERS_PER_REVIEW,
+      );
   const createdAt = now().toISOString();
   const requests: HumanRequest[] = [
     ...colleagues.map((p) =>
       peerRequest(
-        ctx.cycle,
+        theCycle,
         policy,
         employeeId,
         { recipientId: p.employeeId, timeZone: p.timeZone },
@@ -330,10 +341,10 @@ export const requestNominatedPeers = async (cycleId: string, employeeId: string)
     // An external reviewer's zone is not known: their emails follow the employee's.
     ...(chosen?.externals ?? []).map((x) =>
       peerRequest(
-        ctx.cycle,
+        theCycle,
         policy,
         employeeId,
-        { recipientId: x.id, timeZone: ctx.employee.timeZone, external: { name: x.name, email: x.email } },
+        { recipientId: x.id, timeZone: theEmployee.timeZone, external: { name: x.name, email: x.email } },
         createdAt,
       ),
     ),

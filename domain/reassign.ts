@@ -111,7 +111,8 @@ export const reassignRequest = async (
             ? { sendWindow: { ...current.sendWindow, timeZone: checked.recipient.timeZone } }
             : {}),
         })
-        .remove(['bounced', 'bouncedAt'])
+        // An external reviewer's name and address go with them: the request now goes to an employee.
+        .remove(['bounced', 'bouncedAt', 'external'])
         .where(
           (a, op) =>
             `(${op.eq(a.status, 'open')} OR ${op.eq(a.status, 'pending')}) AND ${
@@ -152,6 +153,7 @@ export const reassignRequest = async (
   const updated: HumanRequest = { ...current, recipientId, assignment, escalations };
   delete updated.bounced;
   delete updated.bouncedAt;
+  delete updated.external;
   // A pending request is emailed when its step opens; an open one is emailed now.
   if (updated.status === 'open') await sendRequestEmail(updated, undefined);
   logger.info('request reassigned', { requestId, kind: current.kind, assignment });

@@ -101,28 +101,32 @@ export class EmployeeReview extends Construct {
     );
     // An approval is asked only of nominations that came in; expired ones fall back to teammates.
     const toApprove = new Choice(this, 'Nominations to approve?')
-      .when(
-        Condition.and(
-          Condition.isPresent('$.review.approvalRequestId'),
-          Condition.stringEquals('$.step.outcome', 'submitted'),
-        ),
-        approval,
-      )
+      .when(Condition.stringEquals('$.step.outcome', 'submitted'), approval)
       .otherwise(requestPeers);
-    const nomination = humanStep(
+    const nominationSteps = (byWhom: string) => ({
+      open: `Send peer nomination request${byWhom}`,
+      wait: `Wait for peer nominations${byWhom}`,
+      check: `Check on peer nominations${byWhom}`,
+      stillOpen: `Peer nominations still open${byWhom}?`,
+    });
+    const nominationByEmployee = humanStep(
       this,
-      {
-        open: 'Send peer nomination request',
-        wait: 'Wait for peer nominations',
-        check: 'Check on peer nominations',
-        stillOpen: 'Peer nominations still open?',
-      },
+      nominationSteps(''),
       props.humanStep,
       '$.review.nominationRequestId',
       toApprove,
     );
-    const peerFeedback = new Choice(this, 'Peers to nominate?')
-      .when(Condition.isPresent('$.review.nominationRequestId'), nomination)
+    // When the manager nominates there is nothing to approve: straight on to asking the peers.
+    const nominationByManager = humanStep(
+      this,
+      nominationSteps(' of the manager'),
+      props.humanStep,
+      '$.review.nominationRequestId',
+      requestPeers,
+    );
+    const peerFeedback = new Choice(this, 'Who nominates the peers?')
+      .when(Condition.isPresent('$.review.approvalRequestId'), nominationByEmployee)
+      .when(Condition.isPresent('$.review.nominationRequestId'), nominationByManager)
       .otherwise(askPeers);
 
     const gather = new Parallel(this, 'Gather self-assessment and peer feedback', {

@@ -270,8 +270,9 @@ describe('GrowcycleStack', () => {
         .map(([, state]) => state);
 
       // Assess
-      // Self-assessment, peer nominations, their approval, peer feedback, manager appraisal, action item, cycle close.
-      expect(waits).toHaveLength(7);
+      // Self-assessment, peer nominations (by the employee or by the manager), their approval, peer
+      // feedback, manager appraisal, action item, cycle close.
+      expect(waits).toHaveLength(8);
       for (const wait of waits) {
         expect(wait).toMatchObject({
           Type: 'Task',
