@@ -65,6 +65,8 @@ const NOUN: Record<string, [string, string]> = {
   'peer-feedback': ['peer feedback', 'peer feedback'],
   'manager-appraisal': ['manager appraisal', 'manager appraisals'],
   'action-item': ['development action', 'development actions'],
+  'peer-nomination': ['peer nomination', 'peer nominations'],
+  'peer-approval': ['nomination approval', 'nomination approvals'],
   cycle: ['cycle', 'cycles'],
 };
 
