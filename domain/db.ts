@@ -8,6 +8,7 @@ import { config } from './config';
  *   employee by id ................................ pk EMPLOYEE#id
  *   direct reports of a manager ................... gsi1 MANAGER#id
  *   the whole organisation (org import) ........... gsi2 EMPLOYEES / id
+ *   people of a department (peer suggestions) ..... gsi3 DEPARTMENT#name / id
  *   cycle by id ................................... pk CYCLE#id
  *   reviews of a cycle (launch in pages, report) .. pk CYCLE#id / sk REVIEW#employee
  *   reviews of an employee ........................ gsi1 EMPLOYEE#id / REVIEW#cycle
@@ -66,6 +67,12 @@ const employee = new Entity({
       index: 'gsi2',
       pk: { field: 'gsi2pk', composite: [] },
       sk: { field: 'gsi2sk', composite: ['employeeId'] },
+    },
+    // Read for a nomination page's suggestions, one page of a department at a time.
+    byDepartment: {
+      index: 'gsi3',
+      pk: { field: 'gsi3pk', composite: ['department'] },
+      sk: { field: 'gsi3sk', composite: ['employeeId'] },
     },
   },
 });

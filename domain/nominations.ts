@@ -54,27 +54,24 @@ export const effectiveMin = (rules: Pick<NominationRules, 'minPeers' | 'maxPeers
   Math.min(rules.minPeers, rules.maxPeers, rules.suggestions.length);
 
 /**
- * Colleagues to offer, teammates first, then the other teams under the manager's manager: active
- * people only, each once, never the employee or their manager.
+ * Colleagues to offer, teammates first, then the other teams under the manager's manager, then the
+ * rest of the department: active people only, each once, never the employee or their manager.
  */
 export const suggestionsFrom = (
   employeeId: string,
   managerId: string,
   teammates: Employee[],
-  others: Employee[],
+  ...others: Employee[][]
 ): Suggestion[] => {
   const seen = new Set([employeeId, managerId]);
   const out: Suggestion[] = [];
   const byName = (a: Employee, b: Employee) =>
     a.name.localeCompare(b.name) || a.employeeId.localeCompare(b.employeeId);
-  for (const [group, teammate] of [
-    [[...teammates].sort(byName), true],
-    [[...others].sort(byName), false],
-  ] as const) {
-    for (const p of group) {
+  for (const [i, group] of [teammates, ...others].entries()) {
+    for (const p of [...group].sort(byName)) {
       if (seen.has(p.employeeId) || p.status !== 'active') continue;
       seen.add(p.employeeId);
-      out.push({ employeeId: p.employeeId, name: p.name, title: p.title, teammate });
+      out.push({ employeeId: p.employeeId, name: p.name, title: p.title, teammate: i === 0 });
     }
   }
   return out.slice(0, MAX_SUGGESTIONS);
@@ -273,7 +270,17 @@ export const nominationContext = async (cycleId: string, employeeId: string): Pr
   const siblingManagers = manager?.managerId
     ? (await reports(manager.managerId)).filter((m) => m.employeeId !== managerId).slice(0, MAX_SIBLING_TEAMS)
     : [];
-  const others = (await Promise.all(siblingManagers.map((m) => reports(m.employeeId)))).flat();
+  const department = e.data.department;
+  const [others, colleagues] = await Promise.all([
+    Promise.all(siblingManagers.map((m) => reports(m.employeeId))).then((teams) => teams.flat()),
+    // One page of the department is plenty to choose from; its keys ignore case, the name does not.
+    department
+      ? employee.query
+          .byDepartment({ department })
+          .go({ limit: MAX_SUGGESTIONS })
+          .then((r) => r.data.filter((p) => p.department === department))
+      : Promise.resolve([]),
+  ]);
   const policy = c.data.policy as CyclePolicy | undefined;
   const maxPeers = policy?.maxPeers ?? PEERS_PER_REVIEW;
   return {
@@ -283,7 +290,7 @@ export const nominationContext = async (cycleId: string, employeeId: string): Pr
     rules: {
       employeeId,
       managerId,
-      suggestions: suggestionsFrom(employeeId, managerId, teammates, others),
+      suggestions: suggestionsFrom(employeeId, managerId, teammates, others, colleagues),
       minPeers: Math.min(policy?.minPeers ?? 0, maxPeers),
       maxPeers,
     },

@@ -109,6 +109,11 @@ export class GrowcycleStack extends Stack {
           partitionKey: { name: TABLE_KEYS.gsi2.partitionKey, type: AttributeType.STRING },
           sortKey: { name: TABLE_KEYS.gsi2.sortKey, type: AttributeType.STRING },
         },
+        {
+          indexName: TABLE_KEYS.gsi3.name,
+          partitionKey: { name: TABLE_KEYS.gsi3.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: TABLE_KEYS.gsi3.sortKey, type: AttributeType.STRING },
+        },
       ],
     });
 

@@ -94,7 +94,7 @@ describe('GrowcycleStack', () => {
       });
     });
 
-    it('keys items on pk/sk with the gsi1 and gsi2 indexes the entities use', () => {
+    it('keys items on pk/sk with the gsi1, gsi2 and gsi3 indexes the entities use', () => {
       template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
         KeySchema: [
           { AttributeName: 'pk', KeyType: 'HASH' },
@@ -113,6 +113,13 @@ describe('GrowcycleStack', () => {
             KeySchema: [
               { AttributeName: 'gsi2pk', KeyType: 'HASH' },
               { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+            ],
+          }),
+          Match.objectLike({
+            IndexName: 'gsi3',
+            KeySchema: [
+              { AttributeName: 'gsi3pk', KeyType: 'HASH' },
+              { AttributeName: 'gsi3sk', KeyType: 'RANGE' },
             ],
           }),
         ],

@@ -50,13 +50,15 @@ const rules = (over: Partial<NominationRules> = {}): NominationRules => ({
 });
 
 describe('suggestions', () => {
-  it('offers active teammates first, then the other teams, each once, never the employee or their manager', () => {
-    const s = suggestionsFrom('emp', 'mgr', teammates, cousins);
+  it('offers active teammates first, then the other teams, then the department, each once, never the employee or their manager', () => {
+    const department = [person('d1', 'Dora', 'vp'), person('c1', 'Cleo', 'mgr2'), person('emp', 'Emil')];
+    const s = suggestionsFrom('emp', 'mgr', teammates, cousins, department);
     expect(s.map((x) => [x.employeeId, x.teammate])).toEqual([
       ['t2', true],
       ['t3', true],
       ['t1', true],
       ['c1', false],
+      ['d1', false],
     ]);
   });
 
