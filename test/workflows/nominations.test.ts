@@ -8,7 +8,8 @@ import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '.
 
 /*
  * 360 nominations on the synthesized state machines with the simulated clock. Two teams share a
- * manager's manager: Mona's (Emil, Tor, Tia, Tom) and Carl's (Cleo, Cato). Templates from the
+ * manager's manager: Mona's (Emil, Tor, Tia, Tom) and Carl's (Cleo, Cato); Dag works in Emil's
+ * department under another branch of the org chart. Templates from the
  * sample catalog, with the employee or the manager nominating, two to three reviewers each.
  */
 
@@ -18,12 +19,16 @@ const people = [
   { employeeId: 'ceo', name: 'Chief Exec' },
   { employeeId: 'mgr', name: 'Mona Manager', managerId: 'ceo' },
   { employeeId: 'mgr2', name: 'Carl Manager', managerId: 'ceo' },
-  { employeeId: 'emp', name: 'Emil Employee', managerId: 'mgr' },
+  { employeeId: 'emp', name: 'Emil Employee', managerId: 'mgr', department: 'Platform' },
   { employeeId: 't1', name: 'Tor Team', managerId: 'mgr' },
   { employeeId: 't2', name: 'Tia Team', managerId: 'mgr' },
   { employeeId: 't3', name: 'Tom Team', managerId: 'mgr' },
   { employeeId: 'c1', name: 'Cleo Cousin', managerId: 'mgr2' },
   { employeeId: 'c2', name: 'Cato Cousin', managerId: 'mgr2' },
+  // Elsewhere in the org chart, but in Emil's department.
+  { employeeId: 'vp', name: 'Vera President' },
+  { employeeId: 'd1', name: 'Dag Department', managerId: 'vp', department: 'Platform' },
+  { employeeId: 'd2', name: 'Dina Elsewhere', managerId: 'vp', department: 'Sales' },
 ].map((p) => ({ ...p, email: `${p.employeeId}@example.com`, title: 'Staff', level: 3, timeZone: 'UTC' }));
 
 const EXTERNAL = { name: 'Erin <Outside>', email: 'Erin@Partner.example' };
@@ -163,11 +168,12 @@ describe('peer nominations', () => {
       return false;
     });
 
-    // Suggestions: teammates and the team under the same manager's manager; never Emil or Mona.
+    // Suggestions: teammates, the team under the same manager's manager and the department; never
+    // Emil or Mona, nor someone from another department elsewhere.
     const offered = [...(seen.nominationPage?.page ?? '').matchAll(/name="peer" value="([^"]+)"/g)].map(
       (m) => m[1],
     );
-    expect(offered.sort()).toEqual(['c1', 'c2', 't1', 't2', 't3']);
+    expect(offered.sort()).toEqual(['c1', 'c2', 'd1', 't1', 't2', 't3']);
     // The bad address is refused next to its field, the name escaped.
     expect(seen.invalid?.status).toBe(400);
     expect(seen.invalid?.page).toContain('id="external1Email-error"');
