@@ -41,8 +41,9 @@ const cycleRun = (cycleId: string) =>
     .list()
     .find((e) => e.stateMachineArn === stack.stateMachineArn('AppraisalCycle') && e.input.includes(cycleId));
 
-const emailsSince = async (since: number): Promise<CapturedEmail[]> =>
-  (await fetchInbox(stack.urls.inbox)).filter((e) => e.at * 1000 >= since);
+/** Emails that were not in the inbox before: each scenario sees only its own cycle's. */
+const emailsAfter = async (before: Set<string>): Promise<CapturedEmail[]> =>
+  (await fetchInbox(stack.urls.inbox)).filter((e) => !before.has(e.messageId));
 
 const post = async (link: string, fields: Array<[string, string]>) => {
   const page = await fetch(link);
@@ -66,7 +67,7 @@ const runCycle = async (
   act: (email: CapturedEmail, link: string) => Promise<boolean> = async () => false,
   skip: (email: CapturedEmail) => boolean = () => false,
 ) => {
-  const since = Math.floor(Date.now() / 1000) * 1000;
+  const before = new Set((await fetchInbox(stack.urls.inbox)).map((e) => e.messageId));
   const res = await api('POST', '/cycles', {
     name: `Cycle ${templateId}`,
     templateId,
@@ -80,7 +81,7 @@ const runCycle = async (
     stack,
     () => cycleRun(cycleId)?.status === 'SUCCEEDED',
     async () => {
-      for (const email of await emailsSince(since)) {
+      for (const email of await emailsAfter(before)) {
         const link = linkIn(email);
         const request = link?.split('?')[0];
         if (!link || !request || answered.has(request) || skip(email)) continue;
@@ -89,7 +90,7 @@ const runCycle = async (
       }
     },
   );
-  const emails = await emailsSince(since);
+  const emails = await emailsAfter(before);
   const to = (kind: string) =>
     emails
       .filter((e) => emailKind(e) === kind)
@@ -226,6 +227,28 @@ describe('peer nominations', () => {
     expect(asked).toHaveLength(2);
     expect(asked).not.toContain('c2@example.com');
     expect(asked).not.toContain('mgr2@example.com');
+    const status = (await api('GET', `/cycles/${cycleId}`)).body as { reviews: Record<string, number> };
+    expect(status.reviews).toMatchObject({ completed: 1 });
+  });
+
+  // Last: Tia stays in Carl's team afterwards.
+  it('the manager changes while the approval waits: the approval follows the new manager, the old link stops working', async () => {
+    let oldLink: string | undefined;
+    let moved: unknown[] = [];
+    const { cycleId, to } = await runCycle('by-employee', ['t2'], async (email, link) => {
+      if (emailKind(email) !== 'peer-approval.request' || email.destination.to[0] !== 'mgr@example.com')
+        return false;
+      oldLink = link;
+      const t2 = people.find((p) => p.employeeId === 't2');
+      const res = await api('PUT', '/employees', { employees: [{ ...t2, managerId: 'mgr2' }] });
+      expect(res.status).toBe(200);
+      moved = res.body.movedRequests as unknown[];
+      return true;
+    });
+    // The appraisal and the approval moved; Tia's own nomination (answered) stays hers.
+    expect(moved).toHaveLength(2);
+    expect(to('peer-approval.request')).toEqual(['mgr2@example.com', 'mgr@example.com']);
+    expect((await fetch(oldLink as string)).status).toBe(410);
     const status = (await api('GET', `/cycles/${cycleId}`)).body as { reviews: Record<string, number> };
     expect(status.reviews).toMatchObject({ completed: 1 });
   });
