@@ -10,7 +10,7 @@ import {
 } from './cycles';
 import { type Cycle, db, type Employee, type HumanRequest } from './db';
 import { isConditionFailure } from './errors';
-import { stableId } from './ids';
+import { externalId, isExternalId } from './ids';
 
 /*
  * 360 peer nominations in a cycle made from a template: the nominator (the employee, or the manager
@@ -28,12 +28,7 @@ const MAX_SIBLING_TEAMS = 10;
 export const isNominationKind = (kind: string): kind is 'peer-nomination' | 'peer-approval' =>
   kind === 'peer-nomination' || kind === 'peer-approval';
 
-export { approvalRequestId, nominationRequestId };
-
-/** An external reviewer's recipient id: stable per address, whatever its case, and no address in it. */
-export const externalId = (email: string): string =>
-  `ext-${stableId('external', email.trim().toLowerCase())}`;
-export const isExternalId = (id: string): boolean => id.startsWith('ext-');
+export { approvalRequestId, externalId, isExternalId, nominationRequestId };
 
 export type External = { id: string; name: string; email: string };
 /** What a nomination (or an approval) stores as its answer. */

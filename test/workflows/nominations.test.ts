@@ -122,7 +122,14 @@ beforeAll(async () => {
         id,
         phases: {
           ...phases,
-          peerFeedback: { ...phases.peerFeedback, nominatedBy, minPeers: 2, maxPeers: 3 },
+          peerFeedback: {
+            ...phases.peerFeedback,
+            nominatedBy,
+            minPeers: 2,
+            maxPeers: 3,
+            // The employee-nominates template lets managers see who said what.
+            managersSeeAttribution: nominatedBy === 'employee',
+          },
         },
       };
       expect((await api('PUT', `/templates/${id}`, template)).status).toBeLessThan(300);
@@ -166,6 +173,8 @@ describe('peer nominations', () => {
         expect(ok.status).toBe(200);
         return true;
       }
+      if (kind === 'manager-appraisal.request')
+        seen.appraisalPage = { status: 200, page: await (await fetch(link)).text() };
       return false;
     });
 
@@ -185,6 +194,8 @@ describe('peer nominations', () => {
     expect(seen.approvalPage?.page).not.toMatch(/value="c1" checked/);
     expect(seen.approvalPage?.page).toContain('erin@partner.example');
 
+    // The manager sees who said what (this template's setting), the external reviewer by name.
+    expect(seen.appraisalPage?.page).toContain('Erin &lt;Outside&gt; (external)');
     expect(to('peer-nomination.request')).toEqual(['emp@example.com']);
     expect(to('peer-approval.request')).toEqual(['mgr@example.com']);
     // Tia was swapped for Cleo; the external reviewer is written to at the address nominated.
