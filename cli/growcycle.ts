@@ -47,8 +47,9 @@ commands:
   cancel CYCLE_ID --reason TEXT
                           cancel a cycle; its workflows stop and no email goes out after
   reassign REQUEST_ID --to EMPLOYEE_ID --reason TEXT
-                          pass an open peer-feedback or manager-appraisal request to someone else
-                          (a reviewer whose address bounced, or who left); the old link stops working
+                          pass an open peer-feedback, manager-appraisal, peer-nomination or peer-approval
+                          request to someone else (a reviewer whose address bounced, or who left); the old
+                          link stops working
   export CYCLE_ID [--out FILE]
                           the results as CSV (stdout, or FILE)
   dev-token EMPLOYEE_ID   a token from the local stack's development issuer (--hr for an HR admin)

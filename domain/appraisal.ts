@@ -17,7 +17,7 @@ import { now } from './clock';
 import { ANONYMITY_THRESHOLD, type CyclePolicy } from './cycles';
 import { type Cycle, db, type Goal, type HumanRequest, type Review } from './db';
 import { isConditionFailure } from './errors';
-import { newId } from './ids';
+import { isExternalId, newId } from './ids';
 import {
   type Calibration,
   type CalibrationProblem,
@@ -96,9 +96,12 @@ export const peerInputForManager = async (
     .go({ pages: 'all' });
   const answers = data.map((f) => ({ fromId: f.fromId, answers: f.answers as Record<string, unknown> }));
   if (template.phases.peerFeedback.managersSeeAttribution) {
+    // An external reviewer has no employee record: their name is on their request.
     const names = await Promise.all(
-      answers.map(
-        async (a) => (await db().employee.get({ employeeId: a.fromId }).go()).data?.name ?? a.fromId,
+      data.map(async (f) =>
+        isExternalId(f.fromId)
+          ? `${(await db().request.get({ requestId: f.requestId }).go()).data?.external?.name ?? f.fromId} (external)`
+          : ((await db().employee.get({ employeeId: f.fromId }).go()).data?.name ?? f.fromId),
       ),
     );
     return {

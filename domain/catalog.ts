@@ -259,6 +259,8 @@ export const policyOf = (t: Template) => ({
   },
   anonymityThreshold: t.phases.peerFeedback.anonymityThreshold,
   maxPeers: t.phases.peerFeedback.maxPeers,
+  minPeers: t.phases.peerFeedback.minPeers,
+  nominatedBy: t.phases.peerFeedback.nominatedBy,
   sendHour: t.sendHour,
   quietDays: t.quietDays,
   phases: phaseDaysOf(t),

@@ -31,6 +31,9 @@ export type CyclePolicy = {
   escalationHours: { manager: number; skipLevel: number; hr: number };
   anonymityThreshold: number;
   maxPeers: number;
+  /** Peer nominations (template cycles); cycles scheduled before nominations existed have neither. */
+  minPeers?: number;
+  nominatedBy?: 'employee' | 'manager';
   /** Local send hour and quiet days; cycles scheduled before these existed have neither. */
   sendHour?: number;
   quietDays?: string[];
@@ -368,7 +371,105 @@ export type ReviewPlan = {
   selfRequestId: string;
   managerRequestId: string;
   peerRequestIds: string[];
+  /** A cycle made from a template asks for nominations first, and the manager's approval when the employee nominates. */
+  nominationRequestId?: string;
+  approvalRequestId?: string;
 } & PhasePlan;
+
+export const nominationRequestId = (cycleId: string, employeeId: string) =>
+  stableId(cycleId, employeeId, 'nomination');
+export const approvalRequestId = (cycleId: string, employeeId: string) =>
+  stableId(cycleId, employeeId, 'approval');
+
+const peerLadder = (policy: CyclePolicy | undefined) => policy?.reminderHoursBefore ?? [48];
+
+/**
+ * One peer's feedback request on a review, under an id stable per reviewer, so creating it again
+ * creates nothing. A reviewer from outside the organisation carries their name and address.
+ */
+export const peerRequest = (
+  cycle: Pick<Cycle, 'cycleId' | 'peerDueAt'>,
+  policy: CyclePolicy | undefined,
+  employeeId: string,
+  reviewer: { recipientId: string; timeZone: string; external?: { name: string; email: string } },
+  createdAt: string,
+): HumanRequest => {
+  const requestId = stableId(cycle.cycleId, employeeId, 'peer', reviewer.recipientId);
+  const peer = deadlineFor(policy, reviewer.timeZone, requestId);
+  return {
+    subjectId: employeeId,
+    cycleId: cycle.cycleId,
+    status: 'pending',
+    createdAt,
+    remindersSent: 0,
+    escalationsSent: 0,
+    ...peer.window,
+    requestId,
+    kind: 'peer-feedback',
+    recipientId: reviewer.recipientId,
+    ...(reviewer.external ? { external: reviewer.external } : {}),
+    dueAt: peer.due(cycle.peerDueAt),
+    closeAt: peer.due(addDays(cycle.peerDueAt, 1).toISOString()),
+    reminderHoursBefore: peerLadder(policy),
+    escalations: [],
+  };
+};
+
+/** A moment `share` of the way from now to the peer due date: the nomination steps fit in its first half. */
+const partWay = (from: Date, to: string, share: number) =>
+  new Date(from.getTime() + Math.max(0, Date.parse(to) - from.getTime()) * share).toISOString();
+
+/**
+ * The nomination request to the nominator (the employee, or the manager when the template says so)
+ * and, when the employee nominates, the manager's approval: due a fifth and two fifths of the way to
+ * the peer due date, closing a tenth later, so the peers keep at least half of their time. Neither
+ * escalates: an unanswered nomination falls back to the auto-picked teammates, an unanswered approval
+ * leaves the nominations standing.
+ */
+const nominationRequests = (
+  review: { cycleId: string; employeeId: string; managerId: string; opened: Date; peerDueAt: string },
+  policy: CyclePolicy | undefined,
+  base: Pick<
+    HumanRequest,
+    'subjectId' | 'cycleId' | 'status' | 'createdAt' | 'remindersSent' | 'escalationsSent'
+  >,
+  zoneOf: (id: string) => string,
+): HumanRequest[] => {
+  const { cycleId, employeeId, managerId, opened, peerDueAt } = review;
+  const byManager = policy?.nominatedBy === 'manager';
+  const steps = [
+    {
+      requestId: nominationRequestId(cycleId, employeeId),
+      kind: 'peer-nomination' as const,
+      recipientId: byManager ? managerId : employeeId,
+      due: 0.2,
+    },
+    ...(byManager
+      ? []
+      : [
+          {
+            requestId: approvalRequestId(cycleId, employeeId),
+            kind: 'peer-approval' as const,
+            recipientId: managerId,
+            due: 0.4,
+          },
+        ]),
+  ];
+  return steps.map((s) => {
+    const window = deadlineFor(policy, zoneOf(s.recipientId), s.requestId);
+    return {
+      ...base,
+      ...window.window,
+      requestId: s.requestId,
+      kind: s.kind,
+      recipientId: s.recipientId,
+      dueAt: window.due(partWay(opened, peerDueAt, s.due)),
+      closeAt: window.due(partWay(opened, peerDueAt, s.due + 0.1)),
+      reminderHoursBefore: policy?.reminderHoursBefore ?? [24],
+      escalations: [],
+    };
+  });
+};
 
 /**
  * Creates the review's requests (self-assessment, one per peer, manager appraisal) with stable ids,
@@ -393,7 +494,9 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
     ? (await employee.query.byManager({ managerId }).go({ pages: 'all' })).data
     : [];
   const policy = theCycle.policy as CyclePolicy | undefined;
-  const peers = pickPeers(theEmployee, teammates, policy?.maxPeers ?? PEERS_PER_REVIEW);
+  // A cycle made from a template asks for nominations; the peer requests follow once they are in.
+  const nominated = theCycle.templateId !== undefined;
+  const peers = nominated ? [] : pickPeers(theEmployee, teammates, policy?.maxPeers ?? PEERS_PER_REVIEW);
   const ladder = (fallback: number[]) => policy?.reminderHoursBefore ?? fallback;
   const createdAt = now().toISOString();
   const selfClose = addDays(theCycle.peerDueAt, 1).toISOString();
@@ -411,6 +514,14 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
   const appraisalId = stableId(cycleId, employeeId, 'manager');
   const self = deadlineFor(policy, theEmployee.timeZone, selfId);
   const appraiser = deadlineFor(policy, zoneOf(managerId), appraisalId);
+  const nominations = nominated
+    ? nominationRequests(
+        { cycleId, employeeId, managerId, opened: new Date(createdAt), peerDueAt: theCycle.peerDueAt },
+        policy,
+        base,
+        zoneOf,
+      )
+    : [];
   const requests: HumanRequest[] = [
     {
       ...base,
@@ -429,21 +540,16 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
           ]
         : [{ afterHours: 24, toId: managerId, role: 'their manager' }],
     },
-    ...peers.map((p): HumanRequest => {
-      const peerRequestId = stableId(cycleId, employeeId, 'peer', p.employeeId);
-      const peer = deadlineFor(policy, p.timeZone, peerRequestId);
-      return {
-        ...base,
-        ...peer.window,
-        requestId: peerRequestId,
-        kind: 'peer-feedback',
-        recipientId: p.employeeId,
-        dueAt: peer.due(theCycle.peerDueAt),
-        closeAt: peer.due(selfClose),
-        reminderHoursBefore: ladder([48]),
-        escalations: [],
-      };
-    }),
+    ...peers.map((p) =>
+      peerRequest(
+        theCycle,
+        policy,
+        employeeId,
+        { recipientId: p.employeeId, timeZone: p.timeZone },
+        createdAt,
+      ),
+    ),
+    ...nominations,
     {
       ...base,
       ...appraiser.window,
@@ -480,6 +586,12 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
     // The steps after the appraisal run in every review; one the review does not have is skipped ('').
     meetingRequestId: phases.plan.meetingRequestId ?? '',
     acknowledgmentRequestId: phases.plan.acknowledgmentRequestId ?? '',
+    ...Object.fromEntries(
+      nominations.map((q) => [
+        q.kind === 'peer-nomination' ? 'nominationRequestId' : 'approvalRequestId',
+        q.requestId,
+      ]),
+    ),
   };
   await review
     .patch({ cycleId, employeeId })

@@ -8,6 +8,7 @@ import { config } from './config';
  *   employee by id ................................ pk EMPLOYEE#id
  *   direct reports of a manager ................... gsi1 MANAGER#id
  *   the whole organisation (org import) ........... gsi2 EMPLOYEES / id
+ *   people of a department (peer suggestions) ..... gsi3 DEPARTMENT#name / id
  *   cycle by id ................................... pk CYCLE#id
  *   reviews of a cycle (launch in pages, report) .. pk CYCLE#id / sk REVIEW#employee
  *   reviews of an employee ........................ gsi1 EMPLOYEE#id / REVIEW#cycle
@@ -66,6 +67,12 @@ const employee = new Entity({
       index: 'gsi2',
       pk: { field: 'gsi2pk', composite: [] },
       sk: { field: 'gsi2sk', composite: ['employeeId'] },
+    },
+    // Read for a nomination page's suggestions, one page of a department at a time.
+    byDepartment: {
+      index: 'gsi3',
+      pk: { field: 'gsi3pk', composite: ['department'] },
+      sk: { field: 'gsi3sk', composite: ['employeeId'] },
     },
   },
 });
@@ -169,6 +176,9 @@ export const REQUEST_KINDS = [
   'goal-approval',
   'review-meeting',
   'acknowledgment',
+  // Appended: peer nominations (domain/nominations.ts); the order above is stored, so it stays.
+  'peer-nomination',
+  'peer-approval',
 ] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
@@ -238,6 +248,14 @@ const request = new Entity({
     /** The recipient's address bounced: the request stays open (the workflow keeps waiting) until HR re-routes it. */
     bounced: { type: 'boolean' },
     bouncedAt: { type: 'string' },
+    /** A reviewer from outside the organisation (recipientId `ext-…`): who to write to, as nominated. */
+    external: {
+      type: 'map',
+      properties: {
+        name: { type: 'string', required: true },
+        email: { type: 'string', required: true },
+      },
+    },
   },
   indexes: {
     byId: { pk: { field: 'pk', composite: ['requestId'] }, sk: { field: 'sk', composite: [] } },

@@ -26,6 +26,8 @@ const STEP_LABEL: Record<RequestKind, string> = {
   'goal-approval': 'goal approval',
   'review-meeting': 'review meeting record',
   acknowledgment: 'review acknowledgment',
+  'peer-nomination': 'peer nomination',
+  'peer-approval': 'peer nomination approval',
 };
 
 /** A date as the recipient reads it, in their own time zone. */
@@ -118,6 +120,24 @@ const ask = (input: RequestEmailInput): { subject: string; lead: string; action:
         subject: `Development action: ${input.title ?? 'action item'}`,
         lead: `Your development plan has an action due: “${input.title ?? ''}”. When it is done, mark it complete.`,
         action: 'Mark it complete',
+      };
+    case 'peer-nomination':
+      return input.recipientName === input.subjectName
+        ? {
+            subject: `Who should give you feedback in ${input.cycleName ?? 'this cycle'}?`,
+            lead: 'Choose the colleagues (and, if you like, up to two people outside the company) you would like peer feedback from.',
+            action: 'Choose my reviewers',
+          }
+        : {
+            subject: `Choose peer reviewers for ${input.subjectName}`,
+            lead: `${input.subjectName} is in ${input.cycleName ?? 'a review'}. Choose the colleagues (and, if useful, up to two people outside the company) who should give them feedback.`,
+            action: 'Choose reviewers',
+          };
+    case 'peer-approval':
+      return {
+        subject: `Approve ${input.subjectName}'s peer reviewers`,
+        lead: `${input.subjectName} has nominated the people they would like feedback from. Approve the list as it is, or change it.`,
+        action: 'Review the nominations',
       };
   }
 };

@@ -118,6 +118,20 @@ const person = async (id: string): Promise<Person> => {
   return { id, name: found.name, email: found.email, timeZone: found.timeZone };
 };
 
+/**
+ * Who a request goes to: an employee, HR, or a reviewer from outside the organisation, whose name and
+ * address were nominated onto the request itself (they have no employee record and need no account).
+ */
+const recipientOf = (req: HumanRequest): Promise<Person> =>
+  req.external
+    ? Promise.resolve({
+        id: req.recipientId,
+        name: req.external.name,
+        email: req.external.email,
+        timeZone: req.sendWindow?.timeZone ?? 'UTC',
+      })
+    : person(req.recipientId);
+
 const load = async (requestId: string): Promise<HumanRequest> => {
   const found = (await db().request.get({ requestId }).go({ consistent: true })).data;
   if (!found) throw new Error(`Request ${requestId} not found`);
@@ -132,7 +146,7 @@ const assignmentKey = (req: HumanRequest): string => (req.assignment ? `#a${req.
 
 /** The request (or reminder) email to the current recipient, once per key. */
 export const sendRequestEmail = async (req: HumanRequest, reminderIndex: number | undefined) => {
-  const recipient = await person(req.recipientId);
+  const recipient = await recipientOf(req);
   const subject = req.subjectId === req.recipientId ? recipient : await person(req.subjectId);
   const cycleName = req.cycleId
     ? (await db().cycle.get({ cycleId: req.cycleId }).go()).data?.name
@@ -177,7 +191,7 @@ export const sendRequestEmail = async (req: HumanRequest, reminderIndex: number 
 const sendEscalation = async (req: HumanRequest, index: number) => {
   const step = req.escalations[index];
   if (!step) return;
-  const [escalatee, owner] = await Promise.all([person(step.toId), person(req.recipientId)]);
+  const [escalatee, owner] = await Promise.all([person(step.toId), recipientOf(req)]);
   const subject = req.subjectId === req.recipientId ? owner : await person(req.subjectId);
   await sendOnce({
     key: `${req.requestId}#escalation#${index}`,

@@ -11,3 +11,8 @@ export const executionName = (...parts: string[]): string => {
   const raw = parts.join('--').replace(/[^A-Za-z0-9_-]/g, '_');
   return raw.length <= 80 ? raw : `${raw.slice(0, 57)}-${stableId(raw)}`;
 };
+
+/** An external reviewer's recipient id: stable per address, whatever its case, and no address in it. */
+export const externalId = (email: string): string =>
+  `ext-${stableId('external', email.trim().toLowerCase())}`;
+export const isExternalId = (id: string): boolean => id.startsWith('ext-');

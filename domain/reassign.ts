@@ -1,6 +1,7 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './clients';
 import { now } from './clock';
+import { approvalRequestId, nominationRequestId } from './cycles';
 import { db, type Employee, type HumanRequest } from './db';
 import { isConditionFailure } from './errors';
 import { sendRequestEmail } from './human-step';
@@ -24,7 +25,13 @@ export type ReassignResult =
 // biome-ignore lint/suspicious/noExplicitAny: ElectroDB's params() is typed loosely; the shapes are DynamoDB's own.
 type Params = Record<string, any>;
 
-const REASSIGNABLE = new Set<HumanRequest['kind']>(['peer-feedback', 'manager-appraisal']);
+const REASSIGNABLE = new Set<HumanRequest['kind']>([
+  'peer-feedback',
+  'manager-appraisal',
+  // A nomination or its approval can be passed on too (the manager left, the employee is away).
+  'peer-nomination',
+  'peer-approval',
+]);
 const refuse = (status: Refusal['status'], field: string, message: string): ReassignResult => ({
   ok: false,
   refusal: { status, field, message },
@@ -111,7 +118,8 @@ export const reassignRequest = async (
             ? { sendWindow: { ...current.sendWindow, timeZone: checked.recipient.timeZone } }
             : {}),
         })
-        .remove(['bounced', 'bouncedAt'])
+        // An external reviewer's name and address go with them: the request now goes to an employee.
+        .remove(['bounced', 'bouncedAt', 'external'])
         .where(
           (a, op) =>
             `(${op.eq(a.status, 'open')} OR ${op.eq(a.status, 'pending')}) AND ${
@@ -152,6 +160,7 @@ export const reassignRequest = async (
   const updated: HumanRequest = { ...current, recipientId, assignment, escalations };
   delete updated.bounced;
   delete updated.bouncedAt;
+  delete updated.external;
   // A pending request is emailed when its step opens; an open one is emailed now.
   if (updated.status === 'open') await sendRequestEmail(updated, undefined);
   logger.info('request reassigned', { requestId, kind: current.kind, assignment });
@@ -160,7 +169,7 @@ export const reassignRequest = async (
 
 /**
  * A manager change moves the employee's still-open manager appraisals (and their escalation chain)
- * to the new manager, and their self-assessment's escalation to the manager follows too. Called by
+ * and nomination steps to the new manager, and their self-assessment's escalation to the manager follows too. Called by
  * every path that writes employees, with the records as they were before the write.
  */
 export const followManagerChanges = async (
@@ -202,6 +211,15 @@ export const followManagerChanges = async (
           requestId: r.managerRequestId,
           why: result.refusal.message,
         });
+      // The nomination steps with the old manager (the approval, or a nomination the manager makes)
+      // follow too; an employee's own nomination is not theirs and stays.
+      for (const stepId of [
+        nominationRequestId(r.cycleId, r.employeeId),
+        approvalRequestId(r.cycleId, r.employeeId),
+      ]) {
+        const step = await reassignRequest(stepId, newManagerId, actor, 'manager changed', oldManagerId);
+        if (step.ok && !step.unchanged) moved.push(stepId);
+      }
       if (r.selfRequestId) await followSelfEscalation(r.selfRequestId, oldManagerId, newManagerId);
     }
   }

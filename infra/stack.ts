@@ -111,6 +111,11 @@ export class GrowcycleStack extends Stack {
           partitionKey: { name: TABLE_KEYS.gsi2.partitionKey, type: AttributeType.STRING },
           sortKey: { name: TABLE_KEYS.gsi2.sortKey, type: AttributeType.STRING },
         },
+        {
+          indexName: TABLE_KEYS.gsi3.name,
+          partitionKey: { name: TABLE_KEYS.gsi3.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: TABLE_KEYS.gsi3.sortKey, type: AttributeType.STRING },
+        },
       ],
     });
 
@@ -204,6 +209,7 @@ export class GrowcycleStack extends Stack {
       finishReview,
       goalRound,
       reviewGate,
+      requestNominatedPeers: fn('RequestNominatedPeers', 'functions/steps/request-nominated-peers.ts'),
     });
 
     const region = Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region;

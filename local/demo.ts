@@ -69,6 +69,8 @@ const NOUN: Record<string, [string, string]> = {
   'goal-approval': ['goal-approval', 'goal decisions'],
   'review-meeting': ['review meeting', 'review meetings'],
   acknowledgment: ['acknowledgment', 'acknowledgments'],
+  'peer-nomination': ['peer nomination', 'peer nominations'],
+  'peer-approval': ['nomination approval', 'nomination approvals'],
   cycle: ['cycle', 'cycles'],
 };
 

@@ -43,6 +43,9 @@ export type FormFields = {
   texts: string[];
   /** Single-line inputs (goal fields) with the value they hold. */
   inputs: Array<{ name: string; type: string; value: string }>;
+  /** Checkboxes in page order (the nomination pages), and how many of them must be ticked at least. */
+  checkboxes: Array<{ name: string; value: string; checked: boolean }>;
+  minChecked: number;
 };
 
 /** Reads a growcycle form page the way a browser would: its action, radio groups and text areas. */
@@ -59,7 +62,15 @@ export const readForm = (page: string): FormFields | undefined => {
   const inputs = [
     ...page.matchAll(/<input type="(text|number|date)" id="[^"]+" name="([^"]+)" value="([^"]*)"/g),
   ].map((m) => ({ type: m[1] as string, name: decode(m[2] as string), value: decode(m[3] as string) }));
-  return { action: decode(action), ratings, texts, inputs };
+  const checkboxes = [...page.matchAll(/type="checkbox" name="([^"]+)" value="([^"]+)"( checked)?/g)].map(
+    (m) => ({
+      name: decode(m[1] as string),
+      value: decode(m[2] as string),
+      checked: m[3] !== undefined,
+    }),
+  );
+  const minChecked = Number(/data-min="(\d+)"/.exec(page)?.[1] ?? 0);
+  return { action: decode(action), ratings, texts, inputs, checkboxes, minChecked };
 };
 
 const PHRASES = [
@@ -93,6 +104,14 @@ export const answer = async (link: string, seed: number): Promise<number> => {
   // Prefilled inputs keep their value; an empty line of text gets one.
   for (const [i, { name, type, value }] of form.inputs.entries())
     body.set(name, value || (type === 'text' ? (PHRASES[(seed + i) % PHRASES.length] as string) : ''));
+  // A nomination page ticks a sensible choice already: keep it, topped up to the minimum if need be.
+  let ticked = form.checkboxes.filter((c) => c.checked).length;
+  for (const c of form.checkboxes) {
+    if (c.checked || ticked < form.minChecked) {
+      if (!c.checked) ticked += 1;
+      body.append(c.name, c.value);
+    }
+  }
   const target = new URL(form.action, link).href;
   const res = await fetch(target, {
     method: 'POST',

@@ -21,11 +21,13 @@ export type EmployeeReviewProps = {
   /** The phases a template enables around the appraisal (workflows/review-phases.ts). */
   goalRound: IFunction;
   reviewGate: IFunction;
+  requestNominatedPeers: IFunction;
 };
 
 /**
  * One employee's review in one cycle: goal setting when the template has it, then self-assessment
- * and peer feedback side by side, then the manager's appraisal, then the review is finished and
+ * and peer feedback side by side (in a cycle made from a template, peer feedback starts with
+ * nominations and their approval), then the manager's appraisal, then the review is finished and
  * counted towards the cycle; then, as the template says, calibration, the review meeting, the
  * release of the results and the employee's acknowledgment. A review launched with its cycle first
  * waits for its send slot (`opensAt`), so a large cycle's first emails flow at the send rate; one
@@ -74,11 +76,64 @@ export class EmployeeReview extends Construct {
       ),
     );
 
+    // A cycle made from a template asks for nominations first (and the manager's approval when the
+    // employee nominates); a cycle without one has its peers already and goes straight to the Map.
+    const requestPeers = invokeStep(
+      this,
+      'Ask the nominated peers',
+      props.requestNominatedPeers,
+      {
+        cycleId: JsonPath.stringAt('$.review.cycleId'),
+        employeeId: JsonPath.stringAt('$.review.employeeId'),
+      },
+      '$.review.peerRequestIds',
+    );
+    requestPeers.next(askPeers);
+    const approval = humanStep(
+      this,
+      {
+        open: 'Send nominations to the manager for approval',
+        wait: 'Wait for the approval of nominations',
+        check: 'Check on the approval of nominations',
+      },
+      props.humanStep,
+      '$.review.approvalRequestId',
+      requestPeers,
+    );
+    // An approval is asked only of nominations that came in; expired ones fall back to teammates.
+    const toApprove = new Choice(this, 'Nominations to approve?')
+      .when(Condition.stringEquals('$.step.outcome', 'submitted'), approval)
+      .otherwise(requestPeers);
+    const nominationSteps = (byWhom: string) => ({
+      open: `Send peer nomination request${byWhom}`,
+      wait: `Wait for peer nominations${byWhom}`,
+      check: `Check on peer nominations${byWhom}`,
+    });
+    const nominationByEmployee = humanStep(
+      this,
+      nominationSteps(''),
+      props.humanStep,
+      '$.review.nominationRequestId',
+      toApprove,
+    );
+    // When the manager nominates there is nothing to approve: straight on to asking the peers.
+    const nominationByManager = humanStep(
+      this,
+      nominationSteps(' of the manager'),
+      props.humanStep,
+      '$.review.nominationRequestId',
+      requestPeers,
+    );
+    const peerFeedback = new Choice(this, 'Who nominates the peers?')
+      .when(Condition.isPresent('$.review.approvalRequestId'), nominationByEmployee)
+      .when(Condition.isPresent('$.review.nominationRequestId'), nominationByManager)
+      .otherwise(askPeers);
+
     const gather = new Parallel(this, 'Gather self-assessment and peer feedback', {
       resultPath: JsonPath.DISCARD,
     })
       .branch(selfAssessment)
-      .branch(askPeers);
+      .branch(peerFeedback);
 
     const finish = invokeStep(
       this,

@@ -98,6 +98,20 @@ export const FORMS: Record<RequestKind, FormSpec> = {
     submit: 'Mark as complete',
     fields: [{ name: 'note', type: 'text', label: 'What did you do and learn? (optional)', required: false }],
   },
+  // The nomination pages (nomination-page.ts) list their own choices; these give their wording.
+  'peer-nomination': {
+    title: 'Peer reviewers',
+    intro:
+      'Tick the colleagues who know the work well enough to give useful feedback. You may add up to two reviewers from outside the company; they need no account.',
+    submit: 'Send my choice',
+    fields: [],
+  },
+  'peer-approval': {
+    title: 'Approve peer reviewers',
+    intro: 'These are the nominated reviewers. Approve them as they are, or untick some and tick others.',
+    submit: 'Approve these reviewers',
+    fields: [],
+  },
 };
 
 export type FormState = {

@@ -7,10 +7,12 @@ import { db, type HumanRequest, type RequestKind } from '../../domain/db';
 import { localDate } from '../../domain/emails';
 import { checkLink, linkAssignment, linkSecret, signedPath } from '../../domain/links';
 import { logger } from '../../domain/logger';
+import { isNominationKind } from '../../domain/nominations';
 import { phaseFormFor } from '../../domain/phase-forms';
 import { submitAnswer } from '../../domain/responses';
 import { type HttpEvent, type HttpResult, header, htmlResult, rawBody } from '../shared/http';
 import { FORMS, formPage, messagePage } from './form-pages';
+import { handleNominationForm } from './nomination-page';
 
 // A template-driven form has a text per rated item; well under the 400 KB DynamoDB item limit.
 const MAX_BODY_BYTES = 128 * 1024;
@@ -21,6 +23,9 @@ const text = (label: string) =>
     .min(1, `${label} is required`)
     .max(5000, `${label} is at most 5000 characters`);
 const rating = z.enum(['1', '2', '3', '4', '5'], { error: 'Choose a rating from 1 to 5' }).transform(Number);
+
+/** The kinds answered through these schemas; phases and nominations have forms of their own. */
+type AnswerKind = Exclude<RequestKind, PhaseKind | 'peer-nomination' | 'peer-approval'>;
 
 /** What each form accepts; anything else in the body is ignored, anything missing is named. */
 export const AnswerSchemas = {
@@ -42,7 +47,7 @@ export const AnswerSchemas = {
   'action-item': z.object({
     note: z.string().trim().max(5000, 'The note is at most 5000 characters').optional().default(''),
   }),
-} satisfies Record<Exclude<RequestKind, PhaseKind>, z.ZodType>;
+} satisfies Record<AnswerKind, z.ZodType>;
 
 const notFound = () =>
   htmlResult(
@@ -128,6 +133,10 @@ export const handleForm = async (event: HttpEvent): Promise<HttpResult> => {
   if (settled) return settled;
   const action = `${signedPath(secret, 'respond', requestId, new Date(Number(query.e) * 1000), assignment)}`;
   const context = await contextLine(req);
+  // Nominations offer colleagues per review, so their pages and schemas are built per request.
+  if (isNominationKind(req.kind) && req.cycleId)
+    return handleNominationForm(event, { ...req, kind: req.kind, cycleId: req.cycleId }, action, context);
+  if (isNominationKind(req.kind)) return notFound();
   // A cycle made from a template asks what its template and framework say; other requests keep the fixed forms.
   const templated = await templateFormFor(req);
   // Goal setting, the review meeting and the acknowledgment have forms of their own.
@@ -158,9 +167,7 @@ export const handleForm = async (event: HttpEvent): Promise<HttpResult> => {
       );
     answers = extra.answers;
   } else {
-    const parsed = (
-      templated?.schema ?? AnswerSchemas[req.kind as Exclude<RequestKind, PhaseKind>]
-    ).safeParse(values);
+    const parsed = (templated?.schema ?? AnswerSchemas[req.kind as AnswerKind]).safeParse(values);
     if (!parsed.success) {
       const errors = Object.fromEntries(
         parsed.error.issues.map((i) => [String(i.path[0] ?? 'form'), i.message]),

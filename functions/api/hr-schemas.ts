@@ -158,7 +158,7 @@ export const CalibrationInput = z
     path: ['overall'],
   });
 
-/** Pass an open peer-feedback or manager-appraisal request to another employee. */
+/** Pass an open peer-feedback, manager-appraisal, peer-nomination or peer-approval request to another employee. */
 export const ReassignRequestInput = z.object({
   recipientId: id,
   reason: z.string().trim().min(1, 'say why the request is passed on').max(500),

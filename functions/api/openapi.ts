@@ -243,7 +243,7 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   'POST /requests/{requestId}/reassign': {
     summary:
-      'Pass an open peer-feedback or manager-appraisal request to another employee (a bounced or departed reviewer): the old link stops working, the new reviewer is emailed once, the workflow keeps waiting on the same request',
+      'Pass an open peer-feedback, manager-appraisal, peer-nomination or peer-approval request to another employee (a bounced or departed reviewer): the old link stops working, the new reviewer is emailed once, the workflow keeps waiting on the same request',
     auth: 'jwt',
     who: 'HR',
     body: ReassignRequestInput,

@@ -141,6 +141,23 @@ beforeAll(async () => {
   });
   expect(cycle.status).toBe(201);
   cycleId = String(cycle.body.cycleId);
+  // The catalog's template has the manager nominate the peers: Lena chooses all three colleagues.
+  await runUntil(
+    stack,
+    async () => (await linkFor('lead@example.com', 'peer-nomination.request')) !== undefined,
+  );
+  const nomination = (await linkFor('lead@example.com', 'peer-nomination.request')) as string;
+  const form = readForm(await (await fetch(nomination)).text());
+  const nominated = await fetch(new URL(form?.action ?? '', nomination), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams([
+      ['peer', 'p2'],
+      ['peer', 'p3'],
+      ['peer', 'p4'],
+    ]).toString(),
+  });
+  expect(nominated.status).toBe(200);
   await runUntil(stack, async () => (await linkFor('p4@example.com', 'peer-feedback.request')) !== undefined);
 });
 

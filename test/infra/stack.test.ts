@@ -95,7 +95,7 @@ describe('GrowcycleStack', () => {
       });
     });
 
-    it('keys items on pk/sk with the gsi1 and gsi2 indexes the entities use', () => {
+    it('keys items on pk/sk with the gsi1, gsi2 and gsi3 indexes the entities use', () => {
       template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
         KeySchema: [
           { AttributeName: 'pk', KeyType: 'HASH' },
@@ -114,6 +114,13 @@ describe('GrowcycleStack', () => {
             KeySchema: [
               { AttributeName: 'gsi2pk', KeyType: 'HASH' },
               { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+            ],
+          }),
+          Match.objectLike({
+            IndexName: 'gsi3',
+            KeySchema: [
+              { AttributeName: 'gsi3pk', KeyType: 'HASH' },
+              { AttributeName: 'gsi3sk', KeyType: 'RANGE' },
             ],
           }),
         ],
@@ -255,6 +262,8 @@ describe('GrowcycleStack', () => {
           'Wait for self-assessment',
           'Wait for manager appraisal',
           'Wait for peer feedback',
+          'Wait for peer nominations',
+          'Wait for the approval of nominations',
           'Wait for action item',
           'Wait for all reviews or the close date',
         ]),
@@ -269,8 +278,10 @@ describe('GrowcycleStack', () => {
         .map(([, state]) => state);
 
       // Assess
-      // Five from before, plus goal drafts, goal approval, calibration, the meeting record and the acknowledgment.
-      expect(waits).toHaveLength(10);
+      // Self-assessment, peer nominations (by the employee or by the manager), their approval, peer
+      // feedback, manager appraisal, action item, cycle close, plus goal drafts, goal approval,
+      // calibration, the meeting record and the acknowledgment.
+      expect(waits).toHaveLength(13);
       for (const wait of waits) {
         expect(wait).toMatchObject({
           Type: 'Task',

@@ -58,13 +58,15 @@ describe('competency frameworks', () => {
 });
 
 describe('cycle templates', () => {
-  it('gives cycles their deadlines and ladder', () => {
+  it('gives cycles their deadlines, ladder and who nominates how many peers', () => {
     expect(timingsOf(template)).toEqual({ selfDays: 7, peerDays: 10, managerDays: 14, closeDays: 21 });
     expect(policyOf(template)).toEqual({
       reminderHoursBefore: [72, 24],
       escalationHours: { manager: 24, skipLevel: 72, hr: 120 },
       anonymityThreshold: 3,
       maxPeers: 3,
+      minPeers: 2,
+      nominatedBy: 'manager',
       sendHour: 9,
       quietDays: ['Sat', 'Sun'],
       // The sample template has no goal setting; calibration, the meeting and the acknowledgment follow the appraisal.

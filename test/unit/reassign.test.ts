@@ -154,6 +154,26 @@ describe('reassignRequest', () => {
     });
   });
 
+  it('passes an external reviewer’s peer request to an employee: their address goes, the employee is emailed', async () => {
+    // Prepare
+    given({
+      ...peerRequest,
+      recipientId: 'ext-abc',
+      external: { name: 'Erin Outside', email: 'erin@partner.example' },
+    });
+
+    // Act
+    const result = await reassignRequest('req-peer-ada-bo', 'emp-new', 'hr-1', 'Erin bounced');
+
+    // Assess
+    expect(result).toMatchObject({ ok: true, request: { recipientId: 'emp-new' } });
+    expect(result.ok && result.request.external).toBeUndefined();
+    expect(transaction()[0]?.Update?.UpdateExpression).toMatch(/REMOVE .*#external/);
+    expect(ses).toHaveReceivedCommandWith(SendEmailCommand, {
+      Destination: { ToAddresses: ['emp-new@example.com'] },
+    });
+  });
+
   it('conditions a second move on the assignment it read, so two HR admins cannot both win', async () => {
     // Prepare
     given({ ...appraisal, recipientId: 'emp-bo', assignment: 2 });

@@ -1,0 +1,183 @@
+import type { HumanRequest } from '../../domain/db';
+import { db } from '../../domain/db';
+import { html, type SafeHtml } from '../../domain/html';
+import { logger } from '../../domain/logger';
+import {
+  approvalSchema,
+  asNominations,
+  defaultChoice,
+  effectiveMin,
+  type FormBody,
+  formBody,
+  MAX_EXTERNALS,
+  type NominationRules,
+  type Nominations,
+  nominationContext,
+  nominationRequestId,
+  nominationSchema,
+} from '../../domain/nominations';
+import { submitAnswer } from '../../domain/responses';
+import { type HttpEvent, type HttpResult, header, htmlResult, rawBody } from '../shared/http';
+import { FORMS, messagePage, page } from './form-pages';
+
+/*
+ * The nomination and approval pages behind an email link: colleagues to tick, and (nominating) up to
+ * two external reviewers. Plain HTML that works without JavaScript; every value escaped; each error
+ * next to its field. The link was checked, and the request found open, before this is reached.
+ */
+
+const MAX_BODY_BYTES = 16 * 1024;
+
+type PageState = {
+  kind: 'peer-nomination' | 'peer-approval';
+  action: string;
+  context: string;
+  rules: NominationRules;
+  checked: string[];
+  /** Approving: the nominated external reviewers to keep or untick. */
+  externals?: Nominations['externals'];
+  checkedExternals?: string[];
+  values?: FormBody;
+  errors?: Record<string, string>;
+};
+
+const errorOf = (state: PageState, field: string): SafeHtml | '' =>
+  state.errors?.[field] ? html`<p class="error" id="${field}-error">${state.errors[field]}</p>` : '';
+
+const described = (state: PageState, field: string): SafeHtml | '' =>
+  state.errors?.[field] ? html` aria-describedby="${field}-error"` : '';
+
+const text = (v: FormBody[string] | undefined): string => (Array.isArray(v) ? (v[0] ?? '') : (v ?? ''));
+
+const externalInputs = (state: PageState): SafeHtml[] =>
+  Array.from({ length: MAX_EXTERNALS }, (_, n) => {
+    const i = n + 1;
+    const name = `external${i}Name`;
+    const email = `external${i}Email`;
+    return html`<fieldset><legend>External reviewer ${String(i)} (optional)</legend>
+<label for="${name}">Name</label>${errorOf(state, name)}
+<input type="text" id="${name}" name="${name}" maxlength="200" autocomplete="off" value="${text(state.values?.[name])}"${described(state, name)}>
+<label for="${email}">Email address</label>${errorOf(state, email)}
+<input type="email" id="${email}" name="${email}" maxlength="254" autocomplete="off" value="${text(state.values?.[email])}"${described(state, email)}>
+</fieldset>`;
+  });
+
+export const nominationPage = (state: PageState): string => {
+  const spec = FORMS[state.kind];
+  const { rules } = state;
+  const min = effectiveMin(rules);
+  const howMany =
+    min === rules.maxPeers ? `${min} reviewers` : `between ${min} and ${rules.maxPeers} reviewers`;
+  const errorCount = Object.keys(state.errors ?? {}).length;
+  return page(
+    spec.title,
+    html`<p>${state.context}</p>
+<p class="note">${spec.intro}</p>
+${errorCount ? html`<p class="error" role="alert">Please correct ${String(errorCount)} field${errorCount > 1 ? 's' : ''} below.</p>` : ''}
+<form method="post" action="${state.action}">
+<fieldset data-min="${String(min)}" data-max="${String(rules.maxPeers)}"${described(state, 'peer')}>
+<legend>Colleagues: choose ${howMany} in all</legend>${errorOf(state, 'peer')}
+${rules.suggestions.map(
+  (s) =>
+    html`<div><label><input type="checkbox" name="peer" value="${s.employeeId}"${state.checked.includes(s.employeeId) ? html` checked` : ''}> ${s.name}, ${s.title}${s.teammate ? ' (same team)' : ''}</label></div>`,
+)}
+</fieldset>
+${
+  state.kind === 'peer-nomination'
+    ? externalInputs(state)
+    : state.externals?.length
+      ? html`<fieldset${described(state, 'external')}><legend>Reviewers outside the company</legend>${errorOf(state, 'external')}
+${state.externals.map(
+  (x) =>
+    html`<div><label><input type="checkbox" name="external" value="${x.id}"${state.checkedExternals?.includes(x.id) ? html` checked` : ''}> ${x.name} (${x.email})</label></div>`,
+)}</fieldset>`
+      : ''
+}
+<button type="submit">${spec.submit}</button>
+</form>`,
+  );
+};
+
+const asList = (v: FormBody[string] | undefined): string[] =>
+  v === undefined ? [] : Array.isArray(v) ? v : [v];
+
+/** GET shows the choice (changing nothing); POST validates it and answers the request once. */
+export const handleNominationForm = async (
+  event: HttpEvent,
+  req: HumanRequest & { kind: 'peer-nomination' | 'peer-approval'; cycleId: string },
+  action: string,
+  context: string,
+): Promise<HttpResult> => {
+  const ctx = await nominationContext(req.cycleId, req.subjectId);
+  const nominated =
+    req.kind === 'peer-approval'
+      ? (asNominations(
+          (
+            await db()
+              .request.get({ requestId: nominationRequestId(req.cycleId, req.subjectId) })
+              .go()
+          ).data?.response,
+        ) ?? { peers: [], externals: [] })
+      : undefined;
+  const base = {
+    kind: req.kind,
+    action,
+    context,
+    rules: ctx.rules,
+    ...(nominated ? { externals: nominated.externals } : {}),
+  };
+  if (event.requestContext.http.method === 'GET') {
+    return htmlResult(
+      200,
+      nominationPage({
+        ...base,
+        checked: nominated ? nominated.peers : defaultChoice(ctx.employee, ctx.rules, ctx.teammates),
+        checkedExternals: nominated?.externals.map((x) => x.id) ?? [],
+      }),
+    );
+  }
+  if (!/^application\/x-www-form-urlencoded\b/i.test(header(event, 'content-type') ?? '')) {
+    return htmlResult(415, messagePage('Unsupported form', 'Please submit the form from its page.'));
+  }
+  const body = rawBody(event);
+  if (Buffer.byteLength(body) > MAX_BODY_BYTES) {
+    return htmlResult(413, messagePage('Answer too long', 'The answer is longer than the form accepts.'));
+  }
+  const values = formBody(body);
+  const schema = nominated ? approvalSchema(ctx.rules, nominated) : nominationSchema(ctx.rules);
+  const parsed = schema.safeParse(values);
+  if (!parsed.success) {
+    const errors: Record<string, string> = {};
+    for (const issue of parsed.error.issues) errors[String(issue.path[0] ?? 'peer')] ??= issue.message;
+    return htmlResult(
+      400,
+      nominationPage({
+        ...base,
+        checked: asList(values.peer),
+        checkedExternals: asList(values.external),
+        values,
+        errors,
+      }),
+    );
+  }
+  const result = await submitAnswer(req, { ...parsed.data });
+  // Counts only: who was chosen stays out of the logs.
+  logger.info('nominations submitted', {
+    requestId: req.requestId,
+    kind: req.kind,
+    result,
+    peers: parsed.data.peers.length,
+    externals: parsed.data.externals.length,
+  });
+  if (result === 'already-submitted')
+    return htmlResult(409, messagePage('Already submitted', 'This choice was already sent. Thank you.'));
+  if (result === 'closed')
+    return htmlResult(
+      410,
+      messagePage('This request has closed', 'The deadline for this request has passed and it is closed.'),
+    );
+  return htmlResult(
+    200,
+    messagePage('Thank you', `${FORMS[req.kind].title}: received. You can close this page.`),
+  );
+};
