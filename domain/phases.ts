@@ -415,7 +415,8 @@ export const releaseReview = async (
     if (r.acknowledgmentRequestId) await wakeIfParked(r.acknowledgmentRequestId);
     return 'already-released';
   }
-  if (r.status !== 'completed' || !r.acknowledgmentRequestId) return 'not-ready';
+  // Any completed review can be released; one with an acknowledgment step also wakes it.
+  if (r.status !== 'completed') return 'not-ready';
   const at = now();
   try {
     await documentClient.send(
@@ -447,6 +448,7 @@ export const releaseReview = async (
     if (!isConditionFailure(error)) throw error;
     return 'already-released';
   }
+  if (!r.acknowledgmentRequestId) return 'released';
   const ack = (await request.get({ requestId: r.acknowledgmentRequestId }).go({ consistent: true })).data;
   const zone = ack?.sendWindow?.timeZone ?? 'UTC';
   // Counted from when the request email can go out (the recipient's next send hour), not from the release.

@@ -682,7 +682,10 @@ const routes: Record<string, Route> = {
     return jsonResult(200, {
       review: released ? all : unreleased,
       goals,
-      peerFeedback: await peerFeedbackView(cycleId, employeeId, view, policy?.anonymityThreshold),
+      // Peer feedback, too, reaches the employee with the rest of the results, not before.
+      ...(released
+        ? { peerFeedback: await peerFeedbackView(cycleId, employeeId, view, policy?.anonymityThreshold) }
+        : {}),
       released: review.releasedAt !== undefined,
       // Gaps against the role's expected levels, peer averages only above the anonymity threshold.
       ...(stored && released

@@ -192,6 +192,14 @@ describe('releaseReview', () => {
     expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
   });
 
+  it('releases a completed review without an acknowledgment step too (a cycle without a template)', async () => {
+    const table = fakeTable(review({ acknowledgmentRequestId: '' }));
+    ddb.on(GetCommand).callsFake(table.get);
+    ddb.on(TransactWriteCommand).resolves({});
+    expect(await releaseReview('c1', 'ola', 'hr-1')).toBe('released');
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+  });
+
   it('releases a review once: a released one is left alone', async () => {
     const table = fakeTable(review({ releasedAt: '2027-01-22T10:00:00Z' }));
     ddb.on(GetCommand).callsFake(table.get);

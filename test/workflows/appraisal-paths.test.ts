@@ -115,6 +115,12 @@ describe('appraisal cycle paths', () => {
       return answering.has(peer);
     });
 
+    // Nothing of it reaches the employee before the results are released...
+    const unreleased = (await api('GET', `/cycles/${cycleId}/reviews/p2?view=employee`)).body;
+    expect(unreleased.released).toBe(false);
+    expect(unreleased).not.toHaveProperty('peerFeedback');
+    expect((await api('POST', `/cycles/${cycleId}/reviews/p2/release`)).status).toBe(200);
+    // ...and after, too few answered for any of it to be shown.
     const employeeView = (await api('GET', `/cycles/${cycleId}/reviews/p2?view=employee`)).body as {
       peerFeedback: Record<string, unknown>;
     };
