@@ -207,6 +207,10 @@ export const runDemo = async (
   const note = (what: string) => {
     digest[what] = (digest[what] ?? 0) + 1;
   };
+  // The first request to reach each time zone shows that emails keep each person's own hours.
+  const zonesReached = new Set<string>();
+  const localTime = (at: number, timeZone: string) =>
+    new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit' }).format(at * 1000);
 
   for (let rounds = 0; rounds < 100_000; rounds++) {
     await stack.settle();
@@ -228,6 +232,13 @@ export const runDemo = async (
       const kind = emailKind(email);
       note(kind);
       const person = byEmail.get(email.destination.to[0] ?? '');
+      if (person && kind === 'self-assessment.request' && !zonesReached.has(person.timeZone)) {
+        zonesReached.add(person.timeZone);
+        const city = person.timeZone.split('/').pop()?.replace(/_/g, ' ');
+        highlights.push(
+          `self-assessments reach ${city} at ${localTime(email.at, person.timeZone)} local time: emails keep each person's send hour (09:00) and skip weekends`,
+        );
+      }
       if (kind.endsWith('.escalation')) {
         highlights.push(
           `${email.subject.replace(/^Overdue: /, 'overdue: ')}, escalated to ${person?.name ?? 'HR'}`,
