@@ -209,7 +209,9 @@ describe('peer nominations', () => {
     expect(hrView.peerFeedback.answers.map((a) => a.fromId).sort()).toEqual(
       ['c1', externalId(EXTERNAL.email), 't1'].sort(),
     );
-    // Three answers reach the anonymity threshold of three: the employee sees them combined.
+    // Three answers reach the anonymity threshold of three: once the results are released, the
+    // employee sees them combined.
+    expect((await api('POST', `/cycles/${cycleId}/reviews/emp/release`)).status).toBe(200);
     const employeeView = (await api('GET', `/cycles/${cycleId}/reviews/emp?view=employee`)).body as {
       peerFeedback: { visibility: string; responses: number };
     };
