@@ -1,5 +1,5 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { reviewResults } from './appraisal';
+import { type Catalog, reviewResults } from './appraisal';
 import { localDeadline, spreadWithinHour } from './calendar';
 import { documentClient } from './clients';
 import { addDays, addHours, now, secondsUntil } from './clock';
@@ -71,6 +71,8 @@ export type ScheduleCycleInput = {
   templateId?: string;
   policy?: CyclePolicy;
   repeat?: CycleRepeat;
+  /** The template and framework as they are now, kept for the cycle's whole run. */
+  catalog?: Catalog;
 };
 
 const ignoreExisting = (error: unknown) => {
@@ -97,6 +99,13 @@ export const scheduleCycle = async (input: ScheduleCycleInput, participants: Emp
     ...(input.policy ? { policy: input.policy } : {}),
     ...(input.repeat ? { repeat: input.repeat } : {}),
   };
+  // The catalog snapshot goes first: once the cycle row exists, a retry stops there.
+  if (input.catalog) {
+    await db()
+      .cycleCatalog.create({ cycleId: input.cycleId, ...input.catalog, createdAt: item.createdAt })
+      .go()
+      .catch(ignoreExisting);
+  }
   // The cycle row is the idempotency guard: a retried schedule finds it and writes no review again,
   // so a review already under way is never reset.
   try {

@@ -10,6 +10,7 @@ import { config } from './config';
  *   the whole organisation (org import) ........... gsi2 EMPLOYEES / id
  *   people of a department (peer suggestions) ..... gsi3 DEPARTMENT#name / id
  *   cycle by id ................................... pk CYCLE#id
+ *   the catalog a cycle was scheduled with ........ pk CYCLECATALOG#id
  *   reviews of a cycle (launch in pages, report) .. pk CYCLE#id / sk REVIEW#employee
  *   reviews of an employee ........................ gsi1 EMPLOYEE#id / REVIEW#cycle
  *   request (a human step) by its link id ......... pk REQUEST#id
@@ -110,6 +111,23 @@ const cycle = new Entity({
   },
   indexes: {
     byId: { pk: { field: 'pk', composite: ['cycleId'] }, sk: { field: 'sk', composite: [] } },
+  },
+});
+
+/**
+ * The template and framework a cycle was scheduled with, kept beside it: HR may edit a template
+ * while cycles made from it run, and those cycles keep asking what they started asking.
+ */
+const cycleCatalog = new Entity({
+  model: { entity: 'cycleCatalog', version: '1', service },
+  attributes: {
+    cycleId: { type: 'string', required: true },
+    template: { type: 'any', required: true },
+    framework: { type: 'any', required: true },
+    createdAt: { type: 'string', required: true },
+  },
+  indexes: {
+    byCycle: { pk: { field: 'pk', composite: ['cycleId'] }, sk: { field: 'sk', composite: [] } },
   },
 });
 
@@ -422,6 +440,7 @@ const trigger = new Entity({
 const entities = {
   employee,
   cycle,
+  cycleCatalog,
   review,
   request,
   feedback,

@@ -1,5 +1,6 @@
+import { loadCatalog } from './appraisal';
 import { recordAuditOnce } from './audit';
-import { selectParticipants, type Template } from './catalog';
+import { policyOf, selectParticipants, timingsOf } from './catalog';
 import { DAY_MS } from './clock';
 import { type CycleTimings, scheduleCycle, startCycle } from './cycles';
 import { type Cycle, db, type Employee } from './db';
@@ -57,11 +58,12 @@ export const scheduleNextInSeries = async (
   const repeat = current?.repeat;
   if (!current || !repeat || current.status !== 'running') return undefined;
   const startAt = addMonths(new Date(current.startAt), repeat.everyMonths);
+  // The next cycle takes the template as it is now (HR may have improved it since), as any newly
+  // scheduled cycle would; a cycle without one repeats this one's timings.
+  const catalog = current.templateId ? await loadCatalog(current.templateId) : undefined;
+  const template = catalog?.template;
   let people: Employee[];
   if (repeat.participants === 'template-filters' && current.templateId) {
-    const template = (await db().template.get({ id: current.templateId }).go()).data?.doc as
-      | Template
-      | undefined;
     people = template ? selectParticipants(template, await loadOrganisation(), startAt) : [];
   } else {
     people = await sameActivePeople(cycleId);
@@ -75,9 +77,18 @@ export const scheduleNextInSeries = async (
       name: seriesCycleName(repeat.seriesName, startAt),
       startAt,
       participantIds: people.map((p) => p.employeeId),
-      timings: timingsOfCycle(current),
-      ...(current.templateId ? { templateId: current.templateId } : {}),
-      ...(current.policy ? { policy: current.policy } : {}),
+      ...(catalog
+        ? {
+            timings: timingsOf(catalog.template),
+            templateId: catalog.template.id,
+            policy: policyOf(catalog.template),
+            catalog,
+          }
+        : {
+            timings: timingsOfCycle(current),
+            ...(current.templateId ? { templateId: current.templateId } : {}),
+            ...(current.policy ? { policy: current.policy } : {}),
+          }),
       repeat: { ...repeat, number: repeat.number + 1 },
     },
     people,

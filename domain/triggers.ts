@@ -1,6 +1,7 @@
+import { loadCatalog } from './appraisal';
 import { recordAuditOnce } from './audit';
 import { addLocalDays, localDay } from './calendar';
-import { policyOf, type Template, type Trigger, timingsOf } from './catalog';
+import { policyOf, type Trigger, timingsOf } from './catalog';
 import { now } from './clock';
 import { scheduleCycle, startCycle } from './cycles';
 import { db, type Employee } from './db';
@@ -53,10 +54,9 @@ export const startTriggeredReviews = async (at: Date = now()): Promise<TriggerRu
   const today = localDay(at, 'UTC');
   for (const stored of triggers) {
     const trigger = stored.doc as Trigger;
-    const template = (await db().template.get({ id: trigger.templateId }).go()).data?.doc as
-      | Template
-      | undefined;
-    if (!template) {
+    const catalog = await loadCatalog(trigger.templateId);
+    const template = catalog?.template;
+    if (!catalog || !template) {
       run.missingTemplates.push(trigger.templateId);
       continue;
     }
@@ -71,6 +71,7 @@ export const startTriggeredReviews = async (at: Date = now()): Promise<TriggerRu
           timings: timingsOf(template),
           templateId: template.id,
           policy: policyOf(template),
+          catalog,
         },
         [person],
       );

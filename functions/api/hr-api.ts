@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { calibrateReview, liveGoals } from '../../domain/appraisal';
+import { calibrateReview, liveGoals, loadCatalog } from '../../domain/appraisal';
 import { recordAudit } from '../../domain/audit';
 import { type Access, accessTo, canActOn, canRead, type Principal, principalFrom } from '../../domain/auth';
 import {
@@ -488,6 +488,8 @@ const routes: Record<string, Route> = {
     }
     const key = idempotencyKey(event);
     const cycleId = key ? stableId('cycle', key) : newId();
+    // The forms of this cycle keep asking what the template and framework say today.
+    const catalog = template ? await loadCatalog(template.id) : undefined;
     const cycle = await scheduleCycle(
       {
         cycleId,
@@ -496,6 +498,7 @@ const routes: Record<string, Route> = {
         participantIds,
         timings: template ? timingsOf(template) : (body.value.timings ?? DEFAULT_TIMINGS),
         ...(template ? { templateId: template.id, policy: policyOf(template) } : {}),
+        ...(catalog ? { catalog } : {}),
         ...(body.value.repeatEveryMonths
           ? {
               repeat: {

@@ -141,6 +141,14 @@ beforeAll(async () => {
   });
   expect(cycle.status).toBe(201);
   cycleId = String(cycle.body.cycleId);
+  // HR edits the framework while the cycle runs: the cycle keeps asking what it was scheduled with.
+  const renamed = {
+    ...framework,
+    competencies: (framework?.competencies as Array<Record<string, unknown>>).map((c) =>
+      c.id === 'craft' ? { ...c, name: 'Craftsmanship' } : c,
+    ),
+  };
+  expect((await api('PUT', '/frameworks/company-2027', renamed)).status).toBe(200);
   // The catalog's template has the manager nominate the peers: Lena chooses all three colleagues.
   await runUntil(
     stack,
@@ -166,6 +174,13 @@ afterAll(async () => {
 });
 
 describe('a template-driven review over HTTP', () => {
+  it('keeps the framework the cycle was scheduled with, though HR renamed a competency since', async () => {
+    const link = (await linkFor('p1@example.com', 'self-assessment.request')) as string;
+    const page = await (await fetch(link)).text();
+    expect(page).toContain('<legend>Craft (competency): how did you do?</legend>');
+    expect(page).not.toContain('Craftsmanship');
+  });
+
   it('asks the employee for goal progress and a rating with evidence per item, with level descriptors', async () => {
     const link = (await linkFor('p1@example.com', 'self-assessment.request')) as string;
     const page = await (await fetch(link)).text();
