@@ -144,7 +144,7 @@ beforeAll(async () => {
   // HR edits the framework while the cycle runs: the cycle keeps asking what it was scheduled with.
   const renamed = {
     ...framework,
-    competencies: (framework?.competencies as Array<Record<string, unknown>>).map((c) =>
+    competencies: ((framework?.competencies ?? []) as Array<Record<string, unknown>>).map((c) =>
       c.id === 'craft' ? { ...c, name: 'Craftsmanship' } : c,
     ),
   };
