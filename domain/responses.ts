@@ -4,7 +4,7 @@ import { now } from './clock';
 import { ANONYMITY_THRESHOLD } from './cycles';
 import { db, type HumanRequest } from './db';
 import { isConditionFailure } from './errors';
-import { newId } from './ids';
+import { isExternalId, newId } from './ids';
 import { resumeTask } from './sfn';
 
 /** A form's answer: flat fields (today's forms) or, in a template-driven cycle, ratings by item and goal too. */
@@ -105,7 +105,11 @@ export const submitAnswer = async (
 };
 
 export type PeerView =
-  | { visibility: 'attributed'; answers: Array<{ fromId: string; answers: Answers; submittedAt: string }> }
+  | {
+      visibility: 'attributed';
+      /** `fromName` only for a reviewer from outside the organisation, who has no employee record. */
+      answers: Array<{ fromId: string; fromName?: string; answers: Answers; submittedAt: string }>;
+    }
   | { visibility: 'aggregated'; responses: number; averageRating: number | null; comments: string[] }
   | { visibility: 'withheld'; responses: number; threshold: number };
 
@@ -121,13 +125,21 @@ export const peerFeedbackView = async (
 ): Promise<PeerView> => {
   const { data } = await db().feedback.query.byReview({ cycleId, employeeId }).go({ pages: 'all' });
   if (viewer === 'hr') {
+    const externalName = async (requestId: string) =>
+      (await db().request.get({ requestId }).go()).data?.external?.name;
     return {
       visibility: 'attributed',
-      answers: data.map((f) => ({
-        fromId: f.fromId,
-        answers: f.answers as Answers,
-        submittedAt: f.submittedAt,
-      })),
+      answers: await Promise.all(
+        data.map(async (f) => {
+          const fromName = isExternalId(f.fromId) ? await externalName(f.requestId) : undefined;
+          return {
+            fromId: f.fromId,
+            ...(fromName ? { fromName } : {}),
+            answers: f.answers as Answers,
+            submittedAt: f.submittedAt,
+          };
+        }),
+      ),
     };
   }
   if (data.length < threshold) return { visibility: 'withheld', responses: data.length, threshold };

@@ -204,10 +204,14 @@ describe('peer nominations', () => {
     const status = (await api('GET', `/cycles/${cycleId}`)).body as { reviews: Record<string, number> };
     expect(status.reviews).toMatchObject({ participants: 1, completed: 1, incomplete: 0 });
     const hrView = (await api('GET', `/cycles/${cycleId}/reviews/emp?view=hr`)).body as {
-      peerFeedback: { answers: Array<{ fromId: string }> };
+      peerFeedback: { answers: Array<{ fromId: string; fromName?: string }> };
     };
     expect(hrView.peerFeedback.answers.map((a) => a.fromId).sort()).toEqual(
       ['c1', externalId(EXTERNAL.email), 't1'].sort(),
+    );
+    // HR sees the external reviewer by name: they have no employee record to look up.
+    expect(hrView.peerFeedback.answers.find((a) => a.fromId === externalId(EXTERNAL.email))?.fromName).toBe(
+      EXTERNAL.name,
     );
     // Three answers reach the anonymity threshold of three: once the results are released, the
     // employee sees them combined.
