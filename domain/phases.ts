@@ -478,12 +478,24 @@ const wakeIfParked = async (requestId: string) => {
 const RELEASE_CONCURRENCY = 10;
 
 /** Releases every review of the cycle whose appraisal is in; the others are counted as not ready. */
+/** How long one call may spend releasing: well inside API Gateway's 30-second limit. */
+export const RELEASE_BUDGET_MS = 20_000;
+
+export type CycleRelease = { released: number; alreadyReleased: number; notReady: number; next?: string };
+
+/**
+ * Releases the results of a cycle's completed reviews, a page of 100 at a time, for as long as the
+ * time budget allows. When reviews are left, `next` is the cursor to call again with; releasing is
+ * idempotent per review, so a call repeated or resumed from an older cursor releases nothing twice.
+ */
 export const releaseCycle = async (
   cycleId: string,
   actor: string,
-): Promise<{ released: number; alreadyReleased: number; notReady: number }> => {
+  from: { cursor?: string | undefined; budgetMs?: number } = {},
+): Promise<CycleRelease> => {
   const counts = { released: 0, alreadyReleased: 0, notReady: 0 };
-  let cursor: string | null = null;
+  const stopAt = Date.now() + (from.budgetMs ?? RELEASE_BUDGET_MS);
+  let cursor: string | null = from.cursor ?? null;
   do {
     const page: { data: Review[]; cursor: string | null } = await db()
       .review.query.byCycle({ cycleId })
@@ -499,8 +511,8 @@ export const releaseCycle = async (
     };
     await Promise.all(Array.from({ length: RELEASE_CONCURRENCY }, worker));
     cursor = page.cursor;
-  } while (cursor);
-  return counts;
+  } while (cursor && Date.now() < stopAt);
+  return cursor ? { ...counts, next: cursor } : counts;
 };
 
 export type AcknowledgmentStatus = {

@@ -150,6 +150,23 @@ const missingEmployees = async (ids: string[]): Promise<{ found: Employee[]; mis
 
 const idempotencyKey = (event: HttpEvent): string | undefined => header(event, 'idempotency-key');
 
+/**
+ * A release cursor is the key of the last review a call reached (ElectroDB's base64url JSON); one
+ * from another cycle or made up would make DynamoDB fail, so it is refused as bad input instead.
+ */
+const isReleaseCursor = (cursor: string, cycleId: string): boolean => {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+      pk?: unknown;
+      sk?: unknown;
+    };
+    const { Key } = db().review.get({ cycleId, employeeId: '-' }).params<{ Key: { pk: string } }>();
+    return key.pk === Key.pk && typeof key.sk === 'string';
+  } catch {
+    return false;
+  }
+};
+
 type Route = (event: HttpEvent, caller: Principal) => Promise<HttpResult>;
 
 const forbidden = (detail: string): HttpResult => problem(403, 'Forbidden', detail);
@@ -762,7 +779,15 @@ const routes: Record<string, Route> = {
     const found = await cycleOf(event);
     if ('result' in found) return found.result;
     if (found.cycle.status === 'cancelled') return problem(409, 'Conflict', 'the cycle is cancelled');
-    const counts = await releaseCycle(found.cycle.cycleId, caller.employeeId);
+    // A large cycle takes several calls: each releases what fits in its time budget and says where
+    // to go on from (`next`, passed back as ?cursor=).
+    const cursor = event.queryStringParameters?.cursor;
+    if (cursor !== undefined && !isReleaseCursor(cursor, found.cycle.cycleId)) {
+      return problem(400, 'Invalid request', 'cursor: not a cursor this route gave out', [
+        { field: 'cursor', message: 'not a cursor this route gave out' },
+      ]);
+    }
+    const counts = await releaseCycle(found.cycle.cycleId, caller.employeeId, { cursor });
     return jsonResult(200, counts);
   }),
 

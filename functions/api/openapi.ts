@@ -289,12 +289,14 @@ export const OPERATIONS: Record<string, Operation> = {
     errors: [403, 404, 409],
   },
   'POST /cycles/{cycleId}/release': {
-    summary: 'Release the results of every review of the cycle whose manager appraisal is in',
+    summary:
+      'Release the results of every review of the cycle whose manager appraisal is in, as many as fit in 20 s; call again with ?cursor=<next> while `next` is given',
     auth: 'jwt',
     who: 'HR',
     ok: 200,
-    okDescription: '`{released, alreadyReleased, notReady}`: how many reviews each',
-    errors: [403, 404, 409],
+    okDescription:
+      '`{released, alreadyReleased, notReady, next?}`: how many reviews each, and where to go on from',
+    errors: [400, 403, 404, 409],
   },
   'POST /plans': {
     summary: 'Create a development plan and start its follow-up',

@@ -1,13 +1,26 @@
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { db } from '../../domain/db';
 import { armRequest, openRequest } from '../../domain/human-step';
 import { parseAcknowledgment, parseGoalDecision, parseGoalRows } from '../../domain/phase-forms';
-import { mayRelease, nextGoalStep, releaseGate, releaseReview, resultsVisible } from '../../domain/phases';
+import {
+  mayRelease,
+  nextGoalStep,
+  releaseCycle,
+  releaseGate,
+  releaseReview,
+  resultsVisible,
+} from '../../domain/phases';
 import { handleHr } from '../../functions/api/hr-api';
-import { fakeTable, httpEvent, storedItem, stubTestEnv } from './helpers';
+import { fakeTable, HR_CLAIMS, httpEvent, storedItem, stubTestEnv } from './helpers';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 
@@ -314,5 +327,92 @@ describe('a step the review does not have', () => {
     await armRequest('', 'token-1');
     expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-1' });
     expect(ddb).not.toHaveReceivedAnyCommand();
+  });
+});
+
+describe('releaseCycle', () => {
+  const reviewOf = (employeeId: string) =>
+    storedItem(
+      db().review.put({
+        cycleId: 'c1',
+        employeeId,
+        managerId: 'ingrid',
+        status: 'completed',
+        acknowledgmentRequestId: '',
+      }),
+    );
+
+  beforeEach(() => {
+    stubTestEnv();
+  });
+  afterEach(() => {
+    ddb.reset();
+  });
+
+  it('stops when its time budget is spent and says where to go on from; the next call finishes', async () => {
+    // Prepare: two pages of one review each.
+    const [ola, kari] = [reviewOf('ola'), reviewOf('kari')];
+    const table = fakeTable(ola, kari);
+    ddb.on(GetCommand).callsFake(table.get);
+    ddb.on(TransactWriteCommand).resolves({});
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [ola], LastEvaluatedKey: { pk: ola.pk, sk: ola.sk } })
+      .resolvesOnce({ Items: [kari] });
+
+    // Act
+    const first = await releaseCycle('c1', 'hr-1', { budgetMs: 0 });
+    const second = await releaseCycle('c1', 'hr-1', { cursor: first.next, budgetMs: 0 });
+
+    // Assess
+    expect(first).toEqual({ released: 1, alreadyReleased: 0, notReady: 0, next: expect.any(String) });
+    expect(second).toEqual({ released: 1, alreadyReleased: 0, notReady: 0 });
+    expect(ddb.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toMatchObject({ pk: ola.pk });
+  });
+
+  it('refuses a cursor it did not give out for this cycle, naming the field, and releases nothing', async () => {
+    // Prepare: the cycle exists; one cursor is garbage, one is a review key of another cycle.
+    const cycle = storedItem(
+      db().cycle.put({
+        cycleId: 'c1',
+        name: 'Winter',
+        startAt: '2027-01-04T08:00:00.000Z',
+        selfDueAt: '2027-01-11T08:00:00.000Z',
+        peerDueAt: '2027-01-14T08:00:00.000Z',
+        managerDueAt: '2027-01-18T08:00:00.000Z',
+        closeAt: '2027-01-25T08:00:00.000Z',
+        status: 'running',
+        participants: 2,
+        openReviews: 0,
+        createdAt: '2027-01-01T08:00:00.000Z',
+      }),
+    );
+    ddb.on(GetCommand).callsFake(fakeTable(cycle).get);
+    const other = db()
+      .review.get({ cycleId: 'c2', employeeId: 'ola' })
+      .params<{ Key: Record<string, string> }>();
+    const foreign = Buffer.from(JSON.stringify(other.Key)).toString('base64url');
+
+    for (const cursor of ['not-a-cursor', foreign]) {
+      // Act
+      const res = await handleHr(
+        httpEvent({
+          method: 'POST',
+          route: '/cycles/{cycleId}/release',
+          path: '/cycles/c1/release',
+          pathParameters: { cycleId: 'c1' },
+          query: { cursor },
+          claims: HR_CLAIMS,
+        }),
+      );
+
+      // Assess
+      expect(res.statusCode).toBe(400);
+      expect(JSON.parse(String(res.body)).errors).toEqual([
+        { field: 'cursor', message: 'not a cursor this route gave out' },
+      ]);
+    }
+    expect(ddb).not.toHaveReceivedCommand(QueryCommand);
+    expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
   });
 });
