@@ -374,6 +374,17 @@ export const pickPeers = (employee: Employee, teammates: Employee[], count = PEE
     )
     .slice(0, count);
 
+/** The peers a review gets when nobody nominates: teammates, in pickPeers' stable order. */
+export const autoPickedPeers = async (
+  employee: Employee,
+  policy: Pick<CyclePolicy, 'maxPeers'> | undefined,
+): Promise<Employee[]> => {
+  const teammates = employee.managerId
+    ? (await db().employee.query.byManager({ managerId: employee.managerId }).go({ pages: 'all' })).data
+    : [];
+  return pickPeers(employee, teammates, policy?.maxPeers ?? PEERS_PER_REVIEW);
+};
+
 export type ReviewPlan = {
   cycleId: string;
   employeeId: string;
@@ -499,13 +510,11 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
   const managerId = theEmployee.managerId ?? 'hr';
   const manager = managerId === 'hr' ? undefined : (await employee.get({ employeeId: managerId }).go()).data;
   const skipLevelId = manager?.managerId ?? 'hr';
-  const teammates = theEmployee.managerId
-    ? (await employee.query.byManager({ managerId }).go({ pages: 'all' })).data
-    : [];
   const policy = theCycle.policy as CyclePolicy | undefined;
-  // A cycle made from a template asks for nominations; the peer requests follow once they are in.
+  // A cycle made from a template asks for nominations; the peer requests follow once they are in,
+  // so only a cycle without one reads the team here.
   const nominated = theCycle.templateId !== undefined;
-  const peers = nominated ? [] : pickPeers(theEmployee, teammates, policy?.maxPeers ?? PEERS_PER_REVIEW);
+  const peers = nominated ? [] : await autoPickedPeers(theEmployee, policy);
   const ladder = (fallback: number[]) => policy?.reminderHoursBefore ?? fallback;
   const createdAt = now().toISOString();
   const selfClose = addDays(theCycle.peerDueAt, 1).toISOString();

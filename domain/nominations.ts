@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { now } from './clock';
 import {
   approvalRequestId,
+  autoPickedPeers,
   type CyclePolicy,
   nominationRequestId,
   PEERS_PER_REVIEW,
@@ -320,15 +321,7 @@ export const requestNominatedPeers = async (cycleId: string, employeeId: string)
     r?.status === 'submitted' ? asNominations(r.response) : undefined;
   const chosen = answered(approval) ?? answered(nomination);
   // Only the fallback reads the team: the answered path reads just the people chosen.
-  const colleagues = chosen
-    ? await employees(chosen.peers)
-    : pickPeers(
-        theEmployee,
-        theEmployee.managerId
-          ? (await employee.query.byManager({ managerId: theEmployee.managerId }).go({ pages: 'all' })).data
-          : [],
-        policy?.maxPeers ?? PEERS_PER_REVIEW,
-      );
+  const colleagues = chosen ? await employees(chosen.peers) : await autoPickedPeers(theEmployee, policy);
   const createdAt = now().toISOString();
   const requests: HumanRequest[] = [
     ...colleagues.map((p) =>
