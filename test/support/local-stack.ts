@@ -77,3 +77,9 @@ export const hrApi =
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
+
+/** The appraisal-cycle execution of one cycle, once it has started. */
+export const cycleExecution = (stack: LocalStack, cycleId: string) =>
+  stack.sfn
+    .list()
+    .find((e) => e.stateMachineArn === stack.stateMachineArn('AppraisalCycle') && e.input.includes(cycleId));

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
-import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '../support/local-stack';
+import {
+  type ApiCall,
+  cycleExecution,
+  hrApi,
+  runUntil,
+  startTestStack,
+  type TestStack,
+} from '../support/local-stack';
 
 /*
  * Named paths of one appraisal cycle on the synthesized state machines with the simulated clock, the
@@ -31,10 +38,7 @@ const people = [
 let stack: TestStack;
 let api: ApiCall;
 
-const cycleRun = (cycleId: string) =>
-  stack.sfn
-    .list()
-    .find((e) => e.stateMachineArn === stack.stateMachineArn('AppraisalCycle') && e.input.includes(cycleId));
+const cycleRun = (cycleId: string) => cycleExecution(stack, cycleId);
 
 /** Every email since a moment: each path runs its cycle to the end before the next one starts. */
 const emailsSince = async (since: number): Promise<CapturedEmail[]> =>

@@ -3,7 +3,7 @@ import { sentInSecond } from '../../domain/email-rate';
 import { EmailInFlightError, EmailThrottledError, sendOnce } from '../../domain/mailer';
 import { realSleep } from '../../local/clock';
 import { emailKind, fetchInbox } from '../../local/people';
-import { runUntil, startTestStack, type TestStack } from '../support/local-stack';
+import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
  * The shared email send rate against DynamoDB Local, through the synthesized workflows: more emails
@@ -17,17 +17,7 @@ const OWNERS = Array.from({ length: 12 }, (_, i) => `ic-${String(i).padStart(2, 
 
 let stack: TestStack;
 
-const api = async (method: string, p: string, body?: unknown) => {
-  const res = await fetch(`${stack.urls.api}${p}`, {
-    method,
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Bearer ${stack.devToken('hr-test', { hr: true })}`,
-    },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-};
+const api: ApiCall = (...args) => hrApi(stack)(...args);
 
 beforeAll(async () => {
   stack = await startTestStack(START, { emailSendRate: RATE });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Execution } from '../../local/step-functions';
-import { runUntil, startTestStack, type TestStack } from '../support/local-stack';
+import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
  * Launching a cycle's reviews at a size that takes more than one page: one execution per
@@ -13,17 +13,7 @@ const PARTICIPANTS = Array.from({ length: 130 }, (_, i) => `ic-${String(i).padSt
 
 let stack: TestStack;
 
-const api = async (method: string, p: string, body?: unknown) => {
-  const res = await fetch(`${stack.urls.api}${p}`, {
-    method,
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Bearer ${stack.devToken('hr-test', { hr: true })}`,
-    },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-};
+const api: ApiCall = (...args) => hrApi(stack)(...args);
 
 beforeAll(async () => {
   stack = await startTestStack(START);

@@ -4,7 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { externalId } from '../../domain/nominations';
 import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn, readForm } from '../../local/people';
-import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '../support/local-stack';
+import {
+  type ApiCall,
+  cycleExecution,
+  hrApi,
+  runUntil,
+  startTestStack,
+  type TestStack,
+} from '../support/local-stack';
 
 /*
  * 360 nominations on the synthesized state machines with the simulated clock. Two teams share a
@@ -36,10 +43,7 @@ const EXTERNAL = { name: 'Erin <Outside>', email: 'Erin@Partner.example' };
 let stack: TestStack;
 let api: ApiCall;
 
-const cycleRun = (cycleId: string) =>
-  stack.sfn
-    .list()
-    .find((e) => e.stateMachineArn === stack.stateMachineArn('AppraisalCycle') && e.input.includes(cycleId));
+const cycleRun = (cycleId: string) => cycleExecution(stack, cycleId);
 
 /** Emails that were not in the inbox before: each scenario sees only its own cycle's. */
 const emailsAfter = async (before: Set<string>): Promise<CapturedEmail[]> =>

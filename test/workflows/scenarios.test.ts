@@ -6,6 +6,7 @@ import type { Execution } from '../../local/step-functions';
 import { adaptDefinition } from '../../local/step-functions';
 import {
   type ApiCall,
+  cycleExecution,
   hrApi,
   runUntil as runUntilIdle,
   startTestStack,
@@ -193,12 +194,7 @@ describe('appraisal cycle', () => {
 });
 
 describe('scheduling', () => {
-  const cycleRun = (cycleId: string) =>
-    stack.sfn
-      .list()
-      .find(
-        (e) => e.stateMachineArn === stack.stateMachineArn('AppraisalCycle') && e.input.includes(cycleId),
-      );
+  const cycleRun = (cycleId: string) => cycleExecution(stack, cycleId);
   const scheduleFor = async (name: string, startAt: Date) => {
     const res = await api('POST', '/cycles', {
       name,
@@ -314,12 +310,7 @@ describe('changes while a cycle runs', () => {
     const cycleId = await schedule('Extended cycle', ['ic-d']);
     await runUntil(async () => (await kindsTo('ic-d@example.com')).includes('self-assessment.request'));
     expect((await api('POST', `/cycles/${cycleId}/extend`, { days: 10 })).status).toBe(200);
-    const cycleRun = () =>
-      stack.sfn
-        .list()
-        .find(
-          (e) => e.stateMachineArn === stack.stateMachineArn('AppraisalCycle') && e.input.includes(cycleId),
-        );
+    const cycleRun = () => cycleExecution(stack, cycleId);
     await runUntil(() => cycleRun()?.status === 'SUCCEEDED');
     // Closes 21 days after the start plus the grace hour, moved by 10 days.
     expect(Math.round(((cycleRun()?.stopDate ?? 0) - start) / DAY)).toBe(31);
@@ -340,12 +331,7 @@ describe('changes while a cycle runs', () => {
     const beforeLeave = (await inboxOf('ic-g@example.com')).length;
     expect((await api('DELETE', `/cycles/${cycleId}/participants/ic-g`)).status).toBe(200);
     expect((await api('DELETE', `/cycles/${cycleId}/participants/ic-g`)).status).toBe(409);
-    const cycleRun = () =>
-      stack.sfn
-        .list()
-        .find(
-          (e) => e.stateMachineArn === stack.stateMachineArn('AppraisalCycle') && e.input.includes(cycleId),
-        );
+    const cycleRun = () => cycleExecution(stack, cycleId);
     await runUntil(() => cycleRun()?.status !== 'RUNNING');
     expect(cycleRun()?.status).toBe('SUCCEEDED');
     const leaverMail = (await inboxOf('ic-g@example.com'))

@@ -4,7 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { localDate } from '../../domain/emails';
 import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
-import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '../support/local-stack';
+import {
+  type ApiCall,
+  cycleExecution,
+  hrApi,
+  runUntil,
+  startTestStack,
+  type TestStack,
+} from '../support/local-stack';
 
 /*
  * A cycle made from the sample template (send hour 09:00, quiet on Saturday and Sunday, due dates
@@ -73,12 +80,7 @@ beforeAll(async () => {
   const cycleId = String(scheduled.body.cycleId);
 
   const answered = new Set<string>();
-  const cycleRun = () =>
-    stack.sfn
-      .list()
-      .find(
-        (e) => e.stateMachineArn === stack.stateMachineArn('AppraisalCycle') && e.input.includes(cycleId),
-      );
+  const cycleRun = () => cycleExecution(stack, cycleId);
   await runUntil(
     stack,
     () => cycleRun()?.status === 'SUCCEEDED',
