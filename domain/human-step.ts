@@ -292,7 +292,8 @@ export const openRequest = async (requestId: string): Promise<StepState> => {
   return wakeState(opened, at);
 };
 
-const markInvited = (requestId: string, at: Date) =>
+/** Records that the request's invitation went out, so no wake-up sends it again. */
+export const markInvited = (requestId: string, at: Date) =>
   db()
     .request.patch({ requestId })
     .set({ invitedAt: at.toISOString() })
@@ -339,9 +340,8 @@ export const wakeRequest = async (requestId: string): Promise<StepState> => {
   if (req.status === 'pending') return openRequest(requestId);
   const at = now();
   const actions = dueActions(req, at);
-  // The first email, held back to the send hour, or a reassignment's (sent at once by the reassign
-  // route; should that have failed, the wake-up makes up for it).
-  if (actions.invite || req.assignment) await sendRequestEmail(req, undefined);
+  // The first email: held back to the send hour, or a reassignment's the reassign route could not send.
+  if (actions.invite) await sendRequestEmail(req, undefined);
   if (actions.reminder !== undefined) await sendRequestEmail(req, actions.reminder);
   for (const index of actions.escalations) await sendEscalation(req, index);
   try {

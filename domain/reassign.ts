@@ -4,7 +4,7 @@ import { now } from './clock';
 import { approvalRequestId, nominationRequestId } from './cycles';
 import { db, type Employee, type HumanRequest } from './db';
 import { isConditionFailure } from './errors';
-import { sendRequestEmail } from './human-step';
+import { markInvited, sendRequestEmail } from './human-step';
 import { newId } from './ids';
 import { logger } from './logger';
 
@@ -105,21 +105,30 @@ export const reassignRequest = async (
   const assignment = (current.assignment ?? 0) + 1;
   const at = now().toISOString();
   const escalations = chainFor(current, checked.recipient);
+  // The request's emails follow the new reviewer's calendar from now on.
+  const sendWindow = current.sendWindow
+    ? { ...current.sendWindow, timeZone: checked.recipient.timeZone }
+    : undefined;
   const items: Params[] = [
     {
       Update: request
         .patch({ requestId })
-        // The request's emails follow the new reviewer's calendar from now on.
         .set({
           recipientId,
           assignment,
           escalations,
-          ...(current.sendWindow
-            ? { sendWindow: { ...current.sendWindow, timeZone: checked.recipient.timeZone } }
-            : {}),
+          ...(sendWindow ? { sendWindow } : {}),
+          // An open request invites its new recipient now; should that email fail, the step's next
+          // wake-up sends it, as it does any invitation still due.
+          ...(current.status === 'open' ? { inviteAt: at } : {}),
         })
         // An external reviewer's name and address go with them: the request now goes to an employee.
-        .remove(['bounced', 'bouncedAt', 'external'])
+        .remove([
+          'bounced',
+          'bouncedAt',
+          'external',
+          ...(current.status === 'open' ? (['invitedAt'] as const) : []),
+        ])
         .where(
           (a, op) =>
             `(${op.eq(a.status, 'open')} OR ${op.eq(a.status, 'pending')}) AND ${
@@ -157,12 +166,22 @@ export const reassignRequest = async (
     if (!isConditionFailure(error)) throw error;
     return refuse(409, 'requestId', 'the request was answered, closed or passed on meanwhile');
   }
-  const updated: HumanRequest = { ...current, recipientId, assignment, escalations };
+  const updated: HumanRequest = {
+    ...current,
+    recipientId,
+    assignment,
+    escalations,
+    ...(sendWindow ? { sendWindow } : {}),
+  };
   delete updated.bounced;
   delete updated.bouncedAt;
   delete updated.external;
   // A pending request is emailed when its step opens; an open one is emailed now.
-  if (updated.status === 'open') await sendRequestEmail(updated, undefined);
+  if (updated.status === 'open') {
+    delete updated.invitedAt;
+    await sendRequestEmail(updated, undefined);
+    await markInvited(requestId, now());
+  }
   logger.info('request reassigned', { requestId, kind: current.kind, assignment });
   return { ok: true, request: updated, unchanged: false };
 };

@@ -135,6 +135,9 @@ describe('reassignRequest', () => {
       ],
     });
     expect(move?.Update?.UpdateExpression).toMatch(/REMOVE .*#bounced/);
+    // The new recipient's invitation is due now: the step's next wake-up sends it if this email fails.
+    expect(move?.Update?.UpdateExpression).toMatch(/REMOVE .*#invitedAt/);
+    expect(move?.Update?.ExpressionAttributeValues).toHaveProperty(':inviteAt_u0');
     expect(move?.Update?.ConditionExpression).toMatch(/attribute_not_exists\(#assignment\)/);
     expect(auditPut?.Put?.Item).toMatchObject({
       entityKey: 'request#req-manager-ada',
