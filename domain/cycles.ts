@@ -1,5 +1,6 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { type Catalog, reviewResults } from './appraisal';
+import { recordAuditOnce } from './audit';
 import { localDeadline, spreadWithinHour } from './calendar';
 import { documentClient } from './clients';
 import { addDays, addHours, now, secondsUntil } from './clock';
@@ -154,6 +155,34 @@ export const startCycle = async (
     });
   }
   return name;
+};
+
+/**
+ * For the cycles the system schedules itself (a series' next cycle, a trigger's review): writes the
+ * cycle, starts it, and records it in the audit trail once. A cycle an earlier run already took past
+ * "scheduled" (started, or cancelled) is left as it is; false then.
+ */
+export const scheduleAndStartOnce = async (
+  input: ScheduleCycleInput,
+  participants: Employee[],
+  audit: { actor: string; eventId: string; details: Record<string, unknown> },
+  stateMachineArn?: string,
+): Promise<boolean> => {
+  const cycle = await scheduleCycle(input, participants);
+  if (cycle.status !== 'scheduled') return false;
+  // A repeat after a crash starts nothing twice: the execution's name is the cycle's.
+  await startCycle(cycle, stateMachineArn);
+  await recordAuditOnce(
+    {
+      entityKey: `cycle#${input.cycleId}`,
+      at: cycle.createdAt,
+      eventId: audit.eventId,
+      actor: audit.actor,
+      action: 'cycle.scheduled',
+    },
+    audit.details,
+  );
+  return true;
 };
 
 /** Marks the cycle running; the review executions are launched next, page by page. */

@@ -1,8 +1,7 @@
 import { loadCatalog } from './appraisal';
-import { recordAuditOnce } from './audit';
 import { policyOf, selectParticipants, timingsOf } from './catalog';
 import { DAY_MS } from './clock';
-import { type CycleTimings, scheduleCycle, startCycle } from './cycles';
+import { type CycleTimings, scheduleAndStartOnce } from './cycles';
 import { type Cycle, db, type Employee } from './db';
 import { stableId } from './ids';
 import { loadOrganisation } from './org';
@@ -71,7 +70,7 @@ export const scheduleNextInSeries = async (
   // Nobody left to review: the series ends here rather than scheduling an empty cycle.
   if (people.length === 0) return undefined;
   const nextId = stableId(repeat.seriesId, String(repeat.number + 1));
-  const next = await scheduleCycle(
+  await scheduleAndStartOnce(
     {
       cycleId: nextId,
       name: seriesCycleName(repeat.seriesName, startAt),
@@ -92,19 +91,12 @@ export const scheduleNextInSeries = async (
       repeat: { ...repeat, number: repeat.number + 1 },
     },
     people,
-  );
-  // Cancelled before this cycle opened again (a retry): the series stays ended.
-  if (next.status !== 'scheduled') return nextId;
-  await startCycle(next, stateMachineArn);
-  await recordAuditOnce(
     {
-      entityKey: `cycle#${nextId}`,
-      at: next.createdAt,
-      eventId: 'scheduled',
       actor: 'series',
-      action: 'cycle.scheduled',
+      eventId: 'scheduled',
+      details: { seriesId: repeat.seriesId, number: repeat.number + 1, participants: people.length },
     },
-    { seriesId: repeat.seriesId, number: repeat.number + 1, participants: people.length },
+    stateMachineArn,
   );
   return nextId;
 };

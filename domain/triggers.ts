@@ -1,9 +1,8 @@
 import { loadCatalog } from './appraisal';
-import { recordAuditOnce } from './audit';
 import { addLocalDays, localDay } from './calendar';
 import { policyOf, type Trigger, timingsOf } from './catalog';
 import { now } from './clock';
-import { scheduleCycle, startCycle } from './cycles';
+import { scheduleAndStartOnce } from './cycles';
 import { db, type Employee } from './db';
 import { stableId } from './ids';
 import { logger } from './logger';
@@ -62,7 +61,8 @@ export const startTriggeredReviews = async (at: Date = now()): Promise<TriggerRu
     }
     for (const person of selectedBy(trigger, people, today)) {
       const cycleId = triggeredCycleId(trigger.id, person.employeeId);
-      const cycle = await scheduleCycle(
+      // Already past "scheduled": an earlier run started it (or HR cancelled it).
+      const started = await scheduleAndStartOnce(
         {
           cycleId,
           name: trigger.name,
@@ -74,25 +74,10 @@ export const startTriggeredReviews = async (at: Date = now()): Promise<TriggerRu
           catalog,
         },
         [person],
+        { actor: 'trigger', eventId: 'triggered', details: { triggerId: trigger.id, participants: 1 } },
       );
-      // Running or over: an earlier run started it. Still scheduled: start it (again), which is a
-      // no-op under the cycle's deterministic execution name if that run got that far.
-      if (cycle.status !== 'scheduled') {
-        run.alreadyStarted += 1;
-        continue;
-      }
-      await startCycle(cycle);
-      await recordAuditOnce(
-        {
-          entityKey: `cycle#${cycleId}`,
-          at: cycle.createdAt,
-          eventId: 'triggered',
-          actor: 'trigger',
-          action: 'cycle.scheduled',
-        },
-        { triggerId: trigger.id, participants: 1 },
-      );
-      run.started += 1;
+      if (started) run.started += 1;
+      else run.alreadyStarted += 1;
     }
   }
   if (run.missingTemplates.length)
