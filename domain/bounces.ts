@@ -55,7 +55,7 @@ const transact = async (items: Params[]): Promise<boolean> => {
 
 export const recordDeliveryProblem = async (problem: DeliveryProblem): Promise<ProblemOutcome> => {
   if (problem.type === 'bounce' && problem.bounceType !== 'Permanent') return 'ignored-transient';
-  const { outbox, employee, request, audit, cycle } = db();
+  const { outbox, employee, audit } = db();
   const row = (await outbox.query.byMessage({ messageId: problem.messageId }).go()).data[0];
   if (!row) throw new OutboxRowNotFoundError(`No outbox row for message ${problem.messageId} yet`);
   if (row.toId === 'hr') {
@@ -87,10 +87,27 @@ export const recordDeliveryProblem = async (problem: DeliveryProblem): Promise<P
       },
     ]);
   }
-  if (!row.requestId) return 'flagged';
-  const req = (await request.get({ requestId: row.requestId }).go({ consistent: true })).data;
+  // A digest carries several requests; each one that went to this reviewer is flagged.
+  const requestIds = row.requestIds ?? (row.requestId ? [row.requestId] : []);
+  if (requestIds.length === 0) return 'flagged';
+  const outcomes = [];
+  for (const requestId of requestIds) outcomes.push(await flagRequest(requestId, row.toId, problem));
+  return outcomes.includes('flagged-request')
+    ? 'flagged-request'
+    : outcomes.includes('request-settled')
+      ? 'request-settled'
+      : 'flagged';
+};
+
+const flagRequest = async (
+  requestId: string,
+  toId: string,
+  problem: DeliveryProblem,
+): Promise<'flagged' | 'request-settled' | 'flagged-request'> => {
+  const { request, audit, cycle } = db();
+  const req = (await request.get({ requestId }).go({ consistent: true })).data;
   // An escalation or a mail to a previous recipient: the request's current reviewer is not at fault.
-  if (!req || req.recipientId !== row.toId) return 'flagged';
+  if (!req || req.recipientId !== toId) return 'flagged';
   if (req.status !== 'open' && req.status !== 'pending') return 'request-settled';
   const marked = await transact([
     {
@@ -99,7 +116,7 @@ export const recordDeliveryProblem = async (problem: DeliveryProblem): Promise<P
         .set({ bounced: true, bouncedAt: problem.at })
         .where(
           (a, op) =>
-            `(${op.eq(a.status, 'open')} OR ${op.eq(a.status, 'pending')}) AND ${op.eq(a.recipientId, row.toId)}`,
+            `(${op.eq(a.status, 'open')} OR ${op.eq(a.status, 'pending')}) AND ${op.eq(a.recipientId, toId)}`,
         )
         .params(),
     },
@@ -111,7 +128,7 @@ export const recordDeliveryProblem = async (problem: DeliveryProblem): Promise<P
           eventId: stableId(problem.messageId, 'request'),
           actor: 'ses',
           action: `${req.kind}.bounced`,
-          details: { messageId: problem.messageId, reviewerId: row.toId, type: problem.type },
+          details: { messageId: problem.messageId, reviewerId: toId, type: problem.type },
         })
         .params(),
     },
@@ -119,7 +136,7 @@ export const recordDeliveryProblem = async (problem: DeliveryProblem): Promise<P
   if (!marked) return 'request-settled';
   await tellHr(
     req,
-    row.toId,
+    toId,
     problem.type,
     req.cycleId ? (await cycle.get({ cycleId: req.cycleId }).go()).data?.name : undefined,
   );

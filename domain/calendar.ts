@@ -139,6 +139,18 @@ export const nextSendSlot = (at: Date, w: SendWindow): Date => {
 };
 
 /**
+ * When an email to one person may go at the earliest: as nextSendSlot, except that inside the send
+ * hour it waits for the person's own point in it (`spreadSeconds`) while that is still ahead, so
+ * everything that falls due for them that morning meets at one moment and can go as one email.
+ */
+export const recipientSlot = (at: Date, w: SendWindow): Date => {
+  const slot = nextSendSlot(at, w);
+  if (slot.getTime() !== at.getTime()) return slot;
+  const own = sendTimeOn(localDay(at, w.timeZone), w);
+  return own.getTime() > at.getTime() ? own : at;
+};
+
+/**
  * When a reminder `daysBefore` the due date goes out: at the send hour of that day, or of the last
  * working day before it, so that a reminder never lands after the day it announces.
  */

@@ -38,6 +38,10 @@ export const config = {
   get schedulerRoleArn() {
     return required('SCHEDULER_ROLE_ARN');
   },
+  /** The postman (functions/steps/deliver-post.ts), which one-time schedules invoke at each post time. */
+  get postFunctionArn() {
+    return required('POST_FUNCTION_ARN');
+  },
   get hrAddress() {
     return required('HR_ADDRESS');
   },

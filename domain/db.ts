@@ -25,6 +25,8 @@ import { config } from './config';
  *   outbox entry by SES message id (bounces) ...... gsi1 MESSAGE#id (sparse: sent rows only)
  *   audit trail of one entity ..................... pk AUDIT#entity / sk time
  *   email send counter of one second .............. pk EMAILRATE#second (domain/email-rate.ts; TTL)
+ *   letters to deliver at one post time ........... pk POST#time / sk recipient, letter (domain/post.ts)
+ *   one post time's delivery run .................. pk POSTRUN#time
  *
  * ElectroDB builds the key strings; entities map onto the generic pk/sk/gsi1pk/gsi1sk attributes.
  */
@@ -327,6 +329,8 @@ const outbox = new Entity({
     kind: { type: 'string', required: true },
     toId: { type: 'string', required: true },
     requestId: { type: 'string' },
+    /** A digest's requests, for bounces (domain/post.ts). */
+    requestIds: { type: 'list', items: { type: 'string' } },
     messageId: { type: 'string' },
     status: { type: ['sending', 'sent'] as const, required: true },
     createdAt: { type: 'string', required: true },
@@ -402,6 +406,49 @@ const goal = new Entity({
   },
 });
 
+/**
+ * A letter: one email a request owes its recipient (the invitation, a reminder, an escalation),
+ * posted for the recipient's send slot instead of sent at once, so that everything one person is
+ * owed at that time goes out as one email (domain/post.ts). It names the request and what is owed;
+ * the email is written at delivery, from the request as it is then.
+ */
+const letter = new Entity({
+  model: { entity: 'letter', version: '1', service },
+  attributes: {
+    /** The post time (ISO instant) this letter is delivered at. */
+    postAt: { type: 'string', required: true },
+    recipientId: { type: 'string', required: true },
+    /** The email's idempotency key when it goes out alone: `${requestId}#request`, `…#reminder#0`, … */
+    key: { type: 'string', required: true },
+    requestId: { type: 'string', required: true },
+    purpose: { type: ['request', 'reminder', 'escalation'] as const, required: true },
+    index: { type: 'number', required: true },
+    assignment: { type: 'number', required: true },
+    postedAt: { type: 'string', required: true },
+  },
+  indexes: {
+    byPostTime: {
+      pk: { field: 'pk', composite: ['postAt'] },
+      sk: { field: 'sk', composite: ['recipientId', 'key'] },
+    },
+  },
+});
+
+/** A post time's delivery: once closed, no letter is posted for it any more (domain/post.ts). */
+const postRun = new Entity({
+  model: { entity: 'postRun', version: '1', service },
+  attributes: {
+    postAt: { type: 'string', required: true },
+    lastPostedAt: { type: 'string' },
+    scheduledAt: { type: 'string' },
+    closedAt: { type: 'string' },
+    deliveredAt: { type: 'string' },
+  },
+  indexes: {
+    byPostTime: { pk: { field: 'pk', composite: ['postAt'] }, sk: { field: 'sk', composite: [] } },
+  },
+});
+
 /** Catalog documents (frameworks, templates, triggers) are stored whole, with who changed them last. */
 const documentAttributes = {
   id: { type: 'string', required: true },
@@ -451,6 +498,8 @@ const entities = {
   template,
   trigger,
   goal,
+  letter,
+  postRun,
 };
 let tableSet = false;
 
@@ -473,3 +522,4 @@ export type HumanRequest = EntityItem<typeof request>;
 export type Feedback = EntityItem<typeof feedback>;
 export type Plan = EntityItem<typeof plan>;
 export type Goal = EntityItem<typeof goal>;
+export type Letter = EntityItem<typeof letter>;

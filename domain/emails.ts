@@ -10,7 +10,7 @@ export type EmailPurpose =
   | 'bounce'
   | 'invitation'
   | 'unreleased';
-export type EmailKind = `${RequestKind | 'cycle'}.${EmailPurpose}`;
+export type EmailKind = `${RequestKind | 'cycle'}.${EmailPurpose}` | 'digest';
 
 /** A file sent with an email (the review meeting's .ics); content is the file's text. */
 export type EmailAttachment = { fileName: string; contentType: string; content: string };
@@ -169,21 +169,80 @@ export type EscalationEmailInput = {
   timeZone: string;
 };
 
-export const escalationEmail = (input: EscalationEmailInput): Email => {
+const overdue = (input: EscalationEmailInput) => {
   const what =
     input.kind === 'action-item'
       ? `${input.ownerName}'s development action “${input.title ?? ''}”`
       : input.kind === 'self-assessment' || input.kind === 'goal-setting' || input.kind === 'acknowledgment'
         ? `${input.ownerName}'s ${STEP_LABEL[input.kind]}`
         : `the ${STEP_LABEL[input.kind]} of ${input.subjectName} by ${input.ownerName}`;
-  const subject = `Overdue: ${what}`;
-  const due = localDate(input.dueAt, input.timeZone);
+  return { subject: `Overdue: ${what}`, what, due: localDate(input.dueAt, input.timeZone) };
+};
+
+export const escalationEmail = (input: EscalationEmailInput): Email => {
+  const { subject, what, due } = overdue(input);
   const body = html`<p>Hello ${input.escalateeName},</p>
 <p>${what} was due ${due} and is still open. You are told as ${input.role} so you can help unblock it: a short check-in usually does it.</p>`;
   return {
     subject,
     html: layout(subject, body),
     text: `Hello ${input.escalateeName},\n\n${what} was due ${due} and is still open. You are told as ${input.role} so you can help unblock it.\n`,
+  };
+};
+
+/** One thing a digest lists: a request (or its reminder) with its link, or an escalation. */
+export type DigestItem = { kind: string } & (
+  | { request: RequestEmailInput; reminder: boolean }
+  | { escalation: EscalationEmailInput }
+);
+
+const dueOf = (item: DigestItem) =>
+  Date.parse('request' in item ? item.request.dueAt : item.escalation.dueAt);
+
+/**
+ * Everything one person is owed at one send time, as one email: each request with its own link and
+ * due date (soonest first), then what is overdue in their team. Same words as the single emails.
+ * `kinds` lists the items in the order the email shows them (the mailer names them in a header).
+ */
+export const digestEmail = (
+  recipientName: string,
+  items: DigestItem[],
+): { email: Email; kinds: string[] } => {
+  const sorted = [...items].sort(
+    (a, b) => Number('escalation' in a) - Number('escalation' in b) || dueOf(a) - dueOf(b),
+  );
+  const parts = sorted.map((item) => {
+    if ('escalation' in item) {
+      const { subject, what, due } = overdue(item.escalation);
+      const line = `${what} was due ${due} and is still open (you are told as ${item.escalation.role}).`;
+      return {
+        subject,
+        html: html`<h2 style="font-size:1.05em">${subject}</h2><p>${line}</p>`,
+        text: `${subject}\n${line}`,
+      };
+    }
+    const { subject, lead, action } = ask(item.request);
+    const due = localDate(item.request.dueAt, item.request.timeZone);
+    const title = item.reminder ? `Reminder: ${subject}` : subject;
+    return {
+      subject: title,
+      html: html`<h2 style="font-size:1.05em">${title}</h2><p>${lead}</p><p>Due: ${due}</p>${button(item.request.url, action)}`,
+      text: `${title}\n${lead}\nDue: ${due}\n${action}: ${item.request.url}`,
+    };
+  });
+  const first = parts[0]?.subject ?? 'growcycle';
+  const subject = parts.length > 1 ? `${first}, and ${parts.length - 1} more` : first;
+  const intro = `Here ${parts.length === 1 ? 'is what is' : `are the ${parts.length} things`} waiting for you, soonest due first.`;
+  const body = html`<p>Hello ${recipientName},</p>
+<p>${intro}</p>
+${parts.map((p) => p.html)}`;
+  return {
+    email: {
+      subject,
+      html: layout(subject, body),
+      text: `Hello ${recipientName},\n\n${intro}\n\n${parts.map((p) => p.text).join('\n\n')}\n`,
+    },
+    kinds: sorted.map((item) => item.kind),
   };
 };
 

@@ -1,12 +1,27 @@
 import { escalationTime, nextSendSlot, reminderTime } from './calendar';
 import { addHours, now, secondsUntil } from './clock';
 import { config } from './config';
-import { db, type HumanRequest } from './db';
-import { escalationEmail, requestEmail } from './emails';
+import { db, type HumanRequest, type Letter } from './db';
+import {
+  type DigestItem,
+  digestEmail,
+  type EscalationEmailInput,
+  escalationEmail,
+  type RequestEmailInput,
+  requestEmail,
+} from './emails';
 import { isConditionFailure } from './errors';
 import { signedUrl } from './links';
 import { sendOnce } from './mailer';
 import { isReleased, meetingInvite, releaseGate, sendEmployeeInvitation } from './phases';
+import {
+  type Deliver,
+  type Posting,
+  personalSpreadSeconds,
+  postLetter,
+  recipientWindow,
+  withSendRetry,
+} from './post';
 import { resumeTask, wakeTask } from './sfn';
 
 /*
@@ -30,8 +45,13 @@ type Ladder = Pick<
  * policy. With a send window (cycles made from a template) each moment is a day in the recipient's
  * own calendar at the send hour, moved off quiet days; without one, the hours are taken as they are.
  */
-export const timeline = (req: Ladder) => {
-  const w = req.sendWindow;
+export const timeline = (req: Ladder & { recipientId?: string }) => {
+  // Every request to one person wakes at that person's point in the send hour, so that the
+  // letters they post that morning meet at one post time (domain/post.ts).
+  const w =
+    req.sendWindow && req.recipientId
+      ? { ...req.sendWindow, spreadSeconds: personalSpreadSeconds(req.recipientId) }
+      : req.sendWindow;
   const days = (hours: number) => Math.round(hours / 24);
   return {
     invite: req.inviteAt && !req.invitedAt ? new Date(req.inviteAt) : undefined,
@@ -59,7 +79,7 @@ export type DueActions = {
 
 /** What a wake-up at `at` must do. Pure, so every path of the ladder is unit-tested without AWS. */
 export const dueActions = (
-  req: Ladder & Pick<HumanRequest, 'remindersSent' | 'escalationsSent'>,
+  req: Ladder & Pick<HumanRequest, 'remindersSent' | 'escalationsSent'> & { recipientId?: string },
   at: Date,
 ): DueActions => {
   const { invite, reminders, escalations, closeAt } = timeline(req);
@@ -102,7 +122,7 @@ export const dueActions = (
 
 /** Reminders whose time has already passed when a request opens are skipped, not sent in a burst. */
 export const remindersAlreadyPast = (
-  req: Pick<HumanRequest, 'dueAt' | 'reminderHoursBefore' | 'sendWindow'>,
+  req: Pick<HumanRequest, 'dueAt' | 'reminderHoursBefore' | 'sendWindow'> & { recipientId?: string },
   at: Date,
 ): number =>
   timeline({ ...req, closeAt: req.dueAt, escalations: [] }).reminders.filter(
@@ -144,16 +164,24 @@ const settled = (req: HumanRequest): Outcome | undefined =>
 /** Emails of a reassigned request are keyed per assignment, so the new recipient is asked once too. */
 const assignmentKey = (req: HumanRequest): string => (req.assignment ? `#a${req.assignment}` : '');
 
-/** The request (or reminder) email to the current recipient, once per key. */
-export const sendRequestEmail = async (req: HumanRequest, reminderIndex: number | undefined) => {
+/** The idempotency key of a request's first email or reminder `reminderIndex`, sent alone. */
+const requestEmailKey = (req: HumanRequest, reminderIndex: number | undefined): string =>
+  (reminderIndex === undefined ? `${req.requestId}#request` : `${req.requestId}#reminder#${reminderIndex}`) +
+  assignmentKey(req);
+
+/** What the request's email says to its current recipient, and who that is. */
+const requestEmailInput = async (
+  req: HumanRequest,
+): Promise<{ recipient: Person; input: RequestEmailInput }> => {
   const recipient = await recipientOf(req);
   const subject = req.subjectId === req.recipientId ? recipient : await person(req.subjectId);
   const cycleName = req.cycleId
     ? (await db().cycle.get({ cycleId: req.cycleId }).go()).data?.name
     : undefined;
   const url = await signedUrl(req.requestId, new Date(req.closeAt), req.assignment ?? 0);
-  const email = requestEmail(
-    {
+  return {
+    recipient,
+    input: {
       kind: req.kind,
       recipientName: recipient.name,
       subjectName: subject.name,
@@ -165,8 +193,13 @@ export const sendRequestEmail = async (req: HumanRequest, reminderIndex: number 
       note: req.note,
       meetingAt: req.meetingAt,
     },
-    reminderIndex !== undefined,
-  );
+  };
+};
+
+/** The request (or reminder) email to the current recipient, once per key. */
+export const sendRequestEmail = async (req: HumanRequest, reminderIndex: number | undefined) => {
+  const { recipient, input } = await requestEmailInput(req);
+  const email = requestEmail(input, reminderIndex !== undefined);
   // The review meeting's first email carries the calendar invitation, and the employee gets theirs.
   const invite = reminderIndex === undefined ? await meetingInvite(req) : undefined;
   if (invite) {
@@ -176,10 +209,7 @@ export const sendRequestEmail = async (req: HumanRequest, reminderIndex: number 
     await sendEmployeeInvitation(req, invite);
   }
   await sendOnce({
-    key:
-      (reminderIndex === undefined
-        ? `${req.requestId}#request`
-        : `${req.requestId}#reminder#${reminderIndex}`) + assignmentKey(req),
+    key: requestEmailKey(req, reminderIndex),
     kind: `${req.kind}.${reminderIndex === undefined ? 'request' : 'reminder'}`,
     toId: recipient.id,
     toAddress: recipient.email,
@@ -188,18 +218,18 @@ export const sendRequestEmail = async (req: HumanRequest, reminderIndex: number 
   });
 };
 
-const sendEscalation = async (req: HumanRequest, index: number) => {
+/** What escalation `index` of a request says, and to whom. */
+const escalationInput = async (
+  req: HumanRequest,
+  index: number,
+): Promise<{ escalatee: Person; input: EscalationEmailInput } | undefined> => {
   const step = req.escalations[index];
-  if (!step) return;
+  if (!step) return undefined;
   const [escalatee, owner] = await Promise.all([person(step.toId), recipientOf(req)]);
   const subject = req.subjectId === req.recipientId ? owner : await person(req.subjectId);
-  await sendOnce({
-    key: `${req.requestId}#escalation#${index}`,
-    kind: `${req.kind}.escalation`,
-    toId: escalatee.id,
-    toAddress: escalatee.email,
-    requestId: req.requestId,
-    email: escalationEmail({
+  return {
+    escalatee,
+    input: {
       kind: req.kind,
       escalateeName: escalatee.name,
       role: step.role,
@@ -208,8 +238,168 @@ const sendEscalation = async (req: HumanRequest, index: number) => {
       title: req.title,
       dueAt: req.dueAt,
       timeZone: escalatee.timeZone,
-    }),
+    },
+  };
+};
+
+const sendEscalation = async (req: HumanRequest, index: number) => {
+  const found = await escalationInput(req, index);
+  if (!found) return;
+  await sendOnce({
+    key: `${req.requestId}#escalation#${index}`,
+    kind: `${req.kind}.escalation`,
+    toId: found.escalatee.id,
+    toAddress: found.escalatee.email,
+    requestId: req.requestId,
+    email: escalationEmail(found.input),
   });
+};
+
+/*
+ * In a cycle with a send window, emails are posted as letters (domain/post.ts) rather than sent:
+ * each posting moves the request's own progress in the same transaction, so a retried step finds
+ * it posted.
+ */
+
+type Window = NonNullable<HumanRequest['sendWindow']>;
+
+const requestPatch = (requestId: string) => db().request.patch({ requestId });
+
+/** Posts the request's invitation (or reminder `reminderIndex`) to its current recipient. */
+const postRequestLetter = (
+  req: HumanRequest & { sendWindow: Window },
+  reminderIndex: number | undefined,
+  progress: Posting['progress'],
+  at: Date,
+) =>
+  postLetter(
+    {
+      recipientId: req.recipientId,
+      key: requestEmailKey(req, reminderIndex),
+      requestId: req.requestId,
+      purpose: reminderIndex === undefined ? 'request' : 'reminder',
+      index: reminderIndex ?? 0,
+      assignment: req.assignment ?? 0,
+      // The request's window is already in its recipient's zone (reassignment moves it along).
+      window: recipientWindow(req.sendWindow, req.recipientId, req.sendWindow.timeZone),
+      progress,
+    },
+    at,
+  );
+
+const postInvitation = (req: HumanRequest & { sendWindow: Window }, at: Date) =>
+  postRequestLetter(
+    req,
+    undefined,
+    (postAt) =>
+      requestPatch(req.requestId)
+        .set({ inviteAt: postAt.toISOString(), invitedAt: postAt.toISOString() })
+        .where((a, op) => `${op.eq(a.status, 'open')} AND ${op.notExists(a.invitedAt)}`)
+        .params(),
+    at,
+  );
+
+const postReminder = (req: HumanRequest & { sendWindow: Window }, index: number, sent: number, at: Date) =>
+  postRequestLetter(
+    req,
+    index,
+    () =>
+      requestPatch(req.requestId)
+        .set({ remindersSent: sent })
+        .where((a, op) => `${op.eq(a.status, 'open')} AND ${op.eq(a.remindersSent, req.remindersSent)}`)
+        .params(),
+    at,
+  );
+
+const postEscalation = async (req: HumanRequest & { sendWindow: Window }, index: number, at: Date) => {
+  const step = req.escalations[index];
+  if (!step) return;
+  const escalatee = await person(step.toId);
+  await postLetter(
+    {
+      recipientId: escalatee.id,
+      key: `${req.requestId}#escalation#${index}`,
+      requestId: req.requestId,
+      purpose: 'escalation',
+      index,
+      assignment: req.assignment ?? 0,
+      window: recipientWindow(req.sendWindow, escalatee.id, escalatee.timeZone),
+      progress: () =>
+        requestPatch(req.requestId)
+          .set({ escalationsSent: index + 1 })
+          .where((a, op) => `${op.eq(a.status, 'open')} AND ${op.eq(a.escalationsSent, index)}`)
+          .params(),
+    },
+    at,
+  );
+};
+
+const windowed = (req: HumanRequest): req is HumanRequest & { sendWindow: Window } =>
+  req.sendWindow !== undefined;
+
+/**
+ * Whether a letter is still owed when the postman comes: nothing about an answered request, ever;
+ * no invitation or reminder once it closed, was re-routed, or its recipient's address bounced; an
+ * escalation still, if it closed unanswered meanwhile.
+ */
+const stillOwed = (req: HumanRequest, l: Letter): boolean =>
+  (req.assignment ?? 0) === l.assignment &&
+  (l.purpose === 'escalation'
+    ? req.status === 'open' || req.status === 'expired'
+    : req.status === 'open' && req.recipientId === l.recipientId && !req.bounced);
+
+/**
+ * The postman's delivery to one recipient: what is still owed of their letters, as one email, or as
+ * the request's own email when only one is left. A review meeting's invitation carries its own
+ * calendar file and goes alone.
+ */
+export const deliverLetters: Deliver = async (recipientId, letters, postAt) => {
+  const owed: Array<{ l: Letter; req: HumanRequest }> = [];
+  for (const l of letters) {
+    const req = (await db().request.get({ requestId: l.requestId }).go({ consistent: true })).data;
+    if (req && stillOwed(req, l)) owed.push({ l, req });
+  }
+  const alone = owed.filter(({ l, req }) => l.purpose === 'request' && req.kind === 'review-meeting');
+  const together = owed.filter((o) => !alone.includes(o));
+  for (const { req } of alone) await withSendRetry(() => sendRequestEmail(req, undefined));
+  const [only] = together;
+  if (together.length === 1 && only) {
+    await withSendRetry(() =>
+      only.l.purpose === 'escalation'
+        ? sendEscalation(only.req, only.l.index)
+        : sendRequestEmail(only.req, only.l.purpose === 'reminder' ? only.l.index : undefined),
+    );
+    return;
+  }
+  if (together.length < 2) return;
+  let to: Person | undefined;
+  const items: DigestItem[] = [];
+  for (const { l, req } of together) {
+    if (l.purpose === 'escalation') {
+      const found = await escalationInput(req, l.index);
+      if (!found) continue;
+      to = found.escalatee;
+      items.push({ kind: `${req.kind}.escalation`, escalation: found.input });
+    } else {
+      const { recipient, input } = await requestEmailInput(req);
+      to = recipient;
+      items.push({ kind: `${req.kind}.${l.purpose}`, request: input, reminder: l.purpose === 'reminder' });
+    }
+  }
+  if (!to) return;
+  const address = to;
+  const { email, kinds } = digestEmail(address.name, items);
+  await withSendRetry(() =>
+    sendOnce({
+      key: `digest#${recipientId}#${postAt}`,
+      kind: 'digest',
+      toId: recipientId,
+      toAddress: address.email,
+      requestIds: together.map(({ req }) => req.requestId),
+      items: kinds,
+      email,
+    }),
+  );
 };
 
 const wakeState = (req: HumanRequest, at: Date): StepState => {
@@ -283,6 +473,13 @@ export const openRequest = async (requestId: string): Promise<StepState> => {
     const now2 = settled(opened);
     if (now2) return { requestId, outcome: now2, wakeInSeconds: 1 };
   }
+  if (!opened.invitedAt && windowed(opened)) {
+    const postAt = await postInvitation(opened, at);
+    if (postAt) opened = { ...opened, inviteAt: postAt.toISOString(), invitedAt: postAt.toISOString() };
+    else opened = await load(requestId);
+    const now3 = settled(opened);
+    if (now3) return { requestId, outcome: now3, wakeInSeconds: 1 };
+  }
   // Requests opened before send windows existed carry no inviteAt: their email goes at once.
   if (!opened.invitedAt && Date.parse(opened.inviteAt ?? at.toISOString()) <= at.getTime()) {
     await sendRequestEmail(opened, undefined);
@@ -341,9 +538,15 @@ export const wakeRequest = async (requestId: string): Promise<StepState> => {
   const at = now();
   const actions = dueActions(req, at);
   // The first email: held back to the send hour, or a reassignment's the reassign route could not send.
-  if (actions.invite) await sendRequestEmail(req, undefined);
-  if (actions.reminder !== undefined) await sendRequestEmail(req, actions.reminder);
-  for (const index of actions.escalations) await sendEscalation(req, index);
+  if (windowed(req)) {
+    if (actions.invite) await postInvitation(req, at);
+    if (actions.reminder !== undefined) await postReminder(req, actions.reminder, actions.remindersSent, at);
+    for (const index of actions.escalations) await postEscalation(req, index, at);
+  } else {
+    if (actions.invite) await sendRequestEmail(req, undefined);
+    if (actions.reminder !== undefined) await sendRequestEmail(req, actions.reminder);
+    for (const index of actions.escalations) await sendEscalation(req, index);
+  }
   try {
     await db()
       .request.patch({ requestId })

@@ -36,8 +36,15 @@ export type OutgoingEmail = {
   toId: string;
   toAddress: string;
   requestId?: string | undefined;
+  /** A digest's requests (bounces flag each). */
+  requestIds?: string[];
   email: Email;
+  /** A digest: the kinds of what it carries, one per item, named in a header so inboxes can count them. */
+  items?: string[];
 };
+
+/** Header that lists a digest's items by kind (comma-separated), e.g. `peer-feedback.request,…`. */
+export const ITEMS_HEADER = 'X-Growcycle-Items';
 
 /**
  * Sends an email once per key. The outbox row is claimed with a conditional write before SES is
@@ -57,6 +64,7 @@ export const sendOnce = async (out: OutgoingEmail): Promise<{ messageId: string;
         kind: out.kind,
         toId: out.toId,
         requestId: out.requestId,
+        ...(out.requestIds ? { requestIds: out.requestIds } : {}),
         status: 'sending',
         createdAt: claimedAt,
       })
@@ -105,7 +113,10 @@ export const sendOnce = async (out: OutgoingEmail): Promise<{ messageId: string;
               Html: { Data: out.email.html, Charset: 'UTF-8' },
               Text: { Data: out.email.text, Charset: 'UTF-8' },
             },
-            Headers: [{ Name: KIND_HEADER, Value: out.kind }],
+            Headers: [
+              { Name: KIND_HEADER, Value: out.kind },
+              ...(out.items ? [{ Name: ITEMS_HEADER, Value: out.items.join(',') }] : []),
+            ],
             ...(out.email.attachments?.length
               ? {
                   Attachments: out.email.attachments.map((a) => ({

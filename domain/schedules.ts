@@ -3,11 +3,12 @@ import { scheduler } from './clients';
 import { config } from './config';
 
 /*
- * A cycle scheduled for a later date starts from a one-time EventBridge Scheduler schedule rather
+ * One-time schedules. A cycle scheduled for a later date starts from a one-time EventBridge Scheduler schedule rather
  * than an execution that sleeps until then: nothing runs (or can hit the one-year execution limit)
  * before the start, and cancelling a cycle that has not started deletes one schedule. The schedule
  * starts the execution through Scheduler's universal target, so the execution keeps its
- * deterministic name and a schedule that fires twice still starts one execution.
+ * deterministic name and a schedule that fires twice still starts one execution. The postman's
+ * delivery at a post time (domain/post.ts) is the other kind: it invokes the function directly.
  */
 
 /** Step Functions' StartExecution, called by Scheduler itself with the schedule's role. */
@@ -26,26 +27,21 @@ export type StartSchedule = {
   input: unknown;
 };
 
-/** Creates the one-time schedule; one that already exists (a retried request) is left as it is. */
-export const scheduleStart = async (s: StartSchedule): Promise<void> => {
+/** Creates a one-time schedule; one that already exists (a retried request) is left as it is. */
+const createOneTime = async (name: string, at: Date, target: { Arn: string; Input: string }) => {
   try {
     await scheduler.send(
       new CreateScheduleCommand({
-        Name: s.name,
+        Name: name,
         GroupName: config.scheduleGroupName,
-        ScheduleExpression: atExpression(s.at),
+        ScheduleExpression: atExpression(at),
         ScheduleExpressionTimezone: 'UTC',
         FlexibleTimeWindow: { Mode: 'OFF' },
         ActionAfterCompletion: 'DELETE',
-        ClientToken: s.name,
+        ClientToken: name,
         Target: {
-          Arn: START_EXECUTION_TARGET,
+          ...target,
           RoleArn: config.schedulerRoleArn,
-          Input: JSON.stringify({
-            StateMachineArn: s.stateMachineArn,
-            Name: s.executionName,
-            Input: JSON.stringify(s.input),
-          }),
           RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
         },
       }),
@@ -54,6 +50,20 @@ export const scheduleStart = async (s: StartSchedule): Promise<void> => {
     if (!(error instanceof Error && error.name === 'ConflictException')) throw error;
   }
 };
+
+export const scheduleStart = (s: StartSchedule): Promise<void> =>
+  createOneTime(s.name, s.at, {
+    Arn: START_EXECUTION_TARGET,
+    Input: JSON.stringify({
+      StateMachineArn: s.stateMachineArn,
+      Name: s.executionName,
+      Input: JSON.stringify(s.input),
+    }),
+  });
+
+/** A one-time schedule that invokes a function (the postman at a post time) with `input`. */
+export const scheduleInvoke = (s: { name: string; at: Date; functionArn: string; input: unknown }) =>
+  createOneTime(s.name, s.at, { Arn: s.functionArn, Input: JSON.stringify(s.input) });
 
 /** Deletes a schedule; one that already fired (and so deleted itself) or never existed is fine. */
 export const unschedule = async (name: string): Promise<void> => {

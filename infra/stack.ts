@@ -194,7 +194,44 @@ export class GrowcycleStack extends Stack {
       );
     };
 
-    const humanStepFn = fn('HumanStep', 'functions/steps/human-step.ts');
+    const region = Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region;
+    // One-time schedules live in this group: cycles scheduled for a later date start from one, with
+    // this role, and each post time's delivery runs from one (domain/schedules.ts, domain/post.ts).
+    const cycleStarts = new ScheduleGroup(this, 'CycleStarts', { removalPolicy: RemovalPolicy.DESTROY });
+    const schedulerRole = new Role(this, 'CycleStartRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+      description:
+        'Lets EventBridge Scheduler start appraisal cycles at their start date and run the postman at each post time',
+    });
+    const schedulingEnv = {
+      SCHEDULE_GROUP_NAME: cycleStarts.scheduleGroupName,
+      SCHEDULER_ROLE_ARN: schedulerRole.roleArn,
+    };
+    const schedulesCycles = (f: GrowcycleFunction) => {
+      cycleStarts.grantWriteSchedules(f);
+      cycleStarts.grantDeleteSchedules(f);
+      schedulerRole.grantPassRole(f.grantPrincipal);
+      Validations.of(f).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:${region}:<AWS::AccountId>:schedule/${cycleStarts.scheduleGroupName}/*]`,
+        reason: 'Schedules are named per cycle and per post time; the grant covers only this group.',
+      });
+    };
+    // The postman: at each post time, one email per recipient for everything posted for them.
+    const postman = new GrowcycleFunction(this, 'DeliverPost', {
+      entry: 'functions/steps/deliver-post.ts',
+      environment,
+      // A post time's letters go out at the send rate: thousands take minutes, not seconds.
+      timeout: Duration.minutes(15),
+    });
+    functions.push(postman);
+    table.grantReadWriteData(postman);
+    sends(postman);
+    postman.grantInvoke(schedulerRole);
+    const postingEnv = { ...schedulingEnv, POST_FUNCTION_ARN: postman.functionArn };
+    const humanStepFn = fn('HumanStep', 'functions/steps/human-step.ts', postingEnv);
+    schedulesCycles(humanStepFn);
     sends(humanStepFn);
     resumes(humanStepFn);
     const finishReview = fn('FinishReview', 'functions/steps/finish-review.ts');
@@ -212,29 +249,6 @@ export class GrowcycleStack extends Stack {
       requestNominatedPeers: fn('RequestNominatedPeers', 'functions/steps/request-nominated-peers.ts'),
     });
 
-    const region = Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region;
-    // Cycles scheduled for a later date start from a one-time schedule in this group, which starts
-    // the cycle's execution with this role (and nothing else).
-    const cycleStarts = new ScheduleGroup(this, 'CycleStarts', { removalPolicy: RemovalPolicy.DESTROY });
-    const schedulerRole = new Role(this, 'CycleStartRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
-      description: 'Lets EventBridge Scheduler start appraisal-cycle executions at their start date',
-    });
-    const schedulingEnv = {
-      SCHEDULE_GROUP_NAME: cycleStarts.scheduleGroupName,
-      SCHEDULER_ROLE_ARN: schedulerRole.roleArn,
-    };
-    const schedulesCycles = (f: GrowcycleFunction) => {
-      cycleStarts.grantWriteSchedules(f);
-      cycleStarts.grantDeleteSchedules(f);
-      schedulerRole.grantPassRole(f.grantPrincipal);
-      Validations.of(f).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:${region}:<AWS::AccountId>:schedule/${cycleStarts.scheduleGroupName}/*]`,
-        reason: 'Schedules are named per cycle; the grant covers only the cycle-start group.',
-      });
-    };
     const launchReviews = fn('LaunchReviews', 'functions/steps/launch-reviews.ts', {
       REVIEW_STATE_MACHINE_ARN: review.stateMachine.stateMachineArn,
     });

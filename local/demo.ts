@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { run as runCli } from '../cli/growcycle';
 import { parseCsvObjects } from '../domain/csv';
-import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from './people';
+import { answer, type CapturedEmail, fetchInbox, itemsIn } from './people';
 import { CATALOG_YAML, HABITS, habitOf, SAMPLE_ORG, SAMPLE_ORG_CSV } from './sample-org';
 import { type LocalStack, startStack } from './stack';
 import { portsFromEnv, printWhereThingsAre } from './where';
@@ -22,7 +22,8 @@ export const HR_USER = 'hr-demo';
 export type DemoSummary = {
   employees: number;
   executions: { succeeded: number; failed: number; running: number };
-  emails: { total: number; byKind: Record<string, number> };
+  /** Emails sent, how many of them were digests, and what they carried by kind (digest items each). */
+  emails: { total: number; digests: number; byKind: Record<string, number> };
   feedbackSubmitted: number;
   reminders: number;
   escalations: number;
@@ -82,6 +83,7 @@ export const phrase = (event: string, n: number): string => {
   if (event === 'review-meeting.invitation') return `${n} meeting invitation${s1} (.ics) to employees`;
   if (event === 'review-meeting.submitted') return `${n} review meeting${s1} recorded as held`;
   if (event === 'acknowledgment.unreleased') return `HR told of ${n} unreleased result${s1}`;
+  if (event === 'digest') return `${n} digest${s1} (one email for several things)`;
   const [one, many] = NOUN[step] ?? [step, step];
   const s = n === 1 ? '' : 's';
   switch (what) {
@@ -209,6 +211,7 @@ export const runDemo = async (
   };
   // The first request to reach each time zone shows that emails keep each person's own hours.
   const zonesReached = new Set<string>();
+  let digestShown = false;
   const localTime = (at: number, timeZone: string) =>
     new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit' }).format(at * 1000);
 
@@ -221,7 +224,7 @@ export const runDemo = async (
     const answering: Array<Promise<void>> = [];
     // HR releases the results when calibration is over and the meeting invitations go out, so
     // employees can read them before their meeting and acknowledge them after it.
-    if (!released && fresh.some((e) => emailKind(e) === 'review-meeting.request')) {
+    if (!released && fresh.some((e) => itemsIn(e).some((i) => i.kind === 'review-meeting.request'))) {
       released = true;
       const counts = (await api(stack, 'POST', `/cycles/${cycleId}/release`)) as { released: number };
       highlights.push(
@@ -229,36 +232,46 @@ export const runDemo = async (
       );
     }
     for (const email of fresh) {
-      const kind = emailKind(email);
-      note(kind);
       const person = byEmail.get(email.destination.to[0] ?? '');
-      if (person && kind === 'self-assessment.request' && !zonesReached.has(person.timeZone)) {
-        zonesReached.add(person.timeZone);
-        const city = person.timeZone.split('/').pop()?.replace(/_/g, ' ');
-        highlights.push(
-          `self-assessments reach ${city} at ${localTime(email.at, person.timeZone)} local time: emails keep each person's send hour (09:00) and skip weekends`,
+      const items = itemsIn(email);
+      if (items.length > 1) {
+        note('digest');
+        if (person && !digestShown) {
+          digestShown = true;
+          highlights.push(
+            `${person.name} gets one email for ${items.length} things due that morning, each with its own link, instead of ${items.length} emails`,
+          );
+        }
+      }
+      for (const { kind, title, link } of items) {
+        note(kind);
+        if (person && kind === 'self-assessment.request' && !zonesReached.has(person.timeZone)) {
+          zonesReached.add(person.timeZone);
+          const city = person.timeZone.split('/').pop()?.replace(/_/g, ' ');
+          highlights.push(
+            `self-assessments reach ${city} at ${localTime(email.at, person.timeZone)} local time: emails keep each person's send hour (09:00) and skip weekends`,
+          );
+        }
+        if (kind.endsWith('.escalation')) {
+          highlights.push(
+            `${title.replace(/^Overdue: /, 'overdue: ')}, escalated to ${person?.name ?? 'HR'}`,
+          );
+        }
+        if (!person || !link) continue;
+        const habit = options.habits === 'everyone-on-time' ? 'prompt' : habitOf(person.employeeId);
+        const acts =
+          (habit === 'prompt' && kind.endsWith('.request')) ||
+          (habit === 'after-reminder' && kind.endsWith('.reminder'));
+        if (!acts) continue;
+        answering.push(
+          answer(link, seen + answering.length).then((status) => {
+            if (status === 200) {
+              submissions[STEP(kind)] = (submissions[STEP(kind)] ?? 0) + 1;
+              note(`${STEP(kind)}.submitted`);
+            }
+          }),
         );
       }
-      if (kind.endsWith('.escalation')) {
-        highlights.push(
-          `${email.subject.replace(/^Overdue: /, 'overdue: ')}, escalated to ${person?.name ?? 'HR'}`,
-        );
-      }
-      const link = linkIn(email);
-      if (!person || !link) continue;
-      const habit = options.habits === 'everyone-on-time' ? 'prompt' : habitOf(person.employeeId);
-      const acts =
-        (habit === 'prompt' && kind.endsWith('.request')) ||
-        (habit === 'after-reminder' && kind.endsWith('.reminder'));
-      if (!acts) continue;
-      answering.push(
-        answer(link, seen + answering.length).then((status) => {
-          if (status === 200) {
-            submissions[STEP(kind)] = (submissions[STEP(kind)] ?? 0) + 1;
-            note(`${STEP(kind)}.submitted`);
-          }
-        }),
-      );
     }
     await Promise.all(answering);
     if (fresh.length > 0 || stack.activity.version !== quietAt) continue;
@@ -276,8 +289,9 @@ export const runDemo = async (
 
   const executions = stack.sfn.list();
   const inbox = await fetchInbox(stack.urls.inbox);
+  // What the emails asked and told, a digest's items each on their own.
   const byKind: Record<string, number> = {};
-  for (const email of inbox) byKind[emailKind(email)] = (byKind[emailKind(email)] ?? 0) + 1;
+  for (const { kind } of inbox.flatMap(itemsIn)) byKind[kind] = (byKind[kind] ?? 0) + 1;
   const count = (suffix: string) =>
     Object.entries(byKind)
       .filter(([k]) => k.endsWith(suffix))
@@ -291,7 +305,7 @@ export const runDemo = async (
       ).length,
       running: executions.filter((e) => e.status === 'RUNNING').length,
     },
-    emails: { total: inbox.length, byKind },
+    emails: { total: inbox.length, digests: inbox.filter((e) => itemsIn(e).length > 1).length, byKind },
     feedbackSubmitted:
       (submissions['self-assessment'] ?? 0) +
       (submissions['peer-feedback'] ?? 0) +

@@ -1,4 +1,4 @@
-import { KIND_HEADER } from '../domain/mailer';
+import { ITEMS_HEADER, KIND_HEADER } from '../domain/mailer';
 
 /*
  * Simulated people for the demo and the end-to-end tests: they read the captured emails, click the
@@ -19,14 +19,57 @@ export type CapturedEmail = {
 export const emailKind = (email: CapturedEmail): string =>
   email.headers?.find((h) => h.name.toLowerCase() === KIND_HEADER.toLowerCase())?.value ?? 'unknown';
 
+const header = (email: CapturedEmail, name: string): string | undefined =>
+  email.headers?.find((h) => h.name.toLowerCase() === name.toLowerCase())?.value;
+
+const LINK = /https?:\/\/[^\s"<]+\/r\/[^\s"<]+/;
+
+/** One thing an email asks or tells: its kind (`peer-feedback.request`), title and form link, if any. */
+export type EmailItem = { kind: string; title: string; link: string | undefined };
+
+/**
+ * What an email carries: itself, or each item of a digest (domain/post.ts), read from its header
+ * of item kinds and its text, where each item is a paragraph of its own after the greeting.
+ */
+export const itemsIn = (email: CapturedEmail): EmailItem[] =>
+  digestParts(email)?.map(({ kind, title, text }) => ({ kind, title, link: LINK.exec(text)?.[0] })) ?? [
+    { kind: emailKind(email), title: email.subject, link: linkIn(email) },
+  ];
+
+const digestParts = (email: CapturedEmail) => {
+  const kinds = header(email, ITEMS_HEADER)?.split(',');
+  if (!kinds) return undefined;
+  const blocks = (email.body.text ?? '').split('\n\n').slice(2);
+  return kinds.map((kind, i) => {
+    const text = blocks[i] ?? '';
+    return { kind, title: text.split('\n')[0] ?? '', text };
+  });
+};
+
+/**
+ * The inbox as what it asks of people: a digest becomes one email per item (its kind, its title as
+ * the subject, its paragraph as the body), everything else stays as it is. Tests of a workflow's
+ * steps read this; tests of the emails themselves read fetchInbox.
+ */
+export const fetchInboxItems = async (inboxUrl: string): Promise<CapturedEmail[]> =>
+  (await fetchInbox(inboxUrl)).flatMap(
+    (email) =>
+      digestParts(email)?.map(({ kind, title, text }, i) => ({
+        ...email,
+        messageId: `${email.messageId}#${i}`,
+        subject: title,
+        body: { text, html: text },
+        headers: [{ name: KIND_HEADER, value: kind }],
+      })) ?? [email],
+  );
+
 export const fetchInbox = async (inboxUrl: string): Promise<CapturedEmail[]> => {
   const res = await fetch(`${inboxUrl}/store`);
   if (!res.ok) throw new Error(`Inbox answered ${res.status}`);
   return ((await res.json()) as { emails: CapturedEmail[] }).emails;
 };
 
-export const linkIn = (email: CapturedEmail): string | undefined =>
-  /https?:\/\/[^\s"<]+\/r\/[^\s"<]+/.exec(email.body.text ?? '')?.[0];
+export const linkIn = (email: CapturedEmail): string | undefined => LINK.exec(email.body.text ?? '')?.[0];
 
 const decode = (s: string) =>
   s

@@ -7,7 +7,8 @@ import type { LocalRecurringSchedule } from './template';
 
 /*
  * The local stand-in for EventBridge Scheduler: one-time `at()` schedules whose target is Step
- * Functions' StartExecution through Scheduler's universal target, which is all the project creates.
+ * Functions' StartExecution through Scheduler's universal target, or a function of the template
+ * (the postman), which is all the project creates.
  * Its timers are queued on the simulated clock (see SIMULATED_CALLERS in clock.ts), so a cycle
  * scheduled for next month starts when simulated time gets there. Anything else is refused with
  * Scheduler's own ValidationException rather than half-emulated.
@@ -46,6 +47,8 @@ type CreateBody = {
   ActionAfterCompletion?: string;
   Target?: { Arn?: string; RoleArn?: string; Input?: string };
 };
+
+const FUNCTION_ARN = /^arn:aws:lambda:[^:]+:\d+:function:([^:]+)$/;
 
 // setTimeout holds at most 2^31 - 1 ms (about 24.8 days); longer waits are chained.
 const MAX_TIMER_MS = 2_147_483_647;
@@ -153,10 +156,11 @@ export class LocalScheduler {
     if (this.schedules.has(key))
       throw new SchedulerError('ConflictException', `Schedule ${name} already exists.`, 409);
     const target = body.Target;
-    if (target?.Arn !== START_EXECUTION_TARGET || !target.RoleArn || !target.Input) {
+    const known = target?.Arn === START_EXECUTION_TARGET || FUNCTION_ARN.test(target?.Arn ?? '');
+    if (!target?.Arn || !known || !target.RoleArn || !target.Input) {
       throw new SchedulerError(
         'ValidationException',
-        `The local scheduler supports the ${START_EXECUTION_TARGET} target with a role and an input only`,
+        `The local scheduler supports the ${START_EXECUTION_TARGET} and Lambda function targets with a role and an input only`,
         400,
       );
     }
@@ -207,7 +211,19 @@ export class LocalScheduler {
     );
   }
 
-  private fire(key: string, schedule: LocalSchedule): void {
+  private async fire(key: string, schedule: LocalSchedule): Promise<void> {
+    if (schedule.deleteAfter) this.schedules.delete(key);
+    else schedule.state = 'FIRED';
+    const fn = FUNCTION_ARN.exec(schedule.target.Arn)?.[1];
+    if (fn) {
+      // Invoked as Scheduler does (asynchronously): a failure is logged, the schedule is done.
+      try {
+        await this.lambda?.invoke(fn, JSON.parse(schedule.target.Input));
+      } catch (error) {
+        console.error(`Schedule ${schedule.name} failed: ${error instanceof Error ? error.message : error}`);
+      }
+      return;
+    }
     const call = JSON.parse(schedule.target.Input) as {
       StateMachineArn: string;
       Name?: string;
@@ -219,7 +235,5 @@ export class LocalScheduler {
       // As on AWS: the target call fails, the schedule does not; a second start is a no-op.
       if (!(error instanceof SfnError && error.code === 'ExecutionAlreadyExists')) throw error;
     }
-    if (schedule.deleteAfter) this.schedules.delete(key);
-    else schedule.state = 'FIRED';
   }
 }

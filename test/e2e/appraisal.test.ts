@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCatalogFile } from '../../cli/growcycle';
-import { type CapturedEmail, emailKind, fetchInbox, linkIn, readForm } from '../../local/people';
+import { type CapturedEmail, emailKind, fetchInboxItems, linkIn, readForm } from '../../local/people';
 import { CATALOG_YAML } from '../../local/sample-org';
 import { runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
@@ -56,7 +56,7 @@ const people = [
 ];
 
 const linkFor = async (to: string, kind: string): Promise<string | undefined> => {
-  const inbox = await fetchInbox(stack.urls.inbox);
+  const inbox = await fetchInboxItems(stack.urls.inbox);
   const email = inbox.find((e: CapturedEmail) => e.destination.to.includes(to) && emailKind(e) === kind);
   return email && linkIn(email);
 };
@@ -166,7 +166,12 @@ beforeAll(async () => {
     ]).toString(),
   });
   expect(nominated.status).toBe(200);
-  await runUntil(stack, async () => (await linkFor('p4@example.com', 'peer-feedback.request')) !== undefined);
+  // Each peer is emailed at their own point in the send hour: wait for all three.
+  await runUntil(stack, async () =>
+    (
+      await Promise.all(['p2', 'p3', 'p4'].map((p) => linkFor(`${p}@example.com`, 'peer-feedback.request')))
+    ).every((link) => link !== undefined),
+  );
 });
 
 afterAll(async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/growcycle';
 import { signedPath } from '../../domain/links';
 import { DEMO_START, type DemoResult, runDemo } from '../../local/demo';
-import { type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
+import { type CapturedEmail, emailKind, fetchInboxItems, linkIn } from '../../local/people';
 import { runUntil as runUntilIdle, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -65,7 +65,7 @@ describe('review cycle', () => {
   });
 
   it('reminds the silent manager, then escalates to the skip-level and HR', async () => {
-    const inbox = await fetchInbox(stack.urls.inbox);
+    const inbox = await fetchInboxItems(stack.urls.inbox);
     const toSilent = emailsTo(inbox, 'victor.hale@example.com').map(emailKind);
     expect(toSilent).toContain('manager-appraisal.reminder');
     expect(emailsTo(inbox, 'grace.liu@example.com').map(emailKind)).toContain('manager-appraisal.escalation');
@@ -75,7 +75,7 @@ describe('review cycle', () => {
   });
 
   it('invites a completed review to its meeting and asks for acknowledgment; an incomplete one gets neither', async () => {
-    const inbox = await fetchInbox(stack.urls.inbox);
+    const inbox = await fetchInboxItems(stack.urls.inbox);
     const sofie = emailsTo(inbox, 'sofie.andersen@example.com').map(emailKind);
     expect(sofie).toEqual(expect.arrayContaining(['review-meeting.invitation', 'acknowledgment.request']));
     // Samuel's manager (Victor) never appraised him: his meeting and acknowledgment expire unopened.
@@ -86,7 +86,7 @@ describe('review cycle', () => {
   });
 
   it('sends nothing more about a step once it is submitted', async () => {
-    const inbox = await fetchInbox(stack.urls.inbox);
+    const inbox = await fetchInboxItems(stack.urls.inbox);
     // Sofie answers everything when asked: exactly one request per step, never a reminder.
     const kinds = emailsTo(inbox, 'sofie.andersen@example.com').map(emailKind);
     expect(kinds.filter((k) => k.endsWith('.reminder') || k.endsWith('.escalation'))).toEqual([]);
@@ -123,7 +123,7 @@ describe('development-plan follow-up', () => {
       items: Array<{ status: string; escalationsSent: number }>;
     };
     expect(plan.items.map((i) => i.status)).toEqual(['submitted', 'submitted']);
-    const inbox = await fetchInbox(stack.urls.inbox);
+    const inbox = await fetchInboxItems(stack.urls.inbox);
     expect(
       emailsTo(inbox, 'ola.haugen@example.com')
         .map(emailKind)
@@ -136,7 +136,7 @@ describe('development-plan follow-up', () => {
       items: Array<{ status: string; escalationsSent: number }>;
     };
     expect(plan.items).toMatchObject([{ status: 'expired', escalationsSent: 3 }]);
-    const inbox = await fetchInbox(stack.urls.inbox);
+    const inbox = await fetchInboxItems(stack.urls.inbox);
     const escalatedTo = inbox
       .filter((e) => emailKind(e) === 'action-item.escalation')
       .flatMap((e) => e.destination.to);
@@ -160,7 +160,7 @@ describe('bad input on the forms', () => {
     });
     planId = String(((await res.json()) as { planId: string }).planId);
     await stack.settle();
-    const inbox = await fetchInbox(stack.urls.inbox);
+    const inbox = await fetchInboxItems(stack.urls.inbox);
     const email = inbox
       .reverse()
       .find(

@@ -381,15 +381,23 @@ describe('GrowcycleStack', () => {
       });
     };
 
-    it('give EventBridge Scheduler, from this account only, two roles: start cycles, run the daily trigger check', () => {
+    it('give EventBridge Scheduler, from this account only, two roles: start cycles and run the postman, run the daily trigger check', () => {
       // Act
       const roles = schedulerRoles();
 
       // Assess
       expect(roles).toHaveLength(2);
       const starts = roles.find((r) => r.some((st) => st.Action === 'states:StartExecution'));
-      expect(starts?.map((st) => st.Action)).toEqual(['states:StartExecution']);
-      expect(JSON.stringify(starts?.[0]?.Resource)).toContain('AppraisalCycle');
+      expect(starts?.map((st) => st.Action).sort()).toEqual([
+        'lambda:InvokeFunction',
+        'states:StartExecution',
+      ]);
+      expect(JSON.stringify(starts?.find((st) => st.Action === 'states:StartExecution')?.Resource)).toContain(
+        'AppraisalCycle',
+      );
+      expect(JSON.stringify(starts?.find((st) => st.Action === 'lambda:InvokeFunction')?.Resource)).toContain(
+        'DeliverPost',
+      );
       const daily = roles.find((r) => r !== starts);
       expect(daily?.map((st) => st.Action)).toEqual(['lambda:InvokeFunction']);
       expect(JSON.stringify(daily?.[0]?.Resource)).toContain('StartTriggeredReviews');
@@ -480,8 +488,8 @@ describe('GrowcycleStack', () => {
         JSON.stringify(p.Properties.PolicyDocument).includes(':configuration-set/'),
       );
 
-      // Assess: human steps, cycle close, the HR API (reassign), the bounce handler and the goal rounds (HR hears of goals never agreed).
-      expect(grantsConfigurationSet).toHaveLength(5);
+      // Assess: human steps, the postman, cycle close, the HR API (reassign), the bounce handler and the goal rounds (HR hears of goals never agreed).
+      expect(grantsConfigurationSet).toHaveLength(6);
     });
   });
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { externalId } from '../../domain/nominations';
-import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn, readForm } from '../../local/people';
+import { answer, type CapturedEmail, emailKind, fetchInboxItems, linkIn, readForm } from '../../local/people';
 import {
   type ApiCall,
   cycleExecution,
@@ -47,7 +47,7 @@ const cycleRun = (cycleId: string) => cycleExecution(stack, cycleId);
 
 /** Emails that were not in the inbox before: each scenario sees only its own cycle's. */
 const emailsAfter = async (before: Set<string>): Promise<CapturedEmail[]> =>
-  (await fetchInbox(stack.urls.inbox)).filter((e) => !before.has(e.messageId));
+  (await fetchInboxItems(stack.urls.inbox)).filter((e) => !before.has(e.messageId));
 
 const post = async (link: string, fields: Array<[string, string]>) => {
   const page = await fetch(link);
@@ -71,7 +71,7 @@ const runCycle = async (
   act: (email: CapturedEmail, link: string) => Promise<boolean> = async () => false,
   skip: (email: CapturedEmail) => boolean = () => false,
 ) => {
-  const before = new Set((await fetchInbox(stack.urls.inbox)).map((e) => e.messageId));
+  const before = new Set((await fetchInboxItems(stack.urls.inbox)).map((e) => e.messageId));
   const res = await api('POST', '/cycles', {
     name: `Cycle ${templateId}`,
     templateId,

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn, submitForm } from '../../local/people';
+import {
+  answer,
+  type CapturedEmail,
+  emailKind,
+  fetchInboxItems,
+  linkIn,
+  submitForm,
+} from '../../local/people';
 import type { Execution } from '../../local/step-functions';
 import { runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
@@ -155,7 +162,7 @@ beforeAll(async () => {
         (id) => reviewRun(id) !== undefined && reviewRun(id)?.status !== 'RUNNING',
       ),
     async () => {
-      emails = await fetchInbox(stack.urls.inbox);
+      emails = await fetchInboxItems(stack.urls.inbox);
       for (const email of emails) {
         if (handled.has(email.messageId)) continue;
         handled.add(email.messageId);
@@ -163,7 +170,7 @@ beforeAll(async () => {
       }
     },
   );
-  emails = await fetchInbox(stack.urls.inbox);
+  emails = await fetchInboxItems(stack.urls.inbox);
 }, 300_000);
 
 afterAll(async () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { localDate } from '../../domain/emails';
-import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
+import { answer, type CapturedEmail, emailKind, fetchInboxItems, linkIn } from '../../local/people';
 import {
   type ApiCall,
   cycleExecution,
@@ -85,7 +85,7 @@ beforeAll(async () => {
     stack,
     () => cycleRun()?.status === 'SUCCEEDED',
     async () => {
-      for (const email of await fetchInbox(stack.urls.inbox)) {
+      for (const email of await fetchInboxItems(stack.urls.inbox)) {
         const kind = emailKind(email);
         const link = linkIn(email);
         const to = email.destination.to[0] ?? '';
@@ -98,7 +98,7 @@ beforeAll(async () => {
     },
   );
   cycleStatus = cycleRun()?.status;
-  emails = await fetchInbox(stack.urls.inbox);
+  emails = await fetchInboxItems(stack.urls.inbox);
 }, 170_000);
 
 afterAll(async () => {

@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCatalogFile } from '../../cli/growcycle';
+import { db } from '../../domain/db';
+import { type CapturedEmail, emailKind, fetchInbox, itemsIn, readForm } from '../../local/people';
+import { CATALOG_YAML } from '../../local/sample-org';
+import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '../support/local-stack';
+
+/*
+ * The post (domain/post.ts) on the synthesized state machines with the simulated clock: in a cycle
+ * with a send window, everything one person is owed at their point in the send hour goes out as one
+ * email. Mona manages Rita, Ravi and Rosa and nominates their peers (the catalog's template); Bo's
+ * address bounces (the SES mailbox simulator) and he manages Bea and Ben.
+ */
+
+const START = new Date('2027-03-01T06:00:00Z'); // Monday, before the 09:00 UTC send hour
+const BOUNCER = 'bounce+bo@simulator.amazonses.com';
+
+const people = [
+  { employeeId: 'ceo', name: 'Chief Exec' },
+  { employeeId: 'mona', name: 'Mona Manager', managerId: 'ceo' },
+  { employeeId: 'rita', name: 'Rita Report', managerId: 'mona' },
+  { employeeId: 'ravi', name: 'Ravi Report', managerId: 'mona' },
+  { employeeId: 'rosa', name: 'Rosa Report', managerId: 'mona' },
+  { employeeId: 'bo', name: 'Bo Bouncing', managerId: 'ceo', email: BOUNCER },
+  { employeeId: 'bea', name: 'Bea Report', managerId: 'bo' },
+  { employeeId: 'ben', name: 'Ben Report', managerId: 'bo' },
+].map((p) => ({ email: `${p.employeeId}@example.com`, title: 'Staff', level: 3, timeZone: 'UTC', ...p }));
+
+let stack: TestStack;
+let api: ApiCall;
+
+const inboxOf = async (address: string): Promise<CapturedEmail[]> =>
+  (await fetchInbox(stack.urls.inbox)).filter((e) => e.destination.to[0] === address);
+
+/** The letters still waiting in the post, from the post times the scheduler holds. */
+const lettersWaiting = async () => {
+  const postTimes = stack.scheduler
+    .list()
+    .filter((s) => s.name.startsWith('post-'))
+    .map((s) => (JSON.parse(s.target.Input) as { postAt: string }).postAt);
+  const found = await Promise.all(
+    postTimes.map(async (postAt) => (await db().letter.query.byPostTime({ postAt }).go()).data),
+  );
+  return found.flat();
+};
+
+const nominate = async (link: string, peers: string[]) => {
+  const form = readForm(await (await fetch(link)).text());
+  const res = await fetch(new URL(form?.action ?? '', link), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(peers.map((p): [string, string] => ['peer', p])).toString(),
+  });
+  return res.status;
+};
+
+let digest: CapturedEmail;
+
+beforeAll(async () => {
+  stack = await startTestStack(START);
+  api = hrApi(stack);
+  const [framework, template] = readCatalogFile(CATALOG_YAML) as Array<Record<string, unknown>>;
+  expect((await api('PUT', '/frameworks/company-2027', framework)).status).toBe(200);
+  expect((await api('PUT', '/templates/annual-review', template)).status).toBe(200);
+  expect((await api('PUT', '/employees', { employees: people })).status).toBe(200);
+  const cycle = await api('POST', '/cycles', {
+    name: 'Spring review',
+    templateId: 'annual-review',
+    participants: ['rita', 'ravi', 'rosa', 'bea', 'ben'],
+    startAt: START.toISOString(),
+  });
+  expect(cycle.status).toBe(201);
+  await runUntil(stack, async () => (await inboxOf('mona@example.com')).length > 0);
+  [digest] = (await inboxOf('mona@example.com')) as [CapturedEmail];
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.dispose();
+});
+
+describe('the post: one email per person per send time', () => {
+  it('sends Mona one email for her three reports’ nominations, each with its own link, in her send hour', async () => {
+    expect(await inboxOf('mona@example.com')).toHaveLength(1);
+    expect(emailKind(digest)).toBe('digest');
+    const items = itemsIn(digest);
+    expect(items.map((i) => i.kind)).toEqual(Array(3).fill('peer-nomination.request'));
+    expect(items.map((i) => i.title).sort()).toEqual([
+      'Choose peer reviewers for Ravi Report',
+      'Choose peer reviewers for Rita Report',
+      'Choose peer reviewers for Rosa Report',
+    ]);
+    expect(new Set(items.map((i) => i.link?.split('?')[0])).size).toBe(3);
+    expect(new Date(digest.at * 1000).getUTCHours()).toBe(9);
+    // One thing to tell, one plain email: the reports' own self-assessments come alone.
+    expect((await inboxOf('rita@example.com')).map(emailKind)).toEqual(['self-assessment.request']);
+  });
+
+  it('sends nothing again when the postman runs a second time for a post time it delivered', async () => {
+    const before = (await fetchInbox(stack.urls.inbox)).length;
+    const postman = stack.lambda.functionFor('functions/steps/deliver-post.ts').logicalId;
+    const postAt = new Date(Math.floor((digest.at * 1000) / 300_000) * 300_000).toISOString();
+    await stack.lambda.invoke(postman, { postAt });
+    await stack.settle();
+    expect((await fetchInbox(stack.urls.inbox)).length).toBe(before);
+  });
+
+  it('never mentions a request answered after its reminder was posted and before it was delivered', async () => {
+    const linkFor = (name: string) => itemsIn(digest).find((i) => i.title.includes(name))?.link as string;
+    expect(await nominate(linkFor('Rita'), ['ravi', 'rosa'])).toBe(200);
+    expect(await nominate(linkFor('Ravi'), ['rita', 'rosa'])).toBe(200);
+    // Rosa's nomination waits until its reminder is in the post for Mona; then Mona answers it.
+    await runUntil(stack, async () =>
+      (await lettersWaiting()).some((l) => l.recipientId === 'mona' && l.purpose === 'reminder'),
+    );
+    expect(await nominate(linkFor('Rosa'), ['rita', 'ravi'])).toBe(200);
+    await runUntil(stack, async () => (await lettersWaiting()).length === 0);
+    const toMona = (await inboxOf('mona@example.com')).flatMap(itemsIn).map((i) => i.kind);
+    expect(toMona).toEqual(Array(3).fill('peer-nomination.request'));
+  });
+
+  it('flags every request a bounced digest carried, and tells HR of each', async () => {
+    await runUntil(stack, async () => {
+      const reqs = await db()
+        .request.query.byCycle({ cycleId: await cycleIdOf('Spring review') })
+        .go();
+      return reqs.data.filter((r) => r.recipientId === 'bo' && r.bounced).length === 2;
+    });
+    const bounced = await inboxOf(BOUNCER);
+    expect(bounced).toHaveLength(1);
+    expect(itemsIn(bounced[0] as CapturedEmail).map((i) => i.kind)).toEqual(
+      Array(2).fill('peer-nomination.request'),
+    );
+    const toHr = (await inboxOf('hr@example.com')).map(emailKind);
+    expect(toHr.filter((k) => k === 'peer-nomination.bounce')).toHaveLength(2);
+  });
+});
+
+const cycleIdOf = async (name: string): Promise<string> => {
+  const execution = stack.sfn.list().find((e) => e.input.includes('"cycleId"'));
+  const id = execution ? (JSON.parse(execution.input) as { cycleId: string }).cycleId : '';
+  const found = (await db().cycle.get({ cycleId: id }).go()).data;
+  if (found?.name !== name) throw new Error(`no cycle named ${name}`);
+  return id;
+};
