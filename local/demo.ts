@@ -236,10 +236,14 @@ export const runDemo = async (
       const items = itemsIn(email);
       if (items.length > 1) {
         note('digest');
-        if (person && !digestShown) {
+        // The first digest of three or more shows what a digest is for.
+        if (person && !digestShown && items.length >= 3) {
           digestShown = true;
+          const kinds: Record<string, number> = {};
+          for (const { kind } of items) kinds[kind] = (kinds[kind] ?? 0) + 1;
+          const what = Object.entries(kinds).map(([k, n]) => phrase(k, n).replace(/ sent$/, ''));
           highlights.push(
-            `${person.name} gets one email for ${items.length} things due that morning, each with its own link, instead of ${items.length} emails`,
+            `${person.name} gets ${what.join(' and ')} as one email, each with its own link, instead of ${items.length} emails`,
           );
         }
       }
@@ -381,7 +385,7 @@ const printSummary = async (result: DemoResult, log: Log) => {
       .join(', ')}`,
   );
   log(
-    `  Emails                 ${summary.emails.total} (${summary.reminders} reminders, ${summary.escalations} escalations)`,
+    `  Emails                 ${summary.emails.total}, ${summary.emails.digests} of them digests, carrying ${Object.values(summary.emails.byKind).reduce((a, b) => a + b, 0)} requests, reminders and notices (${summary.reminders} reminders, ${summary.escalations} escalations)`,
   );
   log(
     `  Executions             ${summary.executions.succeeded} succeeded, ${summary.executions.failed} failed, ${summary.executions.running} running`,
