@@ -649,6 +649,8 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
       managerRequestId: plan.managerRequestId,
       peerRequestIds: plan.peerRequestIds,
       ...(phases.requests.length ? { phases: phases.plan } : {}),
+      // Goal setting's round 1 is created here, so a round approved at once needs no round Lambda.
+      ...(phases.plan.goals ? { goalRound: 1 } : {}),
       ...(phases.plan.meetingRequestId ? { meetingRequestId: phases.plan.meetingRequestId } : {}),
       ...(phases.plan.acknowledgmentRequestId
         ? { acknowledgmentRequestId: phases.plan.acknowledgmentRequestId }

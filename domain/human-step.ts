@@ -6,7 +6,7 @@ import { escalationEmail, requestEmail } from './emails';
 import { isConditionFailure } from './errors';
 import { signedUrl } from './links';
 import { sendOnce } from './mailer';
-import { isReleased, meetingInvite, releaseGate, sendEmployeeInvitation } from './phases';
+import { goalDecisionOf, isReleased, meetingInvite, releaseGate, sendEmployeeInvitation } from './phases';
 import { resumeTask, wakeTask } from './sfn';
 
 /*
@@ -326,7 +326,11 @@ export const armRequest = async (requestId: string, taskToken: string): Promise<
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     const req = await load(requestId);
-    await resumeTask(taskToken, { requestId, outcome: settled(req) ?? 'waiting' });
+    await resumeTask(taskToken, {
+      requestId,
+      outcome: settled(req) ?? 'waiting',
+      ...goalDecisionOf(req.kind, req.response),
+    });
   }
 };
 
