@@ -1,4 +1,4 @@
-import { escalationTime, nextSendSlot, reminderTime } from './calendar';
+import { escalationTime, lateOpeningDeadline, nextSendSlot, reminderTime } from './calendar';
 import { addHours, now, secondsUntil } from './clock';
 import { config } from './config';
 import { db, type HumanRequest } from './db';
@@ -270,10 +270,18 @@ export const openRequest = async (requestId: string): Promise<StepState> => {
   if (req.status === 'pending') {
     // A request opened outside the recipient's send hour (night, weekend) holds its email back.
     const inviteAt = req.sendWindow ? nextSendSlot(at, req.sendWindow) : at;
-    const remindersSent = remindersAlreadyPast(req, inviteAt);
+    // Opened later than its phase planned (the steps before it took longer): its phase's days count from now.
+    const late = req.sendWindow ? lateOpeningDeadline(req, inviteAt, req.sendWindow.timeZone) : undefined;
+    const remindersSent = remindersAlreadyPast({ ...req, ...late }, inviteAt);
     await db()
       .request.patch({ requestId })
-      .set({ status: 'open', openedAt: at.toISOString(), inviteAt: inviteAt.toISOString(), remindersSent })
+      .set({
+        status: 'open',
+        openedAt: at.toISOString(),
+        inviteAt: inviteAt.toISOString(),
+        remindersSent,
+        ...late,
+      })
       .where((a, op) => op.eq(a.status, 'pending'))
       .go()
       .catch((error: unknown) => {
