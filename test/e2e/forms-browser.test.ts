@@ -201,7 +201,7 @@ describe('a template-driven form in a browser', () => {
     const headers = { 'content-type': 'application/json', ...hr() };
     const [framework, template] = readCatalogFile(CATALOG_YAML) as Array<Record<string, unknown>>;
     // Without goal setting, so the review opens with the self-assessment this form is (goals: below).
-    const { goalSetting: _goals, ...phases } = template?.phases as Record<string, unknown>;
+    const { goalSetting: _goals, ...phases } = (template?.phases ?? {}) as Record<string, unknown>;
     for (const [path, body] of [
       ['/frameworks/company-2027', framework],
       ['/templates/annual-review', { ...template, phases }],
