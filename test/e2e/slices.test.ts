@@ -134,6 +134,21 @@ describe('goal setting', () => {
     // days (template day 2 to day 7): due Wednesday 20 January, not Monday 11 as planned.
     expect(self?.body.text).toContain('Due: Wednesday, 20 January 2027');
   });
+
+  it('ends the phase when the drafts never come: Victor’s review goes on to his self-assessment', async () => {
+    const victor = (await get(`/cycles/${demo.cycleId}/reviews/e08`)) as { review: { goalStatus?: string } };
+    expect(victor.review.goalStatus).toBe('expired');
+    const inbox = await fetchInbox(stack.urls.inbox);
+    // His manager is never asked to approve drafts that never came.
+    const approvals = emailsTo(inbox, 'grace.liu@example.com').filter(
+      (e) => emailKind(e) === 'goal-approval.request' && e.subject.includes('Victor Hale'),
+    );
+    expect(approvals).toEqual([]);
+    const kinds = emailsTo(inbox, 'victor.hale@example.com').map(emailKind);
+    expect(kinds.indexOf('self-assessment.request')).toBeGreaterThan(
+      kinds.lastIndexOf('goal-setting.reminder'),
+    );
+  });
 });
 
 describe('peer feedback', () => {

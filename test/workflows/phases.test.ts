@@ -218,6 +218,15 @@ describe('goal setting', () => {
     expect(entered(kari, 'Open the next goal-setting round')).toBe(0);
   });
 
+  it('records how the phase ended on the review: approved with the answer, escalated by the round Lambda', async () => {
+    const statusOf = async (id: string) =>
+      ((await hr('GET', `/cycles/${cycleId}/reviews/${id}`)).body.review as { goalStatus?: string })
+        .goalStatus;
+    expect(await statusOf('kari')).toBe('approved');
+    expect(await statusOf('ola')).toBe('approved');
+    expect(await statusOf('per')).toBe('escalated');
+  });
+
   it('returned at every round: after the third, HR is told once and the review goes on without approved goals', async () => {
     expect(kindsTo('per@example.com').filter((k) => k === 'goal-setting.request')).toHaveLength(3);
     const told = to('hr@example.com').filter((e) => emailKind(e) === 'goal-approval.escalation');
