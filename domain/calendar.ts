@@ -110,6 +110,34 @@ export const endOfLocalDay = (day: LocalDay, timeZone: string): Date => zonedTim
 export const localDeadline = (at: Date | string, timeZone: string): Date =>
   endOfLocalDay(localDay(at, timeZone), timeZone);
 
+/** Whole calendar days from one local day to another (negative when `to` is earlier). */
+const daysBetween = (from: LocalDay, to: LocalDay): number => {
+  const [y1, m1, d1] = parseDay(from);
+  const [y2, m2, d2] = parseDay(to);
+  return Math.round((Date.UTC(y2, m2 - 1, d2) - Date.UTC(y1, m1 - 1, d1)) / 86_400_000);
+};
+
+/**
+ * A fair deadline for a request that opens late. A request planned to open `phaseDays` before its
+ * due date (its phase's own duration in the template) but opened later than that, because the steps
+ * before it took longer (a long goal-setting phase), gets its phase's days from `openedAt` (when its
+ * first email can go out): due at the end of the local day `openedAt + phaseDays` falls on, in the
+ * recipient's zone, and its close date moved by the same number of local days. Reminders and
+ * escalations follow from the due date. Never earlier than the due date it has (HR's extensions stand).
+ */
+export const lateOpeningDeadline = (
+  req: { dueAt: string; closeAt: string; phaseDays?: number | undefined },
+  openedAt: Date,
+  timeZone: string,
+): { dueAt: string; closeAt: string } | undefined => {
+  if (req.phaseDays === undefined) return undefined;
+  const fair = localDeadline(new Date(openedAt.getTime() + req.phaseDays * 86_400_000), timeZone);
+  if (fair.getTime() <= Date.parse(req.dueAt)) return undefined;
+  const moved = daysBetween(localDay(req.dueAt, timeZone), localDay(fair, timeZone));
+  const closeDay = addLocalDays(localDay(req.closeAt, timeZone), moved);
+  return { dueAt: fair.toISOString(), closeAt: endOfLocalDay(closeDay, timeZone).toISOString() };
+};
+
 const isQuiet = (day: LocalDay, w: SendWindow) => w.quietDays.includes(weekdayOf(day));
 
 /** The nearest day that is not quiet, searching forward (step 1) or backward (step -1). */

@@ -3,7 +3,7 @@ import { type Catalog, reviewResults } from './appraisal';
 import { recordAuditOnce } from './audit';
 import { localDeadline, spreadWithinHour } from './calendar';
 import { documentClient } from './clients';
-import { addDays, addHours, now, secondsUntil } from './clock';
+import { addDays, addHours, DAY_MS, now, secondsUntil } from './clock';
 import { config } from './config';
 import { type Cycle, db, type Employee, type HumanRequest, type Review } from './db';
 import { cycleReportEmail } from './emails';
@@ -59,6 +59,29 @@ export const deadlineFor = (policy: CyclePolicy | undefined, timeZone: string, r
     spreadSeconds: spreadWithinHour(requestId),
   };
   return { due: (at: string) => localDeadline(at, timeZone).toISOString(), window: { sendWindow } };
+};
+
+/**
+ * The steps behind goal setting open only once the goals are settled, which can be later than the
+ * template planned. In a cycle whose template has goal setting, each of them carries its phase's own
+ * days (`phaseDays`), which it gets from its opening when it opens late (domain/calendar.ts
+ * lateOpeningDeadline). As planned, the self-assessment and the peer phase open on the goal-setting
+ * due date, and the appraisal on the later of the self-assessment's and the peers' due dates.
+ */
+export const behindGoalSetting = (
+  cycle: Pick<Cycle, 'startAt' | 'selfDueAt' | 'peerDueAt' | 'managerDueAt'>,
+  policy: CyclePolicy | undefined,
+) => {
+  const goalDays = policy?.sendHour !== undefined ? policy.phases?.goalSetting : undefined;
+  if (goalDays === undefined) return undefined;
+  const day = (at: string) => (Date.parse(at) - Date.parse(cycle.startAt)) / DAY_MS;
+  const days = (n: number) => Math.max(0, n);
+  return {
+    opensAt: addDays(cycle.startAt, goalDays),
+    self: days(day(cycle.selfDueAt) - goalDays),
+    peerWindow: days(day(cycle.peerDueAt) - goalDays),
+    manager: days(day(cycle.managerDueAt) - Math.max(day(cycle.selfDueAt), day(cycle.peerDueAt))),
+  };
 };
 
 export type CycleRepeat = NonNullable<Cycle['repeat']>;
@@ -437,7 +460,7 @@ const peerLadder = (policy: CyclePolicy | undefined) => policy?.reminderHoursBef
  * creates nothing. A reviewer from outside the organisation carries their name and address.
  */
 export const peerRequest = (
-  cycle: Pick<Cycle, 'cycleId' | 'peerDueAt'>,
+  cycle: Pick<Cycle, 'cycleId' | 'startAt' | 'selfDueAt' | 'peerDueAt' | 'managerDueAt'>,
   policy: CyclePolicy | undefined,
   employeeId: string,
   reviewer: { recipientId: string; timeZone: string; external?: { name: string; email: string } },
@@ -445,6 +468,8 @@ export const peerRequest = (
 ): HumanRequest => {
   const requestId = stableId(cycle.cycleId, employeeId, 'peer', reviewer.recipientId);
   const peer = deadlineFor(policy, reviewer.timeZone, requestId);
+  // Behind goal setting, peers keep at least half of the peer phase, as the nomination steps plan.
+  const late = behindGoalSetting(cycle, policy);
   return {
     subjectId: employeeId,
     cycleId: cycle.cycleId,
@@ -461,6 +486,7 @@ export const peerRequest = (
     closeAt: peer.due(addDays(cycle.peerDueAt, 1).toISOString()),
     reminderHoursBefore: peerLadder(policy),
     escalations: [],
+    ...(late ? { phaseDays: late.peerWindow / 2 } : {}),
   };
 };
 
@@ -476,7 +502,15 @@ const partWay = (from: Date, to: string, share: number) =>
  * leaves the nominations standing.
  */
 const nominationRequests = (
-  review: { cycleId: string; employeeId: string; managerId: string; opened: Date; peerDueAt: string },
+  review: {
+    cycleId: string;
+    employeeId: string;
+    managerId: string;
+    opened: Date;
+    peerDueAt: string;
+    /** Behind goal setting: its planned end, from which the nomination steps are planned. */
+    goalsDueAt?: Date | undefined;
+  },
   policy: CyclePolicy | undefined,
   base: Pick<
     HumanRequest,
@@ -484,7 +518,9 @@ const nominationRequests = (
   >,
   zoneOf: (id: string) => string,
 ): HumanRequest[] => {
-  const { cycleId, employeeId, managerId, opened, peerDueAt } = review;
+  const { cycleId, employeeId, managerId, peerDueAt, goalsDueAt } = review;
+  const opened = goalsDueAt && goalsDueAt > review.opened ? goalsDueAt : review.opened;
+  const windowDays = Math.max(0, Date.parse(peerDueAt) - opened.getTime()) / DAY_MS;
   const byManager = policy?.nominatedBy === 'manager';
   const steps = [
     {
@@ -492,6 +528,7 @@ const nominationRequests = (
       kind: 'peer-nomination' as const,
       recipientId: byManager ? managerId : employeeId,
       due: 0.2,
+      share: 0.2,
     },
     ...(byManager
       ? []
@@ -501,6 +538,7 @@ const nominationRequests = (
             kind: 'peer-approval' as const,
             recipientId: managerId,
             due: 0.4,
+            share: 0.2,
           },
         ]),
   ];
@@ -516,6 +554,8 @@ const nominationRequests = (
       closeAt: window.due(partWay(opened, peerDueAt, s.due + 0.1)),
       reminderHoursBefore: policy?.reminderHoursBefore ?? [24],
       escalations: [],
+      // Its own share of the window, from the step before it (goal setting, the nomination).
+      ...(goalsDueAt ? { phaseDays: windowDays * s.share } : {}),
     };
   });
 };
@@ -561,9 +601,17 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
   const appraisalId = stableId(cycleId, employeeId, 'manager');
   const self = deadlineFor(policy, theEmployee.timeZone, selfId);
   const appraiser = deadlineFor(policy, zoneOf(managerId), appraisalId);
+  const late = behindGoalSetting(theCycle, policy);
   const nominations = nominated
     ? nominationRequests(
-        { cycleId, employeeId, managerId, opened: new Date(createdAt), peerDueAt: theCycle.peerDueAt },
+        {
+          cycleId,
+          employeeId,
+          managerId,
+          opened: new Date(createdAt),
+          peerDueAt: theCycle.peerDueAt,
+          goalsDueAt: late?.opensAt,
+        },
         policy,
         base,
         zoneOf,
@@ -586,6 +634,7 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
             { afterHours: policy.escalationHours.hr, toId: 'hr', role: 'HR' },
           ]
         : [{ afterHours: 24, toId: managerId, role: 'their manager' }],
+      ...(late ? { phaseDays: late.self } : {}),
     },
     ...peers.map((p) =>
       peerRequest(
@@ -610,6 +659,7 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
         { afterHours: policy?.escalationHours.manager ?? 24, toId: skipLevelId, role: 'skip-level manager' },
         { afterHours: policy?.escalationHours.hr ?? 72, toId: 'hr', role: 'HR' },
       ],
+      ...(late ? { phaseDays: late.manager } : {}),
     },
   ];
   const phases = phaseRequests({
@@ -649,6 +699,8 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
       managerRequestId: plan.managerRequestId,
       peerRequestIds: plan.peerRequestIds,
       ...(phases.requests.length ? { phases: phases.plan } : {}),
+      // Goal setting's round 1 is created here, so a round approved at once needs no round Lambda.
+      ...(phases.plan.goals ? { goalRound: 1 } : {}),
       ...(phases.plan.meetingRequestId ? { meetingRequestId: phases.plan.meetingRequestId } : {}),
       ...(phases.plan.acknowledgmentRequestId
         ? { acknowledgmentRequestId: phases.plan.acknowledgmentRequestId }

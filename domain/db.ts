@@ -244,6 +244,12 @@ const request = new Entity({
     /** When the first email goes out: at opening, or the recipient's next send hour. */
     inviteAt: { type: 'string' },
     invitedAt: { type: 'string' },
+    /**
+     * The days its phase gives to answer (the template's due days from the step before it to this
+     * one). A request opened later than its due date minus these gets them from its opening
+     * (domain/calendar.ts lateOpeningDeadline).
+     */
+    phaseDays: { type: 'number' },
     /** Goal setting: the round this request belongs to, and the manager's comment it answers. */
     round: { type: 'number' },
     note: { type: 'string' },

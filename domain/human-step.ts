@@ -1,4 +1,4 @@
-import { escalationTime, nextSendSlot, reminderTime } from './calendar';
+import { escalationTime, lateOpeningDeadline, nextSendSlot, reminderTime } from './calendar';
 import { addHours, now, secondsUntil } from './clock';
 import { config } from './config';
 import { db, type HumanRequest, type Letter } from './db';
@@ -13,7 +13,7 @@ import {
 import { isConditionFailure } from './errors';
 import { signedUrl } from './links';
 import { sendOnce } from './mailer';
-import { isReleased, meetingInvite, releaseGate, sendEmployeeInvitation } from './phases';
+import { goalDecisionOf, isReleased, meetingInvite, releaseGate, sendEmployeeInvitation } from './phases';
 import {
   type Deliver,
   type Posting,
@@ -460,10 +460,18 @@ export const openRequest = async (requestId: string): Promise<StepState> => {
   if (req.status === 'pending') {
     // A request opened outside the recipient's send hour (night, weekend) holds its email back.
     const inviteAt = req.sendWindow ? nextSendSlot(at, req.sendWindow) : at;
-    const remindersSent = remindersAlreadyPast(req, inviteAt);
+    // Opened later than its phase planned (the steps before it took longer): its phase's days count from now.
+    const late = req.sendWindow ? lateOpeningDeadline(req, inviteAt, req.sendWindow.timeZone) : undefined;
+    const remindersSent = remindersAlreadyPast({ ...req, ...late }, inviteAt);
     await db()
       .request.patch({ requestId })
-      .set({ status: 'open', openedAt: at.toISOString(), inviteAt: inviteAt.toISOString(), remindersSent })
+      .set({
+        status: 'open',
+        openedAt: at.toISOString(),
+        inviteAt: inviteAt.toISOString(),
+        remindersSent,
+        ...late,
+      })
       .where((a, op) => op.eq(a.status, 'pending'))
       .go()
       .catch((error: unknown) => {
@@ -523,7 +531,11 @@ export const armRequest = async (requestId: string, taskToken: string): Promise<
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     const req = await load(requestId);
-    await resumeTask(taskToken, { requestId, outcome: settled(req) ?? 'waiting' });
+    await resumeTask(taskToken, {
+      requestId,
+      outcome: settled(req) ?? 'waiting',
+      ...goalDecisionOf(req.kind, req.response),
+    });
   }
 };
 

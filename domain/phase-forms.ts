@@ -227,16 +227,24 @@ const goalApprovalForm = async (req: HumanRequest): Promise<PhaseForm> => {
       const decision = parseGoalDecision(values);
       if (!decision.ok) return decision;
       const at = now().toISOString();
-      const extra =
-        decision.value.decision === 'approve'
-          ? goals.map((g) => ({
-              Update: db()
-                .goal.patch({ goalId: g.goalId })
-                .set({ status: 'active', updatedAt: at })
-                .where((a, op) => op.eq(a.status, 'draft'))
-                .params(),
-            }))
-          : [];
+      const approved = decision.value.decision === 'approve';
+      const extra: Params[] = approved
+        ? goals.map((g) => ({
+            Update: db()
+              .goal.patch({ goalId: g.goalId })
+              .set({ status: 'active', updatedAt: at })
+              .where((a, op) => op.eq(a.status, 'draft'))
+              .params(),
+          }))
+        : [];
+      // An approval settles the phase with the answer: the workflow goes on without the round Lambda.
+      if (approved && req.cycleId)
+        extra.push({
+          Update: db()
+            .review.patch({ cycleId: req.cycleId, employeeId: req.subjectId })
+            .set({ goalStatus: 'approved' })
+            .params(),
+        });
       return { ok: true, answers: { ...decision.value, goalIds: goals.map((g) => g.goalId) }, extra };
     },
   };

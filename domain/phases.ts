@@ -66,7 +66,8 @@ export const meetingTime = (startAt: string, days: number, policy: CyclePolicy, 
 };
 
 export type PhasePlan = {
-  goalSetting?: true;
+  /** Goal setting's round under way: round 1, created with the review, then whatever the round Lambda opens. */
+  goals?: GoalRoundResult;
   meetingRequestId?: string;
   acknowledgmentRequestId?: string;
 };
@@ -97,7 +98,16 @@ export const phaseRequests = (ctx: ReviewContext): { requests: HumanRequest[]; p
   const ladders = laddersFor(policy, ctx.managerId, ctx.skipLevelId);
   const requests: HumanRequest[] = [];
   const plan: PhasePlan = {};
-  if (days.goalSetting !== undefined) plan.goalSetting = true;
+  if (days.goalSetting !== undefined) {
+    requests.push(
+      ...goalRoundRequests(
+        { ...ctx, employeeId, employeeZone: timeZone, at: new Date(ctx.base.createdAt) },
+        1,
+        undefined,
+      ),
+    );
+    plan.goals = { settled: false, round: 1, ...goalRoundIds(cycleId, employeeId, 1) };
+  }
   if (days.reviewMeeting !== undefined) {
     const meetingAt = meetingTime(ctx.cycle.startAt, days.reviewMeeting, policy, timeZone).toISOString();
     const requestId = stableId(cycleId, employeeId, 'review-meeting');
@@ -155,6 +165,18 @@ export const goalRoundIds = (cycleId: string, employeeId: string, round: number)
 });
 
 export type GoalDecision = { decision: 'approve' } | { decision: 'return'; comment: string };
+
+/**
+ * What the workflow's "Goals approved?" Choice reads beside a settled goal approval's outcome: the
+ * manager's decision. Any other request carries nothing more.
+ */
+export const goalDecisionOf = (
+  kind: HumanRequest['kind'],
+  response: unknown,
+): { decision?: GoalDecision['decision'] } => {
+  const decision = (response as Partial<GoalDecision> | undefined)?.decision;
+  return kind === 'goal-approval' && decision ? { decision } : {};
+};
 export type GoalRoundState = {
   round: number;
   goalSetting?: Pick<HumanRequest, 'status'> | undefined;
@@ -187,9 +209,10 @@ export type GoalRoundResult =
 const personOf = async (id: string) => (await db().employee.get({ employeeId: id }).go()).data ?? undefined;
 
 /**
- * Moves goal setting on: opens round 1, the next round after a return (its email carries the
- * comment), or settles the phase. Request ids are per round and writes are conditional, so a
- * retried step opens each round once.
+ * Moves goal setting on after a round that was not approved: opens the next round after a return
+ * (its email carries the comment), or settles the phase (HR told after the last round, expired).
+ * Round 1 is created with the review (a review started without it gets it here). Request ids are
+ * per round and writes are conditional, so a retried step opens each round once.
  */
 export const advanceGoalSetting = async (cycleId: string, employeeId: string): Promise<GoalRoundResult> => {
   const { review, request, cycle } = db();
@@ -230,11 +253,23 @@ export const advanceGoalSetting = async (cycleId: string, employeeId: string): P
   }
   const opened = goalRoundIds(cycleId, employeeId, next.round);
   if (next.round !== round) {
-    await Promise.all(
-      (await goalRoundRequests(theCycle, current, next.round, next.note)).map((r) =>
-        request.create(r).go().catch(ignoreExisting),
-      ),
+    const employee = await personOf(employeeId);
+    const manager = current.managerId === 'hr' ? undefined : await personOf(current.managerId);
+    if (!employee) throw new Error(`Employee ${employeeId} not found`);
+    const roundRequests = goalRoundRequests(
+      {
+        cycle: theCycle,
+        employeeId,
+        employeeZone: employee.timeZone,
+        managerId: current.managerId,
+        managerZone: manager?.timeZone ?? 'UTC',
+        skipLevelId: manager?.managerId ?? 'hr',
+        at: now(),
+      },
+      next.round,
+      next.note,
     );
+    await Promise.all(roundRequests.map((r) => request.create(r).go().catch(ignoreExisting)));
     await review
       .patch({ cycleId, employeeId })
       .set({ goalRound: next.round })
@@ -246,32 +281,36 @@ export const advanceGoalSetting = async (cycleId: string, employeeId: string): P
 };
 
 /** Round N's two requests: the employee drafts, then (only once the drafts are in) the manager decides. */
-const goalRoundRequests = async (
-  cycle: Cycle,
-  review: Review,
+const goalRoundRequests = (
+  ctx: {
+    cycle: Cycle;
+    employeeId: string;
+    employeeZone: string;
+    managerId: string;
+    managerZone: string;
+    skipLevelId: string;
+    /** When the round is created: a later round gets a couple of days from then. */
+    at: Date;
+  },
   round: number,
   note: string | undefined,
-): Promise<HumanRequest[]> => {
+): HumanRequest[] => {
+  const { cycle, employeeId, employeeZone, managerId, managerZone, skipLevelId, at } = ctx;
   const policy = cycle.policy as CyclePolicy;
-  const employee = await personOf(review.employeeId);
-  const manager = review.managerId === 'hr' ? undefined : await personOf(review.managerId);
-  if (!employee) throw new Error(`Employee ${review.employeeId} not found`);
-  const skipLevelId = manager?.managerId ?? 'hr';
-  const ladders = laddersFor(policy, review.managerId, skipLevelId);
-  const ids = goalRoundIds(cycle.cycleId, review.employeeId, round);
-  const self = deadlineFor(policy, employee.timeZone, ids.goalRequestId);
-  const managerZone = manager?.timeZone ?? 'UTC';
+  const ladders = laddersFor(policy, managerId, skipLevelId);
+  const ids = goalRoundIds(cycle.cycleId, employeeId, round);
+  const self = deadlineFor(policy, employeeZone, ids.goalRequestId);
   const boss = deadlineFor(policy, managerZone, ids.approvalRequestId);
   const phaseDue = addDays(cycle.startAt, policy.phases?.goalSetting ?? 0);
   // A later round gets a couple of days of its own, even when the phase's date has passed.
-  const earliest = round === 1 ? phaseDue : addDays(now(), MIN_DAYS_TO_ANSWER);
+  const earliest = round === 1 ? phaseDue : addDays(at, MIN_DAYS_TO_ANSWER);
   const dueAt = self.due(new Date(Math.max(phaseDue.getTime(), earliest.getTime())).toISOString());
   const approvalDue = boss.due(addDays(dueAt, MIN_DAYS_TO_ANSWER).toISOString());
   const base = {
-    subjectId: review.employeeId,
+    subjectId: employeeId,
     cycleId: cycle.cycleId,
     status: 'pending' as const,
-    createdAt: now().toISOString(),
+    createdAt: at.toISOString(),
     remindersSent: 0,
     escalationsSent: 0,
     round,
@@ -283,9 +322,9 @@ const goalRoundRequests = async (
       ...self.window,
       requestId: ids.goalRequestId,
       kind: 'goal-setting',
-      recipientId: review.employeeId,
+      recipientId: employeeId,
       dueAt,
-      closeAt: closeAfter(dueAt, employee.timeZone, ladders.hrDays),
+      closeAt: closeAfter(dueAt, employeeZone, ladders.hrDays),
       escalations: ladders.employee,
       ...(note ? { note } : {}),
     },
@@ -294,7 +333,7 @@ const goalRoundRequests = async (
       ...boss.window,
       requestId: ids.approvalRequestId,
       kind: 'goal-approval',
-      recipientId: review.managerId,
+      recipientId: managerId,
       afterRequestId: ids.goalRequestId,
       dueAt: approvalDue,
       closeAt: closeAfter(approvalDue, managerZone, ladders.hrDays),

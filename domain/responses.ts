@@ -5,6 +5,7 @@ import { ANONYMITY_THRESHOLD } from './cycles';
 import { db, type HumanRequest } from './db';
 import { isConditionFailure } from './errors';
 import { isExternalId, newId } from './ids';
+import { goalDecisionOf } from './phases';
 import { resumeTask } from './sfn';
 
 /** A form's answer: flat fields (today's forms) or, in a template-driven cycle, ratings by item and goal too. */
@@ -100,7 +101,11 @@ export const submitAnswer = async (
     return latest?.status === 'submitted' ? 'already-submitted' : 'closed';
   }
   const latest = (await request.get({ requestId: req.requestId }).go({ consistent: true })).data;
-  await resumeTask(latest?.taskToken, { requestId: req.requestId, outcome: 'submitted' });
+  await resumeTask(latest?.taskToken, {
+    requestId: req.requestId,
+    outcome: 'submitted',
+    ...goalDecisionOf(req.kind, answers),
+  });
   return 'submitted';
 };
 

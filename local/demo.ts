@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { parseAllDocuments } from 'yaml';
 import { run as runCli } from '../cli/growcycle';
 import { parseCsvObjects } from '../domain/csv';
-import { answer, type CapturedEmail, fetchInbox, itemsIn } from './people';
+import { answer, type CapturedEmail, fetchInbox, itemsIn, submitForm } from './people';
 import { CATALOG_YAML, HABITS, habitOf, SAMPLE_ORG, SAMPLE_ORG_CSV } from './sample-org';
 import { type LocalStack, startStack } from './stack';
 import { portsFromEnv, printWhereThingsAre } from './where';
@@ -67,12 +69,27 @@ const NOUN: Record<string, [string, string]> = {
   'manager-appraisal': ['manager appraisal', 'manager appraisals'],
   'action-item': ['development action', 'development actions'],
   'goal-setting': ['goal-setting', 'goal drafts'],
-  'goal-approval': ['goal-approval', 'goal decisions'],
+  'goal-approval': ['goal approval', 'goal decisions'],
   'review-meeting': ['review meeting', 'review meetings'],
   acknowledgment: ['acknowledgment', 'acknowledgments'],
   'peer-nomination': ['peer nomination', 'peer nominations'],
   'peer-approval': ['nomination approval', 'nomination approvals'],
   cycle: ['cycle', 'cycles'],
+};
+
+/** The demo template's goal-setting days: a self-assessment asked for after them opened late. */
+const GOAL_DAYS = (() => {
+  const template = parseAllDocuments(readFileSync(CATALOG_YAML, 'utf8'))
+    .map((d) => d.toJS() as { kind?: string; id?: string; phases?: { goalSetting?: { dueDays?: number } } })
+    .find((d) => d.kind === 'template' && d.id === 'annual-review');
+  return template?.phases?.goalSetting?.dueDays ?? 0;
+})();
+
+/** The one set of draft goals the demo's manager sends back, once, with a comment. */
+const RETURNED_GOALS = {
+  manager: 'Ingrid Berg',
+  employee: 'Emma Johansen',
+  comment: 'Make the second goal measurable: a number and a date',
 };
 
 /** "self-assessment.request", 3 -> "3 self-assessment requests sent", for the daily digest. */
@@ -84,6 +101,9 @@ export const phrase = (event: string, n: number): string => {
   if (event === 'review-meeting.submitted') return `${n} review meeting${s1} recorded as held`;
   if (event === 'acknowledgment.unreleased') return `HR told of ${n} unreleased result${s1}`;
   if (event === 'digest') return `${n} digest${s1} (one email for several things)`;
+  if (event === 'goal-approval.approved')
+    return `${n} ${n === 1 ? "employee's" : "employees'"} goals approved`;
+  if (event === 'goal-approval.returned') return `${n} returned with a comment`;
   const [one, many] = NOUN[step] ?? [step, step];
   const s = n === 1 ? '' : 's';
   switch (what) {
@@ -190,11 +210,17 @@ export const runDemo = async (
         ];
   if (plans.length) log('Development plans started for Ola Haugen (2 actions) and Victor Hale (1 action).');
   log(
-    `Habits: most answer when asked; ${Object.values(HABITS).filter((h) => h === 'after-reminder').length} answer after a reminder; Victor Hale never answers.\n`,
+    `Habits: most answer when asked; ${Object.values(HABITS).filter((h) => h === 'after-reminder').length} answer after a reminder; Victor Hale never answers.`,
+  );
+  log(
+    options.habits === 'everyone-on-time'
+      ? 'Every manager approves the goals as drafted.\n'
+      : `${RETURNED_GOALS.manager} returns ${RETURNED_GOALS.employee}'s first goals with a comment; the other managers approve them as drafted.\n`,
   );
 
   let seen = 0;
   let released = false;
+  const returned = new Set<string>();
   const submissions: Record<string, number> = {};
   let digest: Record<string, number> = {};
   let digestDay = day(clock.now());
@@ -247,13 +273,29 @@ export const runDemo = async (
           );
         }
       }
-      for (const { kind, title, link } of items) {
+      for (const { kind, title, link, text } of items) {
         note(kind);
         if (person && kind === 'self-assessment.request' && !zonesReached.has(person.timeZone)) {
           zonesReached.add(person.timeZone);
           const city = person.timeZone.split('/').pop()?.replace(/_/g, ' ');
           highlights.push(
             `self-assessments reach ${city} at ${localTime(email.at, person.timeZone)} local time: emails keep each person's send hour (09:00) and skip weekends`,
+          );
+        }
+        if (kind === 'goal-setting.request' && text.includes('returned your draft goals')) {
+          highlights.push(
+            `${RETURNED_GOALS.manager} returned ${person?.name ?? 'someone'}'s goals: “${RETURNED_GOALS.comment}”; round 2 asks again, the comment in the email`,
+          );
+        }
+        // A self-assessment asked for after the goal-setting phase, because the goals took longer.
+        if (
+          person &&
+          kind === 'self-assessment.request' &&
+          email.at * 1000 > DEMO_START.getTime() + GOAL_DAYS * 86_400_000
+        ) {
+          const due = /Due: ([^,]+, \d+ \w+)/.exec(text)?.[1] ?? 'later';
+          highlights.push(
+            `${person.name}'s self-assessment opens only now, after the goal-setting phase: due ${due}, the phase's own days counted from today, not already overdue`,
           );
         }
         if (kind.endsWith('.escalation')) {
@@ -267,6 +309,26 @@ export const runDemo = async (
           (habit === 'prompt' && kind.endsWith('.request')) ||
           (habit === 'after-reminder' && kind.endsWith('.reminder'));
         if (!acts) continue;
+        if (STEP(kind) === 'goal-approval') {
+          // The manager decides on the drafts: one set goes back once with a comment, the rest are approved.
+          const returnIt =
+            options.habits !== 'everyone-on-time' &&
+            title.includes(RETURNED_GOALS.employee) &&
+            !returned.has(RETURNED_GOALS.employee);
+          if (returnIt) returned.add(RETURNED_GOALS.employee);
+          answering.push(
+            submitForm(
+              link,
+              returnIt ? { decision: 'return', comment: RETURNED_GOALS.comment } : { decision: 'approve' },
+            ).then((status) => {
+              if (status === 200) {
+                submissions['goal-approval'] = (submissions['goal-approval'] ?? 0) + 1;
+                note(returnIt ? 'goal-approval.returned' : 'goal-approval.approved');
+              }
+            }),
+          );
+          continue;
+        }
         answering.push(
           answer(link, seen + answering.length).then((status) => {
             if (status === 200) {

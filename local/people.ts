@@ -25,15 +25,15 @@ const header = (email: CapturedEmail, name: string): string | undefined =>
 const LINK = /https?:\/\/[^\s"<]+\/r\/[^\s"<]+/;
 
 /** One thing an email asks or tells: its kind (`peer-feedback.request`), title and form link, if any. */
-export type EmailItem = { kind: string; title: string; link: string | undefined };
+export type EmailItem = { kind: string; title: string; link: string | undefined; text: string };
 
 /**
  * What an email carries: itself, or each item of a digest (domain/post.ts), read from its header
  * of item kinds and its text, where each item is a paragraph of its own after the greeting.
  */
 export const itemsIn = (email: CapturedEmail): EmailItem[] =>
-  digestParts(email)?.map(({ kind, title, text }) => ({ kind, title, link: LINK.exec(text)?.[0] })) ?? [
-    { kind: emailKind(email), title: email.subject, link: linkIn(email) },
+  digestParts(email)?.map(({ kind, title, text }) => ({ kind, title, text, link: LINK.exec(text)?.[0] })) ?? [
+    { kind: emailKind(email), title: email.subject, text: email.body.text ?? '', link: linkIn(email) },
   ];
 
 const digestParts = (email: CapturedEmail) => {

@@ -29,14 +29,28 @@ const review = {
 /**
  * Goal setting, in rounds: the employee drafts, the manager approves or returns with a comment, and
  * a return opens the next round until the round limit, when HR is told. It gates the rest of the
- * review (`then`). A review without the phase goes straight on.
+ * review (`then`). Round 1's requests are created with the review, so a round approved the first
+ * time costs five state transitions: the two human steps and the Choice on the manager's decision.
+ * Only a return or an expiry runs the round Lambda, which opens the next round (and loops) or
+ * settles the phase. A review without the phase goes straight on.
  */
 export const goalSetting = (scope: Construct, fns: PhaseFunctions, then: State): Choice => {
-  const round = invokeStep(scope, 'Open a goal-setting round', fns.goalRound, review, '$.goals');
-  const settled = new Choice(scope, 'Goals settled?').when(
-    Condition.booleanEquals('$.goals.settled', true),
-    then,
+  const round = invokeStep(
+    scope,
+    'Open the next goal-setting round',
+    fns.goalRound,
+    review,
+    '$.review.goals',
   );
+  const approved = new Choice(scope, 'Goals approved?')
+    .when(
+      Condition.and(
+        Condition.isPresent('$.step.decision'),
+        Condition.stringEquals('$.step.decision', 'approve'),
+      ),
+      then,
+    )
+    .otherwise(round);
   const approval = humanStep(
     scope,
     {
@@ -45,8 +59,8 @@ export const goalSetting = (scope: Construct, fns: PhaseFunctions, then: State):
       check: 'Check on goal approval',
     },
     fns.humanStep,
-    '$.goals.approvalRequestId',
-    round,
+    '$.review.goals.approvalRequestId',
+    approved,
   );
   const drafting = humanStep(
     scope,
@@ -56,13 +70,17 @@ export const goalSetting = (scope: Construct, fns: PhaseFunctions, then: State):
       check: 'Check on goal setting',
     },
     fns.humanStep,
-    '$.goals.goalRequestId',
+    '$.review.goals.goalRequestId',
     approval,
   );
-  settled.otherwise(drafting);
-  round.next(settled);
+  // Returned (with rounds left): the next round's requests; otherwise settled (approved, HR told, expired).
+  round.next(
+    new Choice(scope, 'Another goal round?')
+      .when(Condition.booleanEquals('$.review.goals.settled', false), drafting)
+      .otherwise(then),
+  );
   return new Choice(scope, 'Goal setting in this review?')
-    .when(Condition.isPresent('$.review.goalSetting'), round)
+    .when(Condition.isPresent('$.review.goals'), drafting)
     .otherwise(then);
 };
 

@@ -82,7 +82,11 @@ describe('review cycle', () => {
     const samuel = emailsTo(inbox, 'samuel.clark@example.com').map(emailKind);
     expect(samuel).not.toContain('review-meeting.invitation');
     expect(samuel).not.toContain('acknowledgment.request');
-    expect(emailsTo(inbox, 'hr@example.com').map(emailKind)).not.toContain('acknowledgment.unreleased');
+    // Nor is HR told of his results as unreleased (Victor's own review, appraised after HR's release, is).
+    const unreleased = emailsTo(inbox, 'hr@example.com').filter(
+      (e) => emailKind(e) === 'acknowledgment.unreleased',
+    );
+    expect(unreleased.map((e) => e.subject)).not.toContain('Results not released: Samuel Clark');
   });
 
   it('sends nothing more about a step once it is submitted', async () => {
@@ -91,6 +95,59 @@ describe('review cycle', () => {
     const kinds = emailsTo(inbox, 'sofie.andersen@example.com').map(emailKind);
     expect(kinds.filter((k) => k.endsWith('.reminder') || k.endsWith('.escalation'))).toEqual([]);
     expect(kinds.filter((k) => k === 'self-assessment.request')).toHaveLength(1);
+  });
+});
+
+describe('goal setting', () => {
+  type Goals = { goals: Array<{ status: string }> };
+
+  it('asks every employee for goals first; their manager approves the drafts and they become active', async () => {
+    const inbox = await fetchInboxItems(stack.urls.inbox);
+    const sofie = emailsTo(inbox, 'sofie.andersen@example.com').map(emailKind);
+    expect(sofie.filter((k) => k === 'goal-setting.request')).toHaveLength(1);
+    expect(sofie.indexOf('goal-setting.request')).toBeLessThan(sofie.indexOf('self-assessment.request'));
+    const goals = (await get('/employees/e09/goals')) as Goals;
+    expect(goals.goals.length).toBeGreaterThan(0);
+    expect(goals.goals.every((g) => g.status === 'active')).toBe(true);
+  });
+
+  it('returns Emma’s first drafts with a comment: a second round carries it, and then they are approved', async () => {
+    const inbox = await fetchInboxItems(stack.urls.inbox);
+    const asked = emailsTo(inbox, 'emma.johansen@example.com').filter(
+      (e) => emailKind(e) === 'goal-setting.request',
+    );
+    expect(asked).toHaveLength(2);
+    expect(asked[1]?.body.text).toContain('Make the second goal measurable');
+    const goals = (await get('/employees/e11/goals')) as Goals;
+    expect(goals.goals.every((g) => g.status === 'active')).toBe(true);
+  });
+
+  it('leaves Samuel’s goals in draft when Victor never decides, and his self-assessment then gets its own days', async () => {
+    const goals = (await get('/employees/e24/goals')) as Goals;
+    expect(goals.goals.length).toBeGreaterThan(0);
+    expect(goals.goals.every((g) => g.status === 'draft')).toBe(true);
+    const inbox = await fetchInboxItems(stack.urls.inbox);
+    const self = emailsTo(inbox, 'samuel.clark@example.com').find(
+      (e) => emailKind(e) === 'self-assessment.request',
+    );
+    // Victor's approval closed on Thursday 14 January; asked on Friday 15, Samuel has the phase's five
+    // days (template day 2 to day 7): due Wednesday 20 January, not Monday 11 as planned.
+    expect(self?.body.text).toContain('Due: Wednesday, 20 January 2027');
+  });
+
+  it('ends the phase when the drafts never come: Victor’s review goes on to his self-assessment', async () => {
+    const victor = (await get(`/cycles/${demo.cycleId}/reviews/e08`)) as { review: { goalStatus?: string } };
+    expect(victor.review.goalStatus).toBe('expired');
+    const inbox = await fetchInboxItems(stack.urls.inbox);
+    // His manager is never asked to approve drafts that never came.
+    const approvals = emailsTo(inbox, 'grace.liu@example.com').filter(
+      (e) => emailKind(e) === 'goal-approval.request' && e.subject.includes('Victor Hale'),
+    );
+    expect(approvals).toEqual([]);
+    const kinds = emailsTo(inbox, 'victor.hale@example.com').map(emailKind);
+    expect(kinds.indexOf('self-assessment.request')).toBeGreaterThan(
+      kinds.lastIndexOf('goal-setting.reminder'),
+    );
   });
 });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   addLocalDays,
   escalationTime,
+  lateOpeningDeadline,
   localDay,
   localDeadline,
   nextSendSlot,
@@ -118,5 +119,47 @@ describe('spreading a cycle over the send hour', () => {
     expect(spreadWithinHour('request-a')).not.toBe(spreadWithinHour('request-b'));
     expect(spreadWithinHour('request-a')).toBeGreaterThanOrEqual(0);
     expect(spreadWithinHour('request-a')).toBeLessThan(3600);
+  });
+});
+
+describe('a fair deadline for a request that opens late', () => {
+  // Planned to open on Thursday 4 March with four days to answer: due Monday 8 March, closing Tuesday 9.
+  const planned = {
+    dueAt: '2027-03-08T22:59:59.000Z',
+    closeAt: '2027-03-09T22:59:59.000Z',
+    phaseDays: 4,
+  };
+
+  it('keeps the due date of a request that opens on time, or before its phase’s days began', () => {
+    expect(lateOpeningDeadline(planned, at('2027-03-04T08:00:00Z'), 'Europe/Oslo')).toBeUndefined();
+    expect(lateOpeningDeadline(planned, at('2027-03-01T08:00:00Z'), 'Europe/Oslo')).toBeUndefined();
+    // Opened a few hours late on the same day: the four days still end on Monday.
+    expect(lateOpeningDeadline(planned, at('2027-03-04T20:00:00Z'), 'Europe/Oslo')).toBeUndefined();
+  });
+
+  it('gives a request opened late its phase’s days from the opening, at the end of the local day, the close moved alike', () => {
+    // Opened on Saturday 6 March at 09:00 in Oslo: four days later is Wednesday 10 March.
+    expect(lateOpeningDeadline(planned, at('2027-03-06T08:00:00Z'), 'Europe/Oslo')).toEqual({
+      dueAt: '2027-03-10T22:59:59.000Z',
+      closeAt: '2027-03-11T22:59:59.000Z',
+    });
+  });
+
+  it('counts the days in the recipient’s zone, across a daylight-saving change', () => {
+    // New York: opened Thursday 11 March at 09:00 (UTC-5); four days later is Monday 15 March, by
+    // then UTC-4, so the day ends at 03:59:59 UTC, and the close (a day later) too.
+    const ny = { dueAt: '2027-03-09T04:59:59.000Z', closeAt: '2027-03-10T04:59:59.000Z', phaseDays: 4 };
+    expect(lateOpeningDeadline(ny, at('2027-03-11T14:00:00Z'), 'America/New_York')).toEqual({
+      dueAt: '2027-03-16T03:59:59.000Z',
+      closeAt: '2027-03-17T03:59:59.000Z',
+    });
+  });
+
+  it('leaves alone a request without its phase’s days (no goal setting before it), and never moves a due date earlier', () => {
+    const { phaseDays: _none, ...withoutDays } = planned;
+    expect(lateOpeningDeadline(withoutDays, at('2027-03-20T08:00:00Z'), 'Europe/Oslo')).toBeUndefined();
+    // HR extended it to Friday 19 March: a late opening with four days (Wednesday 10) keeps Friday.
+    const extended = { ...planned, dueAt: '2027-03-19T22:59:59.000Z', closeAt: '2027-03-20T22:59:59.000Z' };
+    expect(lateOpeningDeadline(extended, at('2027-03-06T08:00:00Z'), 'Europe/Oslo')).toBeUndefined();
   });
 });

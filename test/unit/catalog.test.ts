@@ -69,8 +69,8 @@ describe('cycle templates', () => {
       nominatedBy: 'manager',
       sendHour: 9,
       quietDays: ['Sat', 'Sun'],
-      // The sample template has no goal setting; calibration, the meeting and the acknowledgment follow the appraisal.
-      phases: { calibration: 16, reviewMeeting: 18, acknowledgment: 21 },
+      // Goal setting before everything; calibration, the meeting and the acknowledgment after the appraisal.
+      phases: { goalSetting: 2, calibration: 16, reviewMeeting: 18, acknowledgment: 21 },
     });
   });
 

@@ -12,6 +12,7 @@ import { db } from '../../domain/db';
 import { armRequest, openRequest } from '../../domain/human-step';
 import { parseAcknowledgment, parseGoalDecision, parseGoalRows } from '../../domain/phase-forms';
 import {
+  goalDecisionOf,
   mayRelease,
   nextGoalStep,
   releaseCycle,
@@ -73,6 +74,17 @@ describe('nextGoalStep', () => {
     expect(
       nextGoalStep({ round: 2, goalSetting: { status: 'submitted' }, approval: { status: 'open' } }),
     ).toEqual({ action: 'open', round: 2 });
+  });
+});
+
+describe('goalDecisionOf', () => {
+  it('gives the workflow the manager’s decision on a goal approval, and nothing for any other request', () => {
+    expect(goalDecisionOf('goal-approval', { decision: 'approve' })).toEqual({ decision: 'approve' });
+    expect(goalDecisionOf('goal-approval', { decision: 'return', comment: 'Sharper' })).toEqual({
+      decision: 'return',
+    });
+    expect(goalDecisionOf('goal-approval', undefined)).toEqual({});
+    expect(goalDecisionOf('acknowledgment', { decision: 'approve' })).toEqual({});
   });
 });
 

@@ -183,7 +183,8 @@ describe('goal setting', () => {
     expect(requests).toHaveLength(2);
     expect(requests[0]?.body.text).not.toContain(COMMENT);
     expect(requests[1]?.body.text).toContain(COMMENT);
-    expect(entered(reviewRun('ola'), 'Open a goal-setting round')).toBe(3);
+    // Round 1 came with the review; only the return ran the round Lambda, which opened round 2.
+    expect(entered(reviewRun('ola'), 'Open the next goal-setting round')).toBe(1);
     const goals = (await hr('GET', '/employees/ola/goals')).body.goals as Array<{ status: string }>;
     expect(goals.length).toBeGreaterThanOrEqual(2);
     expect(goals.every((g) => g.status === 'active')).toBe(true);
@@ -198,12 +199,39 @@ describe('goal setting', () => {
     expect(sentAt(self)).toBeGreaterThanOrEqual(sentAt(approvals[1]));
     // In the execution: the self-assessment is sent only after the round that settled the goals.
     const history = reviewRun('ola')?.history ?? [];
-    const lastRound = history.findLastIndex((h) => h.stateName === 'Goals settled?');
+    const lastRound = history.findLastIndex((h) => h.stateName === 'Goals approved?');
     const firstSelf = history.findIndex((h) => h.stateName === 'Send self-assessment request');
     expect(lastRound).toBeGreaterThan(0);
     expect(firstSelf).toBeGreaterThan(lastRound);
     // Kari's goals were approved at once: one round.
     expect(kindsTo('kari@example.com').filter((k) => k === 'goal-setting.request')).toHaveLength(1);
+  });
+
+  it('costs five state transitions for a round approved at once: two human steps and the Choice on the decision', () => {
+    const goalStates = [
+      'Send goal-setting request',
+      'Wait for draft goals',
+      'Check on goal setting',
+      'Send goal approval request',
+      'Wait for goal approval',
+      'Check on goal approval',
+      'Goals approved?',
+      'Open the next goal-setting round',
+      'Another goal round?',
+    ];
+    const kari = reviewRun('kari');
+    const perState = goalStates.map((state) => entered(kari, state));
+    expect(perState.reduce((a, b) => a + b, 0)).toBe(5);
+    expect(entered(kari, 'Open the next goal-setting round')).toBe(0);
+  });
+
+  it('records how the phase ended on the review: approved with the answer, escalated by the round Lambda', async () => {
+    const statusOf = async (id: string) =>
+      ((await hr('GET', `/cycles/${cycleId}/reviews/${id}`)).body.review as { goalStatus?: string })
+        .goalStatus;
+    expect(await statusOf('kari')).toBe('approved');
+    expect(await statusOf('ola')).toBe('approved');
+    expect(await statusOf('per')).toBe('escalated');
   });
 
   it('returned at every round: after the third, HR is told once and the review goes on without approved goals', async () => {

@@ -14,7 +14,7 @@ import {
 } from '../support/local-stack';
 
 /*
- * A cycle made from the sample template (send hour 09:00, quiet on Saturday and Sunday, due dates
+ * A cycle made from the sample template without goal setting (send hour 09:00, quiet on Saturday and Sunday, due dates
  * 7/10/14 days after the start, reminders 3 and 1 days before, escalation 1 and 3 days after)
  * scheduled to start on a Saturday, for a team in Oslo and New York. Everyone answers when asked
  * except Nora (New York), who answers only after a reminder, and Ola (Oslo), who never answers.
@@ -61,6 +61,16 @@ const hourOf = (email: CapturedEmail | undefined) =>
 let emails: CapturedEmail[] = [];
 let cycleStatus: string | undefined;
 
+/**
+ * The sample template without its goal-setting phase, so the self-assessment opens at the start and
+ * its dates are the template's (late phases have their own test, test/workflows/late-phases.test.ts).
+ */
+const withoutGoalSetting = <T extends { kind: string }>(doc: T): T => {
+  if (doc.kind !== 'template') return doc;
+  const { goalSetting: _goals, ...phases } = (doc as T & { phases: Record<string, unknown> }).phases;
+  return { ...doc, phases };
+};
+
 beforeAll(async () => {
   stack = await startTestStack(new Date('2027-01-01T12:00:00Z'));
   expect((await api('PUT', '/employees', { employees: people })).status).toBe(200);
@@ -68,7 +78,7 @@ beforeAll(async () => {
     readFileSync(path.join(import.meta.dirname, '../../local/catalog.yaml'), 'utf8'),
   );
   for (const doc of catalog.map((d) => d.toJS() as { kind: string; id: string })) {
-    expect((await api('PUT', `/${doc.kind}s/${doc.id}`, doc)).status).toBeLessThan(300);
+    expect((await api('PUT', `/${doc.kind}s/${doc.id}`, withoutGoalSetting(doc))).status).toBeLessThan(300);
   }
   const scheduled = await api('POST', '/cycles', {
     name: 'Winter check-in',

@@ -106,9 +106,10 @@ describe('review triggers', () => {
     expect(status.cycle).toMatchObject({ name: 'End-of-probation review', templateId: 'annual-review' });
     expect(status.reviews.participants).toBe(1);
     const inbox = await fetchInbox(stack.urls.inbox);
+    // The template's first step: the newcomer is asked to set their goals.
     expect(
       inbox.some(
-        (e) => e.destination.to[0] === 'newbie@example.com' && emailKind(e) === 'self-assessment.request',
+        (e) => e.destination.to[0] === 'newbie@example.com' && emailKind(e) === 'goal-setting.request',
       ),
     ).toBe(true);
   });
