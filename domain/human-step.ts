@@ -1,4 +1,4 @@
-import { escalationTime, lateOpeningDeadline, nextSendSlot, reminderTime } from './calendar';
+import { escalationTime, lateOpeningDeadline, reminderTime } from './calendar';
 import { addHours, now, secondsUntil } from './clock';
 import { config } from './config';
 import { db, type HumanRequest, type Letter } from './db';
@@ -19,6 +19,7 @@ import {
   type Posting,
   personalSpreadSeconds,
   postLetter,
+  postTime,
   recipientWindow,
   withSendRetry,
 } from './post';
@@ -458,11 +459,18 @@ export const openRequest = async (requestId: string): Promise<StepState> => {
     return expireUnopened(requestId);
   }
   if (req.status === 'pending') {
-    // A request opened outside the recipient's send hour (night, weekend) holds its email back.
-    const inviteAt = req.sendWindow ? nextSendSlot(at, req.sendWindow) : at;
+    // A request opened outside the recipient's send hour (night, weekend) holds its email back: it
+    // reaches them at their post time (domain/post.ts), the time postInvitation below posts it for.
+    const inviteAt = req.sendWindow
+      ? postTime(at, recipientWindow(req.sendWindow, req.recipientId, req.sendWindow.timeZone))
+      : at;
     // Opened later than its phase planned (the steps before it took longer): its phase's days count from now.
     const late = req.sendWindow ? lateOpeningDeadline(req, inviteAt, req.sendWindow.timeZone) : undefined;
-    const remindersSent = remindersAlreadyPast({ ...req, ...late }, inviteAt);
+    // A reminder that would go in the same send hour as the invitation itself is noise: skipped too.
+    const remindersSent = remindersAlreadyPast(
+      { ...req, ...late },
+      req.sendWindow ? addHours(inviteAt, 1) : inviteAt,
+    );
     await db()
       .request.patch({ requestId })
       .set({
