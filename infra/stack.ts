@@ -209,7 +209,6 @@ export class GrowcycleStack extends Stack {
       finishReview,
       goalRound,
       reviewGate,
-      requestNominatedPeers: fn('RequestNominatedPeers', 'functions/steps/request-nominated-peers.ts'),
     });
 
     const region = Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region;
