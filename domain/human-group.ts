@@ -96,9 +96,10 @@ export const armGroup = async (requestIds: string[], taskToken: string): Promise
  * was the last member to settle. Called with the member as read after the answer's write.
  */
 export const resumeGroupIfSettled = async (
-  member: Pick<HumanRequest, 'taskToken' | 'groupIds'>,
+  member: Pick<HumanRequest, 'requestId' | 'status' | 'taskToken' | 'groupIds'>,
 ): Promise<boolean> => {
   const requestIds = member.groupIds ?? [];
-  const state = stateOf(requestIds, await readMembers(requestIds));
+  const siblings = await readMembers(requestIds.filter((id) => id !== member.requestId));
+  const state = stateOf(requestIds, [member, ...siblings]);
   return state.outcome === 'waiting' ? false : resumeTask(member.taskToken, state);
 };
