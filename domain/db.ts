@@ -229,6 +229,11 @@ const request = new Entity({
     },
     status: { type: ['pending', 'open', 'submitted', 'expired'] as const, required: true },
     taskToken: { type: 'string' },
+    /**
+     * The requests one workflow waits for together with this one, under the same token (a review's
+     * peers, domain/human-group.ts): an answer completes the wait only once all of them are settled.
+     */
+    groupIds: { type: 'list', items: { type: 'string' } },
     remindersSent: { type: 'number', required: true, default: 0 },
     escalationsSent: { type: 'number', required: true, default: 0 },
     /** The recipient's zone, send hour and quiet days; absent, emails go whenever they fall due. */

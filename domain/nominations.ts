@@ -301,7 +301,7 @@ const ignoreExisting = (error: unknown) => {
  * After the nomination (and the approval, when the employee nominated): one peer-feedback request per
  * approved reviewer, with a stable id each, so a retried step creates none twice. An approval that
  * expired leaves the nominations standing; a nomination that expired falls back to the auto-picked
- * teammates. Returns the peer request ids, which the review's Map then asks.
+ * teammates. Returns the peer request ids, which the review then opens and waits for as one group.
  */
 export const requestNominatedPeers = async (cycleId: string, employeeId: string): Promise<string[]> => {
   const { request, review, cycle, employee } = db();

@@ -4,6 +4,7 @@ import { now } from './clock';
 import { ANONYMITY_THRESHOLD } from './cycles';
 import { db, type HumanRequest } from './db';
 import { isConditionFailure } from './errors';
+import { resumeGroupIfSettled } from './human-group';
 import { isExternalId, newId } from './ids';
 import { goalDecisionOf } from './phases';
 import { resumeTask } from './sfn';
@@ -101,11 +102,14 @@ export const submitAnswer = async (
     return latest?.status === 'submitted' ? 'already-submitted' : 'closed';
   }
   const latest = (await request.get({ requestId: req.requestId }).go({ consistent: true })).data;
-  await resumeTask(latest?.taskToken, {
-    requestId: req.requestId,
-    outcome: 'submitted',
-    ...goalDecisionOf(req.kind, answers),
-  });
+  // A member of a group (a review's peers) completes the wait only as the last of them to settle.
+  if (latest?.groupIds) await resumeGroupIfSettled(latest);
+  else
+    await resumeTask(latest?.taskToken, {
+      requestId: req.requestId,
+      outcome: 'submitted',
+      ...goalDecisionOf(req.kind, answers),
+    });
   return 'submitted';
 };
 

@@ -246,7 +246,6 @@ export class GrowcycleStack extends Stack {
       finishReview,
       goalRound,
       reviewGate,
-      requestNominatedPeers: fn('RequestNominatedPeers', 'functions/steps/request-nominated-peers.ts'),
     });
 
     const launchReviews = fn('LaunchReviews', 'functions/steps/launch-reviews.ts', {

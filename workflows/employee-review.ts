@@ -3,14 +3,13 @@ import {
   Choice,
   Condition,
   JsonPath,
-  Map as MapState,
   Parallel,
   type StateMachine,
   Wait,
   WaitTime,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { humanStep, invokeStep } from './human-step';
+import { groupWait, humanStep, invokeStep } from './human-step';
 import { afterAppraisal, goalSetting } from './review-phases';
 import { standardStateMachine } from './state-machine';
 
@@ -21,7 +20,6 @@ export type EmployeeReviewProps = {
   /** The phases a template enables around the appraisal (workflows/review-phases.ts). */
   goalRound: IFunction;
   reviewGate: IFunction;
-  requestNominatedPeers: IFunction;
 };
 
 /**
@@ -58,37 +56,37 @@ export class EmployeeReview extends Construct {
       '$.review.selfRequestId',
     );
 
-    const askPeers = new MapState(this, 'Ask each peer for feedback', {
-      itemsPath: '$.review.peerRequestIds',
-      itemSelector: { 'requestId.$': '$$.Map.Item.Value' },
-      resultPath: JsonPath.DISCARD,
-    });
-    askPeers.itemProcessor(
-      humanStep(
-        this,
-        {
-          open: 'Send peer feedback request',
-          wait: 'Wait for peer feedback',
-          check: 'Check on peer feedback',
-        },
-        props.humanStep,
-        '$.requestId',
-      ),
+    // Every peer of the review is asked at once and waited for as one group (one token for all), so
+    // the peers cost two state transitions however many they are, plus two per wake-up.
+    const waitForPeers = groupWait(
+      this,
+      { wait: 'Wait for peer feedback', check: 'Check on peer feedback' },
+      props.humanStep,
+      '$.peers',
     );
-
+    // A cycle without a template has its peers from the start.
+    const askPeers = invokeStep(
+      this,
+      'Send peer feedback requests',
+      props.humanStep,
+      { action: 'openGroup', requestIds: JsonPath.listAt('$.review.peerRequestIds') },
+      '$.peers',
+    );
+    askPeers.next(waitForPeers);
     // A cycle made from a template asks for nominations first (and the manager's approval when the
-    // employee nominates); a cycle without one has its peers already and goes straight to the Map.
+    // employee nominates); then one step creates the nominated peers' requests and opens them.
     const requestPeers = invokeStep(
       this,
       'Ask the nominated peers',
-      props.requestNominatedPeers,
+      props.humanStep,
       {
+        action: 'openNominatedPeers',
         cycleId: JsonPath.stringAt('$.review.cycleId'),
         employeeId: JsonPath.stringAt('$.review.employeeId'),
       },
-      '$.review.peerRequestIds',
+      '$.peers',
     );
-    requestPeers.next(askPeers);
+    requestPeers.next(waitForPeers);
     const approval = humanStep(
       this,
       {

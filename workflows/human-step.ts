@@ -114,3 +114,41 @@ export const humanStep = (
   open.next(wait);
   return open;
 };
+
+/**
+ * The wait of a group human step (domain/human-group.ts): one token for several requests, so k
+ * people answering on time cost two state transitions (open, wait) as one person does, and each
+ * wake-up two more (check, wait), whatever k. Whatever opens the group (`openGroup`) writes its state
+ * { requestIds, outcome, wakeInSeconds } at `statePath` and goes on to the returned wait; the wait ends
+ * once every member is answered or expired. Without `next` it ends its branch.
+ */
+export const groupWait = (
+  scope: Construct,
+  names: Omit<HumanStepNames, 'open'>,
+  fn: IFunction,
+  statePath: string,
+  next?: IChainable & State,
+): LambdaInvoke => {
+  const wait = new LambdaInvoke(scope, names.wait, {
+    lambdaFunction: fn,
+    integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+    payload: TaskInput.fromObject({
+      action: 'armGroup',
+      requestIds: JsonPath.listAt(`${statePath}.requestIds`),
+      taskToken: JsonPath.taskToken,
+    }),
+    resultPath: statePath,
+    taskTimeout: Timeout.at(`${statePath}.wakeInSeconds`),
+  });
+  const check = invokeStep(
+    scope,
+    names.check,
+    fn,
+    { action: 'wakeGroup', requestIds: JsonPath.listAt(`${statePath}.requestIds`) },
+    statePath,
+  );
+  wait.addCatch(check, { errors: ['States.Timeout', WAKE_ERROR], resultPath: JsonPath.DISCARD });
+  check.next(wait);
+  if (next) wait.next(next);
+  return wait;
+};

@@ -1,23 +1,59 @@
 import { z } from 'zod';
+import { armGroup, openGroup, wakeGroup } from '../../domain/human-group';
 import { armRequest, openRequest, wakeRequest } from '../../domain/human-step';
 import { logger } from '../../domain/logger';
+import { requestNominatedPeers } from '../../domain/nominations';
 import { step } from '../shared/middleware';
 
+/** A group's members (a review's peers: at most the template's maximum plus two externals). */
+const RequestIds = z.array(z.string().min(1)).max(50);
+
 // An empty request id names a step the review does not have; it is skipped (domain/human-step.ts).
+// The *Group actions wait for several requests under one token (domain/human-group.ts).
 export const HumanStepInput = z.discriminatedUnion('action', [
   z.object({ action: z.literal('open'), requestId: z.string() }),
   z.object({ action: z.literal('wake'), requestId: z.string() }),
   z.object({ action: z.literal('arm'), requestId: z.string(), taskToken: z.string().min(1) }),
+  z.object({ action: z.literal('openGroup'), requestIds: RequestIds }),
+  z.object({ action: z.literal('wakeGroup'), requestIds: RequestIds }),
+  z.object({ action: z.literal('armGroup'), requestIds: RequestIds, taskToken: z.string().min(1) }),
+  // The peers a review's nominations chose: their requests are created, then opened as a group.
+  z.object({
+    action: z.literal('openNominatedPeers'),
+    cycleId: z.string().min(1),
+    employeeId: z.string().min(1),
+  }),
 ]);
 
-/** Open, park on (arm) or wake up a human step; see domain/human-step.ts for the pattern. */
+/** Open, park on (arm) or wake up a human step or a group of them; see domain/human-step.ts for the pattern. */
 export const handler = step(HumanStepInput, async (input) => {
-  if (input.action === 'arm') {
-    await armRequest(input.requestId, input.taskToken);
-    return { requestId: input.requestId };
+  switch (input.action) {
+    case 'arm':
+      await armRequest(input.requestId, input.taskToken);
+      return { requestId: input.requestId };
+    case 'armGroup':
+      await armGroup(input.requestIds, input.taskToken);
+      return { requestIds: input.requestIds };
+    case 'open':
+    case 'wake': {
+      const state =
+        input.action === 'open' ? await openRequest(input.requestId) : await wakeRequest(input.requestId);
+      logger.info('human step', { action: input.action, requestId: input.requestId, outcome: state.outcome });
+      return state;
+    }
+    default: {
+      const state =
+        input.action === 'openGroup'
+          ? await openGroup(input.requestIds)
+          : input.action === 'wakeGroup'
+            ? await wakeGroup(input.requestIds)
+            : await openGroup(await requestNominatedPeers(input.cycleId, input.employeeId));
+      logger.info('human step', {
+        action: input.action,
+        members: state.requestIds.length,
+        outcome: state.outcome,
+      });
+      return state;
+    }
   }
-  const state =
-    input.action === 'open' ? await openRequest(input.requestId) : await wakeRequest(input.requestId);
-  logger.info('human step', { action: input.action, requestId: input.requestId, outcome: state.outcome });
-  return state;
 });

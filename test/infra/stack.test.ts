@@ -302,6 +302,32 @@ describe('GrowcycleStack', () => {
         }),
       ]);
     });
+
+    it("wait for all of a review's peers in one task, so their number adds no state transitions", () => {
+      // Prepare
+      const review = definitions
+        .map(allStates)
+        .find((states) => states.some(([name]) => name === 'Wait for peer feedback'));
+      const peerWait = review?.find(([name]) => name === 'Wait for peer feedback')?.[1] as
+        | (State & {
+            Parameters?: { Payload?: Record<string, unknown> };
+            Catch?: Array<{ ErrorEquals: string[] }>;
+          })
+        | undefined;
+
+      // Assess: no Map in the review, and the one wait parks on the whole group.
+      expect((review ?? []).filter(([, state]) => state.Type === 'Map').map(([name]) => name)).toEqual([]);
+      expect(peerWait?.Parameters?.Payload).toMatchObject({
+        action: 'armGroup',
+        'requestIds.$': '$.peers.requestIds',
+      });
+      expect(peerWait?.Catch).toEqual([
+        expect.objectContaining({
+          ErrorEquals: ['States.Timeout', WAKE_ERROR],
+          Next: 'Check on peer feedback',
+        }),
+      ]);
+    });
   });
 
   describe('HTTP API', () => {

@@ -12,7 +12,7 @@ import {
 /*
  * Named paths of one appraisal cycle on the synthesized state machines with the simulated clock, the
  * ones the other scenario files do not walk: everyone on time, and fewer peer answers than the
- * anonymity threshold. (Late with reminders and never answered: send-window.test.ts; deadline
+ * anonymity threshold, and a review with no peers at all. (Late with reminders and never answered: send-window.test.ts; deadline
  * extended, cancelled, participant leaves: scenarios.test.ts; manager changes and bounce re-routed:
  * reassign.test.ts.) Cycles here have no template: three peers each, threshold three.
  */
@@ -39,6 +39,13 @@ let stack: TestStack;
 let api: ApiCall;
 
 const cycleRun = (cycleId: string) => cycleExecution(stack, cycleId);
+
+/** When the manager was asked for the appraisal, which waits for the self-assessment and every peer. */
+const appraisalAskedAt = (emails: CapturedEmail[]): number => {
+  const asked = emails.find((e) => emailKind(e) === 'manager-appraisal.request');
+  if (!asked) throw new Error('the manager was never asked');
+  return asked.at * 1000;
+};
 
 /** Every email since a moment: each path runs its cycle to the end before the next one starts. */
 const emailsSince = async (since: number): Promise<CapturedEmail[]> =>
@@ -71,7 +78,7 @@ const runCycle = async (name: string, participants: string[], answers: (email: C
       }
     },
   );
-  return { cycleId, since, startedAt: res.body.cycle as { closeAt: string } };
+  return { cycleId, since, startedAt: res.body.cycle as { closeAt: string; peerDueAt: string } };
 };
 
 beforeAll(async () => {
@@ -106,18 +113,38 @@ describe('appraisal cycle paths', () => {
     expect(status.reviews).toMatchObject({ participants: 1, completed: 1, incomplete: 0 });
     // Closed when the last review finished, not at the close date.
     expect(cycleRun(cycleId)?.stopDate).toBeLessThan(Date.parse(startedAt.closeAt));
+    // The peers are waited for together, and the last answer (not their deadline) ends the wait.
+    expect(appraisalAskedAt(await emailsSince(since))).toBeLessThan(Date.parse(startedAt.peerDueAt));
+  });
+
+  it('no peers to ask (nobody shares the manager): the peer step ends at once and the review completes on time', async () => {
+    // Leo is the only one reporting to Bea.
+    const { cycleId, since, startedAt } = await runCycle('No-peers cycle', ['lead'], () => true);
+
+    const kinds = (await emailsSince(since)).map(emailKind);
+    expect(kinds.filter((k) => k.startsWith('peer-feedback.'))).toEqual([]);
+    expect(appraisalAskedAt(await emailsSince(since))).toBeLessThan(Date.parse(startedAt.peerDueAt));
+    const status = (await api('GET', `/cycles/${cycleId}`)).body as { reviews: Record<string, number> };
+    expect(status.reviews).toMatchObject({ participants: 1, completed: 1, incomplete: 0 });
   });
 
   it('fewer peer answers than the anonymity threshold: the employee sees none of them, HR sees who said what', async () => {
     const name = 'Below-threshold cycle';
     // Only two of p2's three peers ever answer (not even when reminded); everything else is answered.
     const answering = new Set<string>();
-    const { cycleId } = await runCycle(name, ['p2'], (email) => {
+    const { cycleId, since, startedAt } = await runCycle(name, ['p2'], (email) => {
       if (!emailKind(email).startsWith('peer-feedback.')) return true;
       const peer = email.destination.to[0] ?? '';
       if (answering.size < 2) answering.add(peer);
       return answering.has(peer);
     });
+
+    // The two answers do not end the wait for peers: the third request is waited for until it
+    // closes, a day after the peer due date (the inbox stamps emails in whole seconds).
+    const thirdPeerClosed = Date.parse(startedAt.peerDueAt) + 24 * 3600 * 1000;
+    expect(appraisalAskedAt(await emailsSince(since))).toBeGreaterThanOrEqual(
+      Math.floor(thirdPeerClosed / 1000) * 1000,
+    );
 
     // Nothing of it reaches the employee before the results are released...
     const unreleased = (await api('GET', `/cycles/${cycleId}/reviews/p2?view=employee`)).body;
