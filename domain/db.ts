@@ -15,6 +15,7 @@ import { config } from './config';
  *   reviews of an employee ........................ gsi1 EMPLOYEE#id / REVIEW#cycle
  *   request (a human step) by its link id ......... pk REQUEST#id
  *   feedback given on one review .................. pk FEEDBACK#cycle#employee
+ *   a review's end, counted once .................. pk REVIEWEND#cycle#employee
  *   development plan by id ........................ pk PLAN#id
  *   competency framework / cycle template by id ... pk FRAMEWORK#id, TEMPLATE#id
  *   review trigger by id, and all of them ......... pk TRIGGER#id, gsi2 TRIGGERS / id
@@ -171,6 +172,11 @@ const review = new Entity({
     acknowledgment: { type: 'any' },
     startedAt: { type: 'string' },
     finishedAt: { type: 'string' },
+    /**
+     * Finished by a workflow that counts the review done for its cycle when it ends (after the
+     * acknowledgment), not at its finish; absent on reviews an older definition counted at finish.
+     */
+    countsAtEnd: { type: 'boolean' },
   },
   indexes: {
     byCycle: {
@@ -282,6 +288,26 @@ const request = new Entity({
       index: 'gsi2',
       pk: { field: 'gsi2pk', composite: ['cycleId'] },
       sk: { field: 'gsi2sk', composite: ['subjectId', 'requestId'] },
+    },
+  },
+});
+
+/**
+ * That a review's workflow ended and was counted towards its cycle's close: written once (a
+ * conditional put, in the same transaction as the cycle's counter), so a retried last step or a
+ * submission racing it never counts a review twice. Small and in no index, so it costs one write.
+ */
+const reviewEnd = new Entity({
+  model: { entity: 'reviewEnd', version: '1', service },
+  attributes: {
+    cycleId: { type: 'string', required: true },
+    employeeId: { type: 'string', required: true },
+    endedAt: { type: 'string', required: true },
+  },
+  indexes: {
+    byReview: {
+      pk: { field: 'pk', composite: ['cycleId', 'employeeId'] },
+      sk: { field: 'sk', composite: [] },
     },
   },
 });
@@ -442,6 +468,7 @@ const entities = {
   cycle,
   cycleCatalog,
   review,
+  reviewEnd,
   request,
   feedback,
   plan,

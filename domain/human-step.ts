@@ -1,6 +1,7 @@
 import { escalationTime, nextSendSlot, reminderTime } from './calendar';
 import { addHours, now, secondsUntil } from './clock';
 import { config } from './config';
+import { endReview } from './cycles';
 import { db, type HumanRequest } from './db';
 import { escalationEmail, requestEmail } from './emails';
 import { isConditionFailure } from './errors';
@@ -308,8 +309,18 @@ export const markInvited = (requestId: string, at: Date) =>
  * Parks the workflow on this request: stores the current task token. If the request was settled
  * in the meantime (answered between two loops), the task completes at once with that outcome.
  */
-export const armRequest = async (requestId: string, taskToken: string): Promise<void> => {
+export const armRequest = async (
+  requestId: string,
+  taskToken: string,
+  endsReview?: { cycleId: string; employeeId: string },
+): Promise<void> => {
+  // The review's last step settling ends the review: it is counted for its cycle before the
+  // workflow is let go (a retry counts it once).
+  const end = async () => {
+    if (endsReview) await endReview(endsReview.cycleId, endsReview.employeeId);
+  };
   if (requestId === '') {
+    await end();
     await resumeTask(taskToken, SKIPPED);
     return;
   }
@@ -326,7 +337,9 @@ export const armRequest = async (requestId: string, taskToken: string): Promise<
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     const req = await load(requestId);
-    await resumeTask(taskToken, { requestId, outcome: settled(req) ?? 'waiting' });
+    const outcome = settled(req);
+    if (outcome) await end();
+    await resumeTask(taskToken, { requestId, outcome: outcome ?? 'waiting' });
   }
 };
 

@@ -1,7 +1,7 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './clients';
 import { now } from './clock';
-import { ANONYMITY_THRESHOLD } from './cycles';
+import { ANONYMITY_THRESHOLD, countsAtEnd, resumeCycleIfDone, reviewEndWrites } from './cycles';
 import { db, type HumanRequest } from './db';
 import { isConditionFailure } from './errors';
 import { isExternalId, newId } from './ids';
@@ -92,6 +92,15 @@ export const submitAnswer = async (
     });
   }
   items.push(...extra);
+  // The acknowledgment is the review's last step: its answer ends the review, counted for the cycle
+  // in the same transaction (the workflow, resumed below, ends without another step).
+  const ends =
+    req.cycleId !== undefined &&
+    req.kind === 'acknowledgment' &&
+    countsAtEnd(
+      (await review.get({ cycleId: req.cycleId, employeeId: req.subjectId }).go({ consistent: true })).data,
+    );
+  if (ends && req.cycleId) items.push(...reviewEndWrites(req.cycleId, req.subjectId, at));
   try {
     await documentClient.send(new TransactWriteCommand({ TransactItems: items }));
   } catch (error) {
@@ -101,6 +110,7 @@ export const submitAnswer = async (
   }
   const latest = (await request.get({ requestId: req.requestId }).go({ consistent: true })).data;
   await resumeTask(latest?.taskToken, { requestId: req.requestId, outcome: 'submitted' });
+  if (ends && req.cycleId) await resumeCycleIfDone(req.cycleId);
   return 'submitted';
 };
 

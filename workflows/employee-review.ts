@@ -27,9 +27,10 @@ export type EmployeeReviewProps = {
 /**
  * One employee's review in one cycle: goal setting when the template has it, then self-assessment
  * and peer feedback side by side (in a cycle made from a template, peer feedback starts with
- * nominations and their approval), then the manager's appraisal, then the review is finished and
- * counted towards the cycle; then, as the template says, calibration, the review meeting, the
- * release of the results and the employee's acknowledgment. A review launched with its cycle first
+ * nominations and their approval), then the manager's appraisal, then the review is finished; then,
+ * as the template says, calibration, the review meeting, the release of the results and the
+ * employee's acknowledgment, whose settling (or skipping) ends the review and counts it towards the
+ * cycle's close. A review launched with its cycle first
  * waits for its send slot (`opensAt`), so a large cycle's first emails flow at the send rate; one
  * added to a running cycle has none and starts at once.
  * Input: { cycleId, employeeId, opensAt? }.
@@ -142,6 +143,8 @@ export class EmployeeReview extends Construct {
       {
         cycleId: JsonPath.stringAt('$.review.cycleId'),
         employeeId: JsonPath.stringAt('$.review.employeeId'),
+        // The review counts towards the cycle's close when it ends, after the acknowledgment.
+        countAtEnd: true,
       },
       '$.result',
     );
