@@ -1,4 +1,4 @@
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Catalog, reviewResults } from './appraisal';
 import { recordAuditOnce } from './audit';
 import { localDeadline, spreadWithinHour } from './calendar';
@@ -14,6 +14,7 @@ import { type Acknowledgment, type PhasePlan, phaseRequests } from './phases';
 import type { Params } from './responses';
 import { cycleScheduleName, scheduleStart } from './schedules';
 import { resumeTask, startOnce } from './sfn';
+import { TABLE_KEYS } from './table-keys';
 
 /** Phase deadlines in days after the cycle start. Issue-level templates replace these defaults. */
 export type CycleTimings = { selfDays: number; peerDays: number; managerDays: number; closeDays: number };
@@ -332,7 +333,7 @@ export const finishReview = async (
         ].join(' AND '),
       );
     if (options.countAtEnd) {
-      await finished.go({ response: 'none' });
+      await documentClient.send(new UpdateCommand(leaveInProgressIndex(finished.params())));
       return { status };
     }
     // One transaction: the review leaves in-progress and the cycle's counter drops together, so a
@@ -340,7 +341,7 @@ export const finishReview = async (
     await documentClient.send(
       new TransactWriteCommand({
         TransactItems: [
-          { Update: finished.params() },
+          { Update: leaveInProgressIndex(finished.params()) },
           { Update: cycle.update({ cycleId }).add({ openReviews: -1 }).params() },
         ],
       }),
@@ -355,6 +356,21 @@ export const finishReview = async (
   await resumeCycleIfDone(cycleId);
   return { status };
 };
+
+/**
+ * A finished review leaves the index of reviews by employee, which is read only for reviews still
+ * under way (a manager change moves their appraisal): its later writes (meeting, release,
+ * acknowledgment) then no longer rewrite an index copy of the whole review, gap analysis included.
+ */
+const leaveInProgressIndex = <P extends Params>(params: P): P => ({
+  ...params,
+  UpdateExpression: `${params.UpdateExpression} REMOVE #gsi1pk, #gsi1sk`,
+  ExpressionAttributeNames: {
+    ...params.ExpressionAttributeNames,
+    '#gsi1pk': TABLE_KEYS.gsi1.partitionKey,
+    '#gsi1sk': TABLE_KEYS.gsi1.sortKey,
+  },
+});
 
 /** Resumes the cycle's wait once no review is left open (the cycle then closes and reports). */
 export const resumeCycleIfDone = async (cycleId: string): Promise<void> => {

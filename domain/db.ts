@@ -12,10 +12,11 @@ import { config } from './config';
  *   cycle by id ................................... pk CYCLE#id
  *   the catalog a cycle was scheduled with ........ pk CYCLECATALOG#id
  *   reviews of a cycle (launch in pages, report) .. pk CYCLE#id / sk REVIEW#employee
- *   reviews of an employee ........................ gsi1 EMPLOYEE#id / REVIEW#cycle
+ *   reviews of an employee under way .............. gsi1 EMPLOYEE#id / REVIEW#cycle (a finished review leaves it)
  *   request (a human step) by its link id ......... pk REQUEST#id
  *   feedback given on one review .................. pk FEEDBACK#cycle#employee
  *   a review's end, counted once .................. pk REVIEWEND#cycle#employee
+ *   the token of a wait (human step, calibration) . pk WAITTOKEN#request or calibration id
  *   development plan by id ........................ pk PLAN#id
  *   competency framework / cycle template by id ... pk FRAMEWORK#id, TEMPLATE#id
  *   review trigger by id, and all of them ......... pk TRIGGER#id, gsi2 TRIGGERS / id
@@ -312,6 +313,23 @@ const reviewEnd = new Entity({
   },
 });
 
+/**
+ * The task token of a workflow waiting on a human step (by request) or on HR's calibration (by
+ * review). It is replaced on every wait, so it lives apart from the request and review items, which
+ * are large and indexed: storing it there rewrote (and re-indexed) them whole each time. Small and
+ * in no index, so it costs one write.
+ */
+const waitToken = new Entity({
+  model: { entity: 'waitToken', version: '1', service },
+  attributes: {
+    waitId: { type: 'string', required: true },
+    taskToken: { type: 'string', required: true },
+  },
+  indexes: {
+    byWait: { pk: { field: 'pk', composite: ['waitId'] }, sk: { field: 'sk', composite: [] } },
+  },
+});
+
 const feedback = new Entity({
   model: { entity: 'feedback', version: '1', service },
   attributes: {
@@ -469,6 +487,7 @@ const entities = {
   cycleCatalog,
   review,
   reviewEnd,
+  waitToken,
   request,
   feedback,
   plan,

@@ -9,6 +9,7 @@ import { signedUrl } from './links';
 import { sendOnce } from './mailer';
 import { isReleased, meetingInvite, releaseGate, sendEmployeeInvitation } from './phases';
 import { resumeTask, wakeTask } from './sfn';
+import { requestWait, storeToken } from './wait-tokens';
 
 /*
  * A human step (self-assessment, peer feedback, manager appraisal, action item) waits for "done or
@@ -306,8 +307,9 @@ export const markInvited = (requestId: string, at: Date) =>
     });
 
 /**
- * Parks the workflow on this request: stores the current task token. If the request was settled
- * in the meantime (answered between two loops), the task completes at once with that outcome.
+ * Parks the workflow on this request: stores the current task token (domain/wait-tokens.ts), then
+ * reads the request. If it was settled in the meantime (answered between two loops), the task
+ * completes at once with that outcome.
  */
 export const armRequest = async (
   requestId: string,
@@ -324,23 +326,19 @@ export const armRequest = async (
     await resumeTask(taskToken, SKIPPED);
     return;
   }
-  try {
-    // A request waiting for its gate (the release) parks while still pending.
-    const parked = await db()
-      .request.patch({ requestId })
-      .set({ taskToken })
-      .where((a, op) => `(${op.eq(a.status, 'open')} OR ${op.eq(a.status, 'pending')})`)
-      .go({ response: 'all_new' });
-    // Released between the open and this park: the release found no token to wake, so wake now.
-    if (parked.data.status === 'pending' && parked.data.gate && (await isReleased(parked.data)))
-      await wakeTask(taskToken, 'results released');
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    const req = await load(requestId);
-    const outcome = settled(req);
-    if (outcome) await end();
-    await resumeTask(taskToken, { requestId, outcome: outcome ?? 'waiting' });
+  await storeToken(requestWait(requestId), taskToken);
+  const req = await load(requestId);
+  const outcome = settled(req);
+  if (outcome) {
+    // Settled between two loops (answered, expired): the wait completes at once with its outcome.
+    await end();
+    await resumeTask(taskToken, { requestId, outcome });
+    return;
   }
+  // A request waiting for its gate (the release) parks while still pending; released between the
+  // open and this park, the release found no token to wake, so wake now.
+  if (req.status === 'pending' && req.gate && (await isReleased(req)))
+    await wakeTask(taskToken, 'results released');
 };
 
 /** A wake-up: remind, escalate or expire as the request's ladder says, then say when to wake next. */

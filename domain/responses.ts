@@ -6,6 +6,7 @@ import { db, type HumanRequest } from './db';
 import { isConditionFailure } from './errors';
 import { isExternalId, newId } from './ids';
 import { resumeTask } from './sfn';
+import { requestWait, tokenOf } from './wait-tokens';
 
 /** A form's answer: flat fields (today's forms) or, in a template-driven cycle, ratings by item and goal too. */
 export type Answers = Record<string, unknown>;
@@ -15,6 +16,18 @@ export type SubmitResult = 'submitted' | 'already-submitted' | 'closed';
 /* ElectroDB builds each write's parameters; they are sent together so an answer is stored whole or not at all. */
 // biome-ignore lint/suspicious/noExplicitAny: ElectroDB's params() is typed loosely; the shapes are DynamoDB's own.
 export type Params = Record<string, any>;
+
+/**
+ * Answers written whole where their readers look for them (the review, a peer's feedback row) are
+ * not copied onto the request too: the request is indexed and rewritten in the same transaction,
+ * so the copy cost its size twice over and nothing read it.
+ */
+const storedElsewhere = (req: HumanRequest): boolean =>
+  req.cycleId !== undefined &&
+  (req.kind === 'self-assessment' ||
+    req.kind === 'manager-appraisal' ||
+    req.kind === 'peer-feedback' ||
+    req.kind === 'acknowledgment');
 
 /**
  * Stores an answer and resumes the waiting workflow. One transaction moves the request from open to
@@ -33,7 +46,7 @@ export const submitAnswer = async (
     {
       Update: request
         .patch({ requestId: req.requestId })
-        .set({ status: 'submitted', submittedAt: at, response: answers })
+        .set({ status: 'submitted', submittedAt: at, ...(storedElsewhere(req) ? {} : { response: answers }) })
         // Still open, and still with the reviewer this answer comes from: an answer posted from an
         // old link as HR passes the request on is refused, not stored under the wrong name.
         .where(
@@ -108,8 +121,11 @@ export const submitAnswer = async (
     const latest = (await request.get({ requestId: req.requestId }).go({ consistent: true })).data;
     return latest?.status === 'submitted' ? 'already-submitted' : 'closed';
   }
-  const latest = (await request.get({ requestId: req.requestId }).go({ consistent: true })).data;
-  await resumeTask(latest?.taskToken, { requestId: req.requestId, outcome: 'submitted' });
+  // The token is read after the answer is stored: a wait parking meanwhile stored its token first.
+  await resumeTask(await tokenOf(requestWait(req.requestId), req.taskToken), {
+    requestId: req.requestId,
+    outcome: 'submitted',
+  });
   if (ends && req.cycleId) await resumeCycleIfDone(req.cycleId);
   return 'submitted';
 };
