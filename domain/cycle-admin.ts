@@ -319,9 +319,11 @@ export const addParticipants = async (cycle: Cycle, people: Employee[]): Promise
   const latest = (await db().cycle.get({ cycleId: cycle.cycleId }).go({ consistent: true })).data;
   if (latest?.status === 'running') {
     for (const employeeId of added) {
+      // Its send slot is now: the review workflow waits for the slot every start carries.
       await startOnce(config.reviewStateMachineArn, reviewExecutionName(cycle.cycleId, employeeId), {
         cycleId: cycle.cycleId,
         employeeId,
+        opensAt: now().toISOString(),
       });
     }
   }
