@@ -166,6 +166,7 @@ const review = new Entity({
     meetingRequestId: { type: 'string' },
     acknowledgmentRequestId: { type: 'string' },
     calibrationToken: { type: 'string' },
+    /** Written by reviews recorded before the meeting request alone kept it (domain/phases.ts meetingHeldAt). */
     meetingHeldAt: { type: 'string' },
     releasedAt: { type: 'string' },
     releasedBy: { type: 'string' },

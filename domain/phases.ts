@@ -391,6 +391,18 @@ export const releaseGate = async (req: HumanRequest, at: Date): Promise<ReleaseG
   return { released: false, expire: false, wakeAt: req.closeAt };
 };
 
+/**
+ * When the review meeting was recorded as held: the submission of its request (reviews recorded
+ * before that kept the date on the review itself).
+ */
+export const meetingHeldAt = async (
+  review: Pick<Review, 'meetingHeldAt' | 'meetingRequestId'>,
+): Promise<string | undefined> => {
+  if (review.meetingHeldAt || !review.meetingRequestId) return review.meetingHeldAt;
+  const meeting = (await db().request.get({ requestId: review.meetingRequestId }).go()).data;
+  return meeting?.status === 'submitted' ? meeting.submittedAt : undefined;
+};
+
 /** True when the review a gated request belongs to has been released (checked after parking on it). */
 export const isReleased = async (req: Pick<HumanRequest, 'cycleId' | 'subjectId'>): Promise<boolean> =>
   req.cycleId
