@@ -15,6 +15,7 @@ import type { Params } from './responses';
 import { cycleScheduleName, scheduleStart } from './schedules';
 import { resumeTask, startOnce } from './sfn';
 import { TABLE_KEYS } from './table-keys';
+import { cycleWait, storeToken, tokenOf } from './wait-tokens';
 
 /** Phase deadlines in days after the cycle start. Issue-level templates replace these defaults. */
 export type CycleTimings = { selfDays: number; peerDays: number; managerDays: number; closeDays: number };
@@ -277,13 +278,16 @@ export const cycleTimeout = async (
   return { cycleId, waitSeconds, closeNow: waitSeconds <= 60 };
 };
 
-/** Parks the cycle until its last review finishes; if that already happened, resumes at once. */
+/**
+ * Parks the cycle until its last review ends; if that already happened, resumes at once. The token
+ * is kept apart from the cycle (domain/wait-tokens.ts), so each review's end, which updates the
+ * cycle's counter, rewrites a smaller item.
+ */
 export const armCycleWait = async (cycleId: string, taskToken: string): Promise<void> => {
-  const updated = await db()
-    .cycle.patch({ cycleId })
-    .set({ waitToken: taskToken })
-    .go({ response: 'all_new' });
-  if ((updated.data.openReviews ?? 0) <= 0) await resumeTask(taskToken, { cycleId, allReviewsDone: true });
+  await storeToken(cycleWait(cycleId), taskToken);
+  const found = (await db().cycle.get({ cycleId }).go({ consistent: true })).data;
+  if (!found) throw new Error(`Cycle ${cycleId} not found`);
+  if (found.openReviews <= 0) await resumeTask(taskToken, { cycleId, allReviewsDone: true });
 };
 
 const reviewOutcome = (requests: Array<HumanRequest | undefined>, managerRequestId: string | undefined) =>
@@ -375,7 +379,8 @@ const leaveInProgressIndex = <P extends Params>(params: P): P => ({
 /** Resumes the cycle's wait once no review is left open (the cycle then closes and reports). */
 export const resumeCycleIfDone = async (cycleId: string): Promise<void> => {
   const left = (await db().cycle.get({ cycleId }).go({ consistent: true })).data;
-  if (left && left.openReviews <= 0) await resumeTask(left.waitToken, { cycleId, allReviewsDone: true });
+  if (left && left.openReviews <= 0)
+    await resumeTask(await tokenOf(cycleWait(cycleId), left.waitToken), { cycleId, allReviewsDone: true });
 };
 
 /**

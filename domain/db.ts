@@ -16,7 +16,8 @@ import { config } from './config';
  *   request (a human step) by its link id ......... pk REQUEST#id
  *   feedback given on one review .................. pk FEEDBACK#cycle#employee
  *   a review's end, counted once .................. pk REVIEWEND#cycle#employee
- *   the token of a wait (human step, calibration) . pk WAITTOKEN#request or calibration id
+ *   the token of a wait (human step, calibration, . pk WAITTOKEN#request, review or cycle id
+ *   the cycle's wait for its reviews)
  *   development plan by id ........................ pk PLAN#id
  *   competency framework / cycle template by id ... pk FRAMEWORK#id, TEMPLATE#id
  *   review trigger by id, and all of them ......... pk TRIGGER#id, gsi2 TRIGGERS / id
@@ -93,6 +94,7 @@ const cycle = new Entity({
     status: { type: ['scheduled', 'running', 'closed', 'cancelled'] as const, required: true },
     participants: { type: 'number', required: true },
     openReviews: { type: 'number', required: true },
+    /** Kept by cycles parked before wait tokens moved to their own items (domain/wait-tokens.ts). */
     waitToken: { type: 'string' },
     report: { type: 'any' },
     templateId: { type: 'string' },
@@ -315,10 +317,10 @@ const reviewEnd = new Entity({
 });
 
 /**
- * The task token of a workflow waiting on a human step (by request) or on HR's calibration (by
- * review). It is replaced on every wait, so it lives apart from the request and review items, which
- * are large and indexed: storing it there rewrote (and re-indexed) them whole each time. Small and
- * in no index, so it costs one write.
+ * The task token of a workflow waiting on a human step (by request), on HR's calibration (by
+ * review) or on its reviews (by cycle). It is replaced on every wait, so it lives apart from the
+ * items it belongs to, which are large and often indexed: storing it there rewrote (and re-indexed)
+ * them whole each time, and made the cycle's counter, updated at every review's end, larger.
  */
 const waitToken = new Entity({
   model: { entity: 'waitToken', version: '1', service },

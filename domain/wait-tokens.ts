@@ -10,6 +10,7 @@ import { db } from './db';
 export const requestWait = (requestId: string) => `request#${requestId}`;
 export const calibrationWait = (cycleId: string, employeeId: string) =>
   `calibration#${cycleId}#${employeeId}`;
+export const cycleWait = (cycleId: string) => `cycle#${cycleId}`;
 
 export const storeToken = async (waitId: string, taskToken: string): Promise<void> => {
   await db().waitToken.put({ waitId, taskToken }).go({ response: 'none' });
