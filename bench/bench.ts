@@ -50,14 +50,24 @@ const benchStack = (dataDir: string): Promise<LocalStack> =>
     simulatedStart: DEMO_START,
   });
 
+/** Where the demo cycle's write units went, per entity and operation, per employee, largest first. */
+const writeBreakdown = (participants: number): string[] =>
+  Object.entries(usage.writesBy)
+    .sort(([, a], [, b]) => b.tableUnits + b.indexUnits - (a.tableUnits + a.indexUnits))
+    .map(([label, t]) => {
+      const per = (n: number) => (n / participants).toFixed(2).padStart(7);
+      return `  ${label.padEnd(44)} ${per(t.calls)} calls ${per(t.tableUnits)} table ${per(t.indexUnits)} index WRU`;
+    });
+
 /** The demo cycle, everyone answering on time: cost and load per employee-cycle; then the 10k import. */
-const demoRows = async (stack: LocalStack, dataDir: string): Promise<Row[]> => {
+const demoRows = async (stack: LocalStack, dataDir: string, breakdown: boolean): Promise<Row[]> => {
   resetUsage();
   const result = await runDemo(stack, () => undefined, { plans: false, habits: 'everyone-on-time' });
   const status = await fetch(`${stack.urls.api}/cycles/${result.cycleId}`, {
     headers: { authorization: `Bearer ${stack.devToken('hr-bench', { hr: true })}` },
   });
   const participants = ((await status.json()) as { reviews: { participants: number } }).reviews.participants;
+  if (breakdown) console.error(['write units per employee:', ...writeBreakdown(participants)].join('\n'));
   const executions = stack.sfn.list();
   const transitions = executions.reduce((s, e) => s + e.transitions, 0);
   const { invocations, gbSeconds } = stack.lambda.stats;
@@ -140,6 +150,7 @@ const main = async () => {
       participants: { type: 'string', default: '10000' },
       'first-step': { type: 'boolean' },
       'no-demo': { type: 'boolean' },
+      breakdown: { type: 'boolean' },
     },
   });
   const participants = Number(values.participants);
@@ -161,7 +172,8 @@ const main = async () => {
   // One stack for both runs: handlers create their SDK clients once per process, as on Lambda.
   const stack = await benchStack(dataDir);
   try {
-    if (!values['no-demo']) for (const row of await demoRows(stack, dataDir)) print(row);
+    if (!values['no-demo'])
+      for (const row of await demoRows(stack, dataDir, values.breakdown ?? false)) print(row);
     if (participants > 0)
       for (const row of await scaleRows(
         stack,

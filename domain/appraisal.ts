@@ -27,6 +27,7 @@ import {
   gapAnalysis,
 } from './ratings';
 import { resumeTask } from './sfn';
+import { calibrationWait, tokenOf } from './wait-tokens';
 
 /*
  * The appraisal's reads and writes around the pure rating code: the template and framework a cycle
@@ -296,7 +297,10 @@ export const calibrateReview = async (
       continue;
     }
     // A review waiting for HR's calibration moves on now rather than at the calibration date.
-    await resumeTask(review.calibrationToken, { calibrated: true });
+    // The token is read after the calibration is stored: a wait parking meanwhile stored it first.
+    await resumeTask(await tokenOf(calibrationWait(cycleId, employeeId), review.calibrationToken), {
+      calibrated: true,
+    });
     return { outcome: 'calibrated', calibration: checked.calibration, ...results };
   }
   return { outcome: 'conflict' };

@@ -4,7 +4,7 @@ import { addLocalDays, endOfLocalDay, localDay } from './calendar';
 import { documentClient, sfn } from './clients';
 import { addDays, now } from './clock';
 import { config } from './config';
-import { reviewExecutionName } from './cycles';
+import { resumeCycleIfDone, reviewExecutionName } from './cycles';
 import {
   type Cycle,
   db,
@@ -20,7 +20,7 @@ import type { Acknowledgment } from './phases';
 import type { Calibration, GapAnalysis } from './ratings';
 import { peerFeedbackView } from './responses';
 import { cycleScheduleName, unschedule } from './schedules';
-import { resumeTask, startOnce } from './sfn';
+import { startOnce } from './sfn';
 
 /*
  * HR's levers on a cycle: its status by phase with the overdue list, extending deadlines (the whole
@@ -319,9 +319,11 @@ export const addParticipants = async (cycle: Cycle, people: Employee[]): Promise
   const latest = (await db().cycle.get({ cycleId: cycle.cycleId }).go({ consistent: true })).data;
   if (latest?.status === 'running') {
     for (const employeeId of added) {
+      // Its send slot is now: the review workflow waits for the slot every start carries.
       await startOnce(config.reviewStateMachineArn, reviewExecutionName(cycle.cycleId, employeeId), {
         cycleId: cycle.cycleId,
         employeeId,
+        opensAt: now().toISOString(),
       });
     }
   }
@@ -364,8 +366,6 @@ export const removeParticipant = async (
     return 'finished';
   }
   await closeOpenRequests(await cycleRequests(cycle.cycleId, employeeId));
-  const left = (await db().cycle.get({ cycleId: cycle.cycleId }).go({ consistent: true })).data;
-  if (left && left.openReviews <= 0)
-    await resumeTask(left.waitToken, { cycleId: cycle.cycleId, allReviewsDone: true });
+  await resumeCycleIfDone(cycle.cycleId);
   return 'removed';
 };

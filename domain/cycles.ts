@@ -1,4 +1,4 @@
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Catalog, reviewResults } from './appraisal';
 import { recordAuditOnce } from './audit';
 import { localDeadline, spreadWithinHour } from './calendar';
@@ -10,9 +10,12 @@ import { cycleReportEmail } from './emails';
 import { isConditionFailure } from './errors';
 import { executionName, stableId } from './ids';
 import { sendOnce } from './mailer';
-import { type PhasePlan, phaseRequests } from './phases';
+import { type Acknowledgment, type PhasePlan, phaseRequests } from './phases';
+import type { Params } from './responses';
 import { cycleScheduleName, scheduleStart } from './schedules';
 import { resumeTask, startOnce } from './sfn';
+import { TABLE_KEYS } from './table-keys';
+import { cycleWait, storeToken, tokenOf } from './wait-tokens';
 
 /** Phase deadlines in days after the cycle start. Issue-level templates replace these defaults. */
 export type CycleTimings = { selfDays: number; peerDays: number; managerDays: number; closeDays: number };
@@ -272,10 +275,18 @@ export const launchReviews = async (
 /**
  * When the cycle stops waiting for its reviews: an hour after the close date or, when its requests
  * close at the end of the close day in each recipient's zone, once that day has ended everywhere
- * (a local end of day is never more than 24 hours after the instant it is taken from).
+ * (a local end of day is never more than 24 hours after the instant it is taken from); in a cycle
+ * with an acknowledgment step, once that step's last escalation had its day. Normally the last
+ * review's end closes the cycle before.
  */
-export const cycleClosesAt = (cycle: Pick<Cycle, 'closeAt' | 'policy'>): Date =>
-  addHours(cycle.closeAt, (cycle.policy as CyclePolicy | undefined)?.sendHour === undefined ? 1 : 25);
+export const cycleClosesAt = (cycle: Pick<Cycle, 'closeAt' | 'policy'>): Date => {
+  const policy = cycle.policy as CyclePolicy | undefined;
+  const slackHours = policy?.sendHour === undefined ? 1 : 25;
+  // With the phases after the appraisal, the close date is the acknowledgment's due date, and each
+  // review ends only when its acknowledgment closes: after HR's escalation, the next local day.
+  const lastStepHours = policy?.phases ? 24 * (Math.round(policy.escalationHours.hr / 24) + 1) : 0;
+  return addHours(cycle.closeAt, lastStepHours + slackHours);
+};
 
 export const cycleWaitSeconds = (cycle: Pick<Cycle, 'closeAt' | 'policy'>, at: Date = now()): number =>
   secondsUntil(cycleClosesAt(cycle), at);
@@ -290,13 +301,16 @@ export const cycleTimeout = async (
   return { cycleId, waitSeconds, closeNow: waitSeconds <= 60 };
 };
 
-/** Parks the cycle until its last review finishes; if that already happened, resumes at once. */
+/**
+ * Parks the cycle until its last review ends; if that already happened, resumes at once. The token
+ * is kept apart from the cycle (domain/wait-tokens.ts), so each review's end, which updates the
+ * cycle's counter, rewrites a smaller item.
+ */
 export const armCycleWait = async (cycleId: string, taskToken: string): Promise<void> => {
-  const updated = await db()
-    .cycle.patch({ cycleId })
-    .set({ waitToken: taskToken })
-    .go({ response: 'all_new' });
-  if ((updated.data.openReviews ?? 0) <= 0) await resumeTask(taskToken, { cycleId, allReviewsDone: true });
+  await storeToken(cycleWait(cycleId), taskToken);
+  const found = (await db().cycle.get({ cycleId }).go({ consistent: true })).data;
+  if (!found) throw new Error(`Cycle ${cycleId} not found`);
+  if (found.openReviews <= 0) await resumeTask(taskToken, { cycleId, allReviewsDone: true });
 };
 
 const reviewOutcome = (requests: Array<HumanRequest | undefined>, managerRequestId: string | undefined) =>
@@ -305,12 +319,17 @@ const reviewOutcome = (requests: Array<HumanRequest | undefined>, managerRequest
     : 'incomplete';
 
 /**
- * Ends one review: completed when the manager's appraisal is in, incomplete when it expired. The
- * status change is conditional, so the cycle's open-review counter drops exactly once per review.
+ * Finishes one review once its appraisal step is over: completed when the manager's appraisal is
+ * in, incomplete when it expired; the gap analysis is stored. The status change is conditional, so
+ * it happens once. With `countAtEnd` (the review workflow's definition says so) the review is
+ * counted towards the cycle's close only when its workflow ends, after the acknowledgment
+ * (`endReview`); without it (executions started from an older definition, which never call
+ * `endReview`) the cycle's open-review counter drops here, in one transaction with the status.
  */
 export const finishReview = async (
   cycleId: string,
   employeeId: string,
+  options: { countAtEnd?: boolean } = {},
   attempt = 0,
 ): Promise<{ status: 'completed' | 'incomplete' }> => {
   const { review, request, cycle } = db();
@@ -322,29 +341,34 @@ export const finishReview = async (
       undefined)
     : undefined;
   const status = reviewOutcome([manager], current.managerRequestId);
-  // One transaction: the review leaves in-progress and the cycle's counter drops together, so a
-  // retry after a crash between the two can neither skip nor repeat the decrement.
   try {
     // The gap analysis is computed on what was read; a calibration landing meanwhile fails the
     // condition and the review is read again, so the stored analysis never misses it.
     const results = await reviewResults(cycleId, current);
+    const finished = review
+      .patch({ cycleId, employeeId })
+      .set({
+        status,
+        finishedAt: now().toISOString(),
+        ...results,
+        ...(options.countAtEnd ? { countsAtEnd: true } : {}),
+      })
+      .where((a, op) =>
+        [
+          op.eq(a.status, 'in-progress'),
+          current.calibratedAt ? op.eq(a.calibratedAt, current.calibratedAt) : op.notExists(a.calibratedAt),
+        ].join(' AND '),
+      );
+    if (options.countAtEnd) {
+      await documentClient.send(new UpdateCommand(leaveInProgressIndex(finished.params())));
+      return { status };
+    }
+    // One transaction: the review leaves in-progress and the cycle's counter drops together, so a
+    // retry after a crash between the two can neither skip nor repeat the decrement.
     await documentClient.send(
       new TransactWriteCommand({
         TransactItems: [
-          {
-            Update: review
-              .patch({ cycleId, employeeId })
-              .set({ status, finishedAt: now().toISOString(), ...results })
-              .where((a, op) =>
-                [
-                  op.eq(a.status, 'in-progress'),
-                  current.calibratedAt
-                    ? op.eq(a.calibratedAt, current.calibratedAt)
-                    : op.notExists(a.calibratedAt),
-                ].join(' AND '),
-              )
-              .params(),
-          },
+          { Update: leaveInProgressIndex(finished.params()) },
           { Update: cycle.update({ cycleId }).add({ openReviews: -1 }).params() },
         ],
       }),
@@ -353,12 +377,71 @@ export const finishReview = async (
     ignoreExisting(error);
     const latest = (await review.get({ cycleId, employeeId }).go({ consistent: true })).data;
     if (latest?.status === 'in-progress' && attempt < 3)
-      return finishReview(cycleId, employeeId, attempt + 1);
+      return finishReview(cycleId, employeeId, options, attempt + 1);
     return { status };
   }
-  const left = (await cycle.get({ cycleId }).go({ consistent: true })).data;
-  if (left && left.openReviews <= 0) await resumeTask(left.waitToken, { cycleId, allReviewsDone: true });
+  await resumeCycleIfDone(cycleId);
   return { status };
+};
+
+/**
+ * A finished review leaves the index of reviews by employee, which is read only for reviews still
+ * under way (a manager change moves their appraisal): its later writes (meeting, release,
+ * acknowledgment) then no longer rewrite an index copy of the whole review, gap analysis included.
+ */
+const leaveInProgressIndex = <P extends Params>(params: P): P => ({
+  ...params,
+  UpdateExpression: `${params.UpdateExpression} REMOVE #gsi1pk, #gsi1sk`,
+  ExpressionAttributeNames: {
+    ...params.ExpressionAttributeNames,
+    '#gsi1pk': TABLE_KEYS.gsi1.partitionKey,
+    '#gsi1sk': TABLE_KEYS.gsi1.sortKey,
+  },
+});
+
+/** Resumes the cycle's wait once no review is left open (the cycle then closes and reports). */
+export const resumeCycleIfDone = async (cycleId: string): Promise<void> => {
+  const left = (await db().cycle.get({ cycleId }).go({ consistent: true })).data;
+  if (left && left.openReviews <= 0)
+    await resumeTask(await tokenOf(cycleWait(cycleId), left.waitToken), { cycleId, allReviewsDone: true });
+};
+
+/**
+ * The writes that count a review done for its cycle, for a transaction: the review's end marker
+ * (conditional, so it is written once) and the cycle's counter. The acknowledgment's submission
+ * adds them to its own transaction; every other end goes through `endReview`.
+ */
+export const reviewEndWrites = (cycleId: string, employeeId: string, at: string): Params[] => [
+  { Put: db().reviewEnd.create({ cycleId, employeeId, endedAt: at }).params() },
+  { Update: db().cycle.update({ cycleId }).add({ openReviews: -1 }).params() },
+];
+
+/**
+ * Whether the review is counted at its end: finished by a definition that says so, not ended yet.
+ * A review an older definition counted at its finish, or one not finished, is not counted again.
+ */
+export const countsAtEnd = (review: Pick<Review, 'countsAtEnd'> | undefined | null): boolean =>
+  review?.countsAtEnd === true;
+
+/**
+ * The review's workflow reached its end (its acknowledgment acknowledged, expired or skipped):
+ * counts it done for the cycle, once, and resumes the cycle when it was the last one. Safe to retry.
+ */
+export const endReview = async (cycleId: string, employeeId: string): Promise<void> => {
+  const review = (await db().review.get({ cycleId, employeeId }).go({ consistent: true })).data;
+  if (!countsAtEnd(review)) return;
+  try {
+    await documentClient.send(
+      new TransactWriteCommand({
+        TransactItems: reviewEndWrites(cycleId, employeeId, now().toISOString()),
+      }),
+    );
+  } catch (error) {
+    // Counted already (a retry, or the acknowledgment's submission did it).
+    ignoreExisting(error);
+    return;
+  }
+  await resumeCycleIfDone(cycleId);
 };
 
 export type CycleCounts = {
@@ -370,7 +453,15 @@ export type CycleCounts = {
   cancelled: number;
 };
 
-export const countReviews = async (cycleId: string): Promise<CycleCounts> => {
+export type CycleReport = CycleCounts & {
+  /** In a cycle with an acknowledgment step: results released, acknowledged, and disagreements recorded. */
+  released?: number;
+  acknowledged?: number;
+  disagreements?: number;
+};
+
+/** The reviews of a cycle by status and, with `acknowledgments`, by release and acknowledgment; one pass, in pages. */
+export const cycleReport = async (cycleId: string, acknowledgments = false): Promise<CycleReport> => {
   const counts: CycleCounts = {
     participants: 0,
     scheduled: 0,
@@ -379,6 +470,7 @@ export const countReviews = async (cycleId: string): Promise<CycleCounts> => {
     incomplete: 0,
     cancelled: 0,
   };
+  const acks = { released: 0, acknowledged: 0, disagreements: 0 };
   let cursor: string | null = null;
   do {
     const page: { data: Review[]; cursor: string | null } = await db()
@@ -389,18 +481,28 @@ export const countReviews = async (cycleId: string): Promise<CycleCounts> => {
       if (r.status === 'scheduled') counts.scheduled += 1;
       else if (r.status === 'in-progress') counts.inProgress += 1;
       else counts[r.status] += 1;
+      if (r.releasedAt) acks.released += 1;
+      const ack = r.acknowledgment as Acknowledgment | undefined;
+      if (ack) acks.acknowledged += 1;
+      if (ack && !ack.agrees) acks.disagreements += 1;
     }
     cursor = page.cursor;
   } while (cursor);
-  return counts;
+  return acknowledgments ? { ...counts, ...acks } : counts;
 };
 
-/** Closes the cycle, stores its report and sends it to HR once. */
-export const closeCycle = async (cycleId: string): Promise<CycleCounts> => {
+export const countReviews = (cycleId: string): Promise<CycleCounts> => cycleReport(cycleId);
+
+/**
+ * Closes the cycle, stores its report (the reviews by outcome and, in a cycle with an
+ * acknowledgment step, how many results were released and acknowledged and how many
+ * acknowledgments recorded a disagreement) and sends it to HR once.
+ */
+export const closeCycle = async (cycleId: string): Promise<CycleReport> => {
   const found = (await db().cycle.get({ cycleId }).go()).data;
   if (!found) throw new Error(`Cycle ${cycleId} not found`);
-  const counts = await countReviews(cycleId);
-  await db().cycle.patch({ cycleId }).set({ status: 'closed', report: counts }).go();
+  const report = await cycleReport(cycleId, (found.policy as CyclePolicy | undefined)?.phases !== undefined);
+  await db().cycle.patch({ cycleId }).set({ status: 'closed', report }).go();
   await sendOnce({
     key: `${cycleId}#report`,
     kind: 'cycle.report',
@@ -408,13 +510,13 @@ export const closeCycle = async (cycleId: string): Promise<CycleCounts> => {
     toAddress: config.hrAddress,
     email: cycleReportEmail({
       cycleName: found.name,
-      participants: counts.participants,
-      completed: counts.completed,
-      incomplete: counts.incomplete,
-      inProgress: counts.inProgress + counts.scheduled,
+      participants: report.participants,
+      completed: report.completed,
+      incomplete: report.incomplete,
+      inProgress: report.inProgress + report.scheduled,
     }),
   });
-  return counts;
+  return report;
 };
 
 /** Colleagues who share the employee's manager, chosen in a stable order so a retry picks the same. */

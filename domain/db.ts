@@ -12,9 +12,12 @@ import { config } from './config';
  *   cycle by id ................................... pk CYCLE#id
  *   the catalog a cycle was scheduled with ........ pk CYCLECATALOG#id
  *   reviews of a cycle (launch in pages, report) .. pk CYCLE#id / sk REVIEW#employee
- *   reviews of an employee ........................ gsi1 EMPLOYEE#id / REVIEW#cycle
+ *   reviews of an employee under way .............. gsi1 EMPLOYEE#id / REVIEW#cycle (a finished review leaves it)
  *   request (a human step) by its link id ......... pk REQUEST#id
  *   feedback given on one review .................. pk FEEDBACK#cycle#employee
+ *   a review's end, counted once .................. pk REVIEWEND#cycle#employee
+ *   the token of a wait (human step, calibration, . pk WAITTOKEN#request, review or cycle id
+ *   the cycle's wait for its reviews)
  *   development plan by id ........................ pk PLAN#id
  *   competency framework / cycle template by id ... pk FRAMEWORK#id, TEMPLATE#id
  *   review trigger by id, and all of them ......... pk TRIGGER#id, gsi2 TRIGGERS / id
@@ -93,6 +96,7 @@ const cycle = new Entity({
     status: { type: ['scheduled', 'running', 'closed', 'cancelled'] as const, required: true },
     participants: { type: 'number', required: true },
     openReviews: { type: 'number', required: true },
+    /** Kept by cycles parked before wait tokens moved to their own items (domain/wait-tokens.ts). */
     waitToken: { type: 'string' },
     report: { type: 'any' },
     templateId: { type: 'string' },
@@ -166,6 +170,7 @@ const review = new Entity({
     meetingRequestId: { type: 'string' },
     acknowledgmentRequestId: { type: 'string' },
     calibrationToken: { type: 'string' },
+    /** Written by reviews recorded before the meeting request alone kept it (domain/phases.ts meetingHeldAt). */
     meetingHeldAt: { type: 'string' },
     releasedAt: { type: 'string' },
     releasedBy: { type: 'string' },
@@ -173,6 +178,11 @@ const review = new Entity({
     acknowledgment: { type: 'any' },
     startedAt: { type: 'string' },
     finishedAt: { type: 'string' },
+    /**
+     * Finished by a workflow that counts the review done for its cycle when it ends (after the
+     * acknowledgment), not at its finish; absent on reviews an older definition counted at finish.
+     */
+    countsAtEnd: { type: 'boolean' },
   },
   indexes: {
     byCycle: {
@@ -296,6 +306,43 @@ const request = new Entity({
       pk: { field: 'gsi2pk', composite: ['cycleId'] },
       sk: { field: 'gsi2sk', composite: ['subjectId', 'requestId'] },
     },
+  },
+});
+
+/**
+ * That a review's workflow ended and was counted towards its cycle's close: written once (a
+ * conditional put, in the same transaction as the cycle's counter), so a retried last step or a
+ * submission racing it never counts a review twice. Small and in no index, so it costs one write.
+ */
+const reviewEnd = new Entity({
+  model: { entity: 'reviewEnd', version: '1', service },
+  attributes: {
+    cycleId: { type: 'string', required: true },
+    employeeId: { type: 'string', required: true },
+    endedAt: { type: 'string', required: true },
+  },
+  indexes: {
+    byReview: {
+      pk: { field: 'pk', composite: ['cycleId', 'employeeId'] },
+      sk: { field: 'sk', composite: [] },
+    },
+  },
+});
+
+/**
+ * The task token of a workflow waiting on a human step (by request), on HR's calibration (by
+ * review) or on its reviews (by cycle). It is replaced on every wait, so it lives apart from the
+ * items it belongs to, which are large and often indexed: storing it there rewrote (and re-indexed)
+ * them whole each time, and made the cycle's counter, updated at every review's end, larger.
+ */
+const waitToken = new Entity({
+  model: { entity: 'waitToken', version: '1', service },
+  attributes: {
+    waitId: { type: 'string', required: true },
+    taskToken: { type: 'string', required: true },
+  },
+  indexes: {
+    byWait: { pk: { field: 'pk', composite: ['waitId'] }, sk: { field: 'sk', composite: [] } },
   },
 });
 
@@ -500,6 +547,8 @@ const entities = {
   cycle,
   cycleCatalog,
   review,
+  reviewEnd,
+  waitToken,
   request,
   feedback,
   plan,

@@ -1,6 +1,7 @@
 import { escalationTime, lateOpeningDeadline, reminderTime } from './calendar';
 import { addHours, now, secondsUntil } from './clock';
 import { config } from './config';
+import { endReview } from './cycles';
 import { db, type HumanRequest, type Letter } from './db';
 import {
   type DigestItem,
@@ -24,6 +25,7 @@ import {
   withSendRetry,
 } from './post';
 import { resumeTask, wakeTask } from './sfn';
+import { requestWait, storeToken } from './wait-tokens';
 
 /*
  * A human step (self-assessment, peer feedback, manager appraisal, action item) waits for "done or
@@ -518,33 +520,38 @@ export const markInvited = (requestId: string, at: Date) =>
     });
 
 /**
- * Parks the workflow on this request: stores the current task token. If the request was settled
- * in the meantime (answered between two loops), the task completes at once with that outcome.
+ * Parks the workflow on this request: stores the current task token (domain/wait-tokens.ts), then
+ * reads the request. If it was settled in the meantime (answered between two loops), the task
+ * completes at once with that outcome.
  */
-export const armRequest = async (requestId: string, taskToken: string): Promise<void> => {
+export const armRequest = async (
+  requestId: string,
+  taskToken: string,
+  endsReview?: { cycleId: string; employeeId: string },
+): Promise<void> => {
+  // The review's last step settling ends the review: it is counted for its cycle before the
+  // workflow is let go (a retry counts it once).
+  const end = async () => {
+    if (endsReview) await endReview(endsReview.cycleId, endsReview.employeeId);
+  };
   if (requestId === '') {
+    await end();
     await resumeTask(taskToken, SKIPPED);
     return;
   }
-  try {
-    // A request waiting for its gate (the release) parks while still pending.
-    const parked = await db()
-      .request.patch({ requestId })
-      .set({ taskToken })
-      .where((a, op) => `(${op.eq(a.status, 'open')} OR ${op.eq(a.status, 'pending')})`)
-      .go({ response: 'all_new' });
-    // Released between the open and this park: the release found no token to wake, so wake now.
-    if (parked.data.status === 'pending' && parked.data.gate && (await isReleased(parked.data)))
-      await wakeTask(taskToken, 'results released');
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    const req = await load(requestId);
-    await resumeTask(taskToken, {
-      requestId,
-      outcome: settled(req) ?? 'waiting',
-      ...goalDecisionOf(req.kind, req.response),
-    });
+  await storeToken(requestWait(requestId), taskToken);
+  const req = await load(requestId);
+  const outcome = settled(req);
+  if (outcome) {
+    // Settled between two loops (answered, expired): the wait completes at once with its outcome.
+    await end();
+    await resumeTask(taskToken, { requestId, outcome, ...goalDecisionOf(req.kind, req.response) });
+    return;
   }
+  // A request waiting for its gate (the release) parks while still pending; released between the
+  // open and this park, the release found no token to wake, so wake now.
+  if (req.status === 'pending' && req.gate && (await isReleased(req)))
+    await wakeTask(taskToken, 'results released');
 };
 
 /** A wake-up: remind, escalate or expire as the request's ladder says, then say when to wake next. */

@@ -263,7 +263,7 @@ export const parseGoalDecision = (
   return { ok: true, value: { decision: 'return', comment } };
 };
 
-const meetingForm = async (req: HumanRequest): Promise<PhaseForm> => ({
+const meetingForm = async (_req: HumanRequest): Promise<PhaseForm> => ({
   form: {
     kind: 'review-meeting',
     title: 'Record the review meeting',
@@ -276,21 +276,9 @@ const meetingForm = async (req: HumanRequest): Promise<PhaseForm> => ({
     const notes = (values.notes ?? '').trim();
     if (notes.length > MAX_TEXT)
       return { ok: false, errors: { notes: `The notes are at most ${MAX_TEXT} characters` } };
-    const at = now().toISOString();
-    return {
-      ok: true,
-      answers: { heldAt: at, ...(notes ? { notes } : {}) },
-      extra: req.cycleId
-        ? [
-            {
-              Update: db()
-                .review.patch({ cycleId: req.cycleId, employeeId: req.subjectId })
-                .set({ meetingHeldAt: at })
-                .params(),
-            },
-          ]
-        : [],
-    };
+    // Recorded on the meeting request only (domain/phases.ts meetingHeldAt reads it from there):
+    // rewriting the whole review for one date cost more than everything else in the submission.
+    return { ok: true, answers: { heldAt: now().toISOString(), ...(notes ? { notes } : {}) }, extra: [] };
   },
 });
 

@@ -11,6 +11,7 @@ import { meetingIcs } from './ics';
 import { stableId } from './ids';
 import { sendOnce } from './mailer';
 import { resumeTask, wakeTask } from './sfn';
+import { calibrationWait, requestWait, storeToken, tokenOf } from './wait-tokens';
 
 /*
  * The phases around the appraisal that a template enables: goal setting (the employee drafts, the
@@ -375,12 +376,16 @@ export const armCalibration = async (
   employeeId: string,
   taskToken: string,
 ): Promise<void> => {
-  const updated = await db()
-    .review.patch({ cycleId, employeeId })
-    .set({ calibrationToken: taskToken })
-    .go({ response: 'all_new' });
-  if ((await calibrationWaitSeconds(cycleId, employeeId)) <= 1 || updated.data.calibratedAt)
-    await resumeTask(taskToken, { calibrated: Boolean(updated.data.calibratedAt) });
+  const calibratedAt = async () =>
+    (await db().review.get({ cycleId, employeeId }).go({ consistent: true })).data?.calibratedAt;
+  // Nothing to wait for (no calibration phase, already calibrated, the date passed): no token kept.
+  if ((await calibrationWaitSeconds(cycleId, employeeId)) <= 1) {
+    await resumeTask(taskToken, { calibrated: Boolean(await calibratedAt()) });
+    return;
+  }
+  // Token first, then the review: a calibration landing meanwhile either sees the token or is seen.
+  await storeToken(calibrationWait(cycleId, employeeId), taskToken);
+  if (await calibratedAt()) await resumeTask(taskToken, { calibrated: true });
 };
 
 export type ReleaseGate = { released: true } | { released: false; expire: boolean; wakeAt: string };
@@ -423,6 +428,18 @@ export const releaseGate = async (req: HumanRequest, at: Date): Promise<ReleaseG
     }),
   });
   return { released: false, expire: false, wakeAt: req.closeAt };
+};
+
+/**
+ * When the review meeting was recorded as held: the submission of its request (reviews recorded
+ * before that kept the date on the review itself).
+ */
+export const meetingHeldAt = async (
+  review: Pick<Review, 'meetingHeldAt' | 'meetingRequestId'>,
+): Promise<string | undefined> => {
+  if (review.meetingHeldAt || !review.meetingRequestId) return review.meetingHeldAt;
+  const meeting = (await db().request.get({ requestId: review.meetingRequestId }).go()).data;
+  return meeting?.status === 'submitted' ? meeting.submittedAt : undefined;
 };
 
 /** True when the review a gated request belongs to has been released (checked after parking on it). */
@@ -510,7 +527,8 @@ export const releaseReview = async (
 /** The acknowledgment step waiting, unopened, for the release wakes now and opens. */
 const wakeIfParked = async (requestId: string) => {
   const parked = (await db().request.get({ requestId }).go({ consistent: true })).data;
-  if (parked?.status === 'pending') await wakeTask(parked.taskToken, 'results released');
+  if (parked?.status === 'pending')
+    await wakeTask(await tokenOf(requestWait(requestId), parked.taskToken), 'results released');
 };
 
 /** Reviews released side by side; each is its own conditional transaction. */

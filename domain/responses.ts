@@ -1,13 +1,14 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './clients';
 import { now } from './clock';
-import { ANONYMITY_THRESHOLD } from './cycles';
+import { ANONYMITY_THRESHOLD, countsAtEnd, resumeCycleIfDone, reviewEndWrites } from './cycles';
 import { db, type HumanRequest } from './db';
 import { isConditionFailure } from './errors';
 import { resumeGroupIfSettled } from './human-group';
 import { isExternalId, newId } from './ids';
 import { goalDecisionOf } from './phases';
 import { resumeTask } from './sfn';
+import { requestWait, tokenOf } from './wait-tokens';
 
 /** A form's answer: flat fields (today's forms) or, in a template-driven cycle, ratings by item and goal too. */
 export type Answers = Record<string, unknown>;
@@ -17,6 +18,18 @@ export type SubmitResult = 'submitted' | 'already-submitted' | 'closed';
 /* ElectroDB builds each write's parameters; they are sent together so an answer is stored whole or not at all. */
 // biome-ignore lint/suspicious/noExplicitAny: ElectroDB's params() is typed loosely; the shapes are DynamoDB's own.
 export type Params = Record<string, any>;
+
+/**
+ * Answers written whole where their readers look for them (the review, a peer's feedback row) are
+ * not copied onto the request too: the request is indexed and rewritten in the same transaction,
+ * so the copy cost its size twice over and nothing read it.
+ */
+const storedElsewhere = (req: HumanRequest): boolean =>
+  req.cycleId !== undefined &&
+  (req.kind === 'self-assessment' ||
+    req.kind === 'manager-appraisal' ||
+    req.kind === 'peer-feedback' ||
+    req.kind === 'acknowledgment');
 
 /**
  * Stores an answer and resumes the waiting workflow. One transaction moves the request from open to
@@ -35,7 +48,7 @@ export const submitAnswer = async (
     {
       Update: request
         .patch({ requestId: req.requestId })
-        .set({ status: 'submitted', submittedAt: at, response: answers })
+        .set({ status: 'submitted', submittedAt: at, ...(storedElsewhere(req) ? {} : { response: answers }) })
         // Still open, and still with the reviewer this answer comes from: an answer posted from an
         // old link as HR passes the request on is refused, not stored under the wrong name.
         .where(
@@ -94,6 +107,15 @@ export const submitAnswer = async (
     });
   }
   items.push(...extra);
+  // The acknowledgment is the review's last step: its answer ends the review, counted for the cycle
+  // in the same transaction (the workflow, resumed below, ends without another step).
+  const ends =
+    req.cycleId !== undefined &&
+    req.kind === 'acknowledgment' &&
+    countsAtEnd(
+      (await review.get({ cycleId: req.cycleId, employeeId: req.subjectId }).go({ consistent: true })).data,
+    );
+  if (ends && req.cycleId) items.push(...reviewEndWrites(req.cycleId, req.subjectId, at));
   try {
     await documentClient.send(new TransactWriteCommand({ TransactItems: items }));
   } catch (error) {
@@ -104,12 +126,14 @@ export const submitAnswer = async (
   const latest = (await request.get({ requestId: req.requestId }).go({ consistent: true })).data;
   // A member of a group (a review's peers) completes the wait only as the last of them to settle.
   if (latest?.groupIds) await resumeGroupIfSettled(latest);
+  // The token is read after the answer is stored: a wait parking meanwhile stored its token first.
   else
-    await resumeTask(latest?.taskToken, {
+    await resumeTask(await tokenOf(requestWait(req.requestId), latest?.taskToken), {
       requestId: req.requestId,
       outcome: 'submitted',
       ...goalDecisionOf(req.kind, answers),
     });
+  if (ends && req.cycleId) await resumeCycleIfDone(req.cycleId);
   return 'submitted';
 };
 

@@ -25,12 +25,12 @@ export type EmployeeReviewProps = {
 /**
  * One employee's review in one cycle: goal setting when the template has it, then self-assessment
  * and peer feedback side by side (in a cycle made from a template, peer feedback starts with
- * nominations and their approval), then the manager's appraisal, then the review is finished and
- * counted towards the cycle; then, as the template says, calibration, the review meeting, the
- * release of the results and the employee's acknowledgment. A review launched with its cycle first
- * waits for its send slot (`opensAt`), so a large cycle's first emails flow at the send rate; one
- * added to a running cycle has none and starts at once.
- * Input: { cycleId, employeeId, opensAt? }.
+ * nominations and their approval), then the manager's appraisal, then the review is finished; then,
+ * as the template says, calibration, the review meeting, the release of the results and the
+ * employee's acknowledgment, whose settling (or skipping) ends the review and counts it towards the
+ * cycle's close. A review first waits for its send slot (`opensAt`), so a large cycle's first
+ * emails flow at the send rate; one added to a running cycle is given now and starts at once.
+ * Input: { cycleId, employeeId, opensAt }.
  */
 export class EmployeeReview extends Construct {
   readonly stateMachine: StateMachine;
@@ -140,6 +140,8 @@ export class EmployeeReview extends Construct {
       {
         cycleId: JsonPath.stringAt('$.review.cycleId'),
         employeeId: JsonPath.stringAt('$.review.employeeId'),
+        // The review counts towards the cycle's close when it ends, after the acknowledgment.
+        countAtEnd: true,
       },
       '$.result',
     );
@@ -159,14 +161,11 @@ export class EmployeeReview extends Construct {
     gather.next(appraisal);
 
     start.next(goalSetting(this, props, gather));
-    const sendSlot = new Choice(this, 'Send slot given?')
-      .when(
-        Condition.isPresent('$.opensAt'),
-        new Wait(this, 'Pause until its send slot', { time: WaitTime.timestampPath('$.opensAt') }).next(
-          start,
-        ),
-      )
-      .otherwise(start);
+    // Every start carries its send slot (domain/cycles.ts launchReviews, domain/cycle-admin.ts
+    // addParticipants: now), so no Choice is needed in front of the Wait.
+    const sendSlot = new Wait(this, 'Pause until its send slot', {
+      time: WaitTime.timestampPath('$.opensAt'),
+    }).next(start);
     this.stateMachine = standardStateMachine(this, 'StateMachine', sendSlot);
   }
 }

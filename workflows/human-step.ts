@@ -74,7 +74,8 @@ export const invokeStep = (
  * itself decides whether to go on: arming a request that is already settled (answered, expired)
  * completes the wait at once with its outcome, so no Choice is needed and a punctual answer costs two
  * state transitions, a wake-up two more. Without `next` the step ends its branch.
- * `$.step` carries { requestId, outcome, wakeInSeconds }.
+ * `$.step` carries { requestId, outcome, wakeInSeconds }. `armWith` adds fields to the wait's
+ * payload (the review's last step names the review, whose end its settling is).
  */
 export const humanStep = (
   scope: Construct,
@@ -82,6 +83,7 @@ export const humanStep = (
   fn: IFunction,
   requestIdPath: string,
   next?: IChainable & State,
+  armWith: Record<string, unknown> = {},
 ): LambdaInvoke => {
   const open = invokeStep(
     scope,
@@ -97,6 +99,7 @@ export const humanStep = (
       action: 'arm',
       requestId: JsonPath.stringAt('$.step.requestId'),
       taskToken: JsonPath.taskToken,
+      ...armWith,
     }),
     resultPath: '$.step',
     taskTimeout: Timeout.at('$.step.wakeInSeconds'),

@@ -97,7 +97,8 @@ const waitForHr = (scope: Construct, name: string, fn: IFunction, action: string
  * After the appraisal: wait for HR's calibration (or the calibration date), then the review meeting,
  * then the employee's acknowledgment, which opens once the results are released (its wait is woken
  * by the release; at its due date HR hears of a release still missing). A step the review does not
- * have is skipped, and an incomplete review (no appraisal) expires both unopened.
+ * have is skipped, and an incomplete review (no appraisal) expires both unopened. The
+ * acknowledgment's settling ends the review, which is then counted for the cycle's close.
  */
 export const afterAppraisal = (scope: Construct, fns: PhaseFunctions): State => {
   const calibration = waitForHr(
@@ -117,6 +118,10 @@ export const afterAppraisal = (scope: Construct, fns: PhaseFunctions): State => 
     },
     fns.humanStep,
     '$.review.acknowledgmentRequestId',
+    undefined,
+    // The review's last step: once it settles (acknowledged, expired, or skipped) the review has
+    // ended and counts towards the cycle's close, with no extra state.
+    { endsReview: review },
   );
   const meeting = humanStep(
     scope,

@@ -49,6 +49,7 @@ import {
 import {
   acknowledgmentStatus,
   mayRelease,
+  meetingHeldAt,
   releaseCycle,
   releaseReview,
   resultsVisible,
@@ -695,7 +696,9 @@ const routes: Record<string, Route> = {
     const cycle = (await db().cycle.get({ cycleId }).go()).data ?? undefined;
     const policy = cycle?.policy as CyclePolicy | undefined;
     const goals = await liveGoals(employeeId, cycle);
-    const { gapAnalysis: stored, calibrationToken: _c, ...all } = review;
+    const { gapAnalysis: stored, calibrationToken: _c, ...kept } = review;
+    const heldAt = await meetingHeldAt(review);
+    const all = { ...kept, ...(heldAt ? { meetingHeldAt: heldAt } : {}) };
     // The employee's view shows the manager's ratings, texts and the gap analysis only once released.
     const released = resultsVisible(review, view);
     const { managerAppraisal: _m, overallRating: _o, calibration: _k, calibratedAt: _a, ...unreleased } = all;

@@ -13,7 +13,13 @@ const RequestIds = z.array(z.string().min(1)).max(50);
 export const HumanStepInput = z.discriminatedUnion('action', [
   z.object({ action: z.literal('open'), requestId: z.string() }),
   z.object({ action: z.literal('wake'), requestId: z.string() }),
-  z.object({ action: z.literal('arm'), requestId: z.string(), taskToken: z.string().min(1) }),
+  z.object({
+    action: z.literal('arm'),
+    requestId: z.string(),
+    taskToken: z.string().min(1),
+    // The review's last step: its settling ends the review, which is then counted for the cycle.
+    endsReview: z.object({ cycleId: z.string().min(1), employeeId: z.string().min(1) }).optional(),
+  }),
   z.object({ action: z.literal('openGroup'), requestIds: RequestIds }),
   z.object({ action: z.literal('wakeGroup'), requestIds: RequestIds }),
   z.object({ action: z.literal('armGroup'), requestIds: RequestIds, taskToken: z.string().min(1) }),
@@ -29,7 +35,7 @@ export const HumanStepInput = z.discriminatedUnion('action', [
 export const handler = step(HumanStepInput, async (input) => {
   switch (input.action) {
     case 'arm':
-      await armRequest(input.requestId, input.taskToken);
+      await armRequest(input.requestId, input.taskToken, input.endsReview);
       return { requestId: input.requestId };
     case 'armGroup':
       await armGroup(input.requestIds, input.taskToken);

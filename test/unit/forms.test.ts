@@ -222,8 +222,14 @@ describe('handleForm', () => {
   });
 
   it('stores a complete answer in one transaction and resumes the workflow with the stored token', async () => {
-    // Prepare
-    const table = fakeTable(storedItem(db().request.put(selfAssessment)), storedItem(db().employee.put(ada)));
+    // Prepare: the wait's current token is kept apart from the request (one left on it is older).
+    const table = fakeTable(
+      storedItem(db().request.put({ ...selfAssessment, taskToken: 'token-of-a-wait-before-tokens-moved' })),
+      storedItem(
+        db().waitToken.put({ waitId: `request#${selfAssessment.requestId}`, taskToken: TASK_TOKEN }),
+      ),
+      storedItem(db().employee.put(ada)),
+    );
     ddb.on(GetCommand).callsFake(table.get);
     ddb.on(TransactWriteCommand).resolves({});
     const { query } = link(selfAssessment.requestId, CLOSE_AT);
@@ -241,11 +247,16 @@ describe('handleForm', () => {
     expect(requestUpdate?.Update?.ExpressionAttributeValues).toMatchObject({
       ':status0': 'open',
       ':status_u0': 'submitted',
-      ':response_u0': {
-        rating: 4,
-        achievements: COMPLETE_ANSWER.achievements,
-        growth: COMPLETE_ANSWER.growth,
-      },
+    });
+    // The answer is stored once, on the review, where its readers look; not copied onto the request.
+    expect(requestUpdate?.Update?.ExpressionAttributeValues).not.toHaveProperty(':response_u0');
+    const reviewUpdate = transaction?.args[0].input.TransactItems?.find((t) =>
+      String(t.Update?.Key?.sk ?? '').startsWith('$review'),
+    );
+    expect(reviewUpdate?.Update?.ExpressionAttributeValues?.[':selfAssessment_u0']).toEqual({
+      rating: 4,
+      achievements: COMPLETE_ANSWER.achievements,
+      growth: COMPLETE_ANSWER.growth,
     });
     expect(requestUpdate?.Update?.ConditionExpression).toContain('#status = :status0');
     // ...and only while it is still with this reviewer: not passed on to someone else meanwhile.
@@ -434,9 +445,12 @@ describe('handleForm in a cycle made from a template', () => {
     // Assess
     expect(result.statusCode).toBe(200);
     const [transaction] = ddb.commandCalls(TransactWriteCommand);
-    const [requestUpdate] = transaction?.args[0].input.TransactItems ?? [];
+    // The answer is stored on the peer's feedback row (not copied onto the request).
+    const feedbackPut = transaction?.args[0].input.TransactItems?.find((t) =>
+      String(t.Put?.Item?.sk ?? '').startsWith('$feedback'),
+    );
     // No goals: craft (a competency) 5 at 0.3, ownership, candour (values) and coaching (a behaviour) mean 3 at 0.2.
-    expect(requestUpdate?.Update?.ExpressionAttributeValues?.[':response_u0']).toMatchObject({
+    expect(feedbackPut?.Put?.Item?.answers).toMatchObject({
       ratings: { ownership: 4, candour: 3, craft: 5, coaching: 2 },
       strengths: 'Clear notes.',
       rating: 4.2,

@@ -328,6 +328,18 @@ describe('changes while a cycle runs', () => {
         (e) => emailKind(e) === 'self-assessment.request' && e.subject.includes('Joiners'),
       ),
     );
+    // The joiner's review is given its send slot too, now: every review waits for one, with no Choice before.
+    const joiner = stack.sfn
+      .list()
+      .find(
+        (e) =>
+          e.stateMachineArn === stack.stateMachineArn('EmployeeReview') &&
+          e.input.includes(cycleId) &&
+          e.input.includes('"ic-h"'),
+      );
+    const opensAt = Date.parse((JSON.parse(joiner?.input ?? '{}') as { opensAt?: string }).opensAt ?? '');
+    expect(Math.abs(opensAt - (joiner?.startDate ?? 0))).toBeLessThan(60_000);
+    expect(joiner?.history.some((h) => h.stateName === 'Pause until its send slot')).toBe(true);
     const beforeLeave = (await inboxOf('ic-g@example.com')).length;
     expect((await api('DELETE', `/cycles/${cycleId}/participants/ic-g`)).status).toBe(200);
     expect((await api('DELETE', `/cycles/${cycleId}/participants/ic-g`)).status).toBe(409);
