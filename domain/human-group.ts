@@ -2,6 +2,7 @@ import { db, type HumanRequest } from './db';
 import { isConditionFailure } from './errors';
 import { type Outcome, openRequest, type StepState, wakeRequest } from './human-step';
 import { resumeTask } from './sfn';
+import { storeToken, tokenOf } from './wait-tokens';
 
 /*
  * A group human step: several requests that one workflow waits for together (a review's peer
@@ -10,7 +11,8 @@ import { resumeTask } from './sfn';
  * expiry (domain/human-step.ts does all of that per member); the group only decides when the wait is
  * over: once every member is settled (submitted or expired).
  *
- * The token is stored on every open member together with the member ids (`groupIds`). Whoever
+ * The token is stored once for the group (domain/wait-tokens.ts) and the member ids on every member
+ * (`groupIds`). Whoever
  * settles a member last completes the wait, and both sides write before they read: an answer moves
  * its own request to submitted and then reads its siblings strongly consistently; the arm stores the
  * token and then reads all members strongly consistently. Whatever the interleaving, at least one of
@@ -74,19 +76,32 @@ export const openGroup = async (requestIds: string[]): Promise<GroupState> =>
 export const wakeGroup = async (requestIds: string[]): Promise<GroupState> =>
   groupState(requestIds, await eachMember(requestIds, wakeRequest));
 
-/** Parks the workflow on the group: the token goes on every member still open; all settled, it completes at once. */
+/** The group's wait, named after its first member (domain/wait-tokens.ts). */
+export const groupWait = (requestIds: string[]): string => `group#${[...requestIds].sort()[0] ?? ''}`;
+
+/**
+ * Parks the workflow on the group: the members learn their group once (`groupIds`, written only
+ * where missing, since every write of a request costs its whole size), the token goes on a small
+ * item of its own; all settled, it completes at once.
+ */
 export const armGroup = async (requestIds: string[], taskToken: string): Promise<void> => {
-  await eachMember(requestIds, (requestId) =>
-    db()
-      .request.patch({ requestId })
-      .set({ taskToken, groupIds: requestIds })
-      .where((a, op) => `(${op.eq(a.status, 'open')} OR ${op.eq(a.status, 'pending')})`)
-      .go()
-      .catch((error: unknown) => {
-        // Settled before this arm: the read below counts it.
-        if (!isConditionFailure(error)) throw error;
-      }),
+  const unaware = (await readMembers(requestIds)).filter(
+    (m) => !m.groupIds && (m.status === 'open' || m.status === 'pending'),
   );
+  await eachMember(
+    unaware.map((m) => m.requestId),
+    (requestId) =>
+      db()
+        .request.patch({ requestId })
+        .set({ groupIds: requestIds })
+        .where((a, op) => `(${op.eq(a.status, 'open')} OR ${op.eq(a.status, 'pending')})`)
+        .go({ response: 'none' })
+        .catch((error: unknown) => {
+          // Settled meanwhile: the read below counts it.
+          if (!isConditionFailure(error)) throw error;
+        }),
+  );
+  await storeToken(groupWait(requestIds), taskToken);
   const state = stateOf(requestIds, await readMembers(requestIds));
   if (state.outcome !== 'waiting') await resumeTask(taskToken, state);
 };
@@ -101,5 +116,7 @@ export const resumeGroupIfSettled = async (
   const requestIds = member.groupIds ?? [];
   const siblings = await readMembers(requestIds.filter((id) => id !== member.requestId));
   const state = stateOf(requestIds, [member, ...siblings]);
-  return state.outcome === 'waiting' ? false : resumeTask(member.taskToken, state);
+  if (state.outcome === 'waiting') return false;
+  // A group parked before tokens moved beside it kept the token on its members.
+  return resumeTask(await tokenOf(groupWait(requestIds), member.taskToken), state);
 };

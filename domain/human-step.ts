@@ -6,6 +6,7 @@ import { db, type HumanRequest, type Letter } from './db';
 import {
   type DigestItem,
   digestEmail,
+  type EmailAttachment,
   type EscalationEmailInput,
   escalationEmail,
   type RequestEmailInput,
@@ -340,6 +341,14 @@ const postEscalation = async (req: HumanRequest & { sendWindow: Window }, index:
 const windowed = (req: HumanRequest): req is HumanRequest & { sendWindow: Window } =>
   req.sendWindow !== undefined;
 
+/** A name as a file name: `Ola Haugen` → `ola-haugen`. */
+const slug = (name: string): string =>
+  name
+    .normalize('NFKD')
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .toLowerCase() || 'meeting';
+
 /**
  * Whether a letter is still owed when the postman comes: nothing about an answered request, ever;
  * no invitation or reminder once it closed, was re-routed, or its recipient's address bounced; an
@@ -353,8 +362,9 @@ const stillOwed = (req: HumanRequest, l: Letter): boolean =>
 
 /**
  * The postman's delivery to one recipient: what is still owed of their letters, as one email, or as
- * the request's own email when only one is left. A review meeting's invitation carries its own
- * calendar file and goes alone.
+ * the request's own email when only one is left. Review meetings carry their calendar files along:
+ * a manager with four meetings gets one email with four `.ics` files (and each employee their own
+ * invitation, as with a single one).
  */
 export const deliverLetters: Deliver = async (recipientId, letters, postAt) => {
   const owed: Array<{ l: Letter; req: HumanRequest }> = [];
@@ -362,11 +372,8 @@ export const deliverLetters: Deliver = async (recipientId, letters, postAt) => {
     const req = (await db().request.get({ requestId: l.requestId }).go({ consistent: true })).data;
     if (req && stillOwed(req, l)) owed.push({ l, req });
   }
-  const alone = owed.filter(({ l, req }) => l.purpose === 'request' && req.kind === 'review-meeting');
-  const together = owed.filter((o) => !alone.includes(o));
-  for (const { req } of alone) await withSendRetry(() => sendRequestEmail(req, undefined));
-  const [only] = together;
-  if (together.length === 1 && only) {
+  const [only] = owed;
+  if (owed.length === 1 && only) {
     await withSendRetry(() =>
       only.l.purpose === 'escalation'
         ? sendEscalation(only.req, only.l.index)
@@ -374,31 +381,42 @@ export const deliverLetters: Deliver = async (recipientId, letters, postAt) => {
     );
     return;
   }
-  if (together.length < 2) return;
+  if (owed.length < 2) return;
   let to: Person | undefined;
   const items: DigestItem[] = [];
-  for (const { l, req } of together) {
+  const attachments: EmailAttachment[] = [];
+  for (const { l, req } of owed) {
     if (l.purpose === 'escalation') {
       const found = await escalationInput(req, l.index);
       if (!found) continue;
       to = found.escalatee;
       items.push({ kind: `${req.kind}.escalation`, escalation: found.input });
-    } else {
-      const { recipient, input } = await requestEmailInput(req);
-      to = recipient;
-      items.push({ kind: `${req.kind}.${l.purpose}`, request: input, reminder: l.purpose === 'reminder' });
+      continue;
+    }
+    const { recipient, input } = await requestEmailInput(req);
+    to = recipient;
+    items.push({ kind: `${req.kind}.${l.purpose}`, request: input, reminder: l.purpose === 'reminder' });
+    const invite = l.purpose === 'request' ? await meetingInvite(req) : undefined;
+    if (invite) {
+      attachments.push({
+        fileName: `review-meeting-${slug(input.subjectName)}.ics`,
+        contentType: 'text/calendar; method=REQUEST',
+        content: invite.ics,
+      });
+      await withSendRetry(() => sendEmployeeInvitation(req, invite));
     }
   }
   if (!to) return;
   const address = to;
   const { email, kinds } = digestEmail(address.name, items);
+  if (attachments.length > 0) email.attachments = attachments;
   await withSendRetry(() =>
     sendOnce({
       key: `digest#${recipientId}#${postAt}`,
       kind: 'digest',
       toId: recipientId,
       toAddress: address.email,
-      requestIds: together.map(({ req }) => req.requestId),
+      requestIds: owed.map(({ req }) => req.requestId),
       items: kinds,
       email,
     }),
@@ -574,17 +592,25 @@ export const wakeRequest = async (requestId: string): Promise<StepState> => {
     if (actions.reminder !== undefined) await sendRequestEmail(req, actions.reminder);
     for (const index of actions.escalations) await sendEscalation(req, index);
   }
+  // A wake with nothing due (a group's member woken with its siblings) writes nothing: every write of
+  // a request costs its whole size, and the arm that follows reads it afresh anyway.
+  const unchanged =
+    !actions.invite &&
+    !actions.expire &&
+    actions.remindersSent === req.remindersSent &&
+    actions.escalationsSent === req.escalationsSent;
   try {
-    await db()
-      .request.patch({ requestId })
-      .set({
-        remindersSent: actions.remindersSent,
-        escalationsSent: actions.escalationsSent,
-        ...(actions.invite ? { invitedAt: at.toISOString() } : {}),
-        ...(actions.expire ? { status: 'expired' as const } : {}),
-      })
-      .where((a, op) => op.eq(a.status, 'open'))
-      .go();
+    if (!unchanged)
+      await db()
+        .request.patch({ requestId })
+        .set({
+          remindersSent: actions.remindersSent,
+          escalationsSent: actions.escalationsSent,
+          ...(actions.invite && !windowed(req) ? { invitedAt: at.toISOString() } : {}),
+          ...(actions.expire ? { status: 'expired' as const } : {}),
+        })
+        .where((a, op) => op.eq(a.status, 'open'))
+        .go();
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     const latest = await load(requestId);

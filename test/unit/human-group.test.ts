@@ -2,6 +2,7 @@ import { SendTaskSuccessCommand, SFNClient, TaskTimedOut } from '@aws-sdk/client
 import {
   DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   TransactWriteCommand,
   UpdateCommand,
   type UpdateCommandInput,
@@ -9,7 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { db, type HumanRequest } from '../../domain/db';
-import { armGroup, groupState } from '../../domain/human-group';
+import { armGroup, groupState, groupWait } from '../../domain/human-group';
 import { submitAnswer } from '../../domain/responses';
 import { conditionalCheckFailed, fakeTable, storedItem, stubTestEnv } from './helpers';
 
@@ -85,27 +86,25 @@ describe('groupState', () => {
 });
 
 describe('armGroup', () => {
-  it('stores the one token and the member list on every open member and keeps waiting', async () => {
-    // Prepare
-    ddb.on(GetCommand).callsFake(tableOf(peer('bo'), peer('cy'), peer('di', { status: 'submitted' })).get);
-    ddb.on(UpdateCommand).callsFake((input: UpdateCommandInput) => {
-      if (requestIdOf(input) === 'req-peer-di') throw conditionalCheckFailed();
-      return {};
-    });
+  it('tells each waiting member its group once, stores the one token beside the group, and keeps waiting', async () => {
+    // Prepare: Cy already knows the group from an earlier loop; Di answered.
+    ddb
+      .on(GetCommand)
+      .callsFake(tableOf(peer('bo'), peer('cy', { groupIds: IDS }), peer('di', { status: 'submitted' })).get);
+    ddb.on(UpdateCommand).resolves({});
+    ddb.on(PutCommand).resolves({});
 
     // Act
     await armGroup(IDS, TOKEN);
 
-    // Assess
+    // Assess: only Bo's request is rewritten, with the member list and no token.
     const updates = ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-    expect(updates.map(requestIdOf).sort()).toEqual(IDS);
-    for (const update of updates) {
-      expect(Object.values(update.ExpressionAttributeValues ?? {})).toEqual(
-        expect.arrayContaining([TOKEN, IDS]),
-      );
-      // Only a member still waiting takes the token: a settled one keeps its answer untouched.
-      expect(update.ConditionExpression).toMatch(/#status = :status\w* OR #status = :status\w*/);
-    }
+    expect(updates.map(requestIdOf)).toEqual(['req-peer-bo']);
+    expect(Object.values(updates[0]?.ExpressionAttributeValues ?? {})).toEqual(expect.arrayContaining([IDS]));
+    expect(Object.values(updates[0]?.ExpressionAttributeValues ?? {})).not.toContain(TOKEN);
+    expect(updates[0]?.ConditionExpression).toMatch(/#status = :status\w* OR #status = :status\w*/);
+    const tokens = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
+    expect(tokens).toEqual([expect.objectContaining({ waitId: groupWait(IDS), taskToken: TOKEN })]);
     expect(sfn).not.toHaveReceivedCommand(SendTaskSuccessCommand);
   });
 

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn, submitForm } from '../../local/people';
+import {
+  answer,
+  type CapturedEmail,
+  emailKind,
+  fetchInboxItems,
+  linkIn,
+  submitForm,
+} from '../../local/people';
 import {
   type ApiCall,
   cycleExecution,
@@ -56,7 +63,12 @@ beforeAll(async () => {
   const docs = parseAllDocuments(
     readFileSync(path.join(import.meta.dirname, '../../local/catalog.yaml'), 'utf8'),
   ).map((d) => d.toJS() as Record<string, unknown> & { kind: string; id: string });
-  for (const doc of docs) expect((await hr('PUT', `/${doc.kind}s/${doc.id}`, doc)).status).toBe(200);
+  for (const doc of docs) {
+    // Without goal setting: this file is about how the cycle ends.
+    const { goalSetting: _goals, ...phases } = (doc.phases ?? {}) as Record<string, unknown>;
+    const put = doc.kind === 'template' ? { ...doc, phases } : doc;
+    expect((await hr('PUT', `/${doc.kind}s/${doc.id}`, put)).status).toBe(200);
+  }
   const template = docs.find((d) => d.kind === 'template');
   const scheduled = await hr('POST', '/cycles', {
     name: 'Spring review',
@@ -74,7 +86,7 @@ beforeAll(async () => {
     // Until HR's report is seen in the inbox (looked at every quiet moment) and the cycle has ended.
     () => openWhenReported !== undefined && cycleExecution(stack, cycleId)?.status !== 'RUNNING',
     async () => {
-      emails = await fetchInbox(stack.urls.inbox);
+      emails = await fetchInboxItems(stack.urls.inbox);
       for (const email of emails) {
         if (handled.has(email.messageId)) continue;
         handled.add(email.messageId);
@@ -105,7 +117,7 @@ beforeAll(async () => {
       }
     },
   );
-  emails = await fetchInbox(stack.urls.inbox);
+  emails = await fetchInboxItems(stack.urls.inbox);
 }, 300_000);
 
 afterAll(async () => {
