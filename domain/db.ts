@@ -483,6 +483,10 @@ const letter = new Entity({
     index: { type: 'number', required: true },
     assignment: { type: 'number', required: true },
     postedAt: { type: 'string', required: true },
+    /** Set once delivered. The letter is kept, as the proof that it was posted, until it expires. */
+    deliveredAt: { type: 'string' },
+    /** Epoch seconds: the table's TTL removes the letter a month after its post time. */
+    expiresAt: { type: 'number' },
   },
   indexes: {
     byPostTime: {

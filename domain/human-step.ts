@@ -15,10 +15,17 @@ import {
 import { isConditionFailure } from './errors';
 import { signedUrl } from './links';
 import { sendOnce } from './mailer';
-import { goalDecisionOf, isReleased, meetingInvite, releaseGate, sendEmployeeInvitation } from './phases';
+import {
+  finishWithAppraisal,
+  goalDecisionOf,
+  isReleased,
+  meetingInvite,
+  releaseGate,
+  sendEmployeeInvitation,
+} from './phases';
 import {
   type Deliver,
-  type Posting,
+  type Progress,
   personalSpreadSeconds,
   postLetter,
   postTime,
@@ -269,27 +276,25 @@ type Window = NonNullable<HumanRequest['sendWindow']>;
 
 const requestPatch = (requestId: string) => db().request.patch({ requestId });
 
-/** Posts the request's invitation (or reminder `reminderIndex`) to its current recipient. */
+/** A letter for the request's invitation (or reminder `reminderIndex`) to its current recipient. */
+const requestLetter = (req: HumanRequest & { sendWindow: Window }, reminderIndex: number | undefined) => ({
+  recipientId: req.recipientId,
+  key: requestEmailKey(req, reminderIndex),
+  requestId: req.requestId,
+  purpose: reminderIndex === undefined ? ('request' as const) : ('reminder' as const),
+  index: reminderIndex ?? 0,
+  assignment: req.assignment ?? 0,
+  // The request's window is already in its recipient's zone (reassignment moves it along).
+  window: recipientWindow(req.sendWindow, req.recipientId, req.sendWindow.timeZone),
+});
+
+/** Posts the request's invitation (or reminder `reminderIndex`), its progress in the same transaction. */
 const postRequestLetter = (
   req: HumanRequest & { sendWindow: Window },
   reminderIndex: number | undefined,
-  progress: Posting['progress'],
+  progress: Progress,
   at: Date,
-) =>
-  postLetter(
-    {
-      recipientId: req.recipientId,
-      key: requestEmailKey(req, reminderIndex),
-      requestId: req.requestId,
-      purpose: reminderIndex === undefined ? 'request' : 'reminder',
-      index: reminderIndex ?? 0,
-      assignment: req.assignment ?? 0,
-      // The request's window is already in its recipient's zone (reassignment moves it along).
-      window: recipientWindow(req.sendWindow, req.recipientId, req.sendWindow.timeZone),
-      progress,
-    },
-    at,
-  );
+) => postLetter({ ...requestLetter(req, reminderIndex), progress }, at);
 
 const postInvitation = (req: HumanRequest & { sendWindow: Window }, at: Date) =>
   postRequestLetter(
@@ -497,6 +502,8 @@ export const openRequest = async (requestId: string): Promise<StepState> => {
         status: 'open',
         openedAt: at.toISOString(),
         inviteAt: inviteAt.toISOString(),
+        // With a send window the invitation is posted for inviteAt right below, in this step.
+        ...(req.sendWindow ? { invitedAt: inviteAt.toISOString() } : {}),
         remindersSent,
         ...late,
       })
@@ -508,6 +515,22 @@ export const openRequest = async (requestId: string): Promise<StepState> => {
     opened = await load(requestId);
     const now2 = settled(opened);
     if (now2) return { requestId, outcome: now2, wakeInSeconds: 1 };
+  }
+  if (
+    windowed(opened) &&
+    opened.status === 'open' &&
+    opened.inviteAt &&
+    opened.invitedAt === opened.inviteAt
+  ) {
+    // Posted for the time the opening recorded, the letter itself proving it: a retried open
+    // finds it there and posts nothing twice (domain/post.ts).
+    await postLetter(
+      {
+        ...requestLetter(opened, undefined),
+        postAt: new Date(opened.inviteAt),
+      },
+      at,
+    );
   }
   if (!opened.invitedAt && windowed(opened)) {
     const postAt = await postInvitation(opened, at);
@@ -563,7 +586,12 @@ export const armRequest = async (
   if (outcome) {
     // Settled between two loops (answered, expired): the wait completes at once with its outcome.
     await end();
-    await resumeTask(taskToken, { requestId, outcome, ...goalDecisionOf(req.kind, req.response) });
+    await resumeTask(taskToken, {
+      requestId,
+      outcome,
+      ...goalDecisionOf(req.kind, req.response),
+      ...(await finishWithAppraisal(req)),
+    });
     return;
   }
   // A request waiting for its gate (the release) parks while still pending; released between the

@@ -3,7 +3,7 @@ import { addLocalDays, endOfLocalDay, localDay, localDeadline, nextSendSlot, zon
 import { documentClient } from './clients';
 import { addDays, now, secondsUntil } from './clock';
 import { config } from './config';
-import { type CyclePolicy, deadlineFor } from './cycles';
+import { type CyclePolicy, deadlineFor, finishReview } from './cycles';
 import { type Cycle, db, type Employee, type HumanRequest, type Review } from './db';
 import { goalRoundsEmail, meetingInvitationEmail, unreleasedEmail } from './emails';
 import { isConditionFailure } from './errors';
@@ -368,6 +368,20 @@ export const calibrationWaitSeconds = async (cycleId: string, employeeId: string
   const next = nextId ? (await db().request.get({ requestId: nextId }).go()).data : undefined;
   const due = addDays(c.data.startAt, days);
   return Math.max(1, secondsUntil(next?.sendWindow ? nextSendSlot(due, next.sendWindow) : due, now()));
+};
+
+/**
+ * The review is finished where its manager appraisal settles (answered, or closed unanswered),
+ * not in a step of its own: whatever completes the appraisal's wait (the answer, or the arm that
+ * finds it settled) finishes the review first and hands the workflow how long its calibration wait
+ * lasts. Safe to repeat: a finished review stays as it is.
+ */
+export const finishWithAppraisal = async (
+  req: Pick<HumanRequest, 'kind' | 'cycleId' | 'subjectId'>,
+): Promise<{ calibrationWaitSeconds?: number }> => {
+  if (req.kind !== 'manager-appraisal' || !req.cycleId) return {};
+  await finishReview(req.cycleId, req.subjectId, { countAtEnd: true });
+  return { calibrationWaitSeconds: await calibrationWaitSeconds(req.cycleId, req.subjectId) };
 };
 
 /** Parks the review until HR calibrates it; resumes at once when there is nothing to wait for. */

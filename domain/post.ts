@@ -60,16 +60,32 @@ export type Posting = Pick<
 > & {
   /** The recipient's send window (recipientWindow). */
   window: SendWindow;
-  /**
-   * The request's progress, as an Update for the same transaction, given the post time; its
-   * condition failing means the letter was posted before (a retry) or is no longer owed.
-   */
-  progress: (postAt: Date) => TransactUpdate;
-};
+} & (
+    | {
+        /**
+         * The request's progress, as an Update for the same transaction, given the post time; its
+         * condition failing means the letter was posted before (a retry) or is no longer owed.
+         */
+        progress: Progress;
+      }
+    | {
+        /**
+         * The post time the request recorded when it opened (its `inviteAt`): the letter itself is
+         * the proof of posting. Found there (delivered or not), it was posted; its post time
+         * closed without it, the next one is tried, the same way on every retry.
+         */
+        postAt: Date;
+      }
+  );
+
+/** The request's progress written with its letter, given the post time. */
+export type Progress = (postAt: Date) => TransactUpdate;
 
 type TransactUpdate = NonNullable<NonNullable<TransactWriteCommandInput['TransactItems']>[number]['Update']>;
 
 type Cancelled = { CancellationReasons?: Array<{ Code?: string }> };
+
+const LETTER_TTL_SECONDS = 30 * 86_400;
 
 /**
  * Posts a letter; returns its post time, or undefined when the request's progress says it was
@@ -77,45 +93,63 @@ type Cancelled = { CancellationReasons?: Array<{ Code?: string }> };
  */
 export const postLetter = async (p: Posting, at: Date = now()): Promise<Date | undefined> => {
   const { letter, postRun } = db();
-  let postAt = postTime(at, p.window);
-  for (let attempt = 0; attempt < 12; attempt++) {
+  let postAt = 'postAt' in p ? p.postAt : postTime(at, p.window);
+  for (let attempt = 0; attempt < 48; attempt++) {
     const iso = postAt.toISOString();
     // Scheduled first: a retry that finds the letter posted (and so returns) knows its delivery is too.
     await ensureDelivery(iso);
+    const item = {
+      postAt: iso,
+      recipientId: p.recipientId,
+      key: p.key,
+      requestId: p.requestId,
+      purpose: p.purpose,
+      index: p.index,
+      assignment: p.assignment,
+      postedAt: at.toISOString(),
+      expiresAt: Math.floor(postAt.getTime() / 1000) + LETTER_TTL_SECONDS,
+    };
+    const open = postRun
+      .update({ postAt: iso })
+      .set({ lastPostedAt: at.toISOString() })
+      .where((a, op) => op.notExists(a.closedAt))
+      .params() as TransactUpdate;
     try {
       await documentClient.send(
         new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: postRun
-                .update({ postAt: iso })
-                .set({ lastPostedAt: at.toISOString() })
-                .where((a, op) => op.notExists(a.closedAt))
-                .params(),
-            },
-            {
-              Put: letter
-                .put({
-                  postAt: iso,
-                  recipientId: p.recipientId,
-                  key: p.key,
-                  requestId: p.requestId,
-                  purpose: p.purpose,
-                  index: p.index,
-                  assignment: p.assignment,
-                  postedAt: at.toISOString(),
-                })
-                .params(),
-            },
-            { Update: p.progress(postAt) },
-          ],
+          TransactItems:
+            'progress' in p
+              ? [{ Update: open }, { Put: letter.put(item).params() }, { Update: p.progress(postAt) }]
+              : [
+                  // The post time still open: checked, not written (a check costs what a write does,
+                  // but spares the write of a second item).
+                  {
+                    ConditionCheck: {
+                      TableName: open.TableName,
+                      Key: open.Key,
+                      ConditionExpression: 'attribute_not_exists(#closedAt)',
+                      ExpressionAttributeNames: { '#closedAt': 'closedAt' },
+                    },
+                  },
+                  { Put: letter.create(item).params() },
+                ],
         }),
       );
       return postAt;
     } catch (error) {
       const reasons = (error as Cancelled).CancellationReasons;
       if (!reasons) throw error;
-      if (reasons[2]?.Code === 'ConditionalCheckFailed') return undefined;
+      if ('progress' in p) {
+        if (reasons[2]?.Code === 'ConditionalCheckFailed') return undefined;
+      } else {
+        if (reasons[1]?.Code === 'ConditionalCheckFailed') return postAt;
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') {
+          const posted = await letter
+            .get({ postAt: iso, recipientId: p.recipientId, key: p.key })
+            .go({ consistent: true });
+          if (posted.data) return postAt;
+        }
+      }
       if (reasons[0]?.Code !== 'ConditionalCheckFailed') throw error;
       postAt = new Date(postAt.getTime() + POST_INTERVAL_MS);
     }
@@ -170,8 +204,8 @@ export const withSendRetry = async <T>(send: () => Promise<T>): Promise<T> => {
 
 /**
  * The postman's run for one post time: closes it (no more letters for it), reads its letters, and
- * delivers them recipient by recipient, deleting each recipient's letters once they went out. A
- * retried run finds the delivered ones gone and the rest still there.
+ * delivers them recipient by recipient, marking each recipient's letters delivered once they went
+ * out. A retried run skips the delivered ones and delivers the rest.
  */
 export const deliverPost = async (postAt: string, deliver: Deliver): Promise<{ recipients: number }> => {
   const { letter, postRun } = db();
@@ -183,7 +217,9 @@ export const deliverPost = async (postAt: string, deliver: Deliver): Promise<{ r
     .catch((error: unknown) => {
       if (!isConditionFailure(error)) throw error;
     });
-  const letters = (await letter.query.byPostTime({ postAt }).go({ consistent: true, pages: 'all' })).data;
+  const letters = (
+    await letter.query.byPostTime({ postAt }).go({ consistent: true, pages: 'all' })
+  ).data.filter((l) => !l.deliveredAt);
   const byRecipient = new Map<string, Letter[]>();
   for (const l of letters) byRecipient.set(l.recipientId, [...(byRecipient.get(l.recipientId) ?? []), l]);
   const queue = [...byRecipient];
@@ -191,9 +227,9 @@ export const deliverPost = async (postAt: string, deliver: Deliver): Promise<{ r
     for (let next = queue.shift(); next; next = queue.shift()) {
       const [recipientId, own] = next;
       await deliver(recipientId, own, postAt);
-      await letter
-        .delete(own.map(({ postAt: p, recipientId: r, key }) => ({ postAt: p, recipientId: r, key })))
-        .go();
+      // Kept, marked delivered: a retried run skips them, and a retried posting finds them.
+      const deliveredAt = now().toISOString();
+      await letter.put(own.map((l) => ({ ...l, deliveredAt }))).go();
     }
   };
   await Promise.all(Array.from({ length: DELIVERY_CONCURRENCY }, worker));

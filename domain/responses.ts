@@ -6,8 +6,9 @@ import { db, type HumanRequest } from './db';
 import { isConditionFailure } from './errors';
 import { resumeGroupIfSettled } from './human-group';
 import { isExternalId, newId } from './ids';
-import { goalDecisionOf } from './phases';
-import { resumeTask } from './sfn';
+import { logger } from './logger';
+import { finishWithAppraisal, goalDecisionOf } from './phases';
+import { resumeTask, wakeTask } from './sfn';
 import { requestWait, tokenOf } from './wait-tokens';
 
 /** A form's answer: flat fields (today's forms) or, in a template-driven cycle, ratings by item and goal too. */
@@ -126,13 +127,26 @@ export const submitAnswer = async (
   const latest = (await request.get({ requestId: req.requestId }).go({ consistent: true })).data;
   // A member of a group (a review's peers) completes the wait only as the last of them to settle.
   if (latest?.groupIds) await resumeGroupIfSettled(latest);
-  // The token is read after the answer is stored: a wait parking meanwhile stored its token first.
-  else
-    await resumeTask(await tokenOf(requestWait(req.requestId), latest?.taskToken), {
+  else {
+    // The token is read after the answer is stored: a wait parking meanwhile stored its token first.
+    const token = await tokenOf(requestWait(req.requestId), latest?.taskToken);
+    let finished: Awaited<ReturnType<typeof finishWithAppraisal>>;
+    try {
+      finished = await finishWithAppraisal(req);
+    } catch {
+      // The answer is stored; the workflow finishes the review instead: woken, its wait re-arms,
+      // finds the appraisal answered and finishes it there, with its step's retries.
+      logger.warn('finishing the review failed; the workflow finishes it', { requestId: req.requestId });
+      await wakeTask(token, 'finish the review in the workflow');
+      return 'submitted';
+    }
+    await resumeTask(token, {
       requestId: req.requestId,
       outcome: 'submitted',
       ...goalDecisionOf(req.kind, answers),
+      ...finished,
     });
+  }
   if (ends && req.cycleId) await resumeCycleIfDone(req.cycleId);
   return 'submitted';
 };

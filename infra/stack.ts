@@ -98,7 +98,8 @@ export class GrowcycleStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
-      // Per-second email send counters (domain/email-rate.ts) expire a day after their second.
+      // Per-second email send counters (domain/email-rate.ts) expire a day after their second, and
+      // delivered letters (domain/post.ts) a month after their post time.
       timeToLiveAttribute: 'expiresAt',
       globalSecondaryIndexes: [
         {
@@ -234,8 +235,6 @@ export class GrowcycleStack extends Stack {
     schedulesCycles(humanStepFn);
     sends(humanStepFn);
     resumes(humanStepFn);
-    const finishReview = fn('FinishReview', 'functions/steps/finish-review.ts');
-    resumes(finishReview);
     const goalRound = fn('GoalRound', 'functions/steps/goal-round.ts');
     sends(goalRound);
     const reviewGate = fn('ReviewGate', 'functions/steps/review-gate.ts');
@@ -243,7 +242,6 @@ export class GrowcycleStack extends Stack {
     const review = new EmployeeReview(this, 'EmployeeReview', {
       startReview: fn('StartReview', 'functions/steps/start-review.ts'),
       humanStep: humanStepFn,
-      finishReview,
       goalRound,
       reviewGate,
     });

@@ -16,7 +16,6 @@ import { standardStateMachine } from './state-machine';
 export type EmployeeReviewProps = {
   startReview: IFunction;
   humanStep: IFunction;
-  finishReview: IFunction;
   /** The phases a template enables around the appraisal (workflows/review-phases.ts). */
   goalRound: IFunction;
   reviewGate: IFunction;
@@ -133,19 +132,6 @@ export class EmployeeReview extends Construct {
       .branch(selfAssessment)
       .branch(peerFeedback);
 
-    const finish = invokeStep(
-      this,
-      'Finish the review',
-      props.finishReview,
-      {
-        cycleId: JsonPath.stringAt('$.review.cycleId'),
-        employeeId: JsonPath.stringAt('$.review.employeeId'),
-        // The review counts towards the cycle's close when it ends, after the acknowledgment.
-        countAtEnd: true,
-      },
-      '$.result',
-    );
-
     const appraisal = humanStep(
       this,
       {
@@ -155,9 +141,10 @@ export class EmployeeReview extends Construct {
       },
       props.humanStep,
       '$.review.managerRequestId',
-      finish,
+      // No step of its own finishes the review: the appraisal's settling does, and hands the
+      // calibration wait its length (domain/phases.ts finishWithAppraisal).
+      afterAppraisal(this, props),
     );
-    finish.next(afterAppraisal(this, props));
     gather.next(appraisal);
 
     start.next(goalSetting(this, props, gather));

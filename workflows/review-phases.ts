@@ -106,7 +106,8 @@ export const afterAppraisal = (scope: Construct, fns: PhaseFunctions): State => 
     'Wait for calibration',
     fns.reviewGate,
     'arm-calibration',
-    '$.result.calibrationWaitSeconds',
+    // Set by whatever completed the appraisal's wait (domain/phases.ts finishWithAppraisal).
+    '$.step.calibrationWaitSeconds',
   );
   // The acknowledgment waits, unopened, for the release (domain/phases.ts releaseGate).
   const acknowledgment = humanStep(

@@ -41,7 +41,8 @@ const lettersWaiting = async () => {
   const found = await Promise.all(
     postTimes.map(async (postAt) => (await db().letter.query.byPostTime({ postAt }).go()).data),
   );
-  return found.flat();
+  // Delivered letters are kept until they expire, as the proof they were posted.
+  return found.flat().filter((l) => !l.deliveredAt);
 };
 
 const nominate = async (link: string, peers: string[]) => {
@@ -103,6 +104,17 @@ describe('the post: one email per person per send time', () => {
     const postAt = new Date(Math.floor((digest.at * 1000) / 300_000) * 300_000).toISOString();
     await stack.lambda.invoke(postman, { postAt });
     await stack.settle();
+    expect((await fetchInbox(stack.urls.inbox)).length).toBe(before);
+  });
+
+  it('posts nothing twice when a request’s opening is retried after its invitation went out', async () => {
+    const before = (await fetchInbox(stack.urls.inbox)).length;
+    const requestId = new URL(itemsIn(digest)[0]?.link as string).pathname.split('/').pop() as string;
+    const humanStep = stack.lambda.functionFor('functions/steps/human-step.ts').logicalId;
+    await stack.lambda.invoke(humanStep, { action: 'open', requestId });
+    await stack.settle();
+
+    expect((await lettersWaiting()).filter((l) => l.requestId === requestId)).toEqual([]);
     expect((await fetchInbox(stack.urls.inbox)).length).toBe(before);
   });
 
