@@ -354,16 +354,29 @@ const slug = (name: string): string =>
     .replace(/^-|-$/g, '')
     .toLowerCase() || 'meeting';
 
+/** The request's cycle was cancelled, or its review was (the person left): nothing more is said of it. */
+const withdrawn = async (req: HumanRequest): Promise<boolean> => {
+  if (!req.cycleId) return false;
+  const [c, r] = await Promise.all([
+    db().cycle.get({ cycleId: req.cycleId }).go(),
+    db().review.get({ cycleId: req.cycleId, employeeId: req.subjectId }).go(),
+  ]);
+  return c.data?.status === 'cancelled' || r.data?.status === 'cancelled';
+};
+
 /**
  * Whether a letter is still owed when the postman comes: nothing about an answered request, ever;
  * no invitation or reminder once it closed, was re-routed, or its recipient's address bounced; an
- * escalation still, if it closed unanswered meanwhile.
+ * escalation still if it closed unanswered meanwhile, unless that was HR cancelling the cycle or
+ * the person leaving it.
  */
-const stillOwed = (req: HumanRequest, l: Letter): boolean =>
-  (req.assignment ?? 0) === l.assignment &&
-  (l.purpose === 'escalation'
-    ? req.status === 'open' || req.status === 'expired'
-    : req.status === 'open' && req.recipientId === l.recipientId && !req.bounced);
+const stillOwed = async (req: HumanRequest, l: Letter): Promise<boolean> => {
+  if ((req.assignment ?? 0) !== l.assignment) return false;
+  if (l.purpose !== 'escalation')
+    return req.status === 'open' && req.recipientId === l.recipientId && !req.bounced;
+  if (req.status === 'open') return true;
+  return req.status === 'expired' && !(await withdrawn(req));
+};
 
 /**
  * The postman's delivery to one recipient: what is still owed of their letters, as one email, or as
@@ -375,7 +388,7 @@ export const deliverLetters: Deliver = async (recipientId, letters, postAt) => {
   const owed: Array<{ l: Letter; req: HumanRequest }> = [];
   for (const l of letters) {
     const req = (await db().request.get({ requestId: l.requestId }).go({ consistent: true })).data;
-    if (req && stillOwed(req, l)) owed.push({ l, req });
+    if (req && (await stillOwed(req, l))) owed.push({ l, req });
   }
   const [only] = owed;
   if (owed.length === 1 && only) {

@@ -147,6 +147,20 @@ describe('the post: one email per person per send time', () => {
     const toHr = (await inboxOf('hr@example.com')).map(emailKind);
     expect(toHr.filter((k) => k === 'peer-nomination.bounce')).toHaveLength(2);
   });
+
+  it('delivers nothing posted before HR cancels the cycle, escalations included', async () => {
+    // Bo never answers (his address bounces): his reports' nominations escalate to the CEO.
+    await runUntil(stack, async () =>
+      (await lettersWaiting()).some((l) => l.recipientId === 'ceo' && l.purpose === 'escalation'),
+    );
+    const waiting = await lettersWaiting();
+    expect(waiting.length).toBeGreaterThan(0);
+    const before = (await fetchInbox(stack.urls.inbox)).length;
+    const cycleId = await cycleIdOf('Spring review');
+    expect((await api('POST', `/cycles/${cycleId}/cancel`, { reason: 'Reorganisation' })).status).toBe(200);
+    await runUntil(stack, async () => (await lettersWaiting()).length === 0);
+    expect((await fetchInbox(stack.urls.inbox)).length).toBe(before);
+  });
 });
 
 const cycleIdOf = async (name: string): Promise<string> => {
