@@ -17,12 +17,14 @@ import { scheduleInvoke } from './schedules';
  * with eight reports gets one email listing eight appraisals, not eight. Emails are written at
  * delivery, from the requests as they are then, so an answered request is never mentioned again.
  *
- * Exactly once: a letter is posted in one transaction with the request's own progress (invitedAt,
- * remindersSent, escalationsSent), so a retried step finds it posted; and only while its post time
- * is not closed, so the postman, who closes the post time before reading its letters (strongly
- * consistent), never misses one posted late: that one goes to the next post time instead. Each
- * email keeps an idempotency key (the request's own for a single letter, `digest#recipient#time`
- * for several), so a postman run retried after a crash sends nothing twice.
+ * Exactly once: a letter is posted only while its post time is not closed, so the postman, who
+ * closes the post time before reading its letters (strongly consistent), never misses one posted
+ * late: that one goes to the next post time instead. A reminder or escalation is posted in one
+ * transaction with the request's own progress (remindersSent, escalationsSent), so a retried step
+ * finds it posted; an invitation is posted for the time the request's opening recorded, and the
+ * letter itself is the proof (delivered letters are kept, marked, until the table's TTL removes
+ * them). Each email keeps an idempotency key (the request's own for a single letter,
+ * `digest#recipient#time` for several), so a postman run retried after a crash sends nothing twice.
  */
 
 export const POST_INTERVAL_MS = 5 * 60_000;
