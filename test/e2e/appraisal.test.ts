@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCatalogFile } from '../../cli/growcycle';
 import { type CapturedEmail, emailKind, fetchInboxItems, linkIn, readForm } from '../../local/people';
-import { CATALOG_YAML } from '../../local/sample-org';
+import { type CatalogDoc, sampleCatalog, withoutGoalSetting } from '../support/catalog';
 import { runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -114,12 +113,9 @@ const reviewOf = async (view: 'hr' | 'employee' = 'hr') =>
 
 beforeAll(async () => {
   stack = await startTestStack(START);
-  const [framework, template] = readCatalogFile(CATALOG_YAML) as Array<Record<string, unknown>>;
+  const [framework, template] = sampleCatalog() as [CatalogDoc, CatalogDoc];
   expect((await api('PUT', '/frameworks/company-2027', framework)).status).toBe(200);
-  const { goalSetting: _goals, ...phases } = (template?.phases ?? {}) as Record<
-    string,
-    Record<string, unknown>
-  >;
+  const phases = withoutGoalSetting(template).phases as Record<string, Record<string, unknown>>;
   // Three peers answer; a threshold of two lets the manager see their input combined. The goals come
   // from the goals API, so the review starts with the self-assessment (test/workflows/phases.test.ts
   // runs goal setting).

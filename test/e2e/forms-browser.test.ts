@@ -1,9 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCatalogFile } from '../../cli/growcycle';
 import { type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
-import { CATALOG_YAML } from '../../local/sample-org';
+import { type CatalogDoc, sampleCatalog, withoutGoalSetting } from '../support/catalog';
 import { startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -199,12 +198,11 @@ describe('a template-driven form in a browser', () => {
 
   beforeAll(async () => {
     const headers = { 'content-type': 'application/json', ...hr() };
-    const [framework, template] = readCatalogFile(CATALOG_YAML) as Array<Record<string, unknown>>;
+    const [framework, template] = sampleCatalog() as [CatalogDoc, CatalogDoc];
     // Without goal setting, so the review opens with the self-assessment this form is (goals: below).
-    const { goalSetting: _goals, ...phases } = (template?.phases ?? {}) as Record<string, unknown>;
     for (const [path, body] of [
       ['/frameworks/company-2027', framework],
-      ['/templates/annual-review', { ...template, phases }],
+      ['/templates/annual-review', withoutGoalSetting(template)],
       ['/employees', { employees: team }],
     ] as const) {
       const res = await fetch(`${stack.urls.api}${path}`, {
@@ -275,7 +273,7 @@ describe('the goal-setting form in a browser', () => {
 
   beforeAll(async () => {
     const headers = { 'content-type': 'application/json', ...hr() };
-    const [framework, template] = readCatalogFile(CATALOG_YAML) as Array<Record<string, unknown>>;
+    const [framework, template] = sampleCatalog() as [CatalogDoc, CatalogDoc];
     const withGoals = {
       ...template,
       id: 'goals-first',

@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
 import {
   answer,
   type CapturedEmail,
@@ -10,6 +7,7 @@ import {
   linkIn,
   submitForm,
 } from '../../local/people';
+import { sampleCatalog, withoutGoalSetting } from '../support/catalog';
 import {
   type ApiCall,
   cycleExecution,
@@ -60,15 +58,10 @@ beforeAll(async () => {
   stack = await startTestStack(new Date(START.getTime() - DAY));
   hr = hrApi(stack);
   expect((await hr('PUT', '/employees', { employees: people })).status).toBe(200);
-  const docs = parseAllDocuments(
-    readFileSync(path.join(import.meta.dirname, '../../local/catalog.yaml'), 'utf8'),
-  ).map((d) => d.toJS() as Record<string, unknown> & { kind: string; id: string });
-  for (const doc of docs) {
-    // Without goal setting: this file is about how the cycle ends.
-    const { goalSetting: _goals, ...phases } = (doc.phases ?? {}) as Record<string, unknown>;
-    const put = doc.kind === 'template' ? { ...doc, phases } : doc;
-    expect((await hr('PUT', `/${doc.kind}s/${doc.id}`, put)).status).toBe(200);
-  }
+  const docs = sampleCatalog();
+  // Without goal setting: this file is about how the cycle ends.
+  for (const doc of docs)
+    expect((await hr('PUT', `/${doc.kind}s/${doc.id}`, withoutGoalSetting(doc))).status).toBe(200);
   const template = docs.find((d) => d.kind === 'template');
   const scheduled = await hr('POST', '/cycles', {
     name: 'Spring review',

@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
 import {
   answer,
   type CapturedEmail,
@@ -10,6 +7,7 @@ import {
   linkIn,
   submitForm,
 } from '../../local/people';
+import { sampleCatalog } from '../support/catalog';
 import { hrApi, runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -57,10 +55,7 @@ beforeAll(async () => {
   stack = await startTestStack(new Date(START.getTime() - DAY));
   const hr = hrApi(stack);
   expect((await hr('PUT', '/employees', { employees: people })).status).toBe(200);
-  const docs = parseAllDocuments(
-    readFileSync(path.join(import.meta.dirname, '../../local/catalog.yaml'), 'utf8'),
-  )
-    .map((d) => d.toJS() as Record<string, unknown> & { kind: string; id: string })
+  const docs = sampleCatalog()
     .filter((d) => d.kind !== 'trigger')
     .map((d) =>
       d.kind === 'template'

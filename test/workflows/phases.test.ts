@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
 import {
   answer,
   type CapturedEmail,
@@ -11,6 +8,7 @@ import {
   submitForm,
 } from '../../local/people';
 import type { Execution } from '../../local/step-functions';
+import { sampleCatalog } from '../support/catalog';
 import { runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -89,19 +87,15 @@ let calibratedAt = 0;
 beforeAll(async () => {
   stack = await startTestStack(new Date(START.getTime() - DAY));
   expect((await hr('PUT', '/employees', { employees: people })).status).toBe(200);
-  const docs = parseAllDocuments(
-    readFileSync(path.join(import.meta.dirname, '../../local/catalog.yaml'), 'utf8'),
-  )
-    .map((d) => d.toJS() as Record<string, unknown> & { kind: string; id: string })
-    .map((d) =>
-      d.kind === 'template'
-        ? {
-            ...d,
-            id: 'phased-review',
-            phases: { ...(d.phases as Record<string, unknown>), goalSetting: { dueDays: 3 } },
-          }
-        : d,
-    );
+  const docs = sampleCatalog().map((d) =>
+    d.kind === 'template'
+      ? {
+          ...d,
+          id: 'phased-review',
+          phases: { ...(d.phases as Record<string, unknown>), goalSetting: { dueDays: 3 } },
+        }
+      : d,
+  );
   for (const doc of docs) expect((await hr('PUT', `/${doc.kind}s/${doc.id}`, doc)).status).toBe(200);
   const scheduled = await hr('POST', '/cycles', {
     name: 'Spring review',

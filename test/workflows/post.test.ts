@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCatalogFile } from '../../cli/growcycle';
 import { db } from '../../domain/db';
 import { type CapturedEmail, emailKind, fetchInbox, itemsIn, readForm } from '../../local/people';
-import { CATALOG_YAML } from '../../local/sample-org';
+import { type CatalogDoc, sampleCatalog, withoutGoalSetting } from '../support/catalog';
 import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -60,11 +59,10 @@ let digest: CapturedEmail;
 beforeAll(async () => {
   stack = await startTestStack(START);
   api = hrApi(stack);
-  const [framework, template] = readCatalogFile(CATALOG_YAML) as Array<Record<string, unknown>>;
+  const [framework, template] = sampleCatalog() as [CatalogDoc, CatalogDoc];
   expect((await api('PUT', '/frameworks/company-2027', framework)).status).toBe(200);
   // Without goal setting, the cycle opens with the nominations this file is about.
-  const { goalSetting: _goals, ...phases } = (template?.phases ?? {}) as Record<string, unknown>;
-  expect((await api('PUT', '/templates/annual-review', { ...template, phases })).status).toBe(200);
+  expect((await api('PUT', '/templates/annual-review', withoutGoalSetting(template))).status).toBe(200);
   expect((await api('PUT', '/employees', { employees: people })).status).toBe(200);
   const cycle = await api('POST', '/cycles', {
     name: 'Spring review',

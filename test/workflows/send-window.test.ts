@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
 import { localDate } from '../../domain/emails';
 import { answer, type CapturedEmail, emailKind, fetchInboxItems, linkIn } from '../../local/people';
+import { sampleCatalog, withoutGoalSetting } from '../support/catalog';
 import {
   type ApiCall,
   cycleExecution,
@@ -61,23 +59,12 @@ const hourOf = (email: CapturedEmail | undefined) =>
 let emails: CapturedEmail[] = [];
 let cycleStatus: string | undefined;
 
-/**
- * The sample template without its goal-setting phase, so the self-assessment opens at the start and
- * its dates are the template's (late phases have their own test, test/workflows/late-phases.test.ts).
- */
-const withoutGoalSetting = <T extends { kind: string }>(doc: T): T => {
-  if (doc.kind !== 'template') return doc;
-  const { goalSetting: _goals, ...phases } = (doc as T & { phases: Record<string, unknown> }).phases;
-  return { ...doc, phases };
-};
-
 beforeAll(async () => {
   stack = await startTestStack(new Date('2027-01-01T12:00:00Z'));
   expect((await api('PUT', '/employees', { employees: people })).status).toBe(200);
-  const catalog = parseAllDocuments(
-    readFileSync(path.join(import.meta.dirname, '../../local/catalog.yaml'), 'utf8'),
-  );
-  for (const doc of catalog.map((d) => d.toJS() as { kind: string; id: string })) {
+  // Without goal setting, so the self-assessment opens at the start and its dates are the template's
+  // (late phases have their own test, test/workflows/late-phases.test.ts).
+  for (const doc of sampleCatalog()) {
     expect((await api('PUT', `/${doc.kind}s/${doc.id}`, withoutGoalSetting(doc))).status).toBeLessThan(300);
   }
   const scheduled = await api('POST', '/cycles', {

@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
 import { addLocalDays } from '../../domain/calendar';
 import { triggeredCycleId } from '../../domain/triggers';
 import { emailKind, fetchInbox } from '../../local/people';
+import { sampleCatalog } from '../support/catalog';
 import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -49,10 +47,7 @@ const cycleRuns = () =>
 beforeAll(async () => {
   stack = await startTestStack(START);
   expect((await api('PUT', '/employees', { employees: people })).status).toBe(200);
-  const catalog = parseAllDocuments(
-    readFileSync(path.join(import.meta.dirname, '../../local/catalog.yaml'), 'utf8'),
-  );
-  for (const doc of catalog.map((d) => d.toJS() as { kind: string; id: string })) {
+  for (const doc of sampleCatalog()) {
     expect((await api('PUT', `/${doc.kind}s/${doc.id}`, doc)).status).toBe(200);
   }
   const trigger = {
