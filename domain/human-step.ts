@@ -229,6 +229,10 @@ export const sendRequestEmail = async (req: HumanRequest, reminderIndex: number 
   });
 };
 
+/** The idempotency key of a request's escalation `index`, sent alone. */
+const escalationEmailKey = (req: HumanRequest, index: number): string =>
+  `${req.requestId}#escalation#${index}`;
+
 /** What escalation `index` of a request says, and to whom. */
 const escalationInput = async (
   req: HumanRequest,
@@ -257,7 +261,7 @@ const sendEscalation = async (req: HumanRequest, index: number) => {
   const found = await escalationInput(req, index);
   if (!found) return;
   await sendOnce({
-    key: `${req.requestId}#escalation#${index}`,
+    key: escalationEmailKey(req, index),
     kind: `${req.kind}.escalation`,
     toId: found.escalatee.id,
     toAddress: found.escalatee.email,
@@ -327,7 +331,7 @@ const postEscalation = async (req: HumanRequest & { sendWindow: Window }, index:
   await postLetter(
     {
       recipientId: escalatee.id,
-      key: `${req.requestId}#escalation#${index}`,
+      key: escalationEmailKey(req, index),
       requestId: req.requestId,
       purpose: 'escalation',
       index,

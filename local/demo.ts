@@ -309,6 +309,15 @@ export const runDemo = async (
           (habit === 'prompt' && kind.endsWith('.request')) ||
           (habit === 'after-reminder' && kind.endsWith('.reminder'));
         if (!acts) continue;
+        // A form sent counts for its step, under the event the daily digest names it by.
+        const counted = (sent: Promise<number>, event: string) =>
+          answering.push(
+            sent.then((status) => {
+              if (status !== 200) return;
+              submissions[STEP(kind)] = (submissions[STEP(kind)] ?? 0) + 1;
+              note(event);
+            }),
+          );
         if (STEP(kind) === 'goal-approval') {
           // The manager decides on the drafts: one set goes back once with a comment, the rest are approved.
           const returnIt =
@@ -316,27 +325,16 @@ export const runDemo = async (
             title.includes(RETURNED_GOALS.employee) &&
             !returned.has(RETURNED_GOALS.employee);
           if (returnIt) returned.add(RETURNED_GOALS.employee);
-          answering.push(
+          counted(
             submitForm(
               link,
               returnIt ? { decision: 'return', comment: RETURNED_GOALS.comment } : { decision: 'approve' },
-            ).then((status) => {
-              if (status === 200) {
-                submissions['goal-approval'] = (submissions['goal-approval'] ?? 0) + 1;
-                note(returnIt ? 'goal-approval.returned' : 'goal-approval.approved');
-              }
-            }),
+            ),
+            returnIt ? 'goal-approval.returned' : 'goal-approval.approved',
           );
           continue;
         }
-        answering.push(
-          answer(link, seen + answering.length).then((status) => {
-            if (status === 200) {
-              submissions[STEP(kind)] = (submissions[STEP(kind)] ?? 0) + 1;
-              note(`${STEP(kind)}.submitted`);
-            }
-          }),
-        );
+        counted(answer(link, seen + answering.length), `${STEP(kind)}.submitted`);
       }
     }
     await Promise.all(answering);
