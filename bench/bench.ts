@@ -4,11 +4,11 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { run } from '../cli/growcycle';
-import { resetUsage, usage } from '../domain/usage';
 import { DEMO_START, runDemo } from '../local/demo';
 import { type LocalStack, startStack } from '../local/stack';
 import { generateOrg, orgCsv } from './org';
 import { runScaleCycle } from './scale';
+import { meterUsage, resetUsage, usage } from './usage';
 
 /*
  * Cost and load of one appraisal cycle per employee, measured on the local stack with the demo's
@@ -43,12 +43,14 @@ const importTenThousand = async (api: string, token: string, dir: string): Promi
 
 type Row = { name: string; value: number; unit: string };
 
-const benchStack = (dataDir: string): Promise<LocalStack> =>
-  startStack({
+const benchStack = (dataDir: string): Promise<LocalStack> => {
+  meterUsage();
+  return startStack({
     ports: { api: 0, inbox: 0, sfn: 0, dynamodb: 8400 + Math.floor(Math.random() * 500) },
     dataDir,
     simulatedStart: DEMO_START,
   });
+};
 
 /** Where the demo cycle's write units went, per entity and operation, per employee, largest first. */
 const writeBreakdown = (participants: number): string[] =>

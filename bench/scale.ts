@@ -2,10 +2,10 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { run } from '../cli/growcycle';
-import { usage } from '../domain/usage';
 import { CATALOG_YAML } from '../local/sample-org';
 import type { LocalStack } from '../local/stack';
 import { generateOrg, orgCsv } from './org';
+import { usage } from './usage';
 
 /*
  * One large appraisal cycle on the local stack with the simulated clock: a generated organisation

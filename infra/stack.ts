@@ -36,8 +36,8 @@ import {
   Identity,
 } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
-import { EMPLOYEE_CLAIM, HR_GROUP } from '../domain/roles';
-import { TABLE_KEYS } from '../domain/table-keys';
+import { EMPLOYEE_CLAIM, HR_GROUP } from '../domain/people/roles';
+import { TABLE_KEYS } from '../domain/platform/table-keys';
 import { AppraisalCycle } from '../workflows/appraisal-cycle';
 import { DevelopmentPlan } from '../workflows/development-plan';
 import { EmployeeReview } from '../workflows/employee-review';
@@ -98,8 +98,8 @@ export class GrowcycleStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
-      // Per-second email send counters (domain/email-rate.ts) expire a day after their second, and
-      // delivered letters (domain/post.ts) a month after their post time.
+      // Per-second email send counters (domain/mail/send-rate.ts) expire a day after their second, and
+      // delivered digest items (domain/mail/digest.ts) a month after their send time.
       timeToLiveAttribute: 'expiresAt',
       globalSecondaryIndexes: [
         {
@@ -197,14 +197,15 @@ export class GrowcycleStack extends Stack {
 
     const region = Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region;
     // One-time schedules live in this group: cycles scheduled for a later date start from one, with
-    // this role, and each post time's delivery runs from one (domain/schedules.ts, domain/post.ts).
+    // this role, and each send time's digest delivery runs from one (domain/platform/schedules.ts,
+    // domain/mail/digest.ts).
     const cycleStarts = new ScheduleGroup(this, 'CycleStarts', { removalPolicy: RemovalPolicy.DESTROY });
     const schedulerRole = new Role(this, 'CycleStartRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
       }),
       description:
-        'Lets EventBridge Scheduler start appraisal cycles at their start date and run the postman at each post time',
+        'Lets EventBridge Scheduler start appraisal cycles at their start date and deliver digests at each send time',
     });
     const schedulingEnv = {
       SCHEDULE_GROUP_NAME: cycleStarts.scheduleGroupName,
@@ -216,34 +217,34 @@ export class GrowcycleStack extends Stack {
       schedulerRole.grantPassRole(f.grantPrincipal);
       Validations.of(f).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:${region}:<AWS::AccountId>:schedule/${cycleStarts.scheduleGroupName}/*]`,
-        reason: 'Schedules are named per cycle and per post time; the grant covers only this group.',
+        reason: 'Schedules are named per cycle and per send time; the grant covers only this group.',
       });
     };
-    // The postman: at each post time, one email per recipient for everything posted for them.
-    const postman = new GrowcycleFunction(this, 'DeliverPost', {
-      entry: 'functions/steps/deliver-post.ts',
+    // The digest delivery: at each send time, one email per recipient for everything queued for them.
+    const digests = new GrowcycleFunction(this, 'DeliverDigests', {
+      entry: 'functions/steps/deliver-digests.ts',
       environment,
-      // A post time's letters go out at the send rate: thousands take minutes, not seconds.
+      // A send time's items go out at the send rate: thousands take minutes, not seconds.
       timeout: Duration.minutes(15),
     });
-    functions.push(postman);
-    table.grantReadWriteData(postman);
-    sends(postman);
-    postman.grantInvoke(schedulerRole);
-    const postingEnv = { ...schedulingEnv, POST_FUNCTION_ARN: postman.functionArn };
-    const humanStepFn = fn('HumanStep', 'functions/steps/human-step.ts', postingEnv);
+    functions.push(digests);
+    table.grantReadWriteData(digests);
+    sends(digests);
+    digests.grantInvoke(schedulerRole);
+    const queueingEnv = { ...schedulingEnv, DIGEST_FUNCTION_ARN: digests.functionArn };
+    const humanStepFn = fn('HumanStep', 'functions/steps/human-step.ts', queueingEnv);
     schedulesCycles(humanStepFn);
     sends(humanStepFn);
     resumes(humanStepFn);
     const goalRound = fn('GoalRound', 'functions/steps/goal-round.ts');
     sends(goalRound);
-    const reviewGate = fn('ReviewGate', 'functions/steps/review-gate.ts');
-    resumes(reviewGate);
+    const awaitCalibration = fn('AwaitCalibration', 'functions/steps/await-calibration.ts');
+    resumes(awaitCalibration);
     const review = new EmployeeReview(this, 'EmployeeReview', {
       startReview: fn('StartReview', 'functions/steps/start-review.ts'),
       humanStep: humanStepFn,
       goalRound,
-      reviewGate,
+      awaitCalibration,
     });
 
     const launchReviews = fn('LaunchReviews', 'functions/steps/launch-reviews.ts', {

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { run as runCli } from '../cli/growcycle';
-import { parseCsvObjects } from '../domain/csv';
+import { parseCsvObjects } from '../domain/people/csv';
 import { answer, type CapturedEmail, fetchInbox, itemsIn, submitForm } from './people';
 import { CATALOG_YAML, HABITS, habitOf, SAMPLE_ORG, SAMPLE_ORG_CSV } from './sample-org';
 import { type LocalStack, startStack } from './stack';

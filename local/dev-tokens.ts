@@ -7,7 +7,7 @@ import {
   verify,
 } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { EMPLOYEE_CLAIM, HR_GROUP } from '../domain/roles';
+import { EMPLOYEE_CLAIM, HR_GROUP } from '../domain/people/roles';
 
 /*
  * The local stand-in for Cognito: a development token issuer. It signs RS256 JWTs carrying the same

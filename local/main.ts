@@ -1,5 +1,5 @@
 import { run } from '../cli/growcycle';
-import { db } from '../domain/db';
+import { db } from '../domain/platform/table';
 import { SAMPLE_ORG, SAMPLE_ORG_CSV } from './sample-org';
 import { StackAlreadyRunningError, startStack } from './stack';
 import { portsFromEnv, printWhereThingsAre } from './where';

@@ -1,4 +1,4 @@
-import { ITEMS_HEADER, KIND_HEADER } from '../domain/mailer';
+import { ITEMS_HEADER, KIND_HEADER } from '../domain/mail/send';
 
 /*
  * Simulated people for the demo and the end-to-end tests: they read the captured emails, click the
@@ -28,7 +28,7 @@ const LINK = /https?:\/\/[^\s"<]+\/r\/[^\s"<]+/;
 export type EmailItem = { kind: string; title: string; link: string | undefined; text: string };
 
 /**
- * What an email carries: itself, or each item of a digest (domain/post.ts), read from its header
+ * What an email carries: itself, or each item of a digest (domain/mail/digest.ts), read from its header
  * of item kinds and its text, where each item is a paragraph of its own after the greeting.
  */
 export const itemsIn = (email: CapturedEmail): EmailItem[] =>

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCsvObjects } from '../domain/csv';
+import { parseCsvObjects } from '../domain/people/csv';
 
 /** The demo's organisation: 24 people, three levels of management, two time zones. */
 export type Person = {

@@ -1,5 +1,6 @@
-import { addLocalDays, localDay, zonedTime } from '../domain/calendar';
-import { START_EXECUTION_TARGET } from '../domain/schedules';
+import { addLocalDays, localDay, zonedTime } from '../domain/platform/calendar';
+import { START_EXECUTION_TARGET } from '../domain/platform/schedules';
+
 import type { Activity } from './activity';
 import type { LocalLambda } from './lambda';
 import { type LocalStepFunctions, SfnError } from './step-functions';
@@ -8,7 +9,7 @@ import type { LocalRecurringSchedule } from './template';
 /*
  * The local stand-in for EventBridge Scheduler: one-time `at()` schedules whose target is Step
  * Functions' StartExecution through Scheduler's universal target, or a function of the template
- * (the postman), which is all the project creates.
+ * (the digest delivery), which is all the project creates.
  * Its timers are queued on the simulated clock (see SIMULATED_CALLERS in clock.ts), so a cycle
  * scheduled for next month starts when simulated time gets there. Anything else is refused with
  * Scheduler's own ValidationException rather than half-emulated.

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -280,7 +280,3 @@ export const startStack = async (
     throw error;
   }
 };
-
-/** Removes the local data (DynamoDB files, link key). */
-export const resetData = (dataDir = path.join(ROOT, '.local')): void =>
-  rmSync(dataDir, { recursive: true, force: true });

@@ -18,7 +18,7 @@ export type EmployeeReviewProps = {
   humanStep: IFunction;
   /** The phases a template enables around the appraisal (workflows/review-phases.ts). */
   goalRound: IFunction;
-  reviewGate: IFunction;
+  awaitCalibration: IFunction;
 };
 
 /**
@@ -142,13 +142,13 @@ export class EmployeeReview extends Construct {
       props.humanStep,
       '$.review.managerRequestId',
       // No step of its own finishes the review: the appraisal's settling does, and hands the
-      // calibration wait its length (domain/phases.ts finishWithAppraisal).
+      // calibration wait its length (domain/reviews/finish.ts finishWithAppraisal).
       afterAppraisal(this, props),
     );
     gather.next(appraisal);
 
     start.next(goalSetting(this, props, gather));
-    // Every start carries its send slot (domain/cycles.ts launchReviews, domain/cycle-admin.ts
+    // Every start carries its send slot (domain/cycles/launch.ts launchReviews, domain/cycles/admin.ts
     // addParticipants: now), so no Choice is needed in front of the Wait.
     const sendSlot = new Wait(this, 'Pause until its send slot', {
       time: WaitTime.timestampPath('$.opensAt'),

@@ -11,6 +11,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { WAKE_ERROR } from '../domain/platform/executions';
 
 export type HumanStepNames = {
   /** e.g. "Send self-assessment request" */
@@ -22,12 +23,6 @@ export type HumanStepNames = {
 };
 
 export const STEP_TIMEOUT = Duration.seconds(60);
-
-/**
- * The error a waiting step catches like its timeout, sent (SendTaskFailure) when something outside
- * changes what the step should do now, such as results being released; domain/sfn.ts sends it.
- */
-export const WAKE_ERROR = 'Wake';
 
 /**
  * Retries that every step Lambda gets on top of LambdaInvoke's own retry of Lambda service errors.
@@ -119,7 +114,7 @@ export const humanStep = (
 };
 
 /**
- * The wait of a group human step (domain/human-group.ts): one token for several requests, so k
+ * The wait of a group human step (domain/human-steps/group.ts): one token for several requests, so k
  * people answering on time cost two state transitions (open, wait) as one person does, and each
  * wake-up two more (check, wait), whatever k. Whatever opens the group (`openGroup`) writes its state
  * { requestIds, outcome, wakeInSeconds } at `statePath` and goes on to the returned wait; the wait ends

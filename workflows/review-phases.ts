@@ -14,12 +14,12 @@ import { humanStep, invokeStep } from './human-step';
 
 /*
  * The phases of an employee review that a template may enable around the appraisal (see
- * domain/phases.ts): goal setting before it; calibration, the review meeting, the release of the
- * results and the employee's acknowledgment after it. Each person's step is a human step; each
- * wait on HR is a .waitForTaskToken task whose token is stored on the review.
+ * domain/reviews/): goal setting before it; calibration, the review meeting, the release of the
+ * results and the employee's acknowledgment after it. Each person's step is a human step; the wait
+ * on HR's calibration is a .waitForTaskToken task whose token is kept beside the review.
  */
 
-type PhaseFunctions = { humanStep: IFunction; goalRound: IFunction; reviewGate: IFunction };
+type PhaseFunctions = { humanStep: IFunction; goalRound: IFunction; awaitCalibration: IFunction };
 
 const review = {
   cycleId: JsonPath.stringAt('$.review.cycleId'),
@@ -84,11 +84,11 @@ export const goalSetting = (scope: Construct, fns: PhaseFunctions, then: State):
     .otherwise(then);
 };
 
-const waitForHr = (scope: Construct, name: string, fn: IFunction, action: string, timeoutPath: string) =>
+const waitForHr = (scope: Construct, name: string, fn: IFunction, timeoutPath: string) =>
   new LambdaInvoke(scope, name, {
     lambdaFunction: fn,
     integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-    payload: TaskInput.fromObject({ action, ...review, taskToken: JsonPath.taskToken }),
+    payload: TaskInput.fromObject({ ...review, taskToken: JsonPath.taskToken }),
     resultPath: JsonPath.DISCARD,
     taskTimeout: Timeout.at(timeoutPath),
   });
@@ -104,12 +104,11 @@ export const afterAppraisal = (scope: Construct, fns: PhaseFunctions): State => 
   const calibration = waitForHr(
     scope,
     'Wait for calibration',
-    fns.reviewGate,
-    'arm-calibration',
-    // Set by whatever completed the appraisal's wait (domain/phases.ts finishWithAppraisal).
+    fns.awaitCalibration,
+    // Set by whatever completed the appraisal's wait (domain/reviews/finish.ts finishWithAppraisal).
     '$.step.calibrationWaitSeconds',
   );
-  // The acknowledgment waits, unopened, for the release (domain/phases.ts releaseGate).
+  // The acknowledgment waits, unopened, for the release (domain/reviews/release.ts releaseGate).
   const acknowledgment = humanStep(
     scope,
     {

@@ -1,6 +1,6 @@
-import type { AppraisalForm, FormField, ReferenceBlock, ScalePoint } from '../../domain/appraisal-forms';
-import type { RequestKind } from '../../domain/db';
-import { html, SafeHtml } from '../../domain/html';
+import type { AppraisalForm, FormField, ReferenceBlock, ScalePoint } from '../../domain/catalog/forms';
+import { html, SafeHtml } from '../../domain/platform/html';
+import type { RequestKind } from '../../domain/platform/table';
 
 /*
  * Server-rendered pages for the email links: plain HTML forms that work without JavaScript, with
@@ -82,7 +82,7 @@ export const FORMS: Record<RequestKind, FormSpec> = {
       },
     ],
   },
-  // The phases' forms are built per request (domain/phase-forms.ts); these name them when nothing else can.
+  // The phases' forms are built per request (domain/reviews/phase-forms.ts); these name them when nothing else can.
   'goal-setting': { title: 'Your goals', intro: '', submit: 'Submit my goals for approval', fields: [] },
   'goal-approval': { title: 'Goal approval', intro: '', submit: 'Send my decision', fields: [] },
   'review-meeting': { title: 'Review meeting', intro: '', submit: 'Record the meeting as held', fields: [] },

@@ -1,16 +1,17 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { templateFormFor } from '../../domain/appraisal';
-import type { PhaseKind } from '../../domain/appraisal-forms';
-import { db, type HumanRequest, type RequestKind } from '../../domain/db';
-import { localDate } from '../../domain/emails';
-import { checkLink, linkAssignment, linkSecret, signedPath } from '../../domain/links';
-import { logger } from '../../domain/logger';
-import { isNominationKind } from '../../domain/nominations';
-import { phaseFormFor } from '../../domain/phase-forms';
-import { submitAnswer } from '../../domain/responses';
+import type { PhaseKind } from '../../domain/catalog/forms';
+import { submitAnswer } from '../../domain/human-steps/answers';
+import { localDate } from '../../domain/mail/compose';
+import { checkLink, linkAssignment, linkSecret, signedPath } from '../../domain/mail/links';
+import { logger } from '../../domain/platform/logger';
+import { db, type HumanRequest, type RequestKind } from '../../domain/platform/table';
+import { templateFormFor } from '../../domain/reviews/appraisal-forms';
+import { isNominationKind } from '../../domain/reviews/nominations';
+import { phaseFormFor } from '../../domain/reviews/phase-forms';
 import { type HttpEvent, type HttpResult, header, htmlResult, rawBody } from '../shared/http';
+import { stepKinds } from '../shared/step-kinds';
 import { FORMS, formPage, messagePage } from './form-pages';
 import { handleNominationForm } from './nomination-page';
 
@@ -176,7 +177,7 @@ export const handleForm = async (event: HttpEvent): Promise<HttpResult> => {
     }
     answers = parsed.data;
   }
-  const result = await submitAnswer(req, answers, extra?.ok ? extra.extra : []);
+  const result = await submitAnswer(stepKinds, req, answers, extra?.ok ? extra.extra : []);
   logger.info('form submitted', { requestId, kind: req.kind, result });
   if (result === 'already-submitted') return settledPage({ ...req, status: 'submitted' }) as HttpResult;
   if (result === 'closed') return settledPage({ ...req, status: 'expired' }) as HttpResult;

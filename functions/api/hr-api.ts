@@ -1,8 +1,5 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { calibrateReview, liveGoals, loadCatalog } from '../../domain/appraisal';
-import { recordAudit } from '../../domain/audit';
-import { type Access, accessTo, canActOn, canRead, type Principal, principalFrom } from '../../domain/auth';
 import {
   type Framework,
   FrameworkDoc,
@@ -14,30 +11,25 @@ import {
   TriggerDoc,
   timingsOf,
   unknownCompetencies,
-} from '../../domain/catalog';
-import { now } from '../../domain/clock';
-import { CsvError, parseCsvObjects } from '../../domain/csv';
+} from '../../domain/catalog/documents';
+import { type GapAnalysis, gapAnalysisFor } from '../../domain/catalog/ratings';
+import { loadCatalog } from '../../domain/catalog/store';
+import { addParticipants, cancelCycle, extendCycle, removeParticipant } from '../../domain/cycles/admin';
+import { cycleReport } from '../../domain/cycles/close';
+import { ANONYMITY_THRESHOLD, type CyclePolicy, DEFAULT_TIMINGS } from '../../domain/cycles/policy';
+import { scheduleCycle, startCycle } from '../../domain/cycles/schedule';
+import { acknowledgmentStatus, cycleRequests, phaseStatus } from '../../domain/cycles/status';
+import { reassignRequest } from '../../domain/human-steps/reassign';
 import {
-  addParticipants,
-  cancelCycle,
-  cycleRequests,
-  exportCycle,
-  extendCycle,
-  phaseStatus,
-  removeParticipant,
-} from '../../domain/cycle-admin';
-import {
-  ANONYMITY_THRESHOLD,
-  type CyclePolicy,
-  countReviews,
-  DEFAULT_TIMINGS,
-  scheduleCycle,
-  startCycle,
-} from '../../domain/cycles';
-import { type Cycle, db, type Employee, type Goal } from '../../domain/db';
-import { alignmentChain, alignmentProblem } from '../../domain/goals';
-import { newId, stableId } from '../../domain/ids';
-import { logger } from '../../domain/logger';
+  type Access,
+  accessTo,
+  canActOn,
+  canRead,
+  type Principal,
+  principalFrom,
+} from '../../domain/people/access';
+import { CsvError, parseCsvObjects } from '../../domain/people/csv';
+import { alignmentChain, alignmentProblem, liveGoals } from '../../domain/people/goals';
 import {
   applyImport,
   loadOrganisation,
@@ -45,20 +37,21 @@ import {
   type OrgRow,
   planImport,
   upsertEmployees,
-} from '../../domain/org';
-import {
-  acknowledgmentStatus,
-  mayRelease,
-  meetingHeldAt,
-  releaseCycle,
-  releaseReview,
-  resultsVisible,
-} from '../../domain/phases';
-import { createPlan } from '../../domain/plans';
-import { type GapAnalysis, gapAnalysisFor } from '../../domain/ratings';
-import { reassignRequest } from '../../domain/reassign';
-import { peerFeedbackView } from '../../domain/responses';
+} from '../../domain/people/org';
+import { createPlan } from '../../domain/plans/plans';
+import { recordAudit } from '../../domain/platform/audit';
+import { now } from '../../domain/platform/clock';
+import { newId, stableId } from '../../domain/platform/ids';
+import { logger } from '../../domain/platform/logger';
+import { type Cycle, db, type Employee, type Goal } from '../../domain/platform/table';
+import { calibrateReview } from '../../domain/reviews/calibration';
+import { exportCycle } from '../../domain/reviews/export';
+import { followManagerChanges } from '../../domain/reviews/manager-change';
+import { meetingHeldAt } from '../../domain/reviews/meeting';
+import { peerFeedbackView } from '../../domain/reviews/peer-view';
+import { mayRelease, releaseCycle, releaseReview, resultsVisible } from '../../domain/reviews/release';
 import { type HttpEvent, type HttpResult, header, jsonResult, parseJson, problem } from '../shared/http';
+import { stepKinds } from '../shared/step-kinds';
 import {
   AddParticipantsInput,
   CalibrationInput,
@@ -302,7 +295,11 @@ const routes: Record<string, Route> = {
         { field: `employees.${index}.employeeId`, message: 'duplicate id' },
       ]);
     }
-    const { movedRequests } = await upsertEmployees(body.value.employees, caller.employeeId);
+    const { movedRequests } = await upsertEmployees(
+      body.value.employees,
+      caller.employeeId,
+      followManagerChanges,
+    );
     await recordAudit('org', caller.employeeId, 'employees.upserted', { ids: ids.slice(0, 1000) });
     return jsonResult(200, { upserted: ids.length, ...(movedRequests.length ? { movedRequests } : {}) });
   }),
@@ -340,7 +337,7 @@ const routes: Record<string, Route> = {
     const existing = await loadOrganisation();
     const plan = planImport(rows, existing, mode);
     const apply = !dryRun && (plan.errors.length === 0 || skipInvalid);
-    if (apply) await applyImport(plan, existing, caller.employeeId);
+    if (apply) await applyImport(plan, existing, caller.employeeId, followManagerChanges);
     logger.info('org import', { rows: plan.rows, errors: plan.errors.length, applied: apply, mode });
     const report = {
       dryRun,
@@ -546,13 +543,12 @@ const routes: Record<string, Route> = {
   'GET /cycles/{cycleId}': hrOnly(async (event) => {
     const found = await cycleOf(event);
     if ('result' in found) return found.result;
-    const { waitToken: _hidden, ...visible } = found.cycle;
     const [reviews, requests] = await Promise.all([
-      countReviews(found.cycle.cycleId),
+      cycleReport(found.cycle.cycleId),
       cycleRequests(found.cycle.cycleId),
     ]);
     return jsonResult(200, {
-      cycle: visible,
+      cycle: found.cycle,
       reviews,
       ...phaseStatus(requests),
       // Released results, acknowledgments and every disagreement an employee recorded.
@@ -638,6 +634,7 @@ const routes: Record<string, Route> = {
     if (!body.ok) return body.result;
     const requestId = event.pathParameters?.requestId ?? '';
     const result = await reassignRequest(
+      stepKinds,
       requestId,
       body.value.recipientId,
       caller.employeeId,
@@ -696,7 +693,7 @@ const routes: Record<string, Route> = {
     const cycle = (await db().cycle.get({ cycleId }).go()).data ?? undefined;
     const policy = cycle?.policy as CyclePolicy | undefined;
     const goals = await liveGoals(employeeId, cycle);
-    const { gapAnalysis: stored, calibrationToken: _c, ...kept } = review;
+    const { gapAnalysis: stored, ...kept } = review;
     const heldAt = await meetingHeldAt(review);
     const all = { ...kept, ...(heldAt ? { meetingHeldAt: heldAt } : {}) };
     // The employee's view shows the manager's ratings, texts and the gap analysis only once released.

@@ -1,7 +1,7 @@
-import type { HumanRequest } from '../../domain/db';
-import { db } from '../../domain/db';
-import { html, type SafeHtml } from '../../domain/html';
-import { logger } from '../../domain/logger';
+import { submitAnswer } from '../../domain/human-steps/answers';
+import { html, type SafeHtml } from '../../domain/platform/html';
+import { logger } from '../../domain/platform/logger';
+import { db, type HumanRequest } from '../../domain/platform/table';
 import {
   approvalSchema,
   asNominations,
@@ -13,11 +13,12 @@ import {
   type NominationRules,
   type Nominations,
   nominationContext,
-  nominationRequestId,
   nominationSchema,
-} from '../../domain/nominations';
-import { submitAnswer } from '../../domain/responses';
+} from '../../domain/reviews/nominations';
+import { nominationRequestId } from '../../domain/reviews/start';
+
 import { type HttpEvent, type HttpResult, header, htmlResult, rawBody } from '../shared/http';
+import { stepKinds } from '../shared/step-kinds';
 import { FORMS, messagePage, page } from './form-pages';
 
 /*
@@ -116,7 +117,7 @@ export const handleNominationForm = async (
             await db()
               .request.get({ requestId: nominationRequestId(req.cycleId, req.subjectId) })
               .go()
-          ).data?.response,
+          ).data?.answer,
         ) ?? { peers: [], externals: [] })
       : undefined;
   const base = {
@@ -160,7 +161,7 @@ export const handleNominationForm = async (
       }),
     );
   }
-  const result = await submitAnswer(req, { ...parsed.data });
+  const result = await submitAnswer(stepKinds, req, { ...parsed.data });
   // Counts only: who was chosen stays out of the logs.
   logger.info('nominations submitted', {
     requestId: req.requestId,

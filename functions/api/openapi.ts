@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FrameworkDoc, TemplateDoc, TriggerDoc } from '../../domain/catalog';
+import { FrameworkDoc, TemplateDoc, TriggerDoc } from '../../domain/catalog/documents';
 import {
   AddParticipantsInput,
   CalibrationInput,

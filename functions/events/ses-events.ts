@@ -1,8 +1,8 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { type ProblemOutcome, recordDeliveryProblem } from '../../domain/bounces';
-import { logger } from '../../domain/logger';
+import { type ProblemOutcome, recordDeliveryProblem } from '../../domain/mail/bounces';
+import { logger } from '../../domain/platform/logger';
 import { zodEvent } from '../shared/middleware';
 
 /*

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { armCycleWait } from '../../domain/cycles';
+import { armCycleWait } from '../../domain/cycles/close';
 import { step } from '../shared/middleware';
 
 export const AwaitReviewsInput = z.object({ cycleId: z.string().min(1), taskToken: z.string().min(1) });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { now } from '../../domain/clock';
-import { cycleTimeout } from '../../domain/cycles';
+import { cycleTimeout } from '../../domain/cycles/close';
+import { now } from '../../domain/platform/clock';
 import { step } from '../shared/middleware';
 
 export const CheckCloseInput = z.object({ cycleId: z.string().min(1) });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { closeCycle } from '../../domain/cycles';
+import { closeCycle } from '../../domain/cycles/close';
 import { step } from '../shared/middleware';
 
 export const CloseCycleInput = z.object({ cycleId: z.string().min(1) });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { closePlan } from '../../domain/plans';
+import { closePlan } from '../../domain/plans/plans';
 import { step } from '../shared/middleware';
 
 export const ClosePlanInput = z.object({ planId: z.string().min(1) });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { advanceGoalSetting } from '../../domain/phases';
+import { advanceGoalSetting } from '../../domain/reviews/goal-setting';
 import { step } from '../shared/middleware';
 
 export const GoalRoundInput = z.object({ cycleId: z.string().min(1), employeeId: z.string().min(1) });

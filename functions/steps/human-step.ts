@@ -1,15 +1,17 @@
 import { z } from 'zod';
-import { armGroup, openGroup, wakeGroup } from '../../domain/human-group';
-import { armRequest, openRequest, wakeRequest } from '../../domain/human-step';
-import { logger } from '../../domain/logger';
-import { requestNominatedPeers } from '../../domain/nominations';
+import { armGroup, openGroup, wakeGroup } from '../../domain/human-steps/group';
+import { armRequest, openRequest, wakeRequest } from '../../domain/human-steps/step';
+import { logger } from '../../domain/platform/logger';
+import { endReview } from '../../domain/reviews/finish';
+import { requestNominatedPeers } from '../../domain/reviews/nominations';
 import { step } from '../shared/middleware';
+import { stepKinds } from '../shared/step-kinds';
 
 /** A group's members (a review's peers: at most the template's maximum plus two externals). */
 const RequestIds = z.array(z.string().min(1)).max(50);
 
-// An empty request id names a step the review does not have; it is skipped (domain/human-step.ts).
-// The *Group actions wait for several requests under one token (domain/human-group.ts).
+// An empty request id names a step the review does not have; it is skipped (domain/human-steps/step.ts).
+// The *Group actions wait for several requests under one token (domain/human-steps/group.ts).
 export const HumanStepInput = z.discriminatedUnion('action', [
   z.object({ action: z.literal('open'), requestId: z.string() }),
   z.object({ action: z.literal('wake'), requestId: z.string() }),
@@ -31,11 +33,16 @@ export const HumanStepInput = z.discriminatedUnion('action', [
   }),
 ]);
 
-/** Open, park on (arm) or wake up a human step or a group of them; see domain/human-step.ts for the pattern. */
+/**
+ * The Lambda behind the human step's states (workflows/human-step.ts): open, park on (arm) or wake up
+ * a request or a group of them; domain/human-steps/step.ts describes the pattern.
+ */
 export const handler = step(HumanStepInput, async (input) => {
   switch (input.action) {
     case 'arm':
-      await armRequest(input.requestId, input.taskToken, input.endsReview);
+      await armRequest(stepKinds, input.requestId, input.taskToken, async () => {
+        if (input.endsReview) await endReview(input.endsReview.cycleId, input.endsReview.employeeId);
+      });
       return { requestId: input.requestId };
     case 'armGroup':
       await armGroup(input.requestIds, input.taskToken);
@@ -43,17 +50,19 @@ export const handler = step(HumanStepInput, async (input) => {
     case 'open':
     case 'wake': {
       const state =
-        input.action === 'open' ? await openRequest(input.requestId) : await wakeRequest(input.requestId);
+        input.action === 'open'
+          ? await openRequest(stepKinds, input.requestId)
+          : await wakeRequest(stepKinds, input.requestId);
       logger.info('human step', { action: input.action, requestId: input.requestId, outcome: state.outcome });
       return state;
     }
     default: {
       const state =
         input.action === 'openGroup'
-          ? await openGroup(input.requestIds)
+          ? await openGroup(stepKinds, input.requestIds)
           : input.action === 'wakeGroup'
-            ? await wakeGroup(input.requestIds)
-            : await openGroup(await requestNominatedPeers(input.cycleId, input.employeeId));
+            ? await wakeGroup(stepKinds, input.requestIds)
+            : await openGroup(stepKinds, await requestNominatedPeers(input.cycleId, input.employeeId));
       logger.info('human step', {
         action: input.action,
         members: state.requestIds.length,

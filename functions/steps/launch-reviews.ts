@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { cycleTimeout, launchReviews } from '../../domain/cycles';
+import { cycleTimeout } from '../../domain/cycles/close';
+import { launchReviews } from '../../domain/cycles/launch';
 import { step } from '../shared/middleware';
 
 export const LaunchReviewsInput = z.object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { openCycle } from '../../domain/cycles';
-import { scheduleNextInSeries } from '../../domain/recurrence';
+import { scheduleNextInSeries } from '../../domain/cycles/recurrence';
+import { openCycle } from '../../domain/cycles/schedule';
 import { step } from '../shared/middleware';
 
 export const OpenCycleInput = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { startTriggeredReviews } from '../../domain/triggers';
+import { startTriggeredReviews } from '../../domain/cycles/triggers';
 import { step } from '../shared/middleware';
 
 /** Scheduler calls this once a day with an empty input; nothing in it is used. */

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Io, run } from '../../cli/growcycle';
-import { db } from '../../domain/db';
+import { db } from '../../domain/platform/table';
 import { CATALOG_YAML, SAMPLE_ORG_CSV } from '../../local/sample-org';
 import { startTestStack, type TestStack } from '../support/local-stack';
 

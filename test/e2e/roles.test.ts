@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCatalogFile, run } from '../../cli/growcycle';
-import { stableId } from '../../domain/ids';
+import { stableId } from '../../domain/platform/ids';
 import { HR_ROUTES } from '../../functions/api/hr-api';
 import { CATALOG_YAML, SAMPLE_ORG_CSV } from '../../local/sample-org';
 import { runUntil, startTestStack, type TestStack } from '../support/local-stack';

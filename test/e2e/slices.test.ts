@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/growcycle';
-import { signedPath } from '../../domain/links';
+import { signedPath } from '../../domain/mail/links';
 import { DEMO_START, type DemoResult, runDemo } from '../../local/demo';
 import { type CapturedEmail, emailKind, fetchInboxItems, linkIn } from '../../local/people';
 import { runUntil as runUntilIdle, startTestStack, type TestStack } from '../support/local-stack';

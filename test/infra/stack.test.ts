@@ -5,7 +5,7 @@ import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WAKE_ERROR } from '../../domain/sfn';
+import { WAKE_ERROR } from '../../domain/platform/executions';
 import { HR_ROUTES as HANDLED_HR_ROUTES } from '../../functions/api/hr-api';
 import { buildApp } from '../../infra/app';
 import { ENTRY_METADATA, ROOT } from '../../infra/function';
@@ -291,7 +291,7 @@ describe('GrowcycleStack', () => {
       }
     });
 
-    it('let a release wake the acknowledgment step as its timeout would (the error domain/sfn.ts sends)', () => {
+    it('let a release wake the acknowledgment step as its timeout would (the error domain/platform/executions.ts sends)', () => {
       const ack = definitions.flatMap(allStates).find(([name]) => name === 'Wait for acknowledgment')?.[1] as
         | { Catch?: Array<{ ErrorEquals: string[]; Next: string }> }
         | undefined;
@@ -407,7 +407,7 @@ describe('GrowcycleStack', () => {
       });
     };
 
-    it('give EventBridge Scheduler, from this account only, two roles: start cycles and run the postman, run the daily trigger check', () => {
+    it('give EventBridge Scheduler, from this account only, two roles: start cycles and deliver digests, run the daily trigger check', () => {
       // Act
       const roles = schedulerRoles();
 
@@ -422,7 +422,7 @@ describe('GrowcycleStack', () => {
         'AppraisalCycle',
       );
       expect(JSON.stringify(starts?.find((st) => st.Action === 'lambda:InvokeFunction')?.Resource)).toContain(
-        'DeliverPost',
+        'DeliverDigests',
       );
       const daily = roles.find((r) => r !== starts);
       expect(daily?.map((st) => st.Action)).toEqual(['lambda:InvokeFunction']);
@@ -514,7 +514,7 @@ describe('GrowcycleStack', () => {
         JSON.stringify(p.Properties.PolicyDocument).includes(':configuration-set/'),
       );
 
-      // Assess: human steps, the postman, cycle close, the HR API (reassign), the bounce handler and the goal rounds (HR hears of goals never agreed).
+      // Assess: human steps, the digest delivery, cycle close, the HR API (reassign), the bounce handler and the goal rounds (HR hears of goals never agreed).
       expect(grantsConfigurationSet).toHaveLength(6);
     });
   });

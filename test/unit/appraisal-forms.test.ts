@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readCatalogFile } from '../../cli/growcycle';
-import { answerSchema, appraisalForm, type FormInput, ratedItems } from '../../domain/appraisal-forms';
-import { type Framework, FrameworkDoc, type Template, TemplateDoc } from '../../domain/catalog';
+import { type Framework, FrameworkDoc, type Template, TemplateDoc } from '../../domain/catalog/documents';
+import { answerSchema, appraisalForm, type FormInput, ratedItems } from '../../domain/catalog/forms';
 import { formPage } from '../../functions/api/form-pages';
 import { CATALOG_YAML } from '../../local/sample-org';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canActOn, canRead, groupsOf, principalFrom } from '../../domain/auth';
+import { canActOn, canRead, groupsOf, principalFrom } from '../../domain/people/access';
 
 describe('principalFrom', () => {
   it('reads the employee and the HR group from HTTP API claims, where groups arrive as "[a b]"', () => {

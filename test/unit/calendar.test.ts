@@ -11,7 +11,7 @@ import {
   spreadWithinHour,
   weekdayOf,
   zonedTime,
-} from '../../domain/calendar';
+} from '../../domain/platform/calendar';
 
 const at = (iso: string) => new Date(iso);
 const oslo: SendWindow = { timeZone: 'Europe/Oslo', sendHour: 9, quietDays: ['Sat', 'Sun'] };

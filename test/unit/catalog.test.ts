@@ -10,7 +10,7 @@ import {
   TemplateDoc,
   timingsOf,
   unknownCompetencies,
-} from '../../domain/catalog';
+} from '../../domain/catalog/documents';
 import { CATALOG_YAML } from '../../local/sample-org';
 
 const [frameworkDoc, templateDoc] = parseAllDocuments(readFileSync(CATALOG_YAML, 'utf8')).map(

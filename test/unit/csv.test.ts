@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CsvError, parseCsv, parseCsvObjects } from '../../domain/csv';
+import { CsvError, parseCsv, parseCsvObjects } from '../../domain/people/csv';
 
 describe('parseCsv', () => {
   it('reads CRLF and LF records alike, numbering each by the line it starts on', () => {

@@ -1,8 +1,8 @@
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { config } from '../../domain/config';
-import { takeSendSlot } from '../../domain/email-rate';
+import { takeSendSlot } from '../../domain/mail/send-rate';
+import { config } from '../../domain/platform/config';
 import { conditionalCheckFailed, stubTestEnv } from './helpers';
 
 const ddb = mockClient(DynamoDBDocumentClient);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cycleReportEmail, escalationEmail, localDate, requestEmail } from '../../domain/emails';
+import { cycleReportEmail, escalationEmail, localDate, requestEmail } from '../../domain/mail/compose';
 
 const HOSTILE_SUBJECT = `Bob "The Builder" <script>alert(1)</script>`;
 const HOSTILE_RECIPIENT = `O'Brien <img src=x onerror=alert(2)>`;

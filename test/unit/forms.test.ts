@@ -11,9 +11,9 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readCatalogFile } from '../../cli/growcycle';
-import { FrameworkDoc, TemplateDoc } from '../../domain/catalog';
-import { type Cycle, db, type Employee, type HumanRequest } from '../../domain/db';
-import { signedPath } from '../../domain/links';
+import { FrameworkDoc, TemplateDoc } from '../../domain/catalog/documents';
+import { signedPath } from '../../domain/mail/links';
+import { type Cycle, db, type Employee, type HumanRequest } from '../../domain/platform/table';
 import { handleForm } from '../../functions/api/forms';
 import { CATALOG_YAML } from '../../local/sample-org';
 import { fakeTable, httpEvent, storedItem, stubTestEnv, transactionCanceledByCondition } from './helpers';
@@ -49,7 +49,6 @@ const selfAssessment: HumanRequest = {
   reminderHoursBefore: [24],
   escalations: [{ afterHours: 24, toId: 'emp-grace', role: 'manager' }],
   status: 'open',
-  taskToken: TASK_TOKEN,
   remindersSent: 0,
   escalationsSent: 0,
   createdAt: '2025-03-07T09:00:00.000Z',
@@ -222,9 +221,9 @@ describe('handleForm', () => {
   });
 
   it('stores a complete answer in one transaction and resumes the workflow with the stored token', async () => {
-    // Prepare: the wait's current token is kept apart from the request (one left on it is older).
+    // Prepare: the wait's current token is kept apart from the request.
     const table = fakeTable(
-      storedItem(db().request.put({ ...selfAssessment, taskToken: 'token-of-a-wait-before-tokens-moved' })),
+      storedItem(db().request.put(selfAssessment)),
       storedItem(
         db().waitToken.put({ waitId: `request#${selfAssessment.requestId}`, taskToken: TASK_TOKEN }),
       ),

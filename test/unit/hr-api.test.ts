@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { db, type Employee } from '../../domain/db';
+import { db, type Employee } from '../../domain/platform/table';
 import { handleHr } from '../../functions/api/hr-api';
 import type { FieldError } from '../../functions/shared/http';
 import { fakeTable, HR_CLAIMS, httpEvent, storedItem, stubTestEnv } from './helpers';

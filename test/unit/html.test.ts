@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, html, SafeHtml } from '../../domain/html';
+import { escapeHtml, html, SafeHtml } from '../../domain/platform/html';
 
 describe('escapeHtml', () => {
   it('escapes each of the five characters that carry meaning in HTML', () => {

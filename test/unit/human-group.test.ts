@@ -9,9 +9,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { db, type HumanRequest } from '../../domain/db';
-import { armGroup, groupState, groupWait } from '../../domain/human-group';
-import { submitAnswer } from '../../domain/responses';
+import { submitAnswer } from '../../domain/human-steps/answers';
+import { armGroup, groupState, groupWaitId } from '../../domain/human-steps/group';
+import { db, type HumanRequest } from '../../domain/platform/table';
+import { reviewStepKinds } from '../../domain/reviews/step-kinds';
 import { conditionalCheckFailed, fakeTable, storedItem, stubTestEnv } from './helpers';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -104,7 +105,7 @@ describe('armGroup', () => {
     expect(Object.values(updates[0]?.ExpressionAttributeValues ?? {})).not.toContain(TOKEN);
     expect(updates[0]?.ConditionExpression).toMatch(/#status = :status\w* OR #status = :status\w*/);
     const tokens = ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item);
-    expect(tokens).toEqual([expect.objectContaining({ waitId: groupWait(IDS), taskToken: TOKEN })]);
+    expect(tokens).toEqual([expect.objectContaining({ waitId: groupWaitId(IDS), taskToken: TOKEN })]);
     expect(sfn).not.toHaveReceivedCommand(SendTaskSuccessCommand);
   });
 
@@ -141,7 +142,7 @@ describe('armGroup', () => {
     ddb.on(GetCommand).callsFake(table.get);
     ddb.on(UpdateCommand).callsFake((input: UpdateCommandInput) => {
       if (requestIdOf(input) === 'req-peer-di') {
-        table.put(storedItem(db().request.put(peer('di', { status: 'submitted', taskToken: TOKEN }))));
+        table.put(storedItem(db().request.put(peer('di', { status: 'submitted' }))));
         return {};
       }
       throw conditionalCheckFailed();
@@ -183,20 +184,23 @@ describe('an answer to a member of a group', () => {
   /** The table as it stands, with the answer's transaction moving `answering` to submitted. */
   const answering = (member: HumanRequest, ...siblings: HumanRequest[]) => {
     const table = tableOf(member, ...siblings);
+    // The token the arm stored for the wait: the group's, or the request's own.
+    const waitId = member.groupIds ? groupWaitId(member.groupIds) : `request#${member.requestId}`;
+    table.put(storedItem(db().waitToken.put({ waitId, taskToken: TOKEN })));
     ddb.on(GetCommand).callsFake(table.get);
     ddb.on(TransactWriteCommand).callsFake(() => {
       table.put(storedItem(db().request.put({ ...member, status: 'submitted' })));
       return {};
     });
   };
-  const armed = { taskToken: TOKEN, groupIds: IDS };
+  const armed = { groupIds: IDS };
 
   it('leaves the workflow waiting while another peer has not answered', async () => {
     // Prepare
     answering(peer('bo', armed), peer('cy', { ...armed, status: 'submitted' }), peer('di', armed));
 
     // Act
-    const result = await submitAnswer(peer('bo', armed), { rating: 4 });
+    const result = await submitAnswer(reviewStepKinds, peer('bo', armed), { rating: 4 });
 
     // Assess
     expect(result).toBe('submitted');
@@ -212,7 +216,7 @@ describe('an answer to a member of a group', () => {
     );
 
     // Act
-    await submitAnswer(peer('bo', armed), { rating: 4 });
+    await submitAnswer(reviewStepKinds, peer('bo', armed), { rating: 4 });
 
     // Assess
     expect(sfn).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
@@ -222,13 +226,13 @@ describe('an answer to a member of a group', () => {
     });
   });
 
-  it('still completes a request waited for alone at once, as before groups', async () => {
+  it('completes a request waited for alone at once', async () => {
     // Prepare
-    const self = peer('ada', { kind: 'self-assessment', requestId: 'req-self-ada', taskToken: TOKEN });
+    const self = peer('ada', { kind: 'self-assessment', requestId: 'req-self-ada' });
     answering(self);
 
     // Act
-    await submitAnswer(self, { rating: 4 });
+    await submitAnswer(reviewStepKinds, self, { rating: 4 });
 
     // Assess
     expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dueActions, remindersAlreadyPast, timeline } from '../../domain/human-step';
+import { dueActions, remindersAlreadyPast, timeline } from '../../domain/human-steps/ladder';
 
 /*
  * One request due Friday 14 March 2025, 17:00 UTC, closing a week later:

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { escapeText, foldLine, meetingIcs, utcStamp } from '../../domain/ics';
-import { meetingTime } from '../../domain/phases';
+import { escapeText, foldLine, meetingIcs, utcStamp } from '../../domain/mail/ics';
+import { meetingTime } from '../../domain/reviews/meeting';
 
 const invite = {
   uid: 'review-123@growcycle',

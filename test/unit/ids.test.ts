@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { executionName, stableId } from '../../domain/ids';
+import { executionName, stableId } from '../../domain/platform/ids';
 
 describe('stableId', () => {
   it('derives the same id from the same parts, so a retried step creates the same record', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkLink, linkAssignment, signedPath } from '../../domain/links';
+import { checkLink, linkAssignment, signedPath } from '../../domain/mail/links';
 
 const SECRET = 'unit-test-link-key';
 const REQUEST_ID = 'req-3f1c9a';

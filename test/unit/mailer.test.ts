@@ -8,14 +8,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { db } from '../../domain/db';
 import {
   EmailInFlightError,
   EmailThrottledError,
   KIND_HEADER,
   type OutgoingEmail,
   sendOnce,
-} from '../../domain/mailer';
+} from '../../domain/mail/send';
+import { db } from '../../domain/platform/table';
 import { conditionalCheckFailed, fakeTable, storedItem, stubTestEnv, TEST_ENV } from './helpers';
 
 const NOW = new Date('2025-03-12T09:00:00Z');

@@ -1,17 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { Employee } from '../../domain/db';
+import { externalId, isExternalId } from '../../domain/platform/ids';
+import type { Employee } from '../../domain/platform/table';
 import {
   approvalSchema,
   defaultChoice,
   effectiveMin,
-  externalId,
   formBody,
-  isExternalId,
   type NominationRules,
   nominationProblems,
   nominationSchema,
   suggestionsFrom,
-} from '../../domain/nominations';
+} from '../../domain/reviews/nominations';
 import { nominationPage } from '../../functions/api/nomination-page';
 
 const person = (

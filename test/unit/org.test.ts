@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Employee } from '../../domain/db';
-import { isTimeZone, type OrgRow, planImport } from '../../domain/org';
+import { isTimeZone, type OrgRow, planImport } from '../../domain/people/org';
+import type { Employee } from '../../domain/platform/table';
 
 const HEADER = {
   employee_id: '',

@@ -8,18 +8,19 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { db } from '../../domain/db';
-import { armRequest, openRequest } from '../../domain/human-step';
-import { parseAcknowledgment, parseGoalDecision, parseGoalRows } from '../../domain/phase-forms';
+import { kindOf } from '../../domain/human-steps/kinds';
+import { armRequest, openRequest } from '../../domain/human-steps/step';
+import { db, type HumanRequest } from '../../domain/platform/table';
+import { nextGoalStep } from '../../domain/reviews/goal-setting';
+import { parseAcknowledgment, parseGoalDecision, parseGoalRows } from '../../domain/reviews/phase-forms';
 import {
-  goalDecisionOf,
   mayRelease,
-  nextGoalStep,
   releaseCycle,
   releaseGate,
   releaseReview,
   resultsVisible,
-} from '../../domain/phases';
+} from '../../domain/reviews/release';
+import { reviewStepKinds } from '../../domain/reviews/step-kinds';
 import { handleHr } from '../../functions/api/hr-api';
 import { fakeTable, HR_CLAIMS, httpEvent, storedItem, stubTestEnv } from './helpers';
 
@@ -28,7 +29,7 @@ const ddb = mockClient(DynamoDBDocumentClient);
 describe('nextGoalStep', () => {
   const returned = (comment: string) => ({
     status: 'submitted' as const,
-    response: { decision: 'return', comment },
+    answer: { decision: 'return', comment },
   });
 
   it('opens round 1 when goal setting starts', () => {
@@ -40,7 +41,7 @@ describe('nextGoalStep', () => {
       nextGoalStep({
         round: 1,
         goalSetting: { status: 'submitted' },
-        approval: { status: 'submitted', response: { decision: 'approve' } },
+        approval: { status: 'submitted', answer: { decision: 'approve' } },
       }),
     ).toEqual({ action: 'settle', status: 'approved' });
   });
@@ -77,14 +78,32 @@ describe('nextGoalStep', () => {
   });
 });
 
-describe('goalDecisionOf', () => {
-  it('gives the workflow the manager’s decision on a goal approval, and nothing for any other request', () => {
-    expect(goalDecisionOf('goal-approval', { decision: 'approve' })).toEqual({ decision: 'approve' });
-    expect(goalDecisionOf('goal-approval', { decision: 'return', comment: 'Sharper' })).toEqual({
+describe('what a settled goal approval tells the workflow', () => {
+  const settledRequest = (kind: HumanRequest['kind']): HumanRequest => ({
+    requestId: `req-${kind}`,
+    kind,
+    recipientId: 'emp-grace',
+    subjectId: 'emp-ada',
+    dueAt: '2027-01-12T22:59:59.000Z',
+    closeAt: '2027-01-20T22:59:59.000Z',
+    reminderHoursBefore: [],
+    escalations: [],
+    status: 'submitted',
+    remindersSent: 0,
+    escalationsSent: 0,
+    createdAt: '2027-01-04T08:00:00.000Z',
+  });
+  const told = (kind: HumanRequest['kind'], answer: unknown) =>
+    kindOf(reviewStepKinds, kind).settled?.(settledRequest(kind), answer) ?? Promise.resolve({});
+
+  it('gives the workflow the manager’s decision on a goal approval, and nothing for any other request', async () => {
+    expect(await told('goal-approval', { decision: 'approve' })).toEqual({ decision: 'approve' });
+    expect(await told('goal-approval', { decision: 'return', comment: 'Sharper' })).toEqual({
       decision: 'return',
     });
-    expect(goalDecisionOf('goal-approval', undefined)).toEqual({});
-    expect(goalDecisionOf('acknowledgment', { decision: 'approve' })).toEqual({});
+    expect(await told('goal-approval', undefined)).toEqual({});
+    expect(await told('acknowledgment', { decision: 'approve' })).toEqual({});
+    expect(await told('goal-setting', { decision: 'approve' })).toEqual({});
   });
 });
 
@@ -297,20 +316,20 @@ describe('releaseGate', () => {
 
   it('opens the acknowledgment once released', async () => {
     ddb.on(GetCommand).callsFake(fakeTable(reviewRow({ releasedAt: '2027-01-19T10:00:00Z' })).get);
-    expect(await releaseGate(ack, at)).toEqual({ released: true });
+    expect(await releaseGate(ack, at)).toEqual({ open: true });
   });
 
   it('waits for the release until the due date, without telling anyone yet', async () => {
     ddb.on(GetCommand).callsFake(fakeTable(reviewRow({})).get);
-    expect(await releaseGate(ack, at)).toEqual({ released: false, expire: false, wakeAt: ack.dueAt });
+    expect(await releaseGate(ack, at)).toEqual({ open: false, expire: false, wakeAt: ack.dueAt });
     expect(ddb).not.toHaveReceivedCommand(PutCommand);
   });
 
   it('expires a step unopened when the review ended without an appraisal', async () => {
     ddb.on(GetCommand).callsFake(fakeTable(reviewRow({ status: 'incomplete' })).get);
-    expect(await releaseGate(ack, at)).toMatchObject({ released: false, expire: true });
+    expect(await releaseGate(ack, at)).toMatchObject({ open: false, expire: true });
     expect(await releaseGate({ ...ack, kind: 'review-meeting', gate: 'appraisal' }, at)).toMatchObject({
-      released: false,
+      open: false,
       expire: true,
     });
   });
@@ -318,7 +337,7 @@ describe('releaseGate', () => {
   it('opens the review meeting once the appraisal is in, released or not', async () => {
     ddb.on(GetCommand).callsFake(fakeTable(reviewRow({})).get);
     expect(await releaseGate({ ...ack, kind: 'review-meeting', gate: 'appraisal' }, at)).toEqual({
-      released: true,
+      open: true,
     });
   });
 });
@@ -335,8 +354,12 @@ describe('a step the review does not have', () => {
 
   it('is skipped without reading or writing anything: opening says it is over, arming completes the wait at once', async () => {
     sfn.on(SendTaskSuccessCommand).resolves({});
-    expect(await openRequest('')).toEqual({ requestId: '', outcome: 'expired', wakeInSeconds: 1 });
-    await armRequest('', 'token-1');
+    expect(await openRequest(reviewStepKinds, '')).toEqual({
+      requestId: '',
+      outcome: 'expired',
+      wakeInSeconds: 1,
+    });
+    await armRequest(reviewStepKinds, '', 'token-1');
     expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-1' });
     expect(ddb).not.toHaveReceivedAnyCommand();
   });

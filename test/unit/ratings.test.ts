@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Framework, FrameworkDoc } from '../../domain/catalog';
+import { type Framework, FrameworkDoc } from '../../domain/catalog/documents';
 import {
   type Calibration,
   calibrate,
@@ -7,7 +7,7 @@ import {
   gapAnalysis,
   gapAnalysisFor,
   overallRating,
-} from '../../domain/ratings';
+} from '../../domain/catalog/ratings';
 
 const WEIGHTS = { goals: 0.5, competencies: 0.3, behaviours: 0.2 };
 

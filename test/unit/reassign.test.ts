@@ -10,9 +10,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { db, type Employee, type HumanRequest } from '../../domain/db';
-import { withKnownState } from '../../domain/org';
-import { reassignRequest } from '../../domain/reassign';
+import { reassignRequest } from '../../domain/human-steps/reassign';
+import { withKnownState } from '../../domain/people/org';
+import { db, type Employee, type HumanRequest } from '../../domain/platform/table';
+import { reviewStepKinds } from '../../domain/reviews/step-kinds';
 import {
   conditionalCheckFailed,
   fakeTable,
@@ -116,7 +117,7 @@ describe('reassignRequest', () => {
     given(appraisal);
 
     // Act
-    const result = await reassignRequest('req-manager-ada', 'emp-new', 'hr-1', 'Grace left');
+    const result = await reassignRequest(reviewStepKinds, 'req-manager-ada', 'emp-new', 'hr-1', 'Grace left');
 
     // Assess
     expect(result).toMatchObject({
@@ -166,7 +167,13 @@ describe('reassignRequest', () => {
     });
 
     // Act
-    const result = await reassignRequest('req-peer-ada-bo', 'emp-new', 'hr-1', 'Erin bounced');
+    const result = await reassignRequest(
+      reviewStepKinds,
+      'req-peer-ada-bo',
+      'emp-new',
+      'hr-1',
+      'Erin bounced',
+    );
 
     // Assess
     expect(result).toMatchObject({ ok: true, request: { recipientId: 'emp-new' } });
@@ -183,7 +190,7 @@ describe('reassignRequest', () => {
     ddb.on(TransactWriteCommand).rejects(transactionCanceledByCondition());
 
     // Act
-    const result = await reassignRequest('req-manager-ada', 'emp-new', 'hr-1', 'again');
+    const result = await reassignRequest(reviewStepKinds, 'req-manager-ada', 'emp-new', 'hr-1', 'again');
 
     // Assess
     expect(transaction()[0]?.Update?.ConditionExpression).toMatch(/#assignment = :assignment/);
@@ -211,7 +218,13 @@ describe('reassignRequest', () => {
     );
 
     // Act
-    const result = await reassignRequest('req-manager-ada', 'emp-tokyo', 'hr-1', 'manager changed');
+    const result = await reassignRequest(
+      reviewStepKinds,
+      'req-manager-ada',
+      'emp-tokyo',
+      'hr-1',
+      'manager changed',
+    );
 
     // Assess
     expect(result.ok).toBe(true);
@@ -225,7 +238,13 @@ describe('reassignRequest', () => {
     given({ ...appraisal, status: 'pending' });
 
     // Act
-    const result = await reassignRequest('req-manager-ada', 'emp-new', 'hr-1', 'manager changed');
+    const result = await reassignRequest(
+      reviewStepKinds,
+      'req-manager-ada',
+      'emp-new',
+      'hr-1',
+      'manager changed',
+    );
 
     // Assess
     expect(result.ok).toBe(true);
@@ -253,7 +272,7 @@ describe('reassignRequest', () => {
     ddb.on(PutCommand).rejects(conditionalCheckFailed());
 
     // Act
-    const result = await reassignRequest('req-manager-ada', 'emp-new', 'hr-1', 'retry');
+    const result = await reassignRequest(reviewStepKinds, 'req-manager-ada', 'emp-new', 'hr-1', 'retry');
 
     // Assess
     expect(result).toMatchObject({ ok: true, unchanged: true });
@@ -269,7 +288,13 @@ describe('reassignRequest', () => {
     given({ ...appraisal, bounced: true, bouncedAt: '2025-03-04T08:00:04.000Z' });
 
     // Act
-    const result = await reassignRequest('req-manager-ada', 'emp-grace', 'hr-1', 'address corrected');
+    const result = await reassignRequest(
+      reviewStepKinds,
+      'req-manager-ada',
+      'emp-grace',
+      'hr-1',
+      'address corrected',
+    );
 
     // Assess
     expect(result).toMatchObject({
@@ -316,7 +341,7 @@ describe('reassignRequest', () => {
     given(request);
 
     // Act
-    const result = await reassignRequest(request.requestId, to, 'hr-1', 'why');
+    const result = await reassignRequest(reviewStepKinds, request.requestId, to, 'hr-1', 'why');
 
     // Assess
     expect(result).toEqual({
@@ -332,7 +357,7 @@ describe('reassignRequest', () => {
     given(peerRequest, [{ ...peerRequest, requestId: 'req-peer-ada-new', recipientId: 'emp-new' }]);
 
     // Act
-    const result = await reassignRequest('req-peer-ada-bo', 'emp-new', 'hr-1', 'bounced');
+    const result = await reassignRequest(reviewStepKinds, 'req-peer-ada-bo', 'emp-new', 'hr-1', 'bounced');
 
     // Assess
     expect(result).toMatchObject({ ok: false, refusal: { status: 422, field: 'recipientId' } });
@@ -344,6 +369,7 @@ describe('reassignRequest', () => {
 
     // Act
     const result = await reassignRequest(
+      reviewStepKinds,
       'req-manager-ada',
       'emp-new',
       'hr-1',

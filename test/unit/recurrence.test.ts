@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addMonths, seriesCycleName, timingsOfCycle } from '../../domain/recurrence';
+import { addMonths, seriesCycleName, timingsOfCycle } from '../../domain/cycles/recurrence';
 
 describe('recurring cycles', () => {
   it('repeats on the same day of the month, or the last day of a shorter month', () => {

@@ -1,14 +1,16 @@
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Cycle, db, type Review } from '../../domain/db';
-import { armRequest } from '../../domain/human-step';
+import { type Cycle, db, type Review } from '../../domain/platform/table';
+import { handler } from '../../functions/steps/human-step';
 import { fakeTable, storedItem, stubTestEnv, transactionCanceledByCondition } from './helpers';
 
 /*
  * The review's last step (its acknowledgment, here skipped: '') ends the review: it is counted for
  * the cycle once, before the workflow is let go, and the cycle is resumed when it was the last one.
+ * The human step's Lambda does it when the workflow's arm names the review it ends.
  */
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -35,6 +37,8 @@ const review = (extra: Partial<Review>): Review => ({
   ...extra,
 });
 const endsReview = { cycleId: 'cycle-1', employeeId: 'ola' };
+const armLastStep = (taskToken: string) =>
+  handler({ action: 'arm', requestId: '', taskToken, endsReview }, {} as Context);
 
 describe('the end of a review', () => {
   beforeEach(() => {
@@ -53,14 +57,14 @@ describe('the end of a review', () => {
       .on(GetCommand)
       .callsFake(
         fakeTable(
-          storedItem(db().review.put(review({ countsAtEnd: true }))),
+          storedItem(db().review.put(review({}))),
           storedItem(db().cycle.put(cycle)),
           storedItem(db().waitToken.put({ waitId: 'cycle#cycle-1', taskToken: 'cycle-token' })),
         ).get,
       );
 
     // Act
-    await armRequest('', 'review-token', endsReview);
+    await armLastStep('review-token');
 
     // Assess
     const [end] = ddb.commandCalls(TransactWriteCommand);
@@ -73,19 +77,21 @@ describe('the end of a review', () => {
   });
 
   it('counts nothing again when the step is retried after its end was counted, and still lets the review go', async () => {
-    ddb.on(GetCommand).callsFake(fakeTable(storedItem(db().review.put(review({ countsAtEnd: true })))).get);
+    ddb.on(GetCommand).callsFake(fakeTable(storedItem(db().review.put(review({})))).get);
     ddb.on(TransactWriteCommand).rejects(transactionCanceledByCondition());
 
-    await armRequest('', 'review-token', endsReview);
+    await armLastStep('review-token');
 
     expect(sfn).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
     expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'review-token' });
   });
 
-  it('does not count a review an older definition already counted when it finished', async () => {
-    ddb.on(GetCommand).callsFake(fakeTable(storedItem(db().review.put(review({})))).get);
+  it('does not count a review whose appraisal never finished it, and still lets the review go', async () => {
+    ddb
+      .on(GetCommand)
+      .callsFake(fakeTable(storedItem(db().review.put(review({ status: 'in-progress' })))).get);
 
-    await armRequest('', 'review-token', endsReview);
+    await armLastStep('review-token');
 
     expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
     expect(ddb).not.toHaveReceivedCommand(PutCommand);

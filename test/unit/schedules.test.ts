@@ -8,8 +8,13 @@ import {
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startCycle } from '../../domain/cycles';
-import { cycleScheduleName, START_EXECUTION_TARGET, scheduleStart, unschedule } from '../../domain/schedules';
+import { startCycle } from '../../domain/cycles/schedule';
+import {
+  cycleScheduleName,
+  START_EXECUTION_TARGET,
+  scheduleStart,
+  unschedule,
+} from '../../domain/platform/schedules';
 import { stubTestEnv, TEST_ENV } from './helpers';
 
 const scheduler = mockClient(SchedulerClient);

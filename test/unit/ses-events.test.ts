@@ -10,8 +10,8 @@ import {
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { OutboxRowNotFoundError } from '../../domain/bounces';
-import { db, type HumanRequest } from '../../domain/db';
+import { OutboxRowNotFoundError } from '../../domain/mail/bounces';
+import { db, type HumanRequest } from '../../domain/platform/table';
 import { handler, type SesEvent } from '../../functions/events/ses-events';
 import { fakeTable, storedItem, stubTestEnv, TEST_ENV, transactionCanceledByCondition } from './helpers';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CATCH_UP_DAYS, selectedBy, triggeredCycleId } from '../../domain/triggers';
+import { CATCH_UP_DAYS, selectedBy, triggeredCycleId } from '../../domain/cycles/triggers';
 
 const person = (employeeId: string, startDate: string | undefined, extra: Record<string, unknown> = {}) => ({
   employeeId,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sentInSecond } from '../../domain/email-rate';
-import { EmailInFlightError, EmailThrottledError, sendOnce } from '../../domain/mailer';
+import { EmailInFlightError, EmailThrottledError, sendOnce } from '../../domain/mail/send';
+import { sentInSecond } from '../../domain/mail/send-rate';
 import { realSleep } from '../../local/clock';
 import { emailKind, fetchInbox } from '../../local/people';
 import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '../support/local-stack';

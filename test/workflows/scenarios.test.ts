@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stableId } from '../../domain/ids';
-import { addMonths, seriesCycleName } from '../../domain/recurrence';
+import { addMonths, seriesCycleName } from '../../domain/cycles/recurrence';
+import { stableId } from '../../domain/platform/ids';
 import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
 import type { Execution } from '../../local/step-functions';
 import { adaptDefinition } from '../../local/step-functions';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localDate } from '../../domain/emails';
+import { localDate } from '../../domain/mail/compose';
 import { answer, type CapturedEmail, emailKind, fetchInboxItems, linkIn } from '../../local/people';
 import { sampleCatalog, withoutGoalSetting } from '../support/catalog';
 import {

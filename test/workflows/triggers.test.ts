@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addLocalDays } from '../../domain/calendar';
-import { triggeredCycleId } from '../../domain/triggers';
+import { triggeredCycleId } from '../../domain/cycles/triggers';
+import { addLocalDays } from '../../domain/platform/calendar';
 import { emailKind, fetchInbox } from '../../local/people';
 import { sampleCatalog } from '../support/catalog';
 import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '../support/local-stack';

@@ -1,0 +1,145 @@
+import type { Catalog } from '../catalog/store';
+import { recordAuditOnce } from '../platform/audit';
+import { addDays, now } from '../platform/clock';
+import { config } from '../platform/config';
+import { startOnce } from '../platform/executions';
+import { executionName } from '../platform/ids';
+import { cycleScheduleName, scheduleStart } from '../platform/schedules';
+import { type Cycle, db, type Employee, ignoreConditionFailure } from '../platform/table';
+import type { CyclePolicy, CycleTimings } from './policy';
+
+/*
+ * Scheduling a cycle: the cycle and its reviews written once, its execution started at its start
+ * date (now, or from a one-time schedule) under the cycle's deterministic name.
+ */
+
+export type CycleRepeat = NonNullable<Cycle['repeat']>;
+
+export type ScheduleCycleInput = {
+  cycleId: string;
+  name: string;
+  startAt: Date;
+  participantIds: string[];
+  timings: CycleTimings;
+  templateId?: string;
+  policy?: CyclePolicy;
+  repeat?: CycleRepeat;
+  /** The template and framework as they are now, kept for the cycle's whole run. */
+  catalog?: Catalog;
+};
+
+/** Writes the cycle and one scheduled review per participant. Re-running it changes nothing. */
+export const scheduleCycle = async (input: ScheduleCycleInput, participants: Employee[]): Promise<Cycle> => {
+  const { cycle, review } = db();
+  const at = (days: number) => addDays(input.startAt, days).toISOString();
+  const item: Cycle = {
+    cycleId: input.cycleId,
+    name: input.name,
+    startAt: input.startAt.toISOString(),
+    selfDueAt: at(input.timings.selfDays),
+    peerDueAt: at(input.timings.peerDays),
+    managerDueAt: at(input.timings.managerDays),
+    closeAt: at(input.timings.closeDays),
+    status: 'scheduled',
+    participants: participants.length,
+    openReviews: participants.length,
+    createdAt: now().toISOString(),
+    ...(input.templateId ? { templateId: input.templateId } : {}),
+    ...(input.policy ? { policy: input.policy } : {}),
+    ...(input.repeat ? { repeat: input.repeat } : {}),
+  };
+  // The catalog snapshot goes first: once the cycle row exists, a retry stops there.
+  if (input.catalog) {
+    await db()
+      .cycleCatalog.create({ cycleId: input.cycleId, ...input.catalog, createdAt: item.createdAt })
+      .go()
+      .catch(ignoreConditionFailure);
+  }
+  // The cycle row is the idempotency guard: a retried schedule finds it and writes no review again,
+  // so a review already under way is never reset.
+  try {
+    await cycle.create(item).go();
+  } catch (error) {
+    ignoreConditionFailure(error);
+    const existing = (await cycle.get({ cycleId: input.cycleId }).go()).data;
+    if (existing) return existing;
+  }
+  await review
+    .put(
+      participants.map((p) => ({
+        cycleId: input.cycleId,
+        employeeId: p.employeeId,
+        managerId: p.managerId ?? 'hr',
+        status: 'scheduled' as const,
+      })),
+    )
+    .go();
+  return item;
+};
+
+/** Anything due to start within a minute starts now; schedules have minute granularity anyway. */
+const START_NOW_WINDOW_MS = 60_000;
+
+/**
+ * Starts the cycle's execution at its start date: now when that is (about) now, otherwise from a
+ * one-time schedule. Either way under the cycle's deterministic execution name, so a retry starts
+ * it once. Returns that name.
+ */
+export const startCycle = async (
+  cycle: Pick<Cycle, 'cycleId' | 'startAt'>,
+  stateMachineArn: string = config.cycleStateMachineArn,
+): Promise<string> => {
+  const name = executionName('cycle', cycle.cycleId);
+  const input = { cycleId: cycle.cycleId, startAt: cycle.startAt };
+  if (Date.parse(cycle.startAt) <= now().getTime() + START_NOW_WINDOW_MS) {
+    await startOnce(stateMachineArn, name, input);
+  } else {
+    await scheduleStart({
+      name: cycleScheduleName(cycle.cycleId),
+      at: new Date(cycle.startAt),
+      stateMachineArn,
+      executionName: name,
+      input,
+    });
+  }
+  return name;
+};
+
+/**
+ * For the cycles the system schedules itself (a series' next cycle, a trigger's review): writes the
+ * cycle, starts it, and records it in the audit trail once. A cycle an earlier run already took past
+ * "scheduled" (started, or cancelled) is left as it is; false then.
+ */
+export const scheduleAndStartOnce = async (
+  input: ScheduleCycleInput,
+  participants: Employee[],
+  audit: { actor: string; eventId: string; details: Record<string, unknown> },
+  stateMachineArn?: string,
+): Promise<boolean> => {
+  const cycle = await scheduleCycle(input, participants);
+  if (cycle.status !== 'scheduled') return false;
+  // A repeat after a crash starts nothing twice: the execution's name is the cycle's.
+  await startCycle(cycle, stateMachineArn);
+  await recordAuditOnce(
+    {
+      entityKey: `cycle#${input.cycleId}`,
+      at: cycle.createdAt,
+      eventId: audit.eventId,
+      actor: audit.actor,
+      action: 'cycle.scheduled',
+    },
+    audit.details,
+  );
+  return true;
+};
+
+/** Marks the cycle running; the review executions are launched next, page by page. */
+export const openCycle = async (cycleId: string): Promise<{ cycleId: string }> => {
+  await db()
+    .cycle.patch({ cycleId })
+    .set({ status: 'running' })
+    .where((a, op) => op.eq(a.status, 'scheduled'))
+    .go()
+    .catch(ignoreConditionFailure);
+  return { cycleId };
+};

@@ -1,0 +1,116 @@
+import { now } from '../platform/clock';
+import {
+  type Acknowledgment,
+  db,
+  type HumanRequest,
+  REQUEST_KINDS,
+  type RequestKind,
+} from '../platform/table';
+
+/*
+ * What HR sees of a running cycle: its requests by phase and state, the overdue list, the bounced
+ * addresses, and how many results are released and acknowledged.
+ */
+
+export type AcknowledgmentStatus = {
+  released: number;
+  acknowledged: number;
+  disagreements: Array<{ employeeId: string; at: string; disagreement: string }>;
+};
+
+/** For HR's cycle status: how many results are released and acknowledged, and every disagreement. */
+export const acknowledgmentStatus = async (cycleId: string): Promise<AcknowledgmentStatus> => {
+  const status: AcknowledgmentStatus = { released: 0, acknowledged: 0, disagreements: [] };
+  const { data } = await db().review.query.byCycle({ cycleId }).go({ pages: 'all' });
+  for (const r of data) {
+    if (r.releasedAt) status.released += 1;
+    const ack = r.acknowledgment as Acknowledgment | undefined;
+    if (!ack) continue;
+    status.acknowledged += 1;
+    if (!ack.agrees)
+      status.disagreements.push({
+        employeeId: r.employeeId,
+        at: ack.at,
+        disagreement: ack.disagreement ?? '',
+      });
+  }
+  return status;
+};
+
+/*
+ * HR's levers on a cycle: its status by phase with the overdue list, extending deadlines (the whole
+ * cycle or one person; running workflows pick the new date up at their next wake-up), cancelling
+ * (no email goes out after), and exporting the results.
+ */
+
+export const cycleRequests = async (cycleId: string, employeeId?: string): Promise<HumanRequest[]> => {
+  const query = employeeId
+    ? db().request.query.byCycle({ cycleId, subjectId: employeeId })
+    : db().request.query.byCycle({ cycleId });
+  return (await query.go({ pages: 'all' })).data;
+};
+
+export type PhaseCounts = Record<
+  RequestKind,
+  { pending: number; open: number; submitted: number; expired: number }
+>;
+
+export type Overdue = {
+  kind: RequestKind;
+  subjectId: string;
+  recipientId: string;
+  dueAt: string;
+  daysOverdue: number;
+};
+
+/** A request whose reviewer's address bounced: HR passes it on with POST /requests/{id}/reassign. */
+export type Bounced = {
+  requestId: string;
+  kind: RequestKind;
+  subjectId: string;
+  recipientId: string;
+  bouncedAt: string | undefined;
+};
+
+/**
+ * Requests per phase and state, every open request past its due date (most overdue first), and
+ * every still-open request whose reviewer's address bounced.
+ */
+export const phaseStatus = (
+  requests: HumanRequest[],
+  at: Date = now(),
+): { phases: PhaseCounts; overdue: Overdue[]; bounced: Bounced[] } => {
+  const phases = Object.fromEntries(
+    REQUEST_KINDS.filter((k) => k !== 'action-item').map((k) => [
+      k,
+      { pending: 0, open: 0, submitted: 0, expired: 0 },
+    ]),
+  ) as PhaseCounts;
+  const overdue: Overdue[] = [];
+  const bounced: Bounced[] = [];
+  for (const r of requests) {
+    if (r.bounced && (r.status === 'open' || r.status === 'pending')) {
+      bounced.push({
+        requestId: r.requestId,
+        kind: r.kind,
+        subjectId: r.subjectId,
+        recipientId: r.recipientId,
+        bouncedAt: r.bouncedAt,
+      });
+    }
+    const counts = phases[r.kind];
+    if (counts) counts[r.status] += 1;
+    const late = at.getTime() - Date.parse(r.dueAt);
+    if (r.status === 'open' && late > 0) {
+      overdue.push({
+        kind: r.kind,
+        subjectId: r.subjectId,
+        recipientId: r.recipientId,
+        dueAt: r.dueAt,
+        daysOverdue: Math.floor(late / 86_400_000),
+      });
+    }
+  }
+  overdue.sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+  return { phases, overdue, bounced };
+};

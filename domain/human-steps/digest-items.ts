@@ -1,0 +1,208 @@
+import { type DigestEmailItem, digestEmail, type EmailAttachment } from '../mail/compose';
+import { type DeliverDigest, type Progress, queueItem, recipientWindow, withSendRetry } from '../mail/digest';
+import { sendOnce } from '../mail/send';
+import { type DigestItem, db, type HumanRequest } from '../platform/table';
+import {
+  escalationEmailKey,
+  escalationInput,
+  inviteAttachment,
+  type Person,
+  person,
+  requestEmailInput,
+  requestEmailKey,
+  sendEscalation,
+  sendRequestEmail,
+} from './emails';
+import { kindOf, type StepKinds } from './kinds';
+
+/*
+ * A request with a send window does not send its emails when a step decides them: it queues them as
+ * items of its recipient's digest at their send time (domain/mail/digest.ts), each with the request's
+ * own progress in the same transaction, so a retried step finds it queued. At the send time each
+ * person gets what is still owed of their items as one email, written from the requests as they are
+ * then.
+ */
+
+type Window = NonNullable<HumanRequest['sendWindow']>;
+
+const requestPatch = (requestId: string) => db().request.patch({ requestId });
+
+/** The item for the request's invitation (or reminder `reminderIndex`) to its current recipient. */
+export const requestItem = (
+  req: HumanRequest & { sendWindow: Window },
+  reminderIndex: number | undefined,
+) => ({
+  recipientId: req.recipientId,
+  key: requestEmailKey(req, reminderIndex),
+  requestId: req.requestId,
+  purpose: reminderIndex === undefined ? ('request' as const) : ('reminder' as const),
+  index: reminderIndex ?? 0,
+  assignment: req.assignment ?? 0,
+  // The request's window is already in its recipient's zone (reassignment moves it along).
+  window: recipientWindow(req.sendWindow, req.recipientId, req.sendWindow.timeZone),
+});
+
+/** Queues the request's invitation (or reminder `reminderIndex`), its progress in the same transaction. */
+const queueRequestItem = (
+  req: HumanRequest & { sendWindow: Window },
+  reminderIndex: number | undefined,
+  progress: Progress,
+  at: Date,
+) => queueItem({ ...requestItem(req, reminderIndex), progress }, at);
+
+export const queueInvitation = (req: HumanRequest & { sendWindow: Window }, at: Date) =>
+  queueRequestItem(
+    req,
+    undefined,
+    (sendAt) =>
+      requestPatch(req.requestId)
+        .set({ inviteAt: sendAt.toISOString(), invitedAt: sendAt.toISOString() })
+        .where((a, op) => `${op.eq(a.status, 'open')} AND ${op.notExists(a.invitedAt)}`)
+        .params(),
+    at,
+  );
+
+export const queueReminder = (
+  req: HumanRequest & { sendWindow: Window },
+  index: number,
+  sent: number,
+  at: Date,
+) =>
+  queueRequestItem(
+    req,
+    index,
+    () =>
+      requestPatch(req.requestId)
+        .set({ remindersSent: sent })
+        .where((a, op) => `${op.eq(a.status, 'open')} AND ${op.eq(a.remindersSent, req.remindersSent)}`)
+        .params(),
+    at,
+  );
+
+export const queueEscalation = async (
+  req: HumanRequest & { sendWindow: Window },
+  index: number,
+  at: Date,
+) => {
+  const step = req.escalations[index];
+  if (!step) return;
+  const escalatee = await person(step.toId);
+  await queueItem(
+    {
+      recipientId: escalatee.id,
+      key: escalationEmailKey(req, index),
+      requestId: req.requestId,
+      purpose: 'escalation',
+      index,
+      assignment: req.assignment ?? 0,
+      window: recipientWindow(req.sendWindow, escalatee.id, escalatee.timeZone),
+      progress: () =>
+        requestPatch(req.requestId)
+          .set({ escalationsSent: index + 1 })
+          .where((a, op) => `${op.eq(a.status, 'open')} AND ${op.eq(a.escalationsSent, index)}`)
+          .params(),
+    },
+    at,
+  );
+};
+
+export const windowed = (req: HumanRequest): req is HumanRequest & { sendWindow: Window } =>
+  req.sendWindow !== undefined;
+
+/** A name as a file name: `Ola Haugen` → `ola-haugen`. */
+const slug = (name: string): string =>
+  name
+    .normalize('NFKD')
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .toLowerCase() || 'meeting';
+
+/** The request's cycle was cancelled, or its review was (the person left): nothing more is said of it. */
+const withdrawn = async (req: HumanRequest): Promise<boolean> => {
+  if (!req.cycleId) return false;
+  const [c, r] = await Promise.all([
+    db().cycle.get({ cycleId: req.cycleId }).go(),
+    db().review.get({ cycleId: req.cycleId, employeeId: req.subjectId }).go(),
+  ]);
+  return c.data?.status === 'cancelled' || r.data?.status === 'cancelled';
+};
+
+/**
+ * Whether an item is still owed at its send time: nothing about an answered request, ever; no
+ * invitation or reminder once it closed, was re-routed, or its recipient's address bounced; an
+ * escalation still if it closed unanswered meanwhile, unless that was HR cancelling the cycle or
+ * the person leaving it.
+ */
+const stillOwed = async (req: HumanRequest, item: DigestItem): Promise<boolean> => {
+  if ((req.assignment ?? 0) !== item.assignment) return false;
+  if (item.purpose !== 'escalation')
+    return req.status === 'open' && req.recipientId === item.recipientId && !req.bounced;
+  if (req.status === 'open') return true;
+  return req.status === 'expired' && !(await withdrawn(req));
+};
+
+/**
+ * One recipient's digest: what is still owed of their items, as one email, or as the request's own
+ * email when only one is left. Calendar invitations travel along: a manager with four review
+ * meetings gets one email with four `.ics` files (and each employee their own invitation, as with a
+ * single one).
+ */
+export const requestDigest =
+  (kinds: StepKinds): DeliverDigest =>
+  async (recipientId, items, sendAt) => {
+    const owed: Array<{ item: DigestItem; req: HumanRequest }> = [];
+    for (const item of items) {
+      const req = (await db().request.get({ requestId: item.requestId }).go({ consistent: true })).data;
+      if (req && (await stillOwed(req, item))) owed.push({ item, req });
+    }
+    const [only] = owed;
+    if (owed.length === 1 && only) {
+      await withSendRetry(() =>
+        only.item.purpose === 'escalation'
+          ? sendEscalation(only.req, only.item.index)
+          : sendRequestEmail(kinds, only.req, only.item.purpose === 'reminder' ? only.item.index : undefined),
+      );
+      return;
+    }
+    if (owed.length < 2) return;
+    let to: Person | undefined;
+    const lines: DigestEmailItem[] = [];
+    const attachments: EmailAttachment[] = [];
+    for (const { item, req } of owed) {
+      if (item.purpose === 'escalation') {
+        const found = await escalationInput(req, item.index);
+        if (!found) continue;
+        to = found.escalatee;
+        lines.push({ kind: `${req.kind}.escalation`, escalation: found.input });
+        continue;
+      }
+      const { recipient, input } = await requestEmailInput(req);
+      to = recipient;
+      lines.push({
+        kind: `${req.kind}.${item.purpose}`,
+        request: input,
+        reminder: item.purpose === 'reminder',
+      });
+      const invite =
+        item.purpose === 'request' ? await kindOf(kinds, req.kind).calendarInvite?.(req) : undefined;
+      if (invite) {
+        attachments.push(inviteAttachment(invite.ics, `${invite.fileStem}-${slug(input.subjectName)}`));
+        await withSendRetry(() => invite.sendAttendeeCopy());
+      }
+    }
+    if (!to) return;
+    const address = to;
+    const { email, kinds: itemKinds } = digestEmail(address.name, lines);
+    if (attachments.length > 0) email.attachments = attachments;
+    await withSendRetry(() =>
+      sendOnce({
+        key: `digest#${recipientId}#${sendAt}`,
+        kind: 'digest',
+        toId: recipientId,
+        toAddress: address.email,
+        requestIds: owed.map(({ req }) => req.requestId),
+        items: itemKinds,
+        email,
+      }),
+    );
+  };

@@ -1,0 +1,155 @@
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../platform/clients';
+import { now } from '../platform/clock';
+import { newId } from '../platform/ids';
+import { logger } from '../platform/logger';
+import { db, type Employee, type HumanRequest, isConditionFailure, type Params } from '../platform/table';
+import { sendRequestEmail } from './emails';
+import { kindOf, type StepKinds } from './kinds';
+import { markInvited } from './step';
+/*
+ * Passing an open request to another person (HR re-routes a bounced reviewer, or a manager change
+ * moves an appraisal). The request keeps its id, so the running workflow keeps waiting on it with the
+ * task token it already stored; only the recipient changes, with the assignment number that the link
+ * signs and the email keys carry. The old link stops answering; the new recipient is asked once; the
+ * reminder and escalation ladder carries on from where it was. Which kinds may be passed on, and what
+ * moves with them, the kinds table says (./kinds.ts).
+ */
+
+/** Why a reassignment is refused, with the field at fault; the HTTP layer turns it into a 4xx. */
+export type Refusal = { status: 404 | 409 | 422; field: string; message: string };
+
+export type ReassignResult =
+  | { ok: true; request: HumanRequest; unchanged: boolean }
+  | { ok: false; refusal: Refusal };
+
+const refuse = (status: Refusal['status'], field: string, message: string): ReassignResult => ({
+  ok: false,
+  refusal: { status, field, message },
+});
+
+/** Checks a reassignment without writing anything. */
+export const checkReassignment = async (
+  kinds: StepKinds,
+  req: HumanRequest | undefined,
+  recipientId: string,
+): Promise<{ ok: true; recipient: Employee } | { ok: false; refusal: Refusal }> => {
+  const no = (status: Refusal['status'], field: string, message: string) =>
+    ({ ok: false, refusal: { status, field, message } }) as const;
+  if (!req) return no(404, 'requestId', 'no such request');
+  const reassign = kindOf(kinds, req.kind).reassign;
+  if (!reassign)
+    return no(422, 'requestId', `a ${req.kind} request belongs to its owner and cannot be passed on`);
+  if (req.status === 'submitted' || req.status === 'expired')
+    return no(409, 'requestId', `the request is already ${req.status}`);
+  const recipient = (await db().employee.get({ employeeId: recipientId }).go({ consistent: true })).data;
+  if (!recipient) return no(422, 'recipientId', `no employee ${recipientId}`);
+  if (recipient.status === 'left') return no(422, 'recipientId', `${recipientId} has left the organisation`);
+  if (recipientId === req.subjectId)
+    return no(422, 'recipientId', `${recipientId} is the person being reviewed`);
+  const refused = await reassign.refuse?.(req, recipientId);
+  if (refused) return no(422, 'recipientId', refused);
+  return { ok: true, recipient };
+};
+
+/**
+ * Passes a request to `recipientId`. One transaction moves the recipient (conditioned on the request
+ * still being open and on the assignment it was read at, so two HR admins cannot both win) and records
+ * the audit event; the new recipient's email follows, keyed by the assignment. Asking again for the
+ * same recipient changes nothing and only makes sure their email went out (a retried call).
+ */
+export const reassignRequest = async (
+  kinds: StepKinds,
+  requestId: string,
+  recipientId: string,
+  actor: string,
+  reason: string,
+  /** Only move it if it is still with this person (a manager change does not undo HR's own choice). */
+  onlyFrom?: string,
+): Promise<ReassignResult> => {
+  const { request, audit } = db();
+  const req = (await request.get({ requestId }).go({ consistent: true })).data ?? undefined;
+  if (req && onlyFrom !== undefined && req.recipientId !== onlyFrom && req.recipientId !== recipientId)
+    return refuse(409, 'recipientId', `the request is with ${req.recipientId}, not ${onlyFrom}`);
+  const checked = await checkReassignment(kinds, req, recipientId);
+  if (!checked.ok) return { ok: false, refusal: checked.refusal };
+  const current = req as HumanRequest;
+  if (current.recipientId === recipientId && !current.bounced) {
+    if (current.status === 'open' && current.assignment) await sendRequestEmail(kinds, current, undefined);
+    return { ok: true, request: current, unchanged: true };
+  }
+  const assignment = (current.assignment ?? 0) + 1;
+  const at = now().toISOString();
+  const reassign = kindOf(kinds, current.kind).reassign;
+  const escalations = reassign?.escalations?.(current, checked.recipient) ?? current.escalations;
+  // The request's emails follow the new reviewer's calendar from now on.
+  const sendWindow = current.sendWindow
+    ? { ...current.sendWindow, timeZone: checked.recipient.timeZone }
+    : undefined;
+  const items: Params[] = [
+    {
+      Update: request
+        .patch({ requestId })
+        .set({
+          recipientId,
+          assignment,
+          escalations,
+          ...(sendWindow ? { sendWindow } : {}),
+          // An open request invites its new recipient now; should that email fail, the step's next
+          // wake-up sends it, as it does any invitation still due.
+          ...(current.status === 'open' ? { inviteAt: at } : {}),
+        })
+        // An external reviewer's name and address go with them: the request now goes to an employee.
+        .remove([
+          'bounced',
+          'bouncedAt',
+          'external',
+          ...(current.status === 'open' ? (['invitedAt'] as const) : []),
+        ])
+        .where(
+          (a, op) =>
+            `(${op.eq(a.status, 'open')} OR ${op.eq(a.status, 'pending')}) AND ${
+              current.assignment ? op.eq(a.assignment, current.assignment) : op.notExists(a.assignment)
+            }`,
+        )
+        .params(),
+    },
+    {
+      Put: audit
+        .create({
+          entityKey: `request#${requestId}`,
+          at,
+          eventId: newId(),
+          actor,
+          action: `${current.kind}.reassigned`,
+          details: { from: current.recipientId, to: recipientId, assignment, reason },
+        })
+        .params(),
+    },
+    ...(reassign?.writes?.(current, recipientId) ?? []),
+  ];
+  try {
+    await documentClient.send(new TransactWriteCommand({ TransactItems: items }));
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    return refuse(409, 'requestId', 'the request was answered, closed or passed on meanwhile');
+  }
+  const updated: HumanRequest = {
+    ...current,
+    recipientId,
+    assignment,
+    escalations,
+    ...(sendWindow ? { sendWindow } : {}),
+  };
+  delete updated.bounced;
+  delete updated.bouncedAt;
+  delete updated.external;
+  // A pending request is emailed when its step opens; an open one is emailed now.
+  if (updated.status === 'open') {
+    delete updated.invitedAt;
+    await sendRequestEmail(kinds, updated, undefined);
+    await markInvited(requestId, now());
+  }
+  logger.info('request reassigned', { requestId, kind: current.kind, assignment });
+  return { ok: true, request: updated, unchanged: false };
+};

@@ -1,0 +1,146 @@
+import { SendEmailCommand, type SendEmailCommandOutput } from '@aws-sdk/client-sesv2';
+import { ses } from '../platform/clients';
+import { now } from '../platform/clock';
+import { config } from '../platform/config';
+import { db, isConditionFailure } from '../platform/table';
+import type { Email, EmailKind } from './compose';
+import { takeSendSlot } from './send-rate';
+
+/*
+ * Sending an email once: an outbox row claimed with a conditional write before SES is called, the
+ * shared send rate taken between the claim and SES, and the SES message id kept for bounces.
+ */
+
+/** Header that names what an email is for, so inboxes, the demo and the bench can tell them apart. */
+export const KIND_HEADER = 'X-Growcycle-Kind';
+
+/** A previous attempt claimed this email and may still be sending it; the step is retried later. */
+export class EmailInFlightError extends Error {
+  override name = 'EmailInFlight';
+}
+
+/**
+ * The send rate is used up for this second (ours, or SES's own throttling): nothing was sent and the
+ * outbox claim was given back, so the step's retry (short, jittered) sends it once later.
+ */
+export class EmailThrottledError extends Error {
+  override name = 'EmailThrottled';
+}
+
+/** How SES says its sending rate is exceeded. */
+const SES_THROTTLES = new Set(['TooManyRequestsException', 'Throttling', 'ThrottlingException']);
+
+const STALE_CLAIM_MS = 5 * 60_000;
+
+export type OutgoingEmail = {
+  /** Idempotency key: the same key is sent at most once, however often the step is retried. */
+  key: string;
+  kind: EmailKind;
+  toId: string;
+  toAddress: string;
+  requestId?: string | undefined;
+  /** A digest's requests (bounces flag each). */
+  requestIds?: string[];
+  email: Email;
+  /** A digest: the kinds of what it carries, one per item, named in a header so inboxes can count them. */
+  items?: string[];
+};
+
+/** Header that lists a digest's items by kind (comma-separated), e.g. `peer-feedback.request,…`. */
+export const ITEMS_HEADER = 'X-Growcycle-Items';
+
+/**
+ * Sends an email once per key. The outbox row is claimed with a conditional write before SES is
+ * called and marked sent with the SES message id after. A retry finds the row: sent means done; a
+ * fresh claim means another attempt is in flight; a claim older than five minutes is taken over,
+ * since that attempt died before SES answered. Between claim and SES the shared send rate is
+ * consulted; when it (or SES) says no, the claim is given back before EmailThrottled is thrown, so a
+ * throttled email is neither lost (the retry claims it afresh) nor sent twice (nothing went out).
+ */
+export const sendOnce = async (out: OutgoingEmail): Promise<{ messageId: string; duplicate: boolean }> => {
+  const { outbox } = db();
+  const claimedAt = now().toISOString();
+  try {
+    await outbox
+      .create({
+        key: out.key,
+        kind: out.kind,
+        toId: out.toId,
+        requestId: out.requestId,
+        ...(out.requestIds ? { requestIds: out.requestIds } : {}),
+        status: 'sending',
+        createdAt: claimedAt,
+      })
+      .go();
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const existing = (await outbox.get({ key: out.key }).go({ consistent: true })).data;
+    if (existing?.status === 'sent') return { messageId: existing.messageId ?? '', duplicate: true };
+    if (!existing || now().getTime() - Date.parse(existing.createdAt) < STALE_CLAIM_MS) {
+      throw new EmailInFlightError(`Email ${out.kind} is being sent by another attempt`);
+    }
+    await outbox
+      .patch({ key: out.key })
+      .set({ createdAt: claimedAt })
+      .where((a, op) => `${op.eq(a.createdAt, existing.createdAt)} AND ${op.eq(a.status, 'sending')}`)
+      .go()
+      .catch((error: unknown) => {
+        // Another attempt took the claim over or finished first: let the step retry and find out.
+        if (isConditionFailure(error))
+          throw new EmailInFlightError(`Email ${out.kind} was claimed by another attempt`);
+        throw error;
+      });
+  }
+  const releaseClaim = async (why: string): Promise<never> => {
+    await outbox
+      .delete({ key: out.key })
+      .where((a, op) => `${op.eq(a.createdAt, claimedAt)} AND ${op.eq(a.status, 'sending')}`)
+      .go()
+      .catch((error: unknown) => {
+        // Already taken over by another attempt: that attempt owns the email now.
+        if (!isConditionFailure(error)) throw error;
+      });
+    throw new EmailThrottledError(`Email ${out.kind} held back: ${why}`);
+  };
+  if (!(await takeSendSlot(now()))) return releaseClaim('the send rate is used up for this second');
+  let sent: SendEmailCommandOutput;
+  try {
+    sent = await ses.send(
+      new SendEmailCommand({
+        FromEmailAddress: config.senderAddress,
+        Destination: { ToAddresses: [out.toAddress] },
+        Content: {
+          Simple: {
+            Subject: { Data: out.email.subject, Charset: 'UTF-8' },
+            Body: {
+              Html: { Data: out.email.html, Charset: 'UTF-8' },
+              Text: { Data: out.email.text, Charset: 'UTF-8' },
+            },
+            Headers: [
+              { Name: KIND_HEADER, Value: out.kind },
+              ...(out.items ? [{ Name: ITEMS_HEADER, Value: out.items.join(',') }] : []),
+            ],
+            ...(out.email.attachments?.length
+              ? {
+                  Attachments: out.email.attachments.map((a) => ({
+                    FileName: a.fileName,
+                    ContentType: a.contentType,
+                    ContentDisposition: 'ATTACHMENT' as const,
+                    RawContent: Buffer.from(a.content, 'utf8'),
+                  })),
+                }
+              : {}),
+          },
+        },
+        EmailTags: [{ Name: 'kind', Value: out.kind.replace(/[^A-Za-z0-9_-]/g, '_') }],
+      }),
+    );
+  } catch (error) {
+    if (error instanceof Error && SES_THROTTLES.has(error.name))
+      return releaseClaim('SES throttled the send');
+    throw error;
+  }
+  const messageId = sent.MessageId ?? '';
+  await outbox.patch({ key: out.key }).set({ status: 'sent', messageId, sentAt: now().toISOString() }).go();
+  return { messageId, duplicate: false };
+};

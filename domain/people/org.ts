@@ -1,0 +1,357 @@
+import { z } from 'zod';
+import { now } from '../platform/clock';
+import { newId } from '../platform/ids';
+import { db, type Employee } from '../platform/table';
+/*
+ * Org import from an HRIS export. Validation is pure and whole-file: every bad row is reported with
+ * its row number and reason before anything is written, so by default an import with any bad row
+ * writes nothing. Re-import upserts by employee_id; in a full import, people missing from the file
+ * are marked left, never deleted.
+ */
+
+export const ORG_COLUMNS = [
+  'employee_id',
+  'name',
+  'email',
+  'manager_id',
+  'job_title',
+  'track',
+  'level',
+  'department',
+  'location',
+  'time_zone',
+  'start_date',
+  'status',
+] as const;
+
+export type OrgRow = { row: number; values: Record<string, string> };
+export type RowError = { row: number; employeeId?: string; field: string; reason: string };
+export type ImportMode = 'full' | 'partial';
+
+export const isTimeZone = (tz: string): boolean => {
+  // Intl also takes offsets such as "+01:00"; an HRIS column must name a zone.
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(tz)) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const isCalendarDate = (value: string): boolean => {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const d = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+};
+
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalText = z.preprocess(blankToUndefined, z.string().trim().max(200).optional());
+
+export const OrgRowSchema = z.object({
+  employee_id: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, dot, dash or underscore'),
+  name: z.string().trim().min(1, 'is required').max(200),
+  email: z.string().trim().pipe(z.email('is not a valid email address')),
+  manager_id: optionalText,
+  job_title: z.string().trim().min(1, 'is required').max(200),
+  track: optionalText,
+  level: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v),
+    z
+      .number({ error: 'must be a whole number from 0 to 20' })
+      .int('must be a whole number from 0 to 20')
+      .min(0)
+      .max(20),
+  ),
+  department: optionalText,
+  location: optionalText,
+  time_zone: z
+    .string()
+    .trim()
+    .refine(isTimeZone, { error: (i) => `unknown time zone "${String(i.input)}"` }),
+  start_date: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .refine(isCalendarDate, { error: (i) => `bad date "${String(i.input)}" (expected YYYY-MM-DD)` })
+      .optional(),
+  ),
+  status: z.preprocess(blankToUndefined, z.enum(['active', 'on-leave', 'left']).default('active')),
+});
+
+export type ImportPlan = {
+  rows: number;
+  valid: Employee[];
+  errors: RowError[];
+  created: string[];
+  updated: string[];
+  unchanged: number;
+  leavers: string[];
+};
+
+const toEmployee = (r: z.infer<typeof OrgRowSchema>): Employee => ({
+  employeeId: r.employee_id,
+  name: r.name,
+  email: r.email,
+  ...(r.manager_id ? { managerId: r.manager_id } : {}),
+  title: r.job_title,
+  level: r.level,
+  ...(r.department ? { department: r.department } : {}),
+  ...(r.track ? { track: r.track } : {}),
+  ...(r.location ? { location: r.location } : {}),
+  ...(r.start_date ? { startDate: r.start_date } : {}),
+  timeZone: r.time_zone,
+  status: r.status,
+});
+
+const COMPARED = [
+  'name',
+  'email',
+  'managerId',
+  'title',
+  'level',
+  'department',
+  'track',
+  'location',
+  'startDate',
+  'timeZone',
+  'status',
+] as const;
+const same = (a: Employee, b: Employee) => COMPARED.every((k) => (a[k] ?? undefined) === (b[k] ?? undefined));
+
+/**
+ * Plans an import: validates every row against the file and the current organisation, finds
+ * management loops and unknown managers, and works out what would be created, updated and left.
+ */
+export const planImport = (rows: OrgRow[], existing: Employee[], mode: ImportMode): ImportPlan => {
+  const errors: RowError[] = [];
+  const parsed = new Map<string, { row: number; employee: Employee }>();
+  // Rows that failed the schema still get their manager checked, so one pass reports everything.
+  const unparsedManagers: Array<{ row: number; id?: string; managerId: string }> = [];
+  const firstRow = new Map<string, number>();
+  const bad = new Set<number>();
+
+  for (const { row, values } of rows) {
+    const result = OrgRowSchema.safeParse(values);
+    const id = String(values.employee_id ?? '').trim() || undefined;
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        errors.push({
+          row,
+          ...(id ? { employeeId: id } : {}),
+          field: String(issue.path[0] ?? 'row'),
+          reason: issue.message,
+        });
+      }
+      bad.add(row);
+      if (id && !firstRow.has(id)) firstRow.set(id, row);
+      const m = String(values.manager_id ?? '').trim();
+      if (m && !result.error.issues.some((i) => i.path[0] === 'manager_id'))
+        unparsedManagers.push({ row, ...(id ? { id } : {}), managerId: m });
+      continue;
+    }
+    const seen = firstRow.get(result.data.employee_id);
+    if (seen !== undefined) {
+      errors.push({
+        row,
+        employeeId: result.data.employee_id,
+        field: 'employee_id',
+        reason: `duplicate id (first on row ${seen})`,
+      });
+      bad.add(row);
+      continue;
+    }
+    firstRow.set(result.data.employee_id, row);
+    parsed.set(result.data.employee_id, { row, employee: toEmployee(result.data) });
+  }
+
+  // Managers: in the file, or (partial import) already in the organisation and not left.
+  const current = new Map(existing.map((e) => [e.employeeId, e]));
+  const managerOf = new Map<string, string | undefined>();
+  if (mode === 'partial') for (const e of existing) managerOf.set(e.employeeId, e.managerId);
+  for (const [id, { employee }] of parsed) managerOf.set(id, employee.managerId);
+
+  for (const [id, { row, employee }] of parsed) {
+    const m = employee.managerId;
+    if (!m) continue;
+    if (m === id) {
+      errors.push({
+        row,
+        employeeId: id,
+        field: 'manager_id',
+        reason: 'management loop: reports to themselves',
+      });
+      bad.add(row);
+      continue;
+    }
+    const inFile = parsed.has(m) || firstRow.has(m);
+    const known = mode === 'partial' && current.has(m) && current.get(m)?.status !== 'left';
+    if (!inFile && !known) {
+      errors.push({ row, employeeId: id, field: 'manager_id', reason: `unknown manager "${m}"` });
+      bad.add(row);
+    }
+  }
+
+  for (const { row, id, managerId } of unparsedManagers) {
+    const known = mode === 'partial' && current.has(managerId) && current.get(managerId)?.status !== 'left';
+    if (!firstRow.has(managerId) && !known) {
+      errors.push({
+        row,
+        ...(id ? { employeeId: id } : {}),
+        field: 'manager_id',
+        reason: `unknown manager "${managerId}"`,
+      });
+    }
+  }
+
+  for (const [id, { row }] of parsed) {
+    if (bad.has(row)) continue;
+    const path = [id];
+    for (let m = managerOf.get(id); m !== undefined; m = managerOf.get(m)) {
+      if (m === id) {
+        errors.push({
+          row,
+          employeeId: id,
+          field: 'manager_id',
+          reason: `management loop: ${[...path, id].join(' → ')}`,
+        });
+        bad.add(row);
+        break;
+      }
+      if (path.includes(m) || path.length > parsed.size + existing.length) break;
+      path.push(m);
+    }
+  }
+
+  // A row whose manager's row is bad cannot be applied on its own: report it too, until nothing changes.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [id, { row, employee }] of parsed) {
+      const m = employee.managerId;
+      const managerRow = m ? (parsed.get(m)?.row ?? firstRow.get(m)) : undefined;
+      if (!bad.has(row) && managerRow !== undefined && bad.has(managerRow)) {
+        errors.push({
+          row,
+          employeeId: id,
+          field: 'manager_id',
+          reason: `manager "${m}" is on invalid row ${managerRow}`,
+        });
+        bad.add(row);
+        changed = true;
+      }
+    }
+  }
+
+  const valid = [...parsed.values()].filter((p) => !bad.has(p.row)).map((p) => p.employee);
+  const created = valid.filter((e) => !current.has(e.employeeId)).map((e) => e.employeeId);
+  const updated = valid.filter(
+    (e) => current.has(e.employeeId) && !same(e, current.get(e.employeeId) as Employee),
+  );
+  const leavers =
+    mode === 'full'
+      ? existing.filter((e) => e.status !== 'left' && !firstRow.has(e.employeeId)).map((e) => e.employeeId)
+      : [];
+  return {
+    rows: rows.length,
+    valid,
+    errors: errors.sort((a, b) => a.row - b.row),
+    created,
+    updated: updated.map((e) => e.employeeId),
+    unchanged: valid.length - created.length - updated.length,
+    leavers,
+  };
+};
+
+export const loadOrganisation = async (): Promise<Employee[]> =>
+  (await db().employee.query.everyone({}).go({ pages: 'all' })).data;
+
+/**
+ * A record from the HRIS replaces the stored one whole; what growcycle learned on its own (an
+ * address that bounces) is kept while the address stays the same, and dropped when HR changes it.
+ */
+export const withKnownState = (incoming: Employee, stored: Employee | undefined): Employee =>
+  stored?.emailProblem && stored.email === incoming.email
+    ? { ...incoming, emailProblem: stored.emailProblem }
+    : incoming;
+
+/**
+ * What follows a change of reporting lines, given the records as they were before a write and as
+ * written (in the reviews: domain/reviews/manager-change.ts). The HRIS is the source of truth for
+ * reporting lines, so every path that writes employees calls it.
+ */
+export type FollowManagerChanges = (
+  before: Map<string, Employee>,
+  after: Employee[],
+  actor: string,
+) => Promise<{ moved: string[] }>;
+
+/** Writes employees (PUT /employees), then lets what depends on reporting lines follow. */
+export const upsertEmployees = async (
+  people: Employee[],
+  actor: string,
+  followManagerChanges: FollowManagerChanges,
+): Promise<{ movedRequests: string[] }> => {
+  const { data, unprocessed } = await db()
+    .employee.get(people.map((p) => ({ employeeId: p.employeeId })))
+    .go({ concurrency: 4 });
+  if (unprocessed.length) throw new Error('DynamoDB left keys unprocessed');
+  const before = new Map(data.map((e) => [e.employeeId, e]));
+  await db()
+    .employee.put(people.map((p) => withKnownState(p, before.get(p.employeeId))))
+    .go();
+  return { movedRequests: (await followManagerChanges(before, people, actor)).moved };
+};
+
+/** Writes what a plan says: new and changed people, leavers marked left, one audit event. */
+export const applyImport = async (
+  plan: ImportPlan,
+  existing: Employee[],
+  actor: string,
+  followManagerChanges: FollowManagerChanges,
+): Promise<void> => {
+  const { employee, audit } = db();
+  const changed = new Set([...plan.created, ...plan.updated]);
+  const current = new Map(existing.map((e) => [e.employeeId, e]));
+  const writes = [
+    ...plan.valid
+      .filter((e) => changed.has(e.employeeId))
+      .map((e) => withKnownState(e, current.get(e.employeeId))),
+    ...plan.leavers.map((id) => ({ ...(current.get(id) as Employee), status: 'left' as const })),
+  ];
+  for (let i = 0; i < writes.length; i += 1000) {
+    const { unprocessed } = await employee.put(writes.slice(i, i + 1000)).go({ concurrency: 8 });
+    if (unprocessed.length) throw new Error(`DynamoDB left ${unprocessed.length} writes unprocessed`);
+  }
+  await audit
+    .create({
+      entityKey: 'org',
+      at: now().toISOString(),
+      eventId: newId(),
+      actor,
+      action: 'org.imported',
+      details: {
+        created: plan.created.length,
+        updated: plan.updated.length,
+        left: plan.leavers.length,
+        createdIds: plan.created.slice(0, 1000),
+        updatedIds: plan.updated.slice(0, 1000),
+        leftIds: plan.leavers.slice(0, 1000),
+      },
+    })
+    .go();
+  // After the org is written, so the new managers' own records (and their managers) are in place.
+  const updated = new Set(plan.updated);
+  await followManagerChanges(
+    current,
+    plan.valid.filter((e) => updated.has(e.employeeId)),
+    actor,
+  );
+};
+
+/** One employee by id, or undefined when there is none. */
+export const employeeById = async (employeeId: string): Promise<Employee | undefined> =>
+  (await db().employee.get({ employeeId }).go()).data ?? undefined;

@@ -1,0 +1,58 @@
+/**
+ * Configuration is read from the environment once per container. A missing variable fails at the
+ * first read with its name, so a mis-wired function fails loudly instead of half-working.
+ */
+const required = (name: string): string => {
+  const value = process.env[name];
+  if (value === undefined || value === '') {
+    throw new Error(`Missing required environment variable ${name}`);
+  }
+  return value;
+};
+
+export const config = {
+  get tableName() {
+    return required('TABLE_NAME');
+  },
+  get senderAddress() {
+    return required('SENDER_ADDRESS');
+  },
+  get publicBaseUrl() {
+    return required('PUBLIC_BASE_URL').replace(/\/$/, '');
+  },
+  get linkSecretId() {
+    return required('LINK_SECRET_ID');
+  },
+  get reviewStateMachineArn() {
+    return required('REVIEW_STATE_MACHINE_ARN');
+  },
+  get cycleStateMachineArn() {
+    return required('CYCLE_STATE_MACHINE_ARN');
+  },
+  get planStateMachineArn() {
+    return required('PLAN_STATE_MACHINE_ARN');
+  },
+  get scheduleGroupName() {
+    return required('SCHEDULE_GROUP_NAME');
+  },
+  get schedulerRoleArn() {
+    return required('SCHEDULER_ROLE_ARN');
+  },
+  /** The digest delivery (functions/steps/deliver-digests.ts), which one-time schedules invoke at each send time. */
+  get digestFunctionArn() {
+    return required('DIGEST_FUNCTION_ARN');
+  },
+  get hrAddress() {
+    return required('HR_ADDRESS');
+  },
+  /** Emails per second across all functions (SES's default quota is 14); optional, defaults to 14. */
+  get emailSendRate() {
+    const raw = process.env.EMAIL_SEND_RATE;
+    if (raw === undefined || raw === '') return 14;
+    const rate = Number(raw);
+    if (!Number.isInteger(rate) || rate < 1) {
+      throw new Error(`EMAIL_SEND_RATE must be a positive whole number of emails per second, not "${raw}"`);
+    }
+    return rate;
+  },
+};

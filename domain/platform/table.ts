@@ -1,0 +1,599 @@
+import { Entity, type EntityItem } from 'electrodb';
+import { documentClient } from './clients';
+import { config } from './config';
+
+/*
+ * One table, single-table design. Access patterns, each served by a key, never a Scan:
+ *
+ *   employee by id ................................ pk EMPLOYEE#id
+ *   direct reports of a manager ................... gsi1 MANAGER#id
+ *   the whole organisation (org import) ........... gsi2 EMPLOYEES / id
+ *   people of a department (peer suggestions) ..... gsi3 DEPARTMENT#name / id
+ *   cycle by id ................................... pk CYCLE#id
+ *   the catalog a cycle was scheduled with ........ pk CYCLECATALOG#id
+ *   reviews of a cycle (launch in pages, report) .. pk CYCLE#id / sk REVIEW#employee
+ *   reviews of an employee under way .............. gsi1 EMPLOYEE#id / REVIEW#cycle (a finished review leaves it)
+ *   request (a human step) by its link id ......... pk REQUEST#id
+ *   feedback given on one review .................. pk FEEDBACK#cycle#employee
+ *   a review's end, counted once .................. pk REVIEWEND#cycle#employee
+ *   the token of a wait (human step, calibration, . pk WAITTOKEN#request, review or cycle id
+ *   the cycle's wait for its reviews)
+ *   development plan by id ........................ pk PLAN#id
+ *   competency framework / cycle template by id ... pk FRAMEWORK#id, TEMPLATE#id
+ *   review trigger by id, and all of them ......... pk TRIGGER#id, gsi2 TRIGGERS / id
+ *   requests of a cycle (status, overdue, extend) . gsi2 CYCLE#id / subject, request
+ *   goal by id .................................... pk GOAL#id
+ *   goals of an employee (or the company) by due .. gsi1 OWNER#id / due date
+ *   outbox entry by idempotency key ............... pk OUTBOX#key
+ *   outbox entry by SES message id (bounces) ...... gsi1 MESSAGE#id (sparse: sent rows only)
+ *   audit trail of one entity ..................... pk AUDIT#entity / sk time
+ *   email send counter of one second .............. pk EMAILRATE#second (domain/mail/send-rate.ts; TTL)
+ *   digest items to deliver at one send time ...... pk send time / sk recipient, item (domain/mail/digest.ts)
+ *   one send time's delivery run .................. pk send time
+ *
+ * ElectroDB builds the key strings; entities map onto the generic pk/sk/gsi1pk/gsi1sk attributes.
+ */
+const service = 'growcycle';
+
+const employee = new Entity({
+  model: { entity: 'employee', version: '1', service },
+  attributes: {
+    employeeId: { type: 'string', required: true },
+    name: { type: 'string', required: true },
+    email: { type: 'string', required: true },
+    managerId: { type: 'string' },
+    title: { type: 'string', required: true },
+    level: { type: 'number', required: true },
+    department: { type: 'string' },
+    track: { type: 'string' },
+    location: { type: 'string' },
+    startDate: { type: 'string' },
+    timeZone: { type: 'string', required: true },
+    status: { type: ['active', 'on-leave', 'left'] as const, required: true, default: 'active' },
+    /** Set when SES reports a permanent bounce or a complaint for this address; cleared when it changes. */
+    emailProblem: {
+      type: 'map',
+      properties: {
+        type: { type: ['bounce', 'complaint'] as const, required: true },
+        at: { type: 'string', required: true },
+        messageId: { type: 'string', required: true },
+      },
+    },
+  },
+  indexes: {
+    byId: { pk: { field: 'pk', composite: ['employeeId'] }, sk: { field: 'sk', composite: [] } },
+    byManager: {
+      index: 'gsi1',
+      pk: { field: 'gsi1pk', composite: ['managerId'] },
+      sk: { field: 'gsi1sk', composite: ['employeeId'] },
+    },
+    // One partition for the whole organisation: read by the org import only (a few times a day),
+    // so the single GSI partition is never hot.
+    everyone: {
+      index: 'gsi2',
+      pk: { field: 'gsi2pk', composite: [] },
+      sk: { field: 'gsi2sk', composite: ['employeeId'] },
+    },
+    // Read for a nomination page's suggestions, one page of a department at a time.
+    byDepartment: {
+      index: 'gsi3',
+      pk: { field: 'gsi3pk', composite: ['department'] },
+      sk: { field: 'gsi3sk', composite: ['employeeId'] },
+    },
+  },
+});
+
+const cycle = new Entity({
+  model: { entity: 'cycle', version: '1', service },
+  attributes: {
+    cycleId: { type: 'string', required: true },
+    name: { type: 'string', required: true },
+    startAt: { type: 'string', required: true },
+    selfDueAt: { type: 'string', required: true },
+    peerDueAt: { type: 'string', required: true },
+    managerDueAt: { type: 'string', required: true },
+    closeAt: { type: 'string', required: true },
+    status: { type: ['scheduled', 'running', 'closed', 'cancelled'] as const, required: true },
+    participants: { type: 'number', required: true },
+    openReviews: { type: 'number', required: true },
+    report: { type: 'any' },
+    templateId: { type: 'string' },
+    /** Reminder ladder, escalation policy and peer settings the cycle's requests follow. */
+    policy: { type: 'any' },
+    /** A recurring cycle: which series it belongs to, its number in it, and who takes part next time. */
+    repeat: {
+      type: 'map',
+      properties: {
+        seriesId: { type: 'string', required: true },
+        seriesName: { type: 'string', required: true },
+        everyMonths: { type: 'number', required: true },
+        number: { type: 'number', required: true },
+        participants: { type: ['template-filters', 'same-people'] as const, required: true },
+      },
+    },
+    createdAt: { type: 'string', required: true },
+  },
+  indexes: {
+    byId: { pk: { field: 'pk', composite: ['cycleId'] }, sk: { field: 'sk', composite: [] } },
+  },
+});
+
+/**
+ * The template and framework a cycle was scheduled with, kept beside it: HR may edit a template
+ * while cycles made from it run, and those cycles keep asking what they started asking.
+ */
+const cycleCatalog = new Entity({
+  model: { entity: 'cycleCatalog', version: '1', service },
+  attributes: {
+    cycleId: { type: 'string', required: true },
+    template: { type: 'any', required: true },
+    framework: { type: 'any', required: true },
+    createdAt: { type: 'string', required: true },
+  },
+  indexes: {
+    byCycle: { pk: { field: 'pk', composite: ['cycleId'] }, sk: { field: 'sk', composite: [] } },
+  },
+});
+
+const review = new Entity({
+  model: { entity: 'review', version: '1', service },
+  attributes: {
+    cycleId: { type: 'string', required: true },
+    employeeId: { type: 'string', required: true },
+    managerId: { type: 'string', required: true },
+    status: {
+      type: ['scheduled', 'in-progress', 'completed', 'incomplete', 'cancelled'] as const,
+      required: true,
+    },
+    selfRequestId: { type: 'string' },
+    managerRequestId: { type: 'string' },
+    peerRequestIds: { type: 'list', items: { type: 'string' } },
+    selfAssessment: { type: 'any' },
+    managerAppraisal: { type: 'any' },
+    /** Template-driven cycles: the overall rating from the template's formula, when the manager submits. */
+    overallRating: { type: 'number' },
+    /** HR's calibration: calibrated values beside the manager's originals, with who and when. */
+    calibration: { type: 'any' },
+    calibratedAt: { type: 'string' },
+    /** Expected levels against self, peer and manager ratings; stored when the review finishes. */
+    gapAnalysis: { type: 'any' },
+    /*
+     * The phases around the appraisal (domain/reviews/): which ones the template enables, the goal
+     * round under way, the meeting and acknowledgment requests, and the release.
+     */
+    phases: { type: 'any' },
+    goalRound: { type: 'number' },
+    goalStatus: { type: ['approved', 'escalated', 'expired'] as const },
+    meetingRequestId: { type: 'string' },
+    acknowledgmentRequestId: { type: 'string' },
+    releasedAt: { type: 'string' },
+    releasedBy: { type: 'string' },
+    /** The employee's acknowledgment: when, and the disagreement they recorded, if any. */
+    acknowledgment: { type: 'any' },
+    startedAt: { type: 'string' },
+    finishedAt: { type: 'string' },
+  },
+  indexes: {
+    byCycle: {
+      pk: { field: 'pk', composite: ['cycleId'] },
+      sk: { field: 'sk', composite: ['employeeId'] },
+    },
+    byEmployee: {
+      index: 'gsi1',
+      pk: { field: 'gsi1pk', composite: ['employeeId'] },
+      sk: { field: 'gsi1sk', composite: ['cycleId'] },
+    },
+  },
+});
+
+export const REQUEST_KINDS = [
+  'self-assessment',
+  'peer-feedback',
+  'manager-appraisal',
+  'action-item',
+  'goal-setting',
+  'goal-approval',
+  'review-meeting',
+  'acknowledgment',
+  // Appended: peer nominations (domain/reviews/nominations.ts); the order above is stored, so it stays.
+  'peer-nomination',
+  'peer-approval',
+] as const;
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+
+const request = new Entity({
+  model: { entity: 'request', version: '1', service },
+  attributes: {
+    requestId: { type: 'string', required: true },
+    kind: { type: REQUEST_KINDS, required: true },
+    recipientId: { type: 'string', required: true },
+    subjectId: { type: 'string', required: true },
+    cycleId: { type: 'string' },
+    planId: { type: 'string' },
+    title: { type: 'string' },
+    dueAt: { type: 'string', required: true },
+    closeAt: { type: 'string', required: true },
+    reminderHoursBefore: { type: 'list', items: { type: 'number' }, required: true },
+    escalations: {
+      type: 'list',
+      required: true,
+      items: {
+        type: 'map',
+        properties: {
+          afterHours: { type: 'number', required: true },
+          toId: { type: 'string', required: true },
+          role: { type: 'string', required: true },
+        },
+      },
+    },
+    status: { type: ['pending', 'open', 'submitted', 'expired'] as const, required: true },
+    /**
+     * The requests one workflow waits for together with this one, under the same token (a review's
+     * peers, domain/human-steps/group.ts): an answer completes the wait only once all of them are settled.
+     */
+    groupIds: { type: 'list', items: { type: 'string' } },
+    remindersSent: { type: 'number', required: true, default: 0 },
+    escalationsSent: { type: 'number', required: true, default: 0 },
+    /** The recipient's zone, send hour and quiet days; absent, emails go whenever they fall due. */
+    sendWindow: {
+      type: 'map',
+      properties: {
+        timeZone: { type: 'string', required: true },
+        sendHour: { type: 'number', required: true },
+        quietDays: { type: 'list', items: { type: 'string' }, required: true },
+        spreadSeconds: { type: 'number' },
+      },
+    },
+    /** When the first email goes out: at opening, or the recipient's next send hour. */
+    inviteAt: { type: 'string' },
+    invitedAt: { type: 'string' },
+    /**
+     * The days its phase gives to answer (the template's due days from the step before it to this
+     * one). A request opened later than its due date minus these gets them from its opening
+     * (domain/platform/calendar.ts lateOpeningDeadline).
+     */
+    phaseDays: { type: 'number' },
+    /** Goal setting: the round this request belongs to, and the manager's comment it answers. */
+    round: { type: 'number' },
+    note: { type: 'string' },
+    /** Opens only once this request was submitted; expires with it otherwise (goal approval). */
+    afterRequestId: { type: 'string' },
+    /** Review meeting: when it takes place. */
+    meetingAt: { type: 'string' },
+    /**
+     * What a step after the appraisal waits for before it opens: the appraisal (the review meeting; a
+     * review without one expires it unopened) or the release of the results (the acknowledgment).
+     */
+    gate: { type: ['appraisal', 'release'] as const },
+    createdAt: { type: 'string', required: true },
+    openedAt: { type: 'string' },
+    submittedAt: { type: 'string' },
+    /** The answer, when no other item holds it whole (domain/human-steps/answers.ts). */
+    answer: { type: 'any' },
+    /**
+     * Bumped each time HR passes the request to someone else; signed into the link, so the previous
+     * recipient's link stops working, and part of the email keys, so the new recipient is asked once.
+     */
+    assignment: { type: 'number' },
+    /** The recipient's address bounced: the request stays open (the workflow keeps waiting) until HR re-routes it. */
+    bounced: { type: 'boolean' },
+    bouncedAt: { type: 'string' },
+    /** A reviewer from outside the organisation (recipientId `ext-…`): who to write to, as nominated. */
+    external: {
+      type: 'map',
+      properties: {
+        name: { type: 'string', required: true },
+        email: { type: 'string', required: true },
+      },
+    },
+  },
+  indexes: {
+    byId: { pk: { field: 'pk', composite: ['requestId'] }, sk: { field: 'sk', composite: [] } },
+    // Sparse: only cycle requests carry a cycleId. Serves HR's status, overdue list and extensions.
+    byCycle: {
+      index: 'gsi2',
+      pk: { field: 'gsi2pk', composite: ['cycleId'] },
+      sk: { field: 'gsi2sk', composite: ['subjectId', 'requestId'] },
+    },
+  },
+});
+
+/**
+ * That a review's workflow ended and was counted towards its cycle's close: written once (a
+ * conditional put, in the same transaction as the cycle's counter), so a retried last step or a
+ * submission racing it never counts a review twice. Small and in no index, so it costs one write.
+ */
+const reviewEnd = new Entity({
+  model: { entity: 'reviewEnd', version: '1', service },
+  attributes: {
+    cycleId: { type: 'string', required: true },
+    employeeId: { type: 'string', required: true },
+    endedAt: { type: 'string', required: true },
+  },
+  indexes: {
+    byReview: {
+      pk: { field: 'pk', composite: ['cycleId', 'employeeId'] },
+      sk: { field: 'sk', composite: [] },
+    },
+  },
+});
+
+/**
+ * The task token of a workflow waiting on a human step (by request), on HR's calibration (by
+ * review) or on its reviews (by cycle). It is replaced on every wait, so it lives apart from the
+ * items it belongs to, which are large and often indexed: storing it there rewrote (and re-indexed)
+ * them whole each time, and made the cycle's counter, updated at every review's end, larger.
+ */
+const waitToken = new Entity({
+  model: { entity: 'waitToken', version: '1', service },
+  attributes: {
+    waitId: { type: 'string', required: true },
+    taskToken: { type: 'string', required: true },
+  },
+  indexes: {
+    byWait: { pk: { field: 'pk', composite: ['waitId'] }, sk: { field: 'sk', composite: [] } },
+  },
+});
+
+const feedback = new Entity({
+  model: { entity: 'feedback', version: '1', service },
+  attributes: {
+    cycleId: { type: 'string', required: true },
+    employeeId: { type: 'string', required: true },
+    requestId: { type: 'string', required: true },
+    fromId: { type: 'string', required: true },
+    relationship: { type: ['peer'] as const, required: true },
+    answers: { type: 'any', required: true },
+    submittedAt: { type: 'string', required: true },
+  },
+  indexes: {
+    byReview: {
+      pk: { field: 'pk', composite: ['cycleId', 'employeeId'] },
+      sk: { field: 'sk', composite: ['requestId'] },
+    },
+  },
+});
+
+const plan = new Entity({
+  model: { entity: 'plan', version: '1', service },
+  attributes: {
+    planId: { type: 'string', required: true },
+    ownerId: { type: 'string', required: true },
+    title: { type: 'string', required: true },
+    status: { type: ['active', 'closed'] as const, required: true },
+    itemRequestIds: { type: 'list', items: { type: 'string' }, required: true },
+    createdAt: { type: 'string', required: true },
+  },
+  indexes: {
+    byId: { pk: { field: 'pk', composite: ['planId'] }, sk: { field: 'sk', composite: [] } },
+  },
+});
+
+const outbox = new Entity({
+  model: { entity: 'outbox', version: '1', service },
+  attributes: {
+    key: { type: 'string', required: true },
+    kind: { type: 'string', required: true },
+    toId: { type: 'string', required: true },
+    requestId: { type: 'string' },
+    /** A digest's requests, for bounces (domain/mail/digest.ts). */
+    requestIds: { type: 'list', items: { type: 'string' } },
+    messageId: { type: 'string' },
+    status: { type: ['sending', 'sent'] as const, required: true },
+    createdAt: { type: 'string', required: true },
+    sentAt: { type: 'string' },
+  },
+  indexes: {
+    byKey: { pk: { field: 'pk', composite: ['key'] }, sk: { field: 'sk', composite: [] } },
+    // Sparse: written once SES has answered with the message id; bounce events name only that id.
+    byMessage: {
+      index: 'gsi1',
+      pk: { field: 'gsi1pk', composite: ['messageId'] },
+      sk: { field: 'gsi1sk', composite: [] },
+    },
+  },
+});
+
+const audit = new Entity({
+  model: { entity: 'audit', version: '1', service },
+  attributes: {
+    entityKey: { type: 'string', required: true },
+    at: { type: 'string', required: true },
+    eventId: { type: 'string', required: true },
+    actor: { type: 'string', required: true },
+    action: { type: 'string', required: true },
+    details: { type: 'any' },
+  },
+  indexes: {
+    byEntity: {
+      pk: { field: 'pk', composite: ['entityKey'] },
+      sk: { field: 'sk', composite: ['at', 'eventId'] },
+    },
+  },
+});
+
+const goal = new Entity({
+  model: { entity: 'goal', version: '1', service },
+  attributes: {
+    goalId: { type: 'string', required: true },
+    /** An employee id, or "company" for a company goal that others align to. */
+    ownerId: { type: 'string', required: true },
+    title: { type: 'string', required: true },
+    /** The measurable target, in words ("p95 latency under 200 ms"), with an optional number. */
+    measure: { type: 'string', required: true },
+    targetValue: { type: 'number' },
+    unit: { type: 'string' },
+    weight: { type: 'number', required: true },
+    dueDate: { type: 'string', required: true },
+    status: { type: ['draft', 'active', 'achieved', 'missed', 'dropped'] as const, required: true },
+    parentGoalId: { type: 'string' },
+    progress: {
+      type: 'list',
+      required: true,
+      items: {
+        type: 'map',
+        properties: {
+          at: { type: 'string', required: true },
+          by: { type: 'string', required: true },
+          value: { type: 'number' },
+          note: { type: 'string' },
+        },
+      },
+    },
+    createdAt: { type: 'string', required: true },
+    updatedAt: { type: 'string', required: true },
+  },
+  indexes: {
+    byId: { pk: { field: 'pk', composite: ['goalId'] }, sk: { field: 'sk', composite: [] } },
+    byOwner: {
+      index: 'gsi1',
+      pk: { field: 'gsi1pk', composite: ['ownerId'] },
+      sk: { field: 'gsi1sk', composite: ['dueDate', 'goalId'] },
+    },
+  },
+});
+
+/**
+ * A digest item: one email a request owes its recipient (the invitation, a reminder, an escalation),
+ * queued for the recipient's send time instead of sent at once, so that everything one person is
+ * owed at that time goes out as one email (domain/mail/digest.ts). It names the request and what is owed;
+ * the email is written at delivery, from the request as it is then.
+ */
+const digestItem = new Entity({
+  model: { entity: 'digestItem', version: '1', service },
+  attributes: {
+    /** The send time (ISO instant) this item is delivered at. */
+    sendAt: { type: 'string', required: true },
+    recipientId: { type: 'string', required: true },
+    /** The email's idempotency key when it goes out alone: `${requestId}#request`, `…#reminder#0`, … */
+    key: { type: 'string', required: true },
+    requestId: { type: 'string', required: true },
+    purpose: { type: ['request', 'reminder', 'escalation'] as const, required: true },
+    index: { type: 'number', required: true },
+    assignment: { type: 'number', required: true },
+    queuedAt: { type: 'string', required: true },
+    /** Set once delivered. The item is kept, as the proof that it was queued, until it expires. */
+    deliveredAt: { type: 'string' },
+    /** Epoch seconds: the table's TTL removes the item a month after its send time. */
+    expiresAt: { type: 'number' },
+  },
+  indexes: {
+    bySendTime: {
+      pk: { field: 'pk', composite: ['sendAt'] },
+      sk: { field: 'sk', composite: ['recipientId', 'key'] },
+    },
+  },
+});
+
+/** A send time's delivery: once closed, no item is queued for it any more (domain/mail/digest.ts). */
+const digestRun = new Entity({
+  model: { entity: 'digestRun', version: '1', service },
+  attributes: {
+    sendAt: { type: 'string', required: true },
+    lastQueuedAt: { type: 'string' },
+    scheduledAt: { type: 'string' },
+    closedAt: { type: 'string' },
+    deliveredAt: { type: 'string' },
+  },
+  indexes: {
+    bySendTime: { pk: { field: 'pk', composite: ['sendAt'] }, sk: { field: 'sk', composite: [] } },
+  },
+});
+
+/** Catalog documents (frameworks, templates, triggers) are stored whole, with who changed them last. */
+const documentAttributes = {
+  id: { type: 'string', required: true },
+  doc: { type: 'any', required: true },
+  revision: { type: 'number', required: true },
+  updatedAt: { type: 'string', required: true },
+  updatedBy: { type: 'string', required: true },
+} as const;
+const documentById = { pk: { field: 'pk', composite: ['id'] }, sk: { field: 'sk', composite: [] } } as const;
+
+const framework = new Entity({
+  model: { entity: 'framework', version: '1', service },
+  attributes: documentAttributes,
+  indexes: { byId: documentById },
+});
+const template = new Entity({
+  model: { entity: 'template', version: '1', service },
+  attributes: documentAttributes,
+  indexes: { byId: documentById },
+});
+const trigger = new Entity({
+  model: { entity: 'trigger', version: '1', service },
+  attributes: documentAttributes,
+  indexes: {
+    byId: documentById,
+    // Triggers are also listed together for the daily run: a handful per organisation, read once
+    // a day, so one partition is plenty.
+    all: {
+      index: 'gsi2',
+      pk: { field: 'gsi2pk', composite: [] },
+      sk: { field: 'gsi2sk', composite: ['id'] },
+    },
+  },
+});
+
+const entities = {
+  employee,
+  cycle,
+  cycleCatalog,
+  review,
+  reviewEnd,
+  waitToken,
+  request,
+  feedback,
+  plan,
+  outbox,
+  audit,
+  framework,
+  template,
+  trigger,
+  goal,
+  digestItem,
+  digestRun,
+};
+let tableSet = false;
+
+/** The entities, bound to the table named by the environment on first use. */
+export const db = (): typeof entities => {
+  if (!tableSet) {
+    for (const entity of Object.values(entities)) {
+      entity.setTableName(config.tableName);
+      entity.setClient(documentClient);
+    }
+    tableSet = true;
+  }
+  return entities;
+};
+
+export type Employee = EntityItem<typeof employee>;
+export type Cycle = EntityItem<typeof cycle>;
+export type Review = EntityItem<typeof review>;
+export type HumanRequest = EntityItem<typeof request>;
+export type Feedback = EntityItem<typeof feedback>;
+export type Plan = EntityItem<typeof plan>;
+export type Goal = EntityItem<typeof goal>;
+export type DigestItem = EntityItem<typeof digestItem>;
+
+export type Acknowledgment = { at: string; agrees: boolean; disagreement?: string };
+
+/* ElectroDB builds each write's parameters; they are sent together so an answer is stored whole or not at all. */
+// biome-ignore lint/suspicious/noExplicitAny: ElectroDB's params() is typed loosely; the shapes are DynamoDB's own.
+export type Params = Record<string, any>;
+
+/** True for a DynamoDB conditional-write rejection, whether raw or wrapped by ElectroDB. */
+export const isConditionFailure = (error: unknown): boolean => {
+  if (!(error instanceof Error)) return false;
+  if (error.name === 'ConditionalCheckFailedException') return true;
+  if (error.name === 'TransactionCanceledException' && /ConditionalCheckFailed/.test(error.message))
+    return true;
+  if (/conditional request failed/i.test(error.message)) return true;
+  return error.cause !== undefined && error.cause !== error && isConditionFailure(error.cause);
+};
+
+/** For a write that may already have happened (a retry): a conditional-write rejection means done. */
+export const ignoreConditionFailure = (error: unknown): void => {
+  if (!isConditionFailure(error)) throw error;
+};

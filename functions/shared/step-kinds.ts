@@ -1,0 +1,8 @@
+import type { StepKinds } from '../../domain/human-steps/kinds';
+import { reviewStepKinds } from '../../domain/reviews/step-kinds';
+
+/**
+ * Every kind of request with what it adds to the human step (domain/human-steps/kinds.ts): the one
+ * place the kinds are handed to the mechanism, for every Lambda that runs it.
+ */
+export const stepKinds: StepKinds = { ...reviewStepKinds };
