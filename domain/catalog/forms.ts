@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Framework, Template } from './documents';
 import { type ItemType, overallRating } from './ratings';
+
 /*
  * The forms of a template-driven cycle, as data: which goals, competencies, behaviours and values
  * each form rates, with the framework's scale and level descriptors, what the manager is shown of the

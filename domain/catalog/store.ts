@@ -21,13 +21,12 @@ export const loadCatalog = async (templateId: string): Promise<Catalog | undefin
 
 /**
  * The template and framework of a cycle made from a template, as they were when it was scheduled;
- * undefined for a cycle without one. Cycles scheduled before snapshots were kept read the current ones.
+ * undefined for a cycle without one.
  */
 export const catalogOf = async (
   cycle: Pick<Cycle, 'cycleId' | 'templateId'> | undefined,
 ): Promise<Catalog | undefined> => {
   if (!cycle?.templateId) return undefined;
   const kept = (await db().cycleCatalog.get({ cycleId: cycle.cycleId }).go()).data;
-  if (kept) return { template: kept.template as Template, framework: kept.framework as Framework };
-  return loadCatalog(cycle.templateId);
+  return kept ? { template: kept.template as Template, framework: kept.framework as Framework } : undefined;
 };

@@ -12,6 +12,7 @@ import {
   db,
   type Employee,
   type HumanRequest,
+  ignoreConditionFailure,
   isConditionFailure,
   type RequestKind,
   type Review,
@@ -89,9 +90,7 @@ const closeOpenRequests = async (requests: HumanRequest[]): Promise<void> => {
       .set({ status: 'expired' })
       .where((a, op) => `${op.eq(a.status, 'open')} OR ${op.eq(a.status, 'pending')}`)
       .go()
-      .catch((error: unknown) => {
-        if (!isConditionFailure(error)) throw error;
-      });
+      .catch(ignoreConditionFailure);
   }
 };
 

@@ -21,10 +21,10 @@ import type { CyclePolicy } from './policy';
  */
 export const cycleClosesAt = (cycle: Pick<Cycle, 'closeAt' | 'policy'>): Date => {
   const policy = cycle.policy as CyclePolicy | undefined;
-  const slackHours = policy?.sendHour === undefined ? 1 : 25;
+  const slackHours = policy ? 25 : 1;
   // With the phases after the appraisal, the close date is the acknowledgment's due date, and each
   // review ends only when its acknowledgment closes: after HR's escalation, the next local day.
-  const lastStepHours = policy?.phases ? 24 * (Math.round(policy.escalationHours.hr / 24) + 1) : 0;
+  const lastStepHours = policy ? 24 * (Math.round(policy.escalationHours.hr / 24) + 1) : 0;
   return addHours(cycle.closeAt, lastStepHours + slackHours);
 };
 

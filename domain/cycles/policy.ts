@@ -1,3 +1,4 @@
+import type { policyOf } from '../catalog/documents';
 import { localDeadline, spreadWithinHour } from '../platform/calendar';
 import { addDays, DAY_MS } from '../platform/clock';
 import type { Cycle } from '../platform/table';
@@ -9,7 +10,7 @@ import type { Cycle } from '../platform/table';
  * policyOf); a cycle without one keeps the defaults here.
  */
 
-/** Phase deadlines in days after the cycle start. Issue-level templates replace these defaults. */
+/** Phase deadlines in days after the cycle start; a template's replace these defaults. */
 export type CycleTimings = { selfDays: number; peerDays: number; managerDays: number; closeDays: number };
 
 export const DEFAULT_TIMINGS: CycleTimings = { selfDays: 7, peerDays: 10, managerDays: 14, closeDays: 21 };
@@ -19,26 +20,11 @@ export const PEERS_PER_REVIEW = 3;
 export const ANONYMITY_THRESHOLD = 3;
 
 /**
- * The ladder a cycle's human steps follow. Without a template a cycle keeps the defaults below;
- * with one, the template's reminder days and escalation policy apply to every step.
+ * The ladder a cycle's human steps follow, its peer settings, send hour, quiet days and the days of
+ * the phases around the appraisal: what a template says (domain/catalog/documents.ts policyOf). A
+ * cycle without a template has none and keeps the defaults above.
  */
-export type CyclePolicy = {
-  reminderHoursBefore: number[];
-  escalationHours: { manager: number; skipLevel: number; hr: number };
-  anonymityThreshold: number;
-  maxPeers: number;
-  /** Peer nominations (template cycles); cycles scheduled before nominations existed have neither. */
-  minPeers?: number;
-  nominatedBy?: 'employee' | 'manager';
-  /** Local send hour and quiet days; cycles scheduled before these existed have neither. */
-  sendHour?: number;
-  quietDays?: string[];
-  /**
-   * Days after the start of the phases around the appraisal (goal setting, calibration, review
-   * meeting, acknowledgment) that the template enables; cycles scheduled before these have none.
-   */
-  phases?: { goalSetting?: number; calibration?: number; reviewMeeting?: number; acknowledgment: number };
-};
+export type CyclePolicy = ReturnType<typeof policyOf>;
 
 /**
  * When the cycle's policy has a send hour, each request is due (and closes) at the end of the day
@@ -46,11 +32,11 @@ export type CyclePolicy = {
  * instants are used as they are.
  */
 export const deadlineFor = (policy: CyclePolicy | undefined, timeZone: string, requestId: string) => {
-  if (policy?.sendHour === undefined) return { due: (at: string) => at, window: {} };
+  if (!policy) return { due: (at: string) => at, window: {} };
   const sendWindow = {
     timeZone,
     sendHour: policy.sendHour,
-    quietDays: [...(policy.quietDays ?? [])],
+    quietDays: [...policy.quietDays],
     spreadSeconds: spreadWithinHour(requestId),
   };
   return { due: (at: string) => localDeadline(at, timeZone).toISOString(), window: { sendWindow } };
@@ -67,7 +53,7 @@ export const behindGoalSetting = (
   cycle: Pick<Cycle, 'startAt' | 'selfDueAt' | 'peerDueAt' | 'managerDueAt'>,
   policy: CyclePolicy | undefined,
 ) => {
-  const goalDays = policy?.sendHour !== undefined ? policy.phases?.goalSetting : undefined;
+  const goalDays = policy?.phases.goalSetting;
   if (goalDays === undefined) return undefined;
   const day = (at: string) => (Date.parse(at) - Date.parse(cycle.startAt)) / DAY_MS;
   const days = (n: number) => Math.max(0, n);

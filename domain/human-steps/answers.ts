@@ -8,6 +8,7 @@ import { db, type HumanRequest, isConditionFailure, type Params } from '../platf
 import { requestWait, tokenOf } from '../platform/wait-tokens';
 import { resumeGroupIfSettled } from './group';
 import { kindOf, type StepKinds } from './kinds';
+
 /*
  * Storing a person's answer to a request and letting the waiting workflow go on. What a kind adds
  * (where its answer is kept, what the workflow is told) comes from the kinds table (./kinds.ts).

@@ -10,6 +10,7 @@ import { sendOnce } from '../mail/send';
 import { config } from '../platform/config';
 import { db, type HumanRequest } from '../platform/table';
 import { kindOf, type StepKinds } from './kinds';
+
 /*
  * What a request's emails say and who they go to: the invitation, reminders and escalations, sent
  * alone (a request without a send window) or composed into a digest (./digest-items.ts). Each has

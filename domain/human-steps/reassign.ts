@@ -7,6 +7,7 @@ import { db, type Employee, type HumanRequest, isConditionFailure, type Params }
 import { sendRequestEmail } from './emails';
 import { kindOf, type StepKinds } from './kinds';
 import { markInvited } from './step';
+
 /*
  * Passing an open request to another person (HR re-routes a bounced reviewer, or a manager change
  * moves an appraisal). The request keeps its id, so the running workflow keeps waiting on it with the

@@ -8,6 +8,7 @@ import { queueEscalation, queueInvitation, queueReminder, requestItem, windowed 
 import { sendEscalation, sendRequestEmail } from './emails';
 import { kindOf, type StepKinds } from './kinds';
 import { dueActions, remindersAlreadyPast } from './ladder';
+
 /*
  * A human step (a self-assessment, a peer's feedback, a manager's appraisal, an action item) waits
  * for "done or the next wake-up, whichever comes first". The workflow opens the request, then parks
@@ -109,9 +110,7 @@ export const openRequest = async (kinds: StepKinds, requestId: string): Promise<
       })
       .where((a, op) => op.eq(a.status, 'pending'))
       .go()
-      .catch((error: unknown) => {
-        if (!isConditionFailure(error)) throw error;
-      });
+      .catch(ignoreConditionFailure);
     opened = await load(requestId);
     const now2 = settled(opened);
     if (now2) return { requestId, outcome: now2, wakeInSeconds: 1 };

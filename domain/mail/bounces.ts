@@ -6,6 +6,7 @@ import { logger } from '../platform/logger';
 import { db, type HumanRequest, isConditionFailure } from '../platform/table';
 import { bounceEmail } from './compose';
 import { sendOnce } from './send';
+
 /*
  * What SES tells us about mail that did not arrive. A permanent bounce (or a complaint) flags the
  * employee's address, marks the request the mail belonged to as bounced (a flag, not a status: the

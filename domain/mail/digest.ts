@@ -7,6 +7,7 @@ import { config } from '../platform/config';
 import { scheduleInvoke } from '../platform/schedules';
 import { type DigestItem, db, ignoreConditionFailure } from '../platform/table';
 import { EmailInFlightError, EmailThrottledError } from './send';
+
 /*
  * Digests: one email per person per send time. In a cycle with a send window, what a request owes
  * its recipient (the invitation, a reminder, an escalation) is not sent at once but queued as a

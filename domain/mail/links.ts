@@ -3,12 +3,13 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { secrets } from '../platform/clients';
 import { now } from '../platform/clock';
 import { config } from '../platform/config';
+
 /*
  * An email link names a stable request id, never a task token. It carries an expiry and an HMAC over
  * purpose, request id and expiry, so a link cannot be forged, re-targeted to another request, or used
  * after it expires. A request passed to another person carries an assignment number (`a`), signed
- * too, so the previous recipient's link can be told apart and refused. Assignment 0 (the first
- * recipient) signs exactly as before, so links already in inboxes keep working.
+ * too, so the previous recipient's link can be told apart and refused; the first recipient's
+ * (assignment 0) signs without it.
  * The secret lives in Secrets Manager and is read once per container.
  */
 export type LinkPurpose = 'respond';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { now } from '../platform/clock';
 import { newId } from '../platform/ids';
 import { db, type Employee } from '../platform/table';
+
 /*
  * Org import from an HRIS export. Validation is pure and whole-file: every bad row is reported with
  * its row number and reason before anything is written, so by default an import with any bad row

@@ -1,6 +1,7 @@
 import { now } from './clock';
 import { newId } from './ids';
-import { db, isConditionFailure } from './table';
+import { db, ignoreConditionFailure } from './table';
+
 /** Records who changed what, and when. Details hold ids and counts, never personal data. */
 export const recordAudit = async (
   entityKey: string,
@@ -24,7 +25,5 @@ export const recordAuditOnce = async (
   await db()
     .audit.create({ ...event, details })
     .go()
-    .catch((error: unknown) => {
-      if (!isConditionFailure(error)) throw error;
-    });
+    .catch(ignoreConditionFailure);
 };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { HOUR_MS } from './clock';
+
 /*
  * Deadlines and email times as the person who must act lives them: a deadline is the end of a day
  * in their own time zone, and emails go out at the template's send hour on a day that is not quiet

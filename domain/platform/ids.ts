@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+
 /** A stable id derived from its parts: retrying the step that creates it creates the same id. */
 export const stableId = (...parts: string[]): string =>
   createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 22);

@@ -1,6 +1,7 @@
 import { CreateScheduleCommand, DeleteScheduleCommand } from '@aws-sdk/client-scheduler';
 import { scheduler } from './clients';
 import { config } from './config';
+
 /*
  * One-time schedules. A cycle scheduled for a later date starts from a one-time EventBridge Scheduler schedule rather
  * than an execution that sleeps until then: nothing runs (or can hit the one-year execution limit)

@@ -29,7 +29,7 @@ export const calibrationWaitSeconds = async (cycleId: string, employeeId: string
     db().cycle.get({ cycleId }).go(),
     db().review.get({ cycleId, employeeId }).go({ consistent: true }),
   ]);
-  const days = (c.data?.policy as CyclePolicy | undefined)?.phases?.calibration;
+  const days = (c.data?.policy as CyclePolicy | undefined)?.phases.calibration;
   if (!c.data || days === undefined || r.data?.status !== 'completed' || r.data.calibratedAt) return 1;
   // Until the recipient of the next step can be emailed (their send hour), so it opens without a hold.
   const nextId = r.data.meetingRequestId ?? r.data.acknowledgmentRequestId;

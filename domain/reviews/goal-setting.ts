@@ -159,7 +159,7 @@ export const goalRoundRequests = (
   const ids = goalRoundIds(cycle.cycleId, employeeId, round);
   const self = deadlineFor(policy, employeeZone, ids.goalRequestId);
   const boss = deadlineFor(policy, managerZone, ids.approvalRequestId);
-  const phaseDue = addDays(cycle.startAt, policy.phases?.goalSetting ?? 0);
+  const phaseDue = addDays(cycle.startAt, policy.phases.goalSetting ?? 0);
   // A later round gets a couple of days of its own, even when the phase's date has passed.
   const earliest = round === 1 ? phaseDue : addDays(at, MIN_DAYS_TO_ANSWER);
   const dueAt = self.due(new Date(Math.max(phaseDue.getTime(), earliest.getTime())).toISOString());

@@ -1,8 +1,9 @@
 import { reassignRequest } from '../human-steps/reassign';
 import { logger } from '../platform/logger';
-import { db, type Employee, isConditionFailure } from '../platform/table';
+import { db, type Employee, ignoreConditionFailure } from '../platform/table';
 import { approvalRequestId, nominationRequestId } from './start';
 import { reviewStepKinds } from './step-kinds';
+
 /**
  * A manager change moves the employee's still-open manager appraisals (and their escalation chain)
  * and nomination steps to the new manager, and their self-assessment's escalation to the manager follows too. Called by
@@ -85,7 +86,5 @@ const followSelfEscalation = async (requestId: string, oldManagerId: string, new
     .set({ escalations })
     .where((a, op) => `${op.eq(a.status, 'open')} OR ${op.eq(a.status, 'pending')}`)
     .go()
-    .catch((error: unknown) => {
-      if (!isConditionFailure(error)) throw error;
-    });
+    .catch(ignoreConditionFailure);
 };

@@ -18,12 +18,17 @@ import { db, type Employee, type HumanRequest, type Review } from '../platform/t
 const MEETING_MINUTES = 60;
 
 /** The meeting: the meeting day's send hour in the employee's zone, moved to a working day. */
-export const meetingTime = (startAt: string, days: number, policy: CyclePolicy, timeZone: string): Date => {
+export const meetingTime = (
+  startAt: string,
+  days: number,
+  policy: Pick<CyclePolicy, 'sendHour' | 'quietDays'>,
+  timeZone: string,
+): Date => {
   const day = localDay(addDays(startAt, days), timeZone);
   return nextSendSlot(zonedTime(day, 0, 0, 0, timeZone), {
     timeZone,
-    sendHour: policy.sendHour ?? 9,
-    quietDays: policy.quietDays ?? [],
+    sendHour: policy.sendHour,
+    quietDays: policy.quietDays,
   });
 };
 

@@ -4,6 +4,7 @@ import { now } from '../platform/clock';
 import { externalId, isExternalId } from '../platform/ids';
 import { type Cycle, db, type Employee, type HumanRequest, ignoreConditionFailure } from '../platform/table';
 import { approvalRequestId, autoPickedPeers, nominationRequestId, peerRequest, pickPeers } from './start';
+
 /*
  * 360 peer nominations in a cycle made from a template: the nominator (the employee, or the manager
  * when the template says so) ticks colleagues from suggestions and may add up to two external

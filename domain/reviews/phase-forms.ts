@@ -12,6 +12,7 @@ import { now } from '../platform/clock';
 import { stableId } from '../platform/ids';
 import { type Acknowledgment, db, type Goal, type HumanRequest, type Params } from '../platform/table';
 import type { GoalDecision } from './goal-setting';
+
 /*
  * The forms of the phases around the appraisal, as data (rendered by the form pages like the
  * appraisal's): the employee's goal drafts, the manager's approval, the record of the review

@@ -332,7 +332,7 @@ type ReviewContext = {
 /**
  * The requests of the phases after the appraisal, created with the review's other requests under
  * stable ids: the manager's review meeting and the employee's acknowledgment (opened only once the
- * results are released). Nothing for a cycle scheduled before these phases existed.
+ * results are released). Nothing for a cycle without a template.
  */
 export const phaseRequests = (ctx: ReviewContext): { requests: HumanRequest[]; plan: PhasePlan } => {
   const policy = ctx.cycle.policy as CyclePolicy | undefined;
@@ -363,8 +363,8 @@ export const phaseRequests = (ctx: ReviewContext): { requests: HumanRequest[]; p
         zonedTime(addLocalDays(localDay(meetingAt, ctx.managerZone), 1), 0, 0, 0, ctx.managerZone),
         {
           timeZone: ctx.managerZone,
-          sendHour: policy.sendHour ?? 9,
-          quietDays: policy.quietDays ?? [],
+          sendHour: policy.sendHour,
+          quietDays: policy.quietDays,
         },
       ).toISOString(),
     );

@@ -350,23 +350,9 @@ describe('handleForm in a cycle made from a template', () => {
       storedItem(db().request.put(peerRequest)),
       storedItem(db().employee.put(ada)),
       storedItem(db().cycle.put(cycle)),
+      // The template and framework as the cycle was scheduled with them.
       storedItem(
-        db().template.put({
-          id: template.id,
-          doc: template,
-          revision: 1,
-          updatedAt: NOW.toISOString(),
-          updatedBy: 'hr',
-        }),
-      ),
-      storedItem(
-        db().framework.put({
-          id: framework.id,
-          doc: framework,
-          revision: 1,
-          updatedAt: NOW.toISOString(),
-          updatedBy: 'hr',
-        }),
+        db().cycleCatalog.put({ cycleId: cycle.cycleId, template, framework, createdAt: NOW.toISOString() }),
       ),
     );
   const answer = {
