@@ -37,7 +37,7 @@ export type DemoResult = {
   stack: LocalStack;
   cycleId: string;
   planIds: string[];
-  submissions: Record<string, number>;
+  answered: Record<string, number>;
   realSeconds: number;
 };
 
@@ -221,7 +221,7 @@ export const runDemo = async (
   let seen = 0;
   let released = false;
   const returned = new Set<string>();
-  const submissions: Record<string, number> = {};
+  const answered: Record<string, number> = {};
   let digest: Record<string, number> = {};
   let digestDay = day(clock.now());
   let highlights: string[] = [];
@@ -314,7 +314,7 @@ export const runDemo = async (
           answering.push(
             sent.then((status) => {
               if (status !== 200) return;
-              submissions[STEP(kind)] = (submissions[STEP(kind)] ?? 0) + 1;
+              answered[STEP(kind)] = (answered[STEP(kind)] ?? 0) + 1;
               note(event);
             }),
           );
@@ -371,9 +371,9 @@ export const runDemo = async (
     },
     emails: { total: inbox.length, digests: inbox.filter((e) => itemsIn(e).length > 1).length, byKind },
     feedbackSubmitted:
-      (submissions['self-assessment'] ?? 0) +
-      (submissions['peer-feedback'] ?? 0) +
-      (submissions['manager-appraisal'] ?? 0),
+      (answered['self-assessment'] ?? 0) +
+      (answered['peer-feedback'] ?? 0) +
+      (answered['manager-appraisal'] ?? 0),
     reminders: count('.reminder'),
     escalations: count('.escalation'),
     stateTransitions: executions.reduce((s, e) => s + e.transitions, 0),
@@ -383,7 +383,7 @@ export const runDemo = async (
     stack,
     cycleId,
     planIds: plans.map((p) => String(p.planId)),
-    submissions,
+    answered,
     realSeconds: (performance.now() - started) / 1000,
   };
 };
@@ -440,7 +440,7 @@ const printSummary = async (result: DemoResult, log: Log) => {
     `  Reviews                ${status.reviews.completed} completed, ${status.reviews.incomplete} incomplete (of ${status.reviews.participants})`,
   );
   log(
-    `  Forms submitted        ${Object.entries(result.submissions)
+    `  Forms submitted        ${Object.entries(result.answered)
       .map(([k, n]) => phrase(`${k}.submitted`, n))
       .join(', ')}`,
   );

@@ -13,6 +13,13 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { WAKE_ERROR } from '../domain/platform/executions';
 
+/*
+ * The states of a human step, shared by every workflow: open the request, wait for its answer or
+ * the next wake-up, check on it. This is the state-machine layer of one thing whose Lambda is
+ * functions/steps/human-step.ts and whose rules live in domain/human-steps/. Also the retries every
+ * step Lambda gets.
+ */
+
 export type HumanStepNames = {
   /** e.g. "Send self-assessment request" */
   open: string;

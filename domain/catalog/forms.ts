@@ -5,7 +5,7 @@ import { type ItemType, overallRating } from './ratings';
 /*
  * The forms of a template-driven cycle, as data: which goals, competencies, behaviours and values
  * each form rates, with the framework's scale and level descriptors, what the manager is shown of the
- * self-assessment and peer input, and the zod schema that checks a submission (built from the same
+ * self-assessment and peer input, and the zod schema that checks an answer (built from the same
  * fields, so an error always names a field the page has). Rendering is the form pages' job.
  */
 
@@ -86,10 +86,10 @@ export type StructuredAnswers = {
 };
 
 export type PeerInput =
-  | { visibility: 'withheld'; responses: number; threshold: number }
+  | { visibility: 'withheld'; answered: number; threshold: number }
   | {
       visibility: 'aggregated';
-      responses: number;
+      answered: number;
       averages: Record<string, number | null>;
       comments: string[];
     }
@@ -209,14 +209,14 @@ const peerReference = (peers: PeerInput | undefined, items: Item[]): ReferenceBl
   if (peers.visibility === 'withheld') {
     return {
       heading: 'Peer feedback',
-      note: `${peers.responses} peer answer(s), fewer than the anonymity threshold of ${peers.threshold}: withheld.`,
+      note: `${peers.answered} peer answer(s), fewer than the anonymity threshold of ${peers.threshold}: withheld.`,
       rows: [],
     };
   }
   if (peers.visibility === 'aggregated') {
     return {
       heading: 'Peer feedback (combined)',
-      note: `${peers.responses} peers answered; shown combined, without names.`,
+      note: `${peers.answered} peers answered; shown combined, without names.`,
       rows: [
         ...items
           .filter((i) => peers.averages[i.id] !== undefined && peers.averages[i.id] !== null)

@@ -62,7 +62,7 @@ export const resumeCycleIfDone = async (cycleId: string): Promise<void> => {
 
 /**
  * The writes that count a review done for its cycle, for a transaction: the review's end marker
- * (conditional, so it is written once) and the cycle's counter. The acknowledgment's submission
+ * (conditional, so it is written once) and the cycle's counter. The acknowledgment's answer
  * adds them to its own transaction; every other end goes through `endReview`.
  */
 export const reviewEndWrites = (cycleId: string, employeeId: string, at: string): Params[] => [

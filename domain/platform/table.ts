@@ -301,7 +301,7 @@ const request = new Entity({
 /**
  * That a review's workflow ended and was counted towards its cycle's close: written once (a
  * conditional put, in the same transaction as the cycle's counter), so a retried last step or a
- * submission racing it never counts a review twice. Small and in no index, so it costs one write.
+ * answer racing it never counts a review twice. Small and in no index, so it costs one write.
  */
 const reviewEnd = new Entity({
   model: { entity: 'reviewEnd', version: '1', service },

@@ -16,7 +16,7 @@ import type { GoalDecision } from './goal-setting';
 /*
  * The forms of the phases around the appraisal, as data (rendered by the form pages like the
  * appraisal's): the employee's goal drafts, the manager's approval, the record of the review
- * meeting and the employee's acknowledgment. Each parses its submission into the answer stored on
+ * meeting and the employee's acknowledgment. Each parses what was sent into the answer stored on
  * the request and the writes that go with it in the same transaction.
  */
 
@@ -84,7 +84,7 @@ const GoalFields = z.object({
 type GoalFields = z.infer<typeof GoalFields>;
 
 /**
- * Parses the goal rows of a submission: every listed draft, and the new row when it has a title.
+ * Parses the goal rows of an answer: every listed draft, and the new row when it has a title.
  * Pure, so the rules are unit-tested: an error names its field ("goal.<id>.weight", "new.title").
  */
 export const parseGoalRows = (

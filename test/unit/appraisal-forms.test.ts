@@ -114,7 +114,7 @@ describe('appraisalForm', () => {
     const self = schema.parse(completeSelf);
     const manager = build('manager-appraisal', {
       selfAssessment: self,
-      peers: { visibility: 'withheld', responses: 2, threshold: 3 },
+      peers: { visibility: 'withheld', answered: 2, threshold: 3 },
     }).form;
     expect(form.reference).toEqual([]);
     expect(manager.reference[0]?.rows).toContainEqual({ label: 'Craft', value: '5 — Rewrote the parser.' });
@@ -137,7 +137,7 @@ describe('appraisalForm', () => {
       { label: 'Emma Berg', value: 'Great reviews.' },
     ]);
     const combined = build('manager-appraisal', {
-      peers: { visibility: 'aggregated', responses: 3, averages: { craft: 3.7 }, comments: ['Kind.'] },
+      peers: { visibility: 'aggregated', answered: 3, averages: { craft: 3.7 }, comments: ['Kind.'] },
     }).form;
     expect(combined.reference[1]?.rows).toEqual([
       { label: 'Craft, peer average', value: '3.7' },
