@@ -226,11 +226,7 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
       closeAt: self.due(selfClose),
       reminderHoursBefore: ladder([72, 24]),
       escalations: policy
-        ? [
-            { afterHours: policy.escalationHours.manager, toId: managerId, role: 'their manager' },
-            { afterHours: policy.escalationHours.skipLevel, toId: skipLevelId, role: 'skip-level manager' },
-            { afterHours: policy.escalationHours.hr, toId: 'hr', role: 'HR' },
-          ]
+        ? laddersFor(policy, managerId, skipLevelId).employee
         : [{ afterHours: 24, toId: managerId, role: 'their manager' }],
       ...(late ? { phaseDays: late.self } : {}),
     },
