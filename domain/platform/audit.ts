@@ -1,7 +1,13 @@
 import { now } from './clock';
 import { newId } from './ids';
 import { db, isConditionFailure } from './table';
-/** Records who changed what, and when. Details hold ids and counts, never personal data. */
+
+/*
+ * The audit trail: who changed what, and when, per entity ("org", "cycle#ID", "goal#ID"). Details
+ * hold ids and counts, never personal data.
+ */
+
+/** Records who changed what, and when. */
 export const recordAudit = async (
   entityKey: string,
   actor: string,
@@ -28,3 +34,9 @@ export const recordAuditOnce = async (
       if (!isConditionFailure(error)) throw error;
     });
 };
+
+/** One entity's trail, oldest first. */
+export const auditTrail = async (entityKey: string) =>
+  (await db().audit.query.byEntity({ entityKey }).go({ pages: 'all' })).data.map(
+    ({ entityKey: _k, ...event }) => event,
+  );
