@@ -1,21 +1,89 @@
+import { recordAudit } from '../platform/audit';
+import { now } from '../platform/clock';
 import { type Cycle, db } from '../platform/table';
-import type { Framework, Template } from './documents';
+import { type Framework, type Template, type Trigger, unknownCompetencies } from './documents';
 
 /*
  * Reading and saving the catalog: frameworks, templates and triggers are documents kept whole, each
- * save a new revision; a cycle keeps the template and framework it was scheduled with, so editing a
- * template never changes what a running cycle asks.
+ * save a new revision, checked against the documents it names and recorded in the audit trail; a
+ * cycle keeps the template and framework it was scheduled with, so editing a template never changes
+ * what a running cycle asks.
  */
 
 export type Catalog = { template: Template; framework: Framework };
 
+/** The kinds of catalog document, each with its document's type. */
+export type Documents = { framework: Framework; template: Template; trigger: Trigger };
+export type DocumentKind = keyof Documents;
+
+/** A document as it is stored now, with its revision and who saved it; undefined when there is none. */
+export const storedDocument = async (kind: DocumentKind, id: string) =>
+  (await db()[kind].get({ id }).go()).data ?? undefined;
+
+export type SaveOutcome =
+  | {
+      outcome: 'saved';
+      item: { id: string; doc: unknown; revision: number; updatedAt: string; updatedBy: string };
+    }
+  /** A template names a framework that is not stored. */
+  | { outcome: 'no-framework'; frameworkId: string }
+  /** A template's questions name competencies its framework does not define. */
+  | {
+      outcome: 'unknown-competencies';
+      frameworkId: string;
+      competencies: Array<{ index: number; id: string }>;
+    }
+  /** A trigger names a template that is not stored. */
+  | { outcome: 'no-template'; templateId: string };
+
+/** Why a document may not be saved as it is: what it names must exist. */
+const refusal = async (
+  kind: DocumentKind,
+  doc: Documents[DocumentKind],
+): Promise<Exclude<SaveOutcome, { outcome: 'saved' }> | undefined> => {
+  if (kind === 'template') {
+    const { frameworkId } = doc as Template;
+    const framework = await storedDocument('framework', frameworkId);
+    if (!framework) return { outcome: 'no-framework', frameworkId };
+    const competencies = unknownCompetencies(doc as Template, framework.doc as Framework);
+    return competencies.length ? { outcome: 'unknown-competencies', frameworkId, competencies } : undefined;
+  }
+  if (kind === 'trigger') {
+    const { templateId } = doc as Trigger;
+    return (await storedDocument('template', templateId))
+      ? undefined
+      : { outcome: 'no-template', templateId };
+  }
+  return undefined;
+};
+
+/** Stores a framework, template or trigger as a new revision and records the change. */
+export const saveDocument = async <K extends DocumentKind>(
+  kind: K,
+  id: string,
+  doc: Documents[K],
+  actor: string,
+): Promise<SaveOutcome> => {
+  const refused = await refusal(kind, doc);
+  if (refused) return refused;
+  const previous = await storedDocument(kind, id);
+  const item = {
+    id,
+    doc,
+    revision: (previous?.revision ?? 0) + 1,
+    updatedAt: now().toISOString(),
+    updatedBy: actor,
+  };
+  await db()[kind].put(item).go();
+  await recordAudit(`${kind}#${id}`, actor, `${kind}.saved`, { revision: item.revision });
+  return { outcome: 'saved', item };
+};
+
 /** A template as it is now, with the framework it rates against; undefined if either is missing. */
 export const loadCatalog = async (templateId: string): Promise<Catalog | undefined> => {
-  const template = (await db().template.get({ id: templateId }).go()).data?.doc as Template | undefined;
+  const template = (await storedDocument('template', templateId))?.doc as Template | undefined;
   if (!template) return undefined;
-  const framework = (await db().framework.get({ id: template.frameworkId }).go()).data?.doc as
-    | Framework
-    | undefined;
+  const framework = (await storedDocument('framework', template.frameworkId))?.doc as Framework | undefined;
   return framework ? { template, framework } : undefined;
 };
 

@@ -1,5 +1,7 @@
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { missingEmployees } from '../people/org';
+import { recordAudit } from '../platform/audit';
 import { addLocalDays, endOfLocalDay, localDay } from '../platform/calendar';
 import { documentClient, sfn } from '../platform/clients';
 import { addDays, now } from '../platform/clock';
@@ -24,8 +26,15 @@ import { cycleRequests } from './status';
 /*
  * HR's levers on a cycle: extending deadlines (the whole cycle or one person; running workflows pick
  * the new date up at their next wake-up), cancelling (no email goes out after), and adding or taking
- * out participants.
+ * out participants; each pulled lever is recorded in the cycle's audit trail.
  */
+
+/** HR's levers work on a cycle while it is scheduled or running, not once it is closed or cancelled. */
+export const takesChanges = (cycle: Pick<Cycle, 'status'>): boolean =>
+  cycle.status === 'scheduled' || cycle.status === 'running';
+
+const recordLever = (cycle: Cycle, actor: string, action: string, details: Record<string, unknown>) =>
+  recordAudit(`cycle#${cycle.cycleId}`, actor, action, details);
 
 export type Extension = { days: number; employeeId?: string; phase?: RequestKind };
 
@@ -42,7 +51,11 @@ const shiftDeadline = (r: HumanRequest, iso: string, days: number): string => {
  * escalations follow the new due date); for the whole cycle the phase dates and close date move too,
  * so reviews that start later and the cycle's own wait follow.
  */
-export const extendCycle = async (cycle: Cycle, ext: Extension): Promise<{ requests: number }> => {
+export const extendCycle = async (
+  cycle: Cycle,
+  ext: Extension,
+  actor: string,
+): Promise<{ requests: number }> => {
   const targets = (await cycleRequests(cycle.cycleId, ext.employeeId)).filter(
     (r) => (r.status === 'open' || r.status === 'pending') && (!ext.phase || r.kind === ext.phase),
   );
@@ -78,6 +91,7 @@ export const extendCycle = async (cycle: Cycle, ext: Extension): Promise<{ reque
       })
       .go();
   }
+  await recordLever(cycle, actor, 'cycle.extended', { ...ext, requests: moved });
   return { requests: moved };
 };
 
@@ -109,7 +123,11 @@ const stopQuietly = async (arn: string, cause: string) => {
  * Cancels a cycle: marks it cancelled, closes every request not yet answered (so links say so), and
  * stops the cycle's and every review's execution, so no email goes out after.
  */
-export const cancelCycle = async (cycle: Cycle, reason: string): Promise<{ stopped: number }> => {
+export const cancelCycle = async (
+  cycle: Cycle,
+  reason: string,
+  actor: string,
+): Promise<{ stopped: number }> => {
   await db()
     .cycle.patch({ cycleId: cycle.cycleId })
     .set({ status: 'cancelled' })
@@ -138,15 +156,33 @@ export const cancelCycle = async (cycle: Cycle, reason: string): Promise<{ stopp
   // A cycle that has not started yet has a schedule instead of an execution: delete it.
   await unschedule(cycleScheduleName(cycle.cycleId));
   await stopQuietly(executionArn(config.cycleStateMachineArn, executionName('cycle', cycle.cycleId)), reason);
+  await recordLever(cycle, actor, 'cycle.cancelled', { reviews: stopped });
   return { stopped };
 };
+
+export type AddOutcome =
+  | { outcome: 'added'; added: string[]; alreadyIn: string[] }
+  | { outcome: 'unknown-employees'; missing: string[] };
 
 /**
  * Adds people to a scheduled or running cycle. Their reviews join the cycle's count; in a running
  * cycle their workflows start now (deterministic names, so adding twice starts once), in a scheduled
- * one the launch picks them up.
+ * one the launch picks them up. Someone already in the cycle stays as they are.
  */
-export const addParticipants = async (cycle: Cycle, people: Employee[]): Promise<{ added: string[] }> => {
+export const addParticipants = async (
+  cycle: Cycle,
+  employeeIds: string[],
+  actor: string,
+): Promise<AddOutcome> => {
+  const ids = [...new Set(employeeIds)];
+  const { found, missing } = await missingEmployees(ids);
+  if (missing.length) return { outcome: 'unknown-employees', missing };
+  const added = await addReviews(cycle, found);
+  await recordLever(cycle, actor, 'cycle.participants-added', { ids: added });
+  return { outcome: 'added', added, alreadyIn: ids.filter((i) => !added.includes(i)) };
+};
+
+const addReviews = async (cycle: Cycle, people: Employee[]): Promise<string[]> => {
   const added: string[] = [];
   for (const p of people) {
     try {
@@ -176,7 +212,7 @@ export const addParticipants = async (cycle: Cycle, people: Employee[]): Promise
       });
     }
   }
-  return { added };
+  return added;
 };
 
 /**
@@ -186,6 +222,7 @@ export const addParticipants = async (cycle: Cycle, people: Employee[]): Promise
 export const removeParticipant = async (
   cycle: Cycle,
   employeeId: string,
+  actor: string,
 ): Promise<'removed' | 'not-found' | 'finished'> => {
   const review = (await db().review.get({ cycleId: cycle.cycleId, employeeId }).go({ consistent: true }))
     .data;
@@ -216,5 +253,6 @@ export const removeParticipant = async (
   }
   await closeOpenRequests(await cycleRequests(cycle.cycleId, employeeId));
   await resumeCycleIfDone(cycle.cycleId);
+  await recordLever(cycle, actor, 'cycle.participant-removed', { employeeId });
   return 'removed';
 };

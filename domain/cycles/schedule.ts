@@ -1,16 +1,20 @@
-import type { Catalog } from '../catalog/store';
-import { recordAuditOnce } from '../platform/audit';
+import { policyOf, selectParticipants, type Template, timingsOf } from '../catalog/documents';
+import { type Catalog, loadCatalog, storedDocument } from '../catalog/store';
+import { loadOrganisation, missingEmployees } from '../people/org';
+import { recordAudit, recordAuditOnce } from '../platform/audit';
 import { addDays, now } from '../platform/clock';
 import { config } from '../platform/config';
 import { startOnce } from '../platform/executions';
-import { executionName } from '../platform/ids';
+import { executionName, keyedId } from '../platform/ids';
+import { logger } from '../platform/logger';
 import { cycleScheduleName, scheduleStart } from '../platform/schedules';
 import { type Cycle, db, type Employee, ignoreConditionFailure } from '../platform/table';
-import type { CyclePolicy, CycleTimings } from './policy';
+import { type CyclePolicy, type CycleTimings, DEFAULT_TIMINGS } from './policy';
 
 /*
- * Scheduling a cycle: the cycle and its reviews written once, its execution started at its start
- * date (now, or from a one-time schedule) under the cycle's deterministic name.
+ * Scheduling a cycle: HR's request turned into a cycle (its template, participants, deadlines and
+ * repeats), the cycle and its reviews written once, its execution started at its start date (now, or
+ * from a one-time schedule) under the cycle's deterministic name.
  */
 
 export type CycleRepeat = NonNullable<Cycle['repeat']>;
@@ -132,6 +136,91 @@ export const scheduleAndStartOnce = async (
   );
   return true;
 };
+
+/** HR's request for a cycle: listed participants, or a template whose filters select them. */
+export type CycleRequest = {
+  name: string;
+  /** Now when left out. */
+  startAt?: Date | undefined;
+  templateId?: string | undefined;
+  participants?: string[] | undefined;
+  /** Deadlines without a template; a template's phases set them otherwise. */
+  timings?: CycleTimings | undefined;
+  repeatEveryMonths?: number | undefined;
+};
+
+export type CreateOutcome =
+  | { outcome: 'scheduled'; cycle: Cycle; executionName: string }
+  | { outcome: 'no-template'; templateId: string }
+  /** The template's filters select nobody. */
+  | { outcome: 'nobody' }
+  | { outcome: 'unknown-employees'; missing: string[] };
+
+/**
+ * Schedules a cycle HR asks for: the template it names (kept as it is today for the cycle's whole
+ * run), the people listed or the ones its filters select on the start date, a series when it repeats,
+ * recorded in the audit trail and started. A retried request with the same idempotency key schedules
+ * the same cycle once.
+ */
+export const createCycle = async (
+  request: CycleRequest,
+  actor: string,
+  idempotencyKey: string | undefined,
+): Promise<CreateOutcome> => {
+  const startAt = request.startAt ?? now();
+  let template: Template | undefined;
+  if (request.templateId) {
+    const stored = await storedDocument('template', request.templateId);
+    if (!stored) return { outcome: 'no-template', templateId: request.templateId };
+    template = stored.doc as Template;
+  }
+  const participantIds = request.participants
+    ? [...new Set(request.participants)]
+    : template
+      ? selectParticipants(template, await loadOrganisation(), startAt).map((e) => e.employeeId)
+      : [];
+  if (participantIds.length === 0) return { outcome: 'nobody' };
+  const { found, missing } = await missingEmployees(participantIds);
+  if (missing.length) return { outcome: 'unknown-employees', missing };
+  const cycleId = keyedId(idempotencyKey, 'cycle');
+  // The forms of this cycle keep asking what the template and framework say today.
+  const catalog = template ? await loadCatalog(template.id) : undefined;
+  const cycle = await scheduleCycle(
+    {
+      cycleId,
+      name: request.name,
+      startAt,
+      participantIds,
+      timings: template ? timingsOf(template) : (request.timings ?? DEFAULT_TIMINGS),
+      ...(template ? { templateId: template.id, policy: policyOf(template) } : {}),
+      ...(catalog ? { catalog } : {}),
+      ...(request.repeatEveryMonths
+        ? {
+            repeat: {
+              seriesId: cycleId,
+              seriesName: request.name,
+              everyMonths: request.repeatEveryMonths,
+              number: 1,
+              // Listed people are asked again next time; a template's filters pick afresh.
+              participants: request.participants ? ('same-people' as const) : ('template-filters' as const),
+            },
+          }
+        : {}),
+    },
+    found,
+  );
+  await recordAudit(`cycle#${cycleId}`, actor, 'cycle.scheduled', {
+    participants: found.length,
+    templateId: template?.id,
+  });
+  const name = await startCycle(cycle);
+  logger.info('cycle scheduled', { cycleId, participants: found.length });
+  return { outcome: 'scheduled', cycle, executionName: name };
+};
+
+/** One cycle by id, or undefined when there is none. */
+export const cycleById = async (cycleId: string): Promise<Cycle | undefined> =>
+  (await db().cycle.get({ cycleId }).go()).data ?? undefined;
 
 /** Marks the cycle running; the review executions are launched next, page by page. */
 export const openCycle = async (cycleId: string): Promise<{ cycleId: string }> => {

@@ -1,11 +1,13 @@
 import { now } from '../platform/clock';
 import {
   type Acknowledgment,
+  type Cycle,
   db,
   type HumanRequest,
   REQUEST_KINDS,
   type RequestKind,
 } from '../platform/table';
+import { cycleReport } from './close';
 
 /*
  * What HR sees of a running cycle: its requests by phase and state, the overdue list, the bounced
@@ -36,12 +38,6 @@ export const acknowledgmentStatus = async (cycleId: string): Promise<Acknowledgm
   }
   return status;
 };
-
-/*
- * HR's levers on a cycle: its status by phase with the overdue list, extending deadlines (the whole
- * cycle or one person; running workflows pick the new date up at their next wake-up), cancelling
- * (no email goes out after), and exporting the results.
- */
 
 export const cycleRequests = async (cycleId: string, employeeId?: string): Promise<HumanRequest[]> => {
   const query = employeeId
@@ -113,4 +109,18 @@ export const phaseStatus = (
   }
   overdue.sort((a, b) => a.dueAt.localeCompare(b.dueAt));
   return { phases, overdue, bounced };
+};
+
+/**
+ * Where a cycle stands for HR: its reviews by status, its requests by phase with the overdue and
+ * bounced ones, and the released results, acknowledgments and every disagreement an employee recorded.
+ */
+export const cycleStatus = async (cycle: Cycle) => {
+  const [reviews, requests] = await Promise.all([cycleReport(cycle.cycleId), cycleRequests(cycle.cycleId)]);
+  return {
+    cycle,
+    reviews,
+    ...phaseStatus(requests),
+    acknowledgments: await acknowledgmentStatus(cycle.cycleId),
+  };
 };

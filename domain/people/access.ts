@@ -60,3 +60,7 @@ export const canRead = (access: Access): boolean => access !== 'none';
 
 /** May act on this employee's records (e.g. set a development plan): HR or their direct manager. */
 export const canActOn = (access: Access): boolean => access === 'hr' || access === 'direct-manager';
+
+/** May set and change this person's goals: themselves, their direct manager, or HR. */
+export const maySetGoals = (access: Access): boolean =>
+  access === 'hr' || access === 'self' || access === 'direct-manager';

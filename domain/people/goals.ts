@@ -1,9 +1,23 @@
+import { recordAudit } from '../platform/audit';
+import { now } from '../platform/clock';
+import { keyedId } from '../platform/ids';
 import { type Cycle, db, type Goal } from '../platform/table';
+import { type Access, accessTo, canRead, maySetGoals, type Principal } from './access';
+import { missingEmployees } from './org';
 
 /*
  * Goals: measurable targets with a weight and a due date, progress recorded along the way, aligned
  * to a parent goal or a company goal. They live outside cycles; a review reads those live during it.
+ * People set their own goals; their direct manager and HR may too. Company goals are HR's, and
+ * everyone may read them.
  */
+
+/** A goal as its creator gives it; its id, progress and times are the goal's own. */
+export type NewGoal = Omit<Goal, 'goalId' | 'progress' | 'createdAt' | 'updatedAt'>;
+
+export type GoalChange = Partial<Omit<NewGoal, 'ownerId'>>;
+
+export type ProgressUpdate = { value?: number | undefined; note?: string | undefined };
 
 /** The goals a goal aligns up to, nearest first; stops at a loop so a bad chain cannot hang a call. */
 export const alignmentChain = async (parentGoalId: string | undefined): Promise<Goal[]> => {
@@ -35,7 +49,99 @@ export const liveGoals = async (
   employeeId: string,
   cycle: Pick<Cycle, 'startAt'> | undefined,
 ): Promise<Goal[]> =>
-  (await db().goal.query.byOwner({ ownerId: employeeId }).go({ pages: 'all' })).data.filter(
+  (await goalsOf(employeeId)).filter(
     (g) =>
       g.status !== 'draft' && g.status !== 'dropped' && (!cycle || g.dueDate >= cycle.startAt.slice(0, 10)),
   );
+
+/** Every goal of an employee (or of the company), by due date. */
+export const goalsOf = async (ownerId: string): Promise<Goal[]> =>
+  (await db().goal.query.byOwner({ ownerId }).go({ pages: 'all' })).data;
+
+/** How the caller relates to a goal's owner; for a company goal, everyone reads it and HR sets it. */
+const goalAccess = async (caller: Principal, ownerId: string): Promise<Access> =>
+  ownerId === 'company' ? (caller.hr ? 'hr' : 'reporting-line') : accessTo(caller, ownerId);
+
+export type GoalLookup =
+  | { outcome: 'found'; goal: Goal }
+  | { outcome: 'not-found' }
+  | { outcome: 'forbidden' };
+
+/** A goal the caller may read (`read`) or change and record progress on (`act`). */
+export const goalFor = async (
+  goalId: string,
+  caller: Principal,
+  need: 'read' | 'act',
+): Promise<GoalLookup> => {
+  const goal = (await db().goal.get({ goalId }).go()).data;
+  if (!goal) return { outcome: 'not-found' };
+  const access = await goalAccess(caller, goal.ownerId);
+  const allowed = need === 'read' ? canRead(access) : maySetGoals(access);
+  return allowed ? { outcome: 'found', goal } : { outcome: 'forbidden' };
+};
+
+/** A goal with the goals it aligns up to, nearest first. */
+export const goalWithAlignment = async (goal: Goal) => ({
+  goal,
+  alignedTo: (await alignmentChain(goal.parentGoalId)).map((g) => ({
+    goalId: g.goalId,
+    title: g.title,
+    ownerId: g.ownerId,
+  })),
+});
+
+export type GoalOutcome =
+  | { outcome: 'saved'; goal: Goal }
+  | { outcome: 'forbidden' }
+  | { outcome: 'unknown-owner' }
+  /** `reason` says why the goal may not align to its parent. */
+  | { outcome: 'wrong-parent'; reason: string };
+
+/**
+ * Sets a goal, for the caller themselves, someone they may set goals for, or (HR) the company. A
+ * retried request with the same idempotency key sets the same goal.
+ */
+export const createGoal = async (
+  input: NewGoal,
+  caller: Principal,
+  idempotencyKey: string | undefined,
+): Promise<GoalOutcome> => {
+  const { ownerId } = input;
+  if (!maySetGoals(await goalAccess(caller, ownerId))) return { outcome: 'forbidden' };
+  if (ownerId !== 'company' && (await missingEmployees([ownerId])).missing.length)
+    return { outcome: 'unknown-owner' };
+  const goalId = keyedId(idempotencyKey, 'goal', caller.employeeId);
+  const wrongParent = await alignmentProblem(goalId, input.parentGoalId);
+  if (wrongParent) return { outcome: 'wrong-parent', reason: wrongParent };
+  const at = now().toISOString();
+  const goal: Goal = { ...input, goalId, progress: [], createdAt: at, updatedAt: at };
+  await db().goal.put(goal).go();
+  await recordAudit(`goal#${goalId}`, caller.employeeId, 'goal.created', { ownerId });
+  return { outcome: 'saved', goal };
+};
+
+/** Changes a goal's fields; its alignment is checked again. */
+export const updateGoal = async (
+  goal: Goal,
+  change: GoalChange,
+  actor: string,
+): Promise<Extract<GoalOutcome, { outcome: 'saved' | 'wrong-parent' }>> => {
+  const wrongParent = await alignmentProblem(goal.goalId, change.parentGoalId);
+  if (wrongParent) return { outcome: 'wrong-parent', reason: wrongParent };
+  const updated = { ...goal, ...change, updatedAt: now().toISOString() };
+  await db().goal.put(updated).go();
+  await recordAudit(`goal#${goal.goalId}`, actor, 'goal.updated', { fields: Object.keys(change) });
+  return { outcome: 'saved', goal: updated };
+};
+
+/** Records progress on a goal: a value, a note, or both, with who and when. */
+export const recordProgress = async (goal: Goal, update: ProgressUpdate, actor: string) => {
+  const entry = { at: now().toISOString(), by: actor, ...update };
+  const { data } = await db()
+    .goal.patch({ goalId: goal.goalId })
+    .append({ progress: [entry] })
+    .set({ updatedAt: entry.at })
+    .go({ response: 'all_new' });
+  await recordAudit(`goal#${goal.goalId}`, actor, 'goal.progress', {});
+  return data;
+};

@@ -1,13 +1,17 @@
 import { z } from 'zod';
+import { recordAudit } from '../platform/audit';
 import { now } from '../platform/clock';
 import { newId } from '../platform/ids';
+import { logger } from '../platform/logger';
 import { db, type Employee } from '../platform/table';
+import { CsvError, parseCsvObjects } from './csv';
 
 /*
- * Org import from an HRIS export. Validation is pure and whole-file: every bad row is reported with
- * its row number and reason before anything is written, so by default an import with any bad row
- * writes nothing. Re-import upserts by employee_id; in a full import, people missing from the file
- * are marked left, never deleted.
+ * The organisation: its employees, written by HR one by one or imported from an HRIS export.
+ * Validation of an import is pure and whole-file: every bad row is reported with its row number and
+ * reason before anything is written, so by default an import with any bad row writes nothing.
+ * Re-import upserts by employee_id; in a full import, people missing from the file are marked left,
+ * never deleted.
  */
 
 export const ORG_COLUMNS = [
@@ -24,6 +28,16 @@ export const ORG_COLUMNS = [
   'start_date',
   'status',
 ] as const;
+
+/** The columns an import may leave out; every other one of ORG_COLUMNS it must have. */
+const OPTIONAL_COLUMNS: readonly string[] = [
+  'manager_id',
+  'track',
+  'department',
+  'location',
+  'start_date',
+  'status',
+];
 
 export type OrgRow = { row: number; values: Record<string, string> };
 export type RowError = { row: number; employeeId?: string; field: string; reason: string };
@@ -290,21 +304,38 @@ export type FollowManagerChanges = (
   actor: string,
 ) => Promise<{ moved: string[] }>;
 
-/** Writes employees (PUT /employees), then lets what depends on reporting lines follow. */
+/** The stored employees among these ids, and the ids that name nobody. */
+export const missingEmployees = async (ids: string[]): Promise<{ found: Employee[]; missing: string[] }> => {
+  const found = await employeesByIds(ids);
+  const byId = new Set(found.map((e) => e.employeeId));
+  return { found, missing: ids.filter((i) => !byId.has(i)) };
+};
+
+const employeesByIds = async (ids: string[]): Promise<Employee[]> => {
+  const { data, unprocessed } = await db()
+    .employee.get(ids.map((employeeId) => ({ employeeId })))
+    .go({ concurrency: 4 });
+  if (unprocessed.length) throw new Error('DynamoDB left keys unprocessed');
+  return data;
+};
+
+/**
+ * Writes employees (PUT /employees), lets what depends on reporting lines follow, and records the
+ * write in the organisation's audit trail.
+ */
 export const upsertEmployees = async (
   people: Employee[],
   actor: string,
   followManagerChanges: FollowManagerChanges,
 ): Promise<{ movedRequests: string[] }> => {
-  const { data, unprocessed } = await db()
-    .employee.get(people.map((p) => ({ employeeId: p.employeeId })))
-    .go({ concurrency: 4 });
-  if (unprocessed.length) throw new Error('DynamoDB left keys unprocessed');
-  const before = new Map(data.map((e) => [e.employeeId, e]));
+  const ids = people.map((p) => p.employeeId);
+  const before = new Map((await employeesByIds(ids)).map((e) => [e.employeeId, e]));
   await db()
     .employee.put(people.map((p) => withKnownState(p, before.get(p.employeeId))))
     .go();
-  return { movedRequests: (await followManagerChanges(before, people, actor)).moved };
+  const { moved } = await followManagerChanges(before, people, actor);
+  await recordAudit('org', actor, 'employees.upserted', { ids: ids.slice(0, 1000) });
+  return { movedRequests: moved };
 };
 
 /** Writes what a plan says: new and changed people, leavers marked left, one audit event. */
@@ -351,6 +382,90 @@ export const applyImport = async (
     plan.valid.filter((e) => updated.has(e.employeeId)),
     actor,
   );
+};
+
+/** An import as HR sends it: a CSV file, or rows of column → value. */
+export type ImportRequest = {
+  mode: ImportMode;
+  dryRun: boolean;
+  skipInvalid: boolean;
+  csv?: string | undefined;
+  rows?: Array<Record<string, string | number | null>> | undefined;
+};
+
+export type ImportReport = {
+  dryRun: boolean;
+  applied: boolean;
+  counts: {
+    rows: number;
+    valid: number;
+    invalid: number;
+    created: number;
+    updated: number;
+    unchanged: number;
+    left: number;
+  };
+  errors: RowError[];
+};
+
+export type ImportOutcome =
+  | { outcome: 'bad-csv'; message: string }
+  | { outcome: 'missing-columns'; columns: string[] }
+  /** Rows were invalid, none skipped and it was no dry run: nothing was written. */
+  | { outcome: 'rejected'; report: ImportReport }
+  | { outcome: 'reported'; report: ImportReport };
+
+/** The rows of an import; a CSV file that is not CSV throws CsvError. */
+const rowsOf = (request: ImportRequest): OrgRow[] =>
+  request.csv !== undefined
+    ? parseCsvObjects(request.csv)
+    : (request.rows ?? []).map((values, i) => ({
+        // JSON rows are numbered from 1, as a person counts them.
+        row: i + 1,
+        values: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === null ? '' : String(v)])),
+      }));
+
+/**
+ * Imports the organisation: plans the import, writes it unless it is a dry run or a row is invalid
+ * (unless invalid rows are to be skipped), and reports what it found and did.
+ */
+export const importOrganisation = async (
+  request: ImportRequest,
+  actor: string,
+  followManagerChanges: FollowManagerChanges,
+): Promise<ImportOutcome> => {
+  const { mode, dryRun, skipInvalid } = request;
+  let rows: OrgRow[];
+  try {
+    rows = rowsOf(request);
+  } catch (error) {
+    if (!(error instanceof CsvError)) throw error;
+    return { outcome: 'bad-csv', message: error.message };
+  }
+  const columns = ORG_COLUMNS.filter(
+    (c) => !OPTIONAL_COLUMNS.includes(c) && rows.length > 0 && !(c in (rows[0]?.values ?? {})),
+  );
+  if (columns.length) return { outcome: 'missing-columns', columns };
+  const existing = await loadOrganisation();
+  const plan = planImport(rows, existing, mode);
+  const apply = !dryRun && (plan.errors.length === 0 || skipInvalid);
+  if (apply) await applyImport(plan, existing, actor, followManagerChanges);
+  logger.info('org import', { rows: plan.rows, errors: plan.errors.length, applied: apply, mode });
+  const report: ImportReport = {
+    dryRun,
+    applied: apply,
+    counts: {
+      rows: plan.rows,
+      valid: plan.valid.length,
+      invalid: plan.rows - plan.valid.length,
+      created: plan.created.length,
+      updated: plan.updated.length,
+      unchanged: plan.unchanged,
+      left: plan.leavers.length,
+    },
+    errors: plan.errors,
+  };
+  return { outcome: plan.errors.length && !apply && !dryRun ? 'rejected' : 'reported', report };
 };
 
 /** One employee by id, or undefined when there is none. */

@@ -1,7 +1,9 @@
+import { missingEmployees } from '../people/org';
+import { recordAudit } from '../platform/audit';
 import { addDays, now } from '../platform/clock';
 import { config } from '../platform/config';
 import { startOnce } from '../platform/executions';
-import { executionName, stableId } from '../platform/ids';
+import { executionName, keyedId, stableId } from '../platform/ids';
 import { db, type HumanRequest, ignoreConditionFailure, type Plan } from '../platform/table';
 
 /*
@@ -9,8 +11,8 @@ import { db, type HumanRequest, ignoreConditionFailure, type Plan } from '../pla
  * with a reminder before it is due and escalation to the manager, the skip-level and HR when overdue.
  */
 
+/** A plan as HR or the owner's direct manager sets it. */
 export type NewPlan = {
-  planId: string;
   ownerId: string;
   title: string;
   items: Array<{ title: string; dueAt: Date }>;
@@ -19,11 +21,31 @@ export type NewPlan = {
 /** Days after the due date at which an open action item escalates: manager, skip-level, HR. */
 export const ACTION_ESCALATION_DAYS = { manager: 1, skipLevel: 7, hr: 14, close: 21 } as const;
 
+export type PlanOutcome = { outcome: 'created'; plan: Plan } | { outcome: 'unknown-owner' };
+
 /**
- * Creates a development plan with one action-item request per item, each with a reminder before it
+ * Creates a development plan for an employee and records it in the audit trail. A retried request
+ * with the same idempotency key creates the same plan once.
+ */
+export const createPlan = async (
+  input: NewPlan,
+  actor: string,
+  idempotencyKey: string | undefined,
+): Promise<PlanOutcome> => {
+  if ((await missingEmployees([input.ownerId])).missing.length) return { outcome: 'unknown-owner' };
+  const plan = await writePlan({ ...input, planId: keyedId(idempotencyKey, 'plan') });
+  await recordAudit(`plan#${plan.planId}`, actor, 'plan.created', {
+    ownerId: plan.ownerId,
+    items: plan.itemRequestIds.length,
+  });
+  return { outcome: 'created', plan };
+};
+
+/**
+ * Writes a development plan with one action-item request per item, each with a reminder before it
  * is due and an escalation chain after, and starts its follow-up under the plan's id (once).
  */
-export const createPlan = async (input: NewPlan): Promise<Plan> => {
+const writePlan = async (input: NewPlan & { planId: string }): Promise<Plan> => {
   const { employee, plan, request } = db();
   const owner = (await employee.get({ employeeId: input.ownerId }).go()).data;
   if (!owner) throw new Error(`Employee ${input.ownerId} not found`);
@@ -71,6 +93,22 @@ export const createPlan = async (input: NewPlan): Promise<Plan> => {
   });
   return item;
 };
+
+/** One plan by id, or undefined when there is none. */
+export const planById = async (planId: string): Promise<Plan | undefined> =>
+  (await db().plan.get({ planId }).go()).data ?? undefined;
+
+/** A plan's action items as they stand. */
+export const planItems = async (plan: Plan) =>
+  (await Promise.all(plan.itemRequestIds.map((requestId) => db().request.get({ requestId }).go()))).map(
+    ({ data }) => ({
+      requestId: data?.requestId,
+      title: data?.title,
+      dueAt: data?.dueAt,
+      status: data?.status,
+      escalationsSent: data?.escalationsSent,
+    }),
+  );
 
 export const closePlan = async (
   planId: string,

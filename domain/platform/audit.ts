@@ -2,7 +2,12 @@ import { now } from './clock';
 import { newId } from './ids';
 import { db, ignoreConditionFailure } from './table';
 
-/** Records who changed what, and when. Details hold ids and counts, never personal data. */
+/*
+ * The audit trail: who changed what, and when, per entity ("org", "cycle#ID", "goal#ID"). Details
+ * hold ids and counts, never personal data.
+ */
+
+/** Records who changed what, and when. */
 export const recordAudit = async (
   entityKey: string,
   actor: string,
@@ -27,3 +32,9 @@ export const recordAuditOnce = async (
     .go()
     .catch(ignoreConditionFailure);
 };
+
+/** One entity's trail, oldest first. */
+export const auditTrail = async (entityKey: string) =>
+  (await db().audit.query.byEntity({ entityKey }).go({ pages: 'all' })).data.map(
+    ({ entityKey: _k, ...event }) => event,
+  );

@@ -1,10 +1,22 @@
 import { createHash, randomUUID } from 'node:crypto';
 
+/*
+ * Ids: random ones, stable ones derived from their parts (so a retry makes the same one), Step
+ * Functions execution names and external reviewers' recipient ids.
+ */
+
 /** A stable id derived from its parts: retrying the step that creates it creates the same id. */
 export const stableId = (...parts: string[]): string =>
   createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 22);
 
 export const newId = (): string => randomUUID();
+
+/**
+ * The id of what a request creates: stable per idempotency key within its scope, so a retried request
+ * creates the same thing again instead of a second one; a fresh id when the caller sent no key.
+ */
+export const keyedId = (idempotencyKey: string | undefined, ...scope: string[]): string =>
+  idempotencyKey ? stableId(...scope, idempotencyKey) : newId();
 
 /** Step Functions execution names allow 80 characters of [A-Za-z0-9-_]. */
 export const executionName = (...parts: string[]): string => {

@@ -2,6 +2,7 @@ import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Gate } from '../human-steps/kinds';
 import { unreleasedEmail } from '../mail/compose';
 import { sendOnce } from '../mail/send';
+import type { Access } from '../people/access';
 import { employeeById } from '../people/org';
 import { localDeadline, nextSendSlot } from '../platform/calendar';
 import { documentClient } from '../platform/clients';
@@ -32,8 +33,7 @@ export const resultsVisible = (review: Pick<Review, 'releasedAt'>, view: Viewer)
   view === 'hr' || review.releasedAt !== undefined;
 
 /** Who may release one review's results: HR, or the employee's direct manager. */
-export const mayRelease = (access: 'hr' | 'self' | 'direct-manager' | 'reporting-line' | 'none'): boolean =>
-  access === 'hr' || access === 'direct-manager';
+export const mayRelease = (access: Access): boolean => access === 'hr' || access === 'direct-manager';
 
 /**
  * Where a gated request stands while still pending. The review meeting opens once the appraisal is
@@ -164,7 +164,6 @@ const wakeIfParked = async (requestId: string) => {
 /** Reviews released side by side; each is its own conditional transaction. */
 const RELEASE_CONCURRENCY = 10;
 
-/** Releases every review of the cycle whose appraisal is in; the others are counted as not ready. */
 /** How long one call may spend releasing: well inside API Gateway's 30-second limit. */
 export const RELEASE_BUDGET_MS = 20_000;
 
@@ -200,4 +199,21 @@ export const releaseCycle = async (
     cursor = page.cursor;
   } while (cursor && Date.now() < stopAt);
   return cursor ? { ...counts, next: cursor } : counts;
+};
+
+/**
+ * A release cursor is the key of the last review a call reached (ElectroDB's base64url JSON); one
+ * from another cycle or made up would make DynamoDB fail, so the caller refuses it as bad input.
+ */
+export const isReleaseCursor = (cursor: string, cycleId: string): boolean => {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+      pk?: unknown;
+      sk?: unknown;
+    };
+    const { Key } = db().review.get({ cycleId, employeeId: '-' }).params<{ Key: { pk: string } }>();
+    return key.pk === Key.pk && typeof key.sk === 'string';
+  } catch {
+    return false;
+  }
 };

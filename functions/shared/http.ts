@@ -1,6 +1,11 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { z } from 'zod';
 
+/*
+ * HTTP for the Lambdas behind API Gateway: the results they answer with (JSON, HTML pages, RFC 9457
+ * problem documents) and reading a request (headers, the body, JSON checked against a zod schema).
+ */
+
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 
@@ -33,12 +38,16 @@ export const jsonResult = (statusCode: number, body: unknown): HttpResult => ({
 
 export type FieldError = { field: string; message: string };
 
-/** An RFC 9457 problem document; `errors` names each failing field. */
+/**
+ * An RFC 9457 problem document; `errors` names each failing field, `extensions` adds members of the
+ * problem's own (an import's report beside the reason it was rejected).
+ */
 export const problem = (
   status: number,
   title: string,
   detail: string,
   errors: FieldError[] = [],
+  extensions: Record<string, unknown> = {},
 ): HttpResult => ({
   statusCode: status,
   headers: {
@@ -46,16 +55,45 @@ export const problem = (
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
   },
-  body: JSON.stringify({ type: 'about:blank', title, status, detail, ...(errors.length ? { errors } : {}) }),
+  body: JSON.stringify({
+    type: 'about:blank',
+    title,
+    status,
+    detail,
+    ...(errors.length ? { errors } : {}),
+    ...extensions,
+  }),
 });
+
+/** A problem with one field: the detail reads "field: what is wrong", more precisely than the message if need be. */
+export const fieldProblem = (
+  status: number,
+  title: string,
+  field: string,
+  message: string,
+  detail = message,
+): HttpResult => problem(status, title, `${field}: ${detail}`, [{ field, message }]);
+
+/** 400: one field of the request is wrong. */
+export const invalid = (field: string, message: string, detail = message): HttpResult =>
+  fieldProblem(400, 'Invalid request', field, message, detail);
+
+/** 400: several fields are wrong, each named in the detail. */
+export const invalidFields = (errors: FieldError[]): HttpResult =>
+  problem(400, 'Invalid request', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
+
+/** 404: the field names something that is not there (`detail` says what was looked for). */
+export const notFound = (field: string, detail: string, message = 'not found'): HttpResult =>
+  fieldProblem(404, 'Not found', field, message, detail);
+
+export const forbidden = (detail: string): HttpResult => problem(403, 'Forbidden', detail);
+
+export const conflict = (detail: string): HttpResult => problem(409, 'Conflict', detail);
 
 export const fieldErrors = (error: z.ZodError): FieldError[] =>
   error.issues.map((issue) => ({ field: issue.path.join('.') || '(body)', message: issue.message }));
 
-export const validationProblem = (error: z.ZodError): HttpResult => {
-  const errors = fieldErrors(error);
-  return problem(400, 'Invalid request', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
-};
+export const validationProblem = (error: z.ZodError): HttpResult => invalidFields(fieldErrors(error));
 
 export const rawBody = (event: HttpEvent): string =>
   event.body === undefined
@@ -84,12 +122,7 @@ export const parseJson = <S extends z.ZodType>(
   try {
     data = JSON.parse(rawBody(event));
   } catch {
-    return {
-      ok: false,
-      result: problem(400, 'Invalid request', '(body): not valid JSON', [
-        { field: '(body)', message: 'not valid JSON' },
-      ]),
-    };
+    return { ok: false, result: invalid('(body)', 'not valid JSON') };
   }
   const parsed = schema.safeParse(data);
   return parsed.success

@@ -19,7 +19,19 @@ const DOCS = [
     : []),
 ];
 
-const FOLDERS = ['domain', 'functions', 'workflows', 'infra', 'local', 'cli', 'bin', 'bench', 'test', 'scripts', 'docs'];
+const FOLDERS = [
+  'domain',
+  'functions',
+  'workflows',
+  'infra',
+  'local',
+  'cli',
+  'bin',
+  'bench',
+  'test',
+  'scripts',
+  'docs',
+];
 const NAMED = new RegExp(`(?<![\\w./-])((?:${FOLDERS.join('|')})/[\\w./-]*[\\w/])`, 'g');
 
 describe('the README and docs', () => {

@@ -1,0 +1,48 @@
+import { type GapAnalysis, gapAnalysisFor } from '../catalog/ratings';
+import { ANONYMITY_THRESHOLD, type CyclePolicy } from '../cycles/policy';
+import { cycleById } from '../cycles/schedule';
+import { liveGoals } from '../people/goals';
+import { db } from '../platform/table';
+import { meetingHeldAt } from './meeting';
+import { peerFeedbackView } from './peer-view';
+import { resultsVisible, type Viewer } from './release';
+
+/*
+ * One review as a viewer sees it. HR sees everything, peer feedback attributed. The employee (and
+ * their managers) see the review, the goals live during the cycle, and only once the results are
+ * released the manager's ratings and texts, the calibration, peer feedback combined (or withheld
+ * below the anonymity threshold) and the gap analysis without peer averages below it.
+ */
+
+/** The review of an employee in a cycle as the viewer may see it; undefined when there is none. */
+export const reviewView = async (cycleId: string, employeeId: string, viewer: Viewer) => {
+  const review = (await db().review.get({ cycleId, employeeId }).go()).data;
+  if (!review) return undefined;
+  const cycle = await cycleById(cycleId);
+  const policy = cycle?.policy as CyclePolicy | undefined;
+  const goals = await liveGoals(employeeId, cycle);
+  const { gapAnalysis: stored, ...kept } = review;
+  const heldAt = await meetingHeldAt(review);
+  const all = { ...kept, ...(heldAt ? { meetingHeldAt: heldAt } : {}) };
+  const released = resultsVisible(review, viewer);
+  const { managerAppraisal: _m, overallRating: _o, calibration: _k, calibratedAt: _a, ...unreleased } = all;
+  return {
+    review: released ? all : unreleased,
+    goals,
+    // Peer feedback, too, reaches the employee with the rest of the results, not before.
+    ...(released
+      ? { peerFeedback: await peerFeedbackView(cycleId, employeeId, viewer, policy?.anonymityThreshold) }
+      : {}),
+    released: review.releasedAt !== undefined,
+    // Gaps against the role's expected levels, peer averages only above the anonymity threshold.
+    ...(stored && released
+      ? {
+          gapAnalysis: gapAnalysisFor(
+            stored as GapAnalysis,
+            viewer,
+            policy?.anonymityThreshold ?? ANONYMITY_THRESHOLD,
+          ),
+        }
+      : {}),
+  };
+};

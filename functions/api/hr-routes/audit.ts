@@ -1,0 +1,15 @@
+import { auditTrail } from '../../../domain/platform/audit';
+import { invalid, jsonResult } from '../../shared/http';
+import { hrOnly, pathParam, type Routes } from './answers';
+
+/* The audit trail of one entity, for HR. */
+
+const ENTITY_KEY = 'such as org, cycle#ID, plan#ID, goal#ID, template#ID';
+
+export const auditRoutes: Routes = {
+  'GET /audit/{entityKey}': hrOnly(async (event) => {
+    const entityKey = decodeURIComponent(pathParam(event, 'entityKey'));
+    if (!/^[a-z-]+(#[A-Za-z0-9_.-]+)?$/.test(entityKey)) return invalid('entityKey', ENTITY_KEY);
+    return jsonResult(200, { entityKey, events: await auditTrail(entityKey) });
+  }),
+};

@@ -1,0 +1,79 @@
+import { accessTo, canRead } from '../../../domain/people/access';
+import { calibrateReview } from '../../../domain/reviews/calibration';
+import { isReleaseCursor, mayRelease, releaseCycle, releaseReview } from '../../../domain/reviews/release';
+import { reviewView } from '../../../domain/reviews/view';
+import { conflict, forbidden, invalid, invalidFields, jsonResult, parseJson } from '../../shared/http';
+import { CalibrationInput } from '../hr-schemas';
+import { cycleOr404, hrOnly, noReview, pathParam, type Routes, whenCancelled } from './answers';
+
+/*
+ * One employee's review in a cycle: read as HR or as the employee sees it, calibrated by HR, and its
+ * results released (one review, or HR for the whole cycle).
+ */
+
+export const reviewRoutes: Routes = {
+  'GET /cycles/{cycleId}/reviews/{employeeId}': async (event, caller) => {
+    const employeeId = pathParam(event, 'employeeId');
+    const access = await accessTo(caller, employeeId);
+    if (!canRead(access))
+      return forbidden('You may read reviews of yourself and of people in your reporting line');
+    const view = event.queryStringParameters?.view ?? (access === 'hr' ? 'hr' : 'employee');
+    // Peer attribution is for HR only; everyone else sees peer answers combined or withheld.
+    if (view === 'hr' && access !== 'hr') return forbidden('Only HR admins see who gave which peer feedback');
+    if (view !== 'hr' && view !== 'employee') return invalid('view', 'must be hr or employee');
+    const review = await reviewView(pathParam(event, 'cycleId'), employeeId, view);
+    return review ? jsonResult(200, review) : noReview();
+  },
+
+  'POST /cycles/{cycleId}/reviews/{employeeId}/calibration': hrOnly(async (event, caller) => {
+    const body = parseJson(event, CalibrationInput);
+    if (!body.ok) return body.result;
+    const cycle = await cycleOr404(event, whenCancelled);
+    if (!cycle.ok) return cycle.result;
+    const employeeId = pathParam(event, 'employeeId');
+    const result = await calibrateReview(cycle.value.cycleId, employeeId, body.value, caller.employeeId);
+    switch (result.outcome) {
+      case 'not-found':
+        return noReview();
+      case 'no-appraisal':
+        return conflict('the manager appraisal is not in yet: there is nothing to calibrate');
+      case 'no-calibration-phase':
+        return conflict('this cycle’s template has no calibration phase');
+      case 'conflict':
+        return conflict('the review kept changing; try again');
+      case 'invalid':
+        return invalidFields(result.problems);
+      default:
+        return jsonResult(200, {
+          calibration: result.calibration,
+          ...(result.gapAnalysis ? { gapAnalysis: result.gapAnalysis } : {}),
+        });
+    }
+  }),
+
+  'POST /cycles/{cycleId}/reviews/{employeeId}/release': async (event, caller) => {
+    const employeeId = pathParam(event, 'employeeId');
+    if (!mayRelease(await accessTo(caller, employeeId)))
+      return forbidden('Results are released by HR or the employee’s direct manager');
+    const cycle = await cycleOr404(event, whenCancelled);
+    if (!cycle.ok) return cycle.result;
+    const outcome = await releaseReview(cycle.value.cycleId, employeeId, caller.employeeId);
+    if (outcome === 'not-found') return noReview();
+    if (outcome === 'not-ready')
+      return conflict(
+        'the manager appraisal is not in, or the cycle has no release phase: there is nothing to release',
+      );
+    return jsonResult(200, { released: true, alreadyReleased: outcome === 'already-released' });
+  },
+
+  'POST /cycles/{cycleId}/release': hrOnly(async (event, caller) => {
+    const cycle = await cycleOr404(event, whenCancelled);
+    if (!cycle.ok) return cycle.result;
+    // A large cycle takes several calls: each releases what fits in its time budget and says where
+    // to go on from (`next`, passed back as ?cursor=).
+    const cursor = event.queryStringParameters?.cursor;
+    if (cursor !== undefined && !isReleaseCursor(cursor, cycle.value.cycleId))
+      return invalid('cursor', 'not a cursor this route gave out');
+    return jsonResult(200, await releaseCycle(cycle.value.cycleId, caller.employeeId, { cursor }));
+  }),
+};
