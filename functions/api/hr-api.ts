@@ -2,7 +2,6 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { principalFrom } from '../../domain/people/access';
 import { forbidden, type HttpEvent, type HttpResult, jsonResult, problem } from '../shared/http';
-import type { Routes } from './hr-routes/answers';
 import { auditRoutes } from './hr-routes/audit';
 import { catalogRoutes } from './hr-routes/catalog';
 import { cycleRoutes } from './hr-routes/cycles';
@@ -12,6 +11,7 @@ import { orgRoutes } from './hr-routes/org';
 import { planRoutes } from './hr-routes/plans';
 import { requestRoutes } from './hr-routes/requests';
 import { reviewRoutes } from './hr-routes/reviews';
+import type { Routes } from './hr-routes/route';
 import { openApiDocument } from './openapi';
 
 /*

@@ -1,6 +1,6 @@
 import { auditTrail } from '../../../domain/platform/audit';
 import { invalid, jsonResult } from '../../shared/http';
-import { hrOnly, pathParam, type Routes } from './answers';
+import { hrOnly, pathParam, type Routes } from './route';
 
 /* The audit trail of one entity, for HR. */
 

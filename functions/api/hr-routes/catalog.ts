@@ -7,7 +7,7 @@ import {
   storedDocument,
 } from '../../../domain/catalog/store';
 import { invalid, invalidFields, jsonResult, notFound, parseJson } from '../../shared/http';
-import { hrOnly, pathParam, type Route, type Routes, unknownTemplate } from './answers';
+import { hrOnly, pathParam, type Route, type Routes, unknownTemplate } from './route';
 
 /*
  * The catalog: frameworks, templates and triggers, each a document HR saves whole under the id in

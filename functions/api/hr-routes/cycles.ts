@@ -19,7 +19,7 @@ import {
   type Routes,
   unknownEmployees,
   unknownTemplate,
-} from './answers';
+} from './route';
 
 /*
  * Cycles, all HR's: scheduling one, where it stands, the levers (extend, cancel, add or take out

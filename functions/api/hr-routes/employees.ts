@@ -3,7 +3,7 @@ import { employeeById, upsertEmployees } from '../../../domain/people/org';
 import { followManagerChanges } from '../../../domain/reviews/manager-change';
 import { forbidden, invalid, jsonResult, notFound, parseJson } from '../../shared/http';
 import { PutEmployeesInput } from '../hr-schemas';
-import { hrOnly, pathParam, type Routes } from './answers';
+import { hrOnly, pathParam, type Routes } from './route';
 
 /* Employees: one read by whoever may see them, and HR's writes of many at once. */
 

@@ -9,7 +9,7 @@ import {
 } from '../../../domain/people/goals';
 import { forbidden, type HttpResult, invalid, jsonResult, parseJson } from '../../shared/http';
 import { CreateGoalInput, GoalProgressInput, UpdateGoalInput } from '../hr-schemas';
-import { goalOr404, idempotencyKey, pathParam, type Routes, unknownOwner } from './answers';
+import { goalOr404, idempotencyKey, pathParam, type Routes, unknownOwner } from './route';
 
 /* Goals: an employee's or the company's, set, changed, progressed and read with what they align to. */
 

@@ -2,7 +2,7 @@ import { accessTo, canActOn, canRead } from '../../../domain/people/access';
 import { createPlan, planItems } from '../../../domain/plans/plans';
 import { forbidden, jsonResult, parseJson } from '../../shared/http';
 import { CreatePlanInput } from '../hr-schemas';
-import { idempotencyKey, planOr404, type Routes, unknownOwner } from './answers';
+import { idempotencyKey, planOr404, type Routes, unknownOwner } from './route';
 
 /* Development plans: set by HR or the owner's direct manager, read by the owner's reporting line. */
 

@@ -2,7 +2,7 @@ import { reassignRequest } from '../../../domain/human-steps/reassign';
 import { fieldProblem, jsonResult, parseJson } from '../../shared/http';
 import { stepKinds } from '../../shared/step-kinds';
 import { ReassignRequestInput } from '../hr-schemas';
-import { hrOnly, pathParam, type Routes } from './answers';
+import { hrOnly, pathParam, type Routes } from './route';
 
 /* A person's request passed on to someone else, by HR. */
 

@@ -4,7 +4,7 @@ import { isReleaseCursor, mayRelease, releaseCycle, releaseReview } from '../../
 import { reviewView } from '../../../domain/reviews/view';
 import { conflict, forbidden, invalid, invalidFields, jsonResult, parseJson } from '../../shared/http';
 import { CalibrationInput } from '../hr-schemas';
-import { cycleOr404, hrOnly, noReview, pathParam, type Routes, whenCancelled } from './answers';
+import { cycleOr404, hrOnly, noReview, pathParam, type Routes, whenCancelled } from './route';
 
 /*
  * One employee's review in a cycle: read as HR or as the employee sees it, calibrated by HR, and its

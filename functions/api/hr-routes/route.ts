@@ -15,8 +15,8 @@ import {
 
 /*
  * What the HR API's routes share: a route's shape, HR-only routes, reading the path and the
- * idempotency key, loading what the path names or answering 404, and the answers several resources
- * give.
+ * idempotency key, loading what the path names or answering 404, and the problems several resources
+ * report alike.
  */
 
 /** One route of the HR API: the request and the caller its token names, answered. */
