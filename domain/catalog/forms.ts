@@ -3,10 +3,20 @@ import type { Framework, Template } from './documents';
 import { type ItemType, overallRating } from './ratings';
 
 /*
+<<<<<<< HEAD
  * The forms of a template-driven cycle, as data: which goals, competencies, behaviours and values
  * each form rates, with the framework's scale and level descriptors, what the manager is shown of the
  * self-assessment and peer input, and the zod schema that checks an answer (built from the same
  * fields, so an error always names a field the page has). Rendering is the form pages' job.
+=======
+ * Forms as data, each described once: its fields with their labels, what an error calls them,
+ * whether they are required and their limits. The page is rendered from the form
+ * (functions/api/form-page.ts) and the zod schema that checks its POST is derived here from the same
+ * fields, so an error always names a field the page has, in the page's words. Below the model, the
+ * forms of a template-driven cycle: which goals, competencies, behaviours and values each rates, with
+ * the framework's scale and level descriptors, and what the manager is shown of the self-assessment
+ * and peer input. The forms of a cycle without a template are in fixed-forms.ts.
+>>>>>>> forms
  */
 
 export type AppraisalKind = 'self-assessment' | 'peer-feedback' | 'manager-appraisal';
@@ -18,35 +28,73 @@ export const PHASE_KINDS: readonly PhaseKind[] = [
   'review-meeting',
   'acknowledgment',
 ];
+/** The requests answered through a form page; the peer nominations have pages of their own. */
+export type FormKind = AppraisalKind | PhaseKind | 'action-item';
 
 export type ScalePoint = { value: string; label: string };
 
-export type FormField =
-  | {
-      name: string;
-      type: 'rating';
-      label: string;
-      /** What the field is called in an error message ("Choose a rating for Craft"). */
-      short?: string;
-      /** The points to choose from; the 1–5 default when absent. */
-      scale?: ScalePoint[];
-      description?: string;
-      /** What points of the scale look like for this item (the framework's level descriptors). */
-      levels?: Array<{ point: string; text: string }>;
-    }
-  | { name: string; type: 'text'; label: string; short?: string; hint?: string; required: boolean }
-  | {
-      name: string;
-      type: 'input';
-      inputType: 'text' | 'number' | 'date';
-      label: string;
-      short?: string;
-      required: boolean;
-      /** What the field holds before anyone types (an existing draft goal's values). */
-      value?: string;
-    };
+/** The scale of a cycle without a template. */
+export const FIVE_POINT_SCALE: ScalePoint[] = ['Well below', 'Below', 'Meets', 'Above', 'Well above'].map(
+  (label, i) => ({ value: String(i + 1), label: `${i + 1} · ${label}` }),
+);
 
-export type FormSection = { heading: string; note?: string; fields: FormField[] };
+type Named = {
+  /** What the page posts the field as, and what its error is filed under. */
+  name: string;
+  label: string;
+  /** What an error calls the field ("Choose a rating for Craft"); the label when absent. */
+  short?: string;
+};
+
+export type RatingField = Named & {
+  type: 'rating';
+  scale: ScalePoint[];
+  description?: string;
+  /** What points of the scale look like for this item (the framework's level descriptors). */
+  levels?: Array<{ point: string; text: string }>;
+};
+
+/** One of a few options, such as approve or return; shown like a rating. */
+export type ChoiceField = Named & { type: 'choice'; options: ScalePoint[] };
+
+export type TextField = Named & {
+  type: 'text';
+  required: boolean;
+  /**
+   * Required only in a case the form's own parse checks ("when you return the goals"): the page says
+   * so after the label, and the error after its message.
+   */
+  requiredWhen?: string;
+  /** At most this many characters; MAX_TEXT when absent. */
+  maxLength?: number;
+};
+
+export type InputField = Named & {
+  type: 'input';
+  required: boolean;
+  /** What the field holds before anyone types (an existing draft goal's values). */
+  value?: string;
+} & (
+    | {
+        inputType: 'text' | 'email';
+        /** At most this many characters; MAX_TEXT when absent. */
+        maxLength?: number;
+      }
+    | { inputType: 'number'; min: number; max: number }
+    | { inputType: 'date' }
+  );
+
+export type FormField = RatingField | ChoiceField | TextField | InputField;
+export type LineField = Extract<InputField, { inputType: 'text' | 'email' }>;
+export type NumberField = Extract<InputField, { inputType: 'number' }>;
+export type DateField = Extract<InputField, { inputType: 'date' }>;
+
+export type FormSection = {
+  /** None for a form of one section. */
+  heading?: string;
+  note?: string;
+  fields: FormField[];
+};
 
 /** Read-only input shown above the form (the manager sees the self-assessment and peer input). */
 export type ReferenceBlock = {
@@ -55,13 +103,144 @@ export type ReferenceBlock = {
   rows: Array<{ label: string; value: string }>;
 };
 
-export type AppraisalForm = {
-  kind: AppraisalKind | PhaseKind;
+export type Form = {
+  kind: FormKind;
   title: string;
   intro: string;
   submit: string;
   reference: ReferenceBlock[];
   sections: FormSection[];
+};
+
+/** A form's fields in page order: what its page shows and its schema reads. */
+export const fieldsOf = (form: Form): FormField[] => form.sections.flatMap((s) => s.fields);
+
+const MAX_TEXT = 5000;
+
+/** How many characters a text field takes, on the page and in its schema. */
+export const maxLengthOf = (field: TextField | LineField): number => field.maxLength ?? MAX_TEXT;
+
+const called = (field: FormField) => field.short ?? field.label;
+
+/**
+ * The errors a field can show, worded from its definition, so that every form's messages name the
+ * field as its page does. A number or a date left empty is told what it should hold.
+ */
+export const fieldErrors = {
+  missing: (field: FormField): string => {
+    if (field.type === 'rating') return `Choose a rating for ${called(field)}`;
+    if (field.type === 'choice') return `Choose ${called(field)}`;
+    if (field.type === 'input' && (field.inputType === 'number' || field.inputType === 'date'))
+      return fieldErrors.invalid(field);
+    const when = field.type === 'text' && field.requiredWhen ? ` ${field.requiredWhen}` : '';
+    return `${called(field)} is required${when}`;
+  },
+  tooLong: (field: TextField | LineField): string =>
+    `${called(field)} is at most ${maxLengthOf(field)} characters`,
+  invalid: (field: NumberField | DateField | LineField): string => {
+    if (field.inputType === 'number')
+      return `${called(field)} is a whole number from ${field.min} to ${field.max}`;
+    if (field.inputType === 'date') return `${called(field)} is a date such as 2027-12-31`;
+    return `${called(field)} is not a valid email address`;
+  },
+};
+
+const isEmail = (v: string) => z.email().safeParse(v).success;
+
+/**
+ * A text as posted, trimmed: a required one must be there; every one is at most its limit; an email
+ * address, when given, must be one. An optional text left out is ''.
+ */
+export const textSchema = (field: TextField | LineField): z.ZodType<string, unknown> => {
+  const tooLong = fieldErrors.tooLong(field);
+  const valid = (s: z.ZodString) =>
+    field.type === 'input' && field.inputType === 'email'
+      ? s.refine((v) => v === '' || isEmail(v), fieldErrors.invalid(field))
+      : s;
+  if (!field.required || (field.type === 'text' && field.requiredWhen))
+    return valid(z.string().trim().max(maxLengthOf(field), tooLong))
+      .optional()
+      .default('');
+  const missing = fieldErrors.missing(field);
+  return valid(z.string({ error: missing }).trim().min(1, missing).max(maxLengthOf(field), tooLong));
+};
+
+/** A whole number within the field's bounds; a blank is refused like any other non-number. */
+export const numberSchema = (field: NumberField): z.ZodType<number, unknown> => {
+  const invalid = fieldErrors.invalid(field);
+  return z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number({ error: invalid }).int(invalid).min(field.min, invalid).max(field.max, invalid),
+  );
+};
+
+/** A calendar date (YYYY-MM-DD); a blank is refused like any other non-date. */
+export const dateSchema = (field: DateField): z.ZodType<string, unknown> =>
+  z.iso.date({ error: fieldErrors.invalid(field) });
+
+/** One point of the field's scale, as its number. */
+export const ratingSchema = (field: RatingField): z.ZodType<number, unknown> =>
+  z
+    .enum(field.scale.map((p) => p.value) as [string, ...string[]], { error: fieldErrors.missing(field) })
+    .transform(Number);
+
+/** One of the field's options. */
+export const choiceSchema = (field: ChoiceField): z.ZodType<string, unknown> =>
+  z.enum(field.options.map((o) => o.value) as [string, ...string[]], { error: fieldErrors.missing(field) });
+
+/** Any field's schema; an optional number or date may also be left blank. */
+export const fieldSchema = (field: FormField): z.ZodType => {
+  if (field.type === 'rating') return ratingSchema(field);
+  if (field.type === 'choice') return choiceSchema(field);
+  if (field.type === 'text') return textSchema(field);
+  const blankOr = (strict: z.ZodType) =>
+    field.required ? strict : z.union([z.literal(''), strict]).optional();
+  if (field.inputType === 'number') return blankOr(numberSchema(field));
+  if (field.inputType === 'date') return blankOr(dateSchema(field));
+  return textSchema(field);
+};
+
+/**
+ * A failed parse's errors, the first for each field, filed under the field's name on the page: the
+ * parse's own keys are looked up in `fields` when given (see readFields).
+ */
+export const errorsOf = (error: z.ZodError, fields?: Record<string, FormField>): Record<string, string> => {
+  const errors: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const key = String(issue.path[0] ?? 'form');
+    errors[fields?.[key]?.name ?? key] ??= issue.message;
+  }
+  return errors;
+};
+
+export type Read<T> = { ok: true; value: T } | { ok: false; errors: Record<string, string> };
+
+/**
+ * Reads some fields of a posted form under keys of the caller's choosing, with a schema built from
+ * those fields (textSchema, choiceSchema, …), for a form whose parse goes beyond its fields (goal
+ * rows, decisions); an error is filed under the field's name on the page.
+ */
+export const readFields = <T>(
+  fields: Record<string, FormField>,
+  schema: z.ZodType<T, unknown>,
+  values: Record<string, unknown>,
+): Read<T> => {
+  const parsed = schema.safeParse(
+    Object.fromEntries(Object.entries(fields).map(([key, field]) => [key, values[field.name]])),
+  );
+  return parsed.success
+    ? { ok: true, value: parsed.data }
+    : { ok: false, errors: errorsOf(parsed.error, fields) };
+};
+
+/** One field of a posted form, read with the schema built from it; an error is filed under its name. */
+export const readField = <T>(
+  field: FormField,
+  schema: z.ZodType<T, unknown>,
+  values: Record<string, unknown>,
+): Read<T> => {
+  const read = readFields({ value: field }, z.object({ value: schema }), values);
+  return read.ok ? { ok: true, value: read.value.value } : read;
 };
 
 export type LiveGoal = {
@@ -150,7 +329,7 @@ const ratingField = (
   scale: ScalePoint[],
   short: string,
   item?: Item,
-): FormField => ({
+): RatingField => ({
   name,
   type: 'rating',
   label,
@@ -160,13 +339,40 @@ const ratingField = (
   ...(item && levelsOf(item.framework).length ? { levels: levelsOf(item.framework) } : {}),
 });
 
-const text = (name: string, label: string, required: boolean, short: string): FormField => ({
+const text = (name: string, label: string, required: boolean, short: string): TextField => ({
   name,
   type: 'text',
   label,
   short,
   required,
 });
+
+/** What each appraisal form is called and its button says, with a template or without. */
+export const APPRAISAL_TITLES: Record<AppraisalKind, { title: string; submit: string }> = {
+  'self-assessment': { title: 'Your self-assessment', submit: 'Submit my self-assessment' },
+  'peer-feedback': { title: 'Peer feedback', submit: 'Send my feedback' },
+  'manager-appraisal': { title: 'Manager appraisal', submit: 'Submit the appraisal' },
+};
+
+/** The peers' promise of anonymity, with a template or without. */
+export const PEER_FEEDBACK_INTRO =
+  'Your answers are shown to your colleague only combined with other peers’ answers, never with your name.';
+
+/** What each appraisal asks in the person's own words, the same with a template or without. */
+export const OWN_WORDS: Record<AppraisalKind, TextField[]> = {
+  'self-assessment': [
+    text('achievements', 'What are you most proud of?', true, 'What you are most proud of'),
+    text('growth', 'Where do you want to grow next?', true, 'Where you want to grow'),
+  ],
+  'peer-feedback': [
+    text('strengths', 'What should they keep doing?', true, 'What they should keep doing'),
+    text('growth', 'What could help them grow?', true, 'What could help them grow'),
+  ],
+  'manager-appraisal': [
+    text('summary', 'Summary of the cycle', true, 'The summary'),
+    text('developmentNeeds', 'Development needs for the next cycle', true, 'Development needs'),
+  ],
+};
 
 const goalLine = (g: LiveGoal) =>
   `${g.title} (${g.measure}; weight ${g.weight}${g.progress ? `; latest progress ${g.progress}` : ''})`;
@@ -237,7 +443,7 @@ const peerReference = (peers: PeerInput | undefined, items: Item[]): ReferenceBl
 };
 
 /** The form a template asks of one person, with the framework's scale and descriptors. */
-export const appraisalForm = (input: FormInput): AppraisalForm => {
+export const appraisalForm = (input: FormInput): Form => {
   const { template, framework, kind } = input;
   const scale = scaleOf(framework);
   const items = ratedItems(template, framework);
@@ -248,10 +454,9 @@ export const appraisalForm = (input: FormInput): AppraisalForm => {
   if (kind === 'self-assessment') {
     return {
       kind,
-      title: 'Your self-assessment',
+      ...APPRAISAL_TITLES[kind],
       intro:
         'Look back on this cycle: how far you got with your goals, how you lived our competencies and values (with an example for each), and where you want to grow next.',
-      submit: 'Submit my self-assessment',
       reference: [],
       sections: [
         ...(ratesGoals
@@ -289,13 +494,7 @@ export const appraisalForm = (input: FormInput): AppraisalForm => {
             ),
           ]),
         },
-        {
-          heading: 'In your own words',
-          fields: [
-            text('achievements', 'What are you most proud of?', true, 'What you are most proud of'),
-            text('growth', 'Where do you want to grow next?', true, 'Where you want to grow'),
-          ],
-        },
+        { heading: 'In your own words', fields: OWN_WORDS[kind] },
       ],
     };
   }
@@ -303,10 +502,8 @@ export const appraisalForm = (input: FormInput): AppraisalForm => {
   if (kind === 'peer-feedback') {
     return {
       kind,
-      title: 'Peer feedback',
-      intro:
-        'Your answers are shown to your colleague only combined with other peers’ answers, never with your name.',
-      submit: 'Send my feedback',
+      ...APPRAISAL_TITLES[kind],
+      intro: PEER_FEEDBACK_INTRO,
       reference: [],
       sections: [
         {
@@ -316,22 +513,15 @@ export const appraisalForm = (input: FormInput): AppraisalForm => {
             ratingField(`rating.${i.id}`, `${i.name}: ${i.question}`, scale, i.name, i),
           ),
         },
-        {
-          heading: 'In your own words',
-          fields: [
-            text('strengths', 'What should they keep doing?', true, 'What they should keep doing'),
-            text('growth', 'What could help them grow?', true, 'What could help them grow'),
-          ],
-        },
+        { heading: 'In your own words', fields: OWN_WORDS[kind] },
       ],
     };
   }
 
   return {
     kind,
-    title: 'Manager appraisal',
+    ...APPRAISAL_TITLES[kind],
     intro: `Rate ${input.subjectName}’s goals, competencies and behaviours, with their self-assessment and peer input at hand, and write the development needs you see. The overall rating is computed from the template’s weights when you submit.`,
-    submit: 'Submit the appraisal',
     reference: [selfReference(input, items), peerReference(input.peers, items)],
     sections: [
       ...(ratesGoals
@@ -362,15 +552,12 @@ export const appraisalForm = (input: FormInput): AppraisalForm => {
           ...template.questions
             .filter((q) => q.type === 'text')
             .map((q) => text(`text.${q.id}`, q.text, q.required, `An answer to “${q.text}”`)),
-          text('summary', 'Summary of the cycle', true, 'The summary'),
-          text('developmentNeeds', 'Development needs for the next cycle', true, 'Development needs'),
+          ...OWN_WORDS[kind],
         ],
       },
     ],
   };
 };
-
-const MAX_TEXT = 5000;
 
 const GROUPS: Record<string, 'ratings' | 'evidence' | 'goals' | 'goalNotes' | 'texts'> = {
   rating: 'ratings',
@@ -380,38 +567,26 @@ const GROUPS: Record<string, 'ratings' | 'evidence' | 'goals' | 'goalNotes' | 't
   text: 'texts',
 };
 
+/** What a form without a template stores: its fields' values by name ({ rating, achievements, growth }). */
+export type FlatAnswers = Record<string, unknown>;
+
+type TemplateInput = Pick<FormInput, 'template' | 'framework' | 'goals'>;
+
 /**
- * The zod schema of a form, built from its fields: a rating must be a point of the scale, a required
- * text must be there, every text is at most 5,000 characters. The parsed answer is structured (ratings
- * by item and goal, evidence, texts) and carries its overall from the template's formula. Anything
- * in the body that is not a field is ignored.
+ * The zod schema of a form, derived from its fields (fieldSchema): a rating must be a point of the
+ * scale, a required text must be there, every text is within its limit. Anything in the body that is
+ * not a field is ignored. Without a template the answer is the fields' values by name; with one it is
+ * structured (ratings by item and goal, evidence, texts) and carries its overall from the template's
+ * formula.
  */
-export const answerSchema = (
-  form: AppraisalForm,
-  input: Pick<FormInput, 'template' | 'framework' | 'goals'>,
-) => {
-  const shape: Record<string, z.ZodType> = {};
-  for (const field of form.sections.flatMap((s) => s.fields)) {
-    if (field.type === 'rating') {
-      const values = (field.scale ?? []).map((p) => p.value);
-      shape[field.name] = z
-        .enum(values as [string, ...string[]], { error: `Choose a rating for ${field.short ?? field.label}` })
-        .transform(Number);
-    } else {
-      const name = field.short ?? field.label;
-      const max = z.string().trim().max(MAX_TEXT, `${name} is at most ${MAX_TEXT} characters`);
-      shape[field.name] = field.required
-        ? z
-            .string({ error: `${name} is required` })
-            .trim()
-            .min(1, `${name} is required`)
-            .max(MAX_TEXT, `${name} is at most ${MAX_TEXT} characters`)
-        : max.optional().default('');
-    }
-  }
+export function answerSchema(form: Form): z.ZodType<FlatAnswers, unknown>;
+export function answerSchema(form: Form, input: TemplateInput): z.ZodType<StructuredAnswers, unknown>;
+export function answerSchema(form: Form, input?: TemplateInput): z.ZodType<FlatAnswers, unknown> {
+  const flat = z.object(Object.fromEntries(fieldsOf(form).map((f) => [f.name, fieldSchema(f)])));
+  if (!input) return flat;
   const types = new Map(ratedItems(input.template, input.framework).map((i) => [i.id, i.type]));
   const weights = new Map(input.goals.map((g) => [g.goalId, g.weight]));
-  return z.object(shape).transform((values): StructuredAnswers => {
+  return flat.transform((values): StructuredAnswers => {
     const out: StructuredAnswers = { ratings: {}, evidence: {}, goals: {}, goalNotes: {}, texts: {} };
     for (const [name, value] of Object.entries(values)) {
       const dot = name.indexOf('.');
@@ -434,7 +609,7 @@ export const answerSchema = (
     if (rating !== undefined) out.rating = rating;
     return out;
   });
-};
+}
 
 /** A stored answer read back as structured answers (the form's own output, stored whole). */
 export const asStructured = (answers: unknown): StructuredAnswers | undefined => {

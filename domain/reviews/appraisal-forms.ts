@@ -1,11 +1,11 @@
 import type { z } from 'zod';
 import type { Template } from '../catalog/documents';
 import {
-  type AppraisalForm,
   type AppraisalKind,
   answerSchema,
   appraisalForm,
   asStructured,
+  type Form,
   type LiveGoal,
   type PeerInput,
   PHASE_KINDS,
@@ -98,7 +98,7 @@ export const peerInputForManager = async (
   };
 };
 
-export type TemplateForm = { form: AppraisalForm; schema: z.ZodType<StructuredAnswers, unknown> };
+export type TemplateForm = { form: Form; schema: z.ZodType<StructuredAnswers, unknown> };
 
 /**
  * The template-driven form behind a cycle request, or undefined when the request keeps today's fixed

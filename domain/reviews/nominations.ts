@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fieldErrors, type LineField, textSchema } from '../catalog/forms';
 import { type CyclePolicy, PEERS_PER_REVIEW } from '../cycles/policy';
 import { now } from '../platform/clock';
 import { externalId, isExternalId } from '../platform/ids';
@@ -9,8 +10,9 @@ import { approvalRequestId, autoPickedPeers, nominationRequestId, peerRequest, p
  * 360 peer nominations in a cycle made from a template: the nominator (the employee, or the manager
  * when the template says so) ticks colleagues from suggestions and may add up to two external
  * reviewers; when the employee nominates, the manager approves or changes the list. Then one
- * peer-feedback request per approved reviewer is created. The rules are pure and unit-tested; the
- * reads and writes around them are below.
+ * peer-feedback request per approved reviewer is created. The two forms are defined here, once for
+ * their pages (functions/api/nomination-page.ts) and their schemas; the rules are pure and
+ * unit-tested; the reads and writes around them are below.
  */
 
 export const MAX_EXTERNALS = 2;
@@ -18,10 +20,61 @@ const MAX_SUGGESTIONS = 40;
 /** Managers whose teams are read for suggestions ("people who share the manager's manager"). */
 const MAX_SIBLING_TEAMS = 10;
 
-export const isNominationKind = (kind: string): kind is 'peer-nomination' | 'peer-approval' =>
+type NominationKind = 'peer-nomination' | 'peer-approval';
+
+export const isNominationKind = (kind: string): kind is NominationKind =>
   kind === 'peer-nomination' || kind === 'peer-approval';
 
 export { approvalRequestId, externalId, isExternalId, nominationRequestId };
+
+/** What each nomination page is called, what it says first and what its button says. */
+export const NOMINATION_PAGES: Record<NominationKind, { title: string; intro: string; submit: string }> = {
+  'peer-nomination': {
+    title: 'Peer reviewers',
+    intro:
+      'Tick the colleagues who know the work well enough to give useful feedback. You may add up to two reviewers from outside the company; they need no account.',
+    submit: 'Send my choice',
+  },
+  'peer-approval': {
+    title: 'Approve peer reviewers',
+    intro: 'These are the nominated reviewers. Approve them as they are, or untick some and tick others.',
+    submit: 'Approve these reviewers',
+  },
+};
+
+/** The colleagues ticked: a checkbox per suggestion, valued by employee id. */
+export const PEER_FIELD = 'peer';
+/** Approving: the nominated external reviewers kept, a checkbox each, valued by their id. */
+export const EXTERNAL_FIELD = 'external';
+
+/** The n-th external reviewer a nominator may add: a name and an address, or neither. */
+const externalReviewer = (n: number): { legend: string; name: LineField; email: LineField } => {
+  const who = `External reviewer ${n}`;
+  return {
+    legend: `${who} (optional)`,
+    name: {
+      name: `external${n}Name`,
+      type: 'input',
+      inputType: 'text',
+      label: 'Name',
+      short: `${who}: the name`,
+      required: false,
+      maxLength: 200,
+    },
+    email: {
+      name: `external${n}Email`,
+      type: 'input',
+      inputType: 'email',
+      label: 'Email address',
+      short: `${who}: the address`,
+      required: false,
+      maxLength: 254,
+    },
+  };
+};
+
+/** The external reviewers a nominator may add, in page order. */
+export const EXTERNAL_REVIEWERS = Array.from({ length: MAX_EXTERNALS }, (_, i) => externalReviewer(i + 1));
 
 export type External = { id: string; name: string; email: string };
 /** What a nomination (or an approval) stores as its answer. */
@@ -77,27 +130,27 @@ export const nominationProblems = (choice: Nominations, rules: NominationRules):
   const allowed = new Set(rules.suggestions.map((s) => s.employeeId));
   if (choice.peers.some((p) => p === rules.employeeId || p === rules.managerId)) {
     problems.push({
-      field: 'peer',
+      field: PEER_FIELD,
       message: 'The person reviewed and their manager cannot be peer reviewers',
     });
   } else if (choice.peers.some((p) => !allowed.has(p))) {
-    problems.push({ field: 'peer', message: 'Choose colleagues from the list' });
+    problems.push({ field: PEER_FIELD, message: 'Choose colleagues from the list' });
   }
   const emails = choice.externals.map((e) => e.email.toLowerCase());
   if (new Set(emails).size !== emails.length) {
     problems.push({
-      field: `external${choice.externals.length}Email`,
+      field: externalReviewer(choice.externals.length).email.name,
       message: 'Each external reviewer needs their own email address',
     });
   }
   if (choice.externals.length > MAX_EXTERNALS) {
-    problems.push({ field: 'external', message: `At most ${MAX_EXTERNALS} external reviewers` });
+    problems.push({ field: EXTERNAL_FIELD, message: `At most ${MAX_EXTERNALS} external reviewers` });
   }
   const total = new Set(choice.peers).size + choice.externals.length;
   const min = effectiveMin(rules);
   if (problems.length === 0 && (total < min || total > rules.maxPeers)) {
     problems.push({
-      field: 'peer',
+      field: PEER_FIELD,
       message:
         min === rules.maxPeers
           ? `Choose ${min} reviewers (you chose ${total})`
@@ -125,58 +178,42 @@ const list = z
   .union([z.string(), z.array(z.string())])
   .optional()
   .transform((v) => [...new Set(v === undefined ? [] : Array.isArray(v) ? v : [v])]);
-const optionalText = (max: number, message: string) =>
-  z.preprocess(
-    (v) => (Array.isArray(v) ? v[0] : v),
-    z.string().trim().max(max, message).optional().default(''),
-  );
+
+/** A field's first value: a repeated name posts a list. */
+const first = (v: unknown) => (Array.isArray(v) ? v[0] : v);
 
 const addProblems = (ctx: z.RefinementCtx, problems: Problem[]) => {
   for (const p of problems) ctx.addIssue({ code: 'custom', path: [p.field], message: p.message });
 };
 
 /**
- * The nomination form's schema: the colleagues ticked (`peer`) and up to two external reviewers
- * (`external1Name`/`external1Email`, …), a name and a valid address each, or neither.
+ * The nomination form's schema: the colleagues ticked (PEER_FIELD) and up to two external reviewers
+ * (EXTERNAL_REVIEWERS), a name and a valid address each, or neither.
  */
 export const nominationSchema = (rules: NominationRules) => {
-  const shape: Record<string, z.ZodType> = { peer: list };
-  for (let i = 1; i <= MAX_EXTERNALS; i++) {
-    shape[`external${i}Name`] = optionalText(
-      200,
-      `External reviewer ${i}: the name is at most 200 characters`,
-    );
-    shape[`external${i}Email`] = optionalText(254, `External reviewer ${i}: the address is too long`);
+  const shape: Record<string, z.ZodType> = { [PEER_FIELD]: list };
+  for (const x of EXTERNAL_REVIEWERS) {
+    shape[x.name.name] = z.preprocess(first, textSchema(x.name));
+    shape[x.email.name] = z.preprocess(first, textSchema(x.email));
   }
   return z
     .object(shape)
     .superRefine((v, ctx) => {
-      for (let i = 1; i <= MAX_EXTERNALS; i++) {
-        const name = v[`external${i}Name`] as string;
-        const email = v[`external${i}Email`] as string;
-        if (!name && !email) continue;
-        if (!name)
-          ctx.addIssue({
-            code: 'custom',
-            path: [`external${i}Name`],
-            message: `External reviewer ${i}: enter their name`,
-          });
-        if (!z.email().safeParse(email).success)
-          ctx.addIssue({
-            code: 'custom',
-            path: [`external${i}Email`],
-            message: `External reviewer ${i}: enter a valid email address`,
-          });
+      const missing = (field: LineField) =>
+        ctx.addIssue({ code: 'custom', path: [field.name], message: fieldErrors.missing(field) });
+      for (const x of EXTERNAL_REVIEWERS) {
+        if (v[x.email.name] && !v[x.name.name]) missing(x.name);
+        if (v[x.name.name] && !v[x.email.name]) missing(x.email);
       }
     })
     .transform((v, ctx): Nominations => {
       const externals: External[] = [];
-      for (let i = 1; i <= MAX_EXTERNALS; i++) {
-        const name = v[`external${i}Name`] as string;
-        const email = (v[`external${i}Email`] as string).toLowerCase();
+      for (const x of EXTERNAL_REVIEWERS) {
+        const name = v[x.name.name] as string;
+        const email = (v[x.email.name] as string).toLowerCase();
         if (name && email) externals.push({ id: externalId(email), name, email });
       }
-      const choice = { peers: v.peer as string[], externals };
+      const choice = { peers: v[PEER_FIELD] as string[], externals };
       addProblems(ctx, nominationProblems(choice, rules));
       return choice;
     });
@@ -184,20 +221,20 @@ export const nominationSchema = (rules: NominationRules) => {
 
 /**
  * The approval form's schema: the manager keeps or unticks the nominated colleagues, ticks other
- * suggestions, and keeps or unticks the nominated external reviewers (`external`, by id).
+ * suggestions, and keeps or unticks the nominated external reviewers (EXTERNAL_FIELD, by id).
  */
 export const approvalSchema = (rules: NominationRules, nominated: Nominations) =>
-  z.object({ peer: list, external: list }).transform((v, ctx): Nominations => {
+  z.object({ [PEER_FIELD]: list, [EXTERNAL_FIELD]: list }).transform((v, ctx): Nominations => {
     const byId = new Map(nominated.externals.map((e) => [e.id, e]));
-    if (v.external.some((id) => !byId.has(id)))
+    if (v[EXTERNAL_FIELD].some((id) => !byId.has(id)))
       ctx.addIssue({
         code: 'custom',
-        path: ['external'],
+        path: [EXTERNAL_FIELD],
         message: 'Choose external reviewers from the list',
       });
     const choice = {
-      peers: v.peer,
-      externals: v.external.flatMap((id) => {
+      peers: v[PEER_FIELD],
+      externals: v[EXTERNAL_FIELD].flatMap((id) => {
         const e = byId.get(id);
         return e ? [e] : [];
       }),

@@ -1,10 +1,21 @@
 import { z } from 'zod';
 import {
-  type AppraisalForm,
   asStructured,
-  type FormField,
+  type ChoiceField,
+  choiceSchema,
+  type DateField,
+  dateSchema,
+  type Form,
+  fieldErrors,
+  type LineField,
+  type NumberField,
+  numberSchema,
   type PhaseKind,
   type ReferenceBlock,
+  readField,
+  readFields,
+  type TextField,
+  textSchema,
 } from '../catalog/forms';
 import type { Calibration, GapAnalysis } from '../catalog/ratings';
 import type { Answer } from '../human-steps/answers';
@@ -14,74 +25,95 @@ import { type Acknowledgment, db, type Goal, type HumanRequest, type Params } fr
 import type { GoalDecision } from './goal-setting';
 
 /*
- * The forms of the phases around the appraisal, as data (rendered by the form pages like the
+ * The forms of the phases around the appraisal, as data (rendered by the form page like the
  * appraisal's): the employee's goal drafts, the manager's approval, the record of the review
- * meeting and the employee's acknowledgment. Each parses what was sent into the answer stored on
- * the request and the writes that go with it in the same transaction.
+ * meeting and the employee's acknowledgment. Each field is defined once below, for the page and for
+ * the parse; each parse turns what was sent into the answer stored on the request and the writes
+ * that go with it in the same transaction, with the rules that span fields (a goal row counts when
+ * it has a title, a return needs its comment).
  */
 
 export type Parsed =
   | { ok: true; answers: Answer; extra: Params[] }
   | { ok: false; errors: Record<string, string> };
 
-export type PhaseForm = { form: AppraisalForm; parse: (values: Record<string, string>) => Parsed };
+export type PhaseForm = { form: Form; parse: (values: Record<string, string>) => Parsed };
 
 /** More drafts than this are managed through the goals API; a transaction holds 100 writes. */
 const MAX_GOALS = 20;
-const MAX_TEXT = 5000;
 
 const drafts = async (ownerId: string): Promise<Goal[]> =>
   (await db().goal.query.byOwner({ ownerId }).go({ pages: 'all' })).data
     .filter((g) => g.status === 'draft')
     .slice(0, MAX_GOALS);
 
-const input = (
-  name: string,
-  label: string,
-  inputType: 'text' | 'number' | 'date',
-  value: string | undefined,
-  required: boolean,
-): FormField => ({
-  name,
-  type: 'input',
-  inputType,
-  label,
-  short: label,
-  required,
-  ...(value ? { value } : {}),
-});
+type GoalRow = { title: LineField; measure: LineField; weight: NumberField; dueDate: DateField };
 
-const choice = (name: string, label: string, options: Array<[string, string]>): FormField => ({
-  name,
-  type: 'rating',
-  label,
-  short: label.toLowerCase(),
-  scale: options.map(([value, text]) => ({ value, label: text })),
-});
+const WEIGHT = { min: 0, max: 100 };
+/** A draft's row on the page, and any row as it is read: every field of a goal is needed. */
+const WHOLE = { title: true, rest: true };
 
-const text = (name: string, label: string): FormField => ({
-  name,
-  type: 'text',
-  label,
-  short: label,
-  required: false,
-});
+/**
+ * One goal's fields on the goal-setting page, named `<prefix>.title` and so on: a draft's under
+ * `goal.<id>`, the new goal's under `new`.
+ */
+const goalRow = (
+  prefix: string,
+  required: { title: boolean; rest: boolean },
+  shown: Partial<Record<keyof GoalRow, string>> = {},
+): GoalRow => {
+  const value = (key: keyof GoalRow) => (shown[key] ? { value: shown[key] } : {});
+  return {
+    title: {
+      name: `${prefix}.title`,
+      type: 'input',
+      inputType: 'text',
+      label: 'Title',
+      short: 'The title',
+      required: required.title,
+      maxLength: 200,
+      ...value('title'),
+    },
+    measure: {
+      name: `${prefix}.measure`,
+      type: 'input',
+      inputType: 'text',
+      label: 'How progress is measured',
+      short: 'The measure',
+      required: required.rest,
+      maxLength: 500,
+      ...value('measure'),
+    },
+    weight: {
+      name: `${prefix}.weight`,
+      type: 'input',
+      inputType: 'number',
+      label: `Weight (${WEIGHT.min}–${WEIGHT.max})`,
+      short: 'The weight',
+      required: required.rest,
+      ...WEIGHT,
+      ...value('weight'),
+    },
+    dueDate: {
+      name: `${prefix}.dueDate`,
+      type: 'input',
+      inputType: 'date',
+      label: 'Due date',
+      short: 'The due date',
+      required: required.rest,
+      ...value('dueDate'),
+    },
+  };
+};
 
-const GoalFields = z.object({
-  title: z.string().trim().min(1, 'Give the goal a title').max(200, 'The title is at most 200 characters'),
-  measure: z
-    .string()
-    .trim()
-    .min(1, 'Say how progress is measured')
-    .max(500, 'The measure is at most 500 characters'),
-  weight: z.coerce
-    .number({ error: 'The weight is a whole number from 0 to 100' })
-    .int('The weight is a whole number from 0 to 100')
-    .min(0, 'The weight is a whole number from 0 to 100')
-    .max(100, 'The weight is a whole number from 0 to 100'),
-  dueDate: z.iso.date({ error: 'The due date is a date such as 2027-12-31' }),
-});
-type GoalFields = z.infer<typeof GoalFields>;
+const rowSchema = (row: GoalRow) =>
+  z.object({
+    title: textSchema(row.title),
+    measure: textSchema(row.measure),
+    weight: numberSchema(row.weight),
+    dueDate: dateSchema(row.dueDate),
+  });
+type GoalFields = z.infer<ReturnType<typeof rowSchema>>;
 
 /**
  * Parses the goal rows of an answer: every listed draft, and the new row when it has a title.
@@ -95,20 +127,16 @@ export const parseGoalRows = (
   | { ok: false; errors: Record<string, string> } => {
   const errors: Record<string, string> = {};
   const read = (prefix: string) => {
-    const parsed = GoalFields.safeParse({
-      title: values[`${prefix}.title`] ?? '',
-      measure: values[`${prefix}.measure`] ?? '',
-      weight: values[`${prefix}.weight`] === '' ? undefined : values[`${prefix}.weight`],
-      dueDate: values[`${prefix}.dueDate`] ?? '',
-    });
-    if (parsed.success) return parsed.data;
-    for (const issue of parsed.error.issues) errors[`${prefix}.${String(issue.path[0])}`] ??= issue.message;
+    const row = goalRow(prefix, WHOLE);
+    const parsed = readFields(row, rowSchema(row), values);
+    if (parsed.ok) return parsed.value;
+    for (const [name, message] of Object.entries(parsed.errors)) errors[name] ??= message;
     return undefined;
   };
   const edits = draftIds.map((goalId) => ({ goalId, fields: read(`goal.${goalId}`) }));
-  const added = (values['new.title'] ?? '').trim() ? read('new') : undefined;
-  if (draftIds.length === 0 && !(values['new.title'] ?? '').trim())
-    errors['new.title'] = 'Add at least one goal';
+  const newTitle = goalRow('new', WHOLE).title.name;
+  const added = (values[newTitle] ?? '').trim() ? read('new') : undefined;
+  if (draftIds.length === 0 && !(values[newTitle] ?? '').trim()) errors[newTitle] = 'Add at least one goal';
   if (Object.keys(errors).length) return { ok: false, errors };
   return {
     ok: true,
@@ -120,7 +148,7 @@ export const parseGoalRows = (
 const goalSettingForm = async (req: HumanRequest): Promise<PhaseForm> => {
   const goals = await drafts(req.subjectId);
   const startDue = new Date(now().getTime() + 365 * 86_400_000).toISOString().slice(0, 10);
-  const form: AppraisalForm = {
+  const form: Form = {
     kind: 'goal-setting',
     title: 'Your goals',
     intro:
@@ -132,21 +160,20 @@ const goalSettingForm = async (req: HumanRequest): Promise<PhaseForm> => {
     sections: [
       ...goals.map((g) => ({
         heading: g.title,
-        fields: [
-          input(`goal.${g.goalId}.title`, 'Title', 'text', g.title, true),
-          input(`goal.${g.goalId}.measure`, 'How progress is measured', 'text', g.measure, true),
-          input(`goal.${g.goalId}.weight`, 'Weight (0–100)', 'number', String(g.weight), true),
-          input(`goal.${g.goalId}.dueDate`, 'Due date', 'date', g.dueDate, true),
-        ],
+        fields: Object.values(
+          goalRow(`goal.${g.goalId}`, WHOLE, {
+            title: g.title,
+            measure: g.measure,
+            weight: String(g.weight),
+            dueDate: g.dueDate,
+          }),
+        ),
       })),
       {
         heading: goals.length ? 'Add another goal (optional)' : 'Your first goal',
-        fields: [
-          input('new.title', 'Title', 'text', undefined, goals.length === 0),
-          input('new.measure', 'How progress is measured', 'text', undefined, false),
-          input('new.weight', 'Weight (0–100)', 'number', '25', false),
-          input('new.dueDate', 'Due date', 'date', startDue, false),
-        ],
+        fields: Object.values(
+          goalRow('new', { title: goals.length === 0, rest: false }, { weight: '25', dueDate: startDue }),
+        ),
       },
     ],
   };
@@ -191,13 +218,34 @@ const goalSettingForm = async (req: HumanRequest): Promise<PhaseForm> => {
   };
 };
 
+const DECISION: ChoiceField = {
+  name: 'decision',
+  type: 'choice',
+  label: 'Your decision',
+  short: 'approve or return',
+  options: [
+    { value: 'approve', label: 'Approve these goals' },
+    { value: 'return', label: 'Return them with a comment' },
+  ],
+};
+
+/** Its label names the colleague on the page: "Comment for Ola". */
+const COMMENT: TextField = {
+  name: 'comment',
+  type: 'text',
+  label: 'Comment',
+  short: 'The comment',
+  required: false,
+  requiredWhen: 'when you return the goals',
+};
+
 const goalApprovalForm = async (req: HumanRequest): Promise<PhaseForm> => {
   const [goals, subject] = await Promise.all([
     drafts(req.subjectId),
     db().employee.get({ employeeId: req.subjectId }).go(),
   ]);
   const name = subject.data?.name ?? 'your colleague';
-  const form: AppraisalForm = {
+  const form: Form = {
     kind: 'goal-approval',
     title: `${name}’s goals`,
     intro:
@@ -216,13 +264,7 @@ const goalApprovalForm = async (req: HumanRequest): Promise<PhaseForm> => {
     sections: [
       {
         heading: 'Your decision',
-        fields: [
-          choice('decision', 'Your decision', [
-            ['approve', 'Approve these goals'],
-            ['return', 'Return them with a comment'],
-          ]),
-          text('comment', `Comment for ${name} (required when you return the goals)`),
-        ],
+        fields: [DECISION, { ...COMMENT, label: `Comment for ${name}` }],
       },
     ],
   };
@@ -255,17 +297,28 @@ const goalApprovalForm = async (req: HumanRequest): Promise<PhaseForm> => {
   };
 };
 
-/** Approve, or return with a comment: a return without one is refused, naming the comment field. */
+/**
+ * Approve, or return with a comment: a return without one is refused, naming the comment field. An
+ * approval reads nothing else.
+ */
 export const parseGoalDecision = (
   values: Record<string, string>,
 ): { ok: true; value: GoalDecision } | { ok: false; errors: Record<string, string> } => {
-  const comment = (values.comment ?? '').trim();
-  if (values.decision === 'approve') return { ok: true, value: { decision: 'approve' } };
-  if (values.decision !== 'return') return { ok: false, errors: { decision: 'Choose approve or return' } };
-  if (!comment) return { ok: false, errors: { comment: 'Say what to change when you return the goals' } };
-  if (comment.length > MAX_TEXT)
-    return { ok: false, errors: { comment: `The comment is at most ${MAX_TEXT} characters` } };
-  return { ok: true, value: { decision: 'return', comment } };
+  const chosen = readField(DECISION, choiceSchema(DECISION), values);
+  if (!chosen.ok) return chosen;
+  if (chosen.value === 'approve') return { ok: true, value: { decision: 'approve' } };
+  const comment = readField(COMMENT, textSchema(COMMENT), values);
+  if (!comment.ok) return comment;
+  if (!comment.value) return { ok: false, errors: { [COMMENT.name]: fieldErrors.missing(COMMENT) } };
+  return { ok: true, value: { decision: 'return', comment: comment.value } };
+};
+
+const NOTES: TextField = {
+  name: 'notes',
+  type: 'text',
+  label: 'Notes for your records (optional)',
+  short: 'What you noted',
+  required: false,
 };
 
 const meetingForm = async (_req: HumanRequest): Promise<PhaseForm> => ({
@@ -275,30 +328,49 @@ const meetingForm = async (_req: HumanRequest): Promise<PhaseForm> => ({
     intro: 'Once the review meeting has taken place, record it as held.',
     submit: 'Record the meeting as held',
     reference: [],
-    sections: [{ heading: 'The meeting', fields: [text('notes', 'Notes for your records (optional)')] }],
+    sections: [{ heading: 'The meeting', fields: [NOTES] }],
   },
   parse: (values) => {
-    const notes = (values.notes ?? '').trim();
-    if (notes.length > MAX_TEXT)
-      return { ok: false, errors: { notes: `The notes are at most ${MAX_TEXT} characters` } };
+    const read = readField(NOTES, textSchema(NOTES), values);
+    if (!read.ok) return read;
+    const notes = read.value;
     // Recorded on the meeting request only (domain/reviews/meeting.ts meetingHeldAt reads it from
     // there): rewriting the whole review for one date would cost more than everything else in the answer.
     return { ok: true, answers: { heldAt: now().toISOString(), ...(notes ? { notes } : {}) }, extra: [] };
   },
 });
 
+const AGREEMENT: ChoiceField = {
+  name: 'agreement',
+  type: 'choice',
+  label: 'Your acknowledgment',
+  short: 'whether you agree',
+  options: [
+    { value: 'agree', label: 'I have read my review' },
+    { value: 'disagree', label: 'I have read my review and disagree with parts of it' },
+  ],
+};
+
+const DISAGREEMENT: TextField = {
+  name: 'disagreement',
+  type: 'text',
+  label: 'What you disagree with',
+  required: false,
+  requiredWhen: 'if you disagree',
+};
+
 /** Acknowledge, optionally disagreeing: a disagreement needs its text. */
 export const parseAcknowledgment = (
   values: Record<string, string>,
   at: string,
 ): { ok: true; value: Acknowledgment } | { ok: false; errors: Record<string, string> } => {
-  const disagreement = (values.disagreement ?? '').trim();
-  if (values.agreement !== 'agree' && values.agreement !== 'disagree')
-    return { ok: false, errors: { agreement: 'Choose whether you agree' } };
-  if (disagreement.length > MAX_TEXT)
-    return { ok: false, errors: { disagreement: `This is at most ${MAX_TEXT} characters` } };
-  if (values.agreement === 'agree') return { ok: true, value: { at, agrees: true } };
-  if (!disagreement) return { ok: false, errors: { disagreement: 'Say what you disagree with' } };
+  const agreement = readField(AGREEMENT, choiceSchema(AGREEMENT), values);
+  if (!agreement.ok) return agreement;
+  const read = readField(DISAGREEMENT, textSchema(DISAGREEMENT), values);
+  if (!read.ok) return read;
+  const disagreement = read.value;
+  if (agreement.value === 'agree') return { ok: true, value: { at, agrees: true } };
+  if (!disagreement) return { ok: false, errors: { [DISAGREEMENT.name]: fieldErrors.missing(DISAGREEMENT) } };
   return { ok: true, value: { at, agrees: false, disagreement } };
 };
 
@@ -345,13 +417,7 @@ const acknowledgmentForm = async (req: HumanRequest): Promise<PhaseForm> => ({
     sections: [
       {
         heading: 'Your acknowledgment',
-        fields: [
-          choice('agreement', 'Your acknowledgment', [
-            ['agree', 'I have read my review'],
-            ['disagree', 'I have read my review and disagree with parts of it'],
-          ]),
-          text('disagreement', 'What you disagree with (required if you disagree)'),
-        ],
+        fields: [AGREEMENT, DISAGREEMENT],
       },
     ],
   },

@@ -1,54 +1,48 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
-import type { PhaseKind } from '../../domain/catalog/forms';
-import { submitAnswer } from '../../domain/human-steps/answers';
+import type { z } from 'zod';
+import { FIXED_FORMS, isFixedKind } from '../../domain/catalog/fixed-forms';
+import { answerSchema, errorsOf, type Form } from '../../domain/catalog/forms';
+import { type Answer, submitAnswer } from '../../domain/human-steps/answers';
 import { localDate } from '../../domain/mail/compose';
 import { checkLink, linkAssignment, linkSecret, signedPath } from '../../domain/mail/links';
 import { logger } from '../../domain/platform/logger';
-import { db, type HumanRequest, type RequestKind } from '../../domain/platform/table';
+import { db, type HumanRequest } from '../../domain/platform/table';
 import { templateFormFor } from '../../domain/reviews/appraisal-forms';
 import { isNominationKind } from '../../domain/reviews/nominations';
-import { phaseFormFor } from '../../domain/reviews/phase-forms';
+import { type Parsed, type PhaseForm, phaseFormFor } from '../../domain/reviews/phase-forms';
 import { type HttpEvent, type HttpResult, header, htmlResult, rawBody } from '../shared/http';
 import { stepKinds } from '../shared/step-kinds';
-import { FORMS, formPage, messagePage } from './form-pages';
+import { formPage, messagePage } from './form-page';
 import { handleNominationForm } from './nomination-page';
 
 // A template-driven form has a text per rated item; well under the 400 KB DynamoDB item limit.
 const MAX_BODY_BYTES = 128 * 1024;
-const text = (label: string) =>
-  z
-    .string({ error: `${label} is required` })
-    .trim()
-    .min(1, `${label} is required`)
-    .max(5000, `${label} is at most 5000 characters`);
-const rating = z.enum(['1', '2', '3', '4', '5'], { error: 'Choose a rating from 1 to 5' }).transform(Number);
 
-/** The kinds answered through these schemas; phases and nominations have forms of their own. */
-type AnswerKind = Exclude<RequestKind, PhaseKind | 'peer-nomination' | 'peer-approval'>;
+/** A form checked by its schema alone: its answer is the parsed values, with no other writes. */
+const bySchema = (form: Form, schema: z.ZodType<Answer, unknown>): PhaseForm => ({
+  form,
+  parse: (values): Parsed => {
+    const parsed = schema.safeParse(values);
+    return parsed.success
+      ? { ok: true, answers: parsed.data, extra: [] }
+      : { ok: false, errors: errorsOf(parsed.error) };
+  },
+});
 
-/** What each form accepts; anything else in the body is ignored, anything missing is named. */
-export const AnswerSchemas = {
-  'self-assessment': z.object({
-    rating,
-    achievements: text('What you are most proud of'),
-    growth: text('Where you want to grow'),
-  }),
-  'peer-feedback': z.object({
-    rating,
-    strengths: text('What they should keep doing'),
-    growth: text('What could help them grow'),
-  }),
-  'manager-appraisal': z.object({
-    rating,
-    summary: text('The summary'),
-    developmentNeeds: text('Development needs'),
-  }),
-  'action-item': z.object({
-    note: z.string().trim().max(5000, 'The note is at most 5000 characters').optional().default(''),
-  }),
-} satisfies Record<AnswerKind, z.ZodType>;
+/**
+ * The form behind a request and how its answer is read: what a cycle's template asks, a phase's own
+ * form, or else the fixed form of its kind.
+ */
+const formFor = async (req: HumanRequest): Promise<PhaseForm | undefined> => {
+  const templated = await templateFormFor(req);
+  if (templated) return bySchema(templated.form, templated.schema);
+  const phase = await phaseFormFor(req);
+  if (phase) return phase;
+  return isFixedKind(req.kind)
+    ? bySchema(FIXED_FORMS[req.kind], answerSchema(FIXED_FORMS[req.kind]))
+    : undefined;
+};
 
 const notFound = () =>
   htmlResult(
@@ -138,15 +132,12 @@ export const handleForm = async (event: HttpEvent): Promise<HttpResult> => {
   if (isNominationKind(req.kind) && req.cycleId)
     return handleNominationForm(event, { ...req, kind: req.kind, cycleId: req.cycleId }, action, context);
   if (isNominationKind(req.kind)) return notFound();
-  // A cycle made from a template asks what its template and framework say; other requests keep the fixed forms.
-  const templated = await templateFormFor(req);
-  // Goal setting, the review meeting and the acknowledgment have forms of their own.
-  const phase = templated ? undefined : await phaseFormFor(req);
-  const shown = templated?.form ?? phase?.form;
-  const form = shown ? { form: shown } : {};
+  const behind = await formFor(req);
+  if (!behind) return notFound();
+  const { form } = behind;
 
   if (event.requestContext.http.method === 'GET') {
-    return htmlResult(200, formPage({ kind: req.kind, action, context, ...form }));
+    return htmlResult(200, formPage({ form, action, context }));
   }
 
   if (!/^application\/x-www-form-urlencoded\b/i.test(header(event, 'content-type') ?? '')) {
@@ -157,34 +148,13 @@ export const handleForm = async (event: HttpEvent): Promise<HttpResult> => {
     return htmlResult(413, messagePage('Answer too long', 'The answer is longer than the form accepts.'));
   }
   const values = Object.fromEntries(new URLSearchParams(body));
-  let answers: Record<string, unknown>;
-  let extra: Awaited<ReturnType<NonNullable<typeof phase>['parse']>> | undefined;
-  if (phase) {
-    extra = phase.parse(values);
-    if (!extra.ok)
-      return htmlResult(
-        400,
-        formPage({ kind: req.kind, action, context, values, errors: extra.errors, ...form }),
-      );
-    answers = extra.answers;
-  } else {
-    const parsed = (templated?.schema ?? AnswerSchemas[req.kind as AnswerKind]).safeParse(values);
-    if (!parsed.success) {
-      const errors = Object.fromEntries(
-        parsed.error.issues.map((i) => [String(i.path[0] ?? 'form'), i.message]),
-      );
-      return htmlResult(400, formPage({ kind: req.kind, action, context, values, errors, ...form }));
-    }
-    answers = parsed.data;
-  }
-  const result = await submitAnswer(stepKinds, req, answers, extra?.ok ? extra.extra : []);
+  const parsed = behind.parse(values);
+  if (!parsed.ok) return htmlResult(400, formPage({ form, action, context, values, errors: parsed.errors }));
+  const result = await submitAnswer(stepKinds, req, parsed.answers, parsed.extra);
   logger.info('form submitted', { requestId, kind: req.kind, result });
   if (result === 'already-submitted') return settledPage({ ...req, status: 'submitted' }) as HttpResult;
   if (result === 'closed') return settledPage({ ...req, status: 'expired' }) as HttpResult;
-  return htmlResult(
-    200,
-    messagePage('Thank you', `${shown?.title ?? FORMS[req.kind].title}: received. You can close this page.`),
-  );
+  return htmlResult(200, messagePage('Thank you', `${form.title}: received. You can close this page.`));
 };
 
 export const handler = middy<HttpEvent, HttpResult, Error, Context>().handler(handleForm);

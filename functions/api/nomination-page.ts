@@ -1,3 +1,4 @@
+import { errorsOf, maxLengthOf } from '../../domain/catalog/forms';
 import { submitAnswer } from '../../domain/human-steps/answers';
 import { html, type SafeHtml } from '../../domain/platform/html';
 import { logger } from '../../domain/platform/logger';
@@ -6,25 +7,29 @@ import {
   approvalSchema,
   asNominations,
   defaultChoice,
+  EXTERNAL_FIELD,
+  EXTERNAL_REVIEWERS,
   effectiveMin,
   type FormBody,
   formBody,
-  MAX_EXTERNALS,
+  NOMINATION_PAGES,
   type NominationRules,
   type Nominations,
   nominationContext,
   nominationSchema,
+  PEER_FIELD,
 } from '../../domain/reviews/nominations';
 import { nominationRequestId } from '../../domain/reviews/start';
 
 import { type HttpEvent, type HttpResult, header, htmlResult, rawBody } from '../shared/http';
 import { stepKinds } from '../shared/step-kinds';
-import { FORMS, messagePage, page } from './form-pages';
+import { messagePage, page } from './form-page';
 
 /*
- * The nomination and approval pages behind an email link: colleagues to tick, and (nominating) up to
- * two external reviewers. Plain HTML that works without JavaScript; every value escaped; each error
- * next to its field. The link was checked, and the request found open, before this is reached.
+ * The nomination and approval pages behind an email link, rendered from their definitions in
+ * domain/reviews/nominations.ts: colleagues to tick, and (nominating) up to two external reviewers.
+ * Plain HTML that works without JavaScript; every value escaped; each error next to its field. The
+ * link was checked, and the request found open, before this is reached.
  */
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -51,20 +56,18 @@ const described = (state: PageState, field: string): SafeHtml | '' =>
 const text = (v: FormBody[string] | undefined): string => (Array.isArray(v) ? (v[0] ?? '') : (v ?? ''));
 
 const externalInputs = (state: PageState): SafeHtml[] =>
-  Array.from({ length: MAX_EXTERNALS }, (_, n) => {
-    const i = n + 1;
-    const name = `external${i}Name`;
-    const email = `external${i}Email`;
-    return html`<fieldset><legend>External reviewer ${String(i)} (optional)</legend>
-<label for="${name}">Name</label>${errorOf(state, name)}
-<input type="text" id="${name}" name="${name}" maxlength="200" autocomplete="off" value="${text(state.values?.[name])}"${described(state, name)}>
-<label for="${email}">Email address</label>${errorOf(state, email)}
-<input type="email" id="${email}" name="${email}" maxlength="254" autocomplete="off" value="${text(state.values?.[email])}"${described(state, email)}>
+  EXTERNAL_REVIEWERS.map(({ legend, name, email }) => {
+    const input = (field: typeof name) =>
+      html`<label for="${field.name}">${field.label}</label>${errorOf(state, field.name)}
+<input type="${field.inputType}" id="${field.name}" name="${field.name}" maxlength="${String(maxLengthOf(field))}" autocomplete="off" value="${text(state.values?.[field.name])}"${described(state, field.name)}>`;
+    return html`<fieldset><legend>${legend}</legend>
+${input(name)}
+${input(email)}
 </fieldset>`;
   });
 
 export const nominationPage = (state: PageState): string => {
-  const spec = FORMS[state.kind];
+  const spec = NOMINATION_PAGES[state.kind];
   const { rules } = state;
   const min = effectiveMin(rules);
   const howMany =
@@ -76,21 +79,21 @@ export const nominationPage = (state: PageState): string => {
 <p class="note">${spec.intro}</p>
 ${errorCount ? html`<p class="error" role="alert">Please correct ${String(errorCount)} field${errorCount > 1 ? 's' : ''} below.</p>` : ''}
 <form method="post" action="${state.action}">
-<fieldset data-min="${String(min)}" data-max="${String(rules.maxPeers)}"${described(state, 'peer')}>
-<legend>Colleagues: choose ${howMany} in all</legend>${errorOf(state, 'peer')}
+<fieldset data-min="${String(min)}" data-max="${String(rules.maxPeers)}"${described(state, PEER_FIELD)}>
+<legend>Colleagues: choose ${howMany} in all</legend>${errorOf(state, PEER_FIELD)}
 ${rules.suggestions.map(
   (s) =>
-    html`<div><label><input type="checkbox" name="peer" value="${s.employeeId}"${state.checked.includes(s.employeeId) ? html` checked` : ''}> ${s.name}, ${s.title}${s.teammate ? ' (same team)' : ''}</label></div>`,
+    html`<div><label><input type="checkbox" name="${PEER_FIELD}" value="${s.employeeId}"${state.checked.includes(s.employeeId) ? html` checked` : ''}> ${s.name}, ${s.title}${s.teammate ? ' (same team)' : ''}</label></div>`,
 )}
 </fieldset>
 ${
   state.kind === 'peer-nomination'
     ? externalInputs(state)
     : state.externals?.length
-      ? html`<fieldset${described(state, 'external')}><legend>Reviewers outside the company</legend>${errorOf(state, 'external')}
+      ? html`<fieldset${described(state, EXTERNAL_FIELD)}><legend>Reviewers outside the company</legend>${errorOf(state, EXTERNAL_FIELD)}
 ${state.externals.map(
   (x) =>
-    html`<div><label><input type="checkbox" name="external" value="${x.id}"${state.checkedExternals?.includes(x.id) ? html` checked` : ''}> ${x.name} (${x.email})</label></div>`,
+    html`<div><label><input type="checkbox" name="${EXTERNAL_FIELD}" value="${x.id}"${state.checkedExternals?.includes(x.id) ? html` checked` : ''}> ${x.name} (${x.email})</label></div>`,
 )}</fieldset>`
       : ''
 }
@@ -148,16 +151,14 @@ export const handleNominationForm = async (
   const schema = nominated ? approvalSchema(ctx.rules, nominated) : nominationSchema(ctx.rules);
   const parsed = schema.safeParse(values);
   if (!parsed.success) {
-    const errors: Record<string, string> = {};
-    for (const issue of parsed.error.issues) errors[String(issue.path[0] ?? 'peer')] ??= issue.message;
     return htmlResult(
       400,
       nominationPage({
         ...base,
-        checked: asList(values.peer),
-        checkedExternals: asList(values.external),
+        checked: asList(values[PEER_FIELD]),
+        checkedExternals: asList(values[EXTERNAL_FIELD]),
         values,
-        errors,
+        errors: errorsOf(parsed.error),
       }),
     );
   }
@@ -179,6 +180,6 @@ export const handleNominationForm = async (
     );
   return htmlResult(
     200,
-    messagePage('Thank you', `${FORMS[req.kind].title}: received. You can close this page.`),
+    messagePage('Thank you', `${NOMINATION_PAGES[req.kind].title}: received. You can close this page.`),
   );
 };

@@ -325,7 +325,7 @@ describe('the goal-setting form in a browser', () => {
       page.getByRole('button', { name: 'Submit my goals for approval' }).click(),
     ]);
     expect(rejected?.status()).toBe(400);
-    expect(await page.locator('[id="new.measure-error"]').textContent()).toBe('Say how progress is measured');
+    expect(await page.locator('[id="new.measure-error"]').textContent()).toBe('The measure is required');
     expect(await page.getByLabel('How progress is measured').getAttribute('aria-invalid')).toBe('true');
     // What was typed comes back as typed, escaped, not as markup.
     expect(await page.getByLabel('Title').inputValue()).toBe(TRICKY_GOAL);

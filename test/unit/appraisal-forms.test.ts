@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readCatalogFile } from '../../cli/growcycle';
 import { type Framework, FrameworkDoc, type Template, TemplateDoc } from '../../domain/catalog/documents';
 import { answerSchema, appraisalForm, type FormInput, ratedItems } from '../../domain/catalog/forms';
-import { formPage } from '../../functions/api/form-pages';
+import { formPage } from '../../functions/api/form-page';
 import { CATALOG_YAML } from '../../local/sample-org';
 
 const [frameworkDoc, templateDoc] = readCatalogFile(CATALOG_YAML);
@@ -206,7 +206,6 @@ describe('the template-driven form page', () => {
   it('shows level descriptors tied to each rating, escapes goal titles, and puts errors next to their field', () => {
     const { form } = build('self-assessment');
     const page = formPage({
-      kind: 'self-assessment',
       action: '/r/x?e=1&s=2',
       context: 'For Ola.',
       form,

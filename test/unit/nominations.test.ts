@@ -150,10 +150,10 @@ describe('nomination form schema', () => {
 
   it('names the external field that is wrong: a bad address, a name missing', () => {
     expect(errors('peer=t1&peer=t2&external1Name=Erin&external1Email=not-an-address')).toEqual({
-      external1Email: 'External reviewer 1: enter a valid email address',
+      external1Email: 'External reviewer 1: the address is not a valid email address',
     });
     expect(errors('peer=t1&peer=t2&external2Email=x%40y.example')).toEqual({
-      external2Name: 'External reviewer 2: enter their name',
+      external2Name: 'External reviewer 2: the name is required',
     });
   });
 
@@ -199,14 +199,14 @@ describe('nomination page', () => {
       }),
       checked: ['t1'],
       values: { external1Email: '"><script>' },
-      errors: { external1Email: 'External reviewer 1: enter a valid email address' },
+      errors: { external1Email: 'External reviewer 1: the address is not a valid email address' },
     });
     expect(page).not.toContain('<script>');
     expect(page).toContain('Tor &lt;script&gt;');
     expect(page).toContain('value="&quot;&gt;&lt;script&gt;"');
     expect(page).toMatch(/aria-describedby="external1Email-error"/);
     expect(page).toMatch(
-      /<p class="error" id="external1Email-error">External reviewer 1: enter a valid email address<\/p>/,
+      /<p class="error" id="external1Email-error">External reviewer 1: the address is not a valid email address<\/p>/,
     );
     expect(page).toMatch(/name="peer" value="t1" checked/);
   });

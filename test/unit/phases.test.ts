@@ -150,7 +150,7 @@ describe('goal forms', () => {
       ok: false,
       errors: {
         'goal.g1.weight': 'The weight is a whole number from 0 to 100',
-        'goal.g1.measure': 'Say how progress is measured',
+        'goal.g1.measure': 'The measure is required',
         'new.dueDate': 'The due date is a date such as 2027-12-31',
       },
     });
@@ -160,7 +160,7 @@ describe('goal forms', () => {
     expect(parseGoalDecision({ decision: 'approve' })).toEqual({ ok: true, value: { decision: 'approve' } });
     expect(parseGoalDecision({ decision: 'return', comment: '  ' })).toEqual({
       ok: false,
-      errors: { comment: 'Say what to change when you return the goals' },
+      errors: { comment: 'The comment is required when you return the goals' },
     });
     expect(parseGoalDecision({ decision: 'return', comment: 'Fewer, bigger goals' })).toEqual({
       ok: true,
@@ -190,7 +190,7 @@ describe('acknowledgment', () => {
   it('refuses a disagreement without a text, naming the field', () => {
     expect(parseAcknowledgment({ agreement: 'disagree' }, at)).toEqual({
       ok: false,
-      errors: { disagreement: 'Say what you disagree with' },
+      errors: { disagreement: 'What you disagree with is required if you disagree' },
     });
   });
 });

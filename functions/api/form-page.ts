@@ -1,0 +1,114 @@
+import { type Form, type FormField, maxLengthOf, type ReferenceBlock } from '../../domain/catalog/forms';
+import { html, SafeHtml } from '../../domain/platform/html';
+
+/*
+ * Server-rendered pages for the email links: any form described in domain/catalog/forms.ts as plain
+ * HTML that works without JavaScript, with labelled controls, fieldsets for the rating scales and
+ * choices, limits from the fields' own, and errors tied to their fields.
+ */
+
+const STYLE = `body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a;line-height:1.5}
+label,legend{font-weight:600;display:block;margin-top:1rem}
+textarea{width:100%;box-sizing:border-box;min-height:6rem;font:inherit}
+input[type=text]{width:100%;box-sizing:border-box;font:inherit}
+fieldset{border:1px solid #ccc;border-radius:4px;margin-top:1rem}
+fieldset label{font-weight:400;display:inline-block;margin:0 1rem 0 0}
+.error{color:#a10000;font-weight:600}
+button{margin-top:1.5rem;background:#0b6e4f;color:#fff;border:0;padding:0.7em 1.4em;border-radius:4px;font:inherit;cursor:pointer}
+.note{color:#555}
+h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd}
+.descriptor{font-weight:400;color:#333;margin:0.25rem 0 0.5rem}
+.descriptor ul{margin:0.25rem 0;padding-left:1.2rem}
+.reference{background:#f6f6f4;padding:0.5rem 1rem;border-radius:4px;margin-top:1rem}
+.reference dt{font-weight:600}.reference dd{margin:0 0 0.5rem 0}`;
+
+export const page = (title: string, body: SafeHtml): string =>
+  html`<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · growcycle</title><style>${new SafeHtml(STYLE)}</style></head>
+<body><main>
+<h1>${title}</h1>
+${body}
+</main></body></html>`.value;
+
+export type FormState = {
+  form: Form;
+  action: string;
+  context: string;
+  values?: Record<string, string>;
+  errors?: Record<string, string>;
+};
+
+/** The item's description and level descriptors, so a rating means the same to everyone. */
+const descriptorHtml = (field: FormField, id: string): SafeHtml | '' => {
+  if (field.type !== 'rating' || (!field.description && !field.levels?.length)) return '';
+  return html`<div class="descriptor" id="${id}">${field.description ? html`<p>${field.description}</p>` : ''}${
+    field.levels?.length
+      ? html`<ul>${field.levels.map((l) => html`<li><strong>${l.point}</strong>: ${l.text}</li>`)}</ul>`
+      : ''
+  }</div>`;
+};
+
+const inputLimits = (field: Extract<FormField, { type: 'input' }>): SafeHtml | '' => {
+  if (field.inputType === 'text' || field.inputType === 'email')
+    return html` maxlength="${String(maxLengthOf(field))}"`;
+  if (field.inputType === 'number')
+    return html` min="${String(field.min)}" max="${String(field.max)}" step="1"`;
+  return '';
+};
+
+const fieldHtml = (field: FormField, value: string | undefined, error: string | undefined): SafeHtml => {
+  const errorId = `${field.name}-error`;
+  const errorHtml = error ? html`<p class="error" id="${errorId}">${error}</p>` : '';
+  if (field.type === 'rating' || field.type === 'choice') {
+    const descId = `${field.name}-levels`;
+    const descriptor = descriptorHtml(field, descId);
+    const describedBy = [descriptor ? descId : '', error ? errorId : ''].filter(Boolean).join(' ');
+    return html`<fieldset${describedBy ? html` aria-describedby="${describedBy}"` : ''}>
+<legend>${field.label}</legend>${descriptor}${errorHtml}
+${(field.type === 'rating' ? field.scale : field.options).map(
+  (point) =>
+    html`<label><input type="radio" name="${field.name}" value="${point.value}" required${value === point.value ? html` checked` : ''}> ${point.label}</label>`,
+)}
+</fieldset>`;
+  }
+  if (field.type === 'input') {
+    const current = value ?? field.value ?? '';
+    return html`<label for="${field.name}">${field.label}</label>${errorHtml}
+<input type="${field.inputType}" id="${field.name}" name="${field.name}" value="${current}"${inputLimits(field)}${field.required ? html` required` : ''}${error ? html` aria-invalid="true" aria-describedby="${errorId}"` : ''}>`;
+  }
+  const label = field.requiredWhen ? `${field.label} (required ${field.requiredWhen})` : field.label;
+  return html`<label for="${field.name}">${label}</label>${errorHtml}
+<textarea id="${field.name}" name="${field.name}" maxlength="${String(maxLengthOf(field))}"${field.required ? html` required` : ''}${error ? html` aria-invalid="true" aria-describedby="${errorId}"` : ''}>${value ?? ''}</textarea>`;
+};
+
+const referenceHtml = (block: ReferenceBlock): SafeHtml =>
+  html`<section class="reference"><h2>${block.heading}</h2>${block.note ? html`<p class="note">${block.note}</p>` : ''}${
+    block.rows.length
+      ? html`<dl>${block.rows.map((r) => html`<dt>${r.label}</dt><dd>${r.value}</dd>`)}</dl>`
+      : ''
+  }</section>`;
+
+export const formPage = ({ form, action, context, values, errors }: FormState): string => {
+  const errorCount = Object.keys(errors ?? {}).length;
+  const fields = (list: FormField[]) => list.map((f) => fieldHtml(f, values?.[f.name], errors?.[f.name]));
+  return page(
+    form.title,
+    html`<p>${context}</p>
+<p class="note">${form.intro}</p>
+${form.reference.map(referenceHtml)}
+${errorCount ? html`<p class="error" role="alert">Please correct ${String(errorCount)} field${errorCount > 1 ? 's' : ''} below.</p>` : ''}
+<form method="post" action="${action}">
+${form.sections.map((s) =>
+  s.heading
+    ? html`<h2>${s.heading}</h2>${s.note ? html`<p class="note">${s.note}</p>` : ''}
+${fields(s.fields)}`
+    : fields(s.fields),
+)}
+<button type="submit">${form.submit}</button>
+</form>`,
+  );
+};
+
+export const messagePage = (title: string, message: string): string => page(title, html`<p>${message}</p>`);
