@@ -4,7 +4,14 @@ import { type CyclePolicy, PEERS_PER_REVIEW } from '../cycles/policy';
 import { now } from '../platform/clock';
 import { externalId, isExternalId } from '../platform/ids';
 import { type Cycle, db, type Employee, type HumanRequest, ignoreConditionFailure } from '../platform/table';
-import { approvalRequestId, autoPickedPeers, nominationRequestId, peerRequest, pickPeers } from './start';
+import {
+  approvalRequestId,
+  autoPickedPeers,
+  colleaguesAsPeers,
+  nominationRequestId,
+  peerRequest,
+  pickPeers,
+} from './start';
 
 /*
  * 360 peer nominations in a cycle made from a template: the nominator (the employee, or the manager
@@ -349,15 +356,7 @@ export const requestNominatedPeers = async (cycleId: string, employeeId: string)
   const colleagues = chosen ? await employees(chosen.peers) : await autoPickedPeers(theEmployee, policy);
   const createdAt = now().toISOString();
   const requests: HumanRequest[] = [
-    ...colleagues.map((p) =>
-      peerRequest(
-        theCycle,
-        policy,
-        employeeId,
-        { recipientId: p.employeeId, timeZone: p.timeZone },
-        createdAt,
-      ),
-    ),
+    ...colleaguesAsPeers(theCycle, policy, employeeId, colleagues, createdAt),
     // An external reviewer's zone is not known: their emails follow the employee's.
     ...(chosen?.externals ?? []).map((x) =>
       peerRequest(

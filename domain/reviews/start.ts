@@ -88,6 +88,18 @@ export const peerRequest = (
   };
 };
 
+/** Colleagues' peer-feedback requests on a review, one each. */
+export const colleaguesAsPeers = (
+  cycle: Parameters<typeof peerRequest>[0],
+  policy: CyclePolicy | undefined,
+  employeeId: string,
+  colleagues: Array<Pick<Employee, 'employeeId' | 'timeZone'>>,
+  createdAt: string,
+): HumanRequest[] =>
+  colleagues.map((p) =>
+    peerRequest(cycle, policy, employeeId, { recipientId: p.employeeId, timeZone: p.timeZone }, createdAt),
+  );
+
 /** A moment `share` of the way from now to the peer due date: the nomination steps fit in its first half. */
 const partWay = (from: Date, to: string, share: number) =>
   new Date(from.getTime() + Math.max(0, Date.parse(to) - from.getTime()) * share).toISOString();
@@ -230,15 +242,7 @@ export const startReview = async (cycleId: string, employeeId: string): Promise<
         : [{ afterHours: 24, toId: managerId, role: 'their manager' }],
       ...(late ? { phaseDays: late.self } : {}),
     },
-    ...peers.map((p) =>
-      peerRequest(
-        theCycle,
-        policy,
-        employeeId,
-        { recipientId: p.employeeId, timeZone: p.timeZone },
-        createdAt,
-      ),
-    ),
+    ...colleaguesAsPeers(theCycle, policy, employeeId, peers, createdAt),
     ...nominations,
     {
       ...base,
