@@ -12,7 +12,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
-          setupFiles: ['test/unit/setup.ts'],
+          setupFiles: ['test/support/unit-setup.ts'],
           env: {
             GROWCYCLE_LOG: 'silent',
             // Every SDK call is mocked; should one slip through, it fails at a closed local port
