@@ -2,11 +2,16 @@ import { defineConfig } from 'vitest/config';
 
 /*
  * Three projects, run by name: `vitest run --project unit` never touches the network, `infra` asserts
- * on the synthesized template, and `integration` drives the local stack, one file at a time because
- * its files share that stack.
+ * on the synthesized template, and `integration` drives the local stack. Files of all three run side
+ * by side, each in a process of its own (forks): an integration file's stack, environment and
+ * simulated clock (which replaces the global Date) stay its own, and its data lives in a table of its
+ * own in the one DynamoDB Local the integration project's global setup starts for the run.
  */
 export default defineConfig({
   test: {
+    // Two at a time, one a core on the 2-core machines the suite runs on (vitest leaves one core free by default).
+    maxWorkers: 2,
+    pool: 'forks',
     projects: [
       {
         test: {
@@ -37,10 +42,9 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/workflows/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          globalSetup: ['test/support/shared-dynamodb.ts'],
           testTimeout: 180_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
-          pool: 'forks',
         },
       },
     ],
