@@ -26,6 +26,17 @@ export type Member = Partial<Employee> & { employeeId: string };
 export const team = (common: Partial<Employee>, members: Member[]): Employee[] =>
   members.map(({ employeeId, ...own }) => employee(employeeId, { ...common, ...own }));
 
+/**
+ * The small organisation most workflow tests run on: the CEO, Mona Manager (`mgr`) reporting to them,
+ * and Mona's reports, a line each. Everyone shares `common`.
+ */
+export const monasTeam = (common: Partial<Employee>, reports: Member[]): Employee[] =>
+  team(common, [
+    { employeeId: 'ceo', name: 'Chief Exec' },
+    { employeeId: 'mgr', name: 'Mona Manager', managerId: 'ceo' },
+    ...reports.map((report) => ({ managerId: 'mgr', ...report })),
+  ]);
+
 export type HrisColumn = (typeof ORG_COLUMNS)[number];
 
 /**

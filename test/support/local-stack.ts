@@ -6,6 +6,11 @@ import { inject } from 'vitest';
 import { localCredentials } from '../../local/dynamodb';
 import { type LocalStack, type StackOptions, startStack } from '../../local/stack';
 
+/*
+ * What integration tests drive the local stack with: a stack per test file, simulated time run
+ * until something holds, the HR API as an admin, and the cycle's execution.
+ */
+
 export type TestStack = LocalStack & { dataDir: string; dispose: () => Promise<void> };
 
 /**
