@@ -5,7 +5,8 @@ import { defineConfig } from 'vitest/config';
  * on the synthesized template, and `integration` drives the local stack. Files of all three run side
  * by side, each in a process of its own (forks): an integration file's stack, environment and
  * simulated clock (which replaces the global Date) stay its own, and its data lives in a table of its
- * own in the one DynamoDB Local the integration project's global setup starts for the run.
+ * own in the one DynamoDB Local the integration project's global setup starts for the run, beside the
+ * CDK app it synthesizes once for every file.
  */
 export default defineConfig({
   test: {
@@ -42,7 +43,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/workflows/**/*.test.ts', 'test/e2e/**/*.test.ts'],
-          globalSetup: ['test/support/shared-dynamodb.ts'],
+          globalSetup: ['test/support/integration-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 120_000,
         },

@@ -5,6 +5,7 @@ import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { localCredentials } from '../../local/dynamodb';
 import { type LocalStack, type StackOptions, startStack } from '../../local/stack';
+import { reusing } from './shared-template';
 
 /*
  * What integration tests drive the local stack with: a stack per test file, simulated time run
@@ -15,7 +16,8 @@ export type TestStack = LocalStack & { dataDir: string; dispose: () => Promise<v
 
 /**
  * A local stack of its own for one test file: ephemeral ports, a temp data dir, a simulated clock,
- * and a table of its own in the run's shared DynamoDB Local (test/support/shared-dynamodb.ts).
+ * and a table of its own in the run's DynamoDB Local; its template is the run's, unless the test sets
+ * a context of its own (test/support/integration-setup.ts).
  */
 export const startTestStack = async (
   simulatedStart: Date,
@@ -35,6 +37,7 @@ export const startTestStack = async (
     dataDir,
     dynamoEndpoint,
     tableName,
+    synthesize: reusing(inject('sharedTemplate')),
     simulatedStart,
     ...options,
   });
