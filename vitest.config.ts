@@ -2,17 +2,24 @@ import { defineConfig } from 'vitest/config';
 
 /*
  * Three projects, run by name: `vitest run --project unit` never touches the network, `infra` asserts
- * on the synthesized template, and `integration` drives the local stack, one file at a time because
- * its files share that stack.
+ * on the synthesized template, and `integration` drives the local stack. Files of all three run side
+ * by side, each in a process of its own (forks): an integration file's stack, environment and
+ * simulated clock (which replaces the global Date) stay its own, and its data lives in a table of its
+ * own in the one DynamoDB Local the integration project's global setup starts for the run, beside the
+ * CDK app it synthesizes once for every file.
  */
 export default defineConfig({
   test: {
+    // One file a core: vitest's default leaves a core free, which on the 2-core machines the suite
+    // runs on means one file at a time. More workers than cores was measured no faster.
+    maxWorkers: '100%',
+    pool: 'forks',
     projects: [
       {
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
-          setupFiles: ['test/unit/setup.ts'],
+          setupFiles: ['test/support/unit-setup.ts'],
           env: {
             GROWCYCLE_LOG: 'silent',
             // Every SDK call is mocked; should one slip through, it fails at a closed local port
@@ -37,10 +44,9 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/workflows/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          globalSetup: ['test/support/integration-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
-          pool: 'forks',
         },
       },
     ],

@@ -17,7 +17,7 @@ import { LocalLambda } from './lambda';
 import { LocalScheduler } from './scheduler';
 import { createSesGateway } from './ses-simulator';
 import { LocalStepFunctions } from './step-functions';
-import { type LocalApp, readApp, synthesize } from './template';
+import { type CfnTemplate, type LocalApp, readApp, synthesize } from './template';
 
 export type Ports = { api: number; inbox: number; sfn: number; dynamodb: number };
 export const DEFAULT_PORTS: Ports = { api: 4000, inbox: 8005, sfn: 8083, dynamodb: 8000 };
@@ -37,6 +37,8 @@ export type StackOptions = {
   hrAddress?: string;
   /** Emails per second (the CDK context `emailSendRate`); defaults to the stack's 14. */
   emailSendRate?: number;
+  /** Synthesizes the CDK app from this context; tests hand in one that reuses their run's template. */
+  synthesize?: (context: Record<string, string>) => CfnTemplate;
 };
 
 export type LocalStack = {
@@ -180,7 +182,7 @@ export const startStack = async (
       sfn: `http://127.0.0.1:${sfnPort}`,
       dynamodb: dynamoEndpoint,
     };
-    const template = synthesize({
+    const template = (options.synthesize ?? synthesize)({
       senderAddress: options.senderAddress ?? 'growcycle@example.com',
       hrAddress: options.hrAddress ?? 'hr@example.com',
       publicBaseUrl: urls.api,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CapturedEmail, emailKind, fetchInboxItems, linkIn, readForm } from '../../local/people';
 import { type CatalogDoc, sampleCatalog, withoutGoalSetting } from '../support/catalog';
+import { team } from '../support/fixtures';
 import { runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -28,31 +29,14 @@ const api = async (method: string, path: string, body?: unknown) => {
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 };
 
-const ic = (id: string, name: string) => ({
-  employeeId: id,
-  name,
-  email: `${id}@example.com`,
-  title: 'Engineer',
-  track: 'individual contributor',
-  level: 4,
-  managerId: 'lead',
-  timeZone: 'Europe/Oslo',
-});
-const people = [
-  {
-    employeeId: 'lead',
-    name: 'Lena Lead',
-    email: 'lead@example.com',
-    title: 'Engineering Manager',
-    track: 'management',
-    level: 3,
-    timeZone: 'Europe/Oslo',
-  },
-  ic('p1', 'Pia One'),
-  ic('p2', 'Per Two'),
-  ic('p3', 'Petra Three'),
-  ic('p4', 'Paul Four'),
-];
+const IC = { track: 'individual contributor', level: 4, managerId: 'lead' };
+const people = team({ timeZone: 'Europe/Oslo' }, [
+  { employeeId: 'lead', name: 'Lena Lead', title: 'Engineering Manager', track: 'management', level: 3 },
+  { employeeId: 'p1', name: 'Pia One', ...IC },
+  { employeeId: 'p2', name: 'Per Two', ...IC },
+  { employeeId: 'p3', name: 'Petra Three', ...IC },
+  { employeeId: 'p4', name: 'Paul Four', ...IC },
+]);
 
 const linkFor = async (to: string, kind: string): Promise<string | undefined> => {
   const inbox = await fetchInboxItems(stack.urls.inbox);

@@ -3,6 +3,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
 import { type CatalogDoc, sampleCatalog, withoutGoalSetting } from '../support/catalog';
+import { team } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -19,12 +20,12 @@ let browser: Browser;
 let cycleId: string;
 const hr = () => ({ authorization: `Bearer ${stack.devToken('hr-test', { hr: true })}` });
 
-const people = [
-  { employeeId: 'lead', name: 'Lena Lead', title: 'Team Lead', level: 2 },
-  { employeeId: 'p1', name: 'Pia One', title: 'Engineer', level: 3, managerId: 'lead' },
-  { employeeId: 'p2', name: TRICKY_NAME, title: 'Engineer', level: 3, managerId: 'lead' },
-  { employeeId: 'p3', name: 'Per Three', title: 'Engineer', level: 3, managerId: 'lead' },
-].map((p, i) => ({ ...p, email: `person${i}@example.com`, timeZone: 'Europe/Oslo' }));
+const people = team({ timeZone: 'Europe/Oslo' }, [
+  { employeeId: 'lead', name: 'Lena Lead', email: 'person0@example.com', title: 'Team Lead', level: 2 },
+  { employeeId: 'p1', name: 'Pia One', email: 'person1@example.com', managerId: 'lead' },
+  { employeeId: 'p2', name: TRICKY_NAME, email: 'person2@example.com', managerId: 'lead' },
+  { employeeId: 'p3', name: 'Per Three', email: 'person3@example.com', managerId: 'lead' },
+]);
 
 const linkFor = async (address: string, kind: string, subject = ''): Promise<string> => {
   const inbox = await fetchInbox(stack.urls.inbox);
@@ -183,17 +184,16 @@ describe('forms in a browser', () => {
 });
 
 describe('a template-driven form in a browser', () => {
-  const team = [
+  const tessTeam = team({ timeZone: 'Europe/Oslo' }, [
     { employeeId: 'tlead', name: 'Tove Lead', title: 'Engineering Manager', level: 3, track: 'management' },
     ...['t1', 't2', 't3'].map((id) => ({
       employeeId: id,
       name: `Tess ${id}`,
-      title: 'Engineer',
       level: 4,
       track: 'individual contributor',
       managerId: 'tlead',
     })),
-  ].map((p) => ({ ...p, email: `${p.employeeId}@example.com`, timeZone: 'Europe/Oslo' }));
+  ]);
   let templateCycleId: string;
 
   beforeAll(async () => {
@@ -203,7 +203,7 @@ describe('a template-driven form in a browser', () => {
     for (const [path, body] of [
       ['/frameworks/company-2027', framework],
       ['/templates/annual-review', withoutGoalSetting(template)],
-      ['/employees', { employees: team }],
+      ['/employees', { employees: tessTeam }],
     ] as const) {
       const res = await fetch(`${stack.urls.api}${path}`, {
         method: 'PUT',

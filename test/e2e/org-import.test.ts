@@ -2,8 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Io, run } from '../../cli/growcycle';
-import { db } from '../../domain/platform/table';
+import { db, type Employee } from '../../domain/platform/table';
 import { CATALOG_YAML, SAMPLE_ORG_CSV } from '../../local/sample-org';
+import { employee, hrisCsv } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/local-stack';
 
 /* The org import end to end: the growcycle CLI against the local stack's HTTP API and DynamoDB Local. */
@@ -21,8 +22,9 @@ const cli = async (...args: string[]) => {
   return { code, out: out.join('\n'), err: err.join('\n') };
 };
 
-const HEADER =
-  'employee_id,name,email,manager_id,job_title,track,level,department,location,time_zone,start_date,status';
+/** New starters under Henrik (e02), in Oslo unless a row says otherwise. */
+const newStarter = (employeeId: string, over: Partial<Employee>) =>
+  employee(employeeId, { managerId: 'e02', level: 4, timeZone: 'Europe/Oslo', ...over });
 const file = (name: string, text: string) => {
   const p = path.join(stack.dataDir, name);
   writeFileSync(p, text);
@@ -76,12 +78,25 @@ describe('growcycle import-org', () => {
   });
 
   it('with a bad row writes nothing, lists every bad row with its number and reason, and exits 1', async () => {
-    const csv = [
-      `\uFEFF${HEADER}`,
-      'n1,"Nadia, New",nadia@example.com,e02,Engineer,,4,Engineering,Oslo,Europe/Oslo,2026-01-05,active',
-      'n2,Bad Mail,not-an-email,e02,Engineer,,4,,,Europe/Oslo,,',
-      'n3,Lost,n3@example.com,nobody,Engineer,,4,,,Mars/Olympus,2026-13-01,',
-    ].join('\r\n');
+    const csv = hrisCsv(
+      [
+        newStarter('n1', {
+          name: 'Nadia, New',
+          email: 'nadia@example.com',
+          department: 'Engineering',
+          location: 'Oslo',
+          startDate: '2026-01-05',
+        }),
+        newStarter('n2', { name: 'Bad Mail', email: 'not-an-email' }),
+        newStarter('n3', {
+          name: 'Lost',
+          managerId: 'nobody',
+          timeZone: 'Mars/Olympus',
+          startDate: '2026-13-01',
+        }),
+      ],
+      { bom: true, lineEnd: '\r\n' },
+    );
     const result = await cli('import-org', file('bad.csv', csv));
     expect(result.code).toBe(1);
     expect(result.err).toBe('growcycle: 4 problem(s) in 2 row(s); nothing was written');
@@ -93,7 +108,10 @@ describe('growcycle import-org', () => {
   });
 
   it('in a dry run reports the same and writes nothing, exiting 1 because rows are bad', async () => {
-    const csv = `${HEADER}\nn4,Dry Run,dry@example.com,e02,Engineer,,4,,,Europe/Oslo,,\nn5,Loop,loop@example.com,n5,Engineer,,4,,,Europe/Oslo,,\n`;
+    const csv = hrisCsv([
+      newStarter('n4', { name: 'Dry Run', email: 'dry@example.com' }),
+      newStarter('n5', { name: 'Loop', email: 'loop@example.com', managerId: 'n5' }),
+    ]);
     const result = await cli('import-org', file('dry.csv', csv), '--dry-run', '--json');
     expect(result.code).toBe(1);
     expect(JSON.parse(result.out)).toMatchObject({
@@ -105,7 +123,10 @@ describe('growcycle import-org', () => {
   });
 
   it('with --skip-invalid applies the good rows, and still exits 1 naming the bad ones', async () => {
-    const csv = `${HEADER}\nn6,Good,good@example.com,e02,Engineer,,4,,,Europe/Oslo,,\nn6,Twice,twice@example.com,e02,Engineer,,4,,,Europe/Oslo,,\n`;
+    const csv = hrisCsv([
+      newStarter('n6', { name: 'Good', email: 'good@example.com' }),
+      newStarter('n6', { name: 'Twice', email: 'twice@example.com' }),
+    ]);
     const result = await cli('import-org', file('skip.csv', csv), '--skip-invalid');
     expect(result.code).toBe(1);
     expect(result.out).toContain('row     3  n6           employee_id: duplicate id (first on row 2)');

@@ -3,6 +3,7 @@ import { readCatalogFile, run } from '../../cli/growcycle';
 import { stableId } from '../../domain/platform/ids';
 import { HR_ROUTES } from '../../functions/api/hr-api';
 import { CATALOG_YAML, SAMPLE_ORG_CSV } from '../../local/sample-org';
+import { employee } from '../support/fixtures';
 import { runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -75,9 +76,7 @@ const ROWS: Row[] = [
     method: 'PUT',
     path: () => '/employees',
     body: {
-      employees: [
-        { employeeId: 'x1', name: 'X', email: 'x1@example.com', title: 'T', level: 4, timeZone: 'UTC' },
-      ],
+      employees: [employee('x1', { name: 'X', title: 'T', level: 4 })],
     },
     expect: everyoneBut(200, ['hr']),
   },

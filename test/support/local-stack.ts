@@ -1,30 +1,43 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { inject } from 'vitest';
+import { localCredentials } from '../../local/dynamodb';
 import { type LocalStack, type StackOptions, startStack } from '../../local/stack';
+import { reusing } from './shared-template';
 
-export const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
+/*
+ * What integration tests drive the local stack with: a stack per test file, simulated time run
+ * until something holds, the HR API as an admin, and the cycle's execution.
+ */
 
 export type TestStack = LocalStack & { dataDir: string; dispose: () => Promise<void> };
 
-/** A local stack of its own for one test file: ephemeral ports, a temp data dir, a simulated clock. */
+/**
+ * A local stack of its own for one test file: ephemeral ports, a temp data dir, a simulated clock,
+ * and a table of its own in the run's DynamoDB Local; its template is the run's, unless the test sets
+ * a context of its own (test/support/integration-setup.ts).
+ */
 export const startTestStack = async (
   simulatedStart: Date,
   options: Pick<StackOptions, 'emailSendRate'> = {},
 ): Promise<TestStack> => {
   process.env.GROWCYCLE_LOG = 'silent';
+  const dynamoEndpoint = inject('dynamoEndpoint');
+  if (!dynamoEndpoint)
+    throw new Error(
+      'No shared DynamoDB Local: run integration tests through the vitest project "integration"',
+    );
   const dataDir = mkdtempSync(path.join(tmpdir(), 'growcycle-test-'));
+  // The temp dir's name is unique on this machine while it exists, so it names the file's table too.
+  const tableName = path.basename(dataDir);
   const stack = await startStack({
-    ports: { api: 0, inbox: 0, sfn: 0, dynamodb: await freePort() },
+    ports: { api: 0, inbox: 0, sfn: 0 },
     dataDir,
+    dynamoEndpoint,
+    tableName,
+    synthesize: reusing(inject('sharedTemplate')),
     simulatedStart,
     ...options,
   });
@@ -32,6 +45,13 @@ export const startTestStack = async (
     dataDir,
     dispose: async () => {
       await stack.stop();
+      const db = new DynamoDBClient({
+        endpoint: dynamoEndpoint,
+        region: 'us-east-1',
+        credentials: localCredentials,
+      });
+      await db.send(new DeleteTableCommand({ TableName: tableName }));
+      db.destroy();
       rmSync(dataDir, { recursive: true, force: true });
     },
   });

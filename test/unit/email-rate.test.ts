@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { takeSendSlot } from '../../domain/mail/send-rate';
 import { config } from '../../domain/platform/config';
-import { conditionalCheckFailed, stubTestEnv } from './helpers';
+import { conditionalCheckFailed, stubTestEnv } from '../support/unit-doubles';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const AT = new Date('2027-01-04T09:00:00.750Z');

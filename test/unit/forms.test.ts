@@ -13,10 +13,17 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { readCatalogFile } from '../../cli/growcycle';
 import { FrameworkDoc, TemplateDoc } from '../../domain/catalog/documents';
 import { signedPath } from '../../domain/mail/links';
-import { type Cycle, db, type Employee, type HumanRequest } from '../../domain/platform/table';
+import { type Cycle, db, type HumanRequest } from '../../domain/platform/table';
 import { handleForm } from '../../functions/api/forms';
 import { CATALOG_YAML } from '../../local/sample-org';
-import { fakeTable, httpEvent, storedItem, stubTestEnv, transactionCanceledByCondition } from './helpers';
+import { employee } from '../support/fixtures';
+import {
+  fakeTable,
+  httpEvent,
+  storedItem,
+  stubTestEnv,
+  transactionCanceledByCondition,
+} from '../support/unit-doubles';
 
 const LINK_KEY = 'unit-test-link-key';
 const NOW = new Date('2025-03-12T09:00:00Z');
@@ -27,16 +34,13 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const secrets = mockClient(SecretsManagerClient);
 const sfn = mockClient(SFNClient);
 
-const ada: Employee = {
-  employeeId: 'emp-ada',
+const ada = employee('emp-ada', {
   name: 'Ada Lovelace',
   email: 'ada@example.com',
   managerId: 'emp-grace',
-  title: 'Engineer',
   level: 4,
   timeZone: 'Europe/London',
-  status: 'active',
-};
+});
 
 const selfAssessment: HumanRequest = {
   requestId: 'req-self-ada',

@@ -8,10 +8,11 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { db, type Employee } from '../../domain/platform/table';
+import { db } from '../../domain/platform/table';
 import { handleHr } from '../../functions/api/hr-api';
 import type { FieldError } from '../../functions/shared/http';
-import { fakeTable, HR_CLAIMS, httpEvent, storedItem, stubTestEnv } from './helpers';
+import { employee } from '../support/fixtures';
+import { fakeTable, HR_CLAIMS, httpEvent, storedItem, stubTestEnv } from '../support/unit-doubles';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
@@ -32,15 +33,7 @@ const json = (value: unknown) => JSON.stringify(value);
 
 const problemOf = (body: string | undefined): Problem => JSON.parse(body ?? '{}') as Problem;
 
-const ada: Employee = {
-  employeeId: 'ada',
-  name: 'Ada Lovelace',
-  email: 'ada@example.com',
-  title: 'Engineer',
-  level: 4,
-  timeZone: 'Europe/London',
-  status: 'active',
-};
+const ada = employee('ada', { name: 'Ada Lovelace', level: 4, timeZone: 'Europe/London' });
 
 /** True when nothing was written and no workflow was started. */
 const expectNothingChanged = () => {

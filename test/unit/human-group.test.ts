@@ -13,7 +13,7 @@ import { submitAnswer } from '../../domain/human-steps/answers';
 import { armGroup, groupState, groupWaitId } from '../../domain/human-steps/group';
 import { db, type HumanRequest } from '../../domain/platform/table';
 import { reviewStepKinds } from '../../domain/reviews/step-kinds';
-import { conditionalCheckFailed, fakeTable, storedItem, stubTestEnv } from './helpers';
+import { conditionalCheckFailed, fakeTable, storedItem, stubTestEnv } from '../support/unit-doubles';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);

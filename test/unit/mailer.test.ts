@@ -16,7 +16,13 @@ import {
   sendOnce,
 } from '../../domain/mail/send';
 import { db } from '../../domain/platform/table';
-import { conditionalCheckFailed, fakeTable, storedItem, stubTestEnv, TEST_ENV } from './helpers';
+import {
+  conditionalCheckFailed,
+  fakeTable,
+  storedItem,
+  stubTestEnv,
+  TEST_ENV,
+} from '../support/unit-doubles';
 
 const NOW = new Date('2025-03-12T09:00:00Z');
 

@@ -12,22 +12,11 @@ import {
   suggestionsFrom,
 } from '../../domain/reviews/nominations';
 import { nominationPage } from '../../functions/api/nomination-page';
+import { employee } from '../support/fixtures';
 
-const person = (
-  employeeId: string,
-  name: string,
-  managerId = 'mgr',
-  status: Employee['status'] = 'active',
-): Employee => ({
-  employeeId,
-  name,
-  email: `${employeeId}@example.com`,
-  managerId,
-  title: 'Engineer',
-  level: 3,
-  timeZone: 'UTC',
-  status,
-});
+/** Mona's team, unless another manager is named. */
+const person = (employeeId: string, name: string, managerId = 'mgr', status: Employee['status'] = 'active') =>
+  employee(employeeId, { name, managerId, status });
 
 const emp = person('emp', 'Emil');
 const teammates = [

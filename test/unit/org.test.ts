@@ -1,50 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { isTimeZone, type OrgRow, planImport } from '../../domain/people/org';
 import type { Employee } from '../../domain/platform/table';
+import { employee, type HrisColumn, hrisRow } from '../support/fixtures';
 
-const HEADER = {
-  employee_id: '',
-  name: '',
-  email: '',
-  manager_id: '',
-  job_title: 'Engineer',
-  track: '',
-  level: '3',
-  department: '',
-  location: '',
-  time_zone: 'Europe/Oslo',
-  start_date: '2024-01-15',
-  status: '',
-};
+/** Everyone here works in Oslo and joined on the same day, in the file and in the organisation alike. */
+const COMMON = { timeZone: 'Europe/Oslo', startDate: '2024-01-15' };
 
 let rowNo = 1;
-const row = (id: string, manager = '', extra: Partial<typeof HEADER> = {}): OrgRow => ({
+/** A person's row of the HRIS export, with columns as `extra` writes them (bad values included). */
+const row = (id: string, manager = '', extra: Partial<Record<HrisColumn, string>> = {}): OrgRow => ({
   row: ++rowNo,
-  values: {
-    ...HEADER,
-    employee_id: id,
-    name: `Person ${id}`,
-    email: `${id}@example.com`,
-    manager_id: manager,
-    ...extra,
-  },
+  values: { ...hrisRow(employee(id, { ...COMMON, ...(manager ? { managerId: manager } : {}) })), ...extra },
 });
 const rows = (...r: OrgRow[]) => {
   rowNo = 1;
   return r.map((x, i) => ({ ...x, row: i + 2 }));
 };
 
-const existing = (id: string, managerId?: string, status: Employee['status'] = 'active'): Employee => ({
-  employeeId: id,
-  name: `Person ${id}`,
-  email: `${id}@example.com`,
-  ...(managerId ? { managerId } : {}),
-  title: 'Engineer',
-  level: 3,
-  timeZone: 'Europe/Oslo',
-  startDate: '2024-01-15',
-  status,
-});
+/** The same person as already stored: a row of theirs, unchanged, updates nothing. */
+const existing = (id: string, managerId?: string, status: Employee['status'] = 'active'): Employee =>
+  employee(id, { ...COMMON, ...(managerId ? { managerId } : {}), status });
 
 const reasons = (plan: ReturnType<typeof planImport>) =>
   plan.errors.map((e) => `${e.row} ${e.field}: ${e.reason}`);

@@ -22,7 +22,7 @@ import {
 } from '../../domain/reviews/release';
 import { reviewStepKinds } from '../../domain/reviews/step-kinds';
 import { handleHr } from '../../functions/api/hr-api';
-import { fakeTable, HR_CLAIMS, httpEvent, storedItem, stubTestEnv } from './helpers';
+import { fakeTable, HR_CLAIMS, httpEvent, storedItem, stubTestEnv } from '../support/unit-doubles';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 

@@ -14,28 +14,22 @@ import { reassignRequest } from '../../domain/human-steps/reassign';
 import { withKnownState } from '../../domain/people/org';
 import { db, type Employee, type HumanRequest } from '../../domain/platform/table';
 import { reviewStepKinds } from '../../domain/reviews/step-kinds';
+import { employee } from '../support/fixtures';
 import {
   conditionalCheckFailed,
   fakeTable,
   storedItem,
   stubTestEnv,
   transactionCanceledByCondition,
-} from './helpers';
+} from '../support/unit-doubles';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const ses = mockClient(SESv2Client);
 const secrets = mockClient(SecretsManagerClient);
 
-const employee = (employeeId: string, over: Partial<Employee> = {}): Employee => ({
-  employeeId,
-  name: `Name ${employeeId}`,
-  email: `${employeeId}@example.com`,
-  title: 'Engineer',
-  level: 3,
-  timeZone: 'Europe/Oslo',
-  status: 'active',
-  ...over,
-});
+/** The people here work in Oslo, where the cycle's send window is, unless a test moves them. */
+const inOslo = (employeeId: string, over: Partial<Employee> = {}): Employee =>
+  employee(employeeId, { timeZone: 'Europe/Oslo', ...over });
 
 const appraisal: HumanRequest = {
   requestId: 'req-manager-ada',
@@ -68,11 +62,11 @@ const given = (request: HumanRequest, others: HumanRequest[] = [], rows: Record<
     fakeTable(
       storedItem(db().request.put(request)),
       ...rows,
-      storedItem(db().employee.put(employee('emp-ada', { managerId: 'emp-grace' }))),
-      storedItem(db().employee.put(employee('emp-grace', { managerId: 'emp-linus' }))),
-      storedItem(db().employee.put(employee('emp-bo', { managerId: 'emp-grace' }))),
-      storedItem(db().employee.put(employee('emp-new', { managerId: 'emp-vera' }))),
-      storedItem(db().employee.put(employee('emp-gone', { status: 'left' }))),
+      storedItem(db().employee.put(inOslo('emp-ada', { managerId: 'emp-grace' }))),
+      storedItem(db().employee.put(inOslo('emp-grace', { managerId: 'emp-linus' }))),
+      storedItem(db().employee.put(inOslo('emp-bo', { managerId: 'emp-grace' }))),
+      storedItem(db().employee.put(inOslo('emp-new', { managerId: 'emp-vera' }))),
+      storedItem(db().employee.put(inOslo('emp-gone', { status: 'left' }))),
       storedItem(
         db().cycle.put({
           cycleId: 'cycle-1',
@@ -210,11 +204,7 @@ describe('reassignRequest', () => {
         sendWindow: { timeZone: 'Europe/Oslo', sendHour: 9, quietDays: ['Sat', 'Sun'] },
       },
       [],
-      [
-        storedItem(
-          db().employee.put(employee('emp-tokyo', { managerId: 'emp-vera', timeZone: 'Asia/Tokyo' })),
-        ),
-      ],
+      [storedItem(db().employee.put(inOslo('emp-tokyo', { managerId: 'emp-vera', timeZone: 'Asia/Tokyo' })))],
     );
 
     // Act
@@ -384,19 +374,17 @@ describe('reassignRequest', () => {
 });
 
 describe('withKnownState', () => {
-  const flagged = employee('emp-bo', {
+  const flagged = inOslo('emp-bo', {
     emailProblem: { type: 'bounce', at: '2025-03-04T08:00:04.000Z', messageId: 'm-1' },
   });
 
   it('keeps a bounce flag across an HRIS re-import while the address stays the same', () => {
-    expect(withKnownState(employee('emp-bo', { title: 'Lead' }), flagged).emailProblem?.messageId).toBe(
-      'm-1',
-    );
+    expect(withKnownState(inOslo('emp-bo', { title: 'Lead' }), flagged).emailProblem?.messageId).toBe('m-1');
   });
 
   it('drops the flag when HR gives the person a new address', () => {
     expect(
-      withKnownState(employee('emp-bo', { email: 'bo@new.example.com' }), flagged).emailProblem,
+      withKnownState(inOslo('emp-bo', { email: 'bo@new.example.com' }), flagged).emailProblem,
     ).toBeUndefined();
   });
 });

@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Cycle, db, type Review } from '../../domain/platform/table';
 import { handler } from '../../functions/steps/human-step';
-import { fakeTable, storedItem, stubTestEnv, transactionCanceledByCondition } from './helpers';
+import { fakeTable, storedItem, stubTestEnv, transactionCanceledByCondition } from '../support/unit-doubles';
 
 /*
  * The review's last step (its acknowledgment, here skipped: '') ends the review: it is counted for

@@ -15,7 +15,7 @@ import {
   scheduleStart,
   unschedule,
 } from '../../domain/platform/schedules';
-import { stubTestEnv, TEST_ENV } from './helpers';
+import { stubTestEnv, TEST_ENV } from '../support/unit-doubles';
 
 const scheduler = mockClient(SchedulerClient);
 const sfn = mockClient(SFNClient);

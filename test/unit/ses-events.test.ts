@@ -13,7 +13,14 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OutboxRowNotFoundError } from '../../domain/mail/bounces';
 import { db, type HumanRequest } from '../../domain/platform/table';
 import { handler, type SesEvent } from '../../functions/events/ses-events';
-import { fakeTable, storedItem, stubTestEnv, TEST_ENV, transactionCanceledByCondition } from './helpers';
+import { employee } from '../support/fixtures';
+import {
+  fakeTable,
+  storedItem,
+  stubTestEnv,
+  TEST_ENV,
+  transactionCanceledByCondition,
+} from '../support/unit-doubles';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const ses = mockClient(SESv2Client);
@@ -51,17 +58,7 @@ const outboxRow = (over: { toId?: string; requestId?: string; kind?: string } = 
   );
 
 const employeeRow = (employeeId: string, email: string) =>
-  storedItem(
-    db().employee.put({
-      employeeId,
-      name: 'Linus',
-      email,
-      title: 'Engineer',
-      level: 3,
-      timeZone: 'Europe/Oslo',
-      status: 'active',
-    }),
-  );
+  storedItem(db().employee.put(employee(employeeId, { name: 'Linus', email, timeZone: 'Europe/Oslo' })));
 
 const bounce = (bounceType = 'Permanent'): SesEvent => ({
   source: 'aws.ses',

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
+import { team } from '../support/fixtures';
 import {
   type ApiCall,
   cycleExecution,
@@ -19,21 +20,15 @@ import {
 
 const START = new Date('2027-05-03T07:00:00Z');
 
-const people = [
-  { employeeId: 'boss', name: 'Bea Boss', managerId: undefined },
+const people = team({ timeZone: 'Europe/Oslo' }, [
+  { employeeId: 'boss', name: 'Bea Boss' },
   { employeeId: 'lead', name: 'Leo Lead', managerId: 'boss' },
   ...['p1', 'p2', 'p3', 'p4'].map((id) => ({
     employeeId: id,
     name: `Pat ${id.toUpperCase()}`,
     managerId: 'lead',
   })),
-].map((p) => ({
-  ...p,
-  email: `${p.employeeId}@example.com`,
-  title: 'Engineer',
-  level: 3,
-  timeZone: 'Europe/Oslo',
-}));
+]);
 
 let stack: TestStack;
 let api: ApiCall;

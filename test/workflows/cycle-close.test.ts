@@ -8,6 +8,7 @@ import {
   submitForm,
 } from '../../local/people';
 import { sampleCatalog, withoutGoalSetting } from '../support/catalog';
+import { monasTeam } from '../support/fixtures';
 import {
   type ApiCall,
   cycleExecution,
@@ -29,20 +30,14 @@ import {
 const START = new Date('2027-03-01T08:00:00Z'); // Monday
 const DAY = 86_400_000;
 
-const people = [
-  { employeeId: 'ceo', name: 'Chief Exec' },
-  { employeeId: 'mgr', name: 'Mona Manager', managerId: 'ceo' },
-  { employeeId: 'ola', name: 'Ola Oslo', managerId: 'mgr' },
-  { employeeId: 'kari', name: 'Kari Oslo', managerId: 'mgr' },
-  { employeeId: 'per', name: 'Per Peer', managerId: 'mgr' },
-].map((p) => ({
-  ...p,
-  email: `${p.employeeId}@example.com`,
-  title: 'Staff',
-  level: 4,
-  track: 'individual contributor',
-  timeZone: 'Europe/Oslo',
-}));
+const people = monasTeam(
+  { title: 'Staff', level: 4, track: 'individual contributor', timeZone: 'Europe/Oslo' },
+  [
+    { employeeId: 'ola', name: 'Ola Oslo' },
+    { employeeId: 'kari', name: 'Kari Oslo' },
+    { employeeId: 'per', name: 'Per Peer' },
+  ],
+);
 
 let stack: TestStack;
 let hr: ApiCall;

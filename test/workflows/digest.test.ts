@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../../domain/platform/table';
 import { type CapturedEmail, emailKind, fetchInbox, itemsIn, readForm } from '../../local/people';
 import { type CatalogDoc, sampleCatalog, withoutGoalSetting } from '../support/catalog';
+import { team } from '../support/fixtures';
 import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -14,7 +15,7 @@ import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '.
 const START = new Date('2027-03-01T06:00:00Z'); // Monday, before the 09:00 UTC send hour
 const BOUNCER = 'bounce+bo@simulator.amazonses.com';
 
-const people = [
+const people = team({ title: 'Staff' }, [
   { employeeId: 'ceo', name: 'Chief Exec' },
   { employeeId: 'mona', name: 'Mona Manager', managerId: 'ceo' },
   { employeeId: 'rita', name: 'Rita Report', managerId: 'mona' },
@@ -23,7 +24,7 @@ const people = [
   { employeeId: 'bo', name: 'Bo Bouncing', managerId: 'ceo', email: BOUNCER },
   { employeeId: 'bea', name: 'Bea Report', managerId: 'bo' },
   { employeeId: 'ben', name: 'Ben Report', managerId: 'bo' },
-].map((p) => ({ email: `${p.employeeId}@example.com`, title: 'Staff', level: 3, timeZone: 'UTC', ...p }));
+]);
 
 let stack: TestStack;
 let api: ApiCall;

@@ -3,6 +3,7 @@ import { EmailInFlightError, EmailThrottledError, sendOnce } from '../../domain/
 import { sentInSecond } from '../../domain/mail/send-rate';
 import { realSleep } from '../../local/clock';
 import { emailKind, fetchInbox } from '../../local/people';
+import { team } from '../support/fixtures';
 import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -21,10 +22,10 @@ const api: ApiCall = (...args) => hrApi(stack)(...args);
 
 beforeAll(async () => {
   stack = await startTestStack(START, { emailSendRate: RATE });
-  const people = [
+  const people = team({ title: 'Staff' }, [
     { employeeId: 'mgr', name: 'Mona Manager' },
     ...OWNERS.map((id) => ({ employeeId: id, name: `Owner ${id}`, managerId: 'mgr' })),
-  ].map((p) => ({ ...p, email: `${p.employeeId}@example.com`, title: 'Staff', level: 3, timeZone: 'UTC' }));
+  ]);
   expect((await api('PUT', '/employees', { employees: people })).status).toBe(200);
 });
 

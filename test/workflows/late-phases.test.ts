@@ -8,6 +8,7 @@ import {
   submitForm,
 } from '../../local/people';
 import { sampleCatalog } from '../support/catalog';
+import { monasTeam } from '../support/fixtures';
 import { hrApi, runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -23,20 +24,11 @@ const START = new Date('2027-03-01T08:00:00Z'); // Monday
 const DAY = 86_400_000;
 const OSLO = 'Europe/Oslo';
 
-const people = [
-  { employeeId: 'ceo', name: 'Chief Exec' },
-  { employeeId: 'mgr', name: 'Mona Manager', managerId: 'ceo' },
-  { employeeId: 'liv', name: 'Liv Late', managerId: 'mgr' },
-  { employeeId: 'kim', name: 'Kim Kind', managerId: 'mgr' },
-  { employeeId: 'per', name: 'Per Peer', managerId: 'mgr' },
-].map((p) => ({
-  ...p,
-  email: `${p.employeeId}@example.com`,
-  title: 'Staff',
-  level: 4,
-  track: 'individual contributor',
-  timeZone: OSLO,
-}));
+const people = monasTeam({ title: 'Staff', level: 4, track: 'individual contributor', timeZone: OSLO }, [
+  { employeeId: 'liv', name: 'Liv Late' },
+  { employeeId: 'kim', name: 'Kim Kind' },
+  { employeeId: 'per', name: 'Per Peer' },
+]);
 
 let stack: TestStack;
 let emails: CapturedEmail[] = [];

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Execution } from '../../local/step-functions';
+import { team } from '../support/fixtures';
 import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -17,10 +18,10 @@ const api: ApiCall = (...args) => hrApi(stack)(...args);
 
 beforeAll(async () => {
   stack = await startTestStack(START);
-  const people = [
+  const people = team({ title: 'Staff' }, [
     { employeeId: 'mgr', name: 'Mona Manager' },
-    ...PARTICIPANTS.map((id) => ({ employeeId: id, name: `Person ${id}`, managerId: 'mgr' })),
-  ].map((p) => ({ ...p, email: `${p.employeeId}@example.com`, title: 'Staff', level: 3, timeZone: 'UTC' }));
+    ...PARTICIPANTS.map((id) => ({ employeeId: id, managerId: 'mgr' })),
+  ]);
   expect((await api('PUT', '/employees', { employees: people })).status).toBe(200);
 });
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { externalId } from '../../domain/platform/ids';
 import { answer, type CapturedEmail, emailKind, fetchInboxItems, linkIn, readForm } from '../../local/people';
+import { team } from '../support/fixtures';
 import {
   type ApiCall,
   cycleExecution,
@@ -22,7 +23,7 @@ import {
 
 const START = new Date('2027-03-01T07:00:00Z'); // Monday
 
-const people = [
+const people = team({ title: 'Staff' }, [
   { employeeId: 'ceo', name: 'Chief Exec' },
   { employeeId: 'mgr', name: 'Mona Manager', managerId: 'ceo' },
   { employeeId: 'mgr2', name: 'Carl Manager', managerId: 'ceo' },
@@ -36,7 +37,7 @@ const people = [
   { employeeId: 'vp', name: 'Vera President' },
   { employeeId: 'd1', name: 'Dag Department', managerId: 'vp', department: 'Platform' },
   { employeeId: 'd2', name: 'Dina Elsewhere', managerId: 'vp', department: 'Sales' },
-].map((p) => ({ ...p, email: `${p.employeeId}@example.com`, title: 'Staff', level: 3, timeZone: 'UTC' }));
+]);
 
 const EXTERNAL = { name: 'Erin <Outside>', email: 'Erin@Partner.example' };
 

@@ -9,6 +9,7 @@ import {
 } from '../../local/people';
 import type { Execution } from '../../local/step-functions';
 import { sampleCatalog } from '../support/catalog';
+import { monasTeam } from '../support/fixtures';
 import { runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -25,20 +26,11 @@ const OSLO = 'Europe/Oslo';
 const COMMENT = 'Make them measurable: a number, a date';
 const DISAGREEMENT = 'The rating misses my Q4 migration work';
 
-const people = [
-  { employeeId: 'ceo', name: 'Chief Exec' },
-  { employeeId: 'mgr', name: 'Mona Manager', managerId: 'ceo' },
-  { employeeId: 'ola', name: 'Ola Oslo', managerId: 'mgr' },
-  { employeeId: 'kari', name: 'Kari, Oslo', managerId: 'mgr' },
-  { employeeId: 'per', name: 'Per Peer', managerId: 'mgr' },
-].map((p) => ({
-  ...p,
-  email: `${p.employeeId}@example.com`,
-  title: 'Staff',
-  level: 4,
-  track: 'individual contributor',
-  timeZone: OSLO,
-}));
+const people = monasTeam({ title: 'Staff', level: 4, track: 'individual contributor', timeZone: OSLO }, [
+  { employeeId: 'ola', name: 'Ola Oslo' },
+  { employeeId: 'kari', name: 'Kari, Oslo' },
+  { employeeId: 'per', name: 'Per Peer' },
+]);
 
 let stack: TestStack;
 let cycleId = '';

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/growcycle';
 import { stableId } from '../../domain/platform/ids';
+import type { Employee } from '../../domain/platform/table';
 import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
 import type { Execution } from '../../local/step-functions';
+import { hrisRow, team } from '../support/fixtures';
 import {
   type ApiCall,
   hrApi,
@@ -22,36 +24,31 @@ const BOUNCER = 'bounce+rb@simulator.amazonses.com';
 
 let stack: TestStack;
 
-const person = (employeeId: string, managerId: string | undefined, extra: Record<string, unknown> = {}) => ({
-  employeeId,
-  name: `Person ${employeeId}`,
-  email: `${employeeId}@example.com`,
-  ...(managerId ? { managerId } : {}),
-  title: 'Staff',
-  level: 3,
-  timeZone: 'Europe/Oslo',
-  ...extra,
-});
-
-const people = [
-  person('ceo', undefined),
+const people = team({ title: 'Staff', timeZone: 'Europe/Oslo' }, [
+  { employeeId: 'ceo' },
   // "bounce re-routed": rb-sub's three teammates are all asked; one address bounces.
-  person('rb-mgr', 'ceo'),
-  person('rb-sub', 'rb-mgr'),
-  person('rb-p1', 'rb-mgr'),
-  person('rb-p2', 'rb-mgr'),
-  person('rb-bouncer', 'rb-mgr', { email: BOUNCER }),
-  person('rb-new', 'ceo'),
-  person('rb-gone', 'ceo', { status: 'left' }),
+  { employeeId: 'rb-mgr', managerId: 'ceo' },
+  { employeeId: 'rb-sub', managerId: 'rb-mgr' },
+  { employeeId: 'rb-p1', managerId: 'rb-mgr' },
+  { employeeId: 'rb-p2', managerId: 'rb-mgr' },
+  { employeeId: 'rb-bouncer', managerId: 'rb-mgr', email: BOUNCER },
+  { employeeId: 'rb-new', managerId: 'ceo' },
+  { employeeId: 'rb-gone', managerId: 'ceo', status: 'left' },
   // "manager changes": mc-sub moves from mc-old to mc-new while the appraisal waits.
-  person('mc-old', 'ceo'),
-  person('mc-new', 'ceo'),
-  person('mc-sub', 'mc-old'),
+  { employeeId: 'mc-old', managerId: 'ceo' },
+  { employeeId: 'mc-new', managerId: 'ceo' },
+  { employeeId: 'mc-sub', managerId: 'mc-old' },
   // "manager changes by org import": the appraisal is not sent yet when mi-sub moves.
-  person('mi-old', 'ceo'),
-  person('mi-new', 'mc-new'),
-  person('mi-sub', 'mi-old'),
-];
+  { employeeId: 'mi-old', managerId: 'ceo' },
+  { employeeId: 'mi-new', managerId: 'mc-new' },
+  { employeeId: 'mi-sub', managerId: 'mi-old' },
+]);
+/** Someone of this org as the HR system has them once they report to another manager. */
+const movedTo = (managerId: string, employeeId: string): Employee => {
+  const found = people.find((p) => p.employeeId === employeeId);
+  if (!found) throw new Error(`no ${employeeId} in this org`);
+  return { ...found, managerId };
+};
 
 const api: ApiCall = (...args) => hrApi(stack)(...args);
 
@@ -218,7 +215,7 @@ describe('reviewer changes while a cycle runs', () => {
     );
     const oldManagerMail = (await inboxOf('mc-old@example.com')).length;
 
-    const moved = await api('PUT', '/employees', { employees: [person('mc-sub', 'mc-new')] });
+    const moved = await api('PUT', '/employees', { employees: [movedTo('mc-new', 'mc-sub')] });
     expect(moved.status).toBe(200);
     expect(moved.body.movedRequests).toHaveLength(1);
     await stack.settle();
@@ -244,17 +241,7 @@ describe('reviewer changes while a cycle runs', () => {
 
     const imported = await api('POST', '/org/import', {
       mode: 'partial',
-      rows: [
-        {
-          employee_id: 'mi-sub',
-          name: 'Person mi-sub',
-          email: 'mi-sub@example.com',
-          manager_id: 'mi-new',
-          job_title: 'Staff',
-          level: 3,
-          time_zone: 'Europe/Oslo',
-        },
-      ],
+      rows: [hrisRow(movedTo('mi-new', 'mi-sub'))],
     });
     expect(imported).toMatchObject({ status: 200, body: { applied: true, counts: { updated: 1 } } });
     const audit = (await api('GET', `/audit/${encodeURIComponent(`request#${requestId}`)}`)).body as {

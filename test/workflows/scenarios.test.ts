@@ -4,6 +4,7 @@ import { stableId } from '../../domain/platform/ids';
 import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
 import type { Execution } from '../../local/step-functions';
 import { adaptDefinition } from '../../local/step-functions';
+import { team } from '../support/fixtures';
 import {
   type ApiCall,
   cycleExecution,
@@ -23,22 +24,15 @@ const DAY = 86_400_000;
 
 let stack: TestStack;
 
-const people = [
-  { employeeId: 'ceo', name: 'Chief Exec', managerId: undefined, level: 1 },
+const people = team({ title: 'Staff', timeZone: 'Europe/Oslo' }, [
+  { employeeId: 'ceo', name: 'Chief Exec', level: 1 },
   { employeeId: 'mgr', name: 'Mona Manager', managerId: 'ceo', level: 2 },
   ...['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((x) => ({
     employeeId: `ic-${x}`,
     name: `Ic ${x.toUpperCase()}`,
     managerId: 'mgr',
-    level: 3,
   })),
-].map((p) => ({
-  ...p,
-  email: `${p.employeeId}@example.com`,
-  title: 'Staff',
-  timeZone: 'Europe/Oslo',
-  ...(p.managerId ? {} : { managerId: undefined }),
-}));
+]);
 
 const api: ApiCall = (...args) => hrApi(stack)(...args);
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDate } from '../../domain/mail/compose';
 import { answer, type CapturedEmail, emailKind, fetchInboxItems, linkIn } from '../../local/people';
 import { sampleCatalog, withoutGoalSetting } from '../support/catalog';
+import { monasTeam } from '../support/fixtures';
 import {
   type ApiCall,
   cycleExecution,
@@ -22,14 +23,12 @@ const START = new Date('2027-01-02T08:00:00Z'); // Saturday
 const OSLO = 'Europe/Oslo';
 const NEW_YORK = 'America/New_York';
 
-const people = [
-  { employeeId: 'ceo', name: 'Chief Exec', timeZone: OSLO },
-  { employeeId: 'mgr', name: 'Mona Manager', managerId: 'ceo', timeZone: OSLO },
-  { employeeId: 'ola', name: 'Ola Oslo', managerId: 'mgr', timeZone: OSLO },
-  { employeeId: 'kari', name: 'Kari Oslo', managerId: 'mgr', timeZone: OSLO },
-  { employeeId: 'nora', name: 'Nora York', managerId: 'mgr', timeZone: NEW_YORK },
-  { employeeId: 'sam', name: 'Sam York', managerId: 'mgr', timeZone: NEW_YORK },
-].map((p) => ({ ...p, email: `${p.employeeId}@example.com`, title: 'Staff', level: 3 }));
+const people = monasTeam({ title: 'Staff', timeZone: OSLO }, [
+  { employeeId: 'ola', name: 'Ola Oslo' },
+  { employeeId: 'kari', name: 'Kari Oslo' },
+  { employeeId: 'nora', name: 'Nora York', timeZone: NEW_YORK },
+  { employeeId: 'sam', name: 'Sam York', timeZone: NEW_YORK },
+]);
 const zoneOf = new Map(people.map((p) => [p.email, p.timeZone]));
 
 let stack: TestStack;

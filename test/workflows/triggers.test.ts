@@ -3,6 +3,7 @@ import { triggeredCycleId } from '../../domain/cycles/triggers';
 import { addLocalDays } from '../../domain/platform/calendar';
 import { emailKind, fetchInbox } from '../../local/people';
 import { sampleCatalog } from '../support/catalog';
+import { team } from '../support/fixtures';
 import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -14,7 +15,7 @@ import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '.
 const START = new Date('2027-03-01T00:00:00Z');
 const startedDaysBefore = (day: string) => addLocalDays(day, -180);
 
-const people = [
+const people = team({ timeZone: 'Europe/Oslo' }, [
   { employeeId: 'mgr', name: 'Mona Manager', startDate: '2019-05-01' },
   // Day 180 is Wednesday 3 March: started by that morning's run.
   { employeeId: 'newbie', name: 'Nina New', managerId: 'mgr', startDate: startedDaysBefore('2027-03-03') },
@@ -29,13 +30,7 @@ const people = [
   },
   // Day 180 is 20 March, after this test's horizon.
   { employeeId: 'future', name: 'Finn Future', managerId: 'mgr', startDate: startedDaysBefore('2027-03-20') },
-].map((p) => ({
-  ...p,
-  email: `${p.employeeId}@example.com`,
-  title: 'Engineer',
-  level: 3,
-  timeZone: 'Europe/Oslo',
-}));
+]);
 
 let stack: TestStack;
 

@@ -3,6 +3,11 @@ import type { BatchGetCommandInput, BatchGetCommandOutput, GetCommandInput } fro
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { vi } from 'vitest';
 
+/*
+ * What unit tests of handlers and steps stand on instead of AWS: the environment a deployed function
+ * gets, API Gateway events, a small table behind Get and BatchGet, and the errors DynamoDB throws.
+ */
+
 /** The environment a deployed function gets from the stack, with test values. */
 export const TEST_ENV = {
   TABLE_NAME: 'growcycle-unit',
