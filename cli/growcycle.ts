@@ -457,35 +457,66 @@ const exportResults = async (api: Target, cycleId: string | undefined, out: stri
   io.out(`wrote ${text.split('\r\n').length - 2} row(s) to ${out}`);
 };
 
+const OPTIONS = {
+  api: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  full: { type: 'boolean', default: false },
+  'dry-run': { type: 'boolean', default: false },
+  'skip-invalid': { type: 'boolean', default: false },
+  name: { type: 'string' },
+  participants: { type: 'string' },
+  template: { type: 'string' },
+  days: { type: 'string' },
+  employee: { type: 'string' },
+  phase: { type: 'string' },
+  reason: { type: 'string' },
+  to: { type: 'string' },
+  out: { type: 'string' },
+  start: { type: 'string' },
+  'every-months': { type: 'string' },
+  key: { type: 'string' },
+  token: { type: 'string' },
+  hr: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/**
+ * Ids are base64url (22 characters, or a 36-character UUID) and may begin with "-", which the
+ * argument parser would take for an option: a token shaped like an id that is no option and no
+ * option's value is moved behind "--", where it stays a positional in its order, and an option's
+ * value that begins with a dash is joined to its option. Anything else that starts with "-" and is
+ * not an option is still refused as a usage error.
+ */
+const asPositionals = (argv: string[]): string[] => {
+  const known = new Set(['-h', ...Object.keys(OPTIONS).map((name) => `--${name}`)]);
+  const takesValue = new Set(
+    Object.entries(OPTIONS)
+      .filter(([, o]) => o.type === 'string')
+      .map(([name]) => `--${name}`),
+  );
+  const kept: string[] = [];
+  const moved: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i] as string;
+    if (token === '--') return [...kept, ...argv.slice(i), ...moved];
+    const dashedId = /^-[A-Za-z0-9_-]{19,}$/.test(token) && !known.has(token);
+    const isValue = i > 0 && takesValue.has(argv[i - 1] as string);
+    if (dashedId && !isValue) moved.push(token);
+    // An option's value that begins with a dash is joined to its option, which the parser accepts.
+    else if (isValue && token.startsWith('-')) kept.push(`${kept.pop() as string}=${token}`);
+    else kept.push(token);
+  }
+  return moved.length ? [...kept, '--', ...moved] : kept;
+};
+
+/** The command line's options and positionals (command, then its argument). */
+export const parseCommandLine = (argv: string[]) =>
+  parseArgs({ args: asPositionals(argv), allowPositionals: true, options: OPTIONS });
+
 /** Runs one command line; returns the process exit code. */
 export const run = async (argv: string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> => {
   try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        api: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        full: { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        'skip-invalid': { type: 'boolean', default: false },
-        name: { type: 'string' },
-        participants: { type: 'string' },
-        template: { type: 'string' },
-        days: { type: 'string' },
-        employee: { type: 'string' },
-        phase: { type: 'string' },
-        reason: { type: 'string' },
-        to: { type: 'string' },
-        out: { type: 'string' },
-        start: { type: 'string' },
-        'every-months': { type: 'string' },
-        key: { type: 'string' },
-        token: { type: 'string' },
-        hr: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
+    const { values, positionals } = parseCommandLine(argv);
     const [command, arg] = positionals;
     if (values.help || !command) {
       io.out(USAGE);
