@@ -86,17 +86,26 @@ export type CycleReport = CycleCounts & {
   disagreements?: number;
 };
 
-/** The reviews of a cycle by status and, with `acknowledgments`, by release and acknowledgment; one pass, in pages. */
-export const cycleReport = async (cycleId: string, acknowledgments = false): Promise<CycleReport> => {
-  const counts: CycleCounts = {
-    participants: 0,
-    scheduled: 0,
-    inProgress: 0,
-    completed: 0,
-    incomplete: 0,
-    cancelled: 0,
+/** A disagreement an employee recorded with their acknowledgment. */
+export type Disagreement = { employeeId: string; at: string; disagreement: string };
+
+/** What one pass over a cycle's reviews finds: each status, and the releases and acknowledgments. */
+export type ReviewTally = {
+  counts: CycleCounts;
+  released: number;
+  acknowledged: number;
+  disagreements: Disagreement[];
+};
+
+/** The reviews of a cycle by status, release and acknowledgment; one pass, in pages. */
+export const tallyReviews = async (cycleId: string): Promise<ReviewTally> => {
+  const tally: ReviewTally = {
+    counts: { participants: 0, scheduled: 0, inProgress: 0, completed: 0, incomplete: 0, cancelled: 0 },
+    released: 0,
+    acknowledged: 0,
+    disagreements: [],
   };
-  const acks = { released: 0, acknowledged: 0, disagreements: 0 };
+  const { counts } = tally;
   let cursor: string | null = null;
   do {
     const page: { data: Review[]; cursor: string | null } = await db()
@@ -107,14 +116,28 @@ export const cycleReport = async (cycleId: string, acknowledgments = false): Pro
       if (r.status === 'scheduled') counts.scheduled += 1;
       else if (r.status === 'in-progress') counts.inProgress += 1;
       else counts[r.status] += 1;
-      if (r.releasedAt) acks.released += 1;
+      if (r.releasedAt) tally.released += 1;
       const ack = r.acknowledgment as Acknowledgment | undefined;
-      if (ack) acks.acknowledged += 1;
-      if (ack && !ack.agrees) acks.disagreements += 1;
+      if (!ack) continue;
+      tally.acknowledged += 1;
+      if (!ack.agrees)
+        tally.disagreements.push({
+          employeeId: r.employeeId,
+          at: ack.at,
+          disagreement: ack.disagreement ?? '',
+        });
     }
     cursor = page.cursor;
   } while (cursor);
-  return acknowledgments ? { ...counts, ...acks } : counts;
+  return tally;
+};
+
+/** The reviews of a cycle by status and, with `acknowledgments`, by release and acknowledgment. */
+export const cycleReport = async (cycleId: string, acknowledgments = false): Promise<CycleReport> => {
+  const { counts, released, acknowledged, disagreements } = await tallyReviews(cycleId);
+  return acknowledgments
+    ? { ...counts, released, acknowledged, disagreements: disagreements.length }
+    : counts;
 };
 
 /**

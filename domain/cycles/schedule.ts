@@ -1,5 +1,5 @@
-import { policyOf, selectParticipants, type Template, timingsOf } from '../catalog/documents';
-import { type Catalog, loadCatalog, storedDocument } from '../catalog/store';
+import { policyOf, selectParticipants, timingsOf } from '../catalog/documents';
+import { type Catalog, loadCatalog } from '../catalog/store';
 import { loadOrganisation, missingEmployees } from '../people/org';
 import { recordAudit, recordAuditOnce } from '../platform/audit';
 import { addDays, now } from '../platform/clock';
@@ -168,12 +168,10 @@ export const createCycle = async (
   idempotencyKey: string | undefined,
 ): Promise<CreateOutcome> => {
   const startAt = request.startAt ?? now();
-  let template: Template | undefined;
-  if (request.templateId) {
-    const stored = await storedDocument('template', request.templateId);
-    if (!stored) return { outcome: 'no-template', templateId: request.templateId };
-    template = stored.doc as Template;
-  }
+  // The template and its framework as they are today: the cycle's forms keep asking what they say.
+  const catalog = request.templateId ? await loadCatalog(request.templateId) : undefined;
+  if (request.templateId && !catalog) return { outcome: 'no-template', templateId: request.templateId };
+  const template = catalog?.template;
   const participantIds = request.participants
     ? [...new Set(request.participants)]
     : template
@@ -183,8 +181,6 @@ export const createCycle = async (
   const { found, missing } = await missingEmployees(participantIds);
   if (missing.length) return { outcome: 'unknown-employees', missing };
   const cycleId = keyedId(idempotencyKey, 'cycle');
-  // The forms of this cycle keep asking what the template and framework say today.
-  const catalog = template ? await loadCatalog(template.id) : undefined;
   const cycle = await scheduleCycle(
     {
       cycleId,

@@ -1,43 +1,11 @@
 import { now } from '../platform/clock';
-import {
-  type Acknowledgment,
-  type Cycle,
-  db,
-  type HumanRequest,
-  REQUEST_KINDS,
-  type RequestKind,
-} from '../platform/table';
-import { cycleReport } from './close';
+import { type Cycle, db, type HumanRequest, REQUEST_KINDS, type RequestKind } from '../platform/table';
+import { tallyReviews } from './close';
 
 /*
  * What HR sees of a running cycle: its requests by phase and state, the overdue list, the bounced
  * addresses, and how many results are released and acknowledged.
  */
-
-export type AcknowledgmentStatus = {
-  released: number;
-  acknowledged: number;
-  disagreements: Array<{ employeeId: string; at: string; disagreement: string }>;
-};
-
-/** For HR's cycle status: how many results are released and acknowledged, and every disagreement. */
-export const acknowledgmentStatus = async (cycleId: string): Promise<AcknowledgmentStatus> => {
-  const status: AcknowledgmentStatus = { released: 0, acknowledged: 0, disagreements: [] };
-  const { data } = await db().review.query.byCycle({ cycleId }).go({ pages: 'all' });
-  for (const r of data) {
-    if (r.releasedAt) status.released += 1;
-    const ack = r.acknowledgment as Acknowledgment | undefined;
-    if (!ack) continue;
-    status.acknowledged += 1;
-    if (!ack.agrees)
-      status.disagreements.push({
-        employeeId: r.employeeId,
-        at: ack.at,
-        disagreement: ack.disagreement ?? '',
-      });
-  }
-  return status;
-};
 
 export const cycleRequests = async (cycleId: string, employeeId?: string): Promise<HumanRequest[]> => {
   const query = employeeId
@@ -116,11 +84,13 @@ export const phaseStatus = (
  * bounced ones, and the released results, acknowledgments and every disagreement an employee recorded.
  */
 export const cycleStatus = async (cycle: Cycle) => {
-  const [reviews, requests] = await Promise.all([cycleReport(cycle.cycleId), cycleRequests(cycle.cycleId)]);
+  // One pass over the reviews gives both their counts and the acknowledgments.
+  const [tally, requests] = await Promise.all([tallyReviews(cycle.cycleId), cycleRequests(cycle.cycleId)]);
+  const { counts, released, acknowledged, disagreements } = tally;
   return {
     cycle,
-    reviews,
+    reviews: counts,
     ...phaseStatus(requests),
-    acknowledgments: await acknowledgmentStatus(cycle.cycleId),
+    acknowledgments: { released, acknowledged, disagreements },
   };
 };
