@@ -30,7 +30,7 @@ export const person = async (id: string): Promise<Person> => {
  * Who a request goes to: an employee, HR, or a reviewer from outside the organisation, whose name and
  * address were nominated onto the request itself (they have no employee record and need no account).
  */
-export const recipientOf = (req: HumanRequest): Promise<Person> =>
+const recipientOf = (req: HumanRequest): Promise<Person> =>
   req.external
     ? Promise.resolve({
         id: req.recipientId,
