@@ -9,6 +9,20 @@ import { z } from 'zod';
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be lowercase letters, digits and dashes');
 
+/**
+ * What a development plan's item is: a training or course, coaching with the manager, mentoring with a
+ * named mentor, a stretch assignment, or reading and practice.
+ */
+export const PLAN_ITEM_KINDS = ['training', 'coaching', 'mentoring', 'stretch', 'practice'] as const;
+export type PlanItemKind = (typeof PLAN_ITEM_KINDS)[number];
+
+/** A development action the framework suggests for a competency. */
+const suggestion = z.object({
+  kind: z.enum(PLAN_ITEM_KINDS),
+  title: z.string().trim().min(1).max(200),
+  definitionOfDone: z.string().trim().max(1000).optional(),
+});
+
 export const FrameworkDoc = z
   .object({
     kind: z.literal('framework'),
@@ -28,6 +42,8 @@ export const FrameworkDoc = z
           description: z.string().max(2000).optional(),
           /** What each point of the scale looks like, keyed by the point ("1".."5"). */
           levels: z.record(z.string().regex(/^\d+$/), z.string().max(1000)).optional(),
+          /** Development actions HR suggests for this item: what a drafted plan offers first. */
+          development: z.array(suggestion).max(10).optional(),
         }),
       )
       .min(1)
@@ -85,6 +101,11 @@ export const FrameworkDoc = z
     });
   });
 export type Framework = z.infer<typeof FrameworkDoc>;
+
+const weekDays = z
+  .array(z.enum(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']))
+  .max(6)
+  .default(['Sat', 'Sun']);
 
 const dueDays = z.number().int().min(0).max(365);
 const phase = z.object({ enabled: z.boolean().default(true), dueDays });
@@ -151,10 +172,7 @@ export const TemplateDoc = z
       })
       .default({ managerAfterDays: 2, skipLevelAfterDays: 5, hrAfterDays: 8 }),
     sendHour: z.number().int().min(0).max(23).default(9),
-    quietDays: z
-      .array(z.enum(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']))
-      .max(6)
-      .default(['Sat', 'Sun']),
+    quietDays: weekDays,
     overallRating: z
       .object({
         weights: z.object({
@@ -229,6 +247,93 @@ export const TriggerDoc = z.object({
   daysAfterStart: z.number().int().min(1).max(3650),
 });
 export type Trigger = z.infer<typeof TriggerDoc>;
+
+/** Who an overdue plan item is escalated to, each resolved when its step is due. */
+export const ESCALATION_TARGETS = ['owner', 'manager', 'skip-level', 'hr'] as const;
+export type EscalationTarget = (typeof ESCALATION_TARGETS)[number];
+
+/**
+ * How a development plan is followed up: the reminders before each item's due date, the escalation
+ * chain after it, the send window, the check-in cadence, how far an owner may move a date on their
+ * own, and what a blocked item does. A plan keeps the policy it started with.
+ */
+export const PlanPolicyDoc = z
+  .object({
+    kind: z.literal('plan-policy'),
+    id: slug,
+    name: z.string().trim().min(1).max(200),
+    reminders: z
+      .object({ daysBefore: z.array(z.number().int().min(0).max(60)).max(10).default([7, 1]) })
+      .default({ daysBefore: [7, 1] }),
+    escalation: z
+      .array(z.object({ to: z.enum(ESCALATION_TARGETS), afterDays: z.number().int().min(0).max(90) }))
+      .max(6)
+      .default([
+        { to: 'manager', afterDays: 2 },
+        { to: 'skip-level', afterDays: 9 },
+        { to: 'hr', afterDays: 16 },
+      ]),
+    /** Days after the due date at which an item nobody answered closes as missed. */
+    closeAfterDays: z.number().int().min(1).max(180).default(30),
+    sendHour: z.number().int().min(0).max(23).default(9),
+    quietDays: weekDays,
+    checkIns: z
+      .object({
+        /** Days between check-ins; 0 for none. */
+        everyDays: z.number().int().min(0).max(180).default(28),
+        /** Days the employee has to answer one; reminded once, the day before. */
+        answerDays: z.number().int().min(1).max(30).default(5),
+      })
+      .default({ everyDays: 28, answerDays: 5 }),
+    newDates: z
+      .object({
+        /** How many days later than the agreed date an owner may move an item on their own. */
+        maxDaysLater: z.number().int().min(0).max(365).default(30),
+        /** How many times an owner may do so per item; after that the manager decides. */
+        maxTimes: z.number().int().min(0).max(10).default(2),
+      })
+      .default({ maxDaysLater: 30, maxTimes: 2 }),
+    blocked: z
+      .object({
+        /** Days the manager has to decide on a blocked item (or a date beyond the limit). */
+        decisionDays: z.number().int().min(1).max(30).default(3),
+        /** HR hears of every blocked item too (a performance-improvement plan). */
+        tellHr: z.boolean().default(false),
+      })
+      .default({ decisionDays: 3, tellHr: false }),
+    sessions: z
+      .object({
+        /** Days a coach or mentor has to confirm a session was held. */
+        confirmDays: z.number().int().min(1).max(30).default(3),
+      })
+      .default({ confirmDays: 3 }),
+  })
+  .superRefine((p, ctx) => {
+    p.escalation.forEach((e, i) => {
+      const before = p.escalation[i - 1];
+      if (before && e.afterDays < before.afterDays)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['escalation', i, 'afterDays'],
+          message: `must not come before the step to ${before.to} (day ${before.afterDays})`,
+        });
+    });
+    const last = p.escalation.at(-1);
+    if (last && p.closeAfterDays <= last.afterDays)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['closeAfterDays'],
+        message: `must come after the last escalation (day ${last.afterDays})`,
+      });
+  });
+export type PlanPolicy = z.infer<typeof PlanPolicyDoc>;
+
+/** The policy a plan follows when none is named: the defaults above. */
+export const DEFAULT_PLAN_POLICY: PlanPolicy = PlanPolicyDoc.parse({
+  kind: 'plan-policy',
+  id: 'development',
+  name: 'Development plan',
+});
 
 /** Competency ids a template's questions name that its framework does not define. */
 export const unknownCompetencies = (
