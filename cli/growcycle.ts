@@ -34,7 +34,7 @@ commands:
       --full              people missing from FILE are marked left (default: only upsert)
       --dry-run           report what would change and every bad row; write nothing
       --skip-invalid      apply the good rows even when some rows are bad
-  apply FILE              create or update competency frameworks, cycle templates and review triggers (YAML or JSON)
+  apply FILE              create or update competency frameworks, cycle templates, review triggers and plan policies (YAML or JSON)
   schedule-cycle          schedule an appraisal cycle
       --name NAME (--template ID | --participants ID,ID,...) [--start ISO-DATE-TIME] [--key IDEMPOTENCY-KEY]
       [--every-months N]  with --template and no --participants, the template's filters pick them;
@@ -278,17 +278,18 @@ const apply = async (api: Target, file: string, json: boolean, io: Io) => {
   const docs = readCatalogFile(file);
   if (docs.length === 0) throw new CommandError(`${file} holds no documents`);
   // Frameworks first (a template names its framework), then templates (a trigger names its template).
-  const rank = (kind: unknown) => ['framework', 'template', 'trigger'].indexOf(String(kind));
+  const rank = (kind: unknown) => ['framework', 'template', 'trigger', 'plan-policy'].indexOf(String(kind));
   const ordered = [...docs].sort((a, b) => rank(a.kind) - rank(b.kind));
   const results: Array<{ kind: string; id: string; revision?: number; error?: string }> = [];
   for (const doc of ordered) {
     const kind = String(doc.kind ?? '');
     const id = String(doc.id ?? '');
-    if (kind !== 'framework' && kind !== 'template' && kind !== 'trigger') {
-      results.push({ kind, id, error: 'kind: must be framework, template or trigger' });
+    if (kind !== 'framework' && kind !== 'template' && kind !== 'trigger' && kind !== 'plan-policy') {
+      results.push({ kind, id, error: 'kind: must be framework, template, trigger or plan-policy' });
       continue;
     }
-    const res = await call(api, 'PUT', `/${kind}s/${encodeURIComponent(id)}`, doc);
+    const plural = kind === 'plan-policy' ? 'plan-policies' : `${kind}s`;
+    const res = await call(api, 'PUT', `/${plural}/${encodeURIComponent(id)}`, doc);
     if (res.status === 200) results.push({ kind, id, revision: Number(res.json.revision) });
     else results.push({ kind, id, error: String(res.json.detail ?? res.json.title ?? res.status) });
   }

@@ -41,6 +41,7 @@ import { TABLE_KEYS } from '../domain/platform/table-keys';
 import { AppraisalCycle } from '../workflows/appraisal-cycle';
 import { DevelopmentPlan } from '../workflows/development-plan';
 import { EmployeeReview } from '../workflows/employee-review';
+import { PlanItem } from '../workflows/plan-item';
 import { GrowcycleFunction } from './function';
 
 export type GrowcycleStackProps = StackProps & {
@@ -84,7 +85,13 @@ export const HR_ROUTES: Array<[HttpMethod, string]> = [
   [HttpMethod.POST, '/cycles/{cycleId}/release'],
   [HttpMethod.POST, '/requests/{requestId}/reassign'],
   [HttpMethod.POST, '/plans'],
+  [HttpMethod.GET, '/plans'],
   [HttpMethod.GET, '/plans/{planId}'],
+  [HttpMethod.POST, '/plans/{planId}/items'],
+  [HttpMethod.PATCH, '/plans/{planId}/items/{itemId}'],
+  [HttpMethod.POST, '/plans/{planId}/cancel'],
+  [HttpMethod.PUT, '/plan-policies/{planPolicyId}'],
+  [HttpMethod.GET, '/plan-policies/{planPolicyId}'],
 ];
 
 export class GrowcycleStack extends Stack {
@@ -266,10 +273,16 @@ export class GrowcycleStack extends Stack {
       closeCycle,
     });
 
-    const plan = new DevelopmentPlan(this, 'DevelopmentPlan', {
-      humanStep: humanStepFn,
-      closePlan: fn('ClosePlan', 'functions/steps/close-plan.ts'),
+    const endPlanItem = fn('EndPlanItem', 'functions/steps/end-plan-item.ts');
+    resumes(endPlanItem);
+    const planItem = new PlanItem(this, 'PlanItem', { humanStep: humanStepFn, endPlanItem });
+    // The plan starts its items' follow-ups; HR adding an item starts one too.
+    const followPlan = fn('FollowPlan', 'functions/steps/follow-plan.ts', {
+      PLAN_ITEM_STATE_MACHINE_ARN: planItem.stateMachine.stateMachineArn,
     });
+    resumes(followPlan);
+    planItem.stateMachine.grantStartExecution(followPlan);
+    const plan = new DevelopmentPlan(this, 'DevelopmentPlan', { followPlan });
 
     const forms = fn('Forms', 'functions/api/forms.ts');
     linkSecret.grantRead(forms);
@@ -291,6 +304,7 @@ export class GrowcycleStack extends Stack {
     const hrApi = fn('HrApi', 'functions/api/hr-api.ts', {
       CYCLE_STATE_MACHINE_ARN: cycle.stateMachine.stateMachineArn,
       PLAN_STATE_MACHINE_ARN: plan.stateMachine.stateMachineArn,
+      PLAN_ITEM_STATE_MACHINE_ARN: planItem.stateMachine.stateMachineArn,
       REVIEW_STATE_MACHINE_ARN: review.stateMachine.stateMachineArn,
       ...schedulingEnv,
     });
@@ -310,6 +324,7 @@ export class GrowcycleStack extends Stack {
     );
     cycle.stateMachine.grantStartExecution(hrApi);
     plan.stateMachine.grantStartExecution(hrApi);
+    planItem.stateMachine.grantStartExecution(hrApi);
     // HR reassigns a request: the new reviewer is emailed at once.
     sends(hrApi);
 

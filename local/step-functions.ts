@@ -292,6 +292,9 @@ export class LocalStepFunctions {
       const waiting = new Promise<JsonValue>((resolve, reject) => {
         this.tasks.set(token, { resolve, reject, expires: Date.now() + timeoutMs });
       });
+      // A wake can come while the Lambda that received the token still runs (another item's change
+      // wakes this wait): the rejection is read below, once the Lambda returns, not lost meanwhile.
+      waiting.catch(() => undefined);
       // The token stops being valid when the engine times the task out, as on AWS.
       const expiry = setTimeout(() => this.tasks.delete(token), timeoutMs);
       try {

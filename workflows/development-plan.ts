@@ -1,45 +1,64 @@
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { JsonPath, Map as MapState, type StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import {
+  Choice,
+  Condition,
+  IntegrationPattern,
+  JsonPath,
+  type StateMachine,
+  TaskInput,
+  Timeout,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { humanStep, invokeStep } from './human-step';
+import { WAKE_ERROR } from '../domain/platform/executions';
+import { invokeStep } from './human-step';
 import { standardStateMachine } from './state-machine';
 
-export type DevelopmentPlanProps = { humanStep: IFunction; closePlan: IFunction };
+export type DevelopmentPlanProps = { followPlan: IFunction };
 
 /**
- * Follow-up of one development plan: every action item is a human step of its own, with a reminder
- * before it is due, completion by link, and an escalation chain (manager, skip-level, HR) when it
- * goes overdue. The plan closes when every item is completed or expired.
- * Input: { planId, items: [{ requestId }] }.
+ * One development plan: start the follow-up of each item (each its own execution of the plan-item
+ * workflow, so an item added later starts the same way and a plan of any size keeps a small history),
+ * then wait until every item has ended, the owner left or HR cancelled the plan, and close it with its
+ * summary. The wait is woken by the last item's end; it also looks on its own every three weeks.
+ * Input: { planId }.
  */
 export class DevelopmentPlan extends Construct {
   readonly stateMachine: StateMachine;
 
   constructor(scope: Construct, id: string, props: DevelopmentPlanProps) {
     super(scope, id);
-    const followUp = new MapState(this, 'Follow up each action item', {
-      itemsPath: '$.items',
-      resultPath: JsonPath.DISCARD,
-    });
-    followUp.itemProcessor(
-      humanStep(
-        this,
-        {
-          open: 'Send action item',
-          wait: 'Wait for action item',
-          check: 'Check on action item',
-        },
-        props.humanStep,
-        '$.requestId',
-      ),
+    const planId = JsonPath.stringAt('$.planId');
+    const start = invokeStep(
+      this,
+      'Start following up each item',
+      props.followPlan,
+      { action: 'start', planId },
+      JsonPath.DISCARD,
     );
+    const next = invokeStep(this, 'Look at the plan', props.followPlan, { action: 'next', planId }, '$.next');
+    const wait = new LambdaInvoke(this, 'Wait for the items', {
+      lambdaFunction: props.followPlan,
+      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: TaskInput.fromObject({ action: 'arm', planId, taskToken: JsonPath.taskToken }),
+      resultPath: JsonPath.DISCARD,
+      taskTimeout: Timeout.at('$.next.wakeInSeconds'),
+    });
+    wait.addCatch(next, { errors: ['States.Timeout', WAKE_ERROR], resultPath: JsonPath.DISCARD });
+    wait.next(next);
     const close = invokeStep(
       this,
       'Close the plan',
-      props.closePlan,
-      { planId: JsonPath.stringAt('$.planId') },
-      '$.result',
+      props.followPlan,
+      { action: 'close', planId },
+      JsonPath.DISCARD,
     );
-    this.stateMachine = standardStateMachine(this, 'StateMachine', followUp.next(close));
+    start.next(next);
+    next.next(
+      new Choice(this, 'Is the plan over?')
+        .when(Condition.stringEquals('$.next.next', 'close'), close)
+        .otherwise(wait),
+    );
+    this.stateMachine = standardStateMachine(this, 'StateMachine', start);
   }
 }

@@ -9,12 +9,11 @@ import {
 } from './forms';
 /*
  * The forms whose questions are fixed: the appraisal of a cycle without a template (one overall rating
- * and the texts every appraisal asks, forms.ts's OWN_WORDS) and a development plan's action item.
- * Their schemas come from their fields like every form's (answerSchema), and store the fields' values
- * by name: { rating, achievements, growth }, { note }.
+ * and the texts every appraisal asks, forms.ts's OWN_WORDS). Their schemas come from their fields
+ * like every form's (answerSchema), and store the fields' values by name: { rating, achievements, growth }.
  */
 
-export type FixedKind = AppraisalKind | 'action-item';
+export type FixedKind = AppraisalKind;
 
 const overall = (label: string, short: string): RatingField => ({
   name: 'rating',
@@ -67,26 +66,6 @@ export const FIXED_FORMS: Record<FixedKind, Form> = {
         fields: [
           overall('Overall performance this cycle', 'overall performance this cycle'),
           ...OWN_WORDS['manager-appraisal'],
-        ],
-      },
-    ],
-  },
-  'action-item': {
-    kind: 'action-item',
-    title: 'Complete a development action',
-    intro: 'Mark this action as done. A short note on what you did and learned helps your next check-in.',
-    submit: 'Mark as complete',
-    reference: [],
-    sections: [
-      {
-        fields: [
-          {
-            name: 'note',
-            type: 'text',
-            label: 'What did you do and learn? (optional)',
-            short: 'What you did and learned',
-            required: false,
-          },
         ],
       },
     ],

@@ -29,7 +29,7 @@ export const PHASE_KINDS: readonly PhaseKind[] = [
   'acknowledgment',
 ];
 /** The requests answered through a form page; the peer nominations have pages of their own. */
-export type FormKind = AppraisalKind | PhaseKind | 'action-item';
+export type FormKind = AppraisalKind | PhaseKind | 'action-item' | 'item-decision';
 
 export type ScalePoint = { value: string; label: string };
 
@@ -76,7 +76,8 @@ export type InputField = Named & {
   value?: string;
 } & (
     | {
-        inputType: 'text' | 'email';
+        /** A url is an http(s) address: evidence a reader can open, never a script. */
+        inputType: 'text' | 'email' | 'url';
         /** At most this many characters; MAX_TEXT when absent. */
         maxLength?: number;
       }
@@ -85,7 +86,7 @@ export type InputField = Named & {
   );
 
 export type FormField = RatingField | ChoiceField | TextField | InputField;
-export type LineField = Extract<InputField, { inputType: 'text' | 'email' }>;
+export type LineField = Extract<InputField, { inputType: 'text' | 'email' | 'url' }>;
 export type NumberField = Extract<InputField, { inputType: 'number' }>;
 export type DateField = Extract<InputField, { inputType: 'date' }>;
 
@@ -141,11 +142,13 @@ export const fieldErrors = {
     if (field.inputType === 'number')
       return `${called(field)} is a whole number from ${field.min} to ${field.max}`;
     if (field.inputType === 'date') return `${called(field)} is a date such as 2027-12-31`;
+    if (field.inputType === 'url') return `${called(field)} is an address starting with https://`;
     return `${called(field)} is not a valid email address`;
   },
 };
 
 const isEmail = (v: string) => z.email().safeParse(v).success;
+const isWebAddress = (v: string) => /^https?:\/\/[^\s]+$/i.test(v) && z.url().safeParse(v).success;
 
 /**
  * A text as posted, trimmed: a required one must be there; every one is at most its limit; an email
@@ -156,7 +159,9 @@ export const textSchema = (field: TextField | LineField): z.ZodType<string, unkn
   const valid = (s: z.ZodString) =>
     field.type === 'input' && field.inputType === 'email'
       ? s.refine((v) => v === '' || isEmail(v), fieldErrors.invalid(field))
-      : s;
+      : field.type === 'input' && field.inputType === 'url'
+        ? s.refine((v) => v === '' || isWebAddress(v), fieldErrors.invalid(field))
+        : s;
   if (!field.required || (field.type === 'text' && field.requiredWhen))
     return valid(z.string().trim().max(maxLengthOf(field), tooLong))
       .optional()

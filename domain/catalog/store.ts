@@ -1,10 +1,16 @@
 import { recordAudit } from '../platform/audit';
 import { now } from '../platform/clock';
 import { type Cycle, db } from '../platform/table';
-import { type Framework, type Template, type Trigger, unknownCompetencies } from './documents';
+import {
+  type Framework,
+  type PlanPolicy,
+  type Template,
+  type Trigger,
+  unknownCompetencies,
+} from './documents';
 
 /*
- * Reading and saving the catalog: frameworks, templates and triggers are documents kept whole, each
+ * Reading and saving the catalog: frameworks, templates, triggers and plan policies are documents kept whole, each
  * save a new revision, checked against the documents it names and recorded in the audit trail; a
  * cycle keeps the template and framework it was scheduled with, so editing a template never changes
  * what a running cycle asks.
@@ -13,7 +19,12 @@ import { type Framework, type Template, type Trigger, unknownCompetencies } from
 export type Catalog = { template: Template; framework: Framework };
 
 /** The kinds of catalog document, each with its document's type. */
-export type Documents = { framework: Framework; template: Template; trigger: Trigger };
+export type Documents = {
+  framework: Framework;
+  template: Template;
+  trigger: Trigger;
+  planPolicy: PlanPolicy;
+};
 export type DocumentKind = keyof Documents;
 
 /** A document as it is stored now, with its revision and who saved it; undefined when there is none. */
@@ -57,7 +68,7 @@ const refusal = async (
   return undefined;
 };
 
-/** Stores a framework, template or trigger as a new revision and records the change. */
+/** Stores a framework, template, trigger or plan policy as a new revision and records the change. */
 export const saveDocument = async <K extends DocumentKind>(
   kind: K,
   id: string,

@@ -3,6 +3,7 @@ import { type DeliverDigest, type Progress, queueItem, recipientWindow, withSend
 import { sendOnce } from '../mail/send';
 import { type DigestItem, db, type HumanRequest } from '../platform/table';
 import {
+  escalateeId,
   escalationEmailKey,
   escalationInput,
   inviteAttachment,
@@ -86,7 +87,7 @@ export const queueEscalation = async (
 ) => {
   const step = req.escalations[index];
   if (!step) return;
-  const escalatee = await person(step.toId);
+  const escalatee = await person(await escalateeId(req, step));
   await queueItem(
     {
       recipientId: escalatee.id,
@@ -128,13 +129,14 @@ const withdrawn = async (req: HumanRequest): Promise<boolean> => {
 };
 
 /**
- * Whether an item is still owed at its send time: nothing about an answered request, ever; no
+ * Whether an item is still owed at its send time: nothing about an answered or withdrawn request, ever; no
  * invitation or reminder once it closed, was re-routed, or its recipient's address bounced; an
  * escalation still if it closed unanswered meanwhile, unless that was HR cancelling the cycle or
  * the person leaving it.
  */
-const stillOwed = async (req: HumanRequest, item: DigestItem): Promise<boolean> => {
+const stillOwed = async (kinds: StepKinds, req: HumanRequest, item: DigestItem): Promise<boolean> => {
   if ((req.assignment ?? 0) !== item.assignment) return false;
+  if (await kindOf(kinds, req.kind).withdrawn?.(req)) return false;
   if (item.purpose !== 'escalation')
     return req.status === 'open' && req.recipientId === item.recipientId && !req.bounced;
   if (req.status === 'open') return true;
@@ -153,7 +155,7 @@ export const requestDigest =
     const owed: Array<{ item: DigestItem; req: HumanRequest }> = [];
     for (const item of items) {
       const req = (await db().request.get({ requestId: item.requestId }).go({ consistent: true })).data;
-      if (req && (await stillOwed(req, item))) owed.push({ item, req });
+      if (req && (await stillOwed(kinds, req, item))) owed.push({ item, req });
     }
     const [only] = owed;
     if (owed.length === 1 && only) {
@@ -176,7 +178,7 @@ export const requestDigest =
         lines.push({ kind: `${req.kind}.escalation`, escalation: found.input });
         continue;
       }
-      const { recipient, input } = await requestEmailInput(req);
+      const { recipient, input } = await requestEmailInput(kinds, req);
       to = recipient;
       lines.push({
         kind: `${req.kind}.${item.purpose}`,

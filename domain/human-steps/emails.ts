@@ -48,8 +48,25 @@ export const requestEmailKey = (req: HumanRequest, reminderIndex: number | undef
   (reminderIndex === undefined ? `${req.requestId}#request` : `${req.requestId}#reminder#${reminderIndex}`) +
   assignmentKey(req);
 
+/**
+ * Who escalation step `step` of a request goes to: the person named when the request was made, or,
+ * for a step that names a role, whoever holds it in the subject's reporting line now.
+ */
+export const escalateeId = async (
+  req: HumanRequest,
+  step: HumanRequest['escalations'][number],
+): Promise<string> => {
+  if (!step.resolve) return step.toId;
+  if (step.resolve === 'owner') return req.subjectId;
+  const subject = (await db().employee.get({ employeeId: req.subjectId }).go()).data;
+  const managerId = subject?.managerId;
+  if (step.resolve === 'manager' || !managerId) return managerId ?? 'hr';
+  return (await db().employee.get({ employeeId: managerId }).go()).data?.managerId ?? 'hr';
+};
+
 /** What the request's email says to its current recipient, and who that is. */
 export const requestEmailInput = async (
+  kinds: StepKinds,
   req: HumanRequest,
 ): Promise<{ recipient: Person; input: RequestEmailInput }> => {
   const recipient = await recipientOf(req);
@@ -58,6 +75,7 @@ export const requestEmailInput = async (
     ? (await db().cycle.get({ cycleId: req.cycleId }).go()).data?.name
     : undefined;
   const url = await signedUrl(req.requestId, new Date(req.closeAt), req.assignment ?? 0);
+  const extras = (await kindOf(kinds, req.kind).email?.(req)) ?? {};
   return {
     recipient,
     input: {
@@ -71,6 +89,12 @@ export const requestEmailInput = async (
       url,
       note: req.note,
       meetingAt: req.meetingAt,
+      details: extras.details,
+      // The answer chosen in the link only preselects the form: it is no secret, so it is not signed.
+      choices: extras.choices?.map((c) => ({
+        label: c.label,
+        url: `${url}&choice=${encodeURIComponent(c.choice)}`,
+      })),
     },
   };
 };
@@ -88,7 +112,7 @@ export const sendRequestEmail = async (
   req: HumanRequest,
   reminderIndex: number | undefined,
 ) => {
-  const { recipient, input } = await requestEmailInput(req);
+  const { recipient, input } = await requestEmailInput(kinds, req);
   const email = requestEmail(input, reminderIndex !== undefined);
   // A first email may carry a calendar invitation (the review meeting), and the other party gets theirs.
   const invite =
@@ -118,7 +142,7 @@ export const escalationInput = async (
 ): Promise<{ escalatee: Person; input: EscalationEmailInput } | undefined> => {
   const step = req.escalations[index];
   if (!step) return undefined;
-  const [escalatee, owner] = await Promise.all([person(step.toId), recipientOf(req)]);
+  const [escalatee, owner] = await Promise.all([escalateeId(req, step).then(person), recipientOf(req)]);
   const subject = req.subjectId === req.recipientId ? owner : await person(req.subjectId);
   return {
     escalatee,

@@ -19,6 +19,9 @@ export type CalendarInvite = {
   sendAttendeeCopy: () => Promise<void>;
 };
 
+/** Lines of context for a request's emails, and the answers its email links to one by one. */
+export type EmailExtras = { details?: string[]; choices?: Array<{ label: string; choice: string }> };
+
 /** How an answer is stored beside the request's own move to submitted, in one transaction. */
 export type AnswerStorage = {
   /** Writes that put the answer where its readers look for it (the review, a feedback row). */
@@ -41,6 +44,13 @@ export type StepKind = {
   /** After a pending request parked behind its gate: true when the gate opened meanwhile. */
   gateOpened?: (req: HumanRequest) => Promise<boolean>;
   calendarInvite?: (req: HumanRequest) => Promise<CalendarInvite | undefined>;
+  /**
+   * True once the request is no longer wanted (its plan cancelled, its item dropped, its owner gone):
+   * it closes unanswered at its next wake-up and nothing more is sent about it, escalations included.
+   */
+  withdrawn?: (req: HumanRequest) => Promise<boolean>;
+  /** What its emails add: lines of context, and one link per answer where it offers several. */
+  email?: (req: HumanRequest) => Promise<EmailExtras>;
   /** Present when HR may pass the request to someone else. */
   reassign?: {
     /** Why this recipient may not take it, or undefined when they may. */

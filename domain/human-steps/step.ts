@@ -56,6 +56,22 @@ const expireUnopened = async (requestId: string): Promise<StepState> => {
   return { requestId, outcome: settled(await load(requestId)) ?? 'expired', wakeInSeconds: 1 };
 };
 
+/** Closes a request unanswered, whether opened or not; one answered meanwhile stays answered. */
+export const closeUnanswered = (requestId: string): Promise<void> =>
+  db()
+    .request.patch({ requestId })
+    .set({ status: 'expired' })
+    .where((a, op) => `${op.eq(a.status, 'open')} OR ${op.eq(a.status, 'pending')}`)
+    .go()
+    .then(() => undefined)
+    .catch(ignoreConditionFailure);
+
+/** A request no longer wanted (./kinds.ts withdrawn): closed unanswered, without an email. */
+const expireWithdrawn = async (requestId: string): Promise<StepState> => {
+  await closeUnanswered(requestId);
+  return { requestId, outcome: settled(await load(requestId)) ?? 'expired', wakeInSeconds: 1 };
+};
+
 const precedingSubmitted = async (requestId: string): Promise<boolean> =>
   (await load(requestId)).status === 'submitted';
 
@@ -72,6 +88,7 @@ export const openRequest = async (kinds: StepKinds, requestId: string): Promise<
   const req = await load(requestId);
   const done = settled(req);
   if (done) return { requestId, outcome: done, wakeInSeconds: 1 };
+  if (await kindOf(kinds, req.kind).withdrawn?.(req)) return expireWithdrawn(requestId);
   const at = now();
   let opened = req;
   if (req.status === 'pending' && req.gate) {
@@ -194,6 +211,7 @@ export const wakeRequest = async (kinds: StepKinds, requestId: string): Promise<
   if (done) return { requestId, outcome: done, wakeInSeconds: 1 };
   // Not opened yet (waiting for its gate): opening decides, as at the first attempt.
   if (req.status === 'pending') return openRequest(kinds, requestId);
+  if (await kindOf(kinds, req.kind).withdrawn?.(req)) return expireWithdrawn(requestId);
   const at = now();
   const actions = dueActions(req, at);
   // The first email: held back to the send hour, or a reassignment's the reassign route could not send.

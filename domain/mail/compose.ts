@@ -15,8 +15,10 @@ export type EmailPurpose =
   | 'report'
   | 'bounce'
   | 'invitation'
-  | 'unreleased';
-export type EmailKind = `${RequestKind | 'cycle'}.${EmailPurpose}` | 'digest';
+  | 'unreleased'
+  | 'notice'
+  | 'summary';
+export type EmailKind = `${RequestKind | 'cycle' | 'plan'}.${EmailPurpose}` | 'digest';
 
 /** A file sent with an email (the review meeting's .ics); content is the file's text. */
 export type EmailAttachment = { fileName: string; contentType: string; content: string };
@@ -34,6 +36,7 @@ const STEP_LABEL: Record<RequestKind, string> = {
   acknowledgment: 'review acknowledgment',
   'peer-nomination': 'peer nomination',
   'peer-approval': 'peer nomination approval',
+  'item-decision': 'decision on a development action',
 };
 
 /** A date as the recipient reads it, in their own time zone. */
@@ -73,7 +76,28 @@ export type RequestEmailInput = {
   note?: string | undefined;
   /** Review meeting: when it takes place. */
   meetingAt?: string | undefined;
+  /** Lines of context under the lead (a plan item's definition of done, the reason it is blocked). */
+  details?: string[] | undefined;
+  /** One link per answer, each opening the form with that answer chosen (a plan item: done, blocked, new date). */
+  choices?: Array<{ label: string; url: string }> | undefined;
 };
+
+/** The email's links: one per answer where the request offers several, else the form's own. */
+const links = (input: RequestEmailInput, action: string): { html: SafeHtml; text: string } => {
+  if (!input.choices?.length) return { html: button(input.url, action), text: `${action}: ${input.url}` };
+  return {
+    html: html`<p>${input.choices.map(
+      (c) =>
+        html`<a href="${c.url}" style="background:#0b6e4f;color:#fff;padding:0.6em 1.2em;border-radius:4px;text-decoration:none;margin-right:0.5em">${c.label}</a> `,
+    )}</p>`,
+    text: input.choices.map((c) => `${c.label}: ${c.url}`).join('\n'),
+  };
+};
+
+const detailLines = (input: RequestEmailInput) => ({
+  html: input.details?.length ? html`<ul>${input.details.map((d) => html`<li>${d}</li>`)}</ul>` : html``,
+  text: input.details?.length ? `${input.details.map((d) => `- ${d}`).join('\n')}\n` : '',
+});
 
 const ask = (input: RequestEmailInput): { subject: string; lead: string; action: string } => {
   switch (input.kind) {
@@ -124,8 +148,16 @@ const ask = (input: RequestEmailInput): { subject: string; lead: string; action:
     case 'action-item':
       return {
         subject: `Development action: ${input.title ?? 'action item'}`,
-        lead: `Your development plan has an action due: “${input.title ?? ''}”. When it is done, mark it complete.`,
-        action: 'Mark it complete',
+        lead: `Your development plan has an action due: “${input.title ?? ''}”. One click tells us where it stands: done, blocked, or in need of a new date.`,
+        action: 'Answer',
+      };
+    case 'item-decision':
+      return {
+        subject: `${input.subjectName} needs your decision: ${input.title ?? 'a development action'}`,
+        lead: input.note
+          ? `${input.subjectName}'s development action “${input.title ?? ''}” needs you: ${input.note}. Unblock it, give it a new date, or drop it.`
+          : `${input.subjectName}'s development action “${input.title ?? ''}” needs your decision. Unblock it, give it a new date, or drop it.`,
+        action: 'Decide',
       };
     case 'peer-nomination':
       return input.recipientName === input.subjectName
@@ -155,12 +187,13 @@ export const requestEmail = (input: RequestEmailInput, reminder: boolean): Email
   const body = html`<p>Hello ${input.recipientName},</p>
 ${reminder ? html`<p><strong>A friendly reminder: this is due ${due}.</strong></p>` : ''}
 <p>${lead}</p>
+${detailLines(input).html}
 <p>Due: ${due}</p>
-${button(input.url, action)}`;
+${links(input, action).html}`;
   return {
     subject: fullSubject,
     html: layout(fullSubject, body),
-    text: `Hello ${input.recipientName},\n\n${reminder ? `Reminder: due ${due}.\n\n` : ''}${lead}\n\nDue: ${due}\n\n${action}: ${input.url}\n`,
+    text: `Hello ${input.recipientName},\n\n${reminder ? `Reminder: due ${due}.\n\n` : ''}${lead}\n\n${detailLines(input).text}Due: ${due}\n\n${links(input, action).text}\n`,
   };
 };
 
@@ -179,9 +212,11 @@ const overdue = (input: EscalationEmailInput) => {
   const what =
     input.kind === 'action-item'
       ? `${input.ownerName}'s development action “${input.title ?? ''}”`
-      : input.kind === 'self-assessment' || input.kind === 'goal-setting' || input.kind === 'acknowledgment'
-        ? `${input.ownerName}'s ${STEP_LABEL[input.kind]}`
-        : `the ${STEP_LABEL[input.kind]} of ${input.subjectName} by ${input.ownerName}`;
+      : input.kind === 'item-decision'
+        ? `${input.ownerName}'s decision on ${input.subjectName}'s development action “${input.title ?? ''}”`
+        : input.kind === 'self-assessment' || input.kind === 'goal-setting' || input.kind === 'acknowledgment'
+          ? `${input.ownerName}'s ${STEP_LABEL[input.kind]}`
+          : `the ${STEP_LABEL[input.kind]} of ${input.subjectName} by ${input.ownerName}`;
   return { subject: `Overdue: ${what}`, what, due: localDate(input.dueAt, input.timeZone) };
 };
 
@@ -232,8 +267,8 @@ export const digestEmail = (
     const title = item.reminder ? `Reminder: ${subject}` : subject;
     return {
       subject: title,
-      html: html`<h2 style="font-size:1.05em">${title}</h2><p>${lead}</p><p>Due: ${due}</p>${button(item.request.url, action)}`,
-      text: `${title}\n${lead}\nDue: ${due}\n${action}: ${item.request.url}`,
+      html: html`<h2 style="font-size:1.05em">${title}</h2><p>${lead}</p>${detailLines(item.request).html}<p>Due: ${due}</p>${links(item.request, action).html}`,
+      text: `${title}\n${lead}\n${detailLines(item.request).text}Due: ${due}\n${links(item.request, action).text}`,
     };
   });
   const first = parts[0]?.subject ?? 'growcycle';
@@ -344,5 +379,16 @@ export const bounceEmail = (input: BounceEmailInput): Email => {
     subject,
     html: layout(subject, body),
     text: `Hello HR team,\n\nThe ${step} request ${input.requestId} to reviewer ${input.reviewerId} (about ${input.subjectId}${input.cycleName ? `, in ${input.cycleName}` : ''}) ${what}. Their address is flagged; the request stays open and its workflow keeps waiting.\n\nTo pass it to someone else: ${route} with {"recipientId": "...", "reason": "..."}, or ${cli}\n`,
+  };
+};
+
+/** A short notice: a few paragraphs, no link (HR told of a blocked item, a plan's summary). */
+export const noticeEmail = (input: { recipientName?: string; subject: string; lines: string[] }): Email => {
+  const greeting = input.recipientName ? [`Hello ${input.recipientName},`] : [];
+  const paragraphs = [...greeting, ...input.lines];
+  return {
+    subject: input.subject,
+    html: layout(input.subject, html`${paragraphs.map((p) => html`<p>${p}</p>`)}`),
+    text: `${paragraphs.join('\n\n')}\n`,
   };
 };

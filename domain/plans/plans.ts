@@ -1,123 +1,209 @@
+import { DEFAULT_PLAN_POLICY, type PlanItemKind, type PlanPolicy } from '../catalog/documents';
+import { storedDocument } from '../catalog/store';
 import { missingEmployees } from '../people/org';
 import { recordAudit } from '../platform/audit';
-import { addDays, now } from '../platform/clock';
+import { now } from '../platform/clock';
 import { config } from '../platform/config';
 import { startOnce } from '../platform/executions';
-import { executionName, keyedId, stableId } from '../platform/ids';
-import { db, type HumanRequest, ignoreConditionFailure, type Plan } from '../platform/table';
+import { executionName, keyedId } from '../platform/ids';
+import { db, ignoreConditionFailure, type Plan, type PlanItem } from '../platform/table';
+import { type Line, lineOf, ownerRequest } from './items';
 
 /*
- * Development plans: one action item per request, each followed up by the development-plan workflow
- * with a reminder before it is due and escalation to the manager, the skip-level and HR when overdue.
+ * Development plans: an employee's items (training, coaching, mentoring, stretch assignments,
+ * practice), each with a due date, the competency it develops and a definition of done, followed up
+ * under a plan policy from the catalog (./items.ts, ./step-kinds.ts), and what HR, the owner, their
+ * reporting line and mentors read of them.
  */
+
+export type NewItem = {
+  kind?: PlanItemKind | undefined;
+  title: string;
+  dueAt: Date;
+  competencyId?: string | undefined;
+  definitionOfDone?: string | undefined;
+  mentorId?: string | undefined;
+  sessionEveryDays?: number | undefined;
+};
 
 /** A plan as HR or the owner's direct manager sets it. */
 export type NewPlan = {
   ownerId: string;
   title: string;
-  items: Array<{ title: string; dueAt: Date }>;
+  origin?: Plan['origin'] | undefined;
+  cycleId?: string | undefined;
+  /** The plan policy it follows; the catalog's "development" policy (or the defaults) when none is named. */
+  policyId?: string | undefined;
+  items: NewItem[];
 };
 
-/** Days after the due date at which an open action item escalates: manager, skip-level, HR. */
-export const ACTION_ESCALATION_DAYS = { manager: 1, skipLevel: 7, hr: 14, close: 21 } as const;
+export type PlanOutcome =
+  | { outcome: 'created'; plan: Plan }
+  | { outcome: 'unknown-owner' }
+  | { outcome: 'unknown-policy'; policyId: string }
+  | { outcome: 'unknown-mentor'; index: number; mentorId: string };
 
-export type PlanOutcome = { outcome: 'created'; plan: Plan } | { outcome: 'unknown-owner' };
+/** The policy stored under the id, or the defaults for "development" when HR has not written one. */
+export const policyById = async (policyId: string): Promise<PlanPolicy | undefined> => {
+  const stored = (await storedDocument('planPolicy', policyId))?.doc as PlanPolicy | undefined;
+  if (stored) return stored;
+  return policyId === DEFAULT_PLAN_POLICY.id ? DEFAULT_PLAN_POLICY : undefined;
+};
+
+/** Item ids are numbered in the order items join the plan: i1, i2, … */
+export const itemIdOf = (n: number): string => `i${n}`;
+
+export const newItemRecord = (
+  plan: Pick<Plan, 'planId' | 'ownerId'> & { policy: PlanPolicy },
+  item: NewItem,
+  itemId: string,
+  line: Line,
+  actor: string,
+  at: string,
+) => {
+  const dueAt = item.dueAt.toISOString();
+  const request = ownerRequest(plan, { itemId, title: item.title, dueAt }, line, 1, at);
+  const record: PlanItem = {
+    planId: plan.planId,
+    itemId,
+    ownerId: plan.ownerId,
+    kind: item.kind ?? 'practice',
+    title: item.title,
+    ...(item.competencyId ? { competencyId: item.competencyId } : {}),
+    ...(item.definitionOfDone ? { definitionOfDone: item.definitionOfDone } : {}),
+    ...(item.mentorId ? { mentorId: item.mentorId } : {}),
+    ...(item.sessionEveryDays ? { sessionEveryDays: item.sessionEveryDays } : {}),
+    dueAt,
+    agreedDueAt: dueAt,
+    newDates: 0,
+    status: 'open',
+    requestId: request.requestId,
+    round: 1,
+    history: [{ at, by: actor, what: 'added', dueAt }],
+    createdAt: at,
+  };
+  return { record, request };
+};
+
+/** Mentors named on items who are not (active) employees, or are the owner themself. */
+const badMentor = async (input: NewPlan): Promise<{ index: number; mentorId: string } | undefined> => {
+  const ids = input.items.map((i) => i.mentorId).filter((m): m is string => m !== undefined);
+  const { missing } = await missingEmployees(ids);
+  const index = input.items.findIndex(
+    (i) => i.mentorId !== undefined && (missing.includes(i.mentorId) || i.mentorId === input.ownerId),
+  );
+  const mentorId = input.items[index]?.mentorId;
+  return mentorId === undefined ? undefined : { index, mentorId };
+};
 
 /**
- * Creates a development plan for an employee and records it in the audit trail. A retried request
- * with the same idempotency key creates the same plan once.
+ * Creates a development plan for an employee, starts its follow-up and records it in the audit trail.
+ * A retried request with the same idempotency key creates the same plan once.
  */
 export const createPlan = async (
   input: NewPlan,
   actor: string,
   idempotencyKey: string | undefined,
 ): Promise<PlanOutcome> => {
-  if ((await missingEmployees([input.ownerId])).missing.length) return { outcome: 'unknown-owner' };
-  const plan = await writePlan({ ...input, planId: keyedId(idempotencyKey, 'plan') });
-  await recordAudit(`plan#${plan.planId}`, actor, 'plan.created', {
-    ownerId: plan.ownerId,
-    items: plan.itemRequestIds.length,
-  });
-  return { outcome: 'created', plan };
-};
-
-/**
- * Writes a development plan with one action-item request per item, each with a reminder before it
- * is due and an escalation chain after, and starts its follow-up under the plan's id (once).
- */
-const writePlan = async (input: NewPlan & { planId: string }): Promise<Plan> => {
-  const { employee, plan, request } = db();
-  const owner = (await employee.get({ employeeId: input.ownerId }).go()).data;
-  if (!owner) throw new Error(`Employee ${input.ownerId} not found`);
-  const managerId = owner.managerId ?? 'hr';
-  const manager = owner.managerId
-    ? (await employee.get({ employeeId: owner.managerId }).go()).data
-    : undefined;
-  const skipLevelId = manager?.managerId ?? 'hr';
-  const createdAt = now().toISOString();
-  const requests = input.items.map(
-    (item, i): HumanRequest => ({
-      requestId: stableId(input.planId, 'item', String(i)),
-      kind: 'action-item',
-      recipientId: owner.employeeId,
-      subjectId: owner.employeeId,
-      planId: input.planId,
-      title: item.title,
-      dueAt: item.dueAt.toISOString(),
-      closeAt: addDays(item.dueAt, ACTION_ESCALATION_DAYS.close).toISOString(),
-      reminderHoursBefore: [72],
-      escalations: [
-        { afterHours: 24 * ACTION_ESCALATION_DAYS.manager, toId: managerId, role: 'their manager' },
-        { afterHours: 24 * ACTION_ESCALATION_DAYS.skipLevel, toId: skipLevelId, role: 'skip-level manager' },
-        { afterHours: 24 * ACTION_ESCALATION_DAYS.hr, toId: 'hr', role: 'HR' },
-      ],
-      status: 'pending',
-      remindersSent: 0,
-      escalationsSent: 0,
-      createdAt,
-    }),
-  );
-  const item: Plan = {
-    planId: input.planId,
-    ownerId: owner.employeeId,
+  const line = await lineOf(input.ownerId);
+  if (!line || line.owner.status === 'left') return { outcome: 'unknown-owner' };
+  const policyId = input.policyId ?? DEFAULT_PLAN_POLICY.id;
+  const policy = await policyById(policyId);
+  if (!policy) return { outcome: 'unknown-policy', policyId };
+  const mentor = await badMentor(input);
+  if (mentor) return { outcome: 'unknown-mentor', ...mentor };
+  const at = now().toISOString();
+  const plan: Plan = {
+    planId: keyedId(idempotencyKey, 'plan'),
+    ownerId: input.ownerId,
     title: input.title,
     status: 'active',
-    itemRequestIds: requests.map((r) => r.requestId),
-    createdAt,
+    origin: input.origin ?? 'manual',
+    ...(input.cycleId ? { cycleId: input.cycleId } : {}),
+    policyId,
+    policy,
+    openItems: input.items.length,
+    itemCount: input.items.length,
+    checkIns: 0,
+    createdAt: at,
+    createdBy: actor,
   };
-  await Promise.all(requests.map((r) => request.create(r).go().catch(ignoreConditionFailure)));
-  await plan.create(item).go().catch(ignoreConditionFailure);
-  await startOnce(config.planStateMachineArn, executionName('plan', input.planId), {
-    planId: input.planId,
-    items: item.itemRequestIds.map((requestId) => ({ requestId })),
+  const items = input.items.map((item, i) =>
+    newItemRecord({ ...plan, policy }, item, itemIdOf(i + 1), line, actor, at),
+  );
+  // Items and their first requests before the plan: a retry that finds the plan finds them too.
+  await Promise.all(
+    items.flatMap(({ record, request }) => [
+      db().planItem.create(record).go().catch(ignoreConditionFailure),
+      db().request.create(request).go().catch(ignoreConditionFailure),
+    ]),
+  );
+  await db().plan.create(plan).go().catch(ignoreConditionFailure);
+  const stored = (await planById(plan.planId)) ?? plan;
+  await startOnce(config.planStateMachineArn, executionName('plan', stored.planId), {
+    planId: stored.planId,
   });
-  return item;
+  await recordAudit(`plan#${stored.planId}`, actor, 'plan.created', {
+    ownerId: stored.ownerId,
+    policyId,
+    items: stored.itemCount,
+  });
+  return { outcome: 'created', plan: stored };
 };
 
 /** One plan by id, or undefined when there is none. */
 export const planById = async (planId: string): Promise<Plan | undefined> =>
-  (await db().plan.get({ planId }).go()).data ?? undefined;
+  (await db().plan.get({ planId }).go({ consistent: true })).data ?? undefined;
 
-/** A plan's action items as they stand. */
-export const planItems = async (plan: Plan) =>
-  (await Promise.all(plan.itemRequestIds.map((requestId) => db().request.get({ requestId }).go()))).map(
-    ({ data }) => ({
-      requestId: data?.requestId,
-      title: data?.title,
-      dueAt: data?.dueAt,
-      status: data?.status,
-      escalationsSent: data?.escalationsSent,
-    }),
+export const itemsOf = async (planId: string): Promise<PlanItem[]> =>
+  (await db().planItem.query.byPlan({ planId }).go({ pages: 'all', consistent: true })).data;
+
+export const itemById = async (planId: string, itemId: string): Promise<PlanItem | undefined> =>
+  (await db().planItem.get({ planId, itemId }).go({ consistent: true })).data ?? undefined;
+
+/** Still to be done, and past its due date. */
+export const isOverdue = (item: Pick<PlanItem, 'status' | 'dueAt'>, at: Date = now()): boolean =>
+  (item.status === 'open' || item.status === 'blocked') && Date.parse(item.dueAt) < at.getTime();
+
+/** An item as the API shows it. */
+export const itemView = (item: PlanItem, at: Date = now()) => {
+  const { planId: _plan, requestId: _request, round: _round, endedAt: _ended, ...shown } = item;
+  return { ...shown, overdue: isOverdue(item, at) };
+};
+
+/** A plan as the API shows it: the plan without its policy's text, and its items. */
+export const planView = (plan: Plan, items: PlanItem[]) => {
+  const { policy: _policy, ...shown } = plan;
+  const at = now();
+  return {
+    ...shown,
+    items: items.map((i) => itemView(i, at)),
+    overdueItems: items.filter((i) => isOverdue(i, at)).length,
+  };
+};
+
+/** The plans of one employee, newest first. */
+export const plansOf = async (ownerId: string): Promise<Plan[]> =>
+  (await db().plan.query.byOwner({ ownerId }).go({ pages: 'all', order: 'desc' })).data;
+
+/** The plans of a manager's direct reports. */
+export const plansOfTeam = async (managerId: string): Promise<Plan[]> => {
+  const reports = (await db().employee.query.byManager({ managerId }).go({ pages: 'all' })).data;
+  return (await Promise.all(reports.map((r) => plansOf(r.employeeId)))).flat();
+};
+
+/** The items a mentor mentors, with the plans they belong to. */
+export const mentoredItems = async (mentorId: string): Promise<PlanItem[]> =>
+  (await db().planItem.query.byMentor({ mentorId }).go({ pages: 'all' })).data;
+
+/** Active plans with at least one overdue item. Reads every plan in pages: an HR report, not a hot path. */
+export const overduePlans = async (): Promise<Array<{ plan: Plan; items: PlanItem[] }>> => {
+  const plans = (await db().plan.query.all({}).go({ pages: 'all' })).data.filter(
+    (p) => p.status === 'active',
   );
-
-export const closePlan = async (
-  planId: string,
-): Promise<{ planId: string; completed: number; open: number }> => {
-  const { plan, request } = db();
-  const found = (await plan.get({ planId }).go()).data;
-  if (!found) throw new Error(`Plan ${planId} not found`);
-  const items = await Promise.all(found.itemRequestIds.map((requestId) => request.get({ requestId }).go()));
-  const completed = items.filter((i) => i.data?.status === 'submitted').length;
-  await plan.patch({ planId }).set({ status: 'closed' }).go();
-  return { planId, completed, open: items.length - completed };
+  const at = now();
+  const withItems = await Promise.all(
+    plans.map(async (plan) => ({ plan, items: await itemsOf(plan.planId) })),
+  );
+  return withItems.filter(({ items }) => items.some((i) => isOverdue(i, at)));
 };

@@ -32,6 +32,9 @@ export const config = {
   get planStateMachineArn() {
     return required('PLAN_STATE_MACHINE_ARN');
   },
+  get planItemStateMachineArn() {
+    return required('PLAN_ITEM_STATE_MACHINE_ARN');
+  },
   get scheduleGroupName() {
     return required('SCHEDULE_GROUP_NAME');
   },

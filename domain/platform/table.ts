@@ -18,7 +18,11 @@ import { config } from './config';
  *   a review's end, counted once .................. pk REVIEWEND#cycle#employee
  *   the token of a wait (human step, calibration, . pk WAITTOKEN#request, review or cycle id
  *   the cycle's wait for its reviews)
- *   development plan by id ........................ pk PLAN#id
+ *   development plan by id, with its items ........ pk PLAN#id / sk item
+ *   plans of an employee .......................... gsi1 OWNER#id / created
+ *   every plan (HR's overdue list) ................ gsi2 PLANS / created
+ *   plan items a mentor mentors ................... gsi1 MENTOR#id (sparse)
+ *   plan policy by id ............................. pk PLANPOLICY#id
  *   competency framework / cycle template by id ... pk FRAMEWORK#id, TEMPLATE#id
  *   review trigger by id, and all of them ......... pk TRIGGER#id, gsi2 TRIGGERS / id
  *   requests of a cycle (status, overdue, extend) . gsi2 CYCLE#id / subject, request
@@ -198,6 +202,8 @@ export const REQUEST_KINDS = [
   // Appended: peer nominations (domain/reviews/nominations.ts); the order above is stored, so it stays.
   'peer-nomination',
   'peer-approval',
+  // Development plans (domain/plans/): the manager's decision on a blocked item or a later date.
+  'item-decision',
 ] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
@@ -210,6 +216,8 @@ const request = new Entity({
     subjectId: { type: 'string', required: true },
     cycleId: { type: 'string' },
     planId: { type: 'string' },
+    /** The plan item a request follows up (domain/plans/). */
+    itemId: { type: 'string' },
     title: { type: 'string' },
     dueAt: { type: 'string', required: true },
     closeAt: { type: 'string', required: true },
@@ -223,6 +231,11 @@ const request = new Entity({
           afterHours: { type: 'number', required: true },
           toId: { type: 'string', required: true },
           role: { type: 'string', required: true },
+          /**
+           * Resolved from the subject's reporting line when the step is due, so a manager change
+           * meanwhile is followed; toId is who it was when the request was made.
+           */
+          resolve: { type: ['owner', 'manager', 'skip-level'] as const },
         },
       },
     },
@@ -354,18 +367,117 @@ const feedback = new Entity({
   },
 });
 
+/**
+ * A development plan: whose it is, the policy it follows (kept whole, as a cycle keeps its template),
+ * where it came from, and how many of its items are still being followed up.
+ */
 const plan = new Entity({
   model: { entity: 'plan', version: '1', service },
   attributes: {
     planId: { type: 'string', required: true },
     ownerId: { type: 'string', required: true },
     title: { type: 'string', required: true },
-    status: { type: ['active', 'closed'] as const, required: true },
-    itemRequestIds: { type: 'list', items: { type: 'string' }, required: true },
+    status: { type: ['active', 'closed', 'cancelled'] as const, required: true },
+    /** Why the plan exists: a review's results, a promotion, a performance-improvement plan, or by hand. */
+    origin: { type: ['review', 'promotion', 'improvement', 'manual'] as const, required: true },
+    cycleId: { type: 'string' },
+    policyId: { type: 'string', required: true },
+    policy: { type: 'any', required: true },
+    /** Items whose follow-up has not ended yet; the plan closes when none is left. */
+    openItems: { type: 'number', required: true },
+    /** How many items the plan has had, the next item's number. */
+    itemCount: { type: 'number', required: true },
+    nextCheckInAt: { type: 'string' },
+    checkIns: { type: 'number', required: true, default: 0 },
     createdAt: { type: 'string', required: true },
+    createdBy: { type: 'string', required: true },
+    closedAt: { type: 'string' },
+    /** Why it ended early: cancelled by HR, or the owner left. */
+    endReason: { type: 'string' },
+    summary: { type: 'any' },
   },
   indexes: {
     byId: { pk: { field: 'pk', composite: ['planId'] }, sk: { field: 'sk', composite: [] } },
+    byOwner: {
+      index: 'gsi1',
+      pk: { field: 'gsi1pk', composite: ['ownerId'] },
+      sk: { field: 'gsi1sk', composite: ['createdAt', 'planId'] },
+    },
+    // Every plan, newest last: HR's overdue list reads the plans in pages.
+    all: {
+      index: 'gsi2',
+      pk: { field: 'gsi2pk', composite: [] },
+      sk: { field: 'gsi2sk', composite: ['createdAt', 'planId'] },
+    },
+  },
+});
+
+export const PLAN_ITEM_STATUSES = ['open', 'blocked', 'done', 'dropped', 'missed'] as const;
+
+/**
+ * One item of a plan: what is to be done, by when, the competency it develops and how "done" is
+ * judged, and where its follow-up stands. Its follow-up is a chain of requests (the owner's, then the
+ * manager's decision when blocked, then the owner's again): `requestId` is the current one.
+ */
+const planItem = new Entity({
+  model: { entity: 'planItem', version: '1', service },
+  attributes: {
+    planId: { type: 'string', required: true },
+    itemId: { type: 'string', required: true },
+    ownerId: { type: 'string', required: true },
+    kind: { type: ['training', 'coaching', 'mentoring', 'stretch', 'practice'] as const, required: true },
+    title: { type: 'string', required: true },
+    competencyId: { type: 'string' },
+    definitionOfDone: { type: 'string' },
+    dueAt: { type: 'string', required: true },
+    /** The date both agreed; an owner moves it only so far on their own (the policy's newDates). */
+    agreedDueAt: { type: 'string', required: true },
+    newDates: { type: 'number', required: true, default: 0 },
+    /** A later date the owner asked for beyond the policy's limit, waiting for the manager. */
+    proposedDueAt: { type: 'string' },
+    mentorId: { type: 'string' },
+    /** Coaching and mentoring: days between sessions. */
+    sessionEveryDays: { type: 'number' },
+    status: { type: PLAN_ITEM_STATUSES, required: true },
+    blockedReason: { type: 'string' },
+    doneAt: { type: 'string' },
+    evidence: {
+      type: 'map',
+      properties: { link: { type: 'string' }, note: { type: 'string' } },
+    },
+    /** The request being waited on now, and how many requests its chain has had. */
+    requestId: { type: 'string', required: true },
+    round: { type: 'number', required: true },
+    /** Set once its follow-up ended and was counted off the plan. */
+    endedAt: { type: 'string' },
+    /** What happened, in order: each answer, decision and change, with who and when. */
+    history: {
+      type: 'list',
+      required: true,
+      items: {
+        type: 'map',
+        properties: {
+          at: { type: 'string', required: true },
+          by: { type: 'string', required: true },
+          what: { type: 'string', required: true },
+          note: { type: 'string' },
+          dueAt: { type: 'string' },
+        },
+      },
+    },
+    createdAt: { type: 'string', required: true },
+  },
+  indexes: {
+    byPlan: {
+      pk: { field: 'pk', composite: ['planId'] },
+      sk: { field: 'sk', composite: ['itemId'] },
+    },
+    // Sparse: only items with a mentor. Serves "the items I mentor".
+    byMentor: {
+      index: 'gsi1',
+      pk: { field: 'gsi1pk', composite: ['mentorId'] },
+      sk: { field: 'gsi1sk', composite: ['planId', 'itemId'] },
+    },
   },
 });
 
@@ -535,6 +647,12 @@ const trigger = new Entity({
   },
 });
 
+const planPolicy = new Entity({
+  model: { entity: 'planPolicy', version: '1', service },
+  attributes: documentAttributes,
+  indexes: { byId: documentById },
+});
+
 const entities = {
   employee,
   cycle,
@@ -545,11 +663,13 @@ const entities = {
   request,
   feedback,
   plan,
+  planItem,
   outbox,
   audit,
   framework,
   template,
   trigger,
+  planPolicy,
   goal,
   digestItem,
   digestRun,
@@ -574,6 +694,7 @@ export type Review = EntityItem<typeof review>;
 export type HumanRequest = EntityItem<typeof request>;
 export type Feedback = EntityItem<typeof feedback>;
 export type Plan = EntityItem<typeof plan>;
+export type PlanItem = EntityItem<typeof planItem>;
 export type Goal = EntityItem<typeof goal>;
 export type DigestItem = EntityItem<typeof digestItem>;
 

@@ -11,6 +11,8 @@ export const requestWait = (requestId: string) => `request#${requestId}`;
 export const calibrationWait = (cycleId: string, employeeId: string) =>
   `calibration#${cycleId}#${employeeId}`;
 export const cycleWait = (cycleId: string) => `cycle#${cycleId}`;
+/** A development plan's wait between check-ins, ended early when its last item ends. */
+export const planWait = (planId: string) => `plan#${planId}`;
 
 export const storeToken = async (waitId: string, taskToken: string): Promise<void> => {
   await db().waitToken.put({ waitId, taskToken }).go({ response: 'none' });

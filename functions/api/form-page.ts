@@ -51,7 +51,7 @@ const descriptorHtml = (field: FormField, id: string): SafeHtml | '' => {
 };
 
 const inputLimits = (field: Extract<FormField, { type: 'input' }>): SafeHtml | '' => {
-  if (field.inputType === 'text' || field.inputType === 'email')
+  if (field.inputType === 'text' || field.inputType === 'email' || field.inputType === 'url')
     return html` maxlength="${String(maxLengthOf(field))}"`;
   if (field.inputType === 'number')
     return html` min="${String(field.min)}" max="${String(field.max)}" step="1"`;

@@ -6,6 +6,7 @@ import { answerSchema, errorsOf, type Form } from '../../domain/catalog/forms';
 import { type Answer, submitAnswer } from '../../domain/human-steps/answers';
 import { localDate } from '../../domain/mail/compose';
 import { checkLink, linkAssignment, linkSecret, signedPath } from '../../domain/mail/links';
+import { planFormFor } from '../../domain/plans/forms';
 import { logger } from '../../domain/platform/logger';
 import { db, type HumanRequest } from '../../domain/platform/table';
 import { templateFormFor } from '../../domain/reviews/appraisal-forms';
@@ -37,7 +38,7 @@ const bySchema = (form: Form, schema: z.ZodType<Answer, unknown>): PhaseForm => 
 const formFor = async (req: HumanRequest): Promise<PhaseForm | undefined> => {
   const templated = await templateFormFor(req);
   if (templated) return bySchema(templated.form, templated.schema);
-  const phase = await phaseFormFor(req);
+  const phase = (await phaseFormFor(req)) ?? (await planFormFor(req));
   if (phase) return phase;
   return isFixedKind(req.kind)
     ? bySchema(FIXED_FORMS[req.kind], answerSchema(FIXED_FORMS[req.kind]))
@@ -59,6 +60,7 @@ const contextLine = async (req: HumanRequest): Promise<string> => {
   // The due date as the person reads it in the email: in their own time zone.
   const due = `Due ${localDate(req.dueAt, recipient?.timeZone ?? 'UTC')}.`;
   if (req.kind === 'action-item') return `Action: ${req.title ?? ''}. ${due}`;
+  if (req.kind === 'item-decision') return `${subject?.name ?? 'Your report'}: ${req.title ?? ''}. ${due}`;
   if (req.kind === 'self-assessment' || req.kind === 'goal-setting' || req.kind === 'acknowledgment')
     return `For ${subject?.name ?? 'you'}. ${due}`;
   return `About ${subject?.name ?? 'a colleague'}. ${due}`;
@@ -137,7 +139,11 @@ export const handleForm = async (event: HttpEvent): Promise<HttpResult> => {
   const { form } = behind;
 
   if (event.requestContext.http.method === 'GET') {
-    return htmlResult(200, formPage({ form, action, context }));
+    // An email may link once per answer (a plan item: done, blocked, new date): that answer is chosen.
+    const chosen = query.choice
+      ? { values: { [form.sections[0]?.fields[0]?.name ?? '']: query.choice } }
+      : {};
+    return htmlResult(200, formPage({ form, action, context, ...chosen }));
   }
 
   if (!/^application\/x-www-form-urlencoded\b/i.test(header(event, 'content-type') ?? '')) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PLAN_ITEM_KINDS } from '../../domain/catalog/documents';
 
 /* The HR API's request bodies: parsed by the handler, published in the OpenAPI document. */
 
@@ -83,14 +84,61 @@ export const ImportOrgInput = z
     path: ['csv'],
   });
 
+const planItemFields = {
+  kind: z.enum(PLAN_ITEM_KINDS).default('practice'),
+  title: z.string().trim().min(1).max(300),
+  dueAt: z.iso.datetime({ offset: true }),
+  competencyId: z.string().trim().min(1).max(64).optional(),
+  definitionOfDone: z.string().trim().min(1).max(1000).optional(),
+  mentorId: id.optional(),
+  sessionEveryDays: z.number().int().min(7).max(90).optional(),
+};
+
+/** A plan item; a mentoring item names its mentor. */
+export const PlanItemInput = z
+  .object(planItemFields)
+  .refine((i) => i.kind !== 'mentoring' || i.mentorId !== undefined, {
+    path: ['mentorId'],
+    message: 'a mentoring item names its mentor',
+  });
+
 export const CreatePlanInput = z.object({
   ownerId: id,
   title: z.string().trim().min(1).max(200),
-  items: z
-    .array(z.object({ title: z.string().trim().min(1).max(300), dueAt: z.iso.datetime({ offset: true }) }))
-    .min(1)
-    .max(50),
+  origin: z.enum(['promotion', 'improvement', 'manual']).default('manual'),
+  policyId: z.string().trim().min(1).max(64).optional(),
+  items: z.array(PlanItemInput).min(1).max(40),
 });
+
+/** A change to one item: a new date, new words, a new mentor, or dropping it. */
+export const ChangePlanItemInput = z
+  .object({
+    dueAt: z.iso.datetime({ offset: true }).optional(),
+    title: planItemFields.title.optional(),
+    definitionOfDone: planItemFields.definitionOfDone,
+    mentorId: id.optional(),
+    drop: z.literal(true).optional(),
+  })
+  .strict()
+  .refine((c) => Object.values(c).some((v) => v !== undefined), { message: 'name at least one change' })
+  .refine((c) => !(c.drop && c.dueAt), {
+    path: ['drop'],
+    message: 'drop an item or give it a date, not both',
+  });
+
+export const CancelPlanInput = z.object({ reason: z.string().trim().min(1).max(500) });
+
+/** Which plans to list: one owner's, a manager's team's, a mentor's, or (HR) the overdue ones. */
+export const ListPlansQuery = z
+  .object({
+    ownerId: id.optional(),
+    team: id.optional(),
+    mentorId: id.optional(),
+    overdue: z.enum(['true']).optional(),
+  })
+  .refine((q) => [q.ownerId, q.team, q.mentorId, q.overdue].filter((v) => v !== undefined).length === 1, {
+    message: 'give exactly one of ownerId, team, mentorId or overdue=true',
+  });
 
 const goalFields = {
   title: z.string().trim().min(1).max(200),

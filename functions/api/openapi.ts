@@ -1,14 +1,17 @@
 import { z } from 'zod';
-import { FrameworkDoc, TemplateDoc, TriggerDoc } from '../../domain/catalog/documents';
+import { FrameworkDoc, PlanPolicyDoc, TemplateDoc, TriggerDoc } from '../../domain/catalog/documents';
 import {
   AddParticipantsInput,
   CalibrationInput,
   CancelCycleInput,
+  CancelPlanInput,
+  ChangePlanItemInput,
   CreateGoalInput,
   CreatePlanInput,
   ExtendCycleInput,
   GoalProgressInput,
   ImportOrgInput,
+  PlanItemInput,
   PutEmployeesInput,
   ReassignRequestInput,
   ScheduleCycleInput,
@@ -299,21 +302,77 @@ export const OPERATIONS: Record<string, Operation> = {
     errors: [400, 403, 404, 409],
   },
   'POST /plans': {
-    summary: 'Create a development plan and start its follow-up',
+    summary:
+      'Create a development plan (items of kind training, coaching, mentoring, stretch or practice, each with a due date) under a plan policy, and start its follow-up',
     auth: 'jwt',
     who: 'HR, the owner’s direct manager',
     body: CreatePlanInput,
     ok: 201,
-    okDescription: 'The plan',
+    okDescription: '`{planId, plan}`: the plan with its items',
     errors: [400, 403, 415],
   },
-  'GET /plans/{planId}': {
-    summary: 'A development plan and the state of each action',
+  'GET /plans': {
+    summary:
+      'List plans: ?ownerId= one employee’s, ?team= a manager’s reports’, ?mentorId= the items a mentor mentors, ?overdue=true every active plan with an overdue item',
     auth: 'jwt',
-    who: 'HR, the owner, their reporting line',
+    who: 'HR; the owner and their reporting line; a manager for their team; a mentor for their own items',
     ok: 200,
-    okDescription: 'The plan',
+    okDescription: '`{plans}` (or `{items}` for a mentor), each item with `overdue`',
+    errors: [400, 403],
+  },
+  'GET /plans/{planId}': {
+    summary: 'A development plan, each item with its status, due date, evidence and history',
+    auth: 'jwt',
+    who: 'HR, the owner, their reporting line; a mentor sees only the items they mentor',
+    ok: 200,
+    okDescription: '`{plan}`',
     errors: [403, 404],
+  },
+  'POST /plans/{planId}/items': {
+    summary: 'Add an item to a running plan; its follow-up starts at once',
+    auth: 'jwt',
+    who: 'HR, the owner’s direct manager',
+    body: PlanItemInput,
+    ok: 201,
+    okDescription: '`{item}`',
+    errors: [400, 403, 404, 409, 415],
+  },
+  'PATCH /plans/{planId}/items/{itemId}': {
+    summary:
+      'Change an item: a new due date (its follow-up starts again from it), new words, a new mentor, or `drop: true`; the running workflow honours it at once',
+    auth: 'jwt',
+    who: 'HR, the owner’s direct manager',
+    body: ChangePlanItemInput,
+    ok: 200,
+    okDescription: '`{item}`',
+    errors: [400, 403, 404, 409, 415],
+  },
+  'POST /plans/{planId}/cancel': {
+    summary: 'Cancel a plan: nothing more is asked or sent about it, and it closes with its summary',
+    auth: 'jwt',
+    who: 'HR',
+    body: CancelPlanInput,
+    ok: 200,
+    okDescription: '`{plan}`',
+    errors: [400, 403, 404, 409, 415],
+  },
+  'PUT /plan-policies/{planPolicyId}': {
+    summary:
+      'Create or replace a plan policy: reminders, escalation chain, send window, check-ins, how far an owner may move a date, what a blocked item does',
+    auth: 'jwt',
+    who: 'HR',
+    body: PlanPolicyDoc,
+    ok: 200,
+    okDescription: 'The stored policy with its revision',
+    errors: [400, 403, 415],
+  },
+  'GET /plan-policies/{planPolicyId}': {
+    summary: 'A plan policy',
+    auth: 'jwt',
+    who: 'anyone signed in',
+    ok: 200,
+    okDescription: 'The stored policy with its revision',
+    errors: [404],
   },
 };
 

@@ -1,8 +1,9 @@
 import type { StepKinds } from '../../domain/human-steps/kinds';
+import { planStepKinds } from '../../domain/plans/step-kinds';
 import { reviewStepKinds } from '../../domain/reviews/step-kinds';
 
 /**
  * Every kind of request with what it adds to the human step (domain/human-steps/kinds.ts): the one
  * place the kinds are handed to the mechanism, for every Lambda that runs it.
  */
-export const stepKinds: StepKinds = { ...reviewStepKinds };
+export const stepKinds: StepKinds = { ...reviewStepKinds, ...planStepKinds };

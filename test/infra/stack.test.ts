@@ -214,12 +214,13 @@ describe('GrowcycleStack', () => {
   });
 
   describe('state machines', () => {
-    it('are exactly three, all STANDARD', () => {
-      template.resourceCountIs('AWS::StepFunctions::StateMachine', 3);
+    it('are exactly four (cycle, review, plan, plan item), all STANDARD', () => {
+      template.resourceCountIs('AWS::StepFunctions::StateMachine', 4);
       const machines = Object.values(
         template.findResources('AWS::StepFunctions::StateMachine') as Record<string, Resource>,
       );
       expect(machines.map((m) => m.Properties.StateMachineType)).toEqual([
+        'STANDARD',
         'STANDARD',
         'STANDARD',
         'STANDARD',
@@ -264,7 +265,8 @@ describe('GrowcycleStack', () => {
           'Wait for peer feedback',
           'Wait for peer nominations',
           'Wait for the approval of nominations',
-          'Wait for action item',
+          'Wait for an answer on the item',
+          'Wait for the items',
           'Wait for all reviews or the close date',
         ]),
       );
@@ -279,9 +281,9 @@ describe('GrowcycleStack', () => {
 
       // Assess
       // Self-assessment, peer nominations (by the employee or by the manager), their approval, peer
-      // feedback, manager appraisal, action item, cycle close, plus goal drafts, goal approval,
-      // calibration, the meeting record and the acknowledgment.
-      expect(waits).toHaveLength(13);
+      // feedback, manager appraisal, a plan item's answer, the plan's wait for its items, cycle close,
+      // plus goal drafts, goal approval, calibration, the meeting record and the acknowledgment.
+      expect(waits).toHaveLength(14);
       for (const wait of waits) {
         expect(wait).toMatchObject({
           Type: 'Task',

@@ -18,6 +18,7 @@ export const TEST_ENV = {
   REVIEW_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:111122223333:stateMachine:review',
   CYCLE_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:111122223333:stateMachine:cycle',
   PLAN_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:111122223333:stateMachine:plan',
+  PLAN_ITEM_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:111122223333:stateMachine:plan-item',
   SCHEDULE_GROUP_NAME: 'growcycle-cycle-starts',
   SCHEDULER_ROLE_ARN: 'arn:aws:iam::111122223333:role/cycle-start',
 } as const;

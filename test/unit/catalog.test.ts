@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import {
+  DEFAULT_PLAN_POLICY,
   type Framework,
   FrameworkDoc,
+  PlanPolicyDoc,
   policyOf,
   selectParticipants,
   type Template,
@@ -132,5 +134,42 @@ describe('cycle templates', () => {
     ];
     const t = { ...template, participants: { minTenureDays: 30, departments: ['Eng'], levels: [4] } };
     expect(selectParticipants(t, people, start).map((p) => p.employeeId)).toEqual(['ok']);
+  });
+});
+
+describe('plan policies', () => {
+  const policies = parseAllDocuments(readFileSync(CATALOG_YAML, 'utf8'))
+    .map((d) => d.toJS() as Record<string, unknown>)
+    .filter((d) => d.kind === 'plan-policy');
+
+  it('accepts the sample catalog’s policies, the default one equal to the built-in defaults', () => {
+    const parsed = policies.map((p) => PlanPolicyDoc.parse(p));
+    expect(parsed.map((p) => p.id)).toEqual(['development', 'performance-improvement']);
+    expect({ ...parsed[0], name: DEFAULT_PLAN_POLICY.name }).toEqual(DEFAULT_PLAN_POLICY);
+  });
+
+  it('makes the performance-improvement policy stricter than the default', () => {
+    const [development, pip] = policies.map((p) => PlanPolicyDoc.parse(p));
+    expect(pip?.blocked.tellHr).toBe(true);
+    expect(pip?.newDates.maxTimes).toBeLessThan(development?.newDates.maxTimes ?? 0);
+    expect(pip?.checkIns.everyDays).toBeLessThan(development?.checkIns.everyDays ?? 0);
+    expect(pip?.escalation.at(-1)?.afterDays).toBeLessThan(development?.escalation.at(-1)?.afterDays ?? 0);
+  });
+
+  it('refuses an escalation chain out of order and a close before its last step, naming the field', () => {
+    const result = PlanPolicyDoc.safeParse({
+      kind: 'plan-policy',
+      id: 'broken',
+      name: 'Broken',
+      escalation: [
+        { to: 'manager', afterDays: 5 },
+        { to: 'hr', afterDays: 2 },
+      ],
+      closeAfterDays: 2,
+    });
+    expect(issues(result)).toEqual([
+      'escalation.1.afterDays: must not come before the step to manager (day 5)',
+      'closeAfterDays: must come after the last escalation (day 2)',
+    ]);
   });
 });

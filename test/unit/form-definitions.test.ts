@@ -6,6 +6,7 @@ import { readCatalogFile } from '../../cli/growcycle';
 import { FrameworkDoc, TemplateDoc } from '../../domain/catalog/documents';
 import { FIXED_FORMS, type FixedKind } from '../../domain/catalog/fixed-forms';
 import { type AppraisalKind, answerSchema, appraisalForm, errorsOf } from '../../domain/catalog/forms';
+import { planFormFor } from '../../domain/plans/forms';
 import { db, type HumanRequest, REQUEST_KINDS, type RequestKind } from '../../domain/platform/table';
 import {
   approvalSchema,
@@ -75,6 +76,7 @@ const completeAnswer = (page: string): URLSearchParams => {
     } else if (c.kind === 'number') body.set(c.name, c.value || '50');
     else if (c.kind === 'date') body.set(c.name, c.value || '2027-12-31');
     else if (c.kind === 'email') body.set(c.name, `${c.name.toLowerCase()}@example.org`);
+    else if (c.kind === 'url') body.set(c.name, 'https://example.org/evidence');
     else body.set(c.name, c.value || 'An answer');
   }
   return body;
@@ -180,6 +182,37 @@ const nominated = {
 };
 const asFormBody = (body: URLSearchParams): FormBody => formBody(body.toString());
 
+/** A plan item's form (the owner's answer, the manager's decision), for an item due in a month. */
+const planItemForm = async (kind: 'action-item' | 'item-decision'): Promise<Case> => {
+  const item = db()
+    .planItem.put({
+      planId: 'plan-1',
+      itemId: 'i1',
+      ownerId: 'emp-ola',
+      kind: 'training',
+      title: 'Finish the course',
+      dueAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      agreedDueAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      newDates: 0,
+      status: 'open',
+      requestId: `req-${kind}`,
+      round: 1,
+      history: [],
+      createdAt: '2027-01-10T09:00:00.000Z',
+    })
+    .params<{ Item: object }>().Item;
+  ddb.on(GetCommand).resolves({ Item: item });
+  const built = await planFormFor({ ...request(kind), planId: 'plan-1', itemId: 'i1' });
+  if (!built) throw new Error(`${kind} has no plan form`);
+  return {
+    page: formPage({ form: built.form, action: '/r/x', context: '' }),
+    errorsFor: (body) => {
+      const parsed = built.parse(Object.fromEntries(body));
+      return parsed.ok ? {} : parsed.errors;
+    },
+  };
+};
+
 const CASES: Record<RequestKind, () => Promise<Array<[string, Case]>>> = {
   'self-assessment': async () => [
     ['without a template', fixed('self-assessment')],
@@ -193,7 +226,8 @@ const CASES: Record<RequestKind, () => Promise<Array<[string, Case]>>> = {
     ['without a template', fixed('manager-appraisal')],
     ['with a template', templated('manager-appraisal')],
   ],
-  'action-item': async () => [['', fixed('action-item')]],
+  'action-item': async () => [['', await planItemForm('action-item')]],
+  'item-decision': async () => [['', await planItemForm('item-decision')]],
   'goal-setting': async () => [
     ['a first goal', await phase('goal-setting', 0)],
     ['a draft and a new goal', await phase('goal-setting', 1)],

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMonths, seriesCycleName } from '../../domain/cycles/recurrence';
 import { stableId } from '../../domain/platform/ids';
 import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
-import type { Execution } from '../../local/step-functions';
 import { adaptDefinition } from '../../local/step-functions';
 import { team } from '../support/fixtures';
 import {
@@ -42,27 +41,6 @@ const inboxOf = async (address: string): Promise<CapturedEmail[]> =>
 const runUntil = (done: () => boolean | Promise<boolean>, onIdle?: () => Promise<void>) =>
   runUntilIdle(stack, done, onIdle);
 
-const planExecution = (planId: string): Execution | undefined =>
-  stack.sfn.list().find((e) => e.input.includes(planId));
-const finished = (planId: string) => () =>
-  planExecution(planId)?.status !== 'RUNNING' && planExecution(planId) !== undefined;
-const entered = (e: Execution | undefined, state: string) =>
-  e?.history.filter((h) => h.stateName === state && h.type.endsWith('StateEntered')).length ?? 0;
-
-const newPlan = async (ownerId: string, dueInDays: number) => {
-  const { body } = await api('POST', '/plans', {
-    ownerId,
-    title: `Plan for ${ownerId}`,
-    items: [
-      {
-        title: 'Pair with a senior on a design review',
-        dueAt: new Date(Date.now() + dueInDays * DAY).toISOString(),
-      },
-    ],
-  });
-  return String(body.planId);
-};
-
 /** Clicks the latest link of the given kind in the owner's inbox and submits the form. */
 const complete = async (address: string, kind: string) => {
   const email = (await inboxOf(address)).reverse().find((e) => emailKind(e) === kind);
@@ -76,84 +54,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.dispose();
-});
-
-describe('development-plan follow-up', () => {
-  it('on time: completed when asked, it gets no reminder and never wakes up to check', async () => {
-    const planId = await newPlan('ic-a', 10);
-    await runUntil(finished(planId), async () => {
-      if ((await inboxOf('ic-a@example.com')).length === 1)
-        await complete('ic-a@example.com', 'action-item.request');
-    });
-    const execution = planExecution(planId);
-    expect(execution?.status).toBe('SUCCEEDED');
-    expect(entered(execution, 'Check on action item')).toBe(0);
-    expect((await inboxOf('ic-a@example.com')).map(emailKind)).toEqual(['action-item.request']);
-  });
-
-  it('late with a reminder: the reminder goes out before the due date, and completion stops the emails', async () => {
-    const planId = await newPlan('ic-b', 5);
-    await runUntil(finished(planId), async () => {
-      const kinds = (await inboxOf('ic-b@example.com')).map(emailKind);
-      if (kinds.includes('action-item.reminder') && !kinds.includes('done')) {
-        expect(await complete('ic-b@example.com', 'action-item.reminder')).toBe(200);
-        kinds.push('done');
-      }
-    });
-    expect(planExecution(planId)?.status).toBe('SUCCEEDED');
-    expect((await inboxOf('ic-b@example.com')).map(emailKind)).toEqual([
-      'action-item.request',
-      'action-item.reminder',
-    ]);
-    expect((await inboxOf('mgr@example.com')).map(emailKind)).not.toContain('action-item.escalation');
-  });
-
-  it('never answered: escalated to the manager, the skip-level and HR in turn, then closed', async () => {
-    const before = (await fetchInbox(stack.urls.inbox)).length;
-    const planId = await newPlan('ic-c', 3);
-    await runUntil(finished(planId));
-    expect(planExecution(planId)?.status).toBe('SUCCEEDED');
-    const escalations = (await fetchInbox(stack.urls.inbox))
-      .slice(before)
-      .filter((e) => emailKind(e) === 'action-item.escalation')
-      .map((e) => e.destination.to[0]);
-    expect(escalations).toEqual(['mgr@example.com', 'ceo@example.com', 'hr@example.com']);
-    const plan = (await api('GET', `/plans/${planId}`)).body as { items: Array<{ status: string }> };
-    expect(plan.items[0]?.status).toBe('expired');
-  });
-
-  it('overdue when opened: the escalation goes out at once, not with the next one', async () => {
-    const before = (await fetchInbox(stack.urls.inbox)).length;
-    const opened = Date.now();
-    const planId = await newPlan('ic-d', -2);
-    await runUntil(async () =>
-      (await fetchInbox(stack.urls.inbox))
-        .slice(before)
-        .some((e) => emailKind(e) === 'action-item.escalation'),
-    );
-    const escalation = (await fetchInbox(stack.urls.inbox))
-      .slice(before)
-      .find((e) => emailKind(e) === 'action-item.escalation');
-    expect(escalation?.destination.to).toEqual(['mgr@example.com']);
-    expect(Date.now() - opened).toBeLessThan(DAY);
-    await runUntil(finished(planId));
-  });
-
-  it('Lambda service error: the open step is retried by the state machine and the request email goes out once', async () => {
-    const humanStep = stack.lambda.functionFor('functions/steps/human-step.ts').logicalId;
-    stack.lambda.injectServiceErrors(humanStep, 2);
-    const planId = await newPlan('ic-e', 10);
-    await runUntil(finished(planId), async () => {
-      if ((await inboxOf('ic-e@example.com')).length === 1)
-        await complete('ic-e@example.com', 'action-item.request');
-    });
-    const execution = planExecution(planId);
-    expect(execution?.status).toBe('SUCCEEDED');
-    expect(
-      execution?.history.filter((h) => h.type === 'TaskStateRetried' && h.stateName === 'Send action item'),
-    ).toHaveLength(2);
-    expect((await inboxOf('ic-e@example.com')).map(emailKind)).toEqual(['action-item.request']);
-  });
 });
 
 describe('appraisal cycle', () => {

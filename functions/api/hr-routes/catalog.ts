@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { FrameworkDoc, TemplateDoc, TriggerDoc } from '../../../domain/catalog/documents';
+import { FrameworkDoc, PlanPolicyDoc, TemplateDoc, TriggerDoc } from '../../../domain/catalog/documents';
 import {
   type DocumentKind,
   type Documents,
@@ -10,8 +10,8 @@ import { invalid, invalidFields, jsonResult, notFound, parseJson } from '../../s
 import { hrOnly, pathParam, type Route, type Routes, unknownTemplate } from './route';
 
 /*
- * The catalog: frameworks, templates and triggers, each a document HR saves whole under the id in
- * the path and anyone reads back (triggers: HR only).
+ * The catalog: frameworks, templates, triggers and plan policies, each a document HR saves whole under
+ * the id in the path and anyone signed in reads back (triggers: HR only).
  */
 
 /** Saves the document in the body as a new revision, once what it names is known to exist. */
@@ -55,4 +55,6 @@ export const catalogRoutes: Routes = {
   'GET /templates/{templateId}': getDocument('template'),
   'PUT /triggers/{triggerId}': hrOnly(putDocument('trigger', TriggerDoc)),
   'GET /triggers/{triggerId}': hrOnly(getDocument('trigger')),
+  'PUT /plan-policies/{planPolicyId}': hrOnly(putDocument('planPolicy', PlanPolicyDoc)),
+  'GET /plan-policies/{planPolicyId}': getDocument('planPolicy'),
 };

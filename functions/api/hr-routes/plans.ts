@@ -1,32 +1,164 @@
-import { accessTo, canActOn, canRead } from '../../../domain/people/access';
-import { createPlan, planItems } from '../../../domain/plans/plans';
-import { forbidden, jsonResult, parseJson } from '../../shared/http';
-import { CreatePlanInput } from '../hr-schemas';
-import { idempotencyKey, planOr404, type Routes, unknownOwner } from './route';
+import { accessTo, canActOn, canRead, type Principal } from '../../../domain/people/access';
+import { addItem, type ChangeRefusal, cancelPlan, changeItem } from '../../../domain/plans/changes';
+import {
+  createPlan,
+  itemsOf,
+  itemView,
+  mentoredItems,
+  overduePlans,
+  plansOf,
+  plansOfTeam,
+  planView,
+} from '../../../domain/plans/plans';
+import type { Plan } from '../../../domain/platform/table';
+import {
+  conflict,
+  forbidden,
+  type HttpResult,
+  invalid,
+  jsonResult,
+  notFound,
+  parseJson,
+  validationProblem,
+} from '../../shared/http';
+import {
+  CancelPlanInput,
+  ChangePlanItemInput,
+  CreatePlanInput,
+  ListPlansQuery,
+  PlanItemInput,
+} from '../hr-schemas';
+import { hrOnly, idempotencyKey, pathParam, planOr404, type Routes, unknownOwner } from './route';
 
-/* Development plans: set by HR or the owner's direct manager, read by the owner's reporting line. */
+/*
+ * Development plans: set and changed by HR or the owner's direct manager, cancelled by HR, read by the
+ * owner's reporting line; a mentor reads the items they mentor.
+ */
+
+const refused = (r: ChangeRefusal): HttpResult => {
+  if (r.outcome === 'not-found') return notFound('itemId', 'no such plan item');
+  if (r.outcome === 'not-active') return conflict('the plan is no longer active');
+  return invalid(r.field, r.message);
+};
+
+const mayChange = async (caller: Principal, plan: Plan): Promise<boolean> =>
+  canActOn(await accessTo(caller, plan.ownerId));
+
+const listed = async (plans: Plan[]) =>
+  Promise.all(plans.map(async (p) => planView(p, await itemsOf(p.planId))));
 
 export const planRoutes: Routes = {
   'POST /plans': async (event, caller) => {
     const body = parseJson(event, CreatePlanInput);
     if (!body.ok) return body.result;
-    const { ownerId, title, items } = body.value;
+    const { ownerId, items, ...rest } = body.value;
     if (!canActOn(await accessTo(caller, ownerId)))
       return forbidden('Development plans are set by HR or the owner’s direct manager');
     const result = await createPlan(
-      { ownerId, title, items: items.map((i) => ({ title: i.title, dueAt: new Date(i.dueAt) })) },
+      { ownerId, ...rest, items: items.map((i) => ({ ...i, dueAt: new Date(i.dueAt) })) },
       caller.employeeId,
       idempotencyKey(event),
     );
     if (result.outcome === 'unknown-owner') return unknownOwner(ownerId);
-    return jsonResult(201, { planId: result.plan.planId, plan: result.plan });
+    if (result.outcome === 'unknown-policy')
+      return invalid('policyId', 'no such plan policy', `no plan policy ${result.policyId}`);
+    if (result.outcome === 'unknown-mentor')
+      return invalid(
+        `items.${result.index}.mentorId`,
+        'not a colleague who can mentor this plan',
+        `${result.mentorId} is not an active colleague other than the owner`,
+      );
+    return jsonResult(201, {
+      planId: result.plan.planId,
+      plan: planView(result.plan, await itemsOf(result.plan.planId)),
+    });
+  },
+
+  'GET /plans': async (event, caller) => {
+    const query = ListPlansQuery.safeParse(event.queryStringParameters ?? {});
+    if (!query.success) return validationProblem(query.error);
+    const { ownerId, team, mentorId, overdue } = query.data;
+    if (ownerId) {
+      if (!canRead(await accessTo(caller, ownerId)))
+        return forbidden('You may list plans of yourself and of your reporting line');
+      return jsonResult(200, { plans: await listed(await plansOf(ownerId)) });
+    }
+    if (team) {
+      if (!canRead(await accessTo(caller, team)))
+        return forbidden('You may list the plans of your own team and of teams in your reporting line');
+      return jsonResult(200, { plans: await listed(await plansOfTeam(team)) });
+    }
+    if (mentorId) {
+      if (!caller.hr && caller.employeeId !== mentorId)
+        return forbidden('You may list the items you mentor yourself');
+      return jsonResult(200, {
+        items: (await mentoredItems(mentorId)).map((i) => ({ planId: i.planId, ...itemView(i) })),
+      });
+    }
+    if (overdue && !caller.hr) return forbidden('Only HR admins may list every overdue plan');
+    return jsonResult(200, {
+      plans: (await overduePlans()).map(({ plan, items }) => planView(plan, items)),
+    });
   },
 
   'GET /plans/{planId}': async (event, caller) => {
     const plan = await planOr404(event);
     if (!plan.ok) return plan.result;
-    if (!canRead(await accessTo(caller, plan.value.ownerId)))
-      return forbidden('You may read plans of yourself and of your reporting line');
-    return jsonResult(200, { plan: plan.value, items: await planItems(plan.value) });
+    const items = await itemsOf(plan.value.planId);
+    if (canRead(await accessTo(caller, plan.value.ownerId)))
+      return jsonResult(200, { plan: planView(plan.value, items) });
+    // A mentor sees the items they mentor, and nothing else of the plan.
+    const mentored = items.filter((i) => i.mentorId === caller.employeeId);
+    if (mentored.length)
+      return jsonResult(200, {
+        plan: {
+          planId: plan.value.planId,
+          ownerId: plan.value.ownerId,
+          status: plan.value.status,
+          items: mentored.map((i) => itemView(i)),
+        },
+      });
+    return forbidden('You may read plans of yourself and of your reporting line, and the items you mentor');
   },
+
+  'POST /plans/{planId}/items': async (event, caller) => {
+    const plan = await planOr404(event);
+    if (!plan.ok) return plan.result;
+    if (!(await mayChange(caller, plan.value)))
+      return forbidden('Items are added by HR or the owner’s direct manager');
+    const body = parseJson(event, PlanItemInput);
+    if (!body.ok) return body.result;
+    const result = await addItem(
+      plan.value.planId,
+      { ...body.value, dueAt: new Date(body.value.dueAt) },
+      caller.employeeId,
+    );
+    return result.outcome === 'added' ? jsonResult(201, { item: itemView(result.item) }) : refused(result);
+  },
+
+  'PATCH /plans/{planId}/items/{itemId}': async (event, caller) => {
+    const plan = await planOr404(event);
+    if (!plan.ok) return plan.result;
+    if (!(await mayChange(caller, plan.value)))
+      return forbidden('Items are changed by HR or the owner’s direct manager');
+    const body = parseJson(event, ChangePlanItemInput);
+    if (!body.ok) return body.result;
+    const { dueAt, ...rest } = body.value;
+    const result = await changeItem(
+      plan.value.planId,
+      pathParam(event, 'itemId'),
+      { ...rest, ...(dueAt ? { dueAt: new Date(dueAt) } : {}) },
+      caller.employeeId,
+    );
+    return result.outcome === 'changed' ? jsonResult(200, { item: itemView(result.item) }) : refused(result);
+  },
+
+  'POST /plans/{planId}/cancel': hrOnly(async (event, caller) => {
+    const body = parseJson(event, CancelPlanInput);
+    if (!body.ok) return body.result;
+    const result = await cancelPlan(pathParam(event, 'planId'), caller.employeeId, body.value.reason);
+    if (result.outcome !== 'cancelled')
+      return result.outcome === 'not-found' ? notFound('planId', 'no such plan') : refused(result);
+    return jsonResult(200, { plan: planView(result.plan, await itemsOf(result.plan.planId)) });
+  }),
 };

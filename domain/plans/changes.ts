@@ -1,0 +1,191 @@
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { PlanPolicy } from '../catalog/documents';
+import { missingEmployees } from '../people/org';
+import { recordAudit } from '../platform/audit';
+import { documentClient } from '../platform/clients';
+import { now } from '../platform/clock';
+import { wakeTask } from '../platform/executions';
+import { db, isConditionFailure, type Plan, type PlanItem } from '../platform/table';
+import { planWait, tokenOf } from '../platform/wait-tokens';
+import { retireRequest, startItem, withdrawItems } from './follow-up';
+import { advanceWrites, lineOf, ownerRequest } from './items';
+import { itemById, itemIdOf, itemsOf, type NewItem, newItemRecord, planById } from './plans';
+
+/*
+ * Changes to a running plan by HR or the owner's manager: a new due date, new words, a new mentor, an
+ * item added or dropped, the plan cancelled. Each is written first and then the running workflow is
+ * woken, so it honours the change at once; nothing more is emailed about a dropped item.
+ */
+
+export type ChangeRefusal =
+  | { outcome: 'not-found' }
+  | { outcome: 'not-active' }
+  | { outcome: 'invalid'; field: string; message: string };
+
+export type ItemChange = {
+  dueAt?: Date | undefined;
+  title?: string | undefined;
+  definitionOfDone?: string | undefined;
+  mentorId?: string | undefined;
+  drop?: boolean | undefined;
+};
+
+const followed = (item: PlanItem) => item.status === 'open' || item.status === 'blocked';
+
+type Loaded = { outcome: 'ok'; plan: Plan & { policy: PlanPolicy }; item: PlanItem } | ChangeRefusal;
+
+const load = async (planId: string, itemId: string): Promise<Loaded> => {
+  const [plan, item] = await Promise.all([planById(planId), itemById(planId, itemId)]);
+  if (!plan || !item) return { outcome: 'not-found' };
+  if (plan.status !== 'active') return { outcome: 'not-active' };
+  return { outcome: 'ok', plan, item };
+};
+
+/**
+ * Changes one item. A new due date starts the item's follow-up again from that date (a new request, so
+ * its reminders and escalations count from it and the owner hears of the date); dropping it ends its
+ * follow-up. Both apply only to an item still followed up.
+ */
+export const changeItem = async (
+  planId: string,
+  itemId: string,
+  change: ItemChange,
+  actor: string,
+): Promise<{ outcome: 'changed'; item: PlanItem } | ChangeRefusal> => {
+  const loaded = await load(planId, itemId);
+  if (loaded.outcome !== 'ok') return loaded;
+  const { plan, item } = loaded;
+  if ((change.drop || change.dueAt) && !followed(item))
+    return {
+      outcome: 'invalid',
+      field: change.drop ? 'drop' : 'dueAt',
+      message: `the item is already ${item.status}`,
+    };
+  if (change.mentorId) {
+    if (change.mentorId === plan.ownerId || (await missingEmployees([change.mentorId])).missing.length)
+      return { outcome: 'invalid', field: 'mentorId', message: `${change.mentorId} cannot mentor this plan` };
+  }
+  const at = now().toISOString();
+  const words = {
+    ...(change.title ? { title: change.title } : {}),
+    ...(change.definitionOfDone ? { definitionOfDone: change.definitionOfDone } : {}),
+    ...(change.mentorId ? { mentorId: change.mentorId } : {}),
+  };
+  if (Object.keys(words).length)
+    await db()
+      .planItem.patch({ planId, itemId })
+      .set(words)
+      .append({ history: [{ at, by: actor, what: 'changed' }] })
+      .go();
+  const current = { ...item, ...words };
+  if (change.drop) {
+    await db()
+      .planItem.patch({ planId, itemId })
+      .set({ status: 'dropped' })
+      .append({ history: [{ at, by: actor, what: 'dropped' }] })
+      .where((a, op) => `${op.eq(a.status, 'open')} OR ${op.eq(a.status, 'blocked')}`)
+      .go();
+    await retireRequest(item.requestId);
+  } else if (change.dueAt) {
+    const line = await lineOf(plan.ownerId);
+    if (!line) return { outcome: 'not-found' };
+    const dueAt = change.dueAt.toISOString();
+    const next = ownerRequest(plan, { ...current, dueAt }, line, item.round + 1, at);
+    try {
+      await documentClient.send(
+        new TransactWriteCommand({
+          TransactItems: advanceWrites(
+            current,
+            next,
+            { status: 'open', dueAt, agreedDueAt: dueAt, proposedDueAt: null },
+            { at, by: actor, what: 'new date agreed', dueAt },
+          ),
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return {
+        outcome: 'invalid',
+        field: 'dueAt',
+        message: 'the item changed meanwhile; read it and try again',
+      };
+    }
+    await retireRequest(item.requestId);
+  }
+  await recordAudit(`plan#${planId}`, actor, 'plan.item-changed', {
+    itemId,
+    fields: Object.keys(change).filter((k) => change[k as keyof ItemChange] !== undefined),
+  });
+  return { outcome: 'changed', item: (await itemById(planId, itemId)) ?? item };
+};
+
+/** Adds an item to a running plan and starts its follow-up. */
+export const addItem = async (
+  planId: string,
+  input: NewItem,
+  actor: string,
+): Promise<{ outcome: 'added'; item: PlanItem } | ChangeRefusal> => {
+  const plan = await planById(planId);
+  if (!plan) return { outcome: 'not-found' };
+  if (plan.status !== 'active') return { outcome: 'not-active' };
+  if (
+    input.mentorId &&
+    (input.mentorId === plan.ownerId || (await missingEmployees([input.mentorId])).missing.length)
+  )
+    return { outcome: 'invalid', field: 'mentorId', message: `${input.mentorId} cannot mentor this plan` };
+  const line = await lineOf(plan.ownerId);
+  if (!line) return { outcome: 'not-found' };
+  const at = now().toISOString();
+  const { record, request } = newItemRecord(plan, input, itemIdOf(plan.itemCount + 1), line, actor, at);
+  try {
+    await documentClient.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: db()
+              .plan.patch({ planId })
+              .add({ itemCount: 1, openItems: 1 })
+              .where((a, op) => `${op.eq(a.status, 'active')} AND ${op.eq(a.itemCount, plan.itemCount)}`)
+              .params(),
+          },
+          { Put: db().planItem.create(record).params() },
+          { Put: db().request.create(request).params() },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    return {
+      outcome: 'invalid',
+      field: 'items',
+      message: 'the plan changed meanwhile; read it and try again',
+    };
+  }
+  await startItem(record);
+  await recordAudit(`plan#${planId}`, actor, 'plan.item-added', { itemId: record.itemId });
+  return { outcome: 'added', item: record };
+};
+
+/** HR cancels a plan: nothing more is asked or sent about it, and its workflow closes it. */
+export const cancelPlan = async (
+  planId: string,
+  actor: string,
+  reason: string,
+): Promise<{ outcome: 'cancelled'; plan: Plan } | ChangeRefusal> => {
+  const plan = await planById(planId);
+  if (!plan) return { outcome: 'not-found' };
+  try {
+    await db()
+      .plan.patch({ planId })
+      .set({ status: 'cancelled', endReason: reason, closedAt: now().toISOString() })
+      .where((a, op) => op.eq(a.status, 'active'))
+      .go();
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    return { outcome: 'not-active' };
+  }
+  await recordAudit(`plan#${planId}`, actor, 'plan.cancelled', { reason });
+  await withdrawItems(await itemsOf(planId));
+  await wakeTask(await tokenOf(planWait(planId)), 'plan cancelled');
+  return { outcome: 'cancelled', plan: (await planById(planId)) ?? plan };
+};

@@ -1,0 +1,163 @@
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { closeUnanswered } from '../human-steps/step';
+import { documentClient } from '../platform/clients';
+import { now } from '../platform/clock';
+import { config } from '../platform/config';
+import { resumeTask, startOnce, wakeTask } from '../platform/executions';
+import { executionName } from '../platform/ids';
+import { db, isConditionFailure, type Plan, type PlanItem } from '../platform/table';
+import { planWait, requestWait, storeToken, tokenOf } from '../platform/wait-tokens';
+import { itemsOf, planById } from './plans';
+
+/*
+ * A plan's own workflow (workflows/development-plan.ts): it starts one follow-up per item
+ * (workflows/plan-item.ts), then waits until its items have all ended, or its owner left, or HR
+ * cancelled it, and closes it with a summary. Each item's workflow counts itself off the plan once,
+ * and the last one wakes the plan.
+ */
+
+/** The longest the plan waits without looking: under the local engine's 24.8-day timer limit. */
+const MAX_WAIT_SECONDS = 21 * 86_400;
+
+export type ItemInput = { planId: string; itemId: string; requestId: string };
+
+/** Starts the follow-up of one item, once: its execution is named after plan and item. */
+export const startItem = (item: Pick<PlanItem, 'planId' | 'itemId' | 'requestId'>): Promise<void> =>
+  startOnce(config.planItemStateMachineArn, executionName('item', item.planId, item.itemId), {
+    planId: item.planId,
+    itemId: item.itemId,
+    requestId: item.requestId,
+  } satisfies ItemInput);
+
+/** Starts the follow-up of every item that has not ended. Safe to retry: each starts once. */
+export const startItems = async (planId: string): Promise<{ items: number }> => {
+  const items = (await itemsOf(planId)).filter((i) => !i.endedAt);
+  for (const item of items) await startItem(item);
+  return { items: items.length };
+};
+
+export type PlanStep = { next: 'wait'; wakeInSeconds: number } | { next: 'close' };
+
+/** True once nothing more is followed up: cancelled, closed, every item ended, or the owner gone. */
+const isOver = async (plan: Plan | undefined): Promise<boolean> => {
+  if (plan?.status !== 'active' || plan.openItems <= 0) return true;
+  const owner = (await db().employee.get({ employeeId: plan.ownerId }).go()).data;
+  return !owner || owner.status === 'left';
+};
+
+/** What the plan's workflow does next: close, or wait for its items. */
+export const nextForPlan = async (planId: string): Promise<PlanStep> => {
+  const plan = await planById(planId);
+  if (await isOver(plan)) return { next: 'close' };
+  return { next: 'wait', wakeInSeconds: MAX_WAIT_SECONDS };
+};
+
+/** Parks the plan's workflow; it goes on at once if the plan is already over. */
+export const armPlan = async (planId: string, taskToken: string): Promise<void> => {
+  await storeToken(planWait(planId), taskToken);
+  if (await isOver(await planById(planId))) await resumeTask(taskToken, { next: 'close' });
+};
+
+/**
+ * Counts an item's follow-up off its plan, once (a retried step finds it counted), and wakes the plan
+ * when it was the last.
+ */
+export const endItem = async (planId: string, itemId: string): Promise<{ openItems: number }> => {
+  const at = now().toISOString();
+  try {
+    await documentClient.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: db()
+              .planItem.patch({ planId, itemId })
+              .set({ endedAt: at })
+              .where((a, op) => op.notExists(a.endedAt))
+              .params(),
+          },
+          { Update: db().plan.patch({ planId }).subtract({ openItems: 1 }).params() },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+  const plan = await planById(planId);
+  if (plan && plan.openItems <= 0) await wakeTask(await tokenOf(planWait(planId)), 'last item ended');
+  return { openItems: plan?.openItems ?? 0 };
+};
+
+export type PlanSummary = {
+  items: number;
+  done: number;
+  doneOnTime: number;
+  doneLate: number;
+  blocked: number;
+  newDates: number;
+  dropped: number;
+  missed: number;
+  open: number;
+  /** Why items were blocked, as their owners said. */
+  blockedReasons: Array<{ itemId: string; title: string; reason: string }>;
+};
+
+/** What a plan came to: what was done, on time or late, what was blocked and why, moved, dropped or missed. */
+export const summarise = (items: PlanItem[]): PlanSummary => {
+  const count = (status: PlanItem['status']) => items.filter((i) => i.status === status).length;
+  const done = items.filter((i) => i.status === 'done');
+  const onTime = done.filter((i) => i.doneAt !== undefined && i.doneAt <= i.dueAt).length;
+  const blockedReasons = items.flatMap((i) =>
+    i.history
+      .filter((h) => h.what === 'blocked')
+      .map((h) => ({ itemId: i.itemId, title: i.title, reason: h.note ?? '' })),
+  );
+  return {
+    items: items.length,
+    done: done.length,
+    doneOnTime: onTime,
+    doneLate: done.length - onTime,
+    blocked: new Set(blockedReasons.map((b) => b.itemId)).size,
+    newDates: items.reduce((n, i) => n + i.history.filter((h) => h.what === 'new date').length, 0),
+    dropped: count('dropped'),
+    missed: count('missed'),
+    open: count('open') + count('blocked'),
+    blockedReasons,
+  };
+};
+
+/**
+ * Closes a plan: an active one as closed (its owner left: with that reason), a cancelled one stays
+ * cancelled; either way with its summary. Items still followed up are told to stop.
+ */
+export const closePlan = async (planId: string): Promise<{ planId: string; summary: PlanSummary }> => {
+  const plan = await planById(planId);
+  if (!plan) throw new Error(`Plan ${planId} not found`);
+  const items = await itemsOf(planId);
+  const summary = summarise(items);
+  const owner = (await db().employee.get({ employeeId: plan.ownerId }).go()).data;
+  const left = !owner || owner.status === 'left';
+  await db()
+    .plan.patch({ planId })
+    .set({
+      summary,
+      ...(plan.status === 'active' ? { status: 'closed' as const, closedAt: now().toISOString() } : {}),
+      ...(plan.status === 'active' && left ? { endReason: 'the owner left' } : {}),
+    })
+    .go();
+  // A plan closed while items were still followed up (the owner left): each item's wait is woken,
+  // finds its request withdrawn and ends without another email.
+  await withdrawItems(items);
+  return { planId, summary };
+};
+
+/** Wakes the waits of items still followed up, so each finds itself withdrawn and ends. */
+export const withdrawItems = async (items: PlanItem[]): Promise<void> => {
+  for (const item of items.filter((i) => !i.endedAt))
+    await wakeTask(await tokenOf(requestWait(item.requestId)), 'plan item withdrawn');
+};
+
+/** Expires a request that is no longer the item's, without an email, and wakes its wait. */
+export const retireRequest = async (requestId: string): Promise<void> => {
+  await closeUnanswered(requestId);
+  await wakeTask(await tokenOf(requestWait(requestId)), 'plan item changed');
+};

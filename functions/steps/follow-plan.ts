@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { armPlan, closePlan, nextForPlan, startItems } from '../../domain/plans/follow-up';
+import { step } from '../shared/middleware';
+
+// The plan's own workflow (workflows/development-plan.ts).
+export const FollowPlanInput = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('start'), planId: z.string().min(1) }),
+  z.object({ action: z.literal('next'), planId: z.string().min(1) }),
+  z.object({ action: z.literal('arm'), planId: z.string().min(1), taskToken: z.string().min(1) }),
+  z.object({ action: z.literal('close'), planId: z.string().min(1) }),
+]);
+
+/**
+ * The Lambda behind a plan's own steps: start its items' follow-ups, decide what comes next, park
+ * until its items end, close the plan; domain/plans/follow-up.ts describes it.
+ */
+export const handler = step(FollowPlanInput, async (input) => {
+  switch (input.action) {
+    case 'start':
+      return startItems(input.planId);
+    case 'next':
+      return nextForPlan(input.planId);
+    case 'arm':
+      await armPlan(input.planId, input.taskToken);
+      return { planId: input.planId };
+    case 'close':
+      return closePlan(input.planId);
+  }
+});
