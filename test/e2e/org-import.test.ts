@@ -161,12 +161,14 @@ describe('growcycle import-org', () => {
 });
 
 describe('growcycle apply, and cycles from a template', () => {
-  it('applies the sample framework and template, frameworks first, each as a new revision', async () => {
+  it('applies the sample framework, template and plan policies, frameworks first, each as a new revision', async () => {
     const first = await cli('apply', CATALOG_YAML, '--json');
     expect(first.code).toBe(0);
     expect(JSON.parse(first.out)).toEqual([
       { kind: 'framework', id: 'company-2027', revision: 1 },
       { kind: 'template', id: 'annual-review', revision: 1 },
+      { kind: 'plan-policy', id: 'development', revision: 1 },
+      { kind: 'plan-policy', id: 'performance-improvement', revision: 1 },
     ]);
     expect(JSON.parse((await cli('apply', CATALOG_YAML, '--json')).out)[1]).toMatchObject({ revision: 2 });
   });

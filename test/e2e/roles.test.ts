@@ -15,6 +15,7 @@ import { runUntil, startTestStack, type TestStack } from '../support/local-stack
 let stack: TestStack;
 let cycleId: string;
 let planId: string;
+let cancelPlanId: string;
 let goalId: string;
 let spareCycleId: string;
 let companyGoalId: string;
@@ -239,6 +240,52 @@ const ROWS: Row[] = [
     expect: everyoneBut(200, line),
   },
   {
+    route: 'GET /plans?ownerId',
+    method: 'GET',
+    path: () => '/plans?ownerId=e10',
+    expect: everyoneBut(200, line),
+  },
+  {
+    route: 'GET /plans?overdue',
+    method: 'GET',
+    path: () => '/plans?overdue=true',
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
+    route: 'POST /plans/{planId}/items',
+    method: 'POST',
+    path: () => `/plans/${planId}/items`,
+    body: { title: 'Another', dueAt: '2030-02-01T00:00:00Z' },
+    expect: everyoneBut(201, ['hr', 'manager']),
+  },
+  {
+    route: 'PATCH /plans/{planId}/items/{itemId}',
+    method: 'PATCH',
+    path: () => `/plans/${planId}/items/i1`,
+    body: { title: 'Pair on a design review' },
+    expect: everyoneBut(200, ['hr', 'manager']),
+  },
+  {
+    route: 'POST /plans/{planId}/cancel',
+    method: 'POST',
+    path: () => `/plans/${cancelPlanId}/cancel`,
+    body: { reason: 'Matrix' },
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
+    route: 'PUT /plan-policies/{planPolicyId}',
+    method: 'PUT',
+    path: () => '/plan-policies/matrix',
+    body: { kind: 'plan-policy', id: 'matrix', name: 'Matrix policy' },
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
+    route: 'GET /plan-policies/{planPolicyId}',
+    method: 'GET',
+    path: () => '/plan-policies/matrix',
+    expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
+  },
+  {
     route: 'GET /employees/{employeeId}/goals',
     method: 'GET',
     path: () => '/employees/e10/goals',
@@ -315,6 +362,16 @@ beforeAll(async () => {
     }),
   });
   planId = String(((await plan.json()) as { planId: string }).planId);
+  const toCancel = await fetch(`${stack.urls.api}/plans`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      ownerId: 'e10',
+      title: 'To cancel',
+      items: [{ title: 'Read', dueAt: '2030-01-01T00:00:00Z' }],
+    }),
+  });
+  cancelPlanId = String(((await toCancel.json()) as { planId: string }).planId);
   const goal = async (body: Record<string, unknown>) => {
     const res = await fetch(`${stack.urls.api}/goals`, {
       method: 'POST',
