@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { readCatalogFile } from '../../cli/growcycle';
 import { type Framework, FrameworkDoc } from '../../domain/catalog/documents';
 import { gapAnalysis, judgedRatings, nextLevelGaps } from '../../domain/catalog/ratings';
 import { type DraftInput, draftDueAt, draftPlan } from '../../domain/plans/draft';
+import { CATALOG_YAML } from '../../local/sample-org';
 
 /*
  * Drafting a development plan from a review's evidence: the current gaps first, then the manager's
@@ -375,6 +377,39 @@ describe('draftPlan', () => {
     expect(draft.title.endsWith('O…')).toBe(true);
     expect(draft.items[0]?.definitionOfDone).toHaveLength(1000);
     expect(draft.items[0]?.definitionOfDone).toMatch(/^Working at level 3: x+…$/);
+  });
+});
+
+describe('draftPlan on the demo catalog', () => {
+  it('offers HR’s suggestions to an engineer aiming for engineering manager', () => {
+    // Prepare: Ola (IC 4) meets his level but for craft, and aims for management level 3.
+    const demo = FrameworkDoc.parse(readCatalogFile(CATALOG_YAML)[0]);
+    const analysis = gapAnalysis({
+      framework: demo,
+      role: { track: 'individual contributor', level: 4 },
+      self: {},
+      peers: [],
+      manager: { ownership: 4, candour: 3, craft: 2, collaboration: 3, coaching: 2 },
+    });
+    const target = { track: 'management', level: 3 };
+
+    // Act
+    const draft = draftPlan({
+      employeeName: 'Ola Haugen',
+      gapAnalysis: analysis,
+      nextLevel: { target, gaps: nextLevelGaps(demo, target, judgedRatings(analysis)) },
+      framework: demo,
+      startAt: START,
+    });
+
+    // Assess
+    expect(draft.items.map((i) => `${i.source} ${i.competencyId} ${i.kind}: ${i.title}`)).toEqual([
+      'gap craft training: Complete the advanced course',
+      'next-level coaching mentoring: Be mentored by an experienced coach for a quarter',
+      'next-level candour practice: Practise Candour with care in your day-to-day work',
+      'next-level collaboration stretch: Run the next cross-team design review',
+    ]);
+    expect(draft.mentoringGiven).toEqual([{ competencyId: 'ownership', name: 'Ownership' }]);
   });
 });
 
