@@ -60,6 +60,8 @@ export const HR_ROUTES: Array<[HttpMethod, string]> = [
   [HttpMethod.GET, '/audit/{entityKey}'],
   [HttpMethod.GET, '/employees/{employeeId}'],
   [HttpMethod.GET, '/employees/{employeeId}/goals'],
+  [HttpMethod.GET, '/employees/{employeeId}/aspiration'],
+  [HttpMethod.PUT, '/employees/{employeeId}/aspiration'],
   [HttpMethod.POST, '/goals'],
   [HttpMethod.GET, '/goals/{goalId}'],
   [HttpMethod.PATCH, '/goals/{goalId}'],

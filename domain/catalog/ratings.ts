@@ -3,8 +3,8 @@ import type { Framework, Template } from './documents';
 /*
  * What an appraisal computes from its ratings, as pure functions: the overall rating from the
  * template's weighted formula, calibration (HR's adjustments, originals kept), and the gap analysis
- * against the level the framework expects of the employee's role, which the development plan is
- * drafted from. No I/O here: the stores call these with what they read.
+ * against the level the framework expects of the employee's role, and of the role they aim for next,
+ * which the development plan is drafted from. No I/O here: the stores call these with what they read.
  */
 
 export type ItemType = Framework['competencies'][number]['type'];
@@ -163,14 +163,18 @@ export type GapAnalysis = {
   /** Ids of items at or above expectation, largest surplus first (ties in framework order). */
   strengths: string[];
   /** The ranked gaps spelled out: what the development plan is drafted from. */
-  developmentNeeds: Array<{
-    competencyId: string;
-    name: string;
-    expected: number;
-    rating: number;
-    shortfall: number;
-    expectedDescriptor?: string;
-  }>;
+  developmentNeeds: DevelopmentNeed[];
+};
+
+/** One item below the level a role expects, with what that level looks like. */
+export type DevelopmentNeed = {
+  competencyId: string;
+  name: string;
+  expected: number;
+  rating: number;
+  /** expected − rating, always positive. */
+  shortfall: number;
+  expectedDescriptor?: string;
 };
 
 export type GapInput = {
@@ -253,3 +257,30 @@ export const gapAnalysisFor = (
           i.peerResponses >= threshold ? i : { ...i, peerAverage: null, peerResponses: 0 },
         ),
       };
+
+/**
+ * The ratings a gap analysis judged on: the manager's, calibrated where HR calibrated. What a
+ * stored analysis offers `nextLevelGaps` when the review itself is not at hand.
+ */
+export const judgedRatings = (analysis: Pick<GapAnalysis, 'items'>): Record<string, number> =>
+  Object.fromEntries(
+    analysis.items.flatMap((i) => (i.manager === null ? [] : [[i.competencyId, i.manager] as const])),
+  );
+
+/**
+ * What stands between the latest ratings and a role the employee aims for (their career
+ * aspiration): the target role's expected levels against the ratings that count (the manager's or
+ * calibrated ones, see `effectiveRatings` and `judgedRatings`), ranked as `gapAnalysis` ranks its
+ * development needs, because it is that analysis, run for the target role. Undefined when the
+ * framework sets no expectation for the target, so a caller can tell "nothing to close" ([]) from
+ * "nothing to compare with".
+ */
+export const nextLevelGaps = (
+  framework: Framework,
+  target: { track?: string | null | undefined; level: number },
+  ratings: Record<string, number>,
+): DevelopmentNeed[] | undefined => {
+  const role = { track: target.track ?? undefined, level: target.level };
+  const analysis = gapAnalysis({ framework, role, self: {}, peers: [], manager: ratings });
+  return analysis.hasExpectation ? analysis.developmentNeeds : undefined;
+};

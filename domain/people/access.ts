@@ -64,3 +64,6 @@ export const canActOn = (access: Access): boolean => access === 'hr' || access =
 /** May set and change this person's goals: themselves, their direct manager, or HR. */
 export const maySetGoals = (access: Access): boolean =>
   access === 'hr' || access === 'self' || access === 'direct-manager';
+
+/** May set this person's career aspiration: like their goals, themselves, their direct manager, or HR. */
+export const maySetAspiration = maySetGoals;

@@ -28,6 +28,7 @@ import { config } from './config';
  *   requests of a cycle (status, overdue, extend) . gsi2 CYCLE#id / subject, request
  *   goal by id .................................... pk GOAL#id
  *   goals of an employee (or the company) by due .. gsi1 OWNER#id / due date
+ *   career aspiration of an employee .............. pk EMPLOYEE#id / sk ASPIRATION (beside the employee)
  *   outbox entry by idempotency key ............... pk OUTBOX#key
  *   outbox entry by SES message id (bounces) ...... gsi1 MESSAGE#id (sparse: sent rows only)
  *   audit trail of one entity ..................... pk AUDIT#entity / sk time
@@ -566,6 +567,26 @@ const goal = new Entity({
 });
 
 /**
+ * An employee's career aspiration: the level, on a track of the framework's expectations, they work
+ * towards next (domain/people/aspiration.ts). One per person, replaced whole when it changes; what a
+ * development plan's next-level gaps are measured against.
+ */
+const aspiration = new Entity({
+  model: { entity: 'aspiration', version: '1', service },
+  attributes: {
+    employeeId: { type: 'string', required: true },
+    track: { type: 'string' },
+    level: { type: 'number', required: true },
+    note: { type: 'string' },
+    updatedAt: { type: 'string', required: true },
+    updatedBy: { type: 'string', required: true },
+  },
+  indexes: {
+    byEmployee: { pk: { field: 'pk', composite: ['employeeId'] }, sk: { field: 'sk', composite: [] } },
+  },
+});
+
+/**
  * A digest item: one email a request owes its recipient (the invitation, a reminder, an escalation),
  * queued for the recipient's send time instead of sent at once, so that everything one person is
  * owed at that time goes out as one email (domain/mail/digest.ts). It names the request and what is owed;
@@ -671,6 +692,7 @@ const entities = {
   trigger,
   planPolicy,
   goal,
+  aspiration,
   digestItem,
   digestRun,
 };
@@ -696,6 +718,7 @@ export type Feedback = EntityItem<typeof feedback>;
 export type Plan = EntityItem<typeof plan>;
 export type PlanItem = EntityItem<typeof planItem>;
 export type Goal = EntityItem<typeof goal>;
+export type Aspiration = EntityItem<typeof aspiration>;
 export type DigestItem = EntityItem<typeof digestItem>;
 
 export type Acknowledgment = { at: string; agrees: boolean; disagreement?: string };

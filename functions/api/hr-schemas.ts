@@ -169,6 +169,16 @@ export const GoalProgressInput = z
     path: ['value'],
   });
 
+/**
+ * An employee's career aspiration: a level, on a track as the framework's expectations name them
+ * (left out: the level's expectation for any track), and a note in their own words.
+ */
+export const PutAspirationInput = z.object({
+  track: z.string().trim().min(1, 'leave the track out, or name one').max(100).optional(),
+  level: z.number().int().min(0).max(20),
+  note: z.string().trim().max(1000).optional(),
+});
+
 export const ExtendCycleInput = z.object({
   days: z.number().int().min(1).max(90),
   /** One person's deadlines only; the whole cycle when left out. */

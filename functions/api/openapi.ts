@@ -12,6 +12,7 @@ import {
   GoalProgressInput,
   ImportOrgInput,
   PlanItemInput,
+  PutAspirationInput,
   PutEmployeesInput,
   ReassignRequestInput,
   ScheduleCycleInput,
@@ -63,7 +64,7 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   'GET /audit/{entityKey}': {
     summary:
-      'The audit trail of one entity (org, cycle#ID, plan#ID, goal#ID, framework#ID, template#ID, request#ID): who, when, what',
+      'The audit trail of one entity (org, cycle#ID, plan#ID, goal#ID, aspiration#EMPLOYEE, framework#ID, template#ID, request#ID): who, when, what',
     auth: 'jwt',
     who: 'HR',
     ok: 200,
@@ -85,6 +86,24 @@ export const OPERATIONS: Record<string, Operation> = {
     ok: 200,
     okDescription: 'The goals',
     errors: [403],
+  },
+  'GET /employees/{employeeId}/aspiration': {
+    summary: 'An employee’s career aspiration: the track and level they work towards next, with their note',
+    auth: 'jwt',
+    who: 'HR, the employee, their reporting line',
+    ok: 200,
+    okDescription: 'The aspiration, with who set it and when',
+    errors: [403, 404],
+  },
+  'PUT /employees/{employeeId}/aspiration': {
+    summary:
+      'Record an employee’s career aspiration in place of the one before (a track or note left out is cleared); a drafted development plan measures next-level gaps against it',
+    auth: 'jwt',
+    who: 'the employee, their direct manager, HR',
+    body: PutAspirationInput,
+    ok: 200,
+    okDescription: 'The aspiration',
+    errors: [400, 403, 404, 415],
   },
   'POST /goals': {
     summary: 'Set a goal (ownerId "company" for a company goal others align to)',

@@ -73,6 +73,19 @@ const ROWS: Row[] = [
     expect: everyoneBut(200, line),
   },
   {
+    route: 'PUT /employees/{employeeId}/aspiration',
+    method: 'PUT',
+    path: () => '/employees/e10/aspiration',
+    body: { track: 'management', level: 3, note: 'Lead the platform team' },
+    expect: everyoneBut(200, ['hr', 'manager', 'self']),
+  },
+  {
+    route: 'GET /employees/{employeeId}/aspiration',
+    method: 'GET',
+    path: () => '/employees/e10/aspiration',
+    expect: everyoneBut(200, line),
+  },
+  {
     route: 'PUT /employees',
     method: 'PUT',
     path: () => '/employees',
@@ -400,6 +413,12 @@ beforeAll(async () => {
     dueDate: '2027-11-30',
     parentGoalId: companyGoalId,
   });
+  const aspiration = await fetch(`${stack.urls.api}/employees/e10/aspiration`, {
+    method: 'PUT',
+    headers,
+    body: JSON.stringify({ level: 5 }),
+  });
+  expect(aspiration.status).toBe(200);
   // The plan's workflow opens its first action item in the background; let it finish, so the
   // "function never runs" rows count only their own invocations.
   await stack.settle();
@@ -522,5 +541,38 @@ describe('goals', () => {
       dueDate: '2027-12-31',
     });
     expect(noMeasure.body.errors).toEqual([{ field: 'measure', message: 'say how progress is measured' }]);
+  });
+});
+
+describe('career aspiration', () => {
+  it('keeps the last one set, with who set it, and every change in the audit trail', async () => {
+    const headers = (caller: Caller) => ({ authorization: `Bearer ${as(caller)}` });
+    const got = await fetch(`${stack.urls.api}/employees/e10/aspiration`, { headers: headers('skipLevel') });
+    expect(await got.json()).toMatchObject({
+      aspiration: {
+        employeeId: 'e10',
+        track: 'management',
+        level: 3,
+        note: 'Lead the platform team',
+        updatedBy: 'e10',
+      },
+    });
+    const trail = await fetch(`${stack.urls.api}/audit/${encodeURIComponent('aspiration#e10')}`, {
+      headers: headers('hr'),
+    });
+    const { events } = (await trail.json()) as { events: Array<{ actor: string; action: string }> };
+    expect(events.map((e) => `${e.actor} ${e.action}`)).toEqual(
+      expect.arrayContaining(['hr-admin-1 aspiration.set', 'e04 aspiration.set', 'e10 aspiration.set']),
+    );
+  });
+
+  it('answers 404 naming the employee for someone who recorded none', async () => {
+    const res = await fetch(`${stack.urls.api}/employees/e11/aspiration`, {
+      headers: { authorization: `Bearer ${as('peer')}` },
+    });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { errors: unknown }).errors).toEqual([
+      { field: 'employeeId', message: 'not found' },
+    ]);
   });
 });

@@ -6,6 +6,8 @@ import {
   expectationFor,
   gapAnalysis,
   gapAnalysisFor,
+  judgedRatings,
+  nextLevelGaps,
   overallRating,
 } from '../../domain/catalog/ratings';
 
@@ -262,5 +264,71 @@ describe('gapAnalysis', () => {
     expect(
       gapAnalysisFor(analysis, 'hr', 2).items.find((i) => i.competencyId === 'coaching')?.peerAverage,
     ).toBe(5);
+  });
+});
+
+describe('nextLevelGaps', () => {
+  it('ranks the target role’s shortfalls largest first, ties in framework order, with the target level’s descriptor', () => {
+    const gaps = nextLevelGaps(
+      framework,
+      { track: 'ic', level: 4 },
+      { ownership: 3, craft: 1, collaboration: 2, coaching: 2 },
+    );
+    expect(gaps).toEqual([
+      { competencyId: 'craft', name: 'Craft', expected: 3, rating: 1, shortfall: 2 },
+      {
+        competencyId: 'coaching',
+        name: 'Coaching',
+        expected: 4,
+        rating: 2,
+        shortfall: 2,
+        expectedDescriptor: 'Mentors two people.',
+      },
+      { competencyId: 'collaboration', name: 'Collaboration', expected: 3, rating: 2, shortfall: 1 },
+    ]);
+  });
+
+  it('leaves out what is already at the target level and what nobody rated', () => {
+    expect(nextLevelGaps(framework, { track: 'ic', level: 4 }, { ownership: 4, craft: 3 })).toEqual([]);
+  });
+
+  it('uses the level’s expectation without a track when the target names no track, or one the framework lacks', () => {
+    expect(nextLevelGaps(framework, { track: null, level: 6 }, { craft: 3 })).toEqual([
+      { competencyId: 'craft', name: 'Craft', expected: 5, rating: 3, shortfall: 2 },
+    ]);
+    expect(nextLevelGaps(framework, { level: 6 }, { craft: 3 })?.map((g) => g.competencyId)).toEqual([
+      'craft',
+    ]);
+    expect(nextLevelGaps(framework, { track: 'management', level: 4 }, { ownership: 1 })).toEqual([
+      { competencyId: 'ownership', name: 'Ownership', expected: 2, rating: 1, shortfall: 1 },
+    ]);
+  });
+
+  it('is undefined, not empty, when the framework expects nothing of the target role', () => {
+    expect(nextLevelGaps(framework, { track: 'ic', level: 9 }, { craft: 1 })).toBeUndefined();
+  });
+
+  it('compares with the calibrated ratings a stored gap analysis judged on', () => {
+    const calibration: Calibration = {
+      ratings: { craft: { original: 2, calibrated: 4 } },
+      justification: 'Shipped the parser',
+      by: 'hr-1',
+      at: '2027-02-01T10:00:00.000Z',
+    };
+    const current = gapAnalysis({
+      framework,
+      role: { track: 'ic', level: 4 },
+      self: { ownership: 5 },
+      peers: [{ collaboration: 5 }],
+      manager: { craft: 2, coaching: 3 },
+      calibration,
+    });
+
+    const ratings = judgedRatings(current);
+
+    expect(ratings).toEqual({ craft: 4, coaching: 3 });
+    expect(nextLevelGaps(framework, { level: 6 }, ratings)).toEqual([
+      { competencyId: 'craft', name: 'Craft', expected: 5, rating: 4, shortfall: 1 },
+    ]);
   });
 });

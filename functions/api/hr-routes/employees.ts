@@ -1,11 +1,15 @@
 import { accessTo, canRead } from '../../../domain/people/access';
+import { aspirationFor, setAspiration } from '../../../domain/people/aspiration';
 import { employeeById, upsertEmployees } from '../../../domain/people/org';
 import { followManagerChanges } from '../../../domain/reviews/manager-change';
 import { forbidden, invalid, jsonResult, notFound, parseJson } from '../../shared/http';
-import { PutEmployeesInput } from '../hr-schemas';
+import { PutAspirationInput, PutEmployeesInput } from '../hr-schemas';
 import { hrOnly, pathParam, type Routes } from './route';
 
-/* Employees: one read by whoever may see them, and HR's writes of many at once. */
+/*
+ * Employees: one read by whoever may see them, HR's writes of many at once, and each one's career
+ * aspiration, read like the employee and set by them, their direct manager or HR.
+ */
 
 export const employeeRoutes: Routes = {
   'GET /employees/{employeeId}': async (event, caller) => {
@@ -15,6 +19,29 @@ export const employeeRoutes: Routes = {
     const employee = await employeeById(employeeId);
     if (!employee) return notFound('employeeId', `no employee ${employeeId}`);
     return jsonResult(200, { employee });
+  },
+
+  'GET /employees/{employeeId}/aspiration': async (event, caller) => {
+    const employeeId = pathParam(event, 'employeeId');
+    const found = await aspirationFor(employeeId, caller);
+    if (found.outcome === 'forbidden') return forbidden('You may read yourself and your reporting line');
+    if (found.outcome === 'none') return notFound('employeeId', `no aspiration recorded for ${employeeId}`);
+    return jsonResult(200, { aspiration: found.aspiration });
+  },
+
+  'PUT /employees/{employeeId}/aspiration': async (event, caller) => {
+    const body = parseJson(event, PutAspirationInput);
+    if (!body.ok) return body.result;
+    const employeeId = pathParam(event, 'employeeId');
+    const result = await setAspiration(employeeId, body.value, caller);
+    switch (result.outcome) {
+      case 'forbidden':
+        return forbidden('An aspiration is set by the employee, their direct manager or HR');
+      case 'unknown-employee':
+        return notFound('employeeId', `no employee ${employeeId}`);
+      default:
+        return jsonResult(200, { aspiration: result.aspiration });
+    }
   },
 
   'PUT /employees': hrOnly(async (event, caller) => {
