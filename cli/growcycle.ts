@@ -274,6 +274,10 @@ export const readCatalogFile = (file: string): CatalogDoc[] => {
   return docs.map((d) => d.toJS() as CatalogDoc).filter((d) => d !== null);
 };
 
+/** Where the HR API keeps a catalog document of a kind: `/frameworks/{id}`, `/plan-policies/{id}`, … */
+export const catalogPath = (kind: string, id: string): string =>
+  `/${kind === 'plan-policy' ? 'plan-policies' : `${kind}s`}/${encodeURIComponent(id)}`;
+
 const apply = async (api: Target, file: string, json: boolean, io: Io) => {
   const docs = readCatalogFile(file);
   if (docs.length === 0) throw new CommandError(`${file} holds no documents`);
@@ -288,8 +292,7 @@ const apply = async (api: Target, file: string, json: boolean, io: Io) => {
       results.push({ kind, id, error: 'kind: must be framework, template, trigger or plan-policy' });
       continue;
     }
-    const plural = kind === 'plan-policy' ? 'plan-policies' : `${kind}s`;
-    const res = await call(api, 'PUT', `/${plural}/${encodeURIComponent(id)}`, doc);
+    const res = await call(api, 'PUT', catalogPath(kind, id), doc);
     if (res.status === 200) results.push({ kind, id, revision: Number(res.json.revision) });
     else results.push({ kind, id, error: String(res.json.detail ?? res.json.title ?? res.status) });
   }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catalogPath } from '../../cli/growcycle';
 import {
   answer,
   type CapturedEmail,
@@ -56,7 +57,7 @@ beforeAll(async () => {
   const docs = sampleCatalog();
   // Without goal setting: this file is about how the cycle ends.
   for (const doc of docs)
-    expect((await hr('PUT', `/${doc.kind}s/${doc.id}`, withoutGoalSetting(doc))).status).toBe(200);
+    expect((await hr('PUT', catalogPath(doc.kind, doc.id), withoutGoalSetting(doc))).status).toBe(200);
   const template = docs.find((d) => d.kind === 'template');
   const scheduled = await hr('POST', '/cycles', {
     name: 'Spring review',

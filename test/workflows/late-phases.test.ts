@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catalogPath } from '../../cli/growcycle';
 import {
   answer,
   type CapturedEmail,
@@ -62,7 +63,7 @@ beforeAll(async () => {
           }
         : d,
     );
-  for (const doc of docs) expect((await hr('PUT', `/${doc.kind}s/${doc.id}`, doc)).status).toBe(200);
+  for (const doc of docs) expect((await hr('PUT', catalogPath(doc.kind, doc.id), doc)).status).toBe(200);
   const scheduled = await hr('POST', '/cycles', {
     name: 'Spring review',
     templateId: 'goals-then-review',

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { catalogPath } from '../../cli/growcycle';
 import { externalId } from '../../domain/platform/ids';
 import { answer, type CapturedEmail, emailKind, fetchInboxItems, linkIn, readForm } from '../../local/people';
 import { team } from '../support/fixtures';
@@ -116,7 +117,7 @@ beforeAll(async () => {
   );
   for (const doc of docs) {
     if (doc.kind !== 'template') {
-      expect((await api('PUT', `/${doc.kind}s/${doc.id}`, doc)).status).toBeLessThan(300);
+      expect((await api('PUT', catalogPath(doc.kind, doc.id), doc)).status).toBeLessThan(300);
       continue;
     }
     for (const nominatedBy of ['employee', 'manager']) {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catalogPath } from '../../cli/growcycle';
 import { localDate } from '../../domain/mail/compose';
 import { answer, type CapturedEmail, emailKind, fetchInboxItems, linkIn } from '../../local/people';
 import { sampleCatalog, withoutGoalSetting } from '../support/catalog';
@@ -64,7 +65,9 @@ beforeAll(async () => {
   // Without goal setting, so the self-assessment opens at the start and its dates are the template's
   // (late phases have their own test, test/workflows/late-phases.test.ts).
   for (const doc of sampleCatalog()) {
-    expect((await api('PUT', `/${doc.kind}s/${doc.id}`, withoutGoalSetting(doc))).status).toBeLessThan(300);
+    expect((await api('PUT', catalogPath(doc.kind, doc.id), withoutGoalSetting(doc))).status).toBeLessThan(
+      300,
+    );
   }
   const scheduled = await api('POST', '/cycles', {
     name: 'Winter check-in',

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catalogPath } from '../../cli/growcycle';
 import { triggeredCycleId } from '../../domain/cycles/triggers';
 import { addLocalDays } from '../../domain/platform/calendar';
 import { emailKind, fetchInbox } from '../../local/people';
@@ -43,7 +44,7 @@ beforeAll(async () => {
   stack = await startTestStack(START);
   expect((await api('PUT', '/employees', { employees: people })).status).toBe(200);
   for (const doc of sampleCatalog()) {
-    expect((await api('PUT', `/${doc.kind}s/${doc.id}`, doc)).status).toBe(200);
+    expect((await api('PUT', catalogPath(doc.kind, doc.id), doc)).status).toBe(200);
   }
   const trigger = {
     kind: 'trigger',
