@@ -284,7 +284,7 @@ export class GrowcycleStack extends Stack {
     });
     resumes(followPlan);
     planItem.stateMachine.grantStartExecution(followPlan);
-    const plan = new DevelopmentPlan(this, 'DevelopmentPlan', { followPlan });
+    const plan = new DevelopmentPlan(this, 'DevelopmentPlan', { followPlan, humanStep: humanStepFn });
 
     const forms = fn('Forms', 'functions/api/forms.ts');
     linkSecret.grantRead(forms);

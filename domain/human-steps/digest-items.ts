@@ -1,4 +1,4 @@
-import { type DigestEmailItem, digestEmail, type EmailAttachment } from '../mail/compose';
+import { type DigestEmailItem, digestEmail, type EmailAttachment, noticeEmail } from '../mail/compose';
 import { type DeliverDigest, type Progress, queueItem, recipientWindow, withSendRetry } from '../mail/digest';
 import { sendOnce } from '../mail/send';
 import { type DigestItem, db, type HumanRequest } from '../platform/table';
@@ -107,6 +107,44 @@ export const queueEscalation = async (
   );
 };
 
+/**
+ * Queues a notice of the request's answer (a check-in's summary) for someone else at their send time,
+ * once: the request records that it was queued, in the same transaction.
+ */
+export const queueNotice = (req: HumanRequest & { sendWindow: Window }, to: Person, at: Date) =>
+  queueItem(
+    {
+      recipientId: to.id,
+      key: `${req.requestId}#notice`,
+      requestId: req.requestId,
+      purpose: 'notice',
+      index: 0,
+      assignment: 0,
+      window: recipientWindow(req.sendWindow, to.id, to.timeZone),
+      progress: () =>
+        requestPatch(req.requestId)
+          .set({ noticedAt: at.toISOString() })
+          .where((a, op) => op.notExists(a.noticedAt))
+          .params(),
+    },
+    at,
+  );
+
+/** A notice sent on its own: the only item its recipient is owed at that send time. */
+const sendNotice = async (kinds: StepKinds, req: HumanRequest, item: DigestItem) => {
+  const notice = await kindOf(kinds, req.kind).notice?.(req);
+  if (!notice) return;
+  const to = await person(item.recipientId);
+  await sendOnce({
+    key: item.key,
+    kind: `${req.kind}.notice`,
+    toId: to.id,
+    toAddress: to.email,
+    requestId: req.requestId,
+    email: noticeEmail({ recipientName: to.name, ...notice }),
+  });
+};
+
 export const windowed = (req: HumanRequest): req is HumanRequest & { sendWindow: Window } =>
   req.sendWindow !== undefined;
 
@@ -129,14 +167,16 @@ const withdrawn = async (req: HumanRequest): Promise<boolean> => {
 };
 
 /**
- * Whether an item is still owed at its send time: nothing about an answered or withdrawn request, ever; no
+ * Whether an item is still owed at its send time: nothing about a withdrawn request, ever; a notice
+ * always otherwise; nothing else about an answered request; no
  * invitation or reminder once it closed, was re-routed, or its recipient's address bounced; an
  * escalation still if it closed unanswered meanwhile, unless that was HR cancelling the cycle or
  * the person leaving it.
  */
 const stillOwed = async (kinds: StepKinds, req: HumanRequest, item: DigestItem): Promise<boolean> => {
-  if ((req.assignment ?? 0) !== item.assignment) return false;
   if (await kindOf(kinds, req.kind).withdrawn?.(req)) return false;
+  if (item.purpose === 'notice') return true;
+  if ((req.assignment ?? 0) !== item.assignment) return false;
   if (item.purpose !== 'escalation')
     return req.status === 'open' && req.recipientId === item.recipientId && !req.bounced;
   if (req.status === 'open') return true;
@@ -160,9 +200,15 @@ export const requestDigest =
     const [only] = owed;
     if (owed.length === 1 && only) {
       await withSendRetry(() =>
-        only.item.purpose === 'escalation'
-          ? sendEscalation(only.req, only.item.index)
-          : sendRequestEmail(kinds, only.req, only.item.purpose === 'reminder' ? only.item.index : undefined),
+        only.item.purpose === 'notice'
+          ? sendNotice(kinds, only.req, only.item)
+          : only.item.purpose === 'escalation'
+            ? sendEscalation(only.req, only.item.index)
+            : sendRequestEmail(
+                kinds,
+                only.req,
+                only.item.purpose === 'reminder' ? only.item.index : undefined,
+              ),
       );
       return;
     }
@@ -171,6 +217,13 @@ export const requestDigest =
     const lines: DigestEmailItem[] = [];
     const attachments: EmailAttachment[] = [];
     for (const { item, req } of owed) {
+      if (item.purpose === 'notice') {
+        const notice = await kindOf(kinds, req.kind).notice?.(req);
+        if (!notice) continue;
+        to = await person(recipientId);
+        lines.push({ kind: `${req.kind}.notice`, notice });
+        continue;
+      }
       if (item.purpose === 'escalation') {
         const found = await escalationInput(req, item.index);
         if (!found) continue;

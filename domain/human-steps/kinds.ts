@@ -22,6 +22,9 @@ export type CalendarInvite = {
 /** Lines of context for a request's emails, and the answers its email links to one by one. */
 export type EmailExtras = { details?: string[]; choices?: Array<{ label: string; choice: string }> };
 
+/** A notice of an answer, to someone other than who gave it: a subject and its paragraphs. */
+export type Notice = { subject: string; lines: string[] };
+
 /** How an answer is stored beside the request's own move to submitted, in one transaction. */
 export type AnswerStorage = {
   /** Writes that put the answer where its readers look for it (the review, a feedback row). */
@@ -51,6 +54,8 @@ export type StepKind = {
   withdrawn?: (req: HumanRequest) => Promise<boolean>;
   /** What its emails add: lines of context, and one link per answer where it offers several. */
   email?: (req: HumanRequest) => Promise<EmailExtras>;
+  /** What its notice says once answered (./digest-items.ts queueNotice), or undefined for none. */
+  notice?: (req: HumanRequest) => Promise<Notice | undefined>;
   /** Present when HR may pass the request to someone else. */
   reassign?: {
     /** Why this recipient may not take it, or undefined when they may. */

@@ -37,6 +37,8 @@ const STEP_LABEL: Record<RequestKind, string> = {
   'peer-nomination': 'peer nomination',
   'peer-approval': 'peer nomination approval',
   'item-decision': 'decision on a development action',
+  'check-in': 'development check-in',
+  session: 'session confirmation',
 };
 
 /** A date as the recipient reads it, in their own time zone. */
@@ -159,6 +161,18 @@ const ask = (input: RequestEmailInput): { subject: string; lead: string; action:
           : `${input.subjectName}'s development action “${input.title ?? ''}” needs your decision. Unblock it, give it a new date, or drop it.`,
         action: 'Decide',
       };
+    case 'check-in':
+      return {
+        subject: 'Check-in on your development plan',
+        lead: 'A few minutes on how your development actions and goals are going: a line on each is plenty. Your manager sees your update.',
+        action: 'Give my update',
+      };
+    case 'session':
+      return {
+        subject: `Was your session with ${input.subjectName} held?`,
+        lead: `You support ${input.subjectName} on “${input.title ?? 'their development plan'}”. Tell us whether this period’s session was held, with a note ${input.subjectName} will see.`,
+        action: 'Confirm the session',
+      };
     case 'peer-nomination':
       return input.recipientName === input.subjectName
         ? {
@@ -235,10 +249,18 @@ export const escalationEmail = (input: EscalationEmailInput): Email => {
 export type DigestEmailItem = { kind: string } & (
   | { request: RequestEmailInput; reminder: boolean }
   | { escalation: EscalationEmailInput }
+  | { notice: { subject: string; lines: string[] } }
 );
 
 const dueOf = (item: DigestEmailItem) =>
-  Date.parse('request' in item ? item.request.dueAt : item.escalation.dueAt);
+  'request' in item
+    ? Date.parse(item.request.dueAt)
+    : 'escalation' in item
+      ? Date.parse(item.escalation.dueAt)
+      : 0;
+
+/** Requests first (soonest due first), then notices, then what is overdue in the team. */
+const rank = (item: DigestEmailItem) => ('escalation' in item ? 2 : 'notice' in item ? 1 : 0);
 
 /**
  * Everything one person is owed at one send time, as one email: each request with its own link and
@@ -249,10 +271,16 @@ export const digestEmail = (
   recipientName: string,
   items: DigestEmailItem[],
 ): { email: Email; kinds: string[] } => {
-  const sorted = [...items].sort(
-    (a, b) => Number('escalation' in a) - Number('escalation' in b) || dueOf(a) - dueOf(b),
-  );
+  const sorted = [...items].sort((a, b) => rank(a) - rank(b) || dueOf(a) - dueOf(b));
   const parts = sorted.map((item) => {
+    if ('notice' in item) {
+      const { subject, lines } = item.notice;
+      return {
+        subject,
+        html: html`<h2 style="font-size:1.05em">${subject}</h2>${lines.map((l) => html`<p>${l}</p>`)}`,
+        text: `${subject}\n${lines.join('\n')}`,
+      };
+    }
     if ('escalation' in item) {
       const { subject, what, due } = overdue(item.escalation);
       const line = `${what} was due ${due} and is still open (you are told as ${item.escalation.role}).`;

@@ -1,5 +1,6 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { PlanPolicy } from '../catalog/documents';
+import { groupWaitId } from '../human-steps/group';
 import { missingEmployees } from '../people/org';
 import { recordAudit } from '../platform/audit';
 import { documentClient } from '../platform/clients';
@@ -187,5 +188,7 @@ export const cancelPlan = async (
   await recordAudit(`plan#${planId}`, actor, 'plan.cancelled', { reason });
   await withdrawItems(await itemsOf(planId));
   await wakeTask(await tokenOf(planWait(planId)), 'plan cancelled');
+  // A check-in or session question under way: its members find themselves withdrawn and close.
+  if (plan.asking?.length) await wakeTask(await tokenOf(groupWaitId(plan.asking)), 'plan cancelled');
   return { outcome: 'cancelled', plan: (await planById(planId)) ?? plan };
 };

@@ -1,12 +1,16 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { person } from '../human-steps/emails';
 import { closeUnanswered } from '../human-steps/step';
+import { noticeEmail } from '../mail/compose';
+import { sendOnce } from '../mail/send';
 import { documentClient } from '../platform/clients';
 import { now } from '../platform/clock';
 import { config } from '../platform/config';
 import { resumeTask, startOnce, wakeTask } from '../platform/executions';
 import { executionName } from '../platform/ids';
-import { db, isConditionFailure, type Plan, type PlanItem } from '../platform/table';
+import { db, type Employee, isConditionFailure, type Plan, type PlanItem } from '../platform/table';
 import { planWait, requestWait, storeToken, tokenOf } from '../platform/wait-tokens';
+import { dueAsks } from './check-ins';
 import { itemsOf, planById } from './plans';
 
 /*
@@ -36,7 +40,10 @@ export const startItems = async (planId: string): Promise<{ items: number }> => 
   return { items: items.length };
 };
 
-export type PlanStep = { next: 'wait'; wakeInSeconds: number } | { next: 'close' };
+export type PlanStep =
+  | { next: 'wait'; wakeInSeconds: number }
+  | { next: 'ask'; requestIds: string[] }
+  | { next: 'close' };
 
 /** True once nothing more is followed up: cancelled, closed, every item ended, or the owner gone. */
 const isOver = async (plan: Plan | undefined): Promise<boolean> => {
@@ -45,11 +52,36 @@ const isOver = async (plan: Plan | undefined): Promise<boolean> => {
   return !owner || owner.status === 'left';
 };
 
-/** What the plan's workflow does next: close, or wait for its items. */
+/**
+ * What the plan's workflow does next: close; ask for the check-in and the sessions now due (as one
+ * group of requests); or wait for its items until the next of those is due.
+ */
 export const nextForPlan = async (planId: string): Promise<PlanStep> => {
   const plan = await planById(planId);
-  if (await isOver(plan)) return { next: 'close' };
-  return { next: 'wait', wakeInSeconds: MAX_WAIT_SECONDS };
+  if (!plan || (await isOver(plan))) return { next: 'close' };
+  const items = await itemsOf(planId);
+  const at = now();
+  const asks = await dueAsks(plan, items, at);
+  if (asks.writes.length > 0) {
+    try {
+      await documentClient.send(new TransactWriteCommand({ TransactItems: asks.writes }));
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      // Asked before (a retried step): the plan names what it asked.
+      return { next: 'ask', requestIds: (await planById(planId))?.asking ?? [] };
+    }
+    if (asks.requests.length > 0) return { next: 'ask', requestIds: asks.requests.map((r) => r.requestId) };
+  }
+  const upcoming = [
+    plan.nextCheckInAt,
+    ...items.filter((i) => i.status === 'open' || i.status === 'blocked').map((i) => i.nextSessionAt),
+  ]
+    .filter((d): d is string => d !== undefined)
+    .map((d) => Date.parse(d));
+  const seconds = Math.ceil(
+    (Math.min(...upcoming, at.getTime() + MAX_WAIT_SECONDS * 1000) - at.getTime()) / 1000,
+  );
+  return { next: 'wait', wakeInSeconds: Math.max(1, seconds) };
 };
 
 /** Parks the plan's workflow; it goes on at once if the plan is already over. */
@@ -147,7 +179,30 @@ export const closePlan = async (planId: string): Promise<{ planId: string; summa
   // A plan closed while items were still followed up (the owner left): each item's wait is woken,
   // finds its request withdrawn and ends without another email.
   await withdrawItems(items);
+  if (plan.status === 'active' && !left) await sendSummary(plan, owner, items, summary);
   return { planId, summary };
+};
+
+/** The plan's end, told to its owner and their manager: what was done, on time or late, and what was not. */
+const sendSummary = async (plan: Plan, owner: Employee, items: PlanItem[], summary: PlanSummary) => {
+  const lines = [
+    `The development plan “${plan.title}” of ${owner.name} has ended: ${summary.done} of ${summary.items} items done (${summary.doneOnTime} on time, ${summary.doneLate} late).`,
+    ...items.map(
+      (i) =>
+        `${i.title}: ${i.status === 'done' ? (i.doneAt && i.doneAt <= i.dueAt ? 'done on time' : 'done late') : i.status}`,
+    ),
+    ...summary.blockedReasons.map((b) => `Blocked along the way: ${b.title}: “${b.reason}”`),
+  ];
+  for (const id of [owner.employeeId, owner.managerId ?? 'hr']) {
+    const to = await person(id);
+    await sendOnce({
+      key: `plan#${plan.planId}#summary#${id}`,
+      kind: 'plan.summary',
+      toId: id,
+      toAddress: to.email,
+      email: noticeEmail({ recipientName: to.name, subject: `Plan ended: ${plan.title}`, lines }),
+    });
+  }
 };
 
 /** Wakes the waits of items still followed up, so each finds itself withdrawn and ends. */

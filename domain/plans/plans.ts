@@ -2,7 +2,7 @@ import { DEFAULT_PLAN_POLICY, type PlanItemKind, type PlanPolicy } from '../cata
 import { storedDocument } from '../catalog/store';
 import { missingEmployees } from '../people/org';
 import { recordAudit } from '../platform/audit';
-import { now } from '../platform/clock';
+import { addDays, now } from '../platform/clock';
 import { config } from '../platform/config';
 import { startOnce } from '../platform/executions';
 import { executionName, keyedId } from '../platform/ids';
@@ -50,6 +50,15 @@ export const policyById = async (policyId: string): Promise<PlanPolicy | undefin
   return policyId === DEFAULT_PLAN_POLICY.id ? DEFAULT_PLAN_POLICY : undefined;
 };
 
+/** Coaching and mentoring meet every two weeks unless the item says otherwise. */
+export const DEFAULT_SESSION_DAYS = 14;
+
+/** Days between an item's sessions; undefined for an item that has none. */
+export const sessionDays = (item: Pick<NewItem, 'kind' | 'sessionEveryDays'>): number | undefined =>
+  item.kind === 'coaching' || item.kind === 'mentoring'
+    ? (item.sessionEveryDays ?? DEFAULT_SESSION_DAYS)
+    : undefined;
+
 /** Item ids are numbered in the order items join the plan: i1, i2, … */
 export const itemIdOf = (n: number): string => `i${n}`;
 
@@ -76,6 +85,9 @@ export const newItemRecord = (
     dueAt,
     agreedDueAt: dueAt,
     newDates: 0,
+    ...(sessionDays(item) ? { nextSessionAt: addDays(at, sessionDays(item) as number).toISOString() } : {}),
+    sessions: 0,
+    sessionsHeld: 0,
     status: 'open',
     requestId: request.requestId,
     round: 1,
@@ -125,6 +137,9 @@ export const createPlan = async (
     openItems: input.items.length,
     itemCount: input.items.length,
     checkIns: 0,
+    ...(policy.checkIns.everyDays > 0
+      ? { nextCheckInAt: addDays(at, policy.checkIns.everyDays).toISOString() }
+      : {}),
     createdAt: at,
     createdBy: actor,
   };

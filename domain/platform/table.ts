@@ -203,8 +203,11 @@ export const REQUEST_KINDS = [
   // Appended: peer nominations (domain/reviews/nominations.ts); the order above is stored, so it stays.
   'peer-nomination',
   'peer-approval',
-  // Development plans (domain/plans/): the manager's decision on a blocked item or a later date.
+  // Development plans (domain/plans/): the manager's decision on a blocked item or a later date,
+  // the owner's check-in, and a coach's or mentor's confirmation that a session was held.
   'item-decision',
+  'check-in',
+  'session',
 ] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
@@ -289,6 +292,8 @@ const request = new Entity({
      * recipient's link stops working, and part of the email keys, so the new recipient is asked once.
      */
     assignment: { type: 'number' },
+    /** When the notice its answer owes someone else (a check-in's summary to the manager) was queued. */
+    noticedAt: { type: 'string' },
     /** The recipient's address bounced: the request stays open (the workflow keeps waiting) until HR re-routes it. */
     bounced: { type: 'boolean' },
     bouncedAt: { type: 'string' },
@@ -390,6 +395,8 @@ const plan = new Entity({
     itemCount: { type: 'number', required: true },
     nextCheckInAt: { type: 'string' },
     checkIns: { type: 'number', required: true, default: 0 },
+    /** The check-in and session requests the plan's workflow waits for now, as one group. */
+    asking: { type: 'list', items: { type: 'string' } },
     createdAt: { type: 'string', required: true },
     createdBy: { type: 'string', required: true },
     closedAt: { type: 'string' },
@@ -437,8 +444,11 @@ const planItem = new Entity({
     /** A later date the owner asked for beyond the policy's limit, waiting for the manager. */
     proposedDueAt: { type: 'string' },
     mentorId: { type: 'string' },
-    /** Coaching and mentoring: days between sessions. */
+    /** Coaching and mentoring: days between sessions, when the next is asked about, how many were held. */
     sessionEveryDays: { type: 'number' },
+    nextSessionAt: { type: 'string' },
+    sessions: { type: 'number', required: true, default: 0 },
+    sessionsHeld: { type: 'number', required: true, default: 0 },
     status: { type: PLAN_ITEM_STATUSES, required: true },
     blockedReason: { type: 'string' },
     doneAt: { type: 'string' },
@@ -601,7 +611,8 @@ const digestItem = new Entity({
     /** The email's idempotency key when it goes out alone: `${requestId}#request`, `…#reminder#0`, … */
     key: { type: 'string', required: true },
     requestId: { type: 'string', required: true },
-    purpose: { type: ['request', 'reminder', 'escalation'] as const, required: true },
+    /** A notice tells someone of another's answer (a check-in's summary to the manager). */
+    purpose: { type: ['request', 'reminder', 'escalation', 'notice'] as const, required: true },
     index: { type: 'number', required: true },
     assignment: { type: 'number', required: true },
     queuedAt: { type: 'string', required: true },

@@ -6,6 +6,7 @@ import { answerSchema, errorsOf, type Form } from '../../domain/catalog/forms';
 import { type Answer, submitAnswer } from '../../domain/human-steps/answers';
 import { localDate } from '../../domain/mail/compose';
 import { checkLink, linkAssignment, linkSecret, signedPath } from '../../domain/mail/links';
+import { checkInFormFor } from '../../domain/plans/check-ins';
 import { planFormFor } from '../../domain/plans/forms';
 import { logger } from '../../domain/platform/logger';
 import { db, type HumanRequest } from '../../domain/platform/table';
@@ -38,7 +39,7 @@ const bySchema = (form: Form, schema: z.ZodType<Answer, unknown>): PhaseForm => 
 const formFor = async (req: HumanRequest): Promise<PhaseForm | undefined> => {
   const templated = await templateFormFor(req);
   if (templated) return bySchema(templated.form, templated.schema);
-  const phase = (await phaseFormFor(req)) ?? (await planFormFor(req));
+  const phase = (await phaseFormFor(req)) ?? (await planFormFor(req)) ?? (await checkInFormFor(req));
   if (phase) return phase;
   return isFixedKind(req.kind)
     ? bySchema(FIXED_FORMS[req.kind], answerSchema(FIXED_FORMS[req.kind]))
@@ -60,6 +61,8 @@ const contextLine = async (req: HumanRequest): Promise<string> => {
   // The due date as the person reads it in the email: in their own time zone.
   const due = `Due ${localDate(req.dueAt, recipient?.timeZone ?? 'UTC')}.`;
   if (req.kind === 'action-item') return `Action: ${req.title ?? ''}. ${due}`;
+  if (req.kind === 'check-in') return `Your development plan: ${req.title ?? ''}. ${due}`;
+  if (req.kind === 'session') return `With ${subject?.name ?? 'your colleague'}: ${req.title ?? ''}. ${due}`;
   if (req.kind === 'item-decision') return `${subject?.name ?? 'Your report'}: ${req.title ?? ''}. ${due}`;
   if (req.kind === 'self-assessment' || req.kind === 'goal-setting' || req.kind === 'acknowledgment')
     return `For ${subject?.name ?? 'you'}. ${due}`;

@@ -281,9 +281,10 @@ describe('GrowcycleStack', () => {
 
       // Assess
       // Self-assessment, peer nominations (by the employee or by the manager), their approval, peer
-      // feedback, manager appraisal, a plan item's answer, the plan's wait for its items, cycle close,
-      // plus goal drafts, goal approval, calibration, the meeting record and the acknowledgment.
-      expect(waits).toHaveLength(14);
+      // feedback, manager appraisal, a plan item's answer, the plan's wait for its items and for its
+      // check-in and sessions, cycle close, plus goal drafts, goal approval, calibration, the meeting
+      // record and the acknowledgment.
+      expect(waits).toHaveLength(15);
       for (const wait of waits) {
         expect(wait).toMatchObject({
           Type: 'Task',

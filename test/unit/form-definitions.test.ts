@@ -3,9 +3,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { z } from 'zod';
 import { readCatalogFile } from '../../cli/growcycle';
-import { FrameworkDoc, TemplateDoc } from '../../domain/catalog/documents';
+import { DEFAULT_PLAN_POLICY, FrameworkDoc, TemplateDoc } from '../../domain/catalog/documents';
 import { FIXED_FORMS, type FixedKind } from '../../domain/catalog/fixed-forms';
 import { type AppraisalKind, answerSchema, appraisalForm, errorsOf } from '../../domain/catalog/forms';
+import { checkInFormFor } from '../../domain/plans/check-ins';
 import { planFormFor } from '../../domain/plans/forms';
 import { db, type HumanRequest, REQUEST_KINDS, type RequestKind } from '../../domain/platform/table';
 import {
@@ -182,8 +183,13 @@ const nominated = {
 };
 const asFormBody = (body: URLSearchParams): FormBody => formBody(body.toString());
 
-/** A plan item's form (the owner's answer, the manager's decision), for an item due in a month. */
-const planItemForm = async (kind: 'action-item' | 'item-decision'): Promise<Case> => {
+/**
+ * A plan's form (the owner's answer, the manager's decision, a check-in, a session question), for a
+ * plan with one item due in a month.
+ */
+const planItemForm = async (
+  kind: 'action-item' | 'item-decision' | 'check-in' | 'session',
+): Promise<Case> => {
   const item = db()
     .planItem.put({
       planId: 'plan-1',
@@ -201,8 +207,28 @@ const planItemForm = async (kind: 'action-item' | 'item-decision'): Promise<Case
       createdAt: '2027-01-10T09:00:00.000Z',
     })
     .params<{ Item: object }>().Item;
-  ddb.on(GetCommand).resolves({ Item: item });
-  const built = await planFormFor({ ...request(kind), planId: 'plan-1', itemId: 'i1' });
+  const plan = db()
+    .plan.put({
+      planId: 'plan-1',
+      ownerId: 'emp-ola',
+      title: 'Grow',
+      status: 'active',
+      origin: 'manual',
+      policyId: 'development',
+      policy: DEFAULT_PLAN_POLICY,
+      openItems: 1,
+      itemCount: 1,
+      checkIns: 0,
+      createdAt: '2027-01-10T09:00:00.000Z',
+      createdBy: 'hr',
+    })
+    .params<{ Item: object }>().Item;
+  ddb.on(GetCommand).callsFake((input: { Key?: { sk?: string } }) => ({
+    Item: String(input.Key?.sk ?? '').includes('planitem') ? item : plan,
+  }));
+  ddb.on(QueryCommand).resolves({ Items: [item] });
+  const req = { ...request(kind), planId: 'plan-1', itemId: 'i1' };
+  const built = (await planFormFor(req)) ?? (await checkInFormFor(req));
   if (!built) throw new Error(`${kind} has no plan form`);
   return {
     page: formPage({ form: built.form, action: '/r/x', context: '' }),
@@ -228,6 +254,8 @@ const CASES: Record<RequestKind, () => Promise<Array<[string, Case]>>> = {
   ],
   'action-item': async () => [['', await planItemForm('action-item')]],
   'item-decision': async () => [['', await planItemForm('item-decision')]],
+  'check-in': async () => [['', await planItemForm('check-in')]],
+  session: async () => [['', await planItemForm('session')]],
   'goal-setting': async () => [
     ['a first goal', await phase('goal-setting', 0)],
     ['a draft and a new goal', await phase('goal-setting', 1)],

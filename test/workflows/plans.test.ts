@@ -16,6 +16,9 @@ import {
  * decisions, escalation up the default policy's chain, and changes while the plan runs.
  */
 
+/** The local SES mailbox answers mail to this address with a permanent bounce. */
+const BOUNCER = 'bounce+mentor@simulator.amazonses.com';
+
 const START = new Date('2027-03-01T07:00:00Z'); // a Monday, before Oslo's 09:00 send hour
 const DAY = 86_400_000;
 
@@ -26,7 +29,10 @@ const people = monasTeam({ title: 'Staff', timeZone: 'Europe/Oslo' }, [
     employeeId: `ic-${x}`,
     name: `Ic ${x.toUpperCase()}`,
   })),
+  ...['m', 'n', 'o', 'p', 'q'].map((x) => ({ employeeId: `ic-${x}`, name: `Ic ${x.toUpperCase()}` })),
   { employeeId: 'mgr2', name: 'Nils Newmanager' },
+  { employeeId: 'men-1', name: 'Mia Mentor' },
+  { employeeId: 'men-2', name: 'Max Mentor', email: BOUNCER },
 ]);
 
 const api: ApiCall = (...args) => hrApi(stack)(...args);
@@ -89,6 +95,18 @@ const click = async (id: string, kind: string, choice: string, values: Record<st
     ...values,
   });
 
+/** The form link in the latest email of a kind to a person. */
+const linkOf = async (id: string, kind: string): Promise<string> => {
+  const email = (await fetchInboxItems(stack.urls.inbox))
+    .reverse()
+    .find(
+      (e) => e.destination.to.includes(id.includes('@') ? id : `${id}@example.com`) && emailKind(e) === kind,
+    );
+  const link = /https?:\/\/\S+\/r\/\S+/.exec(email?.body.text ?? '')?.[0];
+  if (!link) throw new Error(`No ${kind} link to ${id}`);
+  return link;
+};
+
 const day = (offsetDays: number) => new Date(Date.now() + offsetDays * DAY).toISOString().slice(0, 10);
 
 beforeAll(async () => {
@@ -113,7 +131,11 @@ describe('a development plan item', () => {
       200,
     );
     await runUntil(finished(planId));
-    expect(await kindsFor('ic-a')).toEqual(['action-item.request']);
+    // The plan's end summary goes to the owner and their manager; nothing else after the answer.
+    expect(await kindsFor('ic-a')).toEqual(['action-item.request', 'plan.summary']);
+    const summary = (await inboxOf('ic-a')).find((e) => emailKind(e) === 'plan.summary');
+    expect(summary?.body.text).toContain('1 of 1 items done (1 on time, 0 late)');
+    expect(await kindsFor('mgr', 'Plan ended: Plan for ic-a')).toEqual(['plan.summary']);
     expect(await kindsFor('mgr', 'Ic A')).not.toContain('action-item.escalation');
     const plan = await planOf(planId);
     expect(plan.status).toBe('closed');
@@ -133,7 +155,7 @@ describe('a development plan item', () => {
     expect(local).toBe('09');
     expect(await click('ic-b', 'action-item.reminder', 'done')).toBe(200);
     await runUntil(finished(planId));
-    expect(await kindsFor('ic-b')).toEqual(['action-item.request', 'action-item.reminder']);
+    expect(await kindsFor('ic-b')).toEqual(['action-item.request', 'action-item.reminder', 'plan.summary']);
     expect((await planOf(planId)).items[0]?.status).toBe('done');
   });
 
@@ -246,7 +268,9 @@ describe('a development plan item', () => {
     await runUntil(async () => (await kindsFor('ic-h')).length === 1);
     expect((await api('PATCH', `/plans/${planId}/items/i1`, { drop: true })).status).toBe(200);
     await runUntil(finished(planId));
-    expect(await kindsFor('ic-h')).toEqual(['action-item.request']);
+    expect((await kindsFor('ic-h')).filter((k) => k.startsWith('action-item'))).toEqual([
+      'action-item.request',
+    ]);
     const plan = await planOf(planId);
     expect(plan.items[0]?.status).toBe('dropped');
     expect(plan.status).toBe('closed');
@@ -304,7 +328,7 @@ describe('a development plan item', () => {
         (h) => h.type === 'TaskStateRetried' && h.stateName === 'Send the item’s request',
       ),
     ).toHaveLength(2);
-    expect(await kindsFor('ic-k')).toEqual(['action-item.request']);
+    expect(await kindsFor('ic-k')).toEqual(['action-item.request', 'plan.summary']);
   });
 });
 
@@ -336,5 +360,116 @@ describe('plans through the API', () => {
     expect(new Set(team.map((p) => p.ownerId)).has('ic-a')).toBe(true);
     expect((await api('GET', '/plans')).status).toBe(400);
     expect((await api('GET', '/plans?overdue=true')).status).toBe(200);
+  });
+});
+
+describe('check-ins and sessions', () => {
+  it('check-in answered: asked at the policy’s cadence, the update goes on the item, the manager reads it in their digest', async () => {
+    const planId = await newPlan('ic-m', 60);
+    const created = Date.now();
+    await runUntil(async () => (await kindsFor('ic-m')).includes('check-in.request'));
+    const asked = (await inboxOf('ic-m')).find((e) => emailKind(e) === 'check-in.request');
+    // Every four weeks by default, at the owner's send hour.
+    expect(Math.round(((asked?.at ?? 0) * 1000 - created) / DAY)).toBeGreaterThanOrEqual(28);
+    expect(
+      await submitForm(await linkOf('ic-m', 'check-in.request'), { 'item-i1': 'Halfway: one review led' }),
+    ).toBe(200);
+    await runUntil(async () => (await kindsFor('mgr', 'Check-in from Ic M')).length > 0);
+    const notice = (await inboxOf('mgr')).find((e) => e.subject.includes('Check-in from Ic M'));
+    expect(emailKind(notice as CapturedEmail)).toBe('check-in.notice');
+    expect(notice?.body.text).toContain('Halfway: one review led');
+    const item = (await planOf(planId)).items[0] as ItemView & {
+      history: Array<{ what: string; note?: string }>;
+    };
+    expect(item.history.at(-1)).toMatchObject({ what: 'check-in', note: 'Halfway: one review led' });
+    await api('POST', `/plans/${planId}/cancel`, { reason: 'test over' });
+    await runUntil(finished(planId));
+  });
+
+  it('check-in missed: reminded once, then closed, and the next one comes at the cadence', async () => {
+    const planId = await newPlan('ic-n', 80);
+    await runUntil(async () => (await kindsFor('ic-n')).filter((k) => k === 'check-in.request').length === 2);
+    expect((await kindsFor('ic-n')).filter((k) => k === 'check-in.reminder')).toHaveLength(1);
+    expect(await kindsFor('mgr', 'Check-in from Ic N')).toEqual([]);
+    await api('POST', `/plans/${planId}/cancel`, { reason: 'test over' });
+    await runUntil(finished(planId));
+    // The cancelled plan's open check-in closed with it: its link says so.
+    expect(await submitForm(await linkOf('ic-n', 'check-in.request'), { note: 'late' })).toBe(410);
+  });
+
+  it('a mentoring session confirmed: the mentor is asked at the item’s cadence and their note goes on the plan', async () => {
+    const planId = await newPlan('ic-o', 60, {
+      items: [
+        {
+          kind: 'mentoring',
+          title: 'Monthly mentoring on system design',
+          dueAt: new Date(Date.now() + 60 * DAY).toISOString(),
+          mentorId: 'men-1',
+          sessionEveryDays: 14,
+        },
+      ],
+    });
+    await runUntil(async () => (await kindsFor('men-1')).includes('session.request'));
+    expect((await inboxOf('men-1')).find((e) => emailKind(e) === 'session.request')?.subject).toContain(
+      'Ic O',
+    );
+    expect(
+      await submitForm(await linkOf('men-1', 'session.request'), {
+        held: 'yes',
+        note: 'We sketched the cache design',
+      }),
+    ).toBe(200);
+    const item = (await planOf(planId)).items[0] as ItemView & {
+      sessionsHeld: number;
+      history: Array<{ what: string; note?: string; by: string }>;
+    };
+    expect(item.sessionsHeld).toBe(1);
+    expect(item.history.at(-1)).toMatchObject({
+      what: 'session held',
+      note: 'We sketched the cache design',
+      by: 'men-1',
+    });
+    // The mentor reads the items they mentor, and nothing else of the plan.
+    const mentor = await hrApi(stack)('GET', '/plans?mentorId=men-1');
+    expect(mentor.status).toBe(200);
+    await api('POST', `/plans/${planId}/cancel`, { reason: 'test over' });
+    await runUntil(finished(planId));
+  });
+
+  it('a bounced mentor re-routed: HR is told, passes the question to another mentor, who then mentors the item', async () => {
+    const planId = await newPlan('ic-p', 60, {
+      items: [
+        {
+          kind: 'mentoring',
+          title: 'Mentoring on public speaking',
+          dueAt: new Date(Date.now() + 60 * DAY).toISOString(),
+          mentorId: 'men-2',
+        },
+      ],
+    });
+    const told = async () =>
+      (await fetchInboxItems(stack.urls.inbox)).filter((e) => emailKind(e) === 'session.bounce');
+    await runUntil(async () => (await told()).length > 0);
+    const requestId = /request (\S+) to reviewer men-2/.exec((await told())[0]?.body.text ?? '')?.[1] ?? '';
+    const passed = await api('POST', `/requests/${requestId}/reassign`, {
+      recipientId: 'men-1',
+      reason: 'address bounces',
+    });
+    expect(passed.status).toBe(200);
+    await runUntil(async () =>
+      (await inboxOf('men-1')).some((e) => emailKind(e) === 'session.request' && e.subject.includes('Ic P')),
+    );
+    expect((await planOf(planId)).items[0]).toMatchObject({ mentorId: 'men-1' });
+    await api('POST', `/plans/${planId}/cancel`, { reason: 'test over' });
+    await runUntil(finished(planId));
+  });
+
+  it('a year of check-ins keeps the plan’s execution history small', async () => {
+    const planId = await newPlan('ic-q', 400);
+    await runUntil(async () => (await kindsFor('ic-q')).filter((k) => k === 'check-in.request').length >= 13);
+    const events = planExecution(planId)?.history.length ?? Number.POSITIVE_INFINITY;
+    expect(events).toBeLessThan(5000);
+    await api('POST', `/plans/${planId}/cancel`, { reason: 'test over' });
+    await runUntil(finished(planId));
   });
 });
