@@ -7,6 +7,7 @@ import { run } from '../cli/growcycle';
 import { DEMO_START, runDemo } from '../local/demo';
 import { type LocalStack, startStack } from '../local/stack';
 import { generateOrg, orgCsv } from './org';
+import { type PlanRun, runPlanYear } from './plans';
 import { runScaleCycle } from './scale';
 import { meterUsage, resetUsage, usage } from './usage';
 
@@ -14,7 +15,8 @@ import { meterUsage, resetUsage, usage } from './usage';
  * Cost and load of one appraisal cycle per employee, measured on the local stack with the demo's
  * cycle (no development plans, everyone answering when first asked): state transitions (retries
  * included, as AWS bills them), Lambda invocations and GB-seconds, DynamoDB capacity units as
- * DynamoDB Local reports them, emails; priced at public list prices. Then a cycle of
+ * DynamoDB Local reports them, emails; priced at public list prices. Then development plans on the
+ * same organisation, per item and per employee-year (bench/plans.ts). Then a cycle of
  * `--participants` people (default 10,000) from a generated organisation: scheduling and launch,
  * and with `--first-step` every first request opened and its email sent at the send rate.
  */
@@ -61,6 +63,39 @@ const writeBreakdown = (participants: number): string[] =>
       return `  ${label.padEnd(44)} ${per(t.calls)} calls ${per(t.tableUnits)} table ${per(t.indexUnits)} index WRU`;
     });
 
+const costOf = (
+  r: Pick<PlanRun, 'transitions' | 'gbSeconds' | 'invocations' | 'writeUnits' | 'readUnits' | 'emails'>,
+) =>
+  r.transitions * PRICES.transition +
+  r.gbSeconds * PRICES.lambdaGbSecond +
+  r.invocations * PRICES.lambdaRequest +
+  r.writeUnits * PRICES.writeUnit +
+  r.readUnits * PRICES.readUnit +
+  r.emails * PRICES.email;
+
+/**
+ * Development plans after the demo cycle (bench/plans.ts): what one item done on time costs, and
+ * what a year costs an employee: two cycles like the demo's and one plan of four items with a
+ * check-in every four weeks.
+ */
+const planRows = async (stack: LocalStack, perEmployeeCycle: number): Promise<Row[]> => {
+  const items = await runPlanYear(stack, 'items-only');
+  const year = await runPlanYear(stack, 'development');
+  const perItem = (n: number) => n / items.items;
+  const perPlan = costOf(year) / year.plans;
+  return [
+    { name: 'plan.transitions.perItem', value: perItem(items.itemTransitions), unit: 'transitions' },
+    { name: 'plan.emails.perItem', value: perItem(items.emails), unit: 'emails' },
+    { name: 'plan.cost.perItem', value: perItem(costOf(items)), unit: 'USD' },
+    { name: 'plan.cost.perPlanYear', value: perPlan, unit: 'USD' },
+    { name: 'plan.transitions.perPlanYear', value: year.transitions / year.plans, unit: 'transitions' },
+    { name: 'plan.emails.perPlanYear', value: year.emails / year.plans, unit: 'emails' },
+    { name: 'plan.maxHistoryEvents', value: year.maxHistoryEvents, unit: 'events' },
+    { name: 'cost.perEmployeeYear', value: 2 * perEmployeeCycle + perPlan, unit: 'USD' },
+    { name: 'plans.realSeconds', value: items.realSeconds + year.realSeconds, unit: 's' },
+  ];
+};
+
 /** The demo cycle, everyone answering on time: cost and load per employee-cycle; then the 10k import. */
 const demoRows = async (stack: LocalStack, dataDir: string, breakdown: boolean): Promise<Row[]> => {
   resetUsage();
@@ -100,6 +135,7 @@ const demoRows = async (stack: LocalStack, dataDir: string, breakdown: boolean):
       unit: 'bytes',
     },
     { name: 'demoCycle.realSeconds', value: result.realSeconds, unit: 's' },
+    ...(await planRows(stack, per(cost))),
     {
       name: 'import.10k.seconds',
       value: await importTenThousand(stack.urls.api, stack.devToken('hr-bench', { hr: true }), dataDir),
