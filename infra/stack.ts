@@ -280,15 +280,23 @@ export class GrowcycleStack extends Stack {
     const planItem = new PlanItem(this, 'PlanItem', { humanStep: humanStepFn, endPlanItem });
     // The plan starts its items' follow-ups; HR adding an item starts one too.
     const followPlan = fn('FollowPlan', 'functions/steps/follow-plan.ts', {
+      ...queueingEnv,
       PLAN_ITEM_STATE_MACHINE_ARN: planItem.stateMachine.stateMachineArn,
     });
     resumes(followPlan);
+    // It opens check-ins and session questions: their emails are queued for the digest, like a human step's.
+    schedulesCycles(followPlan);
+    sends(followPlan);
     planItem.stateMachine.grantStartExecution(followPlan);
-    const plan = new DevelopmentPlan(this, 'DevelopmentPlan', { followPlan, humanStep: humanStepFn });
+    const plan = new DevelopmentPlan(this, 'DevelopmentPlan', { followPlan });
 
-    const forms = fn('Forms', 'functions/api/forms.ts');
+    // An answer may queue a notice in someone's digest (a check-in's summary to the manager) or tell
+    // HR of a blocked item at once.
+    const forms = fn('Forms', 'functions/api/forms.ts', queueingEnv);
     linkSecret.grantRead(forms);
     resumes(forms);
+    schedulesCycles(forms);
+    sends(forms);
     cycle.stateMachine.grantStartExecution(schedulerRole);
 
     // Once a day: per-person reviews whose day has come (end of probation and the like).

@@ -1,27 +1,42 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { requestItem } from '../human-steps/digest-items';
 import { person } from '../human-steps/emails';
-import { closeUnanswered } from '../human-steps/step';
+import type { StepKinds } from '../human-steps/kinds';
+import { timeline } from '../human-steps/ladder';
+import { closeUnanswered, openRequest } from '../human-steps/step';
 import { noticeEmail } from '../mail/compose';
+import { queueItem } from '../mail/digest';
 import { sendOnce } from '../mail/send';
 import { documentClient } from '../platform/clients';
 import { now } from '../platform/clock';
 import { config } from '../platform/config';
 import { resumeTask, startOnce, wakeTask } from '../platform/executions';
 import { executionName } from '../platform/ids';
-import { db, type Employee, isConditionFailure, type Plan, type PlanItem } from '../platform/table';
+import {
+  db,
+  type Employee,
+  type HumanRequest,
+  isConditionFailure,
+  type Plan,
+  type PlanItem,
+} from '../platform/table';
 import { planWait, requestWait, storeToken, tokenOf } from '../platform/wait-tokens';
 import { dueAsks } from './check-ins';
 import { itemsOf, planById } from './plans';
 
 /*
  * A plan's own workflow (workflows/development-plan.ts): it starts one follow-up per item
- * (workflows/plan-item.ts), then waits until its items have all ended, or its owner left, or HR
- * cancelled it, and closes it with a summary. Each item's workflow counts itself off the plan once,
- * and the last one wakes the plan.
+ * (workflows/plan-item.ts), then looks at itself at the moments it sets (a check-in or a session due,
+ * an ask's time over) until its items have all ended, or its owner left, or HR cancelled it, and
+ * closes it with a summary. Each item's workflow counts itself off the plan once, and the last one
+ * wakes the plan.
  */
 
-/** The longest the plan waits without looking: under the local engine's 24.8-day timer limit. */
-const MAX_WAIT_SECONDS = 21 * 86_400;
+/**
+ * The longest the plan waits without looking, when nothing is due: a year (a Task's timeout may be
+ * far longer on AWS).
+ */
+const MAX_WAIT_SECONDS = 365 * 86_400;
 
 export type ItemInput = { planId: string; itemId: string; requestId: string };
 
@@ -40,10 +55,7 @@ export const startItems = async (planId: string): Promise<{ items: number }> => 
   return { items: items.length };
 };
 
-export type PlanStep =
-  | { next: 'wait'; wakeInSeconds: number }
-  | { next: 'ask'; requestIds: string[] }
-  | { next: 'close' };
+export type PlanStep = { wakeInSeconds: number };
 
 /** True once nothing more is followed up: cancelled, closed, every item ended, or the owner gone. */
 const isOver = async (plan: Plan | undefined): Promise<boolean> => {
@@ -53,41 +65,78 @@ const isOver = async (plan: Plan | undefined): Promise<boolean> => {
 };
 
 /**
- * What the plan's workflow does next: close; ask for the check-in and the sessions now due (as one
- * group of requests); or wait for its items until the next of those is due.
+ * The plan's look at itself, at the moments it set: it asks for the check-in and the sessions now due
+ * (their emails and their one reminder queued in the digest at once, so no wake-up is needed for the
+ * reminder, and nothing is sent of it once answered), closes the ones whose time is over, and says
+ * when it looks next. The wait that follows closes the plan when it is over.
  */
-export const nextForPlan = async (planId: string): Promise<PlanStep> => {
+export const lookAtPlan = async (kinds: StepKinds, planId: string): Promise<PlanStep> => {
   const plan = await planById(planId);
-  if (!plan || (await isOver(plan))) return { next: 'close' };
-  const items = await itemsOf(planId);
+  if (!plan || (await isOver(plan))) return { wakeInSeconds: 1 };
   const at = now();
+  const items = await itemsOf(planId);
+  await closeAsked(plan, at);
   const asks = await dueAsks(plan, items, at);
+  let asked = asks.requests.map((r) => r.requestId);
   if (asks.writes.length > 0) {
     try {
       await documentClient.send(new TransactWriteCommand({ TransactItems: asks.writes }));
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       // Asked before (a retried step): the plan names what it asked.
-      return { next: 'ask', requestIds: (await planById(planId))?.asking ?? [] };
+      asked = (await planById(planId))?.asking ?? [];
     }
-    if (asks.requests.length > 0) return { next: 'ask', requestIds: asks.requests.map((r) => r.requestId) };
+    for (const requestId of asked) await askOnce(kinds, requestId, at);
   }
+  const latest = (await planById(planId)) ?? plan;
   const upcoming = [
-    plan.nextCheckInAt,
-    ...items.filter((i) => i.status === 'open' || i.status === 'blocked').map((i) => i.nextSessionAt),
+    latest.nextCheckInAt,
+    ...(await itemsOf(planId))
+      .filter((i) => i.status === 'open' || i.status === 'blocked')
+      .map((i) => i.nextSessionAt),
+    ...(await openAsks(latest)).map((r) => r.closeAt),
   ]
     .filter((d): d is string => d !== undefined)
     .map((d) => Date.parse(d));
   const seconds = Math.ceil(
     (Math.min(...upcoming, at.getTime() + MAX_WAIT_SECONDS * 1000) - at.getTime()) / 1000,
   );
-  return { next: 'wait', wakeInSeconds: Math.max(1, seconds) };
+  return { wakeInSeconds: Math.max(1, seconds) };
 };
 
-/** Parks the plan's workflow; it goes on at once if the plan is already over. */
+/** The check-in and session requests still open. */
+const openAsks = async (plan: Plan): Promise<HumanRequest[]> =>
+  (
+    await Promise.all(
+      (plan.asking ?? []).map(
+        async (requestId) => (await db().request.get({ requestId }).go({ consistent: true })).data,
+      ),
+    )
+  ).filter((r): r is HumanRequest => r?.status === 'open' || r?.status === 'pending');
+
+/** Closes asks whose time is over, unanswered: their links say so, and nothing more is sent of them. */
+const closeAsked = async (plan: Plan, at: Date) => {
+  for (const r of await openAsks(plan))
+    if (Date.parse(r.closeAt) <= at.getTime()) await closeUnanswered(r.requestId);
+};
+
+/**
+ * Opens an ask (its invitation queued for the recipient's send hour) and queues its one reminder for
+ * the day before it is due; both are digest items, so a retry queues neither twice.
+ */
+const askOnce = async (kinds: StepKinds, requestId: string, at: Date) => {
+  await openRequest(kinds, requestId);
+  const req = (await db().request.get({ requestId }).go({ consistent: true })).data;
+  if (!req || req.status !== 'open' || !req.sendWindow) return;
+  const [reminderAt] = timeline(req).reminders;
+  if (!reminderAt || reminderAt.getTime() <= at.getTime()) return;
+  await queueItem({ ...requestItem({ ...req, sendWindow: req.sendWindow }, 0), sendAt: reminderAt }, at);
+};
+
+/** Parks the plan's workflow until its next look; it goes on to close the plan once it is over. */
 export const armPlan = async (planId: string, taskToken: string): Promise<void> => {
   await storeToken(planWait(planId), taskToken);
-  if (await isOver(await planById(planId))) await resumeTask(taskToken, { next: 'close' });
+  if (await isOver(await planById(planId))) await resumeTask(taskToken, { over: true });
 };
 
 /**
@@ -179,6 +228,8 @@ export const closePlan = async (planId: string): Promise<{ planId: string; summa
   // A plan closed while items were still followed up (the owner left): each item's wait is woken,
   // finds its request withdrawn and ends without another email.
   await withdrawItems(items);
+  // A check-in or session question still open closes with the plan: its link says so.
+  for (const r of await openAsks(plan)) await closeUnanswered(r.requestId);
   if (plan.status === 'active' && !left) await sendSummary(plan, owner, items, summary);
   return { planId, summary };
 };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { armPlan, closePlan, nextForPlan, startItems } from '../../domain/plans/follow-up';
+import { armPlan, closePlan, lookAtPlan, startItems } from '../../domain/plans/follow-up';
 import { step } from '../shared/middleware';
+import { stepKinds } from '../shared/step-kinds';
 
 // The plan's own workflow (workflows/development-plan.ts).
 export const FollowPlanInput = z.discriminatedUnion('action', [
@@ -19,7 +20,7 @@ export const handler = step(FollowPlanInput, async (input) => {
     case 'start':
       return startItems(input.planId);
     case 'next':
-      return nextForPlan(input.planId);
+      return lookAtPlan(stepKinds, input.planId);
     case 'arm':
       await armPlan(input.planId, input.taskToken);
       return { planId: input.planId };

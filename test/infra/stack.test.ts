@@ -281,10 +281,9 @@ describe('GrowcycleStack', () => {
 
       // Assess
       // Self-assessment, peer nominations (by the employee or by the manager), their approval, peer
-      // feedback, manager appraisal, a plan item's answer, the plan's wait for its items and for its
-      // check-in and sessions, cycle close, plus goal drafts, goal approval, calibration, the meeting
-      // record and the acknowledgment.
-      expect(waits).toHaveLength(15);
+      // feedback, manager appraisal, a plan item's answer, the plan's wait for its items, cycle close,
+      // plus goal drafts, goal approval, calibration, the meeting record and the acknowledgment.
+      expect(waits).toHaveLength(14);
       for (const wait of waits) {
         expect(wait).toMatchObject({
           Type: 'Task',
@@ -517,8 +516,10 @@ describe('GrowcycleStack', () => {
         JSON.stringify(p.Properties.PolicyDocument).includes(':configuration-set/'),
       );
 
-      // Assess: human steps, the digest delivery, cycle close, the HR API (reassign), the bounce handler and the goal rounds (HR hears of goals never agreed).
-      expect(grantsConfigurationSet).toHaveLength(6);
+      // Assess: human steps, the digest delivery, cycle close, the HR API (reassign), the bounce
+      // handler, the goal rounds (HR hears of goals never agreed), the plan's own steps (its summary)
+      // and the forms (HR hears of a blocked item under a strict policy).
+      expect(grantsConfigurationSet).toHaveLength(8);
     });
   });
 });
