@@ -63,8 +63,9 @@ export const fetchInboxItems = async (inboxUrl: string): Promise<CapturedEmail[]
       })) ?? [email],
   );
 
-export const fetchInbox = async (inboxUrl: string): Promise<CapturedEmail[]> => {
-  const res = await fetch(`${inboxUrl}/store`);
+/** The captured emails, or those sent at or after `since` (epoch seconds). */
+export const fetchInbox = async (inboxUrl: string, since?: number): Promise<CapturedEmail[]> => {
+  const res = await fetch(`${inboxUrl}/store${since === undefined ? '' : `?since=${Math.floor(since)}`}`);
   if (!res.ok) throw new Error(`Inbox answered ${res.status}`);
   return ((await res.json()) as { emails: CapturedEmail[] }).emails;
 };

@@ -75,6 +75,8 @@ export const lookAtPlan = async (kinds: StepKinds, planId: string): Promise<Plan
   if (!plan || (await isOver(plan))) return { wakeInSeconds: 1 };
   const at = now();
   const items = await itemsOf(planId);
+  // Asks whose time is over close at the next look (their links have expired already): a look only
+  // to close them would cost two state transitions a check-in.
   await closeAsked(plan, at);
   const asks = await dueAsks(plan, items, at);
   let asked = asks.requests.map((r) => r.requestId);
@@ -94,7 +96,6 @@ export const lookAtPlan = async (kinds: StepKinds, planId: string): Promise<Plan
     ...(await itemsOf(planId))
       .filter((i) => i.status === 'open' || i.status === 'blocked')
       .map((i) => i.nextSessionAt),
-    ...(await openAsks(latest)).map((r) => r.closeAt),
   ]
     .filter((d): d is string => d !== undefined)
     .map((d) => Date.parse(d));
