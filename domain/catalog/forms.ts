@@ -52,6 +52,8 @@ export type RatingField = Named & {
   description?: string;
   /** What points of the scale look like for this item (the framework's level descriptors). */
   levels?: Array<{ point: string; text: string }>;
+  /** What a development plan did for this item since the last review, beside its rating. */
+  development?: string[];
 };
 
 /** One of a few options, such as approve or return; shown like a rating. */
@@ -292,6 +294,8 @@ export type FormInput = {
   selfAssessment?: StructuredAnswers | undefined;
   /** For the manager: the peer input they may see. */
   peers?: PeerInput | undefined;
+  /** For the manager: what development plans did for each item since the last review, by item id. */
+  developed?: Record<string, string[]> | undefined;
 };
 
 type Item = {
@@ -334,6 +338,7 @@ const ratingField = (
   scale: ScalePoint[],
   short: string,
   item?: Item,
+  development?: string[],
 ): RatingField => ({
   name,
   type: 'rating',
@@ -342,6 +347,7 @@ const ratingField = (
   scale,
   ...(item?.framework.description ? { description: item.framework.description } : {}),
   ...(item && levelsOf(item.framework).length ? { levels: levelsOf(item.framework) } : {}),
+  ...(development?.length ? { development } : {}),
 });
 
 const text = (name: string, label: string, required: boolean, short: string): TextField => ({
@@ -542,7 +548,14 @@ export const appraisalForm = (input: FormInput): Form => {
         heading: 'Competencies, behaviours and values',
         note: itemsNote,
         fields: items.flatMap((i) => [
-          ratingField(`rating.${i.id}`, `${i.name}: ${i.question}`, scale, i.name, i),
+          ratingField(
+            `rating.${i.id}`,
+            `${i.name}: ${i.question}`,
+            scale,
+            i.name,
+            i,
+            input.developed?.[i.id],
+          ),
           text(
             `evidence.${i.id}`,
             `${i.name}: your evidence (optional)`,

@@ -222,3 +222,46 @@ export const overduePlans = async (): Promise<Array<{ plan: Plan; items: PlanIte
   );
   return withItems.filter(({ items }) => items.some((i) => isOverdue(i, at)));
 };
+
+/** How an item ended, in a few words for the next appraisal. */
+const outcomeOf = (i: PlanItem): string =>
+  i.status === 'done'
+    ? i.doneAt && i.doneAt <= i.dueAt
+      ? 'done on time'
+      : 'done late'
+    : i.status === 'open' || i.status === 'blocked'
+      ? `${i.status}, due ${i.dueAt.slice(0, 10)}`
+      : i.status;
+
+/**
+ * What the employee's development plans did for each competency since the review of `cycleId`'s
+ * predecessors: per competency id, each item's title and outcome, and the rating and expectation it
+ * started from when the plan came from a review. Shown to the manager beside the rating they give now.
+ */
+export const developedByCompetency = async (
+  employeeId: string,
+  cycleId: string,
+): Promise<Record<string, string[]>> => {
+  const lines: Record<string, string[]> = {};
+  for (const plan of await plansOf(employeeId)) {
+    if (plan.cycleId === cycleId) continue;
+    const review = plan.cycleId
+      ? (await db().review.get({ cycleId: plan.cycleId, employeeId }).go()).data
+      : undefined;
+    const gaps = (
+      review?.gapAnalysis as
+        | { items?: Array<{ competencyId: string; manager: number | null; expected: number | null }> }
+        | undefined
+    )?.items;
+    for (const item of await itemsOf(plan.planId)) {
+      if (!item.competencyId) continue;
+      const before = gaps?.find((g) => g.competencyId === item.competencyId);
+      const from =
+        before?.manager != null && before.expected != null
+          ? ` (before: rated ${before.manager}, ${before.expected} expected)`
+          : '';
+      (lines[item.competencyId] ??= []).push(`“${item.title}”: ${outcomeOf(item)}${from}`);
+    }
+  }
+  return lines;
+};

@@ -104,7 +104,11 @@ export type TemplateForm = { form: Form; schema: z.ZodType<StructuredAnswers, un
  * The template-driven form behind a cycle request, or undefined when the request keeps today's fixed
  * form (a cycle without a template, an action item).
  */
-export const templateFormFor = async (req: HumanRequest): Promise<TemplateForm | undefined> => {
+export const templateFormFor = async (
+  req: HumanRequest,
+  /** For the manager: what development plans did for each item since the last review (domain/plans). */
+  developed?: (employeeId: string, cycleId: string) => Promise<Record<string, string[]>>,
+): Promise<TemplateForm | undefined> => {
   if (!req.cycleId || req.kind === 'action-item' || (PHASE_KINDS as readonly string[]).includes(req.kind))
     return undefined;
   const cycle = (await db().cycle.get({ cycleId: req.cycleId }).go()).data ?? undefined;
@@ -127,6 +131,7 @@ export const templateFormFor = async (req: HumanRequest): Promise<TemplateForm |
       ? {
           selfAssessment: asStructured(review?.data?.selfAssessment),
           peers: await peerInputForManager(cycle, req.subjectId, catalog.template),
+          ...(developed ? { developed: await developed(req.subjectId, cycle.cycleId) } : {}),
         }
       : {}),
   };

@@ -42,12 +42,13 @@ export type FormState = {
 
 /** The item's description and level descriptors, so a rating means the same to everyone. */
 const descriptorHtml = (field: FormField, id: string): SafeHtml | '' => {
-  if (field.type !== 'rating' || (!field.description && !field.levels?.length)) return '';
+  if (field.type !== 'rating' || (!field.description && !field.levels?.length && !field.development?.length))
+    return '';
   return html`<div class="descriptor" id="${id}">${field.description ? html`<p>${field.description}</p>` : ''}${
     field.levels?.length
       ? html`<ul>${field.levels.map((l) => html`<li><strong>${l.point}</strong>: ${l.text}</li>`)}</ul>`
       : ''
-  }</div>`;
+  }${field.development?.length ? html`<p class="development"><strong>Development plan:</strong> ${field.development.join('; ')}</p>` : ''}</div>`;
 };
 
 const inputLimits = (field: Extract<FormField, { type: 'input' }>): SafeHtml | '' => {

@@ -8,6 +8,7 @@ import { localDate } from '../../domain/mail/compose';
 import { checkLink, linkAssignment, linkSecret, signedPath } from '../../domain/mail/links';
 import { checkInFormFor } from '../../domain/plans/check-ins';
 import { planFormFor } from '../../domain/plans/forms';
+import { developedByCompetency } from '../../domain/plans/plans';
 import { logger } from '../../domain/platform/logger';
 import { db, type HumanRequest } from '../../domain/platform/table';
 import { templateFormFor } from '../../domain/reviews/appraisal-forms';
@@ -37,7 +38,7 @@ const bySchema = (form: Form, schema: z.ZodType<Answer, unknown>): PhaseForm => 
  * form, or else the fixed form of its kind.
  */
 const formFor = async (req: HumanRequest): Promise<PhaseForm | undefined> => {
-  const templated = await templateFormFor(req);
+  const templated = await templateFormFor(req, developedByCompetency);
   if (templated) return bySchema(templated.form, templated.schema);
   const phase = (await phaseFormFor(req)) ?? (await planFormFor(req)) ?? (await checkInFormFor(req));
   if (phase) return phase;

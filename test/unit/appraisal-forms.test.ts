@@ -224,3 +224,24 @@ describe('the template-driven form page', () => {
     expect(page).toContain('<label for="evidence.craft">Craft: an example from this cycle</label>');
   });
 });
+
+describe('the manager’s appraisal after a development plan', () => {
+  it('shows what the plan did beside the rating of the competency it developed, and only there', () => {
+    // Prepare
+    const developed = {
+      craft: ['“Complete the <advanced> course”: done on time (before: rated 2, 3 expected)'],
+    };
+
+    // Act
+    const { form } = build('manager-appraisal', { developed });
+    const page = formPage({ form, action: '/r/x', context: '' });
+    const fields = form.sections.flatMap((s) => s.fields);
+
+    // Assess
+    expect(fields.find((f) => f.name === 'rating.craft')).toMatchObject({ development: developed.craft });
+    expect(fields.filter((f) => f.type === 'rating' && f.development)).toHaveLength(1);
+    expect(page).toContain(
+      'Development plan:</strong> “Complete the &lt;advanced&gt; course”: done on time (before: rated 2, 3 expected)',
+    );
+  });
+});
