@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
+import { z } from 'zod';
 
 /*
  * growcycle: HR's command line. It talks to the HTTP API (the local stack by default, --api URL for
@@ -39,7 +40,7 @@ commands:
       --name NAME (--template ID | --participants ID,ID,...) [--start ISO-DATE-TIME] [--key IDEMPOTENCY-KEY]
       [--every-months N]  with --template and no --participants, the template's filters pick them;
                           --every-months repeats the cycle (each one schedules the next when it opens)
-  status CYCLE_ID         progress of a cycle: reviews, each phase, and who is overdue
+  status CYCLE_ID         progress of a cycle: reviews, the plans they led to, each phase, and who is overdue
   extend CYCLE_ID --days N [--employee ID] [--phase KIND]
                           move deadlines later: the whole cycle, one person, or one phase
                           (self-assessment, peer-feedback, manager-appraisal, goal-setting,
@@ -52,6 +53,12 @@ commands:
                           link stops working
   export CYCLE_ID [--out FILE]
                           the results as CSV (stdout, or FILE)
+  plan show PLAN_ID       a development plan, one line per item: kind, title, due date, status, overdue
+  plan list (--owner ID | --team MANAGER_ID | --mentor ID | --overdue)
+                          one line per plan: an employee's, a manager's reports', or every active plan
+                          with an overdue item; --mentor lists the items a mentor mentors
+  plan cancel PLAN_ID --reason TEXT
+                          cancel a plan; its follow-up stops and no email goes out about it after
   dev-token EMPLOYEE_ID   a token from the local stack's development issuer (--hr for an HR admin)
 
 options:
@@ -318,6 +325,13 @@ type StatusBody = {
     daysOverdue: number;
   }>;
   bounced?: Array<{ requestId: string; kind: string; subjectId: string; recipientId: string }>;
+  plans: {
+    total: number;
+    active: number;
+    closed: number;
+    cancelled: number;
+    items: Record<'total' | 'done' | 'open' | 'blocked' | 'overdue' | 'missed' | 'dropped', number>;
+  };
 };
 
 /** A plain-text table: columns padded to their widest cell, numbers right-aligned. */
@@ -333,15 +347,24 @@ export const table = (header: string[], rows: Array<Array<string | number>>): st
   return [line(header), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)];
 };
 
+/** An ISO instant to the minute, as stored (UTC): "2027-03-21 21:59". */
+const minute = (iso: string): string => iso.slice(0, 16).replace('T', ' ');
+
 const status = async (api: Target, cycleId: string | undefined, json: boolean, io: Io) => {
   if (!cycleId) throw new UsageError('status needs a CYCLE_ID');
   const res = await call(api, 'GET', `/cycles/${encodeURIComponent(cycleId)}`);
   if (res.status !== 200) throw new CommandError(problemLine(res.status, res.json));
   if (json) return io.out(JSON.stringify(res.json));
-  const { cycle, reviews, phases, overdue, bounced = [] } = res.json as unknown as StatusBody;
+  const { cycle, reviews, phases, overdue, bounced = [], plans } = res.json as unknown as StatusBody;
   io.out(`${cycle.name} · ${cycle.status} · closes ${cycle.closeAt}`);
   io.out(
     `reviews: ${reviews.participants} · ${reviews.completed} completed · ${reviews.inProgress} in progress · ${reviews.incomplete} incomplete · ${reviews.scheduled} not started · ${reviews.cancelled} cancelled`,
+  );
+  const { items } = plans;
+  io.out(
+    plans.total === 0
+      ? 'development plans from these reviews: none'
+      : `development plans from these reviews: ${plans.total} · ${plans.active} active · ${plans.closed} closed · ${plans.cancelled} cancelled · items ${items.done} of ${items.total} done · ${items.open} open · ${items.blocked} blocked · ${items.overdue} overdue · ${items.missed} missed · ${items.dropped} dropped`,
   );
   io.out('');
   for (const l of table(
@@ -363,13 +386,7 @@ const status = async (api: Target, cycleId: string | undefined, json: boolean, i
   io.out(`overdue (${overdue.length}):`);
   for (const l of table(
     ['phase', 'about', 'waiting on', 'due', 'days late'],
-    overdue.map((o) => [
-      o.kind,
-      o.subjectId,
-      o.recipientId,
-      o.dueAt.slice(0, 16).replace('T', ' '),
-      o.daysOverdue,
-    ]),
+    overdue.map((o) => [o.kind, o.subjectId, o.recipientId, minute(o.dueAt), o.daysOverdue]),
   ))
     io.out(l);
 };
@@ -435,6 +452,167 @@ const reassign = async (
   else io.out(`passed to ${flags.to}; they are asked now, and the previous link no longer works`);
 };
 
+/*
+ * What the plan commands read of the API's answers: only the fields they print, checked, so that an
+ * answer of another shape fails with its reason instead of printing "undefined".
+ */
+const ItemView = z.object({
+  itemId: z.string(),
+  kind: z.string(),
+  title: z.string(),
+  dueAt: z.string(),
+  status: z.string(),
+  overdue: z.boolean(),
+  blockedReason: z.string().optional(),
+});
+const PlanView = z.object({
+  planId: z.string(),
+  ownerId: z.string(),
+  // A mentor's view of a plan has neither: only the items they mentor.
+  title: z.string().optional(),
+  policyId: z.string().optional(),
+  cycleId: z.string().optional(),
+  status: z.string(),
+  endReason: z.string().optional(),
+  items: z.array(ItemView),
+});
+type PlanView = z.infer<typeof PlanView>;
+const PlanAnswer = z.object({ plan: PlanView });
+const PlansAnswer = z.object({ plans: z.array(PlanView) });
+const MentoredAnswer = z.object({
+  items: z.array(ItemView.extend({ planId: z.string(), ownerId: z.string() })),
+});
+
+const readAnswer = <T>(schema: z.ZodType<T>, json: unknown): T => {
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new CommandError(
+    `the API answered with something the CLI does not understand (${issue?.path.join('.') || 'the body'}: ${issue?.message ?? 'unexpected'})`,
+  );
+};
+
+/** Long titles are cut so that a line stays a line; --json has them whole. */
+const cut = (text: string, max = 48): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+const doneOf = (items: Array<{ status: string }>): string =>
+  `${items.filter((i) => i.status === 'done').length}/${items.length}`;
+const overdueOf = (items: Array<{ overdue: boolean }>): number => items.filter((i) => i.overdue).length;
+
+const showPlan = (plan: PlanView, io: Io) => {
+  io.out(
+    [
+      plan.title ?? 'the items you mentor',
+      plan.status,
+      `owner ${plan.ownerId}`,
+      ...(plan.policyId ? [`policy ${plan.policyId}`] : []),
+      ...(plan.cycleId ? [`from cycle ${plan.cycleId}`] : []),
+    ].join(' · '),
+  );
+  io.out(`${doneOf(plan.items)} done · ${overdueOf(plan.items)} overdue`);
+  if (plan.endReason) io.out(`ended: ${plan.endReason}`);
+  io.out('');
+  for (const l of table(
+    ['item', 'kind', 'title', 'due (UTC)', 'status', 'overdue'],
+    plan.items.map((i) => [
+      i.itemId,
+      i.kind,
+      cut(i.title),
+      minute(i.dueAt),
+      i.status,
+      i.overdue ? 'yes' : '',
+    ]),
+  ))
+    io.out(l);
+  const blocked = plan.items.filter((i) => i.status === 'blocked' && i.blockedReason);
+  if (blocked.length) io.out('');
+  for (const i of blocked) io.out(`${i.itemId} is blocked: ${i.blockedReason}`);
+};
+
+const planPath = (planId: string) => `/plans/${encodeURIComponent(planId)}`;
+
+type PlanFlags = {
+  owner?: string | undefined;
+  team?: string | undefined;
+  mentor?: string | undefined;
+  overdue: boolean;
+  reason?: string | undefined;
+  json: boolean;
+};
+
+const listPlans = async (api: Target, flags: PlanFlags, io: Io) => {
+  const filters = Object.entries({
+    ownerId: flags.owner,
+    team: flags.team,
+    mentorId: flags.mentor,
+    overdue: flags.overdue ? 'true' : undefined,
+  }).filter((f): f is [string, string] => f[1] !== undefined);
+  if (filters.length !== 1)
+    throw new UsageError('plan list needs one of --owner ID, --team MANAGER_ID, --mentor ID or --overdue');
+  const res = await call(api, 'GET', `/plans?${new URLSearchParams(filters).toString()}`);
+  if (res.status !== 200) throw new CommandError(problemLine(res.status, res.json));
+  if (flags.json) return io.out(JSON.stringify(res.json));
+  if (flags.mentor) {
+    const { items } = readAnswer(MentoredAnswer, res.json);
+    if (items.length === 0) return io.out(`${flags.mentor} mentors no plan item`);
+    for (const l of table(
+      ['plan', 'item', 'owner', 'title', 'due (UTC)', 'status', 'overdue'],
+      items.map((i) => [
+        i.planId,
+        i.itemId,
+        i.ownerId,
+        cut(i.title),
+        minute(i.dueAt),
+        i.status,
+        i.overdue ? 'yes' : '',
+      ]),
+    ))
+      io.out(l);
+    return;
+  }
+  const { plans } = readAnswer(PlansAnswer, res.json);
+  if (plans.length === 0) return io.out('no plans');
+  for (const l of table(
+    ['plan', 'owner', 'title', 'status', 'done', 'overdue'],
+    plans.map((p) => [
+      p.planId,
+      p.ownerId,
+      cut(p.title ?? ''),
+      p.status,
+      doneOf(p.items),
+      overdueOf(p.items),
+    ]),
+  ))
+    io.out(l);
+};
+
+/** `plan show`, `plan list` and `plan cancel`: HR's view of development plans and their one lever. */
+const plan = async (api: Target, [sub, planId, ...extra]: string[], flags: PlanFlags, io: Io) => {
+  if (extra.length) throw new UsageError(`unexpected "${extra[0]}"`);
+  switch (sub) {
+    case 'show': {
+      if (!planId) throw new UsageError('plan show needs a PLAN_ID');
+      const res = await call(api, 'GET', planPath(planId));
+      if (res.status !== 200) throw new CommandError(problemLine(res.status, res.json));
+      if (flags.json) return io.out(JSON.stringify(res.json));
+      return showPlan(readAnswer(PlanAnswer, res.json).plan, io);
+    }
+    case 'list':
+      if (planId) throw new UsageError(`unexpected "${planId}"`);
+      return listPlans(api, flags, io);
+    case 'cancel': {
+      if (!planId) throw new UsageError('plan cancel needs a PLAN_ID');
+      if (!flags.reason) throw new UsageError('plan cancel needs --reason TEXT');
+      const res = await call(api, 'POST', `${planPath(planId)}/cancel`, { reason: flags.reason });
+      if (res.status !== 200) throw new CommandError(problemLine(res.status, res.json));
+      if (flags.json) return io.out(JSON.stringify(res.json));
+      return io.out(`cancelled plan ${planId}; its follow-up stops and no email goes out about it after`);
+    }
+    default:
+      throw new UsageError(sub ? `unknown plan command "${sub}"` : 'plan needs show, list or cancel');
+  }
+};
+
 const exportResults = async (api: Target, cycleId: string | undefined, out: string | undefined, io: Io) => {
   if (!cycleId) throw new UsageError('export needs a CYCLE_ID');
   let res: Response;
@@ -479,6 +657,10 @@ const OPTIONS = {
   start: { type: 'string' },
   'every-months': { type: 'string' },
   key: { type: 'string' },
+  owner: { type: 'string' },
+  team: { type: 'string' },
+  mentor: { type: 'string' },
+  overdue: { type: 'boolean', default: false },
   token: { type: 'string' },
   hr: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -571,6 +753,9 @@ export const run = async (argv: string[], io: Io, env: NodeJS.ProcessEnv = proce
         return 0;
       case 'export':
         await exportResults(api, arg, values.out, io);
+        return 0;
+      case 'plan':
+        await plan(api, positionals.slice(1), values, io);
         return 0;
       case 'dev-token': {
         if (!arg) throw new UsageError('dev-token needs an EMPLOYEE_ID');

@@ -14,6 +14,9 @@ export const cycleRequests = async (cycleId: string, employeeId?: string): Promi
   return (await query.go({ pages: 'all' })).data;
 };
 
+/** A development plan's requests: they follow a plan item, never a phase of a cycle. */
+const PLAN_KINDS: readonly RequestKind[] = ['action-item', 'item-decision'];
+
 export type PhaseCounts = Record<
   RequestKind,
   { pending: number; open: number; submitted: number; expired: number }
@@ -45,7 +48,7 @@ export const phaseStatus = (
   at: Date = now(),
 ): { phases: PhaseCounts; overdue: Overdue[]; bounced: Bounced[] } => {
   const phases = Object.fromEntries(
-    REQUEST_KINDS.filter((k) => k !== 'action-item').map((k) => [
+    REQUEST_KINDS.filter((k) => !PLAN_KINDS.includes(k)).map((k) => [
       k,
       { pending: 0, open: 0, submitted: 0, expired: 0 },
     ]),

@@ -20,6 +20,7 @@ import { config } from './config';
  *   the cycle's wait for its reviews)
  *   development plan by id, with its items ........ pk PLAN#id / sk item
  *   plans of an employee .......................... gsi1 OWNER#id / created
+ *   plans from a cycle's reviews (status, export) . its reviews' owners, then gsi1 OWNER#id of each
  *   every plan (HR's overdue list) ................ gsi2 PLANS / created
  *   plan items a mentor mentors ................... gsi1 MENTOR#id (sparse)
  *   plan policy by id ............................. pk PLANPOLICY#id

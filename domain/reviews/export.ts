@@ -46,14 +46,24 @@ const gapList = (analysis: GapAnalysis | undefined, which: 'gaps' | 'strengths')
     .join('; ');
 };
 
+/**
+ * Columns a folder below this one adds after the review's (the participant's development plan, from
+ * domain/plans), read per participant as their row is written.
+ */
+export type MoreColumns = {
+  columns: readonly string[];
+  cells: (employeeId: string) => Promise<ReadonlyArray<string | number | undefined>>;
+};
+
 /** The cycle's results as CSV, one row per participant, for HR (peer answers combined, not attributed). */
-export const exportCycle = async (cycleId: string): Promise<string> => {
+export const exportCycle = async (cycleId: string, more?: MoreColumns): Promise<string> => {
   const reviews = (await db().review.query.byCycle({ cycleId }).go({ pages: 'all' })).data;
-  const rows = [EXPORT_COLUMNS.join(',')];
+  const rows = [[...EXPORT_COLUMNS, ...(more?.columns ?? [])].join(',')];
   for (const r of reviews) {
-    const [person, peers] = await Promise.all([
+    const [person, peers, extra] = await Promise.all([
       db().employee.get({ employeeId: r.employeeId }).go(),
       peerFeedbackView(cycleId, r.employeeId, 'employee', 1),
+      more?.cells(r.employeeId) ?? [],
     ]);
     const self = r.selfAssessment as Record<string, unknown> | undefined;
     const manager = r.managerAppraisal as Record<string, unknown> | undefined;
@@ -76,6 +86,7 @@ export const exportCycle = async (cycleId: string): Promise<string> => {
         r.releasedAt,
         (r.acknowledgment as Acknowledgment | undefined)?.at,
         (r.acknowledgment as Acknowledgment | undefined)?.disagreement,
+        ...extra,
       ]
         .map(csvField)
         .join(','),

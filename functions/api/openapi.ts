@@ -220,11 +220,13 @@ export const OPERATIONS: Record<string, Operation> = {
     errors: [400, 403, 415],
   },
   'GET /cycles/{cycleId}': {
-    summary: 'A cycle: review counts by state, requests by phase and state, and the overdue list',
+    summary:
+      'A cycle: review counts by state, requests by phase and state, the overdue list, and the development plans its reviews led to (plans by status, their items by status and overdue)',
     auth: 'jwt',
     who: 'HR',
     ok: 200,
-    okDescription: 'The cycle',
+    okDescription:
+      'The cycle, reviews, phases, overdue, bounced, acknowledgments and plans ({total, active, closed, cancelled, items: {total, done, open, blocked, overdue, missed, dropped}})',
     errors: [403, 404],
   },
   'POST /cycles/{cycleId}/extend': {
@@ -274,7 +276,8 @@ export const OPERATIONS: Record<string, Operation> = {
     errors: [400, 403, 404, 409, 415, 422],
   },
   'GET /cycles/{cycleId}/export': {
-    summary: 'The results as CSV, one row per participant (peer answers combined)',
+    summary:
+      'The results as CSV, one row per participant (peer answers combined), ending with their development plan from the cycle: plan_status, plan_items, plan_done, plan_overdue',
     auth: 'jwt',
     who: 'HR',
     ok: 200,

@@ -351,14 +351,14 @@ describe('a template-driven review over HTTP', () => {
   it('exports the overall, calibrated overall, gaps and strengths in the CSV', async () => {
     const res = await fetch(`${stack.urls.api}/cycles/${cycleId}/export`, { headers: hr() });
     const [header, row] = (await res.text()).split('\r\n');
-    // The release and acknowledgment columns follow these.
-    expect(header?.split(',').slice(-7, -3)).toEqual([
+    // The release, acknowledgment and development-plan columns follow these.
+    expect(header?.split(',').slice(-11, -7)).toEqual([
       'overall_rating',
       'calibrated_overall',
       'gaps',
       'strengths',
     ]);
-    expect(row?.split(',').slice(-7, -3)).toEqual([
+    expect(row?.split(',').slice(-11, -7)).toEqual([
       '3.37',
       '3.5',
       'candour -1',

@@ -1,10 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
+import {
+  type CapturedEmail,
+  emailKind,
+  fetchInbox,
+  fetchInboxItems,
+  linkIn,
+  submitForm,
+} from '../../local/people';
 import { type CatalogDoc, sampleCatalog, withoutGoalSetting } from '../support/catalog';
 import { team } from '../support/fixtures';
-import { startTestStack, type TestStack } from '../support/local-stack';
+import { runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
  * The email-link forms in a real headless Chromium (Debian's, driven by playwright-core): they work
@@ -347,6 +354,172 @@ describe('the goal-setting form in a browser', () => {
         weight: 25,
       }),
     ]);
+    await page.context().close();
+  });
+});
+
+describe('a development plan item’s one-click answers in a browser', () => {
+  const DAY = 86_400_000;
+  // One owner a path, so that each starts from a fresh item; Dag's item is blocked before the tests,
+  // for his manager's decision. Plan emails go out at the owner's send hour, so time is run to it.
+  const owners = { done: 'd1', blocked: 'd2', newDate: 'd3', decision: 'd4' } as const;
+  const planIds: Record<string, string> = {};
+  const planTeam = team({ timeZone: 'Europe/Oslo' }, [
+    { employeeId: 'dlead', name: 'Dina Lead', title: 'Team Lead', level: 2 },
+    { employeeId: 'd1', name: 'Ada One', managerId: 'dlead' },
+    { employeeId: 'd2', name: 'Dora Two', managerId: 'dlead' },
+    { employeeId: 'd3', name: 'Dan Three', managerId: 'dlead' },
+    { employeeId: 'd4', name: 'Dag Four', managerId: 'dlead' },
+  ]);
+
+  /** The latest email part of the kind to the person, if it came. */
+  const latest = async (employeeId: string, kind: string): Promise<CapturedEmail | undefined> =>
+    (await fetchInboxItems(stack.urls.inbox))
+      .reverse()
+      .find((e) => e.destination.to.includes(`${employeeId}@example.com`) && emailKind(e) === kind);
+
+  /** The link in that email that opens the form with `choice` chosen. */
+  const choiceLink = async (employeeId: string, kind: string, choice: string): Promise<string> => {
+    const text = (await latest(employeeId, kind))?.body.text ?? '';
+    const link = new RegExp(`https?://\\S+choice=${choice}`).exec(text)?.[0];
+    if (!link) throw new Error(`No ${choice} link in ${kind} to ${employeeId}`);
+    return link;
+  };
+
+  type Item = {
+    status: string;
+    dueAt: string;
+    blockedReason?: string;
+    evidence?: { link?: string };
+    history: Array<{ what: string }>;
+  };
+  const itemOf = async (employeeId: string): Promise<Item> => {
+    const res = await fetch(`${stack.urls.api}/plans/${planIds[employeeId]}`, { headers: hr() });
+    return ((await res.json()) as { plan: { items: Item[] } }).plan.items[0] as Item;
+  };
+
+  /** The values checked in a radio group: the answer the link chose, and only that one. */
+  const checked = (page: Page, name: string) =>
+    page
+      .locator(`input[name="${name}"]:checked`)
+      .evaluateAll((inputs: Array<{ value: string }>) => inputs.map((input) => input.value));
+
+  const send = async (page: Page, button: string) => {
+    const [response] = await Promise.all([
+      page.waitForNavigation(),
+      page.getByRole('button', { name: button, exact: true }).click(),
+    ]);
+    return response?.status();
+  };
+
+  beforeAll(async () => {
+    const headers = { 'content-type': 'application/json', ...hr() };
+    const put = await fetch(`${stack.urls.api}/employees`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ employees: planTeam }),
+    });
+    expect(put.status).toBe(200);
+    for (const ownerId of Object.values(owners)) {
+      const res = await fetch(`${stack.urls.api}/plans`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          ownerId,
+          title: `Grow ${ownerId}`,
+          items: [
+            {
+              kind: 'practice',
+              title: 'Lead a design review',
+              dueAt: new Date(Date.now() + 10 * DAY).toISOString(),
+            },
+          ],
+        }),
+      });
+      expect(res.status).toBe(201);
+      planIds[ownerId] = String(((await res.json()) as { planId: string }).planId);
+    }
+    // The owners are asked at their send hour, 09:00 in Oslo on a weekday.
+    const asked = async () =>
+      (await Promise.all(Object.values(owners).map((id) => latest(id, 'action-item.request')))).every(
+        Boolean,
+      );
+    await runUntil(stack, asked);
+    expect(await asked()).toBe(true);
+    expect(
+      await submitForm(await choiceLink(owners.decision, 'action-item.request', 'blocked'), {
+        choice: 'blocked',
+        reason: 'No design review on the calendar',
+      }),
+    ).toBe(200);
+    // The manager is asked at her next send slot.
+    await runUntil(stack, async () => (await latest('dlead', 'item-decision.request')) !== undefined);
+  });
+
+  it('Done opens the form with Done chosen, takes an evidence link, and thanks the owner', async () => {
+    const { page, status } = await open(await choiceLink(owners.done, 'action-item.request', 'done'), false);
+    expect(status).toBe(200);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Your development action');
+    expect(await checked(page, 'choice')).toEqual(['done']);
+    await page.getByLabel('Evidence: a link (optional)').fill('https://wiki.example/design-review');
+    expect(await send(page, 'Send')).toBe(200);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Thank you');
+    expect(await itemOf(owners.done)).toMatchObject({
+      status: 'done',
+      evidence: { link: 'https://wiki.example/design-review' },
+    });
+    await page.context().close();
+  });
+
+  it('Blocked without a reason shows the error naming the field and changes nothing; with one, thanks the owner', async () => {
+    const { page } = await open(await choiceLink(owners.blocked, 'action-item.request', 'blocked'), false);
+    expect(await checked(page, 'choice')).toEqual(['blocked']);
+    expect(await send(page, 'Send')).toBe(400);
+    expect(await page.getByRole('alert').textContent()).toContain('Please correct 1 field');
+    expect(await page.locator('#reason-error').textContent()).toBe(
+      'What blocks it is required when it is blocked',
+    );
+    expect(await page.getByLabel('What blocks it?').getAttribute('aria-invalid')).toBe('true');
+    // The answer the link chose is still chosen on the page that comes back.
+    expect(await checked(page, 'choice')).toEqual(['blocked']);
+    expect((await itemOf(owners.blocked)).status).toBe('open');
+    await page.getByLabel('What blocks it?').fill('Waiting for a reviewer');
+    expect(await send(page, 'Send')).toBe(200);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Thank you');
+    expect(await itemOf(owners.blocked)).toMatchObject({
+      status: 'blocked',
+      blockedReason: 'Waiting for a reviewer',
+    });
+    await page.context().close();
+  });
+
+  it('Needs a new date opens with that answer chosen and moves the item to the date picked', async () => {
+    const { page } = await open(await choiceLink(owners.newDate, 'action-item.request', 'new-date'), false);
+    expect(await checked(page, 'choice')).toEqual(['new-date']);
+    expect(await page.getByLabel('New due date').getAttribute('type')).toBe('date');
+    // Twenty days on: within the 30 days the default policy lets an owner move a date on their own.
+    const picked = new Date(Date.now() + 20 * DAY).toISOString().slice(0, 10);
+    await page.getByLabel('New due date').fill(picked);
+    expect(await send(page, 'Send')).toBe(200);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Thank you');
+    const item = await itemOf(owners.newDate);
+    expect(item.status).toBe('open');
+    expect(item.dueAt.slice(0, 10)).toBe(picked);
+    expect(item.history.map((h) => h.what)).toEqual(['added', 'new date']);
+    await page.context().close();
+  });
+
+  it('the manager’s Unblock opens the decision form with Unblock chosen and unblocks the item', async () => {
+    const { page, status } = await open(await choiceLink('dlead', 'item-decision.request', 'unblock'), false);
+    expect(status).toBe(200);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Dag Four’s development action');
+    expect(await page.locator('main').textContent()).toContain('No design review on the calendar');
+    expect(await checked(page, 'decision')).toEqual(['unblock']);
+    expect(await send(page, 'Send my decision')).toBe(200);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Thank you');
+    const item = await itemOf(owners.decision);
+    expect(item.status).toBe('open');
+    expect(item.history.map((h) => h.what)).toEqual(['added', 'blocked', 'unblocked']);
     await page.context().close();
   });
 });

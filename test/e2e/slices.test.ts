@@ -339,7 +339,7 @@ describe('HR at the command line', () => {
     expect(result.code).toBe(0);
     const lines = result.out.split('\r\n');
     expect(lines[0]).toBe(
-      'employee_id,name,manager_id,review_status,self_rating,manager_rating,peer_responses,peer_average,development_needs,finished_at,overall_rating,calibrated_overall,gaps,strengths,released_at,acknowledged_at,disagreement',
+      'employee_id,name,manager_id,review_status,self_rating,manager_rating,peer_responses,peer_average,development_needs,finished_at,overall_rating,calibrated_overall,gaps,strengths,released_at,acknowledged_at,disagreement,plan_status,plan_items,plan_done,plan_overdue',
     );
     expect(lines).toHaveLength(24);
     expect(lines.find((l) => l.startsWith('e24,'))).toMatch(/^e24,Samuel Clark,e08,incomplete,/);

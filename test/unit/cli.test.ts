@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine, run } from '../../cli/growcycle';
 
-/* The command line: ids that begin with a dash are ids, wrong options are still usage errors. */
+/*
+ * The command line: ids that begin with a dash are ids, wrong options and incomplete commands are
+ * usage errors, found before any call to the API.
+ */
 
 describe('the growcycle command line', () => {
   it('takes a request id that begins with a dash for the id it is, wherever the options stand', () => {
@@ -26,6 +29,39 @@ describe('the growcycle command line', () => {
     ]);
     expect(positionals).toEqual(['status', 'c1']);
     expect(values.employee).toBe('-Xq3vJ0bKc1RzY8sPwLmN4A');
+  });
+
+  it('takes a plan id that begins with a dash for the id, after the plan subcommand', () => {
+    const { positionals, values } = parseCommandLine([
+      'plan',
+      'cancel',
+      '--reason',
+      'left',
+      '-Xq3vJ0bKc1RzY8sPwLmN4A',
+    ]);
+    expect(positionals).toEqual(['plan', 'cancel', '-Xq3vJ0bKc1RzY8sPwLmN4A']);
+    expect(values.reason).toBe('left');
+  });
+
+  it.each([
+    [['plan'], 'plan needs show, list or cancel'],
+    [['plan', 'frobnicate'], 'unknown plan command "frobnicate"'],
+    [['plan', 'show'], 'plan show needs a PLAN_ID'],
+    [['plan', 'show', 'p1', 'p2'], 'unexpected "p2"'],
+    [['plan', 'list'], 'plan list needs one of --owner ID, --team MANAGER_ID, --mentor ID or --overdue'],
+    [
+      ['plan', 'list', '--owner', 'e1', '--overdue'],
+      'plan list needs one of --owner ID, --team MANAGER_ID, --mentor ID or --overdue',
+    ],
+    [['plan', 'cancel', 'p1'], 'plan cancel needs --reason TEXT'],
+  ])('refuses %j with exit code 2 before calling the API: %s', async (args, reason) => {
+    const err: string[] = [];
+    const code = await run([...args, '--api', 'http://127.0.0.1:9'], {
+      out: () => undefined,
+      err: (l) => err.push(l),
+      isTty: false,
+    });
+    expect({ code, err }).toEqual({ code: 2, err: [`growcycle: ${reason} (growcycle --help)`] });
   });
 
   it('still refuses an option it does not know, with exit code 2', async () => {

@@ -7,6 +7,7 @@ import {
 } from '../../../domain/cycles/admin';
 import { createCycle } from '../../../domain/cycles/schedule';
 import { cycleStatus } from '../../../domain/cycles/status';
+import { cyclePlans, planColumns, planCounts } from '../../../domain/plans/cycle-plans';
 import type { Cycle } from '../../../domain/platform/table';
 import { exportCycle } from '../../../domain/reviews/export';
 import { conflict, invalid, jsonResult, notFound, parseJson } from '../../shared/http';
@@ -23,7 +24,9 @@ import {
 
 /*
  * Cycles, all HR's: scheduling one, where it stands, the levers (extend, cancel, add or take out
- * people) and the export of its results.
+ * people) and the export of its results. Where it stands and the export include the development
+ * plans its reviews led to, which domain/cycles and domain/reviews cannot read (domain/plans is
+ * below them), so they are joined here.
  */
 
 /** For cycleOr404: HR's levers work while the cycle is scheduled or running. */
@@ -59,7 +62,8 @@ export const cycleRoutes: Routes = {
   'GET /cycles/{cycleId}': hrOnly(async (event) => {
     const cycle = await cycleOr404(event);
     if (!cycle.ok) return cycle.result;
-    return jsonResult(200, await cycleStatus(cycle.value));
+    const [status, plans] = await Promise.all([cycleStatus(cycle.value), cyclePlans(cycle.value.cycleId)]);
+    return jsonResult(200, { ...status, plans: planCounts(plans) });
   }),
 
   'POST /cycles/{cycleId}/extend': hrOnly(async (event, caller) => {
@@ -113,7 +117,7 @@ export const cycleRoutes: Routes = {
         'content-disposition': `attachment; filename="cycle-${cycle.value.cycleId}.csv"`,
         'cache-control': 'no-store',
       },
-      body: await exportCycle(cycle.value.cycleId),
+      body: await exportCycle(cycle.value.cycleId, planColumns(cycle.value.cycleId)),
     };
   }),
 };
