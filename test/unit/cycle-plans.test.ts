@@ -34,6 +34,8 @@ const item = (itemId: string, status: PlanItem['status'], dueAt: string): PlanIt
   ownerId: 'p1',
   kind: 'practice',
   title: itemId,
+  sessions: 0,
+  sessionsHeld: 0,
   dueAt,
   agreedDueAt: dueAt,
   newDates: 0,
