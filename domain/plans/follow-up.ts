@@ -128,7 +128,7 @@ const closeAsked = async (plan: Plan, at: Date) => {
 const askOnce = async (kinds: StepKinds, requestId: string, at: Date) => {
   await openRequest(kinds, requestId);
   const req = (await db().request.get({ requestId }).go({ consistent: true })).data;
-  if (!req || req.status !== 'open' || !req.sendWindow) return;
+  if (req?.status !== 'open' || !req.sendWindow) return;
   const [reminderAt] = timeline(req).reminders;
   if (!reminderAt || reminderAt.getTime() <= at.getTime()) return;
   await queueItem({ ...requestItem({ ...req, sendWindow: req.sendWindow }, 0), sendAt: reminderAt }, at);

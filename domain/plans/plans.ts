@@ -260,7 +260,10 @@ export const developedByCompetency = async (
         before?.manager != null && before.expected != null
           ? ` (before: rated ${before.manager}, ${before.expected} expected)`
           : '';
-      (lines[item.competencyId] ??= []).push(`“${item.title}”: ${outcomeOf(item)}${from}`);
+      lines[item.competencyId] = [
+        ...(lines[item.competencyId] ?? []),
+        `“${item.title}”: ${outcomeOf(item)}${from}`,
+      ];
     }
   }
   return lines;
