@@ -1,5 +1,12 @@
 import { now } from '../platform/clock';
-import { type Cycle, db, type HumanRequest, REQUEST_KINDS, type RequestKind } from '../platform/table';
+import {
+  type Cycle,
+  db,
+  type HumanRequest,
+  PLAN_REQUEST_KINDS,
+  REQUEST_KINDS,
+  type RequestKind,
+} from '../platform/table';
 import { tallyReviews } from './close';
 
 /*
@@ -13,9 +20,6 @@ export const cycleRequests = async (cycleId: string, employeeId?: string): Promi
     : db().request.query.byCycle({ cycleId });
   return (await query.go({ pages: 'all' })).data;
 };
-
-/** A development plan's requests: they follow a plan item, never a phase of a cycle. */
-const PLAN_KINDS: readonly RequestKind[] = ['action-item', 'item-decision'];
 
 export type PhaseCounts = Record<
   RequestKind,
@@ -48,7 +52,7 @@ export const phaseStatus = (
   at: Date = now(),
 ): { phases: PhaseCounts; overdue: Overdue[]; bounced: Bounced[] } => {
   const phases = Object.fromEntries(
-    REQUEST_KINDS.filter((k) => !PLAN_KINDS.includes(k)).map((k) => [
+    REQUEST_KINDS.filter((k) => !PLAN_REQUEST_KINDS.includes(k)).map((k) => [
       k,
       { pending: 0, open: 0, submitted: 0, expired: 0 },
     ]),

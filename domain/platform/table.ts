@@ -212,6 +212,14 @@ export const REQUEST_KINDS = [
 ] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
+/** The requests of a development plan: they follow a plan, never a phase of a cycle. */
+export const PLAN_REQUEST_KINDS: readonly RequestKind[] = [
+  'action-item',
+  'item-decision',
+  'check-in',
+  'session',
+];
+
 const request = new Entity({
   model: { entity: 'request', version: '1', service },
   attributes: {

@@ -22,7 +22,7 @@ let companyGoalId: string;
 /** A manager appraisal of a review under way (pending until the appraisal phase opens). */
 let appraisalRequestId: string;
 
-type Caller = 'hr' | 'manager' | 'skipLevel' | 'otherManager' | 'self' | 'peer';
+type Caller = 'hr' | 'manager' | 'skipLevel' | 'otherManager' | 'self' | 'peer' | 'mentor';
 const CALLERS: Record<Caller, { id: string; hr?: boolean }> = {
   hr: { id: 'hr-admin-1', hr: true },
   manager: { id: 'e04' },
@@ -30,6 +30,8 @@ const CALLERS: Record<Caller, { id: string; hr?: boolean }> = {
   otherManager: { id: 'e05' },
   self: { id: 'e10' },
   peer: { id: 'e11' },
+  // Outside e10's line; mentors one item of e10's plan.
+  mentor: { id: 'e13' },
 };
 
 const call = async (token: string | undefined, method: string, path: string, body?: unknown) => {
@@ -250,13 +252,19 @@ const ROWS: Row[] = [
     route: 'GET /plans/{planId}',
     method: 'GET',
     path: () => `/plans/${planId}`,
-    expect: everyoneBut(200, line),
+    expect: everyoneBut(200, [...line, 'mentor']),
   },
   {
     route: 'GET /plans?ownerId',
     method: 'GET',
     path: () => '/plans?ownerId=e10',
     expect: everyoneBut(200, line),
+  },
+  {
+    route: 'GET /plans?mentorId',
+    method: 'GET',
+    path: () => '/plans?mentorId=e13',
+    expect: everyoneBut(200, ['hr', 'mentor']),
   },
   {
     route: 'GET /plans?overdue',
@@ -371,7 +379,10 @@ beforeAll(async () => {
     body: JSON.stringify({
       ownerId: 'e10',
       title: 'Grow',
-      items: [{ title: 'Pair', dueAt: '2030-01-01T00:00:00Z' }],
+      items: [
+        { title: 'Pair', dueAt: '2030-01-01T00:00:00Z' },
+        { kind: 'mentoring', title: 'Mentoring on design', dueAt: '2030-01-01T00:00:00Z', mentorId: 'e13' },
+      ],
     }),
   });
   planId = String(((await plan.json()) as { planId: string }).planId);
@@ -440,11 +451,24 @@ describe('HR API role × route matrix', () => {
       });
     }
     it(`${row.route} without a token → 401, and the function never runs`, async () => {
+      // What earlier rows set going (a cancelled plan's workflow closing it) ends first.
+      await stack.settle();
       const before = stack.lambda.stats.invocations;
       expect(await call(undefined, row.method, row.path(), bodyOf(row))).toBe(401);
       expect(stack.lambda.stats.invocations).toBe(before);
     });
   }
+
+  it('shows a mentor only the items they mentor of a plan, and nothing else of it', async () => {
+    const res = await fetch(`${stack.urls.api}/plans/${planId}`, {
+      headers: { authorization: `Bearer ${as('mentor')}` },
+    });
+    const { plan } = (await res.json()) as {
+      plan: Record<string, unknown> & { items: Array<{ mentorId?: string }> };
+    };
+    expect(plan.items.map((i) => i.mentorId)).toEqual(['e13']);
+    expect(Object.keys(plan).sort()).toEqual(['items', 'ownerId', 'planId', 'status']);
+  });
 
   it('refuses a token whose signature was altered, or that has expired', async () => {
     const token = as('hr');
