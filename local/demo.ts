@@ -30,6 +30,21 @@ export type DemoSummary = {
   reminders: number;
   escalations: number;
   stateTransitions: number;
+  /** The development plans: how many were drafted from the reviews and agreed, and what came of them. */
+  plans: {
+    drafted: number;
+    agreed: number;
+    items: {
+      done: number;
+      doneLate: number;
+      blocked: number;
+      newDates: number;
+      escalated: number;
+      dropped: number;
+    };
+    checkIns: { asked: number; answered: number };
+    mentoringSessions: number;
+  };
 };
 
 export type DemoResult = {
@@ -74,6 +89,9 @@ const NOUN: Record<string, [string, string]> = {
   acknowledgment: ['acknowledgment', 'acknowledgments'],
   'peer-nomination': ['peer nomination', 'peer nominations'],
   'peer-approval': ['nomination approval', 'nomination approvals'],
+  'item-decision': ['decision on a blocked action', 'decisions on blocked actions'],
+  'check-in': ['check-in', 'check-ins'],
+  session: ['session confirmation', 'session confirmations'],
   cycle: ['cycle', 'cycles'],
 };
 
@@ -92,6 +110,24 @@ const RETURNED_GOALS = {
   comment: 'Make the second goal measurable: a number and a date',
 };
 
+/**
+ * What the plans' people do beyond their habits: one action blocked (its manager unblocks it with a
+ * new date), one moved two weeks later (within the policy), a mentor confirming sessions.
+ */
+const PLAN_SCRIPT = {
+  blocked: { title: 'failover runbook', reason: 'The staging database is frozen until the migration' },
+  newDate: { title: 'on-call shadow', days: 14 },
+  mentoring: {
+    title: 'incident command',
+    note: 'We walked through two incident reviews and the paging policy',
+  },
+  unblockDays: 21,
+};
+
+/** A date `days` from now as a form's date field takes it. */
+const dateIn = (from: Date, days: number) =>
+  new Date(from.getTime() + days * 86_400_000).toISOString().slice(0, 10);
+
 /** "self-assessment.request", 3 -> "3 self-assessment requests sent", for the daily digest. */
 export const phrase = (event: string, n: number): string => {
   const [step = '', what = ''] = event.split('.');
@@ -101,6 +137,10 @@ export const phrase = (event: string, n: number): string => {
   if (event === 'review-meeting.submitted') return `${n} review meeting${s1} recorded as held`;
   if (event === 'acknowledgment.unreleased') return `HR told of ${n} unreleased result${s1}`;
   if (event === 'digest') return `${n} digest${s1} (one email for several things)`;
+  if (event === 'check-in.notice') return `${n} check-in ${n === 1 ? 'summary' : 'summaries'} to managers`;
+  if (event === 'plan.summary') return `${n} plan ${n === 1 ? 'summary' : 'summaries'} (plan ended)`;
+  if (event === 'action-item.blocked') return `${n} development action${s1} marked blocked`;
+  if (event === 'action-item.new-date') return `${n} new date${s1} asked for`;
   if (event === 'goal-approval.approved')
     return `${n} ${n === 1 ? "employee's" : "employees'"} goals approved`;
   if (event === 'goal-approval.returned') return `${n} returned with a comment`;
@@ -207,8 +247,35 @@ export const runDemo = async (
             },
             'demo-plan-e08',
           ),
+          await api(
+            stack,
+            'POST',
+            '/plans',
+            {
+              ownerId: 'e12',
+              title: 'Own the on-call rota',
+              items: [
+                {
+                  kind: 'stretch',
+                  title: 'Lead the on-call shadow week',
+                  dueAt: new Date(DEMO_START.getTime() + 15 * 86_400_000).toISOString(),
+                },
+                {
+                  kind: 'mentoring',
+                  title: 'Mentoring on incident command',
+                  dueAt: new Date(DEMO_START.getTime() + 45 * 86_400_000).toISOString(),
+                  mentorId: 'e09',
+                  sessionEveryDays: 14,
+                },
+              ],
+            },
+            'demo-plan-e12',
+          ),
         ];
-  if (plans.length) log('Development plans started for Ola Haugen (2 actions) and Victor Hale (1 action).');
+  if (plans.length)
+    log(
+      'Development plans started for Ola Haugen (2 actions), Victor Hale (1) and Noah Larsen (2, one of them mentoring by Sofie Andersen).',
+    );
   log(
     `Habits: most answer when asked; ${Object.values(HABITS).filter((h) => h === 'after-reminder').length} answer after a reminder; Victor Hale never answers.`,
   );
@@ -221,6 +288,7 @@ export const runDemo = async (
   let seen = 0;
   let released = false;
   const returned = new Set<string>();
+  const scripted = new Set<string>();
   const answered: Record<string, number> = {};
   let digest: Record<string, number> = {};
   let digestDay = day(clock.now());
@@ -305,9 +373,12 @@ export const runDemo = async (
         }
         if (!person || !link) continue;
         const habit = options.habits === 'everyone-on-time' ? 'prompt' : habitOf(person.employeeId);
-        const acts =
-          (habit === 'prompt' && kind.endsWith('.request')) ||
-          (habit === 'after-reminder' && kind.endsWith('.reminder'));
+        // A mentoring item is done when its sessions are: its owner answers at its reminder.
+        const mentoring = STEP(kind) === 'action-item' && title.includes(PLAN_SCRIPT.mentoring.title);
+        const acts = mentoring
+          ? kind.endsWith('.reminder') && habit !== 'never'
+          : (habit === 'prompt' && kind.endsWith('.request')) ||
+            (habit === 'after-reminder' && kind.endsWith('.reminder'));
         if (!acts) continue;
         // A form sent counts for its step, under the event the daily digest names it by.
         const counted = (sent: Promise<number>, event: string) =>
@@ -336,7 +407,48 @@ export const runDemo = async (
         }
         if (STEP(kind) === 'action-item') {
           // The email's first link answers "done"; the form asks for the answer again, as a page would.
-          counted(submitForm(link, { choice: 'done' }), 'action-item.submitted');
+          if (title.includes(PLAN_SCRIPT.blocked.title) && !scripted.has('blocked')) {
+            scripted.add('blocked');
+            highlights.push(
+              `${person.name} marks “${title.replace(/^(Reminder: )?Development action: /, '')}” blocked: “${PLAN_SCRIPT.blocked.reason}”; their manager is asked to decide at the next send slot`,
+            );
+            counted(
+              submitForm(link, { choice: 'blocked', reason: PLAN_SCRIPT.blocked.reason }),
+              'action-item.blocked',
+            );
+          } else if (title.includes(PLAN_SCRIPT.newDate.title) && !scripted.has('new-date')) {
+            scripted.add('new-date');
+            highlights.push(
+              `${person.name} moves “${title.replace(/^(Reminder: )?Development action: /, '')}” ${PLAN_SCRIPT.newDate.days} days later: within the plan policy, accepted at once`,
+            );
+            counted(
+              submitForm(link, {
+                choice: 'new-date',
+                dueDate: dateIn(clock.now(), PLAN_SCRIPT.newDate.days),
+              }),
+              'action-item.new-date',
+            );
+          } else counted(submitForm(link, { choice: 'done' }), 'action-item.submitted');
+          continue;
+        }
+        if (STEP(kind) === 'item-decision') {
+          highlights.push(`${person.name} unblocks it with a new date, ${PLAN_SCRIPT.unblockDays} days out`);
+          counted(
+            submitForm(link, { decision: 'unblock', dueDate: dateIn(clock.now(), PLAN_SCRIPT.unblockDays) }),
+            'item-decision.submitted',
+          );
+          continue;
+        }
+        if (STEP(kind) === 'check-in') {
+          counted(submitForm(link, { note: 'On track; the next step is booked' }), 'check-in.submitted');
+          continue;
+        }
+        if (STEP(kind) === 'session') {
+          if (!scripted.has('session')) {
+            scripted.add('session');
+            highlights.push(`${person.name} confirms a mentoring session: “${PLAN_SCRIPT.mentoring.note}”`);
+          }
+          counted(submitForm(link, { held: 'yes', note: PLAN_SCRIPT.mentoring.note }), 'session.submitted');
           continue;
         }
         counted(answer(link, seen + answering.length), `${STEP(kind)}.submitted`);
@@ -382,6 +494,7 @@ export const runDemo = async (
     reminders: count('.reminder'),
     escalations: count('.escalation'),
     stateTransitions: executions.reduce((s, e) => s + e.transitions, 0),
+    plans: await plansSummary(stack, byKind, answered),
   };
   return {
     summary,
@@ -390,6 +503,54 @@ export const runDemo = async (
     planIds: plans.map((p) => String(p.planId)),
     answered,
     realSeconds: (performance.now() - started) / 1000,
+  };
+};
+
+type PlanView = {
+  origin: string;
+  status: string;
+  items: Array<{
+    status: string;
+    dueAt: string;
+    doneAt?: string;
+    sessionsHeld?: number;
+    history: Array<{ what: string }>;
+  }>;
+};
+
+/** What came of the development plans, read back through the HR API. */
+const plansSummary = async (
+  stack: LocalStack,
+  byKind: Record<string, number>,
+  answered: Record<string, number>,
+): Promise<DemoSummary['plans']> => {
+  const plans = (
+    await Promise.all(
+      SAMPLE_ORG.map(
+        async (p) =>
+          ((await api(stack, 'GET', `/plans?ownerId=${p.employeeId}`)) as { plans: PlanView[] }).plans,
+      ),
+    )
+  ).flat();
+  const items = plans.flatMap((p) => p.items);
+  const fromReviews = plans.filter((p) => p.origin === 'review');
+  const done = items.filter((i) => i.status === 'done');
+  return {
+    drafted: fromReviews.length,
+    agreed: fromReviews.filter((p) => p.status !== 'draft').length,
+    items: {
+      done: done.length,
+      doneLate: done.filter((i) => i.doneAt !== undefined && i.doneAt > i.dueAt).length,
+      blocked: items.filter((i) => i.history.some((h) => h.what === 'blocked')).length,
+      newDates: items.reduce(
+        (n, i) => n + i.history.filter((h) => h.what === 'new date' || h.what === 'new date agreed').length,
+        0,
+      ),
+      escalated: byKind['action-item.escalation'] ?? 0,
+      dropped: items.filter((i) => i.status === 'dropped').length,
+    },
+    checkIns: { asked: byKind['check-in.request'] ?? 0, answered: answered['check-in'] ?? 0 },
+    mentoringSessions: items.reduce((n, i) => n + (i.sessionsHeld ?? 0), 0),
   };
 };
 
