@@ -186,14 +186,18 @@ export const itemView = (item: PlanItem, at: Date = now()) => {
   return { ...shown, overdue: isOverdue(item, at) };
 };
 
-/** A plan as the API shows it: the plan without its policy's text, and its items. */
+/**
+ * A plan as the API shows it: the plan without its policy's text, and its items. An item of a plan
+ * that has ended is nobody's to chase: it is never shown overdue.
+ */
 export const planView = (plan: Plan, items: PlanItem[]) => {
   const { policy: _policy, ...shown } = plan;
   const at = now();
+  const chased = (i: PlanItem) => plan.status === 'active' && isOverdue(i, at);
   return {
     ...shown,
-    items: items.map((i) => itemView(i, at)),
-    overdueItems: items.filter((i) => isOverdue(i, at)).length,
+    items: items.map((i) => ({ ...itemView(i, at), overdue: chased(i) })),
+    overdueItems: items.filter(chased).length,
   };
 };
 

@@ -297,6 +297,10 @@ describe('a development plan item', () => {
     const plan = await planOf(planId);
     expect(plan.status).toBe('cancelled');
     expect(plan.summary).toMatchObject({ items: 1, open: 1 });
+    // Its item, once past its date, is nobody's to chase.
+    const due = Date.parse(plan.items[0]?.dueAt ?? '');
+    if (Date.now() <= due) stack.clock?.jumpTo(due + DAY);
+    expect((await planOf(planId)).items[0]).toMatchObject({ status: 'open', overdue: false });
     expect((await api('POST', `/plans/${planId}/cancel`, { reason: 'again' })).status).toBe(409);
   });
 
