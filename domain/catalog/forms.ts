@@ -3,12 +3,6 @@ import type { Framework, Template } from './documents';
 import { type ItemType, overallRating } from './ratings';
 
 /*
-<<<<<<< HEAD
- * The forms of a template-driven cycle, as data: which goals, competencies, behaviours and values
- * each form rates, with the framework's scale and level descriptors, what the manager is shown of the
- * self-assessment and peer input, and the zod schema that checks an answer (built from the same
- * fields, so an error always names a field the page has). Rendering is the form pages' job.
-=======
  * Forms as data, each described once: its fields with their labels, what an error calls them,
  * whether they are required and their limits. The page is rendered from the form
  * (functions/api/form-page.ts) and the zod schema that checks its POST is derived here from the same
@@ -16,7 +10,6 @@ import { type ItemType, overallRating } from './ratings';
  * forms of a template-driven cycle: which goals, competencies, behaviours and values each rates, with
  * the framework's scale and level descriptors, and what the manager is shown of the self-assessment
  * and peer input. The forms of a cycle without a template are in fixed-forms.ts.
->>>>>>> forms
  */
 
 export type AppraisalKind = 'self-assessment' | 'peer-feedback' | 'manager-appraisal';
