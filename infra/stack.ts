@@ -283,12 +283,16 @@ export class GrowcycleStack extends Stack {
       PLAN_ITEM_STATE_MACHINE_ARN: planItem.stateMachine.stateMachineArn,
     });
     resumes(followPlan);
+    // A draft closed unagreed: HR is told.
+    sends(followPlan);
     planItem.stateMachine.grantStartExecution(followPlan);
-    const plan = new DevelopmentPlan(this, 'DevelopmentPlan', { followPlan });
+    const plan = new DevelopmentPlan(this, 'DevelopmentPlan', { followPlan, humanStep: humanStepFn });
 
     const forms = fn('Forms', 'functions/api/forms.ts');
     linkSecret.grantRead(forms);
     resumes(forms);
+    // An edit of a draft plan tells the other party at once, with their link.
+    sends(forms);
     cycle.stateMachine.grantStartExecution(schedulerRole);
 
     // Once a day: per-person reviews whose day has come (end of probation and the like).
