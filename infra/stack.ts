@@ -87,6 +87,7 @@ export const HR_ROUTES: Array<[HttpMethod, string]> = [
   [HttpMethod.POST, '/cycles/{cycleId}/release'],
   [HttpMethod.POST, '/requests/{requestId}/reassign'],
   [HttpMethod.POST, '/plans'],
+  [HttpMethod.POST, '/plans/draft'],
   [HttpMethod.GET, '/plans'],
   [HttpMethod.GET, '/plans/{planId}'],
   [HttpMethod.POST, '/plans/{planId}/items'],

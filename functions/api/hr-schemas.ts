@@ -122,6 +122,9 @@ export const CreatePlanInput = z
     message: `a draft has at most ${MAX_DRAFT_ITEMS} items`,
   });
 
+/** Draft a plan from an employee's released review in a cycle. */
+export const DraftPlanInput = z.object({ cycleId: id, employeeId: id });
+
 /** A change to one item: a new date, new words, a new mentor, or dropping it. */
 export const ChangePlanItemInput = z
   .object({

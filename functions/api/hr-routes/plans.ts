@@ -1,6 +1,7 @@
 import { accessTo, canActOn, canRead, type Principal } from '../../../domain/people/access';
 import { createDraft } from '../../../domain/plans/agreement';
 import { addItem, type ChangeRefusal, cancelPlan, changeItem } from '../../../domain/plans/changes';
+import { draftFromReview } from '../../../domain/plans/from-review';
 import {
   createPlan,
   IMPROVEMENT_POLICY_ID,
@@ -17,6 +18,7 @@ import { keyedId } from '../../../domain/platform/ids';
 import type { Plan } from '../../../domain/platform/table';
 import {
   conflict,
+  fieldProblem,
   forbidden,
   type HttpResult,
   invalid,
@@ -29,15 +31,16 @@ import {
   CancelPlanInput,
   ChangePlanItemInput,
   CreatePlanInput,
+  DraftPlanInput,
   ListPlansQuery,
   PlanItemInput,
 } from '../hr-schemas';
-import { hrOnly, idempotencyKey, pathParam, planOr404, type Routes, unknownOwner } from './route';
+import { hrOnly, idempotencyKey, noReview, pathParam, planOr404, type Routes, unknownOwner } from './route';
 
 /*
  * Development plans: set (started at once, or drafted for the owner and their manager to agree to)
- * and changed by HR or the owner's direct manager, cancelled by HR, read by the owner's reporting
- * line; a mentor reads the items they mentor.
+ * and changed by HR or the owner's direct manager, drafted from a released review, cancelled by HR,
+ * read by the owner's reporting line; a mentor reads the items they mentor.
  */
 
 const refused = (r: ChangeRefusal): HttpResult => {
@@ -90,6 +93,43 @@ export const planRoutes: Routes = {
       planId: result.plan.planId,
       plan: planView(result.plan, await itemsOf(result.plan.planId)),
     });
+  },
+
+  'POST /plans/draft': async (event, caller) => {
+    const body = parseJson(event, DraftPlanInput);
+    if (!body.ok) return body.result;
+    const { cycleId, employeeId } = body.value;
+    if (!canActOn(await accessTo(caller, employeeId)))
+      return forbidden('Plans are drafted from a review by HR or the employee’s direct manager');
+    const result = await draftFromReview(cycleId, employeeId, caller.employeeId);
+    const conflictOn = (field: string, message: string) => fieldProblem(409, 'Conflict', field, message);
+    switch (result.outcome) {
+      case 'drafted':
+        return jsonResult(201, { planId: result.plan.planId, plan: planView(result.plan, []) });
+      case 'exists':
+        return jsonResult(200, {
+          planId: result.plan.planId,
+          plan: planView(result.plan, await itemsOf(result.plan.planId)),
+          alreadyDrafted: true,
+        });
+      case 'no-cycle':
+        return notFound('cycleId', `no cycle ${cycleId}`);
+      case 'no-review':
+        return noReview();
+      case 'not-released':
+        return conflictOn('employeeId', 'the review’s results are not released yet');
+      case 'no-gap-analysis':
+        return conflictOn(
+          'cycleId',
+          'the cycle’s reviews have no gap analysis: it was made without a template',
+        );
+      case 'nothing-to-draft':
+        return conflictOn('employeeId', 'the review shows no gap and no development need: nothing to draft');
+      case 'unknown-owner':
+        return invalid('employeeId', 'not an active employee');
+      default:
+        return planRefused(result, employeeId);
+    }
   },
 
   'GET /plans': async (event, caller) => {
