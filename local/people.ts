@@ -179,3 +179,26 @@ export const submitForm = async (link: string, values: Record<string, string>): 
   await res.text();
   return res.status;
 };
+
+/**
+ * What a browser would post from a page as it stands, with its form's action: every line, date and
+ * hidden value, every text area's text, each select's chosen option and each ticked box.
+ */
+export const pageValues = (page: string): { action: string; values: Record<string, string> } => {
+  const values: Record<string, string> = {};
+  for (const m of page.matchAll(
+    /<input type="(?:text|email|url|number|date|hidden)" (?:id="[^"]*" )?name="([^"]+)" value="([^"]*)"/g,
+  ))
+    values[decode(m[1] as string)] = decode(m[2] as string);
+  for (const m of page.matchAll(/<textarea id="[^"]*" name="([^"]+)"[^>]*>([^<]*)<\/textarea>/g))
+    values[decode(m[1] as string)] = decode(m[2] as string);
+  for (const m of page.matchAll(/<select id="[^"]*" name="([^"]+)"[^>]*>([\s\S]*?)<\/select>/g)) {
+    const options = m[2] as string;
+    const chosen =
+      /<option value="([^"]*)" selected/.exec(options) ?? /<option value="([^"]*)"/.exec(options);
+    values[decode(m[1] as string)] = decode(chosen?.[1] ?? '');
+  }
+  for (const m of page.matchAll(/<input type="checkbox" name="([^"]+)" value="([^"]+)" checked/g))
+    values[decode(m[1] as string)] = decode(m[2] as string);
+  return { action: decode(/<form method="post" action="([^"]+)"/.exec(page)?.[1] ?? ''), values };
+};
