@@ -202,3 +202,26 @@ export const pageValues = (page: string): { action: string; values: Record<strin
     values[decode(m[1] as string)] = decode(m[2] as string);
   return { action: decode(/<form method="post" action="([^"]+)"/.exec(page)?.[1] ?? ''), values };
 };
+
+/**
+ * Opens a drafted plan's agreement form and agrees to it as it stands, naming `mentorId` as the
+ * mentor of any mentoring item that has none (the form refuses to agree without one). Returns the
+ * HTTP status of the POST: 200 saved or started, 409 when the draft changed meanwhile.
+ */
+export const agreeToDraft = async (link: string, mentorId: string): Promise<number> => {
+  const page = await fetch(link);
+  if (page.status !== 200) return page.status;
+  const { action, values } = pageValues(await page.text());
+  for (const [name, kind] of Object.entries(values))
+    if (name.endsWith('.kind') && kind === 'mentoring') {
+      const mentor = name.replace(/\.kind$/, '.mentorId');
+      if (!values[mentor] && !name.startsWith('new.')) values[mentor] = mentorId;
+    }
+  const res = await fetch(new URL(action, link).href, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ ...values, agree: 'yes' }).toString(),
+  });
+  await res.text();
+  return res.status;
+};
