@@ -13,10 +13,11 @@ import { meterUsage, resetUsage, usage } from './usage';
 
 /*
  * Cost and load of one appraisal cycle per employee, measured on the local stack with the demo's
- * cycle (no development plans, everyone answering when first asked): state transitions (retries
- * included, as AWS bills them), Lambda invocations and GB-seconds, DynamoDB capacity units as
- * DynamoDB Local reports them, emails; priced at public list prices. Then development plans on the
- * same organisation, per item and per employee-year (bench/plans.ts). Then a cycle of
+ * cycle (no plans but those its release drafts, everyone answering when first asked): state
+ * transitions (retries included, as AWS bills them; the drafted plans' share apart), Lambda
+ * invocations and GB-seconds, DynamoDB capacity units as DynamoDB Local reports them, emails; priced
+ * at public list prices. Then development plans on the same organisation, per item and per
+ * employee-year (bench/plans.ts). Then a cycle of
  * `--participants` people (default 10,000) from a generated organisation: scheduling and launch,
  * and with `--first-step` every first request opened and its email sent at the send rate.
  */
@@ -107,6 +108,11 @@ const demoRows = async (stack: LocalStack, dataDir: string, breakdown: boolean):
   if (breakdown) console.error(['write units per employee:', ...writeBreakdown(participants)].join('\n'));
   const executions = stack.sfn.list();
   const transitions = executions.reduce((s, e) => s + e.transitions, 0);
+  // A release drafts each employee's development plan: the part of the transitions its workflows take.
+  const planMachines = [stack.stateMachineArn('DevelopmentPlan'), stack.stateMachineArn('PlanItem')];
+  const planTransitions = executions
+    .filter((e) => planMachines.includes(e.stateMachineArn))
+    .reduce((s, e) => s + e.transitions, 0);
   const { invocations, gbSeconds } = stack.lambda.stats;
   const per = (n: number) => n / participants;
   const cost =
@@ -119,6 +125,7 @@ const demoRows = async (stack: LocalStack, dataDir: string, breakdown: boolean):
   return [
     { name: 'cost.perEmployeeCycle', value: per(cost), unit: 'USD' },
     { name: 'transitions.perEmployee', value: per(transitions), unit: 'transitions' },
+    { name: 'transitions.draftedPlans.perEmployee', value: per(planTransitions), unit: 'transitions' },
     { name: 'lambda.invocations.perEmployee', value: per(invocations), unit: 'invocations' },
     { name: 'lambda.gbSeconds.perEmployee', value: per(gbSeconds), unit: 'GB-s' },
     { name: 'dynamodb.writeUnits.perEmployee', value: per(usage.dynamoWriteUnits), unit: 'WRU' },

@@ -87,6 +87,7 @@ export const HR_ROUTES: Array<[HttpMethod, string]> = [
   [HttpMethod.POST, '/cycles/{cycleId}/release'],
   [HttpMethod.POST, '/requests/{requestId}/reassign'],
   [HttpMethod.POST, '/plans'],
+  [HttpMethod.POST, '/plans/draft'],
   [HttpMethod.GET, '/plans'],
   [HttpMethod.GET, '/plans/{planId}'],
   [HttpMethod.POST, '/plans/{planId}/items'],
@@ -286,9 +287,10 @@ export class GrowcycleStack extends Stack {
     resumes(followPlan);
     // It opens check-ins and session questions: their emails are queued for the digest, like a human step's.
     schedulesCycles(followPlan);
+    // The plan's end summary; HR told of a draft closed unagreed.
     sends(followPlan);
     planItem.stateMachine.grantStartExecution(followPlan);
-    const plan = new DevelopmentPlan(this, 'DevelopmentPlan', { followPlan });
+    const plan = new DevelopmentPlan(this, 'DevelopmentPlan', { followPlan, humanStep: humanStepFn });
 
     // An answer may queue a notice in someone's digest (a check-in's summary to the manager) or tell
     // HR of a blocked item at once.
@@ -296,6 +298,7 @@ export class GrowcycleStack extends Stack {
     linkSecret.grantRead(forms);
     resumes(forms);
     schedulesCycles(forms);
+    // An edit of a draft plan tells the other party at once, with their link.
     sends(forms);
     cycle.stateMachine.grantStartExecution(schedulerRole);
 

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { run as runCli } from '../cli/growcycle';
 import { parseCsvObjects } from '../domain/people/csv';
-import { answer, type CapturedEmail, fetchInbox, itemsIn, submitForm } from './people';
+import { agreeToDraft, answer, type CapturedEmail, fetchInbox, itemsIn, submitForm } from './people';
 import { CATALOG_YAML, HABITS, habitOf, SAMPLE_ORG, SAMPLE_ORG_CSV } from './sample-org';
 import { type LocalStack, startStack } from './stack';
 import { portsFromEnv, printWhereThingsAre } from './where';
@@ -92,6 +92,7 @@ const NOUN: Record<string, [string, string]> = {
   'item-decision': ['decision on a blocked action', 'decisions on blocked actions'],
   'check-in': ['check-in', 'check-ins'],
   session: ['session confirmation', 'session confirmations'],
+  'plan-agreement': ['draft plan agreement', 'draft plan agreements'],
   cycle: ['cycle', 'cycles'],
 };
 
@@ -144,6 +145,9 @@ export const phrase = (event: string, n: number): string => {
   if (event === 'goal-approval.approved')
     return `${n} ${n === 1 ? "employee's" : "employees'"} goals approved`;
   if (event === 'goal-approval.returned') return `${n} returned with a comment`;
+  if (event === 'plan-agreement.agreed') return `${n} agreement${s1} to a drafted development plan`;
+  if (event === 'plan-agreement.notice') return `${n} draft plan change${s1} told to the other party`;
+  if (event === 'plan.notice') return `HR told of ${n} draft plan${s1} not agreed`;
   const [one, many] = NOUN[step] ?? [step, step];
   const s = n === 1 ? '' : 's';
   switch (what) {
@@ -323,6 +327,7 @@ export const runDemo = async (
       const counts = (await api(stack, 'POST', `/cycles/${cycleId}/release`)) as { released: number };
       highlights.push(
         `HR released the results of ${counts.released} reviews; employees acknowledge them after their meeting`,
+        'a development plan is drafted from each released review, for the employee and their manager to agree to',
       );
     }
     for (const email of fresh) {
@@ -377,7 +382,7 @@ export const runDemo = async (
         const mentoring = STEP(kind) === 'action-item' && title.includes(PLAN_SCRIPT.mentoring.title);
         const acts = mentoring
           ? kind.endsWith('.reminder') && habit !== 'never'
-          : (habit === 'prompt' && kind.endsWith('.request')) ||
+          : (habit === 'prompt' && (kind.endsWith('.request') || kind === 'plan-agreement.notice')) ||
             (habit === 'after-reminder' && kind.endsWith('.reminder'));
         if (!acts) continue;
         // A form sent counts for its step, under the event the daily digest names it by.
@@ -403,6 +408,14 @@ export const runDemo = async (
             ),
             returnIt ? 'goal-approval.returned' : 'goal-approval.approved',
           );
+          continue;
+        }
+        if (STEP(kind) === 'plan-agreement') {
+          // Each agrees to the drafted plan as it stands (told of a change, to the changed one); a
+          // mentoring item without a mentor gets the owner's manager.
+          const own = text.includes('your draft development plan');
+          const mentor = own ? (person.managerId ?? person.employeeId) : person.employeeId;
+          counted(agreeToDraft(link, mentor), 'plan-agreement.agreed');
           continue;
         }
         if (STEP(kind) === 'action-item') {

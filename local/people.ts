@@ -180,3 +180,49 @@ export const submitForm = async (link: string, values: Record<string, string>): 
   await res.text();
   return res.status;
 };
+
+/**
+ * What a browser would post from a page as it stands, with its form's action: every line, date and
+ * hidden value, every text area's text, each select's chosen option and each ticked box.
+ */
+export const pageValues = (page: string): { action: string; values: Record<string, string> } => {
+  const values: Record<string, string> = {};
+  for (const m of page.matchAll(
+    /<input type="(?:text|email|url|number|date|hidden)" (?:id="[^"]*" )?name="([^"]+)" value="([^"]*)"/g,
+  ))
+    values[decode(m[1] as string)] = decode(m[2] as string);
+  for (const m of page.matchAll(/<textarea id="[^"]*" name="([^"]+)"[^>]*>([^<]*)<\/textarea>/g))
+    values[decode(m[1] as string)] = decode(m[2] as string);
+  for (const m of page.matchAll(/<select id="[^"]*" name="([^"]+)"[^>]*>([\s\S]*?)<\/select>/g)) {
+    const options = m[2] as string;
+    const chosen =
+      /<option value="([^"]*)" selected/.exec(options) ?? /<option value="([^"]*)"/.exec(options);
+    values[decode(m[1] as string)] = decode(chosen?.[1] ?? '');
+  }
+  for (const m of page.matchAll(/<input type="checkbox" name="([^"]+)" value="([^"]+)" checked/g))
+    values[decode(m[1] as string)] = decode(m[2] as string);
+  return { action: decode(/<form method="post" action="([^"]+)"/.exec(page)?.[1] ?? ''), values };
+};
+
+/**
+ * Opens a drafted plan's agreement form and agrees to it as it stands, naming `mentorId` as the
+ * mentor of any mentoring item that has none (the form refuses to agree without one). Returns the
+ * HTTP status of the POST: 200 saved or started, 409 when the draft changed meanwhile.
+ */
+export const agreeToDraft = async (link: string, mentorId: string): Promise<number> => {
+  const page = await fetch(link);
+  if (page.status !== 200) return page.status;
+  const { action, values } = pageValues(await page.text());
+  for (const [name, kind] of Object.entries(values))
+    if (name.endsWith('.kind') && kind === 'mentoring') {
+      const mentor = name.replace(/\.kind$/, '.mentorId');
+      if (!values[mentor] && !name.startsWith('new.')) values[mentor] = mentorId;
+    }
+  const res = await fetch(new URL(action, link).href, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ ...values, agree: 'yes' }).toString(),
+  });
+  await res.text();
+  return res.status;
+};

@@ -39,6 +39,7 @@ const STEP_LABEL: Record<RequestKind, string> = {
   'item-decision': 'decision on a development action',
   'check-in': 'development check-in',
   session: 'session confirmation',
+  'plan-agreement': 'agreement to a development plan',
 };
 
 /** A date as the recipient reads it, in their own time zone. */
@@ -185,6 +186,18 @@ const ask = (input: RequestEmailInput): { subject: string; lead: string; action:
             lead: `${input.subjectName} is in ${input.cycleName ?? 'a review'}. Choose the colleagues (and, if useful, up to two people outside the company) who should give them feedback.`,
             action: 'Choose reviewers',
           };
+    case 'plan-agreement':
+      return input.recipientName === input.subjectName
+        ? {
+            subject: 'Agree your draft development plan',
+            lead: 'A development plan has been drafted for you. Read it, change what should change (add, remove or reword an item, its kind, due date, definition of done or mentor) and tick “I agree”. It starts once you and your manager agree to the same version.',
+            action: 'Open the draft plan',
+          }
+        : {
+            subject: `Agree ${input.subjectName}'s draft development plan`,
+            lead: `A development plan has been drafted for ${input.subjectName}. Read it, change what should change (add, remove or reword an item, its kind, due date, definition of done or mentor) and tick “I agree”. It starts once you and ${input.subjectName} agree to the same version.`,
+            action: 'Open the draft plan',
+          };
     case 'peer-approval':
       return {
         subject: `Approve ${input.subjectName}'s peer reviewers`,
@@ -228,9 +241,13 @@ const overdue = (input: EscalationEmailInput) => {
       ? `${input.ownerName}'s development action “${input.title ?? ''}”`
       : input.kind === 'item-decision'
         ? `${input.ownerName}'s decision on ${input.subjectName}'s development action “${input.title ?? ''}”`
-        : input.kind === 'self-assessment' || input.kind === 'goal-setting' || input.kind === 'acknowledgment'
-          ? `${input.ownerName}'s ${STEP_LABEL[input.kind]}`
-          : `the ${STEP_LABEL[input.kind]} of ${input.subjectName} by ${input.ownerName}`;
+        : input.kind === 'plan-agreement'
+          ? `${input.ownerName}'s agreement to ${input.ownerName === input.subjectName ? 'their' : `${input.subjectName}'s`} draft development plan`
+          : input.kind === 'self-assessment' ||
+              input.kind === 'goal-setting' ||
+              input.kind === 'acknowledgment'
+            ? `${input.ownerName}'s ${STEP_LABEL[input.kind]}`
+            : `the ${STEP_LABEL[input.kind]} of ${input.subjectName} by ${input.ownerName}`;
   return { subject: `Overdue: ${what}`, what, due: localDate(input.dueAt, input.timeZone) };
 };
 
@@ -418,5 +435,40 @@ export const noticeEmail = (input: { recipientName?: string; subject: string; li
     subject: input.subject,
     html: layout(input.subject, html`${paragraphs.map((p) => html`<p>${p}</p>`)}`),
     text: `${paragraphs.join('\n\n')}\n`,
+  };
+};
+
+export type DraftChangedEmailInput = {
+  recipientName: string;
+  editorName: string;
+  /** Whose plan: the recipient's own, or the report's they agree to as manager. */
+  ownerName: string;
+  ownPlan: boolean;
+  revision: number;
+  /** What changed, a line each ("Added “…”", "“…”: now due …"). */
+  changes: string[];
+  dueAt: string;
+  timeZone: string;
+  url: string;
+};
+
+/**
+ * A draft development plan was changed by the other party: what changed, that an earlier agreement
+ * no longer counts, and the recipient's own link to the draft.
+ */
+export const draftChangedEmail = (input: DraftChangedEmailInput): Email => {
+  const subject = `${input.editorName} changed the draft plan`;
+  const whose = input.ownPlan ? 'your draft development plan' : `${input.ownerName}'s draft development plan`;
+  const lead = `${input.editorName} changed ${whose} (version ${input.revision}). The plan starts once you both agree to the same version, so look at the changes and agree to them, or change it yourself.`;
+  const due = localDate(input.dueAt, input.timeZone);
+  const body = html`<p>Hello ${input.recipientName},</p>
+<p>${lead}</p>
+${input.changes.length ? html`<ul>${input.changes.map((c) => html`<li>${c}</li>`)}</ul>` : ''}
+<p>Due: ${due}</p>
+${button(input.url, 'Open the draft plan')}`;
+  return {
+    subject,
+    html: layout(subject, body),
+    text: `Hello ${input.recipientName},\n\n${lead}\n\n${input.changes.map((c) => `- ${c}\n`).join('')}\nDue: ${due}\n\nOpen the draft plan: ${input.url}\n`,
   };
 };

@@ -1,6 +1,5 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { PlanPolicy } from '../catalog/documents';
-import { groupWaitId } from '../human-steps/group';
 import { missingEmployees } from '../people/org';
 import { recordAudit } from '../platform/audit';
 import { documentClient } from '../platform/clients';
@@ -8,6 +7,7 @@ import { now } from '../platform/clock';
 import { wakeTask } from '../platform/executions';
 import { db, isConditionFailure, type Plan, type PlanItem } from '../platform/table';
 import { planWait, tokenOf } from '../platform/wait-tokens';
+import { wakeAgreement } from './agreement';
 import { retireRequest, startItem, withdrawItems } from './follow-up';
 import { advanceWrites, lineOf, ownerRequest } from './items';
 import { itemById, itemIdOf, itemsOf, type NewItem, newItemRecord, planById } from './plans';
@@ -167,7 +167,10 @@ export const addItem = async (
   return { outcome: 'added', item: record };
 };
 
-/** HR cancels a plan: nothing more is asked or sent about it, and its workflow closes it. */
+/**
+ * HR cancels a plan, running or still a draft: nothing more is asked or sent about it, and its
+ * workflow closes it.
+ */
 export const cancelPlan = async (
   planId: string,
   actor: string,
@@ -179,7 +182,7 @@ export const cancelPlan = async (
     await db()
       .plan.patch({ planId })
       .set({ status: 'cancelled', endReason: reason, closedAt: now().toISOString() })
-      .where((a, op) => op.eq(a.status, 'active'))
+      .where((a, op) => `${op.eq(a.status, 'active')} OR ${op.eq(a.status, 'draft')}`)
       .go();
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
@@ -188,7 +191,6 @@ export const cancelPlan = async (
   await recordAudit(`plan#${planId}`, actor, 'plan.cancelled', { reason });
   await withdrawItems(await itemsOf(planId));
   await wakeTask(await tokenOf(planWait(planId)), 'plan cancelled');
-  // A check-in or session question under way: its members find themselves withdrawn and close.
-  if (plan.asking?.length) await wakeTask(await tokenOf(groupWaitId(plan.asking)), 'plan cancelled');
+  if (plan.status === 'draft') await wakeAgreement(planId);
   return { outcome: 'cancelled', plan: (await planById(planId)) ?? plan };
 };

@@ -37,6 +37,8 @@ const overdueIn = ({ plan, items }: CyclePlan, at: Date): number =>
 
 export type CyclePlanCounts = {
   total: number;
+  /** Drafted from a review, waiting for the employee and their manager to agree. */
+  draft: number;
   active: number;
   closed: number;
   cancelled: number;
@@ -48,6 +50,7 @@ export type CyclePlanCounts = {
 export const planCounts = (plans: CyclePlan[], at: Date = now()): CyclePlanCounts => {
   const counts: CyclePlanCounts = {
     total: plans.length,
+    draft: 0,
     active: 0,
     closed: 0,
     cancelled: 0,

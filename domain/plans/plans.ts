@@ -37,11 +37,17 @@ export type NewPlan = {
   items: NewItem[];
 };
 
-export type PlanOutcome =
-  | { outcome: 'created'; plan: Plan }
+export type PlanRefusal =
   | { outcome: 'unknown-owner' }
   | { outcome: 'unknown-policy'; policyId: string }
+  /** An improvement plan names another policy than the one HR keeps for them. */
+  | { outcome: 'improvement-policy'; policyId: string }
   | { outcome: 'unknown-mentor'; index: number; mentorId: string };
+
+export type PlanOutcome = { outcome: 'created'; plan: Plan } | PlanRefusal;
+
+/** The policy a performance-improvement plan follows, once HR has stored it. */
+export const IMPROVEMENT_POLICY_ID = 'performance-improvement';
 
 /** The policy stored under the id, or the defaults for "development" when HR has not written one. */
 export const policyById = async (policyId: string): Promise<PlanPolicy | undefined> => {
@@ -98,7 +104,10 @@ export const newItemRecord = (
 };
 
 /** Mentors named on items who are not (active) employees, or are the owner themself. */
-const badMentor = async (input: NewPlan): Promise<{ index: number; mentorId: string } | undefined> => {
+export const badMentor = async (input: {
+  ownerId: string;
+  items: Array<Pick<NewItem, 'mentorId'>>;
+}): Promise<{ index: number; mentorId: string } | undefined> => {
   const ids = input.items.map((i) => i.mentorId).filter((m): m is string => m !== undefined);
   const { missing } = await missingEmployees(ids);
   const index = input.items.findIndex(
@@ -112,18 +121,48 @@ const badMentor = async (input: NewPlan): Promise<{ index: number; mentorId: str
  * Creates a development plan for an employee, starts its follow-up and records it in the audit trail.
  * A retried request with the same idempotency key creates the same plan once.
  */
+/**
+ * The policy a new plan follows: the one it names, else the default; an improvement plan follows
+ * HR's performance-improvement policy whenever HR has stored one, and may name no other.
+ */
+const policyFor = async (
+  input: Pick<NewPlan, 'origin' | 'policyId'>,
+): Promise<{ policyId: string; policy: PlanPolicy } | PlanRefusal> => {
+  const improvement =
+    input.origin === 'improvement' &&
+    (await storedDocument('planPolicy', IMPROVEMENT_POLICY_ID)) !== undefined;
+  if (improvement && input.policyId !== undefined && input.policyId !== IMPROVEMENT_POLICY_ID)
+    return { outcome: 'improvement-policy', policyId: input.policyId };
+  const policyId = improvement ? IMPROVEMENT_POLICY_ID : (input.policyId ?? DEFAULT_PLAN_POLICY.id);
+  const policy = await policyById(policyId);
+  return policy ? { policyId, policy } : { outcome: 'unknown-policy', policyId };
+};
+
+/**
+ * What a new plan, started at once or drafted, must have: an owner still with the company, a policy,
+ * and mentors who are active colleagues other than the owner. Gives the owner's reporting line and
+ * the policy it follows.
+ */
+export const checkNewPlan = async (
+  input: NewPlan,
+): Promise<{ outcome: 'ok'; line: Line; policyId: string; policy: PlanPolicy } | PlanRefusal> => {
+  const line = await lineOf(input.ownerId);
+  if (!line || line.owner.status === 'left') return { outcome: 'unknown-owner' };
+  const policy = await policyFor(input);
+  if ('outcome' in policy) return policy;
+  const mentor = await badMentor(input);
+  if (mentor) return { outcome: 'unknown-mentor', ...mentor };
+  return { outcome: 'ok', line, ...policy };
+};
+
 export const createPlan = async (
   input: NewPlan,
   actor: string,
   idempotencyKey: string | undefined,
 ): Promise<PlanOutcome> => {
-  const line = await lineOf(input.ownerId);
-  if (!line || line.owner.status === 'left') return { outcome: 'unknown-owner' };
-  const policyId = input.policyId ?? DEFAULT_PLAN_POLICY.id;
-  const policy = await policyById(policyId);
-  if (!policy) return { outcome: 'unknown-policy', policyId };
-  const mentor = await badMentor(input);
-  if (mentor) return { outcome: 'unknown-mentor', ...mentor };
+  const checked = await checkNewPlan(input);
+  if (checked.outcome !== 'ok') return checked;
+  const { line, policyId, policy } = checked;
   const at = now().toISOString();
   const plan: Plan = {
     planId: keyedId(idempotencyKey, 'plan'),

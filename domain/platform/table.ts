@@ -209,6 +209,8 @@ export const REQUEST_KINDS = [
   'item-decision',
   'check-in',
   'session',
+  // A drafted plan's agreement: the owner's and the manager's form (domain/plans/agreement.ts).
+  'plan-agreement',
 ] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
@@ -384,7 +386,9 @@ const feedback = new Entity({
 
 /**
  * A development plan: whose it is, the policy it follows (kept whole, as a cycle keeps its template),
- * where it came from, and how many of its items are still being followed up.
+ * where it came from, and how many of its items are still being followed up. A drafted plan holds its
+ * proposed items on itself until its owner and their manager agree to the same revision
+ * (domain/plans/agreement.ts): one item, so an edit is one conditional write.
  */
 const plan = new Entity({
   model: { entity: 'plan', version: '1', service },
@@ -392,7 +396,7 @@ const plan = new Entity({
     planId: { type: 'string', required: true },
     ownerId: { type: 'string', required: true },
     title: { type: 'string', required: true },
-    status: { type: ['active', 'closed', 'cancelled'] as const, required: true },
+    status: { type: ['draft', 'active', 'closed', 'cancelled'] as const, required: true },
     /** Why the plan exists: a review's results, a promotion, a performance-improvement plan, or by hand. */
     origin: { type: ['review', 'promotion', 'improvement', 'manual'] as const, required: true },
     cycleId: { type: 'string' },
@@ -412,6 +416,14 @@ const plan = new Entity({
     /** Why it ended early: cancelled by HR, or the owner left. */
     endReason: { type: 'string' },
     summary: { type: 'any' },
+    /** A draft: its proposed items, who agrees for the manager, its latest change. */
+    draft: { type: 'any' },
+    /** The draft's revision: each edit makes a new one. */
+    revision: { type: 'number' },
+    /** The revision the owner, and the manager, last agreed to (0: none); it starts when both agree to the current one. */
+    ownerAgreed: { type: 'number' },
+    managerAgreed: { type: 'number' },
+    agreedAt: { type: 'string' },
   },
   indexes: {
     byId: { pk: { field: 'pk', composite: ['planId'] }, sk: { field: 'sk', composite: [] } },

@@ -173,11 +173,15 @@ export type CycleRelease = { released: number; alreadyReleased: number; notReady
  * Releases the results of a cycle's completed reviews, a page of 100 at a time, for as long as the
  * time budget allows. When reviews are left, `next` is the cursor to call again with; releasing is
  * idempotent per review, so a call repeated or resumed from an older cursor releases nothing twice.
+ * `afterRelease` runs for each review released, now or before (what follows a release, such as a
+ * development plan drafted from it, is the caller's to say); it must be safe to repeat, and its time
+ * counts against the budget.
  */
 export const releaseCycle = async (
   cycleId: string,
   actor: string,
   from: { cursor?: string | undefined; budgetMs?: number } = {},
+  afterRelease: (employeeId: string) => Promise<unknown> = async () => undefined,
 ): Promise<CycleRelease> => {
   const counts = { released: 0, alreadyReleased: 0, notReady: 0 };
   const stopAt = Date.now() + (from.budgetMs ?? RELEASE_BUDGET_MS);
@@ -193,6 +197,7 @@ export const releaseCycle = async (
         if (outcome === 'released') counts.released += 1;
         else if (outcome === 'already-released') counts.alreadyReleased += 1;
         else counts.notReady += 1;
+        if (outcome === 'released' || outcome === 'already-released') await afterRelease(r.employeeId);
       }
     };
     await Promise.all(Array.from({ length: RELEASE_CONCURRENCY }, worker));

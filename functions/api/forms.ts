@@ -16,6 +16,7 @@ import { isNominationKind } from '../../domain/reviews/nominations';
 import { type Parsed, type PhaseForm, phaseFormFor } from '../../domain/reviews/phase-forms';
 import { type HttpEvent, type HttpResult, header, htmlResult, rawBody } from '../shared/http';
 import { stepKinds } from '../shared/step-kinds';
+import { handleAgreementForm } from './agreement-page';
 import { formPage, messagePage } from './form-page';
 import { handleNominationForm } from './nomination-page';
 
@@ -65,6 +66,8 @@ const contextLine = async (req: HumanRequest): Promise<string> => {
   if (req.kind === 'check-in') return `Your development plan: ${req.title ?? ''}. ${due}`;
   if (req.kind === 'session') return `With ${subject?.name ?? 'your colleague'}: ${req.title ?? ''}. ${due}`;
   if (req.kind === 'item-decision') return `${subject?.name ?? 'Your report'}: ${req.title ?? ''}. ${due}`;
+  if (req.kind === 'plan-agreement')
+    return `${req.title ?? 'A development plan'}: agree to it by ${due.slice(4)}`;
   if (req.kind === 'self-assessment' || req.kind === 'goal-setting' || req.kind === 'acknowledgment')
     return `For ${subject?.name ?? 'you'}. ${due}`;
   return `About ${subject?.name ?? 'a colleague'}. ${due}`;
@@ -130,9 +133,12 @@ export const handleForm = async (event: HttpEvent): Promise<HttpResult> => {
       ),
     );
   }
+  const action = `${signedPath(secret, 'respond', requestId, new Date(Number(query.e) * 1000), assignment)}`;
+  // A party who agreed to a draft plan may still read it, take the agreement back or change it.
+  if (req.kind === 'plan-agreement' && req.status !== 'expired')
+    return handleAgreementForm(event, req, action, await contextLine(req));
   const settled = settledPage(req);
   if (settled) return settled;
-  const action = `${signedPath(secret, 'respond', requestId, new Date(Number(query.e) * 1000), assignment)}`;
   const context = await contextLine(req);
   // Nominations offer colleagues per review, so their pages and schemas are built per request.
   if (isNominationKind(req.kind) && req.cycleId)

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PLAN_ITEM_KINDS } from '../../domain/catalog/documents';
+import { MAX_DRAFT_ITEMS } from '../../domain/plans/agreement-form';
 
 /* The HR API's request bodies: parsed by the handler, published in the OpenAPI document. */
 
@@ -102,13 +103,27 @@ export const PlanItemInput = z
     message: 'a mentoring item names its mentor',
   });
 
-export const CreatePlanInput = z.object({
-  ownerId: id,
-  title: z.string().trim().min(1).max(200),
-  origin: z.enum(['promotion', 'improvement', 'manual']).default('manual'),
-  policyId: z.string().trim().min(1).max(64).optional(),
-  items: z.array(PlanItemInput).min(1).max(40),
-});
+/**
+ * A plan for an employee: started at once, or (`draft: true`) drafted, to start once the owner and
+ * their manager agree to it. An improvement plan follows the performance-improvement policy when HR
+ * keeps one.
+ */
+export const CreatePlanInput = z
+  .object({
+    ownerId: id,
+    title: z.string().trim().min(1).max(200),
+    origin: z.enum(['promotion', 'improvement', 'manual']).default('manual'),
+    policyId: z.string().trim().min(1).max(64).optional(),
+    items: z.array(PlanItemInput).min(1).max(40),
+    draft: z.boolean().default(false),
+  })
+  .refine((p) => !p.draft || p.items.length <= MAX_DRAFT_ITEMS, {
+    path: ['items'],
+    message: `a draft has at most ${MAX_DRAFT_ITEMS} items`,
+  });
+
+/** Draft a plan from an employee's released review in a cycle. */
+export const DraftPlanInput = z.object({ cycleId: id, employeeId: id });
 
 /** A change to one item: a new date, new words, a new mentor, or dropping it. */
 export const ChangePlanItemInput = z

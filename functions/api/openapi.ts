@@ -8,6 +8,7 @@ import {
   ChangePlanItemInput,
   CreateGoalInput,
   CreatePlanInput,
+  DraftPlanInput,
   ExtendCycleInput,
   GoalProgressInput,
   ImportOrgInput,
@@ -306,16 +307,16 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   'POST /cycles/{cycleId}/reviews/{employeeId}/release': {
     summary:
-      'Release one review’s results to the employee (their ratings, the manager’s texts and the gap analysis become visible, and they are asked to acknowledge); repeating it changes nothing',
+      'Release one review’s results to the employee (their ratings, the manager’s texts and the gap analysis become visible, and they are asked to acknowledge) and draft their development plan from it; repeating it changes nothing',
     auth: 'jwt',
     who: 'HR, the employee’s direct manager',
     ok: 200,
-    okDescription: '`{released: true, alreadyReleased}`',
+    okDescription: '`{released: true, alreadyReleased, planId?}`: `planId` names the plan drafted from it',
     errors: [403, 404, 409],
   },
   'POST /cycles/{cycleId}/release': {
     summary:
-      'Release the results of every review of the cycle whose manager appraisal is in, as many as fit in 20 s; call again with ?cursor=<next> while `next` is given',
+      'Release the results of every review of the cycle whose manager appraisal is in, and draft each released employee’s development plan from their review, as many as fit in 20 s; call again with ?cursor=<next> while `next` is given',
     auth: 'jwt',
     who: 'HR',
     ok: 200,
@@ -325,13 +326,25 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   'POST /plans': {
     summary:
-      'Create a development plan (items of kind training, coaching, mentoring, stretch or practice, each with a due date) under a plan policy, and start its follow-up',
+      'Create a development plan (items of kind training, coaching, mentoring, stretch or practice, each with a due date) under a plan policy, and start its follow-up; with `draft: true` (a promotion, an improvement plan) it starts only once the owner and their manager agree to it on their forms. An improvement plan follows the performance-improvement policy when HR keeps one',
     auth: 'jwt',
     who: 'HR, the owner’s direct manager',
     body: CreatePlanInput,
     ok: 201,
-    okDescription: '`{planId, plan}`: the plan with its items',
+    okDescription:
+      '`{planId, plan}`: the plan with its items (a draft: status `draft`, its items under `draft.items`)',
     errors: [400, 403, 415],
+  },
+  'POST /plans/draft': {
+    summary:
+      'Draft a development plan from an employee’s released review (its gap analysis, the manager’s development needs, next-level gaps against their career aspiration), once per cycle; it starts once the employee and their manager agree to it. Releasing results drafts it too',
+    auth: 'jwt',
+    who: 'HR, the employee’s direct manager',
+    body: DraftPlanInput,
+    ok: 201,
+    okDescription:
+      '`{planId, plan}` with status `draft`; 200 with `alreadyDrafted: true` when the employee has a plan for the cycle already',
+    errors: [400, 403, 404, 409, 415],
   },
   'GET /plans': {
     summary:
@@ -370,7 +383,8 @@ export const OPERATIONS: Record<string, Operation> = {
     errors: [400, 403, 404, 409, 415],
   },
   'POST /plans/{planId}/cancel': {
-    summary: 'Cancel a plan: nothing more is asked or sent about it, and it closes with its summary',
+    summary:
+      'Cancel a plan, running or still a draft: nothing more is asked or sent about it, and it closes with its summary',
     auth: 'jwt',
     who: 'HR',
     body: CancelPlanInput,
@@ -403,7 +417,7 @@ const ERROR_TEXT: Record<number, string> = {
   401: 'Missing, expired or invalid token (from the gateway)',
   403: 'Not allowed for this caller, or a link that was altered',
   404: 'Not found',
-  409: 'Conflicts with the current state: already submitted, a closed or cancelled cycle, no manager appraisal to calibrate or release yet',
+  409: 'Conflicts with the current state: already submitted, a closed or cancelled cycle, no manager appraisal to calibrate or release yet, results not released to draft a plan from; a stale draft-plan form',
   410: 'Expired link or closed request',
   413: 'Body too large',
   415: 'Unsupported media type',

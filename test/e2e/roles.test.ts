@@ -249,6 +249,14 @@ const ROWS: Row[] = [
     expect: everyoneBut(201, ['hr', 'manager']),
   },
   {
+    route: 'POST /plans/draft',
+    method: 'POST',
+    path: () => '/plans/draft',
+    body: () => ({ cycleId, employeeId: 'e10' }),
+    // HR and the direct manager may draft, but not before the results are released; everyone else is refused first.
+    expect: { ...everyoneBut(403, []), hr: 409, manager: 409 },
+  },
+  {
     route: 'GET /plans/{planId}',
     method: 'GET',
     path: () => `/plans/${planId}`,

@@ -266,6 +266,7 @@ describe('GrowcycleStack', () => {
           'Wait for peer nominations',
           'Wait for the approval of nominations',
           'Wait for an answer on the item',
+          'Wait for both to agree',
           'Wait for the items',
           'Wait for all reviews or the close date',
         ]),
@@ -281,9 +282,10 @@ describe('GrowcycleStack', () => {
 
       // Assess
       // Self-assessment, peer nominations (by the employee or by the manager), their approval, peer
-      // feedback, manager appraisal, a plan item's answer, the plan's wait for its items, cycle close,
-      // plus goal drafts, goal approval, calibration, the meeting record and the acknowledgment.
-      expect(waits).toHaveLength(14);
+      // feedback, manager appraisal, a plan item's answer, a draft plan's agreement, the plan's wait
+      // for its items, cycle close, plus goal drafts, goal approval, calibration, the meeting record
+      // and the acknowledgment.
+      expect(waits).toHaveLength(15);
       for (const wait of waits) {
         expect(wait).toMatchObject({
           Type: 'Task',
@@ -517,8 +519,9 @@ describe('GrowcycleStack', () => {
       );
 
       // Assess: human steps, the digest delivery, cycle close, the HR API (reassign), the bounce
-      // handler, the goal rounds (HR hears of goals never agreed), the plan's own steps (its summary)
-      // and the forms (HR hears of a blocked item under a strict policy).
+      // handler, the goal rounds (HR hears of goals never agreed), the plan's own steps (its summary,
+      // HR told of a draft never agreed) and the forms (HR told of a blocked item under a strict
+      // policy; a draft's change told to the other party).
       expect(grantsConfigurationSet).toHaveLength(8);
     });
   });

@@ -6,8 +6,10 @@ import { readCatalogFile } from '../../cli/growcycle';
 import { DEFAULT_PLAN_POLICY, FrameworkDoc, TemplateDoc } from '../../domain/catalog/documents';
 import { FIXED_FORMS, type FixedKind } from '../../domain/catalog/fixed-forms';
 import { type AppraisalKind, answerSchema, appraisalForm, errorsOf } from '../../domain/catalog/forms';
+import { type DraftPlanItem, readDraftForm } from '../../domain/plans/agreement-form';
 import { checkInFormFor } from '../../domain/plans/check-ins';
 import { planFormFor } from '../../domain/plans/forms';
+import { localDay } from '../../domain/platform/calendar';
 import { db, type HumanRequest, REQUEST_KINDS, type RequestKind } from '../../domain/platform/table';
 import {
   approvalSchema,
@@ -17,6 +19,7 @@ import {
   nominationSchema,
 } from '../../domain/reviews/nominations';
 import { phaseFormFor } from '../../domain/reviews/phase-forms';
+import { agreementPage } from '../../functions/api/agreement-page';
 import { formPage } from '../../functions/api/form-page';
 import { nominationPage } from '../../functions/api/nomination-page';
 import { CATALOG_YAML } from '../../local/sample-org';
@@ -42,16 +45,19 @@ const decode = (s: string) =>
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
 
-/** The named controls inside a page's form, in page order. */
+/** The named controls inside a page's form, in page order; a select holds its chosen (or first) option. */
 const controlsOf = (page: string): Control[] => {
   const form = /<form [\s\S]*<\/form>/.exec(page)?.[0] ?? '';
-  return [...form.matchAll(/<(input|textarea)\b([^>]*)>/g)].map((m) => {
-    const attr = (name: string) => decode(new RegExp(` ${name}="([^"]*)"`).exec(m[2] ?? '')?.[1] ?? '');
+  return [...form.matchAll(/<(input|textarea)\b([^>]*)>|<select\b([^>]*)>([\s\S]*?)<\/select>/g)].map((m) => {
+    const attrs = m[2] ?? m[3] ?? '';
+    const attr = (name: string) => decode(new RegExp(` ${name}="([^"]*)"`).exec(attrs)?.[1] ?? '');
+    const options = [...(m[4] ?? '').matchAll(/<option value="([^"]*)"( selected)?/g)];
+    const chosen = options.find((o) => o[2]) ?? options[0];
     return {
       name: attr('name'),
-      kind: m[1] === 'textarea' ? 'textarea' : attr('type'),
-      value: attr('value'),
-      checked: / checked\b/.test(m[2] ?? ''),
+      kind: m[1] === undefined ? 'select' : m[1] === 'textarea' ? 'textarea' : attr('type'),
+      value: m[1] === undefined ? decode(chosen?.[1] ?? '') : attr('value'),
+      checked: / checked\b/.test(attrs),
     };
   });
 };
@@ -239,6 +245,47 @@ const planItemForm = async (
   };
 };
 
+/** A drafted plan's agreement form: one item from the review, one mentoring item, and one to add. */
+const agreementForm = (): Case => {
+  const timeZone = 'Europe/Oslo';
+  const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString();
+  const items: DraftPlanItem[] = [
+    {
+      key: 'd1',
+      kind: 'training',
+      title: 'Complete the advanced course',
+      dueAt: inDays(30),
+      competencyId: 'craft',
+      source: 'gap',
+    },
+    { key: 'd3', kind: 'mentoring', title: 'Be mentored', dueAt: inDays(60), mentorId: 'emp-bo' },
+  ];
+  const page = agreementPage({
+    action: '/r/x',
+    context: '',
+    view: {
+      draft: { items, nextKey: 4, managerId: 'emp-mia' },
+      party: 'owner',
+      ownerName: 'Ola Haugen',
+      managerName: 'Mia Manager',
+      agreed: { owner: false, manager: true },
+      names: {},
+      timeZone,
+      revision: 2,
+    },
+  });
+  return {
+    page,
+    errorsFor: (body) => {
+      const read = readDraftForm(items, formBody(body.toString()), {
+        timeZone,
+        today: localDay(new Date(), timeZone),
+      });
+      return read.ok ? {} : read.errors;
+    },
+  };
+};
+
 const CASES: Record<RequestKind, () => Promise<Array<[string, Case]>>> = {
   'self-assessment': async () => [
     ['without a template', fixed('self-assessment')],
@@ -256,6 +303,7 @@ const CASES: Record<RequestKind, () => Promise<Array<[string, Case]>>> = {
   'item-decision': async () => [['', await planItemForm('item-decision')]],
   'check-in': async () => [['', await planItemForm('check-in')]],
   session: async () => [['', await planItemForm('session')]],
+  'plan-agreement': async () => [['', agreementForm()]],
   'goal-setting': async () => [
     ['a first goal', await phase('goal-setting', 0)],
     ['a draft and a new goal', await phase('goal-setting', 1)],

@@ -94,7 +94,8 @@ beforeAll(async () => {
             expect((await hr('POST', `/cycles/${cycleId}/reviews/${who}/release`)).status).toBe(200);
           }
         }
-        if (!link || !kind.endsWith('.request')) continue;
+        // The plans the releases draft are another file's business (plan-agreement.test.ts).
+        if (!link || !kind.endsWith('.request') || kind.startsWith('plan-agreement')) continue;
         if (kind === 'acknowledgment.request') {
           if (email.destination.to.includes('ola@example.com'))
             expect(await submitForm(link, { agreement: 'disagree', disagreement: 'Missed my Q4 work' })).toBe(
@@ -123,7 +124,9 @@ describe('closing a cycle with an acknowledgment step', () => {
     const reportAt = at(report()[0]);
     const escalations = emails.filter((e) => emailKind(e) === 'acknowledgment.escalation');
     expect(escalations.length).toBeGreaterThan(0);
-    expect(emails.filter((e) => at(e) > reportAt)).toEqual([]);
+    // The plans drafted from the released results go on after the cycle: their emails are not the cycle's.
+    const ofTheCycle = (e: CapturedEmail) => !emailKind(e).startsWith('plan-agreement');
+    expect(emails.filter((e) => at(e) > reportAt && ofTheCycle(e))).toEqual([]);
     // Long after the last appraisal (due on day 14): the acknowledgment is due on day 21.
     expect(reportAt).toBeGreaterThan(START.getTime() + 21 * DAY);
   });

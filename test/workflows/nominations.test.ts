@@ -90,7 +90,9 @@ const runCycle = async (
       for (const email of await emailsAfter(before)) {
         const link = linkIn(email);
         const request = link?.split('?')[0];
-        if (!link || !request || answered.has(request) || skip(email)) continue;
+        // The plans the releases draft are another file's business (plan-agreement.test.ts).
+        const drafted = emailKind(email).startsWith('plan-agreement');
+        if (!link || !request || answered.has(request) || skip(email) || drafted) continue;
         answered.add(request);
         if (!(await act(email, link))) expect(await answer(link, answered.size)).toBe(200);
       }

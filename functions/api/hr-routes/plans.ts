@@ -1,18 +1,24 @@
 import { accessTo, canActOn, canRead, type Principal } from '../../../domain/people/access';
+import { createDraft } from '../../../domain/plans/agreement';
 import { addItem, type ChangeRefusal, cancelPlan, changeItem } from '../../../domain/plans/changes';
+import { draftFromReview } from '../../../domain/plans/from-review';
 import {
   createPlan,
+  IMPROVEMENT_POLICY_ID,
   itemsOf,
   itemView,
   mentoredItems,
   overduePlans,
+  type PlanRefusal,
   plansOf,
   plansOfTeam,
   planView,
 } from '../../../domain/plans/plans';
+import { keyedId } from '../../../domain/platform/ids';
 import type { Plan } from '../../../domain/platform/table';
 import {
   conflict,
+  fieldProblem,
   forbidden,
   type HttpResult,
   invalid,
@@ -25,20 +31,43 @@ import {
   CancelPlanInput,
   ChangePlanItemInput,
   CreatePlanInput,
+  DraftPlanInput,
   ListPlansQuery,
   PlanItemInput,
 } from '../hr-schemas';
-import { hrOnly, idempotencyKey, pathParam, planOr404, type Routes, unknownOwner } from './route';
+import { hrOnly, idempotencyKey, noReview, pathParam, planOr404, type Routes, unknownOwner } from './route';
 
 /*
- * Development plans: set and changed by HR or the owner's direct manager, cancelled by HR, read by the
- * owner's reporting line; a mentor reads the items they mentor.
+ * Development plans: set (started at once, or drafted for the owner and their manager to agree to)
+ * and changed by HR or the owner's direct manager, drafted from a released review, cancelled by HR,
+ * read by the owner's reporting line; a mentor reads the items they mentor.
  */
 
 const refused = (r: ChangeRefusal): HttpResult => {
   if (r.outcome === 'not-found') return notFound('itemId', 'no such plan item');
-  if (r.outcome === 'not-active') return conflict('the plan is no longer active');
+  if (r.outcome === 'not-active')
+    return conflict(
+      'the plan is not running: a draft changes on its agreement form, an ended plan not at all',
+    );
   return invalid(r.field, r.message);
+};
+
+/** Why a new plan was refused, on the field that says so. */
+const planRefused = (r: PlanRefusal, ownerId: string): HttpResult => {
+  if (r.outcome === 'unknown-owner') return unknownOwner(ownerId);
+  if (r.outcome === 'unknown-policy')
+    return invalid('policyId', 'no such plan policy', `no plan policy ${r.policyId}`);
+  if (r.outcome === 'improvement-policy')
+    return invalid(
+      'policyId',
+      `an improvement plan follows the ${IMPROVEMENT_POLICY_ID} policy`,
+      `an improvement plan follows the ${IMPROVEMENT_POLICY_ID} policy, not ${r.policyId}`,
+    );
+  return invalid(
+    `items.${r.index}.mentorId`,
+    'not a colleague who can mentor this plan',
+    `${r.mentorId} is not an active colleague other than the owner`,
+  );
 };
 
 const mayChange = async (caller: Principal, plan: Plan): Promise<boolean> =>
@@ -51,27 +80,56 @@ export const planRoutes: Routes = {
   'POST /plans': async (event, caller) => {
     const body = parseJson(event, CreatePlanInput);
     if (!body.ok) return body.result;
-    const { ownerId, items, ...rest } = body.value;
+    const { ownerId, items, draft, ...rest } = body.value;
     if (!canActOn(await accessTo(caller, ownerId)))
       return forbidden('Development plans are set by HR or the owner’s direct manager');
-    const result = await createPlan(
-      { ownerId, ...rest, items: items.map((i) => ({ ...i, dueAt: new Date(i.dueAt) })) },
-      caller.employeeId,
-      idempotencyKey(event),
-    );
-    if (result.outcome === 'unknown-owner') return unknownOwner(ownerId);
-    if (result.outcome === 'unknown-policy')
-      return invalid('policyId', 'no such plan policy', `no plan policy ${result.policyId}`);
-    if (result.outcome === 'unknown-mentor')
-      return invalid(
-        `items.${result.index}.mentorId`,
-        'not a colleague who can mentor this plan',
-        `${result.mentorId} is not an active colleague other than the owner`,
-      );
+    const input = { ownerId, ...rest, items: items.map((i) => ({ ...i, dueAt: new Date(i.dueAt) })) };
+    const key = idempotencyKey(event);
+    const result = draft
+      ? await createDraft(input, caller.employeeId, keyedId(key, 'plan'))
+      : await createPlan(input, caller.employeeId, key);
+    if (result.outcome !== 'created') return planRefused(result, ownerId);
     return jsonResult(201, {
       planId: result.plan.planId,
       plan: planView(result.plan, await itemsOf(result.plan.planId)),
     });
+  },
+
+  'POST /plans/draft': async (event, caller) => {
+    const body = parseJson(event, DraftPlanInput);
+    if (!body.ok) return body.result;
+    const { cycleId, employeeId } = body.value;
+    if (!canActOn(await accessTo(caller, employeeId)))
+      return forbidden('Plans are drafted from a review by HR or the employee’s direct manager');
+    const result = await draftFromReview(cycleId, employeeId, caller.employeeId);
+    const conflictOn = (field: string, message: string) => fieldProblem(409, 'Conflict', field, message);
+    switch (result.outcome) {
+      case 'drafted':
+        return jsonResult(201, { planId: result.plan.planId, plan: planView(result.plan, []) });
+      case 'exists':
+        return jsonResult(200, {
+          planId: result.plan.planId,
+          plan: planView(result.plan, await itemsOf(result.plan.planId)),
+          alreadyDrafted: true,
+        });
+      case 'no-cycle':
+        return notFound('cycleId', `no cycle ${cycleId}`);
+      case 'no-review':
+        return noReview();
+      case 'not-released':
+        return conflictOn('employeeId', 'the review’s results are not released yet');
+      case 'no-gap-analysis':
+        return conflictOn(
+          'cycleId',
+          'the cycle’s reviews have no gap analysis: it was made without a template',
+        );
+      case 'nothing-to-draft':
+        return conflictOn('employeeId', 'the review shows no gap and no development need: nothing to draft');
+      case 'unknown-owner':
+        return invalid('employeeId', 'not an active employee');
+      default:
+        return planRefused(result, employeeId);
+    }
   },
 
   'GET /plans': async (event, caller) => {

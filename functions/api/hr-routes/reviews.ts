@@ -1,4 +1,5 @@
 import { accessTo, canRead } from '../../../domain/people/access';
+import { draftFromReview } from '../../../domain/plans/from-review';
 import { calibrateReview } from '../../../domain/reviews/calibration';
 import { isReleaseCursor, mayRelease, releaseCycle, releaseReview } from '../../../domain/reviews/release';
 import { reviewView } from '../../../domain/reviews/view';
@@ -8,7 +9,9 @@ import { cycleOr404, hrOnly, noReview, pathParam, type Routes, whenCancelled } f
 
 /*
  * One employee's review in a cycle: read as HR or as the employee sees it, calibrated by HR, and its
- * results released (one review, or HR for the whole cycle).
+ * results released (one review, or HR for the whole cycle). A release drafts each released employee's
+ * development plan from the review (domain/plans/from-review.ts): the plan layer's, called here
+ * because reviews do not know plans.
  */
 
 export const reviewRoutes: Routes = {
@@ -63,7 +66,13 @@ export const reviewRoutes: Routes = {
       return conflict(
         'the manager appraisal is not in, or the cycle has no release phase: there is nothing to release',
       );
-    return jsonResult(200, { released: true, alreadyReleased: outcome === 'already-released' });
+    // Released (now, or by an earlier call that may have stopped short): the plan is drafted once.
+    const drafted = await draftFromReview(cycle.value.cycleId, employeeId, caller.employeeId);
+    return jsonResult(200, {
+      released: true,
+      alreadyReleased: outcome === 'already-released',
+      ...('plan' in drafted ? { planId: drafted.plan.planId } : {}),
+    });
   },
 
   'POST /cycles/{cycleId}/release': hrOnly(async (event, caller) => {
@@ -74,6 +83,8 @@ export const reviewRoutes: Routes = {
     const cursor = event.queryStringParameters?.cursor;
     if (cursor !== undefined && !isReleaseCursor(cursor, cycle.value.cycleId))
       return invalid('cursor', 'not a cursor this route gave out');
-    return jsonResult(200, await releaseCycle(cycle.value.cycleId, caller.employeeId, { cursor }));
+    // Each released employee's plan is drafted from their review, once.
+    const draft = (employeeId: string) => draftFromReview(cycle.value.cycleId, employeeId, caller.employeeId);
+    return jsonResult(200, await releaseCycle(cycle.value.cycleId, caller.employeeId, { cursor }, draft));
   }),
 };
