@@ -327,6 +327,7 @@ type StatusBody = {
   bounced?: Array<{ requestId: string; kind: string; subjectId: string; recipientId: string }>;
   plans: {
     total: number;
+    draft: number;
     active: number;
     closed: number;
     cancelled: number;
@@ -364,7 +365,7 @@ const status = async (api: Target, cycleId: string | undefined, json: boolean, i
   io.out(
     plans.total === 0
       ? 'development plans from these reviews: none'
-      : `development plans from these reviews: ${plans.total} · ${plans.active} active · ${plans.closed} closed · ${plans.cancelled} cancelled · items ${items.done} of ${items.total} done · ${items.open} open · ${items.blocked} blocked · ${items.overdue} overdue · ${items.missed} missed · ${items.dropped} dropped`,
+      : `development plans from these reviews: ${plans.total} · ${plans.draft} draft · ${plans.active} active · ${plans.closed} closed · ${plans.cancelled} cancelled · items ${items.done} of ${items.total} done · ${items.open} open · ${items.blocked} blocked · ${items.overdue} overdue · ${items.missed} missed · ${items.dropped} dropped`,
   );
   io.out('');
   for (const l of table(

@@ -220,6 +220,7 @@ export const PLAN_REQUEST_KINDS: readonly RequestKind[] = [
   'item-decision',
   'check-in',
   'session',
+  'plan-agreement',
 ];
 
 const request = new Entity({

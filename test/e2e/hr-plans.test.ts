@@ -195,6 +195,7 @@ describe('a cycle’s development plans for HR', () => {
     expect(status).toBe(200);
     expect(body.plans).toEqual({
       total: 2,
+      draft: 0,
       active: 1,
       closed: 0,
       cancelled: 1,
@@ -206,7 +207,7 @@ describe('a cycle’s development plans for HR', () => {
     const result = await cli(['status', cycleId]);
     expect(result.code).toBe(0);
     expect(result.out).toContain(
-      'development plans from these reviews: 2 · 1 active · 0 closed · 1 cancelled · items 1 of 3 done · 2 open · 0 blocked · 1 overdue · 0 missed · 0 dropped',
+      'development plans from these reviews: 2 · 0 draft · 1 active · 0 closed · 1 cancelled · items 1 of 3 done · 2 open · 0 blocked · 1 overdue · 0 missed · 0 dropped',
     );
   });
 

@@ -69,6 +69,7 @@ describe('the plans block of a cycle’s status', () => {
     const counts = planCounts([active, cancelled, closed], AT);
     expect(counts).toEqual({
       total: 3,
+      draft: 0,
       active: 1,
       closed: 1,
       cancelled: 1,
@@ -86,6 +87,7 @@ describe('the plans block of a cycle’s status', () => {
   it('is all zeros for a cycle whose reviews led to no plan', () => {
     expect(planCounts([], AT)).toEqual({
       total: 0,
+      draft: 0,
       active: 0,
       closed: 0,
       cancelled: 0,

@@ -216,7 +216,11 @@ export const planRoutes: Routes = {
     if (!body.ok) return body.result;
     const result = await cancelPlan(pathParam(event, 'planId'), caller.employeeId, body.value.reason);
     if (result.outcome !== 'cancelled')
-      return result.outcome === 'not-found' ? notFound('planId', 'no such plan') : refused(result);
+      return result.outcome === 'not-found'
+        ? notFound('planId', 'no such plan')
+        : result.outcome === 'not-active'
+          ? conflict('the plan is no longer active')
+          : refused(result);
     return jsonResult(200, { plan: planView(result.plan, await itemsOf(result.plan.planId)) });
   }),
 };
