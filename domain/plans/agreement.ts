@@ -37,7 +37,7 @@ import {
   NEW_KEY,
 } from './agreement-form';
 import type { DraftSource } from './draft';
-import { daysFrom, lineOf } from './items';
+import { daysFrom, lineOf, ownerGone } from './items';
 import {
   badMentor,
   checkNewPlan,
@@ -591,8 +591,7 @@ export const settleAgreement = async (planId: string): Promise<{ agreed: boolean
   if (!plan) throw new Error(`Plan ${planId} not found`);
   if (plan.status === 'active' || plan.status === 'closed') return { agreed: true };
   if (plan.status === 'draft') {
-    const owner = await employeeById(plan.ownerId);
-    const reason = !owner || owner.status === 'left' ? 'the owner left' : NOT_AGREED;
+    const reason = (await ownerGone(plan.ownerId)) ? 'the owner left' : NOT_AGREED;
     await db()
       .plan.patch({ planId })
       .set({ status: 'cancelled', endReason: reason, closedAt: now().toISOString() })
@@ -672,8 +671,7 @@ export const agreementStepKinds: StepKinds = {
     withdrawn: async (req) => {
       const plan = req.planId ? await planById(req.planId) : undefined;
       if (plan?.status !== 'draft') return true;
-      const owner = await employeeById(plan.ownerId);
-      return !owner || owner.status === 'left';
+      return ownerGone(plan.ownerId);
     },
     email: async (req) => ({ details: await draftDetails(req) }),
   },

@@ -9,7 +9,7 @@ import { db, isConditionFailure, type Plan, type PlanItem } from '../platform/ta
 import { planWait, tokenOf } from '../platform/wait-tokens';
 import { wakeAgreement } from './agreement';
 import { retireRequest, startItem, withdrawItems } from './follow-up';
-import { advanceWrites, lineOf, ownerRequest } from './items';
+import { advanceWrites, isFollowed, lineOf, ownerRequest } from './items';
 import { itemById, itemIdOf, itemsOf, type NewItem, newItemRecord, planById } from './plans';
 
 /*
@@ -30,8 +30,6 @@ export type ItemChange = {
   mentorId?: string | undefined;
   drop?: boolean | undefined;
 };
-
-const followed = (item: PlanItem) => item.status === 'open' || item.status === 'blocked';
 
 type Loaded = { outcome: 'ok'; plan: Plan & { policy: PlanPolicy }; item: PlanItem } | ChangeRefusal;
 
@@ -56,7 +54,7 @@ export const changeItem = async (
   const loaded = await load(planId, itemId);
   if (loaded.outcome !== 'ok') return loaded;
   const { plan, item } = loaded;
-  if ((change.drop || change.dueAt) && !followed(item))
+  if ((change.drop || change.dueAt) && !isFollowed(item))
     return {
       outcome: 'invalid',
       field: change.drop ? 'drop' : 'dueAt',

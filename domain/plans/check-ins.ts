@@ -22,7 +22,8 @@ import {
   type PlanItem,
 } from '../platform/table';
 import type { Parsed, PhaseForm } from '../reviews/phase-forms';
-import { daysFrom } from './items';
+import { daysFrom, isFollowed, ownerGone, windowOf } from './items';
+import { DEFAULT_SESSION_DAYS, sessionDays } from './plans';
 
 /*
  * Ongoing assessment between reviews. At the policy's cadence the owner is asked for a short update
@@ -35,36 +36,48 @@ import { daysFrom } from './items';
 
 type Active = Plan & { policy: PlanPolicy };
 
-const windowOf = (policy: PlanPolicy, timeZone: string) => ({
-  timeZone,
-  sendHour: policy.sendHour,
-  quietDays: policy.quietDays,
-});
-
-const followed = (i: PlanItem) => i.status === 'open' || i.status === 'blocked';
-
-/** The owner's check-in number `n` of the plan. */
-export const checkInRequest = (plan: Active, owner: Employee, n: number, at: string): HumanRequest => {
-  const dueAt = daysFrom(at, plan.policy.checkIns.answerDays, owner.timeZone);
+/**
+ * A question the plan asks someone without escalating it: due after `days` in their zone, reminded
+ * once the day before, missed once that day is over.
+ */
+const askOf = (
+  plan: Active,
+  ask: Pick<HumanRequest, 'requestId' | 'kind' | 'subjectId' | 'title'> & { itemId?: string },
+  recipient: Employee,
+  days: number,
+  at: string,
+): HumanRequest => {
+  const dueAt = daysFrom(at, days, recipient.timeZone);
   return {
-    requestId: stableId(plan.planId, 'check-in', String(n)),
-    kind: 'check-in',
-    recipientId: owner.employeeId,
-    subjectId: owner.employeeId,
+    ...ask,
+    recipientId: recipient.employeeId,
     planId: plan.planId,
-    title: plan.title,
     dueAt,
-    // Missed once its day is over: it is reminded once, the day before, and never escalated.
     closeAt: addDays(dueAt, 1).toISOString(),
     reminderHoursBefore: [24],
     escalations: [],
-    sendWindow: windowOf(plan.policy, owner.timeZone),
+    sendWindow: windowOf(plan.policy, recipient.timeZone),
     status: 'pending',
     remindersSent: 0,
     escalationsSent: 0,
     createdAt: at,
   };
 };
+
+/** The owner's check-in number `n` of the plan. */
+export const checkInRequest = (plan: Active, owner: Employee, n: number, at: string): HumanRequest =>
+  askOf(
+    plan,
+    {
+      requestId: stableId(plan.planId, 'check-in', String(n)),
+      kind: 'check-in',
+      subjectId: owner.employeeId,
+      title: plan.title,
+    },
+    owner,
+    plan.policy.checkIns.answerDays,
+    at,
+  );
 
 /** Who confirms an item's sessions: its mentor, or for coaching the owner's manager now. */
 export const sessionHost = (item: PlanItem, owner: Employee): string | undefined =>
@@ -77,27 +90,20 @@ export const sessionRequest = (
   host: Employee,
   k: number,
   at: string,
-): HumanRequest => {
-  const dueAt = daysFrom(at, plan.policy.sessions.confirmDays, host.timeZone);
-  return {
-    requestId: stableId(plan.planId, item.itemId, 'session', String(k)),
-    kind: 'session',
-    recipientId: host.employeeId,
-    subjectId: item.ownerId,
-    planId: plan.planId,
-    itemId: item.itemId,
-    title: item.title,
-    dueAt,
-    closeAt: addDays(dueAt, 1).toISOString(),
-    reminderHoursBefore: [24],
-    escalations: [],
-    sendWindow: windowOf(plan.policy, host.timeZone),
-    status: 'pending',
-    remindersSent: 0,
-    escalationsSent: 0,
-    createdAt: at,
-  };
-};
+): HumanRequest =>
+  askOf(
+    plan,
+    {
+      requestId: stableId(plan.planId, item.itemId, 'session', String(k)),
+      kind: 'session',
+      subjectId: item.ownerId,
+      itemId: item.itemId,
+      title: item.title,
+    },
+    host,
+    plan.policy.sessions.confirmDays,
+    at,
+  );
 
 export type Asks = { requests: HumanRequest[]; writes: Params[] };
 
@@ -115,11 +121,11 @@ export const dueAsks = async (plan: Active, items: PlanItem[], at: Date): Promis
   const every = plan.policy.checkIns.everyDays;
   if (every > 0 && plan.nextCheckInAt && Date.parse(plan.nextCheckInAt) <= at.getTime())
     requests.push(checkInRequest(plan, owner, plan.checkIns + 1, iso));
-  for (const item of items.filter(followed)) {
+  for (const item of items.filter(isFollowed)) {
     if (!item.nextSessionAt || Date.parse(item.nextSessionAt) > at.getTime()) continue;
     const hostId = sessionHost(item, owner);
     const host = hostId ? (await db().employee.get({ employeeId: hostId }).go()).data : undefined;
-    const next = addDays(item.nextSessionAt, item.sessionEveryDays ?? 14);
+    const next = addDays(item.nextSessionAt, sessionDays(item) ?? DEFAULT_SESSION_DAYS);
     writes.push({
       Update: db()
         .planItem.patch({ planId: item.planId, itemId: item.itemId })
@@ -169,10 +175,9 @@ const withdrawn = async (req: HumanRequest): Promise<boolean> => {
   if (ctx?.plan.status !== 'active') return true;
   if (req.kind === 'session') {
     const item = ctx.items.find((i) => i.itemId === req.itemId);
-    if (!item || !followed(item)) return true;
+    if (!item || !isFollowed(item)) return true;
   }
-  const owner = (await db().employee.get({ employeeId: ctx.plan.ownerId }).go()).data;
-  return !owner || owner.status === 'left';
+  return ownerGone(ctx.plan.ownerId);
 };
 
 /** The check-in's fields: a line on each item still followed and each live goal, and a note. */
@@ -215,7 +220,7 @@ const liveGoals = async (ownerId: string) =>
 const checkInForm = async (req: HumanRequest): Promise<PhaseForm | undefined> => {
   const ctx = await contextOf(req);
   if (!ctx) return undefined;
-  const items = ctx.items.filter(followed);
+  const items = ctx.items.filter(isFollowed);
   const goals = await liveGoals(ctx.plan.ownerId);
   const fields = checkInFields(items, goals);
   const form: Form = {

@@ -22,6 +22,7 @@ import {
 } from '../platform/table';
 import { planWait, requestWait, storeToken, tokenOf } from '../platform/wait-tokens';
 import { dueAsks } from './check-ins';
+import { isFollowed, ownerGone } from './items';
 import { itemsOf, planById } from './plans';
 
 /*
@@ -60,8 +61,7 @@ export type PlanStep = { wakeInSeconds: number };
 /** True once nothing more is followed up: cancelled, closed, every item ended, or the owner gone. */
 const isOver = async (plan: Plan | undefined): Promise<boolean> => {
   if (plan?.status !== 'active' || plan.openItems <= 0) return true;
-  const owner = (await db().employee.get({ employeeId: plan.ownerId }).go()).data;
-  return !owner || owner.status === 'left';
+  return ownerGone(plan.ownerId);
 };
 
 /**
@@ -93,9 +93,7 @@ export const lookAtPlan = async (kinds: StepKinds, planId: string): Promise<Plan
   const latest = (await planById(planId)) ?? plan;
   const upcoming = [
     latest.nextCheckInAt,
-    ...(await itemsOf(planId))
-      .filter((i) => i.status === 'open' || i.status === 'blocked')
-      .map((i) => i.nextSessionAt),
+    ...(await itemsOf(planId)).filter(isFollowed).map((i) => i.nextSessionAt),
   ]
     .filter((d): d is string => d !== undefined)
     .map((d) => Date.parse(d));
@@ -202,7 +200,7 @@ export const summarise = (items: PlanItem[]): PlanSummary => {
     newDates: items.reduce((n, i) => n + i.history.filter((h) => h.what === 'new date').length, 0),
     dropped: count('dropped'),
     missed: count('missed'),
-    open: count('open') + count('blocked'),
+    open: items.filter(isFollowed).length,
     blockedReasons,
   };
 };

@@ -19,6 +19,16 @@ const ROLE: Record<EscalationTarget, string> = {
   hr: 'HR',
 };
 
+/** Still followed up: open, or blocked and waiting for the manager. */
+export const isFollowed = (item: Pick<PlanItem, 'status'>): boolean =>
+  item.status === 'open' || item.status === 'blocked';
+
+/** The plan's owner is no longer an employee: nothing more is asked or sent about their plan. */
+export const ownerGone = async (ownerId: string): Promise<boolean> => {
+  const owner = (await db().employee.get({ employeeId: ownerId }).go()).data;
+  return !owner || owner.status === 'left';
+};
+
 /** The reporting line an item's requests name as it is when they are made. */
 export type Line = { owner: Employee; managerId: string; skipLevelId: string };
 
@@ -49,7 +59,8 @@ const chain = (steps: PlanPolicy['escalation'], line: Line, fromDay = 0): HumanR
     ...(e.to === 'hr' ? {} : { resolve: e.to }),
   }));
 
-const windowOf = (policy: PlanPolicy, timeZone: string) => ({
+/** A plan's requests go out at the policy's send hour in the recipient's zone, off its quiet days. */
+export const windowOf = (policy: PlanPolicy, timeZone: string) => ({
   timeZone,
   sendHour: policy.sendHour,
   quietDays: policy.quietDays,

@@ -7,7 +7,7 @@ import { config } from '../platform/config';
 import { startOnce } from '../platform/executions';
 import { executionName, keyedId } from '../platform/ids';
 import { db, ignoreConditionFailure, type Plan, type PlanItem } from '../platform/table';
-import { type Line, lineOf, ownerRequest } from './items';
+import { isFollowed, type Line, lineOf, ownerRequest } from './items';
 
 /*
  * Development plans: an employee's items (training, coaching, mentoring, stretch assignments,
@@ -217,7 +217,7 @@ export const itemById = async (planId: string, itemId: string): Promise<PlanItem
 
 /** Still to be done, and past its due date. */
 export const isOverdue = (item: Pick<PlanItem, 'status' | 'dueAt'>, at: Date = now()): boolean =>
-  (item.status === 'open' || item.status === 'blocked') && Date.parse(item.dueAt) < at.getTime();
+  isFollowed(item) && Date.parse(item.dueAt) < at.getTime();
 
 /** An item as the API shows it. */
 export const itemView = (item: PlanItem, at: Date = now()) => {
@@ -272,7 +272,7 @@ const outcomeOf = (i: PlanItem): string =>
     ? i.doneAt && i.doneAt <= i.dueAt
       ? 'done on time'
       : 'done late'
-    : i.status === 'open' || i.status === 'blocked'
+    : isFollowed(i)
       ? `${i.status}, due ${i.dueAt.slice(0, 10)}`
       : i.status;
 

@@ -5,7 +5,7 @@ import { sendOnce } from '../mail/send';
 import { addDays, now } from '../platform/clock';
 import { config } from '../platform/config';
 import { db, type HumanRequest, type Plan, type PlanItem } from '../platform/table';
-import { advanceWrites, decisionRequest, lineOf, ownerRequest } from './items';
+import { advanceWrites, decisionRequest, isFollowed, lineOf, ownerGone, ownerRequest } from './items';
 
 /*
  * What a plan item's requests add to the generic human step (domain/human-steps/kinds.ts): the owner's
@@ -37,14 +37,11 @@ const contextOf = async (req: HumanRequest): Promise<Context | undefined> => {
   return plan.data && item.data ? { plan: plan.data, item: item.data } : undefined;
 };
 
-const stillFollowed = (item: PlanItem) => item.status === 'open' || item.status === 'blocked';
-
 /** No longer wanted: the plan is not active, the item is over, or its owner left. */
 const withdrawn = async (req: HumanRequest): Promise<boolean> => {
   const ctx = await contextOf(req);
-  if (ctx?.plan.status !== 'active' || !stillFollowed(ctx.item)) return true;
-  const owner = (await db().employee.get({ employeeId: ctx.plan.ownerId }).go()).data;
-  return !owner || owner.status === 'left';
+  if (ctx?.plan.status !== 'active' || !isFollowed(ctx.item)) return true;
+  return ownerGone(ctx.plan.ownerId);
 };
 
 const NOT_MOVED: AnswerStorage = { writes: [], storedElsewhere: false };
@@ -199,8 +196,8 @@ const settled: StepKind['settled'] = async (req, answer) => {
   if (!ctx) return {};
   const { plan, item } = ctx;
   if (item.requestId !== req.requestId)
-    return stillFollowed(item) && plan.status === 'active' ? { nextRequestId: item.requestId } : {};
-  if (answer !== undefined || !stillFollowed(item) || (await withdrawn(req))) return {};
+    return isFollowed(item) && plan.status === 'active' ? { nextRequestId: item.requestId } : {};
+  if (answer !== undefined || !isFollowed(item) || (await withdrawn(req))) return {};
   const at = now().toISOString();
   await db()
     .planItem.patch({ planId: item.planId, itemId: item.itemId })
