@@ -90,11 +90,10 @@ export const lookAtPlan = async (kinds: StepKinds, planId: string): Promise<Plan
     }
     for (const requestId of asked) await askOnce(kinds, requestId, at);
   }
-  const latest = (await planById(planId)) ?? plan;
-  const upcoming = [
-    latest.nextCheckInAt,
-    ...(await itemsOf(planId)).filter(isFollowed).map((i) => i.nextSessionAt),
-  ]
+  // Asking moved the next check-in and sessions on: read them again only then.
+  const [latest, current] =
+    asks.writes.length > 0 ? [(await planById(planId)) ?? plan, await itemsOf(planId)] : [plan, items];
+  const upcoming = [latest.nextCheckInAt, ...current.filter(isFollowed).map((i) => i.nextSessionAt)]
     .filter((d): d is string => d !== undefined)
     .map((d) => Date.parse(d));
   const seconds = Math.ceil(
