@@ -4,7 +4,7 @@ import { localDate, noticeEmail } from '../mail/compose';
 import { sendOnce } from '../mail/send';
 import { addDays, now } from '../platform/clock';
 import { config } from '../platform/config';
-import { db, type HumanRequest, type Plan, type PlanItem } from '../platform/table';
+import { db, type HumanRequest, ignoreConditionFailure, type Plan, type PlanItem } from '../platform/table';
 import { advanceWrites, decisionRequest, isFollowed, lineOf, ownerGone, ownerRequest } from './items';
 
 /*
@@ -205,7 +205,7 @@ const settled: StepKind['settled'] = async (req, answer) => {
     .append({ history: [{ at, by: 'growcycle', what: 'missed' }] })
     .where((a, op) => `${op.eq(a.requestId, req.requestId)} AND ${op.eq(a.status, item.status)}`)
     .go()
-    .catch(() => undefined);
+    .catch(ignoreConditionFailure);
   return {};
 };
 
