@@ -64,6 +64,7 @@ const writeBreakdown = (participants: number): string[] =>
       return `  ${label.padEnd(44)} ${per(t.calls)} calls ${per(t.tableUnits)} table ${per(t.indexUnits)} index WRU`;
     });
 
+/** What measured usage costs at the list prices above. */
 const costOf = (
   r: Pick<PlanRun, 'transitions' | 'gbSeconds' | 'invocations' | 'writeUnits' | 'readUnits' | 'emails'>,
 ) =>
@@ -115,13 +116,14 @@ const demoRows = async (stack: LocalStack, dataDir: string, breakdown: boolean):
     .reduce((s, e) => s + e.transitions, 0);
   const { invocations, gbSeconds } = stack.lambda.stats;
   const per = (n: number) => n / participants;
-  const cost =
-    transitions * PRICES.transition +
-    gbSeconds * PRICES.lambdaGbSecond +
-    invocations * PRICES.lambdaRequest +
-    usage.dynamoWriteUnits * PRICES.writeUnit +
-    usage.dynamoReadUnits * PRICES.readUnit +
-    usage.emailsSent * PRICES.email;
+  const cost = costOf({
+    transitions,
+    gbSeconds,
+    invocations,
+    writeUnits: usage.dynamoWriteUnits,
+    readUnits: usage.dynamoReadUnits,
+    emails: usage.emailsSent,
+  });
   return [
     { name: 'cost.perEmployeeCycle', value: per(cost), unit: 'USD' },
     { name: 'transitions.perEmployee', value: per(transitions), unit: 'transitions' },

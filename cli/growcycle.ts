@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
+import type { CyclePlanCounts } from '../domain/plans/cycle-plans';
 
 /*
  * growcycle: HR's command line. It talks to the HTTP API (the local stack by default, --api URL for
@@ -325,14 +326,7 @@ type StatusBody = {
     daysOverdue: number;
   }>;
   bounced?: Array<{ requestId: string; kind: string; subjectId: string; recipientId: string }>;
-  plans: {
-    total: number;
-    draft: number;
-    active: number;
-    closed: number;
-    cancelled: number;
-    items: Record<'total' | 'done' | 'open' | 'blocked' | 'overdue' | 'missed' | 'dropped', number>;
-  };
+  plans: CyclePlanCounts;
 };
 
 /** A plain-text table: columns padded to their widest cell, numbers right-aligned. */
