@@ -173,6 +173,13 @@ export const TemplateDoc = z
       .default({ managerAfterDays: 2, skipLevelAfterDays: 5, hrAfterDays: 8 }),
     sendHour: z.number().int().min(0).max(23).default(9),
     quietDays: weekDays,
+    /**
+     * Whether releasing a review drafts the employee's development plan, and the plan policy it
+     * follows (the catalog's default one when none is named).
+     */
+    developmentPlans: z
+      .object({ draft: z.boolean().default(true), policyId: slug.optional() })
+      .default({ draft: true }),
     overallRating: z
       .object({
         weights: z.object({

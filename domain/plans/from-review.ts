@@ -26,6 +26,8 @@ export type ReviewDraftOutcome =
   | { outcome: 'no-cycle' }
   | { outcome: 'no-review' }
   | { outcome: 'not-released' }
+  /** At release: the cycle's template drafts no plans (`developmentPlans.draft: false`). */
+  | { outcome: 'not-drafted' }
   /** A cycle made without a template stores no gap analysis: there is no evidence to draft from. */
   | { outcome: 'no-gap-analysis' }
   /** No gap, no development need and no next-level gap: nothing to propose. */
@@ -43,8 +45,9 @@ const managerNeeds = (appraisal: unknown): string | undefined => {
 };
 
 /**
- * Drafts a development plan from an employee's released review in a cycle, under the default policy,
- * unless the employee has a plan for that cycle already. Next-level gaps are measured on the cycle's
+ * Drafts a development plan from an employee's released review in a cycle, under the policy its
+ * template names (the default one otherwise), unless the employee has a plan for that cycle already;
+ * at release (`atRelease`) only if the template drafts plans. Next-level gaps are measured on the cycle's
  * framework as it was scheduled (the ratings were given against it); the development suggestions come
  * from the framework as HR keeps it now.
  */
@@ -52,6 +55,7 @@ export const draftFromReview = async (
   cycleId: string,
   employeeId: string,
   actor: string,
+  atRelease = false,
 ): Promise<ReviewDraftOutcome> => {
   const planId = reviewPlanId(cycleId, employeeId);
   const existing = (await planById(planId)) ?? (await plansOf(employeeId)).find((p) => p.cycleId === cycleId);
@@ -64,6 +68,9 @@ export const draftFromReview = async (
   const gapAnalysis = review.gapAnalysis as GapAnalysis | undefined;
   const catalog = await catalogOf(cycle);
   if (!gapAnalysis || !catalog) return { outcome: 'no-gap-analysis' };
+  // A template stored before the setting existed drafts, as the setting's default does.
+  const plans = catalog.template.developmentPlans ?? { draft: true };
+  if (atRelease && !plans.draft) return { outcome: 'not-drafted' };
   const [employee, aspiration, current] = await Promise.all([
     employeeById(employeeId),
     aspirationOf(employeeId),
@@ -89,6 +96,7 @@ export const draftFromReview = async (
       title: draft.title,
       origin: 'review',
       cycleId,
+      ...(plans.policyId ? { policyId: plans.policyId } : {}),
       items: draft.items.map((item) => ({ ...item, dueAt: new Date(item.dueAt) })),
       mentoringGiven: draft.mentoringGiven,
     },

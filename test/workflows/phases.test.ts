@@ -86,6 +86,8 @@ beforeAll(async () => {
           ...d,
           id: 'phased-review',
           phases: { ...(d.phases as Record<string, unknown>), goalSetting: { dueDays: 3 } },
+          // A release here drafts no plan: the template says so.
+          developmentPlans: { draft: false },
         }
       : d,
   );
@@ -105,8 +107,7 @@ beforeAll(async () => {
     const kind = emailKind(email);
     const link = linkIn(email);
     const recipient = email.destination.to[0] ?? '';
-    // The plans the release drafts are another file's business (plan-agreement.test.ts).
-    if (!link || !kind.endsWith('.request') || kind.startsWith('plan-agreement')) return;
+    if (!link || !kind.endsWith('.request')) return;
     if (kind === 'goal-approval.request') {
       // Ola's first drafts go back with a comment; Per's go back every time; the rest are approved.
       const returnIt = (email.subject.includes('Ola') && approvals++ === 0) || email.subject.includes('Per');
@@ -299,6 +300,14 @@ describe('release and acknowledgment', () => {
     expect(afterRelease?.released).toBe(true);
     expect(afterRelease?.review.managerAppraisal).toBeDefined();
     expect(afterRelease?.gapAnalysis).toBeDefined();
+  });
+
+  it('drafts no development plan at release when the template says so; asked for, one is drafted', async () => {
+    expect(managerRelease?.body.planId).toBeUndefined();
+    expect((await hr('GET', '/plans?ownerId=ola')).body.plans).toEqual([]);
+    const asked = await hr('POST', '/plans/draft', { cycleId, employeeId: 'ola' });
+    expect(asked.status).toBe(201);
+    expect((asked.body.plan as { status: string }).status).toBe('draft');
   });
 
   it('asks the employee to acknowledge only after the release, and shows the disagreement to HR', async () => {

@@ -127,6 +127,8 @@ export const planRoutes: Routes = {
         return conflictOn('employeeId', 'the review shows no gap and no development need: nothing to draft');
       case 'unknown-owner':
         return invalid('employeeId', 'not an active employee');
+      case 'not-drafted':
+        return conflictOn('cycleId', 'the cycle’s template drafts no development plans');
       default:
         return planRefused(result, employeeId);
     }

@@ -67,7 +67,7 @@ export const reviewRoutes: Routes = {
         'the manager appraisal is not in, or the cycle has no release phase: there is nothing to release',
       );
     // Released (now, or by an earlier call that may have stopped short): the plan is drafted once.
-    const drafted = await draftFromReview(cycle.value.cycleId, employeeId, caller.employeeId);
+    const drafted = await draftFromReview(cycle.value.cycleId, employeeId, caller.employeeId, true);
     return jsonResult(200, {
       released: true,
       alreadyReleased: outcome === 'already-released',
@@ -84,7 +84,8 @@ export const reviewRoutes: Routes = {
     if (cursor !== undefined && !isReleaseCursor(cursor, cycle.value.cycleId))
       return invalid('cursor', 'not a cursor this route gave out');
     // Each released employee's plan is drafted from their review, once.
-    const draft = (employeeId: string) => draftFromReview(cycle.value.cycleId, employeeId, caller.employeeId);
+    const draft = (employeeId: string) =>
+      draftFromReview(cycle.value.cycleId, employeeId, caller.employeeId, true);
     return jsonResult(200, await releaseCycle(cycle.value.cycleId, caller.employeeId, { cursor }, draft));
   }),
 };
