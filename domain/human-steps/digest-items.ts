@@ -108,12 +108,14 @@ export const queueEscalation = async (
 };
 
 /**
- * Queues a notice of the request's answer (a check-in's summary) for someone else at their send time,
- * once: the request records that it was queued, in the same transaction.
+ * Queues a notice of the request's answer (a check-in's summary) for someone else at their send time
+ * (the first one after `after`, when given), once: the request records that it was queued, in the
+ * same transaction.
  */
-export const queueNotice = (req: HumanRequest & { sendWindow: Window }, to: Person, at: Date) =>
+export const queueNotice = (req: HumanRequest & { sendWindow: Window }, to: Person, at: Date, after?: Date) =>
   queueItem(
     {
+      after,
       recipientId: to.id,
       key: `${req.requestId}#notice`,
       requestId: req.requestId,

@@ -69,6 +69,8 @@ export type QueuedItem = Pick<
          * condition failing means the item was queued before (a retry) or is no longer owed.
          */
         progress: Progress;
+        /** Sent no earlier than the recipient's first send time after this (a round's summary). */
+        after?: Date | undefined;
       }
     | {
         /**
@@ -95,7 +97,7 @@ const ITEM_TTL_SECONDS = 30 * 86_400;
  */
 export const queueItem = async (p: QueuedItem, at: Date = now()): Promise<Date | undefined> => {
   const { digestItem, digestRun } = db();
-  let sendAt = 'sendAt' in p ? p.sendAt : sendTime(at, p.window);
+  let sendAt = 'sendAt' in p ? p.sendAt : sendTime(p.after && p.after > at ? p.after : at, p.window);
   for (let attempt = 0; attempt < 48; attempt++) {
     const iso = sendAt.toISOString();
     // Scheduled first: a retry that finds the item queued (and so returns) knows its delivery is too.

@@ -41,6 +41,7 @@ import { daysFrom, lineOf, ownerGone } from './items';
 import {
   badMentor,
   checkNewPlan,
+  firstCheckIn,
   itemIdOf,
   type NewItem,
   type NewPlan,
@@ -493,7 +494,14 @@ const start = async (
     {
       Update: db()
         .plan.patch({ planId: plan.planId })
-        .set({ status: 'active', openItems: n, itemCount: n, agreedAt: at, ...agreedAs(party, R) })
+        .set({
+          status: 'active',
+          openItems: n,
+          itemCount: n,
+          agreedAt: at,
+          ...firstCheckIn(plan.policy, at),
+          ...agreedAs(party, R),
+        })
         .remove(['draft'])
         .where(
           (a, op) =>

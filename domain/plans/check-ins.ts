@@ -26,12 +26,13 @@ import { daysFrom, isFollowed, ownerGone, windowOf } from './items';
 import { DEFAULT_SESSION_DAYS, sessionDays } from './plans';
 
 /*
- * Ongoing assessment between reviews. At the policy's cadence the owner is asked for a short update
- * on each open item and on their goals (reminded once, the day before it is due); the update goes on
- * the items' and goals' records and reaches the manager in their next digest. Coaching and mentoring
- * items ask the coach (the owner's manager at the time) or the mentor, at the item's cadence, whether
- * the session was held, with a note the owner sees on their plan. A bounced mentor's request can be
- * passed to another mentor, who then mentors the item.
+ * Ongoing assessment between reviews. At the policy's rounds (./plans.ts firstCheckIn) the owner is
+ * asked for a short update on each open item and on their goals (reminded once, the day before it is
+ * due); the update goes on the items' and goals' records and reaches the manager in their digest when
+ * the round is due, with the rest of their team's. Coaching and mentoring items ask the coach (the
+ * owner's manager at the time) or the mentor, at the item's cadence, whether the session was held,
+ * with a note the owner sees on their plan. A bounced mentor's request can be passed to another
+ * mentor, who then mentors the item.
  */
 
 type Active = Plan & { policy: PlanPolicy };
@@ -331,7 +332,8 @@ const checkInAnswer: StepKind['answer'] = async (req, raw, at) => {
   return {
     writes,
     storedElsewhere: false,
-    // The manager reads the update in their next digest (HR when the owner has no manager).
+    // The manager (HR when the owner has none) reads the update once the round is due: every report
+    // asked in the same round is in the same digest, one email however many answered.
     after: async () => {
       const owner = (await db().employee.get({ employeeId: ctx.plan.ownerId }).go()).data;
       if (!req.sendWindow) return;
@@ -339,6 +341,7 @@ const checkInAnswer: StepKind['answer'] = async (req, raw, at) => {
         { ...req, sendWindow: req.sendWindow },
         await person(owner?.managerId ?? 'hr'),
         now(),
+        new Date(req.dueAt),
       );
     },
   };

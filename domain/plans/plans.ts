@@ -155,6 +155,24 @@ export const checkNewPlan = async (
   return { outcome: 'ok', line, ...policy };
 };
 
+/**
+ * Check-in rounds fall every `everyDays` days counted from this Monday, the same days for every plan
+ * under a policy: a manager's reports check in together, and the manager reads their updates in one
+ * email (./check-ins.ts).
+ */
+const ROUNDS_FROM = Date.UTC(2024, 0, 1);
+
+/**
+ * A plan's first check-in, as the plan field it sets: the first round at least half the cadence
+ * after the plan starts, so none comes days after the start.
+ */
+export const firstCheckIn = (policy: PlanPolicy, at: string): Pick<Plan, 'nextCheckInAt'> => {
+  const period = policy.checkIns.everyDays * 86_400_000;
+  if (period <= 0) return {};
+  const rounds = Math.ceil((Date.parse(at) + period / 2 - ROUNDS_FROM) / period);
+  return { nextCheckInAt: new Date(ROUNDS_FROM + rounds * period).toISOString() };
+};
+
 export const createPlan = async (
   input: NewPlan,
   actor: string,
@@ -176,9 +194,7 @@ export const createPlan = async (
     openItems: input.items.length,
     itemCount: input.items.length,
     checkIns: 0,
-    ...(policy.checkIns.everyDays > 0
-      ? { nextCheckInAt: addDays(at, policy.checkIns.everyDays).toISOString() }
-      : {}),
+    ...firstCheckIn(policy, at),
     createdAt: at,
     createdBy: actor,
   };

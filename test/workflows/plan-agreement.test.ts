@@ -147,6 +147,7 @@ type PlanBody = {
   cycleId?: string;
   policyId: string;
   endReason?: string;
+  nextCheckInAt?: string;
   revision?: number;
   ownerAgreed?: number;
   managerAgreed?: number;
@@ -322,6 +323,8 @@ describe('agreed by both', () => {
     const plan = await planOf(planId);
     expect(plan).toMatchObject({ status: 'active', ownerAgreed: 1, managerAgreed: 1 });
     expect(plan.draft).toBeUndefined();
+    // Agreed, it checks in like any plan: its first round at least two weeks on.
+    expect(Date.parse(plan.nextCheckInAt ?? '') - Date.now()).toBeGreaterThanOrEqual(14 * DAY);
     expect(plan.items.map((i) => [i.itemId, i.title, i.status])).toEqual([
       ['i1', 'Run the team’s planning', 'open'],
       ['i2', 'Finish the leadership course', 'open'],

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CapturedEmail, emailKind, fetchInboxItems, submitForm } from '../../local/people';
+import { type CapturedEmail, emailKind, fetchInbox, fetchInboxItems, submitForm } from '../../local/people';
 import type { Execution } from '../../local/step-functions';
 import { monasTeam } from '../support/fixtures';
 import {
@@ -29,7 +29,7 @@ const people = monasTeam({ title: 'Staff', timeZone: 'Europe/Oslo' }, [
     employeeId: `ic-${x}`,
     name: `Ic ${x.toUpperCase()}`,
   })),
-  ...['m', 'n', 'o', 'p', 'q'].map((x) => ({ employeeId: `ic-${x}`, name: `Ic ${x.toUpperCase()}` })),
+  ...['m', 'n', 'o', 'p', 'q', 'r'].map((x) => ({ employeeId: `ic-${x}`, name: `Ic ${x.toUpperCase()}` })),
   { employeeId: 'mgr2', name: 'Nils Newmanager' },
   { employeeId: 'men-1', name: 'Mia Mentor' },
   { employeeId: 'men-2', name: 'Max Mentor', email: BOUNCER },
@@ -368,26 +368,45 @@ describe('plans through the API', () => {
 });
 
 describe('check-ins and sessions', () => {
-  it('check-in answered: asked at the policy’s cadence, the update goes on the item, the manager reads it in their digest', async () => {
+  it('check-in answered: asked in the policy’s round, the update goes on the item, the manager reads the team’s updates in one email when the round is due', async () => {
     const planId = await newPlan('ic-m', 60);
+    const teammate = await newPlan('ic-r', 60);
     const created = Date.now();
-    await runUntil(async () => (await kindsFor('ic-m')).includes('check-in.request'));
-    const asked = (await inboxOf('ic-m')).find((e) => emailKind(e) === 'check-in.request');
-    // Every four weeks by default, at the owner's send hour.
-    expect(Math.round(((asked?.at ?? 0) * 1000 - created) / DAY)).toBeGreaterThanOrEqual(28);
+    await runUntil(async () => (await kindsFor('ic-r')).includes('check-in.request'));
+    const asked = (id: string) =>
+      inboxOf(id).then((mail) => mail.find((e) => emailKind(e) === 'check-in.request')?.at ?? 0);
+    const [askedM, askedR] = [await asked('ic-m'), await asked('ic-r')];
+    // A round: every four weeks on the policy's days (Mondays), the first at least two weeks after
+    // the start; both owners asked the same morning, at their send hour.
+    expect(new Date(askedM * 1000).getUTCDay()).toBe(1);
+    expect(askedM * 1000 - created).toBeGreaterThanOrEqual(14 * DAY);
+    expect(askedM * 1000 - created).toBeLessThan(42 * DAY);
+    expect(Math.abs(askedR - askedM)).toBeLessThan(3600);
     expect(
       await submitForm(await linkOf('ic-m', 'check-in.request'), { 'item-i1': 'Halfway: one review led' }),
+    ).toBe(200);
+    expect(
+      await submitForm(await linkOf('ic-r', 'check-in.request'), { 'item-i1': 'Booked the review' }),
     ).toBe(200);
     await runUntil(async () => (await kindsFor('mgr', 'Check-in from Ic M')).length > 0);
     const notice = (await inboxOf('mgr')).find((e) => e.subject.includes('Check-in from Ic M'));
     expect(emailKind(notice as CapturedEmail)).toBe('check-in.notice');
     expect(notice?.body.text).toContain('Halfway: one review led');
+    // One email carries both updates, sent once the round's five days to answer are over.
+    const emails = (await fetchInbox(stack.urls.inbox)).filter(
+      (e) => e.destination.to.includes('mgr@example.com') && e.body.text?.includes('Check-in from'),
+    );
+    expect(emails).toHaveLength(1);
+    expect(emails[0]?.body.text).toContain('Check-in from Ic R');
+    expect((emails[0]?.at ?? 0) - askedM).toBeGreaterThanOrEqual(4 * 86_400);
     const item = (await planOf(planId)).items[0] as ItemView & {
       history: Array<{ what: string; note?: string }>;
     };
     expect(item.history.at(-1)).toMatchObject({ what: 'check-in', note: 'Halfway: one review led' });
-    await api('POST', `/plans/${planId}/cancel`, { reason: 'test over' });
-    await runUntil(finished(planId));
+    for (const id of [planId, teammate]) {
+      await api('POST', `/plans/${id}/cancel`, { reason: 'test over' });
+      await runUntil(finished(id));
+    }
   });
 
   it('check-in missed: reminded once, then closed, and the next one comes at the cadence', async () => {
