@@ -1,5 +1,12 @@
 import { type DigestEmailItem, digestEmail, type EmailAttachment, noticeEmail } from '../mail/compose';
-import { type DeliverDigest, type Progress, queueItem, recipientWindow, withSendRetry } from '../mail/digest';
+import {
+  type DeliverDigest,
+  type Progress,
+  queueItem,
+  recipientWindow,
+  SEND_TIME_INTERVAL_MS,
+  withSendRetry,
+} from '../mail/digest';
 import { sendOnce } from '../mail/send';
 import { type DigestItem, db, type HumanRequest } from '../platform/table';
 import {
@@ -15,6 +22,7 @@ import {
   sendRequestEmail,
 } from './emails';
 import { kindOf, type StepKinds } from './kinds';
+import { timeline } from './ladder';
 
 /*
  * A request with a send window does not send its emails when a step decides them: it queues them as
@@ -79,6 +87,21 @@ export const queueReminder = (
         .params(),
     at,
   );
+
+/**
+ * Queues every reminder still ahead of a request that opened with `remindersAtOpen`, each for its
+ * send time in the recipient's digest: the item itself is the proof, so a retried opening queues none
+ * twice, and the delivery skips them once the request is answered, closed or withdrawn.
+ */
+export const queueRemindersAhead = async (req: HumanRequest & { sendWindow: Window }, at: Date) => {
+  const reminders = timeline(req).reminders;
+  for (let index = req.remindersSent; index < reminders.length; index++) {
+    const due = (reminders[index] as Date).getTime();
+    // On the send times' grid, as every item queued for that morning is (domain/mail/digest.ts).
+    const sendAt = new Date(Math.floor(due / SEND_TIME_INTERVAL_MS) * SEND_TIME_INTERVAL_MS);
+    if (sendAt.getTime() > at.getTime()) await queueItem({ ...requestItem(req, index), sendAt }, at);
+  }
+};
 
 export const queueEscalation = async (
   req: HumanRequest & { sendWindow: Window },

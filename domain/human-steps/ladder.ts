@@ -11,7 +11,7 @@ import type { HumanRequest } from '../platform/table';
 type Ladder = Pick<
   HumanRequest,
   'dueAt' | 'closeAt' | 'reminderHoursBefore' | 'escalations' | 'sendWindow' | 'inviteAt' | 'invitedAt'
->;
+> & { remindersAtOpen?: boolean | undefined };
 
 /**
  * The moments a request wakes up at, derived from its due date, reminder ladder and escalation
@@ -55,7 +55,9 @@ export const dueActions = (
   req: Ladder & Pick<HumanRequest, 'remindersSent' | 'escalationsSent'> & { recipientId?: string },
   at: Date,
 ): DueActions => {
-  const { invite, reminders, escalations, closeAt } = timeline(req);
+  const { invite, escalations, closeAt, ...ladder } = timeline(req);
+  // Reminders queued when the request opened (./digest-items.ts queueRemindersAhead) need no wake-up.
+  const reminders = req.remindersAtOpen && req.sendWindow ? [] : ladder.reminders;
   const t = at.getTime();
   const inviteNow = invite !== undefined && invite.getTime() <= t;
   let remindersSent = req.remindersSent;

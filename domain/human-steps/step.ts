@@ -4,7 +4,14 @@ import { addHours, now, secondsUntil } from '../platform/clock';
 import { resumeTask, wakeTask } from '../platform/executions';
 import { db, type HumanRequest, ignoreConditionFailure, isConditionFailure } from '../platform/table';
 import { requestWait, storeToken } from '../platform/wait-tokens';
-import { queueEscalation, queueInvitation, queueReminder, requestItem, windowed } from './digest-items';
+import {
+  queueEscalation,
+  queueInvitation,
+  queueReminder,
+  queueRemindersAhead,
+  requestItem,
+  windowed,
+} from './digest-items';
 import { sendEscalation, sendRequestEmail } from './emails';
 import { kindOf, type StepKinds } from './kinds';
 import { dueActions, remindersAlreadyPast } from './ladder';
@@ -149,6 +156,8 @@ export const openRequest = async (kinds: StepKinds, requestId: string): Promise<
     const now3 = settled(opened);
     if (now3) return { requestId, outcome: now3, wakeInSeconds: 1 };
   }
+  if (windowed(opened) && opened.status === 'open' && opened.remindersAtOpen)
+    await queueRemindersAhead(opened, at);
   // Without a send window the invitation goes at once.
   if (!windowed(opened) && !opened.invitedAt) {
     await sendRequestEmail(kinds, opened, undefined);

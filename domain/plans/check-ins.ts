@@ -60,6 +60,7 @@ const askOf = (
     sendWindow: windowOf(plan.policy, recipient.timeZone),
     status: 'pending',
     remindersSent: 0,
+    remindersAtOpen: true,
     escalationsSent: 0,
     createdAt: at,
   };

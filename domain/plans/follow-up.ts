@@ -1,11 +1,8 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { requestItem } from '../human-steps/digest-items';
 import { person } from '../human-steps/emails';
 import type { StepKinds } from '../human-steps/kinds';
-import { timeline } from '../human-steps/ladder';
 import { closeUnanswered, openRequest } from '../human-steps/step';
 import { noticeEmail } from '../mail/compose';
-import { queueItem } from '../mail/digest';
 import { sendOnce } from '../mail/send';
 import { documentClient } from '../platform/clients';
 import { now } from '../platform/clock';
@@ -88,7 +85,8 @@ export const lookAtPlan = async (kinds: StepKinds, planId: string): Promise<Plan
       // Asked before (a retried step): the plan names what it asked.
       asked = (await planById(planId))?.asking ?? [];
     }
-    for (const requestId of asked) await askOnce(kinds, requestId, at);
+    // Each opens with its invitation and its one reminder queued in the digest (remindersAtOpen).
+    for (const requestId of asked) await openRequest(kinds, requestId);
   }
   // Asking moved the next check-in and sessions on: read them again only then.
   const [latest, current] =
@@ -116,19 +114,6 @@ const openAsks = async (plan: Plan): Promise<HumanRequest[]> =>
 const closeAsked = async (plan: Plan, at: Date) => {
   for (const r of await openAsks(plan))
     if (Date.parse(r.closeAt) <= at.getTime()) await closeUnanswered(r.requestId);
-};
-
-/**
- * Opens an ask (its invitation queued for the recipient's send hour) and queues its one reminder for
- * the day before it is due; both are digest items, so a retry queues neither twice.
- */
-const askOnce = async (kinds: StepKinds, requestId: string, at: Date) => {
-  await openRequest(kinds, requestId);
-  const req = (await db().request.get({ requestId }).go({ consistent: true })).data;
-  if (req?.status !== 'open' || !req.sendWindow) return;
-  const [reminderAt] = timeline(req).reminders;
-  if (!reminderAt || reminderAt.getTime() <= at.getTime()) return;
-  await queueItem({ ...requestItem({ ...req, sendWindow: req.sendWindow }, 0), sendAt: reminderAt }, at);
 };
 
 /** Parks the plan's workflow until its next look; it goes on to close the plan once it is over. */

@@ -99,6 +99,7 @@ export const ownerRequest = (
     sendWindow: windowOf(policy, line.owner.timeZone),
     status: 'pending',
     remindersSent: 0,
+    remindersAtOpen: true,
     escalationsSent: 0,
     createdAt: at,
   };

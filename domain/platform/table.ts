@@ -262,6 +262,12 @@ const request = new Entity({
      */
     groupIds: { type: 'list', items: { type: 'string' } },
     remindersSent: { type: 'number', required: true, default: 0 },
+    /**
+     * Its reminders are queued in the recipient's digest when it opens, not sent by wake-ups: for a
+     * request whose due date never moves in place (a plan item's, a check-in's; a new date is a new
+     * request), so no wake-up is spent on them. Only with a send window.
+     */
+    remindersAtOpen: { type: 'boolean' },
     escalationsSent: { type: 'number', required: true, default: 0 },
     /** The recipient's zone, send hour and quiet days; absent, emails go whenever they fall due. */
     sendWindow: {

@@ -66,6 +66,24 @@ describe('dueActions', () => {
     expect(actions.nextWake).toEqual(at('2025-03-13T17:00:00Z'));
   });
 
+  it('leaves reminders queued at opening to the digest: no reminder to send, the first wake at the first escalation', () => {
+    // Prepare
+    const window = { timeZone: 'UTC', sendHour: 17, quietDays: [] };
+    const queued = { ...request, sendWindow: window, remindersAtOpen: true };
+
+    // Act
+    const before = dueActions(queued, at('2025-03-10T09:00:00Z'));
+    const atReminder = dueActions(queued, at('2025-03-13T17:00:00Z'));
+
+    // Assess
+    expect(before.nextWake).toEqual(at('2025-03-15T17:00:00Z'));
+    expect(atReminder).toMatchObject({ reminder: undefined, remindersSent: 0 });
+    // Without a send window there is no digest to queue them in: they are sent by wake-ups.
+    expect(dueActions({ ...request, remindersAtOpen: true }, at('2025-03-10T09:00:00Z')).nextWake).toEqual(
+      at('2025-03-11T17:00:00Z'),
+    );
+  });
+
   it('sends only the latest reminder when several were missed', () => {
     // Prepare: the request slept through both reminder times.
     const late = at('2025-03-14T09:00:00Z');
