@@ -1,4 +1,4 @@
-import { fetchInbox, itemsIn, submitForm } from '../local/people';
+import { agreeToDraft, fetchInbox, itemsIn, submitForm } from '../local/people';
 import { SAMPLE_ORG } from '../local/sample-org';
 import type { LocalStack } from '../local/stack';
 import { resetUsage, usage } from './usage';
@@ -7,8 +7,9 @@ import { resetUsage, usage } from './usage';
  * The cost of development plans, on the demo's organisation after its cycle: every employee with a
  * manager gets one plan of four items, due at three, six, nine and twelve months; each item is done
  * on time (when its reminder a week before arrives) and every check-in is answered when asked.
- * Run once under a policy without check-ins (what an item costs) and once under the default policy
- * (a check-in every four weeks: what a plan costs a year).
+ * Run once under a policy without check-ins, the plans started at once (what an item costs), and
+ * once under the default policy, each plan a draft its owner and their manager agree to first, as a
+ * plan drafted at a release is (a check-in every four weeks: what a plan costs a year).
  */
 
 const DAY = 86_400_000;
@@ -41,7 +42,10 @@ const hrHeaders = (stack: LocalStack) => ({
   authorization: `Bearer ${stack.devToken('hr-bench', { hr: true })}`,
 });
 
-/** Plans for everyone with a manager under the policy, followed until every plan has closed. */
+/**
+ * Plans for everyone with a manager under the policy, followed until every plan has closed; under the
+ * default policy each is a draft both agree to when asked.
+ */
 export const runPlanYear = async (
   stack: LocalStack,
   policyId: 'development' | 'items-only',
@@ -70,6 +74,7 @@ export const runPlanYear = async (
         ownerId: owner.employeeId,
         title: `Growth plan of ${owner.name}`,
         policyId: policyId === 'items-only' ? ITEMS_ONLY_POLICY.id : 'development',
+        draft: policyId === 'development',
         items: ITEM_MONTHS.map((m, i) => ({
           kind: 'practice',
           title: `Development action ${i + 1}`,
@@ -98,6 +103,8 @@ export const runPlanYear = async (
       // Done on time: when the first reminder, a week before the due date, arrives.
       if (kind === 'action-item.reminder') answers.push(submitForm(link, { choice: 'done' }));
       if (kind === 'check-in.request') answers.push(submitForm(link, { note: 'On track' }));
+      // The drafts' items are all practice: no mentor to name.
+      if (kind === 'plan-agreement.request') answers.push(agreeToDraft(link, ''));
     }
     await Promise.all(answers);
     if (fresh.length > 0) continue;

@@ -171,7 +171,8 @@ export const runDemo = async (
   stack: LocalStack,
   log: Log,
   /** `everyone-on-time`: every simulated person answers when first asked (the bench's cost model). */
-  options: { plans?: boolean; habits?: 'demo' | 'everyone-on-time' } = {},
+  /** `draftPlans: false`: releases draft no plans (the bench's price of the cycle alone). */
+  options: { plans?: boolean; habits?: 'demo' | 'everyone-on-time'; draftPlans?: boolean } = {},
 ): Promise<DemoResult> => {
   const clock = stack.clock;
   if (!clock) throw new Error('The demo needs a simulated clock');
@@ -195,6 +196,10 @@ export const runDemo = async (
 
   await hr('import-org', relative(SAMPLE_ORG_CSV), '--full');
   await hr('apply', relative(CATALOG_YAML));
+  if (options.draftPlans === false) {
+    const { doc } = (await api(stack, 'GET', '/templates/annual-review')) as { doc: object };
+    await api(stack, 'PUT', '/templates/annual-review', { ...doc, developmentPlans: { draft: false } });
+  }
   const [scheduled = ''] = await hr(
     'schedule-cycle',
     '--name',
