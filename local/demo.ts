@@ -139,7 +139,7 @@ export const phrase = (event: string, n: number): string => {
   if (event === 'acknowledgment.unreleased') return `HR told of ${n} unreleased result${s1}`;
   if (event === 'digest') return `${n} digest${s1} (one email for several things)`;
   if (event === 'check-in.notice') return `${n} check-in ${n === 1 ? 'summary' : 'summaries'} to managers`;
-  if (event === 'plan.summary') return `${n} plan ${n === 1 ? 'summary' : 'summaries'} (plan ended)`;
+  if (event === 'plan-summary.notice') return `${n} plan ${n === 1 ? 'summary' : 'summaries'} (plan ended)`;
   if (event === 'action-item.blocked') return `${n} development action${s1} marked blocked`;
   if (event === 'action-item.new-date') return `${n} new date${s1} asked for`;
   if (event === 'goal-approval.approved')

@@ -40,6 +40,7 @@ const STEP_LABEL: Record<RequestKind, string> = {
   'check-in': 'development check-in',
   session: 'session confirmation',
   'plan-agreement': 'agreement to a development plan',
+  'plan-summary': 'development plan summary',
 };
 
 /** A date as the recipient reads it, in their own time zone. */
@@ -198,6 +199,13 @@ const ask = (input: RequestEmailInput): { subject: string; lead: string; action:
             lead: `A development plan has been drafted for ${input.subjectName}. Read it, change what should change (add, remove or reword an item, its kind, due date, definition of done or mentor) and tick “I agree”. It starts once you and ${input.subjectName} agree to the same version.`,
             action: 'Open the draft plan',
           };
+    case 'plan-summary':
+      // Stored answered: only its notice is ever sent. Worded all the same, should it be asked.
+      return {
+        subject: `The development plan of ${input.subjectName} has ended`,
+        lead: 'What was done, on time or late, and what was not, is on the plan.',
+        action: 'See the plan',
+      };
     case 'peer-approval':
       return {
         subject: `Approve ${input.subjectName}'s peer reviewers`,

@@ -1,25 +1,27 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { PlanPolicy } from '../catalog/documents';
+import { queueNotice } from '../human-steps/digest-items';
 import { person } from '../human-steps/emails';
-import type { StepKinds } from '../human-steps/kinds';
+import type { StepKind, StepKinds } from '../human-steps/kinds';
 import { closeUnanswered, openRequest } from '../human-steps/step';
-import { noticeEmail } from '../mail/compose';
-import { sendOnce } from '../mail/send';
+import type { SendWindow } from '../platform/calendar';
 import { documentClient } from '../platform/clients';
 import { now } from '../platform/clock';
 import { config } from '../platform/config';
 import { resumeTask, startOnce, wakeTask } from '../platform/executions';
-import { executionName } from '../platform/ids';
+import { executionName, stableId } from '../platform/ids';
 import {
   db,
   type Employee,
   type HumanRequest,
+  ignoreConditionFailure,
   isConditionFailure,
   type Plan,
   type PlanItem,
 } from '../platform/table';
 import { planWait, requestWait, storeToken, tokenOf } from '../platform/wait-tokens';
 import { dueAsks } from './check-ins';
-import { isFollowed, ownerGone } from './items';
+import { isFollowed, ownerGone, windowOf } from './items';
 import { itemsOf, planById } from './plans';
 
 /*
@@ -213,31 +215,61 @@ export const closePlan = async (planId: string): Promise<{ planId: string; summa
   await withdrawItems(items);
   // A check-in or session question still open closes with the plan: its link says so.
   for (const r of await openAsks(plan)) await closeUnanswered(r.requestId);
-  if (plan.status === 'active' && !left) await sendSummary(plan, owner, items, summary);
+  if (plan.status === 'active' && !left) await sendSummary(plan, owner);
   return { planId, summary };
 };
 
-/** The plan's end, told to its owner and their manager: what was done, on time or late, and what was not. */
-const sendSummary = async (plan: Plan, owner: Employee, items: PlanItem[], summary: PlanSummary) => {
-  const lines = [
-    `The development plan “${plan.title}” of ${owner.name} has ended: ${summary.done} of ${summary.items} items done (${summary.doneOnTime} on time, ${summary.doneLate} late).`,
-    ...items.map(
-      (i) =>
-        `${i.title}: ${i.status === 'done' ? (i.doneAt && i.doneAt <= i.dueAt ? 'done on time' : 'done late') : i.status}`,
-    ),
-    ...summary.blockedReasons.map((b) => `Blocked along the way: ${b.title}: “${b.reason}”`),
-  ];
+/**
+ * The plan's end, told to its owner and their manager (HR when there is none) at their send time, in
+ * their digest: for each a request that asks nothing, stored answered, and its notice queued once.
+ */
+const sendSummary = async (plan: Plan & { policy: PlanPolicy }, owner: Employee) => {
+  const at = now();
   for (const id of [owner.employeeId, owner.managerId ?? 'hr']) {
     const to = await person(id);
-    await sendOnce({
-      key: `plan#${plan.planId}#summary#${id}`,
-      kind: 'plan.summary',
-      toId: id,
-      toAddress: to.email,
-      email: noticeEmail({ recipientName: to.name, subject: `Plan ended: ${plan.title}`, lines }),
-    });
+    const req: HumanRequest & { sendWindow: SendWindow } = {
+      requestId: stableId(plan.planId, 'summary', id),
+      kind: 'plan-summary',
+      recipientId: id,
+      subjectId: owner.employeeId,
+      planId: plan.planId,
+      title: plan.title,
+      dueAt: at.toISOString(),
+      closeAt: at.toISOString(),
+      reminderHoursBefore: [],
+      escalations: [],
+      sendWindow: windowOf(plan.policy, to.timeZone),
+      status: 'submitted',
+      remindersSent: 0,
+      escalationsSent: 0,
+      createdAt: at.toISOString(),
+    };
+    await db().request.create(req).go().catch(ignoreConditionFailure);
+    await queueNotice(req, to, at);
   }
 };
+
+/** The summary a plan's end notice gives: what was done, on time or late, and what was not. */
+const summaryNotice: StepKind['notice'] = async (req) => {
+  const plan = req.planId ? await planById(req.planId) : undefined;
+  if (!plan?.summary) return undefined;
+  // Stored by closePlan as summarise made it; the table keeps it untyped.
+  const summary = plan.summary as PlanSummary;
+  const [owner, items] = await Promise.all([person(plan.ownerId), itemsOf(plan.planId)]);
+  return {
+    subject: `Plan ended: ${plan.title}`,
+    lines: [
+      `The development plan “${plan.title}” of ${owner.name} has ended: ${summary.done} of ${summary.items} items done (${summary.doneOnTime} on time, ${summary.doneLate} late).`,
+      ...items.map(
+        (i) =>
+          `${i.title}: ${i.status === 'done' ? (i.doneAt && i.doneAt <= i.dueAt ? 'done on time' : 'done late') : i.status}`,
+      ),
+      ...summary.blockedReasons.map((b) => `Blocked along the way: ${b.title}: “${b.reason}”`),
+    ],
+  };
+};
+
+export const summaryStepKinds: StepKinds = { 'plan-summary': { notice: summaryNotice } };
 
 /** Wakes the waits of items still followed up, so each finds itself withdrawn and ends. */
 export const withdrawItems = async (items: PlanItem[]): Promise<void> => {

@@ -211,6 +211,9 @@ export const REQUEST_KINDS = [
   'session',
   // A drafted plan's agreement: the owner's and the manager's form (domain/plans/agreement.ts).
   'plan-agreement',
+  // A plan's end told to its owner and their manager: a request that asks nothing, stored answered,
+  // whose notice is the summary, so it reaches each in their digest (domain/plans/follow-up.ts).
+  'plan-summary',
 ] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
@@ -221,6 +224,7 @@ export const PLAN_REQUEST_KINDS: readonly RequestKind[] = [
   'check-in',
   'session',
   'plan-agreement',
+  'plan-summary',
 ];
 
 const request = new Entity({

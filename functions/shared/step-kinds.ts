@@ -1,6 +1,7 @@
 import type { StepKinds } from '../../domain/human-steps/kinds';
 import { agreementStepKinds } from '../../domain/plans/agreement';
 import { checkInStepKinds } from '../../domain/plans/check-ins';
+import { summaryStepKinds } from '../../domain/plans/follow-up';
 import { planStepKinds } from '../../domain/plans/step-kinds';
 import { reviewStepKinds } from '../../domain/reviews/step-kinds';
 
@@ -13,4 +14,5 @@ export const stepKinds: StepKinds = {
   ...planStepKinds,
   ...checkInStepKinds,
   ...agreementStepKinds,
+  ...summaryStepKinds,
 };

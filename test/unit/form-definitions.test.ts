@@ -304,6 +304,8 @@ const CASES: Record<RequestKind, () => Promise<Array<[string, Case]>>> = {
   'check-in': async () => [['', await planItemForm('check-in')]],
   session: async () => [['', await planItemForm('session')]],
   'plan-agreement': async () => [['', agreementForm()]],
+  // Asks nothing: stored answered, only its notice (the plan's summary) is ever sent.
+  'plan-summary': async () => [],
   'goal-setting': async () => [
     ['a first goal', await phase('goal-setting', 0)],
     ['a draft and a new goal', await phase('goal-setting', 1)],

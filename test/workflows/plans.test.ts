@@ -49,6 +49,8 @@ const executionsOf = (planId: string): Execution[] =>
 const planExecution = (planId: string) => executionsOf(planId).find((e) => !e.input.includes('itemId'));
 const itemExecution = (planId: string, itemId = 'i1') =>
   executionsOf(planId).find((e) => e.input.includes(`"itemId":"${itemId}"`));
+/** Until the plan's end summary has reached a person: it waits for their send time, in their digest. */
+const summarised = (id: string) => async () => (await kindsFor(id)).includes('plan-summary.notice');
 const finished = (planId: string) => () => {
   const plan = planExecution(planId);
   return plan !== undefined && plan.status !== 'RUNNING';
@@ -131,11 +133,18 @@ describe('a development plan item', () => {
       200,
     );
     await runUntil(finished(planId));
-    // The plan's end summary goes to the owner and their manager; nothing else after the answer.
-    expect(await kindsFor('ic-a')).toEqual(['action-item.request', 'plan.summary']);
-    const summary = (await inboxOf('ic-a')).find((e) => emailKind(e) === 'plan.summary');
+    await runUntil(summarised('ic-a'));
+    // The plan's end summary goes to the owner and their manager, at their send hour; nothing else
+    // after the answer.
+    expect(await kindsFor('ic-a')).toEqual(['action-item.request', 'plan-summary.notice']);
+    const summary = (await inboxOf('ic-a')).find((e) => emailKind(e) === 'plan-summary.notice');
     expect(summary?.body.text).toContain('1 of 1 items done (1 on time, 0 late)');
-    expect(await kindsFor('mgr', 'Plan ended: Plan for ic-a')).toEqual(['plan.summary']);
+    expect(
+      new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Oslo', hour: '2-digit' }).format(
+        (summary?.at ?? 0) * 1000,
+      ),
+    ).toBe('09');
+    expect(await kindsFor('mgr', 'Plan ended: Plan for ic-a')).toEqual(['plan-summary.notice']);
     expect(await kindsFor('mgr', 'Ic A')).not.toContain('action-item.escalation');
     const plan = await planOf(planId);
     expect(plan.status).toBe('closed');
@@ -155,7 +164,12 @@ describe('a development plan item', () => {
     expect(local).toBe('09');
     expect(await click('ic-b', 'action-item.reminder', 'done')).toBe(200);
     await runUntil(finished(planId));
-    expect(await kindsFor('ic-b')).toEqual(['action-item.request', 'action-item.reminder', 'plan.summary']);
+    await runUntil(summarised('ic-b'));
+    expect(await kindsFor('ic-b')).toEqual([
+      'action-item.request',
+      'action-item.reminder',
+      'plan-summary.notice',
+    ]);
     expect((await planOf(planId)).items[0]?.status).toBe('done');
     // Both reminders were queued in the digest when the item opened: its workflow never woke for them.
     const entered = (itemExecution(planId)?.history ?? [])
@@ -338,7 +352,8 @@ describe('a development plan item', () => {
         (h) => h.type === 'TaskStateRetried' && h.stateName === 'Send the item’s request',
       ),
     ).toHaveLength(2);
-    expect(await kindsFor('ic-k')).toEqual(['action-item.request', 'plan.summary']);
+    await runUntil(summarised('ic-k'));
+    expect(await kindsFor('ic-k')).toEqual(['action-item.request', 'plan-summary.notice']);
   });
 });
 
