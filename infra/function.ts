@@ -20,6 +20,22 @@ export type GrowcycleFunctionProps = {
 };
 
 /**
+ * How every handler is bundled: an ESM bundle for Node 24, minified with source maps. The AWS SDK v3
+ * is left out, as NodejsFunction leaves it out for Node 18 and later runtimes: Lambda provides it.
+ * The bundle test (test/infra/bundles.test.ts) builds each handler with these same options.
+ */
+export const BUNDLING = {
+  format: OutputFormat.ESM,
+  target: 'node24',
+  minify: true,
+  sourceMap: true,
+  mainFields: ['module', 'main'],
+  externalModules: ['@aws-sdk/*'],
+  // ESM bundles of CommonJS dependencies need a require() of their own.
+  banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+};
+
+/**
  * Every Lambda of the app, with one set of defaults: Node 24 on arm64, ESM bundle, X-Ray tracing,
  * JSON logs kept for a month. The entry is recorded as metadata so the local stack can run the very
  * module the template deploys, with the environment the template gives it.
@@ -39,15 +55,7 @@ export class GrowcycleFunction extends NodejsFunction {
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       depsLockFilePath: path.join(ROOT, 'package-lock.json'),
       projectRoot: ROOT,
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        // ESM bundles of CommonJS dependencies need a require() of their own.
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-      },
+      bundling: BUNDLING,
     });
     (this.node.defaultChild as CfnFunction).addMetadata(ENTRY_METADATA, props.entry);
   }
