@@ -43,6 +43,7 @@ import { DevelopmentPlan } from '../workflows/development-plan';
 import { EmployeeReview } from '../workflows/employee-review';
 import { PlanItem } from '../workflows/plan-item';
 import { GrowcycleFunction } from './function';
+import { Operations } from './operations';
 
 export type GrowcycleStackProps = StackProps & {
   /** Verified SES identity the emails come from. */
@@ -205,6 +206,8 @@ export class GrowcycleStack extends Stack {
       );
     };
 
+    // The alarms topic and the dead-letter queue of every asynchronous path (./operations.ts).
+    const operations = new Operations(this, 'Operations');
     const region = Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region;
     // One-time schedules live in this group: cycles scheduled for a later date start from one, with
     // this role, and each send time's digest delivery runs from one (domain/platform/schedules.ts,
@@ -312,7 +315,10 @@ export class GrowcycleStack extends Stack {
     new Schedule(this, 'DailyTriggeredReviews', {
       schedule: ScheduleExpression.cron({ minute: '0', hour: '5' }),
       description: 'Starts the per-person reviews that review triggers select today',
-      target: new ScheduledLambda(triggeredReviews, { input: ScheduleTargetInput.fromObject({}) }),
+      target: new ScheduledLambda(triggeredReviews, {
+        input: ScheduleTargetInput.fromObject({}),
+        deadLetterQueue: operations.failures,
+      }),
     });
     const hrApi = fn('HrApi', 'functions/api/hr-api.ts', {
       CYCLE_STATE_MACHINE_ARN: cycle.stateMachine.stateMachineArn,
@@ -352,7 +358,13 @@ export class GrowcycleStack extends Stack {
         detail: { mail: { tags: { 'ses:configuration-set': [mail.configurationSetName] } } },
       },
       // A bounce can arrive before the outbox row names its message id: the handler fails and is retried.
-      targets: [new LambdaFunction(sesEvents, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
+      targets: [
+        new LambdaFunction(sesEvents, {
+          retryAttempts: 4,
+          maxEventAge: Duration.hours(2),
+          deadLetterQueue: operations.failures,
+        }),
+      ],
     });
 
     const health = new GrowcycleFunction(this, 'Health', {
@@ -407,6 +419,17 @@ export class GrowcycleStack extends Stack {
     new CfnOutput(this, 'UserPoolId', { value: users.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: cliClient.userPoolClientId });
 
+    operations.watch({
+      functions: Object.fromEntries([...functions, health].map((f) => [f.node.id, f])),
+      stateMachines: {
+        AppraisalCycle: cycle.stateMachine,
+        EmployeeReview: review.stateMachine,
+        DevelopmentPlan: plan.stateMachine,
+        PlanItem: planItem.stateMachine,
+      },
+      // A send time's delivery, the SES events and the daily trigger check: nobody waits on them.
+      invokedAsynchronously: [digests, sesEvents, triggeredReviews],
+    });
     this.acknowledgeFindings(table, functions);
     Validations.of(api).acknowledge({
       id: 'AwsSolutions-APIG4',

@@ -429,8 +429,10 @@ describe('GrowcycleStack', () => {
         'DeliverDigests',
       );
       const daily = roles.find((r) => r !== starts);
-      expect(daily?.map((st) => st.Action)).toEqual(['lambda:InvokeFunction']);
+      // It invokes the check, and puts a run that could not be invoked in the dead-letter queue.
+      expect(daily?.map((st) => st.Action)).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
       expect(JSON.stringify(daily?.[0]?.Resource)).toContain('StartTriggeredReviews');
+      expect(JSON.stringify(daily?.[1]?.Resource)).toContain('FailedInvocations');
     });
 
     it('runs the trigger check once a day', () => {
@@ -528,6 +530,94 @@ describe('GrowcycleStack', () => {
 });
 
 // Kept apart from the template assertions: a finding fails every synthesis, their setup's included.
+describe('operations', () => {
+  let template: Template;
+  let stack: GrowcycleStack;
+  beforeAll(() => {
+    ({ stack } = newApp());
+    template = Template.fromStack(stack);
+  });
+
+  const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Resource[];
+  const topicId = () => Object.keys(template.findResources('AWS::SNS::Topic'))[0];
+  const queueId = () => Object.keys(template.findResources('AWS::SQS::Queue'))[0];
+
+  it('has one alarms topic, encrypted with a rotated key CloudWatch may use, that every alarm tells', () => {
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' } }),
+        ]),
+      },
+    });
+    expect(alarms().length).toBeGreaterThan(20);
+    for (const a of alarms()) expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId() }]);
+  });
+
+  it('alarms on the failed executions of every state machine and the errors of every function', () => {
+    const alarmed = (metric: string) =>
+      alarms()
+        .filter((a) => a.Properties.MetricName === metric)
+        .map((a) => JSON.stringify(a.Properties.Dimensions));
+    const machines = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'));
+    const functions = Object.keys(
+      template.findResources('AWS::Lambda::Function', { Metadata: { [ENTRY_METADATA]: Match.anyValue() } }),
+    );
+    expect(alarmed('ExecutionsFailed')).toHaveLength(machines.length);
+    for (const id of machines) expect(alarmed('ExecutionsFailed').some((d) => d.includes(id))).toBe(true);
+    expect(alarmed('Errors')).toHaveLength(functions.length);
+    for (const id of functions) expect(alarmed('Errors').some((d) => d.includes(id))).toBe(true);
+  });
+
+  it('alarms at a 2% bounce rate and a 0.05% complaint rate, well before SES reviews the account', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SES',
+      MetricName: 'Reputation.BounceRate',
+      Threshold: 0.02,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SES',
+      MetricName: 'Reputation.ComplaintRate',
+      Threshold: 0.0005,
+    });
+  });
+
+  it('keeps every asynchronous invocation that failed its retries in one dead-letter queue, alarmed at the first', () => {
+    const queue = { 'Fn::GetAtt': [queueId(), 'Arn'] };
+    const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig')) as Resource[];
+    const named = (id: string) => JSON.stringify(configs.map((c) => c.Properties.FunctionName)).includes(id);
+    expect(configs).toHaveLength(3);
+    for (const c of configs)
+      expect(c.Properties.DestinationConfig).toEqual({ OnFailure: { Destination: queue } });
+    for (const f of ['DeliverDigests', 'SesEvents', 'StartTriggeredReviews']) expect(named(f)).toBe(true);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Targets: [Match.objectLike({ DeadLetterConfig: { Arn: queue } })],
+    });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Target: Match.objectLike({ DeadLetterConfig: { Arn: queue } }),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 1,
+    });
+  });
+
+  it('draws one dashboard: the alarms, executions, function errors, emails and the dead-letter queue', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]);
+    for (const title of [
+      'Alarms',
+      'Executions started and failed',
+      'Emails sent',
+      'failed invocations waiting',
+    ])
+      expect(body).toContain(title);
+  });
+});
+
 describe('cdk-nag AwsSolutions checks', () => {
   it('pass: the app synthesizes with no unacknowledged finding and no error annotation', () => {
     // Prepare: a fresh app, so this synth is the one that runs the checks.
