@@ -244,6 +244,17 @@ export class GrowcycleStack extends Stack {
     table.grantReadWriteData(digests);
     sends(digests);
     digests.grantInvoke(schedulerRole);
+    // The safety net under the send times' schedules (domain/mail/digest.ts sweepDigests): once a day,
+    // after the night, a day and an hour back, so every send time is looked at on two days.
+    new Schedule(this, 'DailyDigestSweep', {
+      schedule: ScheduleExpression.cron({ minute: '30', hour: '4' }),
+      description: 'Delivers the digests of any send time whose delivery never finished',
+      target: new ScheduledLambda(digests, {
+        input: ScheduleTargetInput.fromObject({ sweepHours: 25 }),
+        deadLetterQueue: operations.failures,
+        role: schedulerRole,
+      }),
+    });
     const queueingEnv = { ...schedulingEnv, DIGEST_FUNCTION_ARN: digests.functionArn };
     const humanStepFn = fn('HumanStep', 'functions/steps/human-step.ts', queueingEnv);
     schedulesCycles(humanStepFn);

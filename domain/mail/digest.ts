@@ -175,7 +175,40 @@ const ensureDelivery = async (sendAt: string): Promise<void> => {
     functionArn: config.digestFunctionArn,
     input: { sendAt },
   });
-  await digestRun.update({ sendAt }).set({ scheduledAt: now().toISOString() }).go({ response: 'none' });
+  await digestRun
+    .update({ sendAt })
+    .set({ scheduledAt: now().toISOString(), day: sendAt.slice(0, 10) })
+    .go({ response: 'none' });
+};
+
+/** How long past its send time a delivery may still be running before the sweep takes it on. */
+const SWEEP_GRACE_MS = 20 * 60_000;
+
+/**
+ * The safety net under the one-time schedules: every send time in the `hours` before now whose
+ * delivery was scheduled but never finished (the schedule lost, every attempt failed) is delivered
+ * now. A delivery sends nothing twice, so one still running, or one the sweep and its schedule both
+ * run, sends each email once.
+ */
+export const sweepDigests = async (
+  hours: number,
+  deliver: DeliverDigest,
+): Promise<{ delivered: string[] }> => {
+  const at = now().getTime();
+  const from = new Date(at - hours * 3_600_000).toISOString();
+  const until = new Date(at - SWEEP_GRACE_MS).toISOString();
+  const days = [...new Set([from.slice(0, 10), until.slice(0, 10)])];
+  const runs = (
+    await Promise.all(
+      days.map(async (day) => (await db().digestRun.query.byDay({ day }).go({ pages: 'all' })).data),
+    )
+  ).flat();
+  const missed = runs
+    .filter((r) => !r.deliveredAt && r.sendAt >= from && r.sendAt <= until)
+    .map((r) => r.sendAt)
+    .sort();
+  for (const sendAt of missed) await deliverDigests(sendAt, deliver);
+  return { delivered: missed };
 };
 
 /** Sends one recipient's digest: their items at one send time (or skips those no longer owed). */

@@ -668,11 +668,21 @@ const digestRun = new Entity({
     sendAt: { type: 'string', required: true },
     lastQueuedAt: { type: 'string' },
     scheduledAt: { type: 'string' },
+    /** The UTC day of the send time, set with scheduledAt: the sweep's way to a day's send times. */
+    day: { type: 'string' },
     closedAt: { type: 'string' },
     deliveredAt: { type: 'string' },
   },
   indexes: {
     bySendTime: { pk: { field: 'pk', composite: ['sendAt'] }, sk: { field: 'sk', composite: [] } },
+    // Only a scheduled send time has a day: one index write per send time, none per item. A day
+    // holds at most 288 send times, read whole (the sort key cannot name sendAt: an update that sets
+    // the day does not rewrite a key attribute).
+    byDay: {
+      index: 'gsi1',
+      pk: { field: 'gsi1pk', composite: ['day'] },
+      sk: { field: 'gsi1sk', composite: [] },
+    },
   },
 });
 

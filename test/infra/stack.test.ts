@@ -418,8 +418,10 @@ describe('GrowcycleStack', () => {
       // Assess
       expect(roles).toHaveLength(2);
       const starts = roles.find((r) => r.some((st) => st.Action === 'states:StartExecution'));
+      // The digest sweep's run that could not be invoked goes to the dead-letter queue.
       expect(starts?.map((st) => st.Action).sort()).toEqual([
         'lambda:InvokeFunction',
+        'sqs:SendMessage',
         'states:StartExecution',
       ]);
       expect(JSON.stringify(starts?.find((st) => st.Action === 'states:StartExecution')?.Resource)).toContain(
@@ -433,6 +435,16 @@ describe('GrowcycleStack', () => {
       expect(daily?.map((st) => st.Action)).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
       expect(JSON.stringify(daily?.[0]?.Resource)).toContain('StartTriggeredReviews');
       expect(JSON.stringify(daily?.[1]?.Resource)).toContain('FailedInvocations');
+    });
+
+    it('sweeps up the digest deliveries that never finished once a day, looking back a day and an hour', () => {
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'cron(30 4 * * ? *)',
+        Target: Match.objectLike({
+          Arn: Match.objectLike({ 'Fn::GetAtt': [Match.stringLikeRegexp('DeliverDigests'), 'Arn'] }),
+          Input: JSON.stringify({ sweepHours: 25 }),
+        }),
+      });
     });
 
     it('runs the trigger check once a day', () => {

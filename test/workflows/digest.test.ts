@@ -147,6 +147,37 @@ describe('digests: one email per person per send time', () => {
     expect(toHr.filter((k) => k === 'peer-nomination.bounce')).toHaveLength(2);
   });
 
+  it('delivers a send time whose schedule was lost at the next daily sweep, and sends nothing twice', async () => {
+    // The next send time waiting loses its schedule: nothing else would ever deliver it.
+    const waiting = () =>
+      stack.scheduler
+        .list()
+        .filter((s) => s.name.startsWith('digest-') && s.state === 'ENABLED')
+        .sort((a, b) => a.fireAt - b.fireAt);
+    await runUntil(stack, () => waiting().length > 0);
+    const [lost] = waiting();
+    if (!lost) throw new Error('no send time waiting');
+    const { sendAt } = JSON.parse(lost.target.Input) as { sendAt: string };
+    const queued = (await db().digestItem.query.bySendTime({ sendAt }).go()).data;
+    expect(queued.length).toBeGreaterThan(0);
+    stack.scheduler.delete(lost.name, lost.groupName);
+    const run = async () => (await db().digestRun.get({ sendAt }).go({ consistent: true })).data;
+    await runUntil(stack, async () => (await run())?.deliveredAt !== undefined);
+    // Not at its own send time: at the sweep, 04:30 UTC, the first one at least 20 minutes after it.
+    const deliveredAt = new Date((await run())?.deliveredAt ?? '');
+    expect([deliveredAt.getUTCHours(), deliveredAt.getUTCMinutes()]).toEqual([4, 30]);
+    expect(deliveredAt.getTime() - Date.parse(sendAt)).toBeLessThan(25 * 3_600_000);
+    const items = (await db().digestItem.query.bySendTime({ sendAt }).go()).data;
+    expect(items.every((i) => i.deliveredAt !== undefined)).toBe(true);
+    // The sweep again, and the lost schedule's own delivery had it come late: nothing more is sent.
+    const before = (await fetchInbox(stack.urls.inbox)).length;
+    const delivery = stack.lambda.functionFor('functions/steps/deliver-digests.ts').logicalId;
+    await stack.lambda.invoke(delivery, { sweepHours: 25 });
+    await stack.lambda.invoke(delivery, { sendAt });
+    await stack.settle();
+    expect((await fetchInbox(stack.urls.inbox)).length).toBe(before);
+  });
+
   it('delivers nothing queued before HR cancels the cycle, escalations included', async () => {
     // Bo never answers (his address bounces): his reports' nominations escalate to the CEO.
     await runUntil(stack, async () =>
