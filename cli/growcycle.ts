@@ -54,6 +54,9 @@ commands:
                           link stops working
   export CYCLE_ID [--out FILE]
                           the results as CSV (stdout, or FILE)
+  plan draft CYCLE_ID --employee EMPLOYEE_ID
+                          draft an employee's development plan from their released review in the
+                          cycle; they and their manager each get a form to change and agree to it
   plan show PLAN_ID       a development plan, one line per item: kind, title, due date, status, overdue
   plan list (--owner ID | --team MANAGER_ID | --mentor ID | --overdue)
                           one line per plan: an employee's, a manager's reports', or every active plan
@@ -473,6 +476,25 @@ const PlanView = z.object({
 });
 type PlanView = z.infer<typeof PlanView>;
 const PlanAnswer = z.object({ plan: PlanView });
+const DraftAnswer = z.object({
+  alreadyDrafted: z.boolean().optional(),
+  plan: PlanView.extend({
+    revision: z.number().optional(),
+    draft: z
+      .object({
+        items: z.array(
+          z.object({
+            kind: z.string(),
+            title: z.string(),
+            dueAt: z.string(),
+            competencyId: z.string().optional(),
+            source: z.string().optional(),
+          }),
+        ),
+      })
+      .optional(),
+  }),
+});
 const PlansAnswer = z.object({ plans: z.array(PlanView) });
 const MentoredAnswer = z.object({
   items: z.array(ItemView.extend({ planId: z.string(), ownerId: z.string() })),
@@ -527,6 +549,7 @@ const showPlan = (plan: PlanView, io: Io) => {
 const planPath = (planId: string) => `/plans/${encodeURIComponent(planId)}`;
 
 type PlanFlags = {
+  employee?: string | undefined;
   owner?: string | undefined;
   team?: string | undefined;
   mentor?: string | undefined;
@@ -581,10 +604,52 @@ const listPlans = async (api: Target, flags: PlanFlags, io: Io) => {
     io.out(l);
 };
 
-/** `plan show`, `plan list` and `plan cancel`: HR's view of development plans and their one lever. */
+/** Where a drafted item came from, in the words of the draft form. */
+const SOURCES: Record<string, string> = {
+  gap: 'a gap',
+  manager: 'the manager',
+  'next-level': 'the next level',
+};
+
+/** `plan draft`: a plan drafted from a released review, as a draft both must agree to. */
+const draftPlan = async (api: Target, cycleId: string | undefined, flags: PlanFlags, io: Io) => {
+  if (!cycleId) throw new UsageError('plan draft needs a CYCLE_ID');
+  if (!flags.employee) throw new UsageError('plan draft needs --employee EMPLOYEE_ID');
+  const res = await call(api, 'POST', '/plans/draft', { cycleId, employeeId: flags.employee });
+  if (res.status !== 200 && res.status !== 201) throw new CommandError(problemLine(res.status, res.json));
+  if (flags.json) return io.out(JSON.stringify(res.json));
+  const { plan, alreadyDrafted } = readAnswer(DraftAnswer, res.json);
+  if (alreadyDrafted) {
+    io.out(`a plan was drafted from this review before: ${plan.planId}, now ${plan.status}`);
+    return plan.status === 'draft' ? undefined : showPlan(plan, io);
+  }
+  io.out(
+    `drafted plan ${plan.planId} for ${plan.ownerId} from cycle ${cycleId}, version ${plan.revision ?? 1}`,
+  );
+  io.out('');
+  for (const l of table(
+    ['kind', 'title', 'due (UTC)', 'develops', 'from'],
+    (plan.draft?.items ?? []).map((i) => [
+      i.kind,
+      cut(i.title),
+      minute(i.dueAt),
+      i.competencyId ?? '',
+      SOURCES[i.source ?? ''] ?? i.source ?? '',
+    ]),
+  ))
+    io.out(l);
+  io.out('');
+  io.out(
+    `${plan.ownerId} and their manager each get a form to change it and agree; it starts when both agree to the same version`,
+  );
+};
+
+/** `plan draft`, `plan show`, `plan list` and `plan cancel`: HR's view of development plans and its levers. */
 const plan = async (api: Target, [sub, planId, ...extra]: string[], flags: PlanFlags, io: Io) => {
   if (extra.length) throw new UsageError(`unexpected "${extra[0]}"`);
   switch (sub) {
+    case 'draft':
+      return draftPlan(api, planId, flags, io);
     case 'show': {
       if (!planId) throw new UsageError('plan show needs a PLAN_ID');
       const res = await call(api, 'GET', planPath(planId));
@@ -604,7 +669,7 @@ const plan = async (api: Target, [sub, planId, ...extra]: string[], flags: PlanF
       return io.out(`cancelled plan ${planId}; its follow-up stops and no email goes out about it after`);
     }
     default:
-      throw new UsageError(sub ? `unknown plan command "${sub}"` : 'plan needs show, list or cancel');
+      throw new UsageError(sub ? `unknown plan command "${sub}"` : 'plan needs draft, show, list or cancel');
   }
 };
 

@@ -44,7 +44,9 @@ describe('the growcycle command line', () => {
   });
 
   it.each([
-    [['plan'], 'plan needs show, list or cancel'],
+    [['plan'], 'plan needs draft, show, list or cancel'],
+    [['plan', 'draft'], 'plan draft needs a CYCLE_ID'],
+    [['plan', 'draft', 'c1'], 'plan draft needs --employee EMPLOYEE_ID'],
     [['plan', 'frobnicate'], 'unknown plan command "frobnicate"'],
     [['plan', 'show'], 'plan show needs a PLAN_ID'],
     [['plan', 'show', 'p1', 'p2'], 'unexpected "p2"'],
