@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { run } from '../cli/growcycle';
 import { DEMO_START, runDemo } from '../local/demo';
 import { type LocalStack, startStack } from '../local/stack';
+import { measureBundles } from './bundles';
 import { generateOrg, orgCsv } from './org';
 import { type PlanRun, runPlanYear } from './plans';
 import { runScaleCycle } from './scale';
@@ -198,6 +199,7 @@ const main = async () => {
       participants: { type: 'string', default: '10000' },
       'first-step': { type: 'boolean' },
       'no-demo': { type: 'boolean' },
+      'no-bundles': { type: 'boolean' },
       breakdown: { type: 'boolean' },
     },
   });
@@ -216,6 +218,14 @@ const main = async () => {
     );
   };
   const progress = values.json ? () => undefined : (l: string) => console.error(l);
+  if (!values['no-bundles']) {
+    const b = await measureBundles();
+    progress(
+      `largest bundle ${b.largest}; slowest to load against its SDK clients alone: ${b.slowest} (${b.slowestMs.toFixed(0)} ms against ${b.baselineMs.toFixed(0)} ms)`,
+    );
+    print({ name: 'lambda.bundle.maxKB', value: b.maxKB, unit: 'KB' });
+    print({ name: 'lambda.init.ratio', value: b.initRatio, unit: 'ratio' });
+  }
   const dataDir = mkdtempSync(path.join(tmpdir(), 'growcycle-bench-'));
   // One stack for both runs: handlers create their SDK clients once per process, as on Lambda.
   const stack = await benchStack(dataDir);

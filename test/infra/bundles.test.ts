@@ -1,9 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLING, ENTRY_METADATA, ROOT } from '../../infra/function';
+import { buildBundles, bundleFile, type Handler, handlersOf } from '../../infra/bundles';
+import { ROOT } from '../../infra/function';
 import { synthesize } from '../../local/template';
 
 /*
@@ -14,55 +15,23 @@ import { synthesize } from '../../local/template';
  * of them as Lambda provides it, resolves from the project's own node_modules.
  */
 
-type Handler = { entry: string; environment: Record<string, string> };
-
-/** Every function's handler module and its environment, intrinsics replaced by placeholders. */
-const handlers = (): Handler[] => {
-  const template = synthesize({
-    senderAddress: 'growcycle@example.com',
-    hrAddress: 'hr@example.com',
-    publicBaseUrl: 'https://growcycle.example.com',
-  });
-  return Object.values(template.Resources).flatMap((r) => {
-    const entry = r.Metadata?.[ENTRY_METADATA];
-    if (r.Type !== 'AWS::Lambda::Function' || typeof entry !== 'string') return [];
-    const variables = ((r.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
-      ?.Variables ?? {}) as Record<string, unknown>;
-    const environment = Object.fromEntries(
-      Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : `placeholder-${k}`]),
-    );
-    return [{ entry, environment }];
-  });
-};
-
 mkdirSync(path.join(ROOT, '.local'), { recursive: true });
 const outdir = mkdtempSync(path.join(ROOT, '.local', 'bundles-'));
 let built: Handler[] = [];
 let metafile: Metafile | undefined;
-const bundleOf = (entry: string) => path.join(outdir, `${entry.replace(/\.ts$/, '')}.mjs`);
 
 beforeAll(async () => {
-  built = handlers();
-  const result = await build({
-    entryPoints: Object.fromEntries(
-      built.map((h) => [h.entry.replace(/\.ts$/, ''), path.join(ROOT, h.entry)]),
-    ),
+  built = handlersOf(
+    synthesize({
+      senderAddress: 'growcycle@example.com',
+      hrAddress: 'hr@example.com',
+      publicBaseUrl: 'https://growcycle.example.com',
+    }),
+  );
+  metafile = await buildBundles(
+    built.map((h) => h.entry),
     outdir,
-    outbase: ROOT,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    format: BUNDLING.format,
-    target: BUNDLING.target,
-    minify: BUNDLING.minify,
-    sourcemap: BUNDLING.sourceMap,
-    mainFields: BUNDLING.mainFields,
-    external: BUNDLING.externalModules,
-    banner: { js: BUNDLING.banner },
-    metafile: true,
-    logLevel: 'silent',
-  });
-  metafile = result.metafile;
+  );
 });
 
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -70,7 +39,7 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 describe('the Lambda bundles, built as cdk deploy builds them', () => {
   it('bundles every handler the template names, each on its own', () => {
     expect(built.length).toBeGreaterThan(10);
-    for (const h of built) expect(statSync(bundleOf(h.entry)).size).toBeGreaterThan(0);
+    for (const h of built) expect(statSync(bundleFile(outdir, h.entry)).size).toBeGreaterThan(0);
   });
 
   it('leaves out of the bundles nothing but the AWS SDK, which Lambda provides, and Node’s own modules', () => {
@@ -89,7 +58,9 @@ describe('the Lambda bundles, built as cdk deploy builds them', () => {
     try {
       for (const h of built) {
         Object.assign(process.env, h.environment);
-        const loaded = (await import(pathToFileURL(bundleOf(h.entry)).href)) as { handler?: unknown };
+        const loaded = (await import(pathToFileURL(bundleFile(outdir, h.entry)).href)) as {
+          handler?: unknown;
+        };
         expect(typeof loaded.handler, h.entry).toBe('function');
       }
     } finally {

@@ -1,0 +1,94 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { buildBundles, bundleFile, handlersOf } from '../infra/bundles';
+import { ROOT } from '../infra/function';
+import { synthesize } from '../local/template';
+
+/*
+ * The handlers' bundles as `cdk deploy` builds them: how large each is, and how long each takes to
+ * load in a fresh Node process (what a cold start pays before the handler runs) against a bundle that
+ * imports only the AWS SDK clients that handler uses. The ratio is what the handler's own code and
+ * its libraries add; timings on a shared machine move, so only the ratio within one run is compared.
+ * A handler that uses no SDK client (the health check) has no baseline and no ratio.
+ */
+
+const RUNS = 3;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+/** The median time, in milliseconds, a fresh Node process takes to import the module. */
+const loadMs = (file: string, environment: Record<string, string>): number => {
+  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(performance.now() - t);`;
+  const times = Array.from({ length: RUNS }, () => {
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, AWS_REGION: 'us-east-1', ...environment },
+    });
+    if (run.status !== 0) throw new Error(`loading ${file} failed: ${run.stderr}`);
+    return Number(run.stdout.trim());
+  });
+  return median(times);
+};
+
+export type BundleFigures = {
+  maxKB: number;
+  largest: string;
+  initRatio: number;
+  slowest: string;
+  /** The median load of the slowest handler and of its SDK-only baseline. */
+  slowestMs: number;
+  baselineMs: number;
+};
+
+export const measureBundles = async (): Promise<BundleFigures> => {
+  const handlers = handlersOf(
+    synthesize({
+      senderAddress: 'growcycle@example.com',
+      hrAddress: 'hr@example.com',
+      publicBaseUrl: 'https://growcycle.example.com',
+    }),
+  );
+  mkdirSync(path.join(ROOT, '.local'), { recursive: true });
+  const outdir = mkdtempSync(path.join(ROOT, '.local', 'bench-bundles-'));
+  try {
+    const metafile = await buildBundles(
+      handlers.map((h) => h.entry),
+      outdir,
+    );
+    const sdkOf = (entry: string) =>
+      [
+        ...new Set(
+          (metafile.outputs[path.relative(ROOT, bundleFile(outdir, entry))]?.imports ?? [])
+            .filter((i) => i.external && i.path.startsWith('@aws-sdk/'))
+            .map((i) => i.path),
+        ),
+      ].sort();
+    let figures: BundleFigures = {
+      maxKB: 0,
+      largest: '',
+      initRatio: 0,
+      slowest: '',
+      slowestMs: 0,
+      baselineMs: 0,
+    };
+    for (const h of handlers) {
+      const file = bundleFile(outdir, h.entry);
+      const kb = statSync(file).size / 1024;
+      if (kb > figures.maxKB) figures = { ...figures, maxKB: kb, largest: h.entry };
+      const sdk = sdkOf(h.entry);
+      if (sdk.length === 0) continue;
+      // The baseline: the same SDK clients, and nothing else.
+      const baseline = path.join(outdir, `${h.entry.replace(/\W/g, '-')}.baseline.mjs`);
+      writeFileSync(baseline, sdk.map((m) => `import ${JSON.stringify(m)};`).join('\n'));
+      const own = loadMs(file, h.environment);
+      const base = loadMs(baseline, h.environment);
+      if (own / base > figures.initRatio)
+        figures = { ...figures, initRatio: own / base, slowest: h.entry, slowestMs: own, baselineMs: base };
+    }
+    return figures;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+};

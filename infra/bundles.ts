@@ -1,0 +1,54 @@
+import path from 'node:path';
+import { build, type Metafile } from 'esbuild';
+import type { CfnTemplate } from '../local/template';
+import { BUNDLING, ENTRY_METADATA, ROOT } from './function';
+
+/*
+ * The handlers bundled as `cdk deploy` bundles them (./function.ts BUNDLING), outside CDK: for the
+ * test that loads every bundle (test/infra/bundles.test.ts) and the benchmark that weighs and times
+ * them (bench/bundles.ts). Each entry is its own bundle, as each function's asset is.
+ */
+
+/** Where a handler's bundle lands under `outdir`: `functions/steps/human-step.ts` → `…/functions/steps/human-step.mjs`. */
+export const bundleFile = (outdir: string, entry: string): string =>
+  path.join(outdir, `${entry.replace(/\.ts$/, '')}.mjs`);
+
+/**
+ * Builds each entry (relative to the repository root) into `outdir`, which must sit under the
+ * repository so the SDK, left out of the bundles as Lambda provides it, resolves from node_modules.
+ */
+export const buildBundles = async (entries: string[], outdir: string): Promise<Metafile> =>
+  (
+    await build({
+      entryPoints: Object.fromEntries(entries.map((e) => [e.replace(/\.ts$/, ''), path.join(ROOT, e)])),
+      outdir,
+      outbase: ROOT,
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      platform: 'node',
+      format: BUNDLING.format,
+      target: BUNDLING.target,
+      minify: BUNDLING.minify,
+      sourcemap: BUNDLING.sourceMap,
+      mainFields: BUNDLING.mainFields,
+      external: BUNDLING.externalModules,
+      banner: { js: BUNDLING.banner },
+      metafile: true,
+      logLevel: 'silent',
+    })
+  ).metafile;
+
+export type Handler = { entry: string; environment: Record<string, string> };
+
+/** Every function's handler module and its environment, intrinsics replaced by placeholders. */
+export const handlersOf = (template: CfnTemplate): Handler[] =>
+  Object.values(template.Resources).flatMap((r) => {
+    const entry = r.Metadata?.[ENTRY_METADATA];
+    if (r.Type !== 'AWS::Lambda::Function' || typeof entry !== 'string') return [];
+    const variables = ((r.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+      ?.Variables ?? {}) as Record<string, unknown>;
+    const environment = Object.fromEntries(
+      Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : `placeholder-${k}`]),
+    );
+    return [{ entry, environment }];
+  });
