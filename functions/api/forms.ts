@@ -17,7 +17,7 @@ import { type Parsed, type PhaseForm, phaseFormFor } from '../../domain/reviews/
 import { type HttpEvent, type HttpResult, header, htmlResult, rawBody } from '../shared/http';
 import { stepKinds } from '../shared/step-kinds';
 import { handleAgreementForm } from './agreement-page';
-import { formPage, messagePage } from './form-page';
+import { formPage, messagePage, notSavedPage } from './form-page';
 import { handleNominationForm } from './nomination-page';
 
 // A template-driven form has a text per rated item; well under the 400 KB DynamoDB item limit.
@@ -170,6 +170,7 @@ export const handleForm = async (event: HttpEvent): Promise<HttpResult> => {
   logger.info('form submitted', { requestId, kind: req.kind, result });
   if (result === 'already-submitted') return settledPage({ ...req, status: 'submitted' }) as HttpResult;
   if (result === 'closed') return settledPage({ ...req, status: 'expired' }) as HttpResult;
+  if (result === 'busy') return htmlResult(409, notSavedPage());
   return htmlResult(200, messagePage('Thank you', `${form.title}: received. You can close this page.`));
 };
 

@@ -130,3 +130,18 @@ export const transactionCanceledByCondition = (): TransactionCanceledException =
       { Code: 'None' },
     ],
   });
+
+/**
+ * What DynamoDB throws when another transaction was writing one of a transaction's items at the same
+ * moment: on AWS the losing one of two concurrent answers (DynamoDB Local serializes them instead).
+ */
+export const transactionCanceledByConflict = (): TransactionCanceledException =>
+  new TransactionCanceledException({
+    message:
+      'Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None]',
+    $metadata: {},
+    CancellationReasons: [
+      { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' },
+      { Code: 'None' },
+    ],
+  });
