@@ -15,6 +15,7 @@ import { templateFormFor } from '../../domain/reviews/appraisal-forms';
 import { isNominationKind } from '../../domain/reviews/nominations';
 import { type Parsed, type PhaseForm, phaseFormFor } from '../../domain/reviews/phase-forms';
 import { type HttpEvent, type HttpResult, header, htmlResult, rawBody } from '../shared/http';
+import { httpErrors } from '../shared/middleware';
 import { stepKinds } from '../shared/step-kinds';
 import { handleAgreementForm } from './agreement-page';
 import { formPage, messagePage, notSavedPage } from './form-page';
@@ -174,4 +175,7 @@ export const handleForm = async (event: HttpEvent): Promise<HttpResult> => {
   return htmlResult(200, messagePage('Thank you', `${form.title}: received. You can close this page.`));
 };
 
-export const handler = middy<HttpEvent, HttpResult, Error, Context>().handler(handleForm);
+// A person follows these links in a browser: an error reaches them as a page.
+export const handler = middy<HttpEvent, HttpResult, Error, Context>()
+  .use(httpErrors(messagePage))
+  .handler(handleForm);

@@ -422,6 +422,7 @@ const ERROR_TEXT: Record<number, string> = {
   413: 'Body too large',
   415: 'Unsupported media type',
   422: 'Import rejected: bad rows, nothing written',
+  500: 'An unexpected error; `correlationId` names the request in the logs',
 };
 
 const Problem = {
@@ -432,6 +433,11 @@ const Problem = {
     title: { type: 'string' },
     status: { type: 'integer' },
     detail: { type: 'string' },
+    correlationId: {
+      type: 'string',
+      description:
+        'Given with an unexpected error (500) or a write that met a concurrent one (409): the id the log line about it carries',
+    },
     errors: {
       type: 'array',
       items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
@@ -452,7 +458,8 @@ export const openApiDocument = (serverUrl?: string): Record<string, unknown> => 
   for (const [key, op] of Object.entries(OPERATIONS)) {
     const [method = '', path = ''] = key.split(' ');
     const params = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => pathParameter(m[1] as string));
-    const errors = op.auth === 'jwt' ? [401, ...op.errors] : op.errors;
+    // Every route that does work may fail unexpectedly; /health and this document do none.
+    const errors = [...(op.auth === 'jwt' ? [401] : []), ...op.errors, ...(op.auth === 'none' ? [] : [500])];
     paths[path] ??= {};
     (paths[path] as Record<string, unknown>)[method.toLowerCase()] = {
       summary: op.summary,
