@@ -597,6 +597,11 @@ const goal = new Entity({
     },
     createdAt: { type: 'string', required: true },
     updatedAt: { type: 'string', required: true },
+    /**
+     * Counts the changes to the goal's fields (not its progress, which is only ever appended): a
+     * change names the revision it was made from and is refused once another came first.
+     */
+    revision: { type: 'number', required: true, default: 1 },
   },
   indexes: {
     byId: { pk: { field: 'pk', composite: ['goalId'] }, sk: { field: 'sk', composite: [] } },

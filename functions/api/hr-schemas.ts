@@ -172,10 +172,15 @@ export const CreateGoalInput = z.object({
   status: z.enum(['draft', 'active']).default('active'),
 });
 
+/**
+ * A change to some of a goal's fields, made from the `revision` the caller read (GET gives it): once
+ * someone else changed the goal since, the change is refused with 409.
+ */
 export const UpdateGoalInput = z
   .object({ ...goalFields, status: z.enum(['draft', 'active', 'achieved', 'missed', 'dropped']) })
   .partial()
-  .refine((g) => Object.keys(g).length > 0, { message: 'change at least one field', path: ['(body)'] });
+  .extend({ revision: z.number().int().min(1) })
+  .refine((g) => Object.keys(g).length > 1, { message: 'change at least one field', path: ['(body)'] });
 
 export const GoalProgressInput = z
   .object({ value: z.number().finite().optional(), note: z.string().trim().max(2000).optional() })

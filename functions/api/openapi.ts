@@ -107,7 +107,8 @@ export const OPERATIONS: Record<string, Operation> = {
     errors: [400, 403, 404, 415],
   },
   'POST /goals': {
-    summary: 'Set a goal (ownerId "company" for a company goal others align to)',
+    summary:
+      'Set a goal (ownerId "company" for a company goal others align to); with an `Idempotency-Key` a retry answers the goal as it is now and changes nothing',
     auth: 'jwt',
     who: 'the owner, their direct manager, HR; company goals: HR',
     body: CreateGoalInput,
@@ -124,13 +125,14 @@ export const OPERATIONS: Record<string, Operation> = {
     errors: [403, 404],
   },
   'PATCH /goals/{goalId}': {
-    summary: 'Change a goal (target, weight, due date, status, alignment)',
+    summary:
+      'Change a goal (target, weight, due date, status, alignment), from the `revision` the caller read; 409 with the goal as it is now once another change came first',
     auth: 'jwt',
     who: 'the owner, their direct manager, HR',
     body: UpdateGoalInput,
     ok: 200,
-    okDescription: 'The goal',
-    errors: [400, 403, 404, 415],
+    okDescription: 'The goal, at its next revision',
+    errors: [400, 403, 404, 409, 415],
   },
   'POST /goals/{goalId}/progress': {
     summary: 'Record progress on a goal (ongoing assessment)',
@@ -417,7 +419,7 @@ const ERROR_TEXT: Record<number, string> = {
   401: 'Missing, expired or invalid token (from the gateway)',
   403: 'Not allowed for this caller, or a link that was altered',
   404: 'Not found',
-  409: 'Conflicts with the current state: already submitted, a closed or cancelled cycle, no manager appraisal to calibrate or release yet, results not released to draft a plan from; a stale draft-plan form',
+  409: 'Conflicts with the current state: already submitted, a closed or cancelled cycle, no manager appraisal to calibrate or release yet, results not released to draft a plan from; a stale draft-plan form or goal revision; a write that met a concurrent one',
   410: 'Expired link or closed request',
   413: 'Body too large',
   415: 'Unsupported media type',

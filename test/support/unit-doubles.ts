@@ -28,7 +28,7 @@ export const stubTestEnv = (): void => {
 };
 
 export type HttpEventInput = {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH';
   /** The route as API Gateway names it, e.g. `/r/{requestId}`. */
   route: string;
   /** The path as requested, e.g. `/r/abc`. */
