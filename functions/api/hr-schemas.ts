@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PLAN_ITEM_KINDS } from '../../domain/catalog/documents';
 import { MAX_DRAFT_ITEMS } from '../../domain/plans/agreement-form';
+import { oneLineText } from '../../domain/platform/text';
 
 /* The HR API's request bodies: parsed by the handler, published in the OpenAPI document. */
 
@@ -18,14 +19,15 @@ const timeZone = z.string().refine((tz) => {
 
 export const EmployeeInput = z.object({
   employeeId: id,
-  name: z.string().trim().min(1).max(200),
+  // What names a person reaches email subjects: one line, composed (domain/platform/text.ts).
+  name: oneLineText().min(1).max(200),
   email: z.email(),
   managerId: id.optional(),
-  title: z.string().trim().min(1).max(200),
+  title: oneLineText().min(1).max(200),
   level: z.number().int().min(0).max(20),
-  department: z.string().max(200).optional(),
-  track: z.string().max(200).optional(),
-  location: z.string().max(200).optional(),
+  department: oneLineText().max(200).optional(),
+  track: oneLineText().max(200).optional(),
+  location: oneLineText().max(200).optional(),
   startDate: z.iso.date().optional(),
   timeZone,
   status: z.enum(['active', 'on-leave', 'left']).default('active'),
@@ -34,7 +36,7 @@ export const PutEmployeesInput = z.object({ employees: z.array(EmployeeInput).mi
 
 export const ScheduleCycleInput = z
   .object({
-    name: z.string().trim().min(1).max(200),
+    name: oneLineText().min(1).max(200),
     startAt: z.iso.datetime({ offset: true }).optional(),
     /** A cycle template: its phases set the deadlines, its filters pick the participants when none are listed. */
     templateId: z
