@@ -168,7 +168,7 @@ export const OPERATIONS: Record<string, Operation> = {
     body: FrameworkDoc,
     ok: 200,
     okDescription: 'The stored framework and its revision',
-    errors: [400, 403, 415],
+    errors: [400, 403, 409, 415],
   },
   'GET /frameworks/{frameworkId}': {
     summary: 'A competency framework',
@@ -185,7 +185,7 @@ export const OPERATIONS: Record<string, Operation> = {
     body: TemplateDoc,
     ok: 200,
     okDescription: 'The stored template and its revision',
-    errors: [400, 403, 415],
+    errors: [400, 403, 409, 415],
   },
   'GET /templates/{templateId}': {
     summary: 'A cycle template',
@@ -203,7 +203,7 @@ export const OPERATIONS: Record<string, Operation> = {
     body: TriggerDoc,
     ok: 200,
     okDescription: 'The stored trigger and its revision',
-    errors: [400, 403, 415],
+    errors: [400, 403, 409, 415],
   },
   'GET /triggers/{triggerId}': {
     summary: 'A review trigger',
@@ -402,7 +402,7 @@ export const OPERATIONS: Record<string, Operation> = {
     body: PlanPolicyDoc,
     ok: 200,
     okDescription: 'The stored policy with its revision',
-    errors: [400, 403, 415],
+    errors: [400, 403, 409, 415],
   },
   'GET /plan-policies/{planPolicyId}': {
     summary: 'A plan policy',

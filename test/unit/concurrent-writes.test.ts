@@ -9,6 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { db, type Goal } from '../../domain/platform/table';
 import { handleHr } from '../../functions/api/hr-api';
+import { type CatalogDoc, sampleCatalog } from '../support/catalog';
 import { employee } from '../support/fixtures';
 import {
   conditionalCheckFailed,
@@ -21,7 +22,8 @@ import {
 
 /*
  * Two people writing one goal at once: a change names the revision it was made from and is refused
- * (409) once another came first; a create is written only if absent, so a retry resets nothing.
+ * (409) once another came first; a create is written only if absent, so a retry resets nothing. Two
+ * saves of one catalog document at once: the later is refused rather than both becoming one revision.
  */
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -176,5 +178,73 @@ describe('setting a goal', () => {
     expect(bodyOf(retry).goal).toMatchObject({ goalId: stored.goalId, progress: goal.progress, revision: 2 });
     // The retry recorded no second creation in the audit trail.
     expect(ddb).toHaveReceivedCommandTimes(PutCommand, 3);
+  });
+});
+
+describe('saving a catalog document', () => {
+  const framework = sampleCatalog().find((d) => d.kind === 'framework') as CatalogDoc;
+  const put = () =>
+    httpEvent({
+      method: 'PUT',
+      route: '/frameworks/{frameworkId}',
+      path: `/frameworks/${framework.id}`,
+      pathParameters: { frameworkId: framework.id },
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(framework),
+      claims: HR_CLAIMS,
+    });
+  const stored = (revision: number) =>
+    storedItem(
+      db().framework.put({
+        id: framework.id,
+        doc: framework,
+        revision,
+        updatedAt: '2027-01-01T09:00:00.000Z',
+        updatedBy: 'hr-1',
+      }),
+    );
+
+  beforeEach(() => {
+    stubTestEnv();
+  });
+  afterEach(() => {
+    ddb.reset();
+    vi.unstubAllEnvs();
+  });
+
+  it('writes a first revision only if absent, and the next only over the revision it read', async () => {
+    // Prepare
+    ddb.on(PutCommand).resolves({});
+    ddb.on(GetCommand).callsFake(fakeTable().get);
+    const first = await handleHr(put());
+    ddb.on(GetCommand).callsFake(fakeTable(stored(1)).get);
+
+    // Act
+    const second = await handleHr(put());
+
+    // Assess
+    expect([first.statusCode, second.statusCode]).toEqual([200, 200]);
+    expect(bodyOf(second)).toMatchObject({ revision: 2 });
+    const [createFirst, , replaceFirst] = ddb.commandCalls(PutCommand);
+    expect(createFirst?.args[0].input.ConditionExpression).toContain('attribute_not_exists');
+    expect(replaceFirst?.args[0].input.ConditionExpression).toMatch(/#revision = :revision\d/);
+  });
+
+  it('refuses with 409 the later of two saves made at once, so both never become the same revision', async () => {
+    // Prepare: revision 2 is read; another save makes revision 3 before this one's write.
+    const table = fakeTable(stored(2));
+    ddb.on(GetCommand).callsFake(table.get);
+    ddb.on(PutCommand).callsFake(() => {
+      table.put(stored(3));
+      throw conditionalCheckFailed();
+    });
+
+    // Act
+    const result = await handleHr(put());
+
+    // Assess: nothing audited as saved.
+    expect(result.statusCode).toBe(409);
+    expect(bodyOf(result).detail).toContain('now revision 3');
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
   });
 });
