@@ -1,6 +1,6 @@
 import { recordAudit } from '../platform/audit';
 import { now } from '../platform/clock';
-import { type Cycle, db } from '../platform/table';
+import { type Cycle, db, isConditionFailure } from '../platform/table';
 import {
   type Framework,
   type PlanPolicy,
@@ -45,7 +45,9 @@ export type SaveOutcome =
       competencies: Array<{ index: number; id: string }>;
     }
   /** A trigger names a template that is not stored. */
-  | { outcome: 'no-template'; templateId: string };
+  | { outcome: 'no-template'; templateId: string }
+  /** Another save of the same document went in between this one's read and write; `revision` is its. */
+  | { outcome: 'conflict'; revision: number | undefined };
 
 /** Why a document may not be saved as it is: what it names must exist. */
 const refusal = async (
@@ -77,7 +79,8 @@ export const saveDocument = async <K extends DocumentKind>(
 ): Promise<SaveOutcome> => {
   const refused = await refusal(kind, doc);
   if (refused) return refused;
-  const previous = await storedDocument(kind, id);
+  // Read strongly: the write below is conditioned on this revision being the latest.
+  const previous = (await db()[kind].get({ id }).go({ consistent: true })).data ?? undefined;
   const item = {
     id,
     doc,
@@ -85,7 +88,19 @@ export const saveDocument = async <K extends DocumentKind>(
     updatedAt: now().toISOString(),
     updatedBy: actor,
   };
-  await db()[kind].put(item).go();
+  try {
+    // On condition that the revision read is still the latest (or that there is none yet), so two
+    // saves at once never both become revision n + 1, one silently replacing the other.
+    if (previous)
+      await db()
+        [kind].put(item)
+        .where((a, op) => op.eq(a.revision, previous.revision))
+        .go();
+    else await db()[kind].create(item).go();
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    return { outcome: 'conflict', revision: (await storedDocument(kind, id))?.revision };
+  }
   await recordAudit(`${kind}#${id}`, actor, `${kind}.saved`, { revision: item.revision });
   return { outcome: 'saved', item };
 };

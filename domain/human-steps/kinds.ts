@@ -31,7 +31,10 @@ export type AnswerStorage = {
   writes: Params[];
   /** True when those writes hold the answer whole, so it is not copied onto the request too. */
   storedElsewhere: boolean;
-  /** Runs once the transaction is in and the waiting workflow was resumed. */
+  /**
+   * Runs once the transaction is in, after resuming the waiting workflow was tried; a failure is
+   * logged and the answer stands.
+   */
   after?: () => Promise<void>;
 };
 

@@ -3,6 +3,7 @@ import { ses } from '../platform/clients';
 import { now } from '../platform/clock';
 import { config } from '../platform/config';
 import { db, isConditionFailure } from '../platform/table';
+import { oneLine } from '../platform/text';
 import type { Email, EmailKind } from './compose';
 import { takeSendSlot } from './send-rate';
 
@@ -111,19 +112,22 @@ export const sendOnce = async (out: OutgoingEmail): Promise<{ messageId: string;
         Destination: { ToAddresses: [out.toAddress] },
         Content: {
           Simple: {
-            Subject: { Data: out.email.subject, Charset: 'UTF-8' },
+            // Whatever a subject was built from (names, titles, a cycle's name), it is one line here:
+            // no CR/LF or other control character reaches a header, however it was stored.
+            Subject: { Data: oneLine(out.email.subject), Charset: 'UTF-8' },
             Body: {
               Html: { Data: out.email.html, Charset: 'UTF-8' },
               Text: { Data: out.email.text, Charset: 'UTF-8' },
             },
             Headers: [
-              { Name: KIND_HEADER, Value: out.kind },
-              ...(out.items ? [{ Name: ITEMS_HEADER, Value: out.items.join(',') }] : []),
+              { Name: KIND_HEADER, Value: oneLine(out.kind) },
+              ...(out.items ? [{ Name: ITEMS_HEADER, Value: oneLine(out.items.join(',')) }] : []),
             ],
             ...(out.email.attachments?.length
               ? {
                   Attachments: out.email.attachments.map((a) => ({
-                    FileName: a.fileName,
+                    // A calendar file is named after the person it is with: its name is a header too.
+                    FileName: oneLine(a.fileName),
                     ContentType: a.contentType,
                     ContentDisposition: 'ATTACHMENT' as const,
                     RawContent: Buffer.from(a.content, 'utf8'),

@@ -1,7 +1,7 @@
 import { recordAudit } from '../platform/audit';
 import { now } from '../platform/clock';
 import { keyedId } from '../platform/ids';
-import { type Cycle, db, type Goal } from '../platform/table';
+import { type Cycle, db, type Goal, isConditionFailure } from '../platform/table';
 import { type Access, accessTo, canRead, maySetGoals, type Principal } from './access';
 import { missingEmployees } from './org';
 
@@ -13,9 +13,12 @@ import { missingEmployees } from './org';
  */
 
 /** A goal as its creator gives it; its id, progress and times are the goal's own. */
-export type NewGoal = Omit<Goal, 'goalId' | 'progress' | 'createdAt' | 'updatedAt'>;
+export type NewGoal = Omit<Goal, 'goalId' | 'progress' | 'createdAt' | 'updatedAt' | 'revision'>;
 
 export type GoalChange = Partial<Omit<NewGoal, 'ownerId'>>;
+
+/** A goal's revision; a goal stored before goals counted them is at its first. */
+export const revisionOf = (goal: Pick<Goal, 'revision'>): number => goal.revision ?? 1;
 
 export type ProgressUpdate = { value?: number | undefined; note?: string | undefined };
 
@@ -95,7 +98,9 @@ export type GoalOutcome =
   | { outcome: 'forbidden' }
   | { outcome: 'unknown-owner' }
   /** `reason` says why the goal may not align to its parent. */
-  | { outcome: 'wrong-parent'; reason: string };
+  | { outcome: 'wrong-parent'; reason: string }
+  /** The change was made from an older revision: another came first; `goal` is the goal as it is now. */
+  | { outcome: 'stale'; goal: Goal };
 
 /**
  * Sets a goal, for the caller themselves, someone they may set goals for, or (HR) the company. A
@@ -114,23 +119,56 @@ export const createGoal = async (
   const wrongParent = await alignmentProblem(goalId, input.parentGoalId);
   if (wrongParent) return { outcome: 'wrong-parent', reason: wrongParent };
   const at = now().toISOString();
-  const goal: Goal = { ...input, goalId, progress: [], createdAt: at, updatedAt: at };
-  await db().goal.put(goal).go();
+  const goal: Goal = { ...input, goalId, progress: [], createdAt: at, updatedAt: at, revision: 1 };
+  try {
+    // Only if absent: a retry with the same key must not reset a goal that has since progressed.
+    await db().goal.create(goal).go();
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const stored = (await db().goal.get({ goalId }).go({ consistent: true })).data;
+    if (stored) return { outcome: 'saved', goal: stored };
+    throw error;
+  }
   await recordAudit(`goal#${goalId}`, caller.employeeId, 'goal.created', { ownerId });
   return { outcome: 'saved', goal };
 };
 
-/** Changes a goal's fields; its alignment is checked again. */
+/**
+ * Changes a goal's fields, made from the revision `fromRevision` its caller read; its alignment is
+ * checked again. Refused as stale once another change came first, so two people editing one goal at
+ * once never silently overwrite each other. Only the changed fields are written: progress recorded
+ * meanwhile is kept.
+ */
 export const updateGoal = async (
   goal: Goal,
   change: GoalChange,
+  fromRevision: number,
   actor: string,
-): Promise<Extract<GoalOutcome, { outcome: 'saved' | 'wrong-parent' }>> => {
+): Promise<Extract<GoalOutcome, { outcome: 'saved' | 'wrong-parent' | 'stale' }>> => {
+  if (fromRevision !== revisionOf(goal)) return { outcome: 'stale', goal };
   const wrongParent = await alignmentProblem(goal.goalId, change.parentGoalId);
   if (wrongParent) return { outcome: 'wrong-parent', reason: wrongParent };
-  const updated = { ...goal, ...change, updatedAt: now().toISOString() };
-  await db().goal.put(updated).go();
-  await recordAudit(`goal#${goal.goalId}`, actor, 'goal.updated', { fields: Object.keys(change) });
+  let updated: Goal;
+  try {
+    const { data } = await db()
+      .goal.patch({ goalId: goal.goalId })
+      .set({ ...change, updatedAt: now().toISOString(), revision: fromRevision + 1 })
+      .where((a, op) =>
+        fromRevision === 1
+          ? `(${op.eq(a.revision, 1)} OR ${op.notExists(a.revision)})`
+          : op.eq(a.revision, fromRevision),
+      )
+      .go({ response: 'all_new' });
+    updated = data as Goal;
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const current = (await db().goal.get({ goalId: goal.goalId }).go({ consistent: true })).data;
+    return { outcome: 'stale', goal: current ?? goal };
+  }
+  await recordAudit(`goal#${goal.goalId}`, actor, 'goal.updated', {
+    fields: Object.keys(change),
+    revision: updated.revision,
+  });
   return { outcome: 'saved', goal: updated };
 };
 

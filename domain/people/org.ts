@@ -4,6 +4,7 @@ import { now } from '../platform/clock';
 import { newId } from '../platform/ids';
 import { logger } from '../platform/logger';
 import { db, type Employee } from '../platform/table';
+import { oneLineText } from '../platform/text';
 import { CsvError, parseCsvObjects } from './csv';
 
 /*
@@ -61,17 +62,18 @@ const isCalendarDate = (value: string): boolean => {
 };
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-const optionalText = z.preprocess(blankToUndefined, z.string().trim().max(200).optional());
+const optionalText = z.preprocess(blankToUndefined, oneLineText().max(200).optional());
 
 export const OrgRowSchema = z.object({
   employee_id: z
     .string()
     .trim()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, dot, dash or underscore'),
-  name: z.string().trim().min(1, 'is required').max(200),
+  // Names reach email subjects and are matched against: one line, composed (../platform/text.ts).
+  name: oneLineText().min(1, 'is required').max(200),
   email: z.string().trim().pipe(z.email('is not a valid email address')),
   manager_id: optionalText,
-  job_title: z.string().trim().min(1, 'is required').max(200),
+  job_title: oneLineText().min(1, 'is required').max(200),
   track: optionalText,
   level: z.preprocess(
     (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v),

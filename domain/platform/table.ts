@@ -597,6 +597,11 @@ const goal = new Entity({
     },
     createdAt: { type: 'string', required: true },
     updatedAt: { type: 'string', required: true },
+    /**
+     * Counts the changes to the goal's fields (not its progress, which is only ever appended): a
+     * change names the revision it was made from and is refused once another came first.
+     */
+    revision: { type: 'number', required: true, default: 1 },
   },
   indexes: {
     byId: { pk: { field: 'pk', composite: ['goalId'] }, sk: { field: 'sk', composite: [] } },
@@ -793,4 +798,24 @@ export const isConditionFailure = (error: unknown): boolean => {
 /** For a write that may already have happened (a retry): a conditional-write rejection means done. */
 export const ignoreConditionFailure = (error: unknown): void => {
   if (!isConditionFailure(error)) throw error;
+};
+
+/**
+ * True when DynamoDB refused a write only because another transaction was changing one of its items
+ * at the same moment (a cancellation reason `TransactionConflict`, or `TransactionConflictException`
+ * for a single write). Nothing was written and no condition was found false, so unlike a condition
+ * failure it says nothing about the item's state: the caller reads again, or tries again. A
+ * cancellation that also has a failed condition is a condition failure.
+ */
+export const isTransactionConflict = (error: unknown): boolean => {
+  if (!(error instanceof Error) || isConditionFailure(error)) return false;
+  if (error.name === 'TransactionConflictException') return true;
+  if (error.name === 'TransactionCanceledException') {
+    const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
+    return (
+      reasons?.some((r) => r.Code === 'TransactionConflict') === true ||
+      /TransactionConflict/.test(error.message)
+    );
+  }
+  return error.cause !== undefined && error.cause !== error && isTransactionConflict(error.cause);
 };

@@ -4,6 +4,7 @@ import { type CyclePolicy, PEERS_PER_REVIEW } from '../cycles/policy';
 import { now } from '../platform/clock';
 import { externalId, isExternalId } from '../platform/ids';
 import { type Cycle, db, type Employee, type HumanRequest, ignoreConditionFailure } from '../platform/table';
+import { oneLine } from '../platform/text';
 import {
   approvalRequestId,
   autoPickedPeers,
@@ -200,7 +201,11 @@ const addProblems = (ctx: z.RefinementCtx, problems: Problem[]) => {
 export const nominationSchema = (rules: NominationRules) => {
   const shape: Record<string, z.ZodType> = { [PEER_FIELD]: list };
   for (const x of EXTERNAL_REVIEWERS) {
-    shape[x.name.name] = z.preprocess(first, textSchema(x.name));
+    // An external reviewer's name is in the subject of the email they get: one line, composed.
+    shape[x.name.name] = z.preprocess((v) => {
+      const given = first(v);
+      return typeof given === 'string' ? oneLine(given) : given;
+    }, textSchema(x.name));
     shape[x.email.name] = z.preprocess(first, textSchema(x.email));
   }
   return z

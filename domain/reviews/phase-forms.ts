@@ -190,6 +190,8 @@ const goalSettingForm = async (req: HumanRequest): Promise<PhaseForm> => {
         Update: db()
           .goal.patch({ goalId: e.goalId })
           .set({ title: e.title, measure: e.measure, weight: e.weight, dueDate: e.dueDate, updatedAt: at })
+          // A change like the API's: a PATCH made from the revision before it is refused.
+          .add({ revision: 1 })
           // A goal approved or dropped meanwhile is no longer a draft to edit: the answer fails whole.
           .where((a, op) => op.eq(a.status, 'draft'))
           .params(),
@@ -280,6 +282,7 @@ const goalApprovalForm = async (req: HumanRequest): Promise<PhaseForm> => {
             Update: db()
               .goal.patch({ goalId: g.goalId })
               .set({ status: 'active', updatedAt: at })
+              .add({ revision: 1 })
               .where((a, op) => op.eq(a.status, 'draft'))
               .params(),
           }))

@@ -113,3 +113,10 @@ ${fields(s.fields)}`
 };
 
 export const messagePage = (title: string, message: string): string => page(title, html`<p>${message}</p>`);
+
+/** 409 for an answer that met another change to the same items twice and was not stored. */
+export const notSavedPage = (): string =>
+  messagePage(
+    'Not saved: please send it again',
+    'Your answer met another change made at the same moment and was not saved. Go back and submit the form again.',
+  );

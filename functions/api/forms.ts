@@ -15,9 +15,10 @@ import { templateFormFor } from '../../domain/reviews/appraisal-forms';
 import { isNominationKind } from '../../domain/reviews/nominations';
 import { type Parsed, type PhaseForm, phaseFormFor } from '../../domain/reviews/phase-forms';
 import { type HttpEvent, type HttpResult, header, htmlResult, rawBody } from '../shared/http';
+import { httpErrors } from '../shared/middleware';
 import { stepKinds } from '../shared/step-kinds';
 import { handleAgreementForm } from './agreement-page';
-import { formPage, messagePage } from './form-page';
+import { formPage, messagePage, notSavedPage } from './form-page';
 import { handleNominationForm } from './nomination-page';
 
 // A template-driven form has a text per rated item; well under the 400 KB DynamoDB item limit.
@@ -170,7 +171,11 @@ export const handleForm = async (event: HttpEvent): Promise<HttpResult> => {
   logger.info('form submitted', { requestId, kind: req.kind, result });
   if (result === 'already-submitted') return settledPage({ ...req, status: 'submitted' }) as HttpResult;
   if (result === 'closed') return settledPage({ ...req, status: 'expired' }) as HttpResult;
+  if (result === 'busy') return htmlResult(409, notSavedPage());
   return htmlResult(200, messagePage('Thank you', `${form.title}: received. You can close this page.`));
 };
 
-export const handler = middy<HttpEvent, HttpResult, Error, Context>().handler(handleForm);
+// A person follows these links in a browser: an error reaches them as a page.
+export const handler = middy<HttpEvent, HttpResult, Error, Context>()
+  .use(httpErrors(messagePage))
+  .handler(handleForm);

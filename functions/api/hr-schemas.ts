@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PLAN_ITEM_KINDS } from '../../domain/catalog/documents';
 import { MAX_DRAFT_ITEMS } from '../../domain/plans/agreement-form';
+import { oneLineText } from '../../domain/platform/text';
 
 /* The HR API's request bodies: parsed by the handler, published in the OpenAPI document. */
 
@@ -18,14 +19,15 @@ const timeZone = z.string().refine((tz) => {
 
 export const EmployeeInput = z.object({
   employeeId: id,
-  name: z.string().trim().min(1).max(200),
+  // What names a person reaches email subjects: one line, composed (domain/platform/text.ts).
+  name: oneLineText().min(1).max(200),
   email: z.email(),
   managerId: id.optional(),
-  title: z.string().trim().min(1).max(200),
+  title: oneLineText().min(1).max(200),
   level: z.number().int().min(0).max(20),
-  department: z.string().max(200).optional(),
-  track: z.string().max(200).optional(),
-  location: z.string().max(200).optional(),
+  department: oneLineText().max(200).optional(),
+  track: oneLineText().max(200).optional(),
+  location: oneLineText().max(200).optional(),
   startDate: z.iso.date().optional(),
   timeZone,
   status: z.enum(['active', 'on-leave', 'left']).default('active'),
@@ -34,7 +36,7 @@ export const PutEmployeesInput = z.object({ employees: z.array(EmployeeInput).mi
 
 export const ScheduleCycleInput = z
   .object({
-    name: z.string().trim().min(1).max(200),
+    name: oneLineText().min(1).max(200),
     startAt: z.iso.datetime({ offset: true }).optional(),
     /** A cycle template: its phases set the deadlines, its filters pick the participants when none are listed. */
     templateId: z
@@ -172,10 +174,15 @@ export const CreateGoalInput = z.object({
   status: z.enum(['draft', 'active']).default('active'),
 });
 
+/**
+ * A change to some of a goal's fields, made from the `revision` the caller read (GET gives it): once
+ * someone else changed the goal since, the change is refused with 409.
+ */
 export const UpdateGoalInput = z
   .object({ ...goalFields, status: z.enum(['draft', 'active', 'achieved', 'missed', 'dropped']) })
   .partial()
-  .refine((g) => Object.keys(g).length > 0, { message: 'change at least one field', path: ['(body)'] });
+  .extend({ revision: z.number().int().min(1) })
+  .refine((g) => Object.keys(g).length > 1, { message: 'change at least one field', path: ['(body)'] });
 
 export const GoalProgressInput = z
   .object({ value: z.number().finite().optional(), note: z.string().trim().max(2000).optional() })

@@ -23,7 +23,7 @@ import { nominationRequestId } from '../../domain/reviews/start';
 
 import { type HttpEvent, type HttpResult, header, htmlResult, rawBody } from '../shared/http';
 import { stepKinds } from '../shared/step-kinds';
-import { messagePage, page } from './form-page';
+import { messagePage, notSavedPage, page } from './form-page';
 
 /*
  * The nomination and approval pages behind an email link, rendered from their definitions in
@@ -173,6 +173,7 @@ export const handleNominationForm = async (
   });
   if (result === 'already-submitted')
     return htmlResult(409, messagePage('Already submitted', 'This choice was already sent. Thank you.'));
+  if (result === 'busy') return htmlResult(409, notSavedPage());
   if (result === 'closed')
     return htmlResult(
       410,

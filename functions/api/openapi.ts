@@ -107,7 +107,8 @@ export const OPERATIONS: Record<string, Operation> = {
     errors: [400, 403, 404, 415],
   },
   'POST /goals': {
-    summary: 'Set a goal (ownerId "company" for a company goal others align to)',
+    summary:
+      'Set a goal (ownerId "company" for a company goal others align to); with an `Idempotency-Key` a retry answers the goal as it is now and changes nothing',
     auth: 'jwt',
     who: 'the owner, their direct manager, HR; company goals: HR',
     body: CreateGoalInput,
@@ -124,13 +125,14 @@ export const OPERATIONS: Record<string, Operation> = {
     errors: [403, 404],
   },
   'PATCH /goals/{goalId}': {
-    summary: 'Change a goal (target, weight, due date, status, alignment)',
+    summary:
+      'Change a goal (target, weight, due date, status, alignment), from the `revision` the caller read; 409 with the goal as it is now once another change came first',
     auth: 'jwt',
     who: 'the owner, their direct manager, HR',
     body: UpdateGoalInput,
     ok: 200,
-    okDescription: 'The goal',
-    errors: [400, 403, 404, 415],
+    okDescription: 'The goal, at its next revision',
+    errors: [400, 403, 404, 409, 415],
   },
   'POST /goals/{goalId}/progress': {
     summary: 'Record progress on a goal (ongoing assessment)',
@@ -166,7 +168,7 @@ export const OPERATIONS: Record<string, Operation> = {
     body: FrameworkDoc,
     ok: 200,
     okDescription: 'The stored framework and its revision',
-    errors: [400, 403, 415],
+    errors: [400, 403, 409, 415],
   },
   'GET /frameworks/{frameworkId}': {
     summary: 'A competency framework',
@@ -183,7 +185,7 @@ export const OPERATIONS: Record<string, Operation> = {
     body: TemplateDoc,
     ok: 200,
     okDescription: 'The stored template and its revision',
-    errors: [400, 403, 415],
+    errors: [400, 403, 409, 415],
   },
   'GET /templates/{templateId}': {
     summary: 'A cycle template',
@@ -201,7 +203,7 @@ export const OPERATIONS: Record<string, Operation> = {
     body: TriggerDoc,
     ok: 200,
     okDescription: 'The stored trigger and its revision',
-    errors: [400, 403, 415],
+    errors: [400, 403, 409, 415],
   },
   'GET /triggers/{triggerId}': {
     summary: 'A review trigger',
@@ -400,7 +402,7 @@ export const OPERATIONS: Record<string, Operation> = {
     body: PlanPolicyDoc,
     ok: 200,
     okDescription: 'The stored policy with its revision',
-    errors: [400, 403, 415],
+    errors: [400, 403, 409, 415],
   },
   'GET /plan-policies/{planPolicyId}': {
     summary: 'A plan policy',
@@ -417,11 +419,12 @@ const ERROR_TEXT: Record<number, string> = {
   401: 'Missing, expired or invalid token (from the gateway)',
   403: 'Not allowed for this caller, or a link that was altered',
   404: 'Not found',
-  409: 'Conflicts with the current state: already submitted, a closed or cancelled cycle, no manager appraisal to calibrate or release yet, results not released to draft a plan from; a stale draft-plan form',
+  409: 'Conflicts with the current state: already submitted, a closed or cancelled cycle, no manager appraisal to calibrate or release yet, results not released to draft a plan from; a stale draft-plan form or goal revision; a write that met a concurrent one',
   410: 'Expired link or closed request',
   413: 'Body too large',
   415: 'Unsupported media type',
   422: 'Import rejected: bad rows, nothing written',
+  500: 'An unexpected error; `correlationId` names the request in the logs',
 };
 
 const Problem = {
@@ -432,6 +435,11 @@ const Problem = {
     title: { type: 'string' },
     status: { type: 'integer' },
     detail: { type: 'string' },
+    correlationId: {
+      type: 'string',
+      description:
+        'Given with an unexpected error (500) or a write that met a concurrent one (409): the id the log line about it carries',
+    },
     errors: {
       type: 'array',
       items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
@@ -452,7 +460,8 @@ export const openApiDocument = (serverUrl?: string): Record<string, unknown> => 
   for (const [key, op] of Object.entries(OPERATIONS)) {
     const [method = '', path = ''] = key.split(' ');
     const params = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => pathParameter(m[1] as string));
-    const errors = op.auth === 'jwt' ? [401, ...op.errors] : op.errors;
+    // Every route that does work may fail unexpectedly; /health and this document do none.
+    const errors = [...(op.auth === 'jwt' ? [401] : []), ...op.errors, ...(op.auth === 'none' ? [] : [500])];
     paths[path] ??= {};
     (paths[path] as Record<string, unknown>)[method.toLowerCase()] = {
       summary: op.summary,

@@ -1,6 +1,10 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { newId } from '../../domain/platform/ids';
+import { logger } from '../../domain/platform/logger';
+import { isTransactionConflict } from '../../domain/platform/table';
+import { type HttpEvent, type HttpResult, header, htmlResult, problem } from './http';
 
 /** Parses the event with a zod schema before the handler runs, so handlers only ever see valid input. */
 export const zodEvent = <S extends z.ZodType>(schema: S): MiddlewareObj<z.infer<S>> => ({
@@ -17,3 +21,68 @@ export const step = <S extends z.ZodType, R>(schema: S, fn: (input: z.infer<S>) 
   middy<z.infer<S>, R, Error, Context>()
     .use(zodEvent(schema))
     .handler((event) => fn(event));
+
+/**
+ * The id a caller quotes to find their request in the logs: API Gateway's (the `apigw-requestid`
+ * header the caller got, and the gateway's access log), else the Lambda's, else a fresh one.
+ */
+export const correlationIdOf = (event: HttpEvent | undefined, context: Context | undefined): string =>
+  event?.requestContext?.requestId || context?.awsRequestId || newId();
+
+/**
+ * Where the error was thrown, without its message: a stack starts with the message, which may quote
+ * what the caller sent (over several lines); only the `at` frames, code locations, are kept.
+ */
+const framesOf = (error: unknown): string =>
+  (error instanceof Error ? (error.stack ?? '') : '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('at '))
+    .join(' | ');
+
+/** The error's name and its causes' (ElectroDB wraps the SDK's), outermost first: "ElectroError < TypeError". */
+const namesOf = (error: unknown): string => {
+  const names: string[] = [];
+  for (let e = error; e instanceof Error && names.length < 5; e = e.cause) names.push(e.name);
+  return names.join(' < ') || 'unknown';
+};
+
+/** How a page-serving function shows an error to a browser: a page with a title and a message. */
+export type ErrorPage = (title: string, message: string) => string;
+
+/**
+ * The last word on an HTTP request whose handler threw: an RFC 9457 problem (or, for a browser of a
+ * function that serves pages, an error page) carrying a correlation id that the one log line about
+ * it carries too, and nothing of the error's message or stack. A write refused because a concurrent
+ * transaction held the same items stored nothing and is worth sending again: 409, not 500.
+ */
+export const httpErrors = (page?: ErrorPage): MiddlewareObj<HttpEvent, HttpResult, Error, Context> => ({
+  onError: (request) => {
+    const correlationId = correlationIdOf(request.event, request.context);
+    const conflict = isTransactionConflict(request.error);
+    logger.error(conflict ? 'request met a concurrent change' : 'request failed', {
+      correlationId,
+      awsRequestId: request.context?.awsRequestId,
+      routeKey: request.event?.routeKey,
+      error: namesOf(request.error),
+      frames: framesOf(request.error),
+    });
+    const [status, title, detail] = conflict
+      ? ([
+          409,
+          'Conflict',
+          'Another change to the same data was being saved at the same moment, so nothing was saved. Send the request again.',
+        ] as const)
+      : ([
+          500,
+          'Internal Server Error',
+          'Something went wrong on our side; nothing here is your fault.',
+        ] as const);
+    const reference = `Quote this reference if you contact us: ${correlationId}.`;
+    const wantsPage = page !== undefined && /text\/html/i.test(header(request.event, 'accept') ?? '');
+    const result = wantsPage
+      ? htmlResult(status, page(title, `${detail} ${reference}`))
+      : problem(status, title, detail, [], { correlationId });
+    request.response = { ...result, headers: { ...result.headers, 'x-correlation-id': correlationId } };
+  },
+});

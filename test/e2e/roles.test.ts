@@ -49,11 +49,19 @@ type Row = {
   route: string;
   method: string;
   path: () => string;
-  /** A body, or a function giving one once the setup has read it. */
+  /** A body, or a function giving one once the setup has read it (or once it has read the API). */
   body?: unknown;
   expect: Record<Caller, number>;
 };
-const bodyOf = (row: Row) => (typeof row.body === 'function' ? (row.body as () => unknown)() : row.body);
+const bodyOf = async (row: Row): Promise<unknown> =>
+  typeof row.body === 'function' ? await (row.body as () => unknown)() : row.body;
+/** A goal's current revision, which a change to it names. */
+const goalRevision = async (id: string): Promise<number> => {
+  const res = await fetch(`${stack.urls.api}/goals/${id}`, {
+    headers: { authorization: `Bearer ${as('hr')}` },
+  });
+  return ((await res.json()) as { goal: { revision: number } }).goal.revision;
+};
 let catalog: unknown[] = [];
 const everyoneBut = (ok: number, allowed: Caller[]): Record<Caller, number> =>
   Object.fromEntries(
@@ -337,7 +345,7 @@ const ROWS: Row[] = [
     route: 'PATCH /goals/{goalId}',
     method: 'PATCH',
     path: () => `/goals/${goalId}`,
-    body: { weight: 30 },
+    body: async () => ({ weight: 30, revision: await goalRevision(goalId) }),
     expect: everyoneBut(200, ['hr', 'manager', 'self']),
   },
   {
@@ -455,14 +463,16 @@ describe('HR API role × route matrix', () => {
   for (const row of ROWS) {
     for (const caller of Object.keys(CALLERS) as Caller[]) {
       it(`${row.route} as ${caller} → ${row.expect[caller]}`, async () => {
-        expect(await call(as(caller), row.method, row.path(), bodyOf(row))).toBe(row.expect[caller]);
+        const body = await bodyOf(row);
+        expect(await call(as(caller), row.method, row.path(), body)).toBe(row.expect[caller]);
       });
     }
     it(`${row.route} without a token → 401, and the function never runs`, async () => {
+      const body = await bodyOf(row);
       // What earlier rows set going (a cancelled plan's workflow closing it) ends first.
       await stack.settle();
       const before = stack.lambda.stats.invocations;
-      expect(await call(undefined, row.method, row.path(), bodyOf(row))).toBe(401);
+      expect(await call(undefined, row.method, row.path(), body)).toBe(401);
       expect(stack.lambda.stats.invocations).toBe(before);
     });
   }
@@ -556,9 +566,59 @@ describe('goals', () => {
   });
 
   it('refuses an alignment that would make a loop, naming the field', async () => {
-    const res = await json(as('hr'), 'PATCH', `/goals/${companyGoalId}`, { parentGoalId: goalId });
+    const res = await json(as('hr'), 'PATCH', `/goals/${companyGoalId}`, {
+      parentGoalId: goalId,
+      revision: await goalRevision(companyGoalId),
+    });
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([{ field: 'parentGoalId', message: 'that alignment would make a loop' }]);
+  });
+
+  it('refuses the later of two changes made from the same revision, keeping the first and the progress', async () => {
+    const revision = await goalRevision(goalId);
+    const [first, second] = [
+      await json(as('self'), 'PATCH', `/goals/${goalId}`, { weight: 35, revision }),
+      await json(as('manager'), 'PATCH', `/goals/${goalId}`, { weight: 45, revision }),
+    ];
+    expect(first.status).toBe(200);
+    expect(first.body.goal).toMatchObject({ weight: 35, revision: revision + 1 });
+    expect(second.status).toBe(409);
+    expect(second.body.errors).toEqual([
+      { field: 'revision', message: 'the goal was changed since this revision' },
+    ]);
+    const now = (await json(as('hr'), 'GET', `/goals/${goalId}`)).body.goal as {
+      weight: number;
+      progress: unknown[];
+    };
+    expect(now.weight).toBe(35);
+    expect(now.progress.length).toBeGreaterThan(0);
+  });
+
+  it('answers a retried create with the same Idempotency-Key with the goal as it is, resetting nothing', async () => {
+    const create = () =>
+      fetch(`${stack.urls.api}/goals`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${as('self')}`,
+          'idempotency-key': 'goal-retry-1',
+        },
+        body: JSON.stringify({
+          ownerId: 'e10',
+          title: 'Retried',
+          measure: 'Done',
+          weight: 5,
+          dueDate: '2027-12-31',
+        }),
+      }).then(async (res) => ({
+        status: res.status,
+        goal: ((await res.json()) as { goal: { goalId: string } }).goal,
+      }));
+    const first = await create();
+    await json(as('self'), 'POST', `/goals/${first.goal.goalId}/progress`, { note: 'Started' });
+    const retry = await create();
+    expect(retry.status).toBe(201);
+    expect(retry.goal).toMatchObject({ goalId: first.goal.goalId, progress: [{ note: 'Started' }] });
   });
 
   it('refuses progress with neither a value nor a note, and a goal without a measure', async () => {

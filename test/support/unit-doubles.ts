@@ -28,7 +28,7 @@ export const stubTestEnv = (): void => {
 };
 
 export type HttpEventInput = {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH';
   /** The route as API Gateway names it, e.g. `/r/{requestId}`. */
   route: string;
   /** The path as requested, e.g. `/r/abc`. */
@@ -127,6 +127,21 @@ export const transactionCanceledByCondition = (): TransactionCanceledException =
     $metadata: {},
     CancellationReasons: [
       { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' },
+      { Code: 'None' },
+    ],
+  });
+
+/**
+ * What DynamoDB throws when another transaction was writing one of a transaction's items at the same
+ * moment: on AWS the losing one of two concurrent answers (DynamoDB Local serializes them instead).
+ */
+export const transactionCanceledByConflict = (): TransactionCanceledException =>
+  new TransactionCanceledException({
+    message:
+      'Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None]',
+    $metadata: {},
+    CancellationReasons: [
+      { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' },
       { Code: 'None' },
     ],
   });

@@ -6,7 +6,7 @@ import {
   saveDocument,
   storedDocument,
 } from '../../../domain/catalog/store';
-import { invalid, invalidFields, jsonResult, notFound, parseJson } from '../../shared/http';
+import { conflict, invalid, invalidFields, jsonResult, notFound, parseJson } from '../../shared/http';
 import { hrOnly, pathParam, type Route, type Routes, unknownTemplate } from './route';
 
 /*
@@ -35,6 +35,10 @@ const putDocument =
         );
       case 'no-template':
         return unknownTemplate(result.templateId);
+      case 'conflict':
+        return conflict(
+          `another save of this ${kind} went in at the same moment (now revision ${String(result.revision)}); read it and save again`,
+        );
       default:
         return jsonResult(200, result.item);
     }

@@ -5,9 +5,10 @@ import {
   goalsOf,
   goalWithAlignment,
   recordProgress,
+  revisionOf,
   updateGoal,
 } from '../../../domain/people/goals';
-import { forbidden, type HttpResult, invalid, jsonResult, parseJson } from '../../shared/http';
+import { forbidden, type HttpResult, invalid, jsonResult, parseJson, problem } from '../../shared/http';
 import { CreateGoalInput, GoalProgressInput, UpdateGoalInput } from '../hr-schemas';
 import { goalOr404, idempotencyKey, pathParam, type Routes, unknownOwner } from './route';
 
@@ -22,6 +23,14 @@ const goalAnswer = (result: GoalOutcome, ownerId: string, savedStatus: number): 
       return unknownOwner(ownerId);
     case 'wrong-parent':
       return invalid('parentGoalId', result.reason);
+    case 'stale':
+      return problem(
+        409,
+        'Conflict',
+        `revision: the goal was changed since; it is at revision ${revisionOf(result.goal)} now`,
+        [{ field: 'revision', message: 'the goal was changed since this revision' }],
+        { goal: result.goal },
+      );
     default:
       return jsonResult(savedStatus, { goal: result.goal });
   }
@@ -53,7 +62,8 @@ export const goalRoutes: Routes = {
     if (!body.ok) return body.result;
     const goal = await goalOr404(event, caller, 'act');
     if (!goal.ok) return goal.result;
-    const result = await updateGoal(goal.value, body.value, caller.employeeId);
+    const { revision, ...change } = body.value;
+    const result = await updateGoal(goal.value, change, revision, caller.employeeId);
     return goalAnswer(result, goal.value.ownerId, 200);
   },
 

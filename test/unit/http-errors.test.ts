@@ -1,0 +1,169 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { signedPath } from '../../domain/mail/links';
+import { handler as formsHandler } from '../../functions/api/forms';
+import { handler as hrHandler } from '../../functions/api/hr-api';
+import type { HttpEvent, HttpResult } from '../../functions/shared/http';
+import { HR_CLAIMS, httpEvent, stubTestEnv, transactionCanceledByConflict } from '../support/unit-doubles';
+
+/*
+ * What a caller gets when a handler throws: a problem document (or, for a browser on a form link, a
+ * page) with a correlation id the log line carries too, and nothing of the error itself.
+ */
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const secrets = mockClient(SecretsManagerClient);
+
+const LAMBDA_REQUEST_ID = 'lambda-request-7';
+const context = { awsRequestId: LAMBDA_REQUEST_ID } as Context;
+
+/** An error whose message quotes personal data, as a driver's or a library's may. */
+const leakyError = () => new TypeError('cannot read ada.lovelace@example.com of Ada Lovelace');
+
+const getEmployee = (): HttpEvent =>
+  httpEvent({
+    method: 'GET',
+    route: '/employees/{employeeId}',
+    path: '/employees/ada',
+    pathParameters: { employeeId: 'ada' },
+    claims: HR_CLAIMS,
+  });
+
+const formLink = (headers: Record<string, string> = {}): HttpEvent => {
+  const url = new URL(
+    signedPath('unit-test-link-key', 'respond', 'req-1', new Date('2099-01-01T00:00:00Z')),
+    'https://forms.example.com',
+  );
+  return httpEvent({
+    method: 'GET',
+    route: '/r/{requestId}',
+    path: url.pathname,
+    pathParameters: { requestId: 'req-1' },
+    query: { e: url.searchParams.get('e') ?? '', s: url.searchParams.get('s') ?? '' },
+    headers,
+  });
+};
+
+const bodyOf = (result: HttpResult) => JSON.parse(result.body ?? '{}') as Record<string, unknown>;
+
+/** Nothing of the error: not its message, not a stack frame. */
+const expectNothingOfTheError = (result: HttpResult) => {
+  expect(result.body).not.toMatch(/Ada|lovelace|cannot read|TypeError|\bat \S+ \(|\.ts:\d+/);
+};
+
+describe('an HTTP handler that throws', () => {
+  let errorLines: string[];
+
+  beforeEach(() => {
+    stubTestEnv();
+    vi.stubEnv('GROWCYCLE_LOG', 'json');
+    errorLines = [];
+    vi.spyOn(console, 'error').mockImplementation((line: unknown) => {
+      errorLines.push(String(line));
+    });
+    vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'unit-test-link-key' });
+  });
+  afterEach(() => {
+    ddb.reset();
+    secrets.reset();
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+  });
+
+  it('answers the HR API caller 500 problem+json with the gateway request id, logged on the same line, and no stack', async () => {
+    // Prepare
+    ddb.on(GetCommand).rejects(leakyError());
+
+    // Act
+    const result = (await hrHandler(getEmployee(), context)) as HttpResult;
+
+    // Assess
+    expect(result.statusCode).toBe(500);
+    expect(result.headers?.['content-type']).toBe('application/problem+json');
+    expect(bodyOf(result)).toEqual({
+      type: 'about:blank',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: expect.any(String),
+      correlationId: 'gateway-request-1',
+    });
+    expect(result.headers?.['x-correlation-id']).toBe('gateway-request-1');
+    expectNothingOfTheError(result);
+    expect(errorLines).toHaveLength(1);
+    const logged = JSON.parse(errorLines[0] ?? '{}') as Record<string, unknown>;
+    expect(logged).toMatchObject({
+      correlationId: 'gateway-request-1',
+      awsRequestId: LAMBDA_REQUEST_ID,
+      routeKey: 'GET /employees/{employeeId}',
+      error: expect.stringMatching(/TypeError$/),
+    });
+    expect(errorLines[0]).not.toMatch(/Ada|lovelace|cannot read/);
+  });
+
+  it('takes the Lambda request id without a gateway one, and makes one up without either', async () => {
+    // Prepare
+    ddb.on(GetCommand).rejects(leakyError());
+    const event = getEmployee();
+    const bare = { ...event, requestContext: { ...event.requestContext, requestId: '' } };
+
+    // Act
+    const withLambda = (await hrHandler(bare, context)) as HttpResult;
+    const withNeither = (await hrHandler(bare, {} as Context)) as HttpResult;
+
+    // Assess
+    expect(bodyOf(withLambda).correlationId).toBe(LAMBDA_REQUEST_ID);
+    expect(bodyOf(withNeither).correlationId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(JSON.parse(errorLines[1] ?? '{}')).toMatchObject({
+      correlationId: bodyOf(withNeither).correlationId,
+    });
+  });
+
+  it('answers 409 problem+json when a write met a concurrent transaction, since nothing was saved', async () => {
+    // Prepare
+    ddb.on(GetCommand).rejects(transactionCanceledByConflict());
+
+    // Act
+    const result = (await hrHandler(getEmployee(), context)) as HttpResult;
+
+    // Assess
+    expect(result.statusCode).toBe(409);
+    expect(result.headers?.['content-type']).toBe('application/problem+json');
+    expect(bodyOf(result)).toMatchObject({ status: 409, correlationId: 'gateway-request-1' });
+  });
+
+  it('answers a form link fetched by a program 500 problem+json with the id and no stack', async () => {
+    // Prepare
+    ddb.on(GetCommand).rejects(leakyError());
+
+    // Act
+    const result = (await formsHandler(formLink(), context)) as HttpResult;
+
+    // Assess
+    expect(result.statusCode).toBe(500);
+    expect(result.headers?.['content-type']).toBe('application/problem+json');
+    expect(bodyOf(result)).toMatchObject({ status: 500, correlationId: 'gateway-request-1' });
+    expectNothingOfTheError(result);
+  });
+
+  it('shows a person on a form link an error page with the reference, under the pages’ strict headers', async () => {
+    // Prepare
+    ddb.on(GetCommand).rejects(leakyError());
+
+    // Act
+    const result = (await formsHandler(
+      formLink({ accept: 'text/html,application/xhtml+xml;q=0.9' }),
+      context,
+    )) as HttpResult;
+
+    // Assess
+    expect(result.statusCode).toBe(500);
+    expect(result.headers?.['content-type']).toBe('text/html; charset=utf-8');
+    expect(result.headers?.['content-security-policy']).toContain("default-src 'none'");
+    expect(result.body).toContain('gateway-request-1');
+    expectNothingOfTheError(result);
+  });
+});
