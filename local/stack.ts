@@ -99,7 +99,7 @@ const linkKey = (dataDir: string): string => {
 };
 
 /** Points the AWS SDK at the local stack through its own variables; handlers never know. */
-const setEnvironment = (app: LocalApp, urls: LocalStack['urls']) => {
+export const setEnvironment = (app: LocalApp, urls: LocalStack['urls']) => {
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,

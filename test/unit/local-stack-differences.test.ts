@@ -4,7 +4,9 @@ import { awsHandlers } from '../../local/aws-endpoint';
 import { LocalEventBus } from '../../local/event-bus';
 import type { LocalLambda } from '../../local/lambda';
 import { LocalScheduler, SchedulerError } from '../../local/scheduler';
+import { setEnvironment } from '../../local/stack';
 import { LocalStepFunctions } from '../../local/step-functions';
+import type { LocalApp, LocalFunction } from '../../local/template';
 
 /*
  * The local stack's stand-ins refuse what they do not emulate, rather than half-run it; each test
@@ -72,5 +74,22 @@ describe('the local stack’s differences from AWS', () => {
         Target: { ...target, Arn: 'arn:aws:sqs:us-east-1:000000000000:queue' },
       }),
     ).toBe('ValidationException 400');
+  });
+
+  it('Lambda: every function shares one environment, so a template where two disagree on a variable is refused', () => {
+    const saved = { ...process.env };
+    const fn = (logicalId: string, environment: Record<string, string>): [string, LocalFunction] => [
+      logicalId,
+      { logicalId, entry: `functions/${logicalId}.ts`, environment, memoryMb: 256, timeoutSeconds: 30 },
+    ];
+    const app = (a: string, b: string) =>
+      ({ functions: new Map([fn('One', { TABLE: a }), fn('Two', { TABLE: b })]) }) as unknown as LocalApp;
+    const urls = { api: 'http://a', inbox: 'http://i', sfn: 'http://s', dynamodb: 'http://d' };
+    try {
+      expect(() => setEnvironment(app('t1', 't2'), urls)).toThrow('Functions disagree on TABLE');
+      expect(() => setEnvironment(app('t1', 't1'), urls)).not.toThrow();
+    } finally {
+      process.env = saved;
+    }
   });
 });

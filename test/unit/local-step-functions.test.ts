@@ -147,10 +147,11 @@ const codeOf = (act: () => void): string => {
   return 'no error';
 };
 
+// Validating a definition costs hundreds of milliseconds: one set for the whole file, given time
+// on a loaded machine.
 beforeAll(() => {
-  // Validating a definition costs hundreds of milliseconds: one set for the whole file.
   sfn = build(DEFINITIONS);
-});
+}, 60_000);
 
 beforeEach(() => {
   vi.useFakeTimers({ now: NOW, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
@@ -410,7 +411,7 @@ describe('what the local engine does differently', () => {
     const restarted = build({ Callback: DEFINITIONS.Callback as Definition });
     expect(restarted.list()).toEqual([]);
     expect(codeOf(() => restarted.sendTaskSuccess(token as string, '{}'))).toBe('InvalidToken');
-  });
+  }, 30_000);
 });
 
 describe('what the local engine refuses when the stack starts', () => {
