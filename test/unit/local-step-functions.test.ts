@@ -38,6 +38,7 @@ const DEFINITIONS: Record<string, Definition> = {
         Type: 'Task',
         Resource: INVOKE,
         Parameters: { FunctionName: fn('flaky'), 'Payload.$': '$' },
+        ResultPath: '$.sent',
         TimeoutSeconds: 60,
         Retry: [{ ErrorEquals: ['Lambda.ServiceException'], IntervalSeconds: 1, MaxAttempts: 3 }],
         End: true,
@@ -265,6 +266,10 @@ describe('history in AWS’s event types', () => {
         error: 'Lambda.ServiceException',
       },
     });
+    // AWS's TaskSucceeded holds the integration's raw result; the engine tells only the state's output.
+    expect(JSON.parse(execution.history[10]?.taskSucceededEventDetails?.output ?? '{}')).toHaveProperty(
+      'sent',
+    );
     expect(execution.history.map((h) => h.id)).toEqual(execution.history.map((_, i) => i + 1));
     expect(execution.awsHistoryEvents).toBe(execution.history.length);
     expect(execution.transitions).toBe(3);
