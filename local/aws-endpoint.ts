@@ -4,10 +4,12 @@ import { type LocalScheduler, SchedulerError } from './scheduler';
 import { type Execution, type HistoryEvent, type LocalStepFunctions, SfnError } from './step-functions';
 
 /*
- * A small endpoint speaking the AWS JSON protocol for the calls the project makes: Step Functions
- * (StartExecution, DescribeExecution, ListExecutions, GetExecutionHistory, StopExecution,
- * SendTaskSuccess/Failure/Heartbeat) and Secrets Manager's GetSecretValue for the link key. The real
- * @aws-sdk clients and the AWS CLI talk to it through AWS_ENDPOINT_URL_SFN / _SECRETS_MANAGER.
+ * A small endpoint speaking the AWS JSON protocol for the calls the project makes and the AWS CLI's
+ * everyday Step Functions commands: ListStateMachines, DescribeStateMachine, StartExecution,
+ * ListExecutions, DescribeExecution, GetExecutionHistory, StopExecution and
+ * SendTaskSuccess/Failure/Heartbeat, answered in AWS's shapes; and Secrets Manager's GetSecretValue
+ * for the link key. The real @aws-sdk clients and the AWS CLI talk to it through
+ * AWS_ENDPOINT_URL_SFN / _SECRETS_MANAGER.
  */
 
 type Body = Record<string, unknown>;
@@ -22,45 +24,21 @@ const summary = (e: Execution) => ({
   stopDate: seconds(e.stopDate),
 });
 
-const eventJson = (event: HistoryEvent) => {
-  const d = event.details ?? {};
-  const base = {
-    id: event.id,
-    previousEventId: event.previousEventId,
-    timestamp: seconds(event.timestamp),
-    type: event.type,
-  };
-  const state = event.stateName;
-  const io = (value: unknown) => JSON.stringify(value ?? null);
-  if (event.type.endsWith('StateEntered') && state) {
-    return {
-      ...base,
-      stateEnteredEventDetails: {
-        name: state,
-        input: io((d as { state?: { input?: unknown } }).state?.input),
-      },
-    };
+/** An event as GetExecutionHistory answers it; without execution data, inputs and outputs are left out. */
+const eventJson = ({ stateName: _state, timestamp, ...event }: HistoryEvent, withData: boolean) => {
+  const out: Record<string, unknown> = { ...event, timestamp: seconds(timestamp) };
+  if (withData) return out;
+  for (const [key, value] of Object.entries(out)) {
+    if (!key.endsWith('EventDetails') || !value || typeof value !== 'object') continue;
+    const {
+      input: _input,
+      output: _output,
+      parameters: _parameters,
+      ...rest
+    } = value as Record<string, unknown>;
+    out[key] = rest;
   }
-  if (event.type.endsWith('StateExited') && state)
-    return { ...base, stateExitedEventDetails: { name: state } };
-  if (event.type === 'ExecutionStarted')
-    return { ...base, executionStartedEventDetails: { input: io(d.input) } };
-  if (event.type === 'ExecutionSucceeded')
-    return { ...base, executionSucceededEventDetails: { output: io(d.output) } };
-  if (event.type === 'ExecutionFailed') {
-    return {
-      ...base,
-      executionFailedEventDetails: { error: String(d.Error ?? ''), cause: String(d.Cause ?? '') },
-    };
-  }
-  if (
-    event.type.endsWith('StateFailed') ||
-    event.type.endsWith('StateRetried') ||
-    event.type.endsWith('StateCaught')
-  ) {
-    return { ...base, stateName: state, error: d.Error, cause: d.Cause };
-  }
-  return base;
+  return out;
 };
 
 const page = <T>(items: T[], body: Body): { items: T[]; nextToken?: string } => {
@@ -83,6 +61,30 @@ export const awsHandlers = ({
   linkSecret,
   secretId,
 }: AwsEndpointOptions): Record<string, (body: Body) => unknown> => ({
+  'AWSStepFunctions.ListStateMachines': (b) => {
+    const { items, nextToken } = page(sfn.stateMachines(), b);
+    return {
+      stateMachines: items.map((m) => ({
+        stateMachineArn: m.stateMachineArn,
+        name: m.name,
+        type: m.type,
+        creationDate: seconds(m.creationDate),
+      })),
+      nextToken,
+    };
+  },
+  'AWSStepFunctions.DescribeStateMachine': (b) => {
+    const m = sfn.describeStateMachine(String(b.stateMachineArn));
+    return {
+      stateMachineArn: m.stateMachineArn,
+      name: m.name,
+      status: 'ACTIVE',
+      definition: m.definition,
+      roleArn: m.roleArn,
+      type: m.type,
+      creationDate: seconds(m.creationDate),
+    };
+  },
   'AWSStepFunctions.StartExecution': (b) => {
     const e = sfn.startExecution(
       String(b.stateMachineArn),
@@ -93,9 +95,19 @@ export const awsHandlers = ({
   },
   'AWSStepFunctions.DescribeExecution': (b) => {
     const e = sfn.describe(String(b.executionArn));
-    return { ...summary(e), input: e.input, output: e.output, error: e.error, cause: e.cause };
+    return {
+      ...summary(e),
+      input: e.input,
+      inputDetails: { included: true },
+      ...(e.output === undefined ? {} : { output: e.output, outputDetails: { included: true } }),
+      error: e.error,
+      cause: e.cause,
+    };
   },
   'AWSStepFunctions.ListExecutions': (b) => {
+    if (typeof b.stateMachineArn !== 'string')
+      throw new SfnError('ValidationException', 'Must provide a StateMachine ARN or MapRun ARN');
+    sfn.describeStateMachine(b.stateMachineArn);
     const all = sfn
       .list()
       .filter(
@@ -109,7 +121,7 @@ export const awsHandlers = ({
     const e = sfn.describe(String(b.executionArn));
     const events = b.reverseOrder ? [...e.history].reverse() : e.history;
     const { items, nextToken } = page(events, b);
-    return { events: items.map(eventJson), nextToken };
+    return { events: items.map((event) => eventJson(event, b.includeExecutionData !== false)), nextToken };
   },
   'AWSStepFunctions.StopExecution': (b) => {
     const e = sfn.stop(String(b.executionArn), b.error as string | undefined, b.cause as string | undefined);

@@ -14,10 +14,12 @@ export const settle = async (activity: Activity, quietMs = 15): Promise<void> =>
 
 /**
  * Only the workflow engine's timers (waits, task timeouts, retry intervals), the local Step
- * Functions' token expiry and the local scheduler's schedules follow simulated time. Everything else (the SDK's and the HTTP stack's
- * plumbing: keep-alive, socket warnings) stays real, or each of those would become a clock jump.
+ * Functions' token expiry and the local scheduler's schedules follow simulated time; the long timers
+ * those two chain (timers.ts) re-arm from a callback of their own, so that file counts too.
+ * Everything else (the SDK's and the HTTP stack's plumbing: keep-alive, socket warnings) stays real,
+ * or each of those would become a clock jump.
  */
-const SIMULATED_CALLERS = /aws-local-stepfunctions|local[\\/](step-functions|scheduler)\.ts/;
+const SIMULATED_CALLERS = /aws-local-stepfunctions|local[\\/](step-functions|scheduler|timers)\.ts/;
 // Called on every setTimeout in the process: read the raw call sites of a short stack rather than
 // formatting (and source-mapping) a full one, which dominated the local stack's CPU at scale.
 const rawCallSites = (_error: Error, sites: NodeJS.CallSite[]) => sites;

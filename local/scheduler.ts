@@ -5,6 +5,7 @@ import type { Activity } from './activity';
 import type { LocalLambda } from './lambda';
 import { type LocalStepFunctions, SfnError } from './step-functions';
 import type { LocalRecurringSchedule } from './template';
+import { setLongTimeout } from './timers';
 
 /*
  * The local stand-in for EventBridge Scheduler: one-time `at()` schedules whose target is Step
@@ -50,9 +51,6 @@ type CreateBody = {
 };
 
 const FUNCTION_ARN = /^arn:aws:lambda:[^:]+:\d+:function:([^:]+)$/;
-
-// setTimeout holds at most 2^31 - 1 ms (about 24.8 days); longer waits are chained.
-const MAX_TIMER_MS = 2_147_483_647;
 
 const parseAt = (expression: string, timeZone: string): number => {
   const m = /^at\((\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})\)$/.exec(expression);
@@ -199,17 +197,12 @@ export class LocalScheduler {
   }
 
   private arm(key: string, fireAt: number): void {
-    const delay = Math.max(0, fireAt - Date.now());
-    setTimeout(
-      () => {
-        const schedule = this.schedules.get(key);
-        // Deleted (a cancelled cycle) or replaced meanwhile: this timer is stale.
-        if (!schedule || schedule.fireAt !== fireAt || schedule.state !== 'ENABLED') return;
-        if (Date.now() < fireAt) return this.arm(key, fireAt);
-        void this.activity.track(async () => this.fire(key, schedule));
-      },
-      Math.min(delay, MAX_TIMER_MS),
-    );
+    setLongTimeout(() => {
+      const schedule = this.schedules.get(key);
+      // Deleted (a cancelled cycle) or replaced meanwhile: this timer is stale.
+      if (!schedule || schedule.fireAt !== fireAt || schedule.state !== 'ENABLED') return;
+      void this.activity.track(async () => this.fire(key, schedule));
+    }, fireAt);
   }
 
   private async fire(key: string, schedule: LocalSchedule): Promise<void> {

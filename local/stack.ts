@@ -18,6 +18,7 @@ import { LocalScheduler } from './scheduler';
 import { createSesGateway } from './ses-simulator';
 import { LocalStepFunctions } from './step-functions';
 import { type CfnTemplate, type LocalApp, readApp, synthesize } from './template';
+import { guardLongTimeouts } from './timers';
 
 export type Ports = { api: number; inbox: number; sfn: number; dynamodb: number };
 export const DEFAULT_PORTS: Ports = { api: 4000, inbox: 8005, sfn: 8083, dynamodb: 8000 };
@@ -98,7 +99,7 @@ const linkKey = (dataDir: string): string => {
 };
 
 /** Points the AWS SDK at the local stack through its own variables; handlers never know. */
-const setEnvironment = (app: LocalApp, urls: LocalStack['urls']) => {
+export const setEnvironment = (app: LocalApp, urls: LocalStack['urls']) => {
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
@@ -237,6 +238,8 @@ export const startStack = async (
     handleApi = (req, res) => gateway.emit('request', req, res);
 
     const clock = options.simulatedStart ? new SimulatedClock(options.simulatedStart) : undefined;
+    // The simulated clock queues any delay; real time needs the engine's long waits chained.
+    const unguard = clock ? undefined : guardLongTimeouts();
     scheduler.startRecurring(clock ? 'passive' : 'timers');
     const stateMachineArn = (prefix: string) => {
       const found = app.stateMachines.find((s) => s.logicalId.startsWith(prefix));
@@ -272,6 +275,7 @@ export const startStack = async (
         for (const execution of sfn.list())
           if (execution.status === 'RUNNING') sfn.stop(execution.executionArn);
         clock?.uninstall();
+        unguard?.();
         await Promise.all(servers.map(close));
         dynamo?.kill();
       },

@@ -1,15 +1,19 @@
 import { randomUUID } from 'node:crypto';
+import type { HistoryEventType, HistoryEvent as SfnHistoryEvent } from '@aws-sdk/client-sfn';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { Activity } from './activity';
 import type { LocalLambda } from './lambda';
 import type { LocalStateMachine } from './template';
+import { type LongTimeout, setLongTimeout } from './timers';
 
 /*
  * Runs the synthesized state machines on aws-local-stepfunctions and keeps what the Step Functions
- * API reports: executions by name (a second start of the same name starts nothing), their history,
- * and the task tokens that SendTaskSuccess/Failure resolve. The engine's known gaps are handled here
- * and pinned by tests: task tokens are minted per callback attempt, TimeoutSecondsPath is evaluated
- * against the state input as on AWS, and each Lambda integration returns its real result shape.
+ * API reports: state machines, executions by name (a second start of the same name starts nothing),
+ * their history in AWS's event types, and the task tokens that SendTaskSuccess/Failure resolve.
+ * The engine's known gaps are handled here and pinned by tests: task tokens are minted per callback
+ * attempt, TimeoutSecondsPath is evaluated against the state input as on AWS, each Lambda integration
+ * returns its real result shape, and what the engine cannot run (heartbeats, a Distributed Map, the
+ * task token outside a callback task) is refused when the stack starts rather than half-run.
  */
 
 type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -22,6 +26,9 @@ type Definition = { StartAt: string; States: Record<string, StateDef> };
 
 export const TOKEN_PLACEHOLDER = '__growcycle_task_token__';
 const TIMEOUT_FIELD = '__growcycle_timeout_seconds';
+const CALLBACK_RESOURCE = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+const ROLE_ARN = 'arn:aws:iam::000000000000:role/local';
+const REGION = 'us-east-1';
 
 export class SfnError extends Error {
   constructor(
@@ -35,13 +42,14 @@ export class SfnError extends Error {
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
-export type HistoryEvent = {
+/** One event of an execution's history, as GetExecutionHistory answers it (timestamps in epoch ms). */
+export type HistoryEvent = Omit<SfnHistoryEvent, 'id' | 'previousEventId' | 'timestamp' | 'type'> & {
   id: number;
   previousEventId: number;
   timestamp: number;
-  type: string;
+  type: HistoryEventType;
+  /** The state the event concerns (for a Map iteration, its Map); not a field of AWS's event. */
   stateName?: string;
-  details?: Record<string, unknown>;
 };
 
 export type Execution = {
@@ -55,15 +63,59 @@ export type Execution = {
   cause?: string;
   startDate: number;
   stopDate?: number;
-  history: HistoryEvent[];
+  /** The events AWS would record for this execution, in its order and types. */
+  readonly history: HistoryEvent[];
   /** State transitions as AWS bills them: every state entered, and every retry of a state. */
   transitions: number;
-  /** How many events this history would hold on AWS (see `awsEventsFor`); the 25,000 limit applies to these. */
+  /** How many events `history` holds, counted as they happen; the 25,000 limit applies to these. */
   awsHistoryEvents: number;
   /** The largest state input or output seen, in bytes of JSON (AWS limits payloads to 256 KB). */
   maxPayloadBytes: number;
   abort: () => void;
   done: Promise<void>;
+};
+
+export type LocalStateMachineInfo = {
+  stateMachineArn: string;
+  name: string;
+  definition: string;
+  roleArn: string;
+  type: 'STANDARD';
+  creationDate: number;
+};
+
+/** One attempt of a Task, as runTask saw it: what AWS records when it schedules the task. */
+type TaskAttempt = {
+  parameters: unknown;
+  timeoutSeconds?: number;
+  submitted?: { timestamp: number; output: unknown };
+  /** Set once its TaskScheduled has been counted in awsHistoryEvents. */
+  counted?: boolean;
+};
+
+/** One event of the engine's log, kept compact; `awsEvents` expands it into AWS's events. */
+type EngineEvent = {
+  type: string;
+  timestamp: number;
+  stateName?: string;
+  stateType?: string;
+  resource?: string;
+  input?: unknown;
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  index?: number;
+  attempt?: TaskAttempt;
+  /** A state's exit after its Catch took the error: no success to record. */
+  caught?: boolean;
+};
+
+type Run = Execution & {
+  seq: number;
+  events: EngineEvent[];
+  /** Attempts runTask has begun whose engine event (StateEntered or StateRetried) is still on its way. */
+  attempts: Map<string, TaskAttempt[]>;
+  tokens: Set<string>;
 };
 
 const visitStates = (
@@ -77,6 +129,30 @@ const visitStates = (
     for (const branch of (state.Branches as Definition[] | undefined) ?? [])
       visitStates(branch.States, visit);
   }
+};
+
+/**
+ * What the engine cannot run, refused when the stack starts: it has no heartbeats, runs every Map
+ * inline (no Distributed Map, ItemReader or ResultWriter), and its context object holds one task
+ * token for the whole execution, which the runner replaces only in a callback task's parameters.
+ */
+export const checkDefinition = (machine: string, definition: Definition): void => {
+  visitStates(definition.States, (name, state) => {
+    const refuse = (what: string) => {
+      throw new Error(`State machine ${machine}, state "${name}": the local stack does not run ${what}`);
+    };
+    if (state.HeartbeatSeconds !== undefined || state.HeartbeatSecondsPath !== undefined)
+      refuse('HeartbeatSeconds (no heartbeat is enforced locally)');
+    const processor = (state.ItemProcessor ?? {}) as { ProcessorConfig?: { Mode?: string } };
+    if (
+      state.Type === 'Map' &&
+      (processor.ProcessorConfig?.Mode === 'DISTRIBUTED' || state.ItemReader || state.ResultWriter)
+    )
+      refuse('a Distributed Map (inline Map states only)');
+    const own = [state.Parameters, state.ItemSelector, state.ResultSelector];
+    if (state.Resource !== CALLBACK_RESOURCE && JSON.stringify(own).includes('$$.Task.Token'))
+      refuse(`$$.Task.Token outside a ${CALLBACK_RESOURCE} task`);
+  });
 };
 
 /**
@@ -94,25 +170,153 @@ export const adaptDefinition = (definition: Definition): Definition => {
   return copy;
 };
 
+const json = (value: unknown): string => JSON.stringify(value ?? null);
+const text = (value: unknown): string | undefined => {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value;
+  if (value instanceof Error) return value.message;
+  return JSON.stringify(value);
+};
+
+type AwsEvent = Omit<HistoryEvent, 'id' | 'previousEventId'>;
+
 /**
- * The engine logs one event per state entered, exited, failed or retried; AWS records more: a Task
- * is entered, scheduled, started, succeeded (or failed, timed out) and exited, and each retry is
- * scheduled and started again. This maps an engine event to the number of events AWS would record,
- * so the history size compared with the 25,000-event limit is the one AWS would see.
+ * The events AWS records for one engine event. The engine logs a state entered, exited, failed,
+ * retried or caught; AWS records a Task as entered, scheduled, started (submitted, for a callback),
+ * succeeded or failed (timed out) and exited; a retry as the failure and a new schedule and start,
+ * never a second entry; a caught error as the failure and the state's exit (no success), then the
+ * catcher's next state entered.
  */
-export const awsEventsFor = (type: string, stateType: string | undefined): number => {
-  const task = stateType === 'Task';
-  switch (type) {
-    case 'StateEntered':
-      return task ? 3 : stateType === 'Map' || stateType === 'Parallel' ? 2 : 1;
-    case 'StateExited':
-      return task || stateType === 'Map' || stateType === 'Parallel' ? 2 : 1;
+export const awsEvents = (e: EngineEvent): AwsEvent[] => {
+  const at = { timestamp: e.timestamp, ...(e.stateName ? { stateName: e.stateName } : {}) };
+  const resource = e.resource ?? '';
+  const service = /^arn:aws:states:::([^:]+):(.+)$/.exec(resource);
+  const task = service ? { resourceType: service[1] as string, resource: service[2] as string } : undefined;
+  const scheduled = (): AwsEvent[] => {
+    const parameters = e.attempt?.parameters ?? e.input;
+    const timeoutInSeconds = e.attempt?.timeoutSeconds;
+    if (!task) {
+      return [
+        {
+          ...at,
+          type: 'LambdaFunctionScheduled',
+          lambdaFunctionScheduledEventDetails: { resource, input: json(parameters), timeoutInSeconds },
+        },
+        { ...at, type: 'LambdaFunctionStarted' },
+      ];
+    }
+    const submitted = e.attempt?.submitted;
+    return [
+      {
+        ...at,
+        type: 'TaskScheduled',
+        taskScheduledEventDetails: {
+          ...task,
+          region: REGION,
+          parameters: json(parameters),
+          timeoutInSeconds,
+        },
+      },
+      { ...at, type: 'TaskStarted', taskStartedEventDetails: task },
+      ...(submitted
+        ? [
+            {
+              ...at,
+              timestamp: submitted.timestamp,
+              type: 'TaskSubmitted' as const,
+              taskSubmittedEventDetails: { ...task, output: json(submitted.output) },
+            },
+          ]
+        : []),
+    ];
+  };
+  const kind = e.stateType;
+  switch (e.type) {
+    case 'ExecutionStarted':
+      return [
+        { ...at, type: e.type, executionStartedEventDetails: { input: json(e.input), roleArn: ROLE_ARN } },
+      ];
+    case 'ExecutionSucceeded':
+      return [{ ...at, type: e.type, executionSucceededEventDetails: { output: json(e.output) } }];
+    case 'ExecutionFailed':
+      return [{ ...at, type: e.type, executionFailedEventDetails: { error: e.error, cause: e.cause } }];
+    case 'ExecutionAborted':
+      return [{ ...at, type: e.type, executionAbortedEventDetails: { error: e.error, cause: e.cause } }];
+    case 'ExecutionTimeout':
+      return [
+        { ...at, type: 'ExecutionTimedOut', executionTimedOutEventDetails: { error: 'States.Timeout' } },
+      ];
+    case 'MapIterationStarted':
+      return [
+        { ...at, type: e.type, mapIterationStartedEventDetails: { name: e.stateName, index: e.index } },
+      ];
+    case 'MapIterationSucceeded':
+      return [
+        { ...at, type: e.type, mapIterationSucceededEventDetails: { name: e.stateName, index: e.index } },
+      ];
+    case 'MapIterationFailed':
+      return [{ ...at, type: e.type, mapIterationFailedEventDetails: { name: e.stateName, index: e.index } }];
+    case 'StateEntered': {
+      const entered: AwsEvent = {
+        ...at,
+        type: `${kind}StateEntered` as HistoryEventType,
+        stateEnteredEventDetails: { name: e.stateName, input: json(e.input) },
+      };
+      if (kind === 'Task') return [entered, ...scheduled()];
+      if (kind === 'Map' || kind === 'Parallel')
+        return [entered, { ...at, type: `${kind}StateStarted` as HistoryEventType }];
+      return [entered];
+    }
     case 'StateRetried':
-      return task ? 2 : 0;
+      return kind === 'Task' ? scheduled() : [];
+    case 'StateExited': {
+      const exited: AwsEvent = {
+        ...at,
+        type: `${kind}StateExited` as HistoryEventType,
+        stateExitedEventDetails: { name: e.stateName, output: json(e.output) },
+      };
+      if (e.caught) return [exited];
+      if (kind === 'Task' && !task)
+        return [
+          {
+            ...at,
+            type: 'LambdaFunctionSucceeded',
+            lambdaFunctionSucceededEventDetails: { output: json(e.output) },
+          },
+          exited,
+        ];
+      if (kind === 'Task' && task)
+        return [
+          { ...at, type: 'TaskSucceeded', taskSucceededEventDetails: { ...task, output: json(e.output) } },
+          exited,
+        ];
+      if (kind === 'Map' || kind === 'Parallel')
+        return [{ ...at, type: `${kind}StateSucceeded` as HistoryEventType }, exited];
+      return [exited];
+    }
+    case 'StateFailed': {
+      const failure = { error: e.error, cause: e.cause };
+      const timedOut = e.error === 'States.Timeout';
+      if (kind === 'Task' && !task) {
+        return timedOut
+          ? [{ ...at, type: 'LambdaFunctionTimedOut', lambdaFunctionTimedOutEventDetails: failure }]
+          : [{ ...at, type: 'LambdaFunctionFailed', lambdaFunctionFailedEventDetails: failure }];
+      }
+      if (kind === 'Task' && task) {
+        return timedOut
+          ? [{ ...at, type: 'TaskTimedOut', taskTimedOutEventDetails: { ...task, ...failure } }]
+          : [{ ...at, type: 'TaskFailed', taskFailedEventDetails: { ...task, ...failure } }];
+      }
+      if (kind === 'Map' || kind === 'Parallel')
+        return [{ ...at, type: `${kind}StateFailed` as HistoryEventType }];
+      return [];
+    }
     case 'StateCaught':
-      return 0;
+      // The engine logs the state's exit next, which records it.
+      return [];
     default:
-      return 1;
+      // The engine's Parallel branch events: AWS records none per branch.
+      return [];
   }
 };
 
@@ -125,39 +329,71 @@ const replaceToken = (value: unknown, token: string): unknown => {
   return value;
 };
 
-type PendingTask = { resolve: (output: JsonValue) => void; reject: (error: Error) => void; expires: number };
+type PendingTask = {
+  resolve: (output: JsonValue) => void;
+  reject: (error: Error) => void;
+  expires: number;
+  expiry: LongTimeout;
+};
+
+// A token names its execution (by its number in this stack) so that a token of a task that has
+// ended, or of a stopped execution, answers TaskTimedOut as on AWS, while one never minted here
+// answers InvalidToken; nothing is kept per ended task.
+const TOKEN = /^([0-9a-z]+)\.[0-9a-f-]{36}$/;
 
 export type LocalStepFunctionsOptions = {
   stateMachines: LocalStateMachine[];
-  lambda: LocalLambda;
+  lambda: Pick<LocalLambda, 'invoke'>;
   activity: Activity;
 };
 
 export class LocalStepFunctions {
   private readonly machines = new Map<
     string,
-    { name: string; machine: StateMachine; states: Map<string, StateDef> }
+    { info: LocalStateMachineInfo; machine: StateMachine; states: Map<string, StateDef> }
   >();
-  private readonly executions = new Map<string, Execution>();
+  private readonly executions = new Map<string, Run>();
+  private readonly bySeq: Run[] = [];
   private readonly tasks = new Map<string, PendingTask>();
-  private readonly lambda: LocalLambda;
+  private readonly lambda: Pick<LocalLambda, 'invoke'>;
   private readonly activity: Activity;
 
   constructor(options: LocalStepFunctionsOptions) {
     this.lambda = options.lambda;
     this.activity = options.activity;
+    const creationDate = Date.now();
     for (const sm of options.stateMachines) {
+      checkDefinition(sm.logicalId, sm.definition as Definition);
       const definition = adaptDefinition(sm.definition as Definition);
       const states = new Map<string, StateDef>();
       visitStates(definition.States, (name, state) => states.set(name, state));
       // Built once: validating a definition costs hundreds of milliseconds.
       const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
-      this.machines.set(sm.arn, { name: sm.logicalId, machine, states });
+      const info: LocalStateMachineInfo = {
+        stateMachineArn: sm.arn,
+        name: sm.logicalId,
+        definition: JSON.stringify(sm.definition),
+        roleArn: ROLE_ARN,
+        type: 'STANDARD',
+        creationDate,
+      };
+      this.machines.set(sm.arn, { info, machine, states });
     }
   }
 
   get stateMachineArns(): string[] {
     return [...this.machines.keys()];
+  }
+
+  stateMachines(): LocalStateMachineInfo[] {
+    return [...this.machines.values()].map((m) => m.info);
+  }
+
+  describeStateMachine(stateMachineArn: string): LocalStateMachineInfo {
+    const sm = this.machines.get(stateMachineArn);
+    if (!sm)
+      throw new SfnError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+    return sm.info;
   }
 
   list(): Execution[] {
@@ -185,24 +421,50 @@ export class LocalStepFunctions {
     } catch {
       throw new SfnError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not JSON');
     }
-    const execution = this.run(sm, stateMachineArn, executionArn, executionName, input, parsed);
-    this.executions.set(executionArn, execution);
-    return execution;
+    return this.run(sm, executionArn, executionName, input, parsed);
   }
 
   private run(
-    sm: { name: string; machine: StateMachine; states: Map<string, StateDef> },
-    stateMachineArn: string,
+    sm: { info: LocalStateMachineInfo; machine: StateMachine; states: Map<string, StateDef> },
     executionArn: string,
     name: string,
     input: string,
     parsed: JsonValue,
-  ): Execution {
+  ): Run {
     const overrides: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
     for (const [stateName, state] of sm.states) {
-      if (state.Type === 'Task') overrides[stateName] = (taskInput) => this.runTask(state, taskInput);
+      if (state.Type === 'Task')
+        overrides[stateName] = (taskInput) => this.runTask(execution, stateName, state, taskInput);
     }
     const startDate = Date.now();
+    const events: EngineEvent[] = [];
+    const execution: Run = {
+      executionArn,
+      stateMachineArn: sm.info.stateMachineArn,
+      name,
+      status: 'RUNNING',
+      input,
+      startDate,
+      get history() {
+        let id = 0;
+        return events.flatMap(awsEvents).map((e) => {
+          id += 1;
+          return { ...e, id, previousEventId: id - 1 };
+        });
+      },
+      transitions: 0,
+      awsHistoryEvents: 0,
+      maxPayloadBytes: Buffer.byteLength(input),
+      abort: () => undefined,
+      done: Promise.resolve(),
+      seq: this.bySeq.length,
+      events,
+      attempts: new Map(),
+      tokens: new Set(),
+    };
+    // Registered before the engine runs: a first Task state is called from within run().
+    this.executions.set(executionArn, execution);
+    this.bySeq.push(execution);
     const { result, abort, eventLogs } = sm.machine.run(parsed, {
       overrides: { taskResourceLocalHandlers: overrides },
       noThrowOnAbort: true,
@@ -210,27 +472,15 @@ export class LocalStepFunctions {
         Execution: {
           Id: executionArn,
           Name: name,
-          RoleArn: 'arn:aws:iam::000000000000:role/local',
+          RoleArn: ROLE_ARN,
           StartTime: new Date(startDate).toISOString(),
         },
-        StateMachine: { Id: stateMachineArn, Name: sm.name },
+        StateMachine: { Id: sm.info.stateMachineArn, Name: sm.info.name },
         Task: { Token: TOKEN_PLACEHOLDER },
       } as never,
     });
-    const execution: Execution = {
-      executionArn,
-      stateMachineArn,
-      name,
-      status: 'RUNNING',
-      input,
-      startDate,
-      history: [],
-      transitions: 0,
-      awsHistoryEvents: 0,
-      maxPayloadBytes: Buffer.byteLength(input),
-      abort,
-      done: Promise.resolve(),
-    };
+    execution.abort = abort;
+    const caught = new Set<string>();
     const recordEvents = (async () => {
       for await (const event of eventLogs) {
         this.activity.touch();
@@ -238,36 +488,61 @@ export class LocalStepFunctions {
           type: string;
           timestamp: number;
           state?: { name: string; type: string; input?: unknown; output?: unknown };
+          parentState?: { name: string };
+          index?: number;
+          input?: unknown;
+          output?: unknown;
+          Error?: unknown;
+          Cause?: unknown;
         };
         if (e.type === 'StateEntered' || e.type === 'StateRetried') execution.transitions += 1;
-        execution.awsHistoryEvents += awsEventsFor(e.type, e.state?.type);
         for (const payload of [e.state?.input, e.state?.output]) {
           if (payload === undefined) continue;
           const bytes = Buffer.byteLength(JSON.stringify(payload));
           if (bytes > execution.maxPayloadBytes) execution.maxPayloadBytes = bytes;
         }
-        const id = execution.history.length + 1;
-        const { type, timestamp, state, ...details } = e;
-        execution.history.push({
-          id,
-          previousEventId: id - 1,
-          timestamp,
-          type: state ? `${state.type}${type}` : type,
-          ...(state ? { stateName: state.name } : {}),
-          details: details as Record<string, unknown>,
-        });
+        const stateName = e.state?.name ?? e.parentState?.name;
+        const recorded: EngineEvent = {
+          type: e.type,
+          timestamp: e.timestamp,
+          ...(stateName ? { stateName } : {}),
+          ...(e.state ? { stateType: e.state.type } : {}),
+          input: e.state ? e.state.input : e.input,
+          output: e.state ? e.state.output : e.output,
+          error: text(e.Error),
+          cause: text(e.Cause),
+          ...(e.index !== undefined ? { index: e.index } : {}),
+        };
+        const where = `${stateName}#${e.index ?? ''}`;
+        if (e.type === 'StateCaught') caught.add(where);
+        if (e.type === 'StateExited' && caught.delete(where)) recorded.caught = true;
+        if (e.type === 'ExecutionAborted') {
+          recorded.error = execution.error;
+          recorded.cause = execution.cause;
+        }
+        if (e.state?.type === 'Task') {
+          recorded.resource = sm.states.get(e.state.name)?.Resource;
+          if (e.type === 'StateEntered' || e.type === 'StateRetried') {
+            // runTask began this attempt synchronously when the engine logged it, so it is queued.
+            recorded.attempt = execution.attempts.get(e.state.name)?.shift();
+            if (recorded.attempt) recorded.attempt.counted = true;
+          }
+        }
+        events.push(recorded);
+        execution.awsHistoryEvents += awsEvents(recorded).length;
       }
     })();
     execution.done = result.then(
       async (output) => {
         await recordEvents;
-        execution.stopDate = Date.now();
+        execution.stopDate ??= Date.now();
         if (output === null && execution.status === 'RUNNING') {
           execution.status = 'ABORTED';
         } else if (execution.status === 'RUNNING') {
           execution.status = 'SUCCEEDED';
           execution.output = JSON.stringify(output);
         }
+        this.closeTasks(execution);
       },
       async (error: Error & { cause?: unknown }) => {
         await recordEvents.catch(() => undefined);
@@ -276,33 +551,55 @@ export class LocalStepFunctions {
         execution.status = error.name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED';
         execution.error = root.name;
         execution.cause = root.message;
+        this.closeTasks(execution);
       },
     );
     return execution;
   }
 
   /** One Task state: the Lambda integrations the project uses, with their real result shapes. */
-  private async runTask(state: StateDef, rawInput: JsonValue): Promise<JsonValue> {
+  private async runTask(
+    execution: Run,
+    stateName: string,
+    state: StateDef,
+    rawInput: JsonValue,
+  ): Promise<JsonValue> {
     const resource = state.Resource ?? '';
     const { [TIMEOUT_FIELD]: timeoutSeconds, ...input } = (rawInput ?? {}) as Record<string, JsonValue>;
+    const attempt: TaskAttempt = {
+      parameters: input,
+      timeoutSeconds: Number(timeoutSeconds ?? state.TimeoutSeconds ?? 60),
+    };
+    const queued = execution.attempts.get(stateName) ?? [];
+    queued.push(attempt);
+    execution.attempts.set(stateName, queued);
+    if (execution.status !== 'RUNNING') throw new SfnError('States.Runtime', 'The execution has stopped');
     const functionId = (arn: unknown) => String(arn).split(':function:')[1]?.split(':')[0] ?? '';
-    if (resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
-      const token = randomUUID();
-      const timeoutMs = Number(timeoutSeconds ?? state.TimeoutSeconds ?? 60) * 1000;
+    if (resource === CALLBACK_RESOURCE) {
+      const token = `${execution.seq.toString(36)}.${randomUUID()}`;
+      const parameters = replaceToken(input, token) as Record<string, JsonValue>;
+      attempt.parameters = parameters;
+      const timeoutMs = (attempt.timeoutSeconds ?? 60) * 1000;
+      const expires = Date.now() + timeoutMs;
       const waiting = new Promise<JsonValue>((resolve, reject) => {
-        this.tasks.set(token, { resolve, reject, expires: Date.now() + timeoutMs });
+        // The token stops being valid when the engine times the task out, as on AWS.
+        const expiry = setLongTimeout(() => this.closeTask(token), expires);
+        this.tasks.set(token, { resolve, reject, expires, expiry });
       });
+      execution.tokens.add(token);
       // A wake can come while the Lambda that received the token still runs (another item's change
       // wakes this wait): the rejection is read below, once the Lambda returns, not lost meanwhile.
       waiting.catch(() => undefined);
-      // The token stops being valid when the engine times the task out, as on AWS.
-      const expiry = setTimeout(() => this.tasks.delete(token), timeoutMs);
       try {
-        await this.lambda.invoke(functionId(input.FunctionName), replaceToken(input.Payload, token));
+        const payload = await this.lambda.invoke(functionId(parameters.FunctionName), parameters.Payload);
+        attempt.submitted = {
+          timestamp: Date.now(),
+          output: { ExecutedVersion: '$LATEST', Payload: payload ?? null, StatusCode: 200 },
+        };
+        if (attempt.counted) execution.awsHistoryEvents += 1;
         return await waiting;
       } finally {
-        clearTimeout(expiry);
-        this.tasks.delete(token);
+        this.closeTask(token);
       }
     }
     if (resource === 'arn:aws:states:::lambda:invoke') {
@@ -315,10 +612,26 @@ export class LocalStepFunctions {
     throw new SfnError('States.Runtime', `The local stack does not run resource ${resource}`);
   }
 
-  private task(token: string): PendingTask {
+  private closeTask(token: string): void {
     const task = this.tasks.get(token);
-    if (!task) throw new SfnError('TaskDoesNotExist', 'Task Does Not Exist');
-    if (task.expires < Date.now()) throw new SfnError('TaskTimedOut', 'Task Timed Out');
+    if (!task) return;
+    task.expiry.cancel();
+    this.tasks.delete(token);
+    const seq = TOKEN.exec(token)?.[1];
+    if (seq !== undefined) this.bySeq[Number.parseInt(seq, 36)]?.tokens.delete(token);
+  }
+
+  private closeTasks(execution: Run): void {
+    for (const token of [...execution.tokens]) this.closeTask(token);
+  }
+
+  /** AWS's answers: a token never minted is invalid; one whose task has ended has timed out. */
+  private task(token: string): PendingTask {
+    const seq = TOKEN.exec(token)?.[1];
+    if (seq === undefined || !this.bySeq[Number.parseInt(seq, 36)])
+      throw new SfnError('InvalidToken', 'Invalid Token');
+    const task = this.tasks.get(token);
+    if (!task || task.expires <= Date.now()) throw new SfnError('TaskTimedOut', 'Task Timed Out');
     return task;
   }
 
@@ -330,13 +643,13 @@ export class LocalStepFunctions {
       throw new SfnError('InvalidOutput', 'Invalid Output: not JSON');
     }
     const task = this.task(token);
-    this.tasks.delete(token);
+    this.closeTask(token);
     task.resolve(parsed);
   }
 
   sendTaskFailure(token: string, error: string | undefined, cause: string | undefined): void {
     const task = this.task(token);
-    this.tasks.delete(token);
+    this.closeTask(token);
     task.reject(Object.assign(new Error(cause ?? ''), { name: error ?? 'States.TaskFailed' }));
   }
 
@@ -352,12 +665,16 @@ export class LocalStepFunctions {
   }
 
   stop(executionArn: string, error?: string, cause?: string): Execution {
-    const execution = this.describe(executionArn);
+    const execution = this.executions.get(executionArn);
+    if (!execution)
+      throw new SfnError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
     if (execution.status === 'RUNNING') {
       execution.status = 'ABORTED';
       execution.error = error;
       execution.cause = cause;
       execution.stopDate = Date.now();
+      // Its tasks end with it: their tokens answer TaskTimedOut from now on, as on AWS.
+      this.closeTasks(execution);
       execution.abort();
     }
     return execution;

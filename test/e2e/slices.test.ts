@@ -295,7 +295,11 @@ describe('bad input on the forms', () => {
         .list()
         .filter((e) => e.input.includes(planId))
         .flatMap((e) => e.history)
-        .filter((h) => h.type === 'TaskStateRetried'),
+        .filter(
+          (h) =>
+            (h.taskFailedEventDetails ?? h.lambdaFunctionFailedEventDetails)?.error ===
+            'Lambda.ServiceException',
+        ),
     ).toHaveLength(2);
   });
 });

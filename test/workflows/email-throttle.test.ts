@@ -55,7 +55,9 @@ describe('email send rate', () => {
     const executions = stack.sfn.list();
     expect(executions.filter((e) => e.status === 'FAILED')).toEqual([]);
     const throttled = executions.flatMap((e) =>
-      e.history.filter((h) => h.type === 'TaskStateFailed' && h.details?.Error === 'EmailThrottled'),
+      e.history.filter(
+        (h) => (h.taskFailedEventDetails ?? h.lambdaFunctionFailedEventDetails)?.error === 'EmailThrottled',
+      ),
     );
     expect(throttled.length).toBeGreaterThan(0);
     // The per-second counters: never above the rate, and one slot per email sent.

@@ -1,3 +1,14 @@
+import {
+  DescribeExecutionCommand,
+  DescribeStateMachineCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  ListStateMachinesCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMonths, seriesCycleName } from '../../domain/cycles/recurrence';
 import { stableId } from '../../domain/platform/ids';
@@ -292,5 +303,117 @@ describe('engine adaptation', () => {
     const state = adapted.States.Wait as Record<string, unknown>;
     expect(state.Parameters).toMatchObject({ '__growcycle_timeout_seconds.$': '$.step.wakeInSeconds' });
     expect(state.TimeoutSecondsPath).toBe('$.__growcycle_timeout_seconds');
+  });
+});
+
+describe('the Step Functions endpoint, as the AWS CLI calls it', () => {
+  let client: SFNClient;
+
+  beforeAll(() => {
+    client = new SFNClient({
+      endpoint: stack.urls.sfn,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+  });
+
+  afterAll(() => client.destroy());
+
+  it('lists and describes the template’s state machines (list-state-machines, describe-state-machine)', async () => {
+    const listed = await client.send(new ListStateMachinesCommand({}));
+    expect(listed.stateMachines?.map((m) => m.stateMachineArn).sort()).toEqual(
+      [...stack.sfn.stateMachineArns].sort(),
+    );
+    const arn = stack.stateMachineArn('AppraisalCycle');
+    const item = listed.stateMachines?.find((m) => m.stateMachineArn === arn);
+    expect(item).toMatchObject({ name: arn.split(':').at(-1), type: 'STANDARD' });
+    expect(item?.creationDate).toBeInstanceOf(Date);
+    const described = await client.send(new DescribeStateMachineCommand({ stateMachineArn: arn }));
+    expect(described).toMatchObject({
+      stateMachineArn: arn,
+      name: item?.name,
+      status: 'ACTIVE',
+      type: 'STANDARD',
+    });
+    expect(described.roleArn).toMatch(/^arn:aws:iam::\d{12}:role\//);
+    expect(JSON.parse(described.definition ?? '{}').States).toHaveProperty(['Wait until the cycle starts']);
+    await expect(
+      client.send(new DescribeStateMachineCommand({ stateMachineArn: `${arn}Gone` })),
+    ).rejects.toMatchObject({ name: 'StateMachineDoesNotExist' });
+  });
+
+  it('starts, lists, describes, stops and reads the history of an execution in AWS’s shapes', async () => {
+    const arn = stack.stateMachineArn('AppraisalCycle');
+    const input = JSON.stringify({ cycleId: 'sdk-probe', startAt: '2099-01-01T00:00:00Z' });
+    const { executionArn } = await client.send(
+      new StartExecutionCommand({ stateMachineArn: arn, name: 'sdk-probe', input }),
+    );
+    await stack.settle();
+    const running = await client.send(
+      new ListExecutionsCommand({ stateMachineArn: arn, statusFilter: 'RUNNING' }),
+    );
+    expect(running.executions?.map((e) => e.executionArn)).toContain(executionArn);
+    const described = await client.send(new DescribeExecutionCommand({ executionArn }));
+    expect(described).toMatchObject({
+      executionArn,
+      stateMachineArn: arn,
+      name: 'sdk-probe',
+      status: 'RUNNING',
+      input,
+    });
+    expect(described.startDate).toBeInstanceOf(Date);
+
+    const stopped = await client.send(
+      new StopExecutionCommand({ executionArn, error: 'Probe', cause: 'Done looking' }),
+    );
+    expect(stopped.stopDate).toBeInstanceOf(Date);
+    await stack.settle();
+    expect(await client.send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({
+      status: 'ABORTED',
+      error: 'Probe',
+      cause: 'Done looking',
+    });
+
+    const { events } = await client.send(new GetExecutionHistoryCommand({ executionArn }));
+    expect(events?.map((e) => e.type)).toEqual(['ExecutionStarted', 'WaitStateEntered', 'ExecutionAborted']);
+    expect(events?.map((e) => [e.id, e.previousEventId])).toEqual([
+      [1, 0],
+      [2, 1],
+      [3, 2],
+    ]);
+    expect(events?.[0]?.timestamp).toBeInstanceOf(Date);
+    expect(JSON.parse(events?.[0]?.executionStartedEventDetails?.input ?? '{}')).toEqual(JSON.parse(input));
+    expect(events?.[1]?.stateEnteredEventDetails?.name).toBe('Wait until the cycle starts');
+    expect(events?.[2]?.executionAbortedEventDetails).toEqual({ error: 'Probe', cause: 'Done looking' });
+
+    const newestFirst = await client.send(
+      new GetExecutionHistoryCommand({
+        executionArn,
+        reverseOrder: true,
+        maxResults: 1,
+        includeExecutionData: false,
+      }),
+    );
+    expect(newestFirst.events?.map((e) => e.type)).toEqual(['ExecutionAborted']);
+    expect(newestFirst.nextToken).toBeDefined();
+    const rest = await client.send(
+      new GetExecutionHistoryCommand({
+        executionArn,
+        reverseOrder: true,
+        includeExecutionData: false,
+        nextToken: newestFirst.nextToken,
+      }),
+    );
+    expect(rest.events?.map((e) => e.type)).toEqual(['WaitStateEntered', 'ExecutionStarted']);
+    expect(rest.events?.[1]?.executionStartedEventDetails).not.toHaveProperty('input');
+  });
+
+  it('answers as AWS does: a token never minted is InvalidToken, a list without a state machine a ValidationException', async () => {
+    await expect(
+      client.send(new SendTaskSuccessCommand({ taskToken: 'not-a-token', output: '{}' })),
+    ).rejects.toMatchObject({ name: 'InvalidToken' });
+    await expect(client.send(new ListExecutionsCommand({}))).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
   });
 });

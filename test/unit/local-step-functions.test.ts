@@ -1,0 +1,453 @@
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Activity } from '../../local/activity';
+import { LocalScheduler } from '../../local/scheduler';
+import { type Execution, LocalStepFunctions, SfnError, TOKEN_PLACEHOLDER } from '../../local/step-functions';
+import { guardLongTimeouts, MAX_TIMER_MS, setLongTimeout } from '../../local/timers';
+
+/*
+ * The local Step Functions' engine adaptations and its remaining differences from AWS, on small
+ * definitions of their own with a Lambda double, on vitest's fake timers: no real waiting, no network.
+ */
+
+const NOW = new Date('2027-01-01T12:00:00Z');
+const DAY = 86_400_000;
+const CALLBACK = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+const INVOKE = 'arn:aws:states:::lambda:invoke';
+const machineArn = (id: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:${id}`;
+const fn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
+
+type Definition = { StartAt: string; States: Record<string, Record<string, unknown>> };
+
+/** A callback task handing its token to the function `wait`. */
+const callback = (extra: Record<string, unknown> = {}) => ({
+  Type: 'Task',
+  Resource: CALLBACK,
+  Parameters: { FunctionName: fn('wait'), Payload: { 'token.$': '$$.Task.Token' } },
+  TimeoutSeconds: 3600,
+  End: true,
+  ...extra,
+});
+
+const DEFINITIONS: Record<string, Definition> = {
+  Callback: { StartAt: 'Ask', States: { Ask: callback() } },
+  LongCallback: { StartAt: 'Ask', States: { Ask: callback({ TimeoutSeconds: 60 * 86_400 }) } },
+  Retried: {
+    StartAt: 'Send',
+    States: {
+      Send: {
+        Type: 'Task',
+        Resource: INVOKE,
+        Parameters: { FunctionName: fn('flaky'), 'Payload.$': '$' },
+        ResultPath: '$.sent',
+        TimeoutSeconds: 60,
+        Retry: [{ ErrorEquals: ['Lambda.ServiceException'], IntervalSeconds: 1, MaxAttempts: 3 }],
+        End: true,
+      },
+    },
+  },
+  Caught: {
+    StartAt: 'Send',
+    States: {
+      Send: {
+        Type: 'Task',
+        Resource: INVOKE,
+        Parameters: { FunctionName: fn('broken'), 'Payload.$': '$' },
+        TimeoutSeconds: 60,
+        Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Recover' }],
+        End: true,
+      },
+      Recover: { Type: 'Pass', End: true },
+    },
+  },
+  RetriedCallback: {
+    StartAt: 'Ask',
+    States: {
+      Ask: callback({ Retry: [{ ErrorEquals: ['Declined'], IntervalSeconds: 1, MaxAttempts: 1 }] }),
+    },
+  },
+  NoTimeout: {
+    StartAt: 'Ask',
+    States: { Ask: { ...callback(), TimeoutSeconds: undefined } },
+  },
+  OtherService: {
+    StartAt: 'Queue',
+    States: {
+      Queue: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::sqs:sendMessage',
+        Parameters: { QueueUrl: 'q', MessageBody: 'm' },
+        TimeoutSeconds: 60,
+        End: true,
+      },
+    },
+  },
+  InlineMap: {
+    StartAt: 'Each',
+    States: {
+      Each: {
+        Type: 'Map',
+        ItemsPath: '$.items',
+        ItemProcessor: {
+          ProcessorConfig: { Mode: 'INLINE' },
+          StartAt: 'Step',
+          States: { Step: { Type: 'Pass', End: true } },
+        },
+        End: true,
+      },
+    },
+  },
+};
+
+let calls: Array<{ fn: string; payload: unknown }> = [];
+let failures: Record<string, number> = {};
+const lambda = {
+  invoke: async (name: string, payload: unknown): Promise<unknown> => {
+    calls.push({ fn: name, payload });
+    if (name === 'broken') throw Object.assign(new Error('Broken for good'), { name: 'Broken' });
+    if ((failures[name] ?? 0) > 0) {
+      failures[name] = (failures[name] ?? 0) - 1;
+      throw Object.assign(new Error('Simulated'), { name: 'Lambda.ServiceException' });
+    }
+    return { ok: true };
+  },
+};
+
+let sfn: LocalStepFunctions;
+
+const build = (definitions: Record<string, Definition>) =>
+  new LocalStepFunctions({
+    stateMachines: Object.entries(definitions).map(([id, definition]) => ({
+      logicalId: id,
+      arn: machineArn(id),
+      definition,
+    })),
+    lambda,
+    activity: new Activity(),
+  });
+
+const flush = async () => {
+  for (let i = 0; i < 5; i++) await vi.advanceTimersByTimeAsync(0);
+};
+
+const start = async (id: string, input: unknown = {}): Promise<Execution> => {
+  const execution = sfn.startExecution(machineArn(id), undefined, JSON.stringify(input));
+  await flush();
+  return execution;
+};
+
+/** The token each call of the function `wait` received, in order. */
+const tokens = () => calls.filter((c) => c.fn === 'wait').map((c) => (c.payload as { token: string }).token);
+
+const codeOf = (act: () => void): string => {
+  try {
+    act();
+  } catch (error) {
+    if (error instanceof SfnError) return error.code;
+    throw error;
+  }
+  return 'no error';
+};
+
+// Validating a definition costs hundreds of milliseconds: one set for the whole file, given time
+// on a loaded machine.
+beforeAll(() => {
+  sfn = build(DEFINITIONS);
+}, 60_000);
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: NOW, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  calls = [];
+  failures = {};
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('long waits in real time', () => {
+  it('a 60-day timer is a chain of timers of at most 2^31 - 1 ms that fires once, at its time', async () => {
+    const spy = vi.spyOn(globalThis, 'setTimeout');
+    const fired = vi.fn();
+    setLongTimeout(fired, Date.now() + 60 * DAY);
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(spy.mock.calls[0]?.[1]).toBe(MAX_TIMER_MS);
+    await vi.advanceTimersByTimeAsync(MAX_TIMER_MS);
+    expect(fired).not.toHaveBeenCalled();
+    expect(spy).toHaveBeenCalledTimes(2);
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(60 * DAY - MAX_TIMER_MS - 1);
+    expect(fired).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fired).toHaveBeenCalledTimes(1);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(spy.mock.calls.every(([, ms]) => Number(ms) <= MAX_TIMER_MS)).toBe(true);
+    spy.mockRestore();
+  });
+
+  it('a cancelled long timer never fires', async () => {
+    const fired = vi.fn();
+    setLongTimeout(fired, Date.now() + 30 * DAY).cancel();
+    await vi.advanceTimersByTimeAsync(31 * DAY);
+    expect(fired).not.toHaveBeenCalled();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('with the guard the real-time stack installs, the engine’s 60-day task timeout fires once, at 60 days', async () => {
+    const unguard = guardLongTimeouts();
+    try {
+      const execution = await start('LongCallback');
+      const [token] = tokens();
+      await vi.advanceTimersByTimeAsync(59 * DAY);
+      expect(execution.status).toBe('RUNNING');
+      expect(calls).toHaveLength(1);
+      sfn.sendTaskHeartbeat(token as string);
+      await vi.advanceTimersByTimeAsync(DAY);
+      await flush();
+      expect(execution.status).toBe('FAILED');
+      expect(execution.error).toBe('States.Timeout');
+      expect(calls).toHaveLength(1);
+      expect(codeOf(() => sfn.sendTaskSuccess(token as string, '{}'))).toBe('TaskTimedOut');
+    } finally {
+      unguard();
+    }
+  });
+
+  it('a one-time schedule 60 days ahead starts its execution once, at its time', async () => {
+    const started: string[] = [];
+    const double = {
+      startExecution: (_arn: string, name: string | undefined) => started.push(name ?? ''),
+    } as unknown as LocalStepFunctions;
+    const scheduler = new LocalScheduler(double, new Activity());
+    const at = new Date(Date.now() + 60 * DAY).toISOString().slice(0, 19);
+    scheduler.create('later', {
+      ScheduleExpression: `at(${at})`,
+      Target: {
+        Arn: 'arn:aws:scheduler:::aws-sdk:sfn:startExecution',
+        RoleArn: 'arn:aws:iam::000000000000:role/local',
+        Input: JSON.stringify({ StateMachineArn: machineArn('Callback'), Name: 'later' }),
+      },
+    });
+    await vi.advanceTimersByTimeAsync(60 * DAY - 1000);
+    expect(started).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(started).toEqual(['later']);
+    await vi.advanceTimersByTimeAsync(60 * DAY);
+    expect(started).toEqual(['later']);
+  });
+});
+
+describe('history in AWS’s event types', () => {
+  it('a retry is the failure and the task scheduled and started again, never a second entry', async () => {
+    failures.flaky = 2;
+    const execution = await start('Retried');
+    await vi.advanceTimersByTimeAsync(10_000);
+    await flush();
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.history.map((h) => h.type)).toEqual([
+      'ExecutionStarted',
+      'TaskStateEntered',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskFailed',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskFailed',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskSucceeded',
+      'TaskStateExited',
+      'ExecutionSucceeded',
+    ]);
+    expect(execution.history[4]).toMatchObject({
+      stateName: 'Send',
+      taskFailedEventDetails: {
+        resourceType: 'lambda',
+        resource: 'invoke',
+        error: 'Lambda.ServiceException',
+      },
+    });
+    // AWS's TaskSucceeded holds the integration's raw result; the engine tells only the state's output.
+    expect(JSON.parse(execution.history[10]?.taskSucceededEventDetails?.output ?? '{}')).toHaveProperty(
+      'sent',
+    );
+    expect(execution.history.map((h) => h.id)).toEqual(execution.history.map((_, i) => i + 1));
+    expect(execution.awsHistoryEvents).toBe(execution.history.length);
+    expect(execution.transitions).toBe(3);
+  });
+
+  it('a caught error is the failure and the state exited, then the catcher’s next state entered', async () => {
+    const execution = await start('Caught');
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.history.map((h) => h.type)).toEqual([
+      'ExecutionStarted',
+      'TaskStateEntered',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskFailed',
+      'TaskStateExited',
+      'PassStateEntered',
+      'PassStateExited',
+      'ExecutionSucceeded',
+    ]);
+    expect(execution.history[4]?.taskFailedEventDetails).toMatchObject({
+      error: 'Broken',
+      cause: 'Broken for good',
+    });
+    expect(execution.awsHistoryEvents).toBe(execution.history.length);
+  });
+
+  it('a callback task: its token in TaskScheduled, TaskSubmitted once the Lambda returns, TaskSucceeded on SendTaskSuccess', async () => {
+    const execution = await start('Callback');
+    const [token] = tokens();
+    sfn.sendTaskSuccess(token as string, '{"answer":1}');
+    await flush();
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.history.map((h) => h.type)).toEqual([
+      'ExecutionStarted',
+      'TaskStateEntered',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskSubmitted',
+      'TaskSucceeded',
+      'TaskStateExited',
+      'ExecutionSucceeded',
+    ]);
+    const scheduled = execution.history[2]?.taskScheduledEventDetails;
+    expect(scheduled).toMatchObject({ resource: 'invoke.waitForTaskToken', timeoutInSeconds: 3600 });
+    expect(JSON.parse(scheduled?.parameters ?? '{}')).toEqual({
+      FunctionName: fn('wait'),
+      Payload: { token },
+    });
+    expect(JSON.parse(execution.output ?? '{}')).toEqual({ answer: 1 });
+    expect(execution.awsHistoryEvents).toBe(execution.history.length);
+  });
+
+  it('a callback task that times out records TaskTimedOut with States.Timeout', async () => {
+    const execution = await start('Callback');
+    await vi.advanceTimersByTimeAsync(3600_000);
+    await flush();
+    expect(execution.status).toBe('FAILED');
+    expect(execution.history.slice(-2)).toMatchObject([
+      { type: 'TaskTimedOut', taskTimedOutEventDetails: { error: 'States.Timeout' } },
+      { type: 'ExecutionFailed', executionFailedEventDetails: { error: 'States.Timeout' } },
+    ]);
+  });
+
+  it('an inline Map records its iterations in the parent’s history', async () => {
+    const execution = await start('InlineMap', { items: [1, 2] });
+    expect(execution.status).toBe('SUCCEEDED');
+    const types = execution.history.map((h) => h.type);
+    expect(types.slice(0, 3)).toEqual(['ExecutionStarted', 'MapStateEntered', 'MapStateStarted']);
+    // AWS gives the number of items in MapStateStarted; the engine does not tell it.
+    expect(execution.history[2]).not.toHaveProperty('mapStateStartedEventDetails');
+    expect(types.filter((t) => t === 'MapIterationStarted')).toHaveLength(2);
+    expect(types.filter((t) => t === 'PassStateEntered')).toHaveLength(2);
+    expect(types.slice(-3)).toEqual(['MapStateSucceeded', 'MapStateExited', 'ExecutionSucceeded']);
+    expect(execution.history.find((h) => h.type === 'MapIterationSucceeded')).toMatchObject({
+      mapIterationSucceededEventDetails: { name: 'Each' },
+    });
+  });
+});
+
+describe('task tokens as AWS answers them', () => {
+  it('each callback attempt gets a token of its own: a retry’s new token resolves it, the first answers TaskTimedOut', async () => {
+    const execution = await start('RetriedCallback');
+    const [first] = tokens();
+    sfn.sendTaskFailure(first as string, 'Declined', 'not now');
+    await vi.advanceTimersByTimeAsync(1000);
+    await flush();
+    const [, second] = tokens();
+    expect(second).toBeDefined();
+    expect(second).not.toBe(first);
+    expect(second).not.toBe(TOKEN_PLACEHOLDER);
+    expect(codeOf(() => sfn.sendTaskSuccess(first as string, '{}'))).toBe('TaskTimedOut');
+    sfn.sendTaskSuccess(second as string, '{}');
+    await flush();
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(codeOf(() => sfn.sendTaskSuccess(second as string, '{}'))).toBe('TaskTimedOut');
+  });
+
+  it('a token of a stopped execution answers TaskTimedOut, and the stop’s error is in ExecutionAborted', async () => {
+    const execution = await start('Callback');
+    const [token] = tokens();
+    sfn.stop(execution.executionArn, 'Cancelled', 'HR cancelled the cycle');
+    await flush();
+    expect(execution.status).toBe('ABORTED');
+    expect(codeOf(() => sfn.sendTaskSuccess(token as string, '{}'))).toBe('TaskTimedOut');
+    expect(codeOf(() => sfn.sendTaskFailure(token as string, 'E', 'c'))).toBe('TaskTimedOut');
+    expect(codeOf(() => sfn.sendTaskHeartbeat(token as string))).toBe('TaskTimedOut');
+    expect(execution.history.at(-1)).toMatchObject({
+      type: 'ExecutionAborted',
+      executionAbortedEventDetails: { error: 'Cancelled', cause: 'HR cancelled the cycle' },
+    });
+  });
+
+  it('an expired token answers TaskTimedOut; a token never minted answers InvalidToken', async () => {
+    await start('Callback');
+    const [token] = tokens();
+    expect(codeOf(() => sfn.sendTaskHeartbeat(token as string))).toBe('no error');
+    await vi.advanceTimersByTimeAsync(3600_000);
+    await flush();
+    expect(codeOf(() => sfn.sendTaskSuccess(token as string, '{}'))).toBe('TaskTimedOut');
+    expect(codeOf(() => sfn.sendTaskSuccess('not-a-token', '{}'))).toBe('InvalidToken');
+    expect(codeOf(() => sfn.sendTaskSuccess(`zzzz.${crypto.randomUUID()}`, '{}'))).toBe('InvalidToken');
+  });
+});
+
+describe('what the local engine does differently', () => {
+  it('a Task without TimeoutSeconds times out after 60 seconds (on AWS it waits up to a year)', async () => {
+    const execution = await start('NoTimeout');
+    await vi.advanceTimersByTimeAsync(60_000);
+    await flush();
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('States.Timeout');
+  });
+
+  it('runs the Lambda integrations only: another service’s resource fails the state with States.Runtime', async () => {
+    const execution = await start('OtherService');
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('States.Runtime');
+    expect(calls).toEqual([]);
+  });
+
+  it('keeps executions and tokens in memory: a new instance (a restart) knows none of an earlier one’s', async () => {
+    await start('Callback');
+    const [token] = tokens();
+    const restarted = build({ Callback: DEFINITIONS.Callback as Definition });
+    expect(restarted.list()).toEqual([]);
+    expect(codeOf(() => restarted.sendTaskSuccess(token as string, '{}'))).toBe('InvalidToken');
+  }, 30_000);
+});
+
+describe('what the local engine refuses when the stack starts', () => {
+  const refusal = (definition: Definition): string => {
+    try {
+      build({ Refused: definition });
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+    return 'accepted';
+  };
+
+  it('HeartbeatSeconds: no heartbeat is enforced locally', () => {
+    expect(refusal({ StartAt: 'Ask', States: { Ask: callback({ HeartbeatSeconds: 60 }) } })).toContain(
+      'HeartbeatSeconds',
+    );
+  });
+
+  it('a Distributed Map, or a Map reading its items with ItemReader: only inline Maps run', () => {
+    const map = DEFINITIONS.InlineMap?.States.Each as Record<string, unknown>;
+    const processor = map.ItemProcessor as Record<string, unknown>;
+    const distributed = { ...map, ItemProcessor: { ...processor, ProcessorConfig: { Mode: 'DISTRIBUTED' } } };
+    expect(refusal({ StartAt: 'Each', States: { Each: distributed } })).toContain('inline Map states only');
+    const reader = { ...map, ItemReader: { Resource: 'arn:aws:states:::s3:getObject' } };
+    expect(refusal({ StartAt: 'Each', States: { Each: reader } })).toContain('inline Map states only');
+  });
+
+  it('$$.Task.Token outside a callback task: the engine has one static token, replaced only there', () => {
+    const pass = { Type: 'Pass', Parameters: { 'token.$': '$$.Task.Token' }, End: true };
+    expect(refusal({ StartAt: 'Peek', States: { Peek: pass } })).toContain('$$.Task.Token');
+    const invoke = { ...callback(), Resource: INVOKE };
+    expect(refusal({ StartAt: 'Ask', States: { Ask: invoke } })).toContain('$$.Task.Token');
+  });
+});
