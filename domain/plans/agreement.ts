@@ -629,7 +629,7 @@ const tellHrNotAgreed = async (plan: Plan) => {
       subject: `Development plan not agreed: ${ownerName}`,
       lines: [
         `The draft development plan “${plan.title}” for ${ownerName} was not agreed${due ? ` (it was due ${localDate(due, 'UTC')})` : ''}: ${stance(ownerName, agreed.owner)}; ${stance(managerName, agreed.manager)} to version ${plan.revision ?? 1}.`,
-        'The draft is cancelled and nothing more is sent about it. Once they have talked, draft it again (POST /plans/draft, or POST /plans with draft: true).',
+        'The draft is cancelled and nothing more is sent about it. Once they have talked, draft it again by hand (POST /plans with draft: true): a review drafts its plan once.',
       ],
     }),
   });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogPath } from '../../cli/growcycle';
+import { catalogPath, type Io, run } from '../../cli/growcycle';
 import { reviewPlanId } from '../../domain/plans/from-review';
+import { releaseReview } from '../../domain/reviews/release';
 import {
   answer,
   type CapturedEmail,
@@ -22,8 +23,10 @@ import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '.
  * calibration or the meeting, everyone answering when asked, Mona appraising Ola below his role's
  * expectations on craft and coaching, Kari at them (Kari aims for a management role), Per above.
  * Ola's results are released by his manager, the rest by HR for the whole cycle; each release drafts
- * the plan. Then, one scenario each: both agree and the plan starts; one edits and the other agrees
- * again; a form of an older version is refused; nobody agrees and the draft is cancelled, HR told.
+ * the plan. Dag's review runs beside them in a cycle of his own, left unreleased for HR to draft his
+ * plan with `growcycle plan draft`. Then, one scenario each: both agree and the plan starts; one
+ * edits and the other agrees again; a form of an older version is refused; nobody agrees and the
+ * draft is cancelled, HR told.
  */
 
 const START = new Date('2027-03-01T08:00:00Z'); // Monday
@@ -38,12 +41,15 @@ const people = monasTeam(
     { employeeId: 'per', name: 'Per Peer' },
     { employeeId: 'ic-a', name: 'Ada Promoted' },
     { employeeId: 'ic-b', name: 'Bo Improving' },
+    { employeeId: 'dag', name: 'Dag Dahl' },
   ],
 );
 
 let stack: TestStack;
 let hr: ApiCall;
 let cycleId = '';
+/** Dag's cycle: his results are not released until the CLI's scenario. */
+let dagCycleId = '';
 /** What the manager's release of Ola's results answered, and Kari's draft asked before hers. */
 let olaRelease: { status: number; body: Record<string, unknown> } | undefined;
 let kariEarly: { status: number; body: Record<string, unknown> } | undefined;
@@ -64,9 +70,8 @@ const appraise = async (link: string, who: string) => {
   });
 };
 
-const reviewStatus = async (id: string) =>
-  ((await hr('GET', `/cycles/${cycleId}/reviews/${id}`)).body.review as { status: string } | undefined)
-    ?.status;
+const reviewStatus = async (id: string, cycle = cycleId) =>
+  ((await hr('GET', `/cycles/${cycle}/reviews/${id}`)).body.review as { status: string } | undefined)?.status;
 
 beforeAll(async () => {
   stack = await startTestStack(new Date(START.getTime() - DAY));
@@ -91,13 +96,21 @@ beforeAll(async () => {
   });
   expect(scheduled.status).toBe(201);
   cycleId = String(scheduled.body.cycleId);
+  const dags = await hr('POST', '/cycles', {
+    name: 'Dag’s review',
+    templateId: 'annual-review',
+    startAt: START.toISOString(),
+    participants: ['dag'],
+  });
+  expect(dags.status).toBe(201);
+  dagCycleId = String(dags.body.cycleId);
 
   const handled = new Set<string>();
   await runUntil(
     stack,
     async () => {
       for (const id of ['ola', 'kari', 'per']) if ((await reviewStatus(id)) !== 'completed') return false;
-      return true;
+      return (await reviewStatus('dag', dagCycleId)) === 'completed';
     },
     async () => {
       for (const email of await fetchInboxItems(stack.urls.inbox)) {
@@ -197,6 +210,16 @@ const planRun = (planId: string): Execution | undefined =>
 const states = (e: Execution | undefined) =>
   (e?.history ?? []).filter((h) => h.type.endsWith('StateEntered')).map((h) => h.stateName);
 
+/** The growcycle CLI as HR runs it against the stack: its exit code and what it printed. */
+const cli = async (args: string[]) => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l), isTty: false };
+  const token = stack.devToken('hr-test', { hr: true });
+  const code = await run([...args, '--api', stack.urls.api, '--token', token], io);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+};
+
 describe('drafted from the evidence', () => {
   it('drafts the plan when the results are released: the role’s gaps, then the manager’s own words, as a draft both must agree to', async () => {
     const planId = reviewPlanId(cycleId, 'ola');
@@ -265,6 +288,67 @@ describe('drafted from the evidence', () => {
       ['next-level', 'ownership', 'practice'],
       ['next-level', 'candour', 'practice'],
     ]);
+  });
+});
+
+describe('at the command line', () => {
+  it('growcycle plan draft drafts from a released review: the plan, a line per item, who is asked to agree; asked again, it drafts nothing', async () => {
+    const draft = ['plan', 'draft', dagCycleId, '--employee', 'dag'];
+    expect(await cli(draft)).toEqual({
+      code: 1,
+      out: '',
+      err: 'growcycle: the API answered 409: employeeId: the review’s results are not released yet',
+    });
+    // Released as a release that stopped before its draft leaves it: results out, no plan yet.
+    expect(await releaseReview(dagCycleId, 'dag', 'hr-test')).toBe('released');
+    const planId = reviewPlanId(dagCycleId, 'dag');
+    expect((await hr('GET', `/plans/${planId}`)).status).toBe(404);
+
+    const drafted = await cli(draft);
+    expect(drafted.code).toBe(0);
+    const plan = await planOf(planId);
+    expect(plan).toMatchObject({ status: 'draft', origin: 'review', cycleId: dagCycleId });
+    const proposed = plan.draft?.items ?? [];
+    expect(proposed.length).toBeGreaterThan(0);
+    const lines = drafted.out.split('\n');
+    expect(lines.slice(0, 3)).toEqual([
+      `drafted plan ${planId} · Development plan: Dag Dahl · draft · owner dag`,
+      '',
+      expect.stringMatching(/^item\s+kind\s+title\s+due \(UTC\)\s+competency$/),
+    ]);
+    expect(lines.slice(4, 4 + proposed.length)).toEqual(
+      proposed.map((i) =>
+        expect.stringMatching(
+          new RegExp(
+            `^${i.key}\\s+${i.kind}\\s+.+\\s${i.dueAt.slice(0, 16).replace('T', ' ')}${i.competencyId ? `\\s+${i.competencyId}` : ''}$`,
+          ),
+        ),
+      ),
+    );
+    expect(lines.slice(4 + proposed.length)).toEqual([
+      '',
+      'next: dag and their manager mgr each get an agreement form by email, to change the items and agree;',
+      '  the plan starts once both agree to the same version',
+    ]);
+    // And so they do.
+    await runUntil(
+      stack,
+      async () =>
+        (await items('dag', 'plan-agreement.request')).length > 0 &&
+        (await items('mgr', 'plan-agreement.request', 'Dag Dahl')).length > 0,
+    );
+
+    const again = await cli(draft);
+    expect(again.code).toBe(0);
+    expect(again.out.split('\n')[0]).toBe(
+      `nothing drafted: dag has a plan from cycle ${dagCycleId} already, ${planId} (draft)`,
+    );
+    expect(again.out).toContain('next: dag and their manager mgr each get an agreement form by email');
+    const json = await cli([...draft, '--json']);
+    expect(JSON.parse(json.out)).toEqual(
+      (await hr('POST', '/plans/draft', { cycleId: dagCycleId, employeeId: 'dag' })).body,
+    );
+    expect(JSON.parse(json.out)).toMatchObject({ planId, alreadyDrafted: true, plan: { status: 'draft' } });
   });
 });
 
