@@ -223,6 +223,14 @@ export const handleAgreementForm = async (
         'You both agree to this plan: it has started, and each item’s first request goes out at its send hour.',
       ),
     );
+  if (answer.outcome === 'closed' && answer.why === 'passed-on')
+    return htmlResult(
+      410,
+      messagePage(
+        'This request was passed on',
+        'The plan’s owner has a new manager, who agrees to it now. Nothing more is needed from you.',
+      ),
+    );
   if (answer.outcome === 'closed') return notADraft(req);
   const current = await agreementView(req);
   if (!current) return notADraft(req);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogPath, type Io, run } from '../../cli/growcycle';
+import { agreementRequestId } from '../../domain/plans/agreement';
 import { reviewPlanId } from '../../domain/plans/from-review';
 import { releaseReview } from '../../domain/reviews/release';
 import {
@@ -25,8 +26,8 @@ import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '.
  * Ola's results are released by his manager, the rest by HR for the whole cycle; each release drafts
  * the plan. Dag's review runs beside them in a cycle of his own, left unreleased for HR to draft his
  * plan with `growcycle plan draft`. Then, one scenario each: both agree and the plan starts; one
- * edits and the other agrees again; a form of an older version is refused; nobody agrees and the
- * draft is cancelled, HR told.
+ * edits and the other agrees again; a form of an older version is refused; the owner's manager
+ * changes before agreement; nobody agrees and the draft is cancelled, HR told.
  */
 
 const START = new Date('2027-03-01T08:00:00Z'); // Monday
@@ -41,7 +42,9 @@ const people = monasTeam(
     { employeeId: 'per', name: 'Per Peer' },
     { employeeId: 'ic-a', name: 'Ada Promoted' },
     { employeeId: 'ic-b', name: 'Bo Improving' },
+    { employeeId: 'ic-c', name: 'Cai Changing' },
     { employeeId: 'dag', name: 'Dag Dahl' },
+    { employeeId: 'mgr2', name: 'Nils New', managerId: 'ceo' },
   ],
 );
 
@@ -163,7 +166,7 @@ type PlanBody = {
   revision?: number;
   ownerAgreed?: number;
   managerAgreed?: number;
-  draft?: { items: DraftItem[] };
+  draft?: { items: DraftItem[]; managerId: string };
   items: Array<{ itemId: string; title: string; status: string; mentorId?: string }>;
 };
 const planOf = async (planId: string) => (await hr('GET', `/plans/${planId}`)).body.plan as PlanBody;
@@ -501,6 +504,62 @@ describe('agreed by both', () => {
     const current = await post(kariLink, stale, { ...agree, 'd2.mentorId': 'ola' });
     expect(current.status).toBe(200);
     expect(await planOf(planId)).toMatchObject({ revision: 3, ownerAgreed: 3, managerAgreed: 0 });
+  });
+
+  it('the draft’s manager changes before agreement', async () => {
+    const created = await hr('POST', '/plans', {
+      ownerId: 'ic-c',
+      title: 'Grow into the new team',
+      origin: 'promotion',
+      draft: true,
+      items: [
+        {
+          kind: 'stretch',
+          title: 'Lead the migration',
+          dueAt: new Date(Date.now() + 30 * DAY).toISOString(),
+        },
+      ],
+    });
+    expect(created.status).toBe(201);
+    const planId = String(created.body.planId);
+    await runUntil(
+      stack,
+      async () =>
+        (await items('ic-c', 'plan-agreement.request')).length > 0 &&
+        (await items('mgr', 'plan-agreement.request', 'Cai Changing')).length > 0,
+    );
+    const monaLink = await latestLink('mgr', 'plan-agreement.request', 'Cai Changing');
+    expect((await post(monaLink, await open(monaLink), agree)).text).toContain('You agree to version 1');
+    expect(await planOf(planId)).toMatchObject({ managerAgreed: 1 });
+
+    // HR moves Cai to Nils: the manager's agreement is Nils's to give now, and Mona's no longer counts.
+    const cai = people.find((p) => p.employeeId === 'ic-c');
+    const moved = await hr('PUT', '/employees', { employees: [{ ...cai, managerId: 'mgr2' }] });
+    expect(moved).toMatchObject({
+      status: 200,
+      body: { movedRequests: [agreementRequestId(planId, 'manager')] },
+    });
+    expect(await planOf(planId)).toMatchObject({
+      status: 'draft',
+      revision: 1,
+      managerAgreed: 0,
+      draft: { managerId: 'mgr2' },
+    });
+    expect((await open(monaLink)).status).toBe(410);
+    await runUntil(
+      stack,
+      async () => (await items('mgr2', 'plan-agreement.request', 'Cai Changing')).length > 0,
+    );
+
+    const caiLink = await latestLink('ic-c', 'plan-agreement.request');
+    const caiPage = await open(caiLink);
+    expect(caiPage.text).toContain('Nils New</dt><dd>has not agreed to this version');
+    expect((await post(caiLink, caiPage, agree)).text).toContain('The plan starts once Nils New agrees too');
+    const nilsLink = await latestLink('mgr2', 'plan-agreement.request', 'Cai Changing');
+    expect((await post(nilsLink, await open(nilsLink), agree)).text).toContain('The plan has started');
+    expect(await planOf(planId)).toMatchObject({ status: 'active', ownerAgreed: 1, managerAgreed: 1 });
+    // Nothing more reached Mona about it.
+    expect(await items('mgr', 'plan-agreement.reminder', 'Cai Changing')).toEqual([]);
   });
 
   it('an improvement plan follows the performance-improvement policy; HR may cancel it while it is a draft', async () => {
