@@ -564,7 +564,9 @@ const showDraft = (plan: { ownerId: string; status: string }, draft: DraftView, 
   io.out(
     `next: ${plan.ownerId} and ${manager} each get an agreement form by email, to change the items and agree;`,
   );
-  io.out('  the plan starts once both agree to the same version');
+  io.out(
+    '  the plan starts once both agree to the same version, the due dates the draft proposed moved later by the days that took',
+  );
 };
 
 /** `plan draft`: a plan drafted from a released review, or the one that review drafted already. */

@@ -36,7 +36,7 @@ import {
   KIND_LABELS,
   NEW_KEY,
 } from './agreement-form';
-import type { DraftSource } from './draft';
+import { agreedDueAt, type DraftSource } from './draft';
 import { daysFrom, lineOf, ownerGone } from './items';
 import {
   badMentor,
@@ -145,9 +145,13 @@ const agreementRequest = (
   createdAt: at,
 });
 
-/** A plan to draft: as for a plan started at once, each item perhaps saying where it came from. */
+/**
+ * A plan to draft: as for a plan started at once, each item perhaps saying where it came from and
+ * whether its due date is a proposal counted from today (`dueProposed`), which the plan's start moves
+ * by the days agreeing took.
+ */
 export type NewDraft = NewPlan & {
-  items: Array<NewItem & { source?: DraftSource | undefined }>;
+  items: Array<NewItem & { source?: DraftSource | undefined; dueProposed?: boolean | undefined }>;
   mentoringGiven?: Draft['mentoringGiven'] | undefined;
 };
 
@@ -161,6 +165,7 @@ const draftItem = (item: NewDraft['items'][number], key: string): DraftPlanItem 
   ...(item.mentorId ? { mentorId: item.mentorId } : {}),
   ...(item.sessionEveryDays ? { sessionEveryDays: item.sessionEveryDays } : {}),
   ...(item.source ? { source: item.source } : {}),
+  ...(item.dueProposed ? { dueProposed: true as const } : {}),
 });
 
 /**
@@ -485,7 +490,8 @@ const tryAnswer = async (
 
 /**
  * Both agree to revision R: in one transaction the plan becomes active with its items and their
- * first requests, and both requests settle; then the workflow's wait is let go.
+ * first requests, and both requests settle; then the workflow's wait is let go. The due dates the
+ * draft proposed move later by the days agreeing took; a date either party set is kept as set.
  */
 const start = async (
   plan: DraftedPlan,
@@ -503,7 +509,7 @@ const start = async (
       {
         kind: d.kind,
         title: d.title,
-        dueAt: new Date(d.dueAt),
+        dueAt: new Date(d.dueProposed ? agreedDueAt(d.dueAt, plan.createdAt, at) : d.dueAt),
         competencyId: d.competencyId,
         definitionOfDone: d.definitionOfDone,
         mentorId: d.mentorId,

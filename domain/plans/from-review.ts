@@ -89,7 +89,7 @@ export const draftFromReview = async (
       title: draft.title,
       origin: 'review',
       cycleId,
-      items: draft.items.map((item) => ({ ...item, dueAt: new Date(item.dueAt) })),
+      items: draft.items.map((item) => ({ ...item, dueAt: new Date(item.dueAt), dueProposed: true })),
       mentoringGiven: draft.mentoringGiven,
     },
     actor,

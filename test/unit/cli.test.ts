@@ -158,7 +158,7 @@ describe('growcycle plan draft', () => {
       'd2    practice  Lead a design review from start to finish  2027-05-31 17:00',
       '',
       'next: ola and their manager mgr each get an agreement form by email, to change the items and agree;',
-      '  the plan starts once both agree to the same version',
+      '  the plan starts once both agree to the same version, the due dates the draft proposed moved later by the days that took',
     ]);
   });
 

@@ -26,8 +26,9 @@ import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '.
  * Ola's results are released by his manager, the rest by HR for the whole cycle; each release drafts
  * the plan. Dag's review runs beside them in a cycle of his own, left unreleased for HR to draft his
  * plan with `growcycle plan draft`. Then, one scenario each: both agree and the plan starts; one
- * edits and the other agrees again; a form of an older version is refused; the owner's manager
- * changes before agreement; nobody agrees and the draft is cancelled, HR told.
+ * edits and the other agrees again; a form of an older version is refused; agreed days after the
+ * draft, its proposed dates move by those days; the owner's manager changes before agreement;
+ * nobody agrees and the draft is cancelled, HR told.
  */
 
 const START = new Date('2027-03-01T08:00:00Z'); // Monday
@@ -167,7 +168,8 @@ type PlanBody = {
   ownerAgreed?: number;
   managerAgreed?: number;
   draft?: { items: DraftItem[]; managerId: string };
-  items: Array<{ itemId: string; title: string; status: string; mentorId?: string }>;
+  agreedAt?: string;
+  items: Array<{ itemId: string; title: string; status: string; dueAt: string; mentorId?: string }>;
 };
 const planOf = async (planId: string) => (await hr('GET', `/plans/${planId}`)).body.plan as PlanBody;
 
@@ -331,7 +333,7 @@ describe('at the command line', () => {
     expect(lines.slice(4 + proposed.length)).toEqual([
       '',
       'next: dag and their manager mgr each get an agreement form by email, to change the items and agree;',
-      '  the plan starts once both agree to the same version',
+      '  the plan starts once both agree to the same version, the due dates the draft proposed moved later by the days that took',
     ]);
     // And so they do.
     await runUntil(
@@ -504,6 +506,31 @@ describe('agreed by both', () => {
     const current = await post(kariLink, stale, { ...agree, 'd2.mentorId': 'ola' });
     expect(current.status).toBe(200);
     expect(await planOf(planId)).toMatchObject({ revision: 3, ownerAgreed: 3, managerAgreed: 0 });
+  });
+
+  it('agreed days after the draft: the due dates it proposed move by those days, a date set on the form stays', async () => {
+    const planId = reviewPlanId(cycleId, 'kari');
+    const { createdAt } = await planOf(planId);
+    await runUntil(stack, () => Date.now() > Date.parse(createdAt) + 10 * DAY);
+    // Mona sets the first item's date herself and agrees; Kari agrees to that version.
+    const monaLink = await latestLink('mgr', 'plan-agreement.request', 'Kari Oslo');
+    const monaPage = await open(monaLink);
+    expect(monaPage.text).toContain('The due dates the draft proposed move later by the days it takes');
+    const set = new Date(Date.now() + 40 * DAY).toISOString().slice(0, 10);
+    expect((await post(monaLink, monaPage, { ...agree, 'd1.dueDate': set })).status).toBe(200);
+    const agreedTo = (await planOf(planId)).draft?.items ?? [];
+    const kariLink = await latestLink('kari', 'plan-agreement.request');
+    expect((await post(kariLink, await open(kariLink), agree)).text).toContain('The plan has started');
+
+    const plan = await planOf(planId);
+    expect(plan.status).toBe('active');
+    const days = (Date.parse((plan.agreedAt ?? '').slice(0, 10)) - Date.parse(createdAt.slice(0, 10))) / DAY;
+    expect(days).toBeGreaterThanOrEqual(10);
+    expect(plan.items.map((i) => i.dueAt)).toEqual([
+      agreedTo[0]?.dueAt,
+      ...agreedTo.slice(1).map((d) => new Date(Date.parse(d.dueAt) + days * DAY).toISOString()),
+    ]);
+    expect(agreedTo[0]?.dueAt.slice(0, 10)).toBe(set);
   });
 
   it('the draft’s manager changes before agreement', async () => {
