@@ -54,9 +54,9 @@ commands:
                           link stops working
   export CYCLE_ID [--out FILE]
                           the results as CSV (stdout, or FILE)
-  plan draft CYCLE_ID --employee EMPLOYEE_ID
-                          draft an employee's development plan from their released review in the
-                          cycle; they and their manager each get a form to change and agree to it
+  plan draft CYCLE_ID --employee ID
+                          draft an employee's development plan from their released review in the cycle;
+                          they and their manager each get a form to change it and agree
   plan show PLAN_ID       a development plan, one line per item: kind, title, due date, status, overdue
   plan list (--owner ID | --team MANAGER_ID | --mentor ID | --overdue)
                           one line per plan: an employee's, a manager's reports', or every active plan
@@ -476,25 +476,28 @@ const PlanView = z.object({
 });
 type PlanView = z.infer<typeof PlanView>;
 const PlanAnswer = z.object({ plan: PlanView });
-const DraftAnswer = z.object({
+/** What `POST /plans/draft` answers: the plan, its proposed items on its draft until both agree. */
+const DraftedAnswer = z.object({
+  planId: z.string(),
   alreadyDrafted: z.boolean().optional(),
   plan: PlanView.extend({
-    revision: z.number().optional(),
     draft: z
       .object({
+        managerId: z.string(),
         items: z.array(
           z.object({
+            key: z.string(),
             kind: z.string(),
             title: z.string(),
             dueAt: z.string(),
             competencyId: z.string().optional(),
-            source: z.string().optional(),
           }),
         ),
       })
       .optional(),
   }),
 });
+type DraftView = NonNullable<z.infer<typeof DraftedAnswer>['plan']['draft']>;
 const PlansAnswer = z.object({ plans: z.array(PlanView) });
 const MentoredAnswer = z.object({
   items: z.array(ItemView.extend({ planId: z.string(), ownerId: z.string() })),
@@ -548,13 +551,54 @@ const showPlan = (plan: PlanView, io: Io) => {
 
 const planPath = (planId: string) => `/plans/${encodeURIComponent(planId)}`;
 
+/** A draft's proposed items, one line each, and, while it is a draft, who is asked to agree to it. */
+const showDraft = (plan: { ownerId: string; status: string }, draft: DraftView, io: Io) => {
+  for (const l of table(
+    ['item', 'kind', 'title', 'due (UTC)', 'competency'],
+    draft.items.map((i) => [i.key, i.kind, cut(i.title), minute(i.dueAt), i.competencyId ?? '']),
+  ))
+    io.out(l);
+  if (plan.status !== 'draft') return;
+  const manager = draft.managerId === 'hr' ? 'HR (they have no manager)' : `their manager ${draft.managerId}`;
+  io.out('');
+  io.out(
+    `next: ${plan.ownerId} and ${manager} each get an agreement form by email, to change the items and agree;`,
+  );
+  io.out(
+    '  the plan starts once both agree to the same version, the due dates the draft proposed moved later by the days that took',
+  );
+};
+
+/** `plan draft`: a plan drafted from a released review, or the one that review drafted already. */
+const draftPlan = async (api: Target, cycleId: string, employeeId: string, json: boolean, io: Io) => {
+  const res = await call(api, 'POST', '/plans/draft', { cycleId, employeeId });
+  if (res.status !== 201 && res.status !== 200) throw new CommandError(problemLine(res.status, res.json));
+  if (json) return io.out(JSON.stringify(res.json));
+  const { planId, plan } = readAnswer(DraftedAnswer, res.json);
+  if (res.status === 201) {
+    io.out([`drafted plan ${planId}`, plan.title ?? '', plan.status, `owner ${plan.ownerId}`].join(' · '));
+    io.out('');
+  } else {
+    // One plan per employee and cycle: asked again, the API drafts nothing and answers with that plan.
+    io.out(
+      `nothing drafted: ${employeeId} has a plan from cycle ${cycleId} already, ${planId} (${[plan.status, plan.endReason].filter(Boolean).join(': ')})`,
+    );
+    if (plan.status === 'cancelled')
+      io.out('  a review drafts one plan; another is drafted by hand (POST /plans with draft: true)');
+    io.out('');
+  }
+  // Proposed items live on the draft (a cancelled draft keeps them there); agreed, they are the plan's.
+  if (plan.draft) return showDraft(plan, plan.draft, io);
+  return showPlan(plan, io);
+};
+
 type PlanFlags = {
-  employee?: string | undefined;
   owner?: string | undefined;
   team?: string | undefined;
   mentor?: string | undefined;
   overdue: boolean;
   reason?: string | undefined;
+  employee?: string | undefined;
   json: boolean;
 };
 
@@ -604,69 +648,32 @@ const listPlans = async (api: Target, flags: PlanFlags, io: Io) => {
     io.out(l);
 };
 
-/** Where a drafted item came from, in the words of the draft form. */
-const SOURCES: Record<string, string> = {
-  gap: 'a gap',
-  manager: 'the manager',
-  'next-level': 'the next level',
-};
-
-/** `plan draft`: a plan drafted from a released review, as a draft both must agree to. */
-const draftPlan = async (api: Target, cycleId: string | undefined, flags: PlanFlags, io: Io) => {
-  if (!cycleId) throw new UsageError('plan draft needs a CYCLE_ID');
-  if (!flags.employee) throw new UsageError('plan draft needs --employee EMPLOYEE_ID');
-  const res = await call(api, 'POST', '/plans/draft', { cycleId, employeeId: flags.employee });
-  if (res.status !== 200 && res.status !== 201) throw new CommandError(problemLine(res.status, res.json));
-  if (flags.json) return io.out(JSON.stringify(res.json));
-  const { plan, alreadyDrafted } = readAnswer(DraftAnswer, res.json);
-  if (alreadyDrafted) {
-    io.out(`a plan was drafted from this review before: ${plan.planId}, now ${plan.status}`);
-    return plan.status === 'draft' ? undefined : showPlan(plan, io);
-  }
-  io.out(
-    `drafted plan ${plan.planId} for ${plan.ownerId} from cycle ${cycleId}, version ${plan.revision ?? 1}`,
-  );
-  io.out('');
-  for (const l of table(
-    ['kind', 'title', 'due (UTC)', 'develops', 'from'],
-    (plan.draft?.items ?? []).map((i) => [
-      i.kind,
-      cut(i.title),
-      minute(i.dueAt),
-      i.competencyId ?? '',
-      SOURCES[i.source ?? ''] ?? i.source ?? '',
-    ]),
-  ))
-    io.out(l);
-  io.out('');
-  io.out(
-    `${plan.ownerId} and their manager each get a form to change it and agree; it starts when both agree to the same version`,
-  );
-};
-
-/** `plan draft`, `plan show`, `plan list` and `plan cancel`: HR's view of development plans and its levers. */
-const plan = async (api: Target, [sub, planId, ...extra]: string[], flags: PlanFlags, io: Io) => {
+/** `plan draft`, `show`, `list` and `cancel`: HR's view of development plans and their levers. */
+const plan = async (api: Target, [sub, id, ...extra]: string[], flags: PlanFlags, io: Io) => {
   if (extra.length) throw new UsageError(`unexpected "${extra[0]}"`);
   switch (sub) {
-    case 'draft':
-      return draftPlan(api, planId, flags, io);
+    case 'draft': {
+      if (!id) throw new UsageError('plan draft needs a CYCLE_ID');
+      if (!flags.employee) throw new UsageError('plan draft needs --employee EMPLOYEE_ID');
+      return draftPlan(api, id, flags.employee, flags.json, io);
+    }
     case 'show': {
-      if (!planId) throw new UsageError('plan show needs a PLAN_ID');
-      const res = await call(api, 'GET', planPath(planId));
+      if (!id) throw new UsageError('plan show needs a PLAN_ID');
+      const res = await call(api, 'GET', planPath(id));
       if (res.status !== 200) throw new CommandError(problemLine(res.status, res.json));
       if (flags.json) return io.out(JSON.stringify(res.json));
       return showPlan(readAnswer(PlanAnswer, res.json).plan, io);
     }
     case 'list':
-      if (planId) throw new UsageError(`unexpected "${planId}"`);
+      if (id) throw new UsageError(`unexpected "${id}"`);
       return listPlans(api, flags, io);
     case 'cancel': {
-      if (!planId) throw new UsageError('plan cancel needs a PLAN_ID');
+      if (!id) throw new UsageError('plan cancel needs a PLAN_ID');
       if (!flags.reason) throw new UsageError('plan cancel needs --reason TEXT');
-      const res = await call(api, 'POST', `${planPath(planId)}/cancel`, { reason: flags.reason });
+      const res = await call(api, 'POST', `${planPath(id)}/cancel`, { reason: flags.reason });
       if (res.status !== 200) throw new CommandError(problemLine(res.status, res.json));
       if (flags.json) return io.out(JSON.stringify(res.json));
-      return io.out(`cancelled plan ${planId}; its follow-up stops and no email goes out about it after`);
+      return io.out(`cancelled plan ${id}; its follow-up stops and no email goes out about it after`);
     }
     default:
       throw new UsageError(sub ? `unknown plan command "${sub}"` : 'plan needs draft, show, list or cancel');

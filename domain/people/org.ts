@@ -297,8 +297,9 @@ export const withKnownState = (incoming: Employee, stored: Employee | undefined)
 
 /**
  * What follows a change of reporting lines, given the records as they were before a write and as
- * written (in the reviews: domain/reviews/manager-change.ts). The HRIS is the source of truth for
- * reporting lines, so every path that writes employees calls it.
+ * written (the reviews' manager steps, domain/reviews/manager-change.ts; a draft plan's manager
+ * agreement, domain/plans/agreement.ts). The HRIS is the source of truth for reporting lines, so
+ * every path that writes employees calls it.
  */
 export type FollowManagerChanges = (
   before: Map<string, Employee>,

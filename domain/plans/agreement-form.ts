@@ -38,6 +38,11 @@ export type DraftPlanItem = {
   sessionEveryDays?: number;
   /** Where a drafted item came from (./draft.ts); none for one added by hand. */
   source?: DraftSource;
+  /**
+   * The due date is the one the draft proposed, counted from the day it was drafted: the plan's start
+   * moves it later by the days agreeing took (./draft.ts agreedDueAt). A date either party sets stays.
+   */
+  dueProposed?: true;
 };
 
 /** What a draft plan keeps on itself until both agree (the plan's `draft`). */
@@ -271,8 +276,9 @@ const optional = <K extends string>(key: K, value: string) =>
 
 /**
  * The draft's items after an edit: removed ones left out, kept ones with their new values (a due date
- * left on the same day keeps its instant; a new day is due at its end where the owner lives), the new
- * one added last under the next key. Competency and source stay with an item however it is reworded.
+ * left on the same day keeps its instant; a new day is due at its end where the owner lives, and is no
+ * longer the draft's proposal), the new one added last under the next key. Competency and source stay
+ * with an item however it is reworded.
  */
 export const applyEdit = (
   draft: Pick<Draft, 'items' | 'nextKey'>,
@@ -286,13 +292,15 @@ export const applyEdit = (
     const e = byKey.get(item.key);
     if (!e) return [item];
     if (e.remove) return [];
-    const { definitionOfDone: _d, mentorId: _m, ...rest } = item;
+    const { definitionOfDone: _d, mentorId: _m, dueProposed, ...rest } = item;
+    const due = dueAt(e.dueDay, item.dueAt);
     return [
       {
         ...rest,
         title: e.title,
         kind: e.kind,
-        dueAt: dueAt(e.dueDay, item.dueAt),
+        dueAt: due,
+        ...(dueProposed && due === item.dueAt ? { dueProposed } : {}),
         ...optional('definitionOfDone', e.definitionOfDone),
         ...optional('mentorId', e.mentorId),
       },

@@ -7,7 +7,7 @@ import { closeUnanswered } from '../human-steps/step';
 import { draftChangedEmail, localDate, noticeEmail } from '../mail/compose';
 import { signedUrl } from '../mail/links';
 import { EmailThrottledError, sendOnce } from '../mail/send';
-import { employeeById } from '../people/org';
+import { employeeById, type FollowManagerChanges } from '../people/org';
 import { recordAudit, recordAuditOnce } from '../platform/audit';
 import { type LocalDay, localDay } from '../platform/calendar';
 import { documentClient } from '../platform/clients';
@@ -36,7 +36,7 @@ import {
   KIND_LABELS,
   NEW_KEY,
 } from './agreement-form';
-import type { DraftSource } from './draft';
+import { agreedDueAt, type DraftSource } from './draft';
 import { daysFrom, lineOf, ownerGone } from './items';
 import {
   badMentor,
@@ -48,6 +48,7 @@ import {
   newItemRecord,
   type PlanOutcome,
   planById,
+  plansOf,
 } from './plans';
 
 /*
@@ -61,7 +62,8 @@ import {
  * on the agreement it read: it makes a new revision, clears the other party's agreement (reopening
  * their request) and tells them once per revision. Both agreeing to one revision starts the plan in
  * that same transaction: its items and their first requests are written, both requests settle, and
- * the workflow goes on to start the items. Closed unagreed, the plan is cancelled and HR told.
+ * the workflow goes on to start the items. Closed unagreed, the plan is cancelled and HR told. A
+ * change of the owner's manager while it is a draft moves the manager's request to the new manager.
  */
 
 /** Days the two have to agree; reminders go a week and a day before. */
@@ -99,6 +101,24 @@ export const agreement = (plan: Plan): Record<Party, boolean> => ({
 
 const draftOf = (plan: Plan): Draft | undefined => plan.draft as Draft | undefined;
 
+/**
+ * A party's emails go at the policy's send hour where they live; HR, agreeing for an owner without a
+ * manager, gets theirs at once.
+ */
+const sendWindowOf = (
+  policy: PlanPolicy,
+  recipient: { id: string; timeZone: string },
+): Pick<HumanRequest, 'sendWindow'> =>
+  recipient.id === 'hr'
+    ? {}
+    : {
+        sendWindow: {
+          timeZone: recipient.timeZone,
+          sendHour: policy.sendHour,
+          quietDays: policy.quietDays,
+        },
+      };
+
 /** One party's request: due in two weeks where the owner lives, HR told after, closed a week later. */
 const agreementRequest = (
   plan: Pick<Plan, 'planId' | 'title'> & { policy: PlanPolicy },
@@ -117,16 +137,7 @@ const agreementRequest = (
   ...dates,
   reminderHoursBefore: REMINDER_DAYS.map((d) => d * 24),
   escalations: [{ afterHours: HR_AFTER_DAYS * 24, toId: 'hr', role: 'HR' }],
-  // HR, agreeing for an owner without a manager, gets their email at once.
-  ...(recipient.id === 'hr'
-    ? {}
-    : {
-        sendWindow: {
-          timeZone: recipient.timeZone,
-          sendHour: plan.policy.sendHour,
-          quietDays: plan.policy.quietDays,
-        },
-      }),
+  ...sendWindowOf(plan.policy, recipient),
   status: 'pending',
   remindersSent: 0,
   escalationsSent: 0,
@@ -135,9 +146,13 @@ const agreementRequest = (
   createdAt: at,
 });
 
-/** A plan to draft: as for a plan started at once, each item perhaps saying where it came from. */
+/**
+ * A plan to draft: as for a plan started at once, each item perhaps saying where it came from and
+ * whether its due date is a proposal counted from today (`dueProposed`), which the plan's start moves
+ * by the days agreeing took.
+ */
 export type NewDraft = NewPlan & {
-  items: Array<NewItem & { source?: DraftSource | undefined }>;
+  items: Array<NewItem & { source?: DraftSource | undefined; dueProposed?: boolean | undefined }>;
   mentoringGiven?: Draft['mentoringGiven'] | undefined;
 };
 
@@ -151,6 +166,7 @@ const draftItem = (item: NewDraft['items'][number], key: string): DraftPlanItem 
   ...(item.mentorId ? { mentorId: item.mentorId } : {}),
   ...(item.sessionEveryDays ? { sessionEveryDays: item.sessionEveryDays } : {}),
   ...(item.source ? { source: item.source } : {}),
+  ...(item.dueProposed ? { dueProposed: true as const } : {}),
 });
 
 /**
@@ -292,9 +308,13 @@ export type DraftAnswer =
   /** The form was rendered from an older revision: nothing written; the plan as it is now. */
   | { outcome: 'stale'; plan: Plan }
   | { outcome: 'invalid'; errors: Record<string, string> }
-  | { outcome: 'closed'; why: 'started' | 'cancelled' | 'expired' };
+  /** `passed-on`: the request is someone else's now (the owner's manager changed). */
+  | { outcome: 'closed'; why: 'started' | 'cancelled' | 'expired' | 'passed-on' };
 
-/** A request's status, checked in a transaction that does not otherwise write it. */
+/**
+ * A request's status and assignment, checked in a transaction that does not otherwise write it: an
+ * answer counts only while the request is still with whom it was read with.
+ */
 const stillAt = (req: HumanRequest): Params => {
   const { Key, TableName } = db()
     .request.get({ requestId: req.requestId })
@@ -303,21 +323,31 @@ const stillAt = (req: HumanRequest): Params => {
     ConditionCheck: {
       TableName,
       Key,
-      ConditionExpression: '#status = :status',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':status': req.status },
+      ConditionExpression: `#status = :status AND ${req.assignment ? '#assignment = :assignment' : 'attribute_not_exists(#assignment)'}`,
+      ExpressionAttributeNames: { '#status': 'status', '#assignment': 'assignment' },
+      ExpressionAttributeValues: {
+        ':status': req.status,
+        ...(req.assignment ? { ':assignment': req.assignment } : {}),
+      },
     },
   };
 };
 
-/** A request moved to a status, only from the one it was read in. */
+/** A request moved to a status, only from the status and assignment it was read in. */
 const moveRequest = (req: HumanRequest, status: 'open' | 'submitted', at: string): Params => {
   const patch = db().request.patch({ requestId: req.requestId });
   const moved =
     status === 'submitted'
       ? patch.set({ status, submittedAt: at })
       : patch.set({ status }).remove(['submittedAt']);
-  return { Update: moved.where((a, op) => op.eq(a.status, req.status)).params() };
+  return {
+    Update: moved
+      .where(
+        (a, op) =>
+          `${op.eq(a.status, req.status)} AND ${req.assignment ? op.eq(a.assignment, req.assignment) : op.notExists(a.assignment)}`,
+      )
+      .params(),
+  };
 };
 
 const auditPut = (planId: string, actor: string, action: string, at: string, details: object): Params => ({
@@ -350,6 +380,9 @@ const load = async (req: HumanRequest): Promise<Loaded> => {
     return { ok: false, answer: { outcome: 'closed', why: 'cancelled' } };
   if (!mine.data || !theirs.data || mine.data.status === 'expired' || theirs.data.status === 'expired')
     return { ok: false, answer: { outcome: 'closed', why: 'expired' } };
+  // Moved to the owner's new manager since the form was opened: this answer is no longer theirs to give.
+  if ((mine.data.assignment ?? 0) !== (req.assignment ?? 0))
+    return { ok: false, answer: { outcome: 'closed', why: 'passed-on' } };
   return {
     ok: true,
     plan: { ...plan, draft, revision: plan.revision },
@@ -458,7 +491,8 @@ const tryAnswer = async (
 
 /**
  * Both agree to revision R: in one transaction the plan becomes active with its items and their
- * first requests, and both requests settle; then the workflow's wait is let go.
+ * first requests, and both requests settle; then the workflow's wait is let go. The due dates the
+ * draft proposed move later by the days agreeing took; a date either party set is kept as set.
  */
 const start = async (
   plan: DraftedPlan,
@@ -476,7 +510,7 @@ const start = async (
       {
         kind: d.kind,
         title: d.title,
-        dueAt: new Date(d.dueAt),
+        dueAt: new Date(d.dueProposed ? agreedDueAt(d.dueAt, plan.createdAt, at) : d.dueAt),
         competencyId: d.competencyId,
         definitionOfDone: d.definitionOfDone,
         mentorId: d.mentorId,
@@ -637,7 +671,7 @@ const tellHrNotAgreed = async (plan: Plan) => {
       subject: `Development plan not agreed: ${ownerName}`,
       lines: [
         `The draft development plan “${plan.title}” for ${ownerName} was not agreed${due ? ` (it was due ${localDate(due, 'UTC')})` : ''}: ${stance(ownerName, agreed.owner)}; ${stance(managerName, agreed.manager)} to version ${plan.revision ?? 1}.`,
-        'The draft is cancelled and nothing more is sent about it. Once they have talked, draft it again (POST /plans/draft, or POST /plans with draft: true).',
+        'The draft is cancelled and nothing more is sent about it. Once they have talked, draft it again by hand (POST /plans with draft: true): a review drafts its plan once.',
       ],
     }),
   });
@@ -652,6 +686,104 @@ const tellHrNotAgreed = async (plan: Plan) => {
     },
     { revision: plan.revision },
   );
+};
+
+/**
+ * Moves a draft's manager agreement to `managerId`, the owner's manager now: one transaction gives
+ * the manager's request to them under a new assignment (so the old manager's link stops answering),
+ * opens it again if the old manager had agreed, whose agreement no longer counts, and names them on
+ * the draft. The new manager's invitation is then the step's to send, at their send hour, like any
+ * invitation still due: the wait is woken for it. A request not opened yet is emailed when it opens.
+ * Returns whether it moved; a race with an answer is read again and retried.
+ */
+const moveManagerAgreement = async (planId: string, managerId: string, actor: string): Promise<boolean> => {
+  const requestId = agreementRequestId(planId, 'manager');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const [plan, found] = await Promise.all([
+      planById(planId),
+      db().request.get({ requestId }).go({ consistent: true }),
+    ]);
+    const draft = plan && draftOf(plan);
+    const req = found.data;
+    if (plan?.status !== 'draft' || !draft || plan.revision === undefined) return false;
+    if (!req || req.status === 'expired' || req.recipientId === managerId) return false;
+    const manager = managerId === 'hr' ? undefined : await employeeById(managerId);
+    if (managerId !== 'hr' && !manager) return false;
+    const at = now().toISOString();
+    const status = req.status === 'pending' ? 'pending' : 'open';
+    const window = sendWindowOf(plan.policy, { id: managerId, timeZone: manager?.timeZone ?? 'UTC' });
+    const R = plan.revision;
+    const items: Params[] = [
+      {
+        Update: db()
+          .plan.patch({ planId })
+          .set({ draft: { ...draft, managerId }, managerAgreed: 0 })
+          .where(
+            (a, op) =>
+              `${op.eq(a.status, 'draft')} AND ${op.eq(a.revision, R)} AND ${op.eq(a.managerAgreed, agreedOf(plan, 'manager'))}`,
+          )
+          .params(),
+      },
+      {
+        Update: db()
+          .request.patch({ requestId })
+          .set({
+            recipientId: managerId,
+            assignment: (req.assignment ?? 0) + 1,
+            status,
+            ...window,
+            ...(status === 'open' ? { inviteAt: at } : {}),
+          })
+          .remove([
+            'submittedAt',
+            'bounced',
+            'bouncedAt',
+            ...(status === 'open' ? (['invitedAt'] as const) : []),
+            ...(window.sendWindow ? [] : (['sendWindow'] as const)),
+          ])
+          .where(
+            (a, op) =>
+              `${op.eq(a.status, req.status)} AND ${req.assignment ? op.eq(a.assignment, req.assignment) : op.notExists(a.assignment)}`,
+          )
+          .params(),
+      },
+      auditPut(planId, actor, 'plan.manager-changed', at, {
+        from: req.recipientId,
+        to: managerId,
+        revision: R,
+      }),
+    ];
+    try {
+      await documentClient.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      continue;
+    }
+    if (status === 'open')
+      await wakeTask(await tokenOf(groupWaitId(agreementRequestIds(planId))), 'draft plan manager changed');
+    return true;
+  }
+  logger.warn('draft plan manager agreement not moved', { planId, requestId });
+  return false;
+};
+
+/**
+ * The owner's manager changed while their plan is a draft: the manager's agreement goes to the new
+ * manager (HR, for an owner left without one). Called by every write of employees with the records
+ * as they were before it (domain/people/org.ts); returns the requests it moved.
+ */
+export const followDraftManagers: FollowManagerChanges = async (before, after, actor) => {
+  const moved: string[] = [];
+  for (const person of after) {
+    const old = before.get(person.employeeId);
+    const managerId = person.managerId ?? 'hr';
+    if (!old || (old.managerId ?? 'hr') === managerId) continue;
+    const drafts = (await plansOf(person.employeeId)).filter((p) => p.status === 'draft');
+    for (const plan of drafts)
+      if (await moveManagerAgreement(plan.planId, managerId, actor))
+        moved.push(agreementRequestId(plan.planId, 'manager'));
+  }
+  return { moved };
 };
 
 /** Wakes a draft's wait for agreement (HR cancelled it): its requests find themselves withdrawn. */

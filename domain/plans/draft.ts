@@ -52,6 +52,7 @@ export const DEFAULT_MAX_ITEMS = 4;
 export const DRAFT_SPAN_DAYS = 90;
 /** Items fall due at this hour, UTC: a fixed hour, so a start gives the same dates wherever it is drafted. */
 export const DRAFT_DUE_HOUR_UTC = 17;
+const DAY_MS = 86_400_000;
 /** From this many levels short, a competency or behaviour is worked on with the manager, not alone. */
 const COACHING_FROM_SHORTFALL = 2;
 /** The limits of the framework's suggestions, so a drafted item fits wherever a suggestion does. */
@@ -80,6 +81,19 @@ export const draftDueAt = (startAt: Date, i: number, n: number): string => {
       DRAFT_DUE_HOUR_UTC,
     ),
   ).toISOString();
+};
+
+/**
+ * A proposed due date once the draft is agreed: moved later by the whole days (UTC) from the draft to
+ * the agreement, so that an item keeps the time the draft gave it however long the two took to agree,
+ * and is due as if drafted the day it was agreed (the same hour, as `draftDueAt` gives it).
+ */
+export const agreedDueAt = (dueAt: string, draftedAt: string, agreedAt: string): string => {
+  const days = Math.max(
+    0,
+    Math.round((Date.parse(agreedAt.slice(0, 10)) - Date.parse(draftedAt.slice(0, 10))) / DAY_MS),
+  );
+  return new Date(Date.parse(dueAt) + days * DAY_MS).toISOString();
 };
 
 /**

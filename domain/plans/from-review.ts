@@ -97,7 +97,7 @@ export const draftFromReview = async (
       origin: 'review',
       cycleId,
       ...(plans.policyId ? { policyId: plans.policyId } : {}),
-      items: draft.items.map((item) => ({ ...item, dueAt: new Date(item.dueAt) })),
+      items: draft.items.map((item) => ({ ...item, dueAt: new Date(item.dueAt), dueProposed: true })),
       mentoringGiven: draft.mentoringGiven,
     },
     actor,

@@ -9,7 +9,7 @@ import { reviewStepKinds } from './step-kinds';
  * and nomination steps to the new manager, and their self-assessment's escalation to the manager follows too. Called by
  * every path that writes employees, with the records as they were before the write.
  */
-export const followManagerChanges = async (
+export const followReviewManagers = async (
   before: Map<string, Employee>,
   after: Employee[],
   actor: string,

@@ -109,7 +109,11 @@ export const agreementPage = (state: AgreementPageState): string => {
   return page(
     own ? 'Your draft development plan' : `${view.ownerName}’s draft development plan`,
     html`<p>${state.context}</p>
-<p class="note">Change what should change, then tick “I agree”. The plan starts once you and ${other} agree to the same version; any change makes a new version, which ${other} is told of and must agree to again.</p>
+<p class="note">Change what should change, then tick “I agree”. The plan starts once you and ${other} agree to the same version; any change makes a new version, which ${other} is told of and must agree to again.${
+      view.draft.items.some((i) => i.dueProposed)
+        ? ' The due dates the draft proposed move later by the days it takes you both to agree; a date either of you sets stays as set.'
+        : ''
+    }</p>
 ${state.notice ? html`<p class="${state.notice.problem ? 'error' : 'note'}" role="status">${state.notice.text}</p>` : ''}
 <section class="reference"><h2>Version ${String(view.revision)}</h2><dl>
 ${stance(view.ownerName, view.agreed.owner)}
@@ -221,6 +225,14 @@ export const handleAgreementForm = async (
       messagePage(
         'The plan has started',
         'You both agree to this plan: it has started, and each item’s first request goes out at its send hour.',
+      ),
+    );
+  if (answer.outcome === 'closed' && answer.why === 'passed-on')
+    return htmlResult(
+      410,
+      messagePage(
+        'This request was passed on',
+        'The plan’s owner has a new manager, who agrees to it now. Nothing more is needed from you.',
       ),
     );
   if (answer.outcome === 'closed') return notADraft(req);

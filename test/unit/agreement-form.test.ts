@@ -179,6 +179,16 @@ describe('applying an edit to the draft', () => {
     expect(next.items[1]).toEqual({ ...ITEMS[1], dueAt: '2027-06-30T21:59:59.000Z' });
   });
 
+  it('keeps a due date the draft proposed a proposal only while nobody moves it to another day', () => {
+    const proposed = { ...draft, items: ITEMS.map((i) => ({ ...i, dueProposed: true as const })) };
+    const changed = edit().items.map((i) =>
+      i.key === 'd2' ? { ...i, dueDay: '2027-06-30' } : { ...i, title: 'Finish the course' },
+    );
+    const next = applyEdit(proposed, edit({ items: changed }), ZONE);
+    expect(next.items[0]).toEqual({ ...proposed.items[0], title: 'Finish the course' });
+    expect(next.items[1]).toEqual({ ...ITEMS[1], dueAt: '2027-06-30T21:59:59.000Z' });
+  });
+
   it('leaves a removed item out and adds the new one last under a key never used before', () => {
     const next = applyEdit(
       draft,
@@ -265,6 +275,16 @@ describe('the agreement page and email', () => {
     expect(page).not.toMatch(/name="agree" value="yes" checked/);
     expect(page).toContain('<p class="error" id="d1.title-error">Item 1: what it is is required</p>');
     expect(page).toContain('aria-describedby="d1.title-error"');
+  });
+
+  it('says the dates the draft proposed move by the days agreeing takes, only when it has such dates', () => {
+    const note = 'The due dates the draft proposed move later by the days it takes you both to agree';
+    expect(agreementPage({ action: '/r/x', context: '', view })).not.toContain(note);
+    const proposed = {
+      ...view,
+      draft: { ...view.draft, items: [item('d1', { source: 'gap', dueProposed: true })] },
+    };
+    expect(agreementPage({ action: '/r/x', context: '', view: proposed })).toContain(note);
   });
 
   it('tells the other party what changed, with their link, every value escaped', () => {

@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseCommandLine, run } from '../../cli/growcycle';
 
 /*
  * The command line: ids that begin with a dash are ids, wrong options and incomplete commands are
- * usage errors, found before any call to the API.
+ * usage errors, found before any call to the API; what `plan draft` prints of the API's answers,
+ * with fetch answering as the API does.
  */
 
 describe('the growcycle command line', () => {
@@ -47,6 +48,7 @@ describe('the growcycle command line', () => {
     [['plan'], 'plan needs draft, show, list or cancel'],
     [['plan', 'draft'], 'plan draft needs a CYCLE_ID'],
     [['plan', 'draft', 'c1'], 'plan draft needs --employee EMPLOYEE_ID'],
+    [['plan', 'draft', 'c1', 'c2', '--employee', 'e1'], 'unexpected "c2"'],
     [['plan', 'frobnicate'], 'unknown plan command "frobnicate"'],
     [['plan', 'show'], 'plan show needs a PLAN_ID'],
     [['plan', 'show', 'p1', 'p2'], 'unexpected "p2"'],
@@ -75,5 +77,169 @@ describe('the growcycle command line', () => {
     });
     expect(code).toBe(2);
     expect(err.join('\n')).toMatch(/bogus/);
+  });
+});
+
+/** What `POST /plans/draft` answers for Ola's review: the plan as a draft, its items on the draft. */
+const drafted = (over: Record<string, unknown> = {}) => ({
+  planId: 'p-ola',
+  plan: {
+    planId: 'p-ola',
+    ownerId: 'ola',
+    title: 'Development plan: Ola Oslo',
+    status: 'draft',
+    origin: 'review',
+    cycleId: 'c1',
+    policyId: 'development',
+    revision: 1,
+    draft: {
+      managerId: 'mgr',
+      nextKey: 3,
+      items: [
+        {
+          key: 'd1',
+          kind: 'training',
+          title: 'Complete the advanced course',
+          dueAt: '2027-04-16T17:00:00.000Z',
+          competencyId: 'craft',
+          source: 'gap',
+        },
+        {
+          key: 'd2',
+          kind: 'practice',
+          title: 'Lead a design review from start to finish',
+          dueAt: '2027-05-31T17:00:00.000Z',
+          source: 'manager',
+        },
+      ],
+    },
+    items: [],
+    overdueItems: 0,
+    ...over,
+  },
+});
+
+describe('growcycle plan draft', () => {
+  const calls: Array<{ url: string; init: RequestInit | undefined }> = [];
+  const answering = (status: number, body: unknown) =>
+    vi.stubGlobal('fetch', async (url: string, init?: RequestInit) => {
+      calls.push({ url, init });
+      return new Response(JSON.stringify(body), { status });
+    });
+  const draft = async (...extra: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await run(['plan', 'draft', 'c1', '--employee', 'ola', '--api', 'http://api', ...extra], {
+      out: (l) => out.push(l),
+      err: (l) => err.push(l),
+      isTty: false,
+    });
+    return { code, out, err };
+  };
+
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    calls.length = 0;
+  });
+
+  it('asks the API to draft from the cycle’s review of the employee, and prints the draft, an item a line, and what happens next', async () => {
+    answering(201, drafted());
+    const { code, out, err } = await draft();
+    expect(calls.map((c) => [c.url, c.init?.method, c.init?.body])).toEqual([
+      ['http://api/plans/draft', 'POST', JSON.stringify({ cycleId: 'c1', employeeId: 'ola' })],
+    ]);
+    expect({ code, err }).toEqual({ code: 0, err: [] });
+    expect(out).toEqual([
+      'drafted plan p-ola · Development plan: Ola Oslo · draft · owner ola',
+      '',
+      'item  kind      title                                      due (UTC)         competency',
+      '────  ────────  ─────────────────────────────────────────  ────────────────  ──────────',
+      'd1    training  Complete the advanced course               2027-04-16 17:00  craft',
+      'd2    practice  Lead a design review from start to finish  2027-05-31 17:00',
+      '',
+      'next: ola and their manager mgr each get an agreement form by email, to change the items and agree;',
+      '  the plan starts once both agree to the same version, the due dates the draft proposed moved later by the days that took',
+    ]);
+  });
+
+  it('says HR agrees for an employee without a manager', async () => {
+    const answer = drafted();
+    answer.plan.draft.managerId = 'hr';
+    answering(201, answer);
+    expect((await draft()).out.at(-2)).toBe(
+      'next: ola and HR (they have no manager) each get an agreement form by email, to change the items and agree;',
+    );
+  });
+
+  it('prints the API’s answer as it is with --json', async () => {
+    answering(201, drafted());
+    const { code, out } = await draft('--json');
+    expect(code).toBe(0);
+    expect(out).toEqual([JSON.stringify(drafted())]);
+  });
+
+  it('says nothing was drafted when the review drafted its plan already, and shows that plan as it is', async () => {
+    answering(200, { ...drafted({ status: 'cancelled', endReason: 'not agreed' }), alreadyDrafted: true });
+    const cancelled = await draft();
+    expect(cancelled.code).toBe(0);
+    expect(cancelled.out.slice(0, 3)).toEqual([
+      'nothing drafted: ola has a plan from cycle c1 already, p-ola (cancelled: not agreed)',
+      '  a review drafts one plan; another is drafted by hand (POST /plans with draft: true)',
+      '',
+    ]);
+    // What was proposed, without asking anyone to agree to it any more.
+    expect(cancelled.out.slice(5)).toEqual([
+      'd1    training  Complete the advanced course               2027-04-16 17:00  craft',
+      'd2    practice  Lead a design review from start to finish  2027-05-31 17:00',
+    ]);
+
+    const { draft: _draft, ...started } = drafted({ status: 'active' }).plan;
+    answering(200, {
+      planId: 'p-ola',
+      alreadyDrafted: true,
+      plan: {
+        ...started,
+        items: [
+          {
+            itemId: 'i1',
+            kind: 'training',
+            title: 'Complete the advanced course',
+            dueAt: '2027-04-30T17:00:00.000Z',
+            status: 'done',
+            overdue: false,
+          },
+        ],
+      },
+    });
+    const active = await draft();
+    expect(active.out[0]).toBe('nothing drafted: ola has a plan from cycle c1 already, p-ola (active)');
+    expect(active.out).toContain('1/1 done · 0 overdue');
+    expect(active.out.at(-1)).toMatch(
+      /^i1\s+training\s+Complete the advanced course\s+2027-04-30 17:00\s+done$/,
+    );
+  });
+
+  it('exits 1 with the API’s reason when it drafts nothing', async () => {
+    answering(409, {
+      type: 'about:blank',
+      title: 'Conflict',
+      status: 409,
+      detail: 'employeeId: the review’s results are not released yet',
+      errors: [{ field: 'employeeId', message: 'the review’s results are not released yet' }],
+    });
+    expect(await draft()).toEqual({
+      code: 1,
+      out: [],
+      err: ['growcycle: the API answered 409: employeeId: the review’s results are not released yet'],
+    });
+  });
+
+  it('exits 1 saying what it did not understand when the answer has another shape', async () => {
+    answering(201, { planId: 'p-ola', plan: { planId: 'p-ola' } });
+    const { code, err } = await draft();
+    expect(code).toBe(1);
+    expect(err[0]).toMatch(
+      /^growcycle: the API answered with something the CLI does not understand \(plan\.ownerId: /,
+    );
   });
 });

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { readCatalogFile } from '../../cli/growcycle';
 import { type Framework, FrameworkDoc } from '../../domain/catalog/documents';
 import { gapAnalysis, judgedRatings, nextLevelGaps } from '../../domain/catalog/ratings';
-import { type DraftInput, draftDueAt, draftPlan } from '../../domain/plans/draft';
+import { agreedDueAt, type DraftInput, draftDueAt, draftPlan } from '../../domain/plans/draft';
 import { CATALOG_YAML } from '../../local/sample-org';
 
 /*
  * Drafting a development plan from a review's evidence: the current gaps first, then the manager's
  * stated need, then the gaps to the role the employee aims for; HR's suggestions before the
- * defaults; due dates spread over a quarter.
+ * defaults; due dates spread over a quarter, moved by the days agreeing took.
  */
 
 const framework: Framework = FrameworkDoc.parse({
@@ -423,6 +423,23 @@ describe('draftDueAt', () => {
     ]);
     expect([0, 1, 2, 3].map((i) => draftDueAt(new Date('2027-10-04T23:59:00Z'), i, 4))).toEqual(
       QUARTER_OF_FOUR,
+    );
+  });
+});
+
+describe('agreedDueAt', () => {
+  it('moves a proposed date later by the whole UTC days from the draft to the agreement, keeping its hour', () => {
+    const drafted = '2027-10-04T23:30:00.000Z';
+    // Three weeks to agree, and a few hours more: the item is due as if drafted the day it was agreed.
+    expect(agreedDueAt('2027-11-03T17:00:00.000Z', drafted, '2027-10-25T08:00:00.000Z')).toBe(
+      '2027-11-24T17:00:00.000Z',
+    );
+    expect(agreedDueAt('2027-11-03T17:00:00.000Z', drafted, '2027-10-25T08:00:00.000Z')).toBe(
+      draftDueAt(new Date('2027-10-25T08:00:00.000Z'), 0, 3),
+    );
+    // Agreed the day it was drafted: nothing moves.
+    expect(agreedDueAt('2027-11-03T17:00:00.000Z', drafted, '2027-10-04T23:59:00.000Z')).toBe(
+      '2027-11-03T17:00:00.000Z',
     );
   });
 });

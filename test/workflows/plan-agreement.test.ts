@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogPath } from '../../cli/growcycle';
+import { catalogPath, type Io, run } from '../../cli/growcycle';
+import { agreementRequestId } from '../../domain/plans/agreement';
 import { reviewPlanId } from '../../domain/plans/from-review';
+import { releaseReview } from '../../domain/reviews/release';
 import {
   answer,
   type CapturedEmail,
@@ -22,8 +24,11 @@ import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '.
  * calibration or the meeting, everyone answering when asked, Mona appraising Ola below his role's
  * expectations on craft and coaching, Kari at them (Kari aims for a management role), Per above.
  * Ola's results are released by his manager, the rest by HR for the whole cycle; each release drafts
- * the plan. Then, one scenario each: both agree and the plan starts; one edits and the other agrees
- * again; a form of an older version is refused; nobody agrees and the draft is cancelled, HR told.
+ * the plan. Dag's review runs beside them in a cycle of his own, left unreleased for HR to draft his
+ * plan with `growcycle plan draft`. Then, one scenario each: both agree and the plan starts; one
+ * edits and the other agrees again; a form of an older version is refused; agreed days after the
+ * draft, its proposed dates move by those days; the owner's manager changes before agreement;
+ * nobody agrees and the draft is cancelled, HR told.
  */
 
 const START = new Date('2027-03-01T08:00:00Z'); // Monday
@@ -38,12 +43,17 @@ const people = monasTeam(
     { employeeId: 'per', name: 'Per Peer' },
     { employeeId: 'ic-a', name: 'Ada Promoted' },
     { employeeId: 'ic-b', name: 'Bo Improving' },
+    { employeeId: 'ic-c', name: 'Cai Changing' },
+    { employeeId: 'dag', name: 'Dag Dahl' },
+    { employeeId: 'mgr2', name: 'Nils New', managerId: 'ceo' },
   ],
 );
 
 let stack: TestStack;
 let hr: ApiCall;
 let cycleId = '';
+/** Dag's cycle: his results are not released until the CLI's scenario. */
+let dagCycleId = '';
 /** What the manager's release of Ola's results answered, and Kari's draft asked before hers. */
 let olaRelease: { status: number; body: Record<string, unknown> } | undefined;
 let kariEarly: { status: number; body: Record<string, unknown> } | undefined;
@@ -64,9 +74,8 @@ const appraise = async (link: string, who: string) => {
   });
 };
 
-const reviewStatus = async (id: string) =>
-  ((await hr('GET', `/cycles/${cycleId}/reviews/${id}`)).body.review as { status: string } | undefined)
-    ?.status;
+const reviewStatus = async (id: string, cycle = cycleId) =>
+  ((await hr('GET', `/cycles/${cycle}/reviews/${id}`)).body.review as { status: string } | undefined)?.status;
 
 beforeAll(async () => {
   stack = await startTestStack(new Date(START.getTime() - DAY));
@@ -91,13 +100,21 @@ beforeAll(async () => {
   });
   expect(scheduled.status).toBe(201);
   cycleId = String(scheduled.body.cycleId);
+  const dags = await hr('POST', '/cycles', {
+    name: 'Dag’s review',
+    templateId: 'annual-review',
+    startAt: START.toISOString(),
+    participants: ['dag'],
+  });
+  expect(dags.status).toBe(201);
+  dagCycleId = String(dags.body.cycleId);
 
   const handled = new Set<string>();
   await runUntil(
     stack,
     async () => {
       for (const id of ['ola', 'kari', 'per']) if ((await reviewStatus(id)) !== 'completed') return false;
-      return true;
+      return (await reviewStatus('dag', dagCycleId)) === 'completed';
     },
     async () => {
       for (const email of await fetchInboxItems(stack.urls.inbox)) {
@@ -151,8 +168,9 @@ type PlanBody = {
   revision?: number;
   ownerAgreed?: number;
   managerAgreed?: number;
-  draft?: { items: DraftItem[] };
-  items: Array<{ itemId: string; title: string; status: string; mentorId?: string }>;
+  draft?: { items: DraftItem[]; managerId: string };
+  agreedAt?: string;
+  items: Array<{ itemId: string; title: string; status: string; dueAt: string; mentorId?: string }>;
 };
 const planOf = async (planId: string) => (await hr('GET', `/plans/${planId}`)).body.plan as PlanBody;
 
@@ -197,6 +215,16 @@ const planRun = (planId: string): Execution | undefined =>
     .find((e) => e.stateMachineArn === stack.stateMachineArn('DevelopmentPlan') && e.input.includes(planId));
 const states = (e: Execution | undefined) =>
   (e?.history ?? []).filter((h) => h.type.endsWith('StateEntered')).map((h) => h.stateName);
+
+/** The growcycle CLI as HR runs it against the stack: its exit code and what it printed. */
+const cli = async (args: string[]) => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l), isTty: false };
+  const token = stack.devToken('hr-test', { hr: true });
+  const code = await run([...args, '--api', stack.urls.api, '--token', token], io);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+};
 
 describe('drafted from the evidence', () => {
   it('drafts the plan when the results are released: the role’s gaps, then the manager’s own words, as a draft both must agree to', async () => {
@@ -266,6 +294,67 @@ describe('drafted from the evidence', () => {
       ['next-level', 'ownership', 'practice'],
       ['next-level', 'candour', 'practice'],
     ]);
+  });
+});
+
+describe('at the command line', () => {
+  it('growcycle plan draft drafts from a released review: the plan, a line per item, who is asked to agree; asked again, it drafts nothing', async () => {
+    const draft = ['plan', 'draft', dagCycleId, '--employee', 'dag'];
+    expect(await cli(draft)).toEqual({
+      code: 1,
+      out: '',
+      err: 'growcycle: the API answered 409: employeeId: the review’s results are not released yet',
+    });
+    // Released as a release that stopped before its draft leaves it: results out, no plan yet.
+    expect(await releaseReview(dagCycleId, 'dag', 'hr-test')).toBe('released');
+    const planId = reviewPlanId(dagCycleId, 'dag');
+    expect((await hr('GET', `/plans/${planId}`)).status).toBe(404);
+
+    const drafted = await cli(draft);
+    expect(drafted.code).toBe(0);
+    const plan = await planOf(planId);
+    expect(plan).toMatchObject({ status: 'draft', origin: 'review', cycleId: dagCycleId });
+    const proposed = plan.draft?.items ?? [];
+    expect(proposed.length).toBeGreaterThan(0);
+    const lines = drafted.out.split('\n');
+    expect(lines.slice(0, 3)).toEqual([
+      `drafted plan ${planId} · Development plan: Dag Dahl · draft · owner dag`,
+      '',
+      expect.stringMatching(/^item\s+kind\s+title\s+due \(UTC\)\s+competency$/),
+    ]);
+    expect(lines.slice(4, 4 + proposed.length)).toEqual(
+      proposed.map((i) =>
+        expect.stringMatching(
+          new RegExp(
+            `^${i.key}\\s+${i.kind}\\s+.+\\s${i.dueAt.slice(0, 16).replace('T', ' ')}${i.competencyId ? `\\s+${i.competencyId}` : ''}$`,
+          ),
+        ),
+      ),
+    );
+    expect(lines.slice(4 + proposed.length)).toEqual([
+      '',
+      'next: dag and their manager mgr each get an agreement form by email, to change the items and agree;',
+      '  the plan starts once both agree to the same version, the due dates the draft proposed moved later by the days that took',
+    ]);
+    // And so they do.
+    await runUntil(
+      stack,
+      async () =>
+        (await items('dag', 'plan-agreement.request')).length > 0 &&
+        (await items('mgr', 'plan-agreement.request', 'Dag Dahl')).length > 0,
+    );
+
+    const again = await cli(draft);
+    expect(again.code).toBe(0);
+    expect(again.out.split('\n')[0]).toBe(
+      `nothing drafted: dag has a plan from cycle ${dagCycleId} already, ${planId} (draft)`,
+    );
+    expect(again.out).toContain('next: dag and their manager mgr each get an agreement form by email');
+    const json = await cli([...draft, '--json']);
+    expect(JSON.parse(json.out)).toEqual(
+      (await hr('POST', '/plans/draft', { cycleId: dagCycleId, employeeId: 'dag' })).body,
+    );
+    expect(JSON.parse(json.out)).toMatchObject({ planId, alreadyDrafted: true, plan: { status: 'draft' } });
   });
 });
 
@@ -420,6 +509,87 @@ describe('agreed by both', () => {
     const current = await post(kariLink, stale, { ...agree, 'd2.mentorId': 'ola' });
     expect(current.status).toBe(200);
     expect(await planOf(planId)).toMatchObject({ revision: 3, ownerAgreed: 3, managerAgreed: 0 });
+  });
+
+  it('agreed days after the draft: the due dates it proposed move by those days, a date set on the form stays', async () => {
+    const planId = reviewPlanId(cycleId, 'kari');
+    const { createdAt } = await planOf(planId);
+    await runUntil(stack, () => Date.now() > Date.parse(createdAt) + 10 * DAY);
+    // Mona sets the first item's date herself and agrees; Kari agrees to that version.
+    const monaLink = await latestLink('mgr', 'plan-agreement.request', 'Kari Oslo');
+    const monaPage = await open(monaLink);
+    expect(monaPage.text).toContain('The due dates the draft proposed move later by the days it takes');
+    const set = new Date(Date.now() + 40 * DAY).toISOString().slice(0, 10);
+    expect((await post(monaLink, monaPage, { ...agree, 'd1.dueDate': set })).status).toBe(200);
+    const agreedTo = (await planOf(planId)).draft?.items ?? [];
+    const kariLink = await latestLink('kari', 'plan-agreement.request');
+    expect((await post(kariLink, await open(kariLink), agree)).text).toContain('The plan has started');
+
+    const plan = await planOf(planId);
+    expect(plan.status).toBe('active');
+    const days = (Date.parse((plan.agreedAt ?? '').slice(0, 10)) - Date.parse(createdAt.slice(0, 10))) / DAY;
+    expect(days).toBeGreaterThanOrEqual(10);
+    expect(plan.items.map((i) => i.dueAt)).toEqual([
+      agreedTo[0]?.dueAt,
+      ...agreedTo.slice(1).map((d) => new Date(Date.parse(d.dueAt) + days * DAY).toISOString()),
+    ]);
+    expect(agreedTo[0]?.dueAt.slice(0, 10)).toBe(set);
+  });
+
+  it('the draft’s manager changes before agreement', async () => {
+    const created = await hr('POST', '/plans', {
+      ownerId: 'ic-c',
+      title: 'Grow into the new team',
+      origin: 'promotion',
+      draft: true,
+      items: [
+        {
+          kind: 'stretch',
+          title: 'Lead the migration',
+          dueAt: new Date(Date.now() + 30 * DAY).toISOString(),
+        },
+      ],
+    });
+    expect(created.status).toBe(201);
+    const planId = String(created.body.planId);
+    await runUntil(
+      stack,
+      async () =>
+        (await items('ic-c', 'plan-agreement.request')).length > 0 &&
+        (await items('mgr', 'plan-agreement.request', 'Cai Changing')).length > 0,
+    );
+    const monaLink = await latestLink('mgr', 'plan-agreement.request', 'Cai Changing');
+    expect((await post(monaLink, await open(monaLink), agree)).text).toContain('You agree to version 1');
+    expect(await planOf(planId)).toMatchObject({ managerAgreed: 1 });
+
+    // HR moves Cai to Nils: the manager's agreement is Nils's to give now, and Mona's no longer counts.
+    const cai = people.find((p) => p.employeeId === 'ic-c');
+    const moved = await hr('PUT', '/employees', { employees: [{ ...cai, managerId: 'mgr2' }] });
+    expect(moved).toMatchObject({
+      status: 200,
+      body: { movedRequests: [agreementRequestId(planId, 'manager')] },
+    });
+    expect(await planOf(planId)).toMatchObject({
+      status: 'draft',
+      revision: 1,
+      managerAgreed: 0,
+      draft: { managerId: 'mgr2' },
+    });
+    expect((await open(monaLink)).status).toBe(410);
+    await runUntil(
+      stack,
+      async () => (await items('mgr2', 'plan-agreement.request', 'Cai Changing')).length > 0,
+    );
+
+    const caiLink = await latestLink('ic-c', 'plan-agreement.request');
+    const caiPage = await open(caiLink);
+    expect(caiPage.text).toContain('Nils New</dt><dd>has not agreed to this version');
+    expect((await post(caiLink, caiPage, agree)).text).toContain('The plan starts once Nils New agrees too');
+    const nilsLink = await latestLink('mgr2', 'plan-agreement.request', 'Cai Changing');
+    expect((await post(nilsLink, await open(nilsLink), agree)).text).toContain('The plan has started');
+    expect(await planOf(planId)).toMatchObject({ status: 'active', ownerAgreed: 1, managerAgreed: 1 });
+    // Nothing more reached Mona about it.
+    expect(await items('mgr', 'plan-agreement.reminder', 'Cai Changing')).toEqual([]);
   });
 
   it('an improvement plan follows the performance-improvement policy; HR may cancel it while it is a draft', async () => {

@@ -1,10 +1,9 @@
 import { accessTo, canRead } from '../../../domain/people/access';
 import { aspirationFor, setAspiration } from '../../../domain/people/aspiration';
 import { employeeById, upsertEmployees } from '../../../domain/people/org';
-import { followManagerChanges } from '../../../domain/reviews/manager-change';
 import { forbidden, invalid, jsonResult, notFound, parseJson } from '../../shared/http';
 import { PutAspirationInput, PutEmployeesInput } from '../hr-schemas';
-import { hrOnly, pathParam, type Routes } from './route';
+import { followManagerChanges, hrOnly, pathParam, type Routes } from './route';
 
 /*
  * Employees: one read by whoever may see them, HR's writes of many at once, and each one's career

@@ -1,8 +1,7 @@
 import { importOrganisation } from '../../../domain/people/org';
-import { followManagerChanges } from '../../../domain/reviews/manager-change';
 import { invalid, jsonResult, parseJson, problem } from '../../shared/http';
 import { ImportOrgInput } from '../hr-schemas';
-import { hrOnly, type Routes } from './route';
+import { followManagerChanges, hrOnly, type Routes } from './route';
 
 /* The organisation imported from an HRIS export, CSV or JSON rows. */
 

@@ -1,8 +1,11 @@
 import { cycleById } from '../../../domain/cycles/schedule';
 import type { Principal } from '../../../domain/people/access';
 import { goalFor } from '../../../domain/people/goals';
+import type { FollowManagerChanges } from '../../../domain/people/org';
+import { followDraftManagers } from '../../../domain/plans/agreement';
 import { planById } from '../../../domain/plans/plans';
 import type { Cycle, Goal, Plan } from '../../../domain/platform/table';
+import { followReviewManagers } from '../../../domain/reviews/manager-change';
 import {
   conflict,
   forbidden,
@@ -15,8 +18,8 @@ import {
 
 /*
  * What the HR API's routes share: a route's shape, HR-only routes, reading the path and the
- * idempotency key, loading what the path names or answering 404, and the problems several resources
- * report alike.
+ * idempotency key, loading what the path names or answering 404, the problems several resources
+ * report alike, and what follows every write of employees.
  */
 
 /** One route of the HR API: the request and the caller its token names, answered. */
@@ -111,3 +114,13 @@ export const unknownEmployees = (
     `unknown employee ids: ${missing.join(', ')}`,
     `unknown employee ids ${missing.slice(0, detailLimit).join(', ')}`,
   );
+
+/**
+ * What follows a change of reporting lines, for every route that writes employees: the reviews'
+ * manager steps, then a draft plan's manager agreement.
+ */
+export const followManagerChanges: FollowManagerChanges = async (before, after, actor) => {
+  const reviews = await followReviewManagers(before, after, actor);
+  const plans = await followDraftManagers(before, after, actor);
+  return { moved: [...reviews.moved, ...plans.moved] };
+};
