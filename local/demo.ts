@@ -5,15 +5,27 @@ import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { run as runCli } from '../cli/growcycle';
 import { parseCsvObjects } from '../domain/people/csv';
-import { agreeToDraft, answer, type CapturedEmail, fetchInbox, itemsIn, submitForm } from './people';
-import { CATALOG_YAML, HABITS, habitOf, SAMPLE_ORG, SAMPLE_ORG_CSV } from './sample-org';
+import {
+  agreeToDraft,
+  answer,
+  type CapturedEmail,
+  type EmailItem,
+  fetchInbox,
+  itemsIn,
+  submitForm,
+  writeForm,
+} from './people';
+import { checkInHabit, checkInLines, type ItemHabit, itemHabit, sessionHabit } from './plan-habits';
+import { CATALOG_YAML, HABITS, habitOf, type Person, SAMPLE_ORG, SAMPLE_ORG_CSV } from './sample-org';
 import { type LocalStack, startStack } from './stack';
 import { portsFromEnv, printWhereThingsAre } from './where';
 
 /*
- * The demo: the whole system on this machine, a sample organisation, one appraisal cycle and two
- * development plans in simulated time. Simulated people read their email, click the links and
- * submit the forms over HTTP; one of them never answers, so reminders and escalations happen.
+ * The demo: the whole system on this machine, a sample organisation, one appraisal cycle, then the
+ * development plans drafted from its reviews (and three started by hand) followed in simulated time
+ * until the last one ends. Simulated people read their email, click the links and submit the forms
+ * over HTTP, each at their habit's moment (local/sample-org.ts, local/plan-habits.ts); one of them
+ * never answers, so reminders and escalations happen.
  */
 
 export const DEMO_START = new Date('2027-01-04T08:00:00Z');
@@ -49,6 +61,7 @@ export type DemoSummary = {
 
 export type DemoResult = {
   summary: DemoSummary;
+  plansFollowed: PlansFollowed;
   stack: LocalStack;
   cycleId: string;
   planIds: string[];
@@ -112,6 +125,47 @@ const RETURNED_GOALS = {
 };
 
 /**
+ * The development plans HR starts by hand on the first day, before any review: their items fall due
+ * within weeks, so their follow-up (a blocked item, a new date, a mentor, an item never answered)
+ * plays out during the cycle.
+ */
+const STARTED_PLANS = [
+  {
+    key: 'demo-plan-e10',
+    ownerId: 'e10',
+    title: 'Grow into on-call lead',
+    items: [
+      { title: 'Shadow two incident reviews', inDays: 10 },
+      { title: 'Write the database failover runbook', inDays: 20 },
+    ],
+  },
+  {
+    key: 'demo-plan-e08',
+    ownerId: 'e08',
+    title: 'Research practice',
+    items: [{ title: 'Publish the research repository guide', inDays: 12 }],
+  },
+  {
+    key: 'demo-plan-e12',
+    ownerId: 'e12',
+    title: 'Own the on-call rota',
+    items: [
+      { kind: 'stretch', title: 'Lead the on-call shadow week', inDays: 15 },
+      {
+        kind: 'mentoring',
+        title: 'Mentoring on incident command',
+        inDays: 45,
+        mentorId: 'e09',
+        sessionEveryDays: 14,
+      },
+    ],
+  },
+];
+
+/** The started plans' items, which follow their script and their owners' habits, not the plan habits. */
+const STARTED_ITEMS = new Set(STARTED_PLANS.flatMap((p) => p.items.map((i) => i.title)));
+
+/**
  * What the plans' people do beyond their habits: one action blocked (its manager unblocks it with a
  * new date), one moved two weeks later (within the policy), a mentor confirming sessions.
  */
@@ -142,6 +196,11 @@ export const phrase = (event: string, n: number): string => {
   if (event === 'plan-summary.notice') return `${n} plan ${n === 1 ? 'summary' : 'summaries'} (plan ended)`;
   if (event === 'action-item.blocked') return `${n} development action${s1} marked blocked`;
   if (event === 'action-item.new-date') return `${n} new date${s1} asked for`;
+  if (event === 'action-item.done') return `${n} development action${s1} done`;
+  if (event === 'action-item.late') return `${n} overdue development action${s1} done late`;
+  if (event === 'check-in.submitted') return `${n} check-in${s1} answered`;
+  if (event === 'session.held') return `${n} coaching or mentoring session${s1} confirmed held`;
+  if (event === 'session.not-held') return `${n} session${s1} not held this time`;
   if (event === 'goal-approval.approved')
     return `${n} ${n === 1 ? "employee's" : "employees'"} goals approved`;
   if (event === 'goal-approval.returned') return `${n} returned with a comment`;
@@ -216,71 +275,15 @@ export const runDemo = async (
     `${SAMPLE_ORG.length} people in 3 levels of management, Oslo and New York; the cycle starts ${day(DEMO_START)}.`,
   );
 
-  const plans =
-    options.plans === false
-      ? []
-      : [
-          await api(
-            stack,
-            'POST',
-            '/plans',
-            {
-              ownerId: 'e10',
-              title: 'Grow into on-call lead',
-              items: [
-                {
-                  title: 'Shadow two incident reviews',
-                  dueAt: new Date(DEMO_START.getTime() + 10 * 86_400_000).toISOString(),
-                },
-                {
-                  title: 'Write the database failover runbook',
-                  dueAt: new Date(DEMO_START.getTime() + 20 * 86_400_000).toISOString(),
-                },
-              ],
-            },
-            'demo-plan-e10',
-          ),
-          await api(
-            stack,
-            'POST',
-            '/plans',
-            {
-              ownerId: 'e08',
-              title: 'Research practice',
-              items: [
-                {
-                  title: 'Publish the research repository guide',
-                  dueAt: new Date(DEMO_START.getTime() + 12 * 86_400_000).toISOString(),
-                },
-              ],
-            },
-            'demo-plan-e08',
-          ),
-          await api(
-            stack,
-            'POST',
-            '/plans',
-            {
-              ownerId: 'e12',
-              title: 'Own the on-call rota',
-              items: [
-                {
-                  kind: 'stretch',
-                  title: 'Lead the on-call shadow week',
-                  dueAt: new Date(DEMO_START.getTime() + 15 * 86_400_000).toISOString(),
-                },
-                {
-                  kind: 'mentoring',
-                  title: 'Mentoring on incident command',
-                  dueAt: new Date(DEMO_START.getTime() + 45 * 86_400_000).toISOString(),
-                  mentorId: 'e09',
-                  sessionEveryDays: 14,
-                },
-              ],
-            },
-            'demo-plan-e12',
-          ),
-        ];
+  // One after the other, as HR would post them: each plan's emails keep their order from run to run.
+  const plans: Array<Record<string, unknown>> = [];
+  for (const { key, ownerId, title, items } of options.plans === false ? [] : STARTED_PLANS) {
+    const dated = items.map(({ inDays, ...item }) => ({
+      ...item,
+      dueAt: new Date(DEMO_START.getTime() + inDays * 86_400_000).toISOString(),
+    }));
+    plans.push(await api(stack, 'POST', '/plans', { ownerId, title, items: dated }, key));
+  }
   if (plans.length)
     log(
       'Development plans started for Ola Haugen (2 actions), Victor Hale (1) and Noah Larsen (2, one of them mentoring by Sofie Andersen).',
@@ -291,10 +294,13 @@ export const runDemo = async (
   log(
     options.habits === 'everyone-on-time'
       ? 'Every manager approves the goals as drafted.\n'
-      : `${RETURNED_GOALS.manager} returns ${RETURNED_GOALS.employee}'s first goals with a comment; the other managers approve them as drafted.\n`,
+      : `${RETURNED_GOALS.manager} returns ${RETURNED_GOALS.employee}'s first goals with a comment; the other managers approve them as drafted.\n` +
+          'Once a plan is agreed, a few answer an action the day it is asked; most on its reminder a week before it is due, some the day before, and a few only once it is overdue and their manager is told.\n',
   );
 
   let seen = 0;
+  let lastAt = 0;
+  const lastIds = new Set<string>();
   let released = false;
   const returned = new Set<string>();
   const scripted = new Set<string>();
@@ -317,14 +323,148 @@ export const runDemo = async (
   let digestShown = false;
   const localTime = (at: number, timeZone: string) =>
     new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit' }).format(at * 1000);
+  /** Something worth a line the first time it happens; after that the day's counts say it. */
+  const shown = new Set<string>();
+  const once = (what: string, line: () => string) => {
+    if (shown.has(what)) return;
+    shown.add(what);
+    highlights.push(line());
+  };
+  let answering: Array<Promise<void>> = [];
+  // A form sent counts for its step, under the event the daily digest names it by.
+  const counted = (sent: Promise<number>, event: string) =>
+    answering.push(
+      sent.then((status) => {
+        if (status !== 200) return;
+        answered[STEP(event)] = (answered[STEP(event)] ?? 0) + 1;
+        note(event);
+      }),
+    );
+
+  const followsPlans = options.habits !== 'everyone-on-time';
+  const byName = new Map(SAMPLE_ORG.map((p) => [p.name, p]));
+  /** How many times each coach or mentor has been asked about each owner's sessions. */
+  const sessionsAsked = new Map<string, number>();
+  /** Whose action an escalation is about, and which, when it is not one of the started plans'. */
+  const draftedAction = (title: string): [string, string] | undefined => {
+    const [, owner, action] = /^Overdue: (.+)'s development action “(.+)”$/.exec(title) ?? [];
+    return owner && action && !STARTED_ITEMS.has(action) ? [owner, action] : undefined;
+  };
+  /** The drafted plans' actions as their owners keep them: the latest link, the reminders since, their habit. */
+  const actions = new Map<string, { link: string; reminders: number; habit: ItemHabit }>();
+  /**
+   * A plan email as the plan habits answer it (local/plan-habits.ts): a drafted plan's action, its
+   * escalation (the owner who answers late does so once their manager is told), a check-in, a
+   * session question. False for anything else, which the cycle's habits answer.
+   */
+  const followUp = ({ kind, title, link, text }: EmailItem, person: Person | undefined): boolean => {
+    const [step = '', what = ''] = kind.split('.');
+    const due = /^Due: (.+)$/m.exec(text)?.[1] ?? '';
+    if (step === 'action-item' && what === 'escalation') {
+      const [ownerName, action] = draftedAction(title) ?? [];
+      if (!ownerName || !action) return false;
+      once(
+        'overdue',
+        () => `overdue: ${title.replace(/^Overdue: /, '')}, escalated to ${person?.name ?? 'HR'}`,
+      );
+      const owner = byName.get(ownerName);
+      if (!owner) return true;
+      const key = `${owner.employeeId}|${action}`;
+      const followed = actions.get(key);
+      if (followed?.habit !== 'late') return true;
+      actions.delete(key);
+      once('late', () => `${owner.name} answers it done the day their manager hears of it: done late`);
+      counted(submitForm(followed.link, { choice: 'done' }), 'action-item.late');
+      return true;
+    }
+    if (!person || !link) return false;
+    if (step === 'action-item' && (what === 'request' || what === 'reminder')) {
+      const action = title.replace(/^(Reminder: )?Development action: /, '');
+      if (STARTED_ITEMS.has(action)) return false;
+      const key = `${person.employeeId}|${action}`;
+      const sessions = /^- (Mentoring|Coaching with your manager)$/m.test(text);
+      const reminders = what === 'reminder' ? (actions.get(key)?.reminders ?? 0) + 1 : 0;
+      const habit = actions.get(key)?.habit ?? itemHabit(person.employeeId, due, sessions);
+      actions.set(key, { link, reminders, habit });
+      const answers =
+        (habit === 'at-once' && what === 'request') ||
+        (habit === 'week-before' && reminders === 1) ||
+        (habit === 'day-before' && reminders === 2);
+      if (!answers) return true;
+      actions.delete(key);
+      if (habit === 'at-once')
+        once(
+          'at-once',
+          () => `${person.name} answers “${action}” done the day it is asked: nothing more is sent about it`,
+        );
+      if (habit === 'week-before')
+        once(
+          'week-before',
+          () =>
+            `${person.name} answers “${action}” done on its reminder, a week before it is due, as most people do`,
+        );
+      counted(submitForm(link, { choice: 'done' }), 'action-item.done');
+      return true;
+    }
+    if (step === 'check-in' && (what === 'request' || what === 'reminder')) {
+      const habit = checkInHabit(person.employeeId, due);
+      if (what === 'request')
+        once(
+          'check-in',
+          () =>
+            `${person.name} is asked for a check-in, a line on each action and goal: every plan's owner is, every fourth Monday; their manager reads the round's updates in one digest`,
+        );
+      if (what === 'reminder' && habit === 'never')
+        once(
+          'check-in missed',
+          () =>
+            `${person.name} has not answered their check-in: reminded once, the day before it is due, then it closes`,
+        );
+      if ((habit === 'at-once' && what === 'request') || (habit === 'on-reminder' && what === 'reminder')) {
+        const { line, note: aside } = checkInLines(person.employeeId, due);
+        counted(
+          writeForm(link, (name) => (name === 'note' ? aside : line(name))),
+          'check-in.submitted',
+        );
+      }
+      return true;
+    }
+    if (step === 'session' && !text.includes(PLAN_SCRIPT.mentoring.title)) {
+      const owner = /session with (.+) held\?/.exec(title)?.[1] ?? 'them';
+      const key = `${person.employeeId}|${owner}`;
+      if (what === 'request') sessionsAsked.set(key, (sessionsAsked.get(key) ?? 0) + 1);
+      const session = sessionHabit(person.employeeId, owner, sessionsAsked.get(key) ?? 0);
+      if (session.when !== (what === 'request' ? 'at-once' : 'on-reminder')) return true;
+      if (!session.held)
+        once(
+          'not held',
+          () => `${person.name} answers that the session with ${owner} was not held: “${session.note}”`,
+        );
+      counted(
+        submitForm(link, { held: session.held ? 'yes' : 'no', note: session.note }),
+        session.held ? 'session.held' : 'session.not-held',
+      );
+      return true;
+    }
+    return false;
+  };
 
   for (let rounds = 0; rounds < 100_000; rounds++) {
     await stack.settle();
     const quietAt = stack.activity.version;
-    const inbox = await fetchInbox(stack.urls.inbox);
-    const fresh: CapturedEmail[] = inbox.slice(seen);
-    seen = inbox.length;
-    const answering: Array<Promise<void>> = [];
+    // Only what is new: the inbox's `since` counts whole seconds, so the last second's emails come
+    // again and are skipped. Reading the whole inbox every round cost more CPU than the plans' months.
+    const fresh: CapturedEmail[] = (await fetchInbox(stack.urls.inbox, lastAt)).filter(
+      (e) => !lastIds.has(e.messageId),
+    );
+    seen += fresh.length;
+    const last = fresh.at(-1)?.at;
+    if (last !== undefined && last !== lastAt) {
+      lastAt = last;
+      lastIds.clear();
+    }
+    for (const e of fresh) if (e.at === lastAt) lastIds.add(e.messageId);
+    answering = [];
     // HR releases the results when calibration is over and the meeting invitations go out, so
     // employees can read them before their meeting and acknowledge them after it.
     if (!released && fresh.some((e) => itemsIn(e).some((i) => i.kind === 'review-meeting.request'))) {
@@ -376,11 +516,23 @@ export const runDemo = async (
             `${person.name}'s self-assessment opens only now, after the goal-setting phase: due ${due}, the phase's own days counted from today, not already overdue`,
           );
         }
-        if (kind.endsWith('.escalation')) {
+        // A drafted plan's overdue actions are told in the day's counts; the first of them in full.
+        if (kind.endsWith('.escalation') && !(followsPlans && draftedAction(title)))
           highlights.push(
             `${title.replace(/^Overdue: /, 'overdue: ')}, escalated to ${person?.name ?? 'HR'}`,
           );
-        }
+        if (kind === 'plan-summary.notice')
+          once('plan ended', () => {
+            const [, owner, outcome] = / of (.+) has ended: ([^\n]+?)\.?$/m.exec(text) ?? [];
+            return `${owner ? `${owner}'s plan has ended, ${outcome}` : 'a plan has ended'}: the summary reaches them and their manager in their digest`;
+          });
+        if (kind === 'cycle.report' && followsPlans)
+          once(
+            'plans run on',
+            () =>
+              'the cycle is over; the development plans run on: a reminder a week before each action is due, a check-in every four weeks, a question to each mentor every two',
+          );
+        if (followsPlans && followUp({ kind, title, link, text }, person)) continue;
         if (!person || !link) continue;
         const habit = options.habits === 'everyone-on-time' ? 'prompt' : habitOf(person.employeeId);
         // A mentoring item is done when its sessions are: its owner answers at its reminder.
@@ -390,15 +542,6 @@ export const runDemo = async (
           : (habit === 'prompt' && (kind.endsWith('.request') || kind === 'plan-agreement.notice')) ||
             (habit === 'after-reminder' && kind.endsWith('.reminder'));
         if (!acts) continue;
-        // A form sent counts for its step, under the event the daily digest names it by.
-        const counted = (sent: Promise<number>, event: string) =>
-          answering.push(
-            sent.then((status) => {
-              if (status !== 200) return;
-              answered[STEP(kind)] = (answered[STEP(kind)] ?? 0) + 1;
-              note(event);
-            }),
-          );
         if (STEP(kind) === 'goal-approval') {
           // The manager decides on the drafts: one set goes back once with a comment, the rest are approved.
           const returnIt =
@@ -446,7 +589,7 @@ export const runDemo = async (
               }),
               'action-item.new-date',
             );
-          } else counted(submitForm(link, { choice: 'done' }), 'action-item.submitted');
+          } else counted(submitForm(link, { choice: 'done' }), 'action-item.done');
           continue;
         }
         if (STEP(kind) === 'item-decision') {
@@ -466,7 +609,7 @@ export const runDemo = async (
             scripted.add('session');
             highlights.push(`${person.name} confirms a mentoring session: “${PLAN_SCRIPT.mentoring.note}”`);
           }
-          counted(submitForm(link, { held: 'yes', note: PLAN_SCRIPT.mentoring.note }), 'session.submitted');
+          counted(submitForm(link, { held: 'yes', note: PLAN_SCRIPT.mentoring.note }), 'session.held');
           continue;
         }
         counted(answer(link, seen + answering.length), `${STEP(kind)}.submitted`);
@@ -491,6 +634,7 @@ export const runDemo = async (
   // What the emails asked and told, a digest's items each on their own.
   const byKind: Record<string, number> = {};
   for (const { kind } of inbox.flatMap(itemsIn)) byKind[kind] = (byKind[kind] ?? 0) + 1;
+  const followed = await plansSummary(stack, byKind, answered);
   const count = (suffix: string) =>
     Object.entries(byKind)
       .filter(([k]) => k.endsWith(suffix))
@@ -512,10 +656,11 @@ export const runDemo = async (
     reminders: count('.reminder'),
     escalations: count('.escalation'),
     stateTransitions: executions.reduce((s, e) => s + e.transitions, 0),
-    plans: await plansSummary(stack, byKind, answered),
+    plans: followed.summary,
   };
   return {
     summary,
+    plansFollowed: followed.ended,
     stack,
     cycleId,
     planIds: plans.map((p) => String(p.planId)),
@@ -527,6 +672,8 @@ export const runDemo = async (
 type PlanView = {
   origin: string;
   status: string;
+  agreedAt?: string;
+  closedAt?: string;
   items: Array<{
     status: string;
     dueAt: string;
@@ -536,12 +683,15 @@ type PlanView = {
   }>;
 };
 
+/** How far the demo followed the plans: how many, how many still running, when the last one ended. */
+export type PlansFollowed = { plans: number; active: number; missed: number; lastEndedAt?: string };
+
 /** What came of the development plans, read back through the HR API. */
 const plansSummary = async (
   stack: LocalStack,
   byKind: Record<string, number>,
   answered: Record<string, number>,
-): Promise<DemoSummary['plans']> => {
+): Promise<{ summary: DemoSummary['plans']; ended: PlansFollowed }> => {
   const plans = (
     await Promise.all(
       SAMPLE_ORG.map(
@@ -553,22 +703,35 @@ const plansSummary = async (
   const items = plans.flatMap((p) => p.items);
   const fromReviews = plans.filter((p) => p.origin === 'review');
   const done = items.filter((i) => i.status === 'done');
+  const lastEndedAt = plans
+    .flatMap((p) => (p.closedAt ? [p.closedAt] : []))
+    .sort()
+    .at(-1);
   return {
-    drafted: fromReviews.length,
-    agreed: fromReviews.filter((p) => p.status !== 'draft').length,
-    items: {
-      done: done.length,
-      doneLate: done.filter((i) => i.doneAt !== undefined && i.doneAt > i.dueAt).length,
-      blocked: items.filter((i) => i.history.some((h) => h.what === 'blocked')).length,
-      newDates: items.reduce(
-        (n, i) => n + i.history.filter((h) => h.what === 'new date' || h.what === 'new date agreed').length,
-        0,
-      ),
-      escalated: byKind['action-item.escalation'] ?? 0,
-      dropped: items.filter((i) => i.status === 'dropped').length,
+    summary: {
+      drafted: fromReviews.length,
+      // A draft nobody agreed to is cancelled: only an agreed one has a date of agreement.
+      agreed: fromReviews.filter((p) => p.agreedAt !== undefined).length,
+      items: {
+        done: done.length,
+        doneLate: done.filter((i) => i.doneAt !== undefined && i.doneAt > i.dueAt).length,
+        blocked: items.filter((i) => i.history.some((h) => h.what === 'blocked')).length,
+        newDates: items.reduce(
+          (n, i) => n + i.history.filter((h) => h.what === 'new date' || h.what === 'new date agreed').length,
+          0,
+        ),
+        escalated: byKind['action-item.escalation'] ?? 0,
+        dropped: items.filter((i) => i.status === 'dropped').length,
+      },
+      checkIns: { asked: byKind['check-in.request'] ?? 0, answered: answered['check-in'] ?? 0 },
+      mentoringSessions: items.reduce((n, i) => n + (i.sessionsHeld ?? 0), 0),
     },
-    checkIns: { asked: byKind['check-in.request'] ?? 0, answered: answered['check-in'] ?? 0 },
-    mentoringSessions: items.reduce((n, i) => n + (i.sessionsHeld ?? 0), 0),
+    ended: {
+      plans: plans.filter((p) => p.agreedAt !== undefined || p.origin !== 'review').length,
+      active: plans.filter((p) => p.status === 'active').length,
+      missed: items.filter((i) => i.status === 'missed').length,
+      ...(lastEndedAt ? { lastEndedAt } : {}),
+    },
   };
 };
 
@@ -636,6 +799,20 @@ const printSummary = async (result: DemoResult, log: Log) => {
   );
   log(
     `  Acknowledgments        ${status.acknowledgments.acknowledged} of ${status.acknowledgments.released} released reviews, ${status.acknowledgments.disagreements.length} with a disagreement HR sees`,
+  );
+  const { plans } = summary;
+  const { plansFollowed: followed } = result;
+  const until = followed.active
+    ? `still running: ${followed.active} of them go on past the demo's end`
+    : `until the last ended, ${day(new Date(followed.lastEndedAt ?? 0))}`;
+  log(
+    `  Development plans      ${followed.plans} followed ${until} (${plans.drafted} drafted from the reviews, ${plans.agreed} agreed)`,
+  );
+  log(
+    `                         actions: ${plans.items.done} done (${plans.items.doneLate} late), ${plans.items.blocked} blocked, ${plans.items.newDates} new date${plans.items.newDates === 1 ? '' : 's'}, ${plans.items.dropped} dropped, ${followed.missed} never answered; ${plans.items.escalated} escalations`,
+  );
+  log(
+    `                         check-ins: ${plans.checkIns.answered} answered of ${plans.checkIns.asked} asked; ${plans.mentoringSessions} coaching and mentoring sessions held`,
   );
   log(`  State transitions      ${summary.stateTransitions}`);
   log(`  Lambda invocations     ${stack.lambda.stats.invocations}`);

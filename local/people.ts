@@ -182,6 +182,24 @@ export const submitForm = async (link: string, values: Record<string, string>): 
 };
 
 /**
+ * Opens a link and writes each text area of its form from `write`, given the field's name (a
+ * check-in's line on each action and goal, its note). Returns the HTTP status of the POST.
+ */
+export const writeForm = async (link: string, write: (name: string) => string): Promise<number> => {
+  const page = await fetch(link);
+  if (page.status !== 200) return page.status;
+  const form = readForm(await page.text());
+  if (!form) return 0;
+  const res = await fetch(new URL(form.action, link).href, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form.texts.map((name): [string, string] => [name, write(name)])).toString(),
+  });
+  await res.text();
+  return res.status;
+};
+
+/**
  * What a browser would post from a page as it stands, with its form's action: every line, date and
  * hidden value, every text area's text, each select's chosen option and each ticked box.
  */

@@ -5,6 +5,7 @@ import { run } from '../../cli/growcycle';
 import { signedPath } from '../../domain/mail/links';
 import { DEMO_START, type DemoResult, runDemo } from '../../local/demo';
 import { type CapturedEmail, emailKind, fetchInboxItems, linkIn } from '../../local/people';
+import { SAMPLE_ORG } from '../../local/sample-org';
 import { runUntil as runUntilIdle, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -15,11 +16,15 @@ import { runUntil as runUntilIdle, startTestStack, type TestStack } from '../sup
 
 let stack: TestStack;
 let demo: DemoResult;
+/** What the demo printed: one line a simulated day, and highlights under it. */
+const printed: string[] = [];
 let dataDir: string;
 
 const get = async (p: string) =>
   (await fetch(`${stack.urls.api}${p}`, { headers: hr() })).json() as Promise<Record<string, unknown>>;
 const hr = () => ({ authorization: `Bearer ${stack.devToken('hr-test', { hr: true })}` });
+
+type Item = { status: string; dueAt: string; doneAt?: string };
 
 const runUntil = (done: () => boolean | Promise<boolean>) => runUntilIdle(stack, done);
 
@@ -29,7 +34,7 @@ const emailsTo = (inbox: CapturedEmail[], address: string) =>
 beforeAll(async () => {
   stack = await startTestStack(DEMO_START);
   dataDir = stack.dataDir;
-  demo = await runDemo(stack, () => undefined);
+  demo = await runDemo(stack, (line) => printed.push(line));
   // The demo runs on until the plans drafted from its results have ended: about three simulated months.
 }, 300_000);
 
@@ -94,8 +99,11 @@ describe('review cycle', () => {
 
   it('sends nothing more about a step once it is submitted', async () => {
     const inbox = await fetchInboxItems(stack.urls.inbox);
-    // Sofie answers everything when asked: exactly one request per step, never a reminder.
-    const kinds = emailsTo(inbox, 'sofie.andersen@example.com').map(emailKind);
+    // Sofie answers every step of the cycle when asked: exactly one request per step, never a
+    // reminder. Her development plan's actions she answers around their due dates, as most do.
+    const kinds = emailsTo(inbox, 'sofie.andersen@example.com')
+      .map(emailKind)
+      .filter((k) => !['action-item', 'check-in', 'session'].includes(k.split('.')[0] ?? ''));
     expect(kinds.filter((k) => k.endsWith('.reminder') || k.endsWith('.escalation'))).toEqual([]);
     expect(kinds.filter((k) => k === 'self-assessment.request')).toHaveLength(1);
   });
@@ -205,14 +213,76 @@ describe('development-plan follow-up', () => {
     ]);
   });
 
+  it('follows the drafted plans for the months after the cycle, until the last one ends', () => {
+    const { plans } = demo.summary;
+    expect(plans.drafted).toBeGreaterThanOrEqual(20);
+    expect(plans.agreed).toBe(plans.drafted);
+    expect(demo.plansFollowed.active).toBe(0);
+    // Their actions fall due over a quarter from the release in January.
+    expect(demo.plansFollowed.lastEndedAt && demo.plansFollowed.lastEndedAt > '2027-04-01').toBe(true);
+    // A few actions are done late, each once it was escalated to the owner's manager; Victor's
+    // never-answered one climbs to the skip-level and HR as well.
+    expect(plans.items.done).toBeGreaterThanOrEqual(25);
+    expect(plans.items.doneLate).toBeGreaterThanOrEqual(2);
+    expect(plans.items.doneLate).toBeLessThan(plans.items.done / 4);
+    expect(plans.items.escalated).toBeGreaterThanOrEqual(plans.items.doneLate + 3);
+    expect(plans.items).toMatchObject({ blocked: 1, newDates: 1, dropped: 0 });
+    // A check-in every four weeks for every running plan, nearly all answered (Victor's is not).
+    expect(plans.checkIns.asked).toBeGreaterThanOrEqual(40);
+    expect(plans.checkIns.answered).toBeGreaterThanOrEqual(plans.checkIns.asked * 0.8);
+    expect(plans.checkIns.answered).toBeLessThan(plans.checkIns.asked);
+    // The mentoring items' sessions every two weeks, confirmed by their mentors.
+    expect(plans.mentoringSessions).toBeGreaterThanOrEqual(8);
+  });
+
+  it('has most drafted actions answered on a reminder, in the week or so before they are due', async () => {
+    const lists = await Promise.all(SAMPLE_ORG.map((p) => get(`/plans?ownerId=${p.employeeId}`)));
+    const items = lists
+      .flatMap((l) => (l as { plans: Array<{ origin: string; items: Item[] }> }).plans)
+      .filter((p) => p.origin === 'review')
+      .flatMap((p) => p.items);
+    const daysEarly = items
+      .filter((i) => i.status === 'done' && i.doneAt)
+      .map((i) => (Date.parse(i.dueAt) - Date.parse(i.doneAt as string)) / 86_400_000);
+    const weekBefore = daysEarly.filter((d) => d >= 0 && d <= 10);
+    expect(weekBefore.length).toBeGreaterThan(daysEarly.length / 2);
+    // Some the day they are asked, weeks early; some late.
+    expect(daysEarly.filter((d) => d > 14).length).toBeGreaterThan(0);
+    expect(daysEarly.filter((d) => d < 0).length).toBeGreaterThan(0);
+  });
+
+  it('reminds a check-in once and lets it close unanswered', async () => {
+    const inbox = await fetchInboxItems(stack.urls.inbox);
+    const victor = emailsTo(inbox, 'victor.hale@example.com').map(emailKind);
+    expect(victor.filter((k) => k === 'check-in.request')).toHaveLength(1);
+    expect(victor.filter((k) => k === 'check-in.reminder')).toHaveLength(1);
+  });
+
+  it('prints one line a simulated day, the plans’ events counted in it', () => {
+    const days = printed.filter((l) => /^ {2}[A-Z][a-z]{2} \d{2} [A-Z][a-z]{2} {2}/.test(l));
+    const dates = days.map((l) => l.slice(2, 12));
+    expect(new Set(dates).size).toBe(dates.length);
+    const afterCycle = days.slice(days.findIndex((l) => l.includes('cycle closed')) + 1);
+    expect(afterCycle.length).toBeGreaterThan(10);
+    expect(afterCycle.some((l) => /\d+ check-ins? answered/.test(l))).toBe(true);
+    expect(afterCycle.some((l) => /\d+ development actions? done/.test(l))).toBe(true);
+    expect(afterCycle.some((l) => /\d+ coaching or mentoring sessions? confirmed held/.test(l))).toBe(true);
+    expect(afterCycle.some((l) => /\d+ overdue development actions? done late/.test(l))).toBe(true);
+  });
+
   it('escalates an overdue item to the manager, the skip-level and HR', async () => {
     const { plan } = (await get(`/plans/${demo.planIds[1]}`)) as {
       plan: { items: Array<{ status: string }> };
     };
     expect(plan.items).toMatchObject([{ status: 'missed' }]);
     const inbox = await fetchInboxItems(stack.urls.inbox);
+    // Victor's item, not the drafted plans' overdue actions, each escalated once to the manager.
     const escalatedTo = inbox
-      .filter((e) => emailKind(e) === 'action-item.escalation')
+      .filter(
+        (e) =>
+          emailKind(e) === 'action-item.escalation' &&
+          e.subject.includes('Publish the research repository guide'),
+      )
       .flatMap((e) => e.destination.to);
     expect(escalatedTo).toEqual(['grace.liu@example.com', 'amara.okafor@example.com', 'hr@example.com']);
   });
