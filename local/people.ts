@@ -166,8 +166,11 @@ export const answer = async (link: string, seed: number): Promise<number> => {
   return res.status;
 };
 
-/** Opens a link and posts the given values to its form (a person who knows what to answer). */
-export const submitForm = async (link: string, values: Record<string, string>): Promise<number> => {
+/** Opens a link and posts its form with the values `fill` gives for it; the POST's status. */
+const postForm = async (
+  link: string,
+  fill: (form: FormFields) => Record<string, string> | Array<[string, string]>,
+): Promise<number> => {
   const page = await fetch(link);
   if (page.status !== 200) return page.status;
   const form = readForm(await page.text());
@@ -175,29 +178,22 @@ export const submitForm = async (link: string, values: Record<string, string>): 
   const res = await fetch(new URL(form.action, link).href, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(values).toString(),
+    body: new URLSearchParams(fill(form)).toString(),
   });
   await res.text();
   return res.status;
 };
 
+/** Opens a link and posts the given values to its form (a person who knows what to answer). */
+export const submitForm = (link: string, values: Record<string, string>): Promise<number> =>
+  postForm(link, () => values);
+
 /**
  * Opens a link and writes each text area of its form from `write`, given the field's name (a
  * check-in's line on each action and goal, its note). Returns the HTTP status of the POST.
  */
-export const writeForm = async (link: string, write: (name: string) => string): Promise<number> => {
-  const page = await fetch(link);
-  if (page.status !== 200) return page.status;
-  const form = readForm(await page.text());
-  if (!form) return 0;
-  const res = await fetch(new URL(form.action, link).href, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(form.texts.map((name): [string, string] => [name, write(name)])).toString(),
-  });
-  await res.text();
-  return res.status;
-};
+export const writeForm = (link: string, write: (name: string) => string): Promise<number> =>
+  postForm(link, (form) => form.texts.map((name): [string, string] => [name, write(name)]));
 
 /**
  * What a browser would post from a page as it stands, with its form's action: every line, date and
