@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { buildBundles, bundleFile, handlersOf } from '../infra/bundles';
+import { buildBundles, bundleDir, bundleFile, deployedHandlers } from '../infra/bundles';
 import { ROOT } from '../infra/function';
-import { synthesize } from '../local/template';
 
 /*
  * The handlers' bundles as `cdk deploy` builds them: how large each is, and how long each takes to
@@ -43,15 +42,8 @@ export type BundleFigures = {
 };
 
 export const measureBundles = async (): Promise<BundleFigures> => {
-  const handlers = handlersOf(
-    synthesize({
-      senderAddress: 'growcycle@example.com',
-      hrAddress: 'hr@example.com',
-      publicBaseUrl: 'https://growcycle.example.com',
-    }),
-  );
-  mkdirSync(path.join(ROOT, '.local'), { recursive: true });
-  const outdir = mkdtempSync(path.join(ROOT, '.local', 'bench-bundles-'));
+  const handlers = deployedHandlers();
+  const outdir = bundleDir('bench-bundles-');
   try {
     const metafile = await buildBundles(
       handlers.map((h) => h.entry),

@@ -1,6 +1,7 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import type { CfnTemplate } from '../local/template';
+import { synthesize } from '../local/template';
 import { BUNDLING, ENTRY_METADATA, ROOT } from './function';
 
 /*
@@ -14,9 +15,15 @@ export const bundleFile = (outdir: string, entry: string): string =>
   path.join(outdir, `${entry.replace(/\.ts$/, '')}.mjs`);
 
 /**
- * Builds each entry (relative to the repository root) into `outdir`, which must sit under the
- * repository so the SDK, left out of the bundles as Lambda provides it, resolves from node_modules.
+ * A fresh folder for bundles under `.local/`, inside the repository, so that the SDK, left out of
+ * the bundles as Lambda provides it, resolves from the project's node_modules.
  */
+export const bundleDir = (prefix: string): string => {
+  mkdirSync(path.join(ROOT, '.local'), { recursive: true });
+  return mkdtempSync(path.join(ROOT, '.local', prefix));
+};
+
+/** Builds each entry (relative to the repository root) into `outdir` (from bundleDir). */
 export const buildBundles = async (entries: string[], outdir: string): Promise<Metafile> =>
   (
     await build({
@@ -40,9 +47,18 @@ export const buildBundles = async (entries: string[], outdir: string): Promise<M
 
 export type Handler = { entry: string; environment: Record<string, string> };
 
-/** Every function's handler module and its environment, intrinsics replaced by placeholders. */
-export const handlersOf = (template: CfnTemplate): Handler[] =>
-  Object.values(template.Resources).flatMap((r) => {
+/**
+ * Every function's handler module and its environment in the synthesized template, intrinsics
+ * replaced by placeholders.
+ */
+export const deployedHandlers = (): Handler[] =>
+  Object.values(
+    synthesize({
+      senderAddress: 'growcycle@example.com',
+      hrAddress: 'hr@example.com',
+      publicBaseUrl: 'https://growcycle.example.com',
+    }).Resources,
+  ).flatMap((r) => {
     const entry = r.Metadata?.[ENTRY_METADATA];
     if (r.Type !== 'AWS::Lambda::Function' || typeof entry !== 'string') return [];
     const variables = ((r.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)

@@ -1,11 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { rmSync, statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBundles, bundleFile, type Handler, handlersOf } from '../../infra/bundles';
-import { ROOT } from '../../infra/function';
-import { synthesize } from '../../local/template';
+import { buildBundles, bundleDir, bundleFile, deployedHandlers, type Handler } from '../../infra/bundles';
 
 /*
  * The Lambda bundles as `cdk deploy` builds them (infra/function.ts BUNDLING), built once for every
@@ -15,19 +12,12 @@ import { synthesize } from '../../local/template';
  * of them as Lambda provides it, resolves from the project's own node_modules.
  */
 
-mkdirSync(path.join(ROOT, '.local'), { recursive: true });
-const outdir = mkdtempSync(path.join(ROOT, '.local', 'bundles-'));
+const outdir = bundleDir('bundles-');
 let built: Handler[] = [];
 let metafile: Metafile | undefined;
 
 beforeAll(async () => {
-  built = handlersOf(
-    synthesize({
-      senderAddress: 'growcycle@example.com',
-      hrAddress: 'hr@example.com',
-      publicBaseUrl: 'https://growcycle.example.com',
-    }),
-  );
+  built = deployedHandlers();
   metafile = await buildBundles(
     built.map((h) => h.entry),
     outdir,
