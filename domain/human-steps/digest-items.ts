@@ -1,10 +1,10 @@
 import { type DigestEmailItem, digestEmail, type EmailAttachment, noticeEmail } from '../mail/compose';
 import {
   type DeliverDigest,
+  onGrid,
   type Progress,
   queueItem,
   recipientWindow,
-  SEND_TIME_INTERVAL_MS,
   withSendRetry,
 } from '../mail/digest';
 import { sendOnce } from '../mail/send';
@@ -96,9 +96,8 @@ export const queueReminder = (
 export const queueRemindersAhead = async (req: HumanRequest & { sendWindow: Window }, at: Date) => {
   const reminders = timeline(req).reminders;
   for (let index = req.remindersSent; index < reminders.length; index++) {
-    const due = (reminders[index] as Date).getTime();
-    // On the send times' grid, as every item queued for that morning is (domain/mail/digest.ts).
-    const sendAt = new Date(Math.floor(due / SEND_TIME_INTERVAL_MS) * SEND_TIME_INTERVAL_MS);
+    // On the send times' grid, as every item queued for that morning is.
+    const sendAt = onGrid((reminders[index] as Date).getTime());
     if (sendAt.getTime() > at.getTime()) await queueItem({ ...requestItem(req, index), sendAt }, at);
   }
 };

@@ -44,6 +44,10 @@ export const recipientWindow = (w: SendWindow, recipientId: string, timeZone: st
   spreadSeconds: personalSpreadSeconds(recipientId),
 });
 
+/** The send time a moment falls in: rounded down to SEND_TIME_INTERVAL_MS. */
+export const onGrid = (t: number): Date =>
+  new Date(Math.floor(t / SEND_TIME_INTERVAL_MS) * SEND_TIME_INTERVAL_MS);
+
 /**
  * The send time for an item queued at `at`: the recipient's slot (recipientSlot) rounded down to
  * the interval, or, once that has passed, the next send time at least LEAD_MS ahead.
@@ -51,7 +55,7 @@ export const recipientWindow = (w: SendWindow, recipientId: string, timeZone: st
 export const sendTime = (at: Date, w: SendWindow): Date => {
   const slot = recipientSlot(at, w).getTime();
   const earliest = at.getTime() + LEAD_MS;
-  const rounded = Math.floor(slot / SEND_TIME_INTERVAL_MS) * SEND_TIME_INTERVAL_MS;
+  const rounded = onGrid(slot).getTime();
   if (rounded >= earliest) return new Date(rounded);
   return new Date(Math.ceil(Math.max(slot, earliest) / SEND_TIME_INTERVAL_MS) * SEND_TIME_INTERVAL_MS);
 };
