@@ -1,9 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import type { CyclePlanCounts } from '../domain/plans/cycle-plans';
+import { redrive } from './redrive';
 
 /*
  * growcycle: HR's command line. It talks to the HTTP API (the local stack by default, --api URL for
@@ -63,6 +66,11 @@ commands:
                           with an overdue item; --mentor lists the items a mentor mentors
   plan cancel PLAN_ID --reason TEXT
                           cancel a plan; its follow-up stops and no email goes out about it after
+  redrive [--queue-url URL] [--dry-run]
+                          send what failed asynchronously (digest deliveries, SES events, the daily
+                          trigger check) back to its function, then delete it from the dead-letter
+                          queue (default $GROWCYCLE_FAILED_INVOCATIONS_QUEUE; on AWS, the stack output
+                          FailedInvocationsQueueUrl); needs AWS credentials, not a growcycle token
   dev-token EMPLOYEE_ID   a token from the local stack's development issuer (--hr for an HR admin)
 
 options:
@@ -329,6 +337,7 @@ type StatusBody = {
     daysOverdue: number;
   }>;
   bounced?: Array<{ requestId: string; kind: string; subjectId: string; recipientId: string }>;
+  failures?: Failed[];
   plans: CyclePlanCounts;
 };
 
@@ -353,7 +362,15 @@ const status = async (api: Target, cycleId: string | undefined, json: boolean, i
   const res = await call(api, 'GET', `/cycles/${encodeURIComponent(cycleId)}`);
   if (res.status !== 200) throw new CommandError(problemLine(res.status, res.json));
   if (json) return io.out(JSON.stringify(res.json));
-  const { cycle, reviews, phases, overdue, bounced = [], plans } = res.json as unknown as StatusBody;
+  const {
+    cycle,
+    reviews,
+    phases,
+    overdue,
+    bounced = [],
+    failures = [],
+    plans,
+  } = res.json as unknown as StatusBody;
   io.out(`${cycle.name} · ${cycle.status} · closes ${cycle.closeAt}`);
   io.out(
     `reviews: ${reviews.participants} · ${reviews.completed} completed · ${reviews.inProgress} in progress · ${reviews.incomplete} incomplete · ${reviews.scheduled} not started · ${reviews.cancelled} cancelled`,
@@ -380,6 +397,7 @@ const status = async (api: Target, cycleId: string | undefined, json: boolean, i
       io.out(l);
     io.out('');
   }
+  showFailures(failures, io);
   if (overdue.length === 0) return io.out('nothing overdue');
   io.out(`overdue (${overdue.length}):`);
   for (const l of table(
@@ -475,7 +493,16 @@ const PlanView = z.object({
   items: z.array(ItemView),
 });
 type PlanView = z.infer<typeof PlanView>;
-const PlanAnswer = z.object({ plan: PlanView });
+const Failure = z.object({
+  workflow: z.string(),
+  state: z.string(),
+  error: z.string(),
+  at: z.string(),
+  employeeId: z.string().optional(),
+  itemId: z.string().optional(),
+});
+type Failed = z.infer<typeof Failure>;
+const PlanAnswer = z.object({ plan: PlanView, failures: z.array(Failure).optional() });
 /** What `POST /plans/draft` answers: the plan, its proposed items on its draft until both agree. */
 const DraftedAnswer = z.object({
   planId: z.string(),
@@ -519,7 +546,19 @@ const doneOf = (items: Array<{ status: string }>): string =>
   `${items.filter((i) => i.status === 'done').length}/${items.length}`;
 const overdueOf = (items: Array<{ overdue: boolean }>): number => items.filter((i) => i.overdue).length;
 
-const showPlan = (plan: PlanView, io: Io) => {
+/** Steps that failed after their retries: HR was told by email; the execution name finds each in the console. */
+const showFailures = (failures: Failed[], io: Io) => {
+  if (failures.length === 0) return;
+  io.out(`failed steps (${failures.length}), each counted off so the rest went on:`);
+  for (const l of table(
+    ['workflow', 'about', 'state', 'error', 'at (UTC)'],
+    failures.map((f) => [f.workflow, f.employeeId ?? f.itemId ?? '', cut(f.state), f.error, minute(f.at)]),
+  ))
+    io.out(l);
+  io.out('');
+};
+
+const showPlan = (plan: PlanView, io: Io, failures: Failed[] = []) => {
   io.out(
     [
       plan.title ?? 'the items you mentor',
@@ -547,6 +586,8 @@ const showPlan = (plan: PlanView, io: Io) => {
   const blocked = plan.items.filter((i) => i.status === 'blocked' && i.blockedReason);
   if (blocked.length) io.out('');
   for (const i of blocked) io.out(`${i.itemId} is blocked: ${i.blockedReason}`);
+  if (failures.length) io.out('');
+  showFailures(failures, io);
 };
 
 const planPath = (planId: string) => `/plans/${encodeURIComponent(planId)}`;
@@ -662,7 +703,8 @@ const plan = async (api: Target, [sub, id, ...extra]: string[], flags: PlanFlags
       const res = await call(api, 'GET', planPath(id));
       if (res.status !== 200) throw new CommandError(problemLine(res.status, res.json));
       if (flags.json) return io.out(JSON.stringify(res.json));
-      return showPlan(readAnswer(PlanAnswer, res.json).plan, io);
+      const answer = readAnswer(PlanAnswer, res.json);
+      return showPlan(answer.plan, io, answer.failures);
     }
     case 'list':
       if (id) throw new UsageError(`unexpected "${id}"`);
@@ -706,6 +748,69 @@ const exportResults = async (api: Target, cycleId: string | undefined, out: stri
   io.out(`wrote ${text.split('\r\n').length - 2} row(s) to ${out}`);
 };
 
+const LocalAws = z.object({ endpoint: z.string().url(), failedInvocationsQueueUrl: z.string().url() });
+
+/**
+ * The dead-letter queue's messages back to their functions (cli/redrive.ts). Against a local stack,
+ * which says where its AWS endpoint and queue are, nothing needs setting; on AWS, the queue's URL and
+ * the operator's own AWS credentials.
+ */
+const redriveFailed = async (
+  api: Target,
+  flags: { queueUrl: string | undefined; dryRun: boolean; json: boolean },
+  io: Io,
+  env: NodeJS.ProcessEnv,
+) => {
+  let queueUrl = flags.queueUrl ?? env.GROWCYCLE_FAILED_INVOCATIONS_QUEUE;
+  let local: z.infer<typeof LocalAws> | undefined;
+  if (!queueUrl) {
+    const res = await fetch(`${api.api}/_local/aws`).catch(() => undefined);
+    const found = res?.ok ? LocalAws.safeParse(await res.json()) : undefined;
+    if (!found?.success)
+      throw new UsageError(
+        'redrive needs --queue-url URL (the stack output FailedInvocationsQueueUrl) or $GROWCYCLE_FAILED_INVOCATIONS_QUEUE',
+      );
+    local = found.data;
+    queueUrl = local.failedInvocationsQueueUrl;
+  }
+  const config = local
+    ? {
+        endpoint: local.endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }
+    : {};
+  const sqs = new SQSClient(config);
+  const lambda = new LambdaClient(config);
+  try {
+    const outcome = await redrive({
+      sqs,
+      lambda,
+      queueUrl,
+      dryRun: flags.dryRun,
+      onMessage: (functionName, error) => {
+        if (flags.json) return;
+        const failed = error ? ` (it failed with ${error})` : '';
+        io.out(
+          functionName
+            ? `${flags.dryRun ? 'would send again' : 'sent again'}: ${functionName}${failed}`
+            : 'left in the queue: a message that is neither a function’s failure nor an undelivered event',
+        );
+      },
+    });
+    if (flags.json) io.out(JSON.stringify(outcome));
+    else
+      io.out(
+        `${flags.dryRun ? Object.values(outcome.byFunction).reduce((a, b) => a + b, 0) : outcome.redriven} ${flags.dryRun ? 'to send again' : 'sent again'}, ${outcome.left} left in the queue`,
+      );
+    if (outcome.left > 0)
+      throw new CommandError(`${outcome.left} message(s) could not be sent again; see the queue`);
+  } finally {
+    sqs.destroy();
+    lambda.destroy();
+  }
+};
+
 const OPTIONS = {
   api: { type: 'string' },
   json: { type: 'boolean', default: false },
@@ -730,6 +835,7 @@ const OPTIONS = {
   overdue: { type: 'boolean', default: false },
   token: { type: 'string' },
   hr: { type: 'boolean', default: false },
+  'queue-url': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -823,6 +929,15 @@ export const run = async (argv: string[], io: Io, env: NodeJS.ProcessEnv = proce
         return 0;
       case 'plan':
         await plan(api, positionals.slice(1), values, io);
+        return 0;
+      case 'redrive':
+        if (arg) throw new UsageError(`unexpected "${arg}"`);
+        await redriveFailed(
+          api,
+          { queueUrl: values['queue-url'], dryRun: values['dry-run'], json: values.json },
+          io,
+          env,
+        );
         return 0;
       case 'dev-token': {
         if (!arg) throw new UsageError('dev-token needs an EMPLOYEE_ID');

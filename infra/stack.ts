@@ -264,7 +264,13 @@ export class GrowcycleStack extends Stack {
     sends(goalRound);
     const awaitCalibration = fn('AwaitCalibration', 'functions/steps/await-calibration.ts');
     resumes(awaitCalibration);
+    // The catch of every workflow: records a failed step, tells HR, counts the failed part off its
+    // cycle or plan (a review's end wakes the cycle; an item's, the plan).
+    const recordFailure = fn('RecordFailure', 'functions/steps/record-failure.ts');
+    sends(recordFailure);
+    resumes(recordFailure);
     const review = new EmployeeReview(this, 'EmployeeReview', {
+      recordFailure,
       startReview: fn('StartReview', 'functions/steps/start-review.ts'),
       humanStep: humanStepFn,
       goalRound,
@@ -288,11 +294,12 @@ export class GrowcycleStack extends Stack {
       launchReviews,
       awaitReviews,
       closeCycle,
+      recordFailure,
     });
 
     const endPlanItem = fn('EndPlanItem', 'functions/steps/end-plan-item.ts');
     resumes(endPlanItem);
-    const planItem = new PlanItem(this, 'PlanItem', { humanStep: humanStepFn, endPlanItem });
+    const planItem = new PlanItem(this, 'PlanItem', { humanStep: humanStepFn, endPlanItem, recordFailure });
     // The plan starts its items' follow-ups; HR adding an item starts one too.
     const followPlan = fn('FollowPlan', 'functions/steps/follow-plan.ts', {
       ...queueingEnv,
@@ -304,7 +311,11 @@ export class GrowcycleStack extends Stack {
     // The plan's end summary; HR told of a draft closed unagreed.
     sends(followPlan);
     planItem.stateMachine.grantStartExecution(followPlan);
-    const plan = new DevelopmentPlan(this, 'DevelopmentPlan', { followPlan, humanStep: humanStepFn });
+    const plan = new DevelopmentPlan(this, 'DevelopmentPlan', {
+      followPlan,
+      humanStep: humanStepFn,
+      recordFailure,
+    });
 
     // An answer may queue a notice in someone's digest (a check-in's summary to the manager) or tell
     // HR of a blocked item at once.
@@ -450,6 +461,8 @@ export class GrowcycleStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });
     new CfnOutput(this, 'TableName', { value: table.tableName });
+    // `growcycle redrive --queue-url` (docs/operations.md).
+    new CfnOutput(this, 'FailedInvocationsQueueUrl', { value: operations.failures.queueUrl });
   }
 
   /** Each acknowledgment names the finding and why it stands. */

@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Activity } from './activity';
+import type { LocalLambda } from './lambda';
+import { type LocalQueue, SqsError, sqsHandlers } from './queue';
 import { type LocalScheduler, SchedulerError } from './scheduler';
 import { type Execution, type HistoryEvent, type LocalStepFunctions, SfnError } from './step-functions';
 
@@ -54,6 +56,46 @@ export type AwsEndpointOptions = {
   activity: Activity;
   linkSecret: string;
   secretId: string;
+  /** With both, the endpoint also answers SQS for the dead-letter queue and Lambda's Invoke (the redrive's calls). */
+  lambda?: LocalLambda;
+  queue?: LocalQueue;
+  endpoint?: () => string;
+};
+
+/** Lambda's Invoke (REST): `Event` is taken at once (202) and run asynchronously, as Lambda does. */
+const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+
+const lambdaInvoke = async (lambda: LocalLambda, name: string, req: IncomingMessage, res: ServerResponse) => {
+  const logicalId =
+    decodeURIComponent(name)
+      .replace(/^arn:[^:]+:lambda:[^:]+:\d+:function:/, '')
+      .split(':')[0] ?? '';
+  let event: unknown;
+  try {
+    event = JSON.parse((await readBody(req)) || '{}');
+    lambda.functionNamed(logicalId);
+  } catch (error) {
+    const code =
+      error instanceof SyntaxError ? 'InvalidRequestContentException' : 'ResourceNotFoundException';
+    res.writeHead(code === 'ResourceNotFoundException' ? 404 : 400, {
+      'content-type': 'application/json',
+      'x-amzn-errortype': code,
+    });
+    return res.end(
+      JSON.stringify({ Type: 'User', message: error instanceof Error ? error.message : String(error) }),
+    );
+  }
+  if (req.headers['x-amz-invocation-type'] !== 'Event') {
+    res.writeHead(400, {
+      'content-type': 'application/json',
+      'x-amzn-errortype': 'InvalidParameterValueException',
+    });
+    return res.end(
+      JSON.stringify({ Type: 'User', message: 'Only asynchronous (Event) invocations run here' }),
+    );
+  }
+  void lambda.invokeAsync(logicalId, event);
+  res.writeHead(202).end();
 };
 
 export const awsHandlers = ({
@@ -196,12 +238,18 @@ const schedulerRequest = async (
 };
 
 export const createAwsEndpoint = (options: AwsEndpointOptions): Server => {
-  const handlers = awsHandlers(options);
+  const { queue, endpoint, lambda } = options;
+  const handlers = {
+    ...awsHandlers(options),
+    ...(queue && endpoint ? sqsHandlers(queue, endpoint) : {}),
+  };
   return createServer((req: IncomingMessage, res: ServerResponse) => {
     void options.activity.track(async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (options.scheduler && url.pathname.startsWith('/schedules/'))
         return schedulerRequest(options.scheduler, req, url, res);
+      const invoke = INVOKE_PATH.exec(url.pathname);
+      if (lambda && invoke?.[1] && req.method === 'POST') return lambdaInvoke(lambda, invoke[1], req, res);
       const target = String(req.headers['x-amz-target'] ?? '');
       const contentType = target.startsWith('secretsmanager.')
         ? 'application/x-amz-json-1.1'
@@ -217,8 +265,9 @@ export const createAwsEndpoint = (options: AwsEndpointOptions): Server => {
         const raw = await readBody(req);
         send(200, handler(raw ? (JSON.parse(raw) as Body) : {}));
       } catch (error) {
-        const code = error instanceof SfnError ? error.code : 'InternalFailure';
-        send(error instanceof SfnError ? 400 : 500, {
+        const known = error instanceof SfnError || error instanceof SqsError;
+        const code = known ? error.code : 'InternalFailure';
+        send(known ? 400 : 500, {
           __type: code,
           message: error instanceof Error ? error.message : String(error),
         });

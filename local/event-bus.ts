@@ -1,6 +1,7 @@
 import type { Activity } from './activity';
 import { realSleep } from './clock';
-import type { LocalLambda } from './lambda';
+import { functionArn, type LocalLambda } from './lambda';
+import type { LocalQueue } from './queue';
 import type { LocalRule } from './template';
 
 /*
@@ -46,6 +47,8 @@ export class LocalEventBus {
     private readonly rules: LocalRule[],
     private readonly lambda: LocalLambda,
     private readonly activity: Activity,
+    /** The rule target's dead-letter queue: an event it could not deliver goes there, as EventBridge sends it. */
+    private readonly deadLetters?: LocalQueue,
   ) {
     for (const rule of rules) checkPattern(rule.pattern, rule.logicalId);
   }
@@ -75,7 +78,14 @@ export class LocalEventBus {
         return;
       } catch (error) {
         delivery.error = error instanceof Error ? error.name : String(error);
-        if (delivery.attempts > target.maxRetries) return;
+        if (delivery.attempts > target.maxRetries) {
+          this.deadLetters?.send(JSON.stringify(event), {
+            RULE_ARN: `arn:aws:events:us-east-1:000000000000:rule/${ruleLogicalId}`,
+            TARGET_ARN: functionArn(target.functionLogicalId),
+            ERROR_CODE: delivery.error,
+          });
+          return;
+        }
         await realSleep(25 * 2 ** delivery.attempts);
       }
     }

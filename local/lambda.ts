@@ -4,9 +4,13 @@ import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { ROOT } from '../infra/function';
 import type { Activity } from './activity';
+import type { LocalQueue } from './queue';
 import type { LocalFunction } from './template';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** A failure injected into a function's invocations (tests, the chaos run). */
+export type Fault = { error: string; count: number; when?: (event: unknown) => boolean | Promise<boolean> };
 
 export type LambdaStats = {
   invocations: number;
@@ -27,17 +31,79 @@ const asTaskError = (error: unknown): Error => {
  */
 export class LocalLambda {
   private readonly handlers = new Map<string, Promise<Handler>>();
-  private readonly faults = new Map<string, number>();
+  private readonly faults = new Map<string, Fault[]>();
   readonly stats: LambdaStats = { invocations: 0, gbSeconds: 0, byFunction: {}, msByFunction: {} };
 
   constructor(
     private readonly functions: Map<string, LocalFunction>,
     private readonly activity: Activity,
+    /** Where an asynchronous invocation that failed its retries goes (the stack's dead-letter queue). */
+    private readonly failures?: LocalQueue,
   ) {}
+
+  /**
+   * Invokes as Lambda does an asynchronous invocation (a schedule's, another service's): retried twice,
+   * then its on-failure record, in the shape Lambda writes to an SQS destination, goes to the queue.
+   * Lambda waits a minute or two between attempts; here they follow at once.
+   */
+  async invokeAsync(logicalId: string, event: unknown): Promise<void> {
+    let error: unknown;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        await this.invoke(logicalId, event);
+        return;
+      } catch (e) {
+        error = e;
+      }
+    }
+    this.failures?.send(
+      JSON.stringify({
+        version: '1.0',
+        timestamp: new Date().toISOString(),
+        requestContext: {
+          requestId: crypto.randomUUID(),
+          functionArn: `${functionArn(logicalId)}:$LATEST`,
+          condition: 'RetriesExhausted',
+          approximateInvokeCount: 3,
+        },
+        requestPayload: event,
+        responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+        responsePayload: { errorType: error instanceof Error ? error.name : 'Error' },
+      }),
+    );
+  }
 
   /** The next `count` invocations of a function fail as a Lambda service error would, before the handler runs. */
   injectServiceErrors(logicalId: string, count: number): void {
-    this.faults.set(logicalId, count);
+    this.injectFault(logicalId, { error: 'Lambda.ServiceException', count });
+  }
+
+  /**
+   * The next `count` invocations of a function whose event `when` matches fail with the error named,
+   * before the handler runs: a dependency's failure as the handler would have passed it on.
+   */
+  injectFault(logicalId: string, fault: Fault): void {
+    this.faults.set(logicalId, [...(this.faults.get(logicalId) ?? []), { ...fault }]);
+  }
+
+  clearFaults(logicalId: string): void {
+    this.faults.delete(logicalId);
+  }
+
+  private async takeFault(logicalId: string, event: unknown): Promise<Fault | undefined> {
+    for (const fault of this.faults.get(logicalId) ?? []) {
+      if (fault.count <= 0 || !((await fault.when?.(event)) ?? true)) continue;
+      fault.count -= 1;
+      return fault;
+    }
+    return undefined;
+  }
+
+  /** The function of a name (locally, its logical id), or an error saying there is none. */
+  functionNamed(logicalId: string): LocalFunction {
+    const found = this.functions.get(logicalId);
+    if (!found) throw new Error(`Function not found: ${logicalId}`);
+    return found;
   }
 
   functionFor(entry: string): LocalFunction {
@@ -61,11 +127,8 @@ export class LocalLambda {
     const fn = this.functions.get(logicalId);
     if (!fn) throw new Error(`Unknown function ${logicalId}`);
     return this.activity.track(async () => {
-      const pending = this.faults.get(logicalId) ?? 0;
-      if (pending > 0) {
-        this.faults.set(logicalId, pending - 1);
-        throw Object.assign(new Error('Simulated Lambda service error'), { name: 'Lambda.ServiceException' });
-      }
+      const fault = await this.takeFault(logicalId, event);
+      if (fault) throw Object.assign(new Error(`Simulated ${fault.error}`), { name: fault.error });
       const handler = await this.handler(fn);
       const started = performance.now();
       this.stats.invocations += 1;
@@ -83,11 +146,14 @@ export class LocalLambda {
   }
 }
 
+export const functionArn = (logicalId: string): string =>
+  `arn:aws:lambda:us-east-1:000000000000:function:${logicalId}`;
+
 const context = (fn: LocalFunction): Context => ({
   callbackWaitsForEmptyEventLoop: false,
   functionName: fn.logicalId,
   functionVersion: '$LATEST',
-  invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${fn.logicalId}`,
+  invokedFunctionArn: functionArn(fn.logicalId),
   memoryLimitInMB: String(fn.memoryMb),
   awsRequestId: crypto.randomUUID(),
   logGroupName: `/aws/lambda/${fn.logicalId}`,

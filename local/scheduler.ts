@@ -136,14 +136,8 @@ export class LocalScheduler {
     if (!this.lambda) return;
     const lambda = this.lambda;
     await this.activity.track(async () => {
-      try {
-        await lambda.invoke(schedule.functionLogicalId, JSON.parse(schedule.input));
-      } catch (error) {
-        // As on AWS, a failed target does not stop the schedule; tomorrow's run catches up.
-        console.error(
-          `Schedule ${schedule.logicalId} failed: ${error instanceof Error ? error.message : error}`,
-        );
-      }
+      // As on AWS, a failed target does not stop the schedule: it goes to the dead-letter queue.
+      await lambda.invokeAsync(schedule.functionLogicalId, JSON.parse(schedule.input));
     });
   }
 
@@ -210,12 +204,8 @@ export class LocalScheduler {
     else schedule.state = 'FIRED';
     const fn = FUNCTION_ARN.exec(schedule.target.Arn)?.[1];
     if (fn) {
-      // Invoked as Scheduler does (asynchronously): a failure is logged, the schedule is done.
-      try {
-        await this.lambda?.invoke(fn, JSON.parse(schedule.target.Input));
-      } catch (error) {
-        console.error(`Schedule ${schedule.name} failed: ${error instanceof Error ? error.message : error}`);
-      }
+      // Invoked as Scheduler does (asynchronously): a failure goes to the dead-letter queue.
+      await this.lambda?.invokeAsync(fn, JSON.parse(schedule.target.Input));
       return;
     }
     const call = JSON.parse(schedule.target.Input) as {

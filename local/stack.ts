@@ -14,6 +14,7 @@ import { asGatewayClaims, DevTokenIssuer } from './dev-tokens';
 import { ensureTable, localCredentials, startDynamoDb } from './dynamodb';
 import { LocalEventBus } from './event-bus';
 import { LocalLambda } from './lambda';
+import { LocalQueue } from './queue';
 import { LocalScheduler } from './scheduler';
 import { createSesGateway } from './ses-simulator';
 import { LocalStepFunctions } from './step-functions';
@@ -46,6 +47,8 @@ export type LocalStack = {
   urls: { api: string; inbox: string; sfn: string; dynamodb: string };
   app: LocalApp;
   lambda: LocalLambda;
+  /** The dead-letter queue of the asynchronous paths (`growcycle redrive` empties it). */
+  failedInvocations: LocalQueue;
   sfn: LocalStepFunctions;
   scheduler: LocalScheduler;
   /** The default EventBridge bus with the template's rules (SES bounce and complaint events). */
@@ -193,7 +196,8 @@ export const startStack = async (
     setEnvironment(app, urls);
     await ensureTable(dynamoEndpoint, tableName, app.table);
 
-    const lambda = new LocalLambda(app.functions, activity);
+    const failedInvocations = new LocalQueue();
+    const lambda = new LocalLambda(app.functions, activity, failedInvocations);
     const sfn = new LocalStepFunctions({ stateMachines: app.stateMachines, lambda, activity });
     const scheduler = new LocalScheduler(sfn, activity, lambda, app.schedules);
     const awsEndpoint = createAwsEndpoint({
@@ -202,8 +206,11 @@ export const startStack = async (
       activity,
       linkSecret: linkKey(dataDir),
       secretId: LOCAL_SECRET_ID,
+      lambda,
+      queue: failedInvocations,
+      endpoint: () => urls.sfn,
     });
-    const events = new LocalEventBus(app.rules, lambda, activity);
+    const events = new LocalEventBus(app.rules, lambda, activity, failedInvocations);
     const sesGateway = createSesGateway({ inboxUrl: urls.inbox, mail: app.mail, bus: events, activity });
     // SES v2 is a REST API (/v2/email/...); Step Functions and Secrets Manager speak JSON on `/`.
     handleAws = (req, res) =>
@@ -224,12 +231,24 @@ export const startStack = async (
         .end(JSON.stringify({ token }));
       return true;
     };
+    // Where the CLI's AWS calls (`growcycle redrive`) reach this stack: its endpoint and its queue.
+    const awsRoute: ExtraRoute = async (req, url, res) => {
+      if (url.pathname !== '/_local/aws' || req.method !== 'GET') return false;
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(
+          JSON.stringify({ endpoint: urls.sfn, failedInvocationsQueueUrl: failedInvocations.url(urls.sfn) }),
+        );
+      return true;
+    };
     const gateway = createApiGateway(
       app.routes,
       lambda,
       activity,
       async (req, url, res) =>
-        (await tokenRoute(req, url, res)) || (await (extraRoutes ?? (async () => false))(req, url, res)),
+        (await tokenRoute(req, url, res)) ||
+        (await awsRoute(req, url, res)) ||
+        (await (extraRoutes ?? (async () => false))(req, url, res)),
       (token) => {
         const checked = issuer.verify(token);
         return checked.ok ? asGatewayClaims(checked.claims) : undefined;
@@ -250,6 +269,7 @@ export const startStack = async (
       urls,
       app,
       lambda,
+      failedInvocations,
       sfn,
       scheduler,
       events,

@@ -2,17 +2,13 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import {
   Choice,
   Condition,
-  IntegrationPattern,
   JsonPath,
   type StateMachine,
-  TaskInput,
-  Timeout,
   Wait,
   WaitTime,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { invokeStep } from './human-step';
+import { callbackStep, invokeStep } from './human-step';
 import { standardStateMachine } from './state-machine';
 
 export type AppraisalCycleProps = {
@@ -21,6 +17,7 @@ export type AppraisalCycleProps = {
   launchReviews: IFunction;
   awaitReviews: IFunction;
   closeCycle: IFunction;
+  recordFailure: IFunction;
 };
 
 /**
@@ -70,16 +67,14 @@ export class AppraisalCycle extends Construct {
       { cycleId: JsonPath.stringAt('$.cycleId') },
       '$.report',
     );
-    const awaitReviews = new LambdaInvoke(this, 'Wait for all reviews or the close date', {
-      lambdaFunction: props.awaitReviews,
-      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: TaskInput.fromObject({
-        cycleId: JsonPath.stringAt('$.cycleId'),
-        taskToken: JsonPath.taskToken,
-      }),
-      resultPath: JsonPath.DISCARD,
-      taskTimeout: Timeout.at('$.launch.waitSeconds'),
-    });
+    const awaitReviews = callbackStep(
+      this,
+      'Wait for all reviews or the close date',
+      props.awaitReviews,
+      { cycleId: JsonPath.stringAt('$.cycleId') },
+      JsonPath.DISCARD,
+      '$.launch.waitSeconds',
+    );
     // HR may extend the close date while the cycle waits: on timeout, read it again.
     const checkClose = invokeStep(
       this,
@@ -102,6 +97,10 @@ export class AppraisalCycle extends Construct {
       this,
       'StateMachine',
       waitForStart.next(open).next(firstPage).next(more),
+      {
+        recordFailure: props.recordFailure,
+        about: { workflow: 'cycle', cycleId: JsonPath.stringAt('$.cycleId') },
+      },
     );
   }
 }

@@ -1,20 +1,11 @@
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import {
-  Choice,
-  Condition,
-  IntegrationPattern,
-  JsonPath,
-  type StateMachine,
-  TaskInput,
-  Timeout,
-} from 'aws-cdk-lib/aws-stepfunctions';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Choice, Condition, JsonPath, type StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { WAKE_ERROR } from '../domain/platform/executions';
-import { groupWait, invokeStep } from './human-step';
+import { callbackStep, groupWait, invokeStep } from './human-step';
 import { standardStateMachine } from './state-machine';
 
-export type DevelopmentPlanProps = { followPlan: IFunction; humanStep: IFunction };
+export type DevelopmentPlanProps = { followPlan: IFunction; humanStep: IFunction; recordFailure: IFunction };
 
 /**
  * One development plan. A drafted plan first waits for its owner and their manager to agree to it
@@ -42,13 +33,14 @@ export class DevelopmentPlan extends Construct {
     );
     const look = invokeStep(this, 'Look at the plan', props.followPlan, { action: 'next', planId }, '$.next');
     // Completes (to the close) only once the plan is over; times out, or is woken, to look again.
-    const wait = new LambdaInvoke(this, 'Wait for the items', {
-      lambdaFunction: props.followPlan,
-      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: TaskInput.fromObject({ action: 'arm', planId, taskToken: JsonPath.taskToken }),
-      resultPath: JsonPath.DISCARD,
-      taskTimeout: Timeout.at('$.next.wakeInSeconds'),
-    });
+    const wait = callbackStep(
+      this,
+      'Wait for the items',
+      props.followPlan,
+      { action: 'arm', planId },
+      JsonPath.DISCARD,
+      '$.next.wakeInSeconds',
+    );
     wait.addCatch(look, { errors: ['States.Timeout', WAKE_ERROR], resultPath: JsonPath.DISCARD });
     const close = invokeStep(
       this,
@@ -92,6 +84,9 @@ export class DevelopmentPlan extends Construct {
     const begin = new Choice(this, 'Is the plan a draft?')
       .when(Condition.isPresent('$.agreementRequestIds'), agreement)
       .otherwise(start);
-    this.stateMachine = standardStateMachine(this, 'StateMachine', begin);
+    this.stateMachine = standardStateMachine(this, 'StateMachine', begin, {
+      recordFailure: props.recordFailure,
+      about: { workflow: 'plan', planId },
+    });
   }
 }

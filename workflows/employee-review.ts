@@ -19,6 +19,7 @@ export type EmployeeReviewProps = {
   /** The phases a template enables around the appraisal (workflows/review-phases.ts). */
   goalRound: IFunction;
   awaitCalibration: IFunction;
+  recordFailure: IFunction;
 };
 
 /**
@@ -153,6 +154,13 @@ export class EmployeeReview extends Construct {
     const sendSlot = new Wait(this, 'Pause until its send slot', {
       time: WaitTime.timestampPath('$.opensAt'),
     }).next(start);
-    this.stateMachine = standardStateMachine(this, 'StateMachine', sendSlot);
+    this.stateMachine = standardStateMachine(this, 'StateMachine', sendSlot, {
+      recordFailure: props.recordFailure,
+      about: {
+        workflow: 'review',
+        cycleId: JsonPath.stringAt('$.cycleId'),
+        employeeId: JsonPath.stringAt('$.employeeId'),
+      },
+    });
   }
 }

@@ -32,13 +32,32 @@ export type HumanStepNames = {
 export const STEP_TIMEOUT = Duration.seconds(60);
 
 /**
+ * Errors that say "not now" rather than "never": DynamoDB and SES throttling, a transaction that met
+ * another, a service's passing fault. The SDK has retried each a few times already; the workflow
+ * waits longer, with jitter, so many executions meeting the same throttle do not retry in step.
+ */
+export const TRANSIENT_ERRORS = [
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TransactionConflictException',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TooManyRequestsException',
+  'Lambda.TooManyRequestsException',
+];
+
+/**
  * Retries that every step Lambda gets on top of LambdaInvoke's own retry of Lambda service errors.
  * EmailThrottled (the shared send rate, or SES, said "not this second"): soon, jittered so a burst
  * spreads over the following seconds instead of retrying in lockstep, and patient enough (60
  * attempts, about a quarter of an hour) to drain a burst of thousands at 14 emails a second. The
  * cycle's launch spaces its reviews' send slots, so its first emails rarely need this at all.
+ * Transient errors: five more attempts over about a minute. Any other error, when `anyError`: once
+ * more, since every step is idempotent and an unexpected error may have been a passing one; a wait's
+ * task has no such retrier, as its wake is an error that must reach its catcher.
  */
-export const retryEmailInFlight = (task: LambdaInvoke): LambdaInvoke => {
+export const withRetries = (task: LambdaInvoke, { anyError }: { anyError: boolean }): LambdaInvoke => {
   task.addRetry({ errors: ['EmailInFlight'], interval: Duration.minutes(1), maxAttempts: 5, backoffRate: 2 });
   task.addRetry({
     errors: ['EmailThrottled'],
@@ -48,6 +67,21 @@ export const retryEmailInFlight = (task: LambdaInvoke): LambdaInvoke => {
     jitterStrategy: JitterType.FULL,
     maxAttempts: 60,
   });
+  task.addRetry({
+    errors: TRANSIENT_ERRORS,
+    interval: Duration.seconds(2),
+    backoffRate: 2,
+    maxDelay: Duration.seconds(30),
+    jitterStrategy: JitterType.FULL,
+    maxAttempts: 5,
+  });
+  if (anyError)
+    task.addRetry({
+      errors: ['States.TaskFailed'],
+      interval: Duration.seconds(5),
+      jitterStrategy: JitterType.FULL,
+      maxAttempts: 1,
+    });
   return task;
 };
 
@@ -58,7 +92,7 @@ export const invokeStep = (
   payload: Record<string, unknown>,
   resultPath: string,
 ): LambdaInvoke =>
-  retryEmailInFlight(
+  withRetries(
     new LambdaInvoke(scope, name, {
       lambdaFunction: fn,
       payload: TaskInput.fromObject(payload),
@@ -66,6 +100,31 @@ export const invokeStep = (
       resultPath,
       taskTimeout: Timeout.duration(STEP_TIMEOUT),
     }),
+    { anyError: true },
+  );
+
+/**
+ * A task that hands its Lambda a task token and waits for it (`.waitForTaskToken`) until the time at
+ * `timeoutPath`, in seconds. Transient errors of the Lambda are retried; a wake (WAKE_ERROR) and the
+ * timeout are for the caller's catcher.
+ */
+export const callbackStep = (
+  scope: Construct,
+  name: string,
+  fn: IFunction,
+  payload: Record<string, unknown>,
+  resultPath: string,
+  timeoutPath: string,
+): LambdaInvoke =>
+  withRetries(
+    new LambdaInvoke(scope, name, {
+      lambdaFunction: fn,
+      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: TaskInput.fromObject({ ...payload, taskToken: JsonPath.taskToken }),
+      resultPath,
+      taskTimeout: Timeout.at(timeoutPath),
+    }),
+    { anyError: false },
   );
 
 /**
@@ -94,18 +153,14 @@ export const humanStep = (
     { action: 'open', requestId: JsonPath.stringAt(requestIdPath) },
     '$.step',
   );
-  const wait = new LambdaInvoke(scope, names.wait, {
-    lambdaFunction: fn,
-    integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-    payload: TaskInput.fromObject({
-      action: 'arm',
-      requestId: JsonPath.stringAt('$.step.requestId'),
-      taskToken: JsonPath.taskToken,
-      ...armWith,
-    }),
-    resultPath: '$.step',
-    taskTimeout: Timeout.at('$.step.wakeInSeconds'),
-  });
+  const wait = callbackStep(
+    scope,
+    names.wait,
+    fn,
+    { action: 'arm', requestId: JsonPath.stringAt('$.step.requestId'), ...armWith },
+    '$.step',
+    '$.step.wakeInSeconds',
+  );
   const check = invokeStep(
     scope,
     names.check,
@@ -134,17 +189,14 @@ export const groupWait = (
   statePath: string,
   next?: IChainable & State,
 ): LambdaInvoke => {
-  const wait = new LambdaInvoke(scope, names.wait, {
-    lambdaFunction: fn,
-    integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-    payload: TaskInput.fromObject({
-      action: 'armGroup',
-      requestIds: JsonPath.listAt(`${statePath}.requestIds`),
-      taskToken: JsonPath.taskToken,
-    }),
-    resultPath: statePath,
-    taskTimeout: Timeout.at(`${statePath}.wakeInSeconds`),
-  });
+  const wait = callbackStep(
+    scope,
+    names.wait,
+    fn,
+    { action: 'armGroup', requestIds: JsonPath.listAt(`${statePath}.requestIds`) },
+    statePath,
+    `${statePath}.wakeInSeconds`,
+  );
   const check = invokeStep(
     scope,
     names.check,

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { humanStep, invokeStep } from './human-step';
 import { standardStateMachine } from './state-machine';
 
-export type PlanItemProps = { humanStep: IFunction; endPlanItem: IFunction };
+export type PlanItemProps = { humanStep: IFunction; endPlanItem: IFunction; recordFailure: IFunction };
 
 /**
  * The follow-up of one item of a development plan: a human step on the item's current request (the
@@ -42,6 +42,13 @@ export class PlanItem extends Construct {
       },
     });
     goOn.when(Condition.isPresent('$.step.nextRequestId'), nextRequest.next(followUp)).otherwise(end);
-    this.stateMachine = standardStateMachine(this, 'StateMachine', followUp);
+    this.stateMachine = standardStateMachine(this, 'StateMachine', followUp, {
+      recordFailure: props.recordFailure,
+      about: {
+        workflow: 'plan-item',
+        planId: JsonPath.stringAt('$.planId'),
+        itemId: JsonPath.stringAt('$.itemId'),
+      },
+    });
   }
 }

@@ -1,16 +1,7 @@
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import {
-  Choice,
-  Condition,
-  IntegrationPattern,
-  JsonPath,
-  type State,
-  TaskInput,
-  Timeout,
-} from 'aws-cdk-lib/aws-stepfunctions';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Choice, Condition, JsonPath, type State } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { humanStep, invokeStep } from './human-step';
+import { callbackStep, humanStep, invokeStep } from './human-step';
 
 /*
  * The phases of an employee review that a template may enable around the appraisal (see
@@ -85,13 +76,7 @@ export const goalSetting = (scope: Construct, fns: PhaseFunctions, then: State):
 };
 
 const waitForHr = (scope: Construct, name: string, fn: IFunction, timeoutPath: string) =>
-  new LambdaInvoke(scope, name, {
-    lambdaFunction: fn,
-    integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-    payload: TaskInput.fromObject({ ...review, taskToken: JsonPath.taskToken }),
-    resultPath: JsonPath.DISCARD,
-    taskTimeout: Timeout.at(timeoutPath),
-  });
+  callbackStep(scope, name, fn, review, JsonPath.DISCARD, timeoutPath);
 
 /**
  * After the appraisal: wait for HR's calibration (or the calibration date), then the review meeting,

@@ -1,3 +1,4 @@
+import { failuresOf, failureView } from '../operations/failures';
 import { now } from '../platform/clock';
 import {
   type Cycle,
@@ -92,12 +93,17 @@ export const phaseStatus = (
  */
 export const cycleStatus = async (cycle: Cycle) => {
   // One pass over the reviews gives both their counts and the acknowledgments.
-  const [tally, requests] = await Promise.all([tallyReviews(cycle.cycleId), cycleRequests(cycle.cycleId)]);
+  const [tally, requests, failures] = await Promise.all([
+    tallyReviews(cycle.cycleId),
+    cycleRequests(cycle.cycleId),
+    failuresOf(cycle.cycleId),
+  ]);
   const { counts, released, acknowledged, disagreements } = tally;
   return {
     cycle,
     reviews: counts,
     ...phaseStatus(requests),
     acknowledgments: { released, acknowledged, disagreements },
+    failures: failures.map(failureView),
   };
 };

@@ -18,7 +18,7 @@ export type EmailPurpose =
   | 'unreleased'
   | 'notice'
   | 'summary';
-export type EmailKind = `${RequestKind | 'cycle' | 'plan'}.${EmailPurpose}` | 'digest';
+export type EmailKind = `${RequestKind | 'cycle' | 'plan'}.${EmailPurpose}` | 'digest' | 'workflow.failure';
 
 /** A file sent with an email (the review meeting's .ics); content is the file's text. */
 export type EmailAttachment = { fileName: string; contentType: string; content: string };

@@ -732,12 +732,41 @@ const planPolicy = new Entity({
   indexes: { byId: documentById },
 });
 
+/**
+ * A workflow step that failed after its retries: which workflow, for whom, at which state, with the
+ * error's name only (an error's message may quote an address). Keyed by the execution, so a retried
+ * record step writes it once; listed under the cycle or plan it concerns.
+ */
+const failure = new Entity({
+  model: { entity: 'failure', version: '1', service },
+  attributes: {
+    scopeId: { type: 'string', required: true },
+    executionName: { type: 'string', required: true },
+    executionArn: { type: 'string', required: true },
+    workflow: { type: ['review', 'cycle', 'plan', 'plan-item'] as const, required: true },
+    state: { type: 'string', required: true },
+    error: { type: 'string', required: true },
+    at: { type: 'string', required: true },
+    cycleId: { type: 'string' },
+    employeeId: { type: 'string' },
+    planId: { type: 'string' },
+    itemId: { type: 'string' },
+  },
+  indexes: {
+    byScope: {
+      pk: { field: 'pk', composite: ['scopeId'] },
+      sk: { field: 'sk', composite: ['executionName'] },
+    },
+  },
+});
+
 const entities = {
   employee,
   cycle,
   cycleCatalog,
   review,
   reviewEnd,
+  failure,
   waitToken,
   request,
   feedback,
@@ -771,6 +800,7 @@ export const db = (): typeof entities => {
 export type Employee = EntityItem<typeof employee>;
 export type Cycle = EntityItem<typeof cycle>;
 export type Review = EntityItem<typeof review>;
+export type Failure = EntityItem<typeof failure>;
 export type HumanRequest = EntityItem<typeof request>;
 export type Feedback = EntityItem<typeof feedback>;
 export type Plan = EntityItem<typeof plan>;

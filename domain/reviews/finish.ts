@@ -101,6 +101,21 @@ export const endReview = async (cycleId: string, employeeId: string): Promise<vo
 };
 
 /**
+ * The review's workflow failed (functions/steps/record-failure.ts): it is counted as ended whatever
+ * its status, once, so its cycle closes when the others have ended instead of at its close date.
+ */
+export const endFailedReview = async (cycleId: string, employeeId: string): Promise<void> => {
+  try {
+    await documentClient.send(
+      new TransactWriteCommand({ TransactItems: reviewEndWrites(cycleId, employeeId, now().toISOString()) }),
+    );
+  } catch (error) {
+    ignoreConditionFailure(error);
+  }
+  await resumeCycleIfDone(cycleId);
+};
+
+/**
  * The review is finished where its manager appraisal settles (answered, or closed unanswered),
  * not in a step of its own: whatever completes the appraisal's wait (the answer, or the arm that
  * finds it settled) finishes the review first and hands the workflow how long its calibration wait

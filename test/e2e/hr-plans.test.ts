@@ -127,7 +127,7 @@ describe('growcycle plan', () => {
     expect(result.code).toBe(0);
     const { plan } = JSON.parse(result.out) as { plan: Record<string, unknown> };
     expect(plan).toMatchObject({ planId: palPlan, ownerId: 'p1', cycleId, overdueItems: 1 });
-    expect((await api('GET', `/plans/${palPlan}`)).body).toEqual({ plan });
+    expect((await api('GET', `/plans/${palPlan}`)).body).toEqual({ plan, failures: [] });
   });
 
   it('list --owner and --team print one line per plan: owner, title, status, done of all and overdue', async () => {

@@ -10,6 +10,7 @@ import { HR_ROUTES as HANDLED_HR_ROUTES } from '../../functions/api/hr-api';
 import { buildApp } from '../../infra/app';
 import { ENTRY_METADATA, ROOT } from '../../infra/function';
 import type { GrowcycleStack } from '../../infra/stack';
+import { TRANSIENT_ERRORS } from '../../workflows/human-step';
 
 /*
  * Assertions on the synthesized template. Bundling is skipped (`aws:cdk:bundling-stacks` empty), so a
@@ -304,7 +305,53 @@ describe('GrowcycleStack', () => {
           ErrorEquals: ['States.Timeout', WAKE_ERROR],
           Next: 'Check on acknowledgment',
         }),
+        expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'Failed: Wait for acknowledgment' }),
       ]);
+    });
+
+    it('catch every failure of every task and Parallel, last, and record it for HR before failing', () => {
+      for (const definition of definitions) {
+        // Arrange: the states of the top level (a state in a branch cannot catch to outside it).
+        const states = Object.entries(definition.States) as Array<
+          [string, State & { Catch?: Array<{ ErrorEquals: string[]; Next: string; ResultPath?: string }> }]
+        >;
+        const catching = states.filter(
+          ([, s]) => s.Type === 'Task' || s.Type === 'Parallel' || s.Type === 'Map',
+        );
+        expect(catching.length).toBeGreaterThan(1);
+        for (const [name, state] of catching) {
+          if (name === 'Record the failure and tell HR') continue;
+          const last = state.Catch?.at(-1);
+          // Assess: the catch-all goes to a Pass naming the state, then to the record, then fails.
+          expect(last, name).toEqual({
+            ErrorEquals: ['States.ALL'],
+            Next: `Failed: ${name}`,
+            ResultPath: '$.failure',
+          });
+          const named = definition.States[`Failed: ${name}`] as State & { Result?: string; Next?: string };
+          expect(named).toMatchObject({ Type: 'Pass', Result: name, Next: 'Record the failure and tell HR' });
+        }
+        expect(definition.States['Record the failure and tell HR']).toMatchObject({
+          Next: 'Failed, recorded for HR',
+        });
+        expect(definition.States['Failed, recorded for HR']).toMatchObject({ Type: 'Fail' });
+      }
+    });
+
+    it('retry transient errors with jitter on every task, and any error once more on a step', () => {
+      for (const definition of definitions)
+        for (const [name, state] of allStates(definition)) {
+          if (state.Type !== 'Task') continue;
+          const retry = (
+            state as State & { Retry?: Array<{ ErrorEquals: string[]; JitterStrategy?: string }> }
+          ).Retry;
+          const transient = retry?.find((r) => r.ErrorEquals.includes('ThrottlingException'));
+          expect(transient, name).toMatchObject({ JitterStrategy: 'FULL' });
+          expect(transient?.ErrorEquals).toEqual(TRANSIENT_ERRORS);
+          const anyError = retry?.some((r) => r.ErrorEquals.includes('States.TaskFailed'));
+          // A wait's wake is an error its catcher must see: only steps that do not wait retry anything.
+          expect(anyError, name).toBe(!String(state.Resource).endsWith('.waitForTaskToken'));
+        }
     });
 
     it("wait for all of a review's peers in one task, so their number adds no state transitions", () => {
@@ -535,8 +582,8 @@ describe('GrowcycleStack', () => {
       // Assess: human steps, the digest delivery, cycle close, the HR API (reassign), the bounce
       // handler, the goal rounds (HR hears of goals never agreed), the plan's own steps (its summary,
       // HR told of a draft never agreed) and the forms (HR told of a blocked item under a strict
-      // policy; a draft's change told to the other party).
-      expect(grantsConfigurationSet).toHaveLength(8);
+      // policy; a draft's change told to the other party) and the workflows' failure step (HR told).
+      expect(grantsConfigurationSet).toHaveLength(9);
     });
   });
 });

@@ -1,3 +1,4 @@
+import { failuresOf, failureView } from '../../../domain/operations/failures';
 import { accessTo, canActOn, canRead, type Principal } from '../../../domain/people/access';
 import { createDraft } from '../../../domain/plans/agreement';
 import { addItem, type ChangeRefusal, cancelPlan, changeItem } from '../../../domain/plans/changes';
@@ -166,7 +167,11 @@ export const planRoutes: Routes = {
     if (!plan.ok) return plan.result;
     const items = await itemsOf(plan.value.planId);
     if (canRead(await accessTo(caller, plan.value.ownerId)))
-      return jsonResult(200, { plan: planView(plan.value, items) });
+      return jsonResult(200, {
+        plan: planView(plan.value, items),
+        // Steps that failed after their retries are HR's to act on (domain/operations/failures.ts).
+        ...(caller.hr ? { failures: (await failuresOf(plan.value.planId)).map(failureView) } : {}),
+      });
     // A mentor sees the items they mentor, and nothing else of the plan.
     const mentored = items.filter((i) => i.mentorId === caller.employeeId);
     if (mentored.length)

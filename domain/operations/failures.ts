@@ -1,0 +1,115 @@
+import { noticeEmail } from '../mail/compose';
+import { sendOnce } from '../mail/send';
+import { now } from '../platform/clock';
+import { config } from '../platform/config';
+import { logger } from '../platform/logger';
+import { db, type Failure, isConditionFailure } from '../platform/table';
+
+/*
+ * A workflow step that failed after all its retries is caught by its workflow
+ * (workflows/state-machine.ts), which hands it here: the failure is recorded under the cycle or plan
+ * it concerns, HR is told, and the workflow's part is counted off so the rest goes on
+ * (functions/steps/record-failure.ts). Only ids, the state's name and the error's name are kept:
+ * an error's message may quote an address or an answer.
+ */
+
+export type FailedStep = {
+  workflow: Failure['workflow'];
+  executionArn: string;
+  executionName: string;
+  state: string;
+  error: string;
+  cycleId?: string;
+  employeeId?: string;
+  planId?: string;
+  itemId?: string;
+};
+
+/** What HR reads about a workflow's part: a review's, a plan item's, a whole cycle's or plan's. */
+const WHAT: Record<Failure['workflow'], (f: FailedStep) => string> = {
+  review: (f) => `the review of ${f.employeeId}`,
+  cycle: () => 'the cycle itself',
+  plan: () => 'the plan itself',
+  'plan-item': (f) => `item ${f.itemId}`,
+};
+
+/** What happens after the failure, so HR knows what is still theirs to do. */
+const NEXT: Record<Failure['workflow'], string> = {
+  review:
+    'The review is counted as ended, so the cycle can close without waiting for it; its requests stay as they are. Reassign or extend them, or add the person to the cycle again.',
+  cycle:
+    'The cycle’s own workflow stopped: reviews already started go on, but the cycle will not close by itself. Look at the cycle with “growcycle status”.',
+  plan: 'The plan’s own workflow stopped: its items’ follow-ups go on, but check-ins and the summary will not.',
+  'plan-item':
+    'The item is counted off its plan, so the plan can end without it; nobody is reminded of it again.',
+};
+
+const scopeOf = (f: FailedStep): string => f.cycleId ?? f.planId ?? f.executionName;
+
+/**
+ * Records the failure once (by execution) and tells HR. HR gets at most one email per cycle or plan
+ * a day, whatever fails in it: when a dependency is down, thousands of reviews may fail together,
+ * and the first email says where to find the rest.
+ */
+export const recordFailure = async (f: FailedStep): Promise<{ recorded: boolean }> => {
+  const at = now().toISOString();
+  const scopeId = scopeOf(f);
+  let recorded = true;
+  try {
+    await db()
+      .failure.create({ ...f, scopeId, at })
+      .go();
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    recorded = false;
+  }
+  logger.error('workflow step failed', {
+    workflow: f.workflow,
+    executionName: f.executionName,
+    state: f.state,
+    error: f.error,
+    cycleId: f.cycleId,
+    employeeId: f.employeeId,
+    planId: f.planId,
+    itemId: f.itemId,
+  });
+  const where = f.cycleId ? await cycleName(f.cycleId) : `development plan ${f.planId}`;
+  const look = f.cycleId ? `growcycle status ${f.cycleId}` : `growcycle plan show ${f.planId}`;
+  await sendOnce({
+    key: `failure#${scopeId}#${at.slice(0, 10)}`,
+    kind: 'workflow.failure',
+    toId: 'hr',
+    toAddress: config.hrAddress,
+    requestId: scopeId,
+    email: noticeEmail({
+      recipientName: 'HR team',
+      subject: `A step failed in ${where}`,
+      lines: [
+        `In ${where}, the step “${f.state}” of ${WHAT[f.workflow](f)} failed after its retries (${f.error}).`,
+        NEXT[f.workflow],
+        `Every failure in it is listed by “${look}”; further failures today are recorded without another email.`,
+      ],
+    }),
+  });
+  return { recorded };
+};
+
+const cycleName = async (cycleId: string): Promise<string> => {
+  const cycle = (await db().cycle.get({ cycleId }).go()).data;
+  return cycle ? `the cycle “${cycle.name}”` : `cycle ${cycleId}`;
+};
+
+/** The failures recorded under a cycle or a plan, oldest execution name first. */
+export const failuresOf = async (scopeId: string): Promise<Failure[]> =>
+  (await db().failure.query.byScope({ scopeId }).go({ pages: 'all' })).data;
+
+/** A failure as HR's views list it: no execution ARN (the name finds it) and no scope (it is the page's). */
+export const failureView = (f: Failure) => ({
+  workflow: f.workflow,
+  state: f.state,
+  error: f.error,
+  at: f.at,
+  executionName: f.executionName,
+  ...(f.employeeId ? { employeeId: f.employeeId } : {}),
+  ...(f.itemId ? { itemId: f.itemId } : {}),
+});
