@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WAKE_ERROR } from '../../domain/platform/executions';
 import { HR_ROUTES as HANDLED_HR_ROUTES } from '../../functions/api/hr-api';
 import { buildApp } from '../../infra/app';
-import { ENTRY_METADATA, ROOT } from '../../infra/function';
+import { ENTRY_METADATA, POWERTOOLS_ENVIRONMENT, ROOT } from '../../infra/function';
 import type { GrowcycleStack } from '../../infra/stack';
 
 /*
@@ -135,6 +135,22 @@ describe('GrowcycleStack', () => {
       template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       });
+    });
+  });
+
+  describe('observability', () => {
+    it('gives every function Powertools’ service and namespace, JSON logs at INFO and active tracing', () => {
+      const functions = Object.values(
+        template.findResources('AWS::Lambda::Function') as Record<string, Resource>,
+      ).filter((f) => f.Metadata?.[ENTRY_METADATA]);
+      expect(functions.length).toBeGreaterThan(10);
+      for (const f of functions) {
+        expect(f.Properties).toMatchObject({
+          Environment: { Variables: POWERTOOLS_ENVIRONMENT },
+          LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'INFO', SystemLogLevel: 'WARN' },
+          TracingConfig: { Mode: 'Active' },
+        });
+      }
     });
   });
 
