@@ -633,7 +633,7 @@ describe('operations', () => {
     });
   });
 
-  it('draws one dashboard: the alarms, executions, function errors, emails and the dead-letter queue', () => {
+  it('draws one dashboard: the alarms, executions, function errors, emails, the dead-letter queue and the functions’ counts', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]);
     for (const title of [
@@ -641,8 +641,11 @@ describe('operations', () => {
       'Executions started and failed',
       'Emails sent',
       'failed invocations waiting',
+      'Emails sent, reminders, escalations, answers, failures',
     ])
       expect(body).toContain(title);
+    for (const metric of ['EmailsSent', 'Reminders', 'Escalations', 'Answers', 'Failures'])
+      expect(body).toContain(`\\"Growcycle\\",\\"${metric}\\",\\"service\\",\\"growcycle\\"`);
   });
 });
 
