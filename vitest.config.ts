@@ -8,6 +8,12 @@ import { defineConfig } from 'vitest/config';
  * own in the one DynamoDB Local the integration project's global setup starts for the run, beside the
  * CDK app it synthesizes once for every file.
  */
+/**
+ * The handlers' logs and metrics (EMF) off: Powertools writes them to stdout. A test that reads
+ * them turns them on (test/support/logs.ts).
+ */
+const QUIET = { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' };
+
 export default defineConfig({
   test: {
     // One file a core: vitest's default leaves a core free, which on the 2-core machines the suite
@@ -21,7 +27,7 @@ export default defineConfig({
           include: ['test/unit/**/*.test.ts'],
           setupFiles: ['test/support/unit-setup.ts'],
           env: {
-            GROWCYCLE_LOG: 'silent',
+            ...QUIET,
             // Every SDK call is mocked; should one slip through, it fails at a closed local port
             // instead of reaching AWS with whatever credentials the machine has.
             AWS_REGION: 'eu-west-1',
@@ -45,6 +51,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/workflows/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           globalSetup: ['test/support/integration-setup.ts'],
+          env: QUIET,
           testTimeout: 180_000,
           hookTimeout: 120_000,
         },

@@ -208,7 +208,8 @@ const main = async () => {
     console.error('--participants: a whole number from 0 (no large cycle) to 10000');
     process.exit(2);
   }
-  process.env.GROWCYCLE_LOG = 'silent';
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   const print = (row: Row) => {
     const value = Number(row.value.toPrecision(4));
     console.log(

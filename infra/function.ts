@@ -1,7 +1,15 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
-import { Architecture, type CfnFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  ApplicationLogLevel,
+  Architecture,
+  type CfnFunction,
+  LoggingFormat,
+  Runtime,
+  SystemLogLevel,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -36,9 +44,23 @@ export const BUNDLING = {
 };
 
 /**
+ * What Powertools for AWS Lambda reads (domain/platform/logger.ts, metrics.ts, clients.ts): the
+ * service every log line, metric and trace names, and the CloudWatch namespace of the metrics.
+ */
+export const POWERTOOLS_ENVIRONMENT = {
+  POWERTOOLS_SERVICE_NAME: 'growcycle',
+  POWERTOOLS_METRICS_NAMESPACE: 'Growcycle',
+};
+
+/**
  * Every Lambda of the app, with one set of defaults: Node 24 on arm64, ESM bundle, X-Ray tracing,
  * JSON logs kept for a month. The entry is recorded as metadata so the local stack can run the very
  * module the template deploys, with the environment the template gives it.
+ *
+ * Logs: Powertools writes each line as JSON on stdout, which Lambda's JSON log format keeps as it is
+ * instead of wrapping it in a line of its own. The level is the function's logging configuration
+ * (INFO), which Lambda passes to Powertools as AWS_LAMBDA_LOG_LEVEL and applies itself: changing it
+ * there needs no new code.
  */
 export class GrowcycleFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: GrowcycleFunctionProps) {
@@ -51,8 +73,10 @@ export class GrowcycleFunction extends NodejsFunction {
       timeout: props.timeout ?? Duration.seconds(29),
       tracing: Tracing.ACTIVE,
       loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel.INFO,
+      systemLogLevelV2: SystemLogLevel.WARN,
       logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH }),
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...POWERTOOLS_ENVIRONMENT, ...props.environment },
       depsLockFilePath: path.join(ROOT, 'package-lock.json'),
       projectRoot: ROOT,
       bundling: BUNDLING,

@@ -18,6 +18,8 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { METRIC_NAMES } from '../domain/platform/metrics';
+import { POWERTOOLS_ENVIRONMENT } from './function';
 
 export type OperationsProps = {
   /** Every function of the app, each alarmed on its errors. */
@@ -153,6 +155,19 @@ export class Operations extends Construct {
         left: [bounces, complaints],
         right: [waiting],
         width: 12,
+      }),
+      new GraphWidget({
+        title: 'Emails sent, reminders, escalations, answers, failures (the functions’ own counts)',
+        left: METRIC_NAMES.map(
+          (metricName) =>
+            new Metric({
+              namespace: POWERTOOLS_ENVIRONMENT.POWERTOOLS_METRICS_NAMESPACE,
+              metricName,
+              dimensionsMap: { service: POWERTOOLS_ENVIRONMENT.POWERTOOLS_SERVICE_NAME },
+              ...sum,
+            }),
+        ),
+        width: 24,
       }),
     );
   }

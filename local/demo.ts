@@ -829,7 +829,11 @@ const main = async () => {
   const { values } = parseArgs({
     options: { json: { type: 'boolean' }, 'keep-running': { type: 'boolean' }, verbose: { type: 'boolean' } },
   });
-  if (!values.verbose) process.env.GROWCYCLE_LOG ??= 'silent';
+  // The handlers' log lines and metrics (EMF) go to stdout; the demo's own story is what it shows.
+  if (!values.verbose) {
+    process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+    process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  }
   const log: Log = values.json ? () => undefined : (line) => console.log(line);
   const stack = await startStack({ ports: portsFromEnv(), simulatedStart: DEMO_START, persist: false });
   printWhereThingsAre(stack, log);

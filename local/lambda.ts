@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 import type { Context } from 'aws-lambda';
 import { ROOT } from '../infra/function';
 import type { Activity } from './activity';
@@ -28,6 +29,11 @@ const asTaskError = (error: unknown): Error => {
 /**
  * Runs the template's functions in-process: the same handler modules, with the environment the
  * template gives them. Invocations are counted with their billed GB-seconds for the cost model.
+ *
+ * Many invocations run at once in this one process, as on a Lambda execution environment that takes
+ * concurrent requests: each runs in its own context of Lambda's InvokeStore, which Powertools keeps
+ * its per-invocation state in (the request id, the keys a step appends to its log lines, the metrics
+ * it counts) once AWS_LAMBDA_MAX_CONCURRENCY is set (./stack.ts setEnvironment).
  */
 export class LocalLambda {
   private readonly handlers = new Map<string, Promise<Handler>>();
@@ -130,11 +136,15 @@ export class LocalLambda {
       const fault = await this.takeFault(logicalId, event);
       if (fault) throw Object.assign(new Error(`Simulated ${fault.error}`), { name: fault.error });
       const handler = await this.handler(fn);
+      const store = await InvokeStore.getInstanceAsync(true);
+      const invocation = context(fn);
       const started = performance.now();
       this.stats.invocations += 1;
       this.stats.byFunction[logicalId] = (this.stats.byFunction[logicalId] ?? 0) + 1;
       try {
-        return await handler(event, context(fn));
+        return await store.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: invocation.awsRequestId }, () =>
+          handler(event, invocation),
+        );
       } catch (error) {
         throw asTaskError(error);
       } finally {
@@ -149,6 +159,7 @@ export class LocalLambda {
 export const functionArn = (logicalId: string): string =>
   `arn:aws:lambda:us-east-1:000000000000:function:${logicalId}`;
 
+/** The context Lambda hands a handler: Powertools' logger takes its request id, function and memory from it. */
 const context = (fn: LocalFunction): Context => ({
   callbackWaitsForEmptyEventLoop: false,
   functionName: fn.logicalId,

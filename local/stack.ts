@@ -113,6 +113,10 @@ export const setEnvironment = (app: LocalApp, urls: LocalStack['urls']) => {
     AWS_ENDPOINT_URL_SFN: urls.sfn,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: urls.sfn,
     AWS_ENDPOINT_URL_SCHEDULER: urls.sfn,
+    // No X-Ray daemon here: the tracer hands the SDK clients back untouched (domain/platform/clients.ts).
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    // Invocations run side by side in this process (./lambda.ts): Powertools keeps each one's state apart.
+    AWS_LAMBDA_MAX_CONCURRENCY: '1000',
   });
   // All functions share one process, so they share one environment: refuse a template where two
   // functions give the same variable different values.

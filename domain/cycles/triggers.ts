@@ -81,6 +81,6 @@ export const startTriggeredReviews = async (at: Date = now()): Promise<TriggerRu
     }
   }
   if (run.missingTemplates.length)
-    logger.warn('triggers name missing templates', { templates: run.missingTemplates.join(',') });
+    logger.warn('triggers name missing templates', { templates: run.missingTemplates });
   return run;
 };

@@ -4,6 +4,7 @@ import { now } from '../platform/clock';
 import { resumeTask, wakeTask } from '../platform/executions';
 import { newId } from '../platform/ids';
 import { logger } from '../platform/logger';
+import { countMetric } from '../platform/metrics';
 import {
   db,
   type HumanRequest,
@@ -99,6 +100,7 @@ export const submitAnswer = async (
   for (let attempt = 1; ; attempt++) {
     try {
       await documentClient.send(new TransactWriteCommand({ TransactItems: items }));
+      countMetric('Answers');
       break;
     } catch (error) {
       if (isConditionFailure(error)) return (await settledNow()) ?? 'closed';

@@ -2,7 +2,7 @@ import { resumeTask } from '../platform/executions';
 import { db, type HumanRequest, isConditionFailure } from '../platform/table';
 import { storeToken, tokenOf } from '../platform/wait-tokens';
 import type { StepKinds } from './kinds';
-import { type Outcome, openRequest, type StepState, wakeRequest } from './step';
+import { aboutRequest, type Outcome, openRequest, type StepState, wakeRequest } from './step';
 
 /*
  * A group human step: several requests that one workflow waits for together (a review's peer
@@ -55,12 +55,16 @@ const eachMember = async <T>(requestIds: string[], action: (requestId: string) =
   return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 };
 
-const readMembers = (requestIds: string[]) =>
-  eachMember(requestIds, async (requestId) => {
+const readMembers = async (requestIds: string[]) => {
+  const members = await eachMember(requestIds, async (requestId) => {
     const found = (await db().request.get({ requestId }).go({ consistent: true })).data;
     if (!found) throw new Error(`Request ${requestId} not found`);
     return found;
   });
+  // A group's members are about one person in one cycle (a review's peers); their ids differ.
+  if (members[0]) aboutRequest(members[0], false);
+  return members;
+};
 
 const stateOf = (requestIds: string[], members: Array<Pick<HumanRequest, 'status'>>) =>
   groupState(

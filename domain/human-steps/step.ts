@@ -2,6 +2,7 @@ import { queueItem, recipientWindow, sendTime } from '../mail/digest';
 import { lateOpeningDeadline } from '../platform/calendar';
 import { addHours, now, secondsUntil } from '../platform/clock';
 import { resumeTask, wakeTask } from '../platform/executions';
+import { logger } from '../platform/logger';
 import { db, type HumanRequest, ignoreConditionFailure, isConditionFailure } from '../platform/table';
 import { requestWait, storeToken } from '../platform/wait-tokens';
 import {
@@ -30,9 +31,27 @@ export type Outcome = 'waiting' | 'submitted' | 'expired';
 
 export type StepState = { requestId: string; outcome: Outcome; wakeInSeconds: number };
 
+/**
+ * The cycle, employee (whom the request is about), plan and item a request concerns, and with
+ * `requestId` the request itself, on every line the invocation logs from here on.
+ */
+export const aboutRequest = (
+  req: Pick<HumanRequest, 'requestId' | 'subjectId' | 'cycleId' | 'planId' | 'itemId'>,
+  withRequestId = true,
+): void =>
+  logger.about({
+    cycleId: req.cycleId,
+    employeeId: req.subjectId,
+    planId: req.planId,
+    itemId: req.itemId,
+    ...(withRequestId ? { requestId: req.requestId } : {}),
+  });
+
 const load = async (requestId: string): Promise<HumanRequest> => {
   const found = (await db().request.get({ requestId }).go({ consistent: true })).data;
   if (!found) throw new Error(`Request ${requestId} not found`);
+  // Without the request id: a group opens its members side by side in one invocation.
+  aboutRequest(found, false);
   return found;
 };
 

@@ -2,6 +2,8 @@ import { SendEmailCommand, type SendEmailCommandOutput } from '@aws-sdk/client-s
 import { ses } from '../platform/clients';
 import { now } from '../platform/clock';
 import { config } from '../platform/config';
+import { logger } from '../platform/logger';
+import { countMetric } from '../platform/metrics';
 import { db, isConditionFailure } from '../platform/table';
 import { oneLine } from '../platform/text';
 import type { Email, EmailKind } from './compose';
@@ -49,6 +51,15 @@ export type OutgoingEmail = {
 
 /** Header that lists a digest's items by kind (comma-separated), e.g. `peer-feedback.request,…`. */
 export const ITEMS_HEADER = 'X-Growcycle-Items';
+
+/** One email sent, and the reminders and escalations it carried: a digest's items, or its own kind. */
+const countSent = (out: OutgoingEmail): void => {
+  countMetric('EmailsSent');
+  for (const kind of out.items ?? [out.kind]) {
+    if (kind.endsWith('.reminder')) countMetric('Reminders');
+    else if (kind.endsWith('.escalation')) countMetric('Escalations');
+  }
+};
 
 /**
  * Sends an email once per key. The outbox row is claimed with a conditional write before SES is
@@ -145,6 +156,8 @@ export const sendOnce = async (out: OutgoingEmail): Promise<{ messageId: string;
     throw error;
   }
   const messageId = sent.MessageId ?? '';
+  countSent(out);
+  logger.info('email sent', { kind: out.kind, recipientId: out.toId, requestId: out.requestId, messageId });
   await outbox.patch({ key: out.key }).set({ status: 'sent', messageId, sentAt: now().toISOString() }).go();
   return { messageId, duplicate: false };
 };

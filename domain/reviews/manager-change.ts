@@ -47,7 +47,9 @@ export const followReviewManagers = async (
       if (!result.ok)
         logger.info('manager appraisal not moved', {
           requestId: r.managerRequestId,
-          why: result.refusal.message,
+          // The refusal's field and status say why; its message is for the HR API's caller.
+          reason: result.refusal.field,
+          status: result.refusal.status,
         });
       // The nomination steps with the old manager (the approval, or a nomination the manager makes)
       // follow too; an employee's own nomination is not theirs and stays.

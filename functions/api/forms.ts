@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { FIXED_FORMS, isFixedKind } from '../../domain/catalog/fixed-forms';
 import { answerSchema, errorsOf, type Form } from '../../domain/catalog/forms';
 import { type Answer, submitAnswer } from '../../domain/human-steps/answers';
+import { aboutRequest } from '../../domain/human-steps/step';
 import { localDate } from '../../domain/mail/compose';
 import { checkLink, linkAssignment, linkSecret, signedPath } from '../../domain/mail/links';
 import { checkInFormFor } from '../../domain/plans/check-ins';
@@ -15,7 +16,7 @@ import { templateFormFor } from '../../domain/reviews/appraisal-forms';
 import { isNominationKind } from '../../domain/reviews/nominations';
 import { type Parsed, type PhaseForm, phaseFormFor } from '../../domain/reviews/phase-forms';
 import { type HttpEvent, type HttpResult, header, htmlResult, rawBody } from '../shared/http';
-import { httpErrors } from '../shared/middleware';
+import { httpErrors, observed } from '../shared/middleware';
 import { stepKinds } from '../shared/step-kinds';
 import { handleAgreementForm } from './agreement-page';
 import { formPage, messagePage, notSavedPage } from './form-page';
@@ -124,6 +125,7 @@ export const handleForm = async (event: HttpEvent): Promise<HttpResult> => {
   }
   const req = (await db().request.get({ requestId }).go({ consistent: true })).data;
   if (!req || req.status === 'pending') return notFound();
+  aboutRequest(req);
   // HR passed the request to someone else: this (older) link no longer answers it.
   if ((req.assignment ?? 0) !== assignment) {
     return htmlResult(
@@ -177,5 +179,6 @@ export const handleForm = async (event: HttpEvent): Promise<HttpResult> => {
 
 // A person follows these links in a browser: an error reaches them as a page.
 export const handler = middy<HttpEvent, HttpResult, Error, Context>()
+  .use(observed())
   .use(httpErrors(messagePage))
   .handler(handleForm);

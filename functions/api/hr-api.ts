@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { principalFrom } from '../../domain/people/access';
 import { forbidden, type HttpEvent, type HttpResult, jsonResult, problem } from '../shared/http';
-import { httpErrors } from '../shared/middleware';
+import { httpErrors, observed } from '../shared/middleware';
 import { auditRoutes } from './hr-routes/audit';
 import { catalogRoutes } from './hr-routes/catalog';
 import { cycleRoutes } from './hr-routes/cycles';
@@ -50,4 +50,7 @@ export const handleHr = async (event: HttpEvent): Promise<HttpResult> => {
   return route(event, caller);
 };
 
-export const handler = middy<HttpEvent, HttpResult, Error, Context>().use(httpErrors()).handler(handleHr);
+export const handler = middy<HttpEvent, HttpResult, Error, Context>()
+  .use(observed())
+  .use(httpErrors())
+  .handler(handleHr);

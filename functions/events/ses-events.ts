@@ -3,7 +3,7 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { type ProblemOutcome, recordDeliveryProblem } from '../../domain/mail/bounces';
 import { logger } from '../../domain/platform/logger';
-import { zodEvent } from '../shared/middleware';
+import { observed, zodEvent } from '../shared/middleware';
 
 /*
  * SES bounce and complaint events, as the configuration set's EventBridge destination delivers them
@@ -68,5 +68,6 @@ export const handleSesEvent = async (event: SesEvent): Promise<{ outcome: Proble
 };
 
 export const handler = middy<SesEvent, { outcome: ProblemOutcome }, Error, Context>()
+  .use(observed())
   .use(zodEvent(SesEvent))
   .handler(handleSesEvent);

@@ -1,8 +1,11 @@
-import middy, { type MiddlewareObj } from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy, { type MiddlewareObj, type Request } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { newId } from '../../domain/platform/ids';
-import { logger } from '../../domain/platform/logger';
+import { type AboutFields, logger, powertoolsLogger } from '../../domain/platform/logger';
+import { powertoolsMetrics } from '../../domain/platform/metrics';
 import { isTransactionConflict } from '../../domain/platform/table';
 import { type HttpEvent, type HttpResult, header, htmlResult, problem } from './http';
 
@@ -12,22 +15,6 @@ export const zodEvent = <S extends z.ZodType>(schema: S): MiddlewareObj<z.infer<
     request.event = schema.parse(request.event);
   },
 });
-
-/**
- * A workflow step: a typed business function behind input validation. A malformed step input is a
- * bug in the state machine, so it fails the task loudly rather than being coerced.
- */
-export const step = <S extends z.ZodType, R>(schema: S, fn: (input: z.infer<S>) => Promise<R>) =>
-  middy<z.infer<S>, R, Error, Context>()
-    .use(zodEvent(schema))
-    .handler((event) => fn(event));
-
-/**
- * The id a caller quotes to find their request in the logs: API Gateway's (the `apigw-requestid`
- * header the caller got, and the gateway's access log), else the Lambda's, else a fresh one.
- */
-export const correlationIdOf = (event: HttpEvent | undefined, context: Context | undefined): string =>
-  event?.requestContext?.requestId || context?.awsRequestId || newId();
 
 /**
  * Where the error was thrown, without its message: a stack starts with the message, which may quote
@@ -47,6 +34,72 @@ const namesOf = (error: unknown): string => {
   return names.join(' < ') || 'unknown';
 };
 
+/**
+ * Powertools around a handler, first in its chain: every line the invocation logs carries its
+ * request id and cold start, the ids appended during it (`logger.about`) are dropped when it ends,
+ * and the metrics it counted are written then, as EMF. Powertools' own middlewares are made at the
+ * first invocation, as the logger and the metrics are (domain/platform/logger.ts).
+ */
+export const observed = <E, R>(): MiddlewareObj<E, R, Error, Context> => {
+  let made: MiddlewareObj[] | undefined;
+  // Powertools types its middlewares for any middy-like request; middy's own request is one.
+  const all = (): MiddlewareObj[] => {
+    made ??= [
+      injectLambdaContext(powertoolsLogger(), { resetKeys: true }),
+      logMetrics(powertoolsMetrics()),
+    ] as MiddlewareObj[];
+    return made;
+  };
+  const run = async (phase: 'before' | 'after' | 'onError', request: Request<E, R, Error, Context>) => {
+    // middy runs `before` first to last and `after` and `onError` last to first: so does this.
+    const ordered = phase === 'before' ? all() : [...all()].reverse();
+    for (const m of ordered) await m[phase]?.(request as Request);
+  };
+  return {
+    before: (request) => run('before', request),
+    after: (request) => run('after', request),
+    onError: (request) => run('onError', request),
+  };
+};
+
+/** The ids a step's validated input names, for every line of its invocation. */
+const ABOUT_KEYS = ['cycleId', 'employeeId', 'requestId', 'planId', 'itemId'] as const;
+
+const aboutInput = (input: unknown): AboutFields => {
+  const record = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+  return Object.fromEntries(
+    ABOUT_KEYS.flatMap((key) => {
+      const value = record[key];
+      return typeof value === 'string' && value !== '' ? [[key, value]] : [];
+    }),
+  );
+};
+
+/**
+ * A workflow step: a typed business function behind input validation. A malformed step input is a
+ * bug in the state machine, so it fails the task loudly rather than being coerced. Each line the
+ * step logs names the cycle, employee, plan, item or request its input names; a step that fails says
+ * so by the error's names and code locations (the workflow retries it or catches it).
+ */
+export const step = <S extends z.ZodType, R>(schema: S, fn: (input: z.infer<S>) => Promise<R>) =>
+  middy<z.infer<S>, R, Error, Context>()
+    .use(observed())
+    .use(zodEvent(schema))
+    .use({
+      before: (request) => logger.about(aboutInput(request.event)),
+      onError: (request) => {
+        logger.warn('step failed', { error: namesOf(request.error), frames: framesOf(request.error) });
+      },
+    })
+    .handler((event) => fn(event));
+
+/**
+ * The id a caller quotes to find their request in the logs: API Gateway's (the `apigw-requestid`
+ * header the caller got, and the gateway's access log), else the Lambda's, else a fresh one.
+ */
+export const correlationIdOf = (event: HttpEvent | undefined, context: Context | undefined): string =>
+  event?.requestContext?.requestId || context?.awsRequestId || newId();
+
 /** How a page-serving function shows an error to a browser: a page with a title and a message. */
 export type ErrorPage = (title: string, message: string) => string;
 
@@ -62,7 +115,6 @@ export const httpErrors = (page?: ErrorPage): MiddlewareObj<HttpEvent, HttpResul
     const conflict = isTransactionConflict(request.error);
     logger.error(conflict ? 'request met a concurrent change' : 'request failed', {
       correlationId,
-      awsRequestId: request.context?.awsRequestId,
       routeKey: request.event?.routeKey,
       error: namesOf(request.error),
       frames: framesOf(request.error),

@@ -21,7 +21,7 @@ export const DeliverDigestsInput = z.union([
 export const handler = step(DeliverDigestsInput, async (input) => {
   if ('sweepHours' in input) {
     const { delivered } = await sweepDigests(input.sweepHours, requestDigest(stepKinds));
-    if (delivered.length > 0) logger.warn('digest deliveries swept up', { sendTimes: delivered.join(',') });
+    if (delivered.length > 0) logger.warn('digest deliveries swept up', { sendTimes: delivered });
     return { swept: delivered.length };
   }
   const { recipients } = await deliverDigests(input.sendAt, requestDigest(stepKinds));

@@ -1,17 +1,19 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../cli/growcycle';
 import { signedPath } from '../../domain/mail/links';
 import { DEMO_START, type DemoResult, runDemo } from '../../local/demo';
 import { type CapturedEmail, emailKind, fetchInboxItems, linkIn } from '../../local/people';
 import { SAMPLE_ORG } from '../../local/sample-org';
 import { runUntil as runUntilIdle, startTestStack, type TestStack } from '../support/local-stack';
+import { type CapturedLogs, captureLogs } from '../support/logs';
 
 /*
  * The three slices end to end, through the local stack over HTTP: the demo's cycle and plans (review
  * cycle, peer feedback, development-plan follow-up), then bad input on the forms, then a Lambda
- * service error that the workflow retries.
+ * service error that the workflow retries. The handlers log and count through the demo as in Lambda,
+ * and what they wrote is read at the end: ids, never the people.
  */
 
 let stack: TestStack;
@@ -31,14 +33,40 @@ const runUntil = (done: () => boolean | Promise<boolean>) => runUntilIdle(stack,
 const emailsTo = (inbox: CapturedEmail[], address: string) =>
   inbox.filter((e) => e.destination.to.includes(address));
 
+let logs: CapturedLogs;
+/** What the handlers wrote during the demo: log lines and metrics (EMF). */
+let written: { text: string; records: Array<Record<string, unknown>> };
+/** What the simulated people wrote in the forms they posted: each value with a space or an `@`. */
+const typed = new Set<string>();
+
+/** Records the forms the simulated people post, passing every request on. */
+const watchForms = () => {
+  const send = globalThis.fetch;
+  return vi.spyOn(globalThis, 'fetch').mockImplementation((input, init) => {
+    if (init?.method === 'POST' && typeof init.body === 'string' && !init.body.startsWith('{')) {
+      for (const value of new URLSearchParams(init.body).values())
+        if (/[ @]/.test(value.trim())) typed.add(value.trim());
+    }
+    return send(input, init);
+  });
+};
+
 beforeAll(async () => {
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
   stack = await startTestStack(DEMO_START);
   dataDir = stack.dataDir;
+  logs = captureLogs();
+  const forms = watchForms();
   demo = await runDemo(stack, (line) => printed.push(line));
   // The demo runs on until the plans drafted from its results have ended: about three simulated months.
+  forms.mockRestore();
+  written = { text: logs.text(), records: logs.records() };
 }, 300_000);
 
 afterAll(async () => {
+  logs?.stop();
+  vi.unstubAllEnvs();
   await stack?.dispose();
 });
 
@@ -399,6 +427,62 @@ describe('the Step Functions endpoint', () => {
         }),
       ),
     ).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
+  });
+});
+
+describe('the handlers’ logs and metrics through the demo', () => {
+  const lines = () => written.records.filter((r) => typeof r.level === 'string');
+  /** A metric's total over every EMF line: one value, or a list of them, a line. */
+  const total = (name: string) =>
+    written.records
+      .filter((r) => r._aws !== undefined)
+      .flatMap((r) => [r[name] ?? []].flat() as number[])
+      .reduce((sum, n) => sum + n, 0);
+
+  /** What was written, as it was and as its JSON strings and URL-encoded text read once decoded. */
+  const decoded = (text: string) => {
+    try {
+      return decodeURIComponent(text.replace(/\+/g, ' '));
+    } catch {
+      return '';
+    }
+  };
+  const strings = (value: unknown): string[] =>
+    typeof value === 'string'
+      ? [value, decoded(value)]
+      : typeof value === 'object' && value !== null
+        ? Object.values(value).flatMap(strings)
+        : [];
+
+  it('name no one: no name, address or free-text answer of the sample organisation appears', () => {
+    const haystack = [written.text, ...written.records.flatMap(strings)].join('\n');
+    expect(lines().length).toBeGreaterThan(500);
+    // The answers the simulated people typed, and the addresses they nominated externals by.
+    expect(typed.size).toBeGreaterThan(20);
+    const found = [
+      ...SAMPLE_ORG.flatMap((p) => [p.name, p.email]),
+      ...SAMPLE_ORG.map((p) => p.name.split(' ').at(-1) ?? p.name),
+      ...typed,
+    ].filter((text) => haystack.includes(text));
+    expect(found).toEqual([]);
+  });
+
+  it('carry the cycle or plan and the employee on each line about a request, with the Lambda request id', () => {
+    const aboutRequests = lines().filter((l) => ['form submitted', 'human step'].includes(String(l.message)));
+    expect(aboutRequests.length).toBeGreaterThan(100);
+    for (const line of aboutRequests) {
+      expect(line).toMatchObject({ employeeId: expect.any(String), function_request_id: expect.any(String) });
+      expect(line.cycleId ?? line.planId).toEqual(expect.any(String));
+    }
+    expect(lines().filter((l) => l.message === 'form submitted' && l.requestId === undefined)).toEqual([]);
+  });
+
+  it('count every email sent, and the reminders and escalations they carried, as the inbox has them', () => {
+    expect(total('EmailsSent')).toBe(demo.summary.emails.total);
+    expect(total('Reminders')).toBe(demo.summary.reminders);
+    expect(total('Escalations')).toBe(demo.summary.escalations);
+    expect(total('Answers')).toBeGreaterThanOrEqual(demo.summary.feedbackSubmitted);
+    expect(total('Failures')).toBe(0);
   });
 });
 

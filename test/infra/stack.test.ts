@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WAKE_ERROR } from '../../domain/platform/executions';
 import { HR_ROUTES as HANDLED_HR_ROUTES } from '../../functions/api/hr-api';
 import { buildApp } from '../../infra/app';
-import { ENTRY_METADATA, ROOT } from '../../infra/function';
+import { ENTRY_METADATA, POWERTOOLS_ENVIRONMENT, ROOT } from '../../infra/function';
 import type { GrowcycleStack } from '../../infra/stack';
 import { TRANSIENT_ERRORS } from '../../workflows/human-step';
 
@@ -136,6 +136,22 @@ describe('GrowcycleStack', () => {
       template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       });
+    });
+  });
+
+  describe('observability', () => {
+    it('gives every function Powertools’ service and namespace, JSON logs at INFO and active tracing', () => {
+      const functions = Object.values(
+        template.findResources('AWS::Lambda::Function') as Record<string, Resource>,
+      ).filter((f) => f.Metadata?.[ENTRY_METADATA]);
+      expect(functions.length).toBeGreaterThan(10);
+      for (const f of functions) {
+        expect(f.Properties).toMatchObject({
+          Environment: { Variables: POWERTOOLS_ENVIRONMENT },
+          LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'INFO', SystemLogLevel: 'WARN' },
+          TracingConfig: { Mode: 'Active' },
+        });
+      }
     });
   });
 
@@ -664,7 +680,7 @@ describe('operations', () => {
     });
   });
 
-  it('draws one dashboard: the alarms, executions, function errors, emails and the dead-letter queue', () => {
+  it('draws one dashboard: the alarms, executions, function errors, emails, the dead-letter queue and the functions’ counts', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]);
     for (const title of [
@@ -672,8 +688,11 @@ describe('operations', () => {
       'Executions started and failed',
       'Emails sent',
       'failed invocations waiting',
+      'Emails sent, reminders, escalations, answers, failures',
     ])
       expect(body).toContain(title);
+    for (const metric of ['EmailsSent', 'Reminders', 'Escalations', 'Answers', 'Failures'])
+      expect(body).toContain(`\\"Growcycle\\",\\"${metric}\\",\\"service\\",\\"growcycle\\"`);
   });
 });
 

@@ -23,7 +23,6 @@ export const startTestStack = async (
   simulatedStart: Date,
   options: Pick<StackOptions, 'emailSendRate'> = {},
 ): Promise<TestStack> => {
-  process.env.GROWCYCLE_LOG = 'silent';
   const dynamoEndpoint = inject('dynamoEndpoint');
   if (!dynamoEndpoint)
     throw new Error(

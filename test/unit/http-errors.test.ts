@@ -7,6 +7,7 @@ import { signedPath } from '../../domain/mail/links';
 import { handler as formsHandler } from '../../functions/api/forms';
 import { handler as hrHandler } from '../../functions/api/hr-api';
 import type { HttpEvent, HttpResult } from '../../functions/shared/http';
+import { type CapturedLogs, captureLogs } from '../support/logs';
 import { HR_CLAIMS, httpEvent, stubTestEnv, transactionCanceledByConflict } from '../support/unit-doubles';
 
 /*
@@ -55,23 +56,19 @@ const expectNothingOfTheError = (result: HttpResult) => {
 };
 
 describe('an HTTP handler that throws', () => {
-  let errorLines: string[];
+  let logs: CapturedLogs;
+  const errorLines = () => logs.lines().filter((line) => line.level === 'ERROR');
 
   beforeEach(() => {
     stubTestEnv();
-    vi.stubEnv('GROWCYCLE_LOG', 'json');
-    errorLines = [];
-    vi.spyOn(console, 'error').mockImplementation((line: unknown) => {
-      errorLines.push(String(line));
-    });
-    vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    logs = captureLogs();
     secrets.on(GetSecretValueCommand).resolves({ SecretString: 'unit-test-link-key' });
   });
   afterEach(() => {
     ddb.reset();
     secrets.reset();
+    logs.stop();
     vi.unstubAllEnvs();
-    vi.restoreAllMocks();
   });
 
   it('answers the HR API caller 500 problem+json with the gateway request id, logged on the same line, and no stack', async () => {
@@ -93,15 +90,15 @@ describe('an HTTP handler that throws', () => {
     });
     expect(result.headers?.['x-correlation-id']).toBe('gateway-request-1');
     expectNothingOfTheError(result);
-    expect(errorLines).toHaveLength(1);
-    const logged = JSON.parse(errorLines[0] ?? '{}') as Record<string, unknown>;
-    expect(logged).toMatchObject({
+    expect(errorLines()).toHaveLength(1);
+    expect(errorLines()[0]).toMatchObject({
+      message: 'request failed',
       correlationId: 'gateway-request-1',
-      awsRequestId: LAMBDA_REQUEST_ID,
+      function_request_id: LAMBDA_REQUEST_ID,
       routeKey: 'GET /employees/{employeeId}',
       error: expect.stringMatching(/TypeError$/),
     });
-    expect(errorLines[0]).not.toMatch(/Ada|lovelace|cannot read/);
+    expect(logs.text()).not.toMatch(/Ada|lovelace|cannot read/);
   });
 
   it('takes the Lambda request id without a gateway one, and makes one up without either', async () => {
@@ -117,7 +114,7 @@ describe('an HTTP handler that throws', () => {
     // Assess
     expect(bodyOf(withLambda).correlationId).toBe(LAMBDA_REQUEST_ID);
     expect(bodyOf(withNeither).correlationId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(JSON.parse(errorLines[1] ?? '{}')).toMatchObject({
+    expect(errorLines()[1]).toMatchObject({
       correlationId: bodyOf(withNeither).correlationId,
     });
   });

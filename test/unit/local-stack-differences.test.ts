@@ -92,4 +92,22 @@ describe('the local stack’s differences from AWS', () => {
       process.env = saved;
     }
   });
+
+  it('Lambda: no X-Ray, and invocations side by side, each in its own InvokeStore context', () => {
+    const saved = { ...process.env };
+    try {
+      setEnvironment({ functions: new Map() } as unknown as LocalApp, {
+        api: 'http://a',
+        inbox: 'http://i',
+        sfn: 'http://s',
+        dynamodb: 'http://d',
+      });
+      expect(process.env).toMatchObject({
+        POWERTOOLS_TRACE_ENABLED: 'false',
+        AWS_LAMBDA_MAX_CONCURRENCY: expect.stringMatching(/^\d+$/),
+      });
+    } finally {
+      process.env = saved;
+    }
+  });
 });
