@@ -31,6 +31,9 @@ export type HumanStepNames = {
 
 export const STEP_TIMEOUT = Duration.seconds(60);
 
+/** Every step's payload names its execution, which each of the step's log lines then carries. */
+const EXECUTION_NAME = JsonPath.stringAt('$$.Execution.Name');
+
 /**
  * Errors that say "not now" rather than "never": DynamoDB and SES throttling, a transaction that met
  * another, a service's passing fault. The SDK has retried each a few times already; the workflow
@@ -95,7 +98,7 @@ export const invokeStep = (
   withRetries(
     new LambdaInvoke(scope, name, {
       lambdaFunction: fn,
-      payload: TaskInput.fromObject(payload),
+      payload: TaskInput.fromObject({ ...payload, executionName: EXECUTION_NAME }),
       payloadResponseOnly: true,
       resultPath,
       taskTimeout: Timeout.duration(STEP_TIMEOUT),
@@ -120,7 +123,11 @@ export const callbackStep = (
     new LambdaInvoke(scope, name, {
       lambdaFunction: fn,
       integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: TaskInput.fromObject({ ...payload, taskToken: JsonPath.taskToken }),
+      payload: TaskInput.fromObject({
+        ...payload,
+        taskToken: JsonPath.taskToken,
+        executionName: EXECUTION_NAME,
+      }),
       resultPath,
       taskTimeout: Timeout.at(timeoutPath),
     }),

@@ -45,7 +45,6 @@ const catchEveryFailure = (scope: Construct, start: State, onFailure: OnFailure)
     {
       ...onFailure.about,
       executionArn: JsonPath.stringAt('$$.Execution.Id'),
-      executionName: JsonPath.stringAt('$$.Execution.Name'),
       state: JsonPath.stringAt('$.failedState'),
       error: JsonPath.stringAt(`${FAILURE_PATH}.Error`),
     },

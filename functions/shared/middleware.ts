@@ -84,6 +84,13 @@ const aboutInput = (input: unknown): AboutFields => {
 export const step = <S extends z.ZodType, R>(schema: S, fn: (input: z.infer<S>) => Promise<R>) =>
   middy<z.infer<S>, R, Error, Context>()
     .use(observed())
+    // The execution every step's payload names (workflows/human-step.ts), which no schema keeps.
+    .use({
+      before: (request) => {
+        const { executionName } = (request.event ?? {}) as { executionName?: unknown };
+        if (typeof executionName === 'string') logger.about({ executionName });
+      },
+    })
     .use(zodEvent(schema))
     .use({
       before: (request) => logger.about(aboutInput(request.event)),

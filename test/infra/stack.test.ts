@@ -354,6 +354,19 @@ describe('GrowcycleStack', () => {
       }
     });
 
+    it('name the execution in every task’s payload, so each of its log lines carries it', () => {
+      for (const definition of definitions)
+        for (const [name, state] of allStates(definition)) {
+          if (state.Type !== 'Task') continue;
+          // A callback task's payload is its Parameters' Payload; a plain invoke's (payloadResponseOnly), its Parameters.
+          const parameters = (
+            state as State & { Parameters?: Record<string, unknown> & { Payload?: unknown } }
+          ).Parameters;
+          const payload = (parameters?.Payload ?? parameters) as Record<string, unknown> | undefined;
+          expect(payload?.['executionName.$'], name).toBe('$$.Execution.Name');
+        }
+    });
+
     it('retry transient errors with jitter on every task, and any error once more on a step', () => {
       for (const definition of definitions)
         for (const [name, state] of allStates(definition)) {

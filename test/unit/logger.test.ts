@@ -112,7 +112,13 @@ describe('a step', () => {
   it('puts its input’s ids, the request id and the cold start on each line, and drops them at its end', async () => {
     // Act
     await stepThat()(
-      { cycleId: 'c-1', employeeId: 'e09', requestId: 'r-1', taskToken: 'secret-token' },
+      {
+        cycleId: 'c-1',
+        employeeId: 'e09',
+        requestId: 'r-1',
+        taskToken: 'secret-token',
+        executionName: 'c-1--e09',
+      },
       context,
     );
     logger.info('between invocations');
@@ -124,6 +130,7 @@ describe('a step', () => {
       cycleId: 'c-1',
       employeeId: 'e09',
       requestId: 'r-1',
+      executionName: 'c-1--e09',
       outcome: 'waiting',
       function_request_id: 'lambda-request-1',
       function_name: 'HumanStep',
