@@ -7,7 +7,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { db, type Goal } from '../../domain/platform/table';
+import { DEFAULT_PLAN_POLICY } from '../../domain/catalog/documents';
+import { db, type Goal, type Plan, type PlanItem } from '../../domain/platform/table';
 import { handleHr } from '../../functions/api/hr-api';
 import { type CatalogDoc, sampleCatalog } from '../support/catalog';
 import { employee } from '../support/fixtures';
@@ -22,8 +23,9 @@ import {
 
 /*
  * Two people writing one goal at once: a change names the revision it was made from and is refused
- * (409) once another came first; a create is written only if absent, so a retry resets nothing. Two
- * saves of one catalog document at once: the later is refused rather than both becoming one revision.
+ * (409) once another came first; a create is written only if absent, so a retry resets nothing. A
+ * plan item's change names its revision the same way. Two saves of one catalog document at once: the
+ * later is refused rather than both becoming one revision.
  */
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -246,5 +248,127 @@ describe('saving a catalog document', () => {
     expect(result.statusCode).toBe(409);
     expect(bodyOf(result).detail).toContain('now revision 3');
     expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
+  });
+});
+
+describe('changing a plan item', () => {
+  const plan: Plan = {
+    planId: 'plan-1',
+    ownerId: 'ada',
+    title: 'Grow as a reviewer',
+    status: 'active',
+    origin: 'manual',
+    policyId: 'development',
+    policy: DEFAULT_PLAN_POLICY,
+    openItems: 1,
+    itemCount: 1,
+    checkIns: 0,
+    createdAt: '2027-01-01T09:00:00.000Z',
+    createdBy: 'hr-1',
+  };
+  const item: PlanItem = {
+    planId: 'plan-1',
+    itemId: 'i1',
+    ownerId: 'ada',
+    kind: 'practice',
+    title: 'Review two designs',
+    dueAt: '2027-06-30T17:00:00.000Z',
+    agreedDueAt: '2027-06-30T17:00:00.000Z',
+    newDates: 0,
+    sessions: 0,
+    sessionsHeld: 0,
+    status: 'open',
+    requestId: 'req-i1',
+    round: 1,
+    history: [],
+    createdAt: '2027-01-01T09:00:00.000Z',
+    revision: 2,
+  };
+  const patchItem = (body: unknown) =>
+    httpEvent({
+      method: 'PATCH',
+      route: '/plans/{planId}/items/{itemId}',
+      path: '/plans/plan-1/items/i1',
+      pathParameters: { planId: 'plan-1', itemId: 'i1' },
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      claims: HR_CLAIMS,
+    });
+  const stored = (over: Partial<PlanItem> = {}) => storedItem(db().planItem.put({ ...item, ...over }));
+
+  beforeEach(() => {
+    stubTestEnv();
+    ddb.on(PutCommand).resolves({});
+  });
+  afterEach(() => {
+    ddb.reset();
+    vi.unstubAllEnvs();
+  });
+
+  it('writes the change and the next revision on condition that the item is still at the one read', async () => {
+    // Prepare
+    const table = fakeTable(storedItem(db().plan.put(plan)), stored());
+    ddb.on(GetCommand).callsFake(table.get);
+    ddb.on(UpdateCommand).callsFake(() => {
+      table.put(stored({ title: 'Review three designs', revision: 3 }));
+      return {};
+    });
+
+    // Act
+    const result = await handleHr(patchItem({ title: 'Review three designs', revision: 2 }));
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(bodyOf(result).item).toMatchObject({ title: 'Review three designs', revision: 3 });
+    const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.ConditionExpression).toMatch(/#revision = :revision\d/);
+    expect(input?.UpdateExpression).toMatch(/ADD #revision/);
+  });
+
+  it('refuses with 409 naming the revision a change made from an older one, writing nothing', async () => {
+    // Prepare: the owner answered since the caller read revision 1.
+    ddb.on(GetCommand).callsFake(fakeTable(storedItem(db().plan.put(plan)), stored()).get);
+
+    // Act
+    const result = await handleHr(patchItem({ drop: true, revision: 1 }));
+
+    // Assess
+    expect(result.statusCode).toBe(409);
+    expect(bodyOf(result)).toMatchObject({
+      errors: [{ field: 'revision', message: 'the item was changed since this revision' }],
+      item: { itemId: 'i1', revision: 2, status: 'open' },
+    });
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
+  });
+
+  it('refuses with 409 the later of two changes made from the same revision at once', async () => {
+    // Prepare: the other change is written between this one's read and its write.
+    const table = fakeTable(storedItem(db().plan.put(plan)), stored());
+    ddb.on(GetCommand).callsFake(table.get);
+    ddb.on(UpdateCommand).callsFake(() => {
+      table.put(stored({ title: 'Theirs', revision: 3 }));
+      throw conditionalCheckFailed();
+    });
+
+    // Act
+    const result = await handleHr(patchItem({ title: 'Mine', revision: 2 }));
+
+    // Assess: the item as the other change left it; nothing audited.
+    expect(result.statusCode).toBe(409);
+    expect(bodyOf(result).item).toMatchObject({ title: 'Theirs', revision: 3 });
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
+  });
+
+  it('asks for the revision a change is made from', async () => {
+    // Prepare
+    ddb.on(GetCommand).callsFake(fakeTable(storedItem(db().plan.put(plan)), stored()).get);
+
+    // Act
+    const result = await handleHr(patchItem({ title: 'Mine' }));
+
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf(result).errors).toEqual([{ field: 'revision', message: expect.any(String) }]);
   });
 });
