@@ -1,6 +1,21 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import type { BatchGetCommandInput, BatchGetCommandOutput, GetCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandInput,
+  type BatchGetCommandOutput,
+  BatchWriteCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  type GetCommandInput,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
 
 /*
@@ -113,6 +128,24 @@ export const fakeTable = (...items: Row[]) => {
       UnprocessedKeys: {},
     }),
   };
+};
+
+/**
+ * The fake table behind a document client's mock, for tests that throw many requests at a handler:
+ * reads find `items`, queries find nothing, every write succeeds, an update answering the item as
+ * stored (as `ReturnValues: ALL_NEW` would once the change is in it).
+ */
+export const tableBehind = (ddb: AwsClientStub<DynamoDBDocumentClient>, ...items: Row[]) => {
+  const table = fakeTable(...items);
+  ddb.on(GetCommand).callsFake(table.get);
+  ddb.on(BatchGetCommand).callsFake(table.batchGet);
+  ddb.on(QueryCommand).resolves({ Items: [] });
+  ddb.on(UpdateCommand).callsFake((input: UpdateCommandInput) => ({ Attributes: table.get(input).Item }));
+  ddb.on(PutCommand).resolves({});
+  ddb.on(DeleteCommand).resolves({});
+  ddb.on(TransactWriteCommand).resolves({});
+  ddb.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
+  return table;
 };
 
 /** What DynamoDB throws when a conditional write finds the condition false. */

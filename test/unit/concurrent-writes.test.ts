@@ -7,11 +7,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_PLAN_POLICY } from '../../domain/catalog/documents';
-import { db, type Goal, type Plan, type PlanItem } from '../../domain/platform/table';
+import { db, type Goal, type PlanItem } from '../../domain/platform/table';
 import { handleHr } from '../../functions/api/hr-api';
 import { type CatalogDoc, sampleCatalog } from '../support/catalog';
-import { employee } from '../support/fixtures';
+import { adasGoal, adasItem, adasPlan, employee } from '../support/fixtures';
 import {
   conditionalCheckFailed,
   fakeTable,
@@ -30,19 +29,11 @@ import {
 
 const ddb = mockClient(DynamoDBDocumentClient);
 
-const goal: Goal = {
-  goalId: 'goal-1',
-  ownerId: 'ada',
-  title: 'Cut p95 latency',
-  measure: 'p95 under 200 ms',
-  weight: 20,
-  dueDate: '2027-06-30',
-  status: 'active',
+const goal: Goal = adasGoal({
   progress: [{ at: '2027-01-10T09:00:00.000Z', by: 'ada', value: 40 }],
-  createdAt: '2027-01-01T09:00:00.000Z',
   updatedAt: '2027-01-10T09:00:00.000Z',
   revision: 3,
-};
+});
 
 const patchGoal = (body: unknown) =>
   httpEvent({
@@ -252,38 +243,8 @@ describe('saving a catalog document', () => {
 });
 
 describe('changing a plan item', () => {
-  const plan: Plan = {
-    planId: 'plan-1',
-    ownerId: 'ada',
-    title: 'Grow as a reviewer',
-    status: 'active',
-    origin: 'manual',
-    policyId: 'development',
-    policy: DEFAULT_PLAN_POLICY,
-    openItems: 1,
-    itemCount: 1,
-    checkIns: 0,
-    createdAt: '2027-01-01T09:00:00.000Z',
-    createdBy: 'hr-1',
-  };
-  const item: PlanItem = {
-    planId: 'plan-1',
-    itemId: 'i1',
-    ownerId: 'ada',
-    kind: 'practice',
-    title: 'Review two designs',
-    dueAt: '2027-06-30T17:00:00.000Z',
-    agreedDueAt: '2027-06-30T17:00:00.000Z',
-    newDates: 0,
-    sessions: 0,
-    sessionsHeld: 0,
-    status: 'open',
-    requestId: 'req-i1',
-    round: 1,
-    history: [],
-    createdAt: '2027-01-01T09:00:00.000Z',
-    revision: 2,
-  };
+  const plan = adasPlan();
+  const item = adasItem({ revision: 2 });
   const patchItem = (body: unknown) =>
     httpEvent({
       method: 'PATCH',
