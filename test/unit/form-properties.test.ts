@@ -8,7 +8,7 @@ import { FIXED_FORMS } from '../../domain/catalog/fixed-forms';
 import { answerSchema, errorsOf } from '../../domain/catalog/forms';
 import { checkLink, signedPath } from '../../domain/mail/links';
 import { type DraftPlanItem, readDraftForm, valuesOf } from '../../domain/plans/agreement-form';
-import { db, type HumanRequest } from '../../domain/platform/table';
+import { type Cycle, db, type HumanRequest } from '../../domain/platform/table';
 import { EXTERNAL_REVIEWERS, formBody, nominationSchema, PEER_FIELD } from '../../domain/reviews/nominations';
 import { handleForm } from '../../functions/api/forms';
 import { nominationPage } from '../../functions/api/nomination-page';
@@ -51,6 +51,26 @@ const selfAssessment: HumanRequest = {
   escalationsSent: 0,
   createdAt: '2025-03-07T09:00:00.000Z',
   openedAt: '2025-03-07T09:00:00.000Z',
+};
+
+/** Ada's choice of peers to review her, in a cycle made without a template. */
+const nomination: HumanRequest = {
+  ...selfAssessment,
+  requestId: 'req-nominate-ada',
+  kind: 'peer-nomination',
+};
+const cycle: Cycle = {
+  cycleId: 'cycle-h1',
+  name: 'H1',
+  startAt: '2025-03-07T09:00:00.000Z',
+  selfDueAt: '2025-03-14T17:00:00.000Z',
+  peerDueAt: '2025-03-17T17:00:00.000Z',
+  managerDueAt: '2025-03-21T17:00:00.000Z',
+  closeAt: '2025-03-28T17:00:00.000Z',
+  status: 'running',
+  participants: 1,
+  openReviews: 1,
+  createdAt: '2025-03-01T09:00:00.000Z',
 };
 
 const form = FIXED_FORMS['self-assessment'];
@@ -106,7 +126,10 @@ beforeEach(() => {
   tableBehind(
     ddb,
     storedItem(db().request.put(selfAssessment)),
-    storedItem(db().employee.put(employee('emp-ada', { name: 'Ada Lovelace' }))),
+    storedItem(db().request.put(nomination)),
+    storedItem(db().cycle.put(cycle)),
+    storedItem(db().employee.put(employee('emp-ada', { name: 'Ada Lovelace', managerId: 'emp-grace' }))),
+    storedItem(db().employee.put(employee('emp-grace'))),
   );
   sfn.onAnyCommand().resolves({});
 });
@@ -280,6 +303,41 @@ describe('the nomination form', () => {
             errors,
           });
           expect(page).not.toContain(MARKUP);
+        },
+      ),
+      { numRuns: RUNS.some },
+    );
+  });
+});
+
+describe('a posted nomination', () => {
+  const names = [PEER_FIELD, ...EXTERNAL_REVIEWERS.flatMap((x) => [x.name.name, x.email.name])];
+
+  it('is saved, or refused with 400 and the page naming each failing field, whatever the body', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc
+            .array(
+              fc.tuple(
+                fc.oneof(fc.constantFrom(...names), fc.string({ maxLength: 6 })),
+                fc.oneof(hostileText(), fc.constantFrom(MARKUP, 'emp-bob', 'Bo Bell', 'bo@example.org')),
+              ),
+              { maxLength: 6 },
+            )
+            .map((pairs) => new URLSearchParams(pairs).toString()),
+          hostileText(80),
+        ),
+        async (body) => {
+          // Act
+          const result = await handleForm(
+            formEvent('POST', nomination.requestId, genuine(nomination.requestId), body),
+          );
+
+          // Assess
+          expectPage(result);
+          expect([200, 400]).toContain(result.statusCode);
+          if (result.statusCode === 400) expect(result.body).toMatch(/<p class="error" id="[^"]+-error">/);
         },
       ),
       { numRuns: RUNS.some },
