@@ -234,7 +234,7 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   'POST /cycles/{cycleId}/extend': {
     summary:
-      'Extend deadlines by whole days: the whole cycle, one person, or one phase; running workflows follow at their next wake-up',
+      'Extend deadlines by whole days: the whole cycle, one person, or one phase; running workflows follow at their next wake-up. 409 when another extension of the whole cycle went in at the same moment',
     auth: 'jwt',
     who: 'HR',
     body: ExtendCycleInput,

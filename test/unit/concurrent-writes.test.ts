@@ -3,11 +3,12 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { db, type Goal, type PlanItem } from '../../domain/platform/table';
+import { type Cycle, db, type Goal, type PlanItem } from '../../domain/platform/table';
 import { handleHr } from '../../functions/api/hr-api';
 import { type CatalogDoc, sampleCatalog } from '../support/catalog';
 import { adasGoal, adasItem, adasPlan, employee } from '../support/fixtures';
@@ -23,7 +24,7 @@ import {
 /*
  * Two people writing one goal at once: a change names the revision it was made from and is refused
  * (409) once another came first; a create is written only if absent, so a retry resets nothing. A
- * plan item's change names its revision the same way. Two saves of one catalog document at once: the
+ * plan item's change names its revision the same way, and a cycle's extension the deadlines it read. Two saves of one catalog document at once: the
  * later is refused rather than both becoming one revision.
  */
 
@@ -331,5 +332,73 @@ describe('changing a plan item', () => {
     // Assess
     expect(result.statusCode).toBe(400);
     expect(bodyOf(result).errors).toEqual([{ field: 'revision', message: expect.any(String) }]);
+  });
+});
+
+describe('extending a whole cycle', () => {
+  const cycle: Cycle = {
+    cycleId: 'cycle-1',
+    name: 'H1',
+    startAt: '2027-03-01T09:00:00.000Z',
+    selfDueAt: '2027-03-08T17:00:00.000Z',
+    peerDueAt: '2027-03-15T17:00:00.000Z',
+    managerDueAt: '2027-03-22T17:00:00.000Z',
+    closeAt: '2027-03-29T17:00:00.000Z',
+    status: 'running',
+    participants: 1,
+    openReviews: 1,
+    createdAt: '2027-02-20T09:00:00.000Z',
+  };
+  const extend = () =>
+    httpEvent({
+      method: 'POST',
+      route: '/cycles/{cycleId}/extend',
+      path: '/cycles/cycle-1/extend',
+      pathParameters: { cycleId: 'cycle-1' },
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ days: 7 }),
+      claims: HR_CLAIMS,
+    });
+
+  beforeEach(() => {
+    stubTestEnv();
+    ddb.on(GetCommand).callsFake(fakeTable(storedItem(db().cycle.put(cycle))).get);
+    ddb.on(PutCommand).resolves({});
+  });
+  afterEach(() => {
+    ddb.reset();
+    vi.unstubAllEnvs();
+  });
+
+  it('moves the cycle’s dates only from the dates it read, before any request', async () => {
+    // Prepare
+    ddb.on(UpdateCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [] });
+
+    // Act
+    const result = await handleHr(extend());
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.ConditionExpression).toMatch(/#closeAt = :closeAt\d/);
+    expect(Object.values(input?.ExpressionAttributeValues ?? {})).toEqual(
+      expect.arrayContaining([cycle.closeAt, '2027-04-05T17:00:00.000Z']),
+    );
+  });
+
+  it('refuses with 409 the later of two extensions made from one reading, moving no request', async () => {
+    // Prepare: the other extension moved the dates between this one's read and its write.
+    ddb.on(UpdateCommand).rejects(conditionalCheckFailed());
+
+    // Act
+    const result = await handleHr(extend());
+
+    // Assess
+    expect(result.statusCode).toBe(409);
+    expect(result.headers?.['content-type']).toBe('application/problem+json');
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
+    expect(ddb).not.toHaveReceivedCommand(QueryCommand);
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
   });
 });
