@@ -25,14 +25,15 @@ import { anyJson, hostileText, PROPERTY_TIMEOUT, RUNS } from '../support/arbitra
 import { employee } from '../support/fixtures';
 import { storedItem, stubTestEnv, tableBehind } from '../support/unit-doubles';
 
-vi.setConfig({ testTimeout: PROPERTY_TIMEOUT });
-
 /*
  * Properties of the boundaries that are not HTTP: the CSV reader under the org import, the SES
  * events EventBridge delivers, and each workflow step's input. A malformed input is refused by its
  * zod schema with issues naming where (a ZodError, never a TypeError from deeper in); a CSV file
  * reads back as written, or fails naming its line.
  */
+
+// A property runs its inputs in one test: the default 5 s is for one example.
+vi.setConfig({ testTimeout: PROPERTY_TIMEOUT });
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const ses = mockClient(SESv2Client);

@@ -16,8 +16,6 @@ import { hostileText, PROPERTY_TIMEOUT, RUNS } from '../support/arbitraries';
 import { employee } from '../support/fixtures';
 import { httpEvent, storedItem, stubTestEnv, tableBehind } from '../support/unit-doubles';
 
-vi.setConfig({ testTimeout: PROPERTY_TIMEOUT });
-
 /*
  * Properties of the forms behind email links: whatever link, query or body arrives, the answer is an
  * HTML page and never a 5xx; a link is valid only as signed; a posted answer its schema refuses
@@ -25,6 +23,9 @@ vi.setConfig({ testTimeout: PROPERTY_TIMEOUT });
  * shown back escaped. The nomination and agreement forms are read by their own parsers, checked here
  * directly.
  */
+
+// A property runs its inputs in one test: the default 5 s is for one example.
+vi.setConfig({ testTimeout: PROPERTY_TIMEOUT });
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const secrets = mockClient(SecretsManagerClient);

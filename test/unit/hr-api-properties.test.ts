@@ -29,8 +29,6 @@ import {
   tableBehind,
 } from '../support/unit-doubles';
 
-vi.setConfig({ testTimeout: PROPERTY_TIMEOUT });
-
 /*
  * Properties of the HR API at its boundary, for every route: whatever the body, path, query, media
  * type or caller, the answer is never a 5xx and a refusal is a problem document; a body its schema
@@ -38,6 +36,9 @@ vi.setConfig({ testTimeout: PROPERTY_TIMEOUT });
  * plan-item changes are accepted. The table is a small fake (one employee, their manager, a goal, a
  * running plan and its item) behind the SDK mock; writes succeed.
  */
+
+// A property runs its inputs in one test: the default 5 s is for one example.
+vi.setConfig({ testTimeout: PROPERTY_TIMEOUT });
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
@@ -338,6 +339,40 @@ describe('valid input to the HR API', () => {
 
           // Assess
           expect(result.statusCode, result.body).toBe(200);
+        },
+      ),
+      { numRuns: RUNS.few },
+    );
+  });
+
+  it('POST /goals accepts any valid goal of an employee', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record(
+          {
+            title: hostileText(60).filter((t) => t.trim() !== ''),
+            measure: hostileText(60).filter((t) => t.trim() !== ''),
+            weight: fc.integer({ min: 0, max: 100 }),
+            dueDate: fc
+              .date({
+                min: new Date('2000-01-01T00:00:00Z'),
+                max: new Date('2099-12-31T00:00:00Z'),
+                noInvalidDate: true,
+              })
+              .map((d) => d.toISOString().slice(0, 10)),
+            targetValue: fc.double({ noNaN: true, noDefaultInfinity: true }),
+            status: fc.constantFrom('draft', 'active'),
+          },
+          { requiredKeys: ['title', 'measure', 'weight', 'dueDate'] },
+        ),
+        async (goal) => {
+          // Act
+          const result = await handleHr(
+            routeEvent('POST /goals', { params: {}, body: JSON.stringify({ ownerId: 'ada', ...goal }) }),
+          );
+
+          // Assess
+          expect(result.statusCode, result.body).toBe(201);
         },
       ),
       { numRuns: RUNS.few },
