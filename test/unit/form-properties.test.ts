@@ -8,12 +8,12 @@ import { FIXED_FORMS } from '../../domain/catalog/fixed-forms';
 import { answerSchema, errorsOf } from '../../domain/catalog/forms';
 import { checkLink, signedPath } from '../../domain/mail/links';
 import { type DraftPlanItem, readDraftForm, valuesOf } from '../../domain/plans/agreement-form';
-import { type Cycle, db, type HumanRequest } from '../../domain/platform/table';
+import { db, type HumanRequest } from '../../domain/platform/table';
 import { EXTERNAL_REVIEWERS, formBody, nominationSchema, PEER_FIELD } from '../../domain/reviews/nominations';
 import { handleForm } from '../../functions/api/forms';
 import { nominationPage } from '../../functions/api/nomination-page';
 import { hostileText, PROPERTY_TIMEOUT, RUNS } from '../support/arbitraries';
-import { employee } from '../support/fixtures';
+import { adasSelfAssessment, cycleH1, employee } from '../support/fixtures';
 import { httpEvent, storedItem, stubTestEnv, tableBehind } from '../support/unit-doubles';
 
 /*
@@ -37,22 +37,7 @@ const CLOSE_AT = new Date('2025-03-21T17:00:00Z');
 /** Markup someone might type, which a page must never carry unescaped. */
 const MARKUP = '<img src=x onerror=alert(1)>';
 
-const selfAssessment: HumanRequest = {
-  requestId: 'req-self-ada',
-  kind: 'self-assessment',
-  recipientId: 'emp-ada',
-  subjectId: 'emp-ada',
-  cycleId: 'cycle-h1',
-  dueAt: '2025-03-14T17:00:00.000Z',
-  closeAt: CLOSE_AT.toISOString(),
-  reminderHoursBefore: [24],
-  escalations: [],
-  status: 'open',
-  remindersSent: 0,
-  escalationsSent: 0,
-  createdAt: '2025-03-07T09:00:00.000Z',
-  openedAt: '2025-03-07T09:00:00.000Z',
-};
+const selfAssessment = adasSelfAssessment({ escalations: [] });
 
 /** Ada's choice of peers to review her, in a cycle made without a template. */
 const nomination: HumanRequest = {
@@ -60,19 +45,7 @@ const nomination: HumanRequest = {
   requestId: 'req-nominate-ada',
   kind: 'peer-nomination',
 };
-const cycle: Cycle = {
-  cycleId: 'cycle-h1',
-  name: 'H1',
-  startAt: '2025-03-07T09:00:00.000Z',
-  selfDueAt: '2025-03-14T17:00:00.000Z',
-  peerDueAt: '2025-03-17T17:00:00.000Z',
-  managerDueAt: '2025-03-21T17:00:00.000Z',
-  closeAt: '2025-03-28T17:00:00.000Z',
-  status: 'running',
-  participants: 1,
-  openReviews: 1,
-  createdAt: '2025-03-01T09:00:00.000Z',
-};
+const cycle = cycleH1();
 
 const form = FIXED_FORMS['self-assessment'];
 const schema = answerSchema(form);
