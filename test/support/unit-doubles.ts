@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
-import { vi } from 'vitest';
+import { afterAll, beforeAll, vi } from 'vitest';
 
 /*
  * What unit tests of handlers and steps stand on instead of AWS: the environment a deployed function
@@ -37,6 +37,17 @@ export const TEST_ENV = {
   SCHEDULE_GROUP_NAME: 'growcycle-cycle-starts',
   SCHEDULER_ROLE_ARN: 'arn:aws:iam::111122223333:role/cycle-start',
 } as const;
+
+/** For a test file or a describe: `Date` reads `at` in every test, and the real clock is back after them. */
+export const fixedClock = (at: Date): void => {
+  beforeAll(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(at);
+  });
+  afterAll(() => {
+    vi.useRealTimers();
+  });
+};
 
 export const stubTestEnv = (): void => {
   for (const [name, value] of Object.entries(TEST_ENV)) vi.stubEnv(name, value);

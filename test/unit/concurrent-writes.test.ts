@@ -49,7 +49,8 @@ const patchGoal = (body: unknown) =>
 
 const bodyOf = (result: { body?: string }) => JSON.parse(result.body ?? '{}') as Record<string, unknown>;
 
-describe('changing a goal', () => {
+/** For a describe whose writes are updates: the audit trail's puts succeed, and all is reset after each test. */
+const auditedWrites = () => {
   beforeEach(() => {
     stubTestEnv();
     ddb.on(PutCommand).resolves({});
@@ -58,6 +59,10 @@ describe('changing a goal', () => {
     ddb.reset();
     vi.unstubAllEnvs();
   });
+};
+
+describe('changing a goal', () => {
+  auditedWrites();
 
   it('writes only the changed fields and the next revision, on condition that the goal is still at the one read', async () => {
     // Prepare
@@ -258,14 +263,7 @@ describe('changing a plan item', () => {
     });
   const stored = (over: Partial<PlanItem> = {}) => storedItem(db().planItem.put({ ...item, ...over }));
 
-  beforeEach(() => {
-    stubTestEnv();
-    ddb.on(PutCommand).resolves({});
-  });
-  afterEach(() => {
-    ddb.reset();
-    vi.unstubAllEnvs();
-  });
+  auditedWrites();
 
   it('writes the change and the next revision on condition that the item is still at the one read', async () => {
     // Prepare
@@ -360,14 +358,9 @@ describe('extending a whole cycle', () => {
       claims: HR_CLAIMS,
     });
 
+  auditedWrites();
   beforeEach(() => {
-    stubTestEnv();
     ddb.on(GetCommand).callsFake(fakeTable(storedItem(db().cycle.put(cycle))).get);
-    ddb.on(PutCommand).resolves({});
-  });
-  afterEach(() => {
-    ddb.reset();
-    vi.unstubAllEnvs();
   });
 
   it('moves the cycle’s dates only from the dates it read, before any request', async () => {

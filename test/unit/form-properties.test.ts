@@ -3,7 +3,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { FIXED_FORMS } from '../../domain/catalog/fixed-forms';
 import { answerSchema, errorsOf } from '../../domain/catalog/forms';
 import { checkLink, signedPath } from '../../domain/mail/links';
@@ -14,7 +14,7 @@ import { handleForm } from '../../functions/api/forms';
 import { nominationPage } from '../../functions/api/nomination-page';
 import { hostileText, PROPERTY_TIMEOUT, RUNS } from '../support/arbitraries';
 import { adasSelfAssessment, cycleH1, employee } from '../support/fixtures';
-import { httpEvent, storedItem, stubTestEnv, tableBehind } from '../support/unit-doubles';
+import { fixedClock, httpEvent, storedItem, stubTestEnv, tableBehind } from '../support/unit-doubles';
 
 /*
  * Properties of the forms behind email links: whatever link, query or body arrives, the answer is an
@@ -82,14 +82,7 @@ const postedValues = fc.dictionary(
   { maxKeys: 6 },
 );
 
-beforeAll(() => {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(NOW);
-});
-
-afterAll(() => {
-  vi.useRealTimers();
-});
+fixedClock(NOW);
 
 beforeEach(() => {
   stubTestEnv();

@@ -3,7 +3,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { ORG_COLUMNS } from '../../domain/people/org';
 import { db } from '../../domain/platform/table';
@@ -21,6 +21,7 @@ import {
 } from '../support/arbitraries';
 import { adasGoal, adasItem, adasPlan, employee, hrisCsv } from '../support/fixtures';
 import {
+  fixedClock,
   HR_CLAIMS,
   httpEvent,
   type Row,
@@ -142,14 +143,7 @@ const nearBody = (schema: z.ZodType): fc.Arbitrary<unknown> => {
 const fieldsOf = (body: string | undefined) =>
   (JSON.parse(body ?? '{}') as { errors?: Array<{ field: string }> }).errors?.map((e) => e.field).sort();
 
-beforeAll(() => {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(NOW);
-});
-
-afterAll(() => {
-  vi.useRealTimers();
-});
+fixedClock(NOW);
 
 beforeEach(() => {
   stubTestEnv();
