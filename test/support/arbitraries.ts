@@ -15,12 +15,12 @@ import type { FieldError, HttpResult } from '../../functions/shared/http';
 const scale = Number(process.env.GROWCYCLE_PROPERTY_RUNS ?? 1);
 export const RUNS = { few: 50 * scale, some: 150 * scale, more: 600 * scale, many: 1_000 * scale } as const;
 
-/** Long enough for a property's runs on a busy machine; the figures are in the report, never asserted. */
+/** Long enough for a property's runs on a busy machine: a limit against hanging, never a timing asserted. */
 export const PROPERTY_TIMEOUT = 60_000 * scale;
 
 /**
- * Text as people and other systems send it, at its worst: control characters, CR/LF, lone
- * surrogates, decomposed accents, bidirectional overrides, percent signs and quotes.
+ * Text as people and other systems send it, at its worst: control characters, CR/LF, any code
+ * point, decomposed accents, bidirectional overrides, broken percent escapes and quotes.
  */
 export const hostileText = (maxLength = 40): fc.Arbitrary<string> =>
   fc.oneof(
