@@ -49,13 +49,33 @@ const shiftDeadline = (r: HumanRequest, iso: string, days: number): string => {
 /**
  * Moves deadlines later by whole days. Open and not-yet-sent requests move (their reminders and
  * escalations follow the new due date); for the whole cycle the phase dates and close date move too,
- * so reviews that start later and the cycle's own wait follow.
+ * so reviews that start later and the cycle's own wait follow. The cycle's dates move first, only
+ * from the dates read (`stale` otherwise, nothing moved): of two extensions of the whole cycle made
+ * from one reading, the second would move the requests again but the cycle only once.
  */
 export const extendCycle = async (
   cycle: Cycle,
   ext: Extension,
   actor: string,
-): Promise<{ requests: number }> => {
+): Promise<{ outcome: 'extended'; requests: number } | { outcome: 'stale' }> => {
+  if (!ext.employeeId && !ext.phase) {
+    const shift = (iso: string) => addDays(iso, ext.days).toISOString();
+    try {
+      await db()
+        .cycle.patch({ cycleId: cycle.cycleId })
+        .set({
+          selfDueAt: shift(cycle.selfDueAt),
+          peerDueAt: shift(cycle.peerDueAt),
+          managerDueAt: shift(cycle.managerDueAt),
+          closeAt: shift(cycle.closeAt),
+        })
+        .where((a, op) => op.eq(a.closeAt, cycle.closeAt))
+        .go();
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return { outcome: 'stale' };
+    }
+  }
   const targets = (await cycleRequests(cycle.cycleId, ext.employeeId)).filter(
     (r) => (r.status === 'open' || r.status === 'pending') && (!ext.phase || r.kind === ext.phase),
   );
@@ -79,20 +99,8 @@ export const extendCycle = async (
       if (!isConditionFailure(error)) throw error;
     }
   }
-  if (!ext.employeeId && !ext.phase) {
-    const shift = (iso: string) => addDays(iso, ext.days).toISOString();
-    await db()
-      .cycle.patch({ cycleId: cycle.cycleId })
-      .set({
-        selfDueAt: shift(cycle.selfDueAt),
-        peerDueAt: shift(cycle.peerDueAt),
-        managerDueAt: shift(cycle.managerDueAt),
-        closeAt: shift(cycle.closeAt),
-      })
-      .go();
-  }
   await recordLever(cycle, actor, 'cycle.extended', { ...ext, requests: moved });
-  return { requests: moved };
+  return { outcome: 'extended', requests: moved };
 };
 
 /** Closes requests nobody answered yet, so their links say so; one answered meanwhile stays answered. */

@@ -21,7 +21,9 @@ import { itemById, itemIdOf, itemsOf, type NewItem, newItemRecord, planById } fr
 export type ChangeRefusal =
   | { outcome: 'not-found' }
   | { outcome: 'not-active' }
-  | { outcome: 'invalid'; field: string; message: string };
+  | { outcome: 'invalid'; field: string; message: string }
+  /** Someone else changed it first: nothing written; the item as it is now, when there is one. */
+  | { outcome: 'stale'; item?: PlanItem | undefined };
 
 export type ItemChange = {
   dueAt?: Date | undefined;
@@ -30,6 +32,9 @@ export type ItemChange = {
   mentorId?: string | undefined;
   drop?: boolean | undefined;
 };
+
+/** The item's revision; an item written before items counted theirs is at its first. */
+export const itemRevisionOf = (item: Pick<PlanItem, 'revision'>): number => item.revision ?? 1;
 
 type Loaded = { outcome: 'ok'; plan: Plan & { policy: PlanPolicy }; item: PlanItem } | ChangeRefusal;
 
@@ -40,20 +45,29 @@ const load = async (planId: string, itemId: string): Promise<Loaded> => {
   return { outcome: 'ok', plan, item };
 };
 
+/** What a write refused by its condition answers: the item as it is now. */
+const staleItem = async (planId: string, itemId: string): Promise<ChangeRefusal> => ({
+  outcome: 'stale',
+  item: await itemById(planId, itemId),
+});
+
 /**
- * Changes one item. A new due date starts the item's follow-up again from that date (a new request, so
- * its reminders and escalations count from it and the owner hears of the date); dropping it ends its
- * follow-up. Both apply only to an item still followed up.
+ * Changes one item, from the revision the caller read: once another change came first, nothing is
+ * written (`stale`). A new due date starts the item's follow-up again from that date (a new request,
+ * so its reminders and escalations count from it and the owner hears of the date); dropping it ends
+ * its follow-up. Both apply only to an item still followed up.
  */
 export const changeItem = async (
   planId: string,
   itemId: string,
   change: ItemChange,
+  fromRevision: number,
   actor: string,
 ): Promise<{ outcome: 'changed'; item: PlanItem } | ChangeRefusal> => {
   const loaded = await load(planId, itemId);
   if (loaded.outcome !== 'ok') return loaded;
   const { plan, item } = loaded;
+  if (fromRevision !== itemRevisionOf(item)) return { outcome: 'stale', item };
   if ((change.drop || change.dueAt) && !isFollowed(item))
     return {
       outcome: 'invalid',
@@ -70,20 +84,35 @@ export const changeItem = async (
     ...(change.definitionOfDone ? { definitionOfDone: change.definitionOfDone } : {}),
     ...(change.mentorId ? { mentorId: change.mentorId } : {}),
   };
-  if (Object.keys(words).length)
+  // The words (and a drop) are written over the revision read, which this write moves on: of two
+  // changes made from one revision, the second finds it gone and writes nothing.
+  try {
     await db()
       .planItem.patch({ planId, itemId })
-      .set(words)
-      .append({ history: [{ at, by: actor, what: 'changed' }] })
+      .set({ ...words, ...(change.drop ? { status: 'dropped' as const } : {}) })
+      .add({ revision: 1 })
+      .append({
+        history: [
+          ...(Object.keys(words).length ? [{ at, by: actor, what: 'changed' }] : []),
+          ...(change.drop ? [{ at, by: actor, what: 'dropped' }] : []),
+        ],
+      })
+      .where((a, op) => {
+        const read =
+          fromRevision === 1
+            ? `(${op.eq(a.revision, 1)} OR ${op.notExists(a.revision)})`
+            : op.eq(a.revision, fromRevision);
+        return change.drop
+          ? `${read} AND (${op.eq(a.status, 'open')} OR ${op.eq(a.status, 'blocked')})`
+          : read;
+      })
       .go();
-  const current = { ...item, ...words };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    return staleItem(planId, itemId);
+  }
+  const current = { ...item, ...words, revision: fromRevision + 1 };
   if (change.drop) {
-    await db()
-      .planItem.patch({ planId, itemId })
-      .set({ status: 'dropped' })
-      .append({ history: [{ at, by: actor, what: 'dropped' }] })
-      .where((a, op) => `${op.eq(a.status, 'open')} OR ${op.eq(a.status, 'blocked')}`)
-      .go();
     await retireRequest(item.requestId);
   } else if (change.dueAt) {
     const line = await lineOf(plan.ownerId);
@@ -103,11 +132,7 @@ export const changeItem = async (
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      return {
-        outcome: 'invalid',
-        field: 'dueAt',
-        message: 'the item changed meanwhile; read it and try again',
-      };
+      return staleItem(planId, itemId);
     }
     await retireRequest(item.requestId);
   }
@@ -154,11 +179,8 @@ export const addItem = async (
     );
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
-    return {
-      outcome: 'invalid',
-      field: 'items',
-      message: 'the plan changed meanwhile; read it and try again',
-    };
+    // Another item was added, or the plan ended, since it was read.
+    return { outcome: 'stale' };
   }
   await startItem(record);
   await recordAudit(`plan#${planId}`, actor, 'plan.item-added', { itemId: record.itemId });

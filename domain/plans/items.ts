@@ -183,6 +183,7 @@ export const advanceWrites = (
       ...(proposedDueAt ? { proposedDueAt } : {}),
       ...(next ? { requestId: next.requestId, round: item.round + 1 } : {}),
     })
+    .add({ revision: 1 })
     .append({ history: [entry] });
   const update = (proposedDueAt === null ? patch.remove(['proposedDueAt']) : patch)
     .where((a, op) => op.eq(a.requestId, item.requestId))

@@ -99,6 +99,7 @@ export const newItemRecord = (
     round: 1,
     history: [{ at, by: actor, what: 'added', dueAt }],
     createdAt: at,
+    revision: 1,
   };
   return { record, request };
 };

@@ -509,6 +509,11 @@ const planItem = new Entity({
       },
     },
     createdAt: { type: 'string', required: true },
+    /**
+     * Counts the changes to what the item says (its words, mentor, date, status): HR's or the
+     * manager's change names the revision it was made from and is refused once another came first.
+     */
+    revision: { type: 'number', required: true, default: 1 },
   },
   indexes: {
     byPlan: {

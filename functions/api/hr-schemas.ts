@@ -127,9 +127,13 @@ export const CreatePlanInput = z
 /** Draft a plan from an employee's released review in a cycle. */
 export const DraftPlanInput = z.object({ cycleId: id, employeeId: id });
 
-/** A change to one item: a new date, new words, a new mentor, or dropping it. */
+/**
+ * A change to one item: a new date, new words, a new mentor, or dropping it, made from the `revision`
+ * the caller read (GET gives it): once someone else changed the item since, it is refused with 409.
+ */
 export const ChangePlanItemInput = z
   .object({
+    revision: z.number().int().min(1),
     dueAt: z.iso.datetime({ offset: true }).optional(),
     title: planItemFields.title.optional(),
     definitionOfDone: planItemFields.definitionOfDone,
@@ -137,7 +141,10 @@ export const ChangePlanItemInput = z
     drop: z.literal(true).optional(),
   })
   .strict()
-  .refine((c) => Object.values(c).some((v) => v !== undefined), { message: 'name at least one change' })
+  .refine(({ revision: _revision, ...change }) => Object.values(change).some((v) => v !== undefined), {
+    message: 'name at least one change',
+    path: ['(body)'],
+  })
   .refine((c) => !(c.drop && c.dueAt), {
     path: ['drop'],
     message: 'drop an item or give it a date, not both',

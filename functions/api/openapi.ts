@@ -234,7 +234,7 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   'POST /cycles/{cycleId}/extend': {
     summary:
-      'Extend deadlines by whole days: the whole cycle, one person, or one phase; running workflows follow at their next wake-up',
+      'Extend deadlines by whole days: the whole cycle, one person, or one phase; running workflows follow at their next wake-up. 409 when another extension of the whole cycle went in at the same moment',
     auth: 'jwt',
     who: 'HR',
     body: ExtendCycleInput,
@@ -366,7 +366,8 @@ export const OPERATIONS: Record<string, Operation> = {
     errors: [403, 404],
   },
   'POST /plans/{planId}/items': {
-    summary: 'Add an item to a running plan; its follow-up starts at once',
+    summary:
+      'Add an item to a running plan; its follow-up starts at once. 409 when another item was added, or the plan ended, since it was read',
     auth: 'jwt',
     who: 'HR, the owner’s direct manager',
     body: PlanItemInput,
@@ -376,12 +377,12 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   'PATCH /plans/{planId}/items/{itemId}': {
     summary:
-      'Change an item: a new due date (its follow-up starts again from it), new words, a new mentor, or `drop: true`; the running workflow honours it at once',
+      'Change an item from the `revision` the caller read: a new due date (its follow-up starts again from it), new words, a new mentor, or `drop: true`; the running workflow honours it at once. 409 naming `revision`, with the item as it is now, once another change came first',
     auth: 'jwt',
     who: 'HR, the owner’s direct manager',
     body: ChangePlanItemInput,
     ok: 200,
-    okDescription: '`{item}`',
+    okDescription: '`{item}`, at its next revision',
     errors: [400, 403, 404, 409, 415],
   },
   'POST /plans/{planId}/cancel': {
@@ -419,7 +420,7 @@ const ERROR_TEXT: Record<number, string> = {
   401: 'Missing, expired or invalid token (from the gateway)',
   403: 'Not allowed for this caller, or a link that was altered',
   404: 'Not found',
-  409: 'Conflicts with the current state: already submitted, a closed or cancelled cycle, no manager appraisal to calibrate or release yet, results not released to draft a plan from; a stale draft-plan form or goal revision; a write that met a concurrent one',
+  409: 'Conflicts with the current state: already submitted, a closed or cancelled cycle, no manager appraisal to calibrate or release yet, results not released to draft a plan from; a stale draft-plan form, goal or plan-item revision; a write that met a concurrent one',
   410: 'Expired link or closed request',
   413: 'Body too large',
   415: 'Unsupported media type',

@@ -55,13 +55,17 @@ type Row = {
 };
 const bodyOf = async (row: Row): Promise<unknown> =>
   typeof row.body === 'function' ? await (row.body as () => unknown)() : row.body;
-/** A goal's current revision, which a change to it names. */
-const goalRevision = async (id: string): Promise<number> => {
-  const res = await fetch(`${stack.urls.api}/goals/${id}`, {
-    headers: { authorization: `Bearer ${as('hr')}` },
-  });
-  return ((await res.json()) as { goal: { revision: number } }).goal.revision;
+/** What GET answers at a path, read as HR: where a change finds the revision it names. */
+const readAsHr = async <T>(path: string): Promise<T> => {
+  const res = await fetch(`${stack.urls.api}${path}`, { headers: { authorization: `Bearer ${as('hr')}` } });
+  return (await res.json()) as T;
 };
+const goalRevision = async (id: string): Promise<number> =>
+  (await readAsHr<{ goal: { revision: number } }>(`/goals/${id}`)).goal.revision;
+const itemRevision = async (planId: string, itemId: string): Promise<number> =>
+  (
+    await readAsHr<{ plan: { items: Array<{ itemId: string; revision: number }> } }>(`/plans/${planId}`)
+  ).plan.items.find((i) => i.itemId === itemId)?.revision ?? 0;
 let catalog: unknown[] = [];
 const everyoneBut = (ok: number, allowed: Caller[]): Record<Caller, number> =>
   Object.fromEntries(
@@ -299,7 +303,7 @@ const ROWS: Row[] = [
     route: 'PATCH /plans/{planId}/items/{itemId}',
     method: 'PATCH',
     path: () => `/plans/${planId}/items/i1`,
-    body: { title: 'Pair on a design review' },
+    body: async () => ({ title: 'Pair on a design review', revision: await itemRevision(planId, 'i1') }),
     expect: everyoneBut(200, ['hr', 'manager']),
   },
   {

@@ -1,10 +1,12 @@
+import { DEFAULT_PLAN_POLICY } from '../../domain/catalog/documents';
 import { ORG_COLUMNS } from '../../domain/people/org';
-import type { Employee } from '../../domain/platform/table';
+import type { Cycle, Employee, Goal, HumanRequest, Plan, PlanItem } from '../../domain/platform/table';
 
 /*
  * The people tests run on: one employee with defaults that a test overrides where it matters to it,
- * a team written a line a person with what its people share said once, and people as the HRIS
- * export the org import reads.
+ * a team written a line a person with what its people share said once, people as the HRIS
+ * export the org import reads, Ada's goal and running development plan, and her self-assessment in
+ * cycle H1.
  */
 
 /** An active level-3 engineer in UTC called `Person <id>` at `<id>@example.com`, but for what `over` says. */
@@ -72,3 +74,95 @@ export const hrisCsv = (
   [ORG_COLUMNS.join(','), ...people.map((p) => ORG_COLUMNS.map((c) => csvField(hrisRow(p)[c])).join(','))]
     .map((line) => `${line}${lineEnd}`)
     .join('');
+
+/** Ada's goal `goal-1`, at its first revision, but for what `over` says. */
+export const adasGoal = (over: Partial<Goal> = {}): Goal => ({
+  goalId: 'goal-1',
+  ownerId: 'ada',
+  title: 'Cut p95 latency',
+  measure: 'p95 under 200 ms',
+  weight: 20,
+  dueDate: '2027-06-30',
+  status: 'active',
+  progress: [],
+  createdAt: '2027-01-01T09:00:00.000Z',
+  updatedAt: '2027-01-01T09:00:00.000Z',
+  revision: 1,
+  ...over,
+});
+
+/** Ada's running development plan `plan-1`, of one item (adasItem), but for what `over` says. */
+export const adasPlan = (over: Partial<Plan> = {}): Plan => ({
+  planId: 'plan-1',
+  ownerId: 'ada',
+  title: 'Grow as a reviewer',
+  status: 'active',
+  origin: 'manual',
+  policyId: 'development',
+  policy: DEFAULT_PLAN_POLICY,
+  openItems: 1,
+  itemCount: 1,
+  checkIns: 0,
+  createdAt: '2027-01-01T09:00:00.000Z',
+  createdBy: 'hr-1',
+  ...over,
+});
+
+/** The open item `i1` of Ada's plan, at its first revision, but for what `over` says. */
+export const adasItem = (over: Partial<PlanItem> = {}): PlanItem => ({
+  planId: 'plan-1',
+  itemId: 'i1',
+  ownerId: 'ada',
+  kind: 'practice',
+  title: 'Review two designs',
+  dueAt: '2027-06-30T17:00:00.000Z',
+  agreedDueAt: '2027-06-30T17:00:00.000Z',
+  newDates: 0,
+  sessions: 0,
+  sessionsHeld: 0,
+  status: 'open',
+  requestId: 'req-i1',
+  round: 1,
+  history: [],
+  createdAt: '2027-01-01T09:00:00.000Z',
+  revision: 1,
+  ...over,
+});
+
+/** Cycle H1 of 2025, running, its phases a week apart, made without a template but for what `over` says. */
+export const cycleH1 = (over: Partial<Cycle> = {}): Cycle => ({
+  cycleId: 'cycle-h1',
+  name: 'H1',
+  startAt: '2025-03-07T09:00:00.000Z',
+  selfDueAt: '2025-03-14T17:00:00.000Z',
+  peerDueAt: '2025-03-17T17:00:00.000Z',
+  managerDueAt: '2025-03-21T17:00:00.000Z',
+  closeAt: '2025-03-28T17:00:00.000Z',
+  status: 'running',
+  participants: 1,
+  openReviews: 1,
+  createdAt: '2025-03-01T09:00:00.000Z',
+  ...over,
+});
+
+/**
+ * Ada's open self-assessment in cycle H1, due 14 March 2025 and closing on the 21st, escalated to her
+ * manager Grace a day after, but for what `over` says.
+ */
+export const adasSelfAssessment = (over: Partial<HumanRequest> = {}): HumanRequest => ({
+  requestId: 'req-self-ada',
+  kind: 'self-assessment',
+  recipientId: 'emp-ada',
+  subjectId: 'emp-ada',
+  cycleId: 'cycle-h1',
+  dueAt: '2025-03-14T17:00:00.000Z',
+  closeAt: '2025-03-21T17:00:00.000Z',
+  reminderHoursBefore: [24],
+  escalations: [{ afterHours: 24, toId: 'emp-grace', role: 'manager' }],
+  status: 'open',
+  remindersSent: 0,
+  escalationsSent: 0,
+  createdAt: '2025-03-07T09:00:00.000Z',
+  openedAt: '2025-03-07T09:00:00.000Z',
+  ...over,
+});

@@ -1,7 +1,22 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import type { BatchGetCommandInput, BatchGetCommandOutput, GetCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandInput,
+  type BatchGetCommandOutput,
+  BatchWriteCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  type GetCommandInput,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { vi } from 'vitest';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, vi } from 'vitest';
 
 /*
  * What unit tests of handlers and steps stand on instead of AWS: the environment a deployed function
@@ -22,6 +37,17 @@ export const TEST_ENV = {
   SCHEDULE_GROUP_NAME: 'growcycle-cycle-starts',
   SCHEDULER_ROLE_ARN: 'arn:aws:iam::111122223333:role/cycle-start',
 } as const;
+
+/** For a test file or a describe: `Date` reads `at` in every test, and the real clock is back after them. */
+export const fixedClock = (at: Date): void => {
+  beforeAll(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(at);
+  });
+  afterAll(() => {
+    vi.useRealTimers();
+  });
+};
 
 export const stubTestEnv = (): void => {
   for (const [name, value] of Object.entries(TEST_ENV)) vi.stubEnv(name, value);
@@ -113,6 +139,24 @@ export const fakeTable = (...items: Row[]) => {
       UnprocessedKeys: {},
     }),
   };
+};
+
+/**
+ * The fake table behind a document client's mock, for tests that throw many requests at a handler:
+ * reads find `items`, queries find nothing, every write succeeds, an update answering the item as
+ * stored (as `ReturnValues: ALL_NEW` would once the change is in it).
+ */
+export const tableBehind = (ddb: AwsClientStub<DynamoDBDocumentClient>, ...items: Row[]) => {
+  const table = fakeTable(...items);
+  ddb.on(GetCommand).callsFake(table.get);
+  ddb.on(BatchGetCommand).callsFake(table.batchGet);
+  ddb.on(QueryCommand).resolves({ Items: [] });
+  ddb.on(UpdateCommand).callsFake((input: UpdateCommandInput) => ({ Attributes: table.get(input).Item }));
+  ddb.on(PutCommand).resolves({});
+  ddb.on(DeleteCommand).resolves({});
+  ddb.on(TransactWriteCommand).resolves({});
+  ddb.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
+  return table;
 };
 
 /** What DynamoDB throws when a conditional write finds the condition false. */

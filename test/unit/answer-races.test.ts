@@ -19,7 +19,7 @@ import {
 } from '../../domain/platform/table';
 import { handleForm } from '../../functions/api/forms';
 import { handler as humanStep } from '../../functions/steps/human-step';
-import { employee } from '../support/fixtures';
+import { adasSelfAssessment, employee } from '../support/fixtures';
 import { captureLogs } from '../support/logs';
 import {
   fakeTable,
@@ -47,22 +47,7 @@ const sfn = mockClient(SFNClient);
 
 const ada = employee('emp-ada', { name: 'Ada Lovelace', email: 'ada@example.com', managerId: 'emp-grace' });
 
-const selfAssessment: HumanRequest = {
-  requestId: 'req-self-ada',
-  kind: 'self-assessment',
-  recipientId: 'emp-ada',
-  subjectId: 'emp-ada',
-  cycleId: 'cycle-h1',
-  dueAt: '2025-03-14T17:00:00.000Z',
-  closeAt: CLOSE_AT.toISOString(),
-  reminderHoursBefore: [24],
-  escalations: [{ afterHours: 24, toId: 'emp-grace', role: 'manager' }],
-  status: 'open',
-  remindersSent: 0,
-  escalationsSent: 0,
-  createdAt: '2025-03-07T09:00:00.000Z',
-  openedAt: '2025-03-07T09:00:00.000Z',
-};
+const selfAssessment = adasSelfAssessment();
 
 const ANSWER = { rating: '4', achievements: 'Shipped the engine notes.', growth: 'Public speaking.' };
 

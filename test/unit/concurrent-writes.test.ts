@@ -3,14 +3,15 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { db, type Goal } from '../../domain/platform/table';
+import { type Cycle, db, type Goal, type PlanItem } from '../../domain/platform/table';
 import { handleHr } from '../../functions/api/hr-api';
 import { type CatalogDoc, sampleCatalog } from '../support/catalog';
-import { employee } from '../support/fixtures';
+import { adasGoal, adasItem, adasPlan, employee } from '../support/fixtures';
 import {
   conditionalCheckFailed,
   fakeTable,
@@ -22,25 +23,18 @@ import {
 
 /*
  * Two people writing one goal at once: a change names the revision it was made from and is refused
- * (409) once another came first; a create is written only if absent, so a retry resets nothing. Two
- * saves of one catalog document at once: the later is refused rather than both becoming one revision.
+ * (409) once another came first; a create is written only if absent, so a retry resets nothing. A
+ * plan item's change names its revision the same way, and a cycle's extension the deadlines it read. Two saves of one catalog document at once: the
+ * later is refused rather than both becoming one revision.
  */
 
 const ddb = mockClient(DynamoDBDocumentClient);
 
-const goal: Goal = {
-  goalId: 'goal-1',
-  ownerId: 'ada',
-  title: 'Cut p95 latency',
-  measure: 'p95 under 200 ms',
-  weight: 20,
-  dueDate: '2027-06-30',
-  status: 'active',
+const goal: Goal = adasGoal({
   progress: [{ at: '2027-01-10T09:00:00.000Z', by: 'ada', value: 40 }],
-  createdAt: '2027-01-01T09:00:00.000Z',
   updatedAt: '2027-01-10T09:00:00.000Z',
   revision: 3,
-};
+});
 
 const patchGoal = (body: unknown) =>
   httpEvent({
@@ -55,7 +49,8 @@ const patchGoal = (body: unknown) =>
 
 const bodyOf = (result: { body?: string }) => JSON.parse(result.body ?? '{}') as Record<string, unknown>;
 
-describe('changing a goal', () => {
+/** For a describe whose writes are updates: the audit trail's puts succeed, and all is reset after each test. */
+const auditedWrites = () => {
   beforeEach(() => {
     stubTestEnv();
     ddb.on(PutCommand).resolves({});
@@ -64,6 +59,10 @@ describe('changing a goal', () => {
     ddb.reset();
     vi.unstubAllEnvs();
   });
+};
+
+describe('changing a goal', () => {
+  auditedWrites();
 
   it('writes only the changed fields and the next revision, on condition that the goal is still at the one read', async () => {
     // Prepare
@@ -246,5 +245,153 @@ describe('saving a catalog document', () => {
     expect(result.statusCode).toBe(409);
     expect(bodyOf(result).detail).toContain('now revision 3');
     expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
+  });
+});
+
+describe('changing a plan item', () => {
+  const plan = adasPlan();
+  const item = adasItem({ revision: 2 });
+  const patchItem = (body: unknown) =>
+    httpEvent({
+      method: 'PATCH',
+      route: '/plans/{planId}/items/{itemId}',
+      path: '/plans/plan-1/items/i1',
+      pathParameters: { planId: 'plan-1', itemId: 'i1' },
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      claims: HR_CLAIMS,
+    });
+  const stored = (over: Partial<PlanItem> = {}) => storedItem(db().planItem.put({ ...item, ...over }));
+
+  auditedWrites();
+
+  it('writes the change and the next revision on condition that the item is still at the one read', async () => {
+    // Prepare
+    const table = fakeTable(storedItem(db().plan.put(plan)), stored());
+    ddb.on(GetCommand).callsFake(table.get);
+    ddb.on(UpdateCommand).callsFake(() => {
+      table.put(stored({ title: 'Review three designs', revision: 3 }));
+      return {};
+    });
+
+    // Act
+    const result = await handleHr(patchItem({ title: 'Review three designs', revision: 2 }));
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(bodyOf(result).item).toMatchObject({ title: 'Review three designs', revision: 3 });
+    const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.ConditionExpression).toMatch(/#revision = :revision\d/);
+    expect(input?.UpdateExpression).toMatch(/ADD #revision/);
+  });
+
+  it('refuses with 409 naming the revision a change made from an older one, writing nothing', async () => {
+    // Prepare: the owner answered since the caller read revision 1.
+    ddb.on(GetCommand).callsFake(fakeTable(storedItem(db().plan.put(plan)), stored()).get);
+
+    // Act
+    const result = await handleHr(patchItem({ drop: true, revision: 1 }));
+
+    // Assess
+    expect(result.statusCode).toBe(409);
+    expect(bodyOf(result)).toMatchObject({
+      errors: [{ field: 'revision', message: 'the item was changed since this revision' }],
+      item: { itemId: 'i1', revision: 2, status: 'open' },
+    });
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
+  });
+
+  it('refuses with 409 the later of two changes made from the same revision at once', async () => {
+    // Prepare: the other change is written between this one's read and its write.
+    const table = fakeTable(storedItem(db().plan.put(plan)), stored());
+    ddb.on(GetCommand).callsFake(table.get);
+    ddb.on(UpdateCommand).callsFake(() => {
+      table.put(stored({ title: 'Theirs', revision: 3 }));
+      throw conditionalCheckFailed();
+    });
+
+    // Act
+    const result = await handleHr(patchItem({ title: 'Mine', revision: 2 }));
+
+    // Assess: the item as the other change left it; nothing audited.
+    expect(result.statusCode).toBe(409);
+    expect(bodyOf(result).item).toMatchObject({ title: 'Theirs', revision: 3 });
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
+  });
+
+  it('asks for the revision a change is made from', async () => {
+    // Prepare
+    ddb.on(GetCommand).callsFake(fakeTable(storedItem(db().plan.put(plan)), stored()).get);
+
+    // Act
+    const result = await handleHr(patchItem({ title: 'Mine' }));
+
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf(result).errors).toEqual([{ field: 'revision', message: expect.any(String) }]);
+  });
+});
+
+describe('extending a whole cycle', () => {
+  const cycle: Cycle = {
+    cycleId: 'cycle-1',
+    name: 'H1',
+    startAt: '2027-03-01T09:00:00.000Z',
+    selfDueAt: '2027-03-08T17:00:00.000Z',
+    peerDueAt: '2027-03-15T17:00:00.000Z',
+    managerDueAt: '2027-03-22T17:00:00.000Z',
+    closeAt: '2027-03-29T17:00:00.000Z',
+    status: 'running',
+    participants: 1,
+    openReviews: 1,
+    createdAt: '2027-02-20T09:00:00.000Z',
+  };
+  const extend = () =>
+    httpEvent({
+      method: 'POST',
+      route: '/cycles/{cycleId}/extend',
+      path: '/cycles/cycle-1/extend',
+      pathParameters: { cycleId: 'cycle-1' },
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ days: 7 }),
+      claims: HR_CLAIMS,
+    });
+
+  auditedWrites();
+  beforeEach(() => {
+    ddb.on(GetCommand).callsFake(fakeTable(storedItem(db().cycle.put(cycle))).get);
+  });
+
+  it('moves the cycle’s dates only from the dates it read, before any request', async () => {
+    // Prepare
+    ddb.on(UpdateCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [] });
+
+    // Act
+    const result = await handleHr(extend());
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.ConditionExpression).toMatch(/#closeAt = :closeAt\d/);
+    expect(Object.values(input?.ExpressionAttributeValues ?? {})).toEqual(
+      expect.arrayContaining([cycle.closeAt, '2027-04-05T17:00:00.000Z']),
+    );
+  });
+
+  it('refuses with 409 the later of two extensions made from one reading, moving no request', async () => {
+    // Prepare: the other extension moved the dates between this one's read and its write.
+    ddb.on(UpdateCommand).rejects(conditionalCheckFailed());
+
+    // Act
+    const result = await handleHr(extend());
+
+    // Assess
+    expect(result.statusCode).toBe(409);
+    expect(result.headers?.['content-type']).toBe('application/problem+json');
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
+    expect(ddb).not.toHaveReceivedCommand(QueryCommand);
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
   });
 });

@@ -36,6 +36,7 @@ const item = (itemId: string, status: PlanItem['status'], dueAt: string): PlanIt
   title: itemId,
   sessions: 0,
   sessionsHeld: 0,
+  revision: 1,
   dueAt,
   agreedDueAt: dueAt,
   newDates: 0,

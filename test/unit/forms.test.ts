@@ -13,10 +13,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { readCatalogFile } from '../../cli/growcycle';
 import { FrameworkDoc, TemplateDoc } from '../../domain/catalog/documents';
 import { signedPath } from '../../domain/mail/links';
-import { type Cycle, db, type HumanRequest } from '../../domain/platform/table';
+import { db, type HumanRequest } from '../../domain/platform/table';
 import { handleForm } from '../../functions/api/forms';
 import { CATALOG_YAML } from '../../local/sample-org';
-import { employee } from '../support/fixtures';
+import { adasSelfAssessment, cycleH1, employee } from '../support/fixtures';
 import {
   fakeTable,
   httpEvent,
@@ -42,22 +42,7 @@ const ada = employee('emp-ada', {
   timeZone: 'Europe/London',
 });
 
-const selfAssessment: HumanRequest = {
-  requestId: 'req-self-ada',
-  kind: 'self-assessment',
-  recipientId: 'emp-ada',
-  subjectId: 'emp-ada',
-  cycleId: 'cycle-h1',
-  dueAt: '2025-03-14T17:00:00.000Z',
-  closeAt: CLOSE_AT.toISOString(),
-  reminderHoursBefore: [24],
-  escalations: [{ afterHours: 24, toId: 'emp-grace', role: 'manager' }],
-  status: 'open',
-  remindersSent: 0,
-  escalationsSent: 0,
-  createdAt: '2025-03-07T09:00:00.000Z',
-  openedAt: '2025-03-07T09:00:00.000Z',
-};
+const selfAssessment = adasSelfAssessment();
 
 /** The link from the email, split the way API Gateway hands it over. */
 const link = (requestId: string, expiresAt: Date, key = LINK_KEY) => {
@@ -328,20 +313,7 @@ describe('handleForm in a cycle made from a template', () => {
   const [frameworkDoc, templateDoc] = readCatalogFile(CATALOG_YAML);
   const framework = FrameworkDoc.parse(frameworkDoc);
   const template = TemplateDoc.parse(templateDoc);
-  const cycle: Cycle = {
-    cycleId: 'cycle-h1',
-    name: 'H1',
-    startAt: '2025-03-07T09:00:00.000Z',
-    selfDueAt: '2025-03-14T17:00:00.000Z',
-    peerDueAt: '2025-03-17T17:00:00.000Z',
-    managerDueAt: '2025-03-21T17:00:00.000Z',
-    closeAt: '2025-03-28T17:00:00.000Z',
-    status: 'running',
-    participants: 1,
-    openReviews: 1,
-    templateId: template.id,
-    createdAt: '2025-03-01T09:00:00.000Z',
-  };
+  const cycle = cycleH1({ templateId: template.id });
   const peerRequest: HumanRequest = {
     ...selfAssessment,
     requestId: 'req-peer-ada',

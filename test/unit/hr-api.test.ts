@@ -219,4 +219,22 @@ describe('handleHr', () => {
     expect(result.statusCode).toBe(404);
     expect(result.headers?.['content-type']).toBe('application/problem+json');
   });
+
+  it('refuses an audit key with a malformed percent escape with 400 naming entityKey', async () => {
+    // Act: "%E0%A4" starts a three-byte character it never finishes.
+    const result = await handleHr(
+      httpEvent({
+        method: 'GET',
+        route: '/audit/{entityKey}',
+        path: '/audit/plan%23%E0%A4',
+        pathParameters: { entityKey: 'plan%23%E0%A4' },
+        claims: HR_CLAIMS,
+      }),
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(problemOf(result.body).errors?.map((e) => e.field)).toEqual(['entityKey']);
+    expect(ddb).not.toHaveReceivedAnyCommand();
+  });
 });

@@ -56,7 +56,13 @@ const finished = (planId: string) => () => {
   return plan !== undefined && plan.status !== 'RUNNING';
 };
 
-type ItemView = { itemId: string; status: string; dueAt: string; history: Array<{ what: string }> };
+type ItemView = {
+  itemId: string;
+  status: string;
+  dueAt: string;
+  revision: number;
+  history: Array<{ what: string }>;
+};
 const planOf = async (planId: string) =>
   (await api('GET', `/plans/${planId}`)).body.plan as {
     status: string;
@@ -272,8 +278,15 @@ describe('a development plan item', () => {
     const planId = await newPlan('ic-g', 4);
     await runUntil(async () => (await kindsFor('ic-g')).length === 1);
     const newDue = new Date(Date.now() + 30 * DAY).toISOString();
-    const changed = await api('PATCH', `/plans/${planId}/items/i1`, { dueAt: newDue });
+    const { revision } = (await planOf(planId)).items[0] as ItemView;
+    const changed = await api('PATCH', `/plans/${planId}/items/i1`, { dueAt: newDue, revision });
     expect(changed.status).toBe(200);
+    // A second change made from the same revision finds the item moved on.
+    const stale = await api('PATCH', `/plans/${planId}/items/i1`, { title: 'Later words', revision });
+    expect(stale.status).toBe(409);
+    expect(stale.body.errors).toEqual([
+      { field: 'revision', message: 'the item was changed since this revision' },
+    ]);
     await runUntil(async () => (await kindsFor('ic-g')).includes('action-item.reminder'));
     const reminder = (await inboxOf('ic-g')).find((e) => emailKind(e) === 'action-item.reminder');
     // No escalation at the old date; the reminder comes a week before the new one.
@@ -286,7 +299,8 @@ describe('a development plan item', () => {
   it('an item removed: nothing more is emailed about it, and a plan with nothing left closes', async () => {
     const planId = await newPlan('ic-h', 3);
     await runUntil(async () => (await kindsFor('ic-h')).length === 1);
-    expect((await api('PATCH', `/plans/${planId}/items/i1`, { drop: true })).status).toBe(200);
+    const { revision } = (await planOf(planId)).items[0] as ItemView;
+    expect((await api('PATCH', `/plans/${planId}/items/i1`, { drop: true, revision })).status).toBe(200);
     await runUntil(finished(planId));
     expect((await kindsFor('ic-h')).filter((k) => k.startsWith('action-item'))).toEqual([
       'action-item.request',

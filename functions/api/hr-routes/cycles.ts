@@ -71,8 +71,10 @@ export const cycleRoutes: Routes = {
     if (!body.ok) return body.result;
     const cycle = await cycleOr404(event, whenClosed);
     if (!cycle.ok) return cycle.result;
-    const { requests } = await extendCycle(cycle.value, body.value, caller.employeeId);
-    return jsonResult(200, { extended: requests, ...body.value });
+    const result = await extendCycle(cycle.value, body.value, caller.employeeId);
+    if (result.outcome === 'stale')
+      return conflict('another extension of the cycle went in at the same moment; read it and extend again');
+    return jsonResult(200, { extended: result.requests, ...body.value });
   }),
 
   'POST /cycles/{cycleId}/cancel': hrOnly(async (event, caller) => {

@@ -1,7 +1,13 @@
 import { failuresOf, failureView } from '../../../domain/operations/failures';
 import { accessTo, canActOn, canRead, type Principal } from '../../../domain/people/access';
 import { createDraft } from '../../../domain/plans/agreement';
-import { addItem, type ChangeRefusal, cancelPlan, changeItem } from '../../../domain/plans/changes';
+import {
+  addItem,
+  type ChangeRefusal,
+  cancelPlan,
+  changeItem,
+  itemRevisionOf,
+} from '../../../domain/plans/changes';
 import { draftFromReview } from '../../../domain/plans/from-review';
 import {
   createPlan,
@@ -26,6 +32,7 @@ import {
   jsonResult,
   notFound,
   parseJson,
+  problem,
   validationProblem,
 } from '../../shared/http';
 import {
@@ -50,6 +57,16 @@ const refused = (r: ChangeRefusal): HttpResult => {
     return conflict(
       'the plan is not running: a draft changes on its agreement form, an ended plan not at all',
     );
+  if (r.outcome === 'stale')
+    return r.item
+      ? problem(
+          409,
+          'Conflict',
+          `revision: the item was changed since; it is at revision ${itemRevisionOf(r.item)} now`,
+          [{ field: 'revision', message: 'the item was changed since this revision' }],
+          { item: itemView(r.item) },
+        )
+      : conflict('the plan changed meanwhile (an item was added or it ended); read it and try again');
   return invalid(r.field, r.message);
 };
 
@@ -208,11 +225,12 @@ export const planRoutes: Routes = {
       return forbidden('Items are changed by HR or the owner’s direct manager');
     const body = parseJson(event, ChangePlanItemInput);
     if (!body.ok) return body.result;
-    const { dueAt, ...rest } = body.value;
+    const { dueAt, revision, ...rest } = body.value;
     const result = await changeItem(
       plan.value.planId,
       pathParam(event, 'itemId'),
       { ...rest, ...(dueAt ? { dueAt: new Date(dueAt) } : {}) },
+      revision,
       caller.employeeId,
     );
     return result.outcome === 'changed' ? jsonResult(200, { item: itemView(result.item) }) : refused(result);
