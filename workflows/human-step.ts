@@ -36,7 +36,7 @@ const EXECUTION_NAME = JsonPath.stringAt('$$.Execution.Name');
 
 /**
  * Errors that say "not now" rather than "never": DynamoDB and SES throttling, a transaction that met
- * another, a service's passing fault. The SDK has retried each a few times already; the workflow
+ * another, a service's passing fault, a connection that timed out. The SDK has retried each a few times already; the workflow
  * waits longer, with jitter, so many executions meeting the same throttle do not retry in step.
  */
 export const TRANSIENT_ERRORS = [
@@ -48,6 +48,8 @@ export const TRANSIENT_ERRORS = [
   'ServiceUnavailable',
   'TooManyRequestsException',
   'Lambda.TooManyRequestsException',
+  // The SDK's own name for a connection that timed out or was reset on the way.
+  'TimeoutError',
 ];
 
 /**
@@ -56,11 +58,13 @@ export const TRANSIENT_ERRORS = [
  * spreads over the following seconds instead of retrying in lockstep, and patient enough (60
  * attempts, about a quarter of an hour) to drain a burst of thousands at 14 emails a second. The
  * cycle's launch spaces its reviews' send slots, so its first emails rarely need this at all.
- * Transient errors: five more attempts over about a minute. Any other error, when `anyError`: once
- * more, since every step is idempotent and an unexpected error may have been a passing one; a wait's
- * task has no such retrier, as its wake is an error that must reach its catcher.
+ * Transient errors: five more attempts over about a minute. Any other error: once more, since every
+ * step is idempotent and an unexpected error may have been a passing one. A wait's task is woken by
+ * an error (WAKE_ERROR) that must reach its catcher, so for a task that `wakes` that error comes
+ * first, never retried.
  */
-export const withRetries = (task: LambdaInvoke, { anyError }: { anyError: boolean }): LambdaInvoke => {
+export const withRetries = (task: LambdaInvoke, { wakes }: { wakes: boolean }): LambdaInvoke => {
+  if (wakes) task.addRetry({ errors: [WAKE_ERROR], maxAttempts: 0 });
   task.addRetry({ errors: ['EmailInFlight'], interval: Duration.minutes(1), maxAttempts: 5, backoffRate: 2 });
   task.addRetry({
     errors: ['EmailThrottled'],
@@ -78,13 +82,12 @@ export const withRetries = (task: LambdaInvoke, { anyError }: { anyError: boolea
     jitterStrategy: JitterType.FULL,
     maxAttempts: 5,
   });
-  if (anyError)
-    task.addRetry({
-      errors: ['States.TaskFailed'],
-      interval: Duration.seconds(5),
-      jitterStrategy: JitterType.FULL,
-      maxAttempts: 1,
-    });
+  task.addRetry({
+    errors: ['States.TaskFailed'],
+    interval: Duration.seconds(5),
+    jitterStrategy: JitterType.FULL,
+    maxAttempts: 1,
+  });
   return task;
 };
 
@@ -103,7 +106,7 @@ export const invokeStep = (
       resultPath,
       taskTimeout: Timeout.duration(STEP_TIMEOUT),
     }),
-    { anyError: true },
+    { wakes: false },
   );
 
 /**
@@ -131,7 +134,7 @@ export const callbackStep = (
       resultPath,
       taskTimeout: Timeout.at(timeoutPath),
     }),
-    { anyError: false },
+    { wakes: true },
   );
 
 /**

@@ -367,19 +367,28 @@ describe('GrowcycleStack', () => {
         }
     });
 
-    it('retry transient errors with jitter on every task, and any error once more on a step', () => {
+    it('retry transient errors with jitter on every task, and any other error once more, but never a wake', () => {
       for (const definition of definitions)
         for (const [name, state] of allStates(definition)) {
           if (state.Type !== 'Task') continue;
           const retry = (
-            state as State & { Retry?: Array<{ ErrorEquals: string[]; JitterStrategy?: string }> }
+            state as State & {
+              Retry?: Array<{ ErrorEquals: string[]; JitterStrategy?: string; MaxAttempts?: number }>;
+            }
           ).Retry;
           const transient = retry?.find((r) => r.ErrorEquals.includes('ThrottlingException'));
           expect(transient, name).toMatchObject({ JitterStrategy: 'FULL' });
           expect(transient?.ErrorEquals).toEqual(TRANSIENT_ERRORS);
-          const anyError = retry?.some((r) => r.ErrorEquals.includes('States.TaskFailed'));
-          // A wait's wake is an error its catcher must see: only steps that do not wait retry anything.
-          expect(anyError, name).toBe(!String(state.Resource).endsWith('.waitForTaskToken'));
+          expect(retry?.at(-1), name).toMatchObject({ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 1 });
+          // A wait's wake is matched first and never retried, so it reaches the wait's catcher.
+          const waits = String(state.Resource).endsWith('.waitForTaskToken');
+          const wake = retry?.findIndex((r) => r.ErrorEquals.includes(WAKE_ERROR));
+          if (waits) expect(retry?.[wake ?? -1], name).toMatchObject({ MaxAttempts: 0 });
+          if (waits)
+            expect(wake, name).toBeLessThan(
+              retry?.findIndex((r) => r.ErrorEquals.includes('States.TaskFailed')) ?? 0,
+            );
+          else expect(wake, name).toBe(-1);
         }
     });
 

@@ -65,6 +65,22 @@ const DEFINITIONS: Record<string, Definition> = {
       Ask: callback({ Retry: [{ ErrorEquals: ['Declined'], IntervalSeconds: 1, MaxAttempts: 1 }] }),
     },
   },
+  WokenCallback: {
+    StartAt: 'Ask',
+    States: {
+      Ask: {
+        ...(({ End: _end, ...rest }) => rest)(callback()),
+        Next: 'Done',
+        Retry: [
+          { ErrorEquals: ['Wake'], MaxAttempts: 0 },
+          { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 1, MaxAttempts: 1 },
+        ],
+        Catch: [{ ErrorEquals: ['Wake'], Next: 'Check' }],
+      },
+      Check: { Type: 'Pass', End: true },
+      Done: { Type: 'Pass', End: true },
+    },
+  },
   NoTimeout: {
     StartAt: 'Ask',
     States: { Ask: { ...callback(), TimeoutSeconds: undefined } },
@@ -365,6 +381,29 @@ describe('task tokens as AWS answers them', () => {
     await flush();
     expect(execution.status).toBe('SUCCEEDED');
     expect(codeOf(() => sfn.sendTaskSuccess(second as string, '{}'))).toBe('TaskTimedOut');
+  });
+
+  it('a retrier of MaxAttempts 0 ahead of States.TaskFailed lets that error reach the catcher; any other is retried', async () => {
+    const woken = await start('WokenCallback');
+    sfn.sendTaskFailure(tokens()[0] as string, 'Wake', 'look again');
+    await flush();
+    expect(woken.status).toBe('SUCCEEDED');
+    expect(woken.history.filter((h) => h.type === 'PassStateEntered').map((h) => h.stateName)).toEqual([
+      'Check',
+    ]);
+    expect(tokens()).toHaveLength(1);
+
+    calls = [];
+    const failed = await start('WokenCallback');
+    sfn.sendTaskFailure(tokens()[0] as string, 'Glitch', 'once');
+    await vi.advanceTimersByTimeAsync(1000);
+    await flush();
+    expect(tokens()).toHaveLength(2);
+    sfn.sendTaskSuccess(tokens()[1] as string, '{}');
+    await flush();
+    expect(failed.history.filter((h) => h.type === 'PassStateEntered').map((h) => h.stateName)).toEqual([
+      'Done',
+    ]);
   });
 
   it('a token of a stopped execution answers TaskTimedOut, and the stop’s error is in ExecutionAborted', async () => {
