@@ -4,13 +4,15 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { run } from '../cli/growcycle';
-import { DEMO_START, runDemo } from '../local/demo';
-import { type LocalStack, startStack } from '../local/stack';
+import { runDemo } from '../local/demo';
+import type { LocalStack } from '../local/stack';
 import { measureBundles } from './bundles';
+import { runFormsBench } from './forms';
 import { generateOrg, orgCsv } from './org';
 import { type PlanRun, runPlanYear } from './plans';
 import { runScaleCycle } from './scale';
-import { meterUsage, resetUsage, usage } from './usage';
+import { benchStack } from './stack';
+import { resetUsage, usage } from './usage';
 
 /*
  * Cost and load of one appraisal cycle per employee, measured on the local stack with the demo's
@@ -45,16 +47,8 @@ const importTenThousand = async (api: string, token: string, dir: string): Promi
   return (performance.now() - started) / 1000;
 };
 
-type Row = { name: string; value: number; unit: string };
-
-const benchStack = (dataDir: string): Promise<LocalStack> => {
-  meterUsage();
-  return startStack({
-    ports: { api: 0, inbox: 0, sfn: 0, dynamodb: 8400 + Math.floor(Math.random() * 500) },
-    dataDir,
-    simulatedStart: DEMO_START,
-  });
-};
+/** A figure; a target, where the issue set one, is a bound the value should keep. */
+type Row = { name: string; value: number; unit: string; target?: { atLeast?: number; atMost?: number } };
 
 /** Where the demo cycle's write units went, per entity and operation, per employee, largest first. */
 const writeBreakdown = (participants: number): string[] =>
@@ -155,6 +149,35 @@ const demoRows = async (stack: LocalStack, dataDir: string, breakdown: boolean):
   ];
 };
 
+/** The launch and the forms, each over its DynamoDB Local baseline (bench/forms.ts). */
+const formRows = async (stack: LocalStack, dataDir: string, log: (l: string) => void): Promise<Row[]> => {
+  resetUsage();
+  const r = await runFormsBench(stack, dataDir, log);
+  return [
+    { name: 'launch.perSecond', value: r.launchPerSecond, unit: 'reviews/s' },
+    { name: 'dynamodb.putItem.perSecond', value: r.rawWritesPerSecond, unit: 'writes/s' },
+    {
+      name: 'launch.vsRawWriteRatio',
+      value: r.launchPerSecond / r.rawWritesPerSecond,
+      unit: 'ratio',
+      target: { atLeast: 0.5 },
+    },
+    { name: 'form.get.p99ms', value: r.getP99Ms, unit: 'ms' },
+    { name: 'form.get.perSecond', value: r.getPerSecond, unit: 'requests/s' },
+    { name: 'form.post.p99ms', value: r.postP99Ms, unit: 'ms' },
+    { name: 'form.post.perSecond', value: r.postPerSecond, unit: 'requests/s' },
+    { name: 'form.non2xx', value: r.non2xx, unit: 'responses' },
+    { name: 'dynamodb.getItem.p99ms', value: r.rawReadP99Ms, unit: 'ms' },
+    { name: 'dynamodb.getItem.perSecond', value: r.rawReadsPerSecond, unit: 'reads/s' },
+    {
+      name: 'form.get.vsRawReadP99',
+      value: r.getP99Ms / r.rawReadP99Ms,
+      unit: 'ratio',
+      target: { atMost: 3 },
+    },
+  ];
+};
+
 const sizeLabel = (n: number) => (n % 1000 === 0 ? `${n / 1000}k` : String(n));
 
 /** A cycle of `participants` people: scheduling and launch, and with `firstStep` the first human step. */
@@ -200,6 +223,7 @@ const main = async () => {
       'first-step': { type: 'boolean' },
       'no-demo': { type: 'boolean' },
       'no-bundles': { type: 'boolean' },
+      'no-forms': { type: 'boolean' },
       breakdown: { type: 'boolean' },
     },
   });
@@ -211,10 +235,13 @@ const main = async () => {
   process.env.GROWCYCLE_LOG = 'silent';
   const print = (row: Row) => {
     const value = Number(row.value.toPrecision(4));
+    const { atLeast, atMost } = row.target ?? {};
+    const target =
+      atLeast !== undefined ? ` (target ≥ ${atLeast})` : atMost !== undefined ? ` (target ≤ ${atMost})` : '';
     console.log(
       values.json
         ? JSON.stringify({ ...row, value })
-        : `${row.name.padEnd(34)} ${String(value).padStart(12)} ${row.unit}`,
+        : `${row.name.padEnd(34)} ${String(value).padStart(12)} ${row.unit}${target}`,
     );
   };
   const progress = values.json ? () => undefined : (l: string) => console.error(l);
@@ -232,6 +259,7 @@ const main = async () => {
   try {
     if (!values['no-demo'])
       for (const row of await demoRows(stack, dataDir, values.breakdown ?? false)) print(row);
+    if (!values['no-forms']) for (const row of await formRows(stack, dataDir, progress)) print(row);
     if (participants > 0)
       for (const row of await scaleRows(
         stack,
