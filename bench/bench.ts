@@ -1,13 +1,16 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { run } from '../cli/growcycle';
 import { runDemo } from '../local/demo';
 import type { LocalStack } from '../local/stack';
 import { measureBundles } from './bundles';
 import { runFormsBench } from './forms';
+import { FullCycleResult } from './full-cycle';
 import { generateOrg, orgCsv } from './org';
 import { type PlanRun, runPlanYear } from './plans';
 import { runScaleCycle } from './scale';
@@ -215,6 +218,44 @@ const scaleRows = async (
   ];
 };
 
+/**
+ * A whole cycle of `size` people to its close (bench/full-cycle.ts), in a process of its own so its
+ * peak memory is its own.
+ */
+const fullCycleRows = async (size: number, quiet: boolean): Promise<Row[]> => {
+  const script = fileURLToPath(new URL('./full-cycle.ts', import.meta.url));
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, script, String(size), ...(quiet ? ['--quiet'] : [])],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`the full cycle exited with ${code}`);
+  const r = FullCycleResult.parse(JSON.parse(out.trim().split('\n').at(-1) ?? '{}'));
+  const key = (name: string) => `cycle.${sizeLabel(size)}.${name}`;
+  return [
+    { name: key('fullRunSeconds'), value: r.realSeconds, unit: 's' },
+    { name: key('peakRssMB'), value: r.peakRssMB, unit: 'MB' },
+    { name: key('fullRunSimulatedDays'), value: r.simulatedDays, unit: 'days' },
+    { name: key('fullRunFormsAnswered'), value: r.formsAnswered, unit: 'forms' },
+    { name: key('fullRunEmails'), value: r.emails, unit: 'emails' },
+    { name: key('fullRunExecutions'), value: r.executions, unit: 'executions' },
+    {
+      name: key('fullRunFailedExecutions'),
+      value: r.failedExecutions,
+      unit: 'executions',
+      target: { atMost: 0 },
+    },
+    { name: key('fullRunClosed'), value: r.closed ? 1 : 0, unit: 'yes/no', target: { atLeast: 1 } },
+  ];
+};
+
 const main = async () => {
   const { values } = parseArgs({
     options: {
@@ -224,12 +265,19 @@ const main = async () => {
       'no-demo': { type: 'boolean' },
       'no-bundles': { type: 'boolean' },
       'no-forms': { type: 'boolean' },
+      'full-cycle': { type: 'string' },
       breakdown: { type: 'boolean' },
     },
   });
   const participants = Number(values.participants);
   if (!Number.isInteger(participants) || participants < 0 || participants > 10_000) {
     console.error('--participants: a whole number from 0 (no large cycle) to 10000');
+    process.exit(2);
+  }
+  // The whole cycle takes the better part of an hour at 10,000: part of the JSON run, asked for otherwise.
+  const fullCycle = Number(values['full-cycle'] ?? (values.json ? 10_000 : 0));
+  if (!Number.isInteger(fullCycle) || fullCycle < 0 || fullCycle > 10_000) {
+    console.error('--full-cycle: a whole number from 0 (no whole cycle) to 10000');
     process.exit(2);
   }
   process.env.GROWCYCLE_LOG = 'silent';
@@ -273,6 +321,7 @@ const main = async () => {
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+  if (fullCycle > 0) for (const row of await fullCycleRows(fullCycle, values.json ?? false)) print(row);
   process.exit(0);
 };
 

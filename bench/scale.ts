@@ -52,12 +52,16 @@ const cli = async (stack: LocalStack, args: string[]): Promise<string[]> => {
   return lines;
 };
 
-/** A generated organisation of `participants` imported with the CLI, the catalog applied, and a cycle of everyone scheduled an hour ahead. */
+/**
+ * A generated organisation of `participants` imported with the CLI, the catalog applied (then
+ * `adjust`ed, if given), and a cycle of everyone scheduled an hour ahead.
+ */
 export const scheduleGeneratedCycle = async (
   stack: LocalStack,
   participants: number,
   dir: string,
   log: (line: string) => void,
+  adjust?: () => Promise<void>,
 ): Promise<{ cycleId: string; startAt: Date; importSeconds: number; scheduleSeconds: number }> => {
   const clock = stack.clock;
   if (!clock) throw new Error('A generated cycle needs a simulated clock');
@@ -69,6 +73,7 @@ export const scheduleGeneratedCycle = async (
   await cli(stack, ['import-org', file]);
   const importSeconds = (performance.now() - started) / 1000;
   await cli(stack, ['apply', CATALOG_YAML]);
+  await adjust?.();
 
   const startAt = new Date(clock.nowMs() + HOUR_MS);
   started = performance.now();
