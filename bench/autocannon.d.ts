@@ -9,6 +9,8 @@ declare module 'autocannon' {
     connections?: number;
     amount?: number;
     duration?: number;
+    /** Seconds before a request counts as timed out (autocannon's default: 10). */
+    timeout?: number;
     requests?: Array<Request & { setupRequest?: (request: Request) => Request }>;
   };
   type Result = {

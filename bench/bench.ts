@@ -156,22 +156,25 @@ const demoRows = async (stack: LocalStack, dataDir: string, breakdown: boolean):
 const formRows = async (stack: LocalStack, dataDir: string, log: (l: string) => void): Promise<Row[]> => {
   resetUsage();
   const r = await runFormsBench(stack, dataDir, log);
+  const figures: Array<[string, number, string]> = [
+    ['launch.perSecond', r.launchPerSecond, 'reviews/s'],
+    ['dynamodb.putItem.perSecond', r.rawWritesPerSecond, 'writes/s'],
+    ['form.get.p99ms', r.getP99Ms, 'ms'],
+    ['form.get.perSecond', r.getPerSecond, 'requests/s'],
+    ['form.post.p99ms', r.postP99Ms, 'ms'],
+    ['form.post.perSecond', r.postPerSecond, 'requests/s'],
+    ['form.non2xx', r.non2xx, 'responses'],
+    ['dynamodb.getItem.p99ms', r.rawReadP99Ms, 'ms'],
+    ['dynamodb.getItem.perSecond', r.rawReadsPerSecond, 'reads/s'],
+  ];
   return [
-    { name: 'launch.perSecond', value: r.launchPerSecond, unit: 'reviews/s' },
-    { name: 'dynamodb.putItem.perSecond', value: r.rawWritesPerSecond, unit: 'writes/s' },
+    ...figures.map(([name, value, unit]) => ({ name, value, unit })),
     {
       name: 'launch.vsRawWriteRatio',
       value: r.launchPerSecond / r.rawWritesPerSecond,
       unit: 'ratio',
       target: { atLeast: 0.5 },
     },
-    { name: 'form.get.p99ms', value: r.getP99Ms, unit: 'ms' },
-    { name: 'form.get.perSecond', value: r.getPerSecond, unit: 'requests/s' },
-    { name: 'form.post.p99ms', value: r.postP99Ms, unit: 'ms' },
-    { name: 'form.post.perSecond', value: r.postPerSecond, unit: 'requests/s' },
-    { name: 'form.non2xx', value: r.non2xx, unit: 'responses' },
-    { name: 'dynamodb.getItem.p99ms', value: r.rawReadP99Ms, unit: 'ms' },
-    { name: 'dynamodb.getItem.perSecond', value: r.rawReadsPerSecond, unit: 'reads/s' },
     {
       name: 'form.get.vsRawReadP99',
       value: r.getP99Ms / r.rawReadP99Ms,
@@ -239,13 +242,16 @@ const fullCycleRows = async (size: number, quiet: boolean): Promise<Row[]> => {
   if (code !== 0) throw new Error(`the full cycle exited with ${code}`);
   const r = FullCycleResult.parse(JSON.parse(out.trim().split('\n').at(-1) ?? '{}'));
   const key = (name: string) => `cycle.${sizeLabel(size)}.${name}`;
+  const figures: Array<[string, number, string]> = [
+    ['fullRunSeconds', r.realSeconds, 's'],
+    ['peakRssMB', r.peakRssMB, 'MB'],
+    ['fullRunSimulatedDays', r.simulatedDays, 'days'],
+    ['fullRunFormsAnswered', r.formsAnswered, 'forms'],
+    ['fullRunEmails', r.emails, 'emails'],
+    ['fullRunExecutions', r.executions, 'executions'],
+  ];
   return [
-    { name: key('fullRunSeconds'), value: r.realSeconds, unit: 's' },
-    { name: key('peakRssMB'), value: r.peakRssMB, unit: 'MB' },
-    { name: key('fullRunSimulatedDays'), value: r.simulatedDays, unit: 'days' },
-    { name: key('fullRunFormsAnswered'), value: r.formsAnswered, unit: 'forms' },
-    { name: key('fullRunEmails'), value: r.emails, unit: 'emails' },
-    { name: key('fullRunExecutions'), value: r.executions, unit: 'executions' },
+    ...figures.map(([name, value, unit]) => ({ name: key(name), value, unit })),
     {
       name: key('fullRunFailedExecutions'),
       value: r.failedExecutions,
