@@ -1,16 +1,21 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { run } from '../cli/growcycle';
-import { DEMO_START, runDemo } from '../local/demo';
-import { type LocalStack, startStack } from '../local/stack';
+import { runDemo } from '../local/demo';
+import type { LocalStack } from '../local/stack';
 import { measureBundles } from './bundles';
+import { runFormsBench } from './forms';
+import { FullCycleResult } from './full-cycle';
 import { generateOrg, orgCsv } from './org';
 import { type PlanRun, runPlanYear } from './plans';
 import { runScaleCycle } from './scale';
-import { meterUsage, resetUsage, usage } from './usage';
+import { benchStack } from './stack';
+import { resetUsage, usage } from './usage';
 
 /*
  * Cost and load of one appraisal cycle per employee, measured on the local stack with the demo's
@@ -45,16 +50,8 @@ const importTenThousand = async (api: string, token: string, dir: string): Promi
   return (performance.now() - started) / 1000;
 };
 
-type Row = { name: string; value: number; unit: string };
-
-const benchStack = (dataDir: string): Promise<LocalStack> => {
-  meterUsage();
-  return startStack({
-    ports: { api: 0, inbox: 0, sfn: 0, dynamodb: 8400 + Math.floor(Math.random() * 500) },
-    dataDir,
-    simulatedStart: DEMO_START,
-  });
-};
+/** A figure; a target, where the issue set one, is a bound the value should keep. */
+type Row = { name: string; value: number; unit: string; target?: { atLeast?: number; atMost?: number } };
 
 /** Where the demo cycle's write units went, per entity and operation, per employee, largest first. */
 const writeBreakdown = (participants: number): string[] =>
@@ -155,6 +152,38 @@ const demoRows = async (stack: LocalStack, dataDir: string, breakdown: boolean):
   ];
 };
 
+/** The launch and the forms, each over its DynamoDB Local baseline (bench/forms.ts). */
+const formRows = async (stack: LocalStack, dataDir: string, log: (l: string) => void): Promise<Row[]> => {
+  resetUsage();
+  const r = await runFormsBench(stack, dataDir, log);
+  const figures: Array<[string, number, string]> = [
+    ['launch.perSecond', r.launchPerSecond, 'reviews/s'],
+    ['dynamodb.putItem.perSecond', r.rawWritesPerSecond, 'writes/s'],
+    ['form.get.p99ms', r.getP99Ms, 'ms'],
+    ['form.get.perSecond', r.getPerSecond, 'requests/s'],
+    ['form.post.p99ms', r.postP99Ms, 'ms'],
+    ['form.post.perSecond', r.postPerSecond, 'requests/s'],
+    ['form.non2xx', r.non2xx, 'responses'],
+    ['dynamodb.getItem.p99ms', r.rawReadP99Ms, 'ms'],
+    ['dynamodb.getItem.perSecond', r.rawReadsPerSecond, 'reads/s'],
+  ];
+  return [
+    ...figures.map(([name, value, unit]) => ({ name, value, unit })),
+    {
+      name: 'launch.vsRawWriteRatio',
+      value: r.launchPerSecond / r.rawWritesPerSecond,
+      unit: 'ratio',
+      target: { atLeast: 0.5 },
+    },
+    {
+      name: 'form.get.vsRawReadP99',
+      value: r.getP99Ms / r.rawReadP99Ms,
+      unit: 'ratio',
+      target: { atMost: 3 },
+    },
+  ];
+};
+
 const sizeLabel = (n: number) => (n % 1000 === 0 ? `${n / 1000}k` : String(n));
 
 /** A cycle of `participants` people: scheduling and launch, and with `firstStep` the first human step. */
@@ -192,6 +221,47 @@ const scaleRows = async (
   ];
 };
 
+/**
+ * A whole cycle of `size` people to its close (bench/full-cycle.ts), in a process of its own so its
+ * peak memory is its own.
+ */
+const fullCycleRows = async (size: number, quiet: boolean): Promise<Row[]> => {
+  const script = fileURLToPath(new URL('./full-cycle.ts', import.meta.url));
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, script, String(size), ...(quiet ? ['--quiet'] : [])],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`the full cycle exited with ${code}`);
+  const r = FullCycleResult.parse(JSON.parse(out.trim().split('\n').at(-1) ?? '{}'));
+  const key = (name: string) => `cycle.${sizeLabel(size)}.${name}`;
+  const figures: Array<[string, number, string]> = [
+    ['fullRunSeconds', r.realSeconds, 's'],
+    ['peakRssMB', r.peakRssMB, 'MB'],
+    ['fullRunSimulatedDays', r.simulatedDays, 'days'],
+    ['fullRunFormsAnswered', r.formsAnswered, 'forms'],
+    ['fullRunEmails', r.emails, 'emails'],
+    ['fullRunExecutions', r.executions, 'executions'],
+  ];
+  return [
+    ...figures.map(([name, value, unit]) => ({ name: key(name), value, unit })),
+    {
+      name: key('fullRunFailedExecutions'),
+      value: r.failedExecutions,
+      unit: 'executions',
+      target: { atMost: 0 },
+    },
+    { name: key('fullRunClosed'), value: r.closed ? 1 : 0, unit: 'yes/no', target: { atLeast: 1 } },
+  ];
+};
+
 const main = async () => {
   const { values } = parseArgs({
     options: {
@@ -200,6 +270,8 @@ const main = async () => {
       'first-step': { type: 'boolean' },
       'no-demo': { type: 'boolean' },
       'no-bundles': { type: 'boolean' },
+      'no-forms': { type: 'boolean' },
+      'full-cycle': { type: 'string' },
       breakdown: { type: 'boolean' },
     },
   });
@@ -208,14 +280,23 @@ const main = async () => {
     console.error('--participants: a whole number from 0 (no large cycle) to 10000');
     process.exit(2);
   }
+  // The whole cycle takes hours at 10,000 on a 2-core machine: part of the JSON run, asked for otherwise.
+  const fullCycle = Number(values['full-cycle'] ?? (values.json ? 10_000 : 0));
+  if (!Number.isInteger(fullCycle) || fullCycle < 0 || fullCycle > 10_000) {
+    console.error('--full-cycle: a whole number from 0 (no whole cycle) to 10000');
+    process.exit(2);
+  }
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   const print = (row: Row) => {
     const value = Number(row.value.toPrecision(4));
+    const { atLeast, atMost } = row.target ?? {};
+    const target =
+      atLeast !== undefined ? ` (target ≥ ${atLeast})` : atMost !== undefined ? ` (target ≤ ${atMost})` : '';
     console.log(
       values.json
         ? JSON.stringify({ ...row, value })
-        : `${row.name.padEnd(34)} ${String(value).padStart(12)} ${row.unit}`,
+        : `${row.name.padEnd(34)} ${String(value).padStart(12)} ${row.unit}${target}`,
     );
   };
   const progress = values.json ? () => undefined : (l: string) => console.error(l);
@@ -233,6 +314,7 @@ const main = async () => {
   try {
     if (!values['no-demo'])
       for (const row of await demoRows(stack, dataDir, values.breakdown ?? false)) print(row);
+    if (!values['no-forms']) for (const row of await formRows(stack, dataDir, progress)) print(row);
     if (participants > 0)
       for (const row of await scaleRows(
         stack,
@@ -246,6 +328,7 @@ const main = async () => {
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+  if (fullCycle > 0) for (const row of await fullCycleRows(fullCycle, values.json ?? false)) print(row);
   process.exit(0);
 };
 

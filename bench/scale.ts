@@ -17,6 +17,7 @@ import { usage } from './usage';
  */
 
 export type ScaleResult = {
+  cycleId: string;
   participants: number;
   importSeconds: number;
   scheduleSeconds: number;
@@ -51,16 +52,19 @@ const cli = async (stack: LocalStack, args: string[]): Promise<string[]> => {
   return lines;
 };
 
-export const runScaleCycle = async (
+/**
+ * A generated organisation of `participants` imported with the CLI, the catalog applied (then
+ * `adjust`ed, if given), and a cycle of everyone scheduled an hour ahead.
+ */
+export const scheduleGeneratedCycle = async (
   stack: LocalStack,
   participants: number,
   dir: string,
-  options: { firstStep?: boolean; log?: (line: string) => void } = {},
-): Promise<ScaleResult> => {
-  const log = options.log ?? (() => undefined);
-  const firstStep = options.firstStep ?? false;
+  log: (line: string) => void,
+  adjust?: () => Promise<void>,
+): Promise<{ cycleId: string; startAt: Date; importSeconds: number; scheduleSeconds: number }> => {
   const clock = stack.clock;
-  if (!clock) throw new Error('The scale run needs a simulated clock');
+  if (!clock) throw new Error('A generated cycle needs a simulated clock');
   const people = generateOrg(participants);
   const file = path.join(dir, `org-${participants}.csv`);
   writeFileSync(file, orgCsv(people));
@@ -69,6 +73,7 @@ export const runScaleCycle = async (
   await cli(stack, ['import-org', file]);
   const importSeconds = (performance.now() - started) / 1000;
   await cli(stack, ['apply', CATALOG_YAML]);
+  await adjust?.();
 
   const startAt = new Date(clock.nowMs() + HOUR_MS);
   started = performance.now();
@@ -92,10 +97,29 @@ export const runScaleCycle = async (
   log(
     `imported ${participants} in ${importSeconds.toFixed(1)} s, scheduled in ${scheduleSeconds.toFixed(1)} s`,
   );
+  return { cycleId: body.cycleId, startAt, importSeconds, scheduleSeconds };
+};
+
+export const runScaleCycle = async (
+  stack: LocalStack,
+  participants: number,
+  dir: string,
+  options: { firstStep?: boolean; log?: (line: string) => void } = {},
+): Promise<ScaleResult> => {
+  const log = options.log ?? (() => undefined);
+  const firstStep = options.firstStep ?? false;
+  const clock = stack.clock;
+  if (!clock) throw new Error('The scale run needs a simulated clock');
+  const { cycleId, startAt, importSeconds, scheduleSeconds } = await scheduleGeneratedCycle(
+    stack,
+    participants,
+    dir,
+    log,
+  );
 
   const reviewArn = stack.stateMachineArn('EmployeeReview');
   const cycleArn = stack.stateMachineArn('AppraisalCycle');
-  const ofCycle = `"cycleId":"${body.cycleId}"`;
+  const ofCycle = `"cycleId":"${cycleId}"`;
   const reviews = () =>
     stack.sfn.list().filter((e) => e.stateMachineArn === reviewArn && e.input.includes(ofCycle));
   const cycleExecution = () =>
@@ -141,7 +165,7 @@ export const runScaleCycle = async (
   const launch = stack.lambda.functionFor('functions/steps/launch-reviews.ts').logicalId;
   let cursor: string | null = null;
   do {
-    const page = (await stack.lambda.invoke(launch, { cycleId: body.cycleId, cursor })) as {
+    const page = (await stack.lambda.invoke(launch, { cycleId, cursor })) as {
       cursor: string | null;
     };
     cursor = page.cursor;
@@ -151,6 +175,7 @@ export const runScaleCycle = async (
   const executions = [cycleExecution(), ...reviews()].filter((e) => e !== undefined);
   const transitions = executions.reduce((s, e) => s + e.transitions, 0);
   return {
+    cycleId,
     participants,
     importSeconds,
     scheduleSeconds,

@@ -8,9 +8,9 @@ import { parseCsvObjects } from '../domain/people/csv';
 import {
   agreeToDraft,
   answer,
-  type CapturedEmail,
   type EmailItem,
   fetchInbox,
+  inboxReader,
   itemsIn,
   submitForm,
   writeForm,
@@ -299,8 +299,7 @@ export const runDemo = async (
   );
 
   let seen = 0;
-  let lastAt = 0;
-  const lastIds = new Set<string>();
+  const newEmails = inboxReader(stack.urls.inbox);
   let released = false;
   const returned = new Set<string>();
   const scripted = new Set<string>();
@@ -452,18 +451,8 @@ export const runDemo = async (
   for (let rounds = 0; rounds < 100_000; rounds++) {
     await stack.settle();
     const quietAt = stack.activity.version;
-    // Only what is new: the inbox's `since` counts whole seconds, so the last second's emails come
-    // again and are skipped. Reading the whole inbox every round cost more CPU than the plans' months.
-    const fresh: CapturedEmail[] = (await fetchInbox(stack.urls.inbox, lastAt)).filter(
-      (e) => !lastIds.has(e.messageId),
-    );
+    const fresh = await newEmails();
     seen += fresh.length;
-    const last = fresh.at(-1)?.at;
-    if (last !== undefined && last !== lastAt) {
-      lastAt = last;
-      lastIds.clear();
-    }
-    for (const e of fresh) if (e.at === lastAt) lastIds.add(e.messageId);
     answering = [];
     // HR releases the results when calibration is over and the meeting invitations go out, so
     // employees can read them before their meeting and acknowledge them after it.

@@ -70,6 +70,26 @@ export const fetchInbox = async (inboxUrl: string, since?: number): Promise<Capt
   return ((await res.json()) as { emails: CapturedEmail[] }).emails;
 };
 
+/**
+ * Reads only what is new in the inbox, on each call. The inbox's `since` counts whole seconds, so
+ * the last second's emails come again and are skipped. Reading the whole inbox every round would
+ * cost more CPU than a long run's own work.
+ */
+export const inboxReader = (inboxUrl: string): (() => Promise<CapturedEmail[]>) => {
+  let lastAt = 0;
+  const lastIds = new Set<string>();
+  return async () => {
+    const fresh = (await fetchInbox(inboxUrl, lastAt)).filter((e) => !lastIds.has(e.messageId));
+    const last = fresh.at(-1)?.at;
+    if (last !== undefined && last !== lastAt) {
+      lastAt = last;
+      lastIds.clear();
+    }
+    for (const e of fresh) if (e.at === lastAt) lastIds.add(e.messageId);
+    return fresh;
+  };
+};
+
 export const linkIn = (email: CapturedEmail): string | undefined => LINK.exec(email.body.text ?? '')?.[0];
 
 const decode = (s: string) =>
@@ -125,12 +145,13 @@ const PHRASES = [
   'Calm and structured under pressure.',
 ];
 
-/** Opens a link, fills in the form and posts it. Returns the HTTP status of the POST. */
-export const answer = async (link: string, seed: number): Promise<number> => {
-  const page = await fetch(link);
-  if (page.status !== 200) return page.status;
-  const form = readForm(await page.text());
-  if (!form) return 0;
+/**
+ * What a person posts to a form page (`seed` varies the answers): the form's action and its body, or
+ * undefined for a page without a form.
+ */
+export const filledForm = (page: string, seed: number): { action: string; body: string } | undefined => {
+  const form = readForm(page);
+  if (!form) return undefined;
   const body = new URLSearchParams();
   // Mostly the middle and upper points of the scale, varying per question so gaps and strengths show.
   for (const [i, { name, values }] of form.ratings.entries()) {
@@ -156,11 +177,19 @@ export const answer = async (link: string, seed: number): Promise<number> => {
       body.append(c.name, c.value);
     }
   }
-  const target = new URL(form.action, link).href;
-  const res = await fetch(target, {
+  return { action: form.action, body: body.toString() };
+};
+
+/** Opens a link, fills in the form and posts it. Returns the HTTP status of the POST. */
+export const answer = async (link: string, seed: number): Promise<number> => {
+  const page = await fetch(link);
+  if (page.status !== 200) return page.status;
+  const filled = filledForm(await page.text(), seed);
+  if (!filled) return 0;
+  const res = await fetch(new URL(filled.action, link).href, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: body.toString(),
+    body: filled.body,
   });
   await res.text();
   return res.status;

@@ -13,7 +13,7 @@ import { type CyclePolicy, PEERS_PER_REVIEW } from './policy';
 
 const LAUNCH_PAGE = 100;
 
-const LAUNCH_CONCURRENCY = 10;
+export const LAUNCH_CONCURRENCY = 10;
 
 export const reviewExecutionName = (cycleId: string, employeeId: string) =>
   executionName(cycleId, employeeId);

@@ -1,3 +1,4 @@
+import { zonedFormat } from '../platform/calendar';
 import { html, type SafeHtml } from '../platform/html';
 import type { RequestKind } from '../platform/table';
 
@@ -43,18 +44,19 @@ const STEP_LABEL: Record<RequestKind, string> = {
   'plan-summary': 'development plan summary',
 };
 
+const LOCAL_DATE: Intl.DateTimeFormatOptions = {
+  weekday: 'long',
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  timeZoneName: 'short',
+};
+
 /** A date as the recipient reads it, in their own time zone. */
 export const localDate = (iso: string, timeZone: string): string =>
-  new Intl.DateTimeFormat('en-GB', {
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZone,
-    timeZoneName: 'short',
-  }).format(new Date(iso));
+  zonedFormat('en-GB', LOCAL_DATE, timeZone).format(new Date(iso));
 
 const layout = (title: string, body: SafeHtml): string =>
   html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>

@@ -12,7 +12,7 @@ import {
   type TextField,
   textSchema,
 } from '../catalog/forms';
-import { endOfLocalDay, type LocalDay, localDay } from '../platform/calendar';
+import { endOfLocalDay, type LocalDay, localDay, zonedFormat } from '../platform/calendar';
 import type { DraftSource } from './draft';
 
 /*
@@ -324,15 +324,16 @@ export const applyEdit = (
   };
 };
 
+const DUE_DAY: Intl.DateTimeFormatOptions = {
+  weekday: 'short',
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+};
+
 /** A due date as both parties read it: the day, where the owner lives. */
 export const dueDay = (iso: string, timeZone: string): string =>
-  new Intl.DateTimeFormat('en-GB', {
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    timeZone,
-  }).format(new Date(iso));
+  zonedFormat('en-GB', DUE_DAY, timeZone).format(new Date(iso));
 
 /**
  * What an edit changed, a line each, in words both parties read: items added and removed, and for each

@@ -33,24 +33,42 @@ export const spreadWithinHour = (key: string): number =>
 /** A calendar day, `YYYY-MM-DD`. */
 export type LocalDay = string;
 
-const formats = new Map<string, Intl.DateTimeFormat>();
-const formatFor = (timeZone: string): Intl.DateTimeFormat => {
-  let f = formats.get(timeZone);
+const formatters = new WeakMap<Intl.DateTimeFormatOptions, Map<string, Intl.DateTimeFormat>>();
+
+/**
+ * One formatter per locale, options and time zone, kept for the container: building an
+ * Intl.DateTimeFormat costs far more than formatting with it, and a form page or an email formats
+ * dates on every request. `options` is a constant of the caller's, so its identity is the key.
+ */
+export const zonedFormat = (
+  locale: string,
+  options: Intl.DateTimeFormatOptions,
+  timeZone: string,
+): Intl.DateTimeFormat => {
+  let byZone = formatters.get(options);
+  if (!byZone) {
+    byZone = new Map();
+    formatters.set(options, byZone);
+  }
+  const key = `${locale}|${timeZone}`;
+  let f = byZone.get(key);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formats.set(timeZone, f);
+    f = new Intl.DateTimeFormat(locale, { ...options, timeZone });
+    byZone.set(key, f);
   }
   return f;
 };
+
+const WALL_CLOCK: Intl.DateTimeFormatOptions = {
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+};
+const formatFor = (timeZone: string): Intl.DateTimeFormat => zonedFormat('en-US', WALL_CLOCK, timeZone);
 
 const wallClock = (at: Date, timeZone: string) => {
   const p: Record<string, number> = {};

@@ -56,12 +56,14 @@ const notFound = () =>
     messagePage('Link not recognised', 'This link is not valid. Please use the latest link from your email.'),
   );
 
+const employeeOf = async (employeeId: string) => (await db().employee.get({ employeeId }).go()).data;
+
 const contextLine = async (req: HumanRequest): Promise<string> => {
-  const [subject, recipient] = await Promise.all(
-    [req.subjectId, req.recipientId].map(
-      async (employeeId) => (await db().employee.get({ employeeId }).go()).data,
-    ),
-  );
+  // Most requests (goals, a self-assessment, an acknowledgment) are about their own recipient: one read.
+  const [subject, recipient] =
+    req.subjectId === req.recipientId
+      ? await employeeOf(req.subjectId).then((e) => [e, e])
+      : await Promise.all([employeeOf(req.subjectId), employeeOf(req.recipientId)]);
   // The due date as the person reads it in the email: in their own time zone.
   const due = `Due ${localDate(req.dueAt, recipient?.timeZone ?? 'UTC')}.`;
   if (req.kind === 'action-item') return `Action: ${req.title ?? ''}. ${due}`;
@@ -142,12 +144,17 @@ export const handleForm = async (event: HttpEvent): Promise<HttpResult> => {
     return handleAgreementForm(event, req, action, await contextLine(req));
   const settled = settledPage(req);
   if (settled) return settled;
-  const context = await contextLine(req);
   // Nominations offer colleagues per review, so their pages and schemas are built per request.
   if (isNominationKind(req.kind) && req.cycleId)
-    return handleNominationForm(event, { ...req, kind: req.kind, cycleId: req.cycleId }, action, context);
+    return handleNominationForm(
+      event,
+      { ...req, kind: req.kind, cycleId: req.cycleId },
+      action,
+      await contextLine(req),
+    );
   if (isNominationKind(req.kind)) return notFound();
-  const behind = await formFor(req);
+  // The context line and the form read different items: both at once, one round trip instead of two.
+  const [context, behind] = await Promise.all([contextLine(req), formFor(req)]);
   if (!behind) return notFound();
   const { form } = behind;
 

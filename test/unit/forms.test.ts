@@ -174,6 +174,23 @@ describe('handleForm', () => {
     expect(sfn).not.toHaveReceivedAnyCommand();
   });
 
+  it('reads the person a request is about once when it is also its recipient', async () => {
+    // Prepare
+    const table = fakeTable(storedItem(db().request.put(selfAssessment)), storedItem(db().employee.put(ada)));
+    ddb.on(GetCommand).callsFake(table.get);
+    const { query } = link(selfAssessment.requestId, CLOSE_AT);
+
+    // Act
+    const result = await handleForm(getForm(selfAssessment.requestId, query));
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    const readsOfAda = ddb
+      .commandCalls(GetCommand)
+      .filter((call) => JSON.stringify(call.args[0].input.Key).includes('emp-ada'));
+    expect(readsOfAda).toHaveLength(1);
+  });
+
   it('answers 404 to a valid link whose request does not exist', async () => {
     // Prepare
     ddb.on(GetCommand).callsFake(fakeTable().get);
