@@ -426,7 +426,7 @@ const valueAt = (jsonPath: string, input: unknown): unknown =>
     : undefined;
 
 /** When a Wait state entered at `enteredAt` with this input ends, if it can be told. */
-export const waitDeadline = (state: StateDef, input: unknown, enteredAt: number): number | undefined => {
+const waitDeadline = (state: StateDef, input: unknown, enteredAt: number): number | undefined => {
   const seconds =
     state.Seconds ?? (typeof state.SecondsPath === 'string' ? valueAt(state.SecondsPath, input) : undefined);
   if (typeof seconds === 'number') return enteredAt + seconds * 1000;
@@ -437,6 +437,9 @@ export const waitDeadline = (state: StateDef, input: unknown, enteredAt: number)
   return Number.isNaN(at) ? undefined : at;
 };
 
+/** The copy of its resume point a resumed execution starts from (`of`), and a Wait's time left. */
+type ResumeCopy = { name: string; of: string; state: StateDef; waitMs?: number };
+
 /** The name of the copy a resumed execution starts from; its events are recorded under the state's own name. */
 const RESUMED = ' (resumed)';
 
@@ -446,11 +449,11 @@ const RESUMED = ' (resumed)';
  * (not one counted again from now): a callback's copy has its timeout, a Wait's copy is given its
  * remaining time as the engine's wait override (`waitMs`). The copy goes on to the same states.
  */
-export const resumeDefinition = (
+const resumeDefinition = (
   definition: Definition,
   point: ResumePoint,
   now = Date.now(),
-): { definition: Definition; copy?: { name: string; of: string; state: StateDef; waitMs?: number } } => {
+): { definition: Definition; copy?: ResumeCopy } => {
   const state = definition.States[point.state] as StateDef;
   if (point.deadline === undefined || !(state.Type === 'Wait' || state.Resource === CALLBACK_RESOURCE))
     return { definition: { ...definition, StartAt: point.state } };
@@ -629,7 +632,7 @@ export class LocalStepFunctions {
     execution: Run,
     machine: StateMachine,
     input: JsonValue,
-    resumed?: { copy?: { name: string; of: string; state: StateDef; waitMs?: number } },
+    resumed?: { copy?: ResumeCopy | undefined },
   ): void {
     const copy = resumed?.copy;
     const overrides: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};

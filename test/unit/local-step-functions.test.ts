@@ -101,6 +101,17 @@ const DEFINITIONS: Record<string, Definition> = {
   },
 };
 
+/** A one-time schedule named `later` that starts an execution of that name `ms` from now. */
+const scheduleLater = (scheduler: LocalScheduler, ms: number) =>
+  scheduler.create('later', {
+    ScheduleExpression: `at(${new Date(Date.now() + ms).toISOString().slice(0, 19)})`,
+    Target: {
+      Arn: 'arn:aws:scheduler:::aws-sdk:sfn:startExecution',
+      RoleArn: 'arn:aws:iam::000000000000:role/local',
+      Input: JSON.stringify({ StateMachineArn: machineArn('Callback'), Name: 'later' }),
+    },
+  });
+
 let calls: Array<{ fn: string; payload: unknown }> = [];
 let failures: Record<string, number> = {};
 const lambda = {
@@ -220,16 +231,7 @@ describe('long waits in real time', () => {
     const double = {
       startExecution: (_arn: string, name: string | undefined) => started.push(name ?? ''),
     } as unknown as LocalStepFunctions;
-    const scheduler = new LocalScheduler(double, new Activity());
-    const at = new Date(Date.now() + 60 * DAY).toISOString().slice(0, 19);
-    scheduler.create('later', {
-      ScheduleExpression: `at(${at})`,
-      Target: {
-        Arn: 'arn:aws:scheduler:::aws-sdk:sfn:startExecution',
-        RoleArn: 'arn:aws:iam::000000000000:role/local',
-        Input: JSON.stringify({ StateMachineArn: machineArn('Callback'), Name: 'later' }),
-      },
-    });
+    scheduleLater(new LocalScheduler(double, new Activity()), 60 * DAY);
     await vi.advanceTimersByTimeAsync(60 * DAY - 1000);
     expect(started).toEqual([]);
     await vi.advanceTimersByTimeAsync(1000);
@@ -511,15 +513,7 @@ describe('with a journal (npm start), a restart resumes where each execution wai
     } as unknown as LocalStepFunctions;
     const file = path.join(dir, 'schedules.jsonl');
     const first = new LocalScheduler(double, new Activity(), undefined, [], file);
-    const at = new Date(Date.now() + DAY).toISOString().slice(0, 19);
-    first.create('later', {
-      ScheduleExpression: `at(${at})`,
-      Target: {
-        Arn: 'arn:aws:scheduler:::aws-sdk:sfn:startExecution',
-        RoleArn: 'arn:aws:iam::000000000000:role/local',
-        Input: JSON.stringify({ StateMachineArn: machineArn('Callback'), Name: 'later' }),
-      },
-    });
+    scheduleLater(first, DAY);
     first.detach();
     const after = new LocalScheduler(double, new Activity(), undefined, [], file);
     expect(after.resume()).toBe(1);
