@@ -1,12 +1,17 @@
+import path from 'node:path';
 import { run } from '../cli/growcycle';
 import { db } from '../domain/platform/table';
 import { SAMPLE_ORG, SAMPLE_ORG_CSV } from './sample-org';
 import { StackAlreadyRunningError, startStack } from './stack';
 import { portsFromEnv, printWhereThingsAre } from './where';
 
-/** `npm start`: the local stack as a long-running service, data kept under .local/, real time. */
+/**
+ * `npm start`: the local stack as a long-running service in real time, its data (and its running
+ * executions, task tokens and schedules) kept under .local/, or under GROWCYCLE_DATA_DIR.
+ */
 const main = async () => {
-  const stack = await startStack({ ports: portsFromEnv(), persist: true });
+  const dataDir = process.env.GROWCYCLE_DATA_DIR ? path.resolve(process.env.GROWCYCLE_DATA_DIR) : undefined;
+  const stack = await startStack({ ports: portsFromEnv(), persist: true, ...(dataDir ? { dataDir } : {}) });
   const { employee } = db();
   if (!(await employee.get({ employeeId: SAMPLE_ORG[0]?.employeeId ?? '' }).go()).data) {
     const io = { out: () => undefined, err: (l: string) => console.error(l), isTty: false };
@@ -17,6 +22,9 @@ const main = async () => {
     console.log(`Seeded the sample organisation (${SAMPLE_ORG.length} people) with growcycle import-org.`);
   }
   printWhereThingsAre(stack, console.log);
+  const { executions, schedules } = stack.resumed;
+  if (executions + schedules > 0)
+    console.log(`Resumed ${executions} running execution(s) and ${schedules} pending schedule(s).\n`);
   console.log(
     'HR API calls need a token: export GROWCYCLE_TOKEN=$(npm run -s growcycle -- dev-token hr-local --hr)',
   );

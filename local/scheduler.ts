@@ -1,11 +1,12 @@
+import { z } from 'zod';
 import { addLocalDays, localDay, zonedTime } from '../domain/platform/calendar';
 import { START_EXECUTION_TARGET } from '../domain/platform/schedules';
-
 import type { Activity } from './activity';
+import { Journal } from './journal';
 import type { LocalLambda } from './lambda';
 import { type LocalStepFunctions, SfnError } from './step-functions';
 import type { LocalRecurringSchedule } from './template';
-import { setLongTimeout } from './timers';
+import { type LongTimeout, setLongTimeout } from './timers';
 
 /*
  * The local stand-in for EventBridge Scheduler: one-time `at()` schedules whose target is Step
@@ -19,6 +20,11 @@ import { setLongTimeout } from './timers';
  * function) run too. In real time they are ordinary timers. On the simulated clock they are
  * passive: they fire as time passes them while something else is going on, but never keep the
  * clock running by themselves, so a demo or a test still ends when its work is done.
+ *
+ * When the stack persists (`npm start`), the one-time schedules are kept in a journal and armed
+ * again at the next start; one whose time passed while the stack was down fires then. A schedule is
+ * marked done in the journal only after its target was called, so a stop in between calls it again
+ * (a second StartExecution of the same name starts nothing). The recurring ones need no keeping.
  */
 
 export class SchedulerError extends SfnError {
@@ -31,16 +37,24 @@ export class SchedulerError extends SfnError {
   }
 }
 
-export type LocalSchedule = {
-  name: string;
-  groupName: string;
-  expression: string;
-  timeZone: string;
-  fireAt: number;
-  target: { Arn: string; RoleArn: string; Input: string };
-  deleteAfter: boolean;
-  state: 'ENABLED' | 'FIRED';
-};
+const LocalSchedule = z.object({
+  name: z.string(),
+  groupName: z.string(),
+  expression: z.string(),
+  timeZone: z.string(),
+  fireAt: z.number(),
+  target: z.object({ Arn: z.string(), RoleArn: z.string(), Input: z.string() }),
+  deleteAfter: z.boolean(),
+  state: z.enum(['ENABLED', 'FIRED']),
+});
+export type LocalSchedule = z.infer<typeof LocalSchedule>;
+
+/** A schedule as it now stands, or its deletion, keyed by group and name. */
+const JournalRecord = z.union([
+  z.object({ key: z.string(), schedule: LocalSchedule }),
+  z.object({ key: z.string(), deleted: z.literal(true) }),
+]);
+type JournalRecord = z.infer<typeof JournalRecord>;
 
 type CreateBody = {
   GroupName?: string;
@@ -85,15 +99,45 @@ export const nextDailyFire = (after: number, d: Pick<Daily, 'hour' | 'minute' | 
 
 export class LocalScheduler {
   private readonly schedules = new Map<string, LocalSchedule>();
+  private readonly timers = new Map<string, LongTimeout>();
   private readonly daily: Daily[];
+  private readonly journal: Journal<JournalRecord> | undefined;
 
   constructor(
     private readonly sfn: LocalStepFunctions,
     private readonly activity: Activity,
     private readonly lambda?: LocalLambda,
     recurring: LocalRecurringSchedule[] = [],
+    /** Keep the one-time schedules in this file, to arm them again after a restart. */
+    journalFile?: string,
   ) {
     this.daily = recurring.map((r) => ({ ...parseDaily(r), nextFire: Number.POSITIVE_INFINITY }));
+    this.journal = journalFile ? new Journal(journalFile, JournalRecord) : undefined;
+    this.load();
+  }
+
+  /** Reads the schedules an earlier run of the stack kept, and rewrites the journal with just them. */
+  private load(): void {
+    if (!this.journal) return;
+    for (const r of this.journal.read()) {
+      if ('schedule' in r) this.schedules.set(r.key, r.schedule);
+      else this.schedules.delete(r.key);
+    }
+    this.journal.rewrite([...this.schedules].map(([key, schedule]) => ({ key, schedule })));
+  }
+
+  /** Arms the schedules read from the journal; those due while the stack was down fire now. Returns how many. */
+  resume(): number {
+    const waiting = [...this.schedules].filter(([key, s]) => s.state === 'ENABLED' && !this.timers.has(key));
+    for (const [key, schedule] of waiting) this.arm(key, schedule.fireAt);
+    return waiting.length;
+  }
+
+  /** The stack is shutting down and keeps its schedules: nothing more fires or is written. */
+  detach(): void {
+    this.journal?.close();
+    for (const timer of this.timers.values()) timer.cancel();
+    this.timers.clear();
   }
 
   /**
@@ -170,6 +214,7 @@ export class LocalScheduler {
       state: 'ENABLED',
     };
     this.schedules.set(key, schedule);
+    this.journal?.append({ key, schedule });
     this.arm(key, schedule.fireAt);
     return { ScheduleArn: `arn:aws:scheduler:us-east-1:000000000000:schedule/${key}` };
   }
@@ -183,7 +228,11 @@ export class LocalScheduler {
 
   delete(name: string, groupName = 'default'): void {
     this.get(name, groupName);
-    this.schedules.delete(this.key(groupName, name));
+    const key = this.key(groupName, name);
+    this.schedules.delete(key);
+    this.timers.get(key)?.cancel();
+    this.timers.delete(key);
+    this.journal?.append({ key, deleted: true });
   }
 
   list(): LocalSchedule[] {
@@ -191,17 +240,30 @@ export class LocalScheduler {
   }
 
   private arm(key: string, fireAt: number): void {
-    setLongTimeout(() => {
+    this.timers.get(key)?.cancel();
+    const timer = setLongTimeout(() => {
+      if (this.timers.get(key) === timer) this.timers.delete(key);
       const schedule = this.schedules.get(key);
       // Deleted (a cancelled cycle) or replaced meanwhile: this timer is stale.
       if (!schedule || schedule.fireAt !== fireAt || schedule.state !== 'ENABLED') return;
       void this.activity.track(async () => this.fire(key, schedule));
     }, fireAt);
+    this.timers.set(key, timer);
   }
 
   private async fire(key: string, schedule: LocalSchedule): Promise<void> {
     if (schedule.deleteAfter) this.schedules.delete(key);
     else schedule.state = 'FIRED';
+    try {
+      await this.callTarget(schedule);
+    } finally {
+      // Only once the target was called: a stop before this fires the schedule again at the next start.
+      if (this.schedules.get(key) === schedule) this.journal?.append({ key, schedule });
+      else if (!this.schedules.has(key)) this.journal?.append({ key, deleted: true });
+    }
+  }
+
+  private async callTarget(schedule: LocalSchedule): Promise<void> {
     const fn = FUNCTION_ARN.exec(schedule.target.Arn)?.[1];
     if (fn) {
       // Invoked as Scheduler does (asynchronously): a failure goes to the dead-letter queue.

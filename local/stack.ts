@@ -11,7 +11,7 @@ import { createApiGateway, type ExtraRoute } from './api-gateway';
 import { createAwsEndpoint } from './aws-endpoint';
 import { SimulatedClock, settle } from './clock';
 import { asGatewayClaims, DevTokenIssuer } from './dev-tokens';
-import { ensureTable, localCredentials, startDynamoDb } from './dynamodb';
+import { ensureTable, localCredentials, reclaimDynamoDb, startDynamoDb } from './dynamodb';
 import { LocalEventBus } from './event-bus';
 import { LocalLambda } from './lambda';
 import { LocalQueue } from './queue';
@@ -28,7 +28,11 @@ export type StackOptions = {
   ports?: Partial<Ports>;
   /** Where DynamoDB data and the link key live; defaults to `.local/` in the repository. */
   dataDir?: string;
-  /** Keep DynamoDB data on disk (the long-running service) or in memory (demo, tests). */
+  /**
+   * Keep everything on disk (the long-running service): DynamoDB's data, and the executions, task
+   * tokens and one-time schedules, which a restart resumes. Otherwise all of it lives in memory
+   * (demo, tests).
+   */
   persist?: boolean;
   /** Use an already running DynamoDB Local at this endpoint (tests share one per run). */
   dynamoEndpoint?: string;
@@ -56,6 +60,8 @@ export type LocalStack = {
   activity: Activity;
   clock: SimulatedClock | undefined;
   tableName: string;
+  /** What a persisting stack took up again from its data folder: running executions and pending schedules. */
+  resumed: { executions: number; schedules: number };
   /** Arn of a state machine by its construct path prefix: 'EmployeeReview', 'AppraisalCycle', 'DevelopmentPlan'. */
   stateMachineArn: (prefix: string) => string;
   /** A development token for an employee (the local stand-in for signing in with Cognito). */
@@ -175,10 +181,11 @@ export const startStack = async (
 
     let dynamoEndpoint = options.dynamoEndpoint;
     if (!dynamoEndpoint) {
+      const dbDir = path.join(dataDir, 'dynamodb');
+      if (options.persist) await reclaimDynamoDb(dbDir);
       const probe = createServer();
       await listen(probe, ports.dynamodb, 'DynamoDB Local');
       await close(probe);
-      const dbDir = path.join(dataDir, 'dynamodb');
       if (options.persist) mkdirSync(dbDir, { recursive: true });
       dynamo = await startDynamoDb(ports.dynamodb, options.persist ? dbDir : undefined);
       dynamoEndpoint = `http://127.0.0.1:${ports.dynamodb}`;
@@ -202,8 +209,21 @@ export const startStack = async (
 
     const failedInvocations = new LocalQueue();
     const lambda = new LocalLambda(app.functions, activity, failedInvocations);
-    const sfn = new LocalStepFunctions({ stateMachines: app.stateMachines, lambda, activity });
-    const scheduler = new LocalScheduler(sfn, activity, lambda, app.schedules);
+    // The Step Functions side kept on disk, resumed below once everything it calls is up.
+    const journals = options.persist ? path.join(dataDir, 'stepfunctions') : undefined;
+    const sfn = new LocalStepFunctions({
+      stateMachines: app.stateMachines,
+      lambda,
+      activity,
+      ...(journals ? { journalFile: path.join(journals, 'executions.jsonl') } : {}),
+    });
+    const scheduler = new LocalScheduler(
+      sfn,
+      activity,
+      lambda,
+      app.schedules,
+      journals && path.join(journals, 'schedules.jsonl'),
+    );
     const awsEndpoint = createAwsEndpoint({
       sfn,
       scheduler,
@@ -264,6 +284,7 @@ export const startStack = async (
     // The simulated clock queues any delay; real time needs the engine's long waits chained.
     const unguard = clock ? undefined : guardLongTimeouts();
     scheduler.startRecurring(clock ? 'passive' : 'timers');
+    const resumed = { executions: sfn.resume(), schedules: scheduler.resume() };
     const stateMachineArn = (prefix: string) => {
       const found = app.stateMachines.find((s) => s.logicalId.startsWith(prefix));
       if (!found) throw new Error(`No state machine ${prefix}`);
@@ -280,6 +301,7 @@ export const startStack = async (
       activity,
       clock,
       tableName,
+      resumed,
       stateMachineArn,
       devToken: (employeeId, tokenOptions) => issuer.issue(employeeId, tokenOptions),
       settle: () => settle(activity),
@@ -296,8 +318,14 @@ export const startStack = async (
         return (await clock.next()) ? 'advanced' : 'no-timers';
       },
       stop: async () => {
-        for (const execution of sfn.list())
-          if (execution.status === 'RUNNING') sfn.stop(execution.executionArn);
+        if (options.persist) {
+          // Kept for the next start, which resumes them: neither stopped nor forgotten.
+          sfn.detach();
+          scheduler.detach();
+        } else {
+          for (const execution of sfn.list())
+            if (execution.status === 'RUNNING') sfn.stop(execution.executionArn);
+        }
         clock?.uninstall();
         unguard?.();
         await Promise.all(servers.map(close));

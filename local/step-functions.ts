@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { HistoryEventType, HistoryEvent as SfnHistoryEvent } from '@aws-sdk/client-sfn';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { z } from 'zod';
 import type { Activity } from './activity';
+import { Journal } from './journal';
 import type { LocalLambda } from './lambda';
 import type { LocalStateMachine } from './template';
 import { type LongTimeout, setLongTimeout } from './timers';
@@ -40,7 +42,8 @@ export class SfnError extends Error {
   }
 }
 
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
+export type ExecutionStatus = (typeof STATUSES)[number];
 
 /** One event of an execution's history, as GetExecutionHistory answers it (timestamps in epoch ms). */
 export type HistoryEvent = Omit<SfnHistoryEvent, 'id' | 'previousEventId' | 'timestamp' | 'type'> & {
@@ -85,30 +88,78 @@ export type LocalStateMachineInfo = {
 };
 
 /** One attempt of a Task, as runTask saw it: what AWS records when it schedules the task. */
-type TaskAttempt = {
-  parameters: unknown;
-  timeoutSeconds?: number;
-  submitted?: { timestamp: number; output: unknown };
-  /** Set once its TaskScheduled has been counted in awsHistoryEvents. */
-  counted?: boolean;
-};
+const TaskAttempt = z.object({
+  parameters: z.unknown().optional(),
+  timeoutSeconds: z.number().optional(),
+  submitted: z.object({ timestamp: z.number(), output: z.unknown().optional() }).optional(),
+  /** Set once its TaskScheduled has been counted in awsHistoryEvents: its event's place in the log. */
+  counted: z.number().optional(),
+});
+type TaskAttempt = z.infer<typeof TaskAttempt>;
 
 /** One event of the engine's log, kept compact; `awsEvents` expands it into AWS's events. */
-type EngineEvent = {
-  type: string;
-  timestamp: number;
-  stateName?: string;
-  stateType?: string;
-  resource?: string;
-  input?: unknown;
-  output?: unknown;
-  error?: string;
-  cause?: string;
-  index?: number;
-  attempt?: TaskAttempt;
+const EngineEvent = z.object({
+  type: z.string(),
+  timestamp: z.number(),
+  stateName: z.string().optional(),
+  stateType: z.string().optional(),
+  resource: z.string().optional(),
+  input: z.unknown().optional(),
+  output: z.unknown().optional(),
+  error: z.string().optional(),
+  cause: z.string().optional(),
+  index: z.number().optional(),
+  attempt: TaskAttempt.optional(),
   /** A state's exit after its Catch took the error: no success to record. */
-  caught?: boolean;
-};
+  caught: z.boolean().optional(),
+});
+type EngineEvent = z.infer<typeof EngineEvent>;
+
+/**
+ * What the journal keeps of the Step Functions side when the stack persists (`npm start`): each
+ * execution's start, its engine events, its task tokens (minted, and closed) and its end. That is
+ * enough to answer for it after a restart and to resume it where it waited (`resume`).
+ */
+const JournalRecord = z.discriminatedUnion('t', [
+  z.object({
+    t: z.literal('start'),
+    arn: z.string(),
+    stateMachineArn: z.string(),
+    name: z.string(),
+    input: z.string(),
+    startDate: z.number(),
+    seq: z.number().int().nonnegative(),
+  }),
+  z.object({ t: z.literal('event'), arn: z.string(), event: EngineEvent }),
+  z.object({
+    t: z.literal('submitted'),
+    arn: z.string(),
+    index: z.number().int().nonnegative(),
+    timestamp: z.number(),
+    output: z.unknown().optional(),
+  }),
+  z.object({
+    t: z.literal('token'),
+    arn: z.string(),
+    state: z.string(),
+    token: z.string(),
+    expires: z.number(),
+  }),
+  z.object({ t: z.literal('closed'), arn: z.string(), token: z.string() }),
+  z.object({
+    t: z.literal('end'),
+    arn: z.string(),
+    status: z.enum(STATUSES),
+    stopDate: z.number(),
+    output: z.string().optional(),
+    error: z.string().optional(),
+    cause: z.string().optional(),
+  }),
+]);
+type JournalRecord = z.infer<typeof JournalRecord>;
+
+/** As on AWS, an execution that ended more than 90 days ago is no longer kept. */
+const RETENTION_MS = 90 * 86_400_000;
 
 type Run = Execution & {
   seq: number;
@@ -116,6 +167,10 @@ type Run = Execution & {
   /** Attempts runTask has begun whose engine event (StateEntered or StateRetried) is still on its way. */
   attempts: Map<string, TaskAttempt[]>;
   tokens: Set<string>;
+  /** Tokens an earlier run of the stack minted and left open, by state: that state's next attempt takes its own back. */
+  carried: Map<string, PendingTask>;
+  /** When each callback state's latest token expires (its task's deadline), by state. */
+  deadlines: Map<string, number>;
 };
 
 const visitStates = (
@@ -330,8 +385,13 @@ const replaceToken = (value: unknown, token: string): unknown => {
 };
 
 type PendingTask = {
+  token: string;
+  execution: Run;
+  promise: Promise<JsonValue>;
   resolve: (output: JsonValue) => void;
   reject: (error: Error) => void;
+  /** Answered (SendTaskSuccess or SendTaskFailure): its promise holds the answer. */
+  settled: boolean;
   expires: number;
   expiry: LongTimeout;
 };
@@ -341,26 +401,108 @@ type PendingTask = {
 // answers InvalidToken; nothing is kept per ended task.
 const TOKEN = /^([0-9a-z]+)\.[0-9a-f-]{36}$/;
 
+/** Where a restarted execution picks up: a state it entered, with that state's input. */
+type ResumePoint = { state: string; input: JsonValue; deadline?: number };
+
+/** A Wait, a callback task, or a Parallel or Map with one inside: the states an execution sits in for long. */
+const waitsInside = (state: StateDef): boolean => {
+  let waits = false;
+  visitStates({ state }, (_name, s) => {
+    waits ||= s.Type === 'Wait' || s.Resource === CALLBACK_RESOURCE;
+  });
+  return waits;
+};
+
+/** The value at a plain path (`$.a.b`), the form CDK's WaitTime paths take; undefined for any other. */
+const valueAt = (jsonPath: string, input: unknown): unknown =>
+  /^\$(\.[A-Za-z0-9_]+)*$/.test(jsonPath)
+    ? jsonPath
+        .split('.')
+        .slice(1)
+        .reduce<unknown>(
+          (v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined),
+          input,
+        )
+    : undefined;
+
+/** When a Wait state entered at `enteredAt` with this input ends, if it can be told. */
+const waitDeadline = (state: StateDef, input: unknown, enteredAt: number): number | undefined => {
+  const seconds =
+    state.Seconds ?? (typeof state.SecondsPath === 'string' ? valueAt(state.SecondsPath, input) : undefined);
+  if (typeof seconds === 'number') return enteredAt + seconds * 1000;
+  const timestamp =
+    state.Timestamp ??
+    (typeof state.TimestampPath === 'string' ? valueAt(state.TimestampPath, input) : undefined);
+  const at = typeof timestamp === 'string' ? Date.parse(timestamp) : Number.NaN;
+  return Number.isNaN(at) ? undefined : at;
+};
+
+/** The copy of its resume point a resumed execution starts from (`of`), and a Wait's time left. */
+type ResumeCopy = { name: string; of: string; state: StateDef; waitMs?: number };
+
+/** The name of the copy a resumed execution starts from; its events are recorded under the state's own name. */
+const RESUMED = ' (resumed)';
+
+/**
+ * The definition a restarted execution runs: the same states, starting at its resume point. A Wait
+ * or a callback task with a known deadline starts from a copy of itself that ends at that deadline
+ * (not one counted again from now): a callback's copy has its timeout, a Wait's copy is given its
+ * remaining time as the engine's wait override (`waitMs`). The copy goes on to the same states.
+ */
+const resumeDefinition = (
+  definition: Definition,
+  point: ResumePoint,
+  now = Date.now(),
+): { definition: Definition; copy?: ResumeCopy } => {
+  const state = definition.States[point.state] as StateDef;
+  if (point.deadline === undefined || !(state.Type === 'Wait' || state.Resource === CALLBACK_RESOURCE))
+    return { definition: { ...definition, StartAt: point.state } };
+  const copy: StateDef = { ...state };
+  const remainingMs = Math.max(0, point.deadline - now);
+  if (copy.Type === 'Task') {
+    const { [`${TIMEOUT_FIELD}.$`]: _timeout, ...parameters } = copy.Parameters ?? {};
+    copy.Parameters = parameters;
+    delete copy.TimeoutSecondsPath;
+    copy.TimeoutSeconds = Math.max(1, Math.ceil(remainingMs / 1000));
+  }
+  const name = `${point.state}${RESUMED}`;
+  return {
+    definition: { ...definition, StartAt: name, States: { ...definition.States, [name]: copy } },
+    copy: { name, of: point.state, state: copy, ...(copy.Type === 'Wait' ? { waitMs: remainingMs } : {}) },
+  };
+};
+
+type Machine = {
+  info: LocalStateMachineInfo;
+  definition: Definition;
+  machine: StateMachine;
+  states: Map<string, StateDef>;
+};
+
 export type LocalStepFunctionsOptions = {
   stateMachines: LocalStateMachine[];
   lambda: Pick<LocalLambda, 'invoke'>;
   activity: Activity;
+  /** Keep executions, their history and their task tokens in this file, to resume them after a restart. */
+  journalFile?: string;
 };
 
 export class LocalStepFunctions {
-  private readonly machines = new Map<
-    string,
-    { info: LocalStateMachineInfo; machine: StateMachine; states: Map<string, StateDef> }
-  >();
+  private readonly machines = new Map<string, Machine>();
   private readonly executions = new Map<string, Run>();
-  private readonly bySeq: Run[] = [];
+  private readonly bySeq = new Map<number, Run>();
+  private nextSeq = 0;
   private readonly tasks = new Map<string, PendingTask>();
   private readonly lambda: Pick<LocalLambda, 'invoke'>;
   private readonly activity: Activity;
+  private readonly journal: Journal<JournalRecord> | undefined;
+  /** Executions read from the journal that were running when the stack stopped: `resume` runs them on. */
+  private readonly toResume: Run[] = [];
 
   constructor(options: LocalStepFunctionsOptions) {
     this.lambda = options.lambda;
     this.activity = options.activity;
+    this.journal = options.journalFile ? new Journal(options.journalFile, JournalRecord) : undefined;
     const creationDate = Date.now();
     for (const sm of options.stateMachines) {
       checkDefinition(sm.logicalId, sm.definition as Definition);
@@ -377,8 +519,9 @@ export class LocalStepFunctions {
         type: 'STANDARD',
         creationDate,
       };
-      this.machines.set(sm.arn, { info, machine, states });
+      this.machines.set(sm.arn, { info, definition, machine, states });
     }
+    this.load();
   }
 
   get stateMachineArns(): string[] {
@@ -421,26 +564,34 @@ export class LocalStepFunctions {
     } catch {
       throw new SfnError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not JSON');
     }
-    return this.run(sm, executionArn, executionName, input, parsed);
+    const execution = this.newRun(sm.info.stateMachineArn, executionArn, executionName, input, Date.now());
+    // Registered before the engine runs: a first Task state is called from within run().
+    this.register(execution);
+    this.journal?.append({
+      t: 'start',
+      arn: executionArn,
+      stateMachineArn,
+      name: executionName,
+      input,
+      startDate: execution.startDate,
+      seq: execution.seq,
+    });
+    this.drive(sm, execution, sm.machine, parsed);
+    return execution;
   }
 
-  private run(
-    sm: { info: LocalStateMachineInfo; machine: StateMachine; states: Map<string, StateDef> },
+  private newRun(
+    stateMachineArn: string,
     executionArn: string,
     name: string,
     input: string,
-    parsed: JsonValue,
+    startDate: number,
+    seq = this.nextSeq,
   ): Run {
-    const overrides: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
-    for (const [stateName, state] of sm.states) {
-      if (state.Type === 'Task')
-        overrides[stateName] = (taskInput) => this.runTask(execution, stateName, state, taskInput);
-    }
-    const startDate = Date.now();
     const events: EngineEvent[] = [];
-    const execution: Run = {
+    return {
       executionArn,
-      stateMachineArn: sm.info.stateMachineArn,
+      stateMachineArn,
       name,
       status: 'RUNNING',
       input,
@@ -457,23 +608,53 @@ export class LocalStepFunctions {
       maxPayloadBytes: Buffer.byteLength(input),
       abort: () => undefined,
       done: Promise.resolve(),
-      seq: this.bySeq.length,
+      seq,
       events,
       attempts: new Map(),
       tokens: new Set(),
+      carried: new Map(),
+      deadlines: new Map(),
     };
-    // Registered before the engine runs: a first Task state is called from within run().
-    this.executions.set(executionArn, execution);
-    this.bySeq.push(execution);
-    const { result, abort, eventLogs } = sm.machine.run(parsed, {
-      overrides: { taskResourceLocalHandlers: overrides },
+  }
+
+  private register(execution: Run): void {
+    this.executions.set(execution.executionArn, execution);
+    this.bySeq.set(execution.seq, execution);
+    this.nextSeq = Math.max(this.nextSeq, execution.seq + 1);
+  }
+
+  /**
+   * Runs the engine for an execution: from its start, or (`copy`) from a resume point. Its events
+   * are kept in AWS's terms, and in the journal when the stack persists.
+   */
+  private drive(
+    sm: Machine,
+    execution: Run,
+    machine: StateMachine,
+    input: JsonValue,
+    resumed?: { copy?: ResumeCopy | undefined },
+  ): void {
+    const copy = resumed?.copy;
+    const overrides: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
+    for (const [stateName, state] of sm.states) {
+      if (state.Type === 'Task')
+        overrides[stateName] = (taskInput) => this.runTask(execution, stateName, state, taskInput);
+    }
+    if (copy?.state.Type === 'Task')
+      overrides[copy.name] = (taskInput) => this.runTask(execution, copy.of, copy.state, taskInput);
+    const nameOf = (name: string | undefined) => (name !== undefined && name === copy?.name ? copy.of : name);
+    const { result, abort, eventLogs } = machine.run(input, {
+      overrides: {
+        taskResourceLocalHandlers: overrides,
+        ...(copy?.waitMs === undefined ? {} : { waitTimeOverrides: { [copy.name]: copy.waitMs } }),
+      },
       noThrowOnAbort: true,
       context: {
         Execution: {
-          Id: executionArn,
-          Name: name,
+          Id: execution.executionArn,
+          Name: execution.name,
           RoleArn: ROLE_ARN,
-          StartTime: new Date(startDate).toISOString(),
+          StartTime: new Date(execution.startDate).toISOString(),
         },
         StateMachine: { Id: sm.info.stateMachineArn, Name: sm.info.name },
         Task: { Token: TOKEN_PLACEHOLDER },
@@ -481,6 +662,7 @@ export class LocalStepFunctions {
     });
     execution.abort = abort;
     const caught = new Set<string>();
+    const { events } = execution;
     const recordEvents = (async () => {
       for await (const event of eventLogs) {
         this.activity.touch();
@@ -495,13 +677,15 @@ export class LocalStepFunctions {
           Error?: unknown;
           Cause?: unknown;
         };
+        // A resumed execution goes on: AWS records no second start.
+        if (resumed && e.type === 'ExecutionStarted') continue;
         if (e.type === 'StateEntered' || e.type === 'StateRetried') execution.transitions += 1;
         for (const payload of [e.state?.input, e.state?.output]) {
           if (payload === undefined) continue;
           const bytes = Buffer.byteLength(JSON.stringify(payload));
           if (bytes > execution.maxPayloadBytes) execution.maxPayloadBytes = bytes;
         }
-        const stateName = e.state?.name ?? e.parentState?.name;
+        const stateName = nameOf(e.state?.name ?? e.parentState?.name);
         const recorded: EngineEvent = {
           type: e.type,
           timestamp: e.timestamp,
@@ -520,16 +704,17 @@ export class LocalStepFunctions {
           recorded.error = execution.error;
           recorded.cause = execution.cause;
         }
-        if (e.state?.type === 'Task') {
-          recorded.resource = sm.states.get(e.state.name)?.Resource;
+        if (e.state?.type === 'Task' && stateName) {
+          recorded.resource = sm.states.get(stateName)?.Resource;
           if (e.type === 'StateEntered' || e.type === 'StateRetried') {
             // runTask began this attempt synchronously when the engine logged it, so it is queued.
-            recorded.attempt = execution.attempts.get(e.state.name)?.shift();
-            if (recorded.attempt) recorded.attempt.counted = true;
+            recorded.attempt = execution.attempts.get(stateName)?.shift();
+            if (recorded.attempt) recorded.attempt.counted = events.length;
           }
         }
         events.push(recorded);
         execution.awsHistoryEvents += awsEvents(recorded).length;
+        this.journal?.append({ t: 'event', arn: execution.executionArn, event: recorded });
       }
     })();
     execution.done = result.then(
@@ -542,7 +727,7 @@ export class LocalStepFunctions {
           execution.status = 'SUCCEEDED';
           execution.output = JSON.stringify(output);
         }
-        this.closeTasks(execution);
+        this.end(execution);
       },
       async (error: Error & { cause?: unknown }) => {
         await recordEvents.catch(() => undefined);
@@ -551,10 +736,23 @@ export class LocalStepFunctions {
         execution.status = error.name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED';
         execution.error = root.name;
         execution.cause = root.message;
-        this.closeTasks(execution);
+        this.end(execution);
       },
     );
-    return execution;
+  }
+
+  /** An execution has ended: its tasks end with it (their tokens answer TaskTimedOut), and the journal says so. */
+  private end(execution: Run): void {
+    this.closeTasks(execution);
+    this.journal?.append({
+      t: 'end',
+      arn: execution.executionArn,
+      status: execution.status,
+      stopDate: execution.stopDate ?? Date.now(),
+      output: execution.output,
+      error: execution.error,
+      cause: execution.cause,
+    });
   }
 
   /** One Task state: the Lambda integrations the project uses, with their real result shapes. */
@@ -576,28 +774,36 @@ export class LocalStepFunctions {
     if (execution.status !== 'RUNNING') throw new SfnError('States.Runtime', 'The execution has stopped');
     const functionId = (arn: unknown) => String(arn).split(':function:')[1]?.split(':')[0] ?? '';
     if (resource === CALLBACK_RESOURCE) {
-      const token = `${execution.seq.toString(36)}.${randomUUID()}`;
+      const expires = Date.now() + (attempt.timeoutSeconds ?? 60) * 1000;
+      const carried = this.carriedTask(execution, stateName);
+      const task = carried?.settled
+        ? carried
+        : this.pend(execution, carried?.token ?? `${execution.seq.toString(36)}.${randomUUID()}`, expires);
+      const { token } = task;
+      if (!task.settled) {
+        execution.deadlines.set(stateName, expires);
+        this.journal?.append({ t: 'token', arn: execution.executionArn, state: stateName, token, expires });
+      }
       const parameters = replaceToken(input, token) as Record<string, JsonValue>;
       attempt.parameters = parameters;
-      const timeoutMs = (attempt.timeoutSeconds ?? 60) * 1000;
-      const expires = Date.now() + timeoutMs;
-      const waiting = new Promise<JsonValue>((resolve, reject) => {
-        // The token stops being valid when the engine times the task out, as on AWS.
-        const expiry = setLongTimeout(() => this.closeTask(token), expires);
-        this.tasks.set(token, { resolve, reject, expires, expiry });
-      });
-      execution.tokens.add(token);
-      // A wake can come while the Lambda that received the token still runs (another item's change
-      // wakes this wait): the rejection is read below, once the Lambda returns, not lost meanwhile.
-      waiting.catch(() => undefined);
       try {
         const payload = await this.lambda.invoke(functionId(parameters.FunctionName), parameters.Payload);
         attempt.submitted = {
           timestamp: Date.now(),
           output: { ExecutedVersion: '$LATEST', Payload: payload ?? null, StatusCode: 200 },
         };
-        if (attempt.counted) execution.awsHistoryEvents += 1;
-        return await waiting;
+        if (attempt.counted !== undefined) {
+          execution.awsHistoryEvents += 1;
+          this.journal?.append({
+            t: 'submitted',
+            arn: execution.executionArn,
+            index: attempt.counted,
+            ...attempt.submitted,
+          });
+        }
+        // A wake can come while the Lambda that received the token still runs (another item's change
+        // wakes this wait): the promise keeps the answer until it is read here.
+        return await task.promise;
       } finally {
         this.closeTask(token);
       }
@@ -612,13 +818,51 @@ export class LocalStepFunctions {
     throw new SfnError('States.Runtime', `The local stack does not run resource ${resource}`);
   }
 
+  /**
+   * The token a state's attempt takes back after a restart: the one the earlier run left open for
+   * it (still pending, or answered meanwhile, with its answer kept), so a token already handed out
+   * (stored beside a request) stays good. One that expired unanswered is not taken back.
+   */
+  private carriedTask(execution: Run, stateName: string): PendingTask | undefined {
+    const carried = execution.carried.get(stateName);
+    if (!carried) return undefined;
+    execution.carried.delete(stateName);
+    return carried.settled || this.tasks.get(carried.token) === carried ? carried : undefined;
+  }
+
+  /** A task waiting on its token until `expires`, when the token stops being valid, as on AWS. */
+  private pend(execution: Run, token: string, expires: number): PendingTask {
+    let task = this.tasks.get(token);
+    if (task) task.expiry.cancel();
+    else {
+      const { promise, resolve, reject } = Promise.withResolvers<JsonValue>();
+      // Read by the attempt once its Lambda returns, or never (a carried token expired): not unhandled.
+      promise.catch(() => undefined);
+      task = {
+        token,
+        execution,
+        promise,
+        resolve,
+        reject,
+        settled: false,
+        expires,
+        expiry: { cancel: () => {} },
+      };
+      this.tasks.set(token, task);
+    }
+    task.expires = expires;
+    task.expiry = setLongTimeout(() => this.closeTask(token), expires);
+    execution.tokens.add(token);
+    return task;
+  }
+
   private closeTask(token: string): void {
     const task = this.tasks.get(token);
     if (!task) return;
     task.expiry.cancel();
     this.tasks.delete(token);
-    const seq = TOKEN.exec(token)?.[1];
-    if (seq !== undefined) this.bySeq[Number.parseInt(seq, 36)]?.tokens.delete(token);
+    task.execution.tokens.delete(token);
+    this.journal?.append({ t: 'closed', arn: task.execution.executionArn, token });
   }
 
   private closeTasks(execution: Run): void {
@@ -628,7 +872,7 @@ export class LocalStepFunctions {
   /** AWS's answers: a token never minted is invalid; one whose task has ended has timed out. */
   private task(token: string): PendingTask {
     const seq = TOKEN.exec(token)?.[1];
-    if (seq === undefined || !this.bySeq[Number.parseInt(seq, 36)])
+    if (seq === undefined || !this.bySeq.has(Number.parseInt(seq, 36)))
       throw new SfnError('InvalidToken', 'Invalid Token');
     const task = this.tasks.get(token);
     if (!task || task.expires <= Date.now()) throw new SfnError('TaskTimedOut', 'Task Timed Out');
@@ -643,12 +887,14 @@ export class LocalStepFunctions {
       throw new SfnError('InvalidOutput', 'Invalid Output: not JSON');
     }
     const task = this.task(token);
+    task.settled = true;
     this.closeTask(token);
     task.resolve(parsed);
   }
 
   sendTaskFailure(token: string, error: string | undefined, cause: string | undefined): void {
     const task = this.task(token);
+    task.settled = true;
     this.closeTask(token);
     task.reject(Object.assign(new Error(cause ?? ''), { name: error ?? 'States.TaskFailed' }));
   }
@@ -674,7 +920,7 @@ export class LocalStepFunctions {
       execution.cause = cause;
       execution.stopDate = Date.now();
       // Its tasks end with it: their tokens answer TaskTimedOut from now on, as on AWS.
-      this.closeTasks(execution);
+      this.end(execution);
       execution.abort();
     }
     return execution;
@@ -687,5 +933,145 @@ export class LocalStepFunctions {
       if (running.length === 0) return;
       await Promise.all(running.map((e) => e.done));
     }
+  }
+
+  /**
+   * Reads what an earlier run of the stack kept in the journal: every execution with its history
+   * (less those ended more than 90 days ago) and the task tokens it left open, which are good again
+   * at once. The journal is rewritten with just that. Nothing runs until `resume`.
+   */
+  private load(): void {
+    const journal = this.journal;
+    if (!journal) return;
+    const open = new Map<string, { arn: string; state: string; expires: number }>();
+    for (const r of journal.read()) {
+      const execution = this.executions.get(r.arn);
+      if (r.t === 'start') {
+        this.register(this.newRun(r.stateMachineArn, r.arn, r.name, r.input, r.startDate, r.seq));
+      } else if (!execution) {
+      } else if (r.t === 'event') {
+        execution.events.push(r.event);
+      } else if (r.t === 'submitted') {
+        const attempt = execution.events[r.index]?.attempt;
+        if (attempt) attempt.submitted = { timestamp: r.timestamp, output: r.output };
+      } else if (r.t === 'token') {
+        open.set(r.token, r);
+        execution.deadlines.set(r.state, r.expires);
+      } else if (r.t === 'closed') {
+        open.delete(r.token);
+      } else {
+        Object.assign(execution, {
+          status: r.status,
+          stopDate: r.stopDate,
+          output: r.output,
+          error: r.error,
+          cause: r.cause,
+        });
+      }
+    }
+    for (const execution of this.executions.values()) {
+      if (execution.stopDate !== undefined && execution.stopDate < Date.now() - RETENTION_MS) {
+        this.executions.delete(execution.executionArn);
+        this.bySeq.delete(execution.seq);
+        continue;
+      }
+      for (const e of execution.events) {
+        if (e.type === 'StateEntered' || e.type === 'StateRetried') execution.transitions += 1;
+        execution.awsHistoryEvents += awsEvents(e).length;
+        for (const payload of [e.input, e.output]) {
+          if (payload !== undefined)
+            execution.maxPayloadBytes = Math.max(
+              execution.maxPayloadBytes,
+              Buffer.byteLength(JSON.stringify(payload)),
+            );
+        }
+      }
+      if (execution.status === 'RUNNING') this.toResume.push(execution);
+    }
+    const kept: JournalRecord[] = [];
+    for (const e of this.executions.values()) {
+      const arn = e.executionArn;
+      kept.push({
+        t: 'start',
+        arn,
+        stateMachineArn: e.stateMachineArn,
+        name: e.name,
+        input: e.input,
+        startDate: e.startDate,
+        seq: e.seq,
+      });
+      for (const event of e.events) kept.push({ t: 'event', arn, event });
+      if (e.status !== 'RUNNING') {
+        const { status, stopDate = e.startDate, output, error, cause } = e;
+        kept.push({ t: 'end', arn, status, stopDate, output, error, cause });
+      }
+    }
+    for (const [token, { arn, state, expires }] of open) {
+      const execution = this.executions.get(arn);
+      if (execution?.status !== 'RUNNING') continue;
+      kept.push({ t: 'token', arn, state, token, expires });
+      execution.carried.set(state, this.pend(execution, token, expires));
+    }
+    journal.rewrite(kept);
+  }
+
+  /**
+   * Runs on the executions the journal left RUNNING, each from its resume point: the last Wait or
+   * callback task it entered (for one inside a Parallel or Map, that state), with that state's
+   * input, and the deadline it had; or from its start if it never reached one. The steps between
+   * that point and the stop run again, which the handlers make safe (keys, conditional writes).
+   * Returns how many were resumed.
+   */
+  resume(): number {
+    const resumed = this.toResume.splice(0);
+    for (const execution of resumed) {
+      const sm = this.machines.get(execution.stateMachineArn);
+      const point = sm && this.resumePoint(sm, execution);
+      if (!sm || !point) {
+        execution.status = 'FAILED';
+        execution.error = 'States.Runtime';
+        execution.cause = 'The local stack cannot resume it: its state machine changed';
+        execution.stopDate = Date.now();
+        this.end(execution);
+        continue;
+      }
+      const { definition, copy } = resumeDefinition(sm.definition, point);
+      // Derived from a definition validated when the stack started.
+      const machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });
+      this.drive(sm, execution, machine, point.input, { copy });
+    }
+    return resumed.length;
+  }
+
+  private resumePoint(sm: Machine, execution: Run): ResumePoint | undefined {
+    const top = sm.definition.States;
+    let point: ResumePoint = {
+      state: sm.definition.StartAt,
+      input: JSON.parse(execution.input) as JsonValue,
+    };
+    let enteredAt = execution.startDate;
+    for (const e of execution.events) {
+      const state = e.stateName === undefined ? undefined : top[e.stateName];
+      if (e.type !== 'StateEntered' || !state || !waitsInside(state)) continue;
+      point = { state: e.stateName as string, input: e.input as JsonValue };
+      enteredAt = e.timestamp;
+    }
+    const state = top[point.state];
+    if (!state) return undefined;
+    const deadline =
+      state.Type === 'Wait'
+        ? waitDeadline(state, point.input, enteredAt)
+        : execution.deadlines.get(point.state);
+    return deadline === undefined ? point : { ...point, deadline };
+  }
+
+  /**
+   * The stack is shutting down and keeps its executions: they stay RUNNING in the journal, to be
+   * resumed at the next start. Their engine runs stop here and nothing more is written.
+   */
+  detach(): void {
+    this.journal?.close();
+    for (const token of [...this.tasks.keys()]) this.closeTask(token);
+    for (const execution of this.executions.values()) if (execution.status === 'RUNNING') execution.abort();
   }
 }

@@ -17,7 +17,8 @@ declare module 'vitest' {
   }
 }
 
-const freePort = (): Promise<number> =>
+/** A port nothing listens on right now. */
+export const freePort = (): Promise<number> =>
   new Promise((resolve) => {
     const s = createServer();
     s.listen(0, '127.0.0.1', () => {

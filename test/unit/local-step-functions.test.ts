@@ -1,3 +1,6 @@
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Activity } from '../../local/activity';
 import { LocalScheduler } from '../../local/scheduler';
@@ -113,6 +116,17 @@ const DEFINITIONS: Record<string, Definition> = {
     },
   },
 };
+
+/** A one-time schedule named `later` that starts an execution of that name `ms` from now. */
+const scheduleLater = (scheduler: LocalScheduler, ms: number) =>
+  scheduler.create('later', {
+    ScheduleExpression: `at(${new Date(Date.now() + ms).toISOString().slice(0, 19)})`,
+    Target: {
+      Arn: 'arn:aws:scheduler:::aws-sdk:sfn:startExecution',
+      RoleArn: 'arn:aws:iam::000000000000:role/local',
+      Input: JSON.stringify({ StateMachineArn: machineArn('Callback'), Name: 'later' }),
+    },
+  });
 
 let calls: Array<{ fn: string; payload: unknown }> = [];
 let failures: Record<string, number> = {};
@@ -233,16 +247,7 @@ describe('long waits in real time', () => {
     const double = {
       startExecution: (_arn: string, name: string | undefined) => started.push(name ?? ''),
     } as unknown as LocalStepFunctions;
-    const scheduler = new LocalScheduler(double, new Activity());
-    const at = new Date(Date.now() + 60 * DAY).toISOString().slice(0, 19);
-    scheduler.create('later', {
-      ScheduleExpression: `at(${at})`,
-      Target: {
-        Arn: 'arn:aws:scheduler:::aws-sdk:sfn:startExecution',
-        RoleArn: 'arn:aws:iam::000000000000:role/local',
-        Input: JSON.stringify({ StateMachineArn: machineArn('Callback'), Name: 'later' }),
-      },
-    });
+    scheduleLater(new LocalScheduler(double, new Activity()), 60 * DAY);
     await vi.advanceTimersByTimeAsync(60 * DAY - 1000);
     expect(started).toEqual([]);
     await vi.advanceTimersByTimeAsync(1000);
@@ -449,12 +454,125 @@ describe('what the local engine does differently', () => {
     expect(calls).toEqual([]);
   });
 
-  it('keeps executions and tokens in memory: a new instance (a restart) knows none of an earlier one’s', async () => {
+  it('without a journal (tests, the demo) keeps executions and tokens in memory: a new instance knows none of an earlier one’s', async () => {
     await start('Callback');
     const [token] = tokens();
     const restarted = build({ Callback: DEFINITIONS.Callback as Definition });
     expect(restarted.list()).toEqual([]);
     expect(codeOf(() => restarted.sendTaskSuccess(token as string, '{}'))).toBe('InvalidToken');
+  }, 30_000);
+});
+
+describe('with a journal (npm start), a restart resumes where each execution waited', () => {
+  const RESUMABLE: Record<string, Definition> = {
+    Callback: DEFINITIONS.Callback as Definition,
+    Paused: {
+      StartAt: 'Pause',
+      States: { Pause: { Type: 'Wait', Seconds: 3600, Next: 'Ask' }, Ask: callback() },
+    },
+  };
+  let dir: string;
+  const journaled = () =>
+    new LocalStepFunctions({
+      stateMachines: Object.entries(RESUMABLE).map(([id, definition]) => ({
+        logicalId: id,
+        arn: machineArn(id),
+        definition,
+      })),
+      lambda,
+      activity: new Activity(),
+      journalFile: path.join(dir, 'executions.jsonl'),
+    });
+  /** The stack killed and started again: a new instance on the same journal, resumed. */
+  const restart = async (before: LocalStepFunctions) => {
+    before.detach();
+    const after = journaled();
+    after.resume();
+    await flush();
+    return after;
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'growcycle-journal-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a callback task waits on with the token it handed out, which answers it after the restart', async () => {
+    const first = journaled();
+    first.startExecution(machineArn('Callback'), 'asked', '{}');
+    await flush();
+    const [token] = tokens();
+    const after = await restart(first);
+    const execution = after.describe(
+      `${machineArn('Callback').replace(':stateMachine:', ':execution:')}:asked`,
+    );
+    expect(execution.status).toBe('RUNNING');
+    // The task is called again with the same token: storing it again is harmless, and it stays good.
+    expect(tokens()).toEqual([token, token]);
+    after.sendTaskSuccess(token as string, '{"done":true}');
+    await flush();
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.output).toBe('{"done":true}');
+    expect(execution.history.filter((h) => h.type === 'ExecutionStarted')).toHaveLength(1);
+  }, 30_000);
+
+  it('a token answered before the restart stays answered: it is not handed out again', async () => {
+    const first = journaled();
+    first.startExecution(machineArn('Paused'), 'paused', '{}');
+    await vi.advanceTimersByTimeAsync(3600_000);
+    await flush();
+    const [token] = tokens();
+    first.sendTaskSuccess(token as string, '{}');
+    await flush();
+    const after = await restart(first);
+    expect(after.list()[0]?.status).toBe('SUCCEEDED');
+    expect(codeOf(() => after.sendTaskSuccess(token as string, '{}'))).toBe('TaskTimedOut');
+  }, 30_000);
+
+  it('a Wait ends at the time it was due before the restart, not counted again from the restart', async () => {
+    const first = journaled();
+    first.startExecution(machineArn('Paused'), 'paused', '{}');
+    await flush();
+    await vi.advanceTimersByTimeAsync(1000_000);
+    const after = await restart(first);
+    await vi.advanceTimersByTimeAsync(2599_000);
+    expect(tokens()).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1000);
+    await flush();
+    expect(tokens()).toHaveLength(1);
+    expect(after.list()[0]?.status).toBe('RUNNING');
+  }, 30_000);
+
+  it('a one-time schedule is armed again, and fires once at its time', async () => {
+    const started: string[] = [];
+    const double = {
+      startExecution: (_arn: string, name: string | undefined) => started.push(name ?? ''),
+    } as unknown as LocalStepFunctions;
+    const file = path.join(dir, 'schedules.jsonl');
+    const first = new LocalScheduler(double, new Activity(), undefined, [], file);
+    scheduleLater(first, DAY);
+    first.detach();
+    const after = new LocalScheduler(double, new Activity(), undefined, [], file);
+    expect(after.resume()).toBe(1);
+    await vi.advanceTimersByTimeAsync(DAY);
+    expect(started).toEqual(['later']);
+    const again = new LocalScheduler(double, new Activity(), undefined, [], file);
+    expect(again.resume()).toBe(0);
+  });
+
+  it('a line cut short by the kill is left out, and what came before it is kept', async () => {
+    const first = journaled();
+    first.startExecution(machineArn('Callback'), 'asked', '{}');
+    await flush();
+    first.detach();
+    appendFileSync(path.join(dir, 'executions.jsonl'), '{"t":"event","arn":"arn:aws:st');
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const after = journaled();
+    expect(error).toHaveBeenCalledTimes(1);
+    error.mockRestore();
+    expect(after.list().map((e) => e.status)).toEqual(['RUNNING']);
   }, 30_000);
 });
 
