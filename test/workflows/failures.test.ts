@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../../domain/platform/table';
-import { answer, type CapturedEmail, emailKind, fetchInboxItems, linkIn } from '../../local/people';
+import {
+  answer,
+  type CapturedEmail,
+  emailKind,
+  fetchInboxItems,
+  inboxReader,
+  linkIn,
+} from '../../local/people';
 import { monasTeam } from '../support/fixtures';
 import {
   type ApiCall,
@@ -82,19 +89,17 @@ beforeAll(async () => {
   expect(plan.status).toBe(201);
   planId = String(plan.body.planId);
 
-  const handled = new Set<string>();
+  const fresh = inboxReader(stack.urls.inbox);
+  let answered = 0;
   await runUntil(
     stack,
     () =>
       cycleExecution(stack, cycleId)?.status === 'SUCCEEDED' &&
       executionsOf('DevelopmentPlan', planId)[0]?.status === 'SUCCEEDED',
     async () => {
-      emails = await fetchInboxItems(stack.urls.inbox);
-      for (const email of emails) {
-        if (handled.has(email.messageId)) continue;
-        handled.add(email.messageId);
+      for (const email of await fresh()) {
         const link = linkIn(email);
-        if (link && emailKind(email).endsWith('.request')) expect(await answer(link, handled.size)).toBe(200);
+        if (link && emailKind(email).endsWith('.request')) expect(await answer(link, ++answered)).toBe(200);
       }
     },
   );
