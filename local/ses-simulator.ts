@@ -134,17 +134,32 @@ const readBody = (req: IncomingMessage): Promise<Buffer> =>
     req.on('error', reject);
   });
 
-export type SesGatewayOptions = { inboxUrl: string; mail: LocalMail; bus: LocalEventBus; activity: Activity };
+export type SesGatewayOptions = {
+  inboxUrl: string;
+  mail: LocalMail;
+  bus: LocalEventBus;
+  activity: Activity;
+  /** Whether this send is refused as SES refuses one over the account's sending rate (local/faults.ts). */
+  throttle?: () => boolean;
+};
 
 /**
  * The SES v2 endpoint the SDK talks to locally: passes every call on to aws-ses-v2-local unchanged,
  * then, for a sent message, publishes what the mailbox simulator would.
  */
 export const createSesGateway =
-  ({ inboxUrl, mail, bus, activity }: SesGatewayOptions) =>
+  ({ inboxUrl, mail, bus, activity, throttle }: SesGatewayOptions) =>
   (req: IncomingMessage, res: ServerResponse): void => {
     void activity.track(async () => {
       const body = await readBody(req);
+      const sending = req.method === 'POST' && req.url?.startsWith('/v2/email/outbound-emails');
+      if (sending && throttle?.()) {
+        res.writeHead(429, {
+          'content-type': 'application/json',
+          'x-amzn-errortype': 'TooManyRequestsException',
+        });
+        return res.end(JSON.stringify({ message: 'Maximum sending rate exceeded.' }));
+      }
       const upstream = await fetch(`${inboxUrl}${req.url ?? '/'}`, {
         method: req.method ?? 'GET',
         headers: Object.fromEntries(

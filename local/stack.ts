@@ -13,6 +13,7 @@ import { SimulatedClock, settle } from './clock';
 import { asGatewayClaims, DevTokenIssuer } from './dev-tokens';
 import { ensureTable, localCredentials, reclaimDynamoDb, startDynamoDb } from './dynamodb';
 import { LocalEventBus } from './event-bus';
+import { dynamoThrottlingProxy, type FaultOptions, type Faults, faultsFrom } from './faults';
 import { LocalLambda } from './lambda';
 import { LocalQueue } from './queue';
 import { LocalScheduler } from './scheduler';
@@ -45,6 +46,8 @@ export type StackOptions = {
   emailSendRate?: number;
   /** Synthesizes the CDK app from this context; tests hand in one that reuses their run's template. */
   synthesize?: (context: Record<string, string>) => CfnTemplate;
+  /** SES and DynamoDB throttling injected as AWS answers it (local/faults.ts). */
+  faults?: FaultOptions;
 };
 
 export type LocalStack = {
@@ -73,6 +76,8 @@ export type LocalStack = {
    */
   advance: () => Promise<'advanced' | 'busy' | 'no-timers'>;
   stop: () => Promise<void>;
+  /** The faults injected so far, when the stack was started with some. */
+  faults: Faults | undefined;
 };
 
 export class StackAlreadyRunningError extends Error {
@@ -191,11 +196,15 @@ export const startStack = async (
       dynamoEndpoint = `http://127.0.0.1:${ports.dynamodb}`;
     }
 
+    // With faults, the handlers reach DynamoDB through a proxy that throttles a share of writes.
+    const faults = options.faults ? faultsFrom(options.faults) : undefined;
+    const proxy = faults ? await dynamoThrottlingProxy(dynamoEndpoint, faults) : undefined;
+    if (proxy) servers.push(proxy.server);
     const urls = {
       api: `http://localhost:${apiPort}`,
       inbox: `http://localhost:${inboxPort}`,
       sfn: `http://127.0.0.1:${sfnPort}`,
-      dynamodb: dynamoEndpoint,
+      dynamodb: proxy?.url ?? dynamoEndpoint,
     };
     const template = (options.synthesize ?? synthesize)({
       senderAddress: options.senderAddress ?? 'growcycle@example.com',
@@ -235,7 +244,13 @@ export const startStack = async (
       endpoint: () => urls.sfn,
     });
     const events = new LocalEventBus(app.rules, lambda, activity, failedInvocations);
-    const sesGateway = createSesGateway({ inboxUrl: urls.inbox, mail: app.mail, bus: events, activity });
+    const sesGateway = createSesGateway({
+      inboxUrl: urls.inbox,
+      mail: app.mail,
+      bus: events,
+      activity,
+      ...(faults ? { throttle: faults.sesThrottle } : {}),
+    });
     // SES v2 is a REST API (/v2/email/...); Step Functions and Secrets Manager speak JSON on `/`.
     handleAws = (req, res) =>
       req.url?.startsWith('/v2/email/') ? sesGateway(req, res) : awsEndpoint.emit('request', req, res);
@@ -317,6 +332,7 @@ export const startStack = async (
           return 'advanced';
         return (await clock.next()) ? 'advanced' : 'no-timers';
       },
+      faults,
       stop: async () => {
         if (options.persist) {
           // Kept for the next start, which resumes them: neither stopped nor forgotten.

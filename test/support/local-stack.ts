@@ -21,7 +21,7 @@ export type TestStack = LocalStack & { dataDir: string; dispose: () => Promise<v
  */
 export const startTestStack = async (
   simulatedStart: Date,
-  options: Pick<StackOptions, 'emailSendRate'> = {},
+  options: Pick<StackOptions, 'emailSendRate' | 'faults'> = {},
 ): Promise<TestStack> => {
   const dynamoEndpoint = inject('dynamoEndpoint');
   if (!dynamoEndpoint)

@@ -1,0 +1,102 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/*
+ * Faults the local stack can inject as AWS would answer them, for the tests and the chaos run that
+ * show nothing is lost or sent twice under them: SES refusing a share of sends with its throttling
+ * error, and DynamoDB refusing a share of writes with its throughput error, before either does
+ * anything. A seeded random source makes a run repeatable.
+ */
+
+export type FaultOptions = {
+  /** The share of SES sends answered TooManyRequestsException (0 to 1). */
+  sesThrottleRate?: number;
+  /** The share of DynamoDB writes answered ProvisionedThroughputExceededException (0 to 1). */
+  dynamoWriteThrottleRate?: number;
+  /** The random source, from 0 to 1; a seeded one (`seededRandom`) repeats a run. */
+  random?: () => number;
+};
+
+export type Faults = {
+  sesThrottle: () => boolean;
+  dynamoWriteThrottle: () => boolean;
+  /** How many of each were injected so far. */
+  readonly injected: { ses: number; dynamodb: number };
+};
+
+/** mulberry32: small, fast and good enough to spread faults; not for anything secret. */
+export const seededRandom = (seed: number): (() => number) => {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+};
+
+export const faultsFrom = (options: FaultOptions): Faults => {
+  const random = options.random ?? Math.random;
+  const injected = { ses: 0, dynamodb: 0 };
+  const roll = (rate: number | undefined, kind: keyof typeof injected) => () => {
+    if (!rate || random() >= rate) return false;
+    injected[kind] += 1;
+    return true;
+  };
+  return {
+    sesThrottle: roll(options.sesThrottleRate, 'ses'),
+    dynamoWriteThrottle: roll(options.dynamoWriteThrottleRate, 'dynamodb'),
+    injected,
+  };
+};
+
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
+
+const readBody = async (req: IncomingMessage): Promise<Buffer> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+};
+
+/**
+ * A proxy in front of DynamoDB Local that refuses a share of writes as DynamoDB refuses a write over
+ * its throughput, and passes everything else on unchanged.
+ */
+export const dynamoThrottlingProxy = async (
+  target: string,
+  faults: Faults,
+): Promise<{ url: string; server: Server }> => {
+  const server = createServer(async (req, res) => {
+    const body = await readBody(req);
+    const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+    if (WRITES.has(operation) && faults.dynamoWriteThrottle()) {
+      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+      return res.end(
+        JSON.stringify({
+          __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
+          message: 'The level of configured provisioned throughput for the table was exceeded.',
+        }),
+      );
+    }
+    try {
+      const upstream = await fetch(`${target}${req.url ?? '/'}`, {
+        method: req.method ?? 'POST',
+        headers: Object.fromEntries(
+          Object.entries(req.headers)
+            .filter(([name]) => !['host', 'connection', 'content-length', 'transfer-encoding'].includes(name))
+            .map(([name, value]) => [name, String(value)]),
+        ),
+        ...(body.length ? { body } : {}),
+      });
+      res.writeHead(upstream.status, {
+        'content-type': upstream.headers.get('content-type') ?? 'application/x-amz-json-1.0',
+      });
+      res.end(Buffer.from(await upstream.arrayBuffer()));
+    } catch {
+      res.writeHead(502).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+};
