@@ -57,6 +57,8 @@ export const runFullCycle = async (
   participants: number,
   dir: string,
   log: (line: string) => void,
+  /** Filled with the request id of every form that answered 200 (the chaos run checks each is stored). */
+  taken?: Set<string>,
 ): Promise<FullCycleResult> => {
   const clock = stack.clock;
   if (!clock) throw new Error('The full cycle needs a simulated clock');
@@ -99,14 +101,17 @@ export const runFullCycle = async (
     }
     const answers = items
       .filter((i) => i.link && i.kind.endsWith('.request'))
-      .map(({ kind, link = '' }) =>
-        kind.startsWith('goal-approval.')
+      .map(({ kind, link = '' }) => ({
+        link,
+        send: kind.startsWith('goal-approval.')
           ? () => submitForm(link, { decision: 'approve' })
           : () => answer(link, answered),
-      );
+      }));
     await runAll(
-      answers.map((send) => async () => {
-        if ((await send()) === 200) answered += 1;
+      answers.map(({ link, send }) => async () => {
+        if ((await send()) !== 200) return;
+        answered += 1;
+        taken?.add(new URL(link).pathname.split('/')[2] ?? '');
       }),
       ANSWERING,
     );

@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { LocalLambda } from './lambda';
+import type { LocalFunction } from './template';
 
 /*
  * Faults the local stack can inject as AWS would answer them, for the tests and the chaos run that
@@ -99,4 +101,30 @@ export const dynamoThrottlingProxy = async (
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+};
+
+/**
+ * Each step function (`functions/steps/`) fails once with a plain `Error`, before its handler runs, at
+ * an invocation the random source picks (each invocation with `chance`, until it has failed once).
+ * `failed` counts those that did.
+ */
+export const failEachStepOnce = (
+  lambda: LocalLambda,
+  functions: Iterable<LocalFunction>,
+  random: () => number,
+  chance: number,
+): { failed: number } => {
+  const count = { failed: 0 };
+  for (const fn of functions)
+    if (fn.entry.startsWith('functions/steps/'))
+      lambda.injectFault(fn.logicalId, {
+        error: 'Error',
+        count: 1,
+        when: () => {
+          const now = random() < chance;
+          if (now) count.failed += 1;
+          return now;
+        },
+      });
+  return count;
 };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../../domain/platform/table';
-import { seededRandom } from '../../local/faults';
+import { failEachStepOnce, seededRandom } from '../../local/faults';
 import {
   answer,
   type CapturedEmail,
@@ -45,7 +45,7 @@ let hr: ApiCall;
 let emails: CapturedEmail[] = [];
 /** Each request whose form answered 200, by its link's request id. */
 const taken = new Set<string>();
-let stepFaults = 0;
+let steps = { failed: 0 };
 
 const requestIdOf = (link: string) => new URL(link).pathname.split('/')[2] ?? '';
 
@@ -66,17 +66,7 @@ beforeAll(async () => {
   };
   expect((await hrUntilDone('PUT', '/employees', { employees: people }, 'people')).status).toBe(200);
   // Each step function fails once, at a moment the seeded random source picks.
-  for (const fn of stack.app.functions.values())
-    if (fn.entry.startsWith('functions/steps/'))
-      stack.lambda.injectFault(fn.logicalId, {
-        error: 'Error',
-        count: 1,
-        when: () => {
-          const now = random() < 0.2;
-          if (now) stepFaults += 1;
-          return now;
-        },
-      });
+  steps = failEachStepOnce(stack.lambda, stack.app.functions.values(), random, 0.2);
   const cycle = await hrUntilDone(
     'POST',
     '/cycles',
@@ -139,7 +129,7 @@ describe('under throttling and failing steps', () => {
   it('injected every kind of fault', () => {
     expect(stack.faults?.injected.ses).toBeGreaterThan(0);
     expect(stack.faults?.injected.dynamodb).toBeGreaterThan(0);
-    expect(stepFaults).toBeGreaterThan(0);
+    expect(steps.failed).toBeGreaterThan(0);
   });
 
   it('fails no execution: every one succeeded', () => {
