@@ -798,11 +798,11 @@ const redriveFailed = async (
         );
       },
     });
+    // A dry run sends nothing: what it would send is what it found for each function.
+    const found = Object.values(outcome.byFunction).reduce((a, b) => a + b, 0);
     if (flags.json) io.out(JSON.stringify(outcome));
-    else
-      io.out(
-        `${flags.dryRun ? Object.values(outcome.byFunction).reduce((a, b) => a + b, 0) : outcome.redriven} ${flags.dryRun ? 'to send again' : 'sent again'}, ${outcome.left} left in the queue`,
-      );
+    else if (flags.dryRun) io.out(`${found} to send again, ${outcome.left} left in the queue`);
+    else io.out(`${outcome.redriven} sent again, ${outcome.left} left in the queue`);
     if (outcome.left > 0)
       throw new CommandError(`${outcome.left} message(s) could not be sent again; see the queue`);
   } finally {

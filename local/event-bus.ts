@@ -1,8 +1,8 @@
 import type { Activity } from './activity';
 import { realSleep } from './clock';
-import { functionArn, type LocalLambda } from './lambda';
+import type { LocalLambda } from './lambda';
 import type { LocalQueue } from './queue';
-import type { LocalRule } from './template';
+import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalRule, localFunctionArn } from './template';
 
 /*
  * The default EventBridge bus, for the rules the template defines: an event put on it goes to every
@@ -80,8 +80,8 @@ export class LocalEventBus {
         delivery.error = error instanceof Error ? error.name : String(error);
         if (delivery.attempts > target.maxRetries) {
           this.deadLetters?.send(JSON.stringify(event), {
-            RULE_ARN: `arn:aws:events:us-east-1:000000000000:rule/${ruleLogicalId}`,
-            TARGET_ARN: functionArn(target.functionLogicalId),
+            RULE_ARN: `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${ruleLogicalId}`,
+            TARGET_ARN: localFunctionArn(target.functionLogicalId),
             ERROR_CODE: delivery.error,
           });
           return;

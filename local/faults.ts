@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { passOn, readBody } from './forward';
 import type { LocalLambda } from './lambda';
 import type { LocalFunction } from './template';
 
@@ -55,12 +56,6 @@ export const faultsFrom = (options: FaultOptions): Faults => {
 
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 
-const readBody = async (req: IncomingMessage): Promise<Buffer> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-};
-
 /**
  * A proxy in front of DynamoDB Local that refuses a share of writes as DynamoDB refuses a write over
  * its throughput, and passes everything else on unchanged.
@@ -82,19 +77,7 @@ export const dynamoThrottlingProxy = async (
       );
     }
     try {
-      const upstream = await fetch(`${target}${req.url ?? '/'}`, {
-        method: req.method ?? 'POST',
-        headers: Object.fromEntries(
-          Object.entries(req.headers)
-            .filter(([name]) => !['host', 'connection', 'content-length', 'transfer-encoding'].includes(name))
-            .map(([name, value]) => [name, String(value)]),
-        ),
-        ...(body.length ? { body } : {}),
-      });
-      res.writeHead(upstream.status, {
-        'content-type': upstream.headers.get('content-type') ?? 'application/x-amz-json-1.0',
-      });
-      res.end(Buffer.from(await upstream.arrayBuffer()));
+      await passOn(target, req, body, res, 'application/x-amz-json-1.0');
     } catch {
       res.writeHead(502).end();
     }

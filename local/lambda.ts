@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import { ROOT } from '../infra/function';
 import type { Activity } from './activity';
 import type { LocalQueue } from './queue';
-import type { LocalFunction } from './template';
+import { type LocalFunction, localFunctionArn } from './template';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -68,7 +68,7 @@ export class LocalLambda {
         timestamp: new Date().toISOString(),
         requestContext: {
           requestId: crypto.randomUUID(),
-          functionArn: `${functionArn(logicalId)}:$LATEST`,
+          functionArn: `${localFunctionArn(logicalId)}:$LATEST`,
           condition: 'RetriesExhausted',
           approximateInvokeCount: 3,
         },
@@ -156,15 +156,12 @@ export class LocalLambda {
   }
 }
 
-export const functionArn = (logicalId: string): string =>
-  `arn:aws:lambda:us-east-1:000000000000:function:${logicalId}`;
-
 /** The context Lambda hands a handler: Powertools' logger takes its request id, function and memory from it. */
 const context = (fn: LocalFunction): Context => ({
   callbackWaitsForEmptyEventLoop: false,
   functionName: fn.logicalId,
   functionVersion: '$LATEST',
-  invokedFunctionArn: functionArn(fn.logicalId),
+  invokedFunctionArn: localFunctionArn(fn.logicalId),
   memoryLimitInMB: String(fn.memoryMb),
   awsRequestId: crypto.randomUUID(),
   logGroupName: `/aws/lambda/${fn.logicalId}`,

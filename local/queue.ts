@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { LOCAL_ACCOUNT } from './template';
 
 /*
  * The stand-in for the one SQS queue of the stack, the dead-letter queue of every asynchronous path
@@ -7,7 +8,6 @@ import { createHash, randomUUID } from 'node:crypto';
  * command locally as on AWS. The calls it answers are those the redrive makes (and SendMessage).
  */
 
-export const LOCAL_ACCOUNT = '000000000000';
 export const FAILED_INVOCATIONS_QUEUE = 'FailedInvocations';
 
 type Attribute = { DataType: 'String'; StringValue: string };

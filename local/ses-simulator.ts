@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Activity } from './activity';
 import { realSleep } from './clock';
 import type { BusEvent, LocalEventBus } from './event-bus';
+import { passOn, readBody } from './forward';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalMail } from './template';
 
 /*
@@ -116,24 +117,6 @@ export const simulatorEvent = (
   };
 };
 
-// Headers that belong to one connection, not to the request passed on.
-const HOP_BY_HOP = new Set([
-  'host',
-  'connection',
-  'content-length',
-  'transfer-encoding',
-  'keep-alive',
-  'expect',
-]);
-
-const readBody = (req: IncomingMessage): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-
 export type SesGatewayOptions = {
   inboxUrl: string;
   mail: LocalMail;
@@ -160,21 +143,8 @@ export const createSesGateway =
         });
         return res.end(JSON.stringify({ message: 'Maximum sending rate exceeded.' }));
       }
-      const upstream = await fetch(`${inboxUrl}${req.url ?? '/'}`, {
-        method: req.method ?? 'GET',
-        headers: Object.fromEntries(
-          Object.entries(req.headers)
-            .filter(([name]) => !HOP_BY_HOP.has(name))
-            .map(([name, value]) => [name, String(value)]),
-        ),
-        ...(body.length && req.method !== 'GET' ? { body } : {}),
-      });
-      const answer = Buffer.from(await upstream.arrayBuffer());
-      res.writeHead(upstream.status, {
-        'content-type': upstream.headers.get('content-type') ?? 'application/json',
-      });
-      res.end(answer);
-      if (req.method !== 'POST' || !req.url?.startsWith('/v2/email/outbound-emails') || !upstream.ok) return;
+      const { ok, answer } = await passOn(inboxUrl, req, body, res, 'application/json');
+      if (!sending || !ok) return;
       const sent = JSON.parse(body.toString('utf8')) as SendEmailBody;
       const messageId = (JSON.parse(answer.toString('utf8')) as { MessageId?: string }).MessageId ?? '';
       const recipients = [

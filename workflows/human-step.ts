@@ -36,8 +36,9 @@ const EXECUTION_NAME = JsonPath.stringAt('$$.Execution.Name');
 
 /**
  * Errors that say "not now" rather than "never": DynamoDB and SES throttling, a transaction that met
- * another, a service's passing fault, a connection that timed out. The SDK has retried each a few times already; the workflow
- * waits longer, with jitter, so many executions meeting the same throttle do not retry in step.
+ * another, a service's passing fault, a connection that timed out. The SDK has retried each a few
+ * times already; the workflow waits longer, with jitter, so many executions meeting the same
+ * throttle do not retry in step.
  */
 export const TRANSIENT_ERRORS = [
   'ProvisionedThroughputExceededException',
@@ -111,8 +112,8 @@ export const invokeStep = (
 
 /**
  * A task that hands its Lambda a task token and waits for it (`.waitForTaskToken`) until the time at
- * `timeoutPath`, in seconds. Transient errors of the Lambda are retried; a wake (WAKE_ERROR) and the
- * timeout are for the caller's catcher.
+ * `timeoutPath`, in seconds. Its Lambda's errors are retried as a step's are (`withRetries`); a wake
+ * (WAKE_ERROR) and the timeout are for the caller's catcher.
  */
 export const callbackStep = (
   scope: Construct,

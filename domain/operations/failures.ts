@@ -3,7 +3,7 @@ import { sendOnce } from '../mail/send';
 import { now } from '../platform/clock';
 import { config } from '../platform/config';
 import { logger } from '../platform/logger';
-import { db, type Failure, isConditionFailure } from '../platform/table';
+import { db, type Failure, ignoreConditionFailure } from '../platform/table';
 
 /*
  * A workflow step that failed after all its retries is caught by its workflow
@@ -51,17 +51,16 @@ const scopeOf = (f: FailedStep): string => f.cycleId ?? f.planId ?? f.executionN
  * a day, whatever fails in it: when a dependency is down, thousands of reviews may fail together,
  * and the first email says where to find the rest.
  */
-export const recordFailure = async (f: FailedStep): Promise<{ recorded: boolean }> => {
+export const recordFailure = async (f: FailedStep): Promise<void> => {
   const at = now().toISOString();
   const scopeId = scopeOf(f);
-  let recorded = true;
   try {
     await db()
       .failure.create({ ...f, scopeId, at })
       .go();
   } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    recorded = false;
+    // Recorded already: a retry of the record step, which still makes sure HR was told.
+    ignoreConditionFailure(error);
   }
   logger.error('workflow step failed', {
     workflow: f.workflow,
@@ -91,7 +90,6 @@ export const recordFailure = async (f: FailedStep): Promise<{ recorded: boolean 
       ],
     }),
   });
-  return { recorded };
 };
 
 const cycleName = async (cycleId: string): Promise<string> => {

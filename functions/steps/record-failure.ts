@@ -30,5 +30,4 @@ export const handler = step(RecordFailureInput, async (input) => {
   await recordFailure(input);
   if (input.workflow === 'review') await endFailedReview(input.cycleId, input.employeeId);
   if (input.workflow === 'plan-item') await endItem(input.planId, input.itemId);
-  return { recorded: true };
 });
