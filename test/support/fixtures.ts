@@ -39,6 +39,34 @@ export const monasTeam = (common: Partial<Employee>, reports: Member[]): Employe
     ...reports.map((report) => ({ managerId: 'mgr', ...report })),
   ]);
 
+/** Mona's staff in the workflow tests: individual contributors at level 4, in Oslo. */
+export const OSLO_STAFF: Partial<Employee> = {
+  title: 'Staff',
+  level: 4,
+  track: 'individual contributor',
+  timeZone: 'Europe/Oslo',
+};
+
+/** Ola, Kari and Per, Mona's staff in Oslo: the three reviewees of the cycle workflow tests. */
+export const olaKariAndPer = (): Employee[] =>
+  monasTeam(OSLO_STAFF, [
+    { employeeId: 'ola', name: 'Ola Oslo' },
+    { employeeId: 'kari', name: 'Kari Oslo' },
+    { employeeId: 'per', name: 'Per Peer' },
+  ]);
+
+/** The body of a plan HR sets by hand (POST /plans): a practice item per title, each due at `dueAt`. */
+export const practicePlan = (ownerId: string, titles: string[], dueAt: Date) => ({
+  ownerId,
+  title: `Plan for ${ownerId}`,
+  items: titles.map((title) => ({
+    kind: 'practice',
+    title,
+    dueAt: dueAt.toISOString(),
+    definitionOfDone: 'Done once',
+  })),
+});
+
 export type HrisColumn = (typeof ORG_COLUMNS)[number];
 
 /**

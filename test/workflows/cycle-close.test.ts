@@ -9,7 +9,7 @@ import {
   submitForm,
 } from '../../local/people';
 import { sampleCatalog, withoutGoalSetting } from '../support/catalog';
-import { monasTeam } from '../support/fixtures';
+import { olaKariAndPer } from '../support/fixtures';
 import {
   type ApiCall,
   cycleExecution,
@@ -31,14 +31,7 @@ import {
 const START = new Date('2027-03-01T08:00:00Z'); // Monday
 const DAY = 86_400_000;
 
-const people = monasTeam(
-  { title: 'Staff', level: 4, track: 'individual contributor', timeZone: 'Europe/Oslo' },
-  [
-    { employeeId: 'ola', name: 'Ola Oslo' },
-    { employeeId: 'kari', name: 'Kari Oslo' },
-    { employeeId: 'per', name: 'Per Peer' },
-  ],
-);
+const people = olaKariAndPer();
 
 let stack: TestStack;
 let hr: ApiCall;

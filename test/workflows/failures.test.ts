@@ -8,7 +8,7 @@ import {
   inboxReader,
   linkIn,
 } from '../../local/people';
-import { monasTeam } from '../support/fixtures';
+import { olaKariAndPer, practicePlan } from '../support/fixtures';
 import {
   type ApiCall,
   cycleExecution,
@@ -28,14 +28,7 @@ import {
 const START = new Date('2027-05-03T08:00:00Z'); // Monday
 const DAY = 86_400_000;
 
-const people = monasTeam(
-  { title: 'Staff', level: 4, track: 'individual contributor', timeZone: 'Europe/Oslo' },
-  [
-    { employeeId: 'ola', name: 'Ola Oslo' },
-    { employeeId: 'kari', name: 'Kari Oslo' },
-    { employeeId: 'per', name: 'Per Peer' },
-  ],
-);
+const people = olaKariAndPer();
 
 let stack: TestStack;
 let hr: ApiCall;
@@ -76,16 +69,11 @@ beforeAll(async () => {
   });
   expect(scheduled.status).toBe(201);
   cycleId = String(scheduled.body.cycleId);
-  const plan = await hr('POST', '/plans', {
-    ownerId: 'ola',
-    title: 'Plan for Ola',
-    items: ['Run a design review', 'Write the runbook'].map((title) => ({
-      kind: 'practice',
-      title,
-      dueAt: new Date(START.getTime() + 10 * DAY).toISOString(),
-      definitionOfDone: 'Done once',
-    })),
-  });
+  const plan = await hr(
+    'POST',
+    '/plans',
+    practicePlan('ola', ['Run a design review', 'Write the runbook'], new Date(START.getTime() + 10 * DAY)),
+  );
   expect(plan.status).toBe(201);
   planId = String(plan.body.planId);
 

@@ -9,7 +9,7 @@ import {
   fetchInboxItems,
   linkIn,
 } from '../../local/people';
-import { monasTeam } from '../support/fixtures';
+import { olaKariAndPer, practicePlan } from '../support/fixtures';
 import {
   type ApiCall,
   cycleExecution,
@@ -31,14 +31,7 @@ const START = new Date('2027-06-07T08:00:00Z'); // Monday
 const DAY = 86_400_000;
 const random = seededRandom(20_271_206);
 
-const people = monasTeam(
-  { title: 'Staff', level: 4, track: 'individual contributor', timeZone: 'Europe/Oslo' },
-  [
-    { employeeId: 'ola', name: 'Ola Oslo' },
-    { employeeId: 'kari', name: 'Kari Oslo' },
-    { employeeId: 'per', name: 'Per Peer' },
-  ],
-);
+const people = olaKariAndPer();
 
 let stack: TestStack;
 let hr: ApiCall;
@@ -78,16 +71,7 @@ beforeAll(async () => {
   const plan = await hrUntilDone(
     'POST',
     '/plans',
-    {
-      ownerId: 'kari',
-      title: 'Plan for Kari',
-      items: ['Run a design review', 'Write the runbook'].map((title) => ({
-        kind: 'practice',
-        title,
-        dueAt: new Date(START.getTime() + 10 * DAY).toISOString(),
-        definitionOfDone: 'Done once',
-      })),
-    },
+    practicePlan('kari', ['Run a design review', 'Write the runbook'], new Date(START.getTime() + 10 * DAY)),
     'plan',
   );
   expect(plan.status).toBe(201);

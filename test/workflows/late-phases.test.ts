@@ -9,7 +9,7 @@ import {
   submitForm,
 } from '../../local/people';
 import { sampleCatalog } from '../support/catalog';
-import { monasTeam } from '../support/fixtures';
+import { monasTeam, OSLO_STAFF } from '../support/fixtures';
 import { hrApi, runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -25,7 +25,7 @@ const START = new Date('2027-03-01T08:00:00Z'); // Monday
 const DAY = 86_400_000;
 const OSLO = 'Europe/Oslo';
 
-const people = monasTeam({ title: 'Staff', level: 4, track: 'individual contributor', timeZone: OSLO }, [
+const people = monasTeam(OSLO_STAFF, [
   { employeeId: 'liv', name: 'Liv Late' },
   { employeeId: 'kim', name: 'Kim Kind' },
   { employeeId: 'per', name: 'Per Peer' },

@@ -10,7 +10,7 @@ import {
 } from '../../local/people';
 import type { Execution } from '../../local/step-functions';
 import { sampleCatalog } from '../support/catalog';
-import { monasTeam } from '../support/fixtures';
+import { monasTeam, OSLO_STAFF } from '../support/fixtures';
 import { runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -23,11 +23,10 @@ import { runUntil, startTestStack, type TestStack } from '../support/local-stack
 
 const START = new Date('2027-03-01T08:00:00Z'); // Monday
 const DAY = 86_400_000;
-const OSLO = 'Europe/Oslo';
 const COMMENT = 'Make them measurable: a number, a date';
 const DISAGREEMENT = 'The rating misses my Q4 migration work';
 
-const people = monasTeam({ title: 'Staff', level: 4, track: 'individual contributor', timeZone: OSLO }, [
+const people = monasTeam(OSLO_STAFF, [
   { employeeId: 'ola', name: 'Ola Oslo' },
   { employeeId: 'kari', name: 'Kari, Oslo' },
   { employeeId: 'per', name: 'Per Peer' },

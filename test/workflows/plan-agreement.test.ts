@@ -15,7 +15,7 @@ import {
 } from '../../local/people';
 import type { Execution } from '../../local/step-functions';
 import { sampleCatalog, withoutGoalSetting } from '../support/catalog';
-import { monasTeam } from '../support/fixtures';
+import { monasTeam, OSLO_STAFF } from '../support/fixtures';
 import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -35,19 +35,16 @@ const START = new Date('2027-03-01T08:00:00Z'); // Monday
 const DAY = 86_400_000;
 const OLA_NEEDS = 'Lead a design review from start to finish';
 
-const people = monasTeam(
-  { title: 'Staff', level: 4, track: 'individual contributor', timeZone: 'Europe/Oslo' },
-  [
-    { employeeId: 'ola', name: 'Ola Oslo' },
-    { employeeId: 'kari', name: 'Kari Oslo' },
-    { employeeId: 'per', name: 'Per Peer' },
-    { employeeId: 'ic-a', name: 'Ada Promoted' },
-    { employeeId: 'ic-b', name: 'Bo Improving' },
-    { employeeId: 'ic-c', name: 'Cai Changing' },
-    { employeeId: 'dag', name: 'Dag Dahl' },
-    { employeeId: 'mgr2', name: 'Nils New', managerId: 'ceo' },
-  ],
-);
+const people = monasTeam(OSLO_STAFF, [
+  { employeeId: 'ola', name: 'Ola Oslo' },
+  { employeeId: 'kari', name: 'Kari Oslo' },
+  { employeeId: 'per', name: 'Per Peer' },
+  { employeeId: 'ic-a', name: 'Ada Promoted' },
+  { employeeId: 'ic-b', name: 'Bo Improving' },
+  { employeeId: 'ic-c', name: 'Cai Changing' },
+  { employeeId: 'dag', name: 'Dag Dahl' },
+  { employeeId: 'mgr2', name: 'Nils New', managerId: 'ceo' },
+]);
 
 let stack: TestStack;
 let hr: ApiCall;
