@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
+import { realSleep } from '../local/clock';
 import { answer, inboxReader, itemsIn, submitForm } from '../local/people';
 import type { LocalStack } from '../local/stack';
 import { scheduleGeneratedCycle } from './scale';
@@ -47,102 +48,210 @@ const runAll = async (tasks: Array<() => Promise<unknown>>, concurrency: number)
   await Promise.all(Array.from({ length: concurrency }, worker));
 };
 
-const asHr = (stack: LocalStack) => ({
-  authorization: `Bearer ${stack.devToken('hr-bench', { hr: true })}`,
-  'content-type': 'application/json',
+/** An execution as the run looks at it: which, how it stands, and where a failed one stopped. */
+export type ExecutionSummary = {
+  name: string;
+  stateMachineArn: string;
+  status: string;
+  input: string;
+  error?: string | undefined;
+  cause?: string | undefined;
+  lastState?: string | undefined;
+};
+
+/**
+ * What the run needs of a stack on the simulated clock, whether it runs in this process or in
+ * another (the chaos run's, which is killed and restarted).
+ */
+export type CycleHost = {
+  api: string;
+  inbox: string;
+  /** A fresh HR token: a development token expires within the simulated hours. */
+  hrToken: () => Promise<string>;
+  cycleStateMachineArn: string;
+  nowMs: () => Promise<number>;
+  /** Waits until nothing is in flight; the stack's activity version then. */
+  settle: () => Promise<number>;
+  /** The activity version: a change means something happened since it was last read. */
+  version: () => Promise<number>;
+  advance: () => Promise<'advanced' | 'busy' | 'no-timers'>;
+  executions: () => Promise<ExecutionSummary[]>;
+};
+
+export const summarise = (e: ReturnType<LocalStack['sfn']['list']>[number]): ExecutionSummary => ({
+  name: e.name,
+  stateMachineArn: e.stateMachineArn,
+  status: e.status,
+  input: e.input,
+  error: e.error,
+  cause: e.cause,
+  lastState: e.history.at(-1)?.stateName,
 });
 
+export const inProcess = (stack: LocalStack): CycleHost => {
+  const clock = stack.clock;
+  if (!clock) throw new Error('The full cycle needs a simulated clock');
+  return {
+    api: stack.urls.api,
+    inbox: stack.urls.inbox,
+    hrToken: async () => stack.devToken('hr-bench', { hr: true }),
+    cycleStateMachineArn: stack.stateMachineArn('AppraisalCycle'),
+    nowMs: async () => clock.nowMs(),
+    settle: async () => {
+      await stack.settle();
+      return stack.activity.version;
+    },
+    version: async () => stack.activity.version,
+    advance: () => stack.advance(),
+    executions: async () => stack.sfn.list().map(summarise),
+  };
+};
+
+/** A read of the run's own (the inbox's), tried again when a loaded machine resets its connection. */
+const withRetries = async <T>(read: () => Promise<T>): Promise<T> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await realSleep(200 * attempt);
+    }
+  }
+};
+
+/** The chaos run's crashes: at these simulated instants the stack is killed, then started again. */
+export type Crashes = {
+  at: number[];
+  /** Kills the stack outright and resolves once it is back up. */
+  crash: () => Promise<void>;
+  /** How long after a trigger, in real milliseconds, the kill comes (answers and steps in flight). */
+  delayMs: () => number;
+};
+
 export const runFullCycle = async (
-  stack: LocalStack,
+  host: CycleHost,
   participants: number,
   dir: string,
   log: (line: string) => void,
-  /** Filled with the request id of every form that answered 200 (the chaos run checks each is stored). */
-  taken?: Set<string>,
+  options: {
+    /** Filled with the request id of every form that answered 200 (the chaos run checks each is stored). */
+    taken?: Set<string>;
+    crashes?: Crashes;
+  } = {},
 ): Promise<FullCycleResult> => {
-  const clock = stack.clock;
-  if (!clock) throw new Error('The full cycle needs a simulated clock');
   const started = performance.now();
-  const simulatedFrom = clock.nowMs();
-  // The template as the bench's demo cycle runs it: its plans are priced apart.
-  const { cycleId } = await scheduleGeneratedCycle(stack, participants, dir, log, async () => {
-    const url = `${stack.urls.api}/templates/annual-review`;
-    const { doc } = (await (await fetch(url, { headers: asHr(stack) })).json()) as { doc: object };
-    const res = await fetch(url, {
-      method: 'PUT',
-      headers: asHr(stack),
-      body: JSON.stringify({ ...doc, developmentPlans: { draft: false } }),
-    });
-    if (!res.ok) throw new Error(`the template answered ${res.status}`);
+  const simulatedFrom = await host.nowMs();
+  const hr = async () => ({
+    authorization: `Bearer ${await host.hrToken()}`,
+    'content-type': 'application/json',
   });
-  const cycleArn = stack.stateMachineArn('AppraisalCycle');
+  // The template as the bench's demo cycle runs it: its plans are priced apart.
+  const { cycleId } = await scheduleGeneratedCycle(
+    { api: host.api, hrToken: await host.hrToken(), nowMs: simulatedFrom },
+    participants,
+    dir,
+    log,
+    async () => {
+      const url = `${host.api}/templates/annual-review`;
+      const { doc } = (await (await fetch(url, { headers: await hr() })).json()) as { doc: object };
+      const res = await fetch(url, {
+        method: 'PUT',
+        headers: await hr(),
+        body: JSON.stringify({ ...doc, developmentPlans: { draft: false } }),
+      });
+      if (!res.ok) throw new Error(`the template answered ${res.status}`);
+    },
+  );
   const ofCycle = `"cycleId":"${cycleId}"`;
-  const cycleExecution = () =>
-    stack.sfn.list().find((e) => e.stateMachineArn === cycleArn && e.input.includes(ofCycle));
+  const cycleExecution = async () =>
+    (await host.executions()).find(
+      (e) => e.stateMachineArn === host.cycleStateMachineArn && e.input.includes(ofCycle),
+    );
 
-  const newEmails = inboxReader(stack.urls.inbox);
+  const newEmails = inboxReader(host.inbox);
+  const crashAt = [...(options.crashes?.at ?? [])].sort((a, b) => a - b);
   let released = false;
   let emails = 0;
   let answered = 0;
-  let day = Math.floor(clock.nowMs() / 86_400_000);
+  // Answers whose POST never got an answer (the stack was killed under it): sent again.
+  let unanswered: Array<{ link: string; send: () => Promise<number> }> = [];
+  let day = Math.floor(simulatedFrom / 86_400_000);
   for (let round = 0; round < 10_000_000; round++) {
-    await stack.settle();
-    const quietAt = stack.activity.version;
-    const fresh = await newEmails();
+    const quietAt = await host.settle();
+    const fresh = await withRetries(newEmails);
     emails += fresh.length;
     const items = fresh.flatMap(itemsIn);
     if (!released && items.some((i) => i.kind === 'review-meeting.request')) {
       released = true;
-      const res = await fetch(`${stack.urls.api}/cycles/${cycleId}/release`, {
+      const res = await fetch(`${host.api}/cycles/${cycleId}/release`, {
         method: 'POST',
-        headers: asHr(stack),
+        headers: await hr(),
       });
       if (!res.ok) throw new Error(`the release answered ${res.status}`);
     }
-    const answers = items
-      .filter((i) => i.link && i.kind.endsWith('.request'))
-      .map(({ kind, link = '' }) => ({
-        link,
-        send: kind.startsWith('goal-approval.')
-          ? () => submitForm(link, { decision: 'approve' })
-          : () => answer(link, answered),
-      }));
-    await runAll(
-      answers.map(({ link, send }) => async () => {
-        if ((await send()) !== 200) return;
+    const answers = [
+      ...unanswered,
+      ...items
+        .filter((i) => i.link && i.kind.endsWith('.request'))
+        .map(({ kind, link = '' }) => ({
+          link,
+          send: kind.startsWith('goal-approval.')
+            ? () => submitForm(link, { decision: 'approve' })
+            : () => answer(link, answered),
+        })),
+    ];
+    const retried = new Set(unanswered);
+    unanswered = [];
+    const answering = runAll(
+      answers.map((a) => async () => {
+        const status = await a.send().catch(() => 503);
+        if (status >= 500) return void unanswered.push(a);
+        // A repeat that finds the form answered: the first try was stored before the kill.
+        if (status !== 200 && !(status === 409 && retried.has(a))) return;
         answered += 1;
-        taken?.add(new URL(link).pathname.split('/')[2] ?? '');
+        options.taken?.add(new URL(a.link).pathname.split('/')[2] ?? '');
       }),
       ANSWERING,
     );
-    if (fresh.length > 0 || stack.activity.version !== quietAt) continue;
-    const status = cycleExecution()?.status;
+    const now = await host.nowMs();
+    // A crash waits for a moment with answers in flight, the steps they resume with them.
+    const crashing = options.crashes && crashAt[0] !== undefined && now >= crashAt[0] && answers.length > 0;
+    if (crashing && options.crashes) {
+      crashAt.shift();
+      const { crash, delayMs } = options.crashes;
+      await Promise.all([answering, realSleep(delayMs()).then(crash)]);
+      log(`  killed and restarted on day ${Math.floor(now / 86_400_000) - Math.floor(simulatedFrom / 86_400_000)}`);
+      continue;
+    }
+    await answering;
+    if (fresh.length > 0 || unanswered.length > 0 || (await host.version()) !== quietAt) continue;
+    const status = (await cycleExecution())?.status;
     if (status !== undefined && status !== 'RUNNING') break;
-    const step = await stack.advance();
+    const step = await host.advance();
     if (step === 'no-timers') break;
-    const today = Math.floor(clock.nowMs() / 86_400_000);
+    const today = Math.floor((await host.nowMs()) / 86_400_000);
     if (today !== day) {
       day = today;
       log(`  day ${today - Math.floor(simulatedFrom / 86_400_000)}: ${emails} emails, ${answered} answered`);
     }
   }
-  const executions = stack.sfn.list();
+  const executions = await host.executions();
   const failed = executions.filter((e) => e.status !== 'RUNNING' && e.status !== 'SUCCEEDED');
   // Which failed and where: execution names are ids, errors are error names and causes from our code.
   for (const e of failed.slice(0, 5))
     log(
-      `failed: ${e.name} ${e.status} at "${e.history.at(-1)?.stateName ?? '?'}": ${e.error ?? ''} ${(e.cause ?? '').slice(0, 300)}`,
+      `failed: ${e.name} ${e.status} at "${e.lastState ?? '?'}": ${e.error ?? ''} ${(e.cause ?? '').slice(0, 300)}`,
     );
   return {
     participants,
     realSeconds: (performance.now() - started) / 1000,
-    simulatedDays: (clock.nowMs() - simulatedFrom) / 86_400_000,
+    simulatedDays: ((await host.nowMs()) - simulatedFrom) / 86_400_000,
     peakRssMB: process.resourceUsage().maxRSS / 1024,
     formsAnswered: answered,
     emails,
     executions: executions.length,
     failedExecutions: failed.length,
-    closed: cycleExecution()?.status === 'SUCCEEDED',
+    closed: (await cycleExecution())?.status === 'SUCCEEDED',
   };
 };
 
@@ -155,7 +264,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const stack = await benchStack(dir);
   try {
     const result = await runFullCycle(
-      stack,
+      inProcess(stack),
       participants,
       dir,
       quiet ? () => undefined : (l) => console.error(l),

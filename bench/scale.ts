@@ -42,12 +42,16 @@ export type ScaleResult = {
 
 const HOUR_MS = 3_600_000;
 
-const cli = async (stack: LocalStack, args: string[]): Promise<string[]> => {
+/** Where a generated cycle is scheduled: the stack's API, an HR token and its simulated time now. */
+export type ScheduleTarget = { api: string; hrToken: string; nowMs: number };
+
+const cli = async (target: ScheduleTarget, args: string[]): Promise<string[]> => {
   const lines: string[] = [];
-  const code = await run(
-    [...args, '--api', stack.urls.api, '--token', stack.devToken('hr-bench', { hr: true })],
-    { out: (l) => lines.push(l), err: (l) => lines.push(l), isTty: false },
-  );
+  const code = await run([...args, '--api', target.api, '--token', target.hrToken], {
+    out: (l) => lines.push(l),
+    err: (l) => lines.push(l),
+    isTty: false,
+  });
   if (code !== 0) throw new Error(`growcycle ${args[0]} failed: ${lines.join(' ')}`);
   return lines;
 };
@@ -57,31 +61,29 @@ const cli = async (stack: LocalStack, args: string[]): Promise<string[]> => {
  * `adjust`ed, if given), and a cycle of everyone scheduled an hour ahead.
  */
 export const scheduleGeneratedCycle = async (
-  stack: LocalStack,
+  target: ScheduleTarget,
   participants: number,
   dir: string,
   log: (line: string) => void,
   adjust?: () => Promise<void>,
 ): Promise<{ cycleId: string; startAt: Date; importSeconds: number; scheduleSeconds: number }> => {
-  const clock = stack.clock;
-  if (!clock) throw new Error('A generated cycle needs a simulated clock');
   const people = generateOrg(participants);
   const file = path.join(dir, `org-${participants}.csv`);
   writeFileSync(file, orgCsv(people));
 
   let started = performance.now();
-  await cli(stack, ['import-org', file]);
+  await cli(target, ['import-org', file]);
   const importSeconds = (performance.now() - started) / 1000;
-  await cli(stack, ['apply', CATALOG_YAML]);
+  await cli(target, ['apply', CATALOG_YAML]);
   await adjust?.();
 
-  const startAt = new Date(clock.nowMs() + HOUR_MS);
+  const startAt = new Date(target.nowMs + HOUR_MS);
   started = performance.now();
-  const res = await fetch(`${stack.urls.api}/cycles`, {
+  const res = await fetch(`${target.api}/cycles`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      authorization: `Bearer ${stack.devToken('hr-bench', { hr: true })}`,
+      authorization: `Bearer ${target.hrToken}`,
       'idempotency-key': `bench-${participants}`,
     },
     body: JSON.stringify({
@@ -111,7 +113,7 @@ export const runScaleCycle = async (
   const clock = stack.clock;
   if (!clock) throw new Error('The scale run needs a simulated clock');
   const { cycleId, startAt, importSeconds, scheduleSeconds } = await scheduleGeneratedCycle(
-    stack,
+    { api: stack.urls.api, hrToken: stack.devToken('hr-bench', { hr: true }), nowMs: clock.nowMs() },
     participants,
     dir,
     log,

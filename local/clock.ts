@@ -38,6 +38,8 @@ const fromWorkflowEngine = (): boolean => {
 
 type Entry = { due: number; seq: number; fire: () => void; cancelled: boolean };
 
+const DUE_POLL_MS = 50;
+
 class VirtualTimer {
   constructor(readonly entry: Entry) {}
   ref(): this {
@@ -72,8 +74,15 @@ export class SimulatedClock {
     clearTimeout: globalThis.clearTimeout,
   };
 
+  private readonly pump: ReturnType<typeof setInterval>;
+
   constructor(start: Date) {
     this.offset = start.getTime() - RealDate.now();
+    // Simulated time flows as real time while the stack is busy: a timer that falls due meanwhile
+    // (a task's retry interval, a wait of seconds) fires then, as on a real clock, instead of
+    // waiting for the stack to go quiet and `next()` to jump to it.
+    this.pump = setInterval(() => this.fireDue(), DUE_POLL_MS);
+    this.pump.unref();
     const nowMs = () => this.nowMs();
     class SimulatedDate extends RealDate {
       constructor(...args: unknown[]) {
@@ -131,6 +140,15 @@ export class SimulatedClock {
     if (gap > 0) this.offset += gap;
   }
 
+  private fireDue(): void {
+    const now = this.nowMs();
+    const due = this.queue.filter((e) => !e.cancelled && e.due <= now);
+    if (due.length === 0) return;
+    const firing = new Set(due);
+    this.queue = this.queue.filter((e) => !firing.has(e));
+    for (const entry of due.sort((a, b) => a.due - b.due || a.seq - b.seq)) entry.fire();
+  }
+
   /** Jumps to the earliest queued timer and fires it. False when nothing is queued. */
   async next(): Promise<boolean> {
     if (this.pending() === 0) return false;
@@ -158,6 +176,7 @@ export class SimulatedClock {
   }
 
   uninstall(): void {
+    clearInterval(this.pump);
     globalThis.Date = this.saved.Date;
     globalThis.setTimeout = this.saved.setTimeout;
     globalThis.clearTimeout = this.saved.clearTimeout;

@@ -18,6 +18,10 @@ export type FaultOptions = {
   dynamoWriteThrottleRate?: number;
   /** The random source, from 0 to 1; a seeded one (`seededRandom`) repeats a run. */
   random?: () => number;
+  /** Counts to go on from (a restarted stack's, in the chaos run); counted on in place. */
+  injected?: { ses: number; dynamodb: number };
+  /** Called after each fault injected, with the counts (the chaos run keeps them on disk). */
+  onInjected?: (injected: { ses: number; dynamodb: number }) => void;
 };
 
 export type Faults = {
@@ -41,10 +45,11 @@ export const seededRandom = (seed: number): (() => number) => {
 
 export const faultsFrom = (options: FaultOptions): Faults => {
   const random = options.random ?? Math.random;
-  const injected = { ses: 0, dynamodb: 0 };
+  const injected = options.injected ?? { ses: 0, dynamodb: 0 };
   const roll = (rate: number | undefined, kind: keyof typeof injected) => () => {
     if (!rate || random() >= rate) return false;
     injected[kind] += 1;
+    options.onInjected?.(injected);
     return true;
   };
   return {
@@ -87,27 +92,38 @@ export const dynamoThrottlingProxy = async (
 };
 
 /**
- * Each step function (`functions/steps/`) fails once with a plain `Error`, before its handler runs, at
- * an invocation the random source picks (each invocation with `chance`, until it has failed once).
- * `failed` counts those that did.
+ * Each step function (`functions/steps/`) fails once with a plain `Error`, at an invocation the
+ * random source picks (each invocation with `chance`, until it has failed once; 1 is the first), and
+ * at a point it picks: before its handler runs (the call failed) or after (the work done, the answer
+ * lost, as in a timeout). `failed` and `invoked` name the functions that failed and those invoked; a
+ * restarted stack hands in the sets it had, and `onChange` hears of each addition.
  */
 export const failEachStepOnce = (
   lambda: LocalLambda,
   functions: Iterable<LocalFunction>,
-  random: () => number,
-  chance: number,
-): { failed: number } => {
-  const count = { failed: 0 };
+  options: {
+    random: () => number;
+    chance: number;
+    failed?: Set<string>;
+    invoked?: Set<string>;
+    onChange?: () => void;
+  },
+): { failed: Set<string>; invoked: Set<string> } => {
+  const { random, chance, failed = new Set<string>(), invoked = new Set<string>(), onChange } = options;
   for (const fn of functions)
-    if (fn.entry.startsWith('functions/steps/'))
+    if (fn.entry.startsWith('functions/steps/') && !failed.has(fn.logicalId))
       lambda.injectFault(fn.logicalId, {
         error: 'Error',
         count: 1,
+        after: random() < 0.5,
         when: () => {
+          const first = !invoked.has(fn.logicalId);
+          invoked.add(fn.logicalId);
           const now = random() < chance;
-          if (now) count.failed += 1;
+          if (now) failed.add(fn.logicalId);
+          if (now || first) onChange?.();
           return now;
         },
       });
-  return count;
+  return { failed, invoked };
 };

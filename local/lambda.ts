@@ -11,7 +11,13 @@ import { type LocalFunction, localFunctionArn } from './template';
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
 /** A failure injected into a function's invocations (tests, the chaos run). */
-export type Fault = { error: string; count: number; when?: (event: unknown) => boolean | Promise<boolean> };
+export type Fault = {
+  error: string;
+  count: number;
+  when?: (event: unknown) => boolean | Promise<boolean>;
+  /** Fail after the handler ran, its work done: as an invocation whose answer is lost (a timeout). */
+  after?: boolean;
+};
 
 export type LambdaStats = {
   invocations: number;
@@ -134,7 +140,8 @@ export class LocalLambda {
     if (!fn) throw new Error(`Unknown function ${logicalId}`);
     return this.activity.track(async () => {
       const fault = await this.takeFault(logicalId, event);
-      if (fault) throw Object.assign(new Error(`Simulated ${fault.error}`), { name: fault.error });
+      const failure = fault && Object.assign(new Error(`Simulated ${fault.error}`), { name: fault.error });
+      if (failure && !fault.after) throw failure;
       const handler = await this.handler(fn);
       const store = await InvokeStore.getInstanceAsync(true);
       const invocation = context(fn);
@@ -142,9 +149,12 @@ export class LocalLambda {
       this.stats.invocations += 1;
       this.stats.byFunction[logicalId] = (this.stats.byFunction[logicalId] ?? 0) + 1;
       try {
-        return await store.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: invocation.awsRequestId }, () =>
-          handler(event, invocation),
+        const result = await store.run(
+          { [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: invocation.awsRequestId },
+          () => handler(event, invocation),
         );
+        if (failure) throw failure;
+        return result;
       } catch (error) {
         throw asTaskError(error);
       } finally {

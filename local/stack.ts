@@ -37,6 +37,11 @@ export type StackOptions = {
   persist?: boolean;
   /** Use an already running DynamoDB Local at this endpoint (tests share one per run). */
   dynamoEndpoint?: string;
+  /**
+   * Deliver mail to an already running aws-ses-v2-local at this URL instead of one of the stack's own:
+   * the chaos run keeps the inbox, as AWS keeps sent mail, outside the stack it kills.
+   */
+  inboxUrl?: string;
   tableName?: string;
   /** Start a simulated clock at this instant; omit for real time. */
   simulatedStart?: Date;
@@ -106,6 +111,20 @@ const close = (server: Server): Promise<void> =>
     server.close(() => resolve());
   });
 
+/** aws-ses-v2-local, the stack's inbox (port 0: any free port). */
+export const startInbox = async (port: number): Promise<Server> => {
+  const sesFactory =
+    (sesServerModule as unknown as { default?: typeof sesServerModule }).default ?? sesServerModule;
+  const sesServer = await sesFactory({ host: '127.0.0.1', port }).catch((error: NodeJS.ErrnoException) => {
+    throw error.code === 'EADDRINUSE'
+      ? new StackAlreadyRunningError(
+          `Port ${port} (inbox) is already in use: is a growcycle stack already running?`,
+        )
+      : error;
+  });
+  return sesServer;
+};
+
 const linkKey = (dataDir: string): string => {
   const file = path.join(dataDir, 'link-secret');
   if (!existsSync(file)) writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600 });
@@ -165,24 +184,20 @@ export const startStack = async (
   let handleAws: Parameters<typeof createServer>[1] = (_req, res) => res.writeHead(503).end();
   const apiServer = createServer((req, res) => handleApi?.(req, res));
   const awsServer = createServer((req, res) => handleAws?.(req, res));
+  // Node's 5 s keep-alive races a client reusing the socket as it closes (ECONNRESET) once the
+  // event loop lags under load; API Gateway and the AWS endpoints keep idle connections longer.
+  for (const server of [apiServer, awsServer]) server.keepAliveTimeout = 60_000;
   try {
     const apiPort = await listen(apiServer, ports.api, 'API');
     servers.push(apiServer);
     const sfnPort = await listen(awsServer, ports.sfn, 'Step Functions');
     servers.push(awsServer);
-    const sesFactory =
-      (sesServerModule as unknown as { default?: typeof sesServerModule }).default ?? sesServerModule;
-    const sesServer = await sesFactory({ host: '127.0.0.1', port: ports.inbox }).catch(
-      (error: NodeJS.ErrnoException) => {
-        throw error.code === 'EADDRINUSE'
-          ? new StackAlreadyRunningError(
-              `Port ${ports.inbox} (inbox) is already in use: is a growcycle stack already running?`,
-            )
-          : error;
-      },
-    );
-    servers.push(sesServer);
-    const inboxPort = (sesServer.address() as AddressInfo).port;
+    let inboxUrl = options.inboxUrl;
+    if (!inboxUrl) {
+      const inbox = await startInbox(ports.inbox);
+      servers.push(inbox);
+      inboxUrl = `http://localhost:${(inbox.address() as AddressInfo).port}`;
+    }
 
     let dynamoEndpoint = options.dynamoEndpoint;
     if (!dynamoEndpoint) {
@@ -202,7 +217,7 @@ export const startStack = async (
     if (proxy) servers.push(proxy.server);
     const urls = {
       api: `http://localhost:${apiPort}`,
-      inbox: `http://localhost:${inboxPort}`,
+      inbox: inboxUrl,
       sfn: `http://127.0.0.1:${sfnPort}`,
       dynamodb: proxy?.url ?? dynamoEndpoint,
     };

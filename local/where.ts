@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import type { LocalStack, Ports } from './stack';
 
 const PORT_VARS: Record<keyof Ports, string> = {
@@ -31,3 +32,13 @@ export const printWhereThingsAre = (stack: LocalStack, log: (line: string) => vo
     `  Clock             ${stack.clock ? `simulated, starting ${stack.clock.now().toISOString()}` : 'real time'}\n`,
   );
 };
+
+/** A port free right now on the loopback interface. */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });

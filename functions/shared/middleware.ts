@@ -35,6 +35,16 @@ const namesOf = (error: unknown): string => {
 };
 
 /**
+ * The error a step fails with, as Step Functions matches it: ElectroDB wraps the SDK's errors in its
+ * own, which would hide a throttle's name from the workflow's retriers (TRANSIENT_ERRORS) and give up
+ * on it as a plain failure. The SDK's error inside (it carries `$metadata`) is what the step throws.
+ */
+export const sdkErrorIn = (error: Error): Error => {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) if ('$metadata' in e) return e;
+  return error;
+};
+
+/**
  * Powertools around a handler, first in its chain: every line the invocation logs carries its
  * request id and cold start, the ids appended during it (`logger.about`) are dropped when it ends,
  * and the metrics it counted are written then, as EMF. Powertools' own middlewares are made at the
@@ -96,6 +106,7 @@ export const step = <S extends z.ZodType, R>(schema: S, fn: (input: z.infer<S>) 
       before: (request) => logger.about(aboutInput(request.event)),
       onError: (request) => {
         logger.warn('step failed', { error: namesOf(request.error), frames: framesOf(request.error) });
+        if (request.error) request.error = sdkErrorIn(request.error);
       },
     })
     .handler((event) => fn(event));

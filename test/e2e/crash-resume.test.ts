@@ -20,7 +20,7 @@ import { realSleep } from '../../local/clock';
 import { localCredentials, reclaimDynamoDb } from '../../local/dynamodb';
 import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
 import type { CfnTemplate } from '../../local/template';
-import { freePort } from '../support/integration-setup';
+import { freePort } from '../../local/where';
 
 /*
  * `npm start` killed outright in the middle of a cycle, then started again on the same data folder:

@@ -1,6 +1,6 @@
-import { createServer } from 'node:net';
 import type { TestProject } from 'vitest/node';
 import { startDynamoDb } from '../../local/dynamodb';
+import { freePort } from '../../local/where';
 import { type SharedTemplate, synthesizeShared } from './shared-template';
 
 /*
@@ -18,14 +18,6 @@ declare module 'vitest' {
 }
 
 /** A port nothing listens on right now. */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 export default async function setUpIntegration(project: TestProject): Promise<() => Promise<void>> {
   const port = await freePort();

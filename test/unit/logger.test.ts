@@ -190,6 +190,26 @@ describe('a step', () => {
     expect(logs.text()).not.toMatch(/lovelace/);
   });
 
+  it('fails with the SDK’s error that ElectroDB wrapped, so the workflow’s retriers know a throttle', async () => {
+    // Arrange
+    const throttle = Object.assign(new Error('Throughput exceeded'), {
+      name: 'ProvisionedThroughputExceededException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    const wrapped = Object.assign(new Error('Error thrown by DynamoDB client', { cause: throttle }), {
+      name: 'ElectroError',
+    });
+
+    // Act
+    const failed = step(z.object({ cycleId: z.string() }), async () => {
+      throw wrapped;
+    })({ cycleId: 'c-1' }, context);
+
+    // Assess
+    await expect(failed).rejects.toBe(throttle);
+    expect(logs.lines()[0]).toMatchObject({ error: 'ElectroError < ProvisionedThroughputExceededException' });
+  });
+
   it('counts an error line as a Failure', async () => {
     // Act
     await step(z.object({ cycleId: z.string() }), async () => {
