@@ -148,6 +148,19 @@ const DEFINITIONS: Record<string, Definition> = {
       },
     },
   },
+  BothBranches: {
+    StartAt: 'Both',
+    States: {
+      Both: {
+        Type: 'Parallel',
+        Branches: [
+          { StartAt: 'One', States: { One: invoke('one') } },
+          { StartAt: 'Flaky', States: { Flaky: invoke('flaky') } },
+        ],
+        End: true,
+      },
+    },
+  },
   InlineMap: {
     StartAt: 'Each',
     States: {
@@ -581,7 +594,7 @@ describe('RedriveExecution, as AWS runs it', () => {
     expect(sinceRedrive(execution).slice(0, 2)).toEqual(['ExecutionRedriven', 'TaskStateEntered']);
   });
 
-  it('an inline Map is redriven whole: its iterations that succeeded run again (AWS reruns only the failed ones)', async () => {
+  it('an inline Map or a Parallel is redriven whole: what succeeded in it runs again (AWS reruns only what failed)', async () => {
     failures.flaky = 1;
     const execution = await start('EachFunction', { functions: [fn('one'), fn('two'), fn('flaky')] });
     expect(execution.status).toBe('FAILED');
@@ -594,6 +607,15 @@ describe('RedriveExecution, as AWS runs it', () => {
       'MapStateEntered',
       'MapStateStarted',
     ]);
+
+    calls = [];
+    failures.flaky = 1;
+    const parallel = await start('BothBranches');
+    expect(parallel.status).toBe('FAILED');
+    await sfn.redrive(parallel.executionArn);
+    await flush();
+    expect(parallel.status).toBe('SUCCEEDED');
+    expect(callCounts()).toEqual({ one: 2, flaky: 2 });
   });
 
   it('a running execution, one never started, and one that ended more than 14 days ago are not redriven', async () => {
