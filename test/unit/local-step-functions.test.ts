@@ -634,6 +634,23 @@ describe('RedriveExecution, as AWS runs it', () => {
     );
   });
 
+  it('nor one started more than a year ago, or one whose history has no room for the redrive', async () => {
+    const execution = await start('Recorded');
+    // Standing in for a year of waiting, or 25,000 events, which no small definition reaches quickly.
+    execution.startDate = Date.now() - 366 * DAY;
+    expect(sfn.redriveStatus(execution)).toEqual({
+      redriveStatus: 'NOT_REDRIVABLE',
+      redriveStatusReason: 'Execution has exceeded the max execution time',
+    });
+    execution.startDate = Date.now();
+    execution.awsHistoryEvents = 24_999;
+    expect(await refusalOf(sfn.redrive(execution.executionArn))).toBe(
+      'ExecutionNotRedrivable: Execution history event limit exceeded',
+    );
+    execution.awsHistoryEvents = 24_998;
+    expect(await refusalOf(sfn.redrive(execution.executionArn))).toBe('redriven');
+  });
+
   it('a client token used again within 15 minutes answers the same redrive and starts nothing', async () => {
     const execution = await start('Recorded');
     const first = await sfn.redrive(execution.executionArn, 'token-a');
