@@ -1133,9 +1133,9 @@ export class LocalStepFunctions {
   /**
    * Runs on the executions the journal left RUNNING, each from its resume point: the last Wait or
    * callback task it entered (for one inside a Parallel or Map, that state), with that state's
-   * input, and the deadline it had; or from its start (its redrive point, if it was redriven since)
-   * if it never reached one. The steps between
-   * that point and the stop run again, which the handlers make safe (keys, conditional writes).
+   * input, and the deadline it had; or, if it never reached one, from its start (from its redrive
+   * point, if it was redriven). The steps between that point and the stop run again, which the
+   * handlers make safe (keys, conditional writes).
    * Returns how many were resumed.
    */
   resume(): number {
@@ -1168,7 +1168,7 @@ export class LocalStepFunctions {
    * Where an execution goes on from. `resume` (after a restart): the last Wait or callback task it
    * entered, with its deadline; else its start, or the point its latest redrive started from, which
    * is run afresh. `redrive`: the top-level state it entered last (the one it ended in). Undefined
-   * if its state machine no longer has that state.
+   * if its state machine no longer has the state to resume at.
    */
   private points(sm: Machine, execution: Run): { resume: ResumePoint; redrive: ResumePoint } | undefined {
     const top = sm.definition.States;
@@ -1192,7 +1192,7 @@ export class LocalStepFunctions {
       enteredAt = e.timestamp;
     }
     const state = top[resume.state];
-    if (!state || !top[redrive.state]) return undefined;
+    if (!state) return undefined;
     const deadline =
       enteredAt === undefined
         ? undefined
