@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { z } from 'zod';
 import type { Activity } from './activity';
 import type { LocalLambda } from './lambda';
 import { type LocalQueue, SqsError, sqsHandlers } from './queue';
@@ -8,7 +9,7 @@ import { type Execution, type HistoryEvent, type LocalStepFunctions, SfnError } 
 /*
  * A small endpoint speaking the AWS JSON protocol for the calls the project makes and the AWS CLI's
  * everyday Step Functions commands: ListStateMachines, DescribeStateMachine, StartExecution,
- * ListExecutions, DescribeExecution, GetExecutionHistory, StopExecution and
+ * ListExecutions, DescribeExecution, GetExecutionHistory, StopExecution, RedriveExecution and
  * SendTaskSuccess/Failure/Heartbeat, answered in AWS's shapes; and Secrets Manager's GetSecretValue
  * for the link key. The real @aws-sdk clients and the AWS CLI talk to it through
  * AWS_ENDPOINT_URL_SFN / _SECRETS_MANAGER.
@@ -17,6 +18,24 @@ import { type Execution, type HistoryEvent, type LocalStepFunctions, SfnError } 
 type Body = Record<string, unknown>;
 const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
 
+/** A request's fields as AWS validates them: anything else is a ValidationException. */
+const parse = <T>(schema: z.ZodType<T>, body: Body): T => {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success)
+    throw new SfnError('ValidationException', parsed.error.issues.map((i) => i.message).join('; '));
+  return parsed.data;
+};
+
+const RedriveExecutionInput = z.object({
+  executionArn: z.string().min(1),
+  clientToken: z.string().min(1).max(64).optional(),
+});
+
+const ListExecutionsFilters = z.object({
+  statusFilter: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']).optional(),
+  redriveFilter: z.enum(['REDRIVEN', 'NOT_REDRIVEN']).optional(),
+});
+
 const summary = (e: Execution) => ({
   executionArn: e.executionArn,
   stateMachineArn: e.stateMachineArn,
@@ -24,6 +43,8 @@ const summary = (e: Execution) => ({
   status: e.status,
   startDate: seconds(e.startDate),
   stopDate: seconds(e.stopDate),
+  redriveCount: e.redriveCount,
+  redriveDate: seconds(e.redriveDate),
 });
 
 /** An event as GetExecutionHistory answers it; without execution data, inputs and outputs are left out. */
@@ -102,7 +123,7 @@ export const awsHandlers = ({
   sfn,
   linkSecret,
   secretId,
-}: AwsEndpointOptions): Record<string, (body: Body) => unknown> => ({
+}: AwsEndpointOptions): Record<string, (body: Body) => unknown | Promise<unknown>> => ({
   'AWSStepFunctions.ListStateMachines': (b) => {
     const { items, nextToken } = page(sfn.stateMachines(), b);
     return {
@@ -144,16 +165,21 @@ export const awsHandlers = ({
       ...(e.output === undefined ? {} : { output: e.output, outputDetails: { included: true } }),
       error: e.error,
       cause: e.cause,
+      ...sfn.redriveStatus(e),
     };
   },
   'AWSStepFunctions.ListExecutions': (b) => {
     if (typeof b.stateMachineArn !== 'string')
       throw new SfnError('ValidationException', 'Must provide a StateMachine ARN or MapRun ARN');
     sfn.describeStateMachine(b.stateMachineArn);
+    const { statusFilter, redriveFilter } = parse(ListExecutionsFilters, b);
     const all = sfn
       .list()
       .filter(
-        (e) => e.stateMachineArn === b.stateMachineArn && (!b.statusFilter || e.status === b.statusFilter),
+        (e) =>
+          e.stateMachineArn === b.stateMachineArn &&
+          (!statusFilter || e.status === statusFilter) &&
+          (!redriveFilter || e.redriveCount > 0 === (redriveFilter === 'REDRIVEN')),
       )
       .sort((x, y) => y.startDate - x.startDate);
     const { items, nextToken } = page(all, b);
@@ -168,6 +194,10 @@ export const awsHandlers = ({
   'AWSStepFunctions.StopExecution': (b) => {
     const e = sfn.stop(String(b.executionArn), b.error as string | undefined, b.cause as string | undefined);
     return { stopDate: seconds(e.stopDate) };
+  },
+  'AWSStepFunctions.RedriveExecution': async (b) => {
+    const { executionArn, clientToken } = parse(RedriveExecutionInput, b);
+    return { redriveDate: seconds(await sfn.redrive(executionArn, clientToken)) };
   },
   'AWSStepFunctions.SendTaskSuccess': (b) => {
     sfn.sendTaskSuccess(String(b.taskToken), String(b.output));
@@ -263,7 +293,7 @@ export const createAwsEndpoint = (options: AwsEndpointOptions): Server => {
         return send(400, { __type: 'UnknownOperationException', message: `Unknown operation ${target}` });
       try {
         const raw = await readBody(req);
-        send(200, handler(raw ? (JSON.parse(raw) as Body) : {}));
+        send(200, await handler(raw ? (JSON.parse(raw) as Body) : {}));
       } catch (error) {
         const known = error instanceof SfnError || error instanceof SqsError;
         const code = known ? error.code : 'InternalFailure';

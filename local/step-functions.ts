@@ -11,7 +11,8 @@ import { type LongTimeout, setLongTimeout } from './timers';
 /*
  * Runs the synthesized state machines on aws-local-stepfunctions and keeps what the Step Functions
  * API reports: state machines, executions by name (a second start of the same name starts nothing),
- * their history in AWS's event types, and the task tokens that SendTaskSuccess/Failure resolve.
+ * their history in AWS's event types, the task tokens that SendTaskSuccess/Failure resolve, and
+ * RedriveExecution (an unsuccessful execution goes on from the state it ended in, as a resume does).
  * The engine's known gaps are handled here and pinned by tests: task tokens are minted per callback
  * attempt, TimeoutSecondsPath is evaluated against the state input as on AWS, each Lambda integration
  * returns its real result shape, and what the engine cannot run (heartbeats, a Distributed Map, the
@@ -74,6 +75,9 @@ export type Execution = {
   awsHistoryEvents: number;
   /** The largest state input or output seen, in bytes of JSON (AWS limits payloads to 256 KB). */
   maxPayloadBytes: number;
+  /** How many times RedriveExecution restarted it, and when it last did. */
+  redriveCount: number;
+  redriveDate?: number;
   abort: () => void;
   done: Promise<void>;
 };
@@ -112,6 +116,9 @@ const EngineEvent = z.object({
   attempt: TaskAttempt.optional(),
   /** A state's exit after its Catch took the error: no success to record. */
   caught: z.boolean().optional(),
+  /** An ExecutionRedriven: the execution's count of redrives so far, and the client token that asked. */
+  redriveCount: z.number().int().positive().optional(),
+  clientToken: z.string().optional(),
 });
 type EngineEvent = z.infer<typeof EngineEvent>;
 
@@ -161,6 +168,27 @@ type JournalRecord = z.infer<typeof JournalRecord>;
 /** As on AWS, an execution that ended more than 90 days ago is no longer kept. */
 const RETENTION_MS = 90 * 86_400_000;
 
+/**
+ * AWS's limits on RedriveExecution: within 14 days of the end, within a year of the start, with room
+ * in the history (25,000 events) for the ExecutionRedriven event and one more; a client token
+ * answers for the same redrive for 15 minutes, and the last 10 are kept.
+ */
+const REDRIVABLE_MS = 14 * 86_400_000;
+const MAX_OPEN_MS = 365 * 86_400_000;
+const REDRIVE_HISTORY_LIMIT = 24_999;
+const CLIENT_TOKEN_MS = 15 * 60_000;
+const CLIENT_TOKENS_KEPT = 10;
+
+/** Why RedriveExecution would answer ExecutionNotRedrivable now, in AWS's words; undefined if it would not. */
+const notRedrivable = (execution: Execution, now: number): string | undefined => {
+  if (execution.status === 'RUNNING' || execution.status === 'SUCCEEDED')
+    return `Execution is ${execution.status} and cannot be redriven`;
+  if (execution.awsHistoryEvents >= REDRIVE_HISTORY_LIMIT) return 'Execution history event limit exceeded';
+  if (now - execution.startDate > MAX_OPEN_MS) return 'Execution has exceeded the max execution time';
+  if (now - (execution.stopDate ?? now) > REDRIVABLE_MS) return 'Execution redrivable period exceeded';
+  return undefined;
+};
+
 type Run = Execution & {
   seq: number;
   events: EngineEvent[];
@@ -171,6 +199,25 @@ type Run = Execution & {
   carried: Map<string, PendingTask>;
   /** When each callback state's latest token expires (its task's deadline), by state. */
   deadlines: Map<string, number>;
+  /** The client tokens of its latest redrives, with when each was first used. */
+  redriveTokens: Map<string, number>;
+};
+
+/** An ExecutionRedriven event, recorded now or read from the journal: the execution runs again. */
+const applyRedrive = (execution: Run, event: EngineEvent): void => {
+  Object.assign(execution, {
+    status: 'RUNNING',
+    redriveCount: event.redriveCount ?? execution.redriveCount + 1,
+    redriveDate: event.timestamp,
+    stopDate: undefined,
+    output: undefined,
+    error: undefined,
+    cause: undefined,
+  });
+  if (event.clientToken === undefined) return;
+  execution.redriveTokens.set(event.clientToken, event.timestamp);
+  for (const token of [...execution.redriveTokens.keys()].slice(0, -CLIENT_TOKENS_KEPT))
+    execution.redriveTokens.delete(token);
 };
 
 const visitStates = (
@@ -297,6 +344,8 @@ export const awsEvents = (e: EngineEvent): AwsEvent[] => {
       return [{ ...at, type: e.type, executionFailedEventDetails: { error: e.error, cause: e.cause } }];
     case 'ExecutionAborted':
       return [{ ...at, type: e.type, executionAbortedEventDetails: { error: e.error, cause: e.cause } }];
+    case 'ExecutionRedriven':
+      return [{ ...at, type: e.type, executionRedrivenEventDetails: { redriveCount: e.redriveCount } }];
     case 'ExecutionTimeout':
       return [
         { ...at, type: 'ExecutionTimedOut', executionTimedOutEventDetails: { error: 'States.Timeout' } },
@@ -401,7 +450,7 @@ type PendingTask = {
 // answers InvalidToken; nothing is kept per ended task.
 const TOKEN = /^([0-9a-z]+)\.[0-9a-f-]{36}$/;
 
-/** Where a restarted execution picks up: a state it entered, with that state's input. */
+/** Where a restarted or redriven execution picks up: a state it entered, with that state's input. */
 type ResumePoint = { state: string; input: JsonValue; deadline?: number };
 
 /** A Wait, a callback task, or a Parallel or Map with one inside: the states an execution sits in for long. */
@@ -606,6 +655,7 @@ export class LocalStepFunctions {
       transitions: 0,
       awsHistoryEvents: 0,
       maxPayloadBytes: Buffer.byteLength(input),
+      redriveCount: 0,
       abort: () => undefined,
       done: Promise.resolve(),
       seq,
@@ -614,6 +664,7 @@ export class LocalStepFunctions {
       tokens: new Set(),
       carried: new Map(),
       deadlines: new Map(),
+      redriveTokens: new Map(),
     };
   }
 
@@ -712,9 +763,7 @@ export class LocalStepFunctions {
             if (recorded.attempt) recorded.attempt.counted = events.length;
           }
         }
-        events.push(recorded);
-        execution.awsHistoryEvents += awsEvents(recorded).length;
-        this.journal?.append({ t: 'event', arn: execution.executionArn, event: recorded });
+        this.record(execution, recorded);
       }
     })();
     execution.done = result.then(
@@ -739,6 +788,13 @@ export class LocalStepFunctions {
         this.end(execution);
       },
     );
+  }
+
+  /** One event of an execution, kept in AWS's terms and in the journal when the stack persists. */
+  private record(execution: Run, event: EngineEvent): void {
+    execution.events.push(event);
+    execution.awsHistoryEvents += awsEvents(event).length;
+    this.journal?.append({ t: 'event', arn: execution.executionArn, event });
   }
 
   /** An execution has ended: its tasks end with it (their tokens answer TaskTimedOut), and the journal says so. */
@@ -926,6 +982,64 @@ export class LocalStepFunctions {
     return execution;
   }
 
+  /** RedriveStatus and its reason, as DescribeExecution answers them. */
+  redriveStatus(execution: Execution): {
+    redriveStatus: 'REDRIVABLE' | 'NOT_REDRIVABLE';
+    redriveStatusReason?: string;
+  } {
+    const reason = notRedrivable(execution, Date.now());
+    return reason === undefined
+      ? { redriveStatus: 'REDRIVABLE' }
+      : { redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason: reason };
+  }
+
+  /**
+   * RedriveExecution: a FAILED, TIMED_OUT or ABORTED execution goes on under its own ARN from the
+   * top-level state it ended in (a task that failed, a Fail state, the state it was stopped in), with
+   * that state's input; the states before it do not run again, and its history goes on after an
+   * ExecutionRedriven event. Answers the redrive's date; a client token used again within 15 minutes
+   * answers its redrive's date and starts nothing.
+   */
+  async redrive(executionArn: string, clientToken?: string): Promise<number> {
+    const execution = this.executions.get(executionArn);
+    if (!execution)
+      throw new SfnError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    const repeated = () => {
+      const first = clientToken === undefined ? undefined : execution.redriveTokens.get(clientToken);
+      return first !== undefined && Date.now() - first < CLIENT_TOKEN_MS ? first : undefined;
+    };
+    const refuse = () => {
+      const reason = notRedrivable(execution, Date.now());
+      if (reason !== undefined) throw new SfnError('ExecutionNotRedrivable', reason);
+    };
+    const answered = repeated();
+    if (answered !== undefined) return answered;
+    refuse();
+    // A stopped execution's engine run may still be recording its last events: they come first.
+    await execution.done;
+    // Meanwhile the same request may have redriven it, or another one.
+    const meanwhile = repeated();
+    if (meanwhile !== undefined) return meanwhile;
+    refuse();
+    const sm = this.machines.get(execution.stateMachineArn);
+    const point = sm && this.points(sm, execution)?.redrive;
+    if (!sm || !point)
+      throw new SfnError(
+        'ExecutionNotRedrivable',
+        'The local stack cannot redrive it: its state machine changed',
+      );
+    const event: EngineEvent = {
+      type: 'ExecutionRedriven',
+      timestamp: Date.now(),
+      redriveCount: execution.redriveCount + 1,
+      ...(clientToken === undefined ? {} : { clientToken }),
+    };
+    this.record(execution, event);
+    applyRedrive(execution, event);
+    this.driveFrom(sm, execution, point);
+    return event.timestamp;
+  }
+
   /** Resolves when every execution started so far (and any they start meanwhile) has ended. */
   async allDone(): Promise<void> {
     for (;;) {
@@ -951,6 +1065,7 @@ export class LocalStepFunctions {
       } else if (!execution) {
       } else if (r.t === 'event') {
         execution.events.push(r.event);
+        if (r.event.type === 'ExecutionRedriven') applyRedrive(execution, r.event);
       } else if (r.t === 'submitted') {
         const attempt = execution.events[r.index]?.attempt;
         if (attempt) attempt.submitted = { timestamp: r.timestamp, output: r.output };
@@ -1018,15 +1133,16 @@ export class LocalStepFunctions {
   /**
    * Runs on the executions the journal left RUNNING, each from its resume point: the last Wait or
    * callback task it entered (for one inside a Parallel or Map, that state), with that state's
-   * input, and the deadline it had; or from its start if it never reached one. The steps between
-   * that point and the stop run again, which the handlers make safe (keys, conditional writes).
+   * input, and the deadline it had; or, if it never reached one, from its start (from its redrive
+   * point, if it was redriven). The steps between that point and the stop run again, which the
+   * handlers make safe (keys, conditional writes).
    * Returns how many were resumed.
    */
   resume(): number {
     const resumed = this.toResume.splice(0);
     for (const execution of resumed) {
       const sm = this.machines.get(execution.stateMachineArn);
-      const point = sm && this.resumePoint(sm, execution);
+      const point = sm && this.points(sm, execution)?.resume;
       if (!sm || !point) {
         execution.status = 'FAILED';
         execution.error = 'States.Runtime';
@@ -1035,34 +1151,55 @@ export class LocalStepFunctions {
         this.end(execution);
         continue;
       }
-      const { definition, copy } = resumeDefinition(sm.definition, point);
-      // Derived from a definition validated when the stack started.
-      const machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });
-      this.drive(sm, execution, machine, point.input, { copy });
+      this.driveFrom(sm, execution, point);
     }
     return resumed.length;
   }
 
-  private resumePoint(sm: Machine, execution: Run): ResumePoint | undefined {
+  /** Runs an execution on from a point: a Wait or callback task with a deadline keeps it. */
+  private driveFrom(sm: Machine, execution: Run, point: ResumePoint): void {
+    const { definition, copy } = resumeDefinition(sm.definition, point);
+    // Derived from a definition validated when the stack started.
+    const machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });
+    this.drive(sm, execution, machine, point.input, { copy });
+  }
+
+  /**
+   * Where an execution goes on from. `resume` (after a restart): the last Wait or callback task it
+   * entered, with its deadline; else its start, or the point its latest redrive started from, which
+   * is run afresh. `redrive`: the top-level state it entered last (the one it ended in). Undefined
+   * if its state machine no longer has the state to resume at.
+   */
+  private points(sm: Machine, execution: Run): { resume: ResumePoint; redrive: ResumePoint } | undefined {
     const top = sm.definition.States;
-    let point: ResumePoint = {
+    const start: ResumePoint = {
       state: sm.definition.StartAt,
       input: JSON.parse(execution.input) as JsonValue,
     };
-    let enteredAt = execution.startDate;
+    let resume = start;
+    let redrive = start;
+    let enteredAt: number | undefined = execution.startDate;
     for (const e of execution.events) {
+      if (e.type === 'ExecutionRedriven') {
+        resume = redrive;
+        enteredAt = undefined;
+      }
       const state = e.stateName === undefined ? undefined : top[e.stateName];
-      if (e.type !== 'StateEntered' || !state || !waitsInside(state)) continue;
-      point = { state: e.stateName as string, input: e.input as JsonValue };
+      if (e.type !== 'StateEntered' || !state) continue;
+      redrive = { state: e.stateName as string, input: e.input as JsonValue };
+      if (!waitsInside(state)) continue;
+      resume = redrive;
       enteredAt = e.timestamp;
     }
-    const state = top[point.state];
+    const state = top[resume.state];
     if (!state) return undefined;
     const deadline =
-      state.Type === 'Wait'
-        ? waitDeadline(state, point.input, enteredAt)
-        : execution.deadlines.get(point.state);
-    return deadline === undefined ? point : { ...point, deadline };
+      enteredAt === undefined
+        ? undefined
+        : state.Type === 'Wait'
+          ? waitDeadline(state, resume.input, enteredAt)
+          : execution.deadlines.get(resume.state);
+    return { resume: deadline === undefined ? resume : { ...resume, deadline }, redrive };
   }
 
   /**

@@ -26,6 +26,7 @@ describe('the local stack’s differences from AWS', () => {
       'AWSStepFunctions.GetExecutionHistory',
       'AWSStepFunctions.ListExecutions',
       'AWSStepFunctions.ListStateMachines',
+      'AWSStepFunctions.RedriveExecution',
       'AWSStepFunctions.SendTaskFailure',
       'AWSStepFunctions.SendTaskHeartbeat',
       'AWSStepFunctions.SendTaskSuccess',

@@ -21,6 +21,16 @@ const fn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${n
 
 type Definition = { StartAt: string; States: Record<string, Record<string, unknown>> };
 
+/** A Task calling the function `name` with the state input, without retries. */
+const invoke = (name: string, next?: string) => ({
+  Type: 'Task',
+  Resource: INVOKE,
+  Parameters: { FunctionName: fn(name), 'Payload.$': '$' },
+  ResultPath: `$.${name}`,
+  TimeoutSeconds: 60,
+  ...(next ? { Next: next } : { End: true }),
+});
+
 /** A callback task handing its token to the function `wait`. */
 const callback = (extra: Record<string, unknown> = {}) => ({
   Type: 'Task',
@@ -96,6 +106,57 @@ const DEFINITIONS: Record<string, Definition> = {
         Resource: 'arn:aws:states:::sqs:sendMessage',
         Parameters: { QueueUrl: 'q', MessageBody: 'm' },
         TimeoutSeconds: 60,
+        End: true,
+      },
+    },
+  },
+  Steps: {
+    StartAt: 'First',
+    States: { First: invoke('first', 'Second'), Second: invoke('flaky') },
+  },
+  /** As the workflows end a failure (workflows/state-machine.ts): caught, recorded, then a Fail state. */
+  Recorded: {
+    StartAt: 'Send',
+    States: {
+      Send: { ...invoke('broken', 'Done'), Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Record' }] },
+      Done: { Type: 'Pass', End: true },
+      Record: invoke('record', 'Failed'),
+      Failed: { Type: 'Fail', Error: 'StepFailed', Cause: 'A step failed after its retries' },
+    },
+  },
+  EachFunction: {
+    StartAt: 'Each',
+    States: {
+      Each: {
+        Type: 'Map',
+        ItemsPath: '$.functions',
+        MaxConcurrency: 1,
+        ItemProcessor: {
+          ProcessorConfig: { Mode: 'INLINE' },
+          StartAt: 'Call',
+          States: {
+            Call: {
+              Type: 'Task',
+              Resource: INVOKE,
+              Parameters: { 'FunctionName.$': '$', Payload: {} },
+              TimeoutSeconds: 60,
+              End: true,
+            },
+          },
+        },
+        End: true,
+      },
+    },
+  },
+  BothBranches: {
+    StartAt: 'Both',
+    States: {
+      Both: {
+        Type: 'Parallel',
+        Branches: [
+          { StartAt: 'One', States: { One: invoke('one') } },
+          { StartAt: 'Flaky', States: { Flaky: invoke('flaky') } },
+        ],
         End: true,
       },
     },
@@ -177,6 +238,26 @@ const codeOf = (act: () => void): string => {
   }
   return 'no error';
 };
+
+/** How many times each function was called. */
+const callCounts = () => {
+  const counts: Record<string, number> = {};
+  for (const c of calls) counts[c.fn] = (counts[c.fn] ?? 0) + 1;
+  return counts;
+};
+
+/** The history after the latest ExecutionRedriven, by event type. */
+const sinceRedrive = (execution: Execution) =>
+  execution.history
+    .slice(execution.history.findLastIndex((h) => h.type === 'ExecutionRedriven'))
+    .map((h) => h.type);
+
+/** What a redrive is refused with, as an SfnError's code and message. */
+const refusalOf = async (act: Promise<unknown>) =>
+  act.then(
+    () => 'redriven',
+    (error: unknown) => (error instanceof SfnError ? `${error.code}: ${error.message}` : String(error)),
+  );
 
 // Validating a definition costs hundreds of milliseconds: one set for the whole file, given time
 // on a loaded machine.
@@ -438,6 +519,152 @@ describe('task tokens as AWS answers them', () => {
   });
 });
 
+describe('RedriveExecution, as AWS runs it', () => {
+  it('a failed task runs again with its input; the states before it do not, and the history goes on after ExecutionRedriven', async () => {
+    failures.flaky = 1;
+    const execution = await start('Steps', { id: 7 });
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'Lambda.ServiceException', redriveCount: 0 });
+    const historyBefore = execution.history.length;
+
+    await vi.advanceTimersByTimeAsync(60_000);
+    const redriveDate = await sfn.redrive(execution.executionArn);
+    await flush();
+
+    expect(execution).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1, redriveDate });
+    expect(redriveDate).toBe(NOW.getTime() + 60_000);
+    expect(callCounts()).toEqual({ first: 1, flaky: 2 });
+    expect(execution.history.slice(historyBefore).map((h) => h.type)).toEqual([
+      'ExecutionRedriven',
+      'TaskStateEntered',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskSucceeded',
+      'TaskStateExited',
+      'ExecutionSucceeded',
+    ]);
+    expect(execution.history[historyBefore]).toMatchObject({
+      id: historyBefore + 1,
+      previousEventId: historyBefore,
+      executionRedrivenEventDetails: { redriveCount: 1 },
+    });
+    // The failed state's own input: what the state before it gave it.
+    const [, retried] = calls.filter((c) => c.fn === 'flaky');
+    expect(retried?.payload).toEqual({
+      id: 7,
+      first: { ExecutedVersion: '$LATEST', Payload: { ok: true }, StatusCode: 200 },
+    });
+    expect(JSON.parse(execution.output ?? '{}')).toHaveProperty('flaky');
+    expect(execution.history.filter((h) => h.type === 'ExecutionStarted')).toHaveLength(1);
+    expect(sfn.redriveStatus(execution)).toEqual({
+      redriveStatus: 'NOT_REDRIVABLE',
+      redriveStatusReason: 'Execution is SUCCEEDED and cannot be redriven',
+    });
+    expect(await refusalOf(sfn.redrive(execution.executionArn))).toBe(
+      'ExecutionNotRedrivable: Execution is SUCCEEDED and cannot be redriven',
+    );
+  });
+
+  it('an execution that ended in a Fail state enters it again and fails again: nothing before it runs', async () => {
+    const execution = await start('Recorded');
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'StepFailed' });
+    expect(callCounts()).toEqual({ broken: 1, record: 1 });
+
+    await sfn.redrive(execution.executionArn);
+    await flush();
+
+    expect(sinceRedrive(execution)).toEqual(['ExecutionRedriven', 'FailStateEntered', 'ExecutionFailed']);
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'StepFailed', redriveCount: 1 });
+    expect(callCounts()).toEqual({ broken: 1, record: 1 });
+    expect(sfn.redriveStatus(execution)).toEqual({ redriveStatus: 'REDRIVABLE' });
+  });
+
+  it('a stopped (ABORTED) execution goes on from the callback task it was stopped in, with a new token', async () => {
+    const execution = await start('Callback');
+    sfn.stop(execution.executionArn, 'Paused', 'By hand');
+    await sfn.redrive(execution.executionArn);
+    await flush();
+    expect(execution).toMatchObject({ status: 'RUNNING', redriveCount: 1, error: undefined });
+    expect(execution.stopDate).toBeUndefined();
+    const [stale, fresh] = tokens();
+    expect(fresh).not.toBe(stale);
+    expect(codeOf(() => sfn.sendTaskSuccess(stale as string, '{}'))).toBe('TaskTimedOut');
+    sfn.sendTaskSuccess(fresh as string, '{"answer":2}');
+    await flush();
+    expect(execution).toMatchObject({ status: 'SUCCEEDED', output: '{"answer":2}' });
+    expect(sinceRedrive(execution).slice(0, 2)).toEqual(['ExecutionRedriven', 'TaskStateEntered']);
+  });
+
+  it('an inline Map or a Parallel is redriven whole: what succeeded in it runs again (AWS reruns only what failed)', async () => {
+    failures.flaky = 1;
+    const execution = await start('EachFunction', { functions: [fn('one'), fn('two'), fn('flaky')] });
+    expect(execution.status).toBe('FAILED');
+    await sfn.redrive(execution.executionArn);
+    await flush();
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(callCounts()).toEqual({ one: 2, two: 2, flaky: 2 });
+    expect(sinceRedrive(execution).slice(0, 3)).toEqual([
+      'ExecutionRedriven',
+      'MapStateEntered',
+      'MapStateStarted',
+    ]);
+
+    calls = [];
+    failures.flaky = 1;
+    const parallel = await start('BothBranches');
+    expect(parallel.status).toBe('FAILED');
+    await sfn.redrive(parallel.executionArn);
+    await flush();
+    expect(parallel.status).toBe('SUCCEEDED');
+    expect(callCounts()).toEqual({ one: 2, flaky: 2 });
+  });
+
+  it('a running execution, one never started, and one that ended more than 14 days ago are not redriven', async () => {
+    const running = await start('Callback');
+    expect(await refusalOf(sfn.redrive(running.executionArn))).toBe(
+      'ExecutionNotRedrivable: Execution is RUNNING and cannot be redriven',
+    );
+    expect(await refusalOf(sfn.redrive(`${running.executionArn}-gone`))).toMatch(/^ExecutionDoesNotExist: /);
+    sfn.stop(running.executionArn);
+    await flush();
+    await vi.advanceTimersByTimeAsync(14 * DAY);
+    expect(sfn.redriveStatus(running)).toEqual({ redriveStatus: 'REDRIVABLE' });
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await refusalOf(sfn.redrive(running.executionArn))).toBe(
+      'ExecutionNotRedrivable: Execution redrivable period exceeded',
+    );
+  });
+
+  it('nor one started more than a year ago, or one whose history has no room for the redrive', async () => {
+    const execution = await start('Recorded');
+    // Standing in for a year of waiting, or 25,000 events, which no small definition reaches quickly.
+    execution.startDate = Date.now() - 366 * DAY;
+    expect(sfn.redriveStatus(execution)).toEqual({
+      redriveStatus: 'NOT_REDRIVABLE',
+      redriveStatusReason: 'Execution has exceeded the max execution time',
+    });
+    execution.startDate = Date.now();
+    execution.awsHistoryEvents = 24_999;
+    expect(await refusalOf(sfn.redrive(execution.executionArn))).toBe(
+      'ExecutionNotRedrivable: Execution history event limit exceeded',
+    );
+    execution.awsHistoryEvents = 24_998;
+    expect(await refusalOf(sfn.redrive(execution.executionArn))).toBe('redriven');
+  });
+
+  it('a client token used again within 15 minutes answers the same redrive and starts nothing', async () => {
+    const execution = await start('Recorded');
+    const first = await sfn.redrive(execution.executionArn, 'token-a');
+    await flush();
+    await vi.advanceTimersByTimeAsync(14 * 60_000);
+    expect(await sfn.redrive(execution.executionArn, 'token-a')).toBe(first);
+    expect(execution.redriveCount).toBe(1);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(await sfn.redrive(execution.executionArn, 'token-a')).toBeGreaterThan(first);
+    await flush();
+    expect(execution.redriveCount).toBe(2);
+  });
+});
+
 describe('what the local engine does differently', () => {
   it('a Task without TimeoutSeconds times out after 60 seconds (on AWS it waits up to a year)', async () => {
     const execution = await start('NoTimeout');
@@ -466,6 +693,10 @@ describe('what the local engine does differently', () => {
 describe('with a journal (npm start), a restart resumes where each execution waited', () => {
   const RESUMABLE: Record<string, Definition> = {
     Callback: DEFINITIONS.Callback as Definition,
+    StepsThenAsk: {
+      StartAt: 'First',
+      States: { First: invoke('first', 'Second'), Second: invoke('flaky', 'Ask'), Ask: callback() },
+    },
     Paused: {
       StartAt: 'Pause',
       States: { Pause: { Type: 'Wait', Seconds: 3600, Next: 'Ask' }, Ask: callback() },
@@ -561,6 +792,31 @@ describe('with a journal (npm start), a restart resumes where each execution wai
     const again = new LocalScheduler(double, new Activity(), undefined, [], file);
     expect(again.resume()).toBe(0);
   });
+
+  it('a redrive is kept: after a restart its count and history stand, and one under way goes on from its redrive point', async () => {
+    failures.flaky = 1;
+    const first = journaled();
+    const execution = first.startExecution(machineArn('StepsThenAsk'), 'redriven', '{}');
+    await flush();
+    expect(execution.status).toBe('FAILED');
+    await first.redrive(execution.executionArn, 'token-b');
+    // Killed before the redriven state ran: the restart starts it, not the execution's first state.
+    const after = await restart(first);
+    const resumed = after.describe(execution.executionArn);
+    expect(resumed).toMatchObject({ status: 'RUNNING', redriveCount: 1 });
+    // The redriven state ran before the kill and runs again after it, as any step after a resume point.
+    expect(callCounts()).toEqual({ first: 1, flaky: 3, wait: 1 });
+    expect(await after.redrive(execution.executionArn, 'token-b')).toBe(resumed.redriveDate);
+    after.sendTaskSuccess(tokens()[0] as string, '{}');
+    await flush();
+    expect(resumed.status).toBe('SUCCEEDED');
+    const again = await restart(after);
+    expect(again.describe(execution.executionArn)).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1 });
+    expect(sinceRedrive(again.describe(execution.executionArn)).slice(0, 2)).toEqual([
+      'ExecutionRedriven',
+      'TaskStateEntered',
+    ]);
+  }, 30_000);
 
   it('a line cut short by the kill is left out, and what came before it is kept', async () => {
     const first = journaled();
