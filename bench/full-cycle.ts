@@ -220,7 +220,9 @@ export const runFullCycle = async (
       crashAt.shift();
       const { crash, delayMs } = options.crashes;
       await Promise.all([answering, realSleep(delayMs()).then(crash)]);
-      log(`  killed and restarted on day ${Math.floor(now / 86_400_000) - Math.floor(simulatedFrom / 86_400_000)}`);
+      log(
+        `  killed and restarted on day ${Math.floor(now / 86_400_000) - Math.floor(simulatedFrom / 86_400_000)}`,
+      );
       continue;
     }
     await answering;

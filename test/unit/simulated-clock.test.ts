@@ -19,9 +19,12 @@ describe('the simulated clock', () => {
   it('jumps to a queued timer when told, and reads the new time', async () => {
     clock = new SimulatedClock(new Date('2027-03-01T09:00:00Z'));
     let firedAt: number | undefined;
-    setLongTimeout(() => {
-      firedAt = Date.now();
-    }, Date.now() + 3 * 86_400_000);
+    setLongTimeout(
+      () => {
+        firedAt = Date.now();
+      },
+      Date.now() + 3 * 86_400_000,
+    );
 
     expect(clock.pending()).toBe(1);
     expect(await clock.next()).toBe(true);
