@@ -100,7 +100,12 @@ describe('email send rate', () => {
     for (const [i] of keys.entries()) {
       expect([results[2 * i]?.duplicate, results[2 * i + 1]?.duplicate].sort()).toEqual([false, true]);
     }
-    const delivered = (await fetchInbox(stack.urls.inbox)).slice(before).flatMap((e) => e.destination.to);
-    expect(delivered.sort()).toEqual(keys.map((k) => `${k}@example.com`).sort());
+    // The first test's cycle sends on meanwhile (its peers' requests, retried as time flows): only
+    // this test's own emails are counted.
+    const delivered = (await fetchInbox(stack.urls.inbox))
+      .slice(before)
+      .map((e) => `${emailKind(e)} to ${e.destination.to.join(', ')}`)
+      .filter((line) => line.includes('race-'));
+    expect(delivered.sort()).toEqual(keys.map((k) => `action-item.reminder to ${k}@example.com`).sort());
   });
 });
