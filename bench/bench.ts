@@ -308,25 +308,28 @@ const main = async () => {
     print({ name: 'lambda.bundle.maxKB', value: b.maxKB, unit: 'KB' });
     print({ name: 'lambda.init.ratio', value: b.initRatio, unit: 'ratio' });
   }
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'growcycle-bench-'));
-  // One stack for both runs: handlers create their SDK clients once per process, as on Lambda.
-  const stack = await benchStack(dataDir);
-  try {
-    if (!values['no-demo'])
-      for (const row of await demoRows(stack, dataDir, values.breakdown ?? false)) print(row);
-    if (!values['no-forms']) for (const row of await formRows(stack, dataDir, progress)) print(row);
-    if (participants > 0)
-      for (const row of await scaleRows(
-        stack,
-        dataDir,
-        participants,
-        values['first-step'] ?? false,
-        progress,
-      ))
-        print(row);
-  } finally {
-    await stack.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+  // The bundles alone (`--participants 0 --no-demo --no-forms`) need no stack.
+  if (!values['no-demo'] || !values['no-forms'] || participants > 0) {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'growcycle-bench-'));
+    // One stack for both runs: handlers create their SDK clients once per process, as on Lambda.
+    const stack = await benchStack(dataDir);
+    try {
+      if (!values['no-demo'])
+        for (const row of await demoRows(stack, dataDir, values.breakdown ?? false)) print(row);
+      if (!values['no-forms']) for (const row of await formRows(stack, dataDir, progress)) print(row);
+      if (participants > 0)
+        for (const row of await scaleRows(
+          stack,
+          dataDir,
+          participants,
+          values['first-step'] ?? false,
+          progress,
+        ))
+          print(row);
+    } finally {
+      await stack.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   }
   if (fullCycle > 0) for (const row of await fullCycleRows(fullCycle, values.json ?? false)) print(row);
   process.exit(0);

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { synthesize } from '../local/template';
-import { BUNDLING, ENTRY_METADATA, ROOT } from './function';
+import { BUNDLE_ALIASES, BUNDLING, ENTRY_METADATA, ROOT } from './function';
 
 /*
  * The handlers bundled as `cdk deploy` bundles them (./function.ts BUNDLING), outside CDK: for the
@@ -37,6 +37,10 @@ export const buildBundles = async (entries: string[], outdir: string): Promise<M
       target: BUNDLING.target,
       minify: BUNDLING.minify,
       sourcemap: BUNDLING.sourceMap,
+      sourcesContent: BUNDLING.sourcesContent,
+      alias: Object.fromEntries(
+        Object.entries(BUNDLE_ALIASES).map(([name, to]) => [name, path.join(ROOT, to)]),
+      ),
       mainFields: BUNDLING.mainFields,
       external: BUNDLING.externalModules,
       banner: { js: BUNDLING.banner },

@@ -28,8 +28,16 @@ export type GrowcycleFunctionProps = {
 };
 
 /**
+ * Packages the bundles take from elsewhere, by path from the repository root: ElectroDB's model
+ * check (`jsonschema`) is left to the tests (./jsonschema-unchecked.ts says why).
+ */
+export const BUNDLE_ALIASES = { jsonschema: './infra/jsonschema-unchecked.ts' };
+
+/**
  * How every handler is bundled: an ESM bundle for Node 24, minified with source maps. The AWS SDK v3
  * is left out, as NodejsFunction leaves it out for Node 18 and later runtimes: Lambda provides it.
+ * The source maps leave the sources' text out: stack traces need only the mappings, and Node reads
+ * the whole map at each cold start (`--enable-source-maps`), three times larger with the text.
  * The bundle test (test/infra/bundles.test.ts) builds each handler with these same options.
  */
 export const BUNDLING = {
@@ -37,10 +45,13 @@ export const BUNDLING = {
   target: 'node24',
   minify: true,
   sourceMap: true,
+  sourcesContent: false,
   mainFields: ['module', 'main'],
   externalModules: ['@aws-sdk/*'],
   // ESM bundles of CommonJS dependencies need a require() of their own.
   banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+  // Rendered as `--alias:package=path`, resolved from the project root, where CDK runs esbuild.
+  esbuildArgs: { '--alias': Object.entries(BUNDLE_ALIASES).map(([name, to]) => `${name}=${to}`) },
 };
 
 /**
