@@ -23,7 +23,7 @@ beforeAll(async () => {
     built.map((h) => h.entry),
     outdir,
   );
-});
+}, 300_000);
 
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
@@ -63,5 +63,5 @@ describe('the Lambda bundles, built as cdk deploy builds them', () => {
     } finally {
       process.env = saved;
     }
-  });
+  }, 300_000); // every bundle imported: minutes when the machine is shared and loaded
 });
