@@ -13,6 +13,7 @@ import {
   GoalProgressInput,
   ImportOrgInput,
   PlanItemInput,
+  PreviewOrgInput,
   PutAspirationInput,
   PutEmployeesInput,
   ReassignRequestInput,
@@ -186,13 +187,24 @@ export const OPERATIONS: Record<string, Operation> = {
     errors: [400, 403, 415],
   },
   'POST /org/import': {
-    summary: 'Import the organisation from an HRIS export (CSV or rows)',
+    summary:
+      'Import the organisation from an HRIS export (CSV or rows), its columns mapped as the preview shows; with any bad row nothing is written unless `skipInvalid`',
     auth: 'jwt',
     who: 'HR',
     body: ImportOrgInput,
     ok: 200,
     okDescription: 'Counts and every bad row (applied, dry run, or skip-invalid)',
     errors: [400, 403, 415, 422],
+  },
+  'POST /org/import/preview': {
+    summary:
+      'Preview an import of an HRIS export, writing nothing: how its columns map (given in `map`, or recognised from common HRIS header names), and every row that would be new, changed or a leaver, or has a problem (its column and value as the export wrote them)',
+    auth: 'jwt',
+    who: 'HR',
+    body: PreviewOrgInput,
+    ok: 200,
+    okDescription: '`{columns, counts, rows, leavers}`: unchanged rows are only counted',
+    errors: [400, 403, 415],
   },
   'PUT /frameworks/{frameworkId}': {
     summary: 'Create or replace a competency framework (a new revision)',
