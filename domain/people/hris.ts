@@ -285,6 +285,18 @@ const UTC_FORMS = /^(?:utc|gmt|z|zulu|(?:utc|gmt)?[+-]?0{1,2}(?::?00)?)$/;
  */
 export const readTimeZone = (text: string): Read => {
   const v = text.trim();
+  // An export repeats a handful of zones over thousands of rows; each costs Intl look-ups.
+  let read = ZONES_READ.get(v);
+  if (!read) {
+    read = readZone(v);
+    if (ZONES_READ.size < 10_000) ZONES_READ.set(v, read);
+  }
+  return read;
+};
+
+const ZONES_READ = new Map<string, Read>();
+
+const readZone = (v: string): Read => {
   const exact = resolvedZone(v);
   if (exact) {
     if (exact.toLowerCase() === v.toLowerCase()) return { ok: true, value: exact };
