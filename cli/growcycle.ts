@@ -5,6 +5,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
+import type { ImportPreview, ImportReport, RowError } from '../domain/people/org';
 import type { CyclePlanCounts } from '../domain/plans/cycle-plans';
 import { redrive } from './redrive';
 
@@ -22,34 +23,6 @@ export class CommandError extends Error {
 }
 
 export type Io = { out: (line: string) => void; err: (line: string) => void; isTty: boolean };
-
-type RowError = {
-  row: number;
-  employeeId?: string;
-  field: string;
-  column?: string;
-  value?: string;
-  reason: string;
-};
-type ImportPreview = {
-  columns: Array<{ header: string; field?: string; how: string; note?: string }>;
-  counts: Record<'rows' | 'valid' | 'invalid' | 'created' | 'updated' | 'unchanged' | 'left', number>;
-  rows: Array<{
-    row: number;
-    employeeId?: string;
-    action: string;
-    changes?: Array<{ field: string; from?: unknown; to?: unknown }>;
-    problems: RowError[];
-  }>;
-  leavers: string[];
-};
-type ImportReport = {
-  dryRun: boolean;
-  applied: boolean;
-  counts: Record<'rows' | 'valid' | 'invalid' | 'created' | 'updated' | 'unchanged' | 'left', number>;
-  errors: RowError[];
-  detail?: string;
-};
 
 const USAGE = `usage: growcycle <command> [options]
 
