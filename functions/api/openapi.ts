@@ -34,6 +34,8 @@ type Operation = {
   bodyType?: 'json' | 'form';
   ok: number;
   okDescription: string;
+  /** What a success is written in, when not JSON (a signed link's page is HTML). */
+  okMedia?: 'text/csv';
   errors: number[];
 };
 
@@ -329,7 +331,8 @@ export const OPERATIONS: Record<string, Operation> = {
     auth: 'jwt',
     who: 'HR',
     ok: 200,
-    okDescription: 'text/csv',
+    okDescription: 'The results, one row per participant',
+    okMedia: 'text/csv',
     errors: [403, 404],
   },
   'GET /cycles/{cycleId}/reviews/{employeeId}': {
@@ -584,7 +587,15 @@ export const openApiDocument = (serverUrl?: string): Record<string, unknown> => 
             }
           : {}),
       responses: {
-        [String(op.ok)]: { description: op.okDescription },
+        [String(op.ok)]: {
+          description: op.okDescription,
+          content:
+            op.auth === 'signed-link'
+              ? { 'text/html': { schema: { type: 'string' } } }
+              : op.okMedia
+                ? { [op.okMedia]: { schema: { type: 'string' } } }
+                : { 'application/json': { schema: { type: 'object' } } },
+        },
         ...Object.fromEntries(
           errors.map((status) => [
             String(status),

@@ -67,7 +67,7 @@ describe('the OpenAPI document', () => {
     expect(lint.totals).toMatchObject({ errors: 0, warnings: 0 });
   });
 
-  it('answers every operation’s errors: problem+json naming the field for 400, the gateway’s own 401 and 429', () => {
+  it('gives every operation its success’s media type and its errors: problem+json naming the field for 400, the gateway’s own 401 and 429', () => {
     const doc = openApiDocument() as unknown as {
       paths: Record<
         string,
@@ -88,6 +88,8 @@ describe('the OpenAPI document', () => {
       expect(o.tags).toHaveLength(1);
       expect(Object.keys(o.responses).some((s) => s.startsWith('4'))).toBe(true);
       expect(o.responses['429']?.content).toHaveProperty(['application/json']);
+      const success = Object.entries(o.responses).find(([status]) => status.startsWith('2'));
+      expect(Object.keys(success?.[1].content ?? {}), o.operationId).toHaveLength(1);
     }
     const put = doc.paths['/employees']?.put?.responses;
     expect(put?.['400']?.content).toHaveProperty(['application/problem+json']);
