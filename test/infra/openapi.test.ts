@@ -28,14 +28,19 @@ const redoclyLint = async (document: unknown): Promise<Lint> => {
   try {
     const file = path.join(dir, 'openapi.json');
     await writeFile(file, JSON.stringify(document));
-    const { stdout } = await promisify(execFile)(
+    // Redocly exits 1 when it finds errors; its JSON report on stdout says which.
+    const { stdout, stderr } = await promisify(execFile)(
       path.join(ROOT, 'node_modules/.bin/redocly'),
       ['lint', file, '--config', path.join(ROOT, 'redocly.yaml'), '--format=json'],
       {
         cwd: ROOT,
         env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
       },
-    ).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
+    ).catch((error: { stdout?: string; stderr?: string }) => ({
+      stdout: error.stdout ?? '',
+      stderr: error.stderr ?? '',
+    }));
+    if (!stdout.trim().startsWith('{')) throw new Error(`Redocly gave no report: ${stderr}`);
     return JSON.parse(stdout) as Lint;
   } finally {
     await rm(dir, { recursive: true, force: true });
