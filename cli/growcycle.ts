@@ -5,6 +5,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
+import type { ImportPreview, ImportReport, RowError } from '../domain/people/org';
 import type { CyclePlanCounts } from '../domain/plans/cycle-plans';
 import { redrive } from './redrive';
 
@@ -23,15 +24,6 @@ export class CommandError extends Error {
 
 export type Io = { out: (line: string) => void; err: (line: string) => void; isTty: boolean };
 
-type RowError = { row: number; employeeId?: string; field: string; reason: string };
-type ImportReport = {
-  dryRun: boolean;
-  applied: boolean;
-  counts: Record<'rows' | 'valid' | 'invalid' | 'created' | 'updated' | 'unchanged' | 'left', number>;
-  errors: RowError[];
-  detail?: string;
-};
-
 const USAGE = `usage: growcycle <command> [options]
 
 commands:
@@ -39,6 +31,15 @@ commands:
       --full              people missing from FILE are marked left (default: only upsert)
       --dry-run           report what would change and every bad row; write nothing
       --skip-invalid      apply the good rows even when some rows are bad
+      --preview           show how the columns map and every row that would change or has a problem; write nothing
+      --map "Header=field,..."
+                          which of the export's columns holds which field (employee_id, name, email,
+                          manager_id, job_title, track, level, department, location, time_zone,
+                          start_date, status, termination_date, active; "Header=" leaves one out);
+                          common HRIS header names are recognised without it
+      --map-file FILE     the same, one Header=field a line, or a JSON object
+      --date-order dmy|mdy
+                          how to read a date such as 03/04/2024
   apply FILE              create or update competency frameworks, cycle templates, review triggers and plan policies (YAML or JSON)
   schedule-cycle          schedule an appraisal cycle
       --name NAME (--template ID | --participants ID,ID,...) [--start ISO-DATE-TIME] [--key IDEMPOTENCY-KEY]
@@ -167,18 +168,117 @@ export const readOrgFile = (file: string): { csv: string } | { rows: Array<Recor
   return { csv: text };
 };
 
-const importOrg = async (
-  api: Target,
-  file: string,
-  flags: { full: boolean; dryRun: boolean; skipInvalid: boolean; json: boolean },
-  io: Io,
-) => {
+/** `Header=field` pairs, split on the last "=" (a header may hold one), from --map or a map file. */
+const parseColumnMap = (pairs: string[], from: string): Record<string, string> =>
+  Object.fromEntries(
+    pairs
+      .filter((p) => p.trim() !== '')
+      .map((pair) => {
+        const at = pair.lastIndexOf('=');
+        if (at <= 0) throw new UsageError(`${from}: "${pair}" is not Header=field`);
+        return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+      }),
+  );
+
+const readColumnMap = (flags: ImportFlags): Record<string, string> | undefined => {
+  const given = flags.map ? parseColumnMap(flags.map.split(','), '--map') : {};
+  if (flags.mapFile) {
+    let text: string;
+    try {
+      text = readFileSync(flags.mapFile, 'utf8');
+    } catch {
+      throw new CommandError(`cannot read ${flags.mapFile}`);
+    }
+    const json = (): unknown => {
+      try {
+        return JSON.parse(text);
+      } catch {
+        return undefined;
+      }
+    };
+    const fromFile = text.trim().startsWith('{')
+      ? z.record(z.string(), z.string()).safeParse(json()).data
+      : parseColumnMap(text.split(/\r?\n/), flags.mapFile);
+    if (!fromFile) throw new CommandError(`${flags.mapFile}: expected {"Header": "field", ...}`);
+    Object.assign(given, fromFile);
+  }
+  return Object.keys(given).length ? given : undefined;
+};
+
+type ImportFlags = {
+  full: boolean;
+  dryRun: boolean;
+  skipInvalid: boolean;
+  json: boolean;
+  preview: boolean;
+  map?: string | undefined;
+  mapFile?: string | undefined;
+  dateOrder?: string | undefined;
+};
+
+/** A row's problem: the export's column and its value (unless the reason quotes it), and why. */
+const problemText = (e: RowError) => {
+  const value = e.value === undefined || e.reason.includes(`"${e.value}"`) ? '' : ` "${e.value}"`;
+  return `${e.column ?? e.field}${value}: ${e.reason}`;
+};
+
+const previewOrg = async (api: Target, file: string, flags: ImportFlags, io: Io) => {
+  const { status, json } = await withSpinner(
+    io,
+    'previewing',
+    call(api, 'POST', '/org/import/preview', {
+      ...readOrgFile(file),
+      mode: flags.full ? 'full' : 'partial',
+      ...importReading(flags),
+    }),
+  );
+  if (status !== 200) throw new CommandError(problemLine(status, json));
+  const preview = json as unknown as ImportPreview;
+  if (flags.json) io.out(JSON.stringify(preview));
+  else {
+    const c = preview.counts;
+    io.out(`${file}: ${c.rows} rows previewed (nothing written)`);
+    for (const col of preview.columns)
+      io.out(
+        `  column ${JSON.stringify(col.header)} → ${col.field ?? '(ignored)'}${col.how === 'ignored' ? '' : ` (${col.how})`}${col.note ? `: ${col.note}` : ''}`,
+      );
+    io.out(
+      `  new ${c.created} · changed ${c.updated} · unchanged ${c.unchanged} · marked left ${c.left} · bad rows ${c.invalid}`,
+    );
+    for (const r of preview.rows) {
+      const head = `  row ${String(r.row).padStart(5)}  ${(r.employeeId ?? '').padEnd(12)} ${r.action}`;
+      const changes = (r.changes ?? []).map(
+        (ch) => `${ch.field} ${String(ch.from ?? '∅')} → ${String(ch.to ?? '∅')}`,
+      );
+      io.out(changes.length ? `${head}: ${changes.join('; ')}` : head);
+      for (const p of r.problems) io.out(`          ${problemText(p)}`);
+    }
+    if (preview.leavers.length) io.out(`  not in the file, marked left: ${preview.leavers.join(', ')}`);
+  }
+  const problems = preview.rows.reduce((n, r) => n + r.problems.length, 0);
+  if (problems)
+    throw new CommandError(
+      `${problems} problem(s) in ${preview.counts.invalid} row(s); nothing would be written`,
+    );
+};
+
+/** How the API is to read the export: its column map and date order. */
+const importReading = (flags: ImportFlags) => {
+  if (flags.dateOrder !== undefined && flags.dateOrder !== 'dmy' && flags.dateOrder !== 'mdy')
+    throw new UsageError('--date-order is dmy or mdy');
+  const map = readColumnMap(flags);
+  return { ...(map ? { map } : {}), ...(flags.dateOrder ? { dateOrder: flags.dateOrder } : {}) };
+};
+
+const importOrg = async (api: Target, file: string, flags: ImportFlags, io: Io) => {
+  if (flags.preview) return previewOrg(api, file, flags, io);
   const source = readOrgFile(file);
   const { status, json } = await withSpinner(
     io,
     flags.dryRun ? 'checking' : 'importing',
     call(api, 'POST', '/org/import', {
       ...source,
+      ...importReading(flags),
       mode: flags.full ? 'full' : 'partial',
       dryRun: flags.dryRun,
       skipInvalid: flags.skipInvalid,
@@ -199,9 +299,7 @@ const importOrg = async (
       `  created ${c.created} · updated ${c.updated} · unchanged ${c.unchanged} · marked left ${c.left} · bad rows ${c.invalid}`,
     );
     for (const e of report.errors)
-      io.out(
-        `  row ${String(e.row).padStart(5)}  ${(e.employeeId ?? '').padEnd(12)} ${e.field}: ${e.reason}`,
-      );
+      io.out(`  row ${String(e.row).padStart(5)}  ${(e.employeeId ?? '').padEnd(12)} ${problemText(e)}`);
   }
   if (report.errors.length) {
     throw new CommandError(
@@ -817,6 +915,10 @@ const OPTIONS = {
   full: { type: 'boolean', default: false },
   'dry-run': { type: 'boolean', default: false },
   'skip-invalid': { type: 'boolean', default: false },
+  preview: { type: 'boolean', default: false },
+  map: { type: 'string' },
+  'map-file': { type: 'string' },
+  'date-order': { type: 'string' },
   name: { type: 'string' },
   participants: { type: 'string' },
   template: { type: 'string' },
@@ -896,6 +998,10 @@ export const run = async (argv: string[], io: Io, env: NodeJS.ProcessEnv = proce
             dryRun: values['dry-run'],
             skipInvalid: values['skip-invalid'],
             json: values.json,
+            preview: values.preview,
+            map: values.map,
+            mapFile: values['map-file'],
+            dateOrder: values['date-order'],
           },
           io,
         );

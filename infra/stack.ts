@@ -69,6 +69,7 @@ export const HR_ROUTES: Array<[HttpMethod, string]> = [
   [HttpMethod.POST, '/goals/{goalId}/progress'],
   [HttpMethod.PUT, '/employees'],
   [HttpMethod.POST, '/org/import'],
+  [HttpMethod.POST, '/org/import/preview'],
   [HttpMethod.PUT, '/frameworks/{frameworkId}'],
   [HttpMethod.GET, '/frameworks/{frameworkId}'],
   [HttpMethod.PUT, '/templates/{templateId}'],

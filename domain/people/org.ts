@@ -5,7 +5,19 @@ import { newId } from '../platform/ids';
 import { logger } from '../platform/logger';
 import { db, type Employee } from '../platform/table';
 import { oneLineText } from '../platform/text';
-import { CsvError, parseCsvObjects } from './csv';
+import { CsvError, parseCsv } from './csv';
+import {
+  type ColumnMap,
+  type ColumnUse,
+  type DateOrder,
+  exportOfCsv,
+  exportOfObjects,
+  type Mapping,
+  mapColumns,
+  ORG_COLUMNS,
+  readRow,
+  type ValueProblem,
+} from './hris';
 
 /*
  * The organisation: its employees, written by HR one by one or imported from an HRIS export.
@@ -14,21 +26,6 @@ import { CsvError, parseCsvObjects } from './csv';
  * Re-import upserts by employee_id; in a full import, people missing from the file are marked left,
  * never deleted.
  */
-
-export const ORG_COLUMNS = [
-  'employee_id',
-  'name',
-  'email',
-  'manager_id',
-  'job_title',
-  'track',
-  'level',
-  'department',
-  'location',
-  'time_zone',
-  'start_date',
-  'status',
-] as const;
 
 /** The columns an import may leave out; every other one of ORG_COLUMNS it must have. */
 const OPTIONAL_COLUMNS: readonly string[] = [
@@ -40,8 +37,17 @@ const OPTIONAL_COLUMNS: readonly string[] = [
   'status',
 ];
 
-export type OrgRow = { row: number; values: Record<string, string> };
-export type RowError = { row: number; employeeId?: string; field: string; reason: string };
+/** A row of an import in our columns, with the problems reading its export's values found. */
+export type OrgRow = { row: number; values: Record<string, string>; problems?: ValueProblem[] };
+/** A bad row: the field at fault and why; `column` and `value` as the export wrote them. */
+export type RowError = {
+  row: number;
+  employeeId?: string;
+  field: string;
+  column?: string;
+  value?: string;
+  reason: string;
+};
 export type ImportMode = 'full' | 'partial';
 
 export const isTimeZone = (tz: string): boolean => {
@@ -152,11 +158,14 @@ export const planImport = (rows: OrgRow[], existing: Employee[], mode: ImportMod
   const firstRow = new Map<string, number>();
   const bad = new Set<number>();
 
-  for (const { row, values } of rows) {
+  for (const { row, values, problems = [] } of rows) {
     const result = OrgRowSchema.safeParse(values);
     const id = String(values.employee_id ?? '').trim() || undefined;
-    if (!result.success) {
-      for (const issue of result.error.issues) {
+    if (problems.length || !result.success) {
+      for (const p of problems) errors.push({ row, ...(id ? { employeeId: id } : {}), ...p });
+      // A value that could not be read is reported once, as the reader put it.
+      const read = new Set<string>(problems.map((p) => p.field));
+      for (const issue of result.error?.issues.filter((i) => !read.has(String(i.path[0]))) ?? []) {
         errors.push({
           row,
           ...(id ? { employeeId: id } : {}),
@@ -167,7 +176,7 @@ export const planImport = (rows: OrgRow[], existing: Employee[], mode: ImportMod
       bad.add(row);
       if (id && !firstRow.has(id)) firstRow.set(id, row);
       const m = String(values.manager_id ?? '').trim();
-      if (m && !result.error.issues.some((i) => i.path[0] === 'manager_id'))
+      if (m && !result.error?.issues.some((i) => i.path[0] === 'manager_id'))
         unparsedManagers.push({ row, ...(id ? { id } : {}), managerId: m });
       continue;
     }
@@ -387,46 +396,92 @@ export const applyImport = async (
   );
 };
 
-/** An import as HR sends it: a CSV file, or rows of column → value. */
+/** An import as HR sends it: a CSV file, or rows of column → value, and how to read them. */
 export type ImportRequest = {
   mode: ImportMode;
   dryRun: boolean;
   skipInvalid: boolean;
   csv?: string | undefined;
-  rows?: Array<Record<string, string | number | null>> | undefined;
+  rows?: Array<Record<string, string | number | boolean | null>> | undefined;
+  /** The export's own header names → our fields, over the names recognised on their own. */
+  map?: ColumnMap | undefined;
+  /** How to read a date such as 03/04/2024, which the numbers alone do not tell. */
+  dateOrder?: DateOrder | undefined;
 };
 
-export type ImportReport = {
-  dryRun: boolean;
-  applied: boolean;
-  counts: {
-    rows: number;
-    valid: number;
-    invalid: number;
-    created: number;
-    updated: number;
-    unchanged: number;
-    left: number;
-  };
-  errors: RowError[];
+export type ImportCounts = {
+  rows: number;
+  valid: number;
+  invalid: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  left: number;
 };
+
+export type ImportReport = { dryRun: boolean; applied: boolean; counts: ImportCounts; errors: RowError[] };
+
+/** Why a file could not be read at all: nothing in it is looked at row by row. */
+export type Unreadable =
+  | { outcome: 'bad-csv'; message: string }
+  | { outcome: 'bad-mapping'; problems: string[] }
+  | { outcome: 'missing-columns'; columns: string[] };
 
 export type ImportOutcome =
-  | { outcome: 'bad-csv'; message: string }
-  | { outcome: 'missing-columns'; columns: string[] }
+  | Unreadable
   /** Rows were invalid, none skipped and it was no dry run: nothing was written. */
   | { outcome: 'rejected'; report: ImportReport }
   | { outcome: 'reported'; report: ImportReport };
 
-/** The rows of an import; a CSV file that is not CSV throws CsvError. */
-const rowsOf = (request: ImportRequest): OrgRow[] =>
-  request.csv !== undefined
-    ? parseCsvObjects(request.csv)
-    : (request.rows ?? []).map((values, i) => ({
-        // JSON rows are numbered from 1, as a person counts them.
-        row: i + 1,
-        values: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === null ? '' : String(v)])),
-      }));
+type Prepared = {
+  outcome: 'prepared';
+  rows: OrgRow[];
+  mapping: Mapping;
+  cells: Map<number, Record<string, string>>;
+};
+
+/** Reads an export: its columns mapped, each row's values read; or why the file cannot be read. */
+const prepareImport = (request: ImportRequest): Unreadable | Prepared => {
+  let source: ReturnType<typeof exportOfCsv>;
+  try {
+    source =
+      request.csv !== undefined ? exportOfCsv(parseCsv(request.csv)) : exportOfObjects(request.rows ?? []);
+  } catch (error) {
+    if (!(error instanceof CsvError)) throw error;
+    return { outcome: 'bad-csv', message: error.message };
+  }
+  const mapped = mapColumns(source.headers, request.map);
+  if (!mapped.ok) return { outcome: 'bad-mapping', problems: mapped.problems };
+  const { mapping } = mapped;
+  const columns = ORG_COLUMNS.filter(
+    (c) => !OPTIONAL_COLUMNS.includes(c) && source.rows.length > 0 && mapping.headerOf[c] === undefined,
+  );
+  if (columns.length) return { outcome: 'missing-columns', columns };
+  const today = now().toISOString().slice(0, 10);
+  const rows = source.rows.map(({ row, cells }) => {
+    const { values, problems } = readRow(cells, mapping, { dateOrder: request.dateOrder, today });
+    return { row, values: values as Record<string, string>, problems };
+  });
+  return { outcome: 'prepared', rows, mapping, cells: new Map(source.rows.map((r) => [r.row, r.cells])) };
+};
+
+/** Each error with the column and value of the export it came from. */
+const asWritten = (errors: RowError[], { mapping, cells }: Prepared): RowError[] =>
+  errors.map((e) => {
+    const column = e.column ?? mapping.headerOf[e.field as keyof Mapping['headerOf']];
+    if (column === undefined) return e;
+    return { ...e, column, value: e.value ?? cells.get(e.row)?.[column] ?? '' };
+  });
+
+const countsOf = (plan: ImportPlan): ImportCounts => ({
+  rows: plan.rows,
+  valid: plan.valid.length,
+  invalid: plan.rows - plan.valid.length,
+  created: plan.created.length,
+  updated: plan.updated.length,
+  unchanged: plan.unchanged,
+  left: plan.leavers.length,
+});
 
 /**
  * Imports the organisation: plans the import, writes it unless it is a dry run or a row is invalid
@@ -438,37 +493,98 @@ export const importOrganisation = async (
   followManagerChanges: FollowManagerChanges,
 ): Promise<ImportOutcome> => {
   const { mode, dryRun, skipInvalid } = request;
-  let rows: OrgRow[];
-  try {
-    rows = rowsOf(request);
-  } catch (error) {
-    if (!(error instanceof CsvError)) throw error;
-    return { outcome: 'bad-csv', message: error.message };
-  }
-  const columns = ORG_COLUMNS.filter(
-    (c) => !OPTIONAL_COLUMNS.includes(c) && rows.length > 0 && !(c in (rows[0]?.values ?? {})),
-  );
-  if (columns.length) return { outcome: 'missing-columns', columns };
+  const prepared = prepareImport(request);
+  if (prepared.outcome !== 'prepared') return prepared;
   const existing = await loadOrganisation();
-  const plan = planImport(rows, existing, mode);
+  const plan = planImport(prepared.rows, existing, mode);
   const apply = !dryRun && (plan.errors.length === 0 || skipInvalid);
   if (apply) await applyImport(plan, existing, actor, followManagerChanges);
   logger.info('org import', { rows: plan.rows, errors: plan.errors.length, applied: apply, mode });
   const report: ImportReport = {
     dryRun,
     applied: apply,
-    counts: {
-      rows: plan.rows,
-      valid: plan.valid.length,
-      invalid: plan.rows - plan.valid.length,
-      created: plan.created.length,
-      updated: plan.updated.length,
-      unchanged: plan.unchanged,
-      left: plan.leavers.length,
-    },
-    errors: plan.errors,
+    counts: countsOf(plan),
+    errors: asWritten(plan.errors, prepared),
   };
   return { outcome: plan.errors.length && !apply && !dryRun ? 'rejected' : 'reported', report };
+};
+
+/** Our column each compared field of an employee is imported from. */
+const COLUMN_OF: Record<(typeof COMPARED)[number], string> = {
+  name: 'name',
+  email: 'email',
+  managerId: 'manager_id',
+  title: 'job_title',
+  level: 'level',
+  department: 'department',
+  track: 'track',
+  location: 'location',
+  startDate: 'start_date',
+  timeZone: 'time_zone',
+  status: 'status',
+};
+
+export type FieldChange = { field: string; from?: string | number; to?: string | number };
+
+/** What an import would do with one row: its action, the fields it changes, its problems. */
+export type PreviewRow = {
+  row: number;
+  employeeId?: string;
+  action: 'new' | 'changed' | 'leaver' | 'invalid';
+  changes?: FieldChange[];
+  problems: RowError[];
+};
+
+export type ImportPreview = {
+  columns: ColumnUse[];
+  counts: ImportCounts;
+  /** Every row that would change something or has a problem, in file order; the rest are unchanged. */
+  rows: PreviewRow[];
+  /** A full import: the people missing from the file, who would be marked left. */
+  leavers: string[];
+};
+
+/** What an import would do, row by row, writing nothing. */
+export const previewImport = async (
+  request: Omit<ImportRequest, 'dryRun' | 'skipInvalid'>,
+): Promise<Unreadable | { outcome: 'preview'; preview: ImportPreview }> => {
+  const prepared = prepareImport({ ...request, dryRun: true, skipInvalid: false });
+  if (prepared.outcome !== 'prepared') return prepared;
+  const existing = await loadOrganisation();
+  const plan = planImport(prepared.rows, existing, request.mode);
+  const current = new Map(existing.map((e) => [e.employeeId, e]));
+  const incoming = new Map(plan.valid.map((e) => [e.employeeId, e]));
+  const errors = asWritten(plan.errors, prepared);
+  const rows: PreviewRow[] = [];
+  for (const { row, values } of prepared.rows) {
+    const id = String(values.employee_id ?? '').trim() || undefined;
+    const problems = errors.filter((e) => e.row === row);
+    const base = { row, ...(id ? { employeeId: id } : {}) };
+    if (problems.length) {
+      rows.push({ ...base, action: 'invalid', problems });
+      continue;
+    }
+    const after = id === undefined ? undefined : incoming.get(id);
+    const before = id === undefined ? undefined : current.get(id);
+    if (!after) continue;
+    if (!before) {
+      rows.push({ ...base, action: 'new', problems: [] });
+      continue;
+    }
+    const changes = COMPARED.filter((k) => (before[k] ?? undefined) !== (after[k] ?? undefined)).map((k) => ({
+      field: COLUMN_OF[k],
+      ...(before[k] !== undefined ? { from: before[k] } : {}),
+      ...(after[k] !== undefined ? { to: after[k] } : {}),
+    }));
+    if (!changes.length) continue;
+    const leaving = after.status === 'left' && before.status !== 'left';
+    rows.push({ ...base, action: leaving ? 'leaver' : 'changed', changes, problems: [] });
+  }
+  logger.info('org import preview', { rows: plan.rows, errors: plan.errors.length, mode: request.mode });
+  return {
+    outcome: 'preview',
+    preview: { columns: prepared.mapping.columns, counts: countsOf(plan), rows, leavers: plan.leavers },
+  };
 };
 
 /** One employee by id, or undefined when there is none. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PLAN_ITEM_KINDS } from '../../domain/catalog/documents';
+import { ColumnMap } from '../../domain/people/hris';
 import { MAX_DRAFT_ITEMS } from '../../domain/plans/agreement-form';
 import { oneLineText } from '../../domain/platform/text';
 
@@ -71,21 +72,31 @@ const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/);
 
 export { slug as catalogId };
 
+/** An HRIS export, and how to read it: which column is which field, and the order of its dates. */
+const orgExport = {
+  mode: z.enum(['full', 'partial']).default('partial'),
+  csv: z.string().max(8_000_000).optional(),
+  rows: z
+    .array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])))
+    .max(50_000)
+    .optional(),
+  map: ColumnMap.optional().describe(
+    'The export’s own header names → our fields (employee_id, name, email, manager_id, job_title, track, level, department, location, time_zone, start_date, status, termination_date, active; empty leaves a column out), over the common HRIS header names recognised on their own',
+  ),
+  dateOrder: z
+    .enum(['dmy', 'mdy'])
+    .optional()
+    .describe('How to read a date such as 03/04/2024 that the numbers alone do not tell'),
+};
+const oneSource = (b: { csv?: string | undefined; rows?: unknown }) =>
+  (b.csv === undefined) !== (b.rows === undefined);
+const oneSourceError = { message: 'send exactly one of csv or rows', path: ['csv'] };
+
 export const ImportOrgInput = z
-  .object({
-    mode: z.enum(['full', 'partial']).default('partial'),
-    dryRun: z.boolean().default(false),
-    skipInvalid: z.boolean().default(false),
-    csv: z.string().max(8_000_000).optional(),
-    rows: z
-      .array(z.record(z.string(), z.union([z.string(), z.number(), z.null()])))
-      .max(50_000)
-      .optional(),
-  })
-  .refine((b) => (b.csv === undefined) !== (b.rows === undefined), {
-    message: 'send exactly one of csv or rows',
-    path: ['csv'],
-  });
+  .object({ ...orgExport, dryRun: z.boolean().default(false), skipInvalid: z.boolean().default(false) })
+  .refine(oneSource, oneSourceError);
+
+export const PreviewOrgInput = z.object(orgExport).refine(oneSource, oneSourceError);
 
 const planItemFields = {
   kind: z.enum(PLAN_ITEM_KINDS).default('practice'),

@@ -13,6 +13,7 @@ import {
   GoalProgressInput,
   ImportOrgInput,
   PlanItemInput,
+  PreviewOrgInput,
   PutAspirationInput,
   PutEmployeesInput,
   ReassignRequestInput,
@@ -33,10 +34,45 @@ type Operation = {
   bodyType?: 'json' | 'form';
   ok: number;
   okDescription: string;
+  /** What a success is written in, when not JSON (a signed link's page is HTML). */
+  okMedia?: 'text/csv';
   errors: number[];
 };
 
+/** An operation's description: who may call it, and how it is authorised. */
+const DESCRIPTION: Record<Operation['auth'], (who?: string) => string> = {
+  jwt: (who) => `Needs a bearer token. Who may call: ${who ?? 'anyone signed in'}.`,
+  none: () => 'Public: no token needed.',
+  'signed-link': () =>
+    'Authorised by the link’s own HMAC signature and expiry (the `s`, `e` and `a` query parameters), so no token or account is needed.',
+};
+
 const pathParameter = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
+
+/** The query of a signed email link (domain/mail/links.ts). */
+const LINK_PARAMETERS = [
+  {
+    name: 'e',
+    in: 'query',
+    required: true,
+    description: 'Expiry, in Unix seconds',
+    schema: { type: 'string' },
+  },
+  {
+    name: 's',
+    in: 'query',
+    required: true,
+    description: 'HMAC-SHA256 signature, base64url',
+    schema: { type: 'string' },
+  },
+  {
+    name: 'a',
+    in: 'query',
+    required: false,
+    description: 'The assignment the link was sent for (absent for the first)',
+    schema: { type: 'string' },
+  },
+];
 
 /** Every route of the API, by the key API Gateway routes on. */
 export const OPERATIONS: Record<string, Operation> = {
@@ -153,13 +189,24 @@ export const OPERATIONS: Record<string, Operation> = {
     errors: [400, 403, 415],
   },
   'POST /org/import': {
-    summary: 'Import the organisation from an HRIS export (CSV or rows)',
+    summary:
+      'Import the organisation from an HRIS export (CSV or rows), its columns mapped as the preview shows; with any bad row nothing is written unless `skipInvalid`',
     auth: 'jwt',
     who: 'HR',
     body: ImportOrgInput,
     ok: 200,
     okDescription: 'Counts and every bad row (applied, dry run, or skip-invalid)',
     errors: [400, 403, 415, 422],
+  },
+  'POST /org/import/preview': {
+    summary:
+      'Preview an import of an HRIS export, writing nothing: how its columns map (given in `map`, or recognised from common HRIS header names), and every row that would be new, changed or a leaver, or has a problem (its column and value as the export wrote them)',
+    auth: 'jwt',
+    who: 'HR',
+    body: PreviewOrgInput,
+    ok: 200,
+    okDescription: '`{columns, counts, rows, leavers}`: unchanged rows are only counted',
+    errors: [400, 403, 415],
   },
   'PUT /frameworks/{frameworkId}': {
     summary: 'Create or replace a competency framework (a new revision)',
@@ -284,7 +331,8 @@ export const OPERATIONS: Record<string, Operation> = {
     auth: 'jwt',
     who: 'HR',
     ok: 200,
-    okDescription: 'text/csv',
+    okDescription: 'The results, one row per participant',
+    okMedia: 'text/csv',
     errors: [403, 404],
   },
   'GET /cycles/{cycleId}/reviews/{employeeId}': {
@@ -428,6 +476,49 @@ const ERROR_TEXT: Record<number, string> = {
   500: 'An unexpected error; `correlationId` names the request in the logs',
 };
 
+/**
+ * What the gateway answers itself, before any handler runs: a missing or bad token (401), and the
+ * stage's throttle (infra/stack.ts), which may answer 429 on any route.
+ */
+const GATEWAY_ERRORS: Record<number, string> = {
+  401: ERROR_TEXT[401] as string,
+  429: 'Too many requests: the gateway’s throttle; retry after a pause',
+};
+
+/** The API's parts, one tag each, named by a route's first path segment. */
+const TAGS = {
+  Service: { description: 'Liveness and this document', segments: ['health', 'openapi.json'] },
+  'Email links': { description: 'The forms behind signed email links (no account needed)', segments: ['r'] },
+  People: {
+    description: 'Employees, the organisation imported from an HRIS export, aspirations',
+    segments: ['employees', 'org'],
+  },
+  Catalog: {
+    description: 'Competency frameworks, cycle templates, review triggers and plan policies, with revisions',
+    segments: ['frameworks', 'templates', 'triggers', 'plan-policies'],
+  },
+  Cycles: {
+    description: 'Appraisal cycles, their reviews, requests, calibration and release',
+    segments: ['cycles', 'requests'],
+  },
+  Goals: { description: 'Goals and their progress', segments: ['goals'] },
+  Plans: { description: 'Development plans and their items', segments: ['plans'] },
+  Audit: { description: 'Who did what, when', segments: ['audit'] },
+} as const;
+
+const tagOf = (path: string): string => {
+  const segment = path.split('/')[1] ?? '';
+  const tag = Object.entries(TAGS).find(([, t]) => (t.segments as readonly string[]).includes(segment));
+  if (!tag) throw new Error(`No OpenAPI tag for ${path}`);
+  return tag[0];
+};
+
+const GatewayMessage = {
+  type: 'object',
+  required: ['message'],
+  properties: { message: { type: 'string', examples: ['Unauthorized', 'Too Many Requests'] } },
+};
+
 const Problem = {
   type: 'object',
   required: ['type', 'title', 'status'],
@@ -460,13 +551,22 @@ export const openApiDocument = (serverUrl?: string): Record<string, unknown> => 
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [key, op] of Object.entries(OPERATIONS)) {
     const [method = '', path = ''] = key.split(' ');
-    const params = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => pathParameter(m[1] as string));
+    const params = [
+      ...[...path.matchAll(/\{([^}]+)\}/g)].map((m) => pathParameter(m[1] as string)),
+      ...(op.auth === 'signed-link' ? LINK_PARAMETERS : []),
+    ];
     // Every route that does work may fail unexpectedly; /health and this document do none.
-    const errors = [...(op.auth === 'jwt' ? [401] : []), ...op.errors, ...(op.auth === 'none' ? [] : [500])];
+    const errors = [
+      ...(op.auth === 'jwt' ? [401] : []),
+      ...op.errors,
+      429,
+      ...(op.auth === 'none' ? [] : [500]),
+    ].sort((a, b) => a - b);
     paths[path] ??= {};
     (paths[path] as Record<string, unknown>)[method.toLowerCase()] = {
       summary: op.summary,
-      ...(op.who ? { description: `Who may call: ${op.who}.` } : {}),
+      description: DESCRIPTION[op.auth](op.who),
+      tags: [tagOf(path)],
       operationId: key.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, ''),
       ...(params.length ? { parameters: params } : {}),
       ...(op.auth === 'jwt' ? { security: [{ cognito: [] }] } : { security: [] }),
@@ -487,19 +587,33 @@ export const openApiDocument = (serverUrl?: string): Record<string, unknown> => 
             }
           : {}),
       responses: {
-        [String(op.ok)]: { description: op.okDescription },
+        [String(op.ok)]: {
+          description: op.okDescription,
+          content:
+            op.auth === 'signed-link'
+              ? { 'text/html': { schema: { type: 'string' } } }
+              : op.okMedia
+                ? { [op.okMedia]: { schema: { type: 'string' } } }
+                : { 'application/json': { schema: { type: 'object' } } },
+        },
         ...Object.fromEntries(
           errors.map((status) => [
             String(status),
             {
-              description: ERROR_TEXT[status] ?? 'Error',
-              ...(op.auth === 'signed-link' || status === 401
-                ? {}
-                : {
+              description: GATEWAY_ERRORS[status] ?? ERROR_TEXT[status] ?? 'Error',
+              ...(GATEWAY_ERRORS[status]
+                ? {
                     content: {
-                      'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
+                      'application/json': { schema: { $ref: '#/components/schemas/GatewayMessage' } },
                     },
-                  }),
+                  }
+                : op.auth === 'signed-link'
+                  ? { content: { 'text/html': { schema: { type: 'string' } } } }
+                  : {
+                      content: {
+                        'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
+                      },
+                    }),
             },
           ]),
         ),
@@ -513,11 +627,20 @@ export const openApiDocument = (serverUrl?: string): Record<string, unknown> => 
       version: '0.1.0',
       description:
         'Appraisal cycles, peer feedback and development-plan follow-up. Errors are RFC 9457 problem documents.',
+      license: { name: 'Apache 2.0', identifier: 'Apache-2.0' },
     },
-    ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
+    servers: [
+      serverUrl
+        ? { url: serverUrl }
+        : {
+            url: '/',
+            description: 'The origin this document is served from (locally http://localhost:4000)',
+          },
+    ],
+    tags: Object.entries(TAGS).map(([name, { description }]) => ({ name, description })),
     paths,
     components: {
-      schemas: { Problem },
+      schemas: { Problem, GatewayMessage },
       securitySchemes: {
         cognito: {
           type: 'http',

@@ -2,9 +2,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Io, run } from '../../cli/growcycle';
+import { ORG_COLUMNS } from '../../domain/people/hris';
 import { db, type Employee } from '../../domain/platform/table';
 import { CATALOG_YAML, SAMPLE_ORG_CSV } from '../../local/sample-org';
-import { employee, hrisCsv } from '../support/fixtures';
+import { employee, hrisCsv, hrisRow } from '../support/fixtures';
 import { startTestStack, type TestStack } from '../support/local-stack';
 
 /* The org import end to end: the growcycle CLI against the local stack's HTTP API and DynamoDB Local. */
@@ -100,10 +101,12 @@ describe('growcycle import-org', () => {
     const result = await cli('import-org', file('bad.csv', csv));
     expect(result.code).toBe(1);
     expect(result.err).toBe('growcycle: 4 problem(s) in 2 row(s); nothing was written');
-    expect(result.out).toContain('row     3  n2           email: is not a valid email address');
+    expect(result.out).toContain(
+      'row     3  n2           email "not-an-email": is not a valid email address',
+    );
     expect(result.out).toContain('manager_id: unknown manager "nobody"');
     expect(result.out).toContain('time_zone: unknown time zone "Mars/Olympus"');
-    expect(result.out).toContain('start_date: bad date "2026-13-01" (expected YYYY-MM-DD)');
+    expect(result.out).toContain('start_date: no such date: "2026-13-01"');
     expect(await status('n1')).toBeUndefined();
   });
 
@@ -129,9 +132,54 @@ describe('growcycle import-org', () => {
     ]);
     const result = await cli('import-org', file('skip.csv', csv), '--skip-invalid');
     expect(result.code).toBe(1);
-    expect(result.out).toContain('row     3  n6           employee_id: duplicate id (first on row 2)');
+    expect(result.out).toContain('row     3  n6           employee_id "n6": duplicate id (first on row 2)');
     expect(result.err).toContain('the good rows were applied');
     expect(await status('n6')).toBe('active');
+  });
+
+  it('previews an HRIS export under its own header names: every row’s change and problem, nothing written', async () => {
+    // Prepare: p0 as our own format has them, then an export under its own names where p0 is on
+    // leave, p1 joins (on leave, so the cycles below keep their participants) and p2 has a status
+    // no HRIS writes.
+    const p0 = newStarter('p0', { name: 'Pat Zero', email: 'p0@example.com' });
+    expect((await cli('import-org', file('p0.csv', hrisCsv([p0])))).code).toBe(0);
+    const cells = ORG_COLUMNS.map((c) => (c === 'status' ? 'LOA' : hrisRow(p0)[c]));
+    const csv = [
+      'Employee Number,Preferred Name,Work Email,Reports To,Business Title,Career Track,Grade,Department,Office,TZ,Hire Date,Employment Status',
+      cells.join(','),
+      'p1,Pia New,pia@example.com,e02,Engineer,,L4,,,oslo,13/04/2027,Parental Leave',
+      'p2,Per Odd,per@example.com,e02,Engineer,,4,,,Europe/Oslo,2027-04-13,Garden Lve',
+    ].join('\n');
+    const source = file('hris.csv', csv);
+
+    // Act
+    const preview = await cli('import-org', source, '--preview', '--map', 'Grade=level');
+
+    // Assess
+    expect(preview.code).toBe(1);
+    expect(preview.err).toBe('growcycle: 1 problem(s) in 1 row(s); nothing would be written');
+    expect(preview.out).toContain('column "Grade" → level (given)');
+    expect(preview.out).toContain('column "TZ" → time_zone (recognised)');
+    expect(preview.out).toContain('row     2  p0           changed: status active → on-leave');
+    expect(preview.out).toContain('row     3  p1           new');
+    expect(preview.out).toContain('row     4  p2           invalid');
+    expect(preview.out).toContain('Employment Status: unknown status "Garden Lve"');
+    expect(await status('p1')).toBeUndefined();
+    expect(await status('p0')).toBe('active');
+
+    // Act: the same file, the bad row mended, applied
+    const mended = file('hris-mended.csv', csv.replace('Garden Lve', 'on leave'));
+    const applied = await cli('import-org', mended, '--map', 'Grade=level');
+
+    // Assess
+    expect(applied.code, applied.out + applied.err).toBe(0);
+    expect(await status('p0')).toBe('on-leave');
+    expect(await status('p2')).toBe('on-leave');
+    expect((await db().employee.get({ employeeId: 'p1' }).go()).data).toMatchObject({
+      timeZone: 'Europe/Oslo',
+      startDate: '2027-04-13',
+      level: 4,
+    });
   });
 
   it('imports JSON exports too', async () => {

@@ -116,6 +116,13 @@ const ROWS: Row[] = [
     expect: everyoneBut(200, ['hr']),
   },
   {
+    route: 'POST /org/import/preview',
+    method: 'POST',
+    path: () => '/org/import/preview',
+    body: { rows: [] },
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
     route: 'PUT /frameworks/{frameworkId}',
     method: 'PUT',
     path: () => '/frameworks/company-2027',

@@ -1,5 +1,5 @@
 import { DEFAULT_PLAN_POLICY } from '../../domain/catalog/documents';
-import { ORG_COLUMNS } from '../../domain/people/org';
+import { ORG_COLUMNS } from '../../domain/people/hris';
 import type { Cycle, Employee, Goal, HumanRequest, Plan, PlanItem } from '../../domain/platform/table';
 
 /*

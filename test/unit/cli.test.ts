@@ -1,10 +1,14 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { parseCommandLine, run } from '../../cli/growcycle';
 
 /*
  * The command line: ids that begin with a dash are ids, wrong options and incomplete commands are
  * usage errors, found before any call to the API; what `plan draft` prints of the API's answers,
- * with fetch answering as the API does.
+ * with fetch answering as the API does; what `import-org` asks of the API to read an export under its
+ * own header names.
  */
 
 describe('the growcycle command line', () => {
@@ -241,5 +245,89 @@ describe('growcycle plan draft', () => {
     expect(err[0]).toMatch(
       /^growcycle: the API answered with something the CLI does not understand \(plan\.ownerId: /,
     );
+  });
+});
+
+describe('growcycle import-org, reading an export under its own names', () => {
+  const bodies: unknown[] = [];
+  const dir = mkdtempSync(path.join(tmpdir(), 'import-org-'));
+  const file = (name: string, text: string) => {
+    const p = path.join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+  const importOrg = async (...args: string[]) => {
+    vi.stubGlobal('fetch', async (_url: string, init?: RequestInit) => {
+      bodies.push(JSON.parse(String(init?.body)));
+      // An answer both a preview and an import read: nothing found, nothing wrong.
+      const answer = {
+        columns: [],
+        counts: {},
+        rows: [],
+        leavers: [],
+        errors: [],
+        applied: true,
+        dryRun: false,
+      };
+      return new Response(JSON.stringify(answer), { status: 200 });
+    });
+    const err: string[] = [];
+    const code = await run(['import-org', ...args, '--api', 'http://api'], {
+      out: () => undefined,
+      err: (l) => err.push(l),
+      isTty: false,
+    });
+    return { code, err };
+  };
+
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    bodies.length = 0;
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('sends --map and a map file (lines or JSON, a header may hold "=") merged, and the date order', async () => {
+    // Prepare
+    const csv = file('org.csv', 'Staff Ref,Full=Name\n');
+    const lines = file('map.txt', 'Full=Name = name\r\n\r\nOld Column=\n');
+    const json = file('map.json', '{"Grade": "level"}');
+
+    // Act
+    const fromLines = await importOrg(
+      csv,
+      '--preview',
+      '--map',
+      'Staff Ref=employee_id',
+      '--map-file',
+      lines,
+    );
+    const fromJson = await importOrg(csv, '--map-file', json, '--date-order', 'dmy');
+
+    // Assess
+    expect([fromLines.code, fromJson.code]).toEqual([0, 0]);
+    expect(bodies).toEqual([
+      {
+        csv: 'Staff Ref,Full=Name\n',
+        mode: 'partial',
+        map: { 'Staff Ref': 'employee_id', 'Full=Name': 'name', 'Old Column': '' },
+      },
+      expect.objectContaining({ map: { Grade: 'level' }, dateOrder: 'dmy', dryRun: false }),
+    ]);
+  });
+
+  it.each([
+    [['--map', 'Staff Ref'], 'growcycle: --map: "Staff Ref" is not Header=field (growcycle --help)'],
+    [['--date-order', 'ymd'], 'growcycle: --date-order is dmy or mdy (growcycle --help)'],
+  ])('refuses %j with exit code 2 before calling the API', async (args, message) => {
+    const { code, err } = await importOrg(file('o.csv', 'a\n'), '--preview', ...args);
+    expect({ code, err, calls: bodies.length }).toEqual({ code: 2, err: [message], calls: 0 });
+  });
+
+  it('refuses a map file that is not a JSON object of strings with exit code 1', async () => {
+    const { code, err } = await importOrg(file('o.csv', 'a\n'), '--map-file', file('bad.json', '{"a": 1'));
+    expect({ code, err }).toEqual({
+      code: 1,
+      err: [expect.stringMatching(/bad\.json: expected \{"Header": "field"/)],
+    });
   });
 });

@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { ORG_COLUMNS } from '../../domain/people/org';
+import { ORG_COLUMNS, readStatus } from '../../domain/people/hris';
 import { db } from '../../domain/platform/table';
 import { HR_ROUTES, handleHr } from '../../functions/api/hr-api';
 import { OPERATIONS } from '../../functions/api/openapi';
@@ -274,6 +274,61 @@ describe('the org import', () => {
             expect(e.row).toBeGreaterThan(0);
             expect(e.field.length).toBeGreaterThan(0);
             expect(e.reason.length).toBeGreaterThan(0);
+          }
+        },
+      ),
+      { numRuns: RUNS.some },
+    );
+  });
+});
+
+describe('an HRIS export with its own header names', () => {
+  /** A header in any case, its words joined by spaces, hyphens or underscores. */
+  const spelled = (header: string) =>
+    fc
+      .tuple(fc.constantFrom(' ', '-', '_', ''), fc.boolean())
+      .map(([sep, upper]) => header.split(' ').join(sep)[upper ? 'toUpperCase' : 'toLowerCase']());
+  const header = fc.tuple(
+    spelled('Employee Number'),
+    spelled('Preferred Name'),
+    spelled('Work Email'),
+    spelled('Job Title'),
+    spelled('Job Level'),
+    spelled('Time Zone'),
+    spelled('Employment Status'),
+  );
+
+  it('answers any unknown status, on preview and on import, with its row, column and value; never a 5xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        header,
+        fc
+          .string({ minLength: 1, maxLength: 12 })
+          .filter((s) => /^[A-Za-z][A-Za-z ]*$/.test(s) && !readStatus(s).ok),
+        fc.constantFrom('POST /org/import', 'POST /org/import/preview'),
+        async (columns, status, route) => {
+          // Prepare
+          const csv = `${columns.join(',')}\nn1,Ada,ada@example.com,Engineer,L3,oslo,Active\nn2,Bo,bo@example.com,Engineer,3,UTC,${status}\n`;
+
+          // Act
+          const result = await handleHr(routeEvent(route, { params: {}, body: JSON.stringify({ csv }) }));
+
+          // Assess
+          expectClearJsonAnswer(result);
+          const body = JSON.parse(result.body ?? '{}') as {
+            errors?: unknown[];
+            rows?: Array<{ row: number; action: string; problems: unknown[] }>;
+          };
+          const problem = { row: 3, employeeId: 'n2', field: 'status', column: columns[6], value: status };
+          if (route === 'POST /org/import') {
+            expect(result.statusCode, result.body).toBe(422);
+            expect(body.errors).toEqual([expect.objectContaining(problem)]);
+          } else {
+            expect(result.statusCode, result.body).toBe(200);
+            expect(body.rows).toEqual([
+              { row: 2, employeeId: 'n1', action: 'new', problems: [] },
+              { row: 3, employeeId: 'n2', action: 'invalid', problems: [expect.objectContaining(problem)] },
+            ]);
           }
         },
       ),
