@@ -3,7 +3,7 @@ import { type Access, accessTo, type Principal } from '../people/access';
 import { isExternalId } from '../platform/ids';
 import { db, type FeedbackAsk, type FeedbackEntry } from '../platform/table';
 import { asksAbout } from './asks';
-import { answersTo } from './requests';
+import { answersTo, QUESTION_KEY } from './requests';
 
 /*
  * The feedback on an employee's record, as one reader may see it. The person reads their own
@@ -21,7 +21,7 @@ export type ShownEntry = {
   /** Absent for an anonymous answer. */
   from?: { id: string; name: string };
   askId?: string;
-  /** What the entry says about each catalog item ('' for the free question), or the praise's value. */
+  /** What the entry says about each catalog item (QUESTION_KEY for the free question), or the praise's value. */
   items: Array<{ id: string; name: string; text: string }>;
 };
 
@@ -74,7 +74,7 @@ export const visibleEntries = (
       ...(ask.anonymous ? {} : { from: { id: e.fromId, name: nameOf(e.fromId) } }),
       items: Object.entries(texts).map(([id, text]) => ({
         id,
-        name: id === '' ? (ask.question ?? 'Answer') : (names.get(id) ?? id),
+        name: id === QUESTION_KEY ? (ask.question ?? 'Answer') : (names.get(id) ?? id),
         text,
       })),
     });

@@ -16,6 +16,8 @@ import { askById } from './asks';
 export const NOTICE_WINDOW = { sendHour: 9, quietDays: ['Sat', 'Sun'] };
 
 export const FIELD_PREFIX = 'item-';
+/** Where an entry keeps the free question's answer beside the catalog items' (whose ids are slugs). */
+export const QUESTION_KEY = '?';
 const QUESTION_FIELD = 'answer';
 
 const fieldsOf = (ask: FeedbackAsk): TextField[] => [
@@ -105,7 +107,7 @@ export const answerEntry = (req: HumanRequest, answer: FeedbackAnswer, at: strin
   kind: 'answer',
   ...(req.askId ? { askId: req.askId } : {}),
   fromId: req.recipientId,
-  texts: { ...answer.texts, ...(answer.answer ? { '': answer.answer } : {}) },
+  texts: { ...answer.texts, ...(answer.answer ? { [QUESTION_KEY]: answer.answer } : {}) },
   at,
 });
 
@@ -141,7 +143,7 @@ export const answersTo = async (ask: FeedbackAsk): Promise<FeedbackEntry[]> =>
 export const textLines = (ask: Pick<FeedbackAsk, 'items' | 'question'>, texts: Record<string, string>) => {
   const names = new Map(ask.items.map((i) => [i.id, i.name]));
   return Object.entries(texts).map(([id, text]) =>
-    id === '' ? `${ask.question ?? 'Answer'}: ${text}` : `${names.get(id) ?? id}: ${text}`,
+    id === QUESTION_KEY ? `${ask.question ?? 'Answer'}: ${text}` : `${names.get(id) ?? id}: ${text}`,
   );
 };
 
