@@ -18,7 +18,8 @@ export type NewPraise = { employeeId: string; templateId: string; itemId: string
 
 export type PraiseOutcome =
   | { outcome: 'created'; praise: FeedbackEntry }
-  | { outcome: 'invalid'; field: string; reason: string };
+  | { outcome: 'invalid'; field: string; reason: string }
+  | { outcome: 'forbidden'; reason: string };
 
 /** Records praise once per idempotency key and queues its notice for the person. */
 export const givePraise = async (
@@ -26,6 +27,9 @@ export const givePraise = async (
   giverId: string,
   idempotencyKey: string | undefined,
 ): Promise<PraiseOutcome> => {
+  // Praise is between colleagues: from someone with a record, whose name it carries.
+  if (!(await db().employee.get({ employeeId: giverId }).go()).data)
+    return { outcome: 'forbidden', reason: 'praise is given by an employee' };
   if (input.employeeId === giverId)
     return { outcome: 'invalid', field: 'employeeId', reason: 'praise is for someone else' };
   const subject = (await db().employee.get({ employeeId: input.employeeId }).go()).data;

@@ -1,7 +1,7 @@
 import type { ReferenceBlock } from '../catalog/forms';
 import { type Access, accessTo, type Principal } from '../people/access';
 import { isExternalId } from '../platform/ids';
-import { db, type FeedbackAsk, type FeedbackEntry } from '../platform/table';
+import { db, type FeedbackAsk, type FeedbackEntry, type HumanRequest } from '../platform/table';
 import { asksAbout } from './asks';
 import { answersTo, QUESTION_KEY } from './requests';
 
@@ -163,4 +163,20 @@ export const visibleAskView = async (ask: FeedbackAsk, reader: Reader) => {
     request: { ...asked, asked: requestIds.length, ...(withheld ? {} : { answered: answers.length }) },
     answers: shown,
   };
+};
+
+/** The months a review looks back on: its series' interval, or a year for a cycle that does not repeat. */
+const DEFAULT_REVIEW_MONTHS = 12;
+
+/**
+ * For a manager's appraisal: the feedback any time received in the period the review looks back on
+ * (from one interval of its series before the cycle started), as the appraising manager may read it.
+ */
+export const appraisalFeedback = async (req: HumanRequest): Promise<ReferenceBlock | undefined> => {
+  if (req.kind !== 'manager-appraisal' || !req.cycleId) return undefined;
+  const cycle = (await db().cycle.get({ cycleId: req.cycleId }).go()).data;
+  if (!cycle) return undefined;
+  const since = new Date(cycle.startAt);
+  since.setUTCMonth(since.getUTCMonth() - (cycle.repeat?.everyMonths ?? DEFAULT_REVIEW_MONTHS));
+  return feedbackReference(req.subjectId, req.recipientId, since.toISOString());
 };

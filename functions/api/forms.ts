@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { FIXED_FORMS, isFixedKind } from '../../domain/catalog/fixed-forms';
 import { answerSchema, errorsOf, type Form } from '../../domain/catalog/forms';
+import { appraisalFeedback } from '../../domain/feedback/record';
 import { feedbackFormFor } from '../../domain/feedback/requests';
 import { type Answer, submitAnswer } from '../../domain/human-steps/answers';
 import { aboutRequest } from '../../domain/human-steps/step';
@@ -42,6 +43,15 @@ const bySchema = (form: Form, schema: z.ZodType<Answer, unknown>): PhaseForm => 
  * form, or else the fixed form of its kind.
  */
 const formFor = async (req: HumanRequest): Promise<PhaseForm | undefined> => {
+  const behind = await formBehind(req);
+  // The manager appraises with the feedback any time the person received in front of them.
+  const received = behind && (await appraisalFeedback(req));
+  return received && behind
+    ? { ...behind, form: { ...behind.form, reference: [...behind.form.reference, received] } }
+    : behind;
+};
+
+const formBehind = async (req: HumanRequest): Promise<PhaseForm | undefined> => {
   const templated = await templateFormFor(req, developedByCompetency);
   if (templated) return bySchema(templated.form, templated.schema);
   const phase =

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CapturedEmail, emailKind, fetchInboxItems, submitForm } from '../../local/people';
+import {
+  answer,
+  type CapturedEmail,
+  emailKind,
+  fetchInbox,
+  fetchInboxItems,
+  linkIn,
+  submitForm,
+} from '../../local/people';
 import { sampleCatalog } from '../support/catalog';
 import { monasTeam, OSLO_STAFF } from '../support/fixtures';
 import {
@@ -280,5 +288,47 @@ describe('praise', () => {
     });
     expect(competency.status).toBe(400);
     expect(JSON.stringify(competency.body)).toContain('itemId');
+  });
+});
+
+describe('the manager’s appraisal', () => {
+  it('shows the feedback the manager may read, by competency and value, without names', async () => {
+    await as('kari')('POST', '/feedback/praise', {
+      employeeId: 'ola',
+      templateId: 'annual-review',
+      itemId: 'ownership',
+      message: 'Took the incident on a Sunday',
+    });
+    const since = Math.floor(Date.now() / 1000);
+    const res = await hr('POST', '/cycles', {
+      name: 'Spring review',
+      startAt: new Date(Date.now()).toISOString(),
+      participants: ['ola'],
+    });
+    expect(res.status).toBe(201);
+    const answered = new Set<string>();
+    let appraisal: string | undefined;
+    await runUntilIdle(
+      stack,
+      () => appraisal !== undefined,
+      async () => {
+        for (const email of (await fetchInbox(stack.urls.inbox)).filter((e) => e.at >= since)) {
+          const link = linkIn(email);
+          if (!link) continue;
+          if (emailKind(email) === 'manager-appraisal.request') appraisal = link;
+          else if (emailKind(email).endsWith('.request') && !answered.has(link)) {
+            answered.add(link);
+            await answer(link, answered.size);
+          }
+        }
+      },
+    );
+
+    const page = await (await fetch(appraisal ?? '')).text();
+    expect(page).toContain('Feedback received since the last review');
+    expect(page).toContain('Careful reviews');
+    expect(page).toContain('Took the incident on a Sunday');
+    const section = page.slice(page.indexOf('Feedback received since the last review'));
+    expect(section.slice(0, section.indexOf('</section>'))).not.toContain('Kari');
   });
 });

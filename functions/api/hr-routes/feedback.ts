@@ -40,6 +40,7 @@ export const feedbackRoutes: Routes = {
     const body = parseJson(event, PraiseInput);
     if (!body.ok) return body.result;
     const result = await givePraise(body.value, caller.employeeId, idempotencyKey(event));
+    if (result.outcome === 'forbidden') return forbidden(result.reason);
     if (result.outcome === 'invalid') return invalid(result.field, result.reason);
     return jsonResult(201, { praise: result.praise });
   },
