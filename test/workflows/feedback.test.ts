@@ -12,6 +12,7 @@ import { sampleCatalog } from '../support/catalog';
 import { monasTeam, OSLO_STAFF } from '../support/fixtures';
 import {
   type ApiCall,
+  apiAs,
   hrApi,
   runUntil as runUntilIdle,
   startTestStack,
@@ -38,21 +39,7 @@ const people = monasTeam(OSLO_STAFF, [
 
 const hr: ApiCall = (...args) => hrApi(stack)(...args);
 
-/** Calls the API as one employee, with their development token. */
-const as =
-  (employeeId: string): ApiCall =>
-  async (method, p, body, idempotencyKey) => {
-    const res = await fetch(`${stack.urls.api}${p}`, {
-      method,
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${stack.devToken(employeeId)}`,
-        ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+const as = (employeeId: string): ApiCall => apiAs(stack, employeeId);
 
 const runUntil = (done: () => boolean | Promise<boolean>) => runUntilIdle(stack, done);
 
