@@ -481,12 +481,12 @@ describe('the handlers’ logs and metrics through the demo', () => {
     expect(found).toEqual([]);
   });
 
-  it('carry the cycle or plan and the employee on each line about a request, with the Lambda request id', () => {
+  it('carry the cycle, plan or request for feedback and the employee on each line about a request, with the Lambda request id', () => {
     const aboutRequests = lines().filter((l) => ['form submitted', 'human step'].includes(String(l.message)));
     expect(aboutRequests.length).toBeGreaterThan(100);
     for (const line of aboutRequests) {
       expect(line).toMatchObject({ employeeId: expect.any(String), function_request_id: expect.any(String) });
-      expect(line.cycleId ?? line.planId).toEqual(expect.any(String));
+      expect(line.cycleId ?? line.planId ?? line.askId).toEqual(expect.any(String));
     }
     expect(lines().filter((l) => l.message === 'form submitted' && l.requestId === undefined)).toEqual([]);
   });
