@@ -67,6 +67,13 @@ commands:
                           with an overdue item; --mentor lists the items a mentor mentors
   plan cancel PLAN_ID --reason TEXT
                           cancel a plan; its follow-up stops and no email goes out about it after
+  feedback ask --to ID|NAME<EMAIL>,... (--items ID,... | --question TEXT) --days N
+      [--about EMPLOYEE_ID] [--template ID] [--anonymous] [--manager-sees] [--key KEY]
+                          ask up to ten people for feedback about yourself (or a direct report)
+  feedback give EMPLOYEE_ID --value ID --message TEXT [--template ID]
+                          praise a colleague for a value or behaviour of the catalog
+  feedback list EMPLOYEE_ID
+                          the feedback on a person's record that you may read
   redrive [--queue-url URL] [--dry-run]
                           send what failed asynchronously (digest deliveries, SES events, the daily
                           trigger check) back to its function, then delete it from the dead-letter
@@ -846,6 +853,108 @@ const exportResults = async (api: Target, cycleId: string | undefined, out: stri
   io.out(`wrote ${text.split('\r\n').length - 2} row(s) to ${out}`);
 };
 
+type FeedbackFlags = {
+  to?: string | undefined;
+  items?: string | undefined;
+  question?: string | undefined;
+  days?: string | undefined;
+  about?: string | undefined;
+  template?: string | undefined;
+  anonymous: boolean;
+  'manager-sees': boolean;
+  key?: string | undefined;
+  value?: string | undefined;
+  message?: string | undefined;
+  json: boolean;
+};
+
+/** `--to e09,Kim Partner<kim@example.org>`: employees by id, people outside by name and address. */
+export const feedbackRecipients = (to: string) =>
+  to
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean)
+    .map((r) => {
+      const external = /^(.+?)\s*<([^>]+)>$/.exec(r);
+      return external ? { name: external[1] as string, email: external[2] as string } : { employeeId: r };
+    });
+
+const FeedbackList = z.object({
+  feedback: z.array(
+    z.object({
+      kind: z.string(),
+      at: z.string(),
+      from: z.object({ name: z.string() }).optional(),
+      items: z.array(z.object({ name: z.string(), text: z.string() })),
+    }),
+  ),
+});
+
+/** `feedback ask`, `give` and `list`: feedback any time, as the caller their token names. */
+const feedback = async (api: Target, [sub, id, ...extra]: string[], flags: FeedbackFlags, io: Io) => {
+  if (extra.length) throw new UsageError(`unexpected "${extra[0]}"`);
+  const template = flags.template ?? 'annual-review';
+  const post = async (route: string, body: unknown) => {
+    const res = await call(api, 'POST', route, body, flags.key ? { 'idempotency-key': flags.key } : {});
+    if (res.status !== 201) throw new CommandError(problemLine(res.status, res.json));
+    return res.json;
+  };
+  switch (sub) {
+    case 'ask': {
+      if (id) throw new UsageError(`unexpected "${id}"`);
+      if (!flags.to) throw new UsageError('feedback ask needs --to ID,...');
+      if (!flags.items && !flags.question)
+        throw new UsageError('feedback ask needs --items ID,... or --question TEXT');
+      if (!flags.days) throw new UsageError('feedback ask needs --days N');
+      const json = await post('/feedback/requests', {
+        ...(flags.about ? { subjectId: flags.about } : {}),
+        recipients: feedbackRecipients(flags.to),
+        templateId: template,
+        items: flags.items ? flags.items.split(',').map((i) => i.trim()) : [],
+        ...(flags.question ? { question: flags.question } : {}),
+        anonymous: flags.anonymous,
+        managerSees: flags['manager-sees'],
+        days: Number(flags.days),
+      });
+      if (flags.json) return io.out(JSON.stringify(json));
+      const request = json.request as { askId: string; dueAt: string; requestIds: string[] };
+      return io.out(
+        `asked ${request.requestIds.length} people for feedback (request ${request.askId}), due ${minute(request.dueAt)} UTC`,
+      );
+    }
+    case 'give': {
+      if (!id) throw new UsageError('feedback give needs an EMPLOYEE_ID');
+      if (!flags.value || !flags.message)
+        throw new UsageError('feedback give needs --value ID and --message TEXT');
+      const json = await post('/feedback/praise', {
+        employeeId: id,
+        templateId: template,
+        itemId: flags.value,
+        message: flags.message,
+      });
+      return io.out(flags.json ? JSON.stringify(json) : `praised ${id}; they read it in their next digest`);
+    }
+    case 'list': {
+      if (!id) throw new UsageError('feedback list needs an EMPLOYEE_ID');
+      const res = await call(api, 'GET', `/employees/${encodeURIComponent(id)}/feedback`);
+      if (res.status !== 200) throw new CommandError(problemLine(res.status, res.json));
+      if (flags.json) return io.out(JSON.stringify(res.json));
+      const { feedback: entries } = readAnswer(FeedbackList, res.json);
+      if (entries.length === 0) return io.out('no feedback you may read');
+      for (const l of table(
+        ['at (UTC)', 'kind', 'from', 'on', 'what'],
+        entries.flatMap((e) =>
+          e.items.map((i) => [minute(e.at), e.kind, e.from?.name ?? '(anonymous)', i.name, cut(i.text)]),
+        ),
+      ))
+        io.out(l);
+      return;
+    }
+    default:
+      throw new UsageError(sub ? `unknown feedback command "${sub}"` : 'feedback needs ask, give or list');
+  }
+};
+
 const LocalAws = z.object({ endpoint: z.string().url(), failedInvocationsQueueUrl: z.string().url() });
 
 /**
@@ -938,6 +1047,13 @@ const OPTIONS = {
   token: { type: 'string' },
   hr: { type: 'boolean', default: false },
   'queue-url': { type: 'string' },
+  items: { type: 'string' },
+  question: { type: 'string' },
+  about: { type: 'string' },
+  anonymous: { type: 'boolean', default: false },
+  'manager-sees': { type: 'boolean', default: false },
+  value: { type: 'string' },
+  message: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -1035,6 +1151,9 @@ export const run = async (argv: string[], io: Io, env: NodeJS.ProcessEnv = proce
         return 0;
       case 'plan':
         await plan(api, positionals.slice(1), values, io);
+        return 0;
+      case 'feedback':
+        await feedback(api, positionals.slice(1), values, io);
         return 0;
       case 'redrive':
         if (arg) throw new UsageError(`unexpected "${arg}"`);

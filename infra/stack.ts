@@ -41,6 +41,7 @@ import { TABLE_KEYS } from '../domain/platform/table-keys';
 import { AppraisalCycle } from '../workflows/appraisal-cycle';
 import { DevelopmentPlan } from '../workflows/development-plan';
 import { EmployeeReview } from '../workflows/employee-review';
+import { FeedbackRequest } from '../workflows/feedback-request';
 import { PlanItem } from '../workflows/plan-item';
 import { GrowcycleFunction } from './function';
 import { Operations } from './operations';
@@ -97,6 +98,10 @@ export const HR_ROUTES: Array<[HttpMethod, string]> = [
   [HttpMethod.POST, '/plans/{planId}/cancel'],
   [HttpMethod.PUT, '/plan-policies/{planPolicyId}'],
   [HttpMethod.GET, '/plan-policies/{planPolicyId}'],
+  [HttpMethod.POST, '/feedback/requests'],
+  [HttpMethod.GET, '/feedback/requests/{askId}'],
+  [HttpMethod.POST, '/feedback/praise'],
+  [HttpMethod.GET, '/employees/{employeeId}/feedback'],
 ];
 
 export class GrowcycleStack extends Stack {
@@ -343,12 +348,15 @@ export class GrowcycleStack extends Stack {
         deadLetterQueue: operations.failures,
       }),
     });
+    const feedback = new FeedbackRequest(this, 'FeedbackRequest', { humanStep: humanStepFn, recordFailure });
     const hrApi = fn('HrApi', 'functions/api/hr-api.ts', {
       CYCLE_STATE_MACHINE_ARN: cycle.stateMachine.stateMachineArn,
       PLAN_STATE_MACHINE_ARN: plan.stateMachine.stateMachineArn,
       PLAN_ITEM_STATE_MACHINE_ARN: planItem.stateMachine.stateMachineArn,
       REVIEW_STATE_MACHINE_ARN: review.stateMachine.stateMachineArn,
-      ...schedulingEnv,
+      FEEDBACK_STATE_MACHINE_ARN: feedback.stateMachine.stateMachineArn,
+      // Praise reaches the person in their digest.
+      ...queueingEnv,
     });
     schedulesCycles(hrApi);
     // Calibrating or releasing a review resumes the review's workflow waiting on it.
@@ -367,6 +375,7 @@ export class GrowcycleStack extends Stack {
     cycle.stateMachine.grantStartExecution(hrApi);
     plan.stateMachine.grantStartExecution(hrApi);
     planItem.stateMachine.grantStartExecution(hrApi);
+    feedback.stateMachine.grantStartExecution(hrApi);
     // HR reassigns a request: the new reviewer is emailed at once.
     sends(hrApi);
 
@@ -449,6 +458,7 @@ export class GrowcycleStack extends Stack {
         EmployeeReview: review.stateMachine,
         DevelopmentPlan: plan.stateMachine,
         PlanItem: planItem.stateMachine,
+        FeedbackRequest: feedback.stateMachine,
       },
       // A send time's delivery, the SES events and the daily trigger check: nobody waits on them.
       invokedAsynchronously: [digests, sesEvents, triggeredReviews],

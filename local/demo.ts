@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { run as runCli } from '../cli/growcycle';
 import { parseCsvObjects } from '../domain/people/csv';
+import { type FeedbackCounts, playFeedback } from './feedback-script';
 import {
   agreeToDraft,
   answer,
@@ -42,6 +43,8 @@ export type DemoSummary = {
   reminders: number;
   escalations: number;
   stateTransitions: number;
+  /** Feedback any time: requests for feedback made, answers to them, and praise given. */
+  feedback: { asked: number; answered: number; praise: number };
   /** The development plans: how many were drafted from the reviews and agreed, and what came of them. */
   plans: {
     drafted: number;
@@ -106,6 +109,7 @@ const NOUN: Record<string, [string, string]> = {
   'check-in': ['check-in', 'check-ins'],
   session: ['session confirmation', 'session confirmations'],
   'plan-agreement': ['draft plan agreement', 'draft plan agreements'],
+  feedback: ['feedback', 'feedback'],
   cycle: ['cycle', 'cycles'],
 };
 
@@ -207,6 +211,8 @@ export const phrase = (event: string, n: number): string => {
   if (event === 'plan-agreement.agreed') return `${n} agreement${s1} to a drafted development plan`;
   if (event === 'plan-agreement.notice') return `${n} draft plan change${s1} told to the other party`;
   if (event === 'plan.notice') return `HR told of ${n} draft plan${s1} not agreed`;
+  if (event === 'feedback.notice') return `${n} feedback answer${s1} to the asker`;
+  if (event === 'praise.notice') return `${n} praise`;
   const [one, many] = NOUN[step] ?? [step, step];
   const s = n === 1 ? '' : 's';
   switch (what) {
@@ -297,6 +303,11 @@ export const runDemo = async (
       : `${RETURNED_GOALS.manager} returns ${RETURNED_GOALS.employee}'s first goals with a comment; the other managers approve them as drafted.\n` +
           'Once a plan is agreed, a few answer an action the day it is asked; most on its reminder a week before it is due, some the day before, and a few only once it is overdue and their manager is told.\n',
   );
+
+  const feedbackCounts: FeedbackCounts = { asked: 0, praise: 0 };
+  let feedbackAfter = false;
+  for (const line of await playFeedback(stack, 'during', feedbackCounts)) log(`Feedback any time: ${line}.`);
+  log('');
 
   let seen = 0;
   const newEmails = inboxReader(stack.urls.inbox);
@@ -515,6 +526,10 @@ export const runDemo = async (
             const [, owner, outcome] = / of (.+) has ended: ([^\n]+?)\.?$/m.exec(text) ?? [];
             return `${owner ? `${owner}'s plan has ended, ${outcome}` : 'a plan has ended'}: the summary reaches them and their manager in their digest`;
           });
+        if (kind === 'cycle.report' && !feedbackAfter) {
+          feedbackAfter = true;
+          highlights.push(...(await playFeedback(stack, 'after', feedbackCounts)));
+        }
         if (kind === 'cycle.report' && followsPlans)
           once(
             'plans run on',
@@ -645,6 +660,7 @@ export const runDemo = async (
     reminders: count('.reminder'),
     escalations: count('.escalation'),
     stateTransitions: executions.reduce((s, e) => s + e.transitions, 0),
+    feedback: { ...feedbackCounts, answered: answered.feedback ?? 0 },
     plans: followed.summary,
   };
   return {
@@ -802,6 +818,9 @@ const printSummary = async (result: DemoResult, log: Log) => {
   );
   log(
     `                         check-ins: ${plans.checkIns.answered} answered of ${plans.checkIns.asked} asked; ${plans.mentoringSessions} coaching and mentoring sessions held`,
+  );
+  log(
+    `  Feedback any time      ${summary.feedback.asked} requests for feedback, ${summary.feedback.answered} answered; ${summary.feedback.praise} praise`,
   );
   log(`  State transitions      ${summary.stateTransitions}`);
   log(`  Lambda invocations     ${stack.lambda.stats.invocations}`);

@@ -22,7 +22,14 @@ export const PHASE_KINDS: readonly PhaseKind[] = [
   'acknowledgment',
 ];
 /** The requests answered through a form page; the peer nominations have pages of their own. */
-export type FormKind = AppraisalKind | PhaseKind | 'action-item' | 'item-decision' | 'check-in' | 'session';
+export type FormKind =
+  | AppraisalKind
+  | PhaseKind
+  | 'action-item'
+  | 'item-decision'
+  | 'check-in'
+  | 'session'
+  | 'feedback';
 
 export type ScalePoint = { value: string; label: string };
 

@@ -3,6 +3,7 @@ import { now } from '../platform/clock';
 import {
   type Cycle,
   db,
+  FEEDBACK_REQUEST_KINDS,
   type HumanRequest,
   PLAN_REQUEST_KINDS,
   REQUEST_KINDS,
@@ -53,10 +54,9 @@ export const phaseStatus = (
   at: Date = now(),
 ): { phases: PhaseCounts; overdue: Overdue[]; bounced: Bounced[] } => {
   const phases = Object.fromEntries(
-    REQUEST_KINDS.filter((k) => !PLAN_REQUEST_KINDS.includes(k)).map((k) => [
-      k,
-      { pending: 0, open: 0, submitted: 0, expired: 0 },
-    ]),
+    REQUEST_KINDS.filter((k) => !PLAN_REQUEST_KINDS.includes(k) && !FEEDBACK_REQUEST_KINDS.includes(k)).map(
+      (k) => [k, { pending: 0, open: 0, submitted: 0, expired: 0 }],
+    ),
   ) as PhaseCounts;
   const overdue: Overdue[] = [];
   const bounced: Bounced[] = [];

@@ -32,11 +32,11 @@ export type Outcome = 'waiting' | 'submitted' | 'expired';
 export type StepState = { requestId: string; outcome: Outcome; wakeInSeconds: number };
 
 /**
- * The cycle, employee (whom the request is about), plan and item a request concerns, and with
+ * The cycle, employee (whom the request is about), plan and item (or request for feedback) a request concerns, and with
  * `requestId` the request itself, on every line the invocation logs from here on.
  */
 export const aboutRequest = (
-  req: Pick<HumanRequest, 'requestId' | 'subjectId' | 'cycleId' | 'planId' | 'itemId'>,
+  req: Pick<HumanRequest, 'requestId' | 'subjectId' | 'cycleId' | 'planId' | 'itemId' | 'askId'>,
   withRequestId = true,
 ): void =>
   logger.about({
@@ -44,6 +44,7 @@ export const aboutRequest = (
     employeeId: req.subjectId,
     planId: req.planId,
     itemId: req.itemId,
+    askId: req.askId,
     ...(withRequestId ? { requestId: req.requestId } : {}),
   });
 

@@ -42,6 +42,8 @@ const STEP_LABEL: Record<RequestKind, string> = {
   session: 'session confirmation',
   'plan-agreement': 'agreement to a development plan',
   'plan-summary': 'development plan summary',
+  feedback: 'feedback',
+  praise: 'praise',
 };
 
 const LOCAL_DATE: Intl.DateTimeFormatOptions = {
@@ -207,6 +209,19 @@ const ask = (input: RequestEmailInput): { subject: string; lead: string; action:
         subject: `The development plan of ${input.subjectName} has ended`,
         lead: 'What was done, on time or late, and what was not, is on the plan.',
         action: 'See the plan',
+      };
+    case 'feedback':
+      return {
+        subject: `Your feedback on ${input.subjectName}, please`,
+        lead: `You are asked for feedback about ${input.subjectName}: a few honest lines on what you have seen.`,
+        action: 'Give feedback',
+      };
+    case 'praise':
+      // Stored answered: only its notice is ever sent. Worded all the same, should it be asked.
+      return {
+        subject: `Praise for ${input.subjectName}`,
+        lead: 'Someone praised your work.',
+        action: 'Read it',
       };
     case 'peer-approval':
       return {

@@ -23,6 +23,7 @@ export type FailedStep = {
   employeeId?: string;
   planId?: string;
   itemId?: string;
+  askId?: string;
 };
 
 /** What HR reads about a workflow's part: a review's, a plan item's, a whole cycle's or plan's. */
@@ -31,6 +32,7 @@ const WHAT: Record<Failure['workflow'], (f: FailedStep) => string> = {
   cycle: () => 'the cycle itself',
   plan: () => 'the plan itself',
   'plan-item': (f) => `item ${f.itemId}`,
+  feedback: (f) => `the request for feedback ${f.askId}`,
 };
 
 /** What happens after the failure, so HR knows what is still theirs to do. */
@@ -42,6 +44,8 @@ const NEXT: Record<Failure['workflow'], string> = {
   plan: 'The plan’s own workflow stopped: its items’ follow-ups go on, but check-ins and the summary will not.',
   'plan-item':
     'The item is counted off its plan, so the plan can end without it; nobody is reminded of it again.',
+  feedback:
+    'Answers through links already sent are still stored; reminders and the close at the deadline will not come.',
 };
 
 const scopeOf = (f: FailedStep): string => f.cycleId ?? f.planId ?? f.executionName;

@@ -35,6 +35,9 @@ export const config = {
   get planItemStateMachineArn() {
     return required('PLAN_ITEM_STATE_MACHINE_ARN');
   },
+  get feedbackStateMachineArn() {
+    return required('FEEDBACK_STATE_MACHINE_ARN');
+  },
   get scheduleGroupName() {
     return required('SCHEDULE_GROUP_NAME');
   },

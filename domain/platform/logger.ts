@@ -16,6 +16,8 @@ type IdFields = {
   requestId: string;
   planId: string;
   itemId: string;
+  /** A request for feedback any time (domain/feedback/). */
+  askId: string;
   executionName: string;
   /** Whom an email went to: an employee's id or an external reviewer's (`ext-…`), never the address. */
   recipientId: string;
@@ -73,7 +75,7 @@ export type LogFields = Partial<IdFields & CodeFields & ListFields & CountFields
 
 /** The ids a whole invocation concerns, appended to each of its lines (`logger.about`). */
 export type AboutFields = Partial<
-  Pick<IdFields, 'cycleId' | 'employeeId' | 'requestId' | 'planId' | 'itemId' | 'executionName'>
+  Pick<IdFields, 'cycleId' | 'employeeId' | 'requestId' | 'planId' | 'itemId' | 'askId' | 'executionName'>
 >;
 
 /**
@@ -90,6 +92,7 @@ const CHECKED = new Set<string>([
   'requestId',
   'planId',
   'itemId',
+  'askId',
   'executionName',
   'recipientId',
   'correlationId',

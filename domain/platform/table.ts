@@ -15,6 +15,9 @@ import { config } from './config';
  *   reviews of an employee under way .............. gsi1 EMPLOYEE#id / REVIEW#cycle (a finished review leaves it)
  *   request (a human step) by its link id ......... pk REQUEST#id
  *   feedback given on one review .................. pk FEEDBACK#cycle#employee
+ *   a request for feedback any time by id ......... pk FEEDBACKASK#id
+ *   requests for feedback about an employee ....... gsi1 SUBJECT#id / created
+ *   feedback any time and praise an employee got .. pk FEEDBACKENTRY#employee / at, id
  *   a review's end, counted once .................. pk REVIEWEND#cycle#employee
  *   the token of a wait (human step, calibration, . pk WAITTOKEN#request, review or cycle id
  *   the cycle's wait for its reviews)
@@ -214,6 +217,10 @@ export const REQUEST_KINDS = [
   // A plan's end told to its owner and their manager: a request that asks nothing, stored answered,
   // whose notice is the summary, so it reaches each in their digest (domain/plans/follow-up.ts).
   'plan-summary',
+  // Feedback any time (domain/feedback/): one person's answer to a colleague's request for feedback,
+  // and praise given unprompted: asks nothing, stored answered, its notice tells the person.
+  'feedback',
+  'praise',
 ] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
@@ -226,6 +233,9 @@ export const PLAN_REQUEST_KINDS: readonly RequestKind[] = [
   'plan-agreement',
   'plan-summary',
 ];
+
+/** The requests of feedback any time: they follow nobody's cycle or plan. */
+export const FEEDBACK_REQUEST_KINDS: readonly RequestKind[] = ['feedback', 'praise'];
 
 const request = new Entity({
   model: { entity: 'request', version: '1', service },
@@ -319,6 +329,8 @@ const request = new Entity({
     /** The recipient's address bounced: the request stays open (the workflow keeps waiting) until HR re-routes it. */
     bounced: { type: 'boolean' },
     bouncedAt: { type: 'string' },
+    /** The request for feedback any time this answer belongs to (domain/feedback/). */
+    askId: { type: 'string' },
     /** A reviewer from outside the organisation (recipientId `ext-…`): who to write to, as nominated. */
     external: {
       type: 'map',
@@ -391,6 +403,79 @@ const feedback = new Entity({
     byReview: {
       pk: { field: 'pk', composite: ['cycleId', 'employeeId'] },
       sk: { field: 'sk', composite: ['requestId'] },
+    },
+  },
+});
+
+/**
+ * A request for feedback any time (domain/feedback/asks.ts): who asked about whom, whom they asked,
+ * on what, and who may read the answers. One human request per recipient carries `askId`.
+ */
+const feedbackAsk = new Entity({
+  model: { entity: 'feedbackAsk', version: '1', service },
+  attributes: {
+    askId: { type: 'string', required: true },
+    askerId: { type: 'string', required: true },
+    subjectId: { type: 'string', required: true },
+    requestIds: { type: 'list', items: { type: 'string' }, required: true },
+    /** Competencies, behaviours or values of the catalog, as they were named when asked. */
+    items: {
+      type: 'list',
+      required: true,
+      items: {
+        type: 'map',
+        properties: {
+          id: { type: 'string', required: true },
+          name: { type: 'string', required: true },
+          type: { type: 'string', required: true },
+        },
+      },
+    },
+    question: { type: 'string' },
+    anonymous: { type: 'boolean', required: true },
+    /** Fewer answers than this to an anonymous request are never shown, not even their number. */
+    threshold: { type: 'number', required: true },
+    /** The asker lets their manager read the answers (their own request about themselves). */
+    managerSees: { type: 'boolean', required: true },
+    templateId: { type: 'string' },
+    dueAt: { type: 'string', required: true },
+    createdAt: { type: 'string', required: true },
+  },
+  indexes: {
+    byId: { pk: { field: 'pk', composite: ['askId'] }, sk: { field: 'sk', composite: [] } },
+    bySubject: {
+      index: 'gsi1',
+      pk: { field: 'gsi1pk', composite: ['subjectId'] },
+      sk: { field: 'gsi1sk', composite: ['createdAt', 'askId'] },
+    },
+  },
+});
+
+/**
+ * What an employee's record holds of feedback any time: an answer to a request for feedback about
+ * them, or praise given unprompted. The giver is kept for the audit; who may read it is decided at
+ * read time (domain/feedback/record.ts), with the request's anonymity.
+ */
+const feedbackEntry = new Entity({
+  model: { entity: 'feedbackEntry', version: '1', service },
+  attributes: {
+    subjectId: { type: 'string', required: true },
+    entryId: { type: 'string', required: true },
+    kind: { type: ['answer', 'praise'] as const, required: true },
+    askId: { type: 'string' },
+    fromId: { type: 'string', required: true },
+    /** An answer: the text per catalog item asked about, and the answer to the free question. */
+    texts: { type: 'any' },
+    /** Praise: the value or behaviour it is tied to, and what was said. */
+    itemId: { type: 'string' },
+    itemName: { type: 'string' },
+    message: { type: 'string' },
+    at: { type: 'string', required: true },
+  },
+  indexes: {
+    byPerson: {
+      pk: { field: 'pk', composite: ['subjectId'] },
+      sk: { field: 'sk', composite: ['at', 'entryId'] },
     },
   },
 });
@@ -748,7 +833,7 @@ const failure = new Entity({
     scopeId: { type: 'string', required: true },
     executionName: { type: 'string', required: true },
     executionArn: { type: 'string', required: true },
-    workflow: { type: ['review', 'cycle', 'plan', 'plan-item'] as const, required: true },
+    workflow: { type: ['review', 'cycle', 'plan', 'plan-item', 'feedback'] as const, required: true },
     state: { type: 'string', required: true },
     error: { type: 'string', required: true },
     at: { type: 'string', required: true },
@@ -775,6 +860,8 @@ const entities = {
   waitToken,
   request,
   feedback,
+  feedbackAsk,
+  feedbackEntry,
   plan,
   planItem,
   outbox,
@@ -808,6 +895,8 @@ export type Review = EntityItem<typeof review>;
 export type Failure = EntityItem<typeof failure>;
 export type HumanRequest = EntityItem<typeof request>;
 export type Feedback = EntityItem<typeof feedback>;
+export type FeedbackAsk = EntityItem<typeof feedbackAsk>;
+export type FeedbackEntry = EntityItem<typeof feedbackEntry>;
 export type Plan = EntityItem<typeof plan>;
 export type PlanItem = EntityItem<typeof planItem>;
 export type Goal = EntityItem<typeof goal>;

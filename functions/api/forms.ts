@@ -3,6 +3,8 @@ import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { FIXED_FORMS, isFixedKind } from '../../domain/catalog/fixed-forms';
 import { answerSchema, errorsOf, type Form } from '../../domain/catalog/forms';
+import { appraisalFeedback } from '../../domain/feedback/record';
+import { feedbackFormFor } from '../../domain/feedback/requests';
 import { type Answer, submitAnswer } from '../../domain/human-steps/answers';
 import { aboutRequest } from '../../domain/human-steps/step';
 import { localDate } from '../../domain/mail/compose';
@@ -41,9 +43,22 @@ const bySchema = (form: Form, schema: z.ZodType<Answer, unknown>): PhaseForm => 
  * form, or else the fixed form of its kind.
  */
 const formFor = async (req: HumanRequest): Promise<PhaseForm | undefined> => {
+  const behind = await formBehind(req);
+  // The manager appraises with the feedback any time the person received in front of them.
+  const received = behind && (await appraisalFeedback(req));
+  return received && behind
+    ? { ...behind, form: { ...behind.form, reference: [...behind.form.reference, received] } }
+    : behind;
+};
+
+const formBehind = async (req: HumanRequest): Promise<PhaseForm | undefined> => {
   const templated = await templateFormFor(req, developedByCompetency);
   if (templated) return bySchema(templated.form, templated.schema);
-  const phase = (await phaseFormFor(req)) ?? (await planFormFor(req)) ?? (await checkInFormFor(req));
+  const phase =
+    (await phaseFormFor(req)) ??
+    (await planFormFor(req)) ??
+    (await checkInFormFor(req)) ??
+    (await feedbackFormFor(req));
   if (phase) return phase;
   return isFixedKind(req.kind)
     ? bySchema(FIXED_FORMS[req.kind], answerSchema(FIXED_FORMS[req.kind]))
@@ -72,6 +87,7 @@ const contextLine = async (req: HumanRequest): Promise<string> => {
   if (req.kind === 'item-decision') return `${subject?.name ?? 'Your report'}: ${req.title ?? ''}. ${due}`;
   if (req.kind === 'plan-agreement')
     return `${req.title ?? 'A development plan'}: agree to it by ${due.slice(4)}`;
+  if (req.kind === 'feedback') return `Feedback about ${subject?.name ?? 'a colleague'}. ${due}`;
   if (req.kind === 'self-assessment' || req.kind === 'goal-setting' || req.kind === 'acknowledgment')
     return `For ${subject?.name ?? 'you'}. ${due}`;
   return `About ${subject?.name ?? 'a colleague'}. ${due}`;

@@ -7,6 +7,7 @@ import { auditRoutes } from './hr-routes/audit';
 import { catalogRoutes } from './hr-routes/catalog';
 import { cycleRoutes } from './hr-routes/cycles';
 import { employeeRoutes } from './hr-routes/employees';
+import { feedbackRoutes } from './hr-routes/feedback';
 import { goalRoutes } from './hr-routes/goals';
 import { orgRoutes } from './hr-routes/org';
 import { planRoutes } from './hr-routes/plans';
@@ -31,6 +32,7 @@ const routes: Routes = {
   ...reviewRoutes,
   ...requestRoutes,
   ...planRoutes,
+  ...feedbackRoutes,
 };
 
 /** The HR API's routes; the gateway only forwards the route keys listed in infra, so others never arrive. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PLAN_ITEM_KINDS } from '../../domain/catalog/documents';
+import { MAX_DAYS, MAX_ITEMS, MAX_RECIPIENTS, MIN_DAYS } from '../../domain/feedback/asks';
 import { ColumnMap } from '../../domain/people/hris';
 import { MAX_DRAFT_ITEMS } from '../../domain/plans/agreement-form';
 import { oneLineText } from '../../domain/platform/text';
@@ -260,4 +261,43 @@ export const CalibrationInput = z
 export const ReassignRequestInput = z.object({
   recipientId: id,
   reason: z.string().trim().min(1, 'say why the request is passed on').max(500),
+});
+
+const slugId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be a catalog id such as "craft"');
+
+/**
+ * A request for feedback any time: about the caller (subjectId left out) or a direct report, from up
+ * to ten colleagues or external addresses, on catalog items of the template and/or a free question.
+ */
+export const AskFeedbackInput = z
+  .object({
+    subjectId: id.optional(),
+    recipients: z
+      .array(
+        z.union([
+          z.object({ employeeId: id }).strict(),
+          z.object({ name: oneLineText().min(1).max(200), email: z.email() }).strict(),
+        ]),
+      )
+      .min(1)
+      .max(MAX_RECIPIENTS),
+    templateId: slugId.optional(),
+    items: z.array(slugId).max(MAX_ITEMS).default([]),
+    question: z.string().trim().min(1).max(500).optional(),
+    anonymous: z.boolean().default(false),
+    /** The asker's manager reads the answers too (a request about oneself only). */
+    managerSees: z.boolean().default(false),
+    days: z.number().int().min(MIN_DAYS).max(MAX_DAYS),
+  })
+  .refine((a) => a.items.length > 0 || a.question !== undefined, {
+    message: 'pick catalog items, ask a question, or both',
+    path: ['items'],
+  });
+
+/** Praise or feedback given unprompted, tied to a value or behaviour of the template's framework. */
+export const PraiseInput = z.object({
+  employeeId: id,
+  templateId: slugId,
+  itemId: slugId,
+  message: z.string().trim().min(1).max(2000),
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { FrameworkDoc, PlanPolicyDoc, TemplateDoc, TriggerDoc } from '../../domain/catalog/documents';
 import {
   AddParticipantsInput,
+  AskFeedbackInput,
   CalibrationInput,
   CancelCycleInput,
   CancelPlanInput,
@@ -13,6 +14,7 @@ import {
   GoalProgressInput,
   ImportOrgInput,
   PlanItemInput,
+  PraiseInput,
   PreviewOrgInput,
   PutAspirationInput,
   PutEmployeesInput,
@@ -460,6 +462,44 @@ export const OPERATIONS: Record<string, Operation> = {
     ok: 200,
     okDescription: 'The stored policy with its revision',
     errors: [404],
+  },
+  'POST /feedback/requests': {
+    summary:
+      'Ask up to ten colleagues or external addresses for feedback, about yourself or (for your own view) a direct report, on catalog items and/or a question, within 1-30 days; each gets a signed-link form and one reminder; with an `Idempotency-Key` a retry asks nobody twice',
+    auth: 'jwt',
+    who: 'the person themselves, or their direct manager',
+    body: AskFeedbackInput,
+    ok: 201,
+    okDescription: 'The request for feedback',
+    errors: [400, 403, 415],
+  },
+  'GET /feedback/requests/{askId}': {
+    summary:
+      'A request for feedback and the answers the caller may read; an anonymous one shows no answer, nor their number, below its threshold, and never a name',
+    auth: 'jwt',
+    who: 'the asker, HR, the asker’s manager when shared',
+    ok: 200,
+    okDescription: 'The request and its answers',
+    errors: [403, 404],
+  },
+  'POST /feedback/praise': {
+    summary:
+      'Praise or give feedback unprompted, tied to a value or behaviour of the template’s framework; the person reads it in their digest, their manager on the record',
+    auth: 'jwt',
+    who: 'any employee, about someone else',
+    body: PraiseInput,
+    ok: 201,
+    okDescription: 'The praise',
+    errors: [400, 403, 415],
+  },
+  'GET /employees/{employeeId}/feedback': {
+    summary:
+      'Feedback on an employee’s record (praise, answers to requests for feedback) as the caller may read it, with a summary by competency and value',
+    auth: 'jwt',
+    who: 'HR, the employee, their direct manager (praise and what is shared with them)',
+    ok: 200,
+    okDescription: 'The feedback and its summary',
+    errors: [403],
   },
 };
 

@@ -1,3 +1,5 @@
+import { praiseStepKinds } from '../../domain/feedback/praise';
+import { feedbackStepKinds } from '../../domain/feedback/requests';
 import type { StepKinds } from '../../domain/human-steps/kinds';
 import { agreementStepKinds } from '../../domain/plans/agreement';
 import { checkInStepKinds } from '../../domain/plans/check-ins';
@@ -15,4 +17,6 @@ export const stepKinds: StepKinds = {
   ...checkInStepKinds,
   ...agreementStepKinds,
   ...summaryStepKinds,
+  ...feedbackStepKinds,
+  ...praiseStepKinds,
 };

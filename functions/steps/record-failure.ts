@@ -19,6 +19,7 @@ export const RecordFailureInput = z.discriminatedUnion('workflow', [
   z.object({ workflow: z.literal('cycle'), cycleId: Id, ...About }),
   z.object({ workflow: z.literal('plan'), planId: Id, ...About }),
   z.object({ workflow: z.literal('plan-item'), planId: Id, itemId: Id, ...About }),
+  z.object({ workflow: z.literal('feedback'), askId: Id, ...About }),
 ]);
 
 /**

@@ -21,6 +21,8 @@ let spareCycleId: string;
 let companyGoalId: string;
 /** A manager appraisal of a review under way (pending until the appraisal phase opens). */
 let appraisalRequestId: string;
+/** Ola's own request for feedback, not shared with his manager. */
+let askId: string;
 
 type Caller = 'hr' | 'manager' | 'skipLevel' | 'otherManager' | 'self' | 'peer' | 'mentor';
 const CALLERS: Record<Caller, { id: string; hr?: boolean }> = {
@@ -334,6 +336,38 @@ const ROWS: Row[] = [
     expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
   },
   {
+    route: 'POST /feedback/requests',
+    method: 'POST',
+    path: () => '/feedback/requests',
+    body: {
+      subjectId: 'e10',
+      recipients: [{ name: 'Ext', email: 'ext@example.org' }],
+      question: 'How?',
+      days: 3,
+    },
+    // HR asks only as a person, about themselves; the admin of this matrix has no employee record.
+    expect: everyoneBut(201, ['manager', 'self']),
+  },
+  {
+    route: 'GET /feedback/requests/{askId}',
+    method: 'GET',
+    path: () => `/feedback/requests/${askId}`,
+    expect: everyoneBut(200, ['hr', 'self']),
+  },
+  {
+    route: 'POST /feedback/praise',
+    method: 'POST',
+    path: () => '/feedback/praise',
+    body: { employeeId: 'e10', templateId: 'annual-review', itemId: 'ownership', message: 'Thanks' },
+    expect: { ...everyoneBut(201, ['manager', 'skipLevel', 'otherManager', 'peer', 'mentor']), self: 400 },
+  },
+  {
+    route: 'GET /employees/{employeeId}/feedback',
+    method: 'GET',
+    path: () => '/employees/e10/feedback',
+    expect: everyoneBut(200, ['hr', 'manager', 'self']),
+  },
+  {
     route: 'GET /employees/{employeeId}/goals',
     method: 'GET',
     path: () => '/employees/e10/goals',
@@ -457,6 +491,13 @@ beforeAll(async () => {
     body: JSON.stringify({ level: 5 }),
   });
   expect(aspiration.status).toBe(200);
+  const ask = await fetch(`${stack.urls.api}/feedback/requests`, {
+    method: 'POST',
+    headers: { ...headers, authorization: `Bearer ${as('self')}` },
+    body: JSON.stringify({ recipients: [{ employeeId: 'e11' }], question: 'How did the demo go?', days: 5 }),
+  });
+  expect(ask.status).toBe(201);
+  askId = String(((await ask.json()) as { request: { askId: string } }).request.askId);
   // The plan's workflow opens its first action item in the background; let it finish, so the
   // "function never runs" rows count only their own invocations.
   await stack.settle();

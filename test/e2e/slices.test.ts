@@ -70,11 +70,25 @@ afterAll(async () => {
   await stack?.dispose();
 });
 
+describe('feedback any time', () => {
+  it('counts the requests for feedback, their answers and praise in the summary', () => {
+    // Three requests (two as the cycle starts, one after it closed) of seven people: Victor never
+    // answers and the partner outside the company has no habit; two praise.
+    expect(demo.summary.feedback).toEqual({ asked: 3, answered: 5, praise: 2 });
+  });
+
+  it('tells the story: who asked whom, and the praise', () => {
+    const story = printed.join('\n');
+    expect(story).toContain('Ola Haugen asks Sofie, Emma and Noah for anonymous feedback');
+    expect(story).toContain('Sofie Andersen praises Noah Larsen for coaching others');
+  });
+});
+
 describe('review cycle', () => {
   it('ends every execution without failure', () => {
     // The cycle, its 23 reviews, three plans and their five items; then the plans drafted from the
-    // released reviews, agreed or not, and the items of those agreed.
-    expect(demo.summary.executions).toEqual({ succeeded: 81, failed: 0, running: 0 });
+    // released reviews, agreed or not, and the items of those agreed; and three requests for feedback.
+    expect(demo.summary.executions).toEqual({ succeeded: 86, failed: 0, running: 0 });
   });
 
   it('completes every review but the one whose manager never answers, and closes the cycle', async () => {
@@ -467,12 +481,12 @@ describe('the handlers’ logs and metrics through the demo', () => {
     expect(found).toEqual([]);
   });
 
-  it('carry the cycle or plan and the employee on each line about a request, with the Lambda request id', () => {
+  it('carry the cycle, plan or request for feedback and the employee on each line about a request, with the Lambda request id', () => {
     const aboutRequests = lines().filter((l) => ['form submitted', 'human step'].includes(String(l.message)));
     expect(aboutRequests.length).toBeGreaterThan(100);
     for (const line of aboutRequests) {
       expect(line).toMatchObject({ employeeId: expect.any(String), function_request_id: expect.any(String) });
-      expect(line.cycleId ?? line.planId).toEqual(expect.any(String));
+      expect(line.cycleId ?? line.planId ?? line.askId).toEqual(expect.any(String));
     }
     expect(lines().filter((l) => l.message === 'form submitted' && l.requestId === undefined)).toEqual([]);
   });

@@ -231,12 +231,13 @@ describe('GrowcycleStack', () => {
   });
 
   describe('state machines', () => {
-    it('are exactly four (cycle, review, plan, plan item), all STANDARD', () => {
-      template.resourceCountIs('AWS::StepFunctions::StateMachine', 4);
+    it('are exactly five (cycle, review, plan, plan item, feedback request), all STANDARD', () => {
+      template.resourceCountIs('AWS::StepFunctions::StateMachine', 5);
       const machines = Object.values(
         template.findResources('AWS::StepFunctions::StateMachine') as Record<string, Resource>,
       );
       expect(machines.map((m) => m.Properties.StateMachineType)).toEqual([
+        'STANDARD',
         'STANDARD',
         'STANDARD',
         'STANDARD',
@@ -300,9 +301,9 @@ describe('GrowcycleStack', () => {
       // Assess
       // Self-assessment, peer nominations (by the employee or by the manager), their approval, peer
       // feedback, manager appraisal, a plan item's answer, a draft plan's agreement, the plan's wait
-      // for its items, cycle close, plus goal drafts, goal approval, calibration, the meeting record
-      // and the acknowledgment.
-      expect(waits).toHaveLength(15);
+      // for its items, cycle close, plus goal drafts, goal approval, calibration, the meeting record,
+      // the acknowledgment and the answers to a request for feedback any time.
+      expect(waits).toHaveLength(16);
       for (const wait of waits) {
         expect(wait).toMatchObject({
           Type: 'Task',

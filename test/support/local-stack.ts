@@ -81,21 +81,24 @@ export type ApiCall = (
   idempotencyKey?: string,
 ) => Promise<{ status: number; body: Record<string, unknown> }>;
 
-/** Calls the stack's HTTP API as an HR admin signed in with a development token. */
-export const hrApi =
-  (stack: LocalStack): ApiCall =>
+/** Calls the stack's HTTP API as one person signed in with a development token. */
+export const apiAs =
+  (stack: LocalStack, employeeId: string, { hr = false } = {}): ApiCall =>
   async (method, p, body, idempotencyKey) => {
     const res = await fetch(`${stack.urls.api}${p}`, {
       method,
       headers: {
         'content-type': 'application/json',
-        authorization: `Bearer ${stack.devToken('hr-test', { hr: true })}`,
+        authorization: `Bearer ${stack.devToken(employeeId, { hr })}`,
         ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
       },
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
+
+/** Calls the stack's HTTP API as an HR admin signed in with a development token. */
+export const hrApi = (stack: LocalStack): ApiCall => apiAs(stack, 'hr-test', { hr: true });
 
 /** The appraisal-cycle execution of one cycle, once it has started. */
 export const cycleExecution = (stack: LocalStack, cycleId: string) =>

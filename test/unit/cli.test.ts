@@ -62,6 +62,17 @@ describe('the growcycle command line', () => {
       'plan list needs one of --owner ID, --team MANAGER_ID, --mentor ID or --overdue',
     ],
     [['plan', 'cancel', 'p1'], 'plan cancel needs --reason TEXT'],
+    [['feedback'], 'feedback needs ask, give or list'],
+    [['feedback', 'ask', '--days', '3', '--question', 'How?'], 'feedback ask needs --to ID,...'],
+    [
+      ['feedback', 'ask', '--to', 'e09', '--days', '3'],
+      'feedback ask needs --items ID,... or --question TEXT',
+    ],
+    [
+      ['feedback', 'give', 'e10', '--value', 'ownership'],
+      'feedback give needs --value ID and --message TEXT',
+    ],
+    [['feedback', 'list'], 'feedback list needs an EMPLOYEE_ID'],
   ])('refuses %j with exit code 2 before calling the API: %s', async (args, reason) => {
     const err: string[] = [];
     const code = await run([...args, '--api', 'http://127.0.0.1:9'], {
@@ -329,5 +340,47 @@ describe('growcycle import-org, reading an export under its own names', () => {
       code: 1,
       err: [expect.stringMatching(/bad\.json: expected \{"Header": "field"/)],
     });
+  });
+});
+
+describe('growcycle feedback ask', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('asks colleagues by id and people outside by name and address, and says how many and by when', async () => {
+    const calls: Array<RequestInit | undefined> = [];
+    vi.stubGlobal('fetch', async (_url: string, init?: RequestInit) => {
+      calls.push(init);
+      const request = { askId: 'a1', dueAt: '2027-01-11T22:59:59.000Z', requestIds: ['r1', 'r2'] };
+      return new Response(JSON.stringify({ request }), { status: 201 });
+    });
+    const out: string[] = [];
+    const args = [
+      'feedback',
+      'ask',
+      '--to',
+      'e09, Kim Partner <kim@example.org>',
+      '--items',
+      'craft',
+      '--days',
+      '7',
+    ];
+    const code = await run([...args, '--anonymous', '--api', 'http://api'], {
+      out: (l) => out.push(l),
+      err: () => undefined,
+      isTty: false,
+    });
+
+    expect(code).toBe(0);
+    expect(JSON.parse(String(calls[0]?.body))).toEqual({
+      recipients: [{ employeeId: 'e09' }, { name: 'Kim Partner', email: 'kim@example.org' }],
+      templateId: 'annual-review',
+      items: ['craft'],
+      anonymous: true,
+      managerSees: false,
+      days: 7,
+    });
+    expect(out).toEqual(['asked 2 people for feedback (request a1), due 2027-01-11 22:59 UTC']);
   });
 });

@@ -6,11 +6,18 @@ import { readCatalogFile } from '../../cli/growcycle';
 import { DEFAULT_PLAN_POLICY, FrameworkDoc, TemplateDoc } from '../../domain/catalog/documents';
 import { FIXED_FORMS, type FixedKind } from '../../domain/catalog/fixed-forms';
 import { type AppraisalKind, answerSchema, appraisalForm, errorsOf } from '../../domain/catalog/forms';
+import { feedbackForm, parseFeedback } from '../../domain/feedback/requests';
 import { type DraftPlanItem, readDraftForm } from '../../domain/plans/agreement-form';
 import { checkInFormFor } from '../../domain/plans/check-ins';
 import { planFormFor } from '../../domain/plans/forms';
 import { localDay } from '../../domain/platform/calendar';
-import { db, type HumanRequest, REQUEST_KINDS, type RequestKind } from '../../domain/platform/table';
+import {
+  db,
+  type FeedbackAsk,
+  type HumanRequest,
+  REQUEST_KINDS,
+  type RequestKind,
+} from '../../domain/platform/table';
 import {
   approvalSchema,
   type FormBody,
@@ -286,6 +293,30 @@ const agreementForm = (): Case => {
   };
 };
 
+/** A request for feedback any time, on the given catalog items and question. */
+const feedbackCase = ({ items, question }: { items: string[]; question?: string }): Case => {
+  const ask: FeedbackAsk = {
+    askId: 'ask-1',
+    askerId: 'emp-ola',
+    subjectId: 'emp-ola',
+    requestIds: ['r1'],
+    items: items.map((id) => ({ id, name: id, type: 'competency' })),
+    ...(question ? { question } : {}),
+    anonymous: true,
+    threshold: 3,
+    managerSees: false,
+    dueAt: '2027-01-20T22:59:59.000Z',
+    createdAt: '2027-01-10T09:00:00.000Z',
+  };
+  return {
+    page: formPage({ form: feedbackForm(ask, 'Ola', ''), action: '/r/x', context: '' }),
+    errorsFor: (body) => {
+      const parsed = parseFeedback(ask, Object.fromEntries(body));
+      return parsed.ok ? {} : parsed.errors;
+    },
+  };
+};
+
 const CASES: Record<RequestKind, () => Promise<Array<[string, Case]>>> = {
   'self-assessment': async () => [
     ['without a template', fixed('self-assessment')],
@@ -323,6 +354,15 @@ const CASES: Record<RequestKind, () => Promise<Array<[string, Case]>>> = {
       ),
     ],
   ],
+  feedback: async () => [
+    [
+      'on catalog items and a question',
+      feedbackCase({ items: ['craft', 'ownership'], question: 'What next?' }),
+    ],
+    ['on a question alone', feedbackCase({ items: [], question: 'What should I keep doing?' })],
+  ],
+  // Asks nothing: stored answered, only its notice (the praise) is ever sent.
+  praise: async () => [],
   'peer-approval': async () => [
     [
       '',

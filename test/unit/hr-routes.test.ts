@@ -7,6 +7,7 @@ import { auditRoutes } from '../../functions/api/hr-routes/audit';
 import { catalogRoutes } from '../../functions/api/hr-routes/catalog';
 import { cycleRoutes } from '../../functions/api/hr-routes/cycles';
 import { employeeRoutes } from '../../functions/api/hr-routes/employees';
+import { feedbackRoutes } from '../../functions/api/hr-routes/feedback';
 import { goalRoutes } from '../../functions/api/hr-routes/goals';
 import { orgRoutes } from '../../functions/api/hr-routes/org';
 import { planRoutes } from '../../functions/api/hr-routes/plans';
@@ -21,6 +22,7 @@ const RESOURCES = {
   catalogRoutes,
   cycleRoutes,
   employeeRoutes,
+  feedbackRoutes,
   goalRoutes,
   orgRoutes,
   planRoutes,

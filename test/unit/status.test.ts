@@ -27,7 +27,7 @@ const request = (
 });
 
 describe('a cycle’s phases for HR', () => {
-  it('has a row for each phase a cycle can have, and none for a development plan’s requests', () => {
+  it('has a row for each phase a cycle can have, and none for a development plan’s or feedback any time’s requests', () => {
     const { phases } = phaseStatus([], AT);
     expect(Object.keys(phases)).toEqual([
       'self-assessment',
