@@ -27,7 +27,8 @@ import {
 
 type Operation = {
   summary: string;
-  auth: 'jwt' | 'none' | 'signed-link';
+  /** session: the app's session cookie, checked by the app (functions/shared/session.ts). */
+  auth: 'jwt' | 'none' | 'signed-link' | 'session';
   who?: string;
   body?: z.ZodType;
   bodyType?: 'json' | 'form';
@@ -47,6 +48,43 @@ export const OPERATIONS: Record<string, Operation> = {
     ok: 200,
     okDescription: 'OpenAPI 3.1',
     errors: [],
+  },
+  'GET /': {
+    summary: "The app's home page: the signed-in person, their roles and sign-out; else a link to sign in",
+    auth: 'none',
+    ok: 200,
+    okDescription: 'An HTML page',
+    errors: [500],
+  },
+  'GET /auth/sign-in': {
+    summary: "Start signing in: a redirect to the issuer's authorize endpoint (code flow with PKCE)",
+    auth: 'none',
+    ok: 303,
+    okDescription: 'To the issuer, with the sign-in attempt in a short-lived HttpOnly cookie',
+    errors: [500],
+  },
+  'GET /auth/callback': {
+    summary: "The issuer's answer: checks state, redeems the code with its PKCE verifier, starts a session",
+    auth: 'none',
+    ok: 303,
+    okDescription: 'Home, with the session cookie (HttpOnly, Secure, SameSite=Lax)',
+    errors: [400, 500],
+  },
+  'POST /auth/sign-out': {
+    summary:
+      "End the session and sign out of the issuer (needs the session's CSRF token and the app's origin)",
+    auth: 'session',
+    bodyType: 'form',
+    ok: 303,
+    okDescription: "To the issuer's logout, which returns home",
+    errors: [403, 500],
+  },
+  'GET /auth/config': {
+    summary: "Where the CLI signs in: the issuer's endpoints and the CLI's client id",
+    auth: 'none',
+    ok: 200,
+    okDescription: 'The sign-in configuration',
+    errors: [500],
   },
   'GET /r/{requestId}': {
     summary: 'The form behind an email link (changes nothing: mail scanners prefetch links)',
@@ -469,7 +507,7 @@ export const openApiDocument = (serverUrl?: string): Record<string, unknown> => 
       ...(op.who ? { description: `Who may call: ${op.who}.` } : {}),
       operationId: key.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, ''),
       ...(params.length ? { parameters: params } : {}),
-      ...(op.auth === 'jwt' ? { security: [{ cognito: [] }] } : { security: [] }),
+      security: op.auth === 'jwt' ? [{ cognito: [] }] : op.auth === 'session' ? [{ session: [] }] : [],
       ...(op.body
         ? {
             requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } },
@@ -493,7 +531,8 @@ export const openApiDocument = (serverUrl?: string): Record<string, unknown> => 
             String(status),
             {
               description: ERROR_TEXT[status] ?? 'Error',
-              ...(op.auth === 'signed-link' || status === 401
+              // Only the JSON API answers problem documents; the pages answer HTML.
+              ...(op.auth !== 'jwt' || status === 401
                 ? {}
                 : {
                     content: {
@@ -524,6 +563,12 @@ export const openApiDocument = (serverUrl?: string): Record<string, unknown> => 
           scheme: 'bearer',
           bearerFormat: 'JWT',
           description: 'A Cognito ID token (locally: growcycle dev-token)',
+        },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'growcycle_session',
+          description: "The app's session cookie, set by GET /auth/callback",
         },
       },
     },
