@@ -138,6 +138,7 @@ const signOut: Route = async (event) => {
 /** What the CLI needs to sign in through the same issuer: it types no URL but the API's. */
 const authConfig: Route = async () =>
   jsonResult(200, {
+    domainUrl: config.authDomainUrl,
     authorizeUrl: `${config.authDomainUrl}/oauth2/authorize`,
     tokenUrl: `${config.authDomainUrl}/oauth2/token`,
     logoutUrl: `${config.authDomainUrl}/logout`,

@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Io, run } from '../../cli/growcycle';
+import { credentialsFile } from '../../cli/login';
 import { db } from '../../domain/platform/table';
 import { SAMPLE_ORG_CSV } from '../../local/sample-org';
 import { startTestStack, type TestStack } from '../support/local-stack';
@@ -184,5 +188,84 @@ describe('signing in to the app', () => {
     expect(home.text).toContain('Sign out');
     const after = (await db().session.get({ sessionHash }).go()).data;
     expect(after?.idTokenExpiresAt).toBeGreaterThan(0);
+  });
+});
+
+describe('signing in from the CLI', () => {
+  const cliIn = (env: NodeJS.ProcessEnv) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    let sawUrl: (url: string) => void = () => {};
+    const url = new Promise<string>((resolve) => {
+      sawUrl = resolve;
+    });
+    const io: Io = {
+      out: (l) => out.push(l),
+      err: (l) => {
+        err.push(l);
+        const found = /Sign in at: (\S+)/.exec(l)?.[1];
+        if (found) sawUrl(found);
+      },
+      isTty: false,
+    };
+    return {
+      io,
+      out,
+      err,
+      url,
+      run: (...args: string[]) => run([...args, '--api', stack.urls.api], io, env),
+    };
+  };
+  const env: NodeJS.ProcessEnv = { XDG_CONFIG_HOME: mkdtempSync(path.join(tmpdir(), 'growcycle-cli-')) };
+  const stored = () =>
+    JSON.parse(readFileSync(credentialsFile(env), 'utf8')) as Record<string, { idToken: string }>;
+
+  it('logs in through a loopback redirect and keeps the token owner-only in the config folder', async () => {
+    const cli = cliIn(env);
+    const loggingIn = cli.run('login');
+    const jar: Jar = new Map();
+    const devPage = await browse(jar, await cli.url);
+    expect(devPage.text).toContain('Grace Liu');
+    const chosen = await browse(jar, '/oauth2/authorize', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...hiddenFields(devPage.text), as: 'e03' }).toString(),
+    });
+    const loopback = new URL(chosen.res.headers.get('location') ?? '');
+    expect(`${loopback.hostname}${loopback.pathname}`).toBe('127.0.0.1/callback');
+    expect((await fetch(loopback)).status).toBe(200);
+    expect(await loggingIn).toBe(0);
+    expect(cli.out).toEqual([`signed in to ${stack.urls.api}`]);
+    expect(statSync(credentialsFile(env)).mode & 0o777).toBe(0o600);
+    expect(statSync(path.dirname(credentialsFile(env))).mode & 0o777).toBe(0o700);
+
+    const listed = cliIn(env);
+    expect(await listed.run('plan', 'list', '--owner', 'e03')).toBe(0);
+    expect(listed.err).toEqual([]);
+  });
+
+  it('refreshes a kept token that has expired before using it', async () => {
+    const credentials = stored();
+    const expired = `e30.${Buffer.from(JSON.stringify({ exp: 1 })).toString('base64url')}.x`;
+    writeFileSync(
+      credentialsFile(env),
+      JSON.stringify({ [stack.urls.api]: { ...credentials[stack.urls.api], idToken: expired } }),
+    );
+    const cli = cliIn(env);
+    expect(await cli.run('plan', 'list', '--owner', 'e03')).toBe(0);
+    expect(stored()[stack.urls.api]?.idToken).not.toBe(expired);
+  });
+
+  it('logs out: the kept token is forgotten', async () => {
+    const cli = cliIn(env);
+    expect(await cli.run('logout')).toBe(0);
+    expect(cli.out).toEqual([`signed out of ${stack.urls.api}`]);
+    expect(() => stored()).toThrow();
+  });
+
+  it('needs no ceremony against a local stack: with no token at all, import-org succeeds as HR', async () => {
+    const cli = cliIn({ XDG_CONFIG_HOME: mkdtempSync(path.join(tmpdir(), 'growcycle-cli-')) });
+    expect(await cli.run('import-org', SAMPLE_ORG_CSV, '--dry-run')).toBe(0);
+    expect(cli.err).toEqual([]);
   });
 });
