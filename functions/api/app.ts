@@ -49,15 +49,33 @@ const signedOutPage = (): HttpResult =>
 const homePage = async (user: CurrentUser): Promise<HttpResult> => {
   const person = (await db().employee.get({ employeeId: user.employeeId }).go()).data;
   const roles = [user.hr ? 'HR admin' : '', user.manager ? 'Manager' : '', 'Employee'].filter(Boolean);
-  return htmlResult(
-    200,
-    page(
-      person?.name ?? user.employeeId,
-      html`<p>${person?.title ?? ''}</p>
+  return withSignOutTarget(
+    htmlResult(
+      200,
+      page(
+        person?.name ?? user.employeeId,
+        html`<p>${person?.title ?? ''}</p>
 <p>Signed in as <strong>${roles.join(', ')}</strong>.</p>
 <form method="post" action="/auth/sign-out"><input type="hidden" name="csrf" value="${user.csrfToken}"><button type="submit">Sign out</button></form>`,
+      ),
     ),
   );
+};
+
+/** Sign-out's form is answered with a redirect to the issuer's logout: the CSP lets the form go there. */
+const withSignOutTarget = (result: HttpResult): HttpResult => {
+  const headers = result.headers as Record<string, string>;
+  const csp = headers['content-security-policy'] ?? '';
+  return {
+    ...result,
+    headers: {
+      ...headers,
+      'content-security-policy': csp.replace(
+        "form-action 'self'",
+        `form-action 'self' ${new URL(config.authDomainUrl).origin}`,
+      ),
+    },
+  };
 };
 
 const refusedPage = (status: number, title: string, message: string) =>

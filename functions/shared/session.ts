@@ -236,14 +236,16 @@ const sameToken = (a: string, b: string) => {
 };
 
 /**
- * Whether a POST may act for the session: it comes from the app's own origin (the Origin header, or
- * Sec-Fetch-Site when a browser sends no Origin) and carries the session's synchronizer token.
+ * Whether a POST may act for the session: it comes from the app's own origin and carries the
+ * session's synchronizer token. A browser says where a request comes from in Sec-Fetch-Site; the
+ * Origin header is checked when it does not (Origin is "null" under the pages' no-referrer policy).
  */
 export const checkPost = (event: HttpEvent, user: CurrentUser, form: URLSearchParams): string | undefined => {
-  const origin = header(event, 'origin');
   const site = header(event, 'sec-fetch-site');
-  if (origin !== undefined ? origin !== new URL(config.publicBaseUrl).origin : site !== 'same-origin')
-    return 'This request came from another site.';
+  const origin = header(event, 'origin');
+  const sameOrigin =
+    site !== undefined ? site === 'same-origin' : origin === new URL(config.publicBaseUrl).origin;
+  if (!sameOrigin) return 'This request came from another site.';
   const token = form.get('csrf') ?? '';
   if (!sameToken(token, user.csrfToken))
     return 'This form has expired. Go back, reload the page and try again.';
