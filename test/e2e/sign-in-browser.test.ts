@@ -1,7 +1,8 @@
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Io, run } from '../../cli/growcycle';
 import { SAMPLE_ORG_CSV } from '../../local/sample-org';
+import { launchChromium } from '../support/browser';
 import { startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -19,17 +20,7 @@ beforeAll(async () => {
   expect(
     await run(['import-org', SAMPLE_ORG_CSV, '--full', '--api', stack.urls.api, '--token', token], io),
   ).toBe(0);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
