@@ -9,7 +9,7 @@ import { EMPLOYEE_CLAIM, HR_GROUP } from '../../domain/people/roles';
 import { config } from '../../domain/platform/config';
 import { logger } from '../../domain/platform/logger';
 import { db, type Session } from '../../domain/platform/table';
-import { type HttpEvent, type HttpResult, header } from './http';
+import { type HttpEvent, type HttpResult, header, problem } from './http';
 import { type Issuer, randomToken, refreshTokens, type TokenResponse } from './oauth';
 
 /*
@@ -214,12 +214,18 @@ export const redirect = (location: string, cookies: string[] = []): HttpResult =
 
 export type SignedInEvent = HttpEvent & { user: CurrentUser };
 
+/** Nobody signed in: a page (GET) sends the browser to sign in; any other request is refused. */
+const signInFirst = (event: HttpEvent): HttpResult =>
+  event.requestContext?.http?.method === 'GET'
+    ? redirect('/auth/sign-in')
+    : problem(401, 'Not signed in', 'Sign in first, then send the request again.');
+
 /**
- * The middleware pages use: the signed-in person on `event.user`, or, when nobody is, a redirect to
- * sign-in (a GET) or a 401 page (anything else), before the handler runs.
+ * The middleware pages use: the signed-in person on `event.user`, or, when nobody is, the `refused`
+ * answer (by default a redirect to sign-in for a GET, a 401 otherwise) before the handler runs.
  */
 export const signedIn = (
-  refused: (event: HttpEvent) => HttpResult,
+  refused: (event: HttpEvent) => HttpResult = signInFirst,
 ): MiddlewareObj<SignedInEvent, HttpResult, Error, Context> => ({
   before: async (request) => {
     const user = await currentUser(request.event);

@@ -2,10 +2,14 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Io, run } from '../../cli/growcycle';
 import { credentialsFile } from '../../cli/login';
 import { db } from '../../domain/platform/table';
+import type { HttpResult } from '../../functions/shared/http';
+import { type SignedInEvent, signedIn } from '../../functions/shared/session';
 import { SAMPLE_ORG_CSV } from '../../local/sample-org';
 import { startTestStack, type TestStack } from '../support/local-stack';
 
@@ -188,6 +192,29 @@ describe('signing in to the app', () => {
     expect(home.text).toContain('Sign out');
     const after = (await db().session.get({ sessionHash }).go()).data;
     expect(after?.idTokenExpiresAt).toBeGreaterThan(0);
+  });
+});
+
+describe('the signedIn middleware', () => {
+  it('hands a page the signed-in person, or sends a browser without a session to sign in', async () => {
+    const { jar } = await signIn('e04');
+    const page = middy<SignedInEvent, HttpResult>()
+      .use(signedIn())
+      .handler(async (event) => ({
+        statusCode: 200,
+        body: `${event.user.employeeId} ${event.user.manager}`,
+      }));
+    const get = (cookies: string[]) =>
+      page(
+        { headers: {}, cookies, requestContext: { http: { method: 'GET' } } } as unknown as SignedInEvent,
+        {} as Context,
+      );
+    expect(await get([`growcycle_session=${jar.get('growcycle_session')}`])).toMatchObject({
+      statusCode: 200,
+      body: 'e04 true',
+    });
+    expect(await get([])).toMatchObject({ statusCode: 303, headers: { location: '/auth/sign-in' } });
+    expect(await get([`growcycle_session=${'x'.repeat(43)}`])).toMatchObject({ statusCode: 303 });
   });
 });
 
