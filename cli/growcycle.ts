@@ -7,6 +7,7 @@ import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import type { ImportPreview, ImportReport, RowError } from '../domain/people/org';
 import type { CyclePlanCounts } from '../domain/plans/cycle-plans';
+import { LOCAL_HR, localHrToken, login, logout, storedToken } from './login';
 import { redrive } from './redrive';
 
 /*
@@ -79,16 +80,22 @@ commands:
                           trigger check) back to its function, then delete it from the dead-letter
                           queue (default $GROWCYCLE_FAILED_INVOCATIONS_QUEUE; on AWS, the stack output
                           FailedInvocationsQueueUrl); needs AWS credentials, not a growcycle token
+  login                   sign in through the API's sign-in page (opens the browser, or prints the
+                          address); the token is kept, owner-only, in ~/.config/growcycle/ (or
+                          $XDG_CONFIG_HOME/growcycle/) and refreshed; every command uses it
+  logout                  forget the kept token for this API
   dev-token EMPLOYEE_ID   a token from the local stack's development issuer (--hr for an HR admin)
 
 options:
   --api URL               the growcycle API (default $GROWCYCLE_API or http://localhost:4000)
-  --token JWT             the caller's token (default $GROWCYCLE_TOKEN): a Cognito ID token on
-                          AWS, \`growcycle dev-token\` on the local stack
+  --token JWT             the caller's token (default $GROWCYCLE_TOKEN, else the one \`growcycle login\`
+                          kept). Against a local stack with none of these, the CLI takes an HR
+                          token (${LOCAL_HR}) from its development issuer by itself: no sign-in needed
   --json                  machine-readable output on stdout
 `;
 
-type Target = { api: string; token: string | undefined };
+/** `recover`: when the API refuses a call made without a token, one to try it again with. */
+type Target = { api: string; token: string | undefined; recover?: () => Promise<string | undefined> };
 
 const call = async (
   target: Target,
@@ -114,9 +121,13 @@ const call = async (
       `cannot reach the growcycle API at ${api} (is the local stack running? npm start)`,
     );
   }
+  if (res.status === 401 && !token && target.recover) {
+    const recovered = await target.recover();
+    if (recovered) return call({ api, token: recovered }, method, route, body, headers);
+  }
   if (res.status === 401) {
     throw new CommandError(
-      `the API refused the token (401): pass a valid one with --token or GROWCYCLE_TOKEN`,
+      `the API refused the token (401): sign in with growcycle login, or pass one with --token or GROWCYCLE_TOKEN`,
     );
   }
   const text = await res.text();
@@ -1099,11 +1110,24 @@ export const run = async (argv: string[], io: Io, env: NodeJS.ProcessEnv = proce
       io.out(USAGE);
       return values.help ? 0 : 2;
     }
+    const apiUrl = (values.api ?? env.GROWCYCLE_API ?? 'http://localhost:4000').replace(/\/$/, '');
+    const given = values.token ?? env.GROWCYCLE_TOKEN;
+    const signIn = command === 'login' || command === 'logout';
     const api: Target = {
-      api: (values.api ?? env.GROWCYCLE_API ?? 'http://localhost:4000').replace(/\/$/, ''),
-      token: values.token ?? env.GROWCYCLE_TOKEN,
+      api: apiUrl,
+      token: given ?? (signIn ? undefined : await storedToken(apiUrl, env)),
+      recover: () => localHrToken(apiUrl),
     };
     switch (command) {
+      case 'login':
+        await login(apiUrl, env, io.err, io.isTty).catch((error: unknown) => {
+          throw new CommandError(`sign-in failed: ${error instanceof Error ? error.message : String(error)}`);
+        });
+        io.out(`signed in to ${apiUrl}`);
+        return 0;
+      case 'logout':
+        io.out(logout(apiUrl, env) ? `signed out of ${apiUrl}` : `not signed in to ${apiUrl}`);
+        return 0;
       case 'import-org':
         if (!arg) throw new UsageError('import-org needs a FILE');
         await importOrg(

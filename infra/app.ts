@@ -16,7 +16,7 @@ const emailSendRate = (value: unknown): number | undefined => {
 
 /**
  * The CDK app. Sender and HR addresses come from context (`cdk deploy -c senderAddress=...`);
- * the defaults only make `cdk synth` work out of the box. `-c emailSendRate=N` sets the send rate.
+ * the defaults only make `cdk synth` work out of the box. `-c emailSendRate=N` sets the send rate, `-c signInDomainPrefix=P` the managed login's domain.
  */
 export const buildApp = (app = new App()): { app: App; stack: GrowcycleStack } => {
   const context = (key: string, fallback: string) =>
@@ -26,6 +26,7 @@ export const buildApp = (app = new App()): { app: App; stack: GrowcycleStack } =
     senderAddress: context('senderAddress', 'growcycle@example.com'),
     hrAddress: context('hrAddress', 'hr@example.com'),
     publicBaseUrl: app.node.tryGetContext('publicBaseUrl') as string | undefined,
+    signInDomainPrefix: app.node.tryGetContext('signInDomainPrefix') as string | undefined,
     emailSendRate: emailSendRate(app.node.tryGetContext('emailSendRate')),
     description: 'growcycle: appraisal cycles, peer feedback and development-plan follow-up',
   });

@@ -13,12 +13,17 @@ import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import {
   AccountRecovery,
+  CfnManagedLoginBranding,
+  type CfnUserPoolClient,
   CfnUserPoolGroup,
   FeaturePlan,
+  ManagedLoginVersion,
   Mfa,
+  OAuthScope,
   StandardThreatProtectionMode,
   StringAttribute,
   UserPool,
+  UserPoolClientIdentityProvider,
 } from 'aws-cdk-lib/aws-cognito';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
@@ -55,7 +60,18 @@ export type GrowcycleStackProps = StackProps & {
   publicBaseUrl?: string;
   /** Emails per second across all functions; defaults to 14, SES's default sending quota. */
   emailSendRate?: number;
+  /** The managed login's domain prefix (`<prefix>.auth.<region>.amazoncognito.com`); defaults to growcycle-<account>. */
+  signInDomainPrefix?: string;
 };
+
+/** The app's routes at the API's root: no JWT authorizer, the session cookie is their credential. */
+export const APP_ROUTES: Array<[HttpMethod, string]> = [
+  [HttpMethod.GET, '/'],
+  [HttpMethod.GET, '/auth/sign-in'],
+  [HttpMethod.GET, '/auth/callback'],
+  [HttpMethod.POST, '/auth/sign-out'],
+  [HttpMethod.GET, '/auth/config'],
+];
 
 /** HR API routes, served by one function; each needs a Cognito JWT, and the function checks the role. */
 export const HR_ROUTES: Array<[HttpMethod, string]> = [
@@ -440,16 +456,63 @@ export class GrowcycleStack extends Stack {
       groupName: HR_GROUP,
       description: 'HR admins: everything',
     });
-    const cliClient = users.addClient('CliClient', { authFlows: { userSrp: true }, generateSecret: false });
+    // Managed login: Cognito's own sign-in pages (with the pool's MFA) for the app and the CLI.
+    const signInDomain = users.addDomain('SignIn', {
+      cognitoDomain: { domainPrefix: props.signInDomainPrefix ?? `growcycle-${this.account}` },
+      managedLoginVersion: ManagedLoginVersion.NEWER_MANAGED_LOGIN,
+    });
+    const appBase = props.publicBaseUrl ?? api.apiEndpoint;
+    const codeFlow = (callbackUrls: string[], logoutUrls: string[]) => ({
+      generateSecret: false,
+      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
+      preventUserExistenceErrors: true,
+      idTokenValidity: Duration.hours(1),
+      accessTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.hours(12),
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
+        callbackUrls,
+        logoutUrls,
+      },
+    });
+    const appClient = users.addClient('AppClient', codeFlow([`${appBase}/auth/callback`], [`${appBase}/`]));
+    // Left unset, Cognito would also allow SRP and custom auth to this client: refresh only.
+    (appClient.node.defaultChild as CfnUserPoolClient).explicitAuthFlows = ['ALLOW_REFRESH_TOKEN_AUTH'];
+    // The CLI keeps SRP for scripts, and signs people in through the loopback redirect (RFC 8252).
+    const cliClient = users.addClient('CliClient', {
+      ...codeFlow(['http://127.0.0.1/callback'], ['http://127.0.0.1/']),
+      authFlows: { userSrp: true },
+    });
+    for (const client of [appClient, cliClient]) {
+      new CfnManagedLoginBranding(this, `${client.node.id}Branding`, {
+        userPoolId: users.userPoolId,
+        clientId: client.userPoolClientId,
+        useCognitoProvidedValues: true,
+      });
+    }
     api.addRoutes({ path: '/openapi.json', methods: [HttpMethod.GET], integration: hrIntegration });
     const jwt: IHttpRouteAuthorizer = new HttpUserPoolAuthorizer('HrAuthorizer', users, {
-      userPoolClients: [cliClient],
+      userPoolClients: [cliClient, appClient],
     });
     for (const [method, path] of HR_ROUTES) {
       api.addRoutes({ path, methods: [method], integration: hrIntegration, authorizer: jwt });
     }
+    const issuerUrl = `https://cognito-idp.${this.region}.${this.urlSuffix}/${users.userPoolId}`;
+    const appFn = fn('App', 'functions/api/app.ts', {
+      AUTH_ISSUER: issuerUrl,
+      AUTH_JWKS_URL: `${issuerUrl}/.well-known/jwks.json`,
+      AUTH_DOMAIN_URL: signInDomain.baseUrl(),
+      AUTH_APP_CLIENT_ID: appClient.userPoolClientId,
+      AUTH_CLI_CLIENT_ID: cliClient.userPoolClientId,
+    });
+    const appIntegration = new HttpLambdaIntegration('AppIntegration', appFn);
+    for (const [method, path] of APP_ROUTES) {
+      api.addRoutes({ path, methods: [method], integration: appIntegration });
+    }
     new CfnOutput(this, 'UserPoolId', { value: users.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: cliClient.userPoolClientId });
+    new CfnOutput(this, 'SignInDomain', { value: signInDomain.baseUrl() });
 
     operations.watch({
       functions: Object.fromEntries([...functions, health].map((f) => [f.node.id, f])),
@@ -467,7 +530,7 @@ export class GrowcycleStack extends Stack {
     Validations.of(api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'Only the form routes (authorized by the HMAC-signed link they carry, so recipients need no account) /health and /openapi.json are open; every HR route requires a Cognito JWT.',
+        'Only the form routes (authorized by the HMAC-signed link they carry, so recipients need no account), the app routes (authorized by the session cookie they check), /health and /openapi.json are open; every HR route requires a Cognito JWT.',
     });
 
     new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });

@@ -71,6 +71,9 @@ export const toEvent = (
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers))
     if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+  // Payload 2.0 hands the cookies over as a list of their own, not as a header.
+  const cookies = headers.cookie?.split(/;\s*/).filter(Boolean);
+  delete headers.cookie;
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
   const text = isText(headers['content-type'] ?? '');
@@ -81,6 +84,7 @@ export const toEvent = (
     rawPath: url.pathname,
     rawQueryString: url.search.replace(/^\?/, ''),
     headers,
+    ...(cookies?.length ? { cookies } : {}),
     ...(url.search ? { queryStringParameters: query } : {}),
     ...(Object.keys(pathParameters).length ? { pathParameters } : {}),
     ...(body.length ? { body: text ? body.toString('utf8') : body.toString('base64') } : {}),
@@ -152,7 +156,12 @@ export const createApiGateway = (
           match.route.functionLogicalId,
           toEvent(req, url, body, match.route, match.pathParameters, claims),
         )) as APIGatewayProxyStructuredResultV2;
-        const headers = { ...(result.headers ?? {}) } as Record<string, string>;
+        const headers: Record<string, string | string[]> = { ...(result.headers ?? {}) } as Record<
+          string,
+          string
+        >;
+        // As API Gateway does with payload 2.0: each of the result's cookies is a Set-Cookie header.
+        if (result.cookies?.length) headers['set-cookie'] = result.cookies;
         res.writeHead(result.statusCode ?? 200, headers);
         res.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''));
       } catch (error) {

@@ -18,6 +18,10 @@ import { EMPLOYEE_CLAIM, HR_GROUP } from '../domain/people/roles';
 
 export const DEV_ISSUER = 'growcycle-local-dev-issuer';
 export const DEV_AUDIENCE = 'growcycle-local';
+/** The CLI's client at the development issuer, as the CLI has a client of its own in the user pool. */
+export const DEV_CLI_CLIENT = 'growcycle-local-cli';
+const CLIENTS = new Set([DEV_AUDIENCE, DEV_CLI_CLIENT]);
+const KEY_ID = 'local';
 
 export type Claims = Record<string, string | number | string[]>;
 
@@ -36,21 +40,41 @@ export class DevTokenIssuer {
     this.publicKey = createPublicKey(this.privateKey);
   }
 
-  /** A token for one employee; `hr` adds the HR admin group. */
-  issue(employeeId: string, options: { hr?: boolean; ttlSeconds?: number } = {}): string {
+  /**
+   * A token for one employee; `hr` adds the HR admin group. An ID token by default, for the app's
+   * client unless another is named; an access token, as Cognito's, names its client and no audience.
+   */
+  issue(
+    employeeId: string,
+    options: {
+      hr?: boolean;
+      ttlSeconds?: number;
+      clientId?: string;
+      nonce?: string;
+      use?: 'id' | 'access';
+    } = {},
+  ): string {
     const now = Math.floor(Date.now() / 1000);
+    const clientId = options.clientId ?? DEV_AUDIENCE;
     const claims: Claims = {
       iss: DEV_ISSUER,
-      aud: DEV_AUDIENCE,
+      ...(options.use === 'access' ? { client_id: clientId } : { aud: clientId }),
       sub: `local-${employeeId}`,
-      token_use: 'id',
+      token_use: options.use ?? 'id',
       [EMPLOYEE_CLAIM]: employeeId,
       'cognito:groups': options.hr ? [HR_GROUP] : [],
+      ...(options.nonce ? { nonce: options.nonce } : {}),
       iat: now,
       exp: now + (options.ttlSeconds ?? 3600),
     };
-    const unsigned = `${b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: 'local' }))}.${b64url(JSON.stringify(claims))}`;
+    const unsigned = `${b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: KEY_ID }))}.${b64url(JSON.stringify(claims))}`;
     return `${unsigned}.${sign('RSA-SHA256', Buffer.from(unsigned), this.privateKey).toString('base64url')}`;
+  }
+
+  /** The public key as a JSON Web Key Set, as an issuer publishes it at /.well-known/jwks.json. */
+  jwks(): { keys: Array<Record<string, string>> } {
+    const jwk = this.publicKey.export({ format: 'jwk' }) as Record<string, string>;
+    return { keys: [{ ...jwk, kid: KEY_ID, alg: 'RS256', use: 'sig' }] };
   }
 
   /** The claims of a valid token, or why it is not valid. */
@@ -72,7 +96,9 @@ export class DevTokenIssuer {
         return { ok: false, reason: 'signature' };
       }
       const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Claims;
-      if (claims.iss !== DEV_ISSUER || claims.aud !== DEV_AUDIENCE)
+      // As API Gateway's JWT authorizer: the audience, or else the client id, names an accepted client.
+      const client = claims.aud ?? claims.client_id;
+      if (claims.iss !== DEV_ISSUER || typeof client !== 'string' || !CLIENTS.has(client))
         return { ok: false, reason: 'issuer or audience' };
       if (typeof claims.exp !== 'number' || claims.exp * 1000 <= Date.now())
         return { ok: false, reason: 'expired' };

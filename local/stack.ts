@@ -10,7 +10,8 @@ import { Activity } from './activity';
 import { createApiGateway, type ExtraRoute } from './api-gateway';
 import { createAwsEndpoint } from './aws-endpoint';
 import { SimulatedClock, settle } from './clock';
-import { asGatewayClaims, DevTokenIssuer } from './dev-tokens';
+import { createDevOAuth } from './dev-oauth';
+import { asGatewayClaims, DEV_AUDIENCE, DEV_CLI_CLIENT, DEV_ISSUER, DevTokenIssuer } from './dev-tokens';
 import { ensureTable, localCredentials, reclaimDynamoDb, startDynamoDb } from './dynamodb';
 import { LocalEventBus } from './event-bus';
 import { dynamoThrottlingProxy, type FaultOptions, type Faults, faultsFrom } from './faults';
@@ -131,6 +132,23 @@ const linkKey = (dataDir: string): string => {
   return readFileSync(file, 'utf8').trim();
 };
 
+/**
+ * The one configuration difference of sign-in: the functions that name the user pool's issuer
+ * (Cognito managed login) are pointed at the development issuer this stack serves, at the same paths.
+ */
+const signInThroughDevIssuer = (app: LocalApp, api: string) => {
+  for (const fn of app.functions.values()) {
+    if (fn.environment.AUTH_ISSUER === undefined) continue;
+    Object.assign(fn.environment, {
+      AUTH_ISSUER: DEV_ISSUER,
+      AUTH_JWKS_URL: `${api}/.well-known/jwks.json`,
+      AUTH_DOMAIN_URL: api,
+      AUTH_APP_CLIENT_ID: DEV_AUDIENCE,
+      AUTH_CLI_CLIENT_ID: DEV_CLI_CLIENT,
+    });
+  }
+};
+
 /** Points the AWS SDK at the local stack through its own variables; handlers never know. */
 export const setEnvironment = (app: LocalApp, urls: LocalStack['urls']) => {
   Object.assign(process.env, {
@@ -228,6 +246,7 @@ export const startStack = async (
       ...(options.emailSendRate ? { emailSendRate: String(options.emailSendRate) } : {}),
     });
     const app = readApp(template, { tableName, secretId: LOCAL_SECRET_ID });
+    signInThroughDevIssuer(app, urls.api);
     setEnvironment(app, urls);
     await ensureTable(dynamoEndpoint, tableName, app.table);
 
@@ -295,12 +314,14 @@ export const startStack = async (
         );
       return true;
     };
+    const devOAuth = createDevOAuth(issuer, () => urls.api);
     const gateway = createApiGateway(
       app.routes,
       lambda,
       activity,
       async (req, url, res) =>
         (await tokenRoute(req, url, res)) ||
+        (await devOAuth(req, url, res)) ||
         (await awsRoute(req, url, res)) ||
         (await (extraRoutes ?? (async () => false))(req, url, res)),
       (token) => {

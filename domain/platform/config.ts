@@ -20,6 +20,27 @@ export const config = {
   get publicBaseUrl() {
     return required('PUBLIC_BASE_URL').replace(/\/$/, '');
   },
+  /**
+   * The OAuth 2.0 issuer people sign in with (Cognito managed login on AWS, the development issuer
+   * locally): its token issuer, its keys, and the base URL of its /oauth2/authorize, /oauth2/token and
+   * /logout endpoints, which both share.
+   */
+  get authIssuer() {
+    return required('AUTH_ISSUER');
+  },
+  get authJwksUrl() {
+    return required('AUTH_JWKS_URL');
+  },
+  get authDomainUrl() {
+    return required('AUTH_DOMAIN_URL').replace(/\/$/, '');
+  },
+  /** The app's client (code flow, callback /auth/callback) and the CLI's (code flow, loopback callback). */
+  get authAppClientId() {
+    return required('AUTH_APP_CLIENT_ID');
+  },
+  get authCliClientId() {
+    return required('AUTH_CLI_CLIENT_ID');
+  },
   get linkSecretId() {
     return required('LINK_SECRET_ID');
   },

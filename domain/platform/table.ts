@@ -39,6 +39,7 @@ import { config } from './config';
  *   email send counter of one second .............. pk EMAILRATE#second (domain/mail/send-rate.ts; TTL)
  *   digest items to deliver at one send time ...... pk send time / sk recipient, item (domain/mail/digest.ts)
  *   one send time's delivery run .................. pk send time
+ *   a signed-in app session by its cookie's hash .. pk SESSION#hash (functions/shared/session.ts; TTL)
  *
  * ElectroDB builds the key strings; entities map onto the generic pk/sk/gsi1pk/gsi1sk attributes.
  */
@@ -781,6 +782,32 @@ const digestRun = new Entity({
   },
 });
 
+/**
+ * A signed-in session of the app: keyed by the SHA-256 of the cookie's random value, so the table
+ * holds nothing a reader could present as a cookie. Deleted at sign-out; the table's TTL removes it
+ * once its absolute lifetime ends.
+ */
+const session = new Entity({
+  model: { entity: 'session', version: '1', service },
+  attributes: {
+    sessionHash: { type: 'string', required: true },
+    employeeId: { type: 'string', required: true },
+    hr: { type: 'boolean', required: true },
+    /** The synchronizer token every POST of the session carries. */
+    csrfToken: { type: 'string', required: true },
+    idToken: { type: 'string', required: true },
+    /** Epoch seconds: when the ID token stops being accepted, and the refresh token is used. */
+    idTokenExpiresAt: { type: 'number', required: true },
+    refreshToken: { type: 'string' },
+    createdAt: { type: 'string', required: true },
+    /** Epoch seconds: the table's TTL, and the session's absolute end. */
+    expiresAt: { type: 'number', required: true },
+  },
+  indexes: {
+    byHash: { pk: { field: 'pk', composite: ['sessionHash'] }, sk: { field: 'sk', composite: [] } },
+  },
+});
+
 /** Catalog documents (frameworks, templates, triggers) are stored whole, with who changed them last. */
 const documentAttributes = {
   id: { type: 'string', required: true },
@@ -874,6 +901,7 @@ const entities = {
   aspiration,
   digestItem,
   digestRun,
+  session,
 };
 let tableSet = false;
 
@@ -902,6 +930,7 @@ export type PlanItem = EntityItem<typeof planItem>;
 export type Goal = EntityItem<typeof goal>;
 export type Aspiration = EntityItem<typeof aspiration>;
 export type DigestItem = EntityItem<typeof digestItem>;
+export type Session = EntityItem<typeof session>;
 
 export type Acknowledgment = { at: string; agrees: boolean; disagreement?: string };
 

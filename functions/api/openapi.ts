@@ -30,14 +30,15 @@ import {
 
 type Operation = {
   summary: string;
-  auth: 'jwt' | 'none' | 'signed-link';
+  /** session: the app's session cookie, checked by the app (functions/shared/session.ts). */
+  auth: 'jwt' | 'none' | 'signed-link' | 'session';
   who?: string;
   body?: z.ZodType;
   bodyType?: 'json' | 'form';
   ok: number;
   okDescription: string;
   /** What a success is written in, when not JSON (a signed link's page is HTML). */
-  okMedia?: 'text/csv';
+  okMedia?: 'text/csv' | 'text/html';
   errors: number[];
 };
 
@@ -45,6 +46,8 @@ type Operation = {
 const DESCRIPTION: Record<Operation['auth'], (who?: string) => string> = {
   jwt: (who) => `Needs a bearer token. Who may call: ${who ?? 'anyone signed in'}.`,
   none: () => 'Public: no token needed.',
+  session: () =>
+    'Needs the app’s session cookie (signed in through the app) and, for a POST, the session’s CSRF token.',
   'signed-link': () =>
     'Authorised by the link’s own HMAC signature and expiry (the `s`, `e` and `a` query parameters), so no token or account is needed.',
 };
@@ -85,6 +88,44 @@ export const OPERATIONS: Record<string, Operation> = {
     ok: 200,
     okDescription: 'OpenAPI 3.1',
     errors: [],
+  },
+  'GET /': {
+    summary: "The app's home page: the signed-in person, their roles and sign-out; else a link to sign in",
+    auth: 'none',
+    ok: 200,
+    okDescription: 'An HTML page',
+    okMedia: 'text/html',
+    errors: [500],
+  },
+  'GET /auth/sign-in': {
+    summary: "Start signing in: a redirect to the issuer's authorize endpoint (code flow with PKCE)",
+    auth: 'none',
+    ok: 303,
+    okDescription: 'To the issuer, with the sign-in attempt in a short-lived HttpOnly cookie',
+    errors: [500],
+  },
+  'GET /auth/callback': {
+    summary: "The issuer's answer: checks state, redeems the code with its PKCE verifier, starts a session",
+    auth: 'none',
+    ok: 303,
+    okDescription: 'Home, with the session cookie (HttpOnly, Secure, SameSite=Lax)',
+    errors: [400, 500],
+  },
+  'POST /auth/sign-out': {
+    summary:
+      "End the session and sign out of the issuer (needs the session's CSRF token and the app's origin)",
+    auth: 'session',
+    bodyType: 'form',
+    ok: 303,
+    okDescription: "To the issuer's logout, which returns home",
+    errors: [403, 500],
+  },
+  'GET /auth/config': {
+    summary: "Where the CLI signs in: the issuer's endpoints and the CLI's client id",
+    auth: 'none',
+    ok: 200,
+    okDescription: 'The sign-in configuration',
+    errors: [500],
   },
   'GET /r/{requestId}': {
     summary: 'The form behind an email link (changes nothing: mail scanners prefetch links)',
@@ -528,6 +569,7 @@ const GATEWAY_ERRORS: Record<number, string> = {
 /** The API's parts, one tag each, named by a route's first path segment. */
 const TAGS = {
   Service: { description: 'Liveness and this document', segments: ['health', 'openapi.json'] },
+  App: { description: 'The web app’s home page and signing in and out', segments: ['', 'auth'] },
   'Email links': { description: 'The forms behind signed email links (no account needed)', segments: ['r'] },
   People: {
     description: 'Employees, the organisation imported from an HRIS export, aspirations',
@@ -542,6 +584,7 @@ const TAGS = {
     segments: ['cycles', 'requests'],
   },
   Goals: { description: 'Goals and their progress', segments: ['goals'] },
+  Feedback: { description: 'Feedback asked for or given at any time, and praise', segments: ['feedback'] },
   Plans: { description: 'Development plans and their items', segments: ['plans'] },
   Audit: { description: 'Who did what, when', segments: ['audit'] },
 } as const;
@@ -609,7 +652,7 @@ export const openApiDocument = (serverUrl?: string): Record<string, unknown> => 
       tags: [tagOf(path)],
       operationId: key.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, ''),
       ...(params.length ? { parameters: params } : {}),
-      ...(op.auth === 'jwt' ? { security: [{ cognito: [] }] } : { security: [] }),
+      security: op.auth === 'jwt' ? [{ cognito: [] }] : op.auth === 'session' ? [{ session: [] }] : [],
       ...(op.body
         ? {
             requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } },
@@ -629,12 +672,17 @@ export const openApiDocument = (serverUrl?: string): Record<string, unknown> => 
       responses: {
         [String(op.ok)]: {
           description: op.okDescription,
-          content:
-            op.auth === 'signed-link'
-              ? { 'text/html': { schema: { type: 'string' } } }
-              : op.okMedia
-                ? { [op.okMedia]: { schema: { type: 'string' } } }
-                : { 'application/json': { schema: { type: 'object' } } },
+          // A redirect's body is nothing to describe: its Location header is the answer.
+          ...(op.ok >= 300 && op.ok < 400
+            ? {}
+            : {
+                content:
+                  op.auth === 'signed-link'
+                    ? { 'text/html': { schema: { type: 'string' } } }
+                    : op.okMedia
+                      ? { [op.okMedia]: { schema: { type: 'string' } } }
+                      : { 'application/json': { schema: { type: 'object' } } },
+              }),
         },
         ...Object.fromEntries(
           errors.map((status) => [
@@ -647,13 +695,14 @@ export const openApiDocument = (serverUrl?: string): Record<string, unknown> => 
                       'application/json': { schema: { $ref: '#/components/schemas/GatewayMessage' } },
                     },
                   }
-                : op.auth === 'signed-link'
-                  ? { content: { 'text/html': { schema: { type: 'string' } } } }
-                  : {
+                : op.auth === 'jwt'
+                  ? {
                       content: {
                         'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
                       },
-                    }),
+                    }
+                  : // The signed-link forms and the app's pages answer a browser with an HTML page.
+                    { content: { 'text/html': { schema: { type: 'string' } } } }),
             },
           ]),
         ),
@@ -687,6 +736,12 @@ export const openApiDocument = (serverUrl?: string): Record<string, unknown> => 
           scheme: 'bearer',
           bearerFormat: 'JWT',
           description: 'A Cognito ID token (locally: growcycle dev-token)',
+        },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'growcycle_session',
+          description: "The app's session cookie, set by GET /auth/callback",
         },
       },
     },

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CapturedEmail,
@@ -9,6 +9,7 @@ import {
   linkIn,
   submitForm,
 } from '../../local/people';
+import { launchChromium } from '../support/browser';
 import { type CatalogDoc, sampleCatalog, withoutGoalSetting } from '../support/catalog';
 import { team } from '../support/fixtures';
 import { runUntil, startTestStack, type TestStack } from '../support/local-stack';
@@ -87,19 +88,7 @@ beforeAll(async () => {
   // The cycle starts now: fire its start and let the review executions send their requests.
   for (let i = 0; i < 50 && (await fetchInbox(stack.urls.inbox)).length < 9; i++) await stack.advance();
   await stack.settle();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

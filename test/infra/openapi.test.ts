@@ -93,8 +93,9 @@ describe('the OpenAPI document', () => {
       expect(o.tags).toHaveLength(1);
       expect(Object.keys(o.responses).some((s) => s.startsWith('4'))).toBe(true);
       expect(o.responses['429']?.content).toHaveProperty(['application/json']);
-      const success = Object.entries(o.responses).find(([status]) => status.startsWith('2'));
-      expect(Object.keys(success?.[1].content ?? {}), o.operationId).toHaveLength(1);
+      // A redirect's answer is its Location header: no body to describe.
+      const [status = '', success] = Object.entries(o.responses).find(([s]) => /^[23]/.test(s)) ?? [];
+      expect(Object.keys(success?.content ?? {}), o.operationId).toHaveLength(status.startsWith('3') ? 0 : 1);
     }
     const put = doc.paths['/employees']?.put?.responses;
     expect(put?.['400']?.content).toHaveProperty(['application/problem+json']);

@@ -421,14 +421,28 @@ describe('GrowcycleStack', () => {
   });
 
   describe('HTTP API', () => {
-    const PUBLIC_ROUTES = ['GET /r/{requestId}', 'POST /r/{requestId}', 'GET /health', 'GET /openapi.json'];
+    // The app's routes check the session cookie themselves (functions/shared/session.ts).
+    const APP_ROUTES = [
+      'GET /',
+      'GET /auth/sign-in',
+      'GET /auth/callback',
+      'POST /auth/sign-out',
+      'GET /auth/config',
+    ];
+    const PUBLIC_ROUTES = [
+      'GET /r/{requestId}',
+      'POST /r/{requestId}',
+      'GET /health',
+      'GET /openapi.json',
+      ...APP_ROUTES,
+    ];
 
     const routes = () =>
       Object.values(template.findResources('AWS::ApiGatewayV2::Route') as Record<string, Resource>).map(
         (r) => ({ routeKey: r.Properties.RouteKey as string, auth: r.Properties.AuthorizationType }),
       );
 
-    it('leaves only the form links and the health check open', () => {
+    it('leaves only the form links, the app (its session cookie) and the health check open', () => {
       // Act
       const open = routes().filter((r) => r.auth === 'NONE');
 
@@ -445,17 +459,80 @@ describe('GrowcycleStack', () => {
       for (const route of others) expect(route).toEqual({ routeKey: route.routeKey, auth: 'JWT' });
     });
 
-    it('checks HR tokens against the user pool and its client', () => {
+    const clientId = (name: string) =>
+      Object.keys(template.findResources('AWS::Cognito::UserPoolClient')).find((id) =>
+        id.startsWith(`Users${name}`),
+      );
+
+    it('checks HR tokens against the user pool and both its clients, the app and the CLI', () => {
       template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
         AuthorizerType: 'JWT',
         IdentitySource: ['$request.header.Authorization'],
-        JwtConfiguration: Match.objectLike({ Audience: [Match.anyValue()], Issuer: Match.anyValue() }),
+        JwtConfiguration: Match.objectLike({
+          Audience: Match.arrayEquals([{ Ref: clientId('CliClient') }, { Ref: clientId('AppClient') }]),
+          Issuer: Match.anyValue(),
+        }),
       });
       template.hasResourceProperties('AWS::Cognito::UserPool', {
         MfaConfiguration: 'ON',
         AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
       });
       template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'hr-admin' });
+    });
+
+    it('serves the app routes from the app function, which knows the issuer by configuration', () => {
+      const app = Object.entries(template.findResources('AWS::Lambda::Function')).find(
+        ([, r]) =>
+          (r as { Metadata?: Record<string, string> }).Metadata?.[ENTRY_METADATA] === 'functions/api/app.ts',
+      );
+      if (!app) throw new Error('no function serves functions/api/app.ts');
+      const env = (app[1] as { Properties: { Environment: { Variables: Record<string, unknown> } } })
+        .Properties.Environment.Variables;
+      expect(Object.keys(env)).toEqual(
+        expect.arrayContaining([
+          'AUTH_ISSUER',
+          'AUTH_JWKS_URL',
+          'AUTH_DOMAIN_URL',
+          'AUTH_APP_CLIENT_ID',
+          'AUTH_CLI_CLIENT_ID',
+        ]),
+      );
+      expect(env.AUTH_APP_CLIENT_ID).toEqual({ Ref: clientId('AppClient') });
+    });
+
+    it('signs people in with Cognito managed login (newer version, branded) on a domain of the pool', () => {
+      template.hasResourceProperties('AWS::Cognito::UserPoolDomain', {
+        ManagedLoginVersion: 2,
+        UserPoolId: Match.anyValue(),
+      });
+      for (const name of ['AppClient', 'CliClient'])
+        template.hasResourceProperties('AWS::Cognito::ManagedLoginBranding', {
+          ClientId: { Ref: clientId(name) },
+          UseCognitoProvidedValues: true,
+        });
+    });
+
+    it('gives the app a public client with the code flow only, its callback and logout at the API', () => {
+      template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+        ClientName: Match.absent(),
+        GenerateSecret: false,
+        AllowedOAuthFlows: ['code'],
+        AllowedOAuthFlowsUserPoolClient: true,
+        AllowedOAuthScopes: Match.arrayEquals(['openid', 'email', 'profile']),
+        CallbackURLs: [{ 'Fn::Join': ['', [Match.anyValue(), '/auth/callback']] }],
+        LogoutURLs: [{ 'Fn::Join': ['', [Match.anyValue(), '/']] }],
+        SupportedIdentityProviders: ['COGNITO'],
+        ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
+      });
+    });
+
+    it('gives the CLI the code flow through a loopback redirect, keeping SRP', () => {
+      template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+        GenerateSecret: false,
+        AllowedOAuthFlows: ['code'],
+        CallbackURLs: ['http://127.0.0.1/callback'],
+        ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_SRP_AUTH']),
+      });
     });
 
     it('forwards exactly the HR routes the HR handler serves', () => {

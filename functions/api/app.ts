@@ -1,0 +1,183 @@
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { config } from '../../domain/platform/config';
+import { html } from '../../domain/platform/html';
+import { logger } from '../../domain/platform/logger';
+import { db } from '../../domain/platform/table';
+import { type HttpEvent, type HttpResult, htmlResult, jsonResult, rawBody } from '../shared/http';
+import { httpErrors, observed } from '../shared/middleware';
+import { authorizeUrl, exchangeCode, logoutUrl, SCOPES, TokenRequestError } from '../shared/oauth';
+import {
+  appIssuer,
+  type CurrentUser,
+  callbackUrl,
+  checkPost,
+  clearCookie,
+  cookiesOf,
+  currentUser,
+  endSession,
+  newSignInAttempt,
+  redirect,
+  SESSION_COOKIE,
+  SIGN_IN_COOKIE,
+  SignInAttempt,
+  SignInError,
+  startSession,
+  verifyIdToken,
+} from '../shared/session';
+import { messagePage, page } from './form-page';
+
+/*
+ * The app people sign in to, at the API's root: sign-in through the issuer (authorization code with
+ * PKCE), the callback that starts a session, sign-out, the home page, and the sign-in configuration
+ * the CLI reads. Its routes have no JWT authorizer: the session cookie is their credential.
+ */
+
+type Route = (event: HttpEvent) => Promise<HttpResult>;
+
+const signedOutPage = (): HttpResult =>
+  htmlResult(
+    200,
+    page(
+      'Sign in',
+      html`<p>growcycle keeps your reviews, goals and development plan in one place.</p>
+<p><a href="/auth/sign-in">Sign in</a></p>`,
+    ),
+  );
+
+const homePage = async (user: CurrentUser): Promise<HttpResult> => {
+  const person = (await db().employee.get({ employeeId: user.employeeId }).go()).data;
+  const roles = [user.hr ? 'HR admin' : '', user.manager ? 'Manager' : '', 'Employee'].filter(Boolean);
+  return withSignOutTarget(
+    htmlResult(
+      200,
+      page(
+        person?.name ?? user.employeeId,
+        html`<p>${person?.title ?? ''}</p>
+<p>Signed in as <strong>${roles.join(', ')}</strong>.</p>
+<form method="post" action="/auth/sign-out"><input type="hidden" name="csrf" value="${user.csrfToken}"><button type="submit">Sign out</button></form>`,
+      ),
+    ),
+  );
+};
+
+/** Sign-out's form is answered with a redirect to the issuer's logout: the CSP lets the form go there. */
+const withSignOutTarget = (result: HttpResult): HttpResult => {
+  const headers = result.headers as Record<string, string>;
+  const csp = headers['content-security-policy'] ?? '';
+  return {
+    ...result,
+    headers: {
+      ...headers,
+      'content-security-policy': csp.replace(
+        "form-action 'self'",
+        `form-action 'self' ${new URL(config.authDomainUrl).origin}`,
+      ),
+    },
+  };
+};
+
+const refusedPage = (status: number, title: string, message: string) =>
+  htmlResult(status, messagePage(title, message));
+
+const home: Route = async (event) => {
+  const user = await currentUser(event);
+  return user ? homePage(user) : signedOutPage();
+};
+
+const signIn: Route = async () => {
+  const { attempt, setCookie } = newSignInAttempt();
+  return redirect(
+    authorizeUrl(appIssuer(), {
+      redirectUri: callbackUrl(),
+      state: attempt.state,
+      nonce: attempt.nonce,
+      verifier: attempt.verifier,
+    }),
+    [setCookie],
+  );
+};
+
+const CallbackQuery = z.union([
+  z.object({ code: z.string().min(1).max(2048), state: z.string().min(1).max(256) }),
+  z.object({ error: z.string().max(64), state: z.string().max(256).optional() }),
+]);
+
+const callback: Route = async (event) => {
+  const query = CallbackQuery.safeParse(event.queryStringParameters ?? {});
+  const attempt = SignInAttempt.safeParse(cookiesOf(event)[SIGN_IN_COOKIE]);
+  const refuse = (status: number, title: string, message: string) => ({
+    ...refusedPage(status, title, message),
+    cookies: [clearCookie(SIGN_IN_COOKIE, '/auth/')],
+  });
+  if (!query.success) return refuse(400, 'Sign-in failed', 'The sign-in answer was malformed.');
+  if ('error' in query.data)
+    return refuse(400, 'Sign-in cancelled', 'The sign-in was cancelled or refused by the sign-in service.');
+  if (!attempt.success)
+    return refuse(
+      400,
+      'Sign-in expired',
+      'No sign-in was started in this browser, or it took longer than ten minutes.',
+    );
+  if (query.data.state !== attempt.data.state)
+    return refuse(400, 'Sign-in refused', 'The sign-in answer does not belong to the sign-in started here.');
+  try {
+    const tokens = await exchangeCode(appIssuer(), {
+      code: query.data.code,
+      verifier: attempt.data.verifier,
+      redirectUri: callbackUrl(),
+    });
+    const who = await verifyIdToken(tokens.id_token, attempt.data.nonce);
+    const session = await startSession(tokens, who);
+    logger.info('signed in', { employeeId: who.employeeId });
+    return redirect('/', [clearCookie(SIGN_IN_COOKIE, '/auth/'), session]);
+  } catch (error) {
+    if (!(error instanceof TokenRequestError || error instanceof SignInError)) throw error;
+    logger.warn('sign-in refused', { reason: error.message });
+    return refuse(
+      400,
+      'Sign-in refused',
+      'The sign-in service did not confirm who you are. Start again from the home page.',
+    );
+  }
+};
+
+const signOut: Route = async (event) => {
+  const user = await currentUser(event);
+  if (!user) return redirect('/', [clearCookie(SESSION_COOKIE)]);
+  const refused = checkPost(event, user, new URLSearchParams(rawBody(event)));
+  if (refused) return refusedPage(403, 'Not signed out', refused);
+  await endSession(user);
+  logger.info('signed out', { employeeId: user.employeeId });
+  return redirect(logoutUrl(appIssuer(), `${config.publicBaseUrl}/`), [clearCookie(SESSION_COOKIE)]);
+};
+
+/** What the CLI needs to sign in through the same issuer: it types no URL but the API's. */
+const authConfig: Route = async () =>
+  jsonResult(200, {
+    domainUrl: config.authDomainUrl,
+    authorizeUrl: `${config.authDomainUrl}/oauth2/authorize`,
+    tokenUrl: `${config.authDomainUrl}/oauth2/token`,
+    logoutUrl: `${config.authDomainUrl}/logout`,
+    clientId: config.authCliClientId,
+    scopes: SCOPES,
+  });
+
+export const APP_ROUTES: Record<string, Route> = {
+  'GET /': home,
+  'GET /auth/sign-in': signIn,
+  'GET /auth/callback': callback,
+  'POST /auth/sign-out': signOut,
+  'GET /auth/config': authConfig,
+};
+
+export const handleApp = async (event: HttpEvent): Promise<HttpResult> => {
+  const route = APP_ROUTES[event.routeKey];
+  return route ? route(event) : refusedPage(404, 'Not found', 'There is no page here.');
+};
+
+export const handler = middy<HttpEvent, HttpResult, Error, Context>()
+  .use(observed())
+  .use(httpErrors((title, message) => messagePage(title, message)))
+  .handler(handleApp);
