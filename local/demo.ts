@@ -188,6 +188,33 @@ const dateIn = (from: Date, days: number) =>
   new Date(from.getTime() + days * 86_400_000).toISOString().slice(0, 10);
 
 /** "self-assessment.request", 3 -> "3 self-assessment requests sent", for the daily digest. */
+/**
+ * What `--keep-running` says about the app: where to sign in, and who, with the roles the sample
+ * organisation gives them (anyone may also sign in as HR on the development sign-in page).
+ */
+export const signInLines = (appUrl: string, people: Person[]): string[] => {
+  const managers = new Set(people.flatMap((p) => (p.managerId ? [p.managerId] : [])));
+  const who = people.map((p) => `${p.name}${managers.has(p.employeeId) ? ' (manager)' : ''}`);
+  return [
+    `Sign in to the app at ${appUrl}/ as anyone in the sample organisation`,
+    '(its development sign-in page also signs anyone in as HR):',
+    ...wrap(who, 100).map((line) => `  ${line}`),
+  ];
+};
+
+/** Items joined with commas into lines of at most `width`, never breaking an item. */
+const wrap = (items: string[], width: number): string[] => {
+  const lines: string[] = [];
+  let line = '';
+  for (const item of items) {
+    if (line && line.length + item.length + 2 > width) {
+      lines.push(`${line},`);
+      line = item;
+    } else line = line ? `${line}, ${item}` : item;
+  }
+  return line ? [...lines, line] : lines;
+};
+
 export const phrase = (event: string, n: number): string => {
   const [step = '', what = ''] = event.split('.');
   const s1 = n === 1 ? '' : 's';
@@ -868,6 +895,7 @@ const main = async () => {
     console.log(
       'The newest one ("Development action: Open this form…", to Sofie Andersen) has a live link: click it and try the form.',
     );
+    for (const line of ['', ...signInLines(stack.urls.api, SAMPLE_ORG)]) console.log(line);
     console.log('Ctrl+C stops the stack.');
     process.once('SIGINT', () => void stack.stop().then(() => process.exit(0)));
     return;
