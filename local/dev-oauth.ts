@@ -1,10 +1,11 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { html } from '../domain/platform/html';
 import { db, type Employee } from '../domain/platform/table';
 import { page } from '../functions/api/form-page';
 import { HTML_HEADERS } from '../functions/shared/http';
+import { codeChallenge, randomToken } from '../functions/shared/oauth';
 import type { ExtraRoute } from './api-gateway';
 import { DEV_AUDIENCE, DEV_CLI_CLIENT, type DevTokenIssuer } from './dev-tokens';
 
@@ -80,7 +81,7 @@ const htmlPage = (res: ServerResponse, status: number, body: string, formTarget?
 };
 
 const sameS256 = (verifier: string, challenge: string) => {
-  const computed = Buffer.from(createHash('sha256').update(verifier).digest('base64url'));
+  const computed = Buffer.from(codeChallenge(verifier));
   const expected = Buffer.from(challenge);
   return computed.length === expected.length && timingSafeEqual(computed, expected);
 };
@@ -119,7 +120,7 @@ export const createDevOAuth = (issuer: DevTokenIssuer, appBaseUrl: () => string)
   const codes = new Map<string, Code>();
   const refreshTokens = new Map<string, Grant>();
   const tokensFor = (grant: Grant, nonce?: string, refreshToken?: string) => {
-    const token = refreshToken ?? randomBytes(32).toString('base64url');
+    const token = refreshToken ?? randomToken();
     refreshTokens.set(token, grant);
     const options = { hr: grant.hr, clientId: grant.clientId, ttlSeconds: ID_TOKEN_SECONDS };
     return {
@@ -171,7 +172,7 @@ export const createDevOAuth = (issuer: DevTokenIssuer, appBaseUrl: () => string)
         return true;
       }
       const [employeeId = '', hr] = chosen.data.as.split(':');
-      const code = randomBytes(32).toString('base64url');
+      const code = randomToken();
       codes.set(code, {
         clientId: params.client_id,
         employeeId,
