@@ -4,13 +4,11 @@ import { z } from 'zod';
 import { config } from '../../domain/platform/config';
 import { html } from '../../domain/platform/html';
 import { logger } from '../../domain/platform/logger';
-import { db } from '../../domain/platform/table';
 import { type HttpEvent, type HttpResult, htmlResult, jsonResult, rawBody } from '../shared/http';
 import { httpErrors, observed } from '../shared/middleware';
 import { authorizeUrl, exchangeCode, logoutUrl, SCOPES, TokenRequestError } from '../shared/oauth';
 import {
   appIssuer,
-  type CurrentUser,
   callbackUrl,
   checkPost,
   clearCookie,
@@ -27,6 +25,8 @@ import {
   verifyIdToken,
 } from '../shared/session';
 import { messagePage, page } from './form-page';
+import { PAGES } from './pages';
+import { type AppPage, allows } from './pages/shell';
 
 /*
  * The app people sign in to, at the API's root: sign-in through the issuer (authorization code with
@@ -46,45 +46,39 @@ const signedOutPage = (): HttpResult =>
     ),
   );
 
-const homePage = async (user: CurrentUser): Promise<HttpResult> => {
-  const person = (await db().employee.get({ employeeId: user.employeeId }).go()).data;
-  const roles = [user.hr ? 'HR admin' : '', user.manager ? 'Manager' : '', 'Employee'].filter(Boolean);
-  return withSignOutTarget(
-    htmlResult(
-      200,
-      page(
-        person?.name ?? user.employeeId,
-        html`<p>${person?.title ?? ''}</p>
-<p>Signed in as <strong>${roles.join(', ')}</strong>.</p>
-<form method="post" action="/auth/sign-out"><input type="hidden" name="csrf" value="${user.csrfToken}"><button type="submit">Sign out</button></form>`,
-      ),
-    ),
-  );
-};
-
-/** Sign-out's form is answered with a redirect to the issuer's logout: the CSP lets the form go there. */
-const withSignOutTarget = (result: HttpResult): HttpResult => {
-  const headers = result.headers as Record<string, string>;
-  const csp = headers['content-security-policy'] ?? '';
-  return {
-    ...result,
-    headers: {
-      ...headers,
-      'content-security-policy': csp.replace(
-        "form-action 'self'",
-        `form-action 'self' ${new URL(config.authDomainUrl).origin}`,
-      ),
-    },
-  };
-};
-
 const refusedPage = (status: number, title: string, message: string) =>
   htmlResult(status, messagePage(title, message));
 
-const home: Route = async (event) => {
-  const user = await currentUser(event);
-  return user ? homePage(user) : signedOutPage();
-};
+/**
+ * A page or action of the app behind its gates: somebody signed in (a GET is sent to sign in; the
+ * home page greets the signed-out), the page's audience, and for a POST the origin and CSRF checks.
+ */
+const pageRoute =
+  (routeKey: string, appPage: AppPage): Route =>
+  async (event) => {
+    const user = await currentUser(event);
+    const method = routeKey.split(' ')[0];
+    if (!user) {
+      if (routeKey === 'GET /') return signedOutPage();
+      return method === 'GET'
+        ? redirect('/auth/sign-in')
+        : refusedPage(401, 'Not signed in', 'Sign in first, then send the form again.');
+    }
+    if (!allows(appPage.audience, user))
+      return refusedPage(
+        403,
+        'Not yours to see',
+        appPage.audience === 'hr'
+          ? 'Only HR admins may open this page.'
+          : 'Only managers may open this page.',
+      );
+    const form = method === 'POST' ? new URLSearchParams(rawBody(event)) : new URLSearchParams();
+    if (method === 'POST') {
+      const refused = checkPost(event, user, form);
+      if (refused) return refusedPage(403, 'Not done', refused);
+    }
+    return appPage.handle({ event, user, principal: { employeeId: user.employeeId, hr: user.hr }, form });
+  };
 
 const signIn: Route = async () => {
   const { attempt, setCookie } = newSignInAttempt();
@@ -165,7 +159,7 @@ const authConfig: Route = async () =>
   });
 
 export const APP_ROUTES: Record<string, Route> = {
-  'GET /': home,
+  ...Object.fromEntries(Object.entries(PAGES).map(([key, appPage]) => [key, pageRoute(key, appPage)])),
   'GET /auth/sign-in': signIn,
   'GET /auth/callback': callback,
   'POST /auth/sign-out': signOut,

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { principalFrom } from '../../domain/people/access';
+import { type Principal, principalFrom } from '../../domain/people/access';
 import { forbidden, type HttpEvent, type HttpResult, jsonResult, problem } from '../shared/http';
 import { httpErrors, observed } from '../shared/middleware';
 import { auditRoutes } from './hr-routes/audit';
@@ -41,6 +41,53 @@ export const HR_ROUTES = Object.keys(routes);
 const claimsOf = (event: HttpEvent) =>
   (event.requestContext as { authorizer?: { jwt?: { claims?: Parameters<typeof principalFrom>[0] } } })
     .authorizer?.jwt?.claims;
+
+/**
+ * Answers one HR API route in-process for a caller the app's session names: the app's pages read and
+ * act through the same routes, so they share the API's validation and every access rule.
+ */
+export const callRoute = async (
+  routeKey: string,
+  caller: Principal,
+  request: {
+    path?: Record<string, string>;
+    query?: Record<string, string>;
+    body?: unknown;
+    idempotencyKey?: string;
+  } = {},
+): Promise<{ status: number; body: unknown; text: string; contentType: string }> => {
+  const route = routes[routeKey];
+  if (!route) throw new Error(`no HR API route ${routeKey}`);
+  const [method = 'GET', rawPath = '/'] = routeKey.split(' ');
+  const path = rawPath.replace(/\{(\w+)\}/g, (_, name: string) =>
+    encodeURIComponent(request.path?.[name] ?? ''),
+  );
+  const event = {
+    version: '2.0',
+    routeKey,
+    rawPath: path,
+    rawQueryString: new URLSearchParams(request.query ?? {}).toString(),
+    headers: {
+      'content-type': 'application/json',
+      ...(request.idempotencyKey ? { 'idempotency-key': request.idempotencyKey } : {}),
+    },
+    ...(request.path ? { pathParameters: request.path } : {}),
+    ...(request.query ? { queryStringParameters: request.query } : {}),
+    ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+    isBase64Encoded: false,
+    requestContext: { http: { method, path } },
+  } as unknown as HttpEvent;
+  const result = await route(event, caller);
+  const text = typeof result.body === 'string' ? result.body : '';
+  const contentType = String(result.headers?.['content-type'] ?? '');
+  const json = contentType.includes('json') && text !== '';
+  return {
+    status: result.statusCode ?? 200,
+    body: json ? (JSON.parse(text) as unknown) : undefined,
+    text,
+    contentType,
+  };
+};
 
 export const handleHr = async (event: HttpEvent): Promise<HttpResult> => {
   // The API's own description is public, like the documentation it is.

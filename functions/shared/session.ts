@@ -179,6 +179,8 @@ const refreshed = async (session: Session): Promise<Session | undefined> => {
 
 export type CurrentUser = {
   employeeId: string;
+  /** Their name as the org chart has it (the id when they are not in it, as an HR admin may not be). */
+  name: string;
   hr: boolean;
   /** Whether anyone reports to them: the team pages are theirs. */
   manager: boolean;
@@ -192,9 +194,13 @@ export const currentUser = async (event: HttpEvent): Promise<CurrentUser | undef
   const found = await sessionOf(event);
   const session = found && (await refreshed(found));
   if (!session) return undefined;
-  const reports = await db().employee.query.byManager({ managerId: session.employeeId }).go({ limit: 1 });
+  const [person, reports] = await Promise.all([
+    db().employee.get({ employeeId: session.employeeId }).go(),
+    db().employee.query.byManager({ managerId: session.employeeId }).go({ limit: 1 }),
+  ]);
   return {
     employeeId: session.employeeId,
+    name: person.data?.name ?? session.employeeId,
     hr: session.hr,
     manager: reports.data.length > 0,
     csrfToken: session.csrfToken,

@@ -11,6 +11,14 @@ import { db } from '../../domain/platform/table';
 import type { HttpResult } from '../../functions/shared/http';
 import { type SignedInEvent, signedIn } from '../../functions/shared/session';
 import { SAMPLE_ORG_CSV } from '../../local/sample-org';
+import {
+  browse as browseAs,
+  chooseOnDevPage as chooseAs,
+  csrfOf,
+  hiddenFields,
+  type Jar,
+  signIn as signInAs,
+} from '../support/app-browser';
 import { startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -20,57 +28,9 @@ import { startTestStack, type TestStack } from '../support/local-stack';
 
 let stack: TestStack;
 
-type Jar = Map<string, string>;
-
-/** A request as a browser makes it: no redirects followed, cookies from the jar sent and updated. */
-const browse = async (jar: Jar, url: string, init: RequestInit = {}) => {
-  const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-  const res = await fetch(new URL(url, stack.urls.api), {
-    ...init,
-    redirect: 'manual',
-    headers: { ...(cookie ? { cookie } : {}), ...(init.headers as Record<string, string>) },
-  });
-  for (const set of res.headers.getSetCookie()) {
-    const [pair = ''] = set.split(';');
-    const [name = '', value = ''] = pair.split('=');
-    if (value) jar.set(name, value);
-    else jar.delete(name);
-  }
-  return { res, text: await res.text(), setCookies: res.headers.getSetCookie() };
-};
-
-const unescapeHtml = (s: string) =>
-  s
-    .replace(/&amp;/g, '&')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'");
-const hiddenFields = (page: string) =>
-  Object.fromEntries(
-    [...page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [
-      m[1] as string,
-      unescapeHtml(m[2] as string),
-    ]),
-  );
-
-/** Starts a sign-in and answers the development sign-in page as `as`; the callback's URL. */
-const chooseOnDevPage = async (jar: Jar, as: string) => {
-  const start = await browse(jar, '/auth/sign-in');
-  const authorize = start.res.headers.get('location') ?? '';
-  const devPage = await browse(jar, authorize);
-  const chosen = await browse(jar, '/oauth2/authorize', {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ ...hiddenFields(devPage.text), as }).toString(),
-  });
-  return { start, devPage, callback: chosen.res.headers.get('location') ?? '' };
-};
-
-const signIn = async (as: string) => {
-  const jar: Jar = new Map();
-  const { callback } = await chooseOnDevPage(jar, as);
-  const done = await browse(jar, callback);
-  return { jar, done };
-};
+const browse = (jar: Jar, url: string, init: RequestInit = {}) => browseAs(stack, jar, url, init);
+const chooseOnDevPage = (jar: Jar, as: string) => chooseAs(stack, jar, as);
+const signIn = (as: string) => signInAs(stack, as);
 
 const signOutForm = (jar: Jar, fields: Record<string, string>, headers: Record<string, string>) =>
   browse(jar, '/auth/sign-out', {
@@ -78,7 +38,6 @@ const signOutForm = (jar: Jar, fields: Record<string, string>, headers: Record<s
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
     body: new URLSearchParams(fields).toString(),
   });
-const csrfOf = (page: string) => /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
 
 beforeAll(async () => {
   stack = await startTestStack(new Date('2027-06-01T08:00:00Z'));

@@ -6,6 +6,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WAKE_ERROR } from '../../domain/platform/executions';
+import { APP_ROUTES as APP_PAGES_AND_SIGN_IN } from '../../functions/api/app';
 import { HR_ROUTES as HANDLED_HR_ROUTES } from '../../functions/api/hr-api';
 import { buildApp } from '../../infra/app';
 import { ENTRY_METADATA, POWERTOOLS_ENVIRONMENT, ROOT } from '../../infra/function';
@@ -422,13 +423,7 @@ describe('GrowcycleStack', () => {
 
   describe('HTTP API', () => {
     // The app's routes check the session cookie themselves (functions/shared/session.ts).
-    const APP_ROUTES = [
-      'GET /',
-      'GET /auth/sign-in',
-      'GET /auth/callback',
-      'POST /auth/sign-out',
-      'GET /auth/config',
-    ];
+    const APP_ROUTES = Object.keys(APP_PAGES_AND_SIGN_IN);
     const PUBLIC_ROUTES = [
       'GET /r/{requestId}',
       'POST /r/{requestId}',

@@ -7,6 +7,7 @@ import { type CurrentUser, checkPost, cookiesOf, SignInAttempt } from '../../fun
 
 const user: CurrentUser = {
   employeeId: 'e01',
+  name: 'Anna',
   hr: false,
   manager: false,
   csrfToken: 'a'.repeat(43),
