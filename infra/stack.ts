@@ -365,7 +365,7 @@ export class GrowcycleStack extends Stack {
       }),
     });
     const feedback = new FeedbackRequest(this, 'FeedbackRequest', { humanStep: humanStepFn, recordFailure });
-    const hrApi = fn('HrApi', 'functions/api/hr-api.ts', {
+    const hrApiEnv = {
       CYCLE_STATE_MACHINE_ARN: cycle.stateMachine.stateMachineArn,
       PLAN_STATE_MACHINE_ARN: plan.stateMachine.stateMachineArn,
       PLAN_ITEM_STATE_MACHINE_ARN: planItem.stateMachine.stateMachineArn,
@@ -373,27 +373,32 @@ export class GrowcycleStack extends Stack {
       FEEDBACK_STATE_MACHINE_ARN: feedback.stateMachine.stateMachineArn,
       // Praise reaches the person in their digest.
       ...queueingEnv,
-    });
-    schedulesCycles(hrApi);
-    // Calibrating or releasing a review resumes the review's workflow waiting on it.
-    resumes(hrApi);
-    review.stateMachine.grantStartExecution(hrApi);
-    // Cancelling a cycle stops its execution and every review's.
-    cycle.stateMachine.grantExecution(hrApi, 'states:StopExecution');
-    review.stateMachine.grantExecution(hrApi, 'states:StopExecution');
-    Validations.of(hrApi).acknowledge(
-      ...[cycle.stateMachine, review.stateMachine].map((sm) => ({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${this.getLogicalId(sm.node.defaultChild as CfnElement)}"}]}]}:*]`,
-        reason:
-          'Cancelling a cycle stops executions of this state machine only; their names are per cycle and review.',
-      })),
-    );
-    cycle.stateMachine.grantStartExecution(hrApi);
-    plan.stateMachine.grantStartExecution(hrApi);
-    planItem.stateMachine.grantStartExecution(hrApi);
-    feedback.stateMachine.grantStartExecution(hrApi);
-    // HR reassigns a request: the new reviewer is emailed at once.
-    sends(hrApi);
+    };
+    /** What the HR API's routes do, for the HR API and for the app, whose pages act through the same routes. */
+    const actsAsHrApi = (f: ReturnType<typeof fn>) => {
+      schedulesCycles(f);
+      // Calibrating or releasing a review resumes the review's workflow waiting on it.
+      resumes(f);
+      review.stateMachine.grantStartExecution(f);
+      // Cancelling a cycle stops its execution and every review's.
+      cycle.stateMachine.grantExecution(f, 'states:StopExecution');
+      review.stateMachine.grantExecution(f, 'states:StopExecution');
+      Validations.of(f).acknowledge(
+        ...[cycle.stateMachine, review.stateMachine].map((sm) => ({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${this.getLogicalId(sm.node.defaultChild as CfnElement)}"}]}]}:*]`,
+          reason:
+            'Cancelling a cycle stops executions of this state machine only; their names are per cycle and review.',
+        })),
+      );
+      cycle.stateMachine.grantStartExecution(f);
+      plan.stateMachine.grantStartExecution(f);
+      planItem.stateMachine.grantStartExecution(f);
+      feedback.stateMachine.grantStartExecution(f);
+      // HR reassigns a request: the new reviewer is emailed at once.
+      sends(f);
+    };
+    const hrApi = fn('HrApi', 'functions/api/hr-api.ts', hrApiEnv);
+    actsAsHrApi(hrApi);
 
     const sesEvents = fn('SesEvents', 'functions/events/ses-events.ts');
     sends(sesEvents);
@@ -500,12 +505,14 @@ export class GrowcycleStack extends Stack {
     }
     const issuerUrl = `https://cognito-idp.${this.region}.${this.urlSuffix}/${users.userPoolId}`;
     const appFn = fn('App', 'functions/api/app.ts', {
+      ...hrApiEnv,
       AUTH_ISSUER: issuerUrl,
       AUTH_JWKS_URL: `${issuerUrl}/.well-known/jwks.json`,
       AUTH_DOMAIN_URL: signInDomain.baseUrl(),
       AUTH_APP_CLIENT_ID: appClient.userPoolClientId,
       AUTH_CLI_CLIENT_ID: cliClient.userPoolClientId,
     });
+    actsAsHrApi(appFn);
     const appIntegration = new HttpLambdaIntegration('AppIntegration', appFn);
     for (const [method, path] of APP_ROUTES) {
       api.addRoutes({ path, methods: [method], integration: appIntegration });

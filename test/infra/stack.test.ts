@@ -693,8 +693,9 @@ describe('GrowcycleStack', () => {
       // Assess: human steps, the digest delivery, cycle close, the HR API (reassign), the bounce
       // handler, the goal rounds (HR hears of goals never agreed), the plan's own steps (its summary,
       // HR told of a draft never agreed) and the forms (HR told of a blocked item under a strict
-      // policy; a draft's change told to the other party) and the workflows' failure step (HR told).
-      expect(grantsConfigurationSet).toHaveLength(9);
+      // policy; a draft's change told to the other party), the workflows' failure step (HR told) and
+      // the app, whose pages act through the HR API's routes.
+      expect(grantsConfigurationSet).toHaveLength(10);
     });
   });
 });
