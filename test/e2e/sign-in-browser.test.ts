@@ -4,6 +4,7 @@ import { type Io, run } from '../../cli/growcycle';
 import { SAMPLE_ORG_CSV } from '../../local/sample-org';
 import { launchChromium } from '../support/browser';
 import { startTestStack, type TestStack } from '../support/local-stack';
+import { expectAccessible, screenshot } from '../support/pages';
 
 /*
  * Signing in to the app in headless Chromium through the local development sign-in page: the
@@ -41,8 +42,10 @@ describe('signing in with a browser', () => {
       .click();
     // A click that navigates resolves once the navigation, redirects included, has landed.
     expect(page.url()).toBe(`${stack.urls.api}/`);
-    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Grace Liu');
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Welcome, Grace Liu');
     expect(await page.textContent('main')).toContain('Manager, Employee');
+    await expectAccessible(page);
+    await screenshot(page, 'home');
     const [session] = (await context.cookies()).filter((c) => c.name === 'growcycle_session');
     expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/' });
 

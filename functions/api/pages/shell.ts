@@ -62,6 +62,7 @@ button.danger{background:#a10000}
 fieldset{border:1px solid #ccc;border-radius:4px;margin:1rem 0;background:#fff}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(14rem,1fr));gap:1rem}
 .card{background:#fff;border:1px solid #e2e2e2;border-radius:6px;padding:0.8rem 1rem}
+.card h2{margin-top:0;border:0}
 .card .big{font-size:1.8rem;font-weight:700}
 figure{margin:1rem 0;background:#fff;border:1px solid #e2e2e2;border-radius:6px;padding:0.8rem}
 figcaption{font-size:0.95rem}
