@@ -22,6 +22,7 @@ import {
   ScheduleCycleInput,
   UpdateGoalInput,
 } from './hr-schemas';
+import { PAGES } from './pages';
 
 /*
  * The OpenAPI 3.1 document of the HTTP API, generated from the same zod schemas the handlers parse
@@ -40,14 +41,16 @@ type Operation = {
   /** What a success is written in, when not JSON (a signed link's page is HTML). */
   okMedia?: 'text/csv' | 'text/html';
   errors: number[];
+  /** A page sends whoever is not signed in to sign in. */
+  signInRedirect?: boolean;
 };
 
 /** An operation's description: who may call it, and how it is authorised. */
 const DESCRIPTION: Record<Operation['auth'], (who?: string) => string> = {
   jwt: (who) => `Needs a bearer token. Who may call: ${who ?? 'anyone signed in'}.`,
   none: () => 'Public: no token needed.',
-  session: () =>
-    'Needs the app’s session cookie (signed in through the app) and, for a POST, the session’s CSRF token.',
+  session: (who) =>
+    `Needs the app’s session cookie (signed in through the app) and, for a POST, the session’s CSRF token.${who ? ` Who may open it: ${who}.` : ''}`,
   'signed-link': () =>
     'Authorised by the link’s own HMAC signature and expiry (the `s`, `e` and `a` query parameters), so no token or account is needed.',
 };
@@ -79,8 +82,38 @@ const LINK_PARAMETERS = [
   },
 ];
 
+/** The app's pages and actions, described from their own declarations (functions/api/pages). */
+const pageOperations = (): Record<string, Operation> =>
+  Object.fromEntries(
+    Object.entries(PAGES).map(([key, page]) => {
+      const who = { anyone: 'anyone signed in', manager: 'managers and HR', hr: 'HR admins' }[page.audience];
+      const operation: Operation = key.startsWith('GET ')
+        ? {
+            summary: page.summary,
+            auth: 'session',
+            who,
+            ok: 200,
+            okDescription: 'An HTML page',
+            okMedia: 'text/html',
+            errors: [403, 404],
+            signInRedirect: key !== 'GET /',
+          }
+        : {
+            summary: page.summary,
+            auth: 'session',
+            who,
+            bodyType: 'form',
+            ok: 303,
+            okDescription: 'Back to the page, with a notice of what was done',
+            errors: [400, 401, 403, 404, 409],
+          };
+      return [key, operation];
+    }),
+  );
+
 /** Every route of the API, by the key API Gateway routes on. */
 export const OPERATIONS: Record<string, Operation> = {
+  ...pageOperations(),
   'GET /health': { summary: 'Liveness', auth: 'none', ok: 200, okDescription: 'The API is up', errors: [] },
   'GET /openapi.json': {
     summary: 'This document',
@@ -88,14 +121,6 @@ export const OPERATIONS: Record<string, Operation> = {
     ok: 200,
     okDescription: 'OpenAPI 3.1',
     errors: [],
-  },
-  'GET /': {
-    summary: "The app's home page: the signed-in person, their roles and sign-out; else a link to sign in",
-    auth: 'none',
-    ok: 200,
-    okDescription: 'An HTML page',
-    okMedia: 'text/html',
-    errors: [500],
   },
   'GET /auth/sign-in': {
     summary: "Start signing in: a redirect to the issuer's authorize endpoint (code flow with PKCE)",
@@ -569,7 +594,10 @@ const GATEWAY_ERRORS: Record<number, string> = {
 /** The API's parts, one tag each, named by a route's first path segment. */
 const TAGS = {
   Service: { description: 'Liveness and this document', segments: ['health', 'openapi.json'] },
-  App: { description: 'The web app’s home page and signing in and out', segments: ['', 'auth'] },
+  App: {
+    description: 'The web app’s pages and their actions (HTML), and signing in and out',
+    segments: ['', 'auth', 'hr', 'me', 'team'],
+  },
   'Email links': { description: 'The forms behind signed email links (no account needed)', segments: ['r'] },
   People: {
     description: 'Employees, the organisation imported from an HRIS export, aspirations',
@@ -670,6 +698,7 @@ export const openApiDocument = (serverUrl?: string): Record<string, unknown> => 
             }
           : {}),
       responses: {
+        ...(op.signInRedirect ? { '303': { description: 'Nobody signed in: to /auth/sign-in' } } : {}),
         [String(op.ok)]: {
           description: op.okDescription,
           // A redirect's body is nothing to describe: its Location header is the answer.
@@ -685,26 +714,29 @@ export const openApiDocument = (serverUrl?: string): Record<string, unknown> => 
               }),
         },
         ...Object.fromEntries(
-          errors.map((status) => [
-            String(status),
-            {
-              description: GATEWAY_ERRORS[status] ?? ERROR_TEXT[status] ?? 'Error',
-              ...(GATEWAY_ERRORS[status]
-                ? {
-                    content: {
-                      'application/json': { schema: { $ref: '#/components/schemas/GatewayMessage' } },
-                    },
-                  }
-                : op.auth === 'jwt'
+          errors
+            .map((status) => [status, status === 429 || (status === 401 && op.auth === 'jwt')] as const)
+            .map(([status, byGateway]) => [
+              String(status),
+              {
+                description:
+                  (byGateway ? GATEWAY_ERRORS[status] : undefined) ?? ERROR_TEXT[status] ?? 'Error',
+                ...(byGateway
                   ? {
                       content: {
-                        'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
+                        'application/json': { schema: { $ref: '#/components/schemas/GatewayMessage' } },
                       },
                     }
-                  : // The signed-link forms and the app's pages answer a browser with an HTML page.
-                    { content: { 'text/html': { schema: { type: 'string' } } } }),
-            },
-          ]),
+                  : op.auth === 'jwt'
+                    ? {
+                        content: {
+                          'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
+                        },
+                      }
+                    : // The signed-link forms and the app's pages answer a browser with an HTML page.
+                      { content: { 'text/html': { schema: { type: 'string' } } } }),
+              },
+            ]),
         ),
       },
     };

@@ -8,6 +8,7 @@ import { appPage, type Pages } from './shell';
 export const homePages: Pages = {
   'GET /': {
     audience: 'anyone',
+    summary: "The app's home: the parts of the app the person's roles open; signed out, a link to sign in",
     handle: async ({ user }) => {
       const roles = [user.hr ? 'HR admin' : '', user.manager ? 'Manager' : '', 'Employee'].filter(Boolean);
       const cards = [

@@ -23,7 +23,12 @@ export type PageContext = {
   form: URLSearchParams;
 };
 
-export type AppPage = { audience: Audience; handle: (context: PageContext) => Promise<HttpResult> };
+export type AppPage = {
+  audience: Audience;
+  /** What the page shows or the action does, for the OpenAPI document. */
+  summary: string;
+  handle: (context: PageContext) => Promise<HttpResult>;
+};
 
 /** The app's pages and actions, by the key API Gateway routes on ("GET /hr/cycles"). */
 export type Pages = Record<string, AppPage>;
