@@ -1,4 +1,5 @@
 import { zonedFormat } from '../platform/calendar';
+import { config } from '../platform/config';
 import { html, type SafeHtml } from '../platform/html';
 import type { RequestKind } from '../platform/table';
 
@@ -60,12 +61,20 @@ const LOCAL_DATE: Intl.DateTimeFormatOptions = {
 export const localDate = (iso: string, timeZone: string): string =>
   zonedFormat('en-GB', LOCAL_DATE, timeZone).format(new Date(iso));
 
+/** The app's home, where whoever has an account sees everything the emails ask about, in one place. */
+const appUrl = (): string => `${config.publicBaseUrl}/`;
+
 const layout = (title: string, body: SafeHtml): string =>
   html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>
 <body style="font-family:system-ui,sans-serif;max-width:36rem;margin:auto;color:#1a1a1a">
 ${body}
-<p style="color:#666;font-size:0.85em">growcycle: feedback and development that help people grow.</p>
+<p style="color:#666;font-size:0.85em">growcycle: feedback and development that help people grow.
+Your reviews, goals, plan and feedback are in the app: <a href="${appUrl()}" style="color:#0b5540">${appUrl()}</a></p>
 </body></html>`.value;
+
+/** The text part's footer, the same as the HTML part's. */
+const withFooter = (text: string): string =>
+  `${text}\n--\ngrowcycle: feedback and development that help people grow.\nYour reviews, goals, plan and feedback are in the app: ${appUrl()}\n`;
 
 const button = (url: string, label: string): SafeHtml =>
   html`<p><a href="${url}" style="background:#0b6e4f;color:#fff;padding:0.6em 1.2em;border-radius:4px;text-decoration:none">${label}</a></p>
@@ -245,7 +254,9 @@ ${links(input, action).html}`;
   return {
     subject: fullSubject,
     html: layout(fullSubject, body),
-    text: `Hello ${input.recipientName},\n\n${reminder ? `Reminder: due ${due}.\n\n` : ''}${lead}\n\n${detailLines(input).text}Due: ${due}\n\n${links(input, action).text}\n`,
+    text: withFooter(
+      `Hello ${input.recipientName},\n\n${reminder ? `Reminder: due ${due}.\n\n` : ''}${lead}\n\n${detailLines(input).text}Due: ${due}\n\n${links(input, action).text}\n`,
+    ),
   };
 };
 
@@ -283,7 +294,9 @@ export const escalationEmail = (input: EscalationEmailInput): Email => {
   return {
     subject,
     html: layout(subject, body),
-    text: `Hello ${input.escalateeName},\n\n${what} was due ${due} and is still open. You are told as ${input.role} so you can help unblock it.\n`,
+    text: withFooter(
+      `Hello ${input.escalateeName},\n\n${what} was due ${due} and is still open. You are told as ${input.role} so you can help unblock it.\n`,
+    ),
   };
 };
 
@@ -351,7 +364,7 @@ ${parts.map((p) => p.html)}`;
     email: {
       subject,
       html: layout(subject, body),
-      text: `Hello ${recipientName},\n\n${intro}\n\n${parts.map((p) => p.text).join('\n\n')}\n`,
+      text: withFooter(`Hello ${recipientName},\n\n${intro}\n\n${parts.map((p) => p.text).join('\n\n')}\n`),
     },
     kinds: sorted.map((item) => item.kind),
   };
@@ -377,7 +390,9 @@ export const cycleReportEmail = (report: CycleReportEmailInput): Email => {
   return {
     subject,
     html: layout(subject, body),
-    text: `The cycle "${report.cycleName}" has closed.\nParticipants: ${report.participants}\nCompleted: ${report.completed}\nIncomplete: ${report.incomplete}\nIn progress: ${report.inProgress}\n`,
+    text: withFooter(
+      `The cycle "${report.cycleName}" has closed.\nParticipants: ${report.participants}\nCompleted: ${report.completed}\nIncomplete: ${report.incomplete}\nIn progress: ${report.inProgress}\n`,
+    ),
   };
 };
 
@@ -398,7 +413,7 @@ export const meetingInvitationEmail = (input: MeetingInvitationInput): Email => 
   return {
     subject,
     html: layout(subject, html`<p>Hello ${input.recipientName},</p><p>${lead}</p>`),
-    text: `Hello ${input.recipientName},\n\n${lead}\n`,
+    text: withFooter(`Hello ${input.recipientName},\n\n${lead}\n`),
     attachments: [
       { fileName: 'review-meeting.ics', contentType: 'text/calendar; method=REQUEST', content: input.ics },
     ],
@@ -410,7 +425,7 @@ export const unreleasedEmail = (input: { employeeName: string; cycleName: string
   const subject = `Results not released: ${input.employeeName}`;
   const due = localDate(input.dueAt, 'UTC');
   const lead = `The review results of ${input.employeeName} in “${input.cycleName}” have not been released, and their acknowledgment was due ${due}. Release them (HR or their manager) so they can acknowledge them.`;
-  return { subject, html: layout(subject, html`<p>${lead}</p>`), text: `${lead}\n` };
+  return { subject, html: layout(subject, html`<p>${lead}</p>`), text: withFooter(`${lead}\n`) };
 };
 
 /** HR hears of goals returned as often as a review allows, still not approved. */
@@ -421,7 +436,7 @@ export const goalRoundsEmail = (input: {
 }): Email => {
   const subject = `Goals not agreed: ${input.employeeName}`;
   const lead = `The goals of ${input.employeeName} in “${input.cycleName}” were returned ${input.rounds} times and are still not approved. The review goes on without approved goals; a conversation may help.`;
-  return { subject, html: layout(subject, html`<p>${lead}</p>`), text: `${lead}\n` };
+  return { subject, html: layout(subject, html`<p>${lead}</p>`), text: withFooter(`${lead}\n`) };
 };
 
 export type BounceEmailInput = {
@@ -448,7 +463,9 @@ export const bounceEmail = (input: BounceEmailInput): Email => {
   return {
     subject,
     html: layout(subject, body),
-    text: `Hello HR team,\n\nThe ${step} request ${input.requestId} to reviewer ${input.reviewerId} (about ${input.subjectId}${input.cycleName ? `, in ${input.cycleName}` : ''}) ${what}. Their address is flagged; the request stays open and its workflow keeps waiting.\n\nTo pass it to someone else: ${route} with {"recipientId": "...", "reason": "..."}, or ${cli}\n`,
+    text: withFooter(
+      `Hello HR team,\n\nThe ${step} request ${input.requestId} to reviewer ${input.reviewerId} (about ${input.subjectId}${input.cycleName ? `, in ${input.cycleName}` : ''}) ${what}. Their address is flagged; the request stays open and its workflow keeps waiting.\n\nTo pass it to someone else: ${route} with {"recipientId": "...", "reason": "..."}, or ${cli}\n`,
+    ),
   };
 };
 
@@ -459,7 +476,7 @@ export const noticeEmail = (input: { recipientName?: string; subject: string; li
   return {
     subject: input.subject,
     html: layout(input.subject, html`${paragraphs.map((p) => html`<p>${p}</p>`)}`),
-    text: `${paragraphs.join('\n\n')}\n`,
+    text: withFooter(`${paragraphs.join('\n\n')}\n`),
   };
 };
 
@@ -494,6 +511,8 @@ ${button(input.url, 'Open the draft plan')}`;
   return {
     subject,
     html: layout(subject, body),
-    text: `Hello ${input.recipientName},\n\n${lead}\n\n${input.changes.map((c) => `- ${c}\n`).join('')}\nDue: ${due}\n\nOpen the draft plan: ${input.url}\n`,
+    text: withFooter(
+      `Hello ${input.recipientName},\n\n${lead}\n\n${input.changes.map((c) => `- ${c}\n`).join('')}\nDue: ${due}\n\nOpen the draft plan: ${input.url}\n`,
+    ),
   };
 };

@@ -1,5 +1,6 @@
 import { allCustomMatcher, type BaseMatcher } from 'aws-sdk-client-mock-vitest';
 import { expect } from 'vitest';
+import { TEST_ENV } from './unit-doubles';
 
 /* The unit project's setup file (vitest.config.ts): runs before each unit test file. */
 
@@ -9,3 +10,6 @@ expect.extend(allCustomMatcher);
 declare module 'vitest' {
   interface Matchers<R, T> extends BaseMatcher<R, T> {}
 }
+
+// Every deployed function has the public base URL (infra/stack.ts): emails link the app with it.
+process.env.PUBLIC_BASE_URL ??= TEST_ENV.PUBLIC_BASE_URL;

@@ -45,6 +45,15 @@ describe('requestEmail', () => {
     expect(email.html).toContain('Due: Friday, 14 March 2025 at 18:00 CET');
   });
 
+  it('links the app in the footer of both parts, so whoever has an account finds everything in one place', () => {
+    expect(email.html).toContain(
+      '<a href="https://forms.example.com/" style="color:#0b5540">https://forms.example.com/</a>',
+    );
+    expect(email.text).toMatch(
+      /\n--\n.*\nYour reviews, goals, plan and feedback are in the app: https:\/\/forms\.example\.com\/\n$/,
+    );
+  });
+
   it('prefixes the subject of a reminder', () => {
     // Act
     const reminder = requestEmail(
@@ -101,6 +110,7 @@ describe('cycleReportEmail', () => {
     // Assess
     expect(email.html).not.toContain('<script>');
     expect(email.html).toContain('“&lt;script&gt;x&lt;/script&gt;” has closed');
+    expect(email.text).toContain('in the app: https://forms.example.com/');
   });
 });
 
