@@ -1,4 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { Journal } from './journal';
 import { LOCAL_ACCOUNT } from './template';
 
 /*
@@ -21,6 +23,18 @@ type Message = {
   invisibleUntil: number;
 };
 
+const Kept = z.object({
+  MessageId: z.string(),
+  Body: z.string(),
+  MessageAttributes: z.record(
+    z.string(),
+    z.object({ DataType: z.literal('String'), StringValue: z.string() }),
+  ),
+});
+/** The queue's journal: each message sent, and each deleted by its id. */
+const JournalRecord = z.union([z.object({ sent: Kept }), z.object({ deleted: z.string() })]);
+type JournalRecord = z.infer<typeof JournalRecord>;
+
 export class SqsError extends Error {
   constructor(
     readonly code: string,
@@ -34,10 +48,39 @@ export class SqsError extends Error {
 /** How long a received message stays hidden, as SQS's default visibility timeout. */
 const VISIBILITY_MS = 30_000;
 
+/**
+ * When the stack persists (`npm start`), the queue keeps its messages in a journal under the data
+ * folder, as SQS keeps them through anything that happens to the code: failed work waiting for a
+ * redrive is still there after a restart. Receipts and visibility are not kept: after a restart every
+ * message is visible again, as one received but never deleted is on SQS once its timeout ends.
+ */
 export class LocalQueue {
   private readonly messages: Message[] = [];
+  private readonly journal: Journal<JournalRecord> | undefined;
 
-  constructor(readonly name: string = FAILED_INVOCATIONS_QUEUE) {}
+  constructor(
+    readonly name: string = FAILED_INVOCATIONS_QUEUE,
+    journalFile?: string,
+  ) {
+    this.journal = journalFile ? new Journal(journalFile, JournalRecord) : undefined;
+    this.load();
+  }
+
+  private load(): void {
+    if (!this.journal) return;
+    const kept = new Map<string, z.infer<typeof Kept>>();
+    for (const r of this.journal.read()) {
+      if ('sent' in r) kept.set(r.sent.MessageId, r.sent);
+      else kept.delete(r.deleted);
+    }
+    for (const m of kept.values()) this.messages.push({ ...m, invisibleUntil: 0 });
+    this.journal.rewrite([...kept.values()].map((sent) => ({ sent })));
+  }
+
+  /** Stops keeping changes (the stack is shutting down). */
+  close(): void {
+    this.journal?.close();
+  }
 
   url(endpoint: string): string {
     return `${endpoint.replace(/\/$/, '')}/${LOCAL_ACCOUNT}/${this.name}`;
@@ -48,16 +91,16 @@ export class LocalQueue {
   }
 
   send(body: string, attributes: Record<string, string> = {}): string {
-    const id = randomUUID();
-    this.messages.push({
-      MessageId: id,
+    const sent = {
+      MessageId: randomUUID(),
       Body: body,
       MessageAttributes: Object.fromEntries(
-        Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
+        Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String' as const, StringValue: v }]),
       ),
-      invisibleUntil: 0,
-    });
-    return id;
+    };
+    this.messages.push({ ...sent, invisibleUntil: 0 });
+    this.journal?.append({ sent });
+    return sent.MessageId;
   }
 
   receive(max: number, at = Date.now()) {
@@ -89,7 +132,8 @@ export class LocalQueue {
     const i = this.messages.findIndex((m) => m.receiptHandle === receiptHandle);
     if (i < 0)
       throw new SqsError('ReceiptHandleIsInvalid', `The receipt handle "${receiptHandle}" is not valid.`);
-    this.messages.splice(i, 1);
+    const [deleted] = this.messages.splice(i, 1);
+    if (deleted) this.journal?.append({ deleted: deleted.MessageId });
   }
 }
 

@@ -250,10 +250,13 @@ export const startStack = async (
     setEnvironment(app, urls);
     await ensureTable(dynamoEndpoint, tableName, app.table);
 
-    const failedInvocations = new LocalQueue();
-    const lambda = new LocalLambda(app.functions, activity, failedInvocations);
     // The Step Functions side kept on disk, resumed below once everything it calls is up.
     const journals = options.persist ? path.join(dataDir, 'stepfunctions') : undefined;
+    const failedInvocations = new LocalQueue(
+      undefined,
+      options.persist ? path.join(dataDir, 'sqs', 'failed-invocations.jsonl') : undefined,
+    );
+    const lambda = new LocalLambda(app.functions, activity, failedInvocations);
     const sfn = new LocalStepFunctions({
       stateMachines: app.stateMachines,
       lambda,
@@ -374,6 +377,7 @@ export const startStack = async (
           // Kept for the next start, which resumes them: neither stopped nor forgotten.
           sfn.detach();
           scheduler.detach();
+          failedInvocations.close();
         } else {
           for (const execution of sfn.list())
             if (execution.status === 'RUNNING') sfn.stop(execution.executionArn);
