@@ -97,13 +97,14 @@ options:
 /** `recover`: when the API refuses a call made without a token, one to try it again with. */
 type Target = { api: string; token: string | undefined; recover?: () => Promise<string | undefined> };
 
-const call = async (
+/** A request to the API, signed in as the target says; on a local stack a 401 with no token gets one and retries. */
+const send = async (
   target: Target,
   method: string,
   route: string,
   body?: unknown,
   headers: Record<string, string> = {},
-) => {
+): Promise<Response> => {
   const { api, token } = target;
   let res: Response;
   try {
@@ -123,13 +124,24 @@ const call = async (
   }
   if (res.status === 401 && !token && target.recover) {
     const recovered = await target.recover();
-    if (recovered) return call({ api, token: recovered }, method, route, body, headers);
+    if (recovered) return send({ api, token: recovered }, method, route, body, headers);
   }
   if (res.status === 401) {
     throw new CommandError(
       `the API refused the token (401): sign in with growcycle login, or pass one with --token or GROWCYCLE_TOKEN`,
     );
   }
+  return res;
+};
+
+const call = async (
+  target: Target,
+  method: string,
+  route: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) => {
+  const res = await send(target, method, route, body, headers);
   const text = await res.text();
   let json: Record<string, unknown> = {};
   try {
@@ -840,14 +852,7 @@ const plan = async (api: Target, [sub, id, ...extra]: string[], flags: PlanFlags
 
 const exportResults = async (api: Target, cycleId: string | undefined, out: string | undefined, io: Io) => {
   if (!cycleId) throw new UsageError('export needs a CYCLE_ID');
-  let res: Response;
-  try {
-    res = await fetch(`${api.api}/cycles/${encodeURIComponent(cycleId)}/export`, {
-      headers: api.token ? { authorization: `Bearer ${api.token}` } : {},
-    });
-  } catch {
-    throw new CommandError(`cannot reach the growcycle API at ${api.api}`);
-  }
+  const res = await send(api, 'GET', `/cycles/${encodeURIComponent(cycleId)}/export`);
   const text = await res.text();
   if (res.status !== 200) {
     let detail = text;

@@ -254,4 +254,10 @@ describe('signing in from the CLI', () => {
     expect(await cli.run('import-org', SAMPLE_ORG_CSV, '--dry-run')).toBe(0);
     expect(cli.err).toEqual([]);
   });
+
+  it('needs none for the CSV export either: the local stack answers for an unknown cycle, not 401', async () => {
+    const cli = cliIn({ XDG_CONFIG_HOME: mkdtempSync(path.join(tmpdir(), 'growcycle-cli-')) });
+    expect(await cli.run('export', 'no-such-cycle')).toBe(1);
+    expect(cli.err.join('\n')).toContain('the API answered 404');
+  });
 });
