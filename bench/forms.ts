@@ -142,7 +142,10 @@ export const runFormsBench = async (
   // The links their emails carry, built as the emails build them.
   const links = await Promise.all(
     open.map(async (r) => {
-      const url = await signedUrl(r.requestId, new Date(r.closeAt), r.assignment ?? 0);
+      const url = await signedUrl(
+        { requestId: r.requestId, nonce: r.linkNonce, assignment: r.assignment },
+        new Date(r.closeAt),
+      );
       const { pathname, search } = new URL(url);
       return { url, path: `${pathname}${search}`, key: requestKey(r.requestId) };
     }),

@@ -4,6 +4,7 @@ import type { Activity } from './activity';
 import type { LocalLambda } from './lambda';
 import { type LocalQueue, SqsError, sqsHandlers } from './queue';
 import { type LocalScheduler, SchedulerError } from './scheduler';
+import { type LocalSecret, type RotationRunner, randomPassword, SecretsError } from './secrets';
 import { type Execution, type HistoryEvent, type LocalStepFunctions, SfnError } from './step-functions';
 
 /*
@@ -75,8 +76,9 @@ export type AwsEndpointOptions = {
   sfn: LocalStepFunctions;
   scheduler?: LocalScheduler;
   activity: Activity;
-  linkSecret: string;
-  secretId: string;
+  /** The link key's secret; RotateSecret runs `rotation`, the template's rotation function. */
+  secret: LocalSecret;
+  rotation?: RotationRunner;
   /** With both, the endpoint also answers SQS for the dead-letter queue and Lambda's Invoke (the redrive's calls). */
   lambda?: LocalLambda;
   queue?: LocalQueue;
@@ -121,8 +123,8 @@ const lambdaInvoke = async (lambda: LocalLambda, name: string, req: IncomingMess
 
 export const awsHandlers = ({
   sfn,
-  linkSecret,
-  secretId,
+  secret,
+  rotation,
 }: AwsEndpointOptions): Record<string, (body: Body) => unknown | Promise<unknown>> => ({
   'AWSStepFunctions.ListStateMachines': (b) => {
     const { items, nextToken } = page(sfn.stateMachines(), b);
@@ -211,11 +213,12 @@ export const awsHandlers = ({
     sfn.sendTaskHeartbeat(String(b.taskToken));
     return {};
   },
-  'secretsmanager.GetSecretValue': (b) => {
-    if (b.SecretId !== secretId)
-      throw new SfnError('ResourceNotFoundException', 'Secrets Manager can’t find the specified secret.');
-    return { ARN: secretId, Name: 'growcycle-link-secret', SecretString: linkSecret, VersionId: 'local' };
-  },
+  'secretsmanager.GetSecretValue': (b) => secret.getSecretValue(b),
+  'secretsmanager.DescribeSecret': (b) => secret.describeSecret(b, rotation !== undefined),
+  'secretsmanager.PutSecretValue': (b) => secret.putSecretValue(b),
+  'secretsmanager.UpdateSecretVersionStage': (b) => secret.updateSecretVersionStage(b),
+  'secretsmanager.GetRandomPassword': (b) => randomPassword(b),
+  'secretsmanager.RotateSecret': (b) => secret.rotate(b, rotation),
 });
 
 const readBody = (req: IncomingMessage): Promise<string> =>
@@ -295,7 +298,7 @@ export const createAwsEndpoint = (options: AwsEndpointOptions): Server => {
         const raw = await readBody(req);
         send(200, await handler(raw ? (JSON.parse(raw) as Body) : {}));
       } catch (error) {
-        const known = error instanceof SfnError || error instanceof SqsError;
+        const known = error instanceof SfnError || error instanceof SqsError || error instanceof SecretsError;
         const code = known ? error.code : 'InternalFailure';
         send(known ? 400 : 500, {
           __type: code,

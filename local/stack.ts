@@ -1,6 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -18,6 +17,7 @@ import { dynamoThrottlingProxy, type FaultOptions, type Faults, faultsFrom } fro
 import { LocalLambda } from './lambda';
 import { LocalQueue } from './queue';
 import { LocalScheduler } from './scheduler';
+import { LocalSecret } from './secrets';
 import { createSesGateway } from './ses-simulator';
 import { LocalStepFunctions } from './step-functions';
 import { type CfnTemplate, type LocalApp, readApp, synthesize } from './template';
@@ -124,12 +124,6 @@ export const startInbox = async (port: number): Promise<Server> => {
       : error;
   });
   return sesServer;
-};
-
-const linkKey = (dataDir: string): string => {
-  const file = path.join(dataDir, 'link-secret');
-  if (!existsSync(file)) writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600 });
-  return readFileSync(file, 'utf8').trim();
 };
 
 /**
@@ -270,12 +264,15 @@ export const startStack = async (
       app.schedules,
       journals && path.join(journals, 'schedules.jsonl'),
     );
+    const linkSecret = new LocalSecret(LOCAL_SECRET_ID, path.join(dataDir, 'link-secret.json'));
     const awsEndpoint = createAwsEndpoint({
       sfn,
       scheduler,
       activity,
-      linkSecret: linkKey(dataDir),
-      secretId: LOCAL_SECRET_ID,
+      secret: linkSecret,
+      ...(app.secretRotation
+        ? { rotation: (event) => lambda.invoke(app.secretRotation as string, event) }
+        : {}),
       lambda,
       queue: failedInvocations,
       endpoint: () => urls.sfn,

@@ -70,6 +70,8 @@ export type LocalApp = {
   rules: LocalRule[];
   mail: LocalMail;
   schedules: LocalRecurringSchedule[];
+  /** The function that rotates the link key's secret, when the template schedules a rotation. */
+  secretRotation?: string;
 };
 
 /** Synthesizes the CDK app in-process, without bundling (the local stack imports the sources). */
@@ -146,6 +148,7 @@ export const readApp = (template: CfnTemplate, names: Names): LocalApp => {
   const rawRoutes: Array<{ key: string; target: string; authorization: string }> = [];
   const rules: LocalRule[] = [];
   const schedules: LocalRecurringSchedule[] = [];
+  let secretRotation: string | undefined;
   const mail: LocalMail = { identities: new Map(), eventDestinations: [] };
   let table: LocalTable | undefined;
 
@@ -220,6 +223,13 @@ export const readApp = (template: CfnTemplate, names: Names): LocalApp => {
         });
         break;
       }
+      case 'AWS::SecretsManager::RotationSchedule': {
+        secretRotation =
+          String(resolve(props.RotationLambdaARN ?? ''))
+            .split(':function:')
+            .pop() || undefined;
+        break;
+      }
       case 'AWS::SES::EmailIdentity': {
         const attributes = props.ConfigurationSetAttributes;
         if (isObject(attributes) && attributes.ConfigurationSetName)
@@ -264,5 +274,14 @@ export const readApp = (template: CfnTemplate, names: Names): LocalApp => {
     if (!functionLogicalId) throw new Error(`Route ${r.key} has no Lambda integration`);
     return { method, path: routePath, functionLogicalId, authorization: r.authorization };
   });
-  return { functions, stateMachines, routes, table, rules, mail, schedules };
+  return {
+    functions,
+    stateMachines,
+    routes,
+    table,
+    rules,
+    mail,
+    schedules,
+    ...(secretRotation ? { secretRotation } : {}),
+  };
 };

@@ -74,7 +74,10 @@ export const requestEmailInput = async (
   const cycleName = req.cycleId
     ? (await db().cycle.get({ cycleId: req.cycleId }).go()).data?.name
     : undefined;
-  const url = await signedUrl(req.requestId, new Date(req.closeAt), req.assignment ?? 0);
+  const url = await signedUrl(
+    { requestId: req.requestId, nonce: req.linkNonce, assignment: req.assignment },
+    new Date(req.closeAt),
+  );
   const extras = (await kindOf(kinds, req.kind).email?.(req)) ?? {};
   return {
     recipient,

@@ -592,7 +592,10 @@ const tellOfChange = async (
       person(theirs.recipientId),
       nameOf(plan.ownerId),
     ]);
-    const url = await signedUrl(theirs.requestId, new Date(theirs.closeAt), theirs.assignment ?? 0);
+    const url = await signedUrl(
+      { requestId: theirs.requestId, nonce: theirs.linkNonce, assignment: theirs.assignment },
+      new Date(theirs.closeAt),
+    );
     await sendSoon(() =>
       sendOnce({
         key: `${plan.planId}#draft#r${revision}#${theirs.recipientId}`,

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
 /*
  * Ids: random ones, stable ones derived from their parts (so a retry makes the same one), Step
@@ -10,6 +10,9 @@ export const stableId = (...parts: string[]): string =>
   createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 22);
 
 export const newId = (): string => randomUUID();
+
+/** A request's link nonce (domain/mail/links.ts): 128 random bits. */
+export const newLinkNonce = (): string => randomBytes(16).toString('base64url');
 
 /**
  * The id of what a request creates: stable per idempotency key within its scope, so a retried request

@@ -1,6 +1,7 @@
 import { Entity, type EntityItem } from 'electrodb';
 import { documentClient } from './clients';
 import { config } from './config';
+import { newLinkNonce } from './ids';
 
 /*
  * One table, single-table design. Access patterns, each served by a key, never a Scan:
@@ -242,6 +243,12 @@ const request = new Entity({
   model: { entity: 'request', version: '1', service },
   attributes: {
     requestId: { type: 'string', required: true },
+    /**
+     * 128 random bits every link to the request carries (domain/mail/links.ts): set when the request
+     * is created, kept by a retried create (a conditional one), so a link's secrecy never rests on
+     * the key alone. Requests stored before links carried one have none.
+     */
+    linkNonce: { type: 'string', default: () => newLinkNonce(), readOnly: true },
     kind: { type: REQUEST_KINDS, required: true },
     recipientId: { type: 'string', required: true },
     subjectId: { type: 'string', required: true },

@@ -8,7 +8,7 @@ import { feedbackFormFor } from '../../domain/feedback/requests';
 import { type Answer, submitAnswer } from '../../domain/human-steps/answers';
 import { aboutRequest } from '../../domain/human-steps/step';
 import { localDate } from '../../domain/mail/compose';
-import { checkLink, linkAssignment, linkSecret, signedPath } from '../../domain/mail/links';
+import { checkLink, linkAssignment, linkKeyById, signedPath } from '../../domain/mail/links';
 import { checkInFormFor } from '../../domain/plans/check-ins';
 import { planFormFor } from '../../domain/plans/forms';
 import { developedByCompetency } from '../../domain/plans/plans';
@@ -116,34 +116,44 @@ const settledPage = (req: HumanRequest): HttpResult | undefined => {
  * GET shows the form and changes nothing, because mail scanners prefetch links. Only the POST
  * consumes the request, once, through a conditional write.
  */
+const invalidLink = (): HttpResult =>
+  htmlResult(
+    403,
+    messagePage(
+      'Link not valid',
+      'This link is incomplete or has been altered. Please open it again from your email.',
+    ),
+  );
+
 export const handleForm = async (event: HttpEvent): Promise<HttpResult> => {
   const requestId = event.pathParameters?.requestId ?? '';
   const query = event.queryStringParameters ?? {};
-  const secret = await linkSecret();
+  const key = await linkKeyById(query.k);
   const assignment = linkAssignment(query.a);
-  const check =
-    assignment === undefined
-      ? 'invalid'
-      : checkLink(secret, 'respond', requestId, query.e, query.s, undefined, assignment);
-  if (check === 'invalid') {
+  const target = { requestId, nonce: query.n, assignment };
+  const check = assignment === undefined ? 'invalid' : checkLink(key, 'respond', target, query.e, query.s);
+  if (!key || check === 'invalid') {
     logger.warn('rejected link', { reason: 'signature' });
-    return htmlResult(
-      403,
-      messagePage(
-        'Link not valid',
-        'This link is incomplete or has been altered. Please open it again from your email.',
-      ),
-    );
+    return invalidLink();
   }
   if (check === 'expired') {
     return htmlResult(
       410,
-      messagePage('Link expired', 'This link has expired. The request it belonged to is closed.'),
+      messagePage(
+        'Link expired',
+        'This link has expired: the request it belongs to has closed or, if it is still open, the latest email about it has a fresh link.',
+      ),
     );
   }
   const req = (await db().request.get({ requestId }).go({ consistent: true })).data;
   if (!req || req.status === 'pending') return notFound();
   aboutRequest(req);
+  // The signature binds the nonce the link carries; it must also be the one the request holds, so a
+  // link made with a leaked key but without the request's own random nonce opens nothing.
+  if ((req.linkNonce ?? undefined) !== query.n) {
+    logger.warn('rejected link', { reason: 'nonce' });
+    return invalidLink();
+  }
   // HR passed the request to someone else: this (older) link no longer answers it.
   if ((req.assignment ?? 0) !== assignment) {
     return htmlResult(
@@ -154,7 +164,8 @@ export const handleForm = async (event: HttpEvent): Promise<HttpResult> => {
       ),
     );
   }
-  const action = `${signedPath(secret, 'respond', requestId, new Date(Number(query.e) * 1000), assignment)}`;
+  // The form posts back to the link it was opened with, signed by the same key.
+  const action = signedPath(key, 'respond', target, new Date(Number(query.e) * 1000));
   // A party who agreed to a draft plan may still read it, take the agreement back or change it.
   if (req.kind === 'plan-agreement' && req.status !== 'expired')
     return handleAgreementForm(event, req, action, await contextLine(req));

@@ -52,13 +52,27 @@ const DESCRIPTION: Record<Operation['auth'], (who?: string) => string> = {
   session: (who) =>
     `Needs the app’s session cookie (signed in through the app) and, for a POST, the session’s CSRF token.${who ? ` Who may open it: ${who}.` : ''}`,
   'signed-link': () =>
-    'Authorised by the link’s own HMAC signature and expiry (the `s`, `e` and `a` query parameters), so no token or account is needed.',
+    'Authorised by the link’s own HMAC signature, key id, nonce and expiry (the `s`, `k`, `n`, `e` and `a` query parameters), so no token or account is needed.',
 };
 
 const pathParameter = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
 
 /** The query of a signed email link (domain/mail/links.ts). */
 const LINK_PARAMETERS = [
+  {
+    name: 'k',
+    in: 'query',
+    required: true,
+    description: 'The id of the key that signed the link (the current or the previous one)',
+    schema: { type: 'string' },
+  },
+  {
+    name: 'n',
+    in: 'query',
+    required: false,
+    description: 'The request’s link nonce, 128 random bits, base64url',
+    schema: { type: 'string' },
+  },
   {
     name: 'e',
     in: 'query',

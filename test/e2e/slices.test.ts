@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../cli/growcycle';
-import { signedPath } from '../../domain/mail/links';
+import { keyIdOf, signedPath } from '../../domain/mail/links';
 import { DEMO_START, type DemoResult, runDemo } from '../../local/demo';
 import { type CapturedEmail, emailKind, fetchInboxItems, linkIn } from '../../local/people';
 import { SAMPLE_ORG } from '../../local/sample-org';
@@ -365,18 +365,27 @@ describe('bad input on the forms', () => {
   const itemStatus = async () =>
     ((await get(`/plans/${planId}`)) as { plan: { items: Array<{ status: string }> } }).plan.items[0]?.status;
 
+  /** The key the local stack signs links with now, as its secret's file holds it. */
+  const currentKey = () => {
+    const { versions } = JSON.parse(readFileSync(path.join(dataDir, 'link-secret.json'), 'utf8')) as {
+      versions: Array<{ id: string; secret: string; stages: string[] }>;
+    };
+    const current = versions.find((v) => v.stages.includes('AWSCURRENT'));
+    return { id: keyIdOf(current?.id ?? ''), secret: current?.secret ?? '' };
+  };
+
   it('answers a tampered link with 403 and an unknown one with 404', async () => {
     const tampered = link.replace(/s=([A-Za-z0-9_-])/, (_m, c: string) => `s=${c === 'A' ? 'B' : 'A'}`);
     expect((await fetch(tampered)).status).toBe(403);
-    const secret = readFileSync(path.join(dataDir, 'link-secret'), 'utf8').trim();
-    const unknown = `${stack.urls.api}${signedPath(secret, 'respond', 'no-such-request', new Date(Date.now() + 86_400_000))}`;
+    const unknown = `${stack.urls.api}${signedPath(currentKey(), 'respond', { requestId: 'no-such-request' }, new Date(Date.now() + 86_400_000))}`;
     expect((await fetch(unknown)).status).toBe(404);
   });
 
   it('answers an expired link with 410', async () => {
-    const secret = readFileSync(path.join(dataDir, 'link-secret'), 'utf8').trim();
-    const requestId = decodeURIComponent(new URL(link).pathname.split('/').pop() ?? '');
-    const expired = `${stack.urls.api}${signedPath(secret, 'respond', requestId, new Date(Date.now() - 60_000))}`;
+    const url = new URL(link);
+    const requestId = decodeURIComponent(url.pathname.split('/').pop() ?? '');
+    const nonce = url.searchParams.get('n') ?? undefined;
+    const expired = `${stack.urls.api}${signedPath(currentKey(), 'respond', { requestId, nonce }, new Date(Date.now() - 60_000))}`;
     expect((await fetch(expired)).status).toBe(410);
   });
 

@@ -140,6 +140,31 @@ describe('GrowcycleStack', () => {
     });
   });
 
+  describe('the link key', () => {
+    it('rotates every 90 days through a function of its own, which may touch the secret but no table', () => {
+      // Act
+      const schedules = template.findResources('AWS::SecretsManager::RotationSchedule') as Record<
+        string,
+        Resource
+      >;
+      const [schedule] = Object.values(schedules);
+      const rotator = JSON.stringify(schedule?.Properties.RotationLambdaARN);
+      const policies = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>);
+      const rotatorPolicy = policies.find((p) =>
+        JSON.stringify(p.Properties.Roles).includes('RotateLinkKey'),
+      );
+
+      // Assess
+      expect(Object.keys(schedules)).toHaveLength(1);
+      expect(schedule?.Properties.RotationRules).toMatchObject({ ScheduleExpression: 'rate(90 days)' });
+      expect(rotator).toContain('RotateLinkKey');
+      const actions = JSON.stringify(rotatorPolicy?.Properties.PolicyDocument);
+      expect(actions).toContain('secretsmanager:PutSecretValue');
+      expect(actions).toContain('secretsmanager:UpdateSecretVersionStage');
+      expect(actions).not.toContain('dynamodb:');
+    });
+  });
+
   describe('observability', () => {
     it('gives every function Powertools’ service and namespace, JSON logs at INFO and active tracing', () => {
       const functions = Object.values(

@@ -177,8 +177,12 @@ export const cycleH1 = (over: Partial<Cycle> = {}): Cycle => ({
  * Ada's open self-assessment in cycle H1, due 14 March 2025 and closing on the 21st, escalated to her
  * manager Grace a day after, but for what `over` says.
  */
+/** The link nonce of the requests these fixtures make; a request stored without one gets a random one. */
+export const TEST_LINK_NONCE = 'bm9uY2Utb2YtdGhlLXRlc3';
+
 export const adasSelfAssessment = (over: Partial<HumanRequest> = {}): HumanRequest => ({
   requestId: 'req-self-ada',
+  linkNonce: TEST_LINK_NONCE,
   kind: 'self-assessment',
   recipientId: 'emp-ada',
   subjectId: 'emp-ada',

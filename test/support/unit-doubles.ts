@@ -189,3 +189,8 @@ export const transactionCanceledByConflict = (): TransactionCanceledException =>
       { Code: 'None' },
     ],
   });
+
+/** The link key the unit tests' Secrets Manager stub holds, as links name it (domain/mail/links.ts). */
+export const TEST_LINK_KEY = { id: 'v1', secret: 'unit-test-link-key' } as const;
+/** What the stub answers GetSecretValue with, for the current and the previous version alike. */
+export const TEST_LINK_SECRET_VALUE = { SecretString: TEST_LINK_KEY.secret, VersionId: TEST_LINK_KEY.id };

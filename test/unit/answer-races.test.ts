@@ -19,13 +19,15 @@ import {
 } from '../../domain/platform/table';
 import { handleForm } from '../../functions/api/forms';
 import { handler as humanStep } from '../../functions/steps/human-step';
-import { adasSelfAssessment, employee } from '../support/fixtures';
+import { adasSelfAssessment, employee, TEST_LINK_NONCE } from '../support/fixtures';
 import { captureLogs } from '../support/logs';
 import {
   fakeTable,
   httpEvent,
   storedItem,
   stubTestEnv,
+  TEST_LINK_KEY,
+  TEST_LINK_SECRET_VALUE,
   transactionCanceledByCondition,
   transactionCanceledByConflict,
 } from '../support/unit-doubles';
@@ -36,7 +38,6 @@ import {
  * answer is stored.
  */
 
-const LINK_KEY = 'unit-test-link-key';
 const NOW = new Date('2025-03-12T09:00:00Z');
 const CLOSE_AT = new Date('2025-03-21T17:00:00Z');
 const TASK_TOKEN = 'task-token-of-the-current-wait';
@@ -53,7 +54,12 @@ const ANSWER = { rating: '4', achievements: 'Shipped the engine notes.', growth:
 
 const post = () => {
   const url = new URL(
-    signedPath(LINK_KEY, 'respond', selfAssessment.requestId, CLOSE_AT),
+    signedPath(
+      TEST_LINK_KEY,
+      'respond',
+      { requestId: selfAssessment.requestId, nonce: TEST_LINK_NONCE },
+      CLOSE_AT,
+    ),
     'https://forms.example.com',
   );
   return httpEvent({
@@ -61,7 +67,7 @@ const post = () => {
     route: '/r/{requestId}',
     path: url.pathname,
     pathParameters: { requestId: selfAssessment.requestId },
-    query: { e: url.searchParams.get('e') ?? '', s: url.searchParams.get('s') ?? '' },
+    query: Object.fromEntries(url.searchParams),
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(ANSWER).toString(),
   });
@@ -110,7 +116,7 @@ describe('an answer racing another change', () => {
   });
   beforeEach(() => {
     stubTestEnv();
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: LINK_KEY });
+    secrets.on(GetSecretValueCommand).resolves(TEST_LINK_SECRET_VALUE);
     sfn.on(SendTaskSuccessCommand).resolves({});
   });
   afterEach(() => {
@@ -184,7 +190,7 @@ describe('an answer stored before resuming the workflow failed', () => {
   });
   beforeEach(() => {
     stubTestEnv();
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: LINK_KEY });
+    secrets.on(GetSecretValueCommand).resolves(TEST_LINK_SECRET_VALUE);
   });
   afterEach(() => {
     ddb.reset();

@@ -13,8 +13,16 @@ import { EXTERNAL_REVIEWERS, formBody, nominationSchema, PEER_FIELD } from '../.
 import { handleForm } from '../../functions/api/forms';
 import { nominationPage } from '../../functions/api/nomination-page';
 import { hostileText, PROPERTY_TIMEOUT, RUNS } from '../support/arbitraries';
-import { adasSelfAssessment, cycleH1, employee } from '../support/fixtures';
-import { fixedClock, httpEvent, storedItem, stubTestEnv, tableBehind } from '../support/unit-doubles';
+import { adasSelfAssessment, cycleH1, employee, TEST_LINK_NONCE } from '../support/fixtures';
+import {
+  fixedClock,
+  httpEvent,
+  storedItem,
+  stubTestEnv,
+  TEST_LINK_KEY,
+  TEST_LINK_SECRET_VALUE,
+  tableBehind,
+} from '../support/unit-doubles';
 
 /*
  * Properties of the forms behind email links: whatever link, query or body arrives, the answer is an
@@ -31,7 +39,6 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const secrets = mockClient(SecretsManagerClient);
 const sfn = mockClient(SFNClient);
 
-const LINK_KEY = 'unit-test-link-key';
 const NOW = new Date('2025-03-12T09:00:00Z');
 const CLOSE_AT = new Date('2025-03-21T17:00:00Z');
 /** Markup someone might type, which a page must never carry unescaped. */
@@ -65,7 +72,10 @@ const formEvent = (method: 'GET' | 'POST', requestId: string, query: Record<stri
 /** The query of the genuine link to a request. */
 const genuine = (requestId: string, expiresAt = CLOSE_AT): Record<string, string> =>
   Object.fromEntries(
-    new URL(signedPath(LINK_KEY, 'respond', requestId, expiresAt), 'https://x').searchParams,
+    new URL(
+      signedPath(TEST_LINK_KEY, 'respond', { requestId, nonce: TEST_LINK_NONCE }, expiresAt),
+      'https://x',
+    ).searchParams,
   );
 
 /** A page, never a 5xx: what a person who followed a link is owed whatever they sent. */
@@ -89,7 +99,7 @@ beforeEach(() => {
   ddb.reset();
   secrets.reset();
   sfn.reset();
-  secrets.on(GetSecretValueCommand).resolves({ SecretString: LINK_KEY });
+  secrets.on(GetSecretValueCommand).resolves(TEST_LINK_SECRET_VALUE);
   tableBehind(
     ddb,
     storedItem(db().request.put(selfAssessment)),
@@ -114,17 +124,42 @@ describe('a link', () => {
         fc.string({ unit: 'grapheme', maxLength: 30 }),
         (requestId, expiresAt, assignment, other) => {
           // Act: the link as the email carries it, read back as the gateway hands it over.
-          const url = new URL(signedPath(LINK_KEY, 'respond', requestId, expiresAt, assignment), 'https://x');
+          const url = new URL(
+            signedPath(TEST_LINK_KEY, 'respond', { requestId, assignment }, expiresAt),
+            'https://x',
+          );
           const q = Object.fromEntries(url.searchParams);
           const pathId = decodeURIComponent(url.pathname.slice('/r/'.length));
 
           // Assess
           expect(pathId).toBe(requestId);
-          expect(checkLink(LINK_KEY, 'respond', pathId, q.e, q.s, NOW, assignment)).toBe('valid');
+          expect(checkLink(TEST_LINK_KEY, 'respond', { requestId: pathId, assignment }, q.e, q.s, NOW)).toBe(
+            'valid',
+          );
           if (other !== requestId)
-            expect(checkLink(LINK_KEY, 'respond', other, q.e, q.s, NOW, assignment)).toBe('invalid');
-          expect(checkLink('another-key', 'respond', pathId, q.e, q.s, NOW, assignment)).toBe('invalid');
-          expect(checkLink(LINK_KEY, 'respond', pathId, q.e, q.s, NOW, assignment + 1)).toBe('invalid');
+            expect(checkLink(TEST_LINK_KEY, 'respond', { requestId: other, assignment }, q.e, q.s, NOW)).toBe(
+              'invalid',
+            );
+          expect(
+            checkLink(
+              { ...TEST_LINK_KEY, secret: 'another-key' },
+              'respond',
+              { requestId: pathId, assignment },
+              q.e,
+              q.s,
+              NOW,
+            ),
+          ).toBe('invalid');
+          expect(
+            checkLink(
+              TEST_LINK_KEY,
+              'respond',
+              { requestId: pathId, assignment: assignment + 1 },
+              q.e,
+              q.s,
+              NOW,
+            ),
+          ).toBe('invalid');
         },
       ),
       { numRuns: RUNS.many },
@@ -134,7 +169,7 @@ describe('a link', () => {
   it('never checks valid with an expiry or signature not signed, whatever they hold', () => {
     fc.assert(
       fc.property(hostileText(), fc.option(hostileText()), fc.option(hostileText(60)), (requestId, e, s) => {
-        expect(checkLink(LINK_KEY, 'respond', requestId, e ?? undefined, s ?? undefined, NOW)).toBe(
+        expect(checkLink(TEST_LINK_KEY, 'respond', { requestId }, e ?? undefined, s ?? undefined, NOW)).toBe(
           'invalid',
         );
       }),

@@ -12,20 +12,21 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readCatalogFile } from '../../cli/growcycle';
 import { FrameworkDoc, TemplateDoc } from '../../domain/catalog/documents';
-import { signedPath } from '../../domain/mail/links';
+import { type LinkKey, signedPath } from '../../domain/mail/links';
 import { db, type HumanRequest } from '../../domain/platform/table';
 import { handleForm } from '../../functions/api/forms';
 import { CATALOG_YAML } from '../../local/sample-org';
-import { adasSelfAssessment, cycleH1, employee } from '../support/fixtures';
+import { adasSelfAssessment, cycleH1, employee, TEST_LINK_NONCE } from '../support/fixtures';
 import {
   fakeTable,
   httpEvent,
   storedItem,
   stubTestEnv,
+  TEST_LINK_KEY,
+  TEST_LINK_SECRET_VALUE,
   transactionCanceledByCondition,
 } from '../support/unit-doubles';
 
-const LINK_KEY = 'unit-test-link-key';
 const NOW = new Date('2025-03-12T09:00:00Z');
 const CLOSE_AT = new Date('2025-03-21T17:00:00Z');
 const TASK_TOKEN = 'task-token-of-the-current-wait';
@@ -45,11 +46,14 @@ const ada = employee('emp-ada', {
 const selfAssessment = adasSelfAssessment();
 
 /** The link from the email, split the way API Gateway hands it over. */
-const link = (requestId: string, expiresAt: Date, key = LINK_KEY) => {
-  const url = new URL(signedPath(key, 'respond', requestId, expiresAt), 'https://forms.example.com');
+const link = (requestId: string, expiresAt: Date, key: LinkKey = TEST_LINK_KEY) => {
+  const url = new URL(
+    signedPath(key, 'respond', { requestId, nonce: TEST_LINK_NONCE }, expiresAt),
+    'https://forms.example.com',
+  );
   return {
     path: url.pathname,
-    query: { e: url.searchParams.get('e') ?? '', s: url.searchParams.get('s') ?? '' },
+    query: Object.fromEntries(url.searchParams),
   };
 };
 
@@ -94,7 +98,7 @@ describe('handleForm', () => {
 
   beforeEach(() => {
     stubTestEnv();
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: LINK_KEY });
+    secrets.on(GetSecretValueCommand).resolves(TEST_LINK_SECRET_VALUE);
     sfn.on(SendTaskSuccessCommand).resolves({});
   });
 
@@ -112,7 +116,7 @@ describe('handleForm', () => {
   it('answers 403 to a link whose signature was altered, without reading the request', async () => {
     // Prepare
     const { query } = link(selfAssessment.requestId, CLOSE_AT);
-    const tampered = { ...query, s: `${query.s.slice(0, -2)}xx` };
+    const tampered = { ...query, s: `${query.s?.slice(0, -2)}xx` };
 
     // Act
     const result = await handleForm(getForm(selfAssessment.requestId, tampered));
@@ -124,7 +128,7 @@ describe('handleForm', () => {
 
   it('answers 403 to a link signed with another key', async () => {
     // Prepare
-    const { query } = link(selfAssessment.requestId, CLOSE_AT, 'forged-key');
+    const { query } = link(selfAssessment.requestId, CLOSE_AT, { ...TEST_LINK_KEY, secret: 'forged-key' });
 
     // Act
     const result = await handleForm(getForm(selfAssessment.requestId, query));
@@ -165,7 +169,9 @@ describe('handleForm', () => {
     });
     expect(result.headers?.['content-security-policy']).toContain("default-src 'none'");
     expect(result.headers?.['content-security-policy']).toContain("frame-ancestors 'none'");
-    expect(result.body).toContain(`<form method="post" action="${path}?e=${query.e}&amp;s=${query.s}">`);
+    expect(result.body).toContain(
+      `<form method="post" action="${path}?${new URLSearchParams(query).toString().replace(/&/g, '&amp;')}">`,
+    );
     expect(result.body).toContain('name="achievements"');
     expect(result.body).toContain('For Ada Lovelace.');
     // The due date as Ada reads it in her email: London time, not the server's.
@@ -364,7 +370,7 @@ describe('handleForm in a cycle made from a template', () => {
 
   beforeEach(() => {
     stubTestEnv();
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: LINK_KEY });
+    secrets.on(GetSecretValueCommand).resolves(TEST_LINK_SECRET_VALUE);
     sfn.on(SendTaskSuccessCommand).resolves({});
     ddb.on(QueryCommand).resolves({ Items: [] });
   });

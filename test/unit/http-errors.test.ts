@@ -8,7 +8,14 @@ import { handler as formsHandler } from '../../functions/api/forms';
 import { handler as hrHandler } from '../../functions/api/hr-api';
 import type { HttpEvent, HttpResult } from '../../functions/shared/http';
 import { type CapturedLogs, captureLogs } from '../support/logs';
-import { HR_CLAIMS, httpEvent, stubTestEnv, transactionCanceledByConflict } from '../support/unit-doubles';
+import {
+  HR_CLAIMS,
+  httpEvent,
+  stubTestEnv,
+  TEST_LINK_KEY,
+  TEST_LINK_SECRET_VALUE,
+  transactionCanceledByConflict,
+} from '../support/unit-doubles';
 
 /*
  * What a caller gets when a handler throws: a problem document (or, for a browser on a form link, a
@@ -35,7 +42,7 @@ const getEmployee = (): HttpEvent =>
 
 const formLink = (headers: Record<string, string> = {}): HttpEvent => {
   const url = new URL(
-    signedPath('unit-test-link-key', 'respond', 'req-1', new Date('2099-01-01T00:00:00Z')),
+    signedPath(TEST_LINK_KEY, 'respond', { requestId: 'req-1' }, new Date('2099-01-01T00:00:00Z')),
     'https://forms.example.com',
   );
   return httpEvent({
@@ -43,7 +50,7 @@ const formLink = (headers: Record<string, string> = {}): HttpEvent => {
     route: '/r/{requestId}',
     path: url.pathname,
     pathParameters: { requestId: 'req-1' },
-    query: { e: url.searchParams.get('e') ?? '', s: url.searchParams.get('s') ?? '' },
+    query: Object.fromEntries(url.searchParams),
     headers,
   });
 };
@@ -62,7 +69,7 @@ describe('an HTTP handler that throws', () => {
   beforeEach(() => {
     stubTestEnv();
     logs = captureLogs();
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'unit-test-link-key' });
+    secrets.on(GetSecretValueCommand).resolves(TEST_LINK_SECRET_VALUE);
   });
   afterEach(() => {
     ddb.reset();

@@ -4,6 +4,7 @@ import { awsHandlers } from '../../local/aws-endpoint';
 import { LocalEventBus } from '../../local/event-bus';
 import type { LocalLambda } from '../../local/lambda';
 import { LocalScheduler, SchedulerError } from '../../local/scheduler';
+import { LocalSecret } from '../../local/secrets';
 import { setEnvironment } from '../../local/stack';
 import { LocalStepFunctions } from '../../local/step-functions';
 import type { LocalApp, LocalFunction } from '../../local/template';
@@ -16,7 +17,8 @@ import type { LocalApp, LocalFunction } from '../../local/template';
 const noLambda = { invoke: async () => undefined } as unknown as LocalLambda;
 const sfn = new LocalStepFunctions({ stateMachines: [], lambda: noLambda, activity: new Activity() });
 const SECRET_ID = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:growcycle-link-key';
-const handlers = awsHandlers({ sfn, activity: new Activity(), linkSecret: 's3cret', secretId: SECRET_ID });
+const secret = new LocalSecret(SECRET_ID);
+const handlers = awsHandlers({ sfn, activity: new Activity(), secret });
 
 describe('the local stack’s differences from AWS', () => {
   it('Step Functions and Secrets Manager: only the listed operations are served', () => {
@@ -32,13 +34,19 @@ describe('the local stack’s differences from AWS', () => {
       'AWSStepFunctions.SendTaskSuccess',
       'AWSStepFunctions.StartExecution',
       'AWSStepFunctions.StopExecution',
+      'secretsmanager.DescribeSecret',
+      'secretsmanager.GetRandomPassword',
       'secretsmanager.GetSecretValue',
+      'secretsmanager.PutSecretValue',
+      'secretsmanager.RotateSecret',
+      'secretsmanager.UpdateSecretVersionStage',
     ]);
   });
 
   it('Secrets Manager: the link key only; any other secret is ResourceNotFoundException', () => {
     expect(handlers['secretsmanager.GetSecretValue']?.({ SecretId: SECRET_ID })).toMatchObject({
-      SecretString: 's3cret',
+      SecretString: expect.stringMatching(/^[A-Za-z0-9_-]{64}$/),
+      VersionStages: ['AWSCURRENT'],
     });
     expect(() => handlers['secretsmanager.GetSecretValue']?.({ SecretId: 'other' })).toThrow(
       expect.objectContaining({ code: 'ResourceNotFoundException' }),

@@ -20,6 +20,7 @@ import {
   fakeTable,
   storedItem,
   stubTestEnv,
+  TEST_LINK_SECRET_VALUE,
   transactionCanceledByCondition,
 } from '../support/unit-doubles';
 
@@ -96,7 +97,7 @@ describe('reassignRequest', () => {
     ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).resolves({});
     ses.on(SendEmailCommand).resolves({ MessageId: 'ses-1' });
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'unit-link-key' });
+    secrets.on(GetSecretValueCommand).resolves(TEST_LINK_SECRET_VALUE);
   });
 
   afterEach(() => {
@@ -146,7 +147,7 @@ describe('reassignRequest', () => {
       Destination: { ToAddresses: ['emp-new@example.com'] },
     });
     const text = ses.commandCalls(SendEmailCommand)[0]?.args[0].input.Content?.Simple?.Body?.Text?.Data;
-    expect(text).toMatch(/\/r\/req-manager-ada\?e=\d+&a=1&s=/);
+    expect(text).toMatch(/\/r\/req-manager-ada\?k=v1&n=[\w-]{22}&e=\d+&a=1&s=/);
     expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({
       key: 'req-manager-ada#request#a1',
     });

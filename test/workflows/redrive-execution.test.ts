@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsEndpoint } from '../../local/aws-endpoint';
+import { LocalSecret } from '../../local/secrets';
 import { LocalStepFunctions } from '../../local/step-functions';
 import { localFunctionArn, localStateMachineArn } from '../../local/template';
 import { startTestStack, type TestStack } from '../support/local-stack';
@@ -63,7 +64,7 @@ beforeAll(async () => {
     lambda: stack.lambda,
     activity: stack.activity,
   });
-  probe = createAwsEndpoint({ sfn, activity: stack.activity, linkSecret: 'unused', secretId: 'unused' });
+  probe = createAwsEndpoint({ sfn, activity: stack.activity, secret: new LocalSecret('unused') });
   probe.listen(0, '127.0.0.1');
   await once(probe, 'listening');
   probeClient = sdk(`http://127.0.0.1:${(probe.address() as AddressInfo).port}`);
