@@ -1,5 +1,5 @@
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { GrowcycleStack } from './stack';
 
 /** `-c emailSendRate=N`: a positive whole number of emails per second, or the default of 14. */
@@ -30,7 +30,7 @@ export const buildApp = (app = new App()): { app: App; stack: GrowcycleStack } =
     emailSendRate: emailSendRate(app.node.tryGetContext('emailSendRate')),
     description: 'growcycle: appraisal cycles, peer feedback and development-plan follow-up',
   });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return { app, stack };
 };
 

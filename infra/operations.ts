@@ -63,17 +63,26 @@ export class Operations extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(this.failures).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'It is the dead-letter queue itself: Lambda destinations, the events rule and the daily schedule put what failed here.',
-    });
+    const itself =
+      'It is the dead-letter queue itself: Lambda destinations, the events rule and the daily schedule put what failed here.';
+    Validations.of(this.failures).acknowledge(
+      { id: 'AwsSolutions-SQS3', reason: itself },
+      { id: 'Serverless-SQSRedrivePolicy', reason: itself },
+    );
   }
 
   /** Alarms on everything the app runs, its failed invocations kept, and the dashboard. */
   watch(props: OperationsProps): void {
+    const asynchronous = new Set(props.invokedAsynchronously);
     for (const f of props.invokedAsynchronously)
       f.configureAsyncInvoke({ onFailure: new SqsDestination(this.failures), retryAttempts: 2 });
+    for (const f of Object.values(props.functions))
+      Validations.of(f).acknowledge({
+        id: 'Serverless-LambdaDLQ',
+        reason: asynchronous.has(f)
+          ? 'Invoked asynchronously: its on-failure destination is the dead-letter queue above, which keeps the error beside the event, as a DLQ does not.'
+          : 'Invoked synchronously (API Gateway, Step Functions, Secrets Manager), whose caller sees and retries its errors; a DLQ serves asynchronous invocations only.',
+      });
 
     const alarm = (name: string, metric: IMetric, threshold: number, description: string) => {
       const a = new Alarm(this, name, {

@@ -8,7 +8,14 @@ import {
   Token,
   Validations,
 } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod, HttpStage, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  type CfnStage,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  type IHttpRouteAuthorizer,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import {
@@ -64,6 +71,9 @@ export type GrowcycleStackProps = StackProps & {
   /** The managed login's domain prefix (`<prefix>.auth.<region>.amazoncognito.com`); defaults to growcycle-<account>. */
   signInDomainPrefix?: string;
 };
+
+/** The routes behind every email link: public, authorised by the link's own signature. */
+export const FORM_ROUTES = ['GET /r/{requestId}', 'POST /r/{requestId}'];
 
 /** The app's routes at the API's root: no JWT authorizer, the session cookie is their credential. */
 export const APP_ROUTES: Array<[HttpMethod, string]> = [
@@ -175,11 +185,28 @@ export class GrowcycleStack extends Stack {
       description: 'growcycle forms and HR API',
     });
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.THREE_MONTHS });
-    new HttpStage(this, 'DefaultStage', {
+    const stage = new HttpStage(this, 'DefaultStage', {
       httpApi: api,
       autoDeploy: true,
+      // Per route: each route of the HR API and the app may take this many requests a second.
       throttle: { rateLimit: 50, burstLimit: 100 },
-      accessLogSettings: { destination: { bind: () => ({ destinationArn: accessLogs.logGroupArn }) } },
+      accessLogSettings: {
+        destination: { bind: () => ({ destinationArn: accessLogs.logGroupArn }) },
+        // JSON, for Logs Insights; the route's key rather than the path, and no address or agent: the
+        // log says what was asked and how it went, not who asked.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            responseLatency: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+            error: '$context.error.message',
+          }),
+        ),
+      },
     });
 
     const environment = {
@@ -434,6 +461,11 @@ export class GrowcycleStack extends Stack {
       environment: {},
     });
 
+    // The public form routes answer anyone holding a link: a limit of their own, well below the
+    // HR API's, so a flood of them cannot starve HR and the app (docs/guarantees.md: AWS WAF in front).
+    (stage.node.defaultChild as CfnStage).routeSettings = Object.fromEntries(
+      FORM_ROUTES.map((key) => [key, { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 }]),
+    );
     const formIntegration = new HttpLambdaIntegration('FormsIntegration', forms);
     api.addRoutes({
       path: '/r/{requestId}',

@@ -462,6 +462,23 @@ describe('GrowcycleStack', () => {
         (r) => ({ routeKey: r.Properties.RouteKey as string, auth: r.Properties.AuthorizationType }),
       );
 
+    it('throttles the public form routes on their own, well below the rest of the API', () => {
+      // Act
+      const [stage] = Object.values(
+        template.findResources('AWS::ApiGatewayV2::Stage') as Record<string, Resource>,
+      );
+
+      // Assess
+      expect(stage?.Properties.DefaultRouteSettings).toMatchObject({
+        ThrottlingRateLimit: 50,
+        ThrottlingBurstLimit: 100,
+      });
+      expect(stage?.Properties.RouteSettings).toEqual({
+        'GET /r/{requestId}': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+        'POST /r/{requestId}': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+      });
+    });
+
     it('leaves only the form links, the app (its session cookie) and the health check open', () => {
       // Act
       const open = routes().filter((r) => r.auth === 'NONE');
