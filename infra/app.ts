@@ -16,7 +16,8 @@ const emailSendRate = (value: unknown): number | undefined => {
 
 /**
  * The CDK app. Sender and HR addresses come from context (`cdk deploy -c senderAddress=...`);
- * the defaults only make `cdk synth` work out of the box. `-c emailSendRate=N` sets the send rate, `-c signInDomainPrefix=P` the managed login's domain.
+ * the defaults only make `cdk synth` work out of the box. `-c emailSendRate=N` sets the send rate, `-c signInDomainPrefix=P` the managed login's domain,
+ * `-c companyDomains=a.com,b.com` the company's own email domains.
  */
 export const buildApp = (app = new App()): { app: App; stack: GrowcycleStack } => {
   const context = (key: string, fallback: string) =>
@@ -28,6 +29,10 @@ export const buildApp = (app = new App()): { app: App; stack: GrowcycleStack } =
     publicBaseUrl: app.node.tryGetContext('publicBaseUrl') as string | undefined,
     signInDomainPrefix: app.node.tryGetContext('signInDomainPrefix') as string | undefined,
     emailSendRate: emailSendRate(app.node.tryGetContext('emailSendRate')),
+    companyDomains: (app.node.tryGetContext('companyDomains') as string | undefined)
+      ?.split(',')
+      .map((d) => d.trim())
+      .filter(Boolean),
     description: 'growcycle: appraisal cycles, peer feedback and development-plan follow-up',
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));

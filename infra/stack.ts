@@ -68,6 +68,8 @@ export type GrowcycleStackProps = StackProps & {
   publicBaseUrl?: string;
   /** Emails per second across all functions; defaults to 14, SES's default sending quota. */
   emailSendRate?: number;
+  /** The company's own email domains, never an external reviewer's; defaults to the sender address's. */
+  companyDomains?: string[];
   /** The managed login's domain prefix (`<prefix>.auth.<region>.amazoncognito.com`); defaults to growcycle-<account>. */
   signInDomainPrefix?: string;
 };
@@ -216,6 +218,7 @@ export class GrowcycleStack extends Stack {
       PUBLIC_BASE_URL: props.publicBaseUrl ?? api.apiEndpoint,
       LINK_SECRET_ID: linkSecret.secretArn,
       EMAIL_SEND_RATE: String(props.emailSendRate ?? 14),
+      ...(props.companyDomains?.length ? { COMPANY_DOMAINS: props.companyDomains.join(',') } : {}),
     };
     const functions: GrowcycleFunction[] = [];
     const fn = (name: string, entry: string, extra: Record<string, string> = {}) => {

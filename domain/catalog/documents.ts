@@ -129,13 +129,21 @@ export const TemplateDoc = z
     phases: z.object({
       goalSetting: phase.optional(),
       selfAssessment: phase,
-      peerFeedback: phase.extend({
-        nominatedBy: z.enum(['employee', 'manager']).default('employee'),
-        minPeers: z.number().int().min(0).max(20).default(3),
-        maxPeers: z.number().int().min(0).max(20).default(5),
-        anonymityThreshold: z.number().int().min(1).max(20).default(3),
-        managersSeeAttribution: z.boolean().default(false),
-      }),
+      peerFeedback: phase
+        .extend({
+          nominatedBy: z.enum(['employee', 'manager']).default('employee'),
+          minPeers: z.number().int().min(0).max(20).default(3),
+          maxPeers: z.number().int().min(0).max(20).default(5),
+          anonymityThreshold: z.number().int().min(1).max(20).default(3),
+          managersSeeAttribution: z.boolean().default(false),
+        })
+        // Below three, the one answer not one's own can be read back by subtraction: only a template
+        // that tells its peers their names are seen may go lower.
+        .refine((p) => p.anonymityThreshold >= 3 || p.managersSeeAttribution, {
+          path: ['anonymityThreshold'],
+          message:
+            'must be at least 3 unless managersSeeAttribution is true (the peer form then says who sees names)',
+        }),
       managerAppraisal: phase,
       calibration: phase.optional(),
       reviewMeeting: phase.optional(),

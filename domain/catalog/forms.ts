@@ -272,7 +272,8 @@ export type StructuredAnswers = {
 };
 
 export type PeerInput =
-  | { visibility: 'withheld'; answered: number; threshold: number }
+  /** Nothing about a withheld group is shown, not even how many answered. */
+  | { visibility: 'withheld'; threshold: number }
   | {
       visibility: 'aggregated';
       answered: number;
@@ -365,9 +366,14 @@ export const APPRAISAL_TITLES: Record<AppraisalKind, { title: string; submit: st
   'manager-appraisal': { title: 'Manager appraisal', submit: 'Submit the appraisal' },
 };
 
-/** The peers' promise of anonymity, with a template or without. */
-export const PEER_FEEDBACK_INTRO =
-  'Your answers are shown to your colleague only combined with other peers’ answers, never with your name.';
+/** Who sees a peer's answer, as the peer form tells them: exactly the readers its template allows. */
+export const peerFeedbackIntro = (managersSeeAttribution = false): string =>
+  managersSeeAttribution
+    ? 'Who sees your answers: your colleague’s manager and HR, with your name (each time HR reads them is recorded); your colleague, only combined with other peers’ answers, never with your name.'
+    : 'Who sees your answers: your colleague, only combined with other peers’ answers and never with your name; HR, with your name (each time HR reads them is recorded).';
+
+/** The peers' form without a template: no attribution to managers. */
+export const PEER_FEEDBACK_INTRO = peerFeedbackIntro();
 
 /** What each appraisal asks in the person's own words, the same with a template or without. */
 export const OWN_WORDS: Record<AppraisalKind, TextField[]> = {
@@ -426,7 +432,7 @@ const peerReference = (peers: PeerInput | undefined, items: Item[]): ReferenceBl
   if (peers.visibility === 'withheld') {
     return {
       heading: 'Peer feedback',
-      note: `${peers.answered} peer answer(s), fewer than the anonymity threshold of ${peers.threshold}: withheld.`,
+      note: `Withheld: peer feedback is shown only once at least ${peers.threshold} peers have answered.`,
       rows: [],
     };
   }
@@ -514,7 +520,7 @@ export const appraisalForm = (input: FormInput): Form => {
     return {
       kind,
       ...APPRAISAL_TITLES[kind],
-      intro: PEER_FEEDBACK_INTRO,
+      intro: peerFeedbackIntro(template.phases.peerFeedback.managersSeeAttribution),
       reference: [],
       sections: [
         {

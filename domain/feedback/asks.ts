@@ -1,6 +1,7 @@
 import { loadCatalog } from '../catalog/store';
 import { ANONYMITY_THRESHOLD } from '../cycles/policy';
 import { accessTo } from '../people/access';
+import { COMPANY_ADDRESS_REFUSED, isCompanyAddress } from '../people/external';
 import { recordAudit } from '../platform/audit';
 import { addLocalDays, endOfLocalDay, localDay } from '../platform/calendar';
 import { now } from '../platform/clock';
@@ -69,6 +70,7 @@ const resolveRecipients = async (
       if (!found || found.status === 'left') return { ok: false, reason: `unknown employee ${r.employeeId}` };
       resolved.set(r.employeeId, { recipientId: r.employeeId });
     } else {
+      if (isCompanyAddress(r.email)) return { ok: false, reason: COMPANY_ADDRESS_REFUSED };
       const id = externalId(r.email);
       resolved.set(id, { recipientId: id, external: { name: r.name, email: r.email.trim() } });
     }

@@ -17,6 +17,17 @@ export const config = {
   get senderAddress() {
     return required('SENDER_ADDRESS');
   },
+  /**
+   * The company's own email domains (COMPANY_DOMAINS, comma-separated; by default the sender
+   * address's): an address there is a colleague's, never an external reviewer's.
+   */
+  get companyDomains(): string[] {
+    const listed = (process.env.COMPANY_DOMAINS ?? '')
+      .split(',')
+      .map((d) => d.trim().toLowerCase())
+      .filter(Boolean);
+    return listed.length ? listed : [(required('SENDER_ADDRESS').split('@').pop() ?? '').toLowerCase()];
+  },
   get publicBaseUrl() {
     return required('PUBLIC_BASE_URL').replace(/\/$/, '');
   },

@@ -78,7 +78,7 @@ export const peerInputForManager = async (
     };
   }
   const threshold = thresholdOf(cycle, template);
-  if (answers.length < threshold) return { visibility: 'withheld', answered: answers.length, threshold };
+  if (answers.length < threshold) return { visibility: 'withheld', threshold };
   const sums: Record<string, number[]> = {};
   for (const a of answers) {
     for (const [id, r] of Object.entries(asStructured(a.answers)?.ratings ?? {})) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { fieldErrors, type LineField, textSchema } from '../catalog/forms';
 import { type CyclePolicy, PEERS_PER_REVIEW } from '../cycles/policy';
+import { COMPANY_ADDRESS_REFUSED, isCompanyAddress } from '../people/external';
 import { now } from '../platform/clock';
 import { externalId, isExternalId } from '../platform/ids';
 import { type Cycle, db, type Employee, type HumanRequest, ignoreConditionFailure } from '../platform/table';
@@ -151,6 +152,10 @@ export const nominationProblems = (choice: Nominations, rules: NominationRules):
       message: 'Each external reviewer needs their own email address',
     });
   }
+  choice.externals.forEach((e, i) => {
+    if (isCompanyAddress(e.email))
+      problems.push({ field: externalReviewer(i + 1).email.name, message: COMPANY_ADDRESS_REFUSED });
+  });
   if (choice.externals.length > MAX_EXTERNALS) {
     problems.push({ field: EXTERNAL_FIELD, message: `At most ${MAX_EXTERNALS} external reviewers` });
   }

@@ -15,7 +15,8 @@ export type PeerView =
       answers: Array<{ fromId: string; fromName?: string; answers: Answer; submittedAt: string }>;
     }
   | { visibility: 'aggregated'; responses: number; averageRating: number | null; comments: string[] }
-  | { visibility: 'withheld'; responses: number; threshold: number };
+  /** Nothing about a withheld group is shown, not even how many answered. */
+  | { visibility: 'withheld'; threshold: number };
 
 /**
  * Peer feedback as a viewer may see it: HR sees who said what; the employee sees answers only
@@ -46,7 +47,7 @@ export const peerFeedbackView = async (
       ),
     };
   }
-  if (data.length < threshold) return { visibility: 'withheld', responses: data.length, threshold };
+  if (data.length < threshold) return { visibility: 'withheld', threshold };
   const ratings = data.map((f) => Number((f.answers as Answer).rating)).filter((n) => Number.isFinite(n));
   const comments = data
     .flatMap((f) => [(f.answers as Answer).strengths, (f.answers as Answer).growth])

@@ -11,5 +11,7 @@ declare module 'vitest' {
   interface Matchers<R, T> extends BaseMatcher<R, T> {}
 }
 
-// Every deployed function has the public base URL (infra/stack.ts): emails link the app with it.
+// Every deployed function has these (infra/stack.ts): emails link the app with the public base URL,
+// and the sender's domain is the company's unless told otherwise.
 process.env.PUBLIC_BASE_URL ??= TEST_ENV.PUBLIC_BASE_URL;
+process.env.SENDER_ADDRESS ??= TEST_ENV.SENDER_ADDRESS;

@@ -114,7 +114,7 @@ describe('appraisalForm', () => {
     const self = schema.parse(completeSelf);
     const manager = build('manager-appraisal', {
       selfAssessment: self,
-      peers: { visibility: 'withheld', answered: 2, threshold: 3 },
+      peers: { visibility: 'withheld', threshold: 3 },
     }).form;
     expect(form.reference).toEqual([]);
     expect(manager.reference[0]?.rows).toContainEqual({ label: 'Craft', value: '5 — Rewrote the parser.' });
@@ -122,7 +122,31 @@ describe('appraisalForm', () => {
       label: 'Goal: Faster API',
       value: '4 — Down from 450 ms.',
     });
-    expect(manager.reference[1]).toMatchObject({ rows: [], note: expect.stringContaining('withheld') });
+    // Nothing about the withheld group, not even how many answered: only the rule.
+    expect(manager.reference[1]).toEqual({
+      heading: 'Peer feedback',
+      note: 'Withheld: peer feedback is shown only once at least 3 peers have answered.',
+      rows: [],
+    });
+  });
+
+  it('tells each peer exactly who sees their answers, names included where the template shows them', () => {
+    const intro = (managersSeeAttribution: boolean) =>
+      build('peer-feedback', {
+        template: {
+          ...template,
+          phases: {
+            ...template.phases,
+            peerFeedback: { ...template.phases.peerFeedback, managersSeeAttribution },
+          },
+        },
+      }).form.intro;
+    expect(intro(false)).toBe(
+      'Who sees your answers: your colleague, only combined with other peers’ answers and never with your name; HR, with your name (each time HR reads them is recorded).',
+    );
+    expect(intro(true)).toBe(
+      'Who sees your answers: your colleague’s manager and HR, with your name (each time HR reads them is recorded); your colleague, only combined with other peers’ answers, never with your name.',
+    );
   });
 
   it('shows the manager peer names only when the template lets managers see attribution', () => {

@@ -102,6 +102,19 @@ describe('cycle templates', () => {
     ]);
   });
 
+  it('refuses an anonymity threshold below 3 unless the template tells peers that managers see their names', () => {
+    const peerFeedback = (over: object) => ({
+      ...templateDoc,
+      phases: { ...(templateDoc?.phases as object), peerFeedback: { dueDays: 10, ...over } },
+    });
+    expect(issues(TemplateDoc.safeParse(peerFeedback({ anonymityThreshold: 1 })))).toEqual([
+      'phases.peerFeedback.anonymityThreshold: must be at least 3 unless managersSeeAttribution is true (the peer form then says who sees names)',
+    ]);
+    expect(
+      TemplateDoc.safeParse(peerFeedback({ anonymityThreshold: 1, managersSeeAttribution: true })).success,
+    ).toBe(true);
+  });
+
   it('names the questions that rate competencies its framework does not define', () => {
     const other = {
       ...template,

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { COMPANY_ADDRESS_REFUSED, isCompanyAddress } from '../../domain/people/external';
 import { externalId, isExternalId } from '../../domain/platform/ids';
 import type { Employee } from '../../domain/platform/table';
 import {
@@ -105,6 +106,32 @@ describe('nomination rules', () => {
     expect(nominationProblems({ peers: ['t1'], externals: [x, { ...x, name: 'B' }] }, rules())).toEqual([
       { field: 'external2Email', message: 'Each external reviewer needs their own email address' },
     ]);
+  });
+});
+
+describe('external reviewers from inside the company', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('are refused on their own field: an address of the company’s domains, or of a subdomain', () => {
+    // Arrange
+    vi.stubEnv('COMPANY_DOMAINS', 'acme.example, acme-labs.example');
+    const own = { id: externalId('me@mail.acme.example'), name: 'Me Again', email: 'Me@Mail.ACME.example' };
+    const fine = { id: externalId('pat@partner.example'), name: 'Pat', email: 'pat@partner.example' };
+
+    // Act / Assess
+    expect(nominationProblems({ peers: ['t1'], externals: [fine, own] }, rules())).toEqual([
+      { field: 'external2Email', message: COMPANY_ADDRESS_REFUSED },
+    ]);
+    expect(nominationProblems({ peers: ['t1'], externals: [fine] }, rules())).toEqual([]);
+  });
+
+  it('are read against the sender address’s domain when no domain is configured', () => {
+    vi.stubEnv('COMPANY_DOMAINS', '');
+    vi.stubEnv('SENDER_ADDRESS', 'growcycle@acme.example');
+    expect(isCompanyAddress('someone@acme.example')).toBe(true);
+    expect(isCompanyAddress('someone@notacme.example')).toBe(false);
   });
 });
 

@@ -236,6 +236,18 @@ describe('a request for feedback any time', () => {
     expect(tooLong.status).toBe(400);
     expect(JSON.stringify(tooLong.body)).toContain('days');
   });
+
+  it('refuses as external an address of the company’s own domain: a colleague is asked as a colleague', async () => {
+    const ownDomain = await as('ola')('POST', '/feedback/requests', {
+      recipients: [{ name: 'Ola Again', email: 'ola.private@example.com' }],
+      question: 'Anything?',
+      days: 3,
+    });
+    expect(ownDomain.status).toBe(400);
+    expect(ownDomain.body).toMatchObject({
+      errors: [{ field: 'recipients', message: expect.stringContaining('company’s own domains') }],
+    });
+  });
 });
 
 describe('praise', () => {

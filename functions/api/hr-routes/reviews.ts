@@ -1,5 +1,6 @@
 import { accessTo, canRead } from '../../../domain/people/access';
 import { draftFromReview } from '../../../domain/plans/from-review';
+import { recordAudit } from '../../../domain/platform/audit';
 import { calibrateReview } from '../../../domain/reviews/calibration';
 import { isReleaseCursor, mayRelease, releaseCycle, releaseReview } from '../../../domain/reviews/release';
 import { reviewView } from '../../../domain/reviews/view';
@@ -24,8 +25,16 @@ export const reviewRoutes: Routes = {
     // Peer attribution is for HR only; everyone else sees peer answers combined or withheld.
     if (view === 'hr' && access !== 'hr') return forbidden('Only HR admins see who gave which peer feedback');
     if (view !== 'hr' && view !== 'employee') return invalid('view', 'must be hr or employee');
-    const review = await reviewView(pathParam(event, 'cycleId'), employeeId, view);
-    return review ? jsonResult(200, review) : noReview();
+    const cycleId = pathParam(event, 'cycleId');
+    const review = await reviewView(cycleId, employeeId, view);
+    if (!review) return noReview();
+    // Who said what is HR's to read, and every read of it is on the record.
+    if (review.peerFeedback?.visibility === 'attributed' && review.peerFeedback.answers.length > 0)
+      await recordAudit(`cycle#${cycleId}`, caller.employeeId, 'review.peer-answers-read', {
+        employeeId,
+        answers: review.peerFeedback.answers.length,
+      });
+    return jsonResult(200, review);
   },
 
   'POST /cycles/{cycleId}/reviews/{employeeId}/calibration': hrOnly(async (event, caller) => {
