@@ -10,6 +10,7 @@ import { config } from './config';
  *   the whole organisation (org import) ........... gsi2 EMPLOYEES / id
  *   people of a department (peer suggestions) ..... gsi3 DEPARTMENT#name / id
  *   cycle by id ................................... pk CYCLE#id
+ *   every cycle by start (HR's list of cycles) .... gsi2 CYCLES / start, id
  *   the catalog a cycle was scheduled with ........ pk CYCLECATALOG#id
  *   reviews of a cycle (launch in pages, report) .. pk CYCLE#id / sk REVIEW#employee
  *   reviews of an employee under way .............. gsi1 EMPLOYEE#id / REVIEW#cycle (a finished review leaves it)
@@ -125,6 +126,13 @@ const cycle = new Entity({
   },
   indexes: {
     byId: { pk: { field: 'pk', composite: ['cycleId'] }, sk: { field: 'sk', composite: [] } },
+    // Every cycle by start date, in one partition: cycles are few (a handful a year per series),
+    // and the list is read by HR, not by workflows. Its keys are never patched: startAt is fixed.
+    all: {
+      index: 'gsi2',
+      pk: { field: 'gsi2pk', composite: [] },
+      sk: { field: 'gsi2sk', composite: ['startAt', 'cycleId'] },
+    },
   },
 });
 
@@ -971,4 +979,32 @@ export const isTransactionConflict = (error: unknown): boolean => {
     );
   }
   return error.cause !== undefined && error.cause !== error && isTransactionConflict(error.cause);
+};
+
+/**
+ * Whether a cursor a caller sent back is one a list of every `cycle` or every `plan` (their `all`
+ * index) gave out: ElectroDB's base64url JSON of the last key read. A made-up one would make
+ * DynamoDB fail, so routes refuse it as bad input instead.
+ */
+export const isAllCursor = (entity: 'cycle' | 'plan', cursor: string): boolean => {
+  type Values = { ExpressionAttributeValues: Record<string, unknown> };
+  type Keyed = { Key: { pk: string } };
+  // The index's one partition, and the table key every item of the entity starts with.
+  const [all, own] =
+    entity === 'cycle'
+      ? [db().cycle.query.all({}).params<Values>(), db().cycle.get({ cycleId: '' }).params<Keyed>()]
+      : [db().plan.query.all({}).params<Values>(), db().plan.get({ planId: '' }).params<Keyed>()];
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    return (
+      Object.keys(key).length === 4 &&
+      key.gsi2pk === all.ExpressionAttributeValues[':pk'] &&
+      typeof key.gsi2sk === 'string' &&
+      typeof key.pk === 'string' &&
+      key.pk.startsWith(own.Key.pk) &&
+      typeof key.sk === 'string'
+    );
+  } catch {
+    return false;
+  }
 };

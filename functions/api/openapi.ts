@@ -79,6 +79,26 @@ const LINK_PARAMETERS = [
   },
 ];
 
+/** A page of the app, for the signed-in: HTML, or a redirect to sign in. */
+const appPage = (summary: string): Operation => ({
+  summary,
+  auth: 'session',
+  ok: 200,
+  okDescription: 'An HTML page; a redirect to sign in when not signed in',
+  okMedia: 'text/html',
+  errors: [403, 404, 500],
+});
+
+/** An action of the app: a form posted from its page, answered with a redirect back to it. */
+const appAction = (summary: string): Operation => ({
+  summary,
+  auth: 'session',
+  bodyType: 'form',
+  ok: 303,
+  okDescription: 'Back to the page, with a notice of what was done',
+  errors: [400, 401, 403, 404, 409, 500],
+});
+
 /** Every route of the API, by the key API Gateway routes on. */
 export const OPERATIONS: Record<string, Operation> = {
   'GET /health': { summary: 'Liveness', auth: 'none', ok: 200, okDescription: 'The API is up', errors: [] },
@@ -303,6 +323,25 @@ export const OPERATIONS: Record<string, Operation> = {
     okDescription: 'The trigger',
     errors: [403, 404],
   },
+  'GET /cycles': {
+    summary:
+      'List cycles, latest start first: ?status=scheduled|running|closed|cancelled, ?limit= (1-100, 50 by default), ?cursor= the `next` of the page before',
+    auth: 'jwt',
+    who: 'HR',
+    ok: 200,
+    okDescription: '`{cycles, next?}`: `next` is there when more cycles follow',
+    errors: [400, 403],
+  },
+  'GET /cycles/{cycleId}/calibration': {
+    summary:
+      'The cycle’s ratings for calibration: each participant’s department, manager, the manager’s overall rating, HR’s calibration of it and the rating that counts, and the framework’s scale',
+    auth: 'jwt',
+    who: 'HR',
+    ok: 200,
+    okDescription:
+      '`{scale: {min, max}, reviews: [{employeeId, name, department, managerId, managerName, status, rating, final, calibration}]}`',
+    errors: [403, 404],
+  },
   'POST /cycles': {
     summary: 'Schedule an appraisal cycle (Idempotency-Key makes a retry schedule it once)',
     auth: 'jwt',
@@ -441,11 +480,12 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   'GET /plans': {
     summary:
-      'List plans: ?ownerId= one employee’s, ?team= a manager’s reports’, ?mentorId= the items a mentor mentors, ?overdue=true every active plan with an overdue item',
+      'List plans: ?ownerId= one employee’s, ?team= a manager’s reports’, ?mentorId= the items a mentor mentors, ?overdue=true every active plan with an overdue item, ?status=draft|active|closed|cancelled|any every plan of that status, newest first, a page at a time (?cursor= the `next` of the page before)',
     auth: 'jwt',
     who: 'HR; the owner and their reporting line; a manager for their team; a mentor for their own items',
     ok: 200,
-    okDescription: '`{plans}` (or `{items}` for a mentor), each item with `overdue`',
+    okDescription:
+      '`{plans}` (or `{items}` for a mentor), each item with `overdue`; with ?status, `next` when more plans follow',
     errors: [400, 403],
   },
   'GET /plans/{planId}': {
@@ -542,6 +582,37 @@ export const OPERATIONS: Record<string, Operation> = {
     okDescription: 'The feedback and its summary',
     errors: [403],
   },
+  // HR: cycles, calibration and plans (functions/api/pages/hr-cycles.ts, hr-calibration.ts, hr-plans.ts)
+  'GET /hr/cycles': appPage(
+    'HR: every cycle by status, with its dates, people, progress by phase and overdue',
+  ),
+  'GET /hr/cycles/{cycleId}': appPage(
+    'HR: a cycle’s facts, its funnel, who is overdue, the plans its reviews led to, and HR’s levers',
+  ),
+  'POST /hr/cycles/{cycleId}/extend': appAction('HR: extend the cycle’s deadlines (days, employeeId, phase)'),
+  'POST /hr/cycles/{cycleId}/reassign': appAction('HR: pass a request on (requestId, recipientId, reason)'),
+  'POST /hr/cycles/{cycleId}/participants': appAction('HR: add employees to the cycle (employeeIds)'),
+  'POST /hr/cycles/{cycleId}/participants/remove': appAction(
+    'HR: take an employee out of the cycle (removeId)',
+  ),
+  'POST /hr/cycles/{cycleId}/cancel': appAction('HR: cancel the cycle (reason, confirm=yes)'),
+  'POST /hr/cycles/{cycleId}/release': appAction('HR: release the results of every review ready for it'),
+  'GET /hr/cycles/{cycleId}/export': {
+    summary: 'HR: the cycle’s results as a CSV download, as GET /cycles/{cycleId}/export gives them',
+    auth: 'session',
+    ok: 200,
+    okDescription: 'The results, one row per participant',
+    okMedia: 'text/csv',
+    errors: [403, 404, 500],
+  },
+  'GET /hr/cycles/{cycleId}/calibration': appPage(
+    'HR: ratings by department and by manager, the adjustments made, and a form to calibrate a review',
+  ),
+  'POST /hr/cycles/{cycleId}/calibration': appAction(
+    'HR: calibrate one review’s overall rating (employeeId, overall, justification)',
+  ),
+  'GET /hr/plans': appPage('HR: development plans by status, with items done, blocked and overdue'),
+  'GET /hr/plans/{planId}': appPage('HR: a development plan and its items (status, due, owner, evidence)'),
 };
 
 const ERROR_TEXT: Record<number, string> = {
@@ -569,7 +640,7 @@ const GATEWAY_ERRORS: Record<number, string> = {
 /** The API's parts, one tag each, named by a route's first path segment. */
 const TAGS = {
   Service: { description: 'Liveness and this document', segments: ['health', 'openapi.json'] },
-  App: { description: 'The web app’s home page and signing in and out', segments: ['', 'auth'] },
+  App: { description: 'The web app’s pages, signing in and out', segments: ['', 'auth', 'hr'] },
   'Email links': { description: 'The forms behind signed email links (no account needed)', segments: ['r'] },
   People: {
     description: 'Employees, the organisation imported from an HRIS export, aspirations',
