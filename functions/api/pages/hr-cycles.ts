@@ -4,6 +4,7 @@ import type { CyclePlanCounts, planSummaries } from '../../../domain/plans/cycle
 import { html, type SafeHtml } from '../../../domain/platform/html';
 import type { Cycle, RequestKind } from '../../../domain/platform/table';
 import type { HttpResult } from '../../shared/http';
+import { stepKinds } from '../../shared/step-kinds';
 import { callRoute } from '../hr-api';
 import { barChart, progressBar } from './charts';
 import { namesOf } from './names';
@@ -62,6 +63,9 @@ const STATUS_TONE: Record<CycleStatus, 'ok' | 'warn' | 'bad' | ''> = {
   closed: '',
   cancelled: 'bad',
 };
+
+/** Whether a kind of request may be passed on to someone else: the kinds say (a self-assessment may not). */
+const passesOn = (kind: RequestKind): boolean => stepKinds[kind]?.reassign !== undefined;
 
 const cyclePath = (cycleId: string) => `/hr/cycles/${encodeURIComponent(cycleId)}`;
 
@@ -159,25 +163,27 @@ const levers = (context: PageContext, answer: CycleAnswer, reassigning: string |
   const { cycle } = answer;
   const base = cyclePath(cycle.cycleId);
   const open = cycle.status === 'scheduled' || cycle.status === 'running';
-  const waiting = [...answer.overdue, ...answer.bounced];
-  const reassign = waiting.length
-    ? html`<fieldset id="reassign"><legend>Reassign a request</legend>${postForm(
-        user,
-        `${base}/reassign`,
-        html`<label for="requestId">Request</label><select id="requestId" name="requestId" required>${answer.overdue.map(
-          (o) =>
-            html`<option value="${o.requestId}"${o.requestId === reassigning ? html` selected` : ''}>${PHASE_LABELS[o.kind] ?? o.kind} about ${o.subjectId}, waiting on ${o.recipientId} (${o.requestId})</option>`,
-        )}${answer.bounced
-          .filter((b) => !answer.overdue.some((o) => o.requestId === b.requestId))
-          .map(
+  const overdue = answer.overdue.filter((o) => passesOn(o.kind));
+  const bounced = answer.bounced.filter(
+    (b) => passesOn(b.kind) && !overdue.some((o) => o.requestId === b.requestId),
+  );
+  const reassign =
+    overdue.length + bounced.length
+      ? html`<fieldset id="reassign"><legend>Reassign a request</legend>${postForm(
+          user,
+          `${base}/reassign`,
+          html`<label for="requestId">Request</label><select id="requestId" name="requestId" required>${overdue.map(
+            (o) =>
+              html`<option value="${o.requestId}"${o.requestId === reassigning ? html` selected` : ''}>${PHASE_LABELS[o.kind] ?? o.kind} about ${o.subjectId}, waiting on ${o.recipientId} (${o.requestId})</option>`,
+          )}${bounced.map(
             (b) =>
               html`<option value="${b.requestId}"${b.requestId === reassigning ? html` selected` : ''}>${PHASE_LABELS[b.kind] ?? b.kind} about ${b.subjectId}, bounced for ${b.recipientId} (${b.requestId})</option>`,
           )}</select>
 ${textField('recipientId', 'New reviewer (employee id)', { required: true })}
 <label for="reason">Why</label><input type="text" id="reason" name="reason" required>`,
-        'Reassign',
-      )}</fieldset>`
-    : '';
+          'Reassign',
+        )}</fieldset>`
+      : '';
   const extend = html`<fieldset><legend>Extend deadlines</legend>${postForm(
     user,
     `${base}/extend`,
@@ -270,7 +276,7 @@ ${table(
     nameOf(o.recipientId),
     day(o.dueAt),
     o.daysOverdue,
-    open ? reassignLink(o.requestId) : '',
+    open && passesOn(o.kind) ? reassignLink(o.requestId) : '',
   ]),
   'nobody is overdue.',
 )}
@@ -285,7 +291,7 @@ ${
           PHASE_LABELS[b.kind] ?? b.kind,
           nameOf(b.recipientId),
           day(b.bouncedAt),
-          open ? reassignLink(b.requestId) : '',
+          open && passesOn(b.kind) ? reassignLink(b.requestId) : '',
         ]),
       )
     : ''
