@@ -25,7 +25,7 @@ import { config } from './config';
  *   development plan by id, with its items ........ pk PLAN#id / sk item
  *   plans of an employee .......................... gsi1 OWNER#id / created
  *   plans from a cycle's reviews (status, export) . its reviews' owners, then gsi1 OWNER#id of each
- *   every plan (HR's overdue list) ................ gsi2 PLANS / created
+ *   every plan (HR's overdue list, by status) ..... gsi2 PLANS / created
  *   plan items a mentor mentors ................... gsi1 MENTOR#id (sparse)
  *   plan policy by id ............................. pk PLANPOLICY#id
  *   competency framework / cycle template by id ... pk FRAMEWORK#id, TEMPLATE#id
@@ -537,7 +537,7 @@ const plan = new Entity({
       pk: { field: 'gsi1pk', composite: ['ownerId'] },
       sk: { field: 'gsi1sk', composite: ['createdAt', 'planId'] },
     },
-    // Every plan, newest last: HR's overdue list reads the plans in pages.
+    // Every plan, newest last: HR's overdue list and plans by status read the plans in pages.
     all: {
       index: 'gsi2',
       pk: { field: 'gsi2pk', composite: [] },

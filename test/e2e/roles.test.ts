@@ -567,6 +567,15 @@ describe('HR API role × route matrix', () => {
     const running = await readAsHr<Page>('/cycles?status=running');
     expect(running.cycles.map((c) => c.name)).toContain('Reassign matrix');
     expect(running.cycles.every((c) => c.status === 'running')).toBe(true);
+    // The CLI reads the same list page after page.
+    const lines: string[] = [];
+    const io = { out: (l: string) => lines.push(l), err: () => undefined, isTty: false };
+    expect(
+      await run(['cycle', 'list', '--status', 'scheduled', '--api', stack.urls.api, '--token', as('hr')], io),
+    ).toBe(0);
+    expect(lines[0]).toMatch(/^cycle +name +status +start \(UTC\) +closes \(UTC\) +people$/);
+    expect(lines.find((l) => l.startsWith(cycleId))).toMatch(/Roles +scheduled +2030-01-01 00:00 /);
+    expect(lines.some((l) => l.includes('Reassign matrix'))).toBe(false);
     const bad = await fetch(`${stack.urls.api}/cycles?cursor=bm90LWEtY3Vyc29y`, {
       headers: { authorization: `Bearer ${as('hr')}` },
     });

@@ -2,9 +2,9 @@ import { html } from '../../../domain/platform/html';
 import type { CalibrationRow } from '../../../domain/reviews/calibration';
 import { callRoute } from '../hr-api';
 import { type StackedRow, stackedBars } from './charts';
-import { numberOr } from './hr-cycles';
+import { fieldsForm, numberOr } from './hr-cycles';
 import { namesOf } from './names';
-import { afterAction, appPage, day, link, noticeOf, type Pages, postForm, refusal, table } from './shell';
+import { afterAction, appPage, day, link, noticeOf, type Pages, refusal, table } from './shell';
 
 /*
  * A cycle's calibration, for HR: how the ratings fall per department and per manager (the
@@ -118,7 +118,7 @@ ${table(
 <h2>Calibrate a review</h2>
 ${
   rated.length
-    ? html`<fieldset><legend>Calibrate an overall rating</legend>${postForm(
+    ? html`<fieldset><legend>Calibrate an overall rating</legend>${fieldsForm(
         user,
         calibrationPath(cycleId),
         html`<label for="employeeId">Participant</label><select id="employeeId" name="employeeId" required>${rated.map(

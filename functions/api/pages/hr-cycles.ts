@@ -80,7 +80,7 @@ const cycleRow = (cycle: Cycle, status: CycleAnswer | undefined) => [
   status
     ? html`${phaseProgress(status.phases).map(
         (p) =>
-          html`<div>${progressBar(p.done, p.total)} ${p.label}: ${String(p.done)} of ${String(p.total)} done</div>`,
+          html`<div>${progressBar(p.done, p.total)} ${p.label}: ${String(p.done)} of ${String(p.total)}</div>`,
       )}`
     : '',
   status ? status.overdue.length : '',
@@ -90,7 +90,7 @@ const COLUMNS = [
   'Cycle',
   'Dates',
   { label: 'Participants', num: true as const },
-  'Progress by phase',
+  'Progress by phase (done of sent)',
   { label: 'Overdue', num: true as const },
 ];
 
@@ -154,11 +154,25 @@ const NOTICES = [
   'Results released.',
 ] as const;
 
+/** A page's form with its fields in a block of their own, so the button sits under them. */
+export const fieldsForm = (
+  user: PageContext['user'],
+  action: string,
+  fields: SafeHtml,
+  submit: string,
+  danger = false,
+) => postForm(user, action, html`<div>${fields}</div>`, submit, danger);
+
 const textField = (name: string, label: string, options: { required?: boolean; hint?: string } = {}) =>
-  html`<label for="${name}">${label}</label>${options.hint ? html`<span class="note" id="${name}-hint">${options.hint}</span>` : ''}<input type="text" id="${name}" name="${name}"${options.required ? html` required` : ''}${options.hint ? html` aria-describedby="${name}-hint"` : ''}>`;
+  html`<label for="${name}">${label}</label>${options.hint ? html`<div class="note" id="${name}-hint">${options.hint}</div>` : ''}<input type="text" id="${name}" name="${name}"${options.required ? html` required` : ''}${options.hint ? html` aria-describedby="${name}-hint"` : ''}>`;
 
 /** HR's levers on a cycle that still takes changes; release and export whatever its state. */
-const levers = (context: PageContext, answer: CycleAnswer, reassigning: string | undefined): SafeHtml => {
+const levers = (
+  context: PageContext,
+  answer: CycleAnswer,
+  reassigning: string | undefined,
+  nameOf: (id: string) => string,
+): SafeHtml => {
   const { user } = context;
   const { cycle } = answer;
   const base = cyclePath(cycle.cycleId);
@@ -169,22 +183,22 @@ const levers = (context: PageContext, answer: CycleAnswer, reassigning: string |
   );
   const reassign =
     overdue.length + bounced.length
-      ? html`<fieldset id="reassign"><legend>Reassign a request</legend>${postForm(
+      ? html`<fieldset id="reassign"><legend>Reassign a request</legend>${fieldsForm(
           user,
           `${base}/reassign`,
           html`<label for="requestId">Request</label><select id="requestId" name="requestId" required>${overdue.map(
             (o) =>
-              html`<option value="${o.requestId}"${o.requestId === reassigning ? html` selected` : ''}>${PHASE_LABELS[o.kind] ?? o.kind} about ${o.subjectId}, waiting on ${o.recipientId} (${o.requestId})</option>`,
+              html`<option value="${o.requestId}"${o.requestId === reassigning ? html` selected` : ''}>${PHASE_LABELS[o.kind] ?? o.kind} of ${nameOf(o.subjectId)}, waiting on ${nameOf(o.recipientId)}</option>`,
           )}${bounced.map(
             (b) =>
-              html`<option value="${b.requestId}"${b.requestId === reassigning ? html` selected` : ''}>${PHASE_LABELS[b.kind] ?? b.kind} about ${b.subjectId}, bounced for ${b.recipientId} (${b.requestId})</option>`,
+              html`<option value="${b.requestId}"${b.requestId === reassigning ? html` selected` : ''}>${PHASE_LABELS[b.kind] ?? b.kind} of ${nameOf(b.subjectId)}, bounced for ${nameOf(b.recipientId)}</option>`,
           )}</select>
 ${textField('recipientId', 'New reviewer (employee id)', { required: true })}
 <label for="reason">Why</label><input type="text" id="reason" name="reason" required>`,
           'Reassign',
         )}</fieldset>`
       : '';
-  const extend = html`<fieldset><legend>Extend deadlines</legend>${postForm(
+  const extend = html`<fieldset><legend>Extend deadlines</legend>${fieldsForm(
     user,
     `${base}/extend`,
     html`<label for="days">Days later</label><input type="number" id="days" name="days" min="1" max="90" value="7" required>
@@ -196,18 +210,18 @@ ${textField('employeeId', 'Only for this employee (id)', { hint: 'Leave empty fo
       .map(([kind, label]) => html`<option value="${kind}">${label}</option>`)}</select>`,
     'Extend',
   )}</fieldset>`;
-  const participants = html`<fieldset><legend>Participants</legend>${postForm(
+  const participants = html`<fieldset><legend>Participants</legend>${fieldsForm(
     user,
     `${base}/participants`,
     textField('employeeIds', 'Add employees (ids, separated by commas)', { required: true }),
     'Add to the cycle',
-  )}${postForm(
+  )}${fieldsForm(
     user,
     `${base}/participants/remove`,
     textField('removeId', 'Take out an employee (id)', { required: true }),
     'Take out',
   )}</fieldset>`;
-  const cancel = html`<fieldset><legend>Cancel the cycle</legend>${postForm(
+  const cancel = html`<fieldset><legend>Cancel the cycle</legend>${fieldsForm(
     user,
     `${base}/cancel`,
     html`<label for="cancel-reason">Why</label><textarea id="cancel-reason" name="reason" required></textarea>
@@ -215,7 +229,7 @@ ${textField('employeeId', 'Only for this employee (id)', { hint: 'Leave empty fo
     'Cancel the cycle',
     true,
   )}</fieldset>`;
-  const release = html`<fieldset><legend>Release results</legend><p class="note">Each employee whose appraisal is in sees their results and is asked to acknowledge them; their development plan is drafted.</p>${postForm(
+  const release = html`<fieldset><legend>Release results</legend><p class="note">Each employee whose appraisal is in sees their results and is asked to acknowledge them; their development plan is drafted.</p>${fieldsForm(
     user,
     `${base}/release`,
     html``,
@@ -317,7 +331,7 @@ ${table(
   ]),
   'none yet: plans are drafted as results are released.',
 )}
-${levers(context, answer, event.queryStringParameters?.reassign)}`;
+${levers(context, answer, event.queryStringParameters?.reassign, nameOf)}`;
   return appPage(user, cycle.name, body, { path: base, notice: noticeOf(event, NOTICES) });
 };
 

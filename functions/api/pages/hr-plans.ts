@@ -24,6 +24,13 @@ const STATUS_LABELS: Record<StatusFilter, string> = {
   any: 'Every plan',
 };
 
+const ORIGINS: Record<PlanAnswer['origin'], string> = {
+  review: 'Drafted from a review',
+  promotion: 'Towards a promotion',
+  improvement: 'Performance improvement',
+  manual: 'Set by hand',
+};
+
 const ITEM_TONE: Record<ItemAnswer['status'], 'ok' | 'warn' | 'bad' | ''> = {
   open: '',
   blocked: 'warn',
@@ -113,7 +120,7 @@ ${next ? html`<p>${link(`/hr/plans?status=${status}&cursor=${encodeURIComponent(
       const body = html`${facts([
         ['Owner', nameOf(plan.ownerId)],
         ['Status', tag(plan.status)],
-        ['Why', plan.origin],
+        ['Why', ORIGINS[plan.origin]],
         [
           'From cycle',
           plan.cycleId ? link(`/hr/cycles/${encodeURIComponent(plan.cycleId)}`, plan.cycleId) : undefined,
