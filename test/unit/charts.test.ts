@@ -78,15 +78,12 @@ describe('stackedBars', () => {
     { label: 'Engineering', counts: [1, 2, 1] },
     { label: 'Sales', counts: [0, 0, 2] },
   ];
+  const ratings = (options: { categories?: string[]; share?: boolean } = {}) =>
+    stackedBars({ id: 'd', title: 'Ratings', caption: 'C', categories: ['1', '2', '3'], rows, ...options })
+      .value;
 
   it('splits each row into its categories, scaled to the largest total', () => {
-    const out = stackedBars({
-      id: 'd',
-      title: 'Ratings',
-      caption: 'C',
-      categories: ['1', '2', '3'],
-      rows,
-    }).value;
+    const out = ratings();
 
     // Engineering has 4 (the largest): 90 a person; Sales' two 3s are 180, and its empty categories draw nothing.
     expect(widths(out, PALETTE[0] as string).slice(1)).toEqual([90]);
@@ -95,26 +92,13 @@ describe('stackedBars', () => {
   });
 
   it('draws every row full width as shares when asked', () => {
-    const out = stackedBars({
-      id: 'd',
-      title: 'Ratings',
-      caption: 'C',
-      categories: ['1', '2', '3'],
-      rows,
-      share: true,
-    }).value;
+    const out = ratings({ share: true });
 
     expect(widths(out, PALETTE[2] as string).slice(1)).toEqual([90, 360]);
   });
 
   it('has a legend and a table with each category and the totals', () => {
-    const out = stackedBars({
-      id: 'd',
-      title: 'Ratings',
-      caption: 'C',
-      categories: ['Low', 'Mid', 'High'],
-      rows,
-    }).value;
+    const out = ratings({ categories: ['Low', 'Mid', 'High'] });
 
     expect(out).toContain('>Low</text>');
     expect(out).toContain(
