@@ -486,12 +486,8 @@ export const hrCyclePages: Pages = {
       if (answer.status !== 200) return refusal(user, answer, cyclePath(cycleId));
       return {
         statusCode: 200,
-        headers: {
-          'content-type': answer.contentType,
-          'content-disposition': `attachment; filename="cycle-${cycleId.replace(/[^A-Za-z0-9_.-]/g, '_')}.csv"`,
-          'cache-control': 'no-store',
-          'x-content-type-options': 'nosniff',
-        },
+        // The API's own headers: its CSV type, the file name it gives the download, no caching.
+        headers: { ...answer.headers, 'x-content-type-options': 'nosniff' },
         body: answer.text,
       };
     },
