@@ -46,6 +46,8 @@ commands:
       --name NAME (--template ID | --participants ID,ID,...) [--start ISO-DATE-TIME] [--key IDEMPOTENCY-KEY]
       [--every-months N]  with --template and no --participants, the template's filters pick them;
                           --every-months repeats the cycle (each one schedules the next when it opens)
+  cycle list [--status scheduled|running|closed|cancelled]
+                          one line per cycle, latest start first: its id, name, status, start and close, people
   status CYCLE_ID         progress of a cycle: reviews, the plans they led to, each phase, and who is overdue
   extend CYCLE_ID --days N [--employee ID] [--phase KIND]
                           move deadlines later: the whole cycle, one person, or one phase
@@ -484,6 +486,59 @@ export const table = (header: string[], rows: Array<Array<string | number>>): st
 
 /** An ISO instant to the minute, as stored (UTC): "2027-03-21 21:59". */
 const minute = (iso: string): string => iso.slice(0, 16).replace('T', ' ');
+
+const CyclesAnswer = z.object({
+  cycles: z.array(
+    z.object({
+      cycleId: z.string(),
+      name: z.string(),
+      status: z.string(),
+      startAt: z.string(),
+      closeAt: z.string(),
+      participants: z.number(),
+    }),
+  ),
+  next: z.string().optional(),
+});
+
+/** `cycle list`: every cycle (or those of one status), latest start first, read page after page. */
+const cycle = async (
+  api: Target,
+  [sub, extra]: string[],
+  flags: { status?: string | undefined; json: boolean },
+  io: Io,
+) => {
+  if (sub !== 'list') throw new UsageError(sub ? `unknown cycle command "${sub}"` : 'cycle needs list');
+  if (extra) throw new UsageError(`unexpected "${extra}"`);
+  const cycles: z.infer<typeof CyclesAnswer>['cycles'] = [];
+  let next: string | undefined;
+  do {
+    const query = new URLSearchParams({
+      limit: '100',
+      ...(flags.status ? { status: flags.status } : {}),
+      ...(next ? { cursor: next } : {}),
+    });
+    const res = await call(api, 'GET', `/cycles?${query.toString()}`);
+    if (res.status !== 200) throw new CommandError(problemLine(res.status, res.json));
+    const page = readAnswer(CyclesAnswer, res.json);
+    cycles.push(...page.cycles);
+    next = page.next;
+  } while (next);
+  if (flags.json) return io.out(JSON.stringify({ cycles }));
+  if (cycles.length === 0) return io.out('no cycles');
+  for (const l of table(
+    ['cycle', 'name', 'status', 'start (UTC)', 'closes (UTC)', 'people'],
+    cycles.map((c) => [
+      c.cycleId,
+      cut(c.name),
+      c.status,
+      minute(c.startAt),
+      minute(c.closeAt),
+      c.participants,
+    ]),
+  ))
+    io.out(l);
+};
 
 const status = async (api: Target, cycleId: string | undefined, json: boolean, io: Io) => {
   if (!cycleId) throw new UsageError('status needs a CYCLE_ID');
@@ -1060,6 +1115,7 @@ const OPTIONS = {
   team: { type: 'string' },
   mentor: { type: 'string' },
   overdue: { type: 'boolean', default: false },
+  status: { type: 'string' },
   token: { type: 'string' },
   hr: { type: 'boolean', default: false },
   'queue-url': { type: 'string' },
@@ -1157,6 +1213,9 @@ export const run = async (argv: string[], io: Io, env: NodeJS.ProcessEnv = proce
       case 'apply':
         if (!arg) throw new UsageError('apply needs a FILE');
         await apply(api, arg, values.json, io);
+        return 0;
+      case 'cycle':
+        await cycle(api, positionals.slice(1), values, io);
         return 0;
       case 'status':
         await status(api, arg, values.json, io);

@@ -84,6 +84,20 @@ export const APP_ROUTES: Array<[HttpMethod, string]> = [
   [HttpMethod.GET, '/auth/callback'],
   [HttpMethod.POST, '/auth/sign-out'],
   [HttpMethod.GET, '/auth/config'],
+  // HR: cycles, calibration and plans (functions/api/pages/hr-cycles.ts, hr-calibration.ts, hr-plans.ts)
+  [HttpMethod.GET, '/hr/cycles'],
+  [HttpMethod.GET, '/hr/cycles/{cycleId}'],
+  [HttpMethod.POST, '/hr/cycles/{cycleId}/extend'],
+  [HttpMethod.POST, '/hr/cycles/{cycleId}/reassign'],
+  [HttpMethod.POST, '/hr/cycles/{cycleId}/participants'],
+  [HttpMethod.POST, '/hr/cycles/{cycleId}/participants/remove'],
+  [HttpMethod.POST, '/hr/cycles/{cycleId}/cancel'],
+  [HttpMethod.POST, '/hr/cycles/{cycleId}/release'],
+  [HttpMethod.GET, '/hr/cycles/{cycleId}/export'],
+  [HttpMethod.GET, '/hr/cycles/{cycleId}/calibration'],
+  [HttpMethod.POST, '/hr/cycles/{cycleId}/calibration'],
+  [HttpMethod.GET, '/hr/plans'],
+  [HttpMethod.GET, '/hr/plans/{planId}'],
 ];
 
 /** HR API routes, served by one function; each needs a Cognito JWT, and the function checks the role. */
@@ -106,8 +120,10 @@ export const HR_ROUTES: Array<[HttpMethod, string]> = [
   [HttpMethod.GET, '/templates/{templateId}'],
   [HttpMethod.PUT, '/triggers/{triggerId}'],
   [HttpMethod.GET, '/triggers/{triggerId}'],
+  [HttpMethod.GET, '/cycles'],
   [HttpMethod.POST, '/cycles'],
   [HttpMethod.GET, '/cycles/{cycleId}'],
+  [HttpMethod.GET, '/cycles/{cycleId}/calibration'],
   [HttpMethod.POST, '/cycles/{cycleId}/extend'],
   [HttpMethod.POST, '/cycles/{cycleId}/cancel'],
   [HttpMethod.GET, '/cycles/{cycleId}/export'],

@@ -89,9 +89,10 @@ export type CycleReport = CycleCounts & {
 /** A disagreement an employee recorded with their acknowledgment. */
 export type Disagreement = { employeeId: string; at: string; disagreement: string };
 
-/** What one pass over a cycle's reviews finds: each status, and the releases and acknowledgments. */
+/** What one pass over a cycle's reviews finds: each status, calibrations, releases and acknowledgments. */
 export type ReviewTally = {
   counts: CycleCounts;
+  calibrated: number;
   released: number;
   acknowledged: number;
   disagreements: Disagreement[];
@@ -101,6 +102,7 @@ export type ReviewTally = {
 export const tallyReviews = async (cycleId: string): Promise<ReviewTally> => {
   const tally: ReviewTally = {
     counts: { participants: 0, scheduled: 0, inProgress: 0, completed: 0, incomplete: 0, cancelled: 0 },
+    calibrated: 0,
     released: 0,
     acknowledged: 0,
     disagreements: [],
@@ -116,6 +118,7 @@ export const tallyReviews = async (cycleId: string): Promise<ReviewTally> => {
       if (r.status === 'scheduled') counts.scheduled += 1;
       else if (r.status === 'in-progress') counts.inProgress += 1;
       else counts[r.status] += 1;
+      if (r.calibratedAt) tally.calibrated += 1;
       if (r.releasedAt) tally.released += 1;
       const ack = r.acknowledgment as Acknowledgment | undefined;
       if (!ack) continue;

@@ -218,6 +218,26 @@ export const createCycle = async (
 export const cycleById = async (cycleId: string): Promise<Cycle | undefined> =>
   (await db().cycle.get({ cycleId }).go()).data ?? undefined;
 
+export type CycleStatus = Cycle['status'];
+
+/**
+ * One page of cycles, latest start first, optionally of one status. Cycles are few, so a status
+ * is a filter on the one index of them all rather than a key of its own; `cursor` is the previous
+ * page's `next`.
+ */
+export const listCycles = async (
+  options: { status?: CycleStatus | undefined; cursor?: string | undefined; limit?: number } = {},
+): Promise<{ cycles: Cycle[]; next: string | undefined }> => {
+  const { status, cursor, limit = 50 } = options;
+  const query = db().cycle.query.all({});
+  const page = await (status ? query.where((a, op) => op.eq(a.status, status)) : query).go({
+    cursor: cursor ?? null,
+    limit,
+    order: 'desc',
+  });
+  return { cycles: page.data, next: page.cursor ?? undefined };
+};
+
 /** Marks the cycle running; the review executions are launched next, page by page. */
 export const openCycle = async (cycleId: string): Promise<{ cycleId: string }> => {
   await db()

@@ -9,7 +9,7 @@ import {
   REQUEST_KINDS,
   type RequestKind,
 } from '../platform/table';
-import { tallyReviews } from './close';
+import { type ReviewTally, tallyReviews } from './close';
 
 /*
  * What HR sees of a running cycle: its requests by phase and state, the overdue list, the bounced
@@ -29,6 +29,8 @@ export type PhaseCounts = Record<
 >;
 
 export type Overdue = {
+  /** What HR passes on with POST /requests/{id}/reassign. */
+  requestId: string;
   kind: RequestKind;
   subjectId: string;
   recipientId: string;
@@ -75,6 +77,7 @@ export const phaseStatus = (
     const late = at.getTime() - Date.parse(r.dueAt);
     if (r.status === 'open' && late > 0) {
       overdue.push({
+        requestId: r.requestId,
         kind: r.kind,
         subjectId: r.subjectId,
         recipientId: r.recipientId,
@@ -85,6 +88,44 @@ export const phaseStatus = (
   }
   overdue.sort((a, b) => a.dueAt.localeCompare(b.dueAt));
   return { phases, overdue, bounced };
+};
+
+/** How many participants reached each step of a review, in the order a review takes them. */
+export type Funnel = {
+  launched: number;
+  selfAssessed: number;
+  peerInputDone: number;
+  appraised: number;
+  calibrated: number;
+  released: number;
+  acknowledged: number;
+};
+
+/**
+ * The cycle's funnel: reviews started (not scheduled, not taken out), then per participant their
+ * self-assessment and manager appraisal submitted, their peer input over (every peer request
+ * answered or expired), and from the reviews the calibrations, releases and acknowledgments.
+ */
+export const funnelOf = (requests: HumanRequest[], tally: ReviewTally): Funnel => {
+  const submitted = (kind: RequestKind) =>
+    new Set(requests.filter((r) => r.kind === kind && r.status === 'submitted').map((r) => r.subjectId)).size;
+  const asked = new Set<string>();
+  const waiting = new Set<string>();
+  for (const r of requests) {
+    if (r.kind !== 'peer-feedback') continue;
+    asked.add(r.subjectId);
+    if (r.status === 'open' || r.status === 'pending') waiting.add(r.subjectId);
+  }
+  const { counts } = tally;
+  return {
+    launched: counts.participants - counts.scheduled - counts.cancelled,
+    selfAssessed: submitted('self-assessment'),
+    peerInputDone: [...asked].filter((id) => !waiting.has(id)).length,
+    appraised: submitted('manager-appraisal'),
+    calibrated: tally.calibrated,
+    released: tally.released,
+    acknowledged: tally.acknowledged,
+  };
 };
 
 /**
@@ -102,6 +143,7 @@ export const cycleStatus = async (cycle: Cycle) => {
   return {
     cycle,
     reviews: counts,
+    funnel: funnelOf(requests, tally),
     ...phaseStatus(requests),
     acknowledgments: { released, acknowledged, disagreements },
     failures: failures.map(failureView),

@@ -5,7 +5,7 @@ import { isOverdue, itemsOf, plansOf } from './plans';
 
 /*
  * The development plans a cycle's reviews led to, as HR reads them beside the cycle: counts in its
- * status, four columns per participant in its export. Such a plan names its cycle (`cycleId`). There
+ * status (counts, and each plan in a line), four columns per participant in its export. Such a plan names its cycle (`cycleId`). There
  * is no index of plans by cycle: the cycle's reviews name its participants, and each participant's
  * plans are read by owner and kept when they name the cycle; a participant has a few plans at most.
  */
@@ -64,6 +64,19 @@ export const planCounts = (plans: CyclePlan[], at: Date = now()): CyclePlanCount
   }
   return counts;
 };
+
+/** Each plan from the cycle in a line: whose, its status, and its items done, blocked and overdue. */
+export const planSummaries = (plans: CyclePlan[], at: Date = now()) =>
+  plans.map((entry) => ({
+    planId: entry.plan.planId,
+    ownerId: entry.plan.ownerId,
+    title: entry.plan.title,
+    status: entry.plan.status,
+    items: entry.items.length,
+    done: entry.items.filter((i) => i.status === 'done').length,
+    blocked: entry.items.filter((i) => i.status === 'blocked').length,
+    overdue: overdueIn(entry, at),
+  }));
 
 export const PLAN_EXPORT_COLUMNS = ['plan_status', 'plan_items', 'plan_done', 'plan_overdue'] as const;
 

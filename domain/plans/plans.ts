@@ -271,6 +271,27 @@ export const plansOfTeam = async (managerId: string): Promise<Plan[]> => {
 export const mentoredItems = async (mentorId: string): Promise<PlanItem[]> =>
   (await db().planItem.query.byMentor({ mentorId }).go({ pages: 'all' })).data;
 
+/**
+ * One page of every plan, newest first, of one status or all, each with its items: HR's view across
+ * the organisation. `cursor` is the previous page's `next`; a status filters the page, so a page may
+ * hold fewer than `limit` plans and still have a next one.
+ */
+export const plansPage = async (
+  options: { status?: Plan['status'] | undefined; cursor?: string | undefined; limit?: number } = {},
+): Promise<{ plans: Array<{ plan: Plan; items: PlanItem[] }>; next: string | undefined }> => {
+  const { status, cursor, limit = 50 } = options;
+  const query = db().plan.query.all({});
+  const page = await (status ? query.where((a, op) => op.eq(a.status, status)) : query).go({
+    cursor: cursor ?? null,
+    limit,
+    order: 'desc',
+  });
+  const plans = await Promise.all(
+    page.data.map(async (plan) => ({ plan, items: await itemsOf(plan.planId) })),
+  );
+  return { plans, next: page.cursor ?? undefined };
+};
+
 /** Active plans with at least one overdue item. Reads every plan in pages: an HR report, not a hot path. */
 export const overduePlans = async (): Promise<Array<{ plan: Plan; items: PlanItem[] }>> => {
   const plans = (await db().plan.query.all({}).go({ pages: 'all' })).data.filter(

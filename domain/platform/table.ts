@@ -11,6 +11,7 @@ import { newLinkNonce } from './ids';
  *   the whole organisation (org import) ........... gsi2 EMPLOYEES / id
  *   people of a department (peer suggestions) ..... gsi3 DEPARTMENT#name / id
  *   cycle by id ................................... pk CYCLE#id
+ *   every cycle by start (HR's list of cycles) .... gsi2 CYCLES / start, id
  *   the catalog a cycle was scheduled with ........ pk CYCLECATALOG#id
  *   reviews of a cycle (launch in pages, report) .. pk CYCLE#id / sk REVIEW#employee
  *   reviews of an employee under way .............. gsi1 EMPLOYEE#id / REVIEW#cycle (a finished review leaves it)
@@ -25,7 +26,7 @@ import { newLinkNonce } from './ids';
  *   development plan by id, with its items ........ pk PLAN#id / sk item
  *   plans of an employee .......................... gsi1 OWNER#id / created
  *   plans from a cycle's reviews (status, export) . its reviews' owners, then gsi1 OWNER#id of each
- *   every plan (HR's overdue list) ................ gsi2 PLANS / created
+ *   every plan (HR's overdue list, by status) ..... gsi2 PLANS / created
  *   plan items a mentor mentors ................... gsi1 MENTOR#id (sparse)
  *   plan policy by id ............................. pk PLANPOLICY#id
  *   competency framework / cycle template by id ... pk FRAMEWORK#id, TEMPLATE#id
@@ -126,6 +127,13 @@ const cycle = new Entity({
   },
   indexes: {
     byId: { pk: { field: 'pk', composite: ['cycleId'] }, sk: { field: 'sk', composite: [] } },
+    // Every cycle by start date, in one partition: cycles are few (a handful a year per series),
+    // and the list is read by HR, not by workflows. Its keys are never patched: startAt is fixed.
+    all: {
+      index: 'gsi2',
+      pk: { field: 'gsi2pk', composite: [] },
+      sk: { field: 'gsi2sk', composite: ['startAt', 'cycleId'] },
+    },
   },
 });
 
@@ -536,7 +544,7 @@ const plan = new Entity({
       pk: { field: 'gsi1pk', composite: ['ownerId'] },
       sk: { field: 'gsi1sk', composite: ['createdAt', 'planId'] },
     },
-    // Every plan, newest last: HR's overdue list reads the plans in pages.
+    // Every plan, newest last: HR's overdue list and plans by status read the plans in pages.
     all: {
       index: 'gsi2',
       pk: { field: 'gsi2pk', composite: [] },
@@ -978,4 +986,32 @@ export const isTransactionConflict = (error: unknown): boolean => {
     );
   }
   return error.cause !== undefined && error.cause !== error && isTransactionConflict(error.cause);
+};
+
+/**
+ * Whether a cursor a caller sent back is one a list of every `cycle` or every `plan` (their `all`
+ * index) gave out: ElectroDB's base64url JSON of the last key read. A made-up one would make
+ * DynamoDB fail, so routes refuse it as bad input instead.
+ */
+export const isAllCursor = (entity: 'cycle' | 'plan', cursor: string): boolean => {
+  type Values = { ExpressionAttributeValues: Record<string, unknown> };
+  type Keyed = { Key: { pk: string } };
+  // The index's one partition, and the table key every item of the entity starts with.
+  const [all, own] =
+    entity === 'cycle'
+      ? [db().cycle.query.all({}).params<Values>(), db().cycle.get({ cycleId: '' }).params<Keyed>()]
+      : [db().plan.query.all({}).params<Values>(), db().plan.get({ planId: '' }).params<Keyed>()];
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    return (
+      Object.keys(key).length === 4 &&
+      key.gsi2pk === all.ExpressionAttributeValues[':pk'] &&
+      typeof key.gsi2sk === 'string' &&
+      typeof key.pk === 'string' &&
+      key.pk.startsWith(own.Key.pk) &&
+      typeof key.sk === 'string'
+    );
+  } catch {
+    return false;
+  }
 };

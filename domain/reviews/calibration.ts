@@ -9,18 +9,20 @@ import {
 } from '../catalog/ratings';
 import { catalogOf } from '../catalog/store';
 import type { CyclePolicy } from '../cycles/policy';
+import { missingEmployees } from '../people/org';
 import { nextSendSlot } from '../platform/calendar';
 import { documentClient } from '../platform/clients';
 import { addDays, now, secondsUntil } from '../platform/clock';
 import { resumeTask } from '../platform/executions';
 import { newId } from '../platform/ids';
-import { db, isConditionFailure } from '../platform/table';
+import { type Cycle, db, isConditionFailure, type Review } from '../platform/table';
 import { calibrationWait, storeToken, tokenOf } from '../platform/wait-tokens';
 import { reviewResults } from './results';
 
 /*
  * HR's calibration of a review once its appraisal is in, the manager's values kept beside the
- * calibrated ones, and the review's wait for it (until HR calibrates or the calibration date).
+ * calibrated ones, the review's wait for it (until HR calibrates or the calibration date), and the
+ * cycle's ratings as calibration reads them.
  */
 
 /** How long the review waits for HR's calibration: until the calibration date, or not at all. */
@@ -152,4 +154,57 @@ export const calibrateReview = async (
     return { outcome: 'calibrated', calibration: checked.calibration, ...results };
   }
   return { outcome: 'conflict' };
+};
+
+/** One participant's overall rating as calibration sees it: the manager's, and HR's where it differs. */
+export type CalibrationRow = {
+  employeeId: string;
+  name: string | undefined;
+  department: string | undefined;
+  managerId: string;
+  managerName: string | undefined;
+  status: Review['status'];
+  /** The manager's overall rating (the template's formula, or the appraisal's own); none before it is in. */
+  rating: number | undefined;
+  /** The rating that counts: HR's calibrated overall where there is one, else the manager's. */
+  final: number | undefined;
+  calibration: Calibration | undefined;
+};
+
+/**
+ * A cycle's ratings for calibration: every participant with their department and manager, the
+ * manager's overall rating and HR's calibration of it, and the framework's scale.
+ */
+export const calibrationView = async (
+  cycle: Cycle,
+): Promise<{ scale: { min: number; max: number }; reviews: CalibrationRow[] }> => {
+  const [catalog, reviews] = await Promise.all([
+    catalogOf(cycle),
+    db()
+      .review.query.byCycle({ cycleId: cycle.cycleId })
+      .go({ pages: 'all' })
+      .then((r) => r.data),
+  ]);
+  const ids = [...new Set(reviews.flatMap((r) => [r.employeeId, r.managerId]))];
+  const people = new Map((await missingEmployees(ids)).found.map((e) => [e.employeeId, e]));
+  const scale = catalog?.framework.scale ?? { min: 1, max: 5 };
+  return {
+    scale: { min: scale.min, max: scale.max },
+    reviews: reviews.map((r) => {
+      const manager = r.managerAppraisal as Record<string, unknown> | undefined;
+      const rating = r.overallRating ?? (typeof manager?.rating === 'number' ? manager.rating : undefined);
+      const calibration = r.calibration as Calibration | undefined;
+      return {
+        employeeId: r.employeeId,
+        name: people.get(r.employeeId)?.name,
+        department: people.get(r.employeeId)?.department,
+        managerId: r.managerId,
+        managerName: people.get(r.managerId)?.name,
+        status: r.status,
+        rating,
+        final: calibration?.overall?.calibrated ?? rating,
+        calibration,
+      };
+    }),
+  };
 };

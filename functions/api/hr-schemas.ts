@@ -164,17 +164,40 @@ export const ChangePlanItemInput = z
 
 export const CancelPlanInput = z.object({ reason: z.string().trim().min(1).max(500) });
 
-/** Which plans to list: one owner's, a manager's team's, a mentor's, or (HR) the overdue ones. */
+/** A cursor a list gave out as `next`, sent back to read the page after it. */
+const cursor = z
+  .string()
+  .max(2048)
+  .regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor a list gave out');
+
+/**
+ * Which plans to list: one owner's, a manager's team's, a mentor's, or (HR) the overdue ones, or
+ * every plan of a status (`any` for all) a page at a time.
+ */
 export const ListPlansQuery = z
   .object({
     ownerId: id.optional(),
     team: id.optional(),
     mentorId: id.optional(),
     overdue: z.enum(['true']).optional(),
+    status: z.enum(['draft', 'active', 'closed', 'cancelled', 'any']).optional(),
+    cursor: cursor.optional(),
   })
-  .refine((q) => [q.ownerId, q.team, q.mentorId, q.overdue].filter((v) => v !== undefined).length === 1, {
-    message: 'give exactly one of ownerId, team, mentorId or overdue=true',
+  .refine(
+    (q) => [q.ownerId, q.team, q.mentorId, q.overdue, q.status].filter((v) => v !== undefined).length === 1,
+    { message: 'give exactly one of ownerId, team, mentorId, overdue=true or status' },
+  )
+  .refine((q) => q.cursor === undefined || q.status !== undefined, {
+    message: 'a cursor goes with status',
+    path: ['cursor'],
   });
+
+/** HR's list of cycles: one status or all, latest start first, a page at a time. */
+export const ListCyclesQuery = z.object({
+  status: z.enum(['scheduled', 'running', 'closed', 'cancelled']).optional(),
+  cursor: cursor.optional(),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+});
 
 const goalFields = {
   title: z.string().trim().min(1).max(200),

@@ -342,6 +342,25 @@ export const OPERATIONS: Record<string, Operation> = {
     okDescription: 'The trigger',
     errors: [403, 404],
   },
+  'GET /cycles': {
+    summary:
+      'List cycles, latest start first: ?status=scheduled|running|closed|cancelled, ?limit= (1-100, 50 by default), ?cursor= the `next` of the page before',
+    auth: 'jwt',
+    who: 'HR',
+    ok: 200,
+    okDescription: '`{cycles, next?}`: `next` is there when more cycles follow',
+    errors: [400, 403],
+  },
+  'GET /cycles/{cycleId}/calibration': {
+    summary:
+      'The cycle’s ratings for calibration: each participant’s department, manager, the manager’s overall rating, HR’s calibration of it and the rating that counts, and the framework’s scale',
+    auth: 'jwt',
+    who: 'HR',
+    ok: 200,
+    okDescription:
+      '`{scale: {min, max}, reviews: [{employeeId, name, department, managerId, managerName, status, rating, final, calibration}]}`',
+    errors: [403, 404],
+  },
   'POST /cycles': {
     summary: 'Schedule an appraisal cycle (Idempotency-Key makes a retry schedule it once)',
     auth: 'jwt',
@@ -480,11 +499,12 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   'GET /plans': {
     summary:
-      'List plans: ?ownerId= one employee’s, ?team= a manager’s reports’, ?mentorId= the items a mentor mentors, ?overdue=true every active plan with an overdue item',
+      'List plans: ?ownerId= one employee’s, ?team= a manager’s reports’, ?mentorId= the items a mentor mentors, ?overdue=true every active plan with an overdue item, ?status=draft|active|closed|cancelled|any every plan of that status, newest first, a page at a time (?cursor= the `next` of the page before)',
     auth: 'jwt',
     who: 'HR; the owner and their reporting line; a manager for their team; a mentor for their own items',
     ok: 200,
-    okDescription: '`{plans}` (or `{items}` for a mentor), each item with `overdue`',
+    okDescription:
+      '`{plans}` (or `{items}` for a mentor), each item with `overdue`; with ?status, `next` when more plans follow',
     errors: [400, 403],
   },
   'GET /plans/{planId}': {
@@ -580,6 +600,15 @@ export const OPERATIONS: Record<string, Operation> = {
     ok: 200,
     okDescription: 'The feedback and its summary',
     errors: [403],
+  },
+  // HR: cycles, calibration and plans (functions/api/pages/hr-cycles.ts, hr-calibration.ts, hr-plans.ts)
+  'GET /hr/cycles/{cycleId}/export': {
+    summary: 'HR: the cycle’s results as a CSV download, as GET /cycles/{cycleId}/export gives them',
+    auth: 'session',
+    ok: 200,
+    okDescription: 'The results, one row per participant',
+    okMedia: 'text/csv',
+    errors: [403, 404, 500],
   },
 };
 

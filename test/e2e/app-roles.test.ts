@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/growcycle';
+import { stableId } from '../../domain/platform/ids';
 import { APP_ROUTES } from '../../functions/api/app';
 import { PAGES } from '../../functions/api/pages';
 import { CATALOG_YAML, SAMPLE_ORG_CSV } from '../../local/sample-org';
 import { browse, type Jar, signIn, submit } from '../support/app-browser';
-import { startTestStack, type TestStack } from '../support/local-stack';
+import { apiAs, runUntil, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
  * The role matrix of the app: every page and action, opened by each kind of person, through the
@@ -47,7 +48,105 @@ const only = (ok: number, allowed: Caller[], method: 'GET' | 'POST' = 'GET'): Re
   ) as Record<Caller, number>;
 const signedIn: Caller[] = ['hr', 'manager', 'skipLevel', 'otherManager', 'self', 'peer', 'mentor'];
 
-const ROWS: Row[] = [{ route: 'GET /', path: () => '/', expect: { ...only(200, signedIn), external: 200 } }];
+// --- HR: cycles, calibration and plans (functions/api/pages/hr-cycles.ts, hr-calibration.ts, hr-plans.ts)
+/** A cycle under way (its first requests out), one scheduled years ahead for the levers, one to cancel, a plan. */
+const hrConsole = { runningId: '', futureId: '', spareId: '', planId: '' };
+const hrConsoleRows = (): Row[] => {
+  const cycle = (suffix = '') => `/hr/cycles/${hrConsole.futureId}${suffix}`;
+  const hrOnly = (ok: number, method: 'GET' | 'POST' = 'GET') => only(ok, ['hr'], method);
+  return [
+    { route: 'GET /hr/cycles', path: () => '/hr/cycles', expect: hrOnly(200) },
+    {
+      route: 'GET /hr/cycles/{cycleId}',
+      path: () => `/hr/cycles/${hrConsole.runningId}`,
+      expect: hrOnly(200),
+    },
+    {
+      route: 'POST /hr/cycles/{cycleId}/extend',
+      path: () => cycle('/extend'),
+      form: () => ({ days: '1', employeeId: '', phase: '' }),
+      expect: hrOnly(303, 'POST'),
+    },
+    {
+      route: 'POST /hr/cycles/{cycleId}/reassign',
+      path: () => `/hr/cycles/${hrConsole.runningId}/reassign`,
+      form: () => ({
+        requestId: stableId(hrConsole.runningId, 'e12', 'manager'),
+        recipientId: 'e11',
+        reason: 'Matrix',
+      }),
+      expect: hrOnly(303, 'POST'),
+    },
+    {
+      route: 'POST /hr/cycles/{cycleId}/participants',
+      path: () => cycle('/participants'),
+      form: () => ({ employeeIds: 'e12' }),
+      expect: hrOnly(303, 'POST'),
+    },
+    {
+      route: 'POST /hr/cycles/{cycleId}/participants/remove',
+      path: () => cycle('/participants/remove'),
+      form: () => ({ removeId: 'e13' }),
+      expect: hrOnly(303, 'POST'),
+    },
+    {
+      route: 'POST /hr/cycles/{cycleId}/cancel',
+      path: () => `/hr/cycles/${hrConsole.spareId}/cancel`,
+      form: () => ({ reason: 'Matrix', confirm: 'yes' }),
+      expect: hrOnly(303, 'POST'),
+    },
+    {
+      route: 'POST /hr/cycles/{cycleId}/release',
+      path: () => cycle('/release'),
+      expect: hrOnly(303, 'POST'),
+    },
+    { route: 'GET /hr/cycles/{cycleId}/export', path: () => cycle('/export'), expect: hrOnly(200) },
+    { route: 'GET /hr/cycles/{cycleId}/calibration', path: () => cycle('/calibration'), expect: hrOnly(200) },
+    {
+      route: 'POST /hr/cycles/{cycleId}/calibration',
+      path: () => cycle('/calibration'),
+      form: () => ({ employeeId: 'e10', overall: '3', justification: 'Matrix' }),
+      // HR reaches the API, which refuses: no manager appraisal is in yet (the page says so, 409).
+      expect: { ...hrOnly(303, 'POST'), hr: 409 },
+    },
+    { route: 'GET /hr/plans', path: () => '/hr/plans', expect: hrOnly(200) },
+    { route: 'GET /hr/plans/{planId}', path: () => `/hr/plans/${hrConsole.planId}`, expect: hrOnly(200) },
+  ];
+};
+
+/** Sets up what the HR console's rows need, as HR through the HR API. */
+const setUpHrConsole = async () => {
+  const api = apiAs(stack, 'hr-admin-1', { hr: true });
+  const schedule = async (name: string, participants: string[], startAt: string) => {
+    const res = await api('POST', '/cycles', { name, participants, startAt });
+    expect(res.status).toBe(201);
+    return String(res.body.cycleId);
+  };
+  hrConsole.futureId = await schedule('Console levers', ['e10', 'e13'], '2030-01-01T00:00:00Z');
+  hrConsole.spareId = await schedule('Console cancel', ['e12'], '2030-01-01T00:00:00Z');
+  hrConsole.runningId = await schedule('Console running', ['e12'], '2027-09-06T08:00:00Z');
+  const plan = await api('POST', '/plans', {
+    ownerId: 'e10',
+    title: 'Console plan',
+    items: [{ title: 'Pair on reviews', dueAt: '2030-01-01T00:00:00Z' }],
+  });
+  expect(plan.status).toBe(201);
+  hrConsole.planId = String(plan.body.planId);
+  // The running cycle's manager appraisal is written (pending until its phase): the request the
+  // reassign row passes on.
+  await runUntil(stack, async () => {
+    const { phases } = (await api('GET', `/cycles/${hrConsole.runningId}`)).body as {
+      phases: Record<string, Record<string, number>>;
+    };
+    return Object.values(phases['manager-appraisal'] ?? {}).some((n) => n > 0);
+  });
+};
+// --- end of HR: cycles, calibration and plans
+
+const ROWS: Row[] = [
+  { route: 'GET /', path: () => '/', expect: { ...only(200, signedIn), external: 200 } },
+  ...hrConsoleRows(),
+];
 
 const AUTH_ROUTES = ['GET /auth/sign-in', 'GET /auth/callback', 'POST /auth/sign-out', 'GET /auth/config'];
 
@@ -57,6 +156,7 @@ beforeAll(async () => {
   const io = { out: () => undefined, err: () => undefined, isTty: false };
   expect(await run(['import-org', SAMPLE_ORG_CSV, '--api', stack.urls.api, '--token', hr], io)).toBe(0);
   expect(await run(['apply', CATALOG_YAML, '--api', stack.urls.api, '--token', hr], io)).toBe(0);
+  await setUpHrConsole();
   for (const [caller, as] of Object.entries(SIGN_IN_AS))
     jars.set(caller as Caller, (await signIn(stack, as)).jar);
   jars.set('external', new Map());

@@ -177,6 +177,18 @@ const ROWS: Row[] = [
     expect: everyoneBut(201, ['hr']),
   },
   {
+    route: 'GET /cycles',
+    method: 'GET',
+    path: () => '/cycles?status=scheduled&limit=2',
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
+    route: 'GET /cycles/{cycleId}/calibration',
+    method: 'GET',
+    path: () => `/cycles/${cycleId}/calibration`,
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
     route: 'GET /cycles/{cycleId}',
     method: 'GET',
     path: () => `/cycles/${cycleId}`,
@@ -299,6 +311,12 @@ const ROWS: Row[] = [
     route: 'GET /plans?overdue',
     method: 'GET',
     path: () => '/plans?overdue=true',
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
+    route: 'GET /plans?status',
+    method: 'GET',
+    path: () => '/plans?status=active',
     expect: everyoneBut(200, ['hr']),
   },
   {
@@ -528,6 +546,41 @@ describe('HR API role × route matrix', () => {
       expect(stack.lambda.stats.invocations).toBe(before);
     });
   }
+
+  it('lists every cycle, latest start first, a page at a time, by status, patched ones included', async () => {
+    type Page = {
+      cycles: Array<{ cycleId: string; name: string; status: string; startAt: string }>;
+      next?: string;
+    };
+    const listed: Page['cycles'] = [];
+    let next: string | undefined;
+    do {
+      const page: Page = await readAsHr<Page>(`/cycles?limit=2${next ? `&cursor=${next}` : ''}`);
+      listed.push(...page.cycles);
+      next = page.next;
+    } while (next);
+    expect(listed.map((c) => c.cycleId)).toEqual(expect.arrayContaining([cycleId, spareCycleId]));
+    expect(new Set(listed.map((c) => c.cycleId)).size).toBe(listed.length);
+    const starts = listed.map((c) => c.startAt);
+    expect(starts).toEqual([...starts].sort().reverse());
+    // Opening a cycle patches its status: the cycle stays in the list, under its new status.
+    const running = await readAsHr<Page>('/cycles?status=running');
+    expect(running.cycles.map((c) => c.name)).toContain('Reassign matrix');
+    expect(running.cycles.every((c) => c.status === 'running')).toBe(true);
+    // The CLI reads the same list page after page.
+    const lines: string[] = [];
+    const io = { out: (l: string) => lines.push(l), err: () => undefined, isTty: false };
+    expect(
+      await run(['cycle', 'list', '--status', 'scheduled', '--api', stack.urls.api, '--token', as('hr')], io),
+    ).toBe(0);
+    expect(lines[0]).toMatch(/^cycle +name +status +start \(UTC\) +closes \(UTC\) +people$/);
+    expect(lines.find((l) => l.startsWith(cycleId))).toMatch(/Roles +scheduled +2030-01-01 00:00 /);
+    expect(lines.some((l) => l.includes('Reassign matrix'))).toBe(false);
+    const bad = await fetch(`${stack.urls.api}/cycles?cursor=bm90LWEtY3Vyc29y`, {
+      headers: { authorization: `Bearer ${as('hr')}` },
+    });
+    expect(bad.status).toBe(400);
+  });
 
   it('shows a mentor only the items they mentor of a plan, and nothing else of it', async () => {
     const res = await fetch(`${stack.urls.api}/plans/${planId}`, {

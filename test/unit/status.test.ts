@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { phaseStatus } from '../../domain/cycles/status';
+import type { ReviewTally } from '../../domain/cycles/close';
+import { funnelOf, phaseStatus } from '../../domain/cycles/status';
 import type { HumanRequest } from '../../domain/platform/table';
 
 /* HR's view of a cycle's requests: one row per phase of the cycle, and who is overdue. */
@@ -58,5 +59,49 @@ describe('a cycle’s phases for HR', () => {
       ['peer-feedback', 4],
       ['manager-appraisal', 2],
     ]);
+    expect(overdue.map((o) => o.requestId)).toEqual(['peer-feedback-open', 'manager-appraisal-open']);
+  });
+});
+
+describe('a cycle’s funnel', () => {
+  const about = (subjectId: string, r: HumanRequest, n = 0): HumanRequest => ({
+    ...r,
+    subjectId,
+    requestId: `${r.requestId}-${subjectId}-${n}`,
+  });
+  const due = '2027-03-10T00:00:00.000Z';
+  const tally: ReviewTally = {
+    counts: { participants: 5, scheduled: 1, inProgress: 2, completed: 1, incomplete: 0, cancelled: 1 },
+    calibrated: 1,
+    released: 1,
+    acknowledged: 0,
+    disagreements: [],
+  };
+
+  it('counts each participant once at each step they reached, from their requests and their reviews', () => {
+    const funnel = funnelOf(
+      [
+        about('p1', request('self-assessment', 'submitted', due)),
+        about('p2', request('self-assessment', 'submitted', due)),
+        about('p3', request('self-assessment', 'open', due)),
+        // p1's peers all answered or ran out of time; one of p2's is still open; p3 was asked nobody yet.
+        about('p1', request('peer-feedback', 'submitted', due), 1),
+        about('p1', request('peer-feedback', 'expired', due), 2),
+        about('p2', request('peer-feedback', 'submitted', due), 1),
+        about('p2', request('peer-feedback', 'open', due), 2),
+        about('p1', request('manager-appraisal', 'submitted', due)),
+        about('p2', request('manager-appraisal', 'pending', due)),
+      ],
+      tally,
+    );
+    expect(funnel).toEqual({
+      launched: 3,
+      selfAssessed: 2,
+      peerInputDone: 1,
+      appraised: 1,
+      calibrated: 1,
+      released: 1,
+      acknowledged: 0,
+    });
   });
 });

@@ -5,13 +5,19 @@ import {
   removeParticipant,
   takesChanges,
 } from '../../../domain/cycles/admin';
-import { createCycle } from '../../../domain/cycles/schedule';
+import { createCycle, listCycles } from '../../../domain/cycles/schedule';
 import { cycleStatus } from '../../../domain/cycles/status';
-import { cyclePlans, planColumns, planCounts } from '../../../domain/plans/cycle-plans';
-import type { Cycle } from '../../../domain/platform/table';
+import { cyclePlans, planColumns, planCounts, planSummaries } from '../../../domain/plans/cycle-plans';
+import { type Cycle, isAllCursor } from '../../../domain/platform/table';
 import { exportCycle } from '../../../domain/reviews/export';
-import { conflict, invalid, jsonResult, notFound, parseJson } from '../../shared/http';
-import { AddParticipantsInput, CancelCycleInput, ExtendCycleInput, ScheduleCycleInput } from '../hr-schemas';
+import { conflict, invalid, jsonResult, notFound, parseJson, validationProblem } from '../../shared/http';
+import {
+  AddParticipantsInput,
+  CancelCycleInput,
+  ExtendCycleInput,
+  ListCyclesQuery,
+  ScheduleCycleInput,
+} from '../hr-schemas';
 import {
   cycleOr404,
   hrOnly,
@@ -23,7 +29,7 @@ import {
 } from './route';
 
 /*
- * Cycles, all HR's: scheduling one, where it stands, the levers (extend, cancel, add or take out
+ * Cycles, all HR's: listing them, scheduling one, where it stands, the levers (extend, cancel, add or take out
  * people) and the export of its results. Where it stands and the export include the development
  * plans its reviews led to, which domain/cycles and domain/reviews cannot read (domain/plans is
  * below them), so they are joined here.
@@ -59,11 +65,21 @@ export const cycleRoutes: Routes = {
     }
   }),
 
+  'GET /cycles': hrOnly(async (event) => {
+    const query = ListCyclesQuery.safeParse(event.queryStringParameters ?? {});
+    if (!query.success) return validationProblem(query.error);
+    const { cursor } = query.data;
+    if (cursor !== undefined && !isAllCursor('cycle', cursor))
+      return invalid('cursor', 'not a cursor this list gave out');
+    const page = await listCycles(query.data);
+    return jsonResult(200, { cycles: page.cycles, ...(page.next ? { next: page.next } : {}) });
+  }),
+
   'GET /cycles/{cycleId}': hrOnly(async (event) => {
     const cycle = await cycleOr404(event);
     if (!cycle.ok) return cycle.result;
     const [status, plans] = await Promise.all([cycleStatus(cycle.value), cyclePlans(cycle.value.cycleId)]);
-    return jsonResult(200, { ...status, plans: planCounts(plans) });
+    return jsonResult(200, { ...status, plans: planCounts(plans), planSummaries: planSummaries(plans) });
   }),
 
   'POST /cycles/{cycleId}/extend': hrOnly(async (event, caller) => {

@@ -46,7 +46,13 @@ export const callRoute = async (
     body?: unknown;
     idempotencyKey?: string;
   } = {},
-): Promise<{ status: number; body: unknown; text: string; contentType: string }> => {
+): Promise<{
+  status: number;
+  body: unknown;
+  text: string;
+  contentType: string;
+  headers: Record<string, string>;
+}> => {
   const route = routes[routeKey];
   if (!route) throw new Error(`no HR API route ${routeKey}`);
   const [method = 'GET', rawPath = '/'] = routeKey.split(' ');
@@ -77,5 +83,6 @@ export const callRoute = async (
     body: json ? (JSON.parse(text) as unknown) : undefined,
     text,
     contentType,
+    headers: Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)])),
   };
 };

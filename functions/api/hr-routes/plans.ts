@@ -19,10 +19,11 @@ import {
   type PlanRefusal,
   plansOf,
   plansOfTeam,
+  plansPage,
   planView,
 } from '../../../domain/plans/plans';
 import { keyedId } from '../../../domain/platform/ids';
-import type { Plan } from '../../../domain/platform/table';
+import { isAllCursor, type Plan } from '../../../domain/platform/table';
 import {
   conflict,
   fieldProblem,
@@ -155,7 +156,7 @@ export const planRoutes: Routes = {
   'GET /plans': async (event, caller) => {
     const query = ListPlansQuery.safeParse(event.queryStringParameters ?? {});
     if (!query.success) return validationProblem(query.error);
-    const { ownerId, team, mentorId, overdue } = query.data;
+    const { ownerId, team, mentorId, status, cursor } = query.data;
     if (ownerId) {
       if (!canRead(await accessTo(caller, ownerId)))
         return forbidden('You may list plans of yourself and of your reporting line');
@@ -173,7 +174,16 @@ export const planRoutes: Routes = {
         items: (await mentoredItems(mentorId)).map((i) => ({ planId: i.planId, ...itemView(i) })),
       });
     }
-    if (overdue && !caller.hr) return forbidden('Only HR admins may list every overdue plan');
+    if (!caller.hr) return forbidden('Only HR admins may list plans across the organisation');
+    if (status) {
+      if (cursor !== undefined && !isAllCursor('plan', cursor))
+        return invalid('cursor', 'not a cursor this list gave out');
+      const page = await plansPage({ status: status === 'any' ? undefined : status, cursor });
+      return jsonResult(200, {
+        plans: page.plans.map(({ plan, items }) => planView(plan, items)),
+        ...(page.next ? { next: page.next } : {}),
+      });
+    }
     return jsonResult(200, {
       plans: (await overduePlans()).map(({ plan, items }) => planView(plan, items)),
     });

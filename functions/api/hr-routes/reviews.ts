@@ -1,7 +1,7 @@
 import { accessTo, canRead } from '../../../domain/people/access';
 import { draftFromReview } from '../../../domain/plans/from-review';
 import { recordAudit } from '../../../domain/platform/audit';
-import { calibrateReview } from '../../../domain/reviews/calibration';
+import { calibrateReview, calibrationView } from '../../../domain/reviews/calibration';
 import { isReleaseCursor, mayRelease, releaseCycle, releaseReview } from '../../../domain/reviews/release';
 import { reviewView } from '../../../domain/reviews/view';
 import { conflict, forbidden, invalid, invalidFields, jsonResult, parseJson } from '../../shared/http';
@@ -9,7 +9,8 @@ import { CalibrationInput } from '../hr-schemas';
 import { cycleOr404, hrOnly, noReview, pathParam, type Routes, whenCancelled } from './route';
 
 /*
- * One employee's review in a cycle: read as HR or as the employee sees it, calibrated by HR, and its
+ * One employee's review in a cycle: read as HR or as the employee sees it, calibrated by HR (with the
+ * cycle's ratings by participant, department and manager to calibrate against), and its
  * results released (one review, or HR for the whole cycle). A release drafts each released employee's
  * development plan from the review (domain/plans/from-review.ts): the plan layer's, called here
  * because reviews do not know plans.
@@ -36,6 +37,12 @@ export const reviewRoutes: Routes = {
       });
     return jsonResult(200, review);
   },
+
+  'GET /cycles/{cycleId}/calibration': hrOnly(async (event) => {
+    const cycle = await cycleOr404(event);
+    if (!cycle.ok) return cycle.result;
+    return jsonResult(200, await calibrationView(cycle.value));
+  }),
 
   'POST /cycles/{cycleId}/reviews/{employeeId}/calibration': hrOnly(async (event, caller) => {
     const body = parseJson(event, CalibrationInput);
