@@ -1,0 +1,194 @@
+import type { Principal } from '../../../domain/people/access';
+import { html } from '../../../domain/platform/html';
+import {
+  aspirationFacts,
+  feedbackList,
+  goalsTable,
+  kindLabel,
+  type Owed,
+  owedTable,
+  type Plan,
+  plansSection,
+  type ReviewRow,
+  read,
+  readRecord,
+  releasedResults,
+  reviewsTable,
+} from './person';
+import { appPage, day, facts, link, type Pages, refusal, table, tag } from './shell';
+
+/*
+ * A manager's team: what each direct report has pending, what the manager owes (approvals,
+ * appraisals, meetings: the requests addressed to them about others, with their forms' links), the
+ * reports' plans with blocked and overdue items and check-ins, and the results the manager may see;
+ * the rest of the reporting line collapsed beneath. One report's page shows their record as the API
+ * lets the caller read it, and the API's 403 for anyone outside the caller's line.
+ */
+
+type Report = { employeeId: string; name: string; title: string; department?: string };
+
+const reportsOf = (caller: Principal, employeeId: string) =>
+  read(
+    'GET /employees/{employeeId}/reports',
+    caller,
+    { path: { employeeId } },
+    (b: { reports: Report[] }) => b.reports,
+    [] as Report[],
+  );
+
+/** The people below the direct reports, depth first, each with the manager they report to. */
+const restOfLine = async (
+  caller: Principal,
+  managers: Report[],
+  depth = 0,
+): Promise<Array<Report & { under: string }>> => {
+  // An org chart is shallow; the bound keeps a cycle in bad data from looping.
+  if (depth > 10 || managers.length === 0) return [];
+  const below = await Promise.all(
+    managers.map(async (m) => (await reportsOf(caller, m.employeeId)).map((r) => ({ ...r, under: m.name }))),
+  );
+  const flat = below.flat();
+  return [...flat, ...(await restOfLine(caller, flat, depth + 1))];
+};
+
+const pendingItems = (plans: Plan[]) =>
+  plans.flatMap((p) =>
+    p.items.filter((i) => i.overdue || i.status === 'blocked').map((i) => ({ plan: p.title, item: i })),
+  );
+
+/** One report, summarised: pending, plans' blocked and overdue items, check-ins, released results. */
+const reportCard = async (caller: Principal, report: Report) => {
+  const path = { employeeId: report.employeeId };
+  const [owed, plans, reviews] = await Promise.all([
+    read(
+      'GET /employees/{employeeId}/requests',
+      caller,
+      { path },
+      (b: { requests: Owed[] }) => b.requests,
+      [],
+    ),
+    read(
+      'GET /plans',
+      caller,
+      { query: { ownerId: report.employeeId } },
+      (b: { plans: Plan[] }) => b.plans,
+      [],
+    ),
+    read(
+      'GET /employees/{employeeId}/reviews',
+      caller,
+      { path },
+      (b: { reviews: ReviewRow[] }) => b.reviews,
+      [],
+    ),
+  ]);
+  const active = plans.filter((p) => p.status === 'active' || p.status === 'draft');
+  const attention = pendingItems(active);
+  const latestReview = reviews.at(-1);
+  return html`<section class="card"><h3>${link(`/team/${encodeURIComponent(report.employeeId)}`, report.name)}</h3>
+<p class="note">${report.title}${report.department ? `, ${report.department}` : ''}</p>
+${facts([
+  ['Pending', owed.length ? String(owed.length) : 'Nothing'],
+  [
+    'Latest review',
+    latestReview
+      ? `${latestReview.cycleName}: ${latestReview.status}${latestReview.released ? ', released' : ''}${latestReview.acknowledgedAt ? ', acknowledged' : ''}`
+      : 'None',
+  ],
+  [
+    'Plans',
+    active.length
+      ? active
+          .map(
+            (p) =>
+              `${p.title} (${p.checkIns} check-ins${p.nextCheckInAt ? `, next ${day(p.nextCheckInAt)}` : ''})`,
+          )
+          .join('; ')
+      : 'None active',
+  ],
+])}
+${owed.length ? html`<ul>${owed.map((o) => html`<li>${kindLabel(o.kind)}${o.subjectId === report.employeeId ? '' : ` for ${o.subjectName ?? o.subjectId}`}, due ${day(o.dueAt)}</li>`)}</ul>` : ''}
+${attention.length ? html`<p>${attention.map((a) => html`${tag(a.item.status === 'blocked' ? 'blocked' : 'overdue', 'bad')} ${a.item.title} <span class="note">(${a.plan}, due ${day(a.item.dueAt)})</span><br>`)}</p>` : ''}
+</section>`;
+};
+
+export const teamPages: Pages = {
+  'GET /team': {
+    audience: 'manager',
+    handle: async ({ user, principal }) => {
+      const me = principal.employeeId;
+      const [reports, owed] = await Promise.all([
+        reportsOf(principal, me),
+        read(
+          'GET /employees/{employeeId}/requests',
+          principal,
+          { path: { employeeId: me } },
+          (b: { requests: Owed[] }) => b.requests,
+          [] as Owed[],
+        ),
+      ]);
+      const cards = await Promise.all(reports.map((r) => reportCard(principal, r)));
+      const line = await restOfLine(principal, reports);
+      return appPage(
+        user,
+        'My team',
+        html`<h2>What you owe</h2>
+${owedTable(
+  'Approvals, appraisals and meetings waiting for you',
+  owed.filter((o) => o.subjectId !== me),
+  'Nothing waits for you.',
+)}
+<h2>Your direct reports</h2>
+${reports.length ? html`<div class="cards">${cards}</div>` : html`<p class="note">No one reports to you directly.</p>`}
+${
+  line.length
+    ? html`<details><summary>The rest of your reporting line (${String(line.length)})</summary>
+${table(
+  'The rest of your reporting line',
+  ['Name', 'Title', 'Reports to'],
+  line.map((p) => [link(`/team/${encodeURIComponent(p.employeeId)}`, p.name), p.title, p.under]),
+)}</details>`
+    : ''
+}`,
+        { path: '/team' },
+      );
+    },
+  },
+
+  'GET /team/{employeeId}': {
+    audience: 'manager',
+    handle: async ({ event, user, principal }) => {
+      const employeeId = event.pathParameters?.employeeId ?? '';
+      const found = await readRecord(principal, employeeId);
+      if (!found.ok) return refusal(user, found.answer, '/team');
+      const { record } = found;
+      const name = await read(
+        'GET /employees/{employeeId}',
+        principal,
+        { path: { employeeId } },
+        (b: { employee: { name: string } }) => b.employee.name,
+        employeeId,
+      );
+      return appPage(
+        user,
+        name,
+        html`<p>${link(`/feedback?about=${encodeURIComponent(employeeId)}`, `Ask for feedback about ${name}`)}</p>
+<h2>Pending</h2>
+${owedTable(`What ${name} has pending`, record.owed)}
+<h2>Reviews</h2>
+${reviewsTable(record.reviews, record.owed)}
+<h2>Released results</h2>
+${await releasedResults(principal, employeeId, record.reviews)}
+<h2>Goals</h2>
+${goalsTable(record.goals)}
+<h2>Development plan</h2>
+${plansSection(record.plans, record.owed)}
+<h2>Career aspiration</h2>
+${aspirationFacts(record.aspiration)}
+<h2>Feedback</h2>
+${feedbackList(record.feedback)}`,
+        { path: '/team' },
+      );
+    },
+  },
+};
