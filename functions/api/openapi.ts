@@ -127,6 +127,81 @@ export const OPERATIONS: Record<string, Operation> = {
     okDescription: 'The sign-in configuration',
     errors: [500],
   },
+  'GET /me': {
+    summary:
+      "The signed-in person's own page: what they owe, reviews and released results, goals, plan, aspiration, feedback received",
+    auth: 'session',
+    ok: 200,
+    okDescription: 'An HTML page (signed out: a redirect to sign in)',
+    okMedia: 'text/html',
+    errors: [403, 500],
+  },
+  'POST /me/goals/{goalId}/progress': {
+    summary: 'Record progress on a goal (through POST /goals/{goalId}/progress)',
+    auth: 'session',
+    bodyType: 'form',
+    ok: 303,
+    okDescription: 'Back to the page, with a notice; a refusal is a page naming the field',
+    errors: [400, 401, 403, 404, 500],
+  },
+  'POST /me/aspiration': {
+    summary: "Set one's own career aspiration (through PUT /employees/{employeeId}/aspiration)",
+    auth: 'session',
+    bodyType: 'form',
+    ok: 303,
+    okDescription: 'Back to the page, with a notice; a refusal is a page naming the field',
+    errors: [400, 401, 403, 404, 500],
+  },
+  'GET /team': {
+    summary:
+      "A manager's team: what each direct report has pending, what the manager owes, plans with blocked and overdue items, check-ins, results; the rest of the line collapsed",
+    auth: 'session',
+    ok: 200,
+    okDescription: 'An HTML page (signed out: a redirect to sign in)',
+    okMedia: 'text/html',
+    errors: [403, 500],
+  },
+  'GET /team/{employeeId}': {
+    summary:
+      "One person of the caller's reporting line: reviews, goals, plan, aspiration and the feedback the caller may read",
+    auth: 'session',
+    ok: 200,
+    okDescription: 'An HTML page (signed out: a redirect to sign in)',
+    okMedia: 'text/html',
+    errors: [403, 404, 500],
+  },
+  'GET /feedback': {
+    summary: "Ask for feedback, give praise, and the caller's own requests for feedback",
+    auth: 'session',
+    ok: 200,
+    okDescription: 'An HTML page (signed out: a redirect to sign in)',
+    okMedia: 'text/html',
+    errors: [403, 500],
+  },
+  'POST /feedback/ask': {
+    summary: 'Ask up to ten people for feedback (through POST /feedback/requests)',
+    auth: 'session',
+    bodyType: 'form',
+    ok: 303,
+    okDescription: 'Back to the page, with a notice; a refusal is a page naming the field',
+    errors: [400, 401, 403, 404, 500],
+  },
+  'POST /feedback/give': {
+    summary: 'Give praise tied to a value or behaviour (through POST /feedback/praise)',
+    auth: 'session',
+    bodyType: 'form',
+    ok: 303,
+    okDescription: 'Back to the page, with a notice; a refusal is a page naming the field',
+    errors: [400, 401, 403, 500],
+  },
+  'GET /feedback/asks/{askId}': {
+    summary: 'One request for feedback with the answers the caller may read',
+    auth: 'session',
+    ok: 200,
+    okDescription: 'An HTML page (signed out: a redirect to sign in)',
+    okMedia: 'text/html',
+    errors: [403, 404, 500],
+  },
   'GET /r/{requestId}': {
     summary: 'The form behind an email link (changes nothing: mail scanners prefetch links)',
     auth: 'signed-link',
@@ -604,7 +679,10 @@ const GATEWAY_ERRORS: Record<number, string> = {
 /** The API's parts, one tag each, named by a route's first path segment. */
 const TAGS = {
   Service: { description: 'Liveness and this document', segments: ['health', 'openapi.json'] },
-  App: { description: 'The web app’s home page and signing in and out', segments: ['', 'auth'] },
+  App: {
+    description: 'The web app’s pages (home, my page, my team) and signing in and out',
+    segments: ['', 'auth', 'me', 'team'],
+  },
   'Email links': { description: 'The forms behind signed email links (no account needed)', segments: ['r'] },
   People: {
     description: 'Employees, the organisation imported from an HRIS export, aspirations',
