@@ -90,7 +90,7 @@ const stateOf = (ask: Pick<Ask, 'dueAt'>) =>
   Date.parse(ask.dueAt) > now().getTime() ? tag('open', 'warn') : tag('closed');
 
 /** "Kim Partner <kim@example.org>", one a line: the people outside the company to ask. */
-const externalOf = (line: string) => {
+export const externalOf = (line: string) => {
   const m = /^(.+?)\s*<([^<>\s]+@[^<>\s]+)>$/.exec(line.trim());
   return m ? { name: (m[1] ?? '').trim(), email: m[2] ?? '' } : undefined;
 };
@@ -165,12 +165,12 @@ ${checkbox('managerSees', 'yes', 'My manager reads the answers too (when asking 
       const praiseForm = postForm(
         user,
         '/feedback/give',
-        html`<input type="hidden" name="key" value="${newId()}">
+        html`<input type="hidden" name="key" value="${newId()}"><fieldset><legend>Praise a colleague</legend>
 <label for="praise-employee">Colleague's employee id</label><input id="praise-employee" name="employeeId" type="text" required>
 <label for="praise-item">Value or behaviour</label><select id="praise-item" name="itemId" required>${praiseItems.map(
           (i) => html`<option value="${i.id}">${i.name} (${i.type})</option>`,
         )}</select>
-<label for="praise-message">What you saw</label><textarea id="praise-message" name="message" required maxlength="2000"></textarea>`,
+<label for="praise-message">What you saw</label><textarea id="praise-message" name="message" required maxlength="2000"></textarea></fieldset>`,
         'Give praise',
       );
       return appPage(

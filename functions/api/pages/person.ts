@@ -46,7 +46,7 @@ type Goal = {
   status: string;
   progress: Array<{ at: string; value?: number; note?: string }>;
 };
-type PlanItem = {
+export type PlanItem = {
   itemId: string;
   title: string;
   kind: string;
@@ -158,7 +158,7 @@ const KIND_LABEL: { [kind: string]: string } = {
   'check-in': 'Check-in',
   session: 'Session held?',
   'plan-agreement': 'Plan agreement',
-  feedback: 'Feedback asked of you',
+  feedback: 'Feedback to give',
 };
 export const kindLabel = (kind: string) => KIND_LABEL[kind] ?? kind;
 
@@ -188,8 +188,10 @@ export const reviewsTable = (reviews: ReviewRow[], owed: Owed[]) =>
     'Reviews',
     ['Cycle', 'Where it stands', 'Pending', 'Results', 'Acknowledgment'],
     reviews.map((r) => {
-      const pending = owed.filter((o) => o.cycleId === r.cycleId);
-      const ack = pending.find((o) => o.kind === 'acknowledgment');
+      const ofCycle = owed.filter((o) => o.cycleId === r.cycleId);
+      // The acknowledgment has a column of its own.
+      const ack = ofCycle.find((o) => o.kind === 'acknowledgment');
+      const pending = ofCycle.filter((o) => o !== ack);
       return [
         r.cycleName,
         tag(r.status, REVIEW_TONE[r.status] ?? ''),

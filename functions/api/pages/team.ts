@@ -1,5 +1,5 @@
 import type { Principal } from '../../../domain/people/access';
-import { html } from '../../../domain/platform/html';
+import { html, type SafeHtml } from '../../../domain/platform/html';
 import {
   aspirationFacts,
   feedbackList,
@@ -15,7 +15,7 @@ import {
   releasedResults,
   reviewsTable,
 } from './person';
-import { appPage, day, facts, link, type Pages, refusal, table, tag } from './shell';
+import { appPage, day, link, type Pages, refusal, table, tag } from './shell';
 
 /*
  * A manager's team: what each direct report has pending, what the manager owes (approvals,
@@ -51,13 +51,20 @@ const restOfLine = async (
   return [...flat, ...(await restOfLine(caller, flat, depth + 1))];
 };
 
+/** The latest check-in note on any item of a plan. */
+const latestNote = (plan: Plan): string | undefined =>
+  plan.items
+    .flatMap((i) => i.history.filter((h) => h.what === 'check-in' && h.note))
+    .sort((a, b) => a.at.localeCompare(b.at))
+    .at(-1)?.note;
+
 const pendingItems = (plans: Plan[]) =>
   plans.flatMap((p) =>
     p.items.filter((i) => i.overdue || i.status === 'blocked').map((i) => ({ plan: p.title, item: i })),
   );
 
-/** One report, summarised: pending, plans' blocked and overdue items, check-ins, released results. */
-const reportCard = async (caller: Principal, report: Report) => {
+/** One report's row: pending, their latest review and its results, plans with check-ins, blocked and overdue items. */
+const reportRow = async (caller: Principal, report: Report) => {
   const path = { employeeId: report.employeeId };
   const [owed, plans, reviews] = await Promise.all([
     read(
@@ -84,32 +91,39 @@ const reportCard = async (caller: Principal, report: Report) => {
   ]);
   const active = plans.filter((p) => p.status === 'active' || p.status === 'draft');
   const attention = pendingItems(active);
-  const latestReview = reviews.at(-1);
-  return html`<section class="card"><h3>${link(`/team/${encodeURIComponent(report.employeeId)}`, report.name)}</h3>
-<p class="note">${report.title}${report.department ? `, ${report.department}` : ''}</p>
-${facts([
-  ['Pending', owed.length ? String(owed.length) : 'Nothing'],
-  [
-    'Latest review',
-    latestReview
-      ? `${latestReview.cycleName}: ${latestReview.status}${latestReview.released ? ', released' : ''}${latestReview.acknowledgedAt ? ', acknowledged' : ''}`
-      : 'None',
-  ],
-  [
-    'Plans',
-    active.length
-      ? active
-          .map(
-            (p) =>
-              `${p.title} (${p.checkIns} check-ins${p.nextCheckInAt ? `, next ${day(p.nextCheckInAt)}` : ''})`,
-          )
-          .join('; ')
-      : 'None active',
-  ],
-])}
-${owed.length ? html`<ul>${owed.map((o) => html`<li>${kindLabel(o.kind)}${o.subjectId === report.employeeId ? '' : ` for ${o.subjectName ?? o.subjectId}`}, due ${day(o.dueAt)}</li>`)}</ul>` : ''}
-${attention.length ? html`<p>${attention.map((a) => html`${tag(a.item.status === 'blocked' ? 'blocked' : 'overdue', 'bad')} ${a.item.title} <span class="note">(${a.plan}, due ${day(a.item.dueAt)})</span><br>`)}</p>` : ''}
-</section>`;
+  const latest = reviews.at(-1);
+  const lines = (items: SafeHtml[], none: string) =>
+    items.length ? html`${items.map((item) => html`${item}<br>`)}` : html`<span class="note">${none}</span>`;
+  return [
+    html`${link(`/team/${encodeURIComponent(report.employeeId)}`, report.name)}<br><span class="note">${report.title}</span>`,
+    lines(
+      owed.map(
+        (o) =>
+          html`${kindLabel(o.kind)}${o.subjectId === report.employeeId ? '' : ` (${o.subjectName ?? o.subjectId})`}, due ${day(o.dueAt)}`,
+      ),
+      'Nothing',
+    ),
+    latest
+      ? html`${latest.cycleName}: ${tag(latest.status)}<br>${
+          latest.released
+            ? `Released${latest.acknowledgedAt ? ', acknowledged' : ', not acknowledged yet'}`
+            : 'Not released'
+        }`
+      : html`<span class="note">None</span>`,
+    lines(
+      [
+        ...active.map(
+          (p) =>
+            html`${p.title} ${tag(p.status)}<br><span class="note">${String(p.checkIns)} check-ins${p.nextCheckInAt ? `, next ${day(p.nextCheckInAt)}` : ''}${latestNote(p) ? `; latest: ${latestNote(p)}` : ''}</span>`,
+        ),
+        ...attention.map(
+          (a) =>
+            html`${tag(a.item.status === 'blocked' ? 'blocked' : 'overdue', 'bad')} ${a.item.title} <span class="note">(due ${day(a.item.dueAt)})</span>`,
+        ),
+      ],
+      'None active',
+    ),
+  ];
 };
 
 export const teamPages: Pages = {
@@ -127,7 +141,7 @@ export const teamPages: Pages = {
           [] as Owed[],
         ),
       ]);
-      const cards = await Promise.all(reports.map((r) => reportCard(principal, r)));
+      const rows = await Promise.all(reports.map((r) => reportRow(principal, r)));
       const line = await restOfLine(principal, reports);
       return appPage(
         user,
@@ -139,7 +153,12 @@ ${owedTable(
   'Nothing waits for you.',
 )}
 <h2>Your direct reports</h2>
-${reports.length ? html`<div class="cards">${cards}</div>` : html`<p class="note">No one reports to you directly.</p>`}
+${table(
+  'Your direct reports',
+  ['Person', 'Pending', 'Latest review', 'Plans and check-ins'],
+  rows,
+  'No one reports to you directly.',
+)}
 ${
   line.length
     ? html`<details><summary>The rest of your reporting line (${String(line.length)})</summary>
