@@ -5,7 +5,7 @@ import { html } from '../../../domain/platform/html';
 import { newId } from '../../../domain/platform/ids';
 import { callRoute } from '../hr-api';
 import { fieldsOf, firstProblem, formProblem } from './page-forms';
-import { read } from './person';
+import { read, reportsOf } from './person';
 import {
   afterAction,
   appPage,
@@ -33,7 +33,6 @@ const NOTICES = ['Feedback asked for.', 'Praise given.'] as const;
 const DAY_MS = 86_400_000;
 
 type CatalogItem = { id: string; name: string; type: 'competency' | 'behaviour' | 'value' };
-type Report = { employeeId: string; name: string };
 type Ask = {
   askId: string;
   askerId: string;
@@ -67,15 +66,6 @@ const frameworkItems = async (caller: Principal): Promise<CatalogItem[]> => {
     [],
   );
 };
-
-const reportsOf = (caller: Principal) =>
-  read(
-    'GET /employees/{employeeId}/reports',
-    caller,
-    { path: { employeeId: caller.employeeId } },
-    (b: { reports: Report[] }) => b.reports,
-    [] as Report[],
-  );
 
 const asksAbout = (caller: Principal, employeeId: string) =>
   read(
@@ -121,7 +111,7 @@ export const feedbackPages: Pages = {
     handle: async ({ event, user, principal }) => {
       const [items, reports, own] = await Promise.all([
         frameworkItems(principal),
-        reportsOf(principal),
+        reportsOf(principal, principal.employeeId),
         asksAbout(principal, principal.employeeId),
       ]);
       // A manager's asks about their reports, for their own view, beside their own.

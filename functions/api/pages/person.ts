@@ -96,6 +96,18 @@ export const read = async <T>(
   return answer.status === 200 ? pick(answer.body as never) : fallback;
 };
 
+export type Report = { employeeId: string; name: string; title: string; department?: string };
+
+/** The people who report to `employeeId` directly, as the caller may list them (none when not). */
+export const reportsOf = (caller: Principal, employeeId: string) =>
+  read(
+    'GET /employees/{employeeId}/reports',
+    caller,
+    { path: { employeeId } },
+    (b: { reports: Report[] }) => b.reports,
+    [] as Report[],
+  );
+
 /** Everything of `employeeId`'s record the caller may read, or the API's refusal when they may read none. */
 export const readRecord = async (
   caller: Principal,

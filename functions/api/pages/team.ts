@@ -9,10 +9,12 @@ import {
   owedTable,
   type Plan,
   plansSection,
+  type Report,
   type ReviewRow,
   read,
   readRecord,
   releasedResults,
+  reportsOf,
   reviewsTable,
 } from './person';
 import { appPage, day, link, type Pages, refusal, table, tag } from './shell';
@@ -24,17 +26,6 @@ import { appPage, day, link, type Pages, refusal, table, tag } from './shell';
  * the rest of the reporting line collapsed beneath. One report's page shows their record as the API
  * lets the caller read it, and the API's 403 for anyone outside the caller's line.
  */
-
-type Report = { employeeId: string; name: string; title: string; department?: string };
-
-const reportsOf = (caller: Principal, employeeId: string) =>
-  read(
-    'GET /employees/{employeeId}/reports',
-    caller,
-    { path: { employeeId } },
-    (b: { reports: Report[] }) => b.reports,
-    [] as Report[],
-  );
 
 /** The people below the direct reports, depth first, each with the manager they report to. */
 const restOfLine = async (
