@@ -196,6 +196,8 @@ const review = new Entity({
       sk: { field: 'gsi1sk', composite: ['cycleId'] },
     },
     // Every review of the person, finished ones too: their own page and their manager's team page.
+    // Each write of a review also writes its copy here (answers included): the price of listing a
+    // person's past reviews by key.
     everyOfEmployee: {
       index: 'gsi3',
       pk: { field: 'gsi3pk', composite: ['employeeId'] },

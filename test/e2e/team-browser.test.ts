@@ -196,6 +196,21 @@ describe("a manager's team, as Ingrid", () => {
     await screenshot(page, 'team-member');
   });
 
+  it('asks two colleagues about Ola for her own view', async () => {
+    await open(page, '/team/e10');
+    await page.getByRole('link', { name: 'Ask for feedback about Ola Haugen' }).click();
+    expect(await page.getByLabel('About', { exact: true }).inputValue()).toBe('e10');
+    await page.getByRole('checkbox', { name: 'Emma Johansen' }).check();
+    await page.getByRole('checkbox', { name: 'Noah Larsen' }).check();
+    await page.getByLabel('A question of your own').fill('How does Ola share what he knows?');
+    await page.getByRole('button', { name: 'Ask for feedback' }).click();
+    expect(await notice(page)).toBe('Feedback asked for.');
+    const row = page.getByRole('table', { name: 'Requests you made' }).getByRole('row').nth(1);
+    expect(await row.textContent()).toContain('Ola Haugen');
+    expect(await row.textContent()).toContain('How does Ola share what he knows?');
+    await expectAccessible(page);
+  });
+
   it('refuses the page of someone outside her line', async () => {
     const res = await page.goto(`${stack.urls.api}/team/e05`);
     expect(res?.status()).toBe(403);
