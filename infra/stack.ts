@@ -98,6 +98,15 @@ export const APP_ROUTES: Array<[HttpMethod, string]> = [
   [HttpMethod.POST, '/hr/cycles/{cycleId}/calibration'],
   [HttpMethod.GET, '/hr/plans'],
   [HttpMethod.GET, '/hr/plans/{planId}'],
+  [HttpMethod.GET, '/me'],
+  [HttpMethod.POST, '/me/goals/{goalId}/progress'],
+  [HttpMethod.POST, '/me/aspiration'],
+  [HttpMethod.GET, '/team'],
+  [HttpMethod.GET, '/team/{employeeId}'],
+  [HttpMethod.GET, '/feedback'],
+  [HttpMethod.POST, '/feedback/ask'],
+  [HttpMethod.POST, '/feedback/give'],
+  [HttpMethod.GET, '/feedback/asks/{askId}'],
 ];
 
 /** HR API routes, served by one function; each needs a Cognito JWT, and the function checks the role. */
@@ -107,6 +116,9 @@ export const HR_ROUTES: Array<[HttpMethod, string]> = [
   [HttpMethod.GET, '/employees/{employeeId}/goals'],
   [HttpMethod.GET, '/employees/{employeeId}/aspiration'],
   [HttpMethod.PUT, '/employees/{employeeId}/aspiration'],
+  [HttpMethod.GET, '/employees/{employeeId}/reports'],
+  [HttpMethod.GET, '/employees/{employeeId}/requests'],
+  [HttpMethod.GET, '/employees/{employeeId}/reviews'],
   [HttpMethod.POST, '/goals'],
   [HttpMethod.GET, '/goals/{goalId}'],
   [HttpMethod.PATCH, '/goals/{goalId}'],
@@ -147,6 +159,7 @@ export const HR_ROUTES: Array<[HttpMethod, string]> = [
   [HttpMethod.GET, '/feedback/requests/{askId}'],
   [HttpMethod.POST, '/feedback/praise'],
   [HttpMethod.GET, '/employees/{employeeId}/feedback'],
+  [HttpMethod.GET, '/employees/{employeeId}/feedback-requests'],
 ];
 
 export class GrowcycleStack extends Stack {

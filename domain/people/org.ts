@@ -590,3 +590,9 @@ export const previewImport = async (
 /** One employee by id, or undefined when there is none. */
 export const employeeById = async (employeeId: string): Promise<Employee | undefined> =>
   (await db().employee.get({ employeeId }).go()).data ?? undefined;
+
+/** The people who report to a manager directly, leavers left out. */
+export const directReports = async (managerId: string): Promise<Employee[]> =>
+  (await db().employee.query.byManager({ managerId }).go({ pages: 'all' })).data.filter(
+    (e) => e.status !== 'left',
+  );

@@ -15,7 +15,9 @@ import { newLinkNonce } from './ids';
  *   the catalog a cycle was scheduled with ........ pk CYCLECATALOG#id
  *   reviews of a cycle (launch in pages, report) .. pk CYCLE#id / sk REVIEW#employee
  *   reviews of an employee under way .............. gsi1 EMPLOYEE#id / REVIEW#cycle (a finished review leaves it)
+ *   every review of an employee (their page) ...... gsi3 EMPLOYEE#id / cycle
  *   request (a human step) by its link id ......... pk REQUEST#id
+ *   requests addressed to a person (their page) ... gsi3 RECIPIENT#id / created, id (filtered to open ones)
  *   feedback given on one review .................. pk FEEDBACK#cycle#employee
  *   a request for feedback any time by id ......... pk FEEDBACKASK#id
  *   requests for feedback about an employee ....... gsi1 SUBJECT#id / created
@@ -202,6 +204,14 @@ const review = new Entity({
       pk: { field: 'gsi1pk', composite: ['employeeId'] },
       sk: { field: 'gsi1sk', composite: ['cycleId'] },
     },
+    // Every review of the person, finished ones too: their own page and their manager's team page.
+    // Each write of a review also writes its copy here (answers included): the price of listing a
+    // person's past reviews by key.
+    everyOfEmployee: {
+      index: 'gsi3',
+      pk: { field: 'gsi3pk', composite: ['employeeId'] },
+      sk: { field: 'gsi3sk', composite: ['cycleId'] },
+    },
   },
 });
 
@@ -363,6 +373,13 @@ const request = new Entity({
       index: 'gsi2',
       pk: { field: 'gsi2pk', composite: ['cycleId'] },
       sk: { field: 'gsi2sk', composite: ['subjectId', 'requestId'] },
+    },
+    // What a person owes, for their page: read newest first and filtered to the open ones, one
+    // person's requests at a time.
+    byRecipient: {
+      index: 'gsi3',
+      pk: { field: 'gsi3pk', composite: ['recipientId'] },
+      sk: { field: 'gsi3sk', composite: ['createdAt', 'requestId'] },
     },
   },
 });

@@ -46,3 +46,28 @@ export const reviewView = async (cycleId: string, employeeId: string, viewer: Vi
       : {}),
   };
 };
+
+/**
+ * Every review of an employee, newest cycle last, as a list shows it: the cycle, where the review
+ * stands, and whether its results are released and acknowledged (the results themselves are read
+ * one review at a time through reviewView).
+ */
+export const reviewsOf = async (employeeId: string) => {
+  const reviews = (await db().review.query.everyOfEmployee({ employeeId }).go({ pages: 'all' })).data;
+  return Promise.all(
+    reviews.map(async (r) => {
+      const cycle = await cycleById(r.cycleId);
+      const ack = r.acknowledgment as { at?: string; agrees?: boolean } | undefined;
+      return {
+        cycleId: r.cycleId,
+        cycleName: cycle?.name ?? r.cycleId,
+        ...(cycle ? { cycleStatus: cycle.status, closeAt: cycle.closeAt } : {}),
+        status: r.status,
+        managerId: r.managerId,
+        released: r.releasedAt !== undefined,
+        ...(r.releasedAt ? { releasedAt: r.releasedAt } : {}),
+        ...(ack?.at ? { acknowledgedAt: ack.at, agrees: ack.agrees ?? true } : {}),
+      };
+    }),
+  );
+};

@@ -214,6 +214,32 @@ export const OPERATIONS: Record<string, Operation> = {
     okDescription: 'The aspiration, with who set it and when',
     errors: [403, 404],
   },
+  'GET /employees/{employeeId}/reports': {
+    summary: 'The people who report to an employee directly, leavers left out',
+    auth: 'jwt',
+    who: 'HR, the employee, their reporting line',
+    ok: 200,
+    okDescription: 'The direct reports',
+    errors: [403],
+  },
+  'GET /employees/{employeeId}/requests': {
+    summary:
+      'What an employee owes: the requests addressed to them still to answer, newest first; the signed link of each open one only to the employee themselves',
+    auth: 'jwt',
+    who: 'HR, the employee, their reporting line',
+    ok: 200,
+    okDescription: 'The pending and open requests',
+    errors: [403],
+  },
+  'GET /employees/{employeeId}/reviews': {
+    summary:
+      'An employee’s reviews, one per cycle: where each stands, and whether its results are released and acknowledged',
+    auth: 'jwt',
+    who: 'HR, the employee, their reporting line',
+    ok: 200,
+    okDescription: 'The reviews',
+    errors: [403],
+  },
   'PUT /employees/{employeeId}/aspiration': {
     summary:
       'Record an employee’s career aspiration in place of the one before (a track or note left out is cleared); a drafted development plan measures next-level gaps against it',
@@ -581,6 +607,15 @@ export const OPERATIONS: Record<string, Operation> = {
     ok: 200,
     okDescription: 'The request and its answers',
     errors: [403, 404],
+  },
+  'GET /employees/{employeeId}/feedback-requests': {
+    summary:
+      'The requests for feedback about an employee the caller may read, newest first, each with how many were asked and (above the anonymity threshold) answered',
+    auth: 'jwt',
+    who: 'HR, the asker, the employee’s direct manager when shared',
+    ok: 200,
+    okDescription: 'The requests for feedback',
+    errors: [403],
   },
   'POST /feedback/praise': {
     summary:

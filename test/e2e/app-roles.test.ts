@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/growcycle';
 import { stableId } from '../../domain/platform/ids';
@@ -16,6 +17,9 @@ import { apiAs, runUntil, startTestStack, type TestStack } from '../support/loca
  */
 
 let stack: TestStack;
+// The team, own-page and feedback pages: Ola's goal and his own request for feedback (not shared).
+let olaGoalId = '';
+let olaAskId = '';
 
 type Caller = 'hr' | 'manager' | 'skipLevel' | 'otherManager' | 'self' | 'peer' | 'mentor' | 'external';
 const SIGN_IN_AS: Record<Exclude<Caller, 'external'>, string> = {
@@ -146,6 +150,66 @@ const setUpHrConsole = async () => {
 const ROWS: Row[] = [
   { route: 'GET /', path: () => '/', expect: { ...only(200, signedIn), external: 200 } },
   ...hrConsoleRows(),
+  // ---- A manager's team, an employee's own page, feedback (functions/api/pages/me.ts, team.ts, feedback.ts)
+  { route: 'GET /me', path: () => '/me', expect: only(200, signedIn) },
+  {
+    route: 'POST /me/goals/{goalId}/progress',
+    path: () => `/me/goals/${olaGoalId}/progress`,
+    form: () => ({ value: '240', note: 'Cache in place' }),
+    expect: only(303, ['hr', 'manager', 'self'], 'POST'),
+  },
+  {
+    route: 'POST /me/aspiration',
+    path: () => '/me/aspiration',
+    form: () => ({ level: '5', note: 'Lead a team' }),
+    // Each sets their own; the HR admin of the sample has no employee record to set it on.
+    expect: { ...only(303, signedIn, 'POST'), hr: 404 },
+  },
+  {
+    route: 'GET /team',
+    path: () => '/team',
+    expect: only(200, ['hr', 'manager', 'skipLevel', 'otherManager']),
+  },
+  {
+    route: 'GET /team/{employeeId}',
+    path: () => '/team/e10',
+    expect: only(200, ['hr', 'manager', 'skipLevel']),
+  },
+  { route: 'GET /feedback', path: () => '/feedback', expect: only(200, signedIn) },
+  {
+    route: 'POST /feedback/ask',
+    path: () => '/feedback/ask',
+    form: () => ({
+      key: randomUUID(),
+      ids: 'e12',
+      question: 'How did the launch go?',
+      deadline: '2027-09-13',
+    }),
+    // Everyone asks about themselves; the HR admin has no employee record to ask from.
+    expect: only(
+      303,
+      signedIn.filter((c) => c !== 'hr'),
+      'POST',
+    ),
+  },
+  {
+    route: 'POST /feedback/give',
+    path: () => '/feedback/give',
+    form: () => ({
+      key: randomUUID(),
+      employeeId: 'e10',
+      itemId: 'ownership',
+      message: 'Thanks for the demo',
+    }),
+    // Nobody praises themselves (400); praise comes from someone with a record.
+    expect: { ...only(303, ['manager', 'skipLevel', 'otherManager', 'peer', 'mentor'], 'POST'), self: 400 },
+  },
+  {
+    route: 'GET /feedback/asks/{askId}',
+    path: () => `/feedback/asks/${olaAskId}`,
+    expect: only(200, ['hr', 'self']),
+  },
+  // ---- end of the team, own-page and feedback rows
 ];
 
 const AUTH_ROUTES = ['GET /auth/sign-in', 'GET /auth/callback', 'POST /auth/sign-out', 'GET /auth/config'];
@@ -157,6 +221,29 @@ beforeAll(async () => {
   expect(await run(['import-org', SAMPLE_ORG_CSV, '--api', stack.urls.api, '--token', hr], io)).toBe(0);
   expect(await run(['apply', CATALOG_YAML, '--api', stack.urls.api, '--token', hr], io)).toBe(0);
   await setUpHrConsole();
+  // ---- The team, own-page and feedback pages' setup
+  const json = (token: string) => ({ 'content-type': 'application/json', authorization: `Bearer ${token}` });
+  const goal = await fetch(`${stack.urls.api}/goals`, {
+    method: 'POST',
+    headers: json(hr),
+    body: JSON.stringify({
+      ownerId: 'e10',
+      title: 'Faster API',
+      measure: 'p95 ms',
+      weight: 40,
+      dueDate: '2027-11-30',
+    }),
+  });
+  expect(goal.status).toBe(201);
+  olaGoalId = ((await goal.json()) as { goal: { goalId: string } }).goal.goalId;
+  const ask = await fetch(`${stack.urls.api}/feedback/requests`, {
+    method: 'POST',
+    headers: json(stack.devToken('e10')),
+    body: JSON.stringify({ recipients: [{ employeeId: 'e11' }], question: 'How did the demo go?', days: 5 }),
+  });
+  expect(ask.status).toBe(201);
+  olaAskId = ((await ask.json()) as { request: { askId: string } }).request.askId;
+  // ---- end of their setup
   for (const [caller, as] of Object.entries(SIGN_IN_AS))
     jars.set(caller as Caller, (await signIn(stack, as)).jar);
   jars.set('external', new Map());

@@ -96,6 +96,24 @@ const ROWS: Row[] = [
     expect: everyoneBut(200, ['hr', 'manager', 'self']),
   },
   {
+    route: 'GET /employees/{employeeId}/reports',
+    method: 'GET',
+    path: () => '/employees/e04/reports',
+    expect: everyoneBut(200, ['hr', 'manager', 'skipLevel']),
+  },
+  {
+    route: 'GET /employees/{employeeId}/requests',
+    method: 'GET',
+    path: () => '/employees/e10/requests',
+    expect: everyoneBut(200, line),
+  },
+  {
+    route: 'GET /employees/{employeeId}/reviews',
+    method: 'GET',
+    path: () => '/employees/e10/reviews',
+    expect: everyoneBut(200, line),
+  },
+  {
     route: 'GET /employees/{employeeId}/aspiration',
     method: 'GET',
     path: () => '/employees/e10/aspiration',
@@ -383,6 +401,12 @@ const ROWS: Row[] = [
     route: 'GET /employees/{employeeId}/feedback',
     method: 'GET',
     path: () => '/employees/e10/feedback',
+    expect: everyoneBut(200, ['hr', 'manager', 'self']),
+  },
+  {
+    route: 'GET /employees/{employeeId}/feedback-requests',
+    method: 'GET',
+    path: () => '/employees/e10/feedback-requests',
     expect: everyoneBut(200, ['hr', 'manager', 'self']),
   },
   {

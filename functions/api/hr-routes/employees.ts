@@ -1,13 +1,15 @@
+import { addressedView, openRequestsFor } from '../../../domain/human-steps/addressed';
 import { accessTo, canRead } from '../../../domain/people/access';
 import { aspirationFor, setAspiration } from '../../../domain/people/aspiration';
-import { employeeById, upsertEmployees } from '../../../domain/people/org';
+import { directReports, employeeById, upsertEmployees } from '../../../domain/people/org';
 import { forbidden, invalid, jsonResult, notFound, parseJson } from '../../shared/http';
 import { PutAspirationInput, PutEmployeesInput } from '../hr-schemas';
 import { followManagerChanges, hrOnly, pathParam, type Routes } from './route';
 
 /*
  * Employees: one read by whoever may see them, HR's writes of many at once, and each one's career
- * aspiration, read like the employee and set by them, their direct manager or HR.
+ * aspiration, read like the employee and set by them, their direct manager or HR; who reports to
+ * them, and what they owe (the requests addressed to them still to answer).
  */
 
 export const employeeRoutes: Routes = {
@@ -18,6 +20,32 @@ export const employeeRoutes: Routes = {
     const employee = await employeeById(employeeId);
     if (!employee) return notFound('employeeId', `no employee ${employeeId}`);
     return jsonResult(200, { employee });
+  },
+
+  'GET /employees/{employeeId}/reports': async (event, caller) => {
+    const employeeId = pathParam(event, 'employeeId');
+    if (!canRead(await accessTo(caller, employeeId)))
+      return forbidden('You may read yourself and your reporting line');
+    const reports = await directReports(employeeId);
+    return jsonResult(200, {
+      reports: reports.map((r) => ({
+        employeeId: r.employeeId,
+        name: r.name,
+        title: r.title,
+        ...(r.department ? { department: r.department } : {}),
+        status: r.status,
+      })),
+    });
+  },
+
+  'GET /employees/{employeeId}/requests': async (event, caller) => {
+    const employeeId = pathParam(event, 'employeeId');
+    if (!canRead(await accessTo(caller, employeeId)))
+      return forbidden('You may read yourself and your reporting line');
+    const requests = await openRequestsFor(employeeId);
+    // The signed links are the recipient's own: HR and managers see what is owed, not how to answer it.
+    const own = caller.employeeId === employeeId;
+    return jsonResult(200, { requests: await Promise.all(requests.map((r) => addressedView(r, own))) });
   },
 
   'GET /employees/{employeeId}/aspiration': async (event, caller) => {

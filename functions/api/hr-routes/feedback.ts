@@ -1,4 +1,4 @@
-import { askById, askForFeedback } from '../../../domain/feedback/asks';
+import { askById, askForFeedback, asksAbout } from '../../../domain/feedback/asks';
 import { givePraise } from '../../../domain/feedback/praise';
 import { feedbackRecord, mayReadAnswers, visibleAskView } from '../../../domain/feedback/record';
 import { accessTo } from '../../../domain/people/access';
@@ -7,7 +7,10 @@ import { forbidden, invalid, jsonResult, notFound, parseJson } from '../../share
 import { AskFeedbackInput, PraiseInput } from '../hr-schemas';
 import { idempotencyKey, pathParam, type Routes } from './route';
 
-/* Feedback any time: asking for it, giving praise, and reading a person's record of it. */
+/*
+ * Feedback any time: asking for it, listing and reading the requests for it, giving praise, and
+ * reading a person's record of it.
+ */
 
 export const feedbackRoutes: Routes = {
   'POST /feedback/requests': async (event, caller) => {
@@ -34,6 +37,17 @@ export const feedbackRoutes: Routes = {
     if (!mayReadAnswers(ask, { employeeId: caller.employeeId, access }))
       return forbidden('Only the asker, HR, or a manager the asker shared it with may read this request');
     return jsonResult(200, await visibleAskView(ask, { employeeId: caller.employeeId, access }));
+  },
+
+  'GET /employees/{employeeId}/feedback-requests': async (event, caller) => {
+    const employeeId = pathParam(event, 'employeeId');
+    const access = await accessTo(caller, employeeId);
+    if (access === 'none' || access === 'reporting-line')
+      return forbidden('Requests for feedback are read by the person, their direct manager and HR');
+    const reader = { employeeId: caller.employeeId, access };
+    const readable = (await asksAbout(employeeId)).filter((ask) => mayReadAnswers(ask, reader));
+    const views = await Promise.all(readable.map((ask) => visibleAskView(ask, reader)));
+    return jsonResult(200, { requests: views.map((v) => v.request).reverse() });
   },
 
   'POST /feedback/praise': async (event, caller) => {

@@ -3,20 +3,28 @@ import { draftFromReview } from '../../../domain/plans/from-review';
 import { recordAudit } from '../../../domain/platform/audit';
 import { calibrateReview, calibrationView } from '../../../domain/reviews/calibration';
 import { isReleaseCursor, mayRelease, releaseCycle, releaseReview } from '../../../domain/reviews/release';
-import { reviewView } from '../../../domain/reviews/view';
+import { reviewsOf, reviewView } from '../../../domain/reviews/view';
 import { conflict, forbidden, invalid, invalidFields, jsonResult, parseJson } from '../../shared/http';
 import { CalibrationInput } from '../hr-schemas';
 import { cycleOr404, hrOnly, noReview, pathParam, type Routes, whenCancelled } from './route';
 
 /*
- * One employee's review in a cycle: read as HR or as the employee sees it, calibrated by HR (with the
- * cycle's ratings by participant, department and manager to calibrate against), and its
+ * An employee's reviews, listed; one employee's review in a cycle: read as HR or as the employee sees
+ * it, calibrated by HR (with the cycle's ratings by participant, department and manager to calibrate
+ * against), and its
  * results released (one review, or HR for the whole cycle). A release drafts each released employee's
  * development plan from the review (domain/plans/from-review.ts): the plan layer's, called here
  * because reviews do not know plans.
  */
 
 export const reviewRoutes: Routes = {
+  'GET /employees/{employeeId}/reviews': async (event, caller) => {
+    const employeeId = pathParam(event, 'employeeId');
+    if (!canRead(await accessTo(caller, employeeId)))
+      return forbidden('You may read reviews of yourself and of people in your reporting line');
+    return jsonResult(200, { reviews: await reviewsOf(employeeId) });
+  },
+
   'GET /cycles/{cycleId}/reviews/{employeeId}': async (event, caller) => {
     const employeeId = pathParam(event, 'employeeId');
     const access = await accessTo(caller, employeeId);
