@@ -119,7 +119,7 @@ describe("an employee's own page and feedback, as Ola", () => {
     const reviews = page.getByRole('table', { name: 'Reviews' });
     expect(await reviews.textContent()).toContain('Autumn check');
     const ack = reviews.getByRole('link', { name: 'Acknowledge', exact: true });
-    expect(await ack.getAttribute('href')).toMatch(/\/r\/[^?]+\?e=\d+.*&s=/);
+    expect(await ack.getAttribute('href')).toMatch(/\/r\/[^?]+\?k=\w+&n=[\w-]{22}&e=\d+.*&s=/);
     expect(await reviews.getByRole('link', { name: /^Released/ }).count()).toBe(1);
     expect(await page.getByRole('table', { name: /^Ratings against the role's expectations/ }).count()).toBe(
       1,
