@@ -590,3 +590,11 @@ export const previewImport = async (
 /** One employee by id, or undefined when there is none. */
 export const employeeById = async (employeeId: string): Promise<Employee | undefined> =>
   (await db().employee.get({ employeeId }).go()).data ?? undefined;
+
+/** One page of the whole organisation by employee id, for HR's org chart and the CLI. */
+export const employeesPage = async (options: { limit: number; cursor?: string | undefined }) => {
+  const page = await db()
+    .employee.query.everyone({})
+    .go({ limit: options.limit, cursor: options.cursor ?? null });
+  return { employees: page.data, cursor: page.cursor ?? undefined };
+};

@@ -34,7 +34,7 @@ type Operation = {
   auth: 'jwt' | 'none' | 'signed-link' | 'session';
   who?: string;
   body?: z.ZodType;
-  bodyType?: 'json' | 'form';
+  bodyType?: 'json' | 'form' | 'multipart';
   ok: number;
   okDescription: string;
   /** What a success is written in, when not JSON (a signed link's page is HTML). */
@@ -127,6 +127,91 @@ export const OPERATIONS: Record<string, Operation> = {
     okDescription: 'The sign-in configuration',
     errors: [500],
   },
+  'GET /hr/people': {
+    summary: "HR's people page: the org chart from the top, people on leave, leavers and bounced addresses",
+    auth: 'session',
+    who: 'HR',
+    ok: 200,
+    okDescription: 'An HTML page',
+    okMedia: 'text/html',
+    errors: [403],
+  },
+  'GET /hr/people/{employeeId}': {
+    summary: 'One person for HR: facts, manager chain, reports, goals, aspiration and plans',
+    auth: 'session',
+    who: 'HR',
+    ok: 200,
+    okDescription: 'An HTML page',
+    okMedia: 'text/html',
+    errors: [403, 404],
+  },
+  'GET /hr/import': {
+    summary: 'The upload form of an HRIS export (CSV), with its mode and date order',
+    auth: 'session',
+    who: 'HR',
+    ok: 200,
+    okDescription: 'An HTML page',
+    okMedia: 'text/html',
+    errors: [403],
+  },
+  'POST /hr/import/preview': {
+    summary:
+      "Preview an uploaded HRIS export (multipart/form-data): each column's field, chosen in a form, and every row's change or problem",
+    auth: 'session',
+    who: 'HR',
+    bodyType: 'multipart',
+    ok: 200,
+    okDescription: 'An HTML page',
+    okMedia: 'text/html',
+    errors: [400, 401, 403, 413],
+  },
+  'POST /hr/import/apply': {
+    summary: "Apply a previewed HRIS export with the chosen mapping; the import's report",
+    auth: 'session',
+    who: 'HR',
+    bodyType: 'form',
+    ok: 200,
+    okDescription: 'An HTML page',
+    okMedia: 'text/html',
+    errors: [400, 401, 403, 422],
+  },
+  'GET /hr/catalog': {
+    summary: 'The catalog: templates, frameworks, plan policies and triggers with their current revision',
+    auth: 'session',
+    who: 'HR',
+    ok: 200,
+    okDescription: 'An HTML page',
+    okMedia: 'text/html',
+    errors: [403],
+  },
+  'GET /hr/catalog/{kind}/{id}': {
+    summary: 'One catalog document shown readably (?revision=N for an earlier one), with its revisions',
+    auth: 'session',
+    who: 'HR',
+    ok: 200,
+    okDescription: 'An HTML page',
+    okMedia: 'text/html',
+    errors: [403, 404],
+  },
+  'GET /hr/catalog/{kind}/{id}/emails': {
+    summary: 'The emails a template or plan policy sends, previewed with made-up people and dates',
+    auth: 'session',
+    who: 'HR',
+    ok: 200,
+    okDescription: 'An HTML page',
+    okMedia: 'text/html',
+    errors: [403, 404],
+  },
+  'GET /hr/audit': {
+    summary:
+      'The audit trail: a day of changes across the organisation (?day, ?cursor), or one entity (?entityKey)',
+    auth: 'session',
+    who: 'HR',
+    ok: 200,
+    okDescription: 'An HTML page',
+    okMedia: 'text/html',
+    errors: [400, 403],
+  },
   'GET /r/{requestId}': {
     summary: 'The form behind an email link (changes nothing: mail scanners prefetch links)',
     auth: 'signed-link',
@@ -149,6 +234,23 @@ export const OPERATIONS: Record<string, Operation> = {
     who: 'HR',
     ok: 200,
     okDescription: 'The events, oldest first',
+    errors: [400, 403],
+  },
+  'GET /audit': {
+    summary:
+      'The changes of one UTC day across the organisation (today by default; ?day=YYYY-MM-DD), newest first, a page at a time (?limit, ?cursor)',
+    auth: 'jwt',
+    who: 'HR',
+    ok: 200,
+    okDescription: 'The day, its events and the cursor of the next page',
+    errors: [400, 403],
+  },
+  'GET /employees': {
+    summary: 'The whole organisation by employee id, a page at a time (?limit up to 1000, ?cursor)',
+    auth: 'jwt',
+    who: 'HR',
+    ok: 200,
+    okDescription: 'The employees and the cursor of the next page',
     errors: [400, 403],
   },
   'GET /employees/{employeeId}': {
@@ -250,6 +352,102 @@ export const OPERATIONS: Record<string, Operation> = {
     ok: 200,
     okDescription: '`{columns, counts, rows, leavers}`: unchanged rows are only counted',
     errors: [400, 403, 415],
+  },
+  'GET /frameworks': {
+    summary: 'Every one of the competency frameworks as it is now, with its revision and who saved it',
+    auth: 'jwt',
+    who: 'anyone signed in',
+    ok: 200,
+    okDescription: 'The documents',
+    errors: [403],
+  },
+  'GET /frameworks/{frameworkId}/revisions': {
+    summary: 'Every revision of one of the competency frameworks, newest first: its number, when and by whom',
+    auth: 'jwt',
+    who: 'anyone signed in',
+    ok: 200,
+    okDescription: 'The revisions, without their contents',
+    errors: [403, 404],
+  },
+  'GET /frameworks/{frameworkId}/revisions/{revision}': {
+    summary: 'One revision of one of the competency frameworks, whole, as it was saved',
+    auth: 'jwt',
+    who: 'anyone signed in',
+    ok: 200,
+    okDescription: 'The revision',
+    errors: [400, 403, 404],
+  },
+  'GET /templates': {
+    summary: 'Every one of the cycle templates as it is now, with its revision and who saved it',
+    auth: 'jwt',
+    who: 'anyone signed in',
+    ok: 200,
+    okDescription: 'The documents',
+    errors: [403],
+  },
+  'GET /templates/{templateId}/revisions': {
+    summary: 'Every revision of one of the cycle templates, newest first: its number, when and by whom',
+    auth: 'jwt',
+    who: 'anyone signed in',
+    ok: 200,
+    okDescription: 'The revisions, without their contents',
+    errors: [403, 404],
+  },
+  'GET /templates/{templateId}/revisions/{revision}': {
+    summary: 'One revision of one of the cycle templates, whole, as it was saved',
+    auth: 'jwt',
+    who: 'anyone signed in',
+    ok: 200,
+    okDescription: 'The revision',
+    errors: [400, 403, 404],
+  },
+  'GET /triggers': {
+    summary: 'Every one of the review triggers as it is now, with its revision and who saved it',
+    auth: 'jwt',
+    who: 'HR',
+    ok: 200,
+    okDescription: 'The documents',
+    errors: [403],
+  },
+  'GET /triggers/{triggerId}/revisions': {
+    summary: 'Every revision of one of the review triggers, newest first: its number, when and by whom',
+    auth: 'jwt',
+    who: 'HR',
+    ok: 200,
+    okDescription: 'The revisions, without their contents',
+    errors: [403, 404],
+  },
+  'GET /triggers/{triggerId}/revisions/{revision}': {
+    summary: 'One revision of one of the review triggers, whole, as it was saved',
+    auth: 'jwt',
+    who: 'HR',
+    ok: 200,
+    okDescription: 'The revision',
+    errors: [400, 403, 404],
+  },
+  'GET /plan-policies': {
+    summary: 'Every one of the plan policies as it is now, with its revision and who saved it',
+    auth: 'jwt',
+    who: 'anyone signed in',
+    ok: 200,
+    okDescription: 'The documents',
+    errors: [403],
+  },
+  'GET /plan-policies/{planPolicyId}/revisions': {
+    summary: 'Every revision of one of the plan policies, newest first: its number, when and by whom',
+    auth: 'jwt',
+    who: 'anyone signed in',
+    ok: 200,
+    okDescription: 'The revisions, without their contents',
+    errors: [403, 404],
+  },
+  'GET /plan-policies/{planPolicyId}/revisions/{revision}': {
+    summary: 'One revision of one of the plan policies, whole, as it was saved',
+    auth: 'jwt',
+    who: 'anyone signed in',
+    ok: 200,
+    okDescription: 'The revision',
+    errors: [400, 403, 404],
   },
   'PUT /frameworks/{frameworkId}': {
     summary: 'Create or replace a competency framework (a new revision)',
@@ -569,7 +767,7 @@ const GATEWAY_ERRORS: Record<number, string> = {
 /** The API's parts, one tag each, named by a route's first path segment. */
 const TAGS = {
   Service: { description: 'Liveness and this document', segments: ['health', 'openapi.json'] },
-  App: { description: 'The web app’s home page and signing in and out', segments: ['', 'auth'] },
+  App: { description: 'The web app’s pages, and signing in and out', segments: ['', 'auth', 'hr'] },
   'Email links': { description: 'The forms behind signed email links (no account needed)', segments: ['r'] },
   People: {
     description: 'Employees, the organisation imported from an HRIS export, aspirations',
@@ -657,12 +855,12 @@ export const openApiDocument = (serverUrl?: string): Record<string, unknown> => 
         ? {
             requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } },
           }
-        : op.bodyType === 'form'
+        : op.bodyType === 'form' || op.bodyType === 'multipart'
           ? {
               requestBody: {
                 required: true,
                 content: {
-                  'application/x-www-form-urlencoded': {
+                  [op.bodyType === 'form' ? 'application/x-www-form-urlencoded' : 'multipart/form-data']: {
                     schema: { type: 'object', additionalProperties: { type: 'string' } },
                   },
                 },
