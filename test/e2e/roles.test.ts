@@ -76,6 +76,68 @@ const everyoneBut = (ok: number, allowed: Caller[]): Record<Caller, number> =>
 const line: Caller[] = ['hr', 'manager', 'skipLevel', 'self'];
 
 const ROWS: Row[] = [
+  // HR's lists: the organisation, the catalog by kind with revisions, a day of the audit trail.
+  {
+    route: 'GET /employees',
+    method: 'GET',
+    path: () => '/employees?limit=5',
+    expect: everyoneBut(200, ['hr']),
+  },
+  { route: 'GET /audit', method: 'GET', path: () => '/audit', expect: everyoneBut(200, ['hr']) },
+  {
+    route: 'GET /frameworks',
+    method: 'GET',
+    path: () => '/frameworks',
+    expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
+  },
+  {
+    route: 'GET /frameworks/{frameworkId}/revisions',
+    method: 'GET',
+    path: () => '/frameworks/company-2027/revisions',
+    expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
+  },
+  {
+    route: 'GET /frameworks/{frameworkId}/revisions/{revision}',
+    method: 'GET',
+    path: () => '/frameworks/company-2027/revisions/1',
+    expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
+  },
+  {
+    route: 'GET /templates',
+    method: 'GET',
+    path: () => '/templates',
+    expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
+  },
+  {
+    route: 'GET /templates/{templateId}/revisions',
+    method: 'GET',
+    path: () => '/templates/annual-review/revisions',
+    expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
+  },
+  {
+    route: 'GET /templates/{templateId}/revisions/{revision}',
+    method: 'GET',
+    path: () => '/templates/annual-review/revisions/1',
+    expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
+  },
+  {
+    route: 'GET /plan-policies',
+    method: 'GET',
+    path: () => '/plan-policies',
+    expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
+  },
+  {
+    route: 'GET /plan-policies/{planPolicyId}/revisions',
+    method: 'GET',
+    path: () => '/plan-policies/development/revisions',
+    expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
+  },
+  {
+    route: 'GET /plan-policies/{planPolicyId}/revisions/{revision}',
+    method: 'GET',
+    path: () => '/plan-policies/development/revisions/1',
+    expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
+  },
   {
     route: 'GET /audit/{entityKey}',
     method: 'GET',
@@ -167,6 +229,20 @@ const ROWS: Row[] = [
     route: 'GET /triggers/{triggerId}',
     method: 'GET',
     path: () => '/triggers/end-of-probation',
+    expect: everyoneBut(200, ['hr']),
+  },
+  // After the trigger is saved above.
+  { route: 'GET /triggers', method: 'GET', path: () => '/triggers', expect: everyoneBut(200, ['hr']) },
+  {
+    route: 'GET /triggers/{triggerId}/revisions',
+    method: 'GET',
+    path: () => '/triggers/end-of-probation/revisions',
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
+    route: 'GET /triggers/{triggerId}/revisions/{revision}',
+    method: 'GET',
+    path: () => '/triggers/end-of-probation/revisions/1',
     expect: everyoneBut(200, ['hr']),
   },
   {

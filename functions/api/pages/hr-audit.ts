@@ -25,13 +25,27 @@ const AuditQuery = z.object({
 
 const time = (iso: string) => iso.replace('T', ' ').slice(0, 19);
 
-/** Details hold ids and counts: shown as `name: value` pairs. */
+/** A list of ids as a line of a table: the first few, and how many in all. */
+const idList = (values: unknown[]) =>
+  values.length > 5
+    ? `${values.slice(0, 5).map(String).join(', ')}… (${values.length} in all)`
+    : values.length
+      ? values.map(String).join(', ')
+      : 'none';
+
+/** Details hold ids and counts: shown as `name: value` pairs, long lists shortened. */
 const detailsText = (details: unknown) =>
   details && typeof details === 'object'
     ? Object.entries(details as Record<string, unknown>)
-        .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
-        .join(', ')
+        .map(
+          ([k, v]) =>
+            `${k}: ${Array.isArray(v) ? idList(v) : v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v)}`,
+        )
+        .join('; ')
     : '';
+
+const AUDIT_STYLE = html`<style>main td:nth-child(-n+2){white-space:nowrap}main td{overflow-wrap:anywhere}
+form.lookup{display:flex;flex-wrap:wrap;gap:0 1rem;align-items:end}form.lookup label{margin:0}</style>`;
 
 const entityLink = (key: string) => link(`/hr/audit?entityKey=${encodeURIComponent(key)}`, key);
 
@@ -39,9 +53,10 @@ const shiftDay = (dayText: string, days: number) =>
   new Date(Date.parse(`${dayText}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 const lookupForm = (entityKey: string, dayText: string) =>
-  html`<form method="get" action="/hr/audit" class="lookup"><label for="entityKey">Entity key (org, cycle#ID, plan#ID, goal#ID, template#ID…)</label>
-<input id="entityKey" type="text" name="entityKey" value="${entityKey}">
-<label for="day">Or a day</label><input id="day" type="date" name="day" value="${dayText}">
+  html`${AUDIT_STYLE}<form method="get" action="/hr/audit" class="lookup">
+<div><label for="entityKey">Entity key (org, cycle#ID, plan#ID, goal#ID, template#ID…)</label>
+<input id="entityKey" type="text" name="entityKey" value="${entityKey}"></div>
+<div><label for="day">Or a day (UTC)</label><input id="day" type="date" name="day" value="${dayText}"></div>
 <button type="submit">Show</button></form>`;
 
 export const hrAuditPages: Pages = {

@@ -68,7 +68,7 @@ export const orgChart = (employees: Employee[]): ChartNode[] => {
 const chartList = (nodes: ChartNode[]): SafeHtml =>
   html`<ul class="org">${nodes.map(
     ({ employee: e, reports, teamSize }) =>
-      html`<li>${link(`/hr/people/${encodeURIComponent(e.employeeId)}`, e.name)} · ${e.title}${e.department ? ` · ${e.department}` : ''} · level ${String(e.level)} ${e.status === 'active' ? '' : statusTag(e.status)}${
+      html`<li>${link(`/hr/people/${encodeURIComponent(e.employeeId)}`, e.name)} · ${e.title}${e.department ? ` · ${e.department}` : ''} · level ${String(e.level)}${e.status === 'active' ? '' : html` ${statusTag(e.status)}`}${
         reports.length
           ? html` <span class="note">(${String(reports.length)} direct, ${String(teamSize)} in all)</span>${chartList(reports)}`
           : ''
