@@ -74,6 +74,15 @@ const everyoneBut = (ok: number, allowed: Caller[]): Record<Caller, number> =>
     (Object.keys(CALLERS) as Caller[]).map((c) => [c, allowed.includes(c) ? ok : 403]),
   ) as Record<Caller, number>;
 const line: Caller[] = ['hr', 'manager', 'skipLevel', 'self'];
+const everyone = everyoneBut(200, Object.keys(CALLERS) as Caller[]);
+
+/** A kind of catalog document's list, its revisions and its first revision, each answered as `expect`. */
+const catalogListRows = (segment: string, param: string, id: string, expect: Record<Caller, number>): Row[] =>
+  [
+    [`GET /${segment}`, `/${segment}`],
+    [`GET /${segment}/{${param}}/revisions`, `/${segment}/${id}/revisions`],
+    [`GET /${segment}/{${param}}/revisions/{revision}`, `/${segment}/${id}/revisions/1`],
+  ].map(([route, path]) => ({ route: route as string, method: 'GET', path: () => path as string, expect }));
 
 const ROWS: Row[] = [
   // HR's lists: the organisation, the catalog by kind with revisions, a day of the audit trail.
@@ -84,60 +93,9 @@ const ROWS: Row[] = [
     expect: everyoneBut(200, ['hr']),
   },
   { route: 'GET /audit', method: 'GET', path: () => '/audit', expect: everyoneBut(200, ['hr']) },
-  {
-    route: 'GET /frameworks',
-    method: 'GET',
-    path: () => '/frameworks',
-    expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
-  },
-  {
-    route: 'GET /frameworks/{frameworkId}/revisions',
-    method: 'GET',
-    path: () => '/frameworks/company-2027/revisions',
-    expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
-  },
-  {
-    route: 'GET /frameworks/{frameworkId}/revisions/{revision}',
-    method: 'GET',
-    path: () => '/frameworks/company-2027/revisions/1',
-    expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
-  },
-  {
-    route: 'GET /templates',
-    method: 'GET',
-    path: () => '/templates',
-    expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
-  },
-  {
-    route: 'GET /templates/{templateId}/revisions',
-    method: 'GET',
-    path: () => '/templates/annual-review/revisions',
-    expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
-  },
-  {
-    route: 'GET /templates/{templateId}/revisions/{revision}',
-    method: 'GET',
-    path: () => '/templates/annual-review/revisions/1',
-    expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
-  },
-  {
-    route: 'GET /plan-policies',
-    method: 'GET',
-    path: () => '/plan-policies',
-    expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
-  },
-  {
-    route: 'GET /plan-policies/{planPolicyId}/revisions',
-    method: 'GET',
-    path: () => '/plan-policies/development/revisions',
-    expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
-  },
-  {
-    route: 'GET /plan-policies/{planPolicyId}/revisions/{revision}',
-    method: 'GET',
-    path: () => '/plan-policies/development/revisions/1',
-    expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
-  },
+  ...catalogListRows('frameworks', 'frameworkId', 'company-2027', everyone),
+  ...catalogListRows('templates', 'templateId', 'annual-review', everyone),
+  ...catalogListRows('plan-policies', 'planPolicyId', 'development', everyone),
   {
     route: 'GET /audit/{entityKey}',
     method: 'GET',
@@ -232,19 +190,7 @@ const ROWS: Row[] = [
     expect: everyoneBut(200, ['hr']),
   },
   // After the trigger is saved above.
-  { route: 'GET /triggers', method: 'GET', path: () => '/triggers', expect: everyoneBut(200, ['hr']) },
-  {
-    route: 'GET /triggers/{triggerId}/revisions',
-    method: 'GET',
-    path: () => '/triggers/end-of-probation/revisions',
-    expect: everyoneBut(200, ['hr']),
-  },
-  {
-    route: 'GET /triggers/{triggerId}/revisions/{revision}',
-    method: 'GET',
-    path: () => '/triggers/end-of-probation/revisions/1',
-    expect: everyoneBut(200, ['hr']),
-  },
+  ...catalogListRows('triggers', 'triggerId', 'end-of-probation', everyoneBut(200, ['hr'])),
   {
     route: 'POST /cycles',
     method: 'POST',

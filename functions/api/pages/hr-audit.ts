@@ -44,7 +44,7 @@ const detailsText = (details: unknown) =>
         .join('; ')
     : '';
 
-const AUDIT_STYLE = html`<style>main td:nth-child(-n+2){white-space:nowrap}main td{overflow-wrap:anywhere}
+const AUDIT_STYLE = html`<style>main td:nth-child(-n+2),main td:nth-child(4){white-space:nowrap}main td:last-child{overflow-wrap:anywhere}
 form.lookup{display:flex;flex-wrap:wrap;gap:0 1rem;align-items:end}form.lookup label{margin:0}</style>`;
 
 const entityLink = (key: string) => link(`/hr/audit?entityKey=${encodeURIComponent(key)}`, key);
