@@ -5,7 +5,9 @@ import {
   type Template,
   type Trigger,
 } from '../../../domain/catalog/documents';
+import type { Principal } from '../../../domain/people/access';
 import { html, SafeHtml } from '../../../domain/platform/html';
+import type { HttpEvent } from '../../shared/http';
 import { callRoute } from '../hr-api';
 import { type EmailPreview, emailBody, planPolicyEmails, SAMPLE, templateEmails } from './email-previews';
 import { appPage, day, facts, link, type Pages, refusal, table, tag } from './shell';
@@ -208,6 +210,20 @@ const documentView = (kind: Kind, doc: unknown): SafeHtml => {
 
 const nameOf = (doc: unknown) => (doc as { name?: string }).name ?? '';
 
+/** The kind and id a page's path names. */
+const documentNamed = (event: HttpEvent) => ({
+  kind: event.pathParameters?.kind,
+  id: event.pathParameters?.id ?? '',
+});
+
+/** A document (or, under `tail`, its revisions or one revision) through the HR API's catalog routes. */
+const readDocument = (kind: Kind, id: string, caller: Principal, tail = '', revision?: string) => {
+  const { routes, param } = KINDS[kind];
+  return callRoute(`GET /${routes}/{${param}}${tail}`, caller, {
+    path: { [param]: id, ...(revision ? { revision } : {}) },
+  });
+};
+
 const docPath = (kind: Kind, id: string) => `/hr/catalog/${kind}/${encodeURIComponent(id)}`;
 
 const EMAIL_STYLE = html`<style>details.email{background:#fff;border:1px solid #e2e2e2;border-radius:6px;margin:0.5rem 0;padding:0.4rem 0.8rem}
@@ -268,18 +284,15 @@ export const hrCatalogPages: Pages = {
   'GET /hr/catalog/{kind}/{id}': {
     audience: 'hr',
     handle: async ({ user, principal, event }) => {
-      const kind = event.pathParameters?.kind;
-      const id = event.pathParameters?.id ?? '';
+      const { kind, id } = documentNamed(event);
       if (!isKind(kind)) return notFoundPage(user, 'No such kind of catalog document.');
       const k = KINDS[kind];
       const wanted = event.queryStringParameters?.revision;
       const [current, revisions] = await Promise.all([
         wanted
-          ? callRoute(`GET /${k.routes}/{${k.param}}/revisions/{revision}`, principal, {
-              path: { [k.param]: id, revision: wanted },
-            })
-          : callRoute(`GET /${k.routes}/{${k.param}}`, principal, { path: { [k.param]: id } }),
-        callRoute(`GET /${k.routes}/{${k.param}}/revisions`, principal, { path: { [k.param]: id } }),
+          ? readDocument(kind, id, principal, `/revisions/{revision}`, wanted)
+          : readDocument(kind, id, principal),
+        readDocument(kind, id, principal, '/revisions'),
       ]);
       if (current.status !== 200) return refusal(user, current, '/hr/catalog');
       const shown = current.body as Stored;
@@ -294,7 +307,7 @@ ${documentView(kind, shown.doc)}
 <h2>Revisions</h2>
 ${table(
   'Every revision, newest first',
-  [{ label: 'Revision', num: true }, 'Saved by', 'Saved on', ''],
+  [{ label: 'Revision', num: true }, 'Saved by', 'Saved on', 'Contents'],
   list.map((r) => [
     r.revision,
     r.updatedBy,
@@ -313,12 +326,11 @@ ${table(
   'GET /hr/catalog/{kind}/{id}/emails': {
     audience: 'hr',
     handle: async ({ user, principal, event }) => {
-      const kind = event.pathParameters?.kind;
-      const id = event.pathParameters?.id ?? '';
+      const { kind, id } = documentNamed(event);
       if (kind !== 'template' && kind !== 'plan-policy')
         return notFoundPage(user, 'Only templates and plan policies send emails.');
       const k = KINDS[kind];
-      const answer = await callRoute(`GET /${k.routes}/{${k.param}}`, principal, { path: { [k.param]: id } });
+      const answer = await readDocument(kind, id, principal);
       if (answer.status !== 200) return refusal(user, answer, '/hr/catalog');
       const { doc } = answer.body as Stored;
       const previews =

@@ -4,7 +4,7 @@ import { type HttpEvent, header } from '../../shared/http';
 /*
  * A page's POST body read as a browser sends it: URL-encoded fields, or `multipart/form-data` with
  * files (an HRIS export uploaded from HR's import page). API Gateway hands the body over base64
- * encoded when it is binary; everything stays in memory, within the gateway's 10 MB body limit.
+ * encoded when it is binary; everything stays in memory, within Lambda's 6 MB request payload.
  */
 
 /** An uploaded file: its name as the browser gave it and its content as UTF-8 text. */
@@ -12,8 +12,12 @@ export type Upload = { filename: string; text: string; truncated: boolean };
 
 export type PostedForm = { fields: URLSearchParams; files: Map<string, Upload> };
 
-/** The largest file a page accepts; larger ones are cut here and reported as truncated. */
-export const MAX_UPLOAD_BYTES = 3_000_000;
+/**
+ * The largest file a page accepts; larger ones are cut here and reported as truncated. The import
+ * carries the file to its next step base64-encoded in a form, which the gateway may base64-encode
+ * again: 2 MB arrives as under 4 MB, inside Lambda's 6 MB request payload.
+ */
+export const MAX_UPLOAD_BYTES = 2_000_000;
 
 const bodyBytes = (event: HttpEvent): Buffer =>
   event.body === undefined
