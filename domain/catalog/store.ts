@@ -101,9 +101,27 @@ export const saveDocument = async <K extends DocumentKind>(
     if (!isConditionFailure(error)) throw error;
     return { outcome: 'conflict', revision: (await storedDocument(kind, id))?.revision };
   }
+  // Kept after the write that made it current, so a revision listed is always one that was current.
+  await db()
+    .catalogRevision.put({ kind, ...item })
+    .go();
   await recordAudit(`${kind}#${id}`, actor, `${kind}.saved`, { revision: item.revision });
   return { outcome: 'saved', item };
 };
+
+/** Every document of a kind as it is now, by id: the catalog holds a handful of each. */
+export const listDocuments = async (kind: DocumentKind) =>
+  (await db()[kind].query.all({}).go({ pages: 'all' })).data;
+
+/** One revision of a document as it was saved; undefined when there is no such revision. */
+export const documentRevision = async (kind: DocumentKind, id: string, revision: number) =>
+  (await db().catalogRevision.get({ kind, id, revision }).go()).data ?? undefined;
+
+/** A document's revisions, newest first, without their contents. */
+export const revisionsOf = async (kind: DocumentKind, id: string) =>
+  (await db().catalogRevision.query.byDocument({ kind, id }).go({ pages: 'all' })).data
+    .map(({ revision, updatedAt, updatedBy }) => ({ revision, updatedAt, updatedBy }))
+    .sort((a, b) => b.revision - a.revision);
 
 /** A template as it is now, with the framework it rates against; undefined if either is missing. */
 export const loadCatalog = async (templateId: string): Promise<Catalog | undefined> => {

@@ -596,3 +596,10 @@ export const directReports = async (managerId: string): Promise<Employee[]> =>
   (await db().employee.query.byManager({ managerId }).go({ pages: 'all' })).data.filter(
     (e) => e.status !== 'left',
   );
+/** One page of the whole organisation by employee id, for HR's org chart and the CLI. */
+export const employeesPage = async (options: { limit: number; cursor?: string | undefined }) => {
+  const page = await db()
+    .employee.query.everyone({})
+    .go({ limit: options.limit, cursor: options.cursor ?? null });
+  return { employees: page.data, cursor: page.cursor ?? undefined };
+};

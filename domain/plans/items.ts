@@ -12,7 +12,8 @@ import { db, type Employee, type HumanRequest, type Params, type PlanItem } from
  * current one, and the item's workflow goes on to whichever the item names once a request settles.
  */
 
-const ROLE: Record<EscalationTarget, string> = {
+/** How an escalation names the person it goes to, in the email they get. */
+export const ESCALATION_ROLE: Record<EscalationTarget, string> = {
   owner: 'its owner',
   manager: 'their manager',
   'skip-level': 'skip-level manager',
@@ -55,7 +56,7 @@ const chain = (steps: PlanPolicy['escalation'], line: Line, fromDay = 0): HumanR
   steps.map((e) => ({
     afterHours: Math.max(0, e.afterDays - fromDay) * 24,
     toId: idOf(line, e.to),
-    role: ROLE[e.to],
+    role: ESCALATION_ROLE[e.to],
     ...(e.to === 'hr' ? {} : { resolve: e.to }),
   }));
 

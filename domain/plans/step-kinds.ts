@@ -230,6 +230,20 @@ const itemDetails = async (req: HumanRequest): Promise<string[]> => {
   ];
 };
 
+/** The answers an action item's email offers, one link each. */
+export const ACTION_ITEM_CHOICES = [
+  { label: 'Done', choice: 'done' },
+  { label: 'Blocked', choice: 'blocked' },
+  { label: 'Needs a new date', choice: 'new-date' },
+];
+
+/** The decisions a blocked item's email offers its owner's manager. */
+export const ITEM_DECISION_CHOICES = [
+  { label: 'Unblock', choice: 'unblock' },
+  { label: 'New date', choice: 'new-date' },
+  { label: 'Drop it', choice: 'drop' },
+];
+
 export const planStepKinds: StepKinds = {
   'action-item': {
     answer: (req, answer, at) => ownerAnswer(req, answer as ItemAnswer, at),
@@ -237,11 +251,7 @@ export const planStepKinds: StepKinds = {
     withdrawn,
     email: async (req) => ({
       details: await itemDetails(req),
-      choices: [
-        { label: 'Done', choice: 'done' },
-        { label: 'Blocked', choice: 'blocked' },
-        { label: 'Needs a new date', choice: 'new-date' },
-      ],
+      choices: ACTION_ITEM_CHOICES,
     }),
   },
   'item-decision': {
@@ -250,11 +260,7 @@ export const planStepKinds: StepKinds = {
     withdrawn,
     email: async (req) => ({
       details: await itemDetails(req),
-      choices: [
-        { label: 'Unblock', choice: 'unblock' },
-        { label: 'New date', choice: 'new-date' },
-        { label: 'Drop it', choice: 'drop' },
-      ],
+      choices: ITEM_DECISION_CHOICES,
     }),
   },
 };

@@ -36,5 +36,16 @@ export const recordAuditOnce = async (
 /** One entity's trail, oldest first. */
 export const auditTrail = async (entityKey: string) =>
   (await db().audit.query.byEntity({ entityKey }).go({ pages: 'all' })).data.map(
-    ({ entityKey: _k, ...event }) => event,
+    ({ entityKey: _k, day: _d, ...event }) => event,
   );
+
+/** One page of a UTC day's changes across the organisation, newest first. */
+export const auditOfDay = async (day: string, options: { limit: number; cursor?: string | undefined }) => {
+  const page = await db()
+    .audit.query.byDay({ day })
+    .go({ order: 'desc', limit: options.limit, cursor: options.cursor ?? null });
+  return {
+    events: page.data.map(({ day: _d, ...event }) => event),
+    cursor: page.cursor ?? undefined,
+  };
+};

@@ -8,7 +8,7 @@ import { newLinkNonce } from './ids';
  *
  *   employee by id ................................ pk EMPLOYEE#id
  *   direct reports of a manager ................... gsi1 MANAGER#id
- *   the whole organisation (org import) ........... gsi2 EMPLOYEES / id
+ *   the whole organisation (org import, org chart)  gsi2 EMPLOYEES / id
  *   people of a department (peer suggestions) ..... gsi3 DEPARTMENT#name / id
  *   cycle by id ................................... pk CYCLE#id
  *   every cycle by start (HR's list of cycles) .... gsi2 CYCLES / start, id
@@ -32,7 +32,9 @@ import { newLinkNonce } from './ids';
  *   plan items a mentor mentors ................... gsi1 MENTOR#id (sparse)
  *   plan policy by id ............................. pk PLANPOLICY#id
  *   competency framework / cycle template by id ... pk FRAMEWORK#id, TEMPLATE#id
+ *   all frameworks, templates, plan policies ...... gsi2 FRAMEWORKS, TEMPLATES, PLANPOLICIES / id
  *   review trigger by id, and all of them ......... pk TRIGGER#id, gsi2 TRIGGERS / id
+ *   a catalog document's revisions, each kept ..... pk REVISION#kind#id / sk revision
  *   requests of a cycle (status, overdue, extend) . gsi2 CYCLE#id / subject, request
  *   goal by id .................................... pk GOAL#id
  *   goals of an employee (or the company) by due .. gsi1 OWNER#id / due date
@@ -40,6 +42,7 @@ import { newLinkNonce } from './ids';
  *   outbox entry by idempotency key ............... pk OUTBOX#key
  *   outbox entry by SES message id (bounces) ...... gsi1 MESSAGE#id (sparse: sent rows only)
  *   audit trail of one entity ..................... pk AUDIT#entity / sk time
+ *   the audit trail of one day, newest first ...... gsi1 AUDITDAY#day / time (HR's recent changes)
  *   email send counter of one second .............. pk EMAILRATE#second (domain/mail/send-rate.ts; TTL)
  *   digest items to deliver at one send time ...... pk send time / sk recipient, item (domain/mail/digest.ts)
  *   one send time's delivery run .................. pk send time
@@ -681,11 +684,24 @@ const audit = new Entity({
     actor: { type: 'string', required: true },
     action: { type: 'string', required: true },
     details: { type: 'any' },
+    /** The UTC day of `at`, derived on every write: the key of a day's changes across the organisation. */
+    day: {
+      type: 'string',
+      watch: ['at'],
+      set: (_, { at }) => (typeof at === 'string' ? at.slice(0, 10) : undefined),
+    },
   },
   indexes: {
     byEntity: {
       pk: { field: 'pk', composite: ['entityKey'] },
       sk: { field: 'sk', composite: ['at', 'eventId'] },
+    },
+    // A day of changes is read one page at a time, newest first; audit events are a few thousand a
+    // day at most, so a day's partition stays cool.
+    byDay: {
+      index: 'gsi1',
+      pk: { field: 'gsi1pk', composite: ['day'] },
+      sk: { field: 'gsi1sk', composite: ['at', 'eventId'] },
     },
   },
 });
@@ -849,36 +865,52 @@ const documentAttributes = {
   updatedBy: { type: 'string', required: true },
 } as const;
 const documentById = { pk: { field: 'pk', composite: ['id'] }, sk: { field: 'sk', composite: [] } } as const;
+// Each kind of document is also listed whole (HR's catalog page; triggers for the daily run): a
+// handful per organisation, read now and then, so one partition per kind is plenty.
+const allDocuments = {
+  index: 'gsi2',
+  pk: { field: 'gsi2pk', composite: [] },
+  sk: { field: 'gsi2sk', composite: ['id'] },
+} as const;
 
 const framework = new Entity({
   model: { entity: 'framework', version: '1', service },
   attributes: documentAttributes,
-  indexes: { byId: documentById },
+  indexes: { byId: documentById, all: allDocuments },
 });
 const template = new Entity({
   model: { entity: 'template', version: '1', service },
   attributes: documentAttributes,
-  indexes: { byId: documentById },
+  indexes: { byId: documentById, all: allDocuments },
 });
 const trigger = new Entity({
   model: { entity: 'trigger', version: '1', service },
   attributes: documentAttributes,
-  indexes: {
-    byId: documentById,
-    // Triggers are also listed together for the daily run: a handful per organisation, read once
-    // a day, so one partition is plenty.
-    all: {
-      index: 'gsi2',
-      pk: { field: 'gsi2pk', composite: [] },
-      sk: { field: 'gsi2sk', composite: ['id'] },
-    },
-  },
+  indexes: { byId: documentById, all: allDocuments },
 });
 
 const planPolicy = new Entity({
   model: { entity: 'planPolicy', version: '1', service },
   attributes: documentAttributes,
-  indexes: { byId: documentById },
+  indexes: { byId: documentById, all: allDocuments },
+});
+
+/**
+ * Every revision of a catalog document, kept whole as it was saved: the audit trail says who saved
+ * which revision and when, and this is what each revision said.
+ */
+const catalogRevision = new Entity({
+  model: { entity: 'catalogRevision', version: '1', service },
+  attributes: {
+    kind: { type: ['framework', 'template', 'trigger', 'planPolicy'] as const, required: true },
+    ...documentAttributes,
+  },
+  indexes: {
+    byDocument: {
+      pk: { field: 'pk', composite: ['kind', 'id'] },
+      sk: { field: 'sk', composite: ['revision'] },
+    },
+  },
 });
 
 /**
@@ -929,6 +961,7 @@ const entities = {
   template,
   trigger,
   planPolicy,
+  catalogRevision,
   goal,
   aspiration,
   digestItem,

@@ -26,6 +26,7 @@ import {
 } from '../shared/session';
 import { messagePage, page } from './form-page';
 import { PAGES } from './pages';
+import { postedForm } from './pages/multipart';
 import { type AppPage, allows } from './pages/shell';
 
 /*
@@ -72,12 +73,19 @@ const pageRoute =
           ? 'Only HR admins may open this page.'
           : 'Only managers may open this page.',
       );
-    const form = method === 'POST' ? new URLSearchParams(rawBody(event)) : new URLSearchParams();
+    const { fields: form, files } =
+      method === 'POST' ? await postedForm(event) : { fields: new URLSearchParams(), files: new Map() };
     if (method === 'POST') {
       const refused = checkPost(event, user, form);
       if (refused) return refusedPage(403, 'Not done', refused);
     }
-    return appPage.handle({ event, user, principal: { employeeId: user.employeeId, hr: user.hr }, form });
+    return appPage.handle({
+      event,
+      user,
+      principal: { employeeId: user.employeeId, hr: user.hr },
+      form,
+      files,
+    });
   };
 
 const signIn: Route = async () => {

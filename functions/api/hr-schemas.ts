@@ -324,3 +324,18 @@ export const PraiseInput = z.object({
   itemId: slugId,
   message: z.string().trim().min(1).max(2000),
 });
+
+/** A page of a long list: at most `limit` rows, from where the previous page's `cursor` left off. */
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  cursor: z.string().min(1).max(2048).optional(),
+});
+
+/** A day of the audit trail (UTC, today by default), a page at a time, newest first. */
+export const AuditDayQuery = PageQuery.extend({
+  day: z.iso.date().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/** A catalog document's revision number, as a path writes it. */
+export const catalogRevisionNumber = z.coerce.number().int().min(1).max(1_000_000);

@@ -35,7 +35,7 @@ type Operation = {
   auth: 'jwt' | 'none' | 'signed-link' | 'session';
   who?: string;
   body?: z.ZodType;
-  bodyType?: 'json' | 'form';
+  bodyType?: 'json' | 'form' | 'multipart';
   ok: number;
   okDescription: string;
   /** What a success is written in, when not JSON (a signed link's page is HTML). */
@@ -125,6 +125,51 @@ const pageOperations = (): Record<string, Operation> =>
     }),
   );
 
+/** A page of HR's in the app: HTML, behind the session, for HR admins. */
+const hrPage = (summary: string, errors: number[], bodyType?: Operation['bodyType']): Operation => ({
+  summary,
+  auth: 'session',
+  who: 'HR',
+  ...(bodyType ? { bodyType } : {}),
+  ok: 200,
+  okDescription: 'An HTML page',
+  okMedia: 'text/html',
+  errors,
+});
+
+/** A kind of catalog document's list, its revisions, and one revision. */
+const catalogLists = (
+  segment: string,
+  param: string,
+  label: string,
+  who: string,
+): Record<string, Operation> => ({
+  [`GET /${segment}`]: {
+    summary: `Every one of the ${label} as it is now, with its revision and who saved it`,
+    auth: 'jwt',
+    who,
+    ok: 200,
+    okDescription: 'The documents',
+    errors: [403],
+  },
+  [`GET /${segment}/{${param}}/revisions`]: {
+    summary: `Every revision of one of the ${label}, newest first: its number, when and by whom`,
+    auth: 'jwt',
+    who,
+    ok: 200,
+    okDescription: 'The revisions, without their contents',
+    errors: [403, 404],
+  },
+  [`GET /${segment}/{${param}}/revisions/{revision}`]: {
+    summary: `One revision of one of the ${label}, whole, as it was saved`,
+    auth: 'jwt',
+    who,
+    ok: 200,
+    okDescription: 'The revision',
+    errors: [400, 403, 404],
+  },
+});
+
 /** Every route of the API, by the key API Gateway routes on. */
 export const OPERATIONS: Record<string, Operation> = {
   ...pageOperations(),
@@ -166,6 +211,16 @@ export const OPERATIONS: Record<string, Operation> = {
     okDescription: 'The sign-in configuration',
     errors: [500],
   },
+  'POST /hr/import/preview': hrPage(
+    "Preview an uploaded HRIS export (multipart/form-data): each column's field, chosen in a form, and every row's change or problem",
+    [400, 401, 403, 413],
+    'multipart',
+  ),
+  'POST /hr/import/apply': hrPage(
+    "Apply a previewed HRIS export with the chosen mapping; the import's report",
+    [400, 401, 403, 422],
+    'form',
+  ),
   'GET /r/{requestId}': {
     summary: 'The form behind an email link (changes nothing: mail scanners prefetch links)',
     auth: 'signed-link',
@@ -188,6 +243,23 @@ export const OPERATIONS: Record<string, Operation> = {
     who: 'HR',
     ok: 200,
     okDescription: 'The events, oldest first',
+    errors: [400, 403],
+  },
+  'GET /audit': {
+    summary:
+      'The changes of one UTC day across the organisation (today by default; ?day=YYYY-MM-DD), newest first, a page at a time (?limit, ?cursor)',
+    auth: 'jwt',
+    who: 'HR',
+    ok: 200,
+    okDescription: 'The day, its events and the cursor of the next page',
+    errors: [400, 403],
+  },
+  'GET /employees': {
+    summary: 'The whole organisation by employee id, a page at a time (?limit up to 1000, ?cursor)',
+    auth: 'jwt',
+    who: 'HR',
+    ok: 200,
+    okDescription: 'The employees and the cursor of the next page',
     errors: [400, 403],
   },
   'GET /employees/{employeeId}': {
@@ -316,6 +388,10 @@ export const OPERATIONS: Record<string, Operation> = {
     okDescription: '`{columns, counts, rows, leavers}`: unchanged rows are only counted',
     errors: [400, 403, 415],
   },
+  ...catalogLists('frameworks', 'frameworkId', 'competency frameworks', 'anyone signed in'),
+  ...catalogLists('templates', 'templateId', 'cycle templates', 'anyone signed in'),
+  ...catalogLists('triggers', 'triggerId', 'review triggers', 'HR'),
+  ...catalogLists('plan-policies', 'planPolicyId', 'plan policies', 'anyone signed in'),
   'PUT /frameworks/{frameworkId}': {
     summary: 'Create or replace a competency framework (a new revision)',
     auth: 'jwt',
@@ -763,12 +839,12 @@ export const openApiDocument = (serverUrl?: string): Record<string, unknown> => 
         ? {
             requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } },
           }
-        : op.bodyType === 'form'
+        : op.bodyType === 'form' || op.bodyType === 'multipart'
           ? {
               requestBody: {
                 required: true,
                 content: {
-                  'application/x-www-form-urlencoded': {
+                  [op.bodyType === 'form' ? 'application/x-www-form-urlencoded' : 'multipart/form-data']: {
                     schema: { type: 'object', additionalProperties: { type: 'string' } },
                   },
                 },

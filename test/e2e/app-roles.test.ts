@@ -210,7 +210,41 @@ const ROWS: Row[] = [
     expect: only(200, ['hr', 'self']),
   },
   // ---- end of the team, own-page and feedback rows
+  // HR: people, import, catalog and audit (functions/api/pages/hr-people.ts, hr-catalog.ts, hr-audit.ts).
+  { route: 'GET /hr/people', path: () => '/hr/people', expect: only(200, ['hr']) },
+  { route: 'GET /hr/people/{employeeId}', path: () => '/hr/people/e10', expect: only(200, ['hr']) },
+  { route: 'GET /hr/import', path: () => '/hr/import', expect: only(200, ['hr']) },
+  {
+    route: 'POST /hr/import/preview',
+    path: () => '/hr/import/preview',
+    form: () => ({ csv: Buffer.from(IMPORT_CSV).toString('base64'), mode: 'partial', dateOrder: 'dmy' }),
+    expect: only(200, ['hr'], 'POST'),
+  },
+  {
+    route: 'POST /hr/import/apply',
+    path: () => '/hr/import/apply',
+    form: () => ({ csv: Buffer.from(IMPORT_CSV).toString('base64'), mode: 'partial', dateOrder: 'dmy' }),
+    expect: only(200, ['hr'], 'POST'),
+  },
+  { route: 'GET /hr/catalog', path: () => '/hr/catalog', expect: only(200, ['hr']) },
+  {
+    route: 'GET /hr/catalog/{kind}/{id}',
+    path: () => '/hr/catalog/template/annual-review',
+    expect: only(200, ['hr']),
+  },
+  {
+    route: 'GET /hr/catalog/{kind}/{id}/emails',
+    path: () => '/hr/catalog/plan-policy/development/emails',
+    expect: only(200, ['hr']),
+  },
+  { route: 'GET /hr/audit', path: () => '/hr/audit', expect: only(200, ['hr']) },
 ];
+
+/** An HRIS export that changes nobody: one person of the sample organisation, written as an HRIS writes it. */
+const IMPORT_CSV = [
+  'Worker ID,Preferred Name,Work Email,Reports To,Business Title,Career Track,Grade,Dept,Office,Timezone,Hire Date,Employment Status',
+  'e10,Ola Haugen,ola.haugen@example.com,e04,Engineer,individual contributor,L4,Engineering,Oslo,Europe/Oslo,06/01/2020,Active',
+].join('\n');
 
 const AUTH_ROUTES = ['GET /auth/sign-in', 'GET /auth/callback', 'POST /auth/sign-out', 'GET /auth/config'];
 

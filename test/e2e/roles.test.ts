@@ -74,8 +74,28 @@ const everyoneBut = (ok: number, allowed: Caller[]): Record<Caller, number> =>
     (Object.keys(CALLERS) as Caller[]).map((c) => [c, allowed.includes(c) ? ok : 403]),
   ) as Record<Caller, number>;
 const line: Caller[] = ['hr', 'manager', 'skipLevel', 'self'];
+const everyone = everyoneBut(200, Object.keys(CALLERS) as Caller[]);
+
+/** A kind of catalog document's list, its revisions and its first revision, each answered as `expect`. */
+const catalogListRows = (segment: string, param: string, id: string, expect: Record<Caller, number>): Row[] =>
+  [
+    [`GET /${segment}`, `/${segment}`],
+    [`GET /${segment}/{${param}}/revisions`, `/${segment}/${id}/revisions`],
+    [`GET /${segment}/{${param}}/revisions/{revision}`, `/${segment}/${id}/revisions/1`],
+  ].map(([route, path]) => ({ route: route as string, method: 'GET', path: () => path as string, expect }));
 
 const ROWS: Row[] = [
+  // HR's lists: the organisation, the catalog by kind with revisions, a day of the audit trail.
+  {
+    route: 'GET /employees',
+    method: 'GET',
+    path: () => '/employees?limit=5',
+    expect: everyoneBut(200, ['hr']),
+  },
+  { route: 'GET /audit', method: 'GET', path: () => '/audit', expect: everyoneBut(200, ['hr']) },
+  ...catalogListRows('frameworks', 'frameworkId', 'company-2027', everyone),
+  ...catalogListRows('templates', 'templateId', 'annual-review', everyone),
+  ...catalogListRows('plan-policies', 'planPolicyId', 'development', everyone),
   {
     route: 'GET /audit/{entityKey}',
     method: 'GET',
@@ -187,6 +207,8 @@ const ROWS: Row[] = [
     path: () => '/triggers/end-of-probation',
     expect: everyoneBut(200, ['hr']),
   },
+  // After the trigger is saved above.
+  ...catalogListRows('triggers', 'triggerId', 'end-of-probation', everyoneBut(200, ['hr'])),
   {
     route: 'POST /cycles',
     method: 'POST',

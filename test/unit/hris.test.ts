@@ -135,6 +135,9 @@ describe('reading values the way exports write them', () => {
     ['inactive', 'left'],
     ['Leaver', 'left'],
     ['Withdrawn', 'left'],
+    [' ON-LEAVE ', 'on-leave'],
+    ['Leave-of_Absence', 'on-leave'],
+    ['In Active', 'left'],
   ])('reads the status %s as %s', (written, status) => {
     expect(readStatus(written)).toEqual({ ok: true, value: status });
   });

@@ -3,15 +3,20 @@ import { FrameworkDoc, PlanPolicyDoc, TemplateDoc, TriggerDoc } from '../../../d
 import {
   type DocumentKind,
   type Documents,
+  documentRevision,
+  listDocuments,
+  revisionsOf,
   saveDocument,
   storedDocument,
 } from '../../../domain/catalog/store';
 import { conflict, invalid, invalidFields, jsonResult, notFound, parseJson } from '../../shared/http';
+import { catalogRevisionNumber } from '../hr-schemas';
 import { hrOnly, pathParam, type Route, type Routes, unknownTemplate } from './route';
 
 /*
  * The catalog: frameworks, templates, triggers and plan policies, each a document HR saves whole under
- * the id in the path and anyone signed in reads back (triggers: HR only).
+ * the id in the path and anyone signed in reads back (triggers: HR only), listed by kind, with every
+ * revision kept as it was saved.
  */
 
 /** Saves the document in the body as a new revision, once what it names is known to exist. */
@@ -52,7 +57,41 @@ const getDocument =
     return found ? jsonResult(200, found) : notFound(`${kind}Id`, `no such ${kind}`);
   };
 
+/** Every document of the kind as it is now, with its revision and who saved it. */
+const listKind =
+  (kind: DocumentKind): Route =>
+  async () =>
+    jsonResult(200, { documents: await listDocuments(kind) });
+
+/** A document's revisions (newest first, without contents), or one revision whole as it was saved. */
+const revisions =
+  (kind: DocumentKind): Route =>
+  async (event) => {
+    const id = pathParam(event, `${kind}Id`);
+    const wanted = event.pathParameters?.revision;
+    if (wanted === undefined) {
+      const list = await revisionsOf(kind, id);
+      return list.length ? jsonResult(200, { revisions: list }) : notFound(`${kind}Id`, `no such ${kind}`);
+    }
+    const revision = catalogRevisionNumber.safeParse(wanted);
+    if (!revision.success) return invalid('revision', 'a revision number: 1, 2, 3…');
+    const found = await documentRevision(kind, id, revision.data);
+    return found ? jsonResult(200, found) : notFound('revision', `no revision ${wanted} of this ${kind}`);
+  };
+
 export const catalogRoutes: Routes = {
+  'GET /frameworks': listKind('framework'),
+  'GET /frameworks/{frameworkId}/revisions': revisions('framework'),
+  'GET /frameworks/{frameworkId}/revisions/{revision}': revisions('framework'),
+  'GET /templates': listKind('template'),
+  'GET /templates/{templateId}/revisions': revisions('template'),
+  'GET /templates/{templateId}/revisions/{revision}': revisions('template'),
+  'GET /triggers': hrOnly(listKind('trigger')),
+  'GET /triggers/{triggerId}/revisions': hrOnly(revisions('trigger')),
+  'GET /triggers/{triggerId}/revisions/{revision}': hrOnly(revisions('trigger')),
+  'GET /plan-policies': listKind('planPolicy'),
+  'GET /plan-policies/{planPolicyId}/revisions': revisions('planPolicy'),
+  'GET /plan-policies/{planPolicyId}/revisions/{revision}': revisions('planPolicy'),
   'PUT /frameworks/{frameworkId}': hrOnly(putDocument('framework', FrameworkDoc)),
   'GET /frameworks/{frameworkId}': getDocument('framework'),
   'PUT /templates/{templateId}': hrOnly(putDocument('template', TemplateDoc)),

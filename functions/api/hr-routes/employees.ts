@@ -1,18 +1,25 @@
 import { addressedView, openRequestsFor } from '../../../domain/human-steps/addressed';
 import { accessTo, canRead } from '../../../domain/people/access';
 import { aspirationFor, setAspiration } from '../../../domain/people/aspiration';
-import { directReports, employeeById, upsertEmployees } from '../../../domain/people/org';
-import { forbidden, invalid, jsonResult, notFound, parseJson } from '../../shared/http';
-import { PutAspirationInput, PutEmployeesInput } from '../hr-schemas';
+import { directReports, employeeById, employeesPage, upsertEmployees } from '../../../domain/people/org';
+import { forbidden, invalid, jsonResult, notFound, parseJson, validationProblem } from '../../shared/http';
+import { PageQuery, PutAspirationInput, PutEmployeesInput } from '../hr-schemas';
 import { followManagerChanges, hrOnly, pathParam, type Routes } from './route';
 
 /*
- * Employees: one read by whoever may see them, HR's writes of many at once, and each one's career
- * aspiration, read like the employee and set by them, their direct manager or HR; who reports to
- * them, and what they owe (the requests addressed to them still to answer).
+ * Employees: the whole organisation a page at a time for HR, one read by whoever may see them, HR's
+ * writes of many at once, and each one's career aspiration, read like the employee and set by them,
+ * their direct manager or HR; who reports to them, and what they owe (the requests addressed to them
+ * still to answer).
  */
 
 export const employeeRoutes: Routes = {
+  'GET /employees': hrOnly(async (event) => {
+    const query = PageQuery.safeParse(event.queryStringParameters ?? {});
+    if (!query.success) return validationProblem(query.error);
+    return jsonResult(200, await employeesPage(query.data));
+  }),
+
   'GET /employees/{employeeId}': async (event, caller) => {
     const employeeId = pathParam(event, 'employeeId');
     if (!canRead(await accessTo(caller, employeeId)))

@@ -1,6 +1,9 @@
 import { feedbackPages } from './feedback';
 import { homePages } from './home';
 import { hrCyclesArea } from './hr-area';
+import { hrAuditPages } from './hr-audit';
+import { hrCatalogPages } from './hr-catalog';
+import { hrPeoplePages } from './hr-people';
 import { mePages } from './me';
 import type { Pages } from './shell';
 import { teamPages } from './team';
@@ -13,4 +16,7 @@ export const PAGES: Pages = {
   ...mePages,
   ...teamPages,
   ...feedbackPages,
+  ...hrPeoplePages,
+  ...hrCatalogPages,
+  ...hrAuditPages,
 };

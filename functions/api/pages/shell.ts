@@ -3,6 +3,7 @@ import { config } from '../../../domain/platform/config';
 import { html, SafeHtml } from '../../../domain/platform/html';
 import { type HttpEvent, type HttpResult, htmlResult } from '../../shared/http';
 import { type CurrentUser, redirect as redirectTo } from '../../shared/session';
+import type { Upload } from './multipart';
 
 /*
  * What every page of the app shares: its shell (navigation by role, the signed-in person, sign-out),
@@ -21,6 +22,8 @@ export type PageContext = {
   principal: Principal;
   /** A POST's form fields (CSRF already checked); empty for a GET. */
   form: URLSearchParams;
+  /** A multipart POST's files, by field name; empty otherwise. */
+  files: Map<string, Upload>;
 };
 
 export type AppPage = {
