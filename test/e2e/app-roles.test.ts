@@ -294,6 +294,24 @@ describe('the app role matrix', () => {
     expect(Object.keys(APP_ROUTES).sort()).toEqual([...Object.keys(PAGES), ...AUTH_ROUTES].sort());
   });
 
+  it('refuses every action posted without the session’s CSRF token, or from another site, before it runs', async () => {
+    const jar = jars.get('hr') ?? new Map();
+    const actions = ROWS.filter((r) => r.route.startsWith('POST '));
+    expect(actions.length).toBeGreaterThan(10);
+    for (const row of actions) {
+      const fields = new URLSearchParams(row.form?.() ?? {}).toString();
+      const post = (headers: Record<string, string>, body: string) =>
+        browse(stack, jar, row.path(), {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+          body,
+        });
+      const noToken = await post({ 'sec-fetch-site': 'same-origin' }, fields);
+      const crossSite = await post({ 'sec-fetch-site': 'cross-site' }, fields);
+      expect([row.route, noToken.res.status, crossSite.res.status]).toEqual([row.route, 403, 403]);
+    }
+  });
+
   it.each(ROWS)('$route', async (row) => {
     const method = row.route.split(' ')[0];
     const answers: Record<string, number> = {};

@@ -100,13 +100,14 @@ beforeAll(async () => {
   const [framework, template] = sampleCatalog() as [CatalogDoc, CatalogDoc];
   expect((await api('PUT', '/frameworks/company-2027', framework)).status).toBe(200);
   const phases = withoutGoalSetting(template).phases as Record<string, Record<string, unknown>>;
-  // Three peers answer; a threshold of two lets the manager see their input combined. The goals come
+  // Three peers answer; a threshold of three (the least a template may set while peers stay
+  // anonymous) lets the manager see their input combined. The goals come
   // from the goals API, so the review starts with the self-assessment (test/workflows/phases.test.ts
   // runs goal setting).
   const e2eTemplate = {
     ...template,
     id: 'appraisal-e2e',
-    phases: { ...phases, peerFeedback: { ...phases.peerFeedback, anonymityThreshold: 2 } },
+    phases: { ...phases, peerFeedback: { ...phases.peerFeedback, anonymityThreshold: 3 } },
   };
   expect((await api('PUT', '/templates/appraisal-e2e', e2eTemplate)).status).toBe(200);
   expect((await api('PUT', '/employees', { employees: people })).status).toBe(200);
