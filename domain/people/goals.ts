@@ -2,7 +2,7 @@ import { recordAudit } from '../platform/audit';
 import { now } from '../platform/clock';
 import { keyedId } from '../platform/ids';
 import { type Cycle, db, type Goal, isConditionFailure } from '../platform/table';
-import { type Access, accessTo, canRead, maySetGoals, type Principal } from './access';
+import { type Access, accessTo, canRead, managersAbove, maySetGoals, type Principal } from './access';
 import { missingEmployees } from './org';
 
 /*
@@ -34,15 +34,34 @@ export const alignmentChain = async (parentGoalId: string | undefined): Promise<
   return chain;
 };
 
-/** Why a goal may not align to this parent, or undefined when it may. */
+/**
+ * Whether a goal of `ownerId` may show `other` as what it aligns to: a company goal, one of the
+ * owner's own, one of their managers' up the line, or any goal the reader may read themselves.
+ * Anything else is someone else's business, and naming its title would leak it.
+ */
+const visibleInLine = async (ownerId: string, other: Goal, reader: Principal): Promise<boolean> =>
+  other.ownerId === 'company' ||
+  other.ownerId === ownerId ||
+  reader.hr ||
+  (ownerId !== 'company' && (await managersAbove(ownerId)).includes(other.ownerId)) ||
+  canRead(await goalAccess(reader, other.ownerId));
+
+/**
+ * Why a goal of `ownerId` may not align to this parent, or undefined when it may. A parent the
+ * caller may not align to reads as no goal at all, so trying ids tells nothing.
+ */
 export const alignmentProblem = async (
   goalId: string,
+  ownerId: string,
   parentGoalId: string | undefined,
+  caller: Principal,
 ): Promise<string | undefined> => {
   if (!parentGoalId) return undefined;
   if (parentGoalId === goalId) return 'a goal cannot align to itself';
   const chain = await alignmentChain(parentGoalId);
-  if (chain[0]?.goalId !== parentGoalId) return `no goal ${parentGoalId}`;
+  const parent = chain[0];
+  if (parent?.goalId !== parentGoalId || !(await visibleInLine(ownerId, parent, caller)))
+    return `no goal ${parentGoalId}`;
   if (chain.some((g) => g.goalId === goalId)) return 'that alignment would make a loop';
   return undefined;
 };
@@ -83,15 +102,15 @@ export const goalFor = async (
   return allowed ? { outcome: 'found', goal } : { outcome: 'forbidden' };
 };
 
-/** A goal with the goals it aligns up to, nearest first. */
-export const goalWithAlignment = async (goal: Goal) => ({
-  goal,
-  alignedTo: (await alignmentChain(goal.parentGoalId)).map((g) => ({
-    goalId: g.goalId,
-    title: g.title,
-    ownerId: g.ownerId,
-  })),
-});
+/** A goal with the goals it aligns up to, nearest first, as far as the reader may see them. */
+export const goalWithAlignment = async (goal: Goal, reader: Principal) => {
+  const alignedTo: Array<Pick<Goal, 'goalId' | 'title' | 'ownerId'>> = [];
+  for (const g of await alignmentChain(goal.parentGoalId)) {
+    if (!(await visibleInLine(goal.ownerId, g, reader))) break;
+    alignedTo.push({ goalId: g.goalId, title: g.title, ownerId: g.ownerId });
+  }
+  return { goal, alignedTo };
+};
 
 export type GoalOutcome =
   | { outcome: 'saved'; goal: Goal }
@@ -116,7 +135,7 @@ export const createGoal = async (
   if (ownerId !== 'company' && (await missingEmployees([ownerId])).missing.length)
     return { outcome: 'unknown-owner' };
   const goalId = keyedId(idempotencyKey, 'goal', caller.employeeId);
-  const wrongParent = await alignmentProblem(goalId, input.parentGoalId);
+  const wrongParent = await alignmentProblem(goalId, ownerId, input.parentGoalId, caller);
   if (wrongParent) return { outcome: 'wrong-parent', reason: wrongParent };
   const at = now().toISOString();
   const goal: Goal = { ...input, goalId, progress: [], createdAt: at, updatedAt: at, revision: 1 };
@@ -143,10 +162,11 @@ export const updateGoal = async (
   goal: Goal,
   change: GoalChange,
   fromRevision: number,
-  actor: string,
+  caller: Principal,
 ): Promise<Extract<GoalOutcome, { outcome: 'saved' | 'wrong-parent' | 'stale' }>> => {
+  const actor = caller.employeeId;
   if (fromRevision !== revisionOf(goal)) return { outcome: 'stale', goal };
-  const wrongParent = await alignmentProblem(goal.goalId, change.parentGoalId);
+  const wrongParent = await alignmentProblem(goal.goalId, goal.ownerId, change.parentGoalId, caller);
   if (wrongParent) return { outcome: 'wrong-parent', reason: wrongParent };
   let updated: Goal;
   try {

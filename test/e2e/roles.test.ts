@@ -716,6 +716,47 @@ describe('goals', () => {
     expect(events.every((e) => !Number.isNaN(Date.parse(e.at)))).toBe(true);
   });
 
+  it('aligns up the line but never to a goal outside it, which reads as no goal and is never shown', async () => {
+    // Arrange: Ingrid's own goal (his manager's), and Lars's (a manager outside his line).
+    const goalOf = async (caller: Caller, ownerId: string, title: string) =>
+      (
+        (
+          await json(as(caller), 'POST', '/goals', {
+            ownerId,
+            title,
+            measure: 'Done',
+            weight: 10,
+            dueDate: '2027-12-31',
+          })
+        ).body.goal as { goalId: string }
+      ).goalId;
+    const managers = await goalOf('manager', 'e04', 'Platform uptime');
+    const outside = await goalOf('otherManager', 'e05', 'Secret mobile launch');
+    const align = (parentGoalId: string) =>
+      json(as('self'), 'POST', '/goals', {
+        ownerId: 'e10',
+        title: 'My part',
+        measure: 'Done',
+        weight: 10,
+        dueDate: '2027-12-31',
+        parentGoalId,
+      });
+
+    // Act
+    const upTheLine = await align(managers);
+    const sideways = await align(outside);
+
+    // Assess
+    expect(upTheLine.status).toBe(201);
+    const mine = (upTheLine.body.goal as { goalId: string }).goalId;
+    expect((await json(as('self'), 'GET', `/goals/${mine}`)).body.alignedTo).toEqual([
+      { goalId: managers, title: 'Platform uptime', ownerId: 'e04' },
+    ]);
+    expect(sideways.status).toBe(400);
+    expect(sideways.body.errors).toEqual([{ field: 'parentGoalId', message: `no goal ${outside}` }]);
+    expect(JSON.stringify(sideways.body)).not.toContain('Secret mobile launch');
+  });
+
   it('refuses an alignment that would make a loop, naming the field', async () => {
     const res = await json(as('hr'), 'PATCH', `/goals/${companyGoalId}`, {
       parentGoalId: goalId,

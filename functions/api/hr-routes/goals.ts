@@ -54,7 +54,7 @@ export const goalRoutes: Routes = {
   'GET /goals/{goalId}': async (event, caller) => {
     const goal = await goalOr404(event, caller, 'read');
     if (!goal.ok) return goal.result;
-    return jsonResult(200, await goalWithAlignment(goal.value));
+    return jsonResult(200, await goalWithAlignment(goal.value, caller));
   },
 
   'PATCH /goals/{goalId}': async (event, caller) => {
@@ -63,7 +63,7 @@ export const goalRoutes: Routes = {
     const goal = await goalOr404(event, caller, 'act');
     if (!goal.ok) return goal.result;
     const { revision, ...change } = body.value;
-    const result = await updateGoal(goal.value, change, revision, caller.employeeId);
+    const result = await updateGoal(goal.value, change, revision, caller);
     return goalAnswer(result, goal.value.ownerId, 200);
   },
 
