@@ -273,9 +273,11 @@ export class GrowcycleStack extends Stack {
       ...(props.companyDomains?.length ? { COMPANY_DOMAINS: props.companyDomains.join(',') } : {}),
     };
     const functions: GrowcycleFunction[] = [];
+    const tableUsers = new Set<GrowcycleFunction>();
     const fn = (name: string, entry: string, extra: Record<string, string> = {}) => {
       const f = new GrowcycleFunction(this, name, { entry, environment: { ...environment, ...extra } });
       functions.push(f);
+      tableUsers.add(f);
       table.grantReadWriteData(f);
       return f;
     };
@@ -297,7 +299,9 @@ export class GrowcycleStack extends Stack {
       linkSecret.grantRead(f);
     };
     // Task tokens are not scoped to a state machine ARN, so SendTaskSuccess cannot be narrowed further.
+    const resumers = new Set<GrowcycleFunction>();
     const resumes = (f: GrowcycleFunction) => {
+      resumers.add(f);
       f.addToRolePolicy(
         new PolicyStatement({
           actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
@@ -354,9 +358,15 @@ export class GrowcycleStack extends Stack {
       timeout: Duration.minutes(15),
     });
     functions.push(digests);
+    tableUsers.add(digests);
     table.grantReadWriteData(digests);
     sends(digests);
     digests.grantInvoke(schedulerRole);
+    Validations.of(schedulerRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(digests.node.defaultChild as CfnElement)}.Arn>:*]`,
+      reason:
+        'The scheduler may invoke any published version of the digest delivery, and only that function.',
+    });
     // The safety net under the send times' schedules (domain/mail/digest.ts sweepDigests): once a day,
     // after the night, a day and an hour back, so every send time is looked at on two days.
     new Schedule(this, 'DailyDigestSweep', {
@@ -455,6 +465,13 @@ export class GrowcycleStack extends Stack {
         deadLetterQueue: operations.failures,
       }),
     });
+    // The role Scheduler's Lambda target made for this schedule invokes that one function.
+    for (const role of this.node.children.filter((c) => c.node.id.startsWith('SchedulerRoleForTarget')))
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(triggeredReviews.node.defaultChild as CfnElement)}.Arn>:*]`,
+        reason:
+          'The daily trigger check may invoke any published version of its own function, and only that one.',
+      });
     const feedback = new FeedbackRequest(this, 'FeedbackRequest', { humanStep: humanStepFn, recordFailure });
     const hrApiEnv = {
       CYCLE_STATE_MACHINE_ARN: cycle.stateMachine.stateMachineArn,
@@ -629,7 +646,13 @@ export class GrowcycleStack extends Stack {
       // A send time's delivery, the SES events and the daily trigger check: nobody waits on them.
       invokedAsynchronously: [digests, sesEvents, triggeredReviews],
     });
-    this.acknowledgeFindings(table, functions);
+    this.acknowledgeFindings(table, [...functions, health], tableUsers, resumers, [
+      cycle.stateMachine,
+      review.stateMachine,
+      plan.stateMachine,
+      planItem.stateMachine,
+      feedback.stateMachine,
+    ]);
     Validations.of(api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
@@ -642,28 +665,50 @@ export class GrowcycleStack extends Stack {
     new CfnOutput(this, 'FailedInvocationsQueueUrl', { value: operations.failures.queueUrl });
   }
 
-  /** Each acknowledgment names the finding and why it stands. */
-  private acknowledgeFindings(table: TableV2, functions: GrowcycleFunction[]): void {
-    Validations.of(this).acknowledge(
-      {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason:
-          "The AWS-managed basic execution role only grants writing the function's own CloudWatch logs.",
-      },
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'X-Ray segment upload and SendTaskSuccess/Failure have no resource-level scoping (task tokens name no ARN).',
-      },
-      {
-        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(table.node.defaultChild as CfnElement)}.Arn>/index/*]`,
-        reason:
-          "Functions query the table's own secondary index (gsi1); the wildcard covers only this table's indexes.",
-      },
-      ...functions.map((f) => ({
-        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(f.node.defaultChild as CfnElement)}.Arn>:*]`,
-        reason: 'State machines may invoke any published version of their own step functions.',
-      })),
-    );
+  /**
+   * Each acknowledgment is made on the one resource it is about, with its reason there, so a new
+   * function or state machine with the same finding is not covered by accident.
+   */
+  private acknowledgeFindings(
+    table: TableV2,
+    functions: GrowcycleFunction[],
+    tableUsers: ReadonlySet<GrowcycleFunction>,
+    resumers: ReadonlySet<GrowcycleFunction>,
+    stateMachines: Construct[],
+  ): void {
+    const tableArn = `<${this.getLogicalId(table.node.defaultChild as CfnElement)}.Arn>`;
+    for (const f of functions) {
+      Validations.of(f).acknowledge(
+        {
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+          reason: `The AWS-managed basic execution role only lets ${f.node.id} write its own CloudWatch logs.`,
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: resumers.has(f)
+            ? `${f.node.id} uploads X-Ray segments and answers task tokens (SendTaskSuccess/Failure): neither has resource-level scoping, as a task token names no ARN.`
+            : `${f.node.id} uploads X-Ray segments, which have no resource-level scoping.`,
+        },
+        ...(tableUsers.has(f)
+          ? [
+              {
+                id: `AwsSolutions-IAM5[Resource::${tableArn}/index/*]`,
+                reason: `${f.node.id} queries the table's own secondary indexes; the wildcard covers only this table's.`,
+              },
+            ]
+          : []),
+      );
+    }
+    for (const machine of stateMachines)
+      Validations.of(machine).acknowledge(
+        ...functions.map((f) => ({
+          id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(f.node.defaultChild as CfnElement)}.Arn>:*]`,
+          reason: `${machine.node.id} may invoke any published version of its own step function ${f.node.id}.`,
+        })),
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: `${machine.node.id} uploads X-Ray traces and delivers its logs, neither of which has resource-level scoping.`,
+        },
+      );
   }
 }

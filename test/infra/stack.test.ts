@@ -9,7 +9,7 @@ import { WAKE_ERROR } from '../../domain/platform/executions';
 import { APP_ROUTES as APP_PAGES_AND_SIGN_IN } from '../../functions/api/app';
 import { HR_ROUTES as HANDLED_HR_ROUTES } from '../../functions/api/hr-api';
 import { buildApp } from '../../infra/app';
-import { ENTRY_METADATA, POWERTOOLS_ENVIRONMENT, ROOT } from '../../infra/function';
+import { ENTRY_METADATA, GrowcycleFunction, POWERTOOLS_ENVIRONMENT, ROOT } from '../../infra/function';
 import type { GrowcycleStack } from '../../infra/stack';
 import { TRANSIENT_ERRORS } from '../../workflows/human-step';
 
@@ -842,6 +842,15 @@ describe('cdk-nag AwsSolutions checks', () => {
     // Act / Assess
     expect(() => app.synth()).not.toThrow();
     expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+  });
+
+  it('cover no new function by an acknowledgment made for the others: each is on its own resource', () => {
+    // Prepare: one more function, like every other, but with no acknowledgment of its own.
+    const { app, stack } = newApp();
+    new GrowcycleFunction(stack, 'Unacknowledged', { entry: 'functions/api/health.ts', environment: {} });
+
+    // Act / Assess
+    expect(() => app.synth()).toThrow(/Growcycle\/Unacknowledged\/ServiceRole/);
   });
 
   it('fail synthesis on an unacknowledged finding, so the check above can catch one', () => {
