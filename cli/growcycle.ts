@@ -61,6 +61,9 @@ commands:
                           link stops working
   export CYCLE_ID [--out FILE]
                           the results as CSV (stdout, or FILE)
+  person export EMPLOYEE_ID [--out FILE]
+                          everything held about a person, as JSON (stdout, or FILE), for a request
+                          for their data
   plan draft CYCLE_ID --employee ID
                           draft an employee's development plan from their released review in the cycle;
                           they and their manager each get a form to change it and agree
@@ -905,6 +908,18 @@ const plan = async (api: Target, [sub, id, ...extra]: string[], flags: PlanFlags
   }
 };
 
+/** `person export ID`: everything held about one person, for HR to hand over on request. */
+const person = async (api: Target, [sub, id]: string[], out: string | undefined, io: Io) => {
+  if (sub !== 'export') throw new UsageError(sub ? `unknown person command "${sub}"` : 'person needs export');
+  if (!id) throw new UsageError('person export needs an EMPLOYEE_ID');
+  const res = await call(api, 'GET', `/employees/${encodeURIComponent(id)}/export`);
+  if (res.status !== 200) throw new CommandError(problemLine(res.status, res.json));
+  const text = `${JSON.stringify(res.json, null, 2)}\n`;
+  if (!out) return io.out(text.trimEnd());
+  writeFileSync(out, text, { mode: 0o600 });
+  io.out(`wrote everything held about ${id} to ${out}`);
+};
+
 const exportResults = async (api: Target, cycleId: string | undefined, out: string | undefined, io: Io) => {
   if (!cycleId) throw new UsageError('export needs a CYCLE_ID');
   const res = await send(api, 'GET', `/cycles/${encodeURIComponent(cycleId)}/export`);
@@ -1239,6 +1254,9 @@ export const run = async (argv: string[], io: Io, env: NodeJS.ProcessEnv = proce
         return 0;
       case 'plan':
         await plan(api, positionals.slice(1), values, io);
+        return 0;
+      case 'person':
+        await person(api, positionals.slice(1), values.out, io);
         return 0;
       case 'feedback':
         await feedback(api, positionals.slice(1), values, io);

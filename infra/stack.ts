@@ -129,6 +129,7 @@ export const HR_ROUTES: Array<[HttpMethod, string]> = [
   [HttpMethod.PUT, '/employees/{employeeId}/aspiration'],
   [HttpMethod.GET, '/employees/{employeeId}/reports'],
   [HttpMethod.GET, '/employees/{employeeId}/requests'],
+  [HttpMethod.GET, '/employees/{employeeId}/export'],
   [HttpMethod.GET, '/employees/{employeeId}/reviews'],
   [HttpMethod.POST, '/goals'],
   [HttpMethod.GET, '/goals/{goalId}'],

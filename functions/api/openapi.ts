@@ -294,6 +294,15 @@ export const OPERATIONS: Record<string, Operation> = {
     okDescription: 'The direct reports',
     errors: [403],
   },
+  'GET /employees/{employeeId}/export': {
+    summary:
+      'Everything held about a person, for a request for their data: their record, aspiration, goals, reviews as HR reads them, open requests, feedback, plans and audit trail, and what the export does not hold',
+    auth: 'jwt',
+    who: 'HR',
+    ok: 200,
+    okDescription: 'The person’s data as one JSON document',
+    errors: [403, 404],
+  },
   'GET /employees/{employeeId}/requests': {
     summary:
       'What an employee owes: the requests addressed to them still to answer, newest first; the signed link of each open one only to the employee themselves',

@@ -122,6 +122,12 @@ const ROWS: Row[] = [
     expect: everyoneBut(200, ['hr', 'manager', 'skipLevel']),
   },
   {
+    route: 'GET /employees/{employeeId}/export',
+    method: 'GET',
+    path: () => '/employees/e10/export',
+    expect: everyoneBut(200, ['hr']),
+  },
+  {
     route: 'GET /employees/{employeeId}/requests',
     method: 'GET',
     path: () => '/employees/e10/requests',
@@ -714,6 +720,31 @@ describe('goals', () => {
       expect.arrayContaining(['hr-admin-1 goal.created', 'e04 goal.updated', 'e10 goal.progress']),
     );
     expect(events.every((e) => !Number.isNaN(Date.parse(e.at)))).toBe(true);
+  });
+
+  it('exports everything held about a person for HR, and says what the export does not hold', async () => {
+    const exported = await json(as('hr'), 'GET', '/employees/e10/export');
+    expect(exported.status).toBe(200);
+    expect(exported.body).toMatchObject({
+      employeeId: 'e10',
+      employee: { employee: { name: 'Ola Haugen' } },
+      notIncluded: expect.arrayContaining([expect.stringContaining('outbox')]),
+    });
+    expect(JSON.stringify(exported.body.goals)).toContain(goalId);
+    expect(JSON.stringify(exported.body.plans)).toContain(planId);
+    expect(Array.isArray(exported.body.reviews)).toBe(true);
+    expect((await json(as('hr'), 'GET', '/employees/nobody/export')).status).toBe(404);
+
+    // The same from the command line, and its refusal naming the person for someone unknown.
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l), isTty: false };
+    const cli = (id: string) =>
+      run(['person', 'export', id, '--api', stack.urls.api, '--token', as('hr')], io);
+    expect(await cli('e10')).toBe(0);
+    expect(JSON.parse(out.join('\n'))).toMatchObject({ employeeId: 'e10' });
+    expect(await cli('nobody')).toBe(1);
+    expect(err.join('\n')).toContain('nobody');
   });
 
   it('aligns up the line but never to a goal outside it, which reads as no goal and is never shown', async () => {

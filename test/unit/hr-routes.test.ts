@@ -10,6 +10,7 @@ import { employeeRoutes } from '../../functions/api/hr-routes/employees';
 import { feedbackRoutes } from '../../functions/api/hr-routes/feedback';
 import { goalRoutes } from '../../functions/api/hr-routes/goals';
 import { orgRoutes } from '../../functions/api/hr-routes/org';
+import { personRoutes } from '../../functions/api/hr-routes/person-export';
 import { planRoutes } from '../../functions/api/hr-routes/plans';
 import { requestRoutes } from '../../functions/api/hr-routes/requests';
 import { reviewRoutes } from '../../functions/api/hr-routes/reviews';
@@ -28,6 +29,8 @@ const RESOURCES = {
   planRoutes,
   requestRoutes,
   reviewRoutes,
+  // The export reads through the other routes, which it is given rather than imports.
+  personRoutes: personRoutes(async () => ({ status: 404, body: undefined })),
 };
 
 const bodyOf = (result: { body?: string }) => JSON.parse(result.body ?? '{}') as Record<string, unknown>;

@@ -7,6 +7,7 @@ import { employeeRoutes } from './employees';
 import { feedbackRoutes } from './feedback';
 import { goalRoutes } from './goals';
 import { orgRoutes } from './org';
+import { personRoutes } from './person-export';
 import { planRoutes } from './plans';
 import { requestRoutes } from './requests';
 import { reviewRoutes } from './reviews';
@@ -18,6 +19,7 @@ import type { Routes } from './route';
  */
 
 export const routes: Routes = {
+  ...personRoutes((routeKey, caller, request) => callRoute(routeKey, caller, request)),
   ...auditRoutes,
   ...employeeRoutes,
   ...orgRoutes,

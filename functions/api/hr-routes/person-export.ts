@@ -1,0 +1,89 @@
+/*
+ * Everything held about one person, for HR to hand over on request: gathered through the HR API's own
+ * routes, read as HR, so the export holds exactly what those routes keep and show. Reading a review
+ * as HR is audited as every such read is.
+ */
+
+import type { Principal } from '../../../domain/people/access';
+import { now } from '../../../domain/platform/clock';
+import { jsonResult, notFound } from '../../shared/http';
+import { hrOnly, pathParam, type Routes } from './route';
+
+type Answer = { status: number; body: unknown };
+type Request = { path?: Record<string, string>; query?: Record<string, string> };
+/** One HR API route, answered for the HR admin asking. */
+export type ReadRoute = (routeKey: string, request: Request) => Promise<Answer>;
+/** Any HR API route, answered in-process (hr-routes/index.ts's callRoute, given here to avoid a cycle). */
+export type CallRoute = (routeKey: string, caller: Principal, request: Request) => Promise<Answer>;
+
+/** What the export says it does not hold, so a reader knows where else to look. */
+export const NOT_IN_EXPORT = [
+  'emails sent to the person (the outbox, kept by idempotency key and SES message id, not by person)',
+  'answers the person gave about others (in those people’s reviews and feedback records)',
+];
+
+export const personExport = async (employeeId: string, read: ReadRoute) => {
+  const path = { path: { employeeId } };
+  const body = async (routeKey: string, request: Parameters<ReadRoute>[1] = path) => {
+    const answer = await read(routeKey, request);
+    return answer.status === 200 ? answer.body : undefined;
+  };
+  const employee = await body('GET /employees/{employeeId}');
+  if (employee === undefined) return undefined;
+  const [
+    aspiration,
+    goals,
+    reviewList,
+    openRequests,
+    feedback,
+    feedbackRequests,
+    plans,
+    trail,
+    aspirationTrail,
+  ] = await Promise.all([
+    body('GET /employees/{employeeId}/aspiration'),
+    body('GET /employees/{employeeId}/goals'),
+    body('GET /employees/{employeeId}/reviews'),
+    body('GET /employees/{employeeId}/requests'),
+    body('GET /employees/{employeeId}/feedback'),
+    body('GET /employees/{employeeId}/feedback-requests'),
+    body('GET /plans', { query: { ownerId: employeeId } }),
+    body('GET /audit/{entityKey}', { path: { entityKey: `employee#${employeeId}` } }),
+    body('GET /audit/{entityKey}', { path: { entityKey: `aspiration#${employeeId}` } }),
+  ]);
+  const cycles = ((reviewList as { reviews?: Array<{ cycleId: string }> } | undefined)?.reviews ?? []).map(
+    (r) => r.cycleId,
+  );
+  const reviews = await Promise.all(
+    cycles.map((cycleId) =>
+      body('GET /cycles/{cycleId}/reviews/{employeeId}', {
+        path: { cycleId, employeeId },
+        query: { view: 'hr' },
+      }),
+    ),
+  );
+  return {
+    employeeId,
+    employee,
+    aspiration: aspiration ?? null,
+    goals,
+    reviews,
+    openRequests,
+    feedback,
+    feedbackRequests,
+    plans,
+    audit: { employee: trail, aspiration: aspirationTrail },
+    notIncluded: NOT_IN_EXPORT,
+  };
+};
+
+/** The export's route, reading through the routes `call` answers. */
+export const personRoutes = (call: CallRoute): Routes => ({
+  'GET /employees/{employeeId}/export': hrOnly(async (event, caller) => {
+    const employeeId = pathParam(event, 'employeeId');
+    const exported = await personExport(employeeId, (key, request) => call(key, caller, request));
+    return exported
+      ? jsonResult(200, { exportedAt: now().toISOString(), ...exported })
+      : notFound('employeeId', `unknown employee ${employeeId}`);
+  }),
+});
