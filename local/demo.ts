@@ -187,9 +187,8 @@ const PLAN_SCRIPT = {
 const dateIn = (from: Date, days: number) =>
   new Date(from.getTime() + days * 86_400_000).toISOString().slice(0, 10);
 
-/** "self-assessment.request", 3 -> "3 self-assessment requests sent", for the daily digest. */
 /**
- * What `--keep-running` says about the app: where to sign in, and who, with the roles the sample
+ * What `--keep-running` and `npm start` say about the app: where to sign in, and who, with the roles the sample
  * organisation gives them (anyone may also sign in as HR on the development sign-in page).
  */
 export const signInLines = (appUrl: string, people: Person[]): string[] => {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { run } from '../cli/growcycle';
 import { db } from '../domain/platform/table';
+import { signInLines } from './demo';
 import { SAMPLE_ORG, SAMPLE_ORG_CSV } from './sample-org';
 import { StackAlreadyRunningError, startStack } from './stack';
 import { portsFromEnv, printWhereThingsAre } from './where';
@@ -25,10 +26,9 @@ const main = async () => {
   const { executions, schedules } = stack.resumed;
   if (executions + schedules > 0)
     console.log(`Resumed ${executions} running execution(s) and ${schedules} pending schedule(s).\n`);
-  console.log(
-    'HR API calls need a token: export GROWCYCLE_TOKEN=$(npm run -s growcycle -- dev-token hr-local --hr)',
-  );
-  console.log('Then, e.g.: npm run growcycle -- schedule-cycle --name "Spring" --participants e09,e10,e11');
+  for (const line of signInLines(stack.urls.api, SAMPLE_ORG)) console.log(line);
+  console.log('\nThe CLI needs no token against this stack, e.g.:');
+  console.log('  npm run growcycle -- schedule-cycle --name "Spring" --participants e09,e10,e11');
   console.log('Ctrl+C stops the stack.');
   const stop = () => void stack.stop().then(() => process.exit(0));
   process.once('SIGINT', stop);
