@@ -7,7 +7,7 @@ import { callRoute } from '../hr-routes';
 import { fieldsOf, firstProblem, formProblem } from './page-forms';
 import { read, reportsOf } from './person';
 import {
-  afterAction,
+  actionOutcome,
   appPage,
   day,
   facts,
@@ -227,9 +227,7 @@ ${table(
         },
         idempotencyKey: f.key,
       });
-      return answer.status === 201
-        ? afterAction('/feedback', 'Feedback asked for.')
-        : refusal(context.user, answer, '/feedback');
+      return actionOutcome(context.user, answer, 201, '/feedback', 'Feedback asked for.');
     },
   },
 
@@ -245,9 +243,7 @@ ${table(
         body: { ...praise, templateId: TEMPLATE_ID },
         idempotencyKey: key,
       });
-      return answer.status === 201
-        ? afterAction('/feedback', 'Praise given.')
-        : refusal(context.user, answer, '/feedback');
+      return actionOutcome(context.user, answer, 201, '/feedback', 'Praise given.');
     },
   },
 

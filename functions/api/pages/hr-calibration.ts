@@ -4,7 +4,7 @@ import { callRoute } from '../hr-routes';
 import { type StackedRow, stackedBars } from './charts';
 import { fieldsForm, numberOr } from './hr-cycles';
 import { namesOf } from './names';
-import { afterAction, appPage, day, link, noticeOf, type Pages, refusal, table } from './shell';
+import { actionOutcome, appPage, day, link, noticeOf, type Pages, refusal, table } from './shell';
 
 /*
  * A cycle's calibration, for HR: how the ratings fall per department and per manager (the
@@ -153,7 +153,7 @@ ${
           justification: form.get('justification') ?? '',
         },
       });
-      return answer.status === 200 ? afterAction(back, 'Review calibrated.') : refusal(user, answer, back);
+      return actionOutcome(user, answer, 200, back, 'Review calibrated.');
     },
   },
 };

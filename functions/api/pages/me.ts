@@ -12,7 +12,7 @@ import {
   releasedResults,
   reviewsTable,
 } from './person';
-import { afterAction, appPage, noticeOf, type Pages, postForm, refusal } from './shell';
+import { actionOutcome, appPage, noticeOf, type Pages, postForm, refusal } from './shell';
 
 /*
  * An employee's own page: what they owe (with the signed links their emails carry), their reviews and
@@ -98,9 +98,7 @@ ${feedbackList(record.feedback)}`,
         path: { goalId: context.event.pathParameters?.goalId ?? '' },
         body: { ...(value === undefined ? {} : { value }), ...(note ? { note } : {}) },
       });
-      return answer.status === 201
-        ? afterAction('/me', 'Progress recorded.')
-        : refusal(context.user, answer, '/me');
+      return actionOutcome(context.user, answer, 201, '/me', 'Progress recorded.');
     },
   },
 
@@ -115,9 +113,7 @@ ${feedbackList(record.feedback)}`,
         path: { employeeId: context.principal.employeeId },
         body: { level: Number(level), ...(track ? { track } : {}), ...(note ? { note } : {}) },
       });
-      return answer.status === 200
-        ? afterAction('/me', 'Aspiration saved.')
-        : refusal(context.user, answer, '/me');
+      return actionOutcome(context.user, answer, 200, '/me', 'Aspiration saved.');
     },
   },
 };

@@ -198,6 +198,15 @@ export const noticeOf = (event: HttpEvent, known: readonly string[]): string | u
   return notice && known.includes(notice) ? notice : undefined;
 };
 
+/** An action's end: back to `back` with `notice` when the HR API answered `ok`, else its refusal there. */
+export const actionOutcome = (
+  user: CurrentUser,
+  answer: { status: number; body: unknown },
+  ok: number,
+  back: string,
+  notice: string,
+): HttpResult => (answer.status === ok ? afterAction(back, notice) : refusal(user, answer, back));
+
 /** What an HR API route refused, as a page: its status and its problem's detail, with a way back. */
 export const refusal = (
   user: CurrentUser,
