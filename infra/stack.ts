@@ -216,6 +216,11 @@ export class GrowcycleStack extends Stack {
           partitionKey: { name: TABLE_KEYS.gsi3.partitionKey, type: AttributeType.STRING },
           sortKey: { name: TABLE_KEYS.gsi3.sortKey, type: AttributeType.STRING },
         },
+        {
+          indexName: TABLE_KEYS.gsi4.name,
+          partitionKey: { name: TABLE_KEYS.gsi4.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: TABLE_KEYS.gsi4.sortKey, type: AttributeType.STRING },
+        },
       ],
     });
 

@@ -1,7 +1,7 @@
 import { loadCatalog } from '../catalog/store';
 import { ANONYMITY_THRESHOLD } from '../cycles/policy';
 import { accessTo } from '../people/access';
-import { COMPANY_ADDRESS_REFUSED, isCompanyAddress } from '../people/external';
+import { COMPANY_ADDRESS_REFUSED, insideAddresses } from '../people/external';
 import { recordAudit } from '../platform/audit';
 import { addLocalDays, endOfLocalDay, localDay } from '../platform/calendar';
 import { now } from '../platform/clock';
@@ -62,6 +62,7 @@ const resolveRecipients = async (
   askerId: string,
 ): Promise<{ ok: true; value: Resolved[] } | { ok: false; reason: string }> => {
   const resolved = new Map<string, Resolved>();
+  const inside = await insideAddresses(input.recipients.flatMap((r) => ('email' in r ? [r.email] : [])));
   for (const r of input.recipients) {
     if ('employeeId' in r) {
       if (r.employeeId === input.subjectId || r.employeeId === askerId)
@@ -70,7 +71,7 @@ const resolveRecipients = async (
       if (!found || found.status === 'left') return { ok: false, reason: `unknown employee ${r.employeeId}` };
       resolved.set(r.employeeId, { recipientId: r.employeeId });
     } else {
-      if (isCompanyAddress(r.email)) return { ok: false, reason: COMPANY_ADDRESS_REFUSED };
+      if (inside.has(r.email.trim().toLowerCase())) return { ok: false, reason: COMPANY_ADDRESS_REFUSED };
       const id = externalId(r.email);
       resolved.set(id, { recipientId: id, external: { name: r.name, email: r.email.trim() } });
     }

@@ -10,6 +10,7 @@ import { newLinkNonce } from './ids';
  *   direct reports of a manager ................... gsi1 MANAGER#id
  *   the whole organisation (org import, org chart)  gsi2 EMPLOYEES / id
  *   people of a department (peer suggestions) ..... gsi3 DEPARTMENT#name / id
+ *   employee by email address (external refusal) .. gsi4 EMAIL#address
  *   cycle by id ................................... pk CYCLE#id
  *   every cycle by start (HR's list of cycles) .... gsi2 CYCLES / start, id
  *   the catalog a cycle was scheduled with ........ pk CYCLECATALOG#id
@@ -96,6 +97,13 @@ const employee = new Entity({
       index: 'gsi3',
       pk: { field: 'gsi3pk', composite: ['department'] },
       sk: { field: 'gsi3sk', composite: ['employeeId'] },
+    },
+    // Whose address this is: an address an employee holds is never an external reviewer's
+    // (domain/people/external.ts). ElectroDB lowercases keys, so the lookup ignores case.
+    byEmail: {
+      index: 'gsi4',
+      pk: { field: 'gsi4pk', composite: ['email'] },
+      sk: { field: 'gsi4sk', composite: [] },
     },
   },
 });

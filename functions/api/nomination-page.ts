@@ -1,5 +1,6 @@
 import { errorsOf, maxLengthOf } from '../../domain/catalog/forms';
 import { submitAnswer } from '../../domain/human-steps/answers';
+import { COMPANY_ADDRESS_REFUSED, insideAddresses } from '../../domain/people/external';
 import { html, type SafeHtml } from '../../domain/platform/html';
 import { logger } from '../../domain/platform/logger';
 import { db, type HumanRequest } from '../../domain/platform/table';
@@ -105,6 +106,18 @@ ${state.externals.map(
 const asList = (v: FormBody[string] | undefined): string[] =>
   v === undefined ? [] : Array.isArray(v) ? v : [v];
 
+/** An error on each external reviewer's address that an employee holds or the company owns. */
+const insideAddressErrors = async (values: FormBody): Promise<Record<string, string>> => {
+  const given = EXTERNAL_REVIEWERS.flatMap((x) => {
+    const email = asList(values[x.email.name])[0]?.trim();
+    return email ? [{ field: x.email.name, email }] : [];
+  });
+  const inside = await insideAddresses(given.map((g) => g.email));
+  return Object.fromEntries(
+    given.filter((g) => inside.has(g.email.toLowerCase())).map((g) => [g.field, COMPANY_ADDRESS_REFUSED]),
+  );
+};
+
 /** GET shows the choice (changing nothing); POST validates it and answers the request once. */
 export const handleNominationForm = async (
   event: HttpEvent,
@@ -150,7 +163,8 @@ export const handleNominationForm = async (
   const values = formBody(body);
   const schema = nominated ? approvalSchema(ctx.rules, nominated) : nominationSchema(ctx.rules);
   const parsed = schema.safeParse(values);
-  if (!parsed.success) {
+  const errors = parsed.success ? await insideAddressErrors(values) : errorsOf(parsed.error);
+  if (!parsed.success || Object.keys(errors).length > 0) {
     return htmlResult(
       400,
       nominationPage({
@@ -158,7 +172,7 @@ export const handleNominationForm = async (
         checked: asList(values[PEER_FIELD]),
         checkedExternals: asList(values[EXTERNAL_FIELD]),
         values,
-        errors: errorsOf(parsed.error),
+        errors,
       }),
     );
   }

@@ -35,6 +35,8 @@ const people = monasTeam(OSLO_STAFF, [
   { employeeId: 'per', name: 'Per Peer' },
   { employeeId: 'liv', name: 'Liv Lund' },
   { employeeId: 'tor', name: 'Tor Tang' },
+  // A contractor whose address is outside the company's domains.
+  { employeeId: 'gus', name: 'Gus Guest', email: 'gus@contractor.example' },
 ]);
 
 const hr: ApiCall = (...args) => hrApi(stack)(...args);
@@ -237,16 +239,23 @@ describe('a request for feedback any time', () => {
     expect(JSON.stringify(tooLong.body)).toContain('days');
   });
 
-  it('refuses as external an address of the company’s own domain: a colleague is asked as a colleague', async () => {
+  it('refuses as external an address of the company’s own domain or one an employee holds: a colleague is asked as a colleague', async () => {
     const ownDomain = await as('ola')('POST', '/feedback/requests', {
       recipients: [{ name: 'Ola Again', email: 'ola.private@example.com' }],
       question: 'Anything?',
       days: 3,
     });
-    expect(ownDomain.status).toBe(400);
-    expect(ownDomain.body).toMatchObject({
-      errors: [{ field: 'recipients', message: expect.stringContaining('company’s own domains') }],
+    const employeesOwn = await as('ola')('POST', '/feedback/requests', {
+      recipients: [{ name: 'Gus', email: 'GUS@Contractor.example' }],
+      question: 'Anything?',
+      days: 3,
     });
+    for (const refused of [ownDomain, employeesOwn]) {
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({
+        errors: [{ field: 'recipients', message: expect.stringContaining('cannot be an external reviewer') }],
+      });
+    }
   });
 });
 

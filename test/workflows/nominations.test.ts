@@ -38,6 +38,8 @@ const people = team({ title: 'Staff' }, [
   { employeeId: 'vp', name: 'Vera President' },
   { employeeId: 'd1', name: 'Dag Department', managerId: 'vp', department: 'Platform' },
   { employeeId: 'd2', name: 'Dina Elsewhere', managerId: 'vp', department: 'Sales' },
+  // A contractor whose address is outside the company's domains.
+  { employeeId: 'x1', name: 'Xena Contractor', managerId: 'vp', email: 'xena@freelance.example' },
 ]);
 
 const EXTERNAL = { name: 'Erin <Outside>', email: 'Erin@Partner.example' };
@@ -162,6 +164,13 @@ describe('peer nominations', () => {
           ['external1Name', EXTERNAL.name],
           ['external1Email', 'not-an-address'],
         ]);
+        // An employee's own outside address cannot make up the threshold as an "external" reviewer.
+        seen.employeeAddress = await post(link, [
+          ['peer', 't1'],
+          ['peer', 't2'],
+          ['external1Name', EXTERNAL.name],
+          ['external1Email', 'Xena@Freelance.example'],
+        ]);
         const ok = await post(link, [
           ['peer', 't1'],
           ['peer', 't2'],
@@ -196,6 +205,9 @@ describe('peer nominations', () => {
     expect(seen.invalid?.status).toBe(400);
     expect(seen.invalid?.page).toContain('id="external1Email-error"');
     expect(seen.invalid?.page).toContain('Erin &lt;Outside&gt;');
+    expect(seen.employeeAddress?.status).toBe(400);
+    expect(seen.employeeAddress?.page).toContain('id="external1Email-error"');
+    expect(seen.employeeAddress?.page).toContain('of someone in it cannot be an external reviewer');
     // The manager sees the nominations ticked, the external reviewer among them.
     expect(seen.approvalPage?.page).toMatch(/value="t1" checked/);
     expect(seen.approvalPage?.page).toMatch(/value="t2" checked/);
