@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCatalogFile, run } from '../../cli/growcycle';
 import { stableId } from '../../domain/platform/ids';
@@ -54,6 +56,8 @@ type Row = {
   /** A body, or a function giving one once the setup has read it (or once it has read the API). */
   body?: unknown;
   expect: Record<Caller, number>;
+  /** The kinds of data the route answers with: rows of the who-sees-what table in docs/security.md. */
+  shows?: string[];
 };
 const bodyOf = async (row: Row): Promise<unknown> =>
   typeof row.body === 'function' ? await (row.body as () => unknown)() : row.body;
@@ -88,22 +92,31 @@ const ROWS: Row[] = [
   // HR's lists: the organisation, the catalog by kind with revisions, a day of the audit trail.
   {
     route: 'GET /employees',
+    shows: ['The organisation: everyone, leavers, bounced addresses'],
     method: 'GET',
     path: () => '/employees?limit=5',
     expect: everyoneBut(200, ['hr']),
   },
-  { route: 'GET /audit', method: 'GET', path: () => '/audit', expect: everyoneBut(200, ['hr']) },
+  {
+    route: 'GET /audit',
+    shows: ['The audit trail'],
+    method: 'GET',
+    path: () => '/audit',
+    expect: everyoneBut(200, ['hr']),
+  },
   ...catalogListRows('frameworks', 'frameworkId', 'company-2027', everyone),
   ...catalogListRows('templates', 'templateId', 'annual-review', everyone),
   ...catalogListRows('plan-policies', 'planPolicyId', 'development', everyone),
   {
     route: 'GET /audit/{entityKey}',
+    shows: ['The audit trail'],
     method: 'GET',
     path: () => `/audit/${encodeURIComponent(`cycle#${cycleId}`)}`,
     expect: everyoneBut(200, ['hr']),
   },
   {
     route: 'GET /employees/{employeeId}',
+    shows: ["A person's record: name, title, level, manager, department, time zone"],
     method: 'GET',
     path: () => '/employees/e10',
     expect: everyoneBut(200, line),
@@ -123,24 +136,28 @@ const ROWS: Row[] = [
   },
   {
     route: 'GET /employees/{employeeId}/export',
+    shows: ['Everything held about a person (the export)'],
     method: 'GET',
     path: () => '/employees/e10/export',
     expect: everyoneBut(200, ['hr']),
   },
   {
     route: 'GET /employees/{employeeId}/requests',
+    shows: ['What a person is asked to do and by when'],
     method: 'GET',
     path: () => '/employees/e10/requests',
     expect: everyoneBut(200, line),
   },
   {
     route: 'GET /employees/{employeeId}/reviews',
+    shows: ['Reviews: where each stands, the self-assessment, the goals of the cycle'],
     method: 'GET',
     path: () => '/employees/e10/reviews',
     expect: everyoneBut(200, line),
   },
   {
     route: 'GET /employees/{employeeId}/aspiration',
+    shows: ['Career aspiration'],
     method: 'GET',
     path: () => '/employees/e10/aspiration',
     expect: everyoneBut(200, line),
@@ -177,6 +194,7 @@ const ROWS: Row[] = [
   },
   {
     route: 'GET /frameworks/{frameworkId}',
+    shows: ['Frameworks and templates: the competencies and questions'],
     method: 'GET',
     path: () => '/frameworks/company-2027',
     expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
@@ -190,6 +208,7 @@ const ROWS: Row[] = [
   },
   {
     route: 'GET /templates/{templateId}',
+    shows: ['Frameworks and templates: the competencies and questions'],
     method: 'GET',
     path: () => '/templates/annual-review',
     expect: everyoneBut(200, Object.keys(CALLERS) as Caller[]),
@@ -224,18 +243,21 @@ const ROWS: Row[] = [
   },
   {
     route: 'GET /cycles',
+    shows: ["A cycle's status and export"],
     method: 'GET',
     path: () => '/cycles?status=scheduled&limit=2',
     expect: everyoneBut(200, ['hr']),
   },
   {
     route: 'GET /cycles/{cycleId}/calibration',
+    shows: ['Calibration of a cycle: distributions and adjustments'],
     method: 'GET',
     path: () => `/cycles/${cycleId}/calibration`,
     expect: everyoneBut(200, ['hr']),
   },
   {
     route: 'GET /cycles/{cycleId}',
+    shows: ["A cycle's status and export"],
     method: 'GET',
     path: () => `/cycles/${cycleId}`,
     expect: everyoneBut(200, ['hr']),
@@ -263,6 +285,7 @@ const ROWS: Row[] = [
   },
   {
     route: 'GET /cycles/{cycleId}/export',
+    shows: ["A cycle's status and export"],
     method: 'GET',
     path: () => `/cycles/${cycleId}/export`,
     expect: everyoneBut(200, ['hr']),
@@ -277,12 +300,17 @@ const ROWS: Row[] = [
   },
   {
     route: 'GET /cycles/{cycleId}/reviews/{employeeId}',
+    shows: [
+      'Reviews: where each stands, the self-assessment, the goals of the cycle',
+      "Results: ratings, the manager's texts, calibration, combined peer feedback",
+    ],
     method: 'GET',
     path: () => `/cycles/${cycleId}/reviews/e10`,
     expect: everyoneBut(200, line),
   },
   {
     route: 'GET /cycles/{cycleId}/reviews/{employeeId}?view=hr',
+    shows: ['Who gave which peer answer'],
     method: 'GET',
     path: () => `/cycles/${cycleId}/reviews/e10?view=hr`,
     expect: everyoneBut(200, ['hr']),
@@ -337,6 +365,7 @@ const ROWS: Row[] = [
   },
   {
     route: 'GET /plans/{planId}',
+    shows: ['Development plans'],
     method: 'GET',
     path: () => `/plans/${planId}`,
     expect: everyoneBut(200, [...line, 'mentor']),
@@ -427,18 +456,21 @@ const ROWS: Row[] = [
   },
   {
     route: 'GET /employees/{employeeId}/feedback',
+    shows: ['Feedback received any time and praise'],
     method: 'GET',
     path: () => '/employees/e10/feedback',
     expect: everyoneBut(200, ['hr', 'manager', 'self']),
   },
   {
     route: 'GET /employees/{employeeId}/feedback-requests',
+    shows: ['Requests for feedback about a person and their answers'],
     method: 'GET',
     path: () => '/employees/e10/feedback-requests',
     expect: everyoneBut(200, ['hr', 'manager', 'self']),
   },
   {
     route: 'GET /employees/{employeeId}/goals',
+    shows: ['Goals and their progress'],
     method: 'GET',
     path: () => '/employees/e10/goals',
     expect: everyoneBut(200, line),
@@ -452,6 +484,7 @@ const ROWS: Row[] = [
   },
   {
     route: 'GET /goals/{goalId}',
+    shows: ['Goals and their progress'],
     method: 'GET',
     path: () => `/goals/${goalId}`,
     expect: everyoneBut(200, line),
@@ -577,9 +610,60 @@ afterAll(async () => {
   await stack?.dispose();
 });
 
+/** The who-sees-what table of docs/security.md: each kind of data, and each role's cell. */
+const whoSeesWhat = (): Map<string, Record<string, string>> => {
+  const doc = readFileSync(path.join(import.meta.dirname, '../../docs/security.md'), 'utf8');
+  const lines = doc
+    .slice(doc.indexOf('<!-- who-sees-what'))
+    .split('\n')
+    .slice(1)
+    .filter((l, i, all) => l.startsWith('|') && all.slice(0, i).every((b) => b === '' || b.startsWith('|')));
+  const cells = (line: string) =>
+    line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
+  const [header = [], , ...rows] = lines.map(cells);
+  return new Map(
+    rows.map((r) => [
+      r[0] ?? '',
+      Object.fromEntries(header.slice(1).map((role, i) => [role, r[i + 1] ?? ''])),
+    ]),
+  );
+};
+const COLUMN: Record<Caller, string> = {
+  hr: 'HR',
+  manager: 'Manager',
+  skipLevel: 'Skip-level',
+  self: 'Employee',
+  peer: 'Colleague',
+  otherManager: 'Colleague',
+  mentor: 'Mentor',
+};
+
 describe('HR API role × route matrix', () => {
   it('covers every route the HR API serves', () => {
     expect([...new Set(ROWS.map((r) => r.route.split('?')[0]))].sort()).toEqual([...HR_ROUTES].sort());
+  });
+
+  it('answers every kind of data as the who-sees-what table in docs/security.md says, and covers the table', () => {
+    const table = whoSeesWhat();
+    expect(table.size).toBeGreaterThan(10);
+    const answered = new Set<string>();
+    for (const row of ROWS) {
+      for (const kind of row.shows ?? []) {
+        const cells = table.get(kind);
+        expect(cells, `"${kind}" is a row of the table`).toBeDefined();
+        answered.add(kind);
+        for (const caller of Object.keys(CALLERS) as Caller[]) {
+          const sees = /^yes\b/.test(cells?.[COLUMN[caller]] ?? '');
+          expect(row.expect[caller] === 200, `${row.route} as ${caller}`).toBe(sees);
+        }
+      }
+    }
+    expect([...table.keys()].filter((kind) => !answered.has(kind))).toEqual([]);
+    // An external reviewer has no account: the API answers them nothing.
+    expect([...table.values()].filter((cells) => cells['External reviewer'] !== 'no')).toEqual([]);
   });
 
   for (const row of ROWS) {
