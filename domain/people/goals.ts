@@ -39,11 +39,16 @@ export const alignmentChain = async (parentGoalId: string | undefined): Promise<
  * owner's own, one of their managers' up the line, or any goal the reader may read themselves.
  * Anything else is someone else's business, and naming its title would leak it.
  */
-const visibleInLine = async (ownerId: string, other: Goal, reader: Principal): Promise<boolean> =>
+const visibleInLine = async (
+  ownerId: string,
+  other: Goal,
+  reader: Principal,
+  line: () => Promise<string[]> = () => managersAbove(ownerId),
+): Promise<boolean> =>
   other.ownerId === 'company' ||
   other.ownerId === ownerId ||
   reader.hr ||
-  (ownerId !== 'company' && (await managersAbove(ownerId)).includes(other.ownerId)) ||
+  (ownerId !== 'company' && (await line()).includes(other.ownerId)) ||
   canRead(await goalAccess(reader, other.ownerId));
 
 /**
@@ -105,8 +110,14 @@ export const goalFor = async (
 /** A goal with the goals it aligns up to, nearest first, as far as the reader may see them. */
 export const goalWithAlignment = async (goal: Goal, reader: Principal) => {
   const alignedTo: Array<Pick<Goal, 'goalId' | 'title' | 'ownerId'>> = [];
+  // The owner's line is read once for the whole chain, and only if a goal of the chain needs it.
+  let above: Promise<string[]> | undefined;
+  const line = () => {
+    above ??= managersAbove(goal.ownerId);
+    return above;
+  };
   for (const g of await alignmentChain(goal.parentGoalId)) {
-    if (!(await visibleInLine(goal.ownerId, g, reader))) break;
+    if (!(await visibleInLine(goal.ownerId, g, reader, line))) break;
     alignedTo.push({ goalId: g.goalId, title: g.title, ownerId: g.ownerId });
   }
   return { goal, alignedTo };
