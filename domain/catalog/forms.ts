@@ -102,6 +102,11 @@ export type FormSection = {
 /** Read-only input shown above the form (the manager sees the self-assessment and peer input). */
 export type ReferenceBlock = {
   heading: string;
+  /**
+   * Someone else's input or results: an email link shows it only to its recipient signed in, since a
+   * link proves which request it is for, not who holds it (a forwarded email, a mail scanner).
+   */
+  sensitive?: true;
   note?: string;
   rows: Array<{ label: string; value: string }>;
 };
@@ -402,7 +407,7 @@ const TYPE_NOUN: Record<ItemType, string> = {
 
 const selfReference = (input: FormInput, items: Item[]): ReferenceBlock => {
   const self = input.selfAssessment;
-  if (!self) return { heading: 'Self-assessment', note: 'Not submitted.', rows: [] };
+  if (!self) return { heading: 'Self-assessment', note: 'Not submitted.', rows: [], sensitive: true };
   const rows: ReferenceBlock['rows'] = [];
   for (const g of input.goals) {
     const r = self.goals[g.goalId];
@@ -424,21 +429,23 @@ const selfReference = (input: FormInput, items: Item[]): ReferenceBlock => {
     const v = self[field];
     if (typeof v === 'string' && v) rows.push({ label, value: v });
   }
-  return { heading: `${input.subjectName}’s self-assessment`, rows };
+  return { heading: `${input.subjectName}’s self-assessment`, rows, sensitive: true };
 };
 
 const peerReference = (peers: PeerInput | undefined, items: Item[]): ReferenceBlock => {
-  if (!peers) return { heading: 'Peer feedback', note: 'No peer feedback.', rows: [] };
+  if (!peers) return { heading: 'Peer feedback', note: 'No peer feedback.', rows: [], sensitive: true };
   if (peers.visibility === 'withheld') {
     return {
       heading: 'Peer feedback',
       note: `Withheld: peer feedback is shown only once at least ${peers.threshold} peers have answered.`,
       rows: [],
+      sensitive: true,
     };
   }
   if (peers.visibility === 'aggregated') {
     return {
       heading: 'Peer feedback (combined)',
+      sensitive: true,
       note: `${peers.answered} peers answered; shown combined, without names.`,
       rows: [
         ...items
@@ -450,6 +457,7 @@ const peerReference = (peers: PeerInput | undefined, items: Item[]): ReferenceBl
   }
   return {
     heading: 'Peer feedback (attributed)',
+    sensitive: true,
     rows: peers.answers.flatMap((a) => [
       ...items
         .filter((i) => a.ratings[i.id] !== undefined)

@@ -144,6 +144,7 @@ export const feedbackReference = async (
   if (record.outcome !== 'ok' || record.feedback.length === 0) return undefined;
   return {
     heading: 'Feedback received since the last review',
+    sensitive: true,
     note: 'Praise and the answers to feedback requests you may read, by competency and value, without names.',
     rows: record.summary.map((s) => ({ label: s.name, value: s.texts.join(' · ') })),
   };

@@ -127,7 +127,7 @@ const ask = (input: RequestEmailInput): { subject: string; lead: string; action:
     case 'peer-feedback':
       return {
         subject: `${input.subjectName} would value your feedback`,
-        lead: `${input.subjectName} is in ${input.cycleName ?? 'a review'}. Your answers are shown to them only combined with other peers' answers, never with your name.`,
+        lead: `${input.subjectName} is in ${input.cycleName ?? 'a review'}. Your answers are shown to them only combined with other peers' answers, never with your name; the form says who else sees them.`,
         action: 'Give feedback',
       };
     case 'manager-appraisal':

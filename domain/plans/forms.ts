@@ -6,6 +6,7 @@ import {
   type Form,
   fieldErrors,
   type LineField,
+  type ReferenceBlock,
   readField,
   type TextField,
   textSchema,
@@ -104,9 +105,10 @@ const readDueDate = (
   return { ok: true, value: endOfLocalDay(day.value, timeZone).toISOString() };
 };
 
-const reference = (item: PlanItem, timeZone: string) => [
+const reference = (item: PlanItem, timeZone: string, sensitive?: true): ReferenceBlock[] => [
   {
     heading: 'The action',
+    ...(sensitive ? { sensitive } : {}),
     rows: [
       { label: 'Action', value: item.title },
       { label: 'Due', value: localDate(item.dueAt, timeZone) },
@@ -169,7 +171,8 @@ const decisionForm = async (req: HumanRequest, item: PlanItem): Promise<PhaseFor
     title: `${name}’s development action`,
     intro: `${name} needs your decision to go on with this action.`,
     submit: 'Send my decision',
-    reference: reference(item, timeZone),
+    // What the employee wrote about it (why it is blocked, the date they ask for) is theirs.
+    reference: reference(item, timeZone, true),
     sections: [
       {
         fields: [

@@ -155,7 +155,13 @@ const goalSettingForm = async (req: HumanRequest): Promise<PhaseForm> => {
       'Draft the goals you want to reach: a title, how progress is measured, a weight (0–100) and a due date. Your manager approves them next.',
     submit: 'Submit my goals for approval',
     reference: req.note
-      ? [{ heading: 'Your manager’s comment', rows: [{ label: 'Comment', value: req.note }] }]
+      ? [
+          {
+            heading: 'Your manager’s comment',
+            rows: [{ label: 'Comment', value: req.note }],
+            sensitive: true,
+          },
+        ]
       : [],
     sections: [
       ...goals.map((g) => ({
@@ -256,6 +262,7 @@ const goalApprovalForm = async (req: HumanRequest): Promise<PhaseForm> => {
     reference: [
       {
         heading: 'Draft goals',
+        sensitive: true,
         ...(goals.length ? {} : { note: 'There are no draft goals.' }),
         rows: goals.map((g) => ({
           label: g.title,
@@ -406,7 +413,7 @@ const resultsBlock = async (req: HumanRequest): Promise<ReferenceBlock[]> => {
       ? [{ label: 'Strengths', value: gaps.strengths.map((id) => names.get(id) ?? id).join(', ') }]
       : []),
   ];
-  return [{ heading: 'Your results', rows }];
+  return [{ heading: 'Your results', rows, sensitive: true }];
 };
 
 const acknowledgmentForm = async (req: HumanRequest): Promise<PhaseForm> => ({

@@ -19,6 +19,7 @@ import { logger } from '../../domain/platform/logger';
 import type { HumanRequest } from '../../domain/platform/table';
 import { formBody } from '../../domain/reviews/nominations';
 import { type HttpEvent, type HttpResult, header, htmlResult, rawBody } from '../shared/http';
+import { signInUnlessRecipient } from '../shared/session';
 import { messagePage, page } from './form-page';
 
 /*
@@ -44,6 +45,11 @@ export type AgreementPageState = {
   errors?: Record<string, string>;
   /** What just happened (saved, stale), above the draft. */
   notice?: { text: string; problem: boolean };
+  /**
+   * Where to sign in, when whoever opened the link is not its recipient signed in: what the review
+   * found (why each item is proposed, the strengths) is then kept back.
+   */
+  signIn?: string;
 };
 
 const SOURCE: Record<DraftSource, string> = {
@@ -81,11 +87,17 @@ const itemControls = (f: ItemFields, ctx: Ctx, names: Record<string, string>): S
   }`;
 };
 
-const itemFieldset = (item: DraftPlanItem, i: number, ctx: Ctx, names: Record<string, string>) => {
+const itemFieldset = (
+  item: DraftPlanItem,
+  i: number,
+  ctx: Ctx,
+  names: Record<string, string>,
+  full: boolean,
+) => {
   const f = fieldsOfItem(item.key, i);
   const removed = text(ctx.values[f.remove.name]) === TICKED;
   return html`<fieldset>
-<legend>Item ${String(i + 1)}${item.source ? html` <span class="note">(${SOURCE[item.source]})</span>` : ''}</legend>
+<legend>Item ${String(i + 1)}${full && item.source ? html` <span class="note">(${SOURCE[item.source]})</span>` : ''}</legend>
 ${itemControls(f, ctx, names)}
 ${errorOf(ctx, f.remove.name)}<label><input type="checkbox" name="${f.remove.name}" value="${TICKED}"${removed ? html` checked` : ''}> ${f.remove.label}</label>
 </fieldset>`;
@@ -96,6 +108,7 @@ const stance = (name: string, agrees: boolean) =>
 
 export const agreementPage = (state: AgreementPageState): string => {
   const { view } = state;
+  const full = state.signIn === undefined;
   const own = view.party === 'owner';
   const other = own ? view.managerName : view.ownerName;
   const ctx: Ctx = {
@@ -124,16 +137,17 @@ ${
     : ''
 }
 ${
-  view.draft.mentoringGiven?.length
+  full && view.draft.mentoringGiven?.length
     ? html`<dt>Where ${view.ownerName} could mentor others</dt><dd>${view.draft.mentoringGiven.map((m) => m.name).join(', ')}</dd>`
     : ''
 }
 </dl></section>
+${state.signIn ? html`<p class="note">Why each item is proposed is shown once you sign in, so that a forwarded email shows it to nobody else: <a href="${state.signIn}">Sign in to see it</a>.</p>` : ''}
 ${errorCount ? html`<p class="error" role="alert">Please correct ${String(errorCount)} field${errorCount > 1 ? 's' : ''} below.</p>` : ''}
 <form method="post" action="${state.action}">
 <input type="hidden" name="${REVISION_FIELD}" value="${String(view.revision)}">
 ${errorOf(ctx, REVISION_FIELD)}
-${view.draft.items.map((item, i) => itemFieldset(item, i, ctx, view.names))}
+${view.draft.items.map((item, i) => itemFieldset(item, i, ctx, view.names, full))}
 <fieldset>
 <legend>Add an item (optional)</legend>
 ${itemControls(added, ctx, view.names)}
@@ -146,12 +160,6 @@ ${itemControls(added, ctx, view.names)}
 </form>`,
   );
 };
-
-const stateOf = (view: AgreementView, action: string, context: string) => ({
-  action,
-  context,
-  view: { ...view, revision: view.plan.revision ?? 1 },
-});
 
 /** The page for a request whose draft is no longer one: started, or cancelled. */
 const notADraft = async (req: HumanRequest): Promise<HttpResult> => {
@@ -180,8 +188,14 @@ export const handleAgreementForm = async (
 ): Promise<HttpResult> => {
   const view = await agreementView(req);
   if (!view) return notADraft(req);
-  if (event.requestContext.http.method === 'GET')
-    return htmlResult(200, agreementPage(stateOf(view, action, context)));
+  const signIn = await signInUnlessRecipient(event, req.recipientId);
+  const stateOf = (shown: AgreementView) => ({
+    action,
+    context,
+    view: { ...shown, revision: shown.plan.revision ?? 1 },
+    ...signIn,
+  });
+  if (event.requestContext.http.method === 'GET') return htmlResult(200, agreementPage(stateOf(view)));
   if (!/^application\/x-www-form-urlencoded\b/i.test(header(event, 'content-type') ?? ''))
     return htmlResult(415, messagePage('Unsupported form', 'Please submit the form from its page.'));
   const body = rawBody(event);
@@ -192,7 +206,7 @@ export const handleAgreementForm = async (
     htmlResult(
       409,
       agreementPage({
-        ...stateOf(current, action, context),
+        ...stateOf(current),
         notice: {
           text: 'The draft changed since you opened this page, so nothing you sent was saved. Here it is as it stands now: make your changes again if they are still needed.',
           problem: true,
@@ -203,10 +217,7 @@ export const handleAgreementForm = async (
   if (!parsed.ok) {
     // Errors against a draft that has changed since are beside the point: the draft is shown anew.
     if (text(values[REVISION_FIELD]) !== String(view.plan.revision)) return stale(view);
-    return htmlResult(
-      400,
-      agreementPage({ ...stateOf(view, action, context), values, errors: parsed.errors }),
-    );
+    return htmlResult(400, agreementPage({ ...stateOf(view), values, errors: parsed.errors }));
   }
   const answer = await answerDraft(req, parsed.value);
   logger.info('draft plan answered', {
@@ -215,10 +226,7 @@ export const handleAgreementForm = async (
     revision: parsed.value.revision,
   });
   if (answer.outcome === 'invalid')
-    return htmlResult(
-      400,
-      agreementPage({ ...stateOf(view, action, context), values, errors: answer.errors }),
-    );
+    return htmlResult(400, agreementPage({ ...stateOf(view), values, errors: answer.errors }));
   if (answer.outcome === 'started')
     return htmlResult(
       200,
@@ -249,8 +257,5 @@ export const handleAgreementForm = async (
         : parsed.value.agree
           ? `You agree to version ${revision}. The plan starts once ${other} agrees too.`
           : `You no longer agree to version ${revision}.`;
-  return htmlResult(
-    200,
-    agreementPage({ ...stateOf(current, action, context), notice: { text: notice, problem: false } }),
-  );
+  return htmlResult(200, agreementPage({ ...stateOf(current), notice: { text: notice, problem: false } }));
 };

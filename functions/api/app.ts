@@ -21,6 +21,7 @@ import {
   SIGN_IN_COOKIE,
   SignInAttempt,
   SignInError,
+  signInUrl,
   startSession,
   verifyIdToken,
 } from '../shared/session';
@@ -62,7 +63,7 @@ const pageRoute =
     if (!user) {
       if (routeKey === 'GET /') return signedOutPage();
       return method === 'GET'
-        ? redirect('/auth/sign-in')
+        ? redirect(signInUrl(event))
         : refusedPage(401, 'Not signed in', 'Sign in first, then send the form again.');
     }
     if (!allows(appPage.audience, user))
@@ -88,8 +89,8 @@ const pageRoute =
     });
   };
 
-const signIn: Route = async () => {
-  const { attempt, setCookie } = newSignInAttempt();
+const signIn: Route = async (event) => {
+  const { attempt, setCookie } = newSignInAttempt(event.queryStringParameters?.next);
   return redirect(
     authorizeUrl(appIssuer(), {
       redirectUri: callbackUrl(),
@@ -133,7 +134,7 @@ const callback: Route = async (event) => {
     const who = await verifyIdToken(tokens.id_token, attempt.data.nonce);
     const session = await startSession(tokens, who);
     logger.info('signed in', { employeeId: who.employeeId });
-    return redirect('/', [clearCookie(SIGN_IN_COOKIE, '/auth/'), session]);
+    return redirect(attempt.data.next, [clearCookie(SIGN_IN_COOKIE, '/auth/'), session]);
   } catch (error) {
     if (!(error instanceof TokenRequestError || error instanceof SignInError)) throw error;
     logger.warn('sign-in refused', { reason: error.message });

@@ -36,6 +36,11 @@ export type FormState = {
   form: Form;
   action: string;
   context: string;
+  /**
+   * Where to sign in, when whoever opened the link is not its recipient signed in: the page then
+   * keeps back what is someone else's input or results (ReferenceBlock.sensitive) and says so.
+   */
+  signIn?: string;
   values?: Record<string, string>;
   errors?: Record<string, string>;
 };
@@ -91,14 +96,29 @@ const referenceHtml = (block: ReferenceBlock): SafeHtml =>
       : ''
   }</section>`;
 
-export const formPage = ({ form, action, context, values, errors }: FormState): string => {
+/** What the page keeps back from whoever is not the recipient signed in, and how to see it. */
+const keptBack = (blocks: ReferenceBlock[], signIn: string): SafeHtml =>
+  html`<section class="reference"><h2>Signed-in only</h2><p>${`${blocks.map((b) => b.heading).join(', ')}: shown to you once you sign in, so that a forwarded email or a copied link shows them to nobody else. You can answer without it.`}</p><p><a href="${signIn}">Sign in to see it</a></p></section>`;
+
+/** A field as the page shows it: a rating's development plan outcome is the person's own, kept back with the rest. */
+const shownField = (field: FormField, full: boolean): FormField => {
+  if (full || field.type !== 'rating' || !field.development) return field;
+  const { development: _kept, ...rest } = field;
+  return rest;
+};
+
+export const formPage = ({ form, action, context, values, errors, signIn }: FormState): string => {
   const errorCount = Object.keys(errors ?? {}).length;
-  const fields = (list: FormField[]) => list.map((f) => fieldHtml(f, values?.[f.name], errors?.[f.name]));
+  const full = signIn === undefined;
+  const fields = (list: FormField[]) =>
+    list.map((f) => fieldHtml(shownField(f, full), values?.[f.name], errors?.[f.name]));
+  const hidden = full ? [] : form.reference.filter((b) => b.sensitive);
   return page(
     form.title,
     html`<p>${context}</p>
 <p class="note">${form.intro}</p>
-${form.reference.map(referenceHtml)}
+${form.reference.filter((b) => full || !b.sensitive).map(referenceHtml)}
+${signIn && hidden.length ? keptBack(hidden, signIn) : ''}
 ${errorCount ? html`<p class="error" role="alert">Please correct ${String(errorCount)} field${errorCount > 1 ? 's' : ''} below.</p>` : ''}
 <form method="post" action="${action}">
 ${form.sections.map((s) =>

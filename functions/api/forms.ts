@@ -19,6 +19,7 @@ import { isNominationKind } from '../../domain/reviews/nominations';
 import { type Parsed, type PhaseForm, phaseFormFor } from '../../domain/reviews/phase-forms';
 import { type HttpEvent, type HttpResult, header, htmlResult, rawBody } from '../shared/http';
 import { httpErrors, observed } from '../shared/middleware';
+import { signInUnlessRecipient } from '../shared/session';
 import { stepKinds } from '../shared/step-kinds';
 import { handleAgreementForm } from './agreement-page';
 import { formPage, messagePage, notSavedPage } from './form-page';
@@ -184,13 +185,15 @@ export const handleForm = async (event: HttpEvent): Promise<HttpResult> => {
   const [context, behind] = await Promise.all([contextLine(req), formFor(req)]);
   if (!behind) return notFound();
   const { form } = behind;
+  // Someone else's input or results only to the recipient signed in; to anyone else, a way to sign in.
+  const shown = { form, action, context, ...(await signInUnlessRecipient(event, req.recipientId)) };
 
   if (event.requestContext.http.method === 'GET') {
     // An email may link once per answer (a plan item: done, blocked, new date): that answer is chosen.
     const chosen = query.choice
       ? { values: { [form.sections[0]?.fields[0]?.name ?? '']: query.choice } }
       : {};
-    return htmlResult(200, formPage({ form, action, context, ...chosen }));
+    return htmlResult(200, formPage({ ...shown, ...chosen }));
   }
 
   if (!/^application\/x-www-form-urlencoded\b/i.test(header(event, 'content-type') ?? '')) {
@@ -202,7 +205,7 @@ export const handleForm = async (event: HttpEvent): Promise<HttpResult> => {
   }
   const values = Object.fromEntries(new URLSearchParams(body));
   const parsed = behind.parse(values);
-  if (!parsed.ok) return htmlResult(400, formPage({ form, action, context, values, errors: parsed.errors }));
+  if (!parsed.ok) return htmlResult(400, formPage({ ...shown, values, errors: parsed.errors }));
   const result = await submitAnswer(stepKinds, req, parsed.answers, parsed.extra);
   logger.info('form submitted', { requestId, kind: req.kind, result });
   if (result === 'already-submitted') return settledPage({ ...req, status: 'submitted' }) as HttpResult;

@@ -182,7 +182,8 @@ export const OPERATIONS: Record<string, Operation> = {
     errors: [],
   },
   'GET /auth/sign-in': {
-    summary: "Start signing in: a redirect to the issuer's authorize endpoint (code flow with PKCE)",
+    summary:
+      "Start signing in: a redirect to the issuer's authorize endpoint (code flow with PKCE); `next`, a path of this site, is where the callback comes back to",
     auth: 'none',
     ok: 303,
     okDescription: 'To the issuer, with the sign-in attempt in a short-lived HttpOnly cookie',
@@ -192,7 +193,8 @@ export const OPERATIONS: Record<string, Operation> = {
     summary: "The issuer's answer: checks state, redeems the code with its PKCE verifier, starts a session",
     auth: 'none',
     ok: 303,
-    okDescription: 'Home, with the session cookie (HttpOnly, Secure, SameSite=Lax)',
+    okDescription:
+      'The path the sign-in was started for, or home, with the session cookie (HttpOnly, Secure, SameSite=Lax)',
     errors: [400, 500],
   },
   'POST /auth/sign-out': {

@@ -95,26 +95,34 @@ export const clearCookie = (name: string, path = '/'): string => cookie(name, ''
 const hashOf = (sessionId: string) => createHash('sha256').update(sessionId).digest('base64url');
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-/** The sign-in attempt's cookie: state, nonce and verifier, each random and base64url, so '.' separates them. */
+/**
+ * Where to go once signed in: a path of this site only. One leading slash and no backslash, so a
+ * browser can never read it as another host (`//evil.example`, `/\evil.example`).
+ */
+export const SafeNext = z
+  .string()
+  .max(1024)
+  .regex(/^\/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/);
+
+/**
+ * The sign-in attempt's cookie: state, nonce and verifier, each random and base64url, so '.'
+ * separates them; then, base64url too, the path to return to.
+ */
 export const SignInAttempt = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/)
+  .regex(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}(\.[A-Za-z0-9_-]{1,1400})?$/)
   .transform((v) => {
-    const [state, nonce, verifier] = v.split('.') as [string, string, string];
-    return { state, nonce, verifier };
+    const [state, nonce, verifier, encodedNext] = v.split('.') as [string, string, string, string?];
+    const next = SafeNext.safeParse(encodedNext && Buffer.from(encodedNext, 'base64url').toString('utf8'));
+    return { state, nonce, verifier, next: next.success ? next.data : '/' };
   });
 
-export const newSignInAttempt = () => {
+export const newSignInAttempt = (next?: string) => {
   const attempt = { state: randomToken(), nonce: randomToken(), verifier: randomToken() };
-  return {
-    attempt,
-    setCookie: cookie(
-      SIGN_IN_COOKIE,
-      `${attempt.state}.${attempt.nonce}.${attempt.verifier}`,
-      SIGN_IN_SECONDS,
-      '/auth/',
-    ),
-  };
+  const back = SafeNext.safeParse(next);
+  const parts = [attempt.state, attempt.nonce, attempt.verifier];
+  if (back.success && back.data !== '/') parts.push(Buffer.from(back.data).toString('base64url'));
+  return { attempt, setCookie: cookie(SIGN_IN_COOKIE, parts.join('.'), SIGN_IN_SECONDS, '/auth/') };
 };
 
 /** Starts a session for verified tokens; the cookie to set carries its id. */
@@ -177,6 +185,26 @@ const refreshed = async (session: Session): Promise<Session | undefined> => {
   }
 };
 
+/**
+ * Who is signed in, for the email-link forms: the session alone, no refresh (the forms function
+ * holds no issuer's client). Past the ID token's expiry it answers undefined, and the page's sign-in
+ * link renews the session through the app.
+ */
+export const signedInEmployee = async (event: HttpEvent): Promise<string | undefined> => {
+  const session = await sessionOf(event);
+  return session && session.idTokenExpiresAt > nowSeconds() ? session.employeeId : undefined;
+};
+
+/**
+ * For an email link's page: nothing when the request's recipient is signed in; otherwise the sign-in
+ * link to offer instead of what is someone else's input or results.
+ */
+export const signInUnlessRecipient = async (
+  event: HttpEvent,
+  recipientId: string,
+): Promise<{ signIn?: string }> =>
+  (await signedInEmployee(event)) === recipientId ? {} : { signIn: signInUrl(event) };
+
 export type CurrentUser = {
   employeeId: string;
   /** Their name as the org chart has it (the id when they are not in it, as an HR admin may not be). */
@@ -221,9 +249,16 @@ export const redirect = (location: string, cookies: string[] = []): HttpResult =
 export type SignedInEvent = HttpEvent & { user: CurrentUser };
 
 /** Nobody signed in: a page (GET) sends the browser to sign in; any other request is refused. */
+/** The app's sign-in, coming back to where the browser is now. */
+export const signInUrl = (event: Pick<HttpEvent, 'rawPath' | 'rawQueryString'>): string => {
+  if (!event.rawPath) return '/auth/sign-in';
+  const here = `${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
+  return `/auth/sign-in?${new URLSearchParams({ next: here })}`;
+};
+
 const signInFirst = (event: HttpEvent): HttpResult =>
   event.requestContext?.http?.method === 'GET'
-    ? redirect('/auth/sign-in')
+    ? redirect(signInUrl(event))
     : problem(401, 'Not signed in', 'Sign in first, then send the request again.');
 
 /**

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CapturedEmail, emailKind, fetchInboxItems, linkIn, readForm } from '../../local/people';
+import { openSignedIn } from '../support/app-browser';
 import { type CatalogDoc, sampleCatalog, withoutGoalSetting } from '../support/catalog';
 import { team } from '../support/fixtures';
 import { runUntil, startTestStack, type TestStack } from '../support/local-stack';
@@ -235,7 +236,7 @@ describe('a template-driven review over HTTP', () => {
       async () => (await linkFor('lead@example.com', 'manager-appraisal.request')) !== undefined,
     );
     const link = (await linkFor('lead@example.com', 'manager-appraisal.request')) as string;
-    const page = await (await fetch(link)).text();
+    const page = (await openSignedIn(stack, 'lead', link)).text;
     expect(page).toContain('<dt>Craft</dt><dd>5 — Rewrote the &lt;parser&gt;.</dd>');
     expect(page).toContain('<dt>Craft, peer average</dt><dd>4.3</dd>');
     expect(page).toContain('<dt>Ownership, peer average</dt><dd>3.3</dd>');
@@ -249,6 +250,31 @@ describe('a template-driven review over HTTP', () => {
       'rating.craft',
       'rating.coaching',
     ]);
+  });
+
+  it('shows the self-assessment and peer input to the manager signed in only: not to the link alone, nor to anyone else signed in', async () => {
+    const link = (await linkFor('lead@example.com', 'manager-appraisal.request')) as string;
+    const sensitive = /Rewrote the|peer average|Craft<\/dt>|self-assessment<\/h2>/;
+    const { 'rating.craft': _craft, ...incomplete } = managerAnswer();
+    const pages = {
+      unsigned: await (await fetch(link)).text(),
+      // A validation error shows the form again: with nothing more than the GET showed.
+      refusedPost: (await submit(link, incomplete)).body,
+      theEmployee: (await openSignedIn(stack, 'p1', link)).text,
+    };
+    for (const [who, page] of Object.entries(pages)) {
+      expect(page, who).not.toMatch(sensitive);
+      expect(page, who).toContain('Sign in to see it');
+      // The questions are there: the answer can be given without signing in.
+      expect(
+        readForm(page)?.ratings.map((r) => r.name),
+        who,
+      ).toContain('rating.craft');
+    }
+    const signInLink = /href="([^"]*sign-in[^"]*)"/.exec(pages.unsigned)?.[1]?.replace(/&amp;/g, '&') ?? '';
+    expect(new URL(signInLink, link).searchParams.get('next')).toBe(
+      new URL(link).pathname + new URL(link).search,
+    );
   });
 
   it('computes the overall rating from the template weights when the manager submits', async () => {

@@ -499,9 +499,16 @@ describe('a development plan item’s one-click answers in a browser', () => {
   });
 
   it('the manager’s Unblock opens the decision form with Unblock chosen and unblocks the item', async () => {
-    const { page, status } = await open(await choiceLink('dlead', 'item-decision.request', 'unblock'), false);
+    const link = await choiceLink('dlead', 'item-decision.request', 'unblock');
+    const { page, status } = await open(link, false);
     expect(status).toBe(200);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Dag Four’s development action');
+    // Why the item is blocked is Dag's to tell: the link alone does not show it; signing in does,
+    // and comes back to the same form with the same answer chosen.
+    expect(await page.locator('main').textContent()).not.toContain('No design review on the calendar');
+    await page.getByRole('link', { name: 'Sign in to see it' }).click();
+    await page.locator('button[name="as"][value="dlead"]').click();
+    expect(page.url()).toBe(link);
     expect(await page.locator('main').textContent()).toContain('No design review on the calendar');
     expect(await checked(page, 'decision')).toEqual(['unblock']);
     expect(await send(page, 'Send my decision')).toBe(200);

@@ -29,7 +29,7 @@ import { startTestStack, type TestStack } from '../support/local-stack';
 let stack: TestStack;
 
 const browse = (jar: Jar, url: string, init: RequestInit = {}) => browseAs(stack, jar, url, init);
-const chooseOnDevPage = (jar: Jar, as: string) => chooseAs(stack, jar, as);
+const chooseOnDevPage = (jar: Jar, as: string, from?: string) => chooseAs(stack, jar, as, from);
 const signIn = (as: string) => signInAs(stack, as);
 
 const signOutForm = (jar: Jar, fields: Record<string, string>, headers: Record<string, string>) =>
@@ -88,6 +88,27 @@ describe('signing in to the app', () => {
     expect(home.text).toContain('Henrik Dahl');
     expect(home.text).toContain('HR admin, Manager, Employee');
     expect(home.res.headers.get('content-security-policy')).toContain("default-src 'none'");
+  });
+
+  it('comes back to the page asked for once signed in, and only to a page of this site', async () => {
+    const cases: Array<[string, string]> = [
+      ['/team/e10?tab=plans', '/team/e10?tab=plans'],
+      ['/r/abc?k=1&n=2&e=3&a=0&s=x', '/r/abc?k=1&n=2&e=3&a=0&s=x'],
+      ['//evil.example/x', '/'],
+      ['/\\evil.example', '/'],
+      ['https://evil.example/', '/'],
+      ['/a"><b>', '/'],
+    ];
+    for (const [next, back] of cases) {
+      const jar: Jar = new Map();
+      const { callback } = await chooseOnDevPage(
+        jar,
+        'e05',
+        `/auth/sign-in?${new URLSearchParams({ next })}`,
+      );
+      const done = await browse(jar, callback);
+      expect(done.res.headers.get('location'), next).toBe(back);
+    }
   });
 
   it('refuses a callback whose state is not the one started in this browser', async () => {
@@ -165,14 +186,24 @@ describe('the signedIn middleware', () => {
       }));
     const get = (cookies: string[]) =>
       page(
-        { headers: {}, cookies, requestContext: { http: { method: 'GET' } } } as unknown as SignedInEvent,
+        {
+          headers: {},
+          cookies,
+          rawPath: '/team/e10',
+          rawQueryString: 'tab=plans',
+          requestContext: { http: { method: 'GET' } },
+        } as unknown as SignedInEvent,
         {} as Context,
       );
     expect(await get([`growcycle_session=${jar.get('growcycle_session')}`])).toMatchObject({
       statusCode: 200,
       body: 'e04 true',
     });
-    expect(await get([])).toMatchObject({ statusCode: 303, headers: { location: '/auth/sign-in' } });
+    // Signed in, the browser comes back to the page it asked for.
+    expect(await get([])).toMatchObject({
+      statusCode: 303,
+      headers: { location: '/auth/sign-in?next=%2Fteam%2Fe10%3Ftab%3Dplans' },
+    });
     expect(await get([`growcycle_session=${'x'.repeat(43)}`])).toMatchObject({ statusCode: 303 });
   });
 });

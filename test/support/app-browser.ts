@@ -41,8 +41,8 @@ export const hiddenFields = (page: string) =>
 export const csrfOf = (page: string) => /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
 
 /** Starts a sign-in and answers the development sign-in page as `as` ("e04", or "e02:hr"); the callback's URL. */
-export const chooseOnDevPage = async (stack: TestStack, jar: Jar, as: string) => {
-  const start = await browse(stack, jar, '/auth/sign-in');
+export const chooseOnDevPage = async (stack: TestStack, jar: Jar, as: string, from = '/auth/sign-in') => {
+  const start = await browse(stack, jar, from);
   const authorize = start.res.headers.get('location') ?? '';
   const devPage = await browse(stack, jar, authorize);
   const chosen = await browse(stack, jar, '/oauth2/authorize', {
@@ -69,4 +69,10 @@ export const submit = async (stack: TestStack, jar: Jar, action: string, fields:
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
     body: new URLSearchParams({ csrf: csrfOf(home.text), ...fields }).toString(),
   });
+};
+
+/** An email link opened by its recipient signed in to the app: the page as they see it. */
+export const openSignedIn = async (stack: TestStack, as: string, link: string) => {
+  const { jar } = await signIn(stack, as);
+  return browse(stack, jar, link);
 };

@@ -127,7 +127,10 @@ describe('appraisalForm', () => {
       heading: 'Peer feedback',
       note: 'Withheld: peer feedback is shown only once at least 3 peers have answered.',
       rows: [],
+      sensitive: true,
     });
+    // Both are the employee's and the peers' own: a link alone does not show them.
+    expect(manager.reference.map((b) => b.sensitive)).toEqual([true, true]);
   });
 
   it('tells each peer exactly who sees their answers, names included where the template shows them', () => {

@@ -8,6 +8,7 @@ import {
   linkIn,
   submitForm,
 } from '../../local/people';
+import { openSignedIn } from '../support/app-browser';
 import { sampleCatalog } from '../support/catalog';
 import { monasTeam, OSLO_STAFF } from '../support/fixtures';
 import {
@@ -332,7 +333,9 @@ describe('the manager’s appraisal', () => {
       },
     );
 
-    const page = await (await fetch(appraisal ?? '')).text();
+    const unsigned = await (await fetch(appraisal ?? '')).text();
+    expect(unsigned).not.toMatch(/Careful reviews|Took the incident/);
+    const page = (await openSignedIn(stack, 'mgr', appraisal ?? '')).text;
     expect(page).toContain('Feedback received since the last review');
     expect(page).toContain('Careful reviews');
     expect(page).toContain('Took the incident on a Sunday');

@@ -5,6 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import { catalogPath } from '../../cli/growcycle';
 import { externalId } from '../../domain/platform/ids';
 import { answer, type CapturedEmail, emailKind, fetchInboxItems, linkIn, readForm } from '../../local/people';
+import { openSignedIn } from '../support/app-browser';
 import { team } from '../support/fixtures';
 import {
   type ApiCall,
@@ -190,8 +191,10 @@ describe('peer nominations', () => {
         expect(ok.status).toBe(200);
         return true;
       }
+      if (kind === 'peer-feedback.request' && email.destination.to[0] === EXTERNAL.email.toLowerCase())
+        seen.externalPage = { status: 200, page: await (await fetch(link)).text() };
       if (kind === 'manager-appraisal.request')
-        seen.appraisalPage = { status: 200, page: await (await fetch(link)).text() };
+        seen.appraisalPage = { status: 200, page: (await openSignedIn(stack, 'mgr', link)).text };
       return false;
     });
 
@@ -216,6 +219,11 @@ describe('peer nominations', () => {
 
     // The manager sees who said what (this template's setting), the external reviewer by name.
     expect(seen.appraisalPage?.page).toContain('Erin &lt;Outside&gt; (external)');
+    // The external reviewer's form: Emil's name and the questions, nothing else about him.
+    const external = seen.externalPage?.page ?? '';
+    expect(external).toContain('Emil Employee');
+    expect(readForm(external)?.ratings.length).toBeGreaterThan(0);
+    expect(external).not.toMatch(/Platform|Staff|Mona|Tor Team|Tia Team|goal/i);
     expect(to('peer-nomination.request')).toEqual(['emp@example.com']);
     expect(to('peer-approval.request')).toEqual(['mgr@example.com']);
     // Tia was swapped for Cleo; the external reviewer is written to at the address nominated.

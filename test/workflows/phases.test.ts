@@ -9,6 +9,7 @@ import {
   submitForm,
 } from '../../local/people';
 import type { Execution } from '../../local/step-functions';
+import { openSignedIn } from '../support/app-browser';
 import { sampleCatalog } from '../support/catalog';
 import { monasTeam, OSLO_STAFF } from '../support/fixtures';
 import { runUntil, startTestStack, type TestStack } from '../support/local-stack';
@@ -75,6 +76,8 @@ let beforeRelease: ReviewBody | undefined;
 let afterRelease: ReviewBody | undefined;
 let managerRelease: { status: number; body: Record<string, unknown> } | undefined;
 let calibratedAt = 0;
+/** The acknowledgment link's page, by recipient: opened from the link alone, and signed in. */
+const acknowledgmentPages = new Map<string, { unsigned: string; signedIn: string }>();
 
 beforeAll(async () => {
   stack = await startTestStack(new Date(START.getTime() - DAY));
@@ -117,6 +120,10 @@ beforeAll(async () => {
       return;
     }
     if (kind === 'acknowledgment.request') {
+      acknowledgmentPages.set(recipient, {
+        unsigned: await (await fetch(link)).text(),
+        signedIn: (await openSignedIn(stack, recipient.split('@')[0] ?? '', link)).text,
+      });
       expect(await submitForm(link, { agreement: 'disagree', disagreement: DISAGREEMENT })).toBe(200);
       return;
     }
@@ -323,6 +330,11 @@ describe('release and acknowledgment', () => {
       };
     };
     expect(status.acknowledgments).toMatchObject({ released: 1, acknowledged: 1 });
+    // The results reach the employee signed in; the link alone, forwarded or scanned, shows none.
+    const pages = acknowledgmentPages.get('ola@example.com');
+    expect(pages?.signedIn).toContain('<dt>Overall rating</dt>');
+    expect(pages?.unsigned).not.toMatch(/Your results<|Overall rating|Development needs/);
+    expect(pages?.unsigned).toContain('Sign in to see it');
     expect(status.acknowledgments.disagreements).toEqual([
       { employeeId: 'ola', at: expect.any(String), disagreement: DISAGREEMENT },
     ]);

@@ -14,6 +14,7 @@ import {
   submitForm,
 } from '../../local/people';
 import type { Execution } from '../../local/step-functions';
+import { openSignedIn } from '../support/app-browser';
 import { sampleCatalog, withoutGoalSetting } from '../support/catalog';
 import { monasTeam, OSLO_STAFF } from '../support/fixtures';
 import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '../support/local-stack';
@@ -253,6 +254,17 @@ describe('drafted from the evidence', () => {
     expect((await items('ola', 'plan-agreement.request'))[0]?.body.text).toContain(
       'Complete the advanced course',
     );
+  });
+
+  it('says why each item is proposed only to a party signed in: the link alone shows the items, not what the review found', async () => {
+    const link = await latestLink('ola', 'plan-agreement.request');
+    const unsigned = await (await fetch(link)).text();
+    expect(unsigned).toContain('Complete the advanced course');
+    expect(unsigned).not.toContain('from the review');
+    expect(unsigned).toContain('Sign in to see it');
+    const signedIn = (await openSignedIn(stack, 'ola', link)).text;
+    expect(signedIn).toContain('from the review: below what the role expects');
+    expect(signedIn).not.toContain('Sign in to see it');
   });
 
   it('drafts it once: asked again, or released again, the same plan comes back', async () => {
