@@ -64,6 +64,9 @@ commands:
   person export EMPLOYEE_ID [--out FILE]
                           everything held about a person, as JSON (stdout, or FILE), for a request
                           for their data
+  person pseudonymise EMPLOYEE_ID
+                          a leaver past the retention period: name, address and free texts replaced,
+                          ratings and counts kept
   plan draft CYCLE_ID --employee ID
                           draft an employee's development plan from their released review in the cycle;
                           they and their manager each get a form to change it and agree
@@ -908,10 +911,20 @@ const plan = async (api: Target, [sub, id, ...extra]: string[], flags: PlanFlags
   }
 };
 
-/** `person export ID`: everything held about one person, for HR to hand over on request. */
+/**
+ * `person export ID`: everything held about one person, for HR to hand over on request;
+ * `person pseudonymise ID`: a leaver past the retention period, replaced by a pseudonym.
+ */
 const person = async (api: Target, [sub, id]: string[], out: string | undefined, io: Io) => {
-  if (sub !== 'export') throw new UsageError(sub ? `unknown person command "${sub}"` : 'person needs export');
-  if (!id) throw new UsageError('person export needs an EMPLOYEE_ID');
+  if (sub !== 'export' && sub !== 'pseudonymise')
+    throw new UsageError(sub ? `unknown person command "${sub}"` : 'person needs export or pseudonymise');
+  if (!id) throw new UsageError(`person ${sub} needs an EMPLOYEE_ID`);
+  if (sub === 'pseudonymise') {
+    const done = await call(api, 'POST', `/employees/${encodeURIComponent(id)}/pseudonymise`);
+    if (done.status !== 200) throw new CommandError(problemLine(done.status, done.json));
+    const { pseudonymisedAt, items } = done.json as { pseudonymisedAt: string; items: number };
+    return io.out(`pseudonymised ${id} (${pseudonymisedAt}): ${items} items rewritten`);
+  }
   const res = await call(api, 'GET', `/employees/${encodeURIComponent(id)}/export`);
   if (res.status !== 200) throw new CommandError(problemLine(res.status, res.json));
   const text = `${JSON.stringify(res.json, null, 2)}\n`;

@@ -14,10 +14,14 @@ const emailSendRate = (value: unknown): number | undefined => {
   return rate;
 };
 
+/** A retention period from context: whole days; the stack refuses anything else. */
+const days = (value: unknown): number | undefined => (value === undefined ? undefined : Number(value));
+
 /**
  * The CDK app. Sender and HR addresses come from context (`cdk deploy -c senderAddress=...`);
  * the defaults only make `cdk synth` work out of the box. `-c emailSendRate=N` sets the send rate, `-c signInDomainPrefix=P` the managed login's domain,
- * `-c companyDomains=a.com,b.com` the company's own email domains.
+ * `-c companyDomains=a.com,b.com` the company's own email domains, and `-c leaverRetentionDays=N`,
+ * `-c outboxRetentionDays=N`, `-c auditRetentionDays=N` the retention periods (docs/security.md).
  */
 export const buildApp = (app = new App()): { app: App; stack: GrowcycleStack } => {
   const context = (key: string, fallback: string) =>
@@ -29,6 +33,11 @@ export const buildApp = (app = new App()): { app: App; stack: GrowcycleStack } =
     publicBaseUrl: app.node.tryGetContext('publicBaseUrl') as string | undefined,
     signInDomainPrefix: app.node.tryGetContext('signInDomainPrefix') as string | undefined,
     emailSendRate: emailSendRate(app.node.tryGetContext('emailSendRate')),
+    retentionDays: {
+      leaver: days(app.node.tryGetContext('leaverRetentionDays')),
+      outbox: days(app.node.tryGetContext('outboxRetentionDays')),
+      audit: days(app.node.tryGetContext('auditRetentionDays')),
+    },
     companyDomains: (app.node.tryGetContext('companyDomains') as string | undefined)
       ?.split(',')
       .map((d) => d.trim())

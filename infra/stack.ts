@@ -70,9 +70,32 @@ export type GrowcycleStackProps = StackProps & {
   emailSendRate?: number;
   /** The company's own email domains, never an external reviewer's; defaults to the sender address's. */
   companyDomains?: string[];
+  /**
+   * Retention in days (docs/security.md): before a leaver may be pseudonymised, of an outbox entry,
+   * of an audit event. Each left out keeps the functions' default.
+   */
+  retentionDays?: { leaver?: number; outbox?: number; audit?: number };
   /** The managed login's domain prefix (`<prefix>.auth.<region>.amazoncognito.com`); defaults to growcycle-<account>. */
   signInDomainPrefix?: string;
 };
+
+const RETENTION_VARIABLES = {
+  leaver: 'LEAVER_RETENTION_DAYS',
+  outbox: 'OUTBOX_RETENTION_DAYS',
+  audit: 'AUDIT_RETENTION_DAYS',
+} as const;
+
+/** The functions' retention settings, for the periods given. */
+const retentionEnvironment = (days: GrowcycleStackProps['retentionDays'] = {}): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(RETENTION_VARIABLES).flatMap(([key, variable]) => {
+      const value = days[key as keyof typeof RETENTION_VARIABLES];
+      if (value === undefined) return [];
+      if (!Number.isInteger(value) || value < 0)
+        throw new Error(`retention of ${key} must be whole days, not ${value}`);
+      return [[variable, String(value)]];
+    }),
+  );
 
 /** The routes behind every email link: public, authorised by the link's own signature. */
 export const FORM_ROUTES = ['GET /r/{requestId}', 'POST /r/{requestId}'];
@@ -130,6 +153,7 @@ export const HR_ROUTES: Array<[HttpMethod, string]> = [
   [HttpMethod.GET, '/employees/{employeeId}/reports'],
   [HttpMethod.GET, '/employees/{employeeId}/requests'],
   [HttpMethod.GET, '/employees/{employeeId}/export'],
+  [HttpMethod.POST, '/employees/{employeeId}/pseudonymise'],
   [HttpMethod.GET, '/employees/{employeeId}/reviews'],
   [HttpMethod.POST, '/goals'],
   [HttpMethod.GET, '/goals/{goalId}'],
@@ -277,6 +301,7 @@ export class GrowcycleStack extends Stack {
       LINK_SECRET_ID: linkSecret.secretArn,
       EMAIL_SEND_RATE: String(props.emailSendRate ?? 14),
       ...(props.companyDomains?.length ? { COMPANY_DOMAINS: props.companyDomains.join(',') } : {}),
+      ...retentionEnvironment(props.retentionDays),
     };
     const functions: GrowcycleFunction[] = [];
     const tableUsers = new Set<GrowcycleFunction>();

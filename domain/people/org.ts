@@ -299,10 +299,18 @@ export const loadOrganisation = async (): Promise<Employee[]> =>
  * A record from the HRIS replaces the stored one whole; what growcycle learned on its own (an
  * address that bounces) is kept while the address stays the same, and dropped when HR changes it.
  */
-export const withKnownState = (incoming: Employee, stored: Employee | undefined): Employee =>
-  stored?.emailProblem && stored.email === incoming.email
-    ? { ...incoming, emailProblem: stored.emailProblem }
-    : incoming;
+export const withKnownState = (incoming: Employee, stored: Employee | undefined): Employee => {
+  // An HRIS still holds a pseudonymised leaver's name and address: an import never brings them back.
+  if (stored?.pseudonymisedAt) return stored;
+  const { leftAt: _given, pseudonymisedAt: _also, ...rest } = incoming;
+  // A leaver's date is the first write that said so, kept however often they are imported again.
+  const leftAt = rest.status === 'left' ? (stored?.leftAt ?? now().toISOString()) : undefined;
+  return {
+    ...rest,
+    ...(leftAt ? { leftAt } : {}),
+    ...(stored?.emailProblem && stored.email === incoming.email ? { emailProblem: stored.emailProblem } : {}),
+  };
+};
 
 /**
  * What follows a change of reporting lines, given the records as they were before a write and as
@@ -364,7 +372,9 @@ export const applyImport = async (
     ...plan.valid
       .filter((e) => changed.has(e.employeeId))
       .map((e) => withKnownState(e, current.get(e.employeeId))),
-    ...plan.leavers.map((id) => ({ ...(current.get(id) as Employee), status: 'left' as const })),
+    ...plan.leavers.map((id) =>
+      withKnownState({ ...(current.get(id) as Employee), status: 'left' }, current.get(id)),
+    ),
   ];
   for (let i = 0; i < writes.length; i += 1000) {
     const { unprocessed } = await employee.put(writes.slice(i, i + 1000)).go({ concurrency: 8 });

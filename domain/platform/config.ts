@@ -93,4 +93,30 @@ export const config = {
     }
     return rate;
   },
+  /**
+   * Days after a person leaves before HR may pseudonymise them (LEAVER_RETENTION_DAYS; default 730,
+   * two years: long enough for a reference, an appeal or a claim, which the company's own policy
+   * may set otherwise).
+   */
+  get leaverRetentionDays() {
+    return wholeDays('LEAVER_RETENTION_DAYS', 730);
+  },
+  /** Days an outbox entry (ids only: the idempotency of one email) is kept (OUTBOX_RETENTION_DAYS; default 400). */
+  get outboxRetentionDays() {
+    return wholeDays('OUTBOX_RETENTION_DAYS', 400);
+  },
+  /** Days an audit event is kept (AUDIT_RETENTION_DAYS; default 2,555, seven years). */
+  get auditRetentionDays() {
+    return wholeDays('AUDIT_RETENTION_DAYS', 2555);
+  },
 };
+
+/** A whole number of days from the environment, or its default when unset. */
+function wholeDays(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const days = Number(raw);
+  if (!Number.isInteger(days) || days < 0)
+    throw new Error(`${name} must be a whole number of days, not "${raw}"`);
+  return days;
+}

@@ -53,6 +53,12 @@ import { newLinkNonce } from './ids';
  */
 const service = 'growcycle';
 
+/** A TTL in epoch seconds, `days` after an ISO time. */
+const expiry = (at: unknown, days: number): number | undefined =>
+  typeof at === 'string' && !Number.isNaN(Date.parse(at))
+    ? Math.floor(Date.parse(at) / 1000) + days * 86_400
+    : undefined;
+
 const employee = new Entity({
   model: { entity: 'employee', version: '1', service },
   attributes: {
@@ -68,6 +74,10 @@ const employee = new Entity({
     startDate: { type: 'string' },
     timeZone: { type: 'string', required: true },
     status: { type: ['active', 'on-leave', 'left'] as const, required: true, default: 'active' },
+    /** When the record first read `left`: the retention period before pseudonymisation runs from it. */
+    leftAt: { type: 'string' },
+    /** When HR pseudonymised this leaver (domain/people/pseudonymise.ts): name, address and texts replaced. */
+    pseudonymisedAt: { type: 'string' },
     /** Set when SES reports a permanent bounce or a complaint for this address; cleared when it changes. */
     emailProblem: {
       type: 'map',
@@ -671,6 +681,15 @@ const outbox = new Entity({
     status: { type: ['sending', 'sent'] as const, required: true },
     createdAt: { type: 'string', required: true },
     sentAt: { type: 'string' },
+    /**
+     * When the table's TTL deletes the entry: OUTBOX_RETENTION_DAYS after it was made (config.ts),
+     * longer than any workflow that could retry its send, so the once-only guarantee outlives them.
+     */
+    expiresAt: {
+      type: 'number',
+      watch: ['createdAt'],
+      set: (_, { createdAt }) => expiry(createdAt, config.outboxRetentionDays),
+    },
   },
   indexes: {
     byKey: { pk: { field: 'pk', composite: ['key'] }, sk: { field: 'sk', composite: [] } },
@@ -697,6 +716,12 @@ const audit = new Entity({
       type: 'string',
       watch: ['at'],
       set: (_, { at }) => (typeof at === 'string' ? at.slice(0, 10) : undefined),
+    },
+    /** When the table's TTL deletes the event: AUDIT_RETENTION_DAYS after it (config.ts). */
+    expiresAt: {
+      type: 'number',
+      watch: ['at'],
+      set: (_, { at }) => expiry(at, config.auditRetentionDays),
     },
   },
   indexes: {

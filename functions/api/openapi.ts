@@ -305,6 +305,16 @@ export const OPERATIONS: Record<string, Operation> = {
     okDescription: 'The person’s data as one JSON document',
     errors: [403, 404],
   },
+  'POST /employees/{employeeId}/pseudonymise': {
+    summary:
+      'Pseudonymise a leaver once the retention period since they left has passed: their name and address replaced by a pseudonym, every free text they wrote or that is about them replaced, ids, ratings, dates and counts kept; run again, it changes nothing',
+    auth: 'jwt',
+    who: 'HR',
+    ok: 200,
+    okDescription:
+      '`{outcome: "done", employeeId, pseudonymisedAt, items}`: when, and how many items were rewritten',
+    errors: [403, 404, 409],
+  },
   'GET /employees/{employeeId}/requests': {
     summary:
       'What an employee owes: the requests addressed to them still to answer, newest first; the signed link of each open one only to the employee themselves',

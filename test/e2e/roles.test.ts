@@ -142,6 +142,13 @@ const ROWS: Row[] = [
     expect: everyoneBut(200, ['hr']),
   },
   {
+    route: 'POST /employees/{employeeId}/pseudonymise',
+    method: 'POST',
+    path: () => '/employees/e10/pseudonymise',
+    // HR may, but Ola has not left: refused with why; everyone else is refused first.
+    expect: { ...everyoneBut(403, []), hr: 409 },
+  },
+  {
     route: 'GET /employees/{employeeId}/requests',
     shows: ['What a person is asked to do and by when'],
     method: 'GET',
@@ -829,6 +836,12 @@ describe('goals', () => {
     expect(JSON.parse(out.join('\n'))).toMatchObject({ employeeId: 'e10' });
     expect(await cli('nobody')).toBe(1);
     expect(err.join('\n')).toContain('nobody');
+    // Pseudonymising someone who has not left is refused, saying why, with exit code 1.
+    err.length = 0;
+    expect(
+      await run(['person', 'pseudonymise', 'e10', '--api', stack.urls.api, '--token', as('hr')], io),
+    ).toBe(1);
+    expect(err.join('\n')).toContain('this person has not left');
   });
 
   it('aligns up the line but never to a goal outside it, which reads as no goal and is never shown', async () => {

@@ -21,10 +21,10 @@ import { TRANSIENT_ERRORS } from '../../workflows/human-step';
 const outdirs: string[] = [];
 
 /** A fresh app with bundling skipped, synthesizing into a temporary directory removed after the tests. */
-const newApp = (): { app: App; stack: GrowcycleStack } => {
+const newApp = (context: Record<string, string> = {}): { app: App; stack: GrowcycleStack } => {
   const outdir = mkdtempSync(path.join(tmpdir(), 'growcycle-cdk-'));
   outdirs.push(outdir);
-  return buildApp(new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } }));
+  return buildApp(new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...context } }));
 };
 
 afterAll(() => {
@@ -117,6 +117,26 @@ describe('GrowcycleStack', () => {
 
     it('is retained when the stack is deleted', () => {
       template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain' });
+    });
+
+    it('passes the retention periods given as context to every function, and refuses what is not whole days', () => {
+      const withRetention = Template.fromStack(
+        newApp({ leaverRetentionDays: '1095', auditRetentionDays: '3650' }).stack,
+      );
+      const env = Object.values(withRetention.findResources('AWS::Lambda::Function')).map(
+        (f) =>
+          (f as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties
+            .Environment?.Variables ?? {},
+      );
+      const ours = env.filter((v) => 'TABLE_NAME' in v);
+      expect(ours.length).toBeGreaterThan(10);
+      for (const v of ours) {
+        expect(v).toMatchObject({ LEAVER_RETENTION_DAYS: '1095', AUDIT_RETENTION_DAYS: '3650' });
+        expect(v).not.toHaveProperty('OUTBOX_RETENTION_DAYS');
+      }
+      expect(() => newApp({ outboxRetentionDays: 'a year' })).toThrow(
+        /retention of outbox must be whole days/,
+      );
     });
 
     it('expires items by their expiresAt attribute (the per-second email send counters)', () => {

@@ -1,5 +1,8 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogPath } from '../../cli/growcycle';
+import { documentClient } from '../../domain/platform/clients';
+import { config } from '../../domain/platform/config';
 import {
   answer,
   type CapturedEmail,
@@ -366,5 +369,98 @@ describe('release and acknowledgment', () => {
     };
     // Kari's and Per's acknowledgments closed unopened; Ola's was submitted.
     expect(status.phases.acknowledgment).toEqual({ pending: 0, open: 0, submitted: 1, expired: 2 });
+  });
+});
+
+describe('a leaver pseudonymised', () => {
+  /** Every item of the table as text (a test may scan; the product never does). */
+  const wholeTable = async (): Promise<string> => {
+    const found: unknown[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await documentClient.send(
+        new ScanCommand({ TableName: config.tableName, ExclusiveStartKey: start }),
+      );
+      found.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return JSON.stringify(found);
+  };
+
+  it('only once the retention period since leaving has passed: then name, address and every text gone, ratings and counts kept', async () => {
+    const goal = { title: 'Halve the export latency', measure: 'p99 under 200 ms by June' };
+    const aspiration = 'Lead the platform guild one day';
+    expect(
+      (await hr('POST', '/goals', { ownerId: 'ola', ...goal, weight: 10, dueDate: '2028-06-30' })).status,
+    ).toBe(201);
+    expect(
+      (await hr('PUT', '/employees/ola/aspiration', { track: 'management', level: 3, note: aspiration }))
+        .status,
+    ).toBe(200);
+    const before = (await hr('GET', '/employees/ola/export')).body as {
+      reviews: Array<{ review: { overallRating?: number; selfAssessment?: Record<string, unknown> } }>;
+      goals: { goals: Array<{ title: string; measure: string }> };
+    };
+    const review = before.reviews[0]?.review;
+    const texts = [
+      'Ola Oslo',
+      'ola@example.com',
+      DISAGREEMENT,
+      aspiration,
+      ...Object.values(review?.selfAssessment ?? {}).filter(
+        (v): v is string => typeof v === 'string' && v.length > 12,
+      ),
+      ...before.goals.goals.flatMap((g) => [g.title, g.measure]),
+    ];
+    // The simulated people reuse their sentences: only Ola's own words are looked for.
+    const others = JSON.stringify(
+      await Promise.all(
+        ['kari', 'per', 'mgr'].map(async (id) => (await hr('GET', `/employees/${id}/export`)).body),
+      ),
+    );
+    texts.splice(0, texts.length, ...texts.filter((t) => !others.includes(JSON.stringify(t).slice(1, -1))));
+    expect(texts).toEqual(expect.arrayContaining([DISAGREEMENT, aspiration, goal.title, goal.measure]));
+    const table = await wholeTable();
+    for (const text of texts) expect(table, text).toContain(JSON.stringify(text).slice(1, -1));
+    const statusBefore = (await hr('GET', `/cycles/${cycleId}`)).body as Record<string, unknown>;
+
+    expect((await hr('POST', '/employees/ola/pseudonymise')).status).toBe(409);
+    const ola = people.find((p) => p.employeeId === 'ola');
+    expect((await hr('PUT', '/employees', { employees: [{ ...ola, status: 'left' }] })).status).toBe(200);
+    const tooSoon = await hr('POST', '/employees/ola/pseudonymise');
+    expect(tooSoon.status).toBe(409);
+    expect(JSON.stringify(tooSoon.body)).toContain('retention period of 730 days');
+
+    process.env.LEAVER_RETENTION_DAYS = '0';
+    try {
+      const done = await hr('POST', '/employees/ola/pseudonymise');
+      expect(done.status).toBe(200);
+      expect(done.body).toMatchObject({ outcome: 'done', employeeId: 'ola' });
+      expect(Number(done.body.items)).toBeGreaterThan(5);
+      const again = await hr('POST', '/employees/ola/pseudonymise');
+      expect(again.body).toMatchObject({ pseudonymisedAt: done.body.pseudonymisedAt, items: 0 });
+    } finally {
+      delete process.env.LEAVER_RETENTION_DAYS;
+    }
+
+    const after = await wholeTable();
+    for (const text of texts) {
+      const at = after.indexOf(JSON.stringify(text).slice(1, -1));
+      expect(at < 0 ? '' : after.slice(Math.max(0, after.lastIndexOf('{"', at - 300)), at + 100), text).toBe(
+        '',
+      );
+    }
+    const exported = (await hr('GET', '/employees/ola/export')).body as typeof before & {
+      employee: { employee: { name: string } };
+    };
+    expect(exported.employee.employee.name).toMatch(/^Former employee [0-9a-f]{10}$/);
+    expect(exported.reviews[0]?.review.overallRating).toBe(review?.overallRating);
+    // The cycle's figures add up as before.
+    const statusAfter = (await hr('GET', `/cycles/${cycleId}`)).body as Record<string, unknown>;
+    for (const key of ['funnel', 'phases', 'counts'] as const)
+      expect(statusAfter[key], key).toEqual(statusBefore[key]);
+    // An HRIS import that still holds him does not bring the name back.
+    expect((await hr('PUT', '/employees', { employees: [{ ...ola, status: 'left' }] })).status).toBe(200);
+    expect(await wholeTable()).not.toContain('Ola Oslo');
   });
 });

@@ -5,8 +5,9 @@
  */
 
 import type { Principal } from '../../../domain/people/access';
+import { pseudonymise } from '../../../domain/people/pseudonymise';
 import { now } from '../../../domain/platform/clock';
-import { jsonResult, notFound } from '../../shared/http';
+import { conflict, jsonResult, notFound } from '../../shared/http';
 import { hrOnly, pathParam, type Routes } from './route';
 
 type Answer = { status: number; body: unknown };
@@ -18,7 +19,7 @@ export type CallRoute = (routeKey: string, caller: Principal, request: Request) 
 
 /** What the export says it does not hold, so a reader knows where else to look. */
 export const NOT_IN_EXPORT = [
-  'emails sent to the person (the outbox, kept by idempotency key and SES message id, not by person)',
+  'the emails sent to the person: their text is never kept (the outbox holds ids only, for at most its retention period)',
   'answers the person gave about others (in those people’s reviews and feedback records)',
 ];
 
@@ -79,6 +80,13 @@ export const personExport = async (employeeId: string, read: ReadRoute) => {
 
 /** The export's route, reading through the routes `call` answers. */
 export const personRoutes = (call: CallRoute): Routes => ({
+  'POST /employees/{employeeId}/pseudonymise': hrOnly(async (event, caller) => {
+    const employeeId = pathParam(event, 'employeeId');
+    const result = await pseudonymise(employeeId, caller.employeeId);
+    if (result.outcome === 'not-found') return notFound('employeeId', `unknown employee ${employeeId}`);
+    if (result.outcome === 'refused') return conflict(`Not pseudonymised: ${result.reason}`);
+    return jsonResult(200, result);
+  }),
   'GET /employees/{employeeId}/export': hrOnly(async (event, caller) => {
     const employeeId = pathParam(event, 'employeeId');
     const exported = await personExport(employeeId, (key, request) => call(key, caller, request));
