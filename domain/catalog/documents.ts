@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_LINK_DAYS } from '../mail/link-lifetime';
 
 /*
  * What HR defines once and cycles read: competency frameworks ("culture by design": competencies,
@@ -180,6 +181,8 @@ export const TemplateDoc = z
       })
       .default({ managerAfterDays: 2, skipLevelAfterDays: 5, hrAfterDays: 8 }),
     sendHour: z.number().int().min(0).max(23).default(9),
+    /** Days an email link lives at most (domain/mail/links.ts), however long its request stays open. */
+    linkMaxDays: z.number().int().min(1).max(MAX_LINK_DAYS).default(MAX_LINK_DAYS),
     quietDays: weekDays,
     /**
      * Whether releasing a review drafts the employee's development plan, and the plan policy it
@@ -291,6 +294,8 @@ export const PlanPolicyDoc = z
     /** Days after the due date at which an item nobody answered closes as missed. */
     closeAfterDays: z.number().int().min(1).max(180).default(30),
     sendHour: z.number().int().min(0).max(23).default(9),
+    /** Days an email link lives at most (domain/mail/links.ts), however long its request stays open. */
+    linkMaxDays: z.number().int().min(1).max(MAX_LINK_DAYS).default(MAX_LINK_DAYS),
     quietDays: weekDays,
     checkIns: z
       .object({
@@ -383,6 +388,7 @@ export const policyOf = (t: Template) => ({
   nominatedBy: t.phases.peerFeedback.nominatedBy,
   sendHour: t.sendHour,
   quietDays: t.quietDays,
+  linkMaxDays: t.linkMaxDays,
   phases: phaseDaysOf(t),
 });
 

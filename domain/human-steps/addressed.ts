@@ -1,6 +1,6 @@
 import { signedUrl } from '../mail/links';
 import { db, type HumanRequest } from '../platform/table';
-import { person } from './emails';
+import { linkMaxDaysOf, person } from './emails';
 
 /*
  * What a person owes: the requests addressed to them that are still to answer (pending ones open
@@ -28,6 +28,7 @@ export const addressedView = async (req: HumanRequest, withLink: boolean) => {
       ? await signedUrl(
           { requestId: req.requestId, nonce: req.linkNonce, assignment: req.assignment },
           new Date(req.closeAt),
+          await linkMaxDaysOf(req),
         )
       : undefined;
   return {

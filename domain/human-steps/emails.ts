@@ -64,6 +64,22 @@ export const escalateeId = async (
   return (await db().employee.get({ employeeId: managerId }).go()).data?.managerId ?? 'hr';
 };
 
+/**
+ * The days a link to this request may live at most: its cycle template's or plan policy's
+ * `linkMaxDays`; undefined (the global maximum) for a request of neither.
+ */
+export const linkMaxDaysOf = async (
+  req: Pick<HumanRequest, 'cycleId' | 'planId'>,
+): Promise<number | undefined> => {
+  const policy = req.cycleId
+    ? (await db().cycle.get({ cycleId: req.cycleId }).go()).data?.policy
+    : req.planId
+      ? (await db().plan.get({ planId: req.planId }).go()).data?.policy
+      : undefined;
+  const days = (policy as { linkMaxDays?: unknown } | undefined)?.linkMaxDays;
+  return typeof days === 'number' ? days : undefined;
+};
+
 /** What the request's email says to its current recipient, and who that is. */
 export const requestEmailInput = async (
   kinds: StepKinds,
@@ -77,6 +93,7 @@ export const requestEmailInput = async (
   const url = await signedUrl(
     { requestId: req.requestId, nonce: req.linkNonce, assignment: req.assignment },
     new Date(req.closeAt),
+    await linkMaxDaysOf(req),
   );
   const extras = (await kindOf(kinds, req.kind).email?.(req)) ?? {};
   return {

@@ -123,9 +123,16 @@ export const signedPath = (
   return `/r/${encodeURIComponent(target.requestId)}?${query}`;
 };
 
-/** A link to answer the request, with the current key, expiring with the request or MAX_LINK_DAYS from now. */
-export const signedUrl = async (target: LinkTarget, closesAt: Date): Promise<string> => {
-  const latest = now().getTime() + MAX_LINK_DAYS * 86_400_000;
+/**
+ * A link to answer the request, with the current key, expiring with the request or, at the latest,
+ * `maxDays` (its template's or plan policy's `linkMaxDays`, at most MAX_LINK_DAYS) from now.
+ */
+export const signedUrl = async (
+  target: LinkTarget,
+  closesAt: Date,
+  maxDays: number = MAX_LINK_DAYS,
+): Promise<string> => {
+  const latest = now().getTime() + Math.min(maxDays, MAX_LINK_DAYS) * 86_400_000;
   const expiresAt = new Date(Math.min(closesAt.getTime(), latest));
   return `${config.publicBaseUrl}${signedPath(await currentLinkKey(), 'respond', target, expiresAt)}`;
 };

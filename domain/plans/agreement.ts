@@ -595,6 +595,7 @@ const tellOfChange = async (
     const url = await signedUrl(
       { requestId: theirs.requestId, nonce: theirs.linkNonce, assignment: theirs.assignment },
       new Date(theirs.closeAt),
+      (plan.policy as { linkMaxDays?: number } | undefined)?.linkMaxDays,
     );
     await sendSoon(() =>
       sendOnce({

@@ -71,6 +71,7 @@ describe('cycle templates', () => {
       nominatedBy: 'manager',
       sendHour: 9,
       quietDays: ['Sat', 'Sun'],
+      linkMaxDays: 90,
       // Goal setting before everything; calibration, the meeting and the acknowledgment after the appraisal.
       phases: { goalSetting: 2, calibration: 16, reviewMeeting: 18, acknowledgment: 21 },
     });
@@ -113,6 +114,12 @@ describe('cycle templates', () => {
     expect(
       TemplateDoc.safeParse(peerFeedback({ anonymityThreshold: 1, managersSeeAttribution: true })).success,
     ).toBe(true);
+  });
+
+  it('lets a template shorten its links’ lifetime, never lengthen it past 90 days', () => {
+    expect(TemplateDoc.parse(templateDoc).linkMaxDays).toBe(90);
+    expect(TemplateDoc.parse({ ...templateDoc, linkMaxDays: 14 }).linkMaxDays).toBe(14);
+    expect(issues(TemplateDoc.safeParse({ ...templateDoc, linkMaxDays: 91 }))[0]).toMatch(/^linkMaxDays: /);
   });
 
   it('names the questions that rate competencies its framework does not define', () => {
@@ -166,6 +173,8 @@ describe('plan policies', () => {
     expect(pip?.blocked.tellHr).toBe(true);
     expect(pip?.newDates.maxTimes).toBeLessThan(development?.newDates.maxTimes ?? 0);
     expect(pip?.checkIns.everyDays).toBeLessThan(development?.checkIns.everyDays ?? 0);
+    expect(pip?.linkMaxDays).toBeLessThan(development?.linkMaxDays ?? 0);
+    expect(PlanPolicyDoc.safeParse({ ...policies[0], linkMaxDays: 0 }).success).toBe(false);
     expect(pip?.escalation.at(-1)?.afterDays).toBeLessThan(development?.escalation.at(-1)?.afterDays ?? 0);
   });
 

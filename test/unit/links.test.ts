@@ -193,4 +193,21 @@ describe('signedUrl', () => {
     expect(days).toBeGreaterThan(MAX_LINK_DAYS - 1);
     expect(days).toBeLessThanOrEqual(MAX_LINK_DAYS);
   });
+
+  it('keeps to a policy’s shorter maximum: the link is refused as expired once it has passed', async () => {
+    const url = parts(
+      await signedUrl({ requestId: REQUEST_ID, nonce: NONCE }, new Date('2099-01-01T00:00:00Z'), 7),
+    );
+    const days = (Number(url.e) * 1000 - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(6);
+    expect(days).toBeLessThanOrEqual(7);
+    const check = (at: Date) => checkLink(TEST_LINK_KEY, 'respond', TARGET, url.e, url.s, at);
+    expect(check(new Date(Date.now() + 6 * 86_400_000))).toBe('valid');
+    expect(check(new Date(Date.now() + 8 * 86_400_000))).toBe('expired');
+    // A policy cannot lengthen a link beyond the global maximum.
+    const long = parts(
+      await signedUrl({ requestId: REQUEST_ID, nonce: NONCE }, new Date('2099-01-01T00:00:00Z'), 900),
+    );
+    expect((Number(long.e) * 1000 - Date.now()) / 86_400_000).toBeLessThanOrEqual(MAX_LINK_DAYS);
+  });
 });
