@@ -298,7 +298,7 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   'GET /employees/{employeeId}/export': {
     summary:
-      'Everything held about a person, for a request for their data: their record, aspiration, goals, reviews as HR reads them, open requests, feedback, plans and audit trail, and what the export does not hold',
+      'Everything held about a person, for a request for their data: their record, aspiration, goals, reviews as HR reads them, open requests, feedback, plans, audit trail and the answers they gave about others, and what the export does not hold',
     auth: 'jwt',
     who: 'HR',
     ok: 200,

@@ -824,6 +824,7 @@ describe('goals', () => {
     expect(JSON.stringify(exported.body.goals)).toContain(goalId);
     expect(JSON.stringify(exported.body.plans)).toContain(planId);
     expect(Array.isArray(exported.body.reviews)).toBe(true);
+    expect(Array.isArray(exported.body.answersGiven)).toBe(true);
     expect((await json(as('hr'), 'GET', '/employees/nobody/export')).status).toBe(404);
 
     // The same from the command line, and its refusal naming the person for someone unknown.

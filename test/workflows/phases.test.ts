@@ -400,7 +400,13 @@ describe('a leaver pseudonymised', () => {
     const before = (await hr('GET', '/employees/ola/export')).body as {
       reviews: Array<{ review: { overallRating?: number; selfAssessment?: Record<string, unknown> } }>;
       goals: { goals: Array<{ title: string; measure: string }> };
+      answersGiven: Array<{ kind: string; subjectId: string; answer: unknown }>;
     };
+    // The export holds what Ola answered about his colleagues too.
+    expect(
+      before.answersGiven.filter((a) => a.kind === 'peer-feedback' && a.answer !== null).length,
+    ).toBeGreaterThan(0);
+    expect(before.answersGiven.every((a) => a.subjectId !== 'ola')).toBe(true);
     const review = before.reviews[0]?.review;
     const texts = [
       'Ola Oslo',

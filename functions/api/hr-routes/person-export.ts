@@ -7,6 +7,7 @@
 import type { Principal } from '../../../domain/people/access';
 import { pseudonymise } from '../../../domain/people/pseudonymise';
 import { now } from '../../../domain/platform/clock';
+import { db } from '../../../domain/platform/table';
 import { conflict, jsonResult, notFound } from '../../shared/http';
 import { hrOnly, pathParam, type Routes } from './route';
 
@@ -20,8 +21,42 @@ export type CallRoute = (routeKey: string, caller: Principal, request: Request) 
 /** What the export says it does not hold, so a reader knows where else to look. */
 export const NOT_IN_EXPORT = [
   'the emails sent to the person: their text is never kept (the outbox holds ids only, for at most its retention period)',
-  'answers the person gave about others (in those people’s reviews and feedback records)',
 ];
+
+/**
+ * What the person answered about others: peer feedback (kept on the other's review), answers to
+ * requests for feedback (kept on the other's record) and the rest (kept on the request).
+ */
+export const answersGivenBy = async (employeeId: string) => {
+  const t = db();
+  const received = await t.request.query.byRecipient({ recipientId: employeeId }).go({ pages: 'all' });
+  const given = received.data.filter((r) => r.status === 'submitted' && r.subjectId !== employeeId);
+  return Promise.all(
+    given.map(async (r) => {
+      const answer =
+        r.answer ??
+        (r.kind === 'peer-feedback' && r.cycleId
+          ? (
+              await t.feedback
+                .get({ cycleId: r.cycleId, employeeId: r.subjectId, requestId: r.requestId })
+                .go()
+            ).data?.answers
+          : r.kind === 'feedback'
+            ? (
+                await t.feedbackEntry.query.byPerson({ subjectId: r.subjectId }).go({ pages: 'all' })
+              ).data.find((e) => e.fromId === employeeId && e.askId === r.askId)?.texts
+            : undefined);
+      return {
+        requestId: r.requestId,
+        kind: r.kind,
+        subjectId: r.subjectId,
+        ...(r.cycleId ? { cycleId: r.cycleId } : {}),
+        ...(r.submittedAt ? { submittedAt: r.submittedAt } : {}),
+        answer: answer ?? null,
+      };
+    }),
+  );
+};
 
 export const personExport = async (employeeId: string, read: ReadRoute) => {
   const path = { path: { employeeId } };
@@ -74,6 +109,7 @@ export const personExport = async (employeeId: string, read: ReadRoute) => {
     feedbackRequests,
     plans,
     audit: { employee: trail, aspiration: aspirationTrail },
+    answersGiven: await answersGivenBy(employeeId),
     notIncluded: NOT_IN_EXPORT,
   };
 };
