@@ -74,7 +74,7 @@ export type GrowcycleStackProps = StackProps & {
    * Retention in days (docs/security.md): before a leaver may be pseudonymised, of an outbox entry,
    * of an audit event. Each left out keeps the functions' default.
    */
-  retentionDays?: { leaver?: number; outbox?: number; audit?: number };
+  retentionDays?: { leaver?: number; outbox?: number; audit?: number; externalReviewers?: number };
   /** The managed login's domain prefix (`<prefix>.auth.<region>.amazoncognito.com`); defaults to growcycle-<account>. */
   signInDomainPrefix?: string;
 };
@@ -83,6 +83,7 @@ const RETENTION_VARIABLES = {
   leaver: 'LEAVER_RETENTION_DAYS',
   outbox: 'OUTBOX_RETENTION_DAYS',
   audit: 'AUDIT_RETENTION_DAYS',
+  externalReviewers: 'EXTERNAL_RETENTION_DAYS',
 } as const;
 
 /** The functions' retention settings, for the periods given. */
@@ -490,7 +491,8 @@ export class GrowcycleStack extends Stack {
     schedulesCycles(triggeredReviews);
     new Schedule(this, 'DailyTriggeredReviews', {
       schedule: ScheduleExpression.cron({ minute: '0', hour: '5' }),
-      description: 'Starts the per-person reviews that review triggers select today',
+      description:
+        'Starts the per-person reviews that review triggers select today; forgets external reviewers past their retention',
       target: new ScheduledLambda(triggeredReviews, {
         input: ScheduleTargetInput.fromObject({}),
         deadLetterQueue: operations.failures,

@@ -105,6 +105,13 @@ export const config = {
   get outboxRetentionDays() {
     return wholeDays('OUTBOX_RETENTION_DAYS', 400);
   },
+  /**
+   * Days after a cycle's close that its external reviewers' names and addresses are kept
+   * (EXTERNAL_RETENTION_DAYS; default 30: long enough to follow up a bounce or a question).
+   */
+  get externalRetentionDays() {
+    return wholeDays('EXTERNAL_RETENTION_DAYS', 30);
+  },
   /** Days an audit event is kept (AUDIT_RETENTION_DAYS; default 2,555, seven years). */
   get auditRetentionDays() {
     return wholeDays('AUDIT_RETENTION_DAYS', 2555);

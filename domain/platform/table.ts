@@ -132,6 +132,8 @@ const cycle = new Entity({
     participants: { type: 'number', required: true },
     openReviews: { type: 'number', required: true },
     report: { type: 'any' },
+    /** When its external reviewers' names and addresses were forgotten (domain/cycles/forget-externals.ts). */
+    externalsForgottenAt: { type: 'string' },
     templateId: { type: 'string' },
     /** Reminder ladder, escalation policy and peer settings the cycle's requests follow. */
     policy: { type: 'any' },

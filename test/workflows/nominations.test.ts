@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { catalogPath } from '../../cli/growcycle';
+import { forgetExternalReviewers } from '../../domain/cycles/forget-externals';
 import { externalId } from '../../domain/platform/ids';
 import { answer, type CapturedEmail, emailKind, fetchInboxItems, linkIn, readForm } from '../../local/people';
 import { openSignedIn } from '../support/app-browser';
@@ -15,6 +16,7 @@ import {
   startTestStack,
   type TestStack,
 } from '../support/local-stack';
+import { scanTable } from '../support/table-scan';
 
 /*
  * 360 nominations on the synthesized state machines with the simulated clock. Two teams share a
@@ -47,6 +49,7 @@ const EXTERNAL = { name: 'Erin <Outside>', email: 'Erin@Partner.example' };
 
 let stack: TestStack;
 let api: ApiCall;
+const DAY = 86_400_000;
 
 const cycleRun = (cycleId: string) => cycleExecution(stack, cycleId);
 
@@ -248,6 +251,24 @@ describe('peer nominations', () => {
       peerFeedback: { visibility: string; responses: number };
     };
     expect(employeeView.peerFeedback).toMatchObject({ visibility: 'aggregated', responses: 3 });
+
+    // The cycle has closed: the external reviewer's name and address are kept for the retention
+    // period after it, then forgotten; the answer stays, under the reviewer's id.
+    const closeAt = (((await api('GET', `/cycles/${cycleId}`)).body.cycle ?? {}) as { closeAt: string })
+      .closeAt;
+    const table = async () => JSON.stringify(await scanTable());
+    expect(await table()).toContain('erin@partner.example');
+    await forgetExternalReviewers(new Date(Date.parse(closeAt) + 29 * DAY));
+    expect(await table()).toContain('erin@partner.example');
+    const forgotten = await forgetExternalReviewers(new Date(Date.parse(closeAt) + 31 * DAY));
+    expect(forgotten.requests).toBeGreaterThan(0);
+    expect(await table()).not.toMatch(/erin@partner\.example|Erin <Outside>/i);
+    const later = (await api('GET', `/cycles/${cycleId}/reviews/emp?view=hr`)).body as typeof hrView;
+    expect(later.peerFeedback.answers.find((a) => a.fromId === externalId(EXTERNAL.email))?.fromName).toBe(
+      'External reviewer',
+    );
+    expect(later.peerFeedback.answers).toHaveLength(3);
+    expect((await forgetExternalReviewers(new Date(Date.parse(closeAt) + 60 * DAY))).cycles).toBe(0);
   });
 
   it('a nomination never answered falls back to the auto-picked teammates, and no approval is asked', async () => {

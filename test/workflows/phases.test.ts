@@ -1,8 +1,5 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogPath } from '../../cli/growcycle';
-import { documentClient } from '../../domain/platform/clients';
-import { config } from '../../domain/platform/config';
 import {
   answer,
   type CapturedEmail,
@@ -16,6 +13,7 @@ import { openSignedIn } from '../support/app-browser';
 import { sampleCatalog } from '../support/catalog';
 import { monasTeam, OSLO_STAFF } from '../support/fixtures';
 import { runUntil, startTestStack, type TestStack } from '../support/local-stack';
+import { scanTable } from '../support/table-scan';
 
 /*
  * The phases around the appraisal, on the synthesized review workflow with the simulated clock: a
@@ -373,19 +371,7 @@ describe('release and acknowledgment', () => {
 });
 
 describe('a leaver pseudonymised', () => {
-  /** Every item of the table as text (a test may scan; the product never does). */
-  const wholeTable = async (): Promise<string> => {
-    const found: unknown[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await documentClient.send(
-        new ScanCommand({ TableName: config.tableName, ExclusiveStartKey: start }),
-      );
-      found.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return JSON.stringify(found);
-  };
+  const wholeTable = async (): Promise<string> => JSON.stringify(await scanTable());
 
   it('only once the retention period since leaving has passed: then name, address and every text gone, ratings and counts kept', async () => {
     const goal = { title: 'Halve the export latency', measure: 'p99 under 200 ms by June' };
