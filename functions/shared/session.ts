@@ -248,7 +248,6 @@ export const redirect = (location: string, cookies: string[] = []): HttpResult =
 
 export type SignedInEvent = HttpEvent & { user: CurrentUser };
 
-/** Nobody signed in: a page (GET) sends the browser to sign in; any other request is refused. */
 /** The app's sign-in, coming back to where the browser is now. */
 export const signInUrl = (event: Pick<HttpEvent, 'rawPath' | 'rawQueryString'>): string => {
   if (!event.rawPath) return '/auth/sign-in';
@@ -256,6 +255,7 @@ export const signInUrl = (event: Pick<HttpEvent, 'rawPath' | 'rawQueryString'>):
   return `/auth/sign-in?${new URLSearchParams({ next: here })}`;
 };
 
+/** Nobody signed in: a page (GET) sends the browser to sign in; any other request is refused. */
 const signInFirst = (event: HttpEvent): HttpResult =>
   event.requestContext?.http?.method === 'GET'
     ? redirect(signInUrl(event))
