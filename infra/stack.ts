@@ -56,6 +56,7 @@ import { DevelopmentPlan } from '../workflows/development-plan';
 import { EmployeeReview } from '../workflows/employee-review';
 import { FeedbackRequest } from '../workflows/feedback-request';
 import { PlanItem } from '../workflows/plan-item';
+import { grantFormsTableAccess } from './forms-access';
 import { GrowcycleFunction } from './function';
 import { Operations } from './operations';
 
@@ -306,11 +307,18 @@ export class GrowcycleStack extends Stack {
     };
     const functions: GrowcycleFunction[] = [];
     const tableUsers = new Set<GrowcycleFunction>();
-    const fn = (name: string, entry: string, extra: Record<string, string> = {}) => {
+    const fn = (
+      name: string,
+      entry: string,
+      extra: Record<string, string> = {},
+      grantTable: (f: GrowcycleFunction) => void = (f) => {
+        tableUsers.add(f);
+        table.grantReadWriteData(f);
+      },
+    ) => {
       const f = new GrowcycleFunction(this, name, { entry, environment: { ...environment, ...extra } });
       functions.push(f);
-      tableUsers.add(f);
-      table.grantReadWriteData(f);
+      grantTable(f);
       return f;
     };
     const sends = (f: GrowcycleFunction) => {
@@ -474,7 +482,8 @@ export class GrowcycleStack extends Stack {
 
     // An answer may queue a notice in someone's digest (a check-in's summary to the manager) or tell
     // HR of a blocked item at once.
-    const forms = fn('Forms', 'functions/api/forms.ts', queueingEnv);
+    // Public: whoever holds a link reaches it, so it gets only the items a form needs (infra/forms-access.ts).
+    const forms = fn('Forms', 'functions/api/forms.ts', queueingEnv, (f) => grantFormsTableAccess(table, f));
     linkSecret.grantRead(forms);
     resumes(forms);
     schedulesCycles(forms);

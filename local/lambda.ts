@@ -5,6 +5,7 @@ import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 import type { Context } from 'aws-lambda';
 import { ROOT } from '../infra/function';
 import type { Activity } from './activity';
+import { invokedFunction } from './privileges';
 import type { LocalQueue } from './queue';
 import { type LocalFunction, localFunctionArn } from './template';
 
@@ -151,7 +152,7 @@ export class LocalLambda {
       try {
         const result = await store.run(
           { [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: invocation.awsRequestId },
-          () => handler(event, invocation),
+          () => invokedFunction.run(logicalId, () => handler(event, invocation)),
         );
         if (failure) throw failure;
         return result;

@@ -15,6 +15,7 @@ import { ensureTable, localCredentials, reclaimDynamoDb, startDynamoDb } from '.
 import { LocalEventBus } from './event-bus';
 import { dynamoThrottlingProxy, type FaultOptions, type Faults, faultsFrom } from './faults';
 import { LocalLambda } from './lambda';
+import { enforceTablePrivileges } from './privileges';
 import { LocalQueue } from './queue';
 import { LocalScheduler } from './scheduler';
 import { LocalSecret } from './secrets';
@@ -240,6 +241,7 @@ export const startStack = async (
       ...(options.emailSendRate ? { emailSendRate: String(options.emailSendRate) } : {}),
     });
     const app = readApp(template, { tableName, secretId: LOCAL_SECRET_ID });
+    enforceTablePrivileges(template, { tableName, secretId: LOCAL_SECRET_ID });
     signInThroughDevIssuer(app, urls.api);
     setEnvironment(app, urls);
     await ensureTable(dynamoEndpoint, tableName, app.table);

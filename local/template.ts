@@ -118,6 +118,8 @@ export const resolver = (template: CfnTemplate, names: Names) => {
     if (type === 'AWS::Lambda::Function' && attribute === 'Arn') return localFunctionArn(logicalId);
     if (type === 'AWS::StepFunctions::StateMachine' && attribute === 'Arn')
       return localStateMachineArn(logicalId);
+    if ((type === 'AWS::DynamoDB::Table' || type === 'AWS::DynamoDB::GlobalTable') && attribute === 'Arn')
+      return `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${names.tableName}`;
     return `${refOf(logicalId)}.${attribute}`;
   };
   const resolve = (value: Json): Json => {

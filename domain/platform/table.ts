@@ -2,6 +2,7 @@ import { Entity, type EntityItem } from 'electrodb';
 import { documentClient } from './clients';
 import { config } from './config';
 import { newLinkNonce } from './ids';
+import { TABLE_SERVICE } from './table-keys';
 
 /*
  * One table, single-table design. Access patterns, each served by a key, never a Scan:
@@ -51,7 +52,7 @@ import { newLinkNonce } from './ids';
  *
  * ElectroDB builds the key strings; entities map onto the generic pk/sk/gsi1pk/gsi1sk attributes.
  */
-const service = 'growcycle';
+const service = TABLE_SERVICE;
 
 /** A TTL in epoch seconds, `days` after an ISO time. */
 const expiry = (at: unknown, days: number): number | undefined =>

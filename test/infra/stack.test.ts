@@ -11,6 +11,8 @@ import { HR_ROUTES as HANDLED_HR_ROUTES } from '../../functions/api/hr-api';
 import { buildApp } from '../../infra/app';
 import { ENTRY_METADATA, GrowcycleFunction, POWERTOOLS_ENVIRONMENT, ROOT } from '../../infra/function';
 import type { GrowcycleStack } from '../../infra/stack';
+import { allows, localTableArn, statementsByFunction } from '../../local/privileges';
+import type { CfnTemplate } from '../../local/template';
 import { TRANSIENT_ERRORS } from '../../workflows/human-step';
 
 /*
@@ -143,6 +145,47 @@ describe('GrowcycleStack', () => {
       template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       });
+    });
+  });
+
+  describe('the public forms function', () => {
+    const may = (action: string, key: string, index?: string) => {
+      const byFunction = statementsByFunction(template.toJSON() as CfnTemplate, {
+        tableName: 't',
+        secretId: 's',
+      });
+      const forms = [...byFunction].find(([id]) => id.startsWith('Forms'))?.[1] ?? [];
+      const table = localTableArn('t');
+      return allows(forms, {
+        action: `dynamodb:${action}`,
+        resource: index ? `${table}/index/${index}` : table,
+        leadingKeys: key ? [key] : [],
+      });
+    };
+
+    it('reads and writes the items a form answers, by their partition keys', () => {
+      expect(may('GetItem', '$growcycle#requestid_r1')).toBe(true);
+      expect(may('UpdateItem', '$growcycle#requestid_r1')).toBe(true);
+      expect(may('PutItem', '$growcycle#cycleid_c1#employeeid_e1')).toBe(true);
+      expect(may('UpdateItem', '$growcycle#planid_p1')).toBe(true);
+      expect(may('GetItem', '$growcycle#employeeid_e1')).toBe(true);
+      expect(may('Query', '$growcycle#managerid_m1', 'gsi1')).toBe(true);
+    });
+
+    it('may not write people, the catalog, sessions or failure records, nor read the catalog', () => {
+      expect(may('PutItem', '$growcycle#employeeid_e1')).toBe(false);
+      expect(may('UpdateItem', '$growcycle#sessionhash_h')).toBe(false);
+      expect(may('PutItem', '$growcycle#id_template-1')).toBe(false);
+      expect(may('GetItem', '$growcycle#id_template-1')).toBe(false);
+      expect(may('PutItem', '$growcycle#scopeid_c1')).toBe(false);
+      expect(may('UpdateItem', '$growcycle#waitid_w1')).toBe(false);
+    });
+
+    it('may not delete, scan, write in batches, or list the whole organisation (gsi2)', () => {
+      expect(may('DeleteItem', '$growcycle#requestid_r1')).toBe(false);
+      expect(may('BatchWriteItem', '')).toBe(false);
+      expect(may('Scan', '')).toBe(false);
+      expect(may('Query', '$growcycle#', 'gsi2')).toBe(false);
     });
   });
 
