@@ -21,7 +21,8 @@ const days = (value: unknown): number | undefined => (value === undefined ? unde
  * The CDK app. Sender and HR addresses come from context (`cdk deploy -c senderAddress=...`);
  * the defaults only make `cdk synth` work out of the box. `-c emailSendRate=N` sets the send rate, `-c signInDomainPrefix=P` the managed login's domain,
  * `-c companyDomains=a.com,b.com` the company's own email domains, and `-c leaverRetentionDays=N`,
- * `-c outboxRetentionDays=N`, `-c auditRetentionDays=N`, `-c externalRetentionDays=N` the retention
+ * `-c outboxRetentionDays=N`, `-c auditRetentionDays=N`, `-c externalRetentionDays=N`,
+ * `-c digestRetentionDays=N` the retention
  * periods (docs/security.md).
  */
 export const buildApp = (app = new App()): { app: App; stack: GrowcycleStack } => {
@@ -39,6 +40,7 @@ export const buildApp = (app = new App()): { app: App; stack: GrowcycleStack } =
       outbox: days(app.node.tryGetContext('outboxRetentionDays')),
       audit: days(app.node.tryGetContext('auditRetentionDays')),
       externalReviewers: days(app.node.tryGetContext('externalRetentionDays')),
+      digests: days(app.node.tryGetContext('digestRetentionDays')),
     },
     companyDomains: (app.node.tryGetContext('companyDomains') as string | undefined)
       ?.split(',')

@@ -50,7 +50,7 @@ import {
 import type { Construct } from 'constructs';
 import { MAX_LINK_DAYS } from '../domain/mail/link-lifetime';
 import { EMPLOYEE_CLAIM, HR_GROUP } from '../domain/people/roles';
-import { TABLE_KEYS } from '../domain/platform/table-keys';
+import { partitionKeysOf, TABLE_KEYS } from '../domain/platform/table-keys';
 import { AppraisalCycle } from '../workflows/appraisal-cycle';
 import { DevelopmentPlan } from '../workflows/development-plan';
 import { EmployeeReview } from '../workflows/employee-review';
@@ -75,7 +75,13 @@ export type GrowcycleStackProps = StackProps & {
    * Retention in days (docs/security.md): before a leaver may be pseudonymised, of an outbox entry,
    * of an audit event. Each left out keeps the functions' default.
    */
-  retentionDays?: { leaver?: number; outbox?: number; audit?: number; externalReviewers?: number };
+  retentionDays?: {
+    leaver?: number;
+    outbox?: number;
+    audit?: number;
+    externalReviewers?: number;
+    digests?: number;
+  };
   /** The managed login's domain prefix (`<prefix>.auth.<region>.amazoncognito.com`); defaults to growcycle-<account>. */
   signInDomainPrefix?: string;
 };
@@ -85,6 +91,7 @@ const RETENTION_VARIABLES = {
   outbox: 'OUTBOX_RETENTION_DAYS',
   audit: 'AUDIT_RETENTION_DAYS',
   externalReviewers: 'EXTERNAL_RETENTION_DAYS',
+  digests: 'DIGEST_RETENTION_DAYS',
 } as const;
 
 /** The functions' retention settings, for the periods given. */
@@ -338,7 +345,9 @@ export class GrowcycleStack extends Stack {
       );
       linkSecret.grantRead(f);
     };
-    // Task tokens are not scoped to a state machine ARN, so SendTaskSuccess cannot be narrowed further.
+    // IAM has no resource type for the task-token actions, so a grant of them names "*": only the
+    // steps that answer the token of their own task (it is in their payload) and the resume function,
+    // which answers those the table keeps, hold it.
     const resumers = new Set<GrowcycleFunction>();
     const resumes = (f: GrowcycleFunction) => {
       resumers.add(f);
@@ -348,6 +357,30 @@ export class GrowcycleStack extends Stack {
           resources: ['*'],
         }),
       );
+    };
+    // Every other function completes or wakes a wait through it (domain/platform/wait-tokens.ts): it
+    // reads the wait's token itself, so a caller cannot have it answer any other token.
+    const resume = new GrowcycleFunction(this, 'Resume', {
+      entry: 'functions/steps/resume.ts',
+      environment,
+    });
+    functions.push(resume);
+    resume.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [partitionKeysOf('waitId')] } },
+      }),
+    );
+    table.encryptionKey?.grantDecrypt(resume);
+    resumes(resume);
+    const resumesWaits = (f: GrowcycleFunction) => {
+      resume.grantInvoke(f);
+      f.addEnvironment('RESUME_FUNCTION_NAME', resume.functionName);
+      Validations.of(f).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(resume.node.defaultChild as CfnElement)}.Arn>:*]`,
+        reason: `${f.node.id} may invoke any published version of the resume function, and only that function.`,
+      });
     };
 
     // The link key rotates as often as a link may live at most, so a key still verifies, as
@@ -423,15 +456,17 @@ export class GrowcycleStack extends Stack {
     schedulesCycles(humanStepFn);
     sends(humanStepFn);
     resumes(humanStepFn);
+    resumesWaits(humanStepFn);
     const goalRound = fn('GoalRound', 'functions/steps/goal-round.ts');
     sends(goalRound);
     const awaitCalibration = fn('AwaitCalibration', 'functions/steps/await-calibration.ts');
     resumes(awaitCalibration);
+    resumesWaits(awaitCalibration);
     // The catch of every workflow: records a failed step, tells HR, counts the failed part off its
     // cycle or plan (a review's end wakes the cycle; an item's, the plan).
     const recordFailure = fn('RecordFailure', 'functions/steps/record-failure.ts');
     sends(recordFailure);
-    resumes(recordFailure);
+    resumesWaits(recordFailure);
     const review = new EmployeeReview(this, 'EmployeeReview', {
       recordFailure,
       startReview: fn('StartReview', 'functions/steps/start-review.ts'),
@@ -446,6 +481,7 @@ export class GrowcycleStack extends Stack {
     review.stateMachine.grantStartExecution(launchReviews);
     const awaitReviews = fn('AwaitReviews', 'functions/steps/await-reviews.ts');
     resumes(awaitReviews);
+    resumesWaits(awaitReviews);
     const closeCycle = fn('CloseCycle', 'functions/steps/close-cycle.ts');
     sends(closeCycle);
     // Opening a recurring cycle schedules the next one of its series.
@@ -461,7 +497,7 @@ export class GrowcycleStack extends Stack {
     });
 
     const endPlanItem = fn('EndPlanItem', 'functions/steps/end-plan-item.ts');
-    resumes(endPlanItem);
+    resumesWaits(endPlanItem);
     const planItem = new PlanItem(this, 'PlanItem', { humanStep: humanStepFn, endPlanItem, recordFailure });
     // The plan starts its items' follow-ups; HR adding an item starts one too.
     const followPlan = fn('FollowPlan', 'functions/steps/follow-plan.ts', {
@@ -469,6 +505,7 @@ export class GrowcycleStack extends Stack {
       PLAN_ITEM_STATE_MACHINE_ARN: planItem.stateMachine.stateMachineArn,
     });
     resumes(followPlan);
+    resumesWaits(followPlan);
     // It opens check-ins and session questions: their emails are queued for the digest, like a human step's.
     schedulesCycles(followPlan);
     // The plan's end summary; HR told of a draft closed unagreed.
@@ -485,7 +522,7 @@ export class GrowcycleStack extends Stack {
     // Public: whoever holds a link reaches it, so it gets only the items a form needs (infra/forms-access.ts).
     const forms = fn('Forms', 'functions/api/forms.ts', queueingEnv, (f) => grantFormsTableAccess(table, f));
     linkSecret.grantRead(forms);
-    resumes(forms);
+    resumesWaits(forms);
     schedulesCycles(forms);
     // An edit of a draft plan tells the other party at once, with their link.
     sends(forms);
@@ -528,7 +565,7 @@ export class GrowcycleStack extends Stack {
     const actsAsHrApi = (f: ReturnType<typeof fn>) => {
       schedulesCycles(f);
       // Calibrating or releasing a review resumes the review's workflow waiting on it.
-      resumes(f);
+      resumesWaits(f);
       review.stateMachine.grantStartExecution(f);
       // Cancelling a cycle stops its execution and every review's.
       cycle.stateMachine.grantExecution(f, 'states:StopExecution');

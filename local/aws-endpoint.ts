@@ -79,13 +79,16 @@ export type AwsEndpointOptions = {
   /** The link key's secret; RotateSecret runs `rotation`, the template's rotation function. */
   secret: LocalSecret;
   rotation?: RotationRunner;
-  /** With both, the endpoint also answers SQS for the dead-letter queue and Lambda's Invoke (the redrive's calls). */
+  /** With both, the endpoint also answers SQS for the dead-letter queue and Lambda's Invoke (the redrive's calls, the resume function's callers). */
   lambda?: LocalLambda;
   queue?: LocalQueue;
   endpoint?: () => string;
 };
 
-/** Lambda's Invoke (REST): `Event` is taken at once (202) and run asynchronously, as Lambda does. */
+/**
+ * Lambda's Invoke (REST): `Event` is taken at once (202) and run asynchronously, as Lambda does;
+ * `RequestResponse` (the default) runs it and answers its result.
+ */
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 
 const lambdaInvoke = async (lambda: LocalLambda, name: string, req: IncomingMessage, res: ServerResponse) => {
@@ -108,17 +111,28 @@ const lambdaInvoke = async (lambda: LocalLambda, name: string, req: IncomingMess
       JSON.stringify({ Type: 'User', message: error instanceof Error ? error.message : String(error) }),
     );
   }
-  if (req.headers['x-amz-invocation-type'] !== 'Event') {
+  const type = req.headers['x-amz-invocation-type'] ?? 'RequestResponse';
+  if (type === 'Event') {
+    void lambda.invokeAsync(logicalId, event);
+    return res.writeHead(202).end();
+  }
+  if (type !== 'RequestResponse') {
     res.writeHead(400, {
       'content-type': 'application/json',
       'x-amzn-errortype': 'InvalidParameterValueException',
     });
-    return res.end(
-      JSON.stringify({ Type: 'User', message: 'Only asynchronous (Event) invocations run here' }),
-    );
+    return res.end(JSON.stringify({ Type: 'User', message: `Invocation type ${type} is not served here` }));
   }
-  void lambda.invokeAsync(logicalId, event);
-  res.writeHead(202).end();
+  // As Lambda answers a synchronous call: 200 either way, a handler's error in the body, flagged.
+  try {
+    const result = await lambda.invoke(logicalId, event);
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result ?? null));
+  } catch (error) {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    res
+      .writeHead(200, { 'content-type': 'application/json', 'x-amz-function-error': 'Unhandled' })
+      .end(JSON.stringify({ errorType: failure.name, errorMessage: failure.message }));
+  }
 };
 
 export const awsHandlers = ({

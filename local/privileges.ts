@@ -1,13 +1,28 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { documentClient } from '../domain/platform/clients';
-import { type CfnTemplate, LOCAL_ACCOUNT, LOCAL_REGION, type Names, resolver } from './template';
+import type {
+  BuildHandler,
+  BuildHandlerArguments,
+  BuildHandlerOutput,
+  HandlerExecutionContext,
+  MetadataBearer,
+} from '@smithy/types';
+import { documentClient, lambda, sfn } from '../domain/platform/clients';
+import {
+  type CfnTemplate,
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
+  localFunctionArn,
+  type Names,
+  resolver,
+} from './template';
 
 /*
- * IAM as the local stack applies it to the table: each function's DynamoDB calls are checked against
- * the statements its role holds in the synthesized template, and refused as AWS refuses them
- * (AccessDeniedException). So every integration test, and the demo, runs within the template's
- * policies: a handler that reaches an item its function may not touch fails here before it fails on
- * AWS. Only what the template uses is understood: Allow and Deny, `*` and `?` in actions and
+ * IAM as the local stack applies it: each function's calls to the table, its task-token answers
+ * (`states:SendTask*`) and its synchronous calls of another function (`lambda:InvokeFunction`) are
+ * checked against the statements its role holds in the synthesized template, and refused as AWS
+ * refuses them (AccessDeniedException). So every integration test, and the demo, runs within the
+ * template's policies: a handler that reaches what its function may not fails here before it fails
+ * on AWS. Only what the template uses is understood: Allow and Deny, `*` and `?` in actions and
  * resources, and `dynamodb:LeadingKeys` under `ForAllValues:StringLike` or `StringEquals`; any other
  * condition refuses, so a policy this module cannot read is noticed, not waved through.
  */
@@ -180,38 +195,57 @@ export const tableRequests = (command: string, input: Input, tableArn: string): 
 let active: { statements: Map<string, Statement[]>; tableArn: string } | undefined;
 let attached = false;
 
+/** What a Step Functions or Lambda call asks IAM for; other calls of those clients are not checked. */
+const serviceRequests = (command: string, input: Input): TableRequest[] => {
+  const op = command.replace(/Command$/, '');
+  // Task-token actions have no resource type in IAM: a policy must name "*" for them.
+  if (/^SendTask(Success|Failure|Heartbeat)$/.test(op))
+    return [{ action: `states:${op}`, resource: '*', leadingKeys: [] }];
+  if (op === 'Invoke') {
+    const name = String(input.FunctionName ?? '');
+    const arn = name.startsWith('arn:') ? name : localFunctionArn(name);
+    return [{ action: 'lambda:InvokeFunction', resource: arn, leadingKeys: [] }];
+  }
+  return [];
+};
+
+/** Refuses, in the calling function's name, the first request its statements do not allow. */
+const guard =
+  (requestsOf: (command: string, input: Input, tableArn: string) => TableRequest[]) =>
+  <I extends object, O extends MetadataBearer>(next: BuildHandler<I, O>, context: HandlerExecutionContext) =>
+  async (args: BuildHandlerArguments<I>): Promise<BuildHandlerOutput<O>> => {
+    const fn = invokedFunction.getStore();
+    const policy = active;
+    if (fn && policy) {
+      const statements = policy.statements.get(fn) ?? [];
+      const refused = requestsOf(context.commandName ?? '', args.input as Input, policy.tableArn).find(
+        (r) => !allows(statements, r),
+      );
+      if (refused) {
+        throw Object.assign(
+          new Error(
+            `${fn} is not authorized to perform: ${refused.action} on resource: ${refused.resource}` +
+              (refused.leadingKeys.length ? ` for key ${refused.leadingKeys.join(', ')}` : ''),
+          ),
+          { name: 'AccessDeniedException', $fault: 'client' },
+        );
+      }
+    }
+    return next(args);
+  };
+
+// The build step runs after the document client has marshalled its input, before anything is sent.
+const GUARD_STEP = { step: 'build', name: 'localPrivileges' } as const;
+
 /**
- * From now on, a function's call to the table that its role does not allow fails as on AWS. The
- * latest stack's template applies (one stack runs at a time in a process).
+ * From now on, a function's call that its role does not allow fails as on AWS. The latest stack's
+ * template applies (one stack runs at a time in a process).
  */
-export const enforceTablePrivileges = (template: CfnTemplate, names: Names): void => {
+export const enforcePrivileges = (template: CfnTemplate, names: Names): void => {
   active = { statements: statementsByFunction(template, names), tableArn: localTableArn(names.tableName) };
   if (attached) return;
   attached = true;
-  documentClient.middlewareStack.add(
-    (next, context) => async (args) => {
-      const fn = invokedFunction.getStore();
-      const policy = active;
-      if (fn && policy) {
-        const statements = policy.statements.get(fn) ?? [];
-        const command = context.commandName ?? '';
-        const refused = tableRequests(command, args.input as Input, policy.tableArn).find(
-          (r) => !allows(statements, r),
-        );
-        if (refused) {
-          throw Object.assign(
-            new Error(
-              `${fn} is not authorized to perform: ${refused.action} on resource: ${refused.resource}` +
-                (refused.leadingKeys.length ? ` for key ${refused.leadingKeys.join(', ')}` : ''),
-            ),
-            { name: 'AccessDeniedException', $fault: 'client' },
-          );
-        }
-      }
-      return next(args);
-    },
-    // After serialization's marshalling step would be too late to read the input simply; build runs
-    // after the document client has marshalled its input, before anything is sent.
-    { step: 'build', name: 'localTablePrivileges' },
-  );
+  documentClient.middlewareStack.add(guard(tableRequests), GUARD_STEP);
+  sfn.middlewareStack.add(guard(serviceRequests), GUARD_STEP);
+  lambda.middlewareStack.add(guard(serviceRequests), GUARD_STEP);
 };

@@ -15,7 +15,7 @@ import { ensureTable, localCredentials, reclaimDynamoDb, startDynamoDb } from '.
 import { LocalEventBus } from './event-bus';
 import { dynamoThrottlingProxy, type FaultOptions, type Faults, faultsFrom } from './faults';
 import { LocalLambda } from './lambda';
-import { enforceTablePrivileges } from './privileges';
+import { enforcePrivileges } from './privileges';
 import { LocalQueue } from './queue';
 import { LocalScheduler } from './scheduler';
 import { LocalSecret } from './secrets';
@@ -156,6 +156,8 @@ export const setEnvironment = (app: LocalApp, urls: LocalStack['urls']) => {
     AWS_ENDPOINT_URL_SFN: urls.sfn,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: urls.sfn,
     AWS_ENDPOINT_URL_SCHEDULER: urls.sfn,
+    // A function's synchronous call of another (the resume function's: domain/platform/wait-tokens.ts).
+    AWS_ENDPOINT_URL_LAMBDA: urls.sfn,
     // No X-Ray daemon here: the tracer hands the SDK clients back untouched (domain/platform/clients.ts).
     POWERTOOLS_TRACE_ENABLED: 'false',
     // Invocations run side by side in this process (./lambda.ts): Powertools keeps each one's state apart.
@@ -241,7 +243,7 @@ export const startStack = async (
       ...(options.emailSendRate ? { emailSendRate: String(options.emailSendRate) } : {}),
     });
     const app = readApp(template, { tableName, secretId: LOCAL_SECRET_ID });
-    enforceTablePrivileges(template, { tableName, secretId: LOCAL_SECRET_ID });
+    enforcePrivileges(template, { tableName, secretId: LOCAL_SECRET_ID });
     signInThroughDevIssuer(app, urls.api);
     setEnvironment(app, urls);
     await ensureTable(dynamoEndpoint, tableName, app.table);

@@ -4,7 +4,7 @@ import { addHours, now, secondsUntil } from '../platform/clock';
 import { config } from '../platform/config';
 import { resumeTask } from '../platform/executions';
 import { type Acknowledgment, type Cycle, db, type Params, type Review } from '../platform/table';
-import { cycleWait, storeToken, tokenOf } from '../platform/wait-tokens';
+import { cycleWait, resumeWait, storeToken } from '../platform/wait-tokens';
 import type { CyclePolicy } from './policy';
 
 /*
@@ -56,8 +56,7 @@ export const armCycleWait = async (cycleId: string, taskToken: string): Promise<
 /** Resumes the cycle's wait once no review is left open (the cycle then closes and reports). */
 export const resumeCycleIfDone = async (cycleId: string): Promise<void> => {
   const left = (await db().cycle.get({ cycleId }).go({ consistent: true })).data;
-  if (left && left.openReviews <= 0)
-    await resumeTask(await tokenOf(cycleWait(cycleId)), { cycleId, allReviewsDone: true });
+  if (left && left.openReviews <= 0) await resumeWait(cycleWait(cycleId), { cycleId, allReviewsDone: true });
 };
 
 /**

@@ -159,6 +159,8 @@ export const askForFeedback = async (
     ...(input.templateId ? { templateId: input.templateId } : {}),
     dueAt: deadlineOf(at, input.days, asker.timeZone),
     createdAt: at.toISOString(),
+    // Listed for the daily check, which forgets external reviewers once the retention period is over.
+    ...(recipients.value.some((r) => r.external) ? { externals: 'kept' as const } : {}),
   };
   // The requests before the ask: a retry that finds the ask finds its requests too.
   await Promise.all(

@@ -1,7 +1,6 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../platform/clients';
 import { now } from '../platform/clock';
-import { resumeTask, wakeTask } from '../platform/executions';
 import { newId } from '../platform/ids';
 import { logger } from '../platform/logger';
 import { countMetric } from '../platform/metrics';
@@ -12,7 +11,7 @@ import {
   isTransactionConflict,
   type Params,
 } from '../platform/table';
-import { requestWait, tokenOf } from '../platform/wait-tokens';
+import { requestWait, resumeWait, wakeWait } from '../platform/wait-tokens';
 import { resumeGroupIfSettled } from './group';
 import { kindOf, type StepKind, type StepKinds } from './kinds';
 
@@ -147,8 +146,9 @@ const resumeWaiting = async (kind: StepKind, req: HumanRequest, answer: Answer):
     await resumeGroupIfSettled(latest);
     return;
   }
-  // The token is read after the answer is stored: a wait parking meanwhile stored its token first.
-  const token = await tokenOf(requestWait(req.requestId));
+  // The resume function reads the token after the answer is stored: a wait parking meanwhile
+  // stored its token first.
+  const waitId = requestWait(req.requestId);
   let told: Record<string, unknown>;
   try {
     told = (await kind.settled?.(req, answer)) ?? {};
@@ -156,8 +156,8 @@ const resumeWaiting = async (kind: StepKind, req: HumanRequest, answer: Answer):
     // The workflow settles it instead: woken, its wait re-arms, finds the request answered and
     // settles it there, with its step's retries.
     logger.warn('settling the answer failed; the workflow settles it', { requestId: req.requestId });
-    await wakeTask(token, 'settle the answer in the workflow');
+    await wakeWait(waitId, 'settle the answer in the workflow');
     return;
   }
-  await resumeTask(token, { requestId: req.requestId, outcome: 'submitted', ...told });
+  await resumeWait(waitId, { requestId: req.requestId, outcome: 'submitted', ...told });
 };

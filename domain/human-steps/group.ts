@@ -1,6 +1,6 @@
 import { resumeTask } from '../platform/executions';
 import { db, type HumanRequest, isConditionFailure } from '../platform/table';
-import { storeToken, tokenOf } from '../platform/wait-tokens';
+import { resumeWait, storeToken } from '../platform/wait-tokens';
 import type { StepKinds } from './kinds';
 import { aboutRequest, type Outcome, openRequest, type StepState, wakeRequest } from './step';
 
@@ -121,5 +121,5 @@ export const resumeGroupIfSettled = async (
   const siblings = await readMembers(requestIds.filter((id) => id !== member.requestId));
   const state = stateOf(requestIds, [member, ...siblings]);
   if (state.outcome === 'waiting') return false;
-  return resumeTask(await tokenOf(groupWaitId(requestIds)), state);
+  return resumeWait(groupWaitId(requestIds), state);
 };

@@ -93,8 +93,6 @@ type TransactUpdate = NonNullable<NonNullable<TransactWriteCommandInput['Transac
 
 type Cancelled = { CancellationReasons?: Array<{ Code?: string }> };
 
-const ITEM_TTL_SECONDS = 30 * 86_400;
-
 /**
  * Queues an item; returns its send time, or undefined when the request's progress says it was
  * queued before or is no longer owed. A closed send time moves the item to the next one.
@@ -115,7 +113,7 @@ export const queueItem = async (p: QueuedItem, at: Date = now()): Promise<Date |
       index: p.index,
       assignment: p.assignment,
       queuedAt: at.toISOString(),
-      expiresAt: Math.floor(sendAt.getTime() / 1000) + ITEM_TTL_SECONDS,
+      expiresAt: Math.floor(sendAt.getTime() / 1000) + config.digestRetentionDays * 86_400,
     };
     const open = digestRun
       .update({ sendAt: iso })

@@ -13,7 +13,7 @@ import { type LocalDay, localDay } from '../platform/calendar';
 import { documentClient } from '../platform/clients';
 import { now } from '../platform/clock';
 import { config } from '../platform/config';
-import { startOnce, wakeTask } from '../platform/executions';
+import { startOnce } from '../platform/executions';
 import { executionName, newId, stableId } from '../platform/ids';
 import { logger } from '../platform/logger';
 import {
@@ -24,7 +24,7 @@ import {
   type Params,
   type Plan,
 } from '../platform/table';
-import { tokenOf } from '../platform/wait-tokens';
+import { wakeWait } from '../platform/wait-tokens';
 import {
   applyEdit,
   type Draft,
@@ -483,7 +483,7 @@ const tryAnswer = async (
   }
   // A request back to open has its reminders again: the group's wait recomputes its next wake-up.
   if (reopenTheirs || (mine.status === 'submitted' && !edit.agree))
-    await wakeTask(await tokenOf(groupWaitId(agreementRequestIds(plan.planId))), 'draft plan changed');
+    await wakeWait(groupWaitId(agreementRequestIds(plan.planId)), 'draft plan changed');
   if (changes.length) await tellOfChange(plan, theirs, by, revision, changes);
   const saved = { ...plan, revision, ...agreed, draft };
   return { outcome: 'saved', plan: saved, changed: changes.length > 0 };
@@ -764,7 +764,7 @@ const moveManagerAgreement = async (planId: string, managerId: string, actor: st
       continue;
     }
     if (status === 'open')
-      await wakeTask(await tokenOf(groupWaitId(agreementRequestIds(planId))), 'draft plan manager changed');
+      await wakeWait(groupWaitId(agreementRequestIds(planId)), 'draft plan manager changed');
     return true;
   }
   logger.warn('draft plan manager agreement not moved', { planId, requestId });
@@ -792,7 +792,7 @@ export const followDraftManagers: FollowManagerChanges = async (before, after, a
 
 /** Wakes a draft's wait for agreement (HR cancelled it): its requests find themselves withdrawn. */
 export const wakeAgreement = async (planId: string): Promise<void> => {
-  await wakeTask(await tokenOf(groupWaitId(agreementRequestIds(planId))), 'draft plan cancelled');
+  await wakeWait(groupWaitId(agreementRequestIds(planId)), 'draft plan cancelled');
 };
 
 /** A line per proposed item, and the latest change when someone else made it: what the emails list. */

@@ -4,9 +4,8 @@ import { missingEmployees } from '../people/org';
 import { recordAudit } from '../platform/audit';
 import { documentClient } from '../platform/clients';
 import { now } from '../platform/clock';
-import { wakeTask } from '../platform/executions';
 import { db, isConditionFailure, type Plan, type PlanItem } from '../platform/table';
-import { planWait, tokenOf } from '../platform/wait-tokens';
+import { planWait, wakeWait } from '../platform/wait-tokens';
 import { wakeAgreement } from './agreement';
 import { retireRequest, startItem, withdrawItems } from './follow-up';
 import { advanceWrites, isFollowed, lineOf, ownerRequest } from './items';
@@ -210,7 +209,7 @@ export const cancelPlan = async (
   }
   await recordAudit(`plan#${planId}`, actor, 'plan.cancelled', { reason });
   await withdrawItems(await itemsOf(planId));
-  await wakeTask(await tokenOf(planWait(planId)), 'plan cancelled');
+  await wakeWait(planWait(planId), 'plan cancelled');
   if (plan.status === 'draft') await wakeAgreement(planId);
   return { outcome: 'cancelled', plan: (await planById(planId)) ?? plan };
 };

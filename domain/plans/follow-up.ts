@@ -8,7 +8,7 @@ import type { SendWindow } from '../platform/calendar';
 import { documentClient } from '../platform/clients';
 import { now } from '../platform/clock';
 import { config } from '../platform/config';
-import { resumeTask, startOnce, wakeTask } from '../platform/executions';
+import { resumeTask, startOnce } from '../platform/executions';
 import { executionName, stableId } from '../platform/ids';
 import {
   db,
@@ -19,7 +19,7 @@ import {
   type Plan,
   type PlanItem,
 } from '../platform/table';
-import { planWait, requestWait, storeToken, tokenOf } from '../platform/wait-tokens';
+import { planWait, requestWait, storeToken, wakeWait } from '../platform/wait-tokens';
 import { dueAsks } from './check-ins';
 import { isFollowed, ownerGone, windowOf } from './items';
 import { itemsOf, planById } from './plans';
@@ -149,7 +149,7 @@ export const endItem = async (planId: string, itemId: string): Promise<{ openIte
     if (!isConditionFailure(error)) throw error;
   }
   const plan = await planById(planId);
-  if (plan && plan.openItems <= 0) await wakeTask(await tokenOf(planWait(planId)), 'last item ended');
+  if (plan && plan.openItems <= 0) await wakeWait(planWait(planId), 'last item ended');
   return { openItems: plan?.openItems ?? 0 };
 };
 
@@ -274,11 +274,11 @@ export const summaryStepKinds: StepKinds = { 'plan-summary': { notice: summaryNo
 /** Wakes the waits of items still followed up, so each finds itself withdrawn and ends. */
 export const withdrawItems = async (items: PlanItem[]): Promise<void> => {
   for (const item of items.filter((i) => !i.endedAt))
-    await wakeTask(await tokenOf(requestWait(item.requestId)), 'plan item withdrawn');
+    await wakeWait(requestWait(item.requestId), 'plan item withdrawn');
 };
 
 /** Expires a request that is no longer the item's, without an email, and wakes its wait. */
 export const retireRequest = async (requestId: string): Promise<void> => {
   await closeUnanswered(requestId);
-  await wakeTask(await tokenOf(requestWait(requestId)), 'plan item changed');
+  await wakeWait(requestWait(requestId), 'plan item changed');
 };

@@ -1,5 +1,6 @@
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
@@ -25,3 +26,4 @@ export const ses = tracer.captureAWSv3Client(new SESv2Client({}));
 export const sfn = tracer.captureAWSv3Client(new SFNClient({}));
 export const secrets = tracer.captureAWSv3Client(new SecretsManagerClient({}));
 export const scheduler = tracer.captureAWSv3Client(new SchedulerClient({}));
+export const lambda = tracer.captureAWSv3Client(new LambdaClient({}));

@@ -76,6 +76,10 @@ export const config = {
   get schedulerRoleArn() {
     return required('SCHEDULER_ROLE_ARN');
   },
+  /** The one function that answers a task token read from the table (functions/steps/resume.ts). */
+  get resumeFunctionName() {
+    return required('RESUME_FUNCTION_NAME');
+  },
   /** The digest delivery (functions/steps/deliver-digests.ts), which one-time schedules invoke at each send time. */
   get digestFunctionArn() {
     return required('DIGEST_FUNCTION_ARN');
@@ -111,6 +115,13 @@ export const config = {
    */
   get externalRetentionDays() {
     return wholeDays('EXTERNAL_RETENTION_DAYS', 30);
+  },
+  /**
+   * Days a digest item is kept after its send time (DIGEST_RETENTION_DAYS; default 30): what was
+   * folded into whose morning email, with its link's purpose; the email's text is never kept.
+   */
+  get digestRetentionDays() {
+    return wholeDays('DIGEST_RETENTION_DAYS', 30);
   },
   /** Days an audit event is kept (AUDIT_RETENTION_DAYS; default 2,555, seven years). */
   get auditRetentionDays() {

@@ -23,6 +23,7 @@ import { TABLE_SERVICE } from './table-keys';
  *   feedback given on one review .................. pk FEEDBACK#cycle#employee
  *   a request for feedback any time by id ......... pk FEEDBACKASK#id
  *   requests for feedback about an employee ....... gsi1 SUBJECT#id / created
+ *   those keeping external addresses, by due date . gsi2 EXTERNALS#kept / due (daily forgetting)
  *   feedback any time and praise an employee got .. pk FEEDBACKENTRY#employee / at, id
  *   a review's end, counted once .................. pk REVIEWEND#cycle#employee
  *   the token of a wait (human step, calibration, . pk WAITTOKEN#request, review or cycle id
@@ -497,6 +498,11 @@ const feedbackAsk = new Entity({
     templateId: { type: 'string' },
     dueAt: { type: 'string', required: true },
     createdAt: { type: 'string', required: true },
+    /**
+     * Set while external reviewers' names and addresses are kept (domain/cycles/forget-externals.ts);
+     * removed once they are forgotten.
+     */
+    externals: { type: ['kept'] as const },
   },
   indexes: {
     byId: { pk: { field: 'pk', composite: ['askId'] }, sk: { field: 'sk', composite: [] } },
@@ -504,6 +510,12 @@ const feedbackAsk = new Entity({
       index: 'gsi1',
       pk: { field: 'gsi1pk', composite: ['subjectId'] },
       sk: { field: 'gsi1sk', composite: ['createdAt', 'askId'] },
+    },
+    // Sparse: only asks still keeping external addresses, by due date, for the daily check.
+    withExternals: {
+      index: 'gsi2',
+      pk: { field: 'gsi2pk', composite: ['externals'] },
+      sk: { field: 'gsi2sk', composite: ['dueAt', 'askId'] },
     },
   },
 });

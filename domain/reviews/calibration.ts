@@ -16,7 +16,7 @@ import { addDays, now, secondsUntil } from '../platform/clock';
 import { resumeTask } from '../platform/executions';
 import { newId } from '../platform/ids';
 import { type Cycle, db, isConditionFailure, type Review } from '../platform/table';
-import { calibrationWait, storeToken, tokenOf } from '../platform/wait-tokens';
+import { calibrationWait, resumeWait, storeToken } from '../platform/wait-tokens';
 import { reviewResults } from './results';
 
 /*
@@ -148,7 +148,7 @@ export const calibrateReview = async (
     }
     // A review waiting for HR's calibration moves on now rather than at the calibration date.
     // The token is read after the calibration is stored: a wait parking meanwhile stored it first.
-    await resumeTask(await tokenOf(calibrationWait(cycleId, employeeId)), {
+    await resumeWait(calibrationWait(cycleId, employeeId), {
       calibrated: true,
     });
     return { outcome: 'calibrated', calibration: checked.calibration, ...results };

@@ -8,7 +8,6 @@ import { localDeadline, nextSendSlot } from '../platform/calendar';
 import { documentClient } from '../platform/clients';
 import { addDays, now } from '../platform/clock';
 import { config } from '../platform/config';
-import { wakeTask } from '../platform/executions';
 import { stableId } from '../platform/ids';
 import {
   db,
@@ -17,7 +16,7 @@ import {
   isConditionFailure,
   type Review,
 } from '../platform/table';
-import { requestWait, tokenOf } from '../platform/wait-tokens';
+import { requestWait, wakeWait } from '../platform/wait-tokens';
 import { closeAfter, MIN_DAYS_TO_ANSWER } from './ladders';
 
 /*
@@ -158,7 +157,7 @@ export const releaseReview = async (
 /** The acknowledgment step waiting, unopened, for the release wakes now and opens. */
 const wakeIfParked = async (requestId: string) => {
   const parked = (await db().request.get({ requestId }).go({ consistent: true })).data;
-  if (parked?.status === 'pending') await wakeTask(await tokenOf(requestWait(requestId)), 'results released');
+  if (parked?.status === 'pending') await wakeWait(requestWait(requestId), 'results released');
 };
 
 /** Reviews released side by side; each is its own conditional transaction. */

@@ -12,7 +12,7 @@ import { buildApp } from '../../infra/app';
 import { ENTRY_METADATA, GrowcycleFunction, POWERTOOLS_ENVIRONMENT, ROOT } from '../../infra/function';
 import type { GrowcycleStack } from '../../infra/stack';
 import { allows, localTableArn, statementsByFunction } from '../../local/privileges';
-import type { CfnTemplate } from '../../local/template';
+import { type CfnTemplate, localFunctionArn } from '../../local/template';
 import { TRANSIENT_ERRORS } from '../../workflows/human-step';
 
 /*
@@ -123,7 +123,7 @@ describe('GrowcycleStack', () => {
 
     it('passes the retention periods given as context to every function, and refuses what is not whole days', () => {
       const withRetention = Template.fromStack(
-        newApp({ leaverRetentionDays: '1095', auditRetentionDays: '3650' }).stack,
+        newApp({ leaverRetentionDays: '1095', auditRetentionDays: '3650', digestRetentionDays: '14' }).stack,
       );
       const env = Object.values(withRetention.findResources('AWS::Lambda::Function')).map(
         (f) =>
@@ -133,7 +133,11 @@ describe('GrowcycleStack', () => {
       const ours = env.filter((v) => 'TABLE_NAME' in v);
       expect(ours.length).toBeGreaterThan(10);
       for (const v of ours) {
-        expect(v).toMatchObject({ LEAVER_RETENTION_DAYS: '1095', AUDIT_RETENTION_DAYS: '3650' });
+        expect(v).toMatchObject({
+          LEAVER_RETENTION_DAYS: '1095',
+          AUDIT_RETENTION_DAYS: '3650',
+          DIGEST_RETENTION_DAYS: '14',
+        });
         expect(v).not.toHaveProperty('OUTBOX_RETENTION_DAYS');
       }
       expect(() => newApp({ outboxRetentionDays: 'a year' })).toThrow(
@@ -186,6 +190,50 @@ describe('GrowcycleStack', () => {
       expect(may('BatchWriteItem', '')).toBe(false);
       expect(may('Scan', '')).toBe(false);
       expect(may('Query', '$growcycle#', 'gsi2')).toBe(false);
+    });
+  });
+
+  describe('task tokens', () => {
+    const holders = () => {
+      const byFunction = statementsByFunction(template.toJSON() as CfnTemplate, {
+        tableName: 't',
+        secretId: 's',
+      });
+      const may = (action: string) =>
+        [...byFunction]
+          .filter(([, statements]) => allows(statements, { action, resource: '*', leadingKeys: [] }))
+          .map(([id]) => id.replace(/[0-9A-F]{8}$/, ''))
+          .sort();
+      return { byFunction, may };
+    };
+
+    it('are answered only by the steps holding their own task’s token and by the resume function', () => {
+      const { may } = holders();
+      const expected = ['AwaitCalibration', 'AwaitReviews', 'FollowPlan', 'HumanStep', 'Resume'];
+      expect(may('states:SendTaskSuccess')).toEqual(expected);
+      expect(may('states:SendTaskFailure')).toEqual(expected);
+    });
+
+    it('kept in the table are answered by the resume function, which reads nothing else', () => {
+      const { byFunction } = holders();
+      const [, resume = []] = [...byFunction].find(([id]) => id.startsWith('Resume')) ?? [];
+      const table = localTableArn('t');
+      const read = (key: string) =>
+        allows(resume, { action: 'dynamodb:GetItem', resource: table, leadingKeys: [key] });
+      expect(read('$growcycle#waitid_request#r1')).toBe(true);
+      expect(read('$growcycle#requestid_r1')).toBe(false);
+      expect(
+        allows(resume, { action: 'dynamodb:PutItem', resource: table, leadingKeys: ['$growcycle#waitid_w'] }),
+      ).toBe(false);
+      const forms = [...byFunction].find(([id]) => id.startsWith('Forms'))?.[1] ?? [];
+      const resumeId = [...byFunction.keys()].find((id) => id.startsWith('Resume')) ?? '';
+      expect(
+        allows(forms, {
+          action: 'lambda:InvokeFunction',
+          resource: localFunctionArn(resumeId),
+          leadingKeys: [],
+        }),
+      ).toBe(true);
     });
   });
 

@@ -36,6 +36,7 @@ export const TEST_ENV = {
   PLAN_ITEM_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:111122223333:stateMachine:plan-item',
   SCHEDULE_GROUP_NAME: 'growcycle-cycle-starts',
   SCHEDULER_ROLE_ARN: 'arn:aws:iam::111122223333:role/cycle-start',
+  RESUME_FUNCTION_NAME: 'growcycle-resume',
 } as const;
 
 /** For a test file or a describe: `Date` reads `at` in every test, and the real clock is back after them. */

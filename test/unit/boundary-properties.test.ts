@@ -22,6 +22,7 @@ import * as humanStep from '../../functions/steps/human-step';
 import * as launchReviews from '../../functions/steps/launch-reviews';
 import * as openCycle from '../../functions/steps/open-cycle';
 import * as recordFailure from '../../functions/steps/record-failure';
+import * as resume from '../../functions/steps/resume';
 import * as startReview from '../../functions/steps/start-review';
 import * as startTriggeredReviews from '../../functions/steps/start-triggered-reviews';
 import { ROOT } from '../../infra/function';
@@ -236,6 +237,7 @@ describe('workflow steps', () => {
     launchReviews: [launchReviews.handler, launchReviews.LaunchReviewsInput],
     openCycle: [openCycle.handler, openCycle.OpenCycleInput],
     recordFailure: [recordFailure.handler, recordFailure.RecordFailureInput],
+    resume: [resume.handler, resume.ResumeInput],
     startReview: [startReview.handler, startReview.StartReviewInput],
     startTriggeredReviews: [startTriggeredReviews.handler, startTriggeredReviews.StartTriggeredReviewsInput],
   } as const);

@@ -1,9 +1,10 @@
+import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { documentClient } from '../../domain/platform/clients';
+import { documentClient, sfn } from '../../domain/platform/clients';
 import {
   allows,
-  enforceTablePrivileges,
+  enforcePrivileges,
   invokedFunction,
   localTableArn,
   statementsByFunction,
@@ -110,18 +111,24 @@ describe('statementsByFunction', () => {
   });
 });
 
-describe('enforceTablePrivileges', () => {
+describe('enforcePrivileges', () => {
   it("refuses a function's call that its role does not allow, as AWS does, before anything is sent", async () => {
     const template = templateWith({
       Action: 'dynamodb:GetItem',
       Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['$app#requestid_*'] } },
     });
-    enforceTablePrivileges(template, { tableName: 't', secretId: 's' });
+    enforcePrivileges(template, { tableName: 't', secretId: 's' });
     const get = (pk: string) => documentClient.send(new GetCommand({ TableName: 't', Key: { pk, sk: 's' } }));
 
     await expect(invokedFunction.run('Fn', () => get('$app#employeeid_e1'))).rejects.toMatchObject({
       name: 'AccessDeniedException',
       message: expect.stringContaining('dynamodb:GetItem'),
+    });
+    await expect(
+      invokedFunction.run('Fn', () => sfn.send(new SendTaskSuccessCommand({ taskToken: 't', output: '{}' }))),
+    ).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      message: expect.stringContaining('states:SendTaskSuccess'),
     });
     // Allowed, it goes on to the network, which the unit tests close: refused there, not by IAM.
     const allowed = await invokedFunction.run('Fn', () => get('$app#requestid_r1')).catch((e: Error) => e);

@@ -1,4 +1,7 @@
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { queueItem } from '../../domain/mail/digest';
 import { pseudonymOf, REMOVED, scrub } from '../../domain/people/pseudonymise';
 import { db } from '../../domain/platform/table';
 
@@ -13,6 +16,7 @@ afterEach(() => {
   delete process.env.TABLE_NAME;
   delete process.env.OUTBOX_RETENTION_DAYS;
   delete process.env.AUDIT_RETENTION_DAYS;
+  delete process.env.DIGEST_RETENTION_DAYS;
 });
 
 describe('retention limits', () => {
@@ -43,6 +47,35 @@ describe('retention limits', () => {
     expect(auditItem().Item.expiresAt).toBe(seconds(at, 3650));
     process.env.AUDIT_RETENTION_DAYS = 'forever';
     expect(() => auditItem()).toThrow(/AUDIT_RETENTION_DAYS must be a whole number of days/);
+  });
+
+  it('a digest item is kept 30 days after its send time by default, or as long as set', async () => {
+    const ddb = mockClient(DynamoDBDocumentClient);
+    // Its send time's delivery is scheduled already, so queueing writes only the item.
+    ddb
+      .on(GetCommand)
+      .resolves({ Item: db().digestRun.create({ sendAt: at, scheduledAt: at }).params().Item });
+    ddb.on(TransactWriteCommand).resolves({});
+    const queuedExpiry = async () => {
+      ddb.resetHistory();
+      await queueItem({
+        recipientId: 'e1',
+        key: 'k1',
+        requestId: 'r1',
+        purpose: 'request',
+        index: 0,
+        assignment: 0,
+        window: { timeZone: 'UTC', sendHour: 9, quietDays: [] },
+        sendAt: new Date(at),
+      });
+      const put = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.find((i) => i.Put)
+        ?.Put?.Item;
+      return put?.expiresAt;
+    };
+    expect(await queuedExpiry()).toBe(seconds(at, 30));
+    process.env.DIGEST_RETENTION_DAYS = '7';
+    expect(await queuedExpiry()).toBe(seconds(at, 7));
+    ddb.restore();
   });
 });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forgetExternalReviewers } from '../../domain/cycles/forget-externals';
 import {
   answer,
   type CapturedEmail,
@@ -19,6 +20,7 @@ import {
   startTestStack,
   type TestStack,
 } from '../support/local-stack';
+import { scanTable } from '../support/table-scan';
 
 /*
  * Feedback any time on the local stack, on the synthesized feedback-request state machine with the
@@ -26,6 +28,7 @@ import {
  * asker's digest, reminded once, closed at the deadline; the record's visibility and anonymity.
  */
 
+const DAY = 86_400_000;
 const START = new Date('2027-03-01T07:00:00Z'); // a Monday, before Oslo's 09:00 send hour
 
 let stack: TestStack;
@@ -164,6 +167,18 @@ describe('a request for feedback any time', () => {
       asked: 3,
       answered: 1,
     });
+
+    // The external reviewer's name and address are kept for the retention period after the due
+    // date, then forgotten by the daily check; the answers stay as they were.
+    const { body: shown } = await as('mgr')('GET', `/feedback/requests/${askId}`);
+    const dueAt = Date.parse((shown.request as { dueAt: string }).dueAt);
+    const kept = async () => JSON.stringify(await scanTable()).match(/eve@example\.org|Eve Extern/gi) ?? [];
+    await forgetExternalReviewers(new Date(dueAt + 29 * DAY));
+    expect(await kept()).not.toEqual([]);
+    expect((await forgetExternalReviewers(new Date(dueAt + 31 * DAY))).asks).toBe(1);
+    expect(await kept()).toEqual([]);
+    expect((await recordAs('ola', 'ola')).feedback).toHaveLength(1);
+    expect((await forgetExternalReviewers(new Date(dueAt + 60 * DAY))).asks).toBe(0);
   });
 
   it('anonymous below the threshold: nothing of the answers reaches anyone, not even their number', async () => {
