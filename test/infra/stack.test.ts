@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WAKE_ERROR } from '../../domain/platform/executions';
@@ -948,6 +950,24 @@ describe('cdk-nag AwsSolutions checks', () => {
 
     // Act / Assess
     expect(() => app.synth()).toThrow(/Growcycle\/Unacknowledged\/ServiceRole/);
+  });
+
+  it('cover no new open route by the acknowledgments of the open ones: a route without the JWT authorizer fails', () => {
+    // Prepare: one more route to the health check, open like it but saying nothing of why.
+    const { app, stack } = newApp();
+    const api = stack.node.findAll().find((c): c is HttpApi => c instanceof HttpApi);
+    const health = stack.node
+      .findAll()
+      .find((c): c is GrowcycleFunction => c instanceof GrowcycleFunction && c.node.id === 'Health');
+    if (!api || !health) throw new Error('the stack has no HTTP API or no health function');
+    api.addRoutes({
+      path: '/unacknowledged',
+      methods: [HttpMethod.GET],
+      integration: new HttpLambdaIntegration('Unacknowledged', health),
+    });
+
+    // Act / Assess
+    expect(() => app.synth()).toThrow(/AwsSolutions-APIG4/);
   });
 
   it('fail synthesis on an unacknowledged finding, so the check above can catch one', () => {
