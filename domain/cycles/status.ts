@@ -18,7 +18,7 @@ import { type ReviewTally, tallyReviews } from './close';
 
 export const cycleRequests = async (cycleId: string, employeeId?: string): Promise<HumanRequest[]> => {
   const query = employeeId
-    ? db().request.query.byCycle({ cycleId, subjectId: employeeId })
+    ? db().request.query.byCycle({ cycleId, cycleSubjectId: employeeId })
     : db().request.query.byCycle({ cycleId });
   return (await query.go({ pages: 'all' })).data;
 };

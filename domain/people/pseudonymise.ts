@@ -135,7 +135,7 @@ export const pseudonymise = async (employeeId: string, actor: string): Promise<P
   const [about, peerAnswers, given, items] = await Promise.all([
     Promise.all(
       reviews.data.map((r) =>
-        t.request.query.byCycle({ cycleId: r.cycleId, subjectId: employeeId }).go(pages),
+        t.request.query.byCycle({ cycleId: r.cycleId, cycleSubjectId: employeeId }).go(pages),
       ),
     ),
     Promise.all(

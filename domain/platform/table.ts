@@ -296,6 +296,23 @@ const request = new Entity({
     recipientId: { type: 'string', required: true },
     subjectId: { type: 'string', required: true },
     cycleId: { type: 'string' },
+    /**
+     * The subject and the request again, on a cycle's requests only: the cycle's list (byCycle) is
+     * keyed on them, so a request outside a cycle leaves every part of that key unset and writes
+     * no copy to the index (ElectroDB writes an index's keys when any of its attributes is set).
+     */
+    cycleSubjectId: {
+      type: 'string',
+      hidden: true,
+      watch: ['cycleId', 'subjectId'],
+      set: (_, { cycleId, subjectId }) => (cycleId ? subjectId : undefined),
+    },
+    cycleRequestId: {
+      type: 'string',
+      hidden: true,
+      watch: ['cycleId', 'requestId'],
+      set: (_, { cycleId, requestId }) => (cycleId ? requestId : undefined),
+    },
     planId: { type: 'string' },
     /** The plan item a request follows up (domain/plans/). */
     itemId: { type: 'string' },
@@ -393,11 +410,18 @@ const request = new Entity({
   },
   indexes: {
     byId: { pk: { field: 'pk', composite: ['requestId'] }, sk: { field: 'sk', composite: [] } },
-    // Sparse: only cycle requests carry a cycleId. Serves HR's status, overdue list and extensions.
+    // Sparse: only a cycle's requests carry its keys (the attributes below), so a plan's or a
+    // feedback request's writes cost no copy here. Serves HR's status, overdue list and extensions.
     byCycle: {
       index: 'gsi2',
       pk: { field: 'gsi2pk', composite: ['cycleId'] },
-      sk: { field: 'gsi2sk', composite: ['subjectId', 'requestId'] },
+      sk: {
+        field: 'gsi2sk',
+        composite: ['cycleSubjectId', 'cycleRequestId'],
+        // The key as it always was, so the lists of cycles already running read on unchanged.
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: ElectroDB's key template, which ElectroDB fills in
+        template: '$request_1#subjectid_${cycleSubjectId}#requestid_${cycleRequestId}',
+      },
     },
     // What a person owes, for their page: read newest first and filtered to the open ones, one
     // person's requests at a time.

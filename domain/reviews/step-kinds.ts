@@ -55,7 +55,7 @@ export const reviewStepKinds: StepKinds = {
         if (!req.cycleId || recipientId === req.recipientId) return undefined;
         const others = (
           await db()
-            .request.query.byCycle({ cycleId: req.cycleId, subjectId: req.subjectId })
+            .request.query.byCycle({ cycleId: req.cycleId, cycleSubjectId: req.subjectId })
             .go({ pages: 'all' })
         ).data;
         return others.some((o) => o.kind === 'peer-feedback' && o.recipientId === recipientId)
