@@ -298,17 +298,20 @@ const request = new Entity({
     cycleId: { type: 'string' },
     /**
      * The subject and the request again, on a cycle's requests only: the cycle's list (byCycle) is
-     * keyed on them, so a request outside a cycle leaves every part of that key unset and writes
-     * no copy to the index (ElectroDB writes an index's keys when any of its attributes is set).
+     * keyed on them, so a request outside a cycle leaves every part of that key unset and writes no
+     * copy to the index (ElectroDB writes an index's keys when any of their attributes is set).
+     * Stored under short names: every byte counts towards a request's write units, and its copies'.
      */
     cycleSubjectId: {
       type: 'string',
+      field: 'cs',
       hidden: true,
       watch: ['cycleId', 'subjectId'],
       set: (_, { cycleId, subjectId }) => (cycleId ? subjectId : undefined),
     },
     cycleRequestId: {
       type: 'string',
+      field: 'cr',
       hidden: true,
       watch: ['cycleId', 'requestId'],
       set: (_, { cycleId, requestId }) => (cycleId ? requestId : undefined),
@@ -418,7 +421,7 @@ const request = new Entity({
       sk: {
         field: 'gsi2sk',
         composite: ['cycleSubjectId', 'cycleRequestId'],
-        // The key as it always was, so the lists of cycles already running read on unchanged.
+        // The key as a cycle's requests were always listed under, so a running cycle reads on.
         // biome-ignore lint/suspicious/noTemplateCurlyInString: ElectroDB's key template, which ElectroDB fills in
         template: '$request_1#subjectid_${cycleSubjectId}#requestid_${cycleRequestId}',
       },
