@@ -43,7 +43,8 @@ const READ_ACTIONS = [
 ];
 const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
-const leadingKeys = (attributes: string[]) => ({
+/** A condition that lets a statement reach only the items keyed first by these attributes. */
+export const leadingKeys = (attributes: string[]) => ({
   'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': attributes.map(partitionKeysOf) },
 });
 

@@ -51,13 +51,13 @@ import {
 import type { Construct } from 'constructs';
 import { MAX_LINK_DAYS } from '../domain/mail/link-lifetime';
 import { EMPLOYEE_CLAIM, HR_GROUP } from '../domain/people/roles';
-import { partitionKeysOf, TABLE_KEYS } from '../domain/platform/table-keys';
+import { TABLE_KEYS } from '../domain/platform/table-keys';
 import { AppraisalCycle } from '../workflows/appraisal-cycle';
 import { DevelopmentPlan } from '../workflows/development-plan';
 import { EmployeeReview } from '../workflows/employee-review';
 import { FeedbackRequest } from '../workflows/feedback-request';
 import { PlanItem } from '../workflows/plan-item';
-import { grantFormsTableAccess } from './forms-access';
+import { grantFormsTableAccess, leadingKeys } from './forms-access';
 import { GrowcycleFunction } from './function';
 import { Operations } from './operations';
 
@@ -370,7 +370,7 @@ export class GrowcycleStack extends Stack {
       new PolicyStatement({
         actions: ['dynamodb:GetItem'],
         resources: [table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [partitionKeysOf('waitId')] } },
+        conditions: leadingKeys(['waitId']),
       }),
     );
     table.encryptionKey?.grantDecrypt(resume);

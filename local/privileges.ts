@@ -7,14 +7,7 @@ import type {
   MetadataBearer,
 } from '@smithy/types';
 import { documentClient, lambda, sfn } from '../domain/platform/clients';
-import {
-  type CfnTemplate,
-  LOCAL_ACCOUNT,
-  LOCAL_REGION,
-  localFunctionArn,
-  type Names,
-  resolver,
-} from './template';
+import { type CfnTemplate, localFunctionArn, localTableArn, type Names, resolver } from './template';
 
 /*
  * IAM as the local stack applies it: each function's calls to the table, its task-token answers
@@ -37,11 +30,8 @@ type Statement = {
   Condition?: Record<string, Record<string, string | string[]>>;
 };
 
-/** One authorization a call needs: an action on a table or index, for these partition keys. */
-export type TableRequest = { action: string; resource: string; leadingKeys: string[] };
-
-export const localTableArn = (tableName: string): string =>
-  `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${tableName}`;
+/** One authorization a call needs: an action on a resource, for these partition keys (a table's). */
+export type IamRequest = { action: string; resource: string; leadingKeys: string[] };
 
 const asList = (v: string | string[]): string[] => (Array.isArray(v) ? v : [v]);
 const globs = new Map<string, RegExp>();
@@ -59,7 +49,7 @@ const glob = (pattern: string, flags = ''): RegExp => {
   return re;
 };
 
-const conditionsHold = (condition: Statement['Condition'], request: TableRequest): boolean =>
+const conditionsHold = (condition: Statement['Condition'], request: IamRequest): boolean =>
   Object.entries(condition ?? {}).every(([operator, keys]) =>
     Object.entries(keys).every(([key, values]) => {
       if (key !== 'dynamodb:LeadingKeys') return false;
@@ -72,13 +62,13 @@ const conditionsHold = (condition: Statement['Condition'], request: TableRequest
     }),
   );
 
-const matches = (s: Statement, request: TableRequest): boolean =>
+const matches = (s: Statement, request: IamRequest): boolean =>
   asList(s.Action).some((a) => glob(a, 'i').test(request.action)) &&
   asList(s.Resource).some((r) => glob(r).test(request.resource)) &&
   conditionsHold(s.Condition, request);
 
 /** Whether these statements let the request through: an Allow that matches and no Deny that does. */
-export const allows = (statements: Statement[], request: TableRequest): boolean =>
+export const allows = (statements: Statement[], request: IamRequest): boolean =>
   statements.some((s) => s.Effect === 'Allow' && matches(s, request)) &&
   !statements.some((s) => s.Effect === 'Deny' && matches(s, request));
 
@@ -125,33 +115,33 @@ const queriedKey = (input: Input): string => {
   const values = (input.ExpressionAttributeValues ?? {}) as Key;
   const names = (input.ExpressionAttributeNames ?? {}) as Record<string, string>;
   const condition = String(input.KeyConditionExpression ?? '');
+  const named = Object.entries(names).find(([, field]) => /pk$/.test(field))?.[0];
+  if (!named) return '';
   for (const [placeholder, value] of Object.entries(values)) {
-    const named = Object.entries(names).find(([, field]) => /pk$/.test(field))?.[0];
-    if (named && new RegExp(`${named}\\s*=\\s*${placeholder}\\b`).test(condition)) return value?.S ?? '';
+    if (new RegExp(`${named}\\s*=\\s*${placeholder}\\b`).test(condition)) return value?.S ?? '';
   }
   return '';
 };
 
 /** What a command asks IAM for: one request per item for the item actions, as DynamoDB authorizes them. */
-export const tableRequests = (command: string, input: Input, tableArn: string): TableRequest[] => {
+export const tableRequests = (command: string, input: Input, tableArn: string): IamRequest[] => {
   const op = command.replace(/Command$/, '');
   const on = (resource: string, action: string, keys: string[]) => ({
     action: `dynamodb:${action}`,
     resource,
     leadingKeys: keys,
   });
+  const tableOrIndex = input.IndexName ? `${tableArn}/index/${String(input.IndexName)}` : tableArn;
   switch (op) {
     case 'GetItem':
     case 'PutItem':
     case 'UpdateItem':
     case 'DeleteItem':
       return [on(tableArn, op, [pkOf(input.Key ?? input.Item)])];
-    case 'Query': {
-      const index = input.IndexName ? `${tableArn}/index/${String(input.IndexName)}` : tableArn;
-      return [on(index, op, [queriedKey(input)])];
-    }
+    case 'Query':
+      return [on(tableOrIndex, op, [queriedKey(input)])];
     case 'Scan':
-      return [on(input.IndexName ? `${tableArn}/index/${String(input.IndexName)}` : tableArn, op, [])];
+      return [on(tableOrIndex, op, [])];
     case 'BatchGetItem': {
       const tables = Object.values((input.RequestItems ?? {}) as Record<string, { Keys?: unknown[] }>);
       return [
@@ -196,7 +186,7 @@ let active: { statements: Map<string, Statement[]>; tableArn: string } | undefin
 let attached = false;
 
 /** What a Step Functions or Lambda call asks IAM for; other calls of those clients are not checked. */
-const serviceRequests = (command: string, input: Input): TableRequest[] => {
+const serviceRequests = (command: string, input: Input): IamRequest[] => {
   const op = command.replace(/Command$/, '');
   // Task-token actions have no resource type in IAM: a policy must name "*" for them.
   if (/^SendTask(Success|Failure|Heartbeat)$/.test(op))
@@ -211,7 +201,7 @@ const serviceRequests = (command: string, input: Input): TableRequest[] => {
 
 /** Refuses, in the calling function's name, the first request its statements do not allow. */
 const guard =
-  (requestsOf: (command: string, input: Input, tableArn: string) => TableRequest[]) =>
+  (requestsOf: (command: string, input: Input, tableArn: string) => IamRequest[]) =>
   <I extends object, O extends MetadataBearer>(next: BuildHandler<I, O>, context: HandlerExecutionContext) =>
   async (args: BuildHandlerArguments<I>): Promise<BuildHandlerOutput<O>> => {
     const fn = invokedFunction.getStore();

@@ -22,6 +22,8 @@ export const localStateMachineArn = (logicalId: string) =>
   `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${logicalId}`;
 export const localFunctionArn = (logicalId: string) =>
   `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
+export const localTableArn = (tableName: string) =>
+  `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${tableName}`;
 
 export type LocalFunction = {
   logicalId: string;
@@ -119,7 +121,7 @@ export const resolver = (template: CfnTemplate, names: Names) => {
     if (type === 'AWS::StepFunctions::StateMachine' && attribute === 'Arn')
       return localStateMachineArn(logicalId);
     if ((type === 'AWS::DynamoDB::Table' || type === 'AWS::DynamoDB::GlobalTable') && attribute === 'Arn')
-      return `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${names.tableName}`;
+      return localTableArn(names.tableName);
     return `${refOf(logicalId)}.${attribute}`;
   };
   const resolve = (value: Json): Json => {

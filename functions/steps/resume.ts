@@ -1,8 +1,7 @@
 import { answerWait, ResumeInput } from '../../domain/platform/wait-tokens';
+import { step } from '../shared/middleware';
 
 export { ResumeInput };
-
-import { step } from '../shared/middleware';
 
 /**
  * Completes or wakes a waiting workflow whose token the table keeps, for the functions that may not

@@ -13,8 +13,8 @@ import { HR_ROUTES as HANDLED_HR_ROUTES } from '../../functions/api/hr-api';
 import { buildApp } from '../../infra/app';
 import { ENTRY_METADATA, GrowcycleFunction, POWERTOOLS_ENVIRONMENT, ROOT } from '../../infra/function';
 import type { GrowcycleStack } from '../../infra/stack';
-import { allows, localTableArn, statementsByFunction } from '../../local/privileges';
-import { type CfnTemplate, localFunctionArn } from '../../local/template';
+import { allows, statementsByFunction } from '../../local/privileges';
+import { type CfnTemplate, localFunctionArn, localTableArn } from '../../local/template';
 import { TRANSIENT_ERRORS } from '../../workflows/human-step';
 
 /*
@@ -83,11 +83,18 @@ describe('GrowcycleStack', () => {
   let stack: GrowcycleStack;
   let definitions: Definition[];
 
+  /** Each function's IAM statements, resolved against a table named "t" (local/privileges.ts). */
+  let policies: ReturnType<typeof statementsByFunction>;
+  const TABLE = localTableArn('t');
+  /** A function's logical id and statements, by the name its logical id starts with. */
+  const policyOf = (name: string) => [...policies].find(([id]) => id.startsWith(name)) ?? ['', []];
+
   beforeAll(() => {
     ({ stack } = newApp());
     template = Template.fromStack(stack);
     const machines = template.findResources('AWS::StepFunctions::StateMachine') as Record<string, Resource>;
     definitions = Object.values(machines).map((m) => definitionOf(m.Properties.DefinitionString));
+    policies = statementsByFunction(template.toJSON() as CfnTemplate, { tableName: 't', secretId: 's' });
   });
 
   describe('table', () => {
@@ -155,19 +162,12 @@ describe('GrowcycleStack', () => {
   });
 
   describe('the public forms function', () => {
-    const may = (action: string, key: string, index?: string) => {
-      const byFunction = statementsByFunction(template.toJSON() as CfnTemplate, {
-        tableName: 't',
-        secretId: 's',
-      });
-      const forms = [...byFunction].find(([id]) => id.startsWith('Forms'))?.[1] ?? [];
-      const table = localTableArn('t');
-      return allows(forms, {
+    const may = (action: string, key: string, index?: string) =>
+      allows(policyOf('Forms')[1], {
         action: `dynamodb:${action}`,
-        resource: index ? `${table}/index/${index}` : table,
+        resource: index ? `${TABLE}/index/${index}` : TABLE,
         leadingKeys: key ? [key] : [],
       });
-    };
 
     it('reads and writes the items a form answers, by their partition keys', () => {
       expect(may('GetItem', '$growcycle#requestid_r1')).toBe(true);
@@ -196,41 +196,29 @@ describe('GrowcycleStack', () => {
   });
 
   describe('task tokens', () => {
-    const holders = () => {
-      const byFunction = statementsByFunction(template.toJSON() as CfnTemplate, {
-        tableName: 't',
-        secretId: 's',
-      });
-      const may = (action: string) =>
-        [...byFunction]
-          .filter(([, statements]) => allows(statements, { action, resource: '*', leadingKeys: [] }))
-          .map(([id]) => id.replace(/[0-9A-F]{8}$/, ''))
-          .sort();
-      return { byFunction, may };
-    };
+    const holders = (action: string) =>
+      [...policies]
+        .filter(([, statements]) => allows(statements, { action, resource: '*', leadingKeys: [] }))
+        .map(([id]) => id.replace(/[0-9A-F]{8}$/, ''))
+        .sort();
 
     it('are answered only by the steps holding their own task’s token and by the resume function', () => {
-      const { may } = holders();
       const expected = ['AwaitCalibration', 'AwaitReviews', 'FollowPlan', 'HumanStep', 'Resume'];
-      expect(may('states:SendTaskSuccess')).toEqual(expected);
-      expect(may('states:SendTaskFailure')).toEqual(expected);
+      expect(holders('states:SendTaskSuccess')).toEqual(expected);
+      expect(holders('states:SendTaskFailure')).toEqual(expected);
     });
 
     it('kept in the table are answered by the resume function, which reads nothing else', () => {
-      const { byFunction } = holders();
-      const [, resume = []] = [...byFunction].find(([id]) => id.startsWith('Resume')) ?? [];
-      const table = localTableArn('t');
+      const [resumeId, resume] = policyOf('Resume');
       const read = (key: string) =>
-        allows(resume, { action: 'dynamodb:GetItem', resource: table, leadingKeys: [key] });
+        allows(resume, { action: 'dynamodb:GetItem', resource: TABLE, leadingKeys: [key] });
       expect(read('$growcycle#waitid_request#r1')).toBe(true);
       expect(read('$growcycle#requestid_r1')).toBe(false);
       expect(
-        allows(resume, { action: 'dynamodb:PutItem', resource: table, leadingKeys: ['$growcycle#waitid_w'] }),
+        allows(resume, { action: 'dynamodb:PutItem', resource: TABLE, leadingKeys: ['$growcycle#waitid_w'] }),
       ).toBe(false);
-      const forms = [...byFunction].find(([id]) => id.startsWith('Forms'))?.[1] ?? [];
-      const resumeId = [...byFunction.keys()].find((id) => id.startsWith('Resume')) ?? '';
       expect(
-        allows(forms, {
+        allows(policyOf('Forms')[1], {
           action: 'lambda:InvokeFunction',
           resource: localFunctionArn(resumeId),
           leadingKeys: [],

@@ -6,11 +6,10 @@ import {
   allows,
   enforcePrivileges,
   invokedFunction,
-  localTableArn,
   statementsByFunction,
   tableRequests,
 } from '../../local/privileges';
-import type { CfnTemplate } from '../../local/template';
+import { type CfnTemplate, localTableArn } from '../../local/template';
 
 const TABLE = localTableArn('t');
 
