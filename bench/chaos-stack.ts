@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { failEachStepOnce, seededRandom } from '../local/faults';
 import { startStack } from '../local/stack';
 import { type ExecutionSummary, summarise } from './full-cycle';

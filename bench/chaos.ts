@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import { db } from '../domain/platform/table';
 import { ROOT } from '../infra/function';
 import { DEMO_START } from '../local/demo';
@@ -173,7 +173,10 @@ try {
     settle: async () => (await control('POST', '/settle')).version,
     version: async () => (await control('GET', '/now')).version,
     advance: async () => (await control('POST', '/advance')).step ?? 'no-timers',
-    executions: async () => (await control('GET', '/executions')).executions ?? [],
+    executions: async (stateMachineArn) =>
+      ((await control('GET', '/executions')).executions ?? []).filter(
+        (e) => stateMachineArn === undefined || e.stateMachineArn === stateMachineArn,
+      ),
   };
   // The first crash falls on the cycle's first day, in its first rush of answers; the others within
   // its next two weeks, each at the first answers after it.

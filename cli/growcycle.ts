@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { parseAllDocuments } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ImportPreview, ImportReport, RowError } from '../domain/people/org';
 import type { CyclePlanCounts } from '../domain/plans/cycle-plans';
 import { LOCAL_HR, localHrToken, login, logout, storedToken } from './login';

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Activity } from './activity';
 import type { LocalLambda } from './lambda';
 import { type LocalQueue, SqsError, sqsHandlers } from './queue';

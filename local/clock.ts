@@ -36,7 +36,81 @@ const fromWorkflowEngine = (): boolean => {
   }
 };
 
-type Entry = { due: number; seq: number; fire: () => void; cancelled: boolean };
+type Entry = { due: number; seq: number; fire: () => void; cancelled: boolean; queued: boolean };
+
+const before = (a: Entry, b: Entry): boolean => a.due < b.due || (a.due === b.due && a.seq < b.seq);
+
+/**
+ * The queued timers, earliest first (then in the order they were set), as a binary heap: a large
+ * cycle keeps one timer per waiting review, and each jump of the clock takes the earliest.
+ * A cleared timer stays in the heap, marked, until it reaches the top.
+ */
+class TimerQueue {
+  private heap: Entry[] = [];
+  private live = 0;
+
+  get size(): number {
+    return this.live;
+  }
+
+  push(entry: Entry): void {
+    entry.queued = true;
+    this.live += 1;
+    const { heap } = this;
+    heap.push(entry);
+    for (let i = heap.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (!before(entry, heap[parent] as Entry)) break;
+      heap[i] = heap[parent] as Entry;
+      heap[parent] = entry;
+      i = parent;
+    }
+  }
+
+  cancel(entry: Entry): void {
+    if (entry.queued && !entry.cancelled) this.live -= 1;
+    entry.cancelled = true;
+  }
+
+  /** The earliest timer not cleared, left in the queue. */
+  peek(): Entry | undefined {
+    while (this.heap[0]?.cancelled) this.removeTop();
+    return this.heap[0];
+  }
+
+  /** The earliest timer not cleared, taken from the queue. */
+  pop(): Entry | undefined {
+    const top = this.peek();
+    if (!top) return undefined;
+    this.removeTop();
+    top.queued = false;
+    this.live -= 1;
+    return top;
+  }
+
+  clear(): void {
+    this.heap = [];
+    this.live = 0;
+  }
+
+  private removeTop(): void {
+    const { heap } = this;
+    const last = heap.pop() as Entry;
+    if (heap.length === 0) return;
+    heap[0] = last;
+    for (let i = 0; ; ) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let least = i;
+      if (left < heap.length && before(heap[left] as Entry, heap[least] as Entry)) least = left;
+      if (right < heap.length && before(heap[right] as Entry, heap[least] as Entry)) least = right;
+      if (least === i) break;
+      heap[i] = heap[least] as Entry;
+      heap[least] = last;
+      i = least;
+    }
+  }
+}
 
 const DUE_POLL_MS = 50;
 
@@ -66,7 +140,7 @@ class VirtualTimer {
  */
 export class SimulatedClock {
   private offset: number;
-  private queue: Entry[] = [];
+  private readonly queue = new TimerQueue();
   private seq = 0;
   private readonly saved = {
     Date: globalThis.Date,
@@ -102,13 +176,14 @@ export class SimulatedClock {
         seq: ++this.seq,
         fire: () => fn(...args),
         cancelled: false,
+        queued: false,
       };
       this.queue.push(entry);
       return new VirtualTimer(entry);
     };
     globalThis.setTimeout = simulatedSetTimeout as unknown as typeof setTimeout;
     globalThis.clearTimeout = ((handle: unknown) => {
-      if (handle instanceof VirtualTimer) handle.entry.cancelled = true;
+      if (handle instanceof VirtualTimer) this.queue.cancel(handle.entry);
       else realClearTimeout(handle as Parameters<typeof clearTimeout>[0]);
     }) as typeof clearTimeout;
   }
@@ -122,16 +197,12 @@ export class SimulatedClock {
   }
 
   pending(): number {
-    this.queue = this.queue.filter((e) => !e.cancelled);
-    return this.queue.length;
+    return this.queue.size;
   }
 
   /** When the earliest queued timer falls due (simulated epoch ms), if any. */
   nextDueMs(): number | undefined {
-    let earliest: number | undefined;
-    for (const e of this.queue)
-      if (!e.cancelled && (earliest === undefined || e.due < earliest)) earliest = e.due;
-    return earliest;
+    return this.queue.peek()?.due;
   }
 
   /** Moves simulated time forward to `at` without firing anything (never backwards). */
@@ -142,19 +213,17 @@ export class SimulatedClock {
 
   private fireDue(): void {
     const now = this.nowMs();
-    // Most polls find nothing due: that is learnt without building a list every 50 ms.
-    if ((this.nextDueMs() ?? Number.POSITIVE_INFINITY) > now) return;
-    const due = this.queue.filter((e) => !e.cancelled && e.due <= now);
-    const firing = new Set(due);
-    this.queue = this.queue.filter((e) => !firing.has(e));
-    for (const entry of due.sort((a, b) => a.due - b.due || a.seq - b.seq)) entry.fire();
+    // Taken out first, then fired: a timer set by one that fires waits for the next poll.
+    const due: Entry[] = [];
+    for (let first = this.queue.peek(); first && first.due <= now; first = this.queue.peek())
+      due.push(this.queue.pop() as Entry);
+    for (const entry of due) entry.fire();
   }
 
   /** Jumps to the earliest queued timer and fires it. False when nothing is queued. */
   async next(): Promise<boolean> {
-    if (this.pending() === 0) return false;
-    this.queue.sort((a, b) => a.due - b.due || a.seq - b.seq);
-    const entry = this.queue.shift() as Entry;
+    const entry = this.queue.pop();
+    if (!entry) return false;
     const gap = entry.due - this.nowMs();
     if (gap > 0) this.offset += gap;
     entry.fire();
@@ -165,13 +234,8 @@ export class SimulatedClock {
   /** Moves time forward by `ms`, firing every timer that falls due on the way. */
   async advance(ms: number): Promise<void> {
     const target = this.nowMs() + ms;
-    for (;;) {
-      this.pending();
-      this.queue.sort((a, b) => a.due - b.due || a.seq - b.seq);
-      const first = this.queue[0];
-      if (!first || first.due > target) break;
+    for (let first = this.queue.peek(); first && first.due <= target; first = this.queue.peek())
       await this.next();
-    }
     const gap = target - this.nowMs();
     if (gap > 0) this.offset += gap;
   }
@@ -181,6 +245,6 @@ export class SimulatedClock {
     globalThis.Date = this.saved.Date;
     globalThis.setTimeout = this.saved.setTimeout;
     globalThis.clearTimeout = this.saved.clearTimeout;
-    this.queue = [];
+    this.queue.clear();
   }
 }

@@ -1,3 +1,4 @@
+import './untraced';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';

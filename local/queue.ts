@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Journal } from './journal';
 import { LOCAL_ACCOUNT } from './template';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { addLocalDays, localDay, zonedTime } from '../domain/platform/calendar';
 import { START_EXECUTION_TARGET } from '../domain/platform/schedules';
 import type { Activity } from './activity';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_LINK_DAYS } from '../mail/link-lifetime';
 
 /*

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Framework, Template } from './documents';
 import { type ItemType, overallRating } from './ratings';
 

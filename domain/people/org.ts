@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { recordAudit } from '../platform/audit';
 import { now } from '../platform/clock';
 import { newId } from '../platform/ids';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PLAN_ITEM_KINDS, type PlanItemKind } from '../catalog/documents';
 import {
   type ChoiceField,

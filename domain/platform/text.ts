@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /*
  * One-line text that came from people or other systems (a name from the HRIS, one typed into a form)

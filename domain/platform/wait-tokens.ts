@@ -1,5 +1,5 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { lambda } from './clients';
 import { config } from './config';
 import { resumeTask, wakeTask } from './executions';

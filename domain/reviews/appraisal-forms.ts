@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Template } from '../catalog/documents';
 import {
   type AppraisalKind,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { fieldErrors, type LineField, textSchema } from '../catalog/forms';
 import { type CyclePolicy, PEERS_PER_REVIEW } from '../cycles/policy';
 import { COMPANY_ADDRESS_REFUSED, isCompanyAddress } from '../people/external';

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { config } from '../../domain/platform/config';
 import { html } from '../../domain/platform/html';
 import { logger } from '../../domain/platform/logger';

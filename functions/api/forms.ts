@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { FIXED_FORMS, isFixedKind } from '../../domain/catalog/fixed-forms';
 import { answerSchema, errorsOf, type Form } from '../../domain/catalog/forms';
 import { appraisalFeedback } from '../../domain/feedback/record';

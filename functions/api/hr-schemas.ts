@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PLAN_ITEM_KINDS } from '../../domain/catalog/documents';
 import { MAX_DAYS, MAX_ITEMS, MAX_RECIPIENTS, MIN_DAYS } from '../../domain/feedback/asks';
 import { ColumnMap } from '../../domain/people/hris';

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { secrets } from '../../domain/platform/clients';
 import { logger } from '../../domain/platform/logger';
 import { observed, zodEvent } from '../shared/middleware';

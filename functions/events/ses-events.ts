@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type ProblemOutcome, recordDeliveryProblem } from '../../domain/mail/bounces';
 import { logger } from '../../domain/platform/logger';
 import { observed, zodEvent } from '../shared/middleware';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /*
  * HTTP for the Lambdas behind API Gateway: the results they answer with (JSON, HTML pages, RFC 9457

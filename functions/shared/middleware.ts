@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj, type Request } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { newId } from '../../domain/platform/ids';
 import { type AboutFields, logger, powertoolsLogger } from '../../domain/platform/logger';
 import { powertoolsMetrics } from '../../domain/platform/metrics';

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /*
  * The client side of OAuth 2.0 authorization code with PKCE (RFC 6749, RFC 7636), as the app and

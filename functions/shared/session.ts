@@ -3,7 +3,7 @@ import type { MiddlewareObj } from '@middy/core';
 import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { groupsOf } from '../../domain/people/access';
 import { EMPLOYEE_CLAIM, HR_GROUP } from '../../domain/people/roles';
 import { config } from '../../domain/platform/config';

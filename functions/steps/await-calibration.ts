@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { armCalibration } from '../../domain/reviews/calibration';
 import { step } from '../shared/middleware';
 

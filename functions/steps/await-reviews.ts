@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { armCycleWait } from '../../domain/cycles/close';
 import { step } from '../shared/middleware';
 

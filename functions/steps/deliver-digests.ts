@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { requestDigest } from '../../domain/human-steps/digest-items';
 import { deliverDigests, sweepDigests } from '../../domain/mail/digest';
 import { logger } from '../../domain/platform/logger';

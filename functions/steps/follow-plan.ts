@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { settleAgreement } from '../../domain/plans/agreement';
 import { armPlan, closePlan, lookAtPlan, startItems } from '../../domain/plans/follow-up';
 import { step } from '../shared/middleware';

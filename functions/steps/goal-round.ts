@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { advanceGoalSetting } from '../../domain/reviews/goal-setting';
 import { step } from '../shared/middleware';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { armGroup, openGroup, wakeGroup } from '../../domain/human-steps/group';
 import { armRequest, openRequest, wakeRequest } from '../../domain/human-steps/step';
 import { logger } from '../../domain/platform/logger';

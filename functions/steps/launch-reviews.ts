@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { cycleTimeout } from '../../domain/cycles/close';
 import { launchReviews } from '../../domain/cycles/launch';
 import { step } from '../shared/middleware';

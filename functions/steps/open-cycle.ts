@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { scheduleNextInSeries } from '../../domain/cycles/recurrence';
 import { openCycle } from '../../domain/cycles/schedule';
 import { step } from '../shared/middleware';

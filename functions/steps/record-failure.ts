@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { recordFailure } from '../../domain/operations/failures';
 import { endItem } from '../../domain/plans/follow-up';
 import { endFailedReview } from '../../domain/reviews/finish';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { startReview } from '../../domain/reviews/start';
 import { step } from '../shared/middleware';
 

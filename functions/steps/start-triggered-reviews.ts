@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { forgetExternalReviewers } from '../../domain/cycles/forget-externals';
 import { startTriggeredReviews } from '../../domain/cycles/triggers';
 import { step } from '../shared/middleware';

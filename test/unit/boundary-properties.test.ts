@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CsvError, parseCsv } from '../../domain/people/csv';
 import { db } from '../../domain/platform/table';
 import { SesEvent, handler as sesHandler } from '../../functions/events/ses-events';

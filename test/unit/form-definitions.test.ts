@@ -1,7 +1,7 @@
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { readCatalogFile } from '../../cli/growcycle';
 import { DEFAULT_PLAN_POLICY, FrameworkDoc, TemplateDoc } from '../../domain/catalog/documents';
 import { FIXED_FORMS, type FixedKind } from '../../domain/catalog/fixed-forms';

@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ORG_COLUMNS, readStatus } from '../../domain/people/hris';
 import { db } from '../../domain/platform/table';
 import { HR_ROUTES, handleHr } from '../../functions/api/hr-api';

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { logger, WITHHELD } from '../../domain/platform/logger';
 import { countMetric } from '../../domain/platform/metrics';
 import { step } from '../../functions/shared/middleware';

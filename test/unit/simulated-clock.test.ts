@@ -49,4 +49,34 @@ describe('the simulated clock', () => {
     await vi.waitFor(() => expect(fired).toBe(1), { timeout: 5_000, interval: 20 });
     expect(clock.pending()).toBe(1);
   });
+
+  it('fires thousands of timers in due order, never a cleared one', async () => {
+    clock = new SimulatedClock(new Date('2027-03-01T09:00:00Z'));
+    const start = Date.now();
+    const fired: Array<{ i: number; at: number }> = [];
+    // Deterministic offsets with many ties: 3,000 timers over 50 distinct days, set out of order.
+    const offsets = Array.from({ length: 3_000 }, (_, i) => ((i * 7_919) % 50) * 86_400_000 + 60_000);
+    const handles = offsets.map((offset, i) =>
+      setLongTimeout(() => fired.push({ i, at: Date.now() }), start + offset),
+    );
+    const cleared = new Set(offsets.map((_, i) => i).filter((i) => i % 3 === 0));
+    for (const i of cleared) handles[i]?.cancel();
+    expect(clock.pending()).toBe(2_000);
+
+    while (await clock.next());
+
+    expect(fired.map((f) => f.i).sort((a, b) => a - b)).toEqual(
+      offsets.map((_, i) => i).filter((i) => !cleared.has(i)),
+    );
+    for (const [k, f] of fired.entries()) {
+      const previous = fired[k - 1];
+      if (!previous) continue;
+      // Each at its own due time (its day), none before an earlier one's.
+      expect(f.at).toBeGreaterThanOrEqual(start + (offsets[f.i] ?? 0));
+      expect(f.at).toBeGreaterThanOrEqual(previous.at);
+      expect(offsets[f.i]).toBeGreaterThanOrEqual(offsets[previous.i] ?? 0);
+    }
+    expect(clock.pending()).toBe(0);
+    expect(clock.nextDueMs()).toBeUndefined();
+  });
 });

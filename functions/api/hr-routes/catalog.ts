@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { FrameworkDoc, PlanPolicyDoc, TemplateDoc, TriggerDoc } from '../../../domain/catalog/documents';
 import {
   type DocumentKind,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Principal } from '../../../domain/people/access';
 import { now } from '../../../domain/platform/clock';
 import { html } from '../../../domain/platform/html';

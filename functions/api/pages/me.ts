@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { html } from '../../../domain/platform/html';
 import { callRoute } from '../hr-routes';
 import { fieldsOf, firstProblem, formProblem, optionalNumber } from './page-forms';
