@@ -17,7 +17,7 @@ import { fetchInbox } from '../local/people';
 import { startInbox } from '../local/stack';
 import { freePort } from '../local/where';
 import { type ChaosStackOptions, type ControlAnswer, readCounts } from './chaos-stack';
-import { type CycleHost, runFullCycle } from './full-cycle';
+import { type CycleHost, ofMachine, runFullCycle } from './full-cycle';
 
 /*
  * `npm run chaos`: a whole cycle of a generated organisation (bench/full-cycle.ts, 200 people by
@@ -174,9 +174,7 @@ try {
     version: async () => (await control('GET', '/now')).version,
     advance: async () => (await control('POST', '/advance')).step ?? 'no-timers',
     executions: async (stateMachineArn) =>
-      ((await control('GET', '/executions')).executions ?? []).filter(
-        (e) => stateMachineArn === undefined || e.stateMachineArn === stateMachineArn,
-      ),
+      ((await control('GET', '/executions')).executions ?? []).filter(ofMachine(stateMachineArn)),
   };
   // The first crash falls on the cycle's first day, in its first rush of answers; the others within
   // its next two weeks, each at the first answers after it.

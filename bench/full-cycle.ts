@@ -80,6 +80,12 @@ export type CycleHost = {
   executions: (stateMachineArn?: string) => Promise<ExecutionSummary[]>;
 };
 
+/** Whether an execution is of the state machine asked for, when one is (CycleHost executions). */
+export const ofMachine =
+  (stateMachineArn?: string) =>
+  (e: { stateMachineArn: string }): boolean =>
+    stateMachineArn === undefined || e.stateMachineArn === stateMachineArn;
+
 export const summarise = (e: ReturnType<LocalStack['sfn']['list']>[number]): ExecutionSummary => ({
   name: e.name,
   stateMachineArn: e.stateMachineArn,
@@ -106,11 +112,7 @@ export const inProcess = (stack: LocalStack): CycleHost => {
     },
     version: async () => stack.activity.version,
     advance: () => stack.advance(),
-    executions: async (stateMachineArn) =>
-      stack.sfn
-        .list()
-        .filter((e) => stateMachineArn === undefined || e.stateMachineArn === stateMachineArn)
-        .map(summarise),
+    executions: async (stateMachineArn) => stack.sfn.list().filter(ofMachine(stateMachineArn)).map(summarise),
   };
 };
 

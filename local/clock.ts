@@ -215,8 +215,7 @@ export class SimulatedClock {
     const now = this.nowMs();
     // Taken out first, then fired: a timer set by one that fires waits for the next poll.
     const due: Entry[] = [];
-    for (let first = this.queue.peek(); first && first.due <= now; first = this.queue.peek())
-      due.push(this.queue.pop() as Entry);
+    while ((this.queue.peek()?.due ?? Number.POSITIVE_INFINITY) <= now) due.push(this.queue.pop() as Entry);
     for (const entry of due) entry.fire();
   }
 
@@ -234,8 +233,7 @@ export class SimulatedClock {
   /** Moves time forward by `ms`, firing every timer that falls due on the way. */
   async advance(ms: number): Promise<void> {
     const target = this.nowMs() + ms;
-    for (let first = this.queue.peek(); first && first.due <= target; first = this.queue.peek())
-      await this.next();
+    while ((this.queue.peek()?.due ?? Number.POSITIVE_INFINITY) <= target) await this.next();
     const gap = target - this.nowMs();
     if (gap > 0) this.offset += gap;
   }
