@@ -14,9 +14,6 @@ import { defineConfig } from 'vitest/config';
  */
 const QUIET = { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' };
 
-/** The X-Ray SDK's async hook off, as on the local stack (local/untraced.ts). */
-const UNTRACED = { AWS_XRAY_MANUAL_MODE: 'true' };
-
 export default defineConfig({
   test: {
     // One file a core: vitest's default leaves a core free, which on the 2-core machines the suite
@@ -54,7 +51,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/workflows/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           globalSetup: ['test/support/integration-setup.ts'],
-          env: { ...QUIET, ...UNTRACED },
+          env: QUIET,
           testTimeout: 180_000,
           hookTimeout: 120_000,
         },

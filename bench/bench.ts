@@ -1,4 +1,3 @@
-import '../local/untraced';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -259,6 +258,7 @@ const fullCycleRows = async (size: number, quiet: boolean): Promise<Row[]> => {
       unit: 'executions',
       target: { atMost: 0 },
     },
+    { name: key('fullRunRecordedFailures'), value: r.recordedFailures, unit: 'steps', target: { atMost: 0 } },
     { name: key('fullRunClosed'), value: r.closed ? 1 : 0, unit: 'yes/no', target: { atLeast: 1 } },
   ];
 };
@@ -307,7 +307,8 @@ const main = async () => {
       `largest bundle ${b.largest}; slowest to load against its SDK clients alone: ${b.slowest} (${b.slowestMs.toFixed(0)} ms against ${b.baselineMs.toFixed(0)} ms)`,
     );
     print({ name: 'lambda.bundle.maxKB', value: b.maxKB, unit: 'KB' });
-    print({ name: 'lambda.init.ratio', value: b.initRatio, unit: 'ratio' });
+    print({ name: 'lambda.init.ratio', value: b.initRatio, unit: 'ratio', target: { atMost: 1.3 } });
+    print({ name: 'lambda.init.sdkTracedRatio', value: b.sdkTracedRatio, unit: 'ratio' });
   }
   // The bundles alone (`--participants 0 --no-demo --no-forms`) need no stack.
   if (!values['no-demo'] || !values['no-forms'] || participants > 0) {

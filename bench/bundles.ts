@@ -13,19 +13,16 @@ import { ROOT } from '../infra/function';
  * A handler that uses no SDK client (the health check) has no baseline and no ratio.
  */
 
-const RUNS = 5;
+const RUNS = 9;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-
-/** This process's environment without what only the local stack sets (local/untraced.ts). */
-const lambdaLike = ({ AWS_XRAY_MANUAL_MODE: _, ...environment }: NodeJS.ProcessEnv) => environment;
 
 /** The time, in milliseconds, a fresh Node process takes to import the module. */
 const loadMs = (file: string, environment: Record<string, string>): number => {
   const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(performance.now() - t);`;
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     encoding: 'utf8',
-    env: { ...lambdaLike(process.env), AWS_REGION: 'us-east-1', ...environment },
+    env: { ...process.env, AWS_REGION: 'us-east-1', ...environment },
   });
   if (run.status !== 0) throw new Error(`loading ${file} failed: ${run.stderr}`);
   return Number(run.stdout.trim());
@@ -53,7 +50,12 @@ export type BundleFigures = {
   /** The median load of the slowest handler and of its SDK-only baseline. */
   slowestMs: number;
   baselineMs: number;
+  /** The slowest handler's ratio when the deployment traces its SDK calls (`-c sdkTracing=true`). */
+  sdkTracedRatio: number;
 };
+
+/** What Lambda and `-c sdkTracing=true` set, under which the Powertools Tracer traces. */
+const SDK_TRACED = { POWERTOOLS_TRACE_ENABLED: 'true', AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x' };
 
 export const measureBundles = async (): Promise<BundleFigures> => {
   const handlers = deployedHandlers();
@@ -78,7 +80,9 @@ export const measureBundles = async (): Promise<BundleFigures> => {
       slowest: '',
       slowestMs: 0,
       baselineMs: 0,
+      sdkTracedRatio: 0,
     };
+    let slowest: { file: string; baseline: string; environment: Record<string, string> } | undefined;
     for (const h of handlers) {
       const file = bundleFile(outdir, h.entry);
       const kb = statSync(file).size / 1024;
@@ -89,8 +93,14 @@ export const measureBundles = async (): Promise<BundleFigures> => {
       const baseline = path.join(outdir, `${h.entry.replace(/\W/g, '-')}.baseline.mjs`);
       writeFileSync(baseline, sdk.map((m) => `import ${JSON.stringify(m)};`).join('\n'));
       const { own, base } = pairedLoadMs(file, baseline, h.environment);
-      if (own / base > figures.initRatio)
+      if (own / base > figures.initRatio) {
         figures = { ...figures, initRatio: own / base, slowest: h.entry, slowestMs: own, baselineMs: base };
+        slowest = { file, baseline, environment: h.environment };
+      }
+    }
+    if (slowest) {
+      const traced = pairedLoadMs(slowest.file, slowest.baseline, { ...slowest.environment, ...SDK_TRACED });
+      figures.sdkTracedRatio = traced.own / traced.base;
     }
     return figures;
   } finally {

@@ -1,4 +1,3 @@
-import '../local/untraced';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -33,6 +32,8 @@ export const FullCycleResult = z.object({
   emails: z.number(),
   executions: z.number(),
   failedExecutions: z.number(),
+  /** Steps that failed after their retries, caught and recorded for HR (the cycle's failures). */
+  recordedFailures: z.number(),
   /** Whether the cycle's own execution ran to its end. */
   closed: z.boolean(),
 });
@@ -251,15 +252,21 @@ export const runFullCycle = async (
     log(
       `failed: ${e.name} ${e.status} at "${e.lastState ?? '?'}": ${e.error ?? ''} ${(e.cause ?? '').slice(0, 300)}`,
     );
+  const realSeconds = (performance.now() - started) / 1000;
+  const status = await fetch(`${host.api}/cycles/${cycleId}`, { headers: await hr() });
+  if (!status.ok) throw new Error(`the cycle's status answered ${status.status}`);
+  const { failures } = (await status.json()) as { failures: Array<{ state: string; error: string }> };
+  for (const f of failures.slice(0, 5)) log(`recorded failure: at "${f.state}": ${f.error}`);
   return {
     participants,
-    realSeconds: (performance.now() - started) / 1000,
+    realSeconds,
     simulatedDays: ((await host.nowMs()) - simulatedFrom) / 86_400_000,
     peakRssMB: process.resourceUsage().maxRSS / 1024,
     formsAnswered: answered,
     emails,
     executions: executions.length,
     failedExecutions: failed.length,
+    recordedFailures: failures.length,
     closed: (await cycleExecution())?.status === 'SUCCEEDED',
   };
 };

@@ -14,12 +14,20 @@ const emailSendRate = (value: unknown): number | undefined => {
   return rate;
 };
 
+/** `-c sdkTracing=true` or `false` (the default). */
+const sdkTracing = (value: unknown): boolean => {
+  if (value === undefined || value === 'false' || value === false) return false;
+  if (value === 'true' || value === true) return true;
+  throw new Error(`Context sdkTracing must be true or false, not "${String(value)}"`);
+};
+
 /** A retention period from context: whole days; the stack refuses anything else. */
 const days = (value: unknown): number | undefined => (value === undefined ? undefined : Number(value));
 
 /**
  * The CDK app. Sender and HR addresses come from context (`cdk deploy -c senderAddress=...`);
- * the defaults only make `cdk synth` work out of the box. `-c emailSendRate=N` sets the send rate, `-c signInDomainPrefix=P` the managed login's domain,
+ * the defaults only make `cdk synth` work out of the box. `-c emailSendRate=N` sets the send rate, `-c sdkTracing=true` traces each AWS SDK call,
+ * `-c signInDomainPrefix=P` the managed login's domain,
  * `-c companyDomains=a.com,b.com` the company's own email domains, and `-c leaverRetentionDays=N`,
  * `-c outboxRetentionDays=N`, `-c auditRetentionDays=N`, `-c externalRetentionDays=N`,
  * `-c digestRetentionDays=N` the retention
@@ -35,6 +43,7 @@ export const buildApp = (app = new App()): { app: App; stack: GrowcycleStack } =
     publicBaseUrl: app.node.tryGetContext('publicBaseUrl') as string | undefined,
     signInDomainPrefix: app.node.tryGetContext('signInDomainPrefix') as string | undefined,
     emailSendRate: emailSendRate(app.node.tryGetContext('emailSendRate')),
+    sdkTracing: sdkTracing(app.node.tryGetContext('sdkTracing')),
     retentionDays: {
       leaver: days(app.node.tryGetContext('leaverRetentionDays')),
       outbox: days(app.node.tryGetContext('outboxRetentionDays')),

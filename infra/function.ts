@@ -29,9 +29,15 @@ export type GrowcycleFunctionProps = {
 
 /**
  * Packages the bundles take from elsewhere, by path from the repository root: ElectroDB's model
- * check (`jsonschema`) is left to the tests (./jsonschema-unchecked.ts says why).
+ * check (`jsonschema`) is left to the tests (./jsonschema-unchecked.ts says why). The Powertools
+ * Tracer is taken in its CommonJS build, loaded only where SDK tracing is on
+ * (domain/platform/clients.ts): its ES build imports `node:http`, an import a bundle keeps at its
+ * top, and importing that module as ESM loads Node's undici, at every cold start.
  */
-export const BUNDLE_ALIASES = { jsonschema: './infra/jsonschema-unchecked.ts' };
+export const BUNDLE_ALIASES = {
+  jsonschema: './infra/jsonschema-unchecked.ts',
+  '@aws-lambda-powertools/tracer': './node_modules/@aws-lambda-powertools/tracer/lib/cjs/index.js',
+};
 
 /**
  * How every handler is bundled: an ESM bundle for Node 24, minified with source maps. The AWS SDK v3
@@ -87,7 +93,13 @@ export class GrowcycleFunction extends NodejsFunction {
       applicationLogLevelV2: ApplicationLogLevel.INFO,
       systemLogLevelV2: SystemLogLevel.WARN,
       logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH }),
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...POWERTOOLS_ENVIRONMENT, ...props.environment },
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        ...POWERTOOLS_ENVIRONMENT,
+        // The SDK calls' subsegments are the stack's choice (GrowcycleStackProps.sdkTracing).
+        POWERTOOLS_TRACE_ENABLED: 'false',
+        ...props.environment,
+      },
       depsLockFilePath: path.join(ROOT, 'package-lock.json'),
       projectRoot: ROOT,
       bundling: BUNDLING,

@@ -1,4 +1,3 @@
-import './untraced';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';

@@ -34,6 +34,14 @@ const asTaskError = (error: unknown): Error => {
 };
 
 /**
+ * How many invocations run at once in the process (AWS_LAMBDA_MAX_CONCURRENCY, ./stack.ts). The
+ * functions share one process, one event loop and one pool of 50 sockets per SDK client: thousands
+ * of invocations at once (a 10,000-person launch) would queue their DynamoDB calls until the SDK's
+ * socket timeout failed them, which Lambda's own scaling spares a deployment.
+ */
+export const LOCAL_MAX_CONCURRENCY = 50;
+
+/**
  * Runs the template's functions in-process: the same handler modules, with the environment the
  * template gives them. Invocations are counted with their billed GB-seconds for the cost model.
  *
@@ -41,10 +49,18 @@ const asTaskError = (error: unknown): Error => {
  * concurrent requests: each runs in its own context of Lambda's InvokeStore, which Powertools keeps
  * its per-invocation state in (the request id, the keys a step appends to its log lines, the metrics
  * it counts) once AWS_LAMBDA_MAX_CONCURRENCY is set (./stack.ts setEnvironment).
+ *
+ * Step Functions' invocations of its tasks take turns (invokeTask): past `maxConcurrency` at once,
+ * one waits for another to end, where Lambda would throttle it and Step Functions retry it. They
+ * are the fan-out (a launch starts one review per person). The other callers (API Gateway, a
+ * function's Invoke, schedules, events) are few and run at once: a function that waits on another
+ * must never wait for a turn that its own kind holds.
  */
 export class LocalLambda {
   private readonly handlers = new Map<string, Promise<Handler>>();
   private readonly faults = new Map<string, Fault[]>();
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
   readonly stats: LambdaStats = { invocations: 0, gbSeconds: 0, byFunction: {}, msByFunction: {} };
 
   constructor(
@@ -52,7 +68,25 @@ export class LocalLambda {
     private readonly activity: Activity,
     /** Where an asynchronous invocation that failed its retries goes (the stack's dead-letter queue). */
     private readonly failures?: LocalQueue,
+    private readonly maxConcurrency = LOCAL_MAX_CONCURRENCY,
   ) {}
+
+  /** Invocations running now, and waiting for their turn. */
+  get concurrency(): { running: number; waiting: number } {
+    return { running: this.running, waiting: this.waiting.length };
+  }
+
+  /** A turn to run, given back by calling what it resolves to. */
+  private async turn(): Promise<() => void> {
+    if (this.running < this.maxConcurrency) this.running += 1;
+    // The turn passes straight from an ending invocation to the next in line (release, below).
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    return () => {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running -= 1;
+    };
+  }
 
   /**
    * Invokes as Lambda does an asynchronous invocation (a schedule's, another service's): retried twice,
@@ -137,33 +171,53 @@ export class LocalLambda {
   }
 
   async invoke(logicalId: string, event: unknown): Promise<unknown> {
-    const fn = this.functions.get(logicalId);
-    if (!fn) throw new Error(`Unknown function ${logicalId}`);
+    const fn = this.known(logicalId);
+    return this.activity.track(() => this.run(fn, logicalId, event));
+  }
+
+  /** Invokes a state machine's task, in its turn. */
+  async invokeTask(logicalId: string, event: unknown): Promise<unknown> {
+    const fn = this.known(logicalId);
     return this.activity.track(async () => {
-      const fault = await this.takeFault(logicalId, event);
-      const failure = fault && Object.assign(new Error(`Simulated ${fault.error}`), { name: fault.error });
-      if (failure && !fault.after) throw failure;
-      const handler = await this.handler(fn);
-      const store = await InvokeStore.getInstanceAsync(true);
-      const invocation = context(fn);
-      const started = performance.now();
-      this.stats.invocations += 1;
-      this.stats.byFunction[logicalId] = (this.stats.byFunction[logicalId] ?? 0) + 1;
+      const release = await this.turn();
       try {
-        const result = await store.run(
-          { [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: invocation.awsRequestId },
-          () => invokedFunction.run(logicalId, () => handler(event, invocation)),
-        );
-        if (failure) throw failure;
-        return result;
-      } catch (error) {
-        throw asTaskError(error);
+        return await this.run(fn, logicalId, event);
       } finally {
-        const billedMs = Math.max(1, Math.ceil(performance.now() - started));
-        this.stats.msByFunction[logicalId] = (this.stats.msByFunction[logicalId] ?? 0) + billedMs;
-        this.stats.gbSeconds += (billedMs / 1000) * (fn.memoryMb / 1024);
+        release();
       }
     });
+  }
+
+  private known(logicalId: string): LocalFunction {
+    const fn = this.functions.get(logicalId);
+    if (!fn) throw new Error(`Unknown function ${logicalId}`);
+    return fn;
+  }
+
+  private async run(fn: LocalFunction, logicalId: string, event: unknown): Promise<unknown> {
+    const fault = await this.takeFault(logicalId, event);
+    const failure = fault && Object.assign(new Error(`Simulated ${fault.error}`), { name: fault.error });
+    if (failure && !fault.after) throw failure;
+    const handler = await this.handler(fn);
+    const store = await InvokeStore.getInstanceAsync(true);
+    const invocation = context(fn);
+    const started = performance.now();
+    this.stats.invocations += 1;
+    this.stats.byFunction[logicalId] = (this.stats.byFunction[logicalId] ?? 0) + 1;
+    try {
+      const result = await store.run(
+        { [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: invocation.awsRequestId },
+        () => invokedFunction.run(logicalId, () => handler(event, invocation)),
+      );
+      if (failure) throw failure;
+      return result;
+    } catch (error) {
+      throw asTaskError(error);
+    } finally {
+      const billedMs = Math.max(1, Math.ceil(performance.now() - started));
+      this.stats.msByFunction[logicalId] = (this.stats.msByFunction[logicalId] ?? 0) + billedMs;
+      this.stats.gbSeconds += (billedMs / 1000) * (fn.memoryMb / 1024);
+    }
   }
 }
 

@@ -1,4 +1,3 @@
-import './untraced';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -15,7 +14,7 @@ import { asGatewayClaims, DEV_AUDIENCE, DEV_CLI_CLIENT, DEV_ISSUER, DevTokenIssu
 import { ensureTable, localCredentials, reclaimDynamoDb, startDynamoDb } from './dynamodb';
 import { LocalEventBus } from './event-bus';
 import { dynamoThrottlingProxy, type FaultOptions, type Faults, faultsFrom } from './faults';
-import { LocalLambda } from './lambda';
+import { LOCAL_MAX_CONCURRENCY, LocalLambda } from './lambda';
 import { enforcePrivileges } from './privileges';
 import { LocalQueue } from './queue';
 import { LocalScheduler } from './scheduler';
@@ -159,10 +158,10 @@ export const setEnvironment = (app: LocalApp, urls: LocalStack['urls']) => {
     AWS_ENDPOINT_URL_SCHEDULER: urls.sfn,
     // A function's synchronous call of another (the resume function's: domain/platform/wait-tokens.ts).
     AWS_ENDPOINT_URL_LAMBDA: urls.sfn,
-    // No X-Ray daemon here: the tracer hands the SDK clients back untouched (domain/platform/clients.ts).
+    // No X-Ray daemon here: the SDK clients are not traced (domain/platform/clients.ts).
     POWERTOOLS_TRACE_ENABLED: 'false',
     // Invocations run side by side in this process (./lambda.ts): Powertools keeps each one's state apart.
-    AWS_LAMBDA_MAX_CONCURRENCY: '1000',
+    AWS_LAMBDA_MAX_CONCURRENCY: String(LOCAL_MAX_CONCURRENCY),
   });
   // All functions share one process, so they share one environment: refuse a template where two
   // functions give the same variable different values.

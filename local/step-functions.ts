@@ -530,7 +530,7 @@ type Machine = {
 
 export type LocalStepFunctionsOptions = {
   stateMachines: LocalStateMachine[];
-  lambda: Pick<LocalLambda, 'invoke'>;
+  lambda: Pick<LocalLambda, 'invokeTask'>;
   activity: Activity;
   /** Keep executions, their history and their task tokens in this file, to resume them after a restart. */
   journalFile?: string;
@@ -542,7 +542,7 @@ export class LocalStepFunctions {
   private readonly bySeq = new Map<number, Run>();
   private nextSeq = 0;
   private readonly tasks = new Map<string, PendingTask>();
-  private readonly lambda: Pick<LocalLambda, 'invoke'>;
+  private readonly lambda: Pick<LocalLambda, 'invokeTask'>;
   private readonly activity: Activity;
   private readonly journal: Journal<JournalRecord> | undefined;
   /** Executions read from the journal that were running when the stack stopped: `resume` runs them on. */
@@ -843,7 +843,7 @@ export class LocalStepFunctions {
       const parameters = replaceToken(input, token) as Record<string, JsonValue>;
       attempt.parameters = parameters;
       try {
-        const payload = await this.lambda.invoke(functionId(parameters.FunctionName), parameters.Payload);
+        const payload = await this.lambda.invokeTask(functionId(parameters.FunctionName), parameters.Payload);
         attempt.submitted = {
           timestamp: Date.now(),
           output: { ExecutedVersion: '$LATEST', Payload: payload ?? null, StatusCode: 200 },
@@ -865,11 +865,11 @@ export class LocalStepFunctions {
       }
     }
     if (resource === 'arn:aws:states:::lambda:invoke') {
-      const payload = await this.lambda.invoke(functionId(input.FunctionName), input.Payload);
+      const payload = await this.lambda.invokeTask(functionId(input.FunctionName), input.Payload);
       return { ExecutedVersion: '$LATEST', Payload: payload as JsonValue, StatusCode: 200 };
     }
     if (resource.includes(':function:')) {
-      return (await this.lambda.invoke(functionId(resource), input)) as JsonValue;
+      return (await this.lambda.invokeTask(functionId(resource), input)) as JsonValue;
     }
     throw new SfnError('States.Runtime', `The local stack does not run resource ${resource}`);
   }

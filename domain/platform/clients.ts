@@ -1,4 +1,3 @@
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -11,19 +10,26 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 // same code talks to AWS or to the local stack.
 
 /**
- * Each SDK call is an X-Ray subsegment of the invocation's trace. Outside Lambda, and wherever
- * POWERTOOLS_TRACE_ENABLED is false (the local stack), the tracer hands the clients back untouched.
+ * Each SDK call an X-Ray subsegment of the invocation's trace, where the deployment asks for it
+ * (`cdk deploy -c sdkTracing=true` sets POWERTOOLS_TRACE_ENABLED to true). Otherwise the Powertools
+ * Tracer and the X-Ray SDK under it are not even loaded: they add 20 to 40 ms to every cold start
+ * (docs/benchmarks.md), and Lambda traces each invocation without them.
  */
-const tracer = new Tracer();
+const tracer =
+  process.env.POWERTOOLS_TRACE_ENABLED === 'true'
+    ? new (await import('@aws-lambda-powertools/tracer')).Tracer()
+    : undefined;
+
+const traced = <Client>(client: Client): Client => tracer?.captureAWSv3Client(client) ?? client;
 
 // The document client sends through this client's middleware, so capturing it traces both.
-const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({}));
+const dynamo = traced(new DynamoDBClient({}));
 
 export const documentClient = DynamoDBDocumentClient.from(dynamo, {
   marshallOptions: { removeUndefinedValues: true },
 });
-export const ses = tracer.captureAWSv3Client(new SESv2Client({}));
-export const sfn = tracer.captureAWSv3Client(new SFNClient({}));
-export const secrets = tracer.captureAWSv3Client(new SecretsManagerClient({}));
-export const scheduler = tracer.captureAWSv3Client(new SchedulerClient({}));
-export const lambda = tracer.captureAWSv3Client(new LambdaClient({}));
+export const ses = traced(new SESv2Client({}));
+export const sfn = traced(new SFNClient({}));
+export const secrets = traced(new SecretsManagerClient({}));
+export const scheduler = traced(new SchedulerClient({}));
+export const lambda = traced(new LambdaClient({}));

@@ -61,184 +61,188 @@ const expiry = (at: unknown, days: number): number | undefined =>
     ? Math.floor(Date.parse(at) / 1000) + days * 86_400
     : undefined;
 
-const employee = new Entity({
-  model: { entity: 'employee', version: '1', service },
-  attributes: {
-    employeeId: { type: 'string', required: true },
-    name: { type: 'string', required: true },
-    email: { type: 'string', required: true },
-    managerId: { type: 'string' },
-    title: { type: 'string', required: true },
-    level: { type: 'number', required: true },
-    department: { type: 'string' },
-    track: { type: 'string' },
-    location: { type: 'string' },
-    startDate: { type: 'string' },
-    timeZone: { type: 'string', required: true },
-    status: { type: ['active', 'on-leave', 'left'] as const, required: true, default: 'active' },
-    /** When the record first read `left`: the retention period before pseudonymisation runs from it. */
-    leftAt: { type: 'string' },
-    /** When HR pseudonymised this leaver (domain/people/pseudonymise.ts): name, address and texts replaced. */
-    pseudonymisedAt: { type: 'string' },
-    /** Set when SES reports a permanent bounce or a complaint for this address; cleared when it changes. */
-    emailProblem: {
-      type: 'map',
-      properties: {
-        type: { type: ['bounce', 'complaint'] as const, required: true },
-        at: { type: 'string', required: true },
-        messageId: { type: 'string', required: true },
+const employee = () =>
+  new Entity({
+    model: { entity: 'employee', version: '1', service },
+    attributes: {
+      employeeId: { type: 'string', required: true },
+      name: { type: 'string', required: true },
+      email: { type: 'string', required: true },
+      managerId: { type: 'string' },
+      title: { type: 'string', required: true },
+      level: { type: 'number', required: true },
+      department: { type: 'string' },
+      track: { type: 'string' },
+      location: { type: 'string' },
+      startDate: { type: 'string' },
+      timeZone: { type: 'string', required: true },
+      status: { type: ['active', 'on-leave', 'left'] as const, required: true, default: 'active' },
+      /** When the record first read `left`: the retention period before pseudonymisation runs from it. */
+      leftAt: { type: 'string' },
+      /** When HR pseudonymised this leaver (domain/people/pseudonymise.ts): name, address and texts replaced. */
+      pseudonymisedAt: { type: 'string' },
+      /** Set when SES reports a permanent bounce or a complaint for this address; cleared when it changes. */
+      emailProblem: {
+        type: 'map',
+        properties: {
+          type: { type: ['bounce', 'complaint'] as const, required: true },
+          at: { type: 'string', required: true },
+          messageId: { type: 'string', required: true },
+        },
       },
     },
-  },
-  indexes: {
-    byId: { pk: { field: 'pk', composite: ['employeeId'] }, sk: { field: 'sk', composite: [] } },
-    byManager: {
-      index: 'gsi1',
-      pk: { field: 'gsi1pk', composite: ['managerId'] },
-      sk: { field: 'gsi1sk', composite: ['employeeId'] },
+    indexes: {
+      byId: { pk: { field: 'pk', composite: ['employeeId'] }, sk: { field: 'sk', composite: [] } },
+      byManager: {
+        index: 'gsi1',
+        pk: { field: 'gsi1pk', composite: ['managerId'] },
+        sk: { field: 'gsi1sk', composite: ['employeeId'] },
+      },
+      // One partition for the whole organisation: read by the org import only (a few times a day),
+      // so the single GSI partition is never hot.
+      everyone: {
+        index: 'gsi2',
+        pk: { field: 'gsi2pk', composite: [] },
+        sk: { field: 'gsi2sk', composite: ['employeeId'] },
+      },
+      // Read for a nomination page's suggestions, one page of a department at a time.
+      byDepartment: {
+        index: 'gsi3',
+        pk: { field: 'gsi3pk', composite: ['department'] },
+        sk: { field: 'gsi3sk', composite: ['employeeId'] },
+      },
+      // Whose address this is: an address an employee holds is never an external reviewer's
+      // (domain/people/external.ts). ElectroDB lowercases keys, so the lookup ignores case.
+      byEmail: {
+        index: 'gsi4',
+        pk: { field: 'gsi4pk', composite: ['email'] },
+        sk: { field: 'gsi4sk', composite: [] },
+      },
     },
-    // One partition for the whole organisation: read by the org import only (a few times a day),
-    // so the single GSI partition is never hot.
-    everyone: {
-      index: 'gsi2',
-      pk: { field: 'gsi2pk', composite: [] },
-      sk: { field: 'gsi2sk', composite: ['employeeId'] },
-    },
-    // Read for a nomination page's suggestions, one page of a department at a time.
-    byDepartment: {
-      index: 'gsi3',
-      pk: { field: 'gsi3pk', composite: ['department'] },
-      sk: { field: 'gsi3sk', composite: ['employeeId'] },
-    },
-    // Whose address this is: an address an employee holds is never an external reviewer's
-    // (domain/people/external.ts). ElectroDB lowercases keys, so the lookup ignores case.
-    byEmail: {
-      index: 'gsi4',
-      pk: { field: 'gsi4pk', composite: ['email'] },
-      sk: { field: 'gsi4sk', composite: [] },
-    },
-  },
-});
+  });
 
-const cycle = new Entity({
-  model: { entity: 'cycle', version: '1', service },
-  attributes: {
-    cycleId: { type: 'string', required: true },
-    name: { type: 'string', required: true },
-    startAt: { type: 'string', required: true },
-    selfDueAt: { type: 'string', required: true },
-    peerDueAt: { type: 'string', required: true },
-    managerDueAt: { type: 'string', required: true },
-    closeAt: { type: 'string', required: true },
-    status: { type: ['scheduled', 'running', 'closed', 'cancelled'] as const, required: true },
-    participants: { type: 'number', required: true },
-    openReviews: { type: 'number', required: true },
-    report: { type: 'any' },
-    /** When its external reviewers' names and addresses were forgotten (domain/cycles/forget-externals.ts). */
-    externalsForgottenAt: { type: 'string' },
-    templateId: { type: 'string' },
-    /** Reminder ladder, escalation policy and peer settings the cycle's requests follow. */
-    policy: { type: 'any' },
-    /** A recurring cycle: which series it belongs to, its number in it, and who takes part next time. */
-    repeat: {
-      type: 'map',
-      properties: {
-        seriesId: { type: 'string', required: true },
-        seriesName: { type: 'string', required: true },
-        everyMonths: { type: 'number', required: true },
-        number: { type: 'number', required: true },
-        participants: { type: ['template-filters', 'same-people'] as const, required: true },
+const cycle = () =>
+  new Entity({
+    model: { entity: 'cycle', version: '1', service },
+    attributes: {
+      cycleId: { type: 'string', required: true },
+      name: { type: 'string', required: true },
+      startAt: { type: 'string', required: true },
+      selfDueAt: { type: 'string', required: true },
+      peerDueAt: { type: 'string', required: true },
+      managerDueAt: { type: 'string', required: true },
+      closeAt: { type: 'string', required: true },
+      status: { type: ['scheduled', 'running', 'closed', 'cancelled'] as const, required: true },
+      participants: { type: 'number', required: true },
+      openReviews: { type: 'number', required: true },
+      report: { type: 'any' },
+      /** When its external reviewers' names and addresses were forgotten (domain/cycles/forget-externals.ts). */
+      externalsForgottenAt: { type: 'string' },
+      templateId: { type: 'string' },
+      /** Reminder ladder, escalation policy and peer settings the cycle's requests follow. */
+      policy: { type: 'any' },
+      /** A recurring cycle: which series it belongs to, its number in it, and who takes part next time. */
+      repeat: {
+        type: 'map',
+        properties: {
+          seriesId: { type: 'string', required: true },
+          seriesName: { type: 'string', required: true },
+          everyMonths: { type: 'number', required: true },
+          number: { type: 'number', required: true },
+          participants: { type: ['template-filters', 'same-people'] as const, required: true },
+        },
+      },
+      createdAt: { type: 'string', required: true },
+    },
+    indexes: {
+      byId: { pk: { field: 'pk', composite: ['cycleId'] }, sk: { field: 'sk', composite: [] } },
+      // Every cycle by start date, in one partition: cycles are few (a handful a year per series),
+      // and the list is read by HR, not by workflows. Its keys are never patched: startAt is fixed.
+      all: {
+        index: 'gsi2',
+        pk: { field: 'gsi2pk', composite: [] },
+        sk: { field: 'gsi2sk', composite: ['startAt', 'cycleId'] },
       },
     },
-    createdAt: { type: 'string', required: true },
-  },
-  indexes: {
-    byId: { pk: { field: 'pk', composite: ['cycleId'] }, sk: { field: 'sk', composite: [] } },
-    // Every cycle by start date, in one partition: cycles are few (a handful a year per series),
-    // and the list is read by HR, not by workflows. Its keys are never patched: startAt is fixed.
-    all: {
-      index: 'gsi2',
-      pk: { field: 'gsi2pk', composite: [] },
-      sk: { field: 'gsi2sk', composite: ['startAt', 'cycleId'] },
-    },
-  },
-});
+  });
 
 /**
  * The template and framework a cycle was scheduled with, kept beside it: HR may edit a template
  * while cycles made from it run, and those cycles keep asking what they started asking.
  */
-const cycleCatalog = new Entity({
-  model: { entity: 'cycleCatalog', version: '1', service },
-  attributes: {
-    cycleId: { type: 'string', required: true },
-    template: { type: 'any', required: true },
-    framework: { type: 'any', required: true },
-    createdAt: { type: 'string', required: true },
-  },
-  indexes: {
-    byCycle: { pk: { field: 'pk', composite: ['cycleId'] }, sk: { field: 'sk', composite: [] } },
-  },
-});
+const cycleCatalog = () =>
+  new Entity({
+    model: { entity: 'cycleCatalog', version: '1', service },
+    attributes: {
+      cycleId: { type: 'string', required: true },
+      template: { type: 'any', required: true },
+      framework: { type: 'any', required: true },
+      createdAt: { type: 'string', required: true },
+    },
+    indexes: {
+      byCycle: { pk: { field: 'pk', composite: ['cycleId'] }, sk: { field: 'sk', composite: [] } },
+    },
+  });
 
-const review = new Entity({
-  model: { entity: 'review', version: '1', service },
-  attributes: {
-    cycleId: { type: 'string', required: true },
-    employeeId: { type: 'string', required: true },
-    managerId: { type: 'string', required: true },
-    status: {
-      type: ['scheduled', 'in-progress', 'completed', 'incomplete', 'cancelled'] as const,
-      required: true,
+const review = () =>
+  new Entity({
+    model: { entity: 'review', version: '1', service },
+    attributes: {
+      cycleId: { type: 'string', required: true },
+      employeeId: { type: 'string', required: true },
+      managerId: { type: 'string', required: true },
+      status: {
+        type: ['scheduled', 'in-progress', 'completed', 'incomplete', 'cancelled'] as const,
+        required: true,
+      },
+      selfRequestId: { type: 'string' },
+      managerRequestId: { type: 'string' },
+      peerRequestIds: { type: 'list', items: { type: 'string' } },
+      selfAssessment: { type: 'any' },
+      managerAppraisal: { type: 'any' },
+      /** Template-driven cycles: the overall rating from the template's formula, when the manager submits. */
+      overallRating: { type: 'number' },
+      /** HR's calibration: calibrated values beside the manager's originals, with who and when. */
+      calibration: { type: 'any' },
+      calibratedAt: { type: 'string' },
+      /** Expected levels against self, peer and manager ratings; stored when the review finishes. */
+      gapAnalysis: { type: 'any' },
+      /*
+       * The phases around the appraisal (domain/reviews/): which ones the template enables, the goal
+       * round under way, the meeting and acknowledgment requests, and the release.
+       */
+      phases: { type: 'any' },
+      goalRound: { type: 'number' },
+      goalStatus: { type: ['approved', 'escalated', 'expired'] as const },
+      meetingRequestId: { type: 'string' },
+      acknowledgmentRequestId: { type: 'string' },
+      releasedAt: { type: 'string' },
+      releasedBy: { type: 'string' },
+      /** The employee's acknowledgment: when, and the disagreement they recorded, if any. */
+      acknowledgment: { type: 'any' },
+      startedAt: { type: 'string' },
+      finishedAt: { type: 'string' },
     },
-    selfRequestId: { type: 'string' },
-    managerRequestId: { type: 'string' },
-    peerRequestIds: { type: 'list', items: { type: 'string' } },
-    selfAssessment: { type: 'any' },
-    managerAppraisal: { type: 'any' },
-    /** Template-driven cycles: the overall rating from the template's formula, when the manager submits. */
-    overallRating: { type: 'number' },
-    /** HR's calibration: calibrated values beside the manager's originals, with who and when. */
-    calibration: { type: 'any' },
-    calibratedAt: { type: 'string' },
-    /** Expected levels against self, peer and manager ratings; stored when the review finishes. */
-    gapAnalysis: { type: 'any' },
-    /*
-     * The phases around the appraisal (domain/reviews/): which ones the template enables, the goal
-     * round under way, the meeting and acknowledgment requests, and the release.
-     */
-    phases: { type: 'any' },
-    goalRound: { type: 'number' },
-    goalStatus: { type: ['approved', 'escalated', 'expired'] as const },
-    meetingRequestId: { type: 'string' },
-    acknowledgmentRequestId: { type: 'string' },
-    releasedAt: { type: 'string' },
-    releasedBy: { type: 'string' },
-    /** The employee's acknowledgment: when, and the disagreement they recorded, if any. */
-    acknowledgment: { type: 'any' },
-    startedAt: { type: 'string' },
-    finishedAt: { type: 'string' },
-  },
-  indexes: {
-    byCycle: {
-      pk: { field: 'pk', composite: ['cycleId'] },
-      sk: { field: 'sk', composite: ['employeeId'] },
+    indexes: {
+      byCycle: {
+        pk: { field: 'pk', composite: ['cycleId'] },
+        sk: { field: 'sk', composite: ['employeeId'] },
+      },
+      byEmployee: {
+        index: 'gsi1',
+        pk: { field: 'gsi1pk', composite: ['employeeId'] },
+        sk: { field: 'gsi1sk', composite: ['cycleId'] },
+      },
+      // Every review of the person, finished ones too: their own page and their manager's team page.
+      // Each write of a review also writes its copy here (answers included): the price of listing a
+      // person's past reviews by key.
+      everyOfEmployee: {
+        index: 'gsi3',
+        pk: { field: 'gsi3pk', composite: ['employeeId'] },
+        sk: { field: 'gsi3sk', composite: ['cycleId'] },
+      },
     },
-    byEmployee: {
-      index: 'gsi1',
-      pk: { field: 'gsi1pk', composite: ['employeeId'] },
-      sk: { field: 'gsi1sk', composite: ['cycleId'] },
-    },
-    // Every review of the person, finished ones too: their own page and their manager's team page.
-    // Each write of a review also writes its copy here (answers included): the price of listing a
-    // person's past reviews by key.
-    everyOfEmployee: {
-      index: 'gsi3',
-      pk: { field: 'gsi3pk', composite: ['employeeId'] },
-      sk: { field: 'gsi3sk', composite: ['cycleId'] },
-    },
-  },
-});
+  });
 
 export const REQUEST_KINDS = [
   'self-assessment',
@@ -282,179 +286,181 @@ export const PLAN_REQUEST_KINDS: readonly RequestKind[] = [
 /** The requests of feedback any time: they follow nobody's cycle or plan. */
 export const FEEDBACK_REQUEST_KINDS: readonly RequestKind[] = ['feedback', 'praise'];
 
-const request = new Entity({
-  model: { entity: 'request', version: '1', service },
-  attributes: {
-    requestId: { type: 'string', required: true },
-    /**
-     * 128 random bits every link to the request carries (domain/mail/links.ts): set when the request
-     * is created, kept by a retried create (a conditional one), so a link's secrecy never rests on
-     * the key alone. Requests stored before links carried one have none.
-     */
-    linkNonce: { type: 'string', default: () => newLinkNonce(), readOnly: true },
-    kind: { type: REQUEST_KINDS, required: true },
-    recipientId: { type: 'string', required: true },
-    subjectId: { type: 'string', required: true },
-    cycleId: { type: 'string' },
-    /**
-     * The subject and the request again, on a cycle's requests only: the cycle's list (byCycle) is
-     * keyed on them, so a request outside a cycle leaves every part of that key unset and writes no
-     * copy to the index (ElectroDB writes an index's keys when any of their attributes is set).
-     * Stored under short names: every byte counts towards a request's write units, and its copies'.
-     */
-    cycleSubjectId: {
-      type: 'string',
-      field: 'cs',
-      hidden: true,
-      watch: ['cycleId', 'subjectId'],
-      set: (_, { cycleId, subjectId }) => (cycleId ? subjectId : undefined),
-    },
-    cycleRequestId: {
-      type: 'string',
-      field: 'cr',
-      hidden: true,
-      watch: ['cycleId', 'requestId'],
-      set: (_, { cycleId, requestId }) => (cycleId ? requestId : undefined),
-    },
-    planId: { type: 'string' },
-    /** The plan item a request follows up (domain/plans/). */
-    itemId: { type: 'string' },
-    title: { type: 'string' },
-    dueAt: { type: 'string', required: true },
-    closeAt: { type: 'string', required: true },
-    reminderHoursBefore: { type: 'list', items: { type: 'number' }, required: true },
-    escalations: {
-      type: 'list',
-      required: true,
-      items: {
+const request = () =>
+  new Entity({
+    model: { entity: 'request', version: '1', service },
+    attributes: {
+      requestId: { type: 'string', required: true },
+      /**
+       * 128 random bits every link to the request carries (domain/mail/links.ts): set when the request
+       * is created, kept by a retried create (a conditional one), so a link's secrecy never rests on
+       * the key alone. Requests stored before links carried one have none.
+       */
+      linkNonce: { type: 'string', default: () => newLinkNonce(), readOnly: true },
+      kind: { type: REQUEST_KINDS, required: true },
+      recipientId: { type: 'string', required: true },
+      subjectId: { type: 'string', required: true },
+      cycleId: { type: 'string' },
+      /**
+       * The subject and the request again, on a cycle's requests only: the cycle's list (byCycle) is
+       * keyed on them, so a request outside a cycle leaves every part of that key unset and writes no
+       * copy to the index (ElectroDB writes an index's keys when any of their attributes is set).
+       * Stored under short names: every byte counts towards a request's write units, and its copies'.
+       */
+      cycleSubjectId: {
+        type: 'string',
+        field: 'cs',
+        hidden: true,
+        watch: ['cycleId', 'subjectId'],
+        set: (_, { cycleId, subjectId }) => (cycleId ? subjectId : undefined),
+      },
+      cycleRequestId: {
+        type: 'string',
+        field: 'cr',
+        hidden: true,
+        watch: ['cycleId', 'requestId'],
+        set: (_, { cycleId, requestId }) => (cycleId ? requestId : undefined),
+      },
+      planId: { type: 'string' },
+      /** The plan item a request follows up (domain/plans/). */
+      itemId: { type: 'string' },
+      title: { type: 'string' },
+      dueAt: { type: 'string', required: true },
+      closeAt: { type: 'string', required: true },
+      reminderHoursBefore: { type: 'list', items: { type: 'number' }, required: true },
+      escalations: {
+        type: 'list',
+        required: true,
+        items: {
+          type: 'map',
+          properties: {
+            afterHours: { type: 'number', required: true },
+            toId: { type: 'string', required: true },
+            role: { type: 'string', required: true },
+            /**
+             * Resolved from the subject's reporting line when the step is due, so a manager change
+             * meanwhile is followed; toId is who it was when the request was made.
+             */
+            resolve: { type: ['owner', 'manager', 'skip-level'] as const },
+          },
+        },
+      },
+      status: { type: ['pending', 'open', 'submitted', 'expired'] as const, required: true },
+      /**
+       * The requests one workflow waits for together with this one, under the same token (a review's
+       * peers, domain/human-steps/group.ts): an answer completes the wait only once all of them are settled.
+       */
+      groupIds: { type: 'list', items: { type: 'string' } },
+      remindersSent: { type: 'number', required: true, default: 0 },
+      /**
+       * Its reminders are queued in the recipient's digest when it opens, not sent by wake-ups: for a
+       * request whose due date never moves in place (a plan item's, a check-in's; a new date is a new
+       * request), so no wake-up is spent on them. Only with a send window.
+       */
+      remindersAtOpen: { type: 'boolean' },
+      escalationsSent: { type: 'number', required: true, default: 0 },
+      /** The recipient's zone, send hour and quiet days; absent, emails go whenever they fall due. */
+      sendWindow: {
         type: 'map',
         properties: {
-          afterHours: { type: 'number', required: true },
-          toId: { type: 'string', required: true },
-          role: { type: 'string', required: true },
-          /**
-           * Resolved from the subject's reporting line when the step is due, so a manager change
-           * meanwhile is followed; toId is who it was when the request was made.
-           */
-          resolve: { type: ['owner', 'manager', 'skip-level'] as const },
+          timeZone: { type: 'string', required: true },
+          sendHour: { type: 'number', required: true },
+          quietDays: { type: 'list', items: { type: 'string' }, required: true },
+          spreadSeconds: { type: 'number' },
+        },
+      },
+      /** When the first email goes out: at opening, or the recipient's next send hour. */
+      inviteAt: { type: 'string' },
+      invitedAt: { type: 'string' },
+      /**
+       * The days its phase gives to answer (the template's due days from the step before it to this
+       * one). A request opened later than its due date minus these gets them from its opening
+       * (domain/platform/calendar.ts lateOpeningDeadline).
+       */
+      phaseDays: { type: 'number' },
+      /** Goal setting: the round this request belongs to, and the manager's comment it answers. */
+      round: { type: 'number' },
+      note: { type: 'string' },
+      /** Opens only once this request was submitted; expires with it otherwise (goal approval). */
+      afterRequestId: { type: 'string' },
+      /** Review meeting: when it takes place. */
+      meetingAt: { type: 'string' },
+      /**
+       * What a step after the appraisal waits for before it opens: the appraisal (the review meeting; a
+       * review without one expires it unopened) or the release of the results (the acknowledgment).
+       */
+      gate: { type: ['appraisal', 'release'] as const },
+      createdAt: { type: 'string', required: true },
+      openedAt: { type: 'string' },
+      submittedAt: { type: 'string' },
+      /** The answer, when no other item holds it whole (domain/human-steps/answers.ts). */
+      answer: { type: 'any' },
+      /**
+       * Bumped each time HR passes the request to someone else; signed into the link, so the previous
+       * recipient's link stops working, and part of the email keys, so the new recipient is asked once.
+       */
+      assignment: { type: 'number' },
+      /** When the notice its answer owes someone else (a check-in's summary to the manager) was queued. */
+      noticedAt: { type: 'string' },
+      /** The recipient's address bounced: the request stays open (the workflow keeps waiting) until HR re-routes it. */
+      bounced: { type: 'boolean' },
+      bouncedAt: { type: 'string' },
+      /** The request for feedback any time this answer belongs to (domain/feedback/). */
+      askId: { type: 'string' },
+      /** A reviewer from outside the organisation (recipientId `ext-…`): who to write to, as nominated. */
+      external: {
+        type: 'map',
+        properties: {
+          name: { type: 'string', required: true },
+          email: { type: 'string', required: true },
         },
       },
     },
-    status: { type: ['pending', 'open', 'submitted', 'expired'] as const, required: true },
-    /**
-     * The requests one workflow waits for together with this one, under the same token (a review's
-     * peers, domain/human-steps/group.ts): an answer completes the wait only once all of them are settled.
-     */
-    groupIds: { type: 'list', items: { type: 'string' } },
-    remindersSent: { type: 'number', required: true, default: 0 },
-    /**
-     * Its reminders are queued in the recipient's digest when it opens, not sent by wake-ups: for a
-     * request whose due date never moves in place (a plan item's, a check-in's; a new date is a new
-     * request), so no wake-up is spent on them. Only with a send window.
-     */
-    remindersAtOpen: { type: 'boolean' },
-    escalationsSent: { type: 'number', required: true, default: 0 },
-    /** The recipient's zone, send hour and quiet days; absent, emails go whenever they fall due. */
-    sendWindow: {
-      type: 'map',
-      properties: {
-        timeZone: { type: 'string', required: true },
-        sendHour: { type: 'number', required: true },
-        quietDays: { type: 'list', items: { type: 'string' }, required: true },
-        spreadSeconds: { type: 'number' },
+    indexes: {
+      byId: { pk: { field: 'pk', composite: ['requestId'] }, sk: { field: 'sk', composite: [] } },
+      // Sparse: only a cycle's requests carry its keys (the attributes below), so a plan's or a
+      // feedback request's writes cost no copy here. Serves HR's status, overdue list and extensions.
+      byCycle: {
+        index: 'gsi2',
+        pk: { field: 'gsi2pk', composite: ['cycleId'] },
+        sk: {
+          field: 'gsi2sk',
+          composite: ['cycleSubjectId', 'cycleRequestId'],
+          // The key as a cycle's requests were always listed under, so a running cycle reads on.
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: ElectroDB's key template, which ElectroDB fills in
+          template: '$request_1#subjectid_${cycleSubjectId}#requestid_${cycleRequestId}',
+        },
+      },
+      // What a person owes, for their page: read newest first and filtered to the open ones, one
+      // person's requests at a time.
+      byRecipient: {
+        index: 'gsi3',
+        pk: { field: 'gsi3pk', composite: ['recipientId'] },
+        sk: { field: 'gsi3sk', composite: ['createdAt', 'requestId'] },
       },
     },
-    /** When the first email goes out: at opening, or the recipient's next send hour. */
-    inviteAt: { type: 'string' },
-    invitedAt: { type: 'string' },
-    /**
-     * The days its phase gives to answer (the template's due days from the step before it to this
-     * one). A request opened later than its due date minus these gets them from its opening
-     * (domain/platform/calendar.ts lateOpeningDeadline).
-     */
-    phaseDays: { type: 'number' },
-    /** Goal setting: the round this request belongs to, and the manager's comment it answers. */
-    round: { type: 'number' },
-    note: { type: 'string' },
-    /** Opens only once this request was submitted; expires with it otherwise (goal approval). */
-    afterRequestId: { type: 'string' },
-    /** Review meeting: when it takes place. */
-    meetingAt: { type: 'string' },
-    /**
-     * What a step after the appraisal waits for before it opens: the appraisal (the review meeting; a
-     * review without one expires it unopened) or the release of the results (the acknowledgment).
-     */
-    gate: { type: ['appraisal', 'release'] as const },
-    createdAt: { type: 'string', required: true },
-    openedAt: { type: 'string' },
-    submittedAt: { type: 'string' },
-    /** The answer, when no other item holds it whole (domain/human-steps/answers.ts). */
-    answer: { type: 'any' },
-    /**
-     * Bumped each time HR passes the request to someone else; signed into the link, so the previous
-     * recipient's link stops working, and part of the email keys, so the new recipient is asked once.
-     */
-    assignment: { type: 'number' },
-    /** When the notice its answer owes someone else (a check-in's summary to the manager) was queued. */
-    noticedAt: { type: 'string' },
-    /** The recipient's address bounced: the request stays open (the workflow keeps waiting) until HR re-routes it. */
-    bounced: { type: 'boolean' },
-    bouncedAt: { type: 'string' },
-    /** The request for feedback any time this answer belongs to (domain/feedback/). */
-    askId: { type: 'string' },
-    /** A reviewer from outside the organisation (recipientId `ext-…`): who to write to, as nominated. */
-    external: {
-      type: 'map',
-      properties: {
-        name: { type: 'string', required: true },
-        email: { type: 'string', required: true },
-      },
-    },
-  },
-  indexes: {
-    byId: { pk: { field: 'pk', composite: ['requestId'] }, sk: { field: 'sk', composite: [] } },
-    // Sparse: only a cycle's requests carry its keys (the attributes below), so a plan's or a
-    // feedback request's writes cost no copy here. Serves HR's status, overdue list and extensions.
-    byCycle: {
-      index: 'gsi2',
-      pk: { field: 'gsi2pk', composite: ['cycleId'] },
-      sk: {
-        field: 'gsi2sk',
-        composite: ['cycleSubjectId', 'cycleRequestId'],
-        // The key as a cycle's requests were always listed under, so a running cycle reads on.
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: ElectroDB's key template, which ElectroDB fills in
-        template: '$request_1#subjectid_${cycleSubjectId}#requestid_${cycleRequestId}',
-      },
-    },
-    // What a person owes, for their page: read newest first and filtered to the open ones, one
-    // person's requests at a time.
-    byRecipient: {
-      index: 'gsi3',
-      pk: { field: 'gsi3pk', composite: ['recipientId'] },
-      sk: { field: 'gsi3sk', composite: ['createdAt', 'requestId'] },
-    },
-  },
-});
+  });
 
 /**
  * That a review's workflow ended and was counted towards its cycle's close: written once (a
  * conditional put, in the same transaction as the cycle's counter), so a retried last step or a
  * answer racing it never counts a review twice. Small and in no index, so it costs one write.
  */
-const reviewEnd = new Entity({
-  model: { entity: 'reviewEnd', version: '1', service },
-  attributes: {
-    cycleId: { type: 'string', required: true },
-    employeeId: { type: 'string', required: true },
-    endedAt: { type: 'string', required: true },
-  },
-  indexes: {
-    byReview: {
-      pk: { field: 'pk', composite: ['cycleId', 'employeeId'] },
-      sk: { field: 'sk', composite: [] },
+const reviewEnd = () =>
+  new Entity({
+    model: { entity: 'reviewEnd', version: '1', service },
+    attributes: {
+      cycleId: { type: 'string', required: true },
+      employeeId: { type: 'string', required: true },
+      endedAt: { type: 'string', required: true },
     },
-  },
-});
+    indexes: {
+      byReview: {
+        pk: { field: 'pk', composite: ['cycleId', 'employeeId'] },
+        sk: { field: 'sk', composite: [] },
+      },
+    },
+  });
 
 /**
  * The task token of a workflow waiting on a human step (by request), on HR's calibration (by
@@ -462,119 +468,123 @@ const reviewEnd = new Entity({
  * items it belongs to, which are large and often indexed: storing it there rewrote (and re-indexed)
  * them whole each time, and made the cycle's counter, updated at every review's end, larger.
  */
-const waitToken = new Entity({
-  model: { entity: 'waitToken', version: '1', service },
-  attributes: {
-    waitId: { type: 'string', required: true },
-    taskToken: { type: 'string', required: true },
-  },
-  indexes: {
-    byWait: { pk: { field: 'pk', composite: ['waitId'] }, sk: { field: 'sk', composite: [] } },
-  },
-});
-
-const feedback = new Entity({
-  model: { entity: 'feedback', version: '1', service },
-  attributes: {
-    cycleId: { type: 'string', required: true },
-    employeeId: { type: 'string', required: true },
-    requestId: { type: 'string', required: true },
-    fromId: { type: 'string', required: true },
-    relationship: { type: ['peer'] as const, required: true },
-    answers: { type: 'any', required: true },
-    submittedAt: { type: 'string', required: true },
-  },
-  indexes: {
-    byReview: {
-      pk: { field: 'pk', composite: ['cycleId', 'employeeId'] },
-      sk: { field: 'sk', composite: ['requestId'] },
+const waitToken = () =>
+  new Entity({
+    model: { entity: 'waitToken', version: '1', service },
+    attributes: {
+      waitId: { type: 'string', required: true },
+      taskToken: { type: 'string', required: true },
     },
-  },
-});
+    indexes: {
+      byWait: { pk: { field: 'pk', composite: ['waitId'] }, sk: { field: 'sk', composite: [] } },
+    },
+  });
+
+const feedback = () =>
+  new Entity({
+    model: { entity: 'feedback', version: '1', service },
+    attributes: {
+      cycleId: { type: 'string', required: true },
+      employeeId: { type: 'string', required: true },
+      requestId: { type: 'string', required: true },
+      fromId: { type: 'string', required: true },
+      relationship: { type: ['peer'] as const, required: true },
+      answers: { type: 'any', required: true },
+      submittedAt: { type: 'string', required: true },
+    },
+    indexes: {
+      byReview: {
+        pk: { field: 'pk', composite: ['cycleId', 'employeeId'] },
+        sk: { field: 'sk', composite: ['requestId'] },
+      },
+    },
+  });
 
 /**
  * A request for feedback any time (domain/feedback/asks.ts): who asked about whom, whom they asked,
  * on what, and who may read the answers. One human request per recipient carries `askId`.
  */
-const feedbackAsk = new Entity({
-  model: { entity: 'feedbackAsk', version: '1', service },
-  attributes: {
-    askId: { type: 'string', required: true },
-    askerId: { type: 'string', required: true },
-    subjectId: { type: 'string', required: true },
-    requestIds: { type: 'list', items: { type: 'string' }, required: true },
-    /** Competencies, behaviours or values of the catalog, as they were named when asked. */
-    items: {
-      type: 'list',
-      required: true,
+const feedbackAsk = () =>
+  new Entity({
+    model: { entity: 'feedbackAsk', version: '1', service },
+    attributes: {
+      askId: { type: 'string', required: true },
+      askerId: { type: 'string', required: true },
+      subjectId: { type: 'string', required: true },
+      requestIds: { type: 'list', items: { type: 'string' }, required: true },
+      /** Competencies, behaviours or values of the catalog, as they were named when asked. */
       items: {
-        type: 'map',
-        properties: {
-          id: { type: 'string', required: true },
-          name: { type: 'string', required: true },
-          type: { type: 'string', required: true },
+        type: 'list',
+        required: true,
+        items: {
+          type: 'map',
+          properties: {
+            id: { type: 'string', required: true },
+            name: { type: 'string', required: true },
+            type: { type: 'string', required: true },
+          },
         },
       },
+      question: { type: 'string' },
+      anonymous: { type: 'boolean', required: true },
+      /** Fewer answers than this to an anonymous request are never shown, not even their number. */
+      threshold: { type: 'number', required: true },
+      /** The asker lets their manager read the answers (their own request about themselves). */
+      managerSees: { type: 'boolean', required: true },
+      templateId: { type: 'string' },
+      dueAt: { type: 'string', required: true },
+      createdAt: { type: 'string', required: true },
+      /**
+       * Set while external reviewers' names and addresses are kept (domain/cycles/forget-externals.ts);
+       * removed once they are forgotten.
+       */
+      externals: { type: ['kept'] as const },
     },
-    question: { type: 'string' },
-    anonymous: { type: 'boolean', required: true },
-    /** Fewer answers than this to an anonymous request are never shown, not even their number. */
-    threshold: { type: 'number', required: true },
-    /** The asker lets their manager read the answers (their own request about themselves). */
-    managerSees: { type: 'boolean', required: true },
-    templateId: { type: 'string' },
-    dueAt: { type: 'string', required: true },
-    createdAt: { type: 'string', required: true },
-    /**
-     * Set while external reviewers' names and addresses are kept (domain/cycles/forget-externals.ts);
-     * removed once they are forgotten.
-     */
-    externals: { type: ['kept'] as const },
-  },
-  indexes: {
-    byId: { pk: { field: 'pk', composite: ['askId'] }, sk: { field: 'sk', composite: [] } },
-    bySubject: {
-      index: 'gsi1',
-      pk: { field: 'gsi1pk', composite: ['subjectId'] },
-      sk: { field: 'gsi1sk', composite: ['createdAt', 'askId'] },
+    indexes: {
+      byId: { pk: { field: 'pk', composite: ['askId'] }, sk: { field: 'sk', composite: [] } },
+      bySubject: {
+        index: 'gsi1',
+        pk: { field: 'gsi1pk', composite: ['subjectId'] },
+        sk: { field: 'gsi1sk', composite: ['createdAt', 'askId'] },
+      },
+      // Sparse: only asks still keeping external addresses, by due date, for the daily check.
+      withExternals: {
+        index: 'gsi2',
+        pk: { field: 'gsi2pk', composite: ['externals'] },
+        sk: { field: 'gsi2sk', composite: ['dueAt', 'askId'] },
+      },
     },
-    // Sparse: only asks still keeping external addresses, by due date, for the daily check.
-    withExternals: {
-      index: 'gsi2',
-      pk: { field: 'gsi2pk', composite: ['externals'] },
-      sk: { field: 'gsi2sk', composite: ['dueAt', 'askId'] },
-    },
-  },
-});
+  });
 
 /**
  * What an employee's record holds of feedback any time: an answer to a request for feedback about
  * them, or praise given unprompted. The giver is kept for the audit; who may read it is decided at
  * read time (domain/feedback/record.ts), with the request's anonymity.
  */
-const feedbackEntry = new Entity({
-  model: { entity: 'feedbackEntry', version: '1', service },
-  attributes: {
-    subjectId: { type: 'string', required: true },
-    entryId: { type: 'string', required: true },
-    kind: { type: ['answer', 'praise'] as const, required: true },
-    askId: { type: 'string' },
-    fromId: { type: 'string', required: true },
-    /** An answer: the text per catalog item asked about, and the answer to the free question. */
-    texts: { type: 'any' },
-    /** Praise: the value or behaviour it is tied to, and what was said. */
-    itemId: { type: 'string' },
-    itemName: { type: 'string' },
-    message: { type: 'string' },
-    at: { type: 'string', required: true },
-  },
-  indexes: {
-    byPerson: {
-      pk: { field: 'pk', composite: ['subjectId'] },
-      sk: { field: 'sk', composite: ['at', 'entryId'] },
+const feedbackEntry = () =>
+  new Entity({
+    model: { entity: 'feedbackEntry', version: '1', service },
+    attributes: {
+      subjectId: { type: 'string', required: true },
+      entryId: { type: 'string', required: true },
+      kind: { type: ['answer', 'praise'] as const, required: true },
+      askId: { type: 'string' },
+      fromId: { type: 'string', required: true },
+      /** An answer: the text per catalog item asked about, and the answer to the free question. */
+      texts: { type: 'any' },
+      /** Praise: the value or behaviour it is tied to, and what was said. */
+      itemId: { type: 'string' },
+      itemName: { type: 'string' },
+      message: { type: 'string' },
+      at: { type: 'string', required: true },
     },
-  },
-});
+    indexes: {
+      byPerson: {
+        pk: { field: 'pk', composite: ['subjectId'] },
+        sk: { field: 'sk', composite: ['at', 'entryId'] },
+      },
+    },
+  });
 
 /**
  * A development plan: whose it is, the policy it follows (kept whole, as a cycle keeps its template),
@@ -582,56 +592,57 @@ const feedbackEntry = new Entity({
  * proposed items on itself until its owner and their manager agree to the same revision
  * (domain/plans/agreement.ts): one item, so an edit is one conditional write.
  */
-const plan = new Entity({
-  model: { entity: 'plan', version: '1', service },
-  attributes: {
-    planId: { type: 'string', required: true },
-    ownerId: { type: 'string', required: true },
-    title: { type: 'string', required: true },
-    status: { type: ['draft', 'active', 'closed', 'cancelled'] as const, required: true },
-    /** Why the plan exists: a review's results, a promotion, a performance-improvement plan, or by hand. */
-    origin: { type: ['review', 'promotion', 'improvement', 'manual'] as const, required: true },
-    cycleId: { type: 'string' },
-    policyId: { type: 'string', required: true },
-    policy: { type: 'any', required: true },
-    /** Items whose follow-up has not ended yet; the plan closes when none is left. */
-    openItems: { type: 'number', required: true },
-    /** How many items the plan has had, the next item's number. */
-    itemCount: { type: 'number', required: true },
-    nextCheckInAt: { type: 'string' },
-    checkIns: { type: 'number', required: true, default: 0 },
-    /** The check-in and session requests the plan's workflow waits for now, as one group. */
-    asking: { type: 'list', items: { type: 'string' } },
-    createdAt: { type: 'string', required: true },
-    createdBy: { type: 'string', required: true },
-    closedAt: { type: 'string' },
-    /** Why it ended early: cancelled by HR, or the owner left. */
-    endReason: { type: 'string' },
-    summary: { type: 'any' },
-    /** A draft: its proposed items, who agrees for the manager, its latest change. */
-    draft: { type: 'any' },
-    /** The draft's revision: each edit makes a new one. */
-    revision: { type: 'number' },
-    /** The revision the owner, and the manager, last agreed to (0: none); it starts when both agree to the current one. */
-    ownerAgreed: { type: 'number' },
-    managerAgreed: { type: 'number' },
-    agreedAt: { type: 'string' },
-  },
-  indexes: {
-    byId: { pk: { field: 'pk', composite: ['planId'] }, sk: { field: 'sk', composite: [] } },
-    byOwner: {
-      index: 'gsi1',
-      pk: { field: 'gsi1pk', composite: ['ownerId'] },
-      sk: { field: 'gsi1sk', composite: ['createdAt', 'planId'] },
+const plan = () =>
+  new Entity({
+    model: { entity: 'plan', version: '1', service },
+    attributes: {
+      planId: { type: 'string', required: true },
+      ownerId: { type: 'string', required: true },
+      title: { type: 'string', required: true },
+      status: { type: ['draft', 'active', 'closed', 'cancelled'] as const, required: true },
+      /** Why the plan exists: a review's results, a promotion, a performance-improvement plan, or by hand. */
+      origin: { type: ['review', 'promotion', 'improvement', 'manual'] as const, required: true },
+      cycleId: { type: 'string' },
+      policyId: { type: 'string', required: true },
+      policy: { type: 'any', required: true },
+      /** Items whose follow-up has not ended yet; the plan closes when none is left. */
+      openItems: { type: 'number', required: true },
+      /** How many items the plan has had, the next item's number. */
+      itemCount: { type: 'number', required: true },
+      nextCheckInAt: { type: 'string' },
+      checkIns: { type: 'number', required: true, default: 0 },
+      /** The check-in and session requests the plan's workflow waits for now, as one group. */
+      asking: { type: 'list', items: { type: 'string' } },
+      createdAt: { type: 'string', required: true },
+      createdBy: { type: 'string', required: true },
+      closedAt: { type: 'string' },
+      /** Why it ended early: cancelled by HR, or the owner left. */
+      endReason: { type: 'string' },
+      summary: { type: 'any' },
+      /** A draft: its proposed items, who agrees for the manager, its latest change. */
+      draft: { type: 'any' },
+      /** The draft's revision: each edit makes a new one. */
+      revision: { type: 'number' },
+      /** The revision the owner, and the manager, last agreed to (0: none); it starts when both agree to the current one. */
+      ownerAgreed: { type: 'number' },
+      managerAgreed: { type: 'number' },
+      agreedAt: { type: 'string' },
     },
-    // Every plan, newest last: HR's overdue list and plans by status read the plans in pages.
-    all: {
-      index: 'gsi2',
-      pk: { field: 'gsi2pk', composite: [] },
-      sk: { field: 'gsi2sk', composite: ['createdAt', 'planId'] },
+    indexes: {
+      byId: { pk: { field: 'pk', composite: ['planId'] }, sk: { field: 'sk', composite: [] } },
+      byOwner: {
+        index: 'gsi1',
+        pk: { field: 'gsi1pk', composite: ['ownerId'] },
+        sk: { field: 'gsi1sk', composite: ['createdAt', 'planId'] },
+      },
+      // Every plan, newest last: HR's overdue list and plans by status read the plans in pages.
+      all: {
+        index: 'gsi2',
+        pk: { field: 'gsi2pk', composite: [] },
+        sk: { field: 'gsi2sk', composite: ['createdAt', 'planId'] },
+      },
     },
-  },
-});
+  });
 
 export const PLAN_ITEM_STATUSES = ['open', 'blocked', 'done', 'dropped', 'missed'] as const;
 
@@ -640,212 +651,217 @@ export const PLAN_ITEM_STATUSES = ['open', 'blocked', 'done', 'dropped', 'missed
  * judged, and where its follow-up stands. Its follow-up is a chain of requests (the owner's, then the
  * manager's decision when blocked, then the owner's again): `requestId` is the current one.
  */
-const planItem = new Entity({
-  model: { entity: 'planItem', version: '1', service },
-  attributes: {
-    planId: { type: 'string', required: true },
-    itemId: { type: 'string', required: true },
-    ownerId: { type: 'string', required: true },
-    kind: { type: ['training', 'coaching', 'mentoring', 'stretch', 'practice'] as const, required: true },
-    title: { type: 'string', required: true },
-    competencyId: { type: 'string' },
-    definitionOfDone: { type: 'string' },
-    dueAt: { type: 'string', required: true },
-    /** The date both agreed; an owner moves it only so far on their own (the policy's newDates). */
-    agreedDueAt: { type: 'string', required: true },
-    newDates: { type: 'number', required: true, default: 0 },
-    /** A later date the owner asked for beyond the policy's limit, waiting for the manager. */
-    proposedDueAt: { type: 'string' },
-    mentorId: { type: 'string' },
-    /** Coaching and mentoring: days between sessions, when the next is asked about, how many were held. */
-    sessionEveryDays: { type: 'number' },
-    nextSessionAt: { type: 'string' },
-    sessions: { type: 'number', required: true, default: 0 },
-    sessionsHeld: { type: 'number', required: true, default: 0 },
-    status: { type: PLAN_ITEM_STATUSES, required: true },
-    blockedReason: { type: 'string' },
-    doneAt: { type: 'string' },
-    evidence: {
-      type: 'map',
-      properties: { link: { type: 'string' }, note: { type: 'string' } },
-    },
-    /** The request being waited on now, and how many requests its chain has had. */
-    requestId: { type: 'string', required: true },
-    round: { type: 'number', required: true },
-    /** Set once its follow-up ended and was counted off the plan. */
-    endedAt: { type: 'string' },
-    /** What happened, in order: each answer, decision and change, with who and when. */
-    history: {
-      type: 'list',
-      required: true,
-      items: {
+const planItem = () =>
+  new Entity({
+    model: { entity: 'planItem', version: '1', service },
+    attributes: {
+      planId: { type: 'string', required: true },
+      itemId: { type: 'string', required: true },
+      ownerId: { type: 'string', required: true },
+      kind: { type: ['training', 'coaching', 'mentoring', 'stretch', 'practice'] as const, required: true },
+      title: { type: 'string', required: true },
+      competencyId: { type: 'string' },
+      definitionOfDone: { type: 'string' },
+      dueAt: { type: 'string', required: true },
+      /** The date both agreed; an owner moves it only so far on their own (the policy's newDates). */
+      agreedDueAt: { type: 'string', required: true },
+      newDates: { type: 'number', required: true, default: 0 },
+      /** A later date the owner asked for beyond the policy's limit, waiting for the manager. */
+      proposedDueAt: { type: 'string' },
+      mentorId: { type: 'string' },
+      /** Coaching and mentoring: days between sessions, when the next is asked about, how many were held. */
+      sessionEveryDays: { type: 'number' },
+      nextSessionAt: { type: 'string' },
+      sessions: { type: 'number', required: true, default: 0 },
+      sessionsHeld: { type: 'number', required: true, default: 0 },
+      status: { type: PLAN_ITEM_STATUSES, required: true },
+      blockedReason: { type: 'string' },
+      doneAt: { type: 'string' },
+      evidence: {
         type: 'map',
-        properties: {
-          at: { type: 'string', required: true },
-          by: { type: 'string', required: true },
-          what: { type: 'string', required: true },
-          note: { type: 'string' },
-          dueAt: { type: 'string' },
+        properties: { link: { type: 'string' }, note: { type: 'string' } },
+      },
+      /** The request being waited on now, and how many requests its chain has had. */
+      requestId: { type: 'string', required: true },
+      round: { type: 'number', required: true },
+      /** Set once its follow-up ended and was counted off the plan. */
+      endedAt: { type: 'string' },
+      /** What happened, in order: each answer, decision and change, with who and when. */
+      history: {
+        type: 'list',
+        required: true,
+        items: {
+          type: 'map',
+          properties: {
+            at: { type: 'string', required: true },
+            by: { type: 'string', required: true },
+            what: { type: 'string', required: true },
+            note: { type: 'string' },
+            dueAt: { type: 'string' },
+          },
         },
       },
+      createdAt: { type: 'string', required: true },
+      /**
+       * Counts the changes to what the item says (its words, mentor, date, status): HR's or the
+       * manager's change names the revision it was made from and is refused once another came first.
+       */
+      revision: { type: 'number', required: true, default: 1 },
     },
-    createdAt: { type: 'string', required: true },
-    /**
-     * Counts the changes to what the item says (its words, mentor, date, status): HR's or the
-     * manager's change names the revision it was made from and is refused once another came first.
-     */
-    revision: { type: 'number', required: true, default: 1 },
-  },
-  indexes: {
-    byPlan: {
-      pk: { field: 'pk', composite: ['planId'] },
-      sk: { field: 'sk', composite: ['itemId'] },
-    },
-    // Sparse: only items with a mentor. Serves "the items I mentor".
-    byMentor: {
-      index: 'gsi1',
-      pk: { field: 'gsi1pk', composite: ['mentorId'] },
-      sk: { field: 'gsi1sk', composite: ['planId', 'itemId'] },
-    },
-  },
-});
-
-const outbox = new Entity({
-  model: { entity: 'outbox', version: '1', service },
-  attributes: {
-    key: { type: 'string', required: true },
-    kind: { type: 'string', required: true },
-    toId: { type: 'string', required: true },
-    requestId: { type: 'string' },
-    /** A digest's requests, for bounces (domain/mail/digest.ts). */
-    requestIds: { type: 'list', items: { type: 'string' } },
-    messageId: { type: 'string' },
-    status: { type: ['sending', 'sent'] as const, required: true },
-    createdAt: { type: 'string', required: true },
-    sentAt: { type: 'string' },
-    /**
-     * When the table's TTL deletes the entry: OUTBOX_RETENTION_DAYS after it was made (config.ts),
-     * longer than any workflow that could retry its send, so the once-only guarantee outlives them.
-     */
-    expiresAt: {
-      type: 'number',
-      watch: ['createdAt'],
-      set: (_, { createdAt }) => expiry(createdAt, config.outboxRetentionDays),
-    },
-  },
-  indexes: {
-    byKey: { pk: { field: 'pk', composite: ['key'] }, sk: { field: 'sk', composite: [] } },
-    // Sparse: written once SES has answered with the message id; bounce events name only that id.
-    byMessage: {
-      index: 'gsi1',
-      pk: { field: 'gsi1pk', composite: ['messageId'] },
-      sk: { field: 'gsi1sk', composite: [] },
-    },
-  },
-});
-
-const audit = new Entity({
-  model: { entity: 'audit', version: '1', service },
-  attributes: {
-    entityKey: { type: 'string', required: true },
-    at: { type: 'string', required: true },
-    eventId: { type: 'string', required: true },
-    actor: { type: 'string', required: true },
-    action: { type: 'string', required: true },
-    details: { type: 'any' },
-    /** The UTC day of `at`, derived on every write: the key of a day's changes across the organisation. */
-    day: {
-      type: 'string',
-      watch: ['at'],
-      set: (_, { at }) => (typeof at === 'string' ? at.slice(0, 10) : undefined),
-    },
-    /** When the table's TTL deletes the event: AUDIT_RETENTION_DAYS after it (config.ts). */
-    expiresAt: {
-      type: 'number',
-      watch: ['at'],
-      set: (_, { at }) => expiry(at, config.auditRetentionDays),
-    },
-  },
-  indexes: {
-    byEntity: {
-      pk: { field: 'pk', composite: ['entityKey'] },
-      sk: { field: 'sk', composite: ['at', 'eventId'] },
-    },
-    // A day of changes is read one page at a time, newest first; audit events are a few thousand a
-    // day at most, so a day's partition stays cool.
-    byDay: {
-      index: 'gsi1',
-      pk: { field: 'gsi1pk', composite: ['day'] },
-      sk: { field: 'gsi1sk', composite: ['at', 'eventId'] },
-    },
-  },
-});
-
-const goal = new Entity({
-  model: { entity: 'goal', version: '1', service },
-  attributes: {
-    goalId: { type: 'string', required: true },
-    /** An employee id, or "company" for a company goal that others align to. */
-    ownerId: { type: 'string', required: true },
-    title: { type: 'string', required: true },
-    /** The measurable target, in words ("p95 latency under 200 ms"), with an optional number. */
-    measure: { type: 'string', required: true },
-    targetValue: { type: 'number' },
-    unit: { type: 'string' },
-    weight: { type: 'number', required: true },
-    dueDate: { type: 'string', required: true },
-    status: { type: ['draft', 'active', 'achieved', 'missed', 'dropped'] as const, required: true },
-    parentGoalId: { type: 'string' },
-    progress: {
-      type: 'list',
-      required: true,
-      items: {
-        type: 'map',
-        properties: {
-          at: { type: 'string', required: true },
-          by: { type: 'string', required: true },
-          value: { type: 'number' },
-          note: { type: 'string' },
-        },
+    indexes: {
+      byPlan: {
+        pk: { field: 'pk', composite: ['planId'] },
+        sk: { field: 'sk', composite: ['itemId'] },
+      },
+      // Sparse: only items with a mentor. Serves "the items I mentor".
+      byMentor: {
+        index: 'gsi1',
+        pk: { field: 'gsi1pk', composite: ['mentorId'] },
+        sk: { field: 'gsi1sk', composite: ['planId', 'itemId'] },
       },
     },
-    createdAt: { type: 'string', required: true },
-    updatedAt: { type: 'string', required: true },
-    /**
-     * Counts the changes to the goal's fields (not its progress, which is only ever appended): a
-     * change names the revision it was made from and is refused once another came first.
-     */
-    revision: { type: 'number', required: true, default: 1 },
-  },
-  indexes: {
-    byId: { pk: { field: 'pk', composite: ['goalId'] }, sk: { field: 'sk', composite: [] } },
-    byOwner: {
-      index: 'gsi1',
-      pk: { field: 'gsi1pk', composite: ['ownerId'] },
-      sk: { field: 'gsi1sk', composite: ['dueDate', 'goalId'] },
+  });
+
+const outbox = () =>
+  new Entity({
+    model: { entity: 'outbox', version: '1', service },
+    attributes: {
+      key: { type: 'string', required: true },
+      kind: { type: 'string', required: true },
+      toId: { type: 'string', required: true },
+      requestId: { type: 'string' },
+      /** A digest's requests, for bounces (domain/mail/digest.ts). */
+      requestIds: { type: 'list', items: { type: 'string' } },
+      messageId: { type: 'string' },
+      status: { type: ['sending', 'sent'] as const, required: true },
+      createdAt: { type: 'string', required: true },
+      sentAt: { type: 'string' },
+      /**
+       * When the table's TTL deletes the entry: OUTBOX_RETENTION_DAYS after it was made (config.ts),
+       * longer than any workflow that could retry its send, so the once-only guarantee outlives them.
+       */
+      expiresAt: {
+        type: 'number',
+        watch: ['createdAt'],
+        set: (_, { createdAt }) => expiry(createdAt, config.outboxRetentionDays),
+      },
     },
-  },
-});
+    indexes: {
+      byKey: { pk: { field: 'pk', composite: ['key'] }, sk: { field: 'sk', composite: [] } },
+      // Sparse: written once SES has answered with the message id; bounce events name only that id.
+      byMessage: {
+        index: 'gsi1',
+        pk: { field: 'gsi1pk', composite: ['messageId'] },
+        sk: { field: 'gsi1sk', composite: [] },
+      },
+    },
+  });
+
+const audit = () =>
+  new Entity({
+    model: { entity: 'audit', version: '1', service },
+    attributes: {
+      entityKey: { type: 'string', required: true },
+      at: { type: 'string', required: true },
+      eventId: { type: 'string', required: true },
+      actor: { type: 'string', required: true },
+      action: { type: 'string', required: true },
+      details: { type: 'any' },
+      /** The UTC day of `at`, derived on every write: the key of a day's changes across the organisation. */
+      day: {
+        type: 'string',
+        watch: ['at'],
+        set: (_, { at }) => (typeof at === 'string' ? at.slice(0, 10) : undefined),
+      },
+      /** When the table's TTL deletes the event: AUDIT_RETENTION_DAYS after it (config.ts). */
+      expiresAt: {
+        type: 'number',
+        watch: ['at'],
+        set: (_, { at }) => expiry(at, config.auditRetentionDays),
+      },
+    },
+    indexes: {
+      byEntity: {
+        pk: { field: 'pk', composite: ['entityKey'] },
+        sk: { field: 'sk', composite: ['at', 'eventId'] },
+      },
+      // A day of changes is read one page at a time, newest first; audit events are a few thousand a
+      // day at most, so a day's partition stays cool.
+      byDay: {
+        index: 'gsi1',
+        pk: { field: 'gsi1pk', composite: ['day'] },
+        sk: { field: 'gsi1sk', composite: ['at', 'eventId'] },
+      },
+    },
+  });
+
+const goal = () =>
+  new Entity({
+    model: { entity: 'goal', version: '1', service },
+    attributes: {
+      goalId: { type: 'string', required: true },
+      /** An employee id, or "company" for a company goal that others align to. */
+      ownerId: { type: 'string', required: true },
+      title: { type: 'string', required: true },
+      /** The measurable target, in words ("p95 latency under 200 ms"), with an optional number. */
+      measure: { type: 'string', required: true },
+      targetValue: { type: 'number' },
+      unit: { type: 'string' },
+      weight: { type: 'number', required: true },
+      dueDate: { type: 'string', required: true },
+      status: { type: ['draft', 'active', 'achieved', 'missed', 'dropped'] as const, required: true },
+      parentGoalId: { type: 'string' },
+      progress: {
+        type: 'list',
+        required: true,
+        items: {
+          type: 'map',
+          properties: {
+            at: { type: 'string', required: true },
+            by: { type: 'string', required: true },
+            value: { type: 'number' },
+            note: { type: 'string' },
+          },
+        },
+      },
+      createdAt: { type: 'string', required: true },
+      updatedAt: { type: 'string', required: true },
+      /**
+       * Counts the changes to the goal's fields (not its progress, which is only ever appended): a
+       * change names the revision it was made from and is refused once another came first.
+       */
+      revision: { type: 'number', required: true, default: 1 },
+    },
+    indexes: {
+      byId: { pk: { field: 'pk', composite: ['goalId'] }, sk: { field: 'sk', composite: [] } },
+      byOwner: {
+        index: 'gsi1',
+        pk: { field: 'gsi1pk', composite: ['ownerId'] },
+        sk: { field: 'gsi1sk', composite: ['dueDate', 'goalId'] },
+      },
+    },
+  });
 
 /**
  * An employee's career aspiration: the level, on a track of the framework's expectations, they work
  * towards next (domain/people/aspiration.ts). One per person, replaced whole when it changes; what a
  * development plan's next-level gaps are measured against.
  */
-const aspiration = new Entity({
-  model: { entity: 'aspiration', version: '1', service },
-  attributes: {
-    employeeId: { type: 'string', required: true },
-    track: { type: 'string' },
-    level: { type: 'number', required: true },
-    note: { type: 'string' },
-    updatedAt: { type: 'string', required: true },
-    updatedBy: { type: 'string', required: true },
-  },
-  indexes: {
-    byEmployee: { pk: { field: 'pk', composite: ['employeeId'] }, sk: { field: 'sk', composite: [] } },
-  },
-});
+const aspiration = () =>
+  new Entity({
+    model: { entity: 'aspiration', version: '1', service },
+    attributes: {
+      employeeId: { type: 'string', required: true },
+      track: { type: 'string' },
+      level: { type: 'number', required: true },
+      note: { type: 'string' },
+      updatedAt: { type: 'string', required: true },
+      updatedBy: { type: 'string', required: true },
+    },
+    indexes: {
+      byEmployee: { pk: { field: 'pk', composite: ['employeeId'] }, sk: { field: 'sk', composite: [] } },
+    },
+  });
 
 /**
  * A digest item: one email a request owes its recipient (the invitation, a reminder, an escalation),
@@ -853,83 +869,86 @@ const aspiration = new Entity({
  * owed at that time goes out as one email (domain/mail/digest.ts). It names the request and what is owed;
  * the email is written at delivery, from the request as it is then.
  */
-const digestItem = new Entity({
-  model: { entity: 'digestItem', version: '1', service },
-  attributes: {
-    /** The send time (ISO instant) this item is delivered at. */
-    sendAt: { type: 'string', required: true },
-    recipientId: { type: 'string', required: true },
-    /** The email's idempotency key when it goes out alone: `${requestId}#request`, `…#reminder#0`, … */
-    key: { type: 'string', required: true },
-    requestId: { type: 'string', required: true },
-    /** A notice tells someone of another's answer (a check-in's summary to the manager). */
-    purpose: { type: ['request', 'reminder', 'escalation', 'notice'] as const, required: true },
-    index: { type: 'number', required: true },
-    assignment: { type: 'number', required: true },
-    queuedAt: { type: 'string', required: true },
-    /** Set once delivered. The item is kept, as the proof that it was queued, until it expires. */
-    deliveredAt: { type: 'string' },
-    /** Epoch seconds: the table's TTL removes the item a month after its send time. */
-    expiresAt: { type: 'number' },
-  },
-  indexes: {
-    bySendTime: {
-      pk: { field: 'pk', composite: ['sendAt'] },
-      sk: { field: 'sk', composite: ['recipientId', 'key'] },
+const digestItem = () =>
+  new Entity({
+    model: { entity: 'digestItem', version: '1', service },
+    attributes: {
+      /** The send time (ISO instant) this item is delivered at. */
+      sendAt: { type: 'string', required: true },
+      recipientId: { type: 'string', required: true },
+      /** The email's idempotency key when it goes out alone: `${requestId}#request`, `…#reminder#0`, … */
+      key: { type: 'string', required: true },
+      requestId: { type: 'string', required: true },
+      /** A notice tells someone of another's answer (a check-in's summary to the manager). */
+      purpose: { type: ['request', 'reminder', 'escalation', 'notice'] as const, required: true },
+      index: { type: 'number', required: true },
+      assignment: { type: 'number', required: true },
+      queuedAt: { type: 'string', required: true },
+      /** Set once delivered. The item is kept, as the proof that it was queued, until it expires. */
+      deliveredAt: { type: 'string' },
+      /** Epoch seconds: the table's TTL removes the item a month after its send time. */
+      expiresAt: { type: 'number' },
     },
-  },
-});
+    indexes: {
+      bySendTime: {
+        pk: { field: 'pk', composite: ['sendAt'] },
+        sk: { field: 'sk', composite: ['recipientId', 'key'] },
+      },
+    },
+  });
 
 /** A send time's delivery: once closed, no item is queued for it any more (domain/mail/digest.ts). */
-const digestRun = new Entity({
-  model: { entity: 'digestRun', version: '1', service },
-  attributes: {
-    sendAt: { type: 'string', required: true },
-    lastQueuedAt: { type: 'string' },
-    scheduledAt: { type: 'string' },
-    /** The UTC day of the send time, set with scheduledAt: the sweep's way to a day's send times. */
-    day: { type: 'string' },
-    closedAt: { type: 'string' },
-    deliveredAt: { type: 'string' },
-  },
-  indexes: {
-    bySendTime: { pk: { field: 'pk', composite: ['sendAt'] }, sk: { field: 'sk', composite: [] } },
-    // Only a scheduled send time has a day: one index write per send time, none per item. A day
-    // holds at most 288 send times, read whole (the sort key cannot name sendAt: an update that sets
-    // the day does not rewrite a key attribute).
-    byDay: {
-      index: 'gsi1',
-      pk: { field: 'gsi1pk', composite: ['day'] },
-      sk: { field: 'gsi1sk', composite: [] },
+const digestRun = () =>
+  new Entity({
+    model: { entity: 'digestRun', version: '1', service },
+    attributes: {
+      sendAt: { type: 'string', required: true },
+      lastQueuedAt: { type: 'string' },
+      scheduledAt: { type: 'string' },
+      /** The UTC day of the send time, set with scheduledAt: the sweep's way to a day's send times. */
+      day: { type: 'string' },
+      closedAt: { type: 'string' },
+      deliveredAt: { type: 'string' },
     },
-  },
-});
+    indexes: {
+      bySendTime: { pk: { field: 'pk', composite: ['sendAt'] }, sk: { field: 'sk', composite: [] } },
+      // Only a scheduled send time has a day: one index write per send time, none per item. A day
+      // holds at most 288 send times, read whole (the sort key cannot name sendAt: an update that sets
+      // the day does not rewrite a key attribute).
+      byDay: {
+        index: 'gsi1',
+        pk: { field: 'gsi1pk', composite: ['day'] },
+        sk: { field: 'gsi1sk', composite: [] },
+      },
+    },
+  });
 
 /**
  * A signed-in session of the app: keyed by the SHA-256 of the cookie's random value, so the table
  * holds nothing a reader could present as a cookie. Deleted at sign-out; the table's TTL removes it
  * once its absolute lifetime ends.
  */
-const session = new Entity({
-  model: { entity: 'session', version: '1', service },
-  attributes: {
-    sessionHash: { type: 'string', required: true },
-    employeeId: { type: 'string', required: true },
-    hr: { type: 'boolean', required: true },
-    /** The synchronizer token every POST of the session carries. */
-    csrfToken: { type: 'string', required: true },
-    idToken: { type: 'string', required: true },
-    /** Epoch seconds: when the ID token stops being accepted, and the refresh token is used. */
-    idTokenExpiresAt: { type: 'number', required: true },
-    refreshToken: { type: 'string' },
-    createdAt: { type: 'string', required: true },
-    /** Epoch seconds: the table's TTL, and the session's absolute end. */
-    expiresAt: { type: 'number', required: true },
-  },
-  indexes: {
-    byHash: { pk: { field: 'pk', composite: ['sessionHash'] }, sk: { field: 'sk', composite: [] } },
-  },
-});
+const session = () =>
+  new Entity({
+    model: { entity: 'session', version: '1', service },
+    attributes: {
+      sessionHash: { type: 'string', required: true },
+      employeeId: { type: 'string', required: true },
+      hr: { type: 'boolean', required: true },
+      /** The synchronizer token every POST of the session carries. */
+      csrfToken: { type: 'string', required: true },
+      idToken: { type: 'string', required: true },
+      /** Epoch seconds: when the ID token stops being accepted, and the refresh token is used. */
+      idTokenExpiresAt: { type: 'number', required: true },
+      refreshToken: { type: 'string' },
+      createdAt: { type: 'string', required: true },
+      /** Epoch seconds: the table's TTL, and the session's absolute end. */
+      expiresAt: { type: 'number', required: true },
+    },
+    indexes: {
+      byHash: { pk: { field: 'pk', composite: ['sessionHash'] }, sk: { field: 'sk', composite: [] } },
+    },
+  });
 
 /** Catalog documents (frameworks, templates, triggers) are stored whole, with who changed them last. */
 const documentAttributes = {
@@ -948,75 +967,82 @@ const allDocuments = {
   sk: { field: 'gsi2sk', composite: ['id'] },
 } as const;
 
-const framework = new Entity({
-  model: { entity: 'framework', version: '1', service },
-  attributes: documentAttributes,
-  indexes: { byId: documentById, all: allDocuments },
-});
-const template = new Entity({
-  model: { entity: 'template', version: '1', service },
-  attributes: documentAttributes,
-  indexes: { byId: documentById, all: allDocuments },
-});
-const trigger = new Entity({
-  model: { entity: 'trigger', version: '1', service },
-  attributes: documentAttributes,
-  indexes: { byId: documentById, all: allDocuments },
-});
+const framework = () =>
+  new Entity({
+    model: { entity: 'framework', version: '1', service },
+    attributes: documentAttributes,
+    indexes: { byId: documentById, all: allDocuments },
+  });
+const template = () =>
+  new Entity({
+    model: { entity: 'template', version: '1', service },
+    attributes: documentAttributes,
+    indexes: { byId: documentById, all: allDocuments },
+  });
+const trigger = () =>
+  new Entity({
+    model: { entity: 'trigger', version: '1', service },
+    attributes: documentAttributes,
+    indexes: { byId: documentById, all: allDocuments },
+  });
 
-const planPolicy = new Entity({
-  model: { entity: 'planPolicy', version: '1', service },
-  attributes: documentAttributes,
-  indexes: { byId: documentById, all: allDocuments },
-});
+const planPolicy = () =>
+  new Entity({
+    model: { entity: 'planPolicy', version: '1', service },
+    attributes: documentAttributes,
+    indexes: { byId: documentById, all: allDocuments },
+  });
 
 /**
  * Every revision of a catalog document, kept whole as it was saved: the audit trail says who saved
  * which revision and when, and this is what each revision said.
  */
-const catalogRevision = new Entity({
-  model: { entity: 'catalogRevision', version: '1', service },
-  attributes: {
-    kind: { type: ['framework', 'template', 'trigger', 'planPolicy'] as const, required: true },
-    ...documentAttributes,
-  },
-  indexes: {
-    byDocument: {
-      pk: { field: 'pk', composite: ['kind', 'id'] },
-      sk: { field: 'sk', composite: ['revision'] },
+const catalogRevision = () =>
+  new Entity({
+    model: { entity: 'catalogRevision', version: '1', service },
+    attributes: {
+      kind: { type: ['framework', 'template', 'trigger', 'planPolicy'] as const, required: true },
+      ...documentAttributes,
     },
-  },
-});
+    indexes: {
+      byDocument: {
+        pk: { field: 'pk', composite: ['kind', 'id'] },
+        sk: { field: 'sk', composite: ['revision'] },
+      },
+    },
+  });
 
 /**
  * A workflow step that failed after its retries: which workflow, for whom, at which state, with the
  * error's name only (an error's message may quote an address). Keyed by the execution, so a retried
  * record step writes it once; listed under the cycle or plan it concerns.
  */
-const failure = new Entity({
-  model: { entity: 'failure', version: '1', service },
-  attributes: {
-    scopeId: { type: 'string', required: true },
-    executionName: { type: 'string', required: true },
-    executionArn: { type: 'string', required: true },
-    workflow: { type: ['review', 'cycle', 'plan', 'plan-item', 'feedback'] as const, required: true },
-    state: { type: 'string', required: true },
-    error: { type: 'string', required: true },
-    at: { type: 'string', required: true },
-    cycleId: { type: 'string' },
-    employeeId: { type: 'string' },
-    planId: { type: 'string' },
-    itemId: { type: 'string' },
-  },
-  indexes: {
-    byScope: {
-      pk: { field: 'pk', composite: ['scopeId'] },
-      sk: { field: 'sk', composite: ['executionName'] },
+const failure = () =>
+  new Entity({
+    model: { entity: 'failure', version: '1', service },
+    attributes: {
+      scopeId: { type: 'string', required: true },
+      executionName: { type: 'string', required: true },
+      executionArn: { type: 'string', required: true },
+      workflow: { type: ['review', 'cycle', 'plan', 'plan-item', 'feedback'] as const, required: true },
+      state: { type: 'string', required: true },
+      error: { type: 'string', required: true },
+      at: { type: 'string', required: true },
+      cycleId: { type: 'string' },
+      employeeId: { type: 'string' },
+      planId: { type: 'string' },
+      itemId: { type: 'string' },
     },
-  },
-});
+    indexes: {
+      byScope: {
+        pk: { field: 'pk', composite: ['scopeId'] },
+        sk: { field: 'sk', composite: ['executionName'] },
+      },
+    },
+  });
 
-const entities = {
+/** Each entity of the table, made by its function at its first use (db()). */
+const models = {
   employee,
   cycle,
   cycleCatalog,
@@ -1043,34 +1069,47 @@ const entities = {
   digestRun,
   session,
 };
-let tableSet = false;
 
-/** The entities, bound to the table named by the environment on first use. */
-export const db = (): typeof entities => {
-  if (!tableSet) {
-    for (const entity of Object.values(entities)) {
-      entity.setTableName(config.tableName);
-      entity.setClient(documentClient);
-    }
-    tableSet = true;
-  }
-  return entities;
-};
+type Entities = { readonly [Name in keyof typeof models]: ReturnType<(typeof models)[Name]> };
 
-export type Employee = EntityItem<typeof employee>;
-export type Cycle = EntityItem<typeof cycle>;
-export type Review = EntityItem<typeof review>;
-export type Failure = EntityItem<typeof failure>;
-export type HumanRequest = EntityItem<typeof request>;
-export type Feedback = EntityItem<typeof feedback>;
-export type FeedbackAsk = EntityItem<typeof feedbackAsk>;
-export type FeedbackEntry = EntityItem<typeof feedbackEntry>;
-export type Plan = EntityItem<typeof plan>;
-export type PlanItem = EntityItem<typeof planItem>;
-export type Goal = EntityItem<typeof goal>;
-export type Aspiration = EntityItem<typeof aspiration>;
-export type DigestItem = EntityItem<typeof digestItem>;
-export type Session = EntityItem<typeof session>;
+const bound = new Map<string, unknown>();
+const entities = {} as Entities;
+for (const [name, model] of Object.entries(models)) {
+  Object.defineProperty(entities, name, {
+    enumerable: true,
+    get: () => {
+      if (!bound.has(name)) {
+        const entity = model();
+        entity.setTableName(config.tableName);
+        entity.setClient(documentClient);
+        bound.set(name, entity);
+      }
+      return bound.get(name);
+    },
+  });
+}
+
+/**
+ * The entities, each bound to the table named by the environment when first used. A handler
+ * reaches a few of them (closing a cycle two of twenty-five), and building them all at load was
+ * about a tenth of a cold start (docs/benchmarks.md).
+ */
+export const db = (): Entities => entities;
+
+export type Employee = EntityItem<ReturnType<typeof employee>>;
+export type Cycle = EntityItem<ReturnType<typeof cycle>>;
+export type Review = EntityItem<ReturnType<typeof review>>;
+export type Failure = EntityItem<ReturnType<typeof failure>>;
+export type HumanRequest = EntityItem<ReturnType<typeof request>>;
+export type Feedback = EntityItem<ReturnType<typeof feedback>>;
+export type FeedbackAsk = EntityItem<ReturnType<typeof feedbackAsk>>;
+export type FeedbackEntry = EntityItem<ReturnType<typeof feedbackEntry>>;
+export type Plan = EntityItem<ReturnType<typeof plan>>;
+export type PlanItem = EntityItem<ReturnType<typeof planItem>>;
+export type Goal = EntityItem<ReturnType<typeof goal>>;
+export type Aspiration = EntityItem<ReturnType<typeof aspiration>>;
+export type DigestItem = EntityItem<ReturnType<typeof digestItem>>;
+export type Session = EntityItem<ReturnType<typeof session>>;
 
 export type Acknowledgment = { at: string; agrees: boolean; disagreement?: string };
 

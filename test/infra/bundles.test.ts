@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -58,6 +59,29 @@ describe('the Lambda bundles, built as cdk deploy builds them', () => {
       Object.keys(o.inputs).filter((input) => input.includes('node_modules/zod/v4/locales/')),
     );
     expect(new Set(locales.map((input) => input.replace(/.*\/locales\//, '')))).toEqual(new Set(['en.js']));
+  });
+
+  it('loads the X-Ray SDK only in a deployment that traces the SDK calls (-c sdkTracing=true)', () => {
+    const step = built.find((h) => h.entry === 'functions/steps/check-close.ts');
+    expect(step).toBeDefined();
+    // A fresh process, as a cold start: the SDK makes its context namespace when it is loaded.
+    const loadsXRay = (environment: Record<string, string>) => {
+      const url = pathToFileURL(bundleFile(outdir, step?.entry ?? '')).href;
+      const script = `await import(${JSON.stringify(url)}); console.log(Object.keys(process.namespaces ?? {}).includes('AWSXRay'));`;
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          AWS_REGION: 'us-east-1',
+          AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+          ...environment,
+        },
+      });
+      expect(run.stderr).toBe('');
+      return run.stdout.trim();
+    };
+    expect(loadsXRay(step?.environment ?? {})).toBe('false');
+    expect(loadsXRay({ ...step?.environment, POWERTOOLS_TRACE_ENABLED: 'true' })).toBe('true');
   });
 
   it('loads every bundle and finds its handler, with the environment the template gives it', async () => {

@@ -266,6 +266,26 @@ describe('GrowcycleStack', () => {
         });
       }
     });
+
+    const sdkTracing = (t: Template) =>
+      new Set(
+        Object.values(t.findResources('AWS::Lambda::Function') as Record<string, Resource>)
+          .filter((f) => f.Metadata?.[ENTRY_METADATA])
+          .map(
+            (f) =>
+              (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables
+                .POWERTOOLS_TRACE_ENABLED,
+          ),
+      );
+
+    it('leaves the SDK calls untraced by default, and traces them in every function when asked', () => {
+      expect(sdkTracing(template)).toEqual(new Set(['false']));
+      expect(sdkTracing(Template.fromStack(newApp({ sdkTracing: 'true' }).stack))).toEqual(new Set(['true']));
+    });
+
+    it('refuses an sdkTracing that is neither true nor false', () => {
+      expect(() => newApp({ sdkTracing: 'yes' })).toThrow(/sdkTracing must be true or false/);
+    });
   });
 
   describe('email send rate', () => {

@@ -192,7 +192,7 @@ const scheduleLater = (scheduler: LocalScheduler, ms: number) =>
 let calls: Array<{ fn: string; payload: unknown }> = [];
 let failures: Record<string, number> = {};
 const lambda = {
-  invoke: async (name: string, payload: unknown): Promise<unknown> => {
+  invokeTask: async (name: string, payload: unknown): Promise<unknown> => {
     calls.push({ fn: name, payload });
     if (name === 'broken') throw Object.assign(new Error('Broken for good'), { name: 'Broken' });
     if ((failures[name] ?? 0) > 0) {
