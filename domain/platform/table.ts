@@ -1072,19 +1072,18 @@ const models = {
 
 type Entities = { readonly [Name in keyof typeof models]: ReturnType<(typeof models)[Name]> };
 
-const bound = new Map<string, unknown>();
 const entities = {} as Entities;
 for (const [name, model] of Object.entries(models)) {
+  // The first read builds the entity and puts it in the getter's place: later reads are plain.
   Object.defineProperty(entities, name, {
     enumerable: true,
+    configurable: true,
     get: () => {
-      if (!bound.has(name)) {
-        const entity = model();
-        entity.setTableName(config.tableName);
-        entity.setClient(documentClient);
-        bound.set(name, entity);
-      }
-      return bound.get(name);
+      const entity = model();
+      entity.setTableName(config.tableName);
+      entity.setClient(documentClient);
+      Object.defineProperty(entities, name, { value: entity, enumerable: true });
+      return entity;
     },
   });
 }
