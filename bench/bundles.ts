@@ -52,7 +52,12 @@ export type BundleFigures = {
   baselineMs: number;
   /** The slowest handler's ratio when the deployment traces its SDK calls (`-c sdkTracing=true`). */
   sdkTracedRatio: number;
+  /** The same ratio for bench/library-floor.ts: the libraries every handler loads, and no code of ours. */
+  floorRatio: number;
 };
+
+/** A bundle with only the libraries every handler loads (bench/library-floor.ts). */
+const FLOOR = 'bench/library-floor.ts';
 
 /** What Lambda and `-c sdkTracing=true` set, under which the Powertools Tracer traces. */
 const SDK_TRACED = { POWERTOOLS_TRACE_ENABLED: 'true', AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x' };
@@ -61,10 +66,7 @@ export const measureBundles = async (): Promise<BundleFigures> => {
   const handlers = deployedHandlers();
   const outdir = bundleDir('bench-bundles-');
   try {
-    const metafile = await buildBundles(
-      handlers.map((h) => h.entry),
-      outdir,
-    );
+    const metafile = await buildBundles([...handlers.map((h) => h.entry), FLOOR], outdir);
     const sdkOf = (entry: string) =>
       [
         ...new Set(
@@ -81,17 +83,23 @@ export const measureBundles = async (): Promise<BundleFigures> => {
       slowestMs: 0,
       baselineMs: 0,
       sdkTracedRatio: 0,
+      floorRatio: 0,
+    };
+    // The SDK clients alone, written beside a bundle: what its load is measured against.
+    const baselineOf = (entry: string): string | undefined => {
+      const sdk = sdkOf(entry);
+      if (sdk.length === 0) return undefined;
+      const baseline = path.join(outdir, `${entry.replace(/\W/g, '-')}.baseline.mjs`);
+      writeFileSync(baseline, sdk.map((m) => `import ${JSON.stringify(m)};`).join('\n'));
+      return baseline;
     };
     let slowest: { file: string; baseline: string; environment: Record<string, string> } | undefined;
     for (const h of handlers) {
       const file = bundleFile(outdir, h.entry);
       const kb = statSync(file).size / 1024;
       if (kb > figures.maxKB) figures = { ...figures, maxKB: kb, largest: h.entry };
-      const sdk = sdkOf(h.entry);
-      if (sdk.length === 0) continue;
-      // The baseline: the same SDK clients, and nothing else.
-      const baseline = path.join(outdir, `${h.entry.replace(/\W/g, '-')}.baseline.mjs`);
-      writeFileSync(baseline, sdk.map((m) => `import ${JSON.stringify(m)};`).join('\n'));
+      const baseline = baselineOf(h.entry);
+      if (!baseline) continue;
       const { own, base } = pairedLoadMs(file, baseline, h.environment);
       if (own / base > figures.initRatio) {
         figures = { ...figures, initRatio: own / base, slowest: h.entry, slowestMs: own, baselineMs: base };
@@ -101,6 +109,11 @@ export const measureBundles = async (): Promise<BundleFigures> => {
     if (slowest) {
       const traced = pairedLoadMs(slowest.file, slowest.baseline, { ...slowest.environment, ...SDK_TRACED });
       figures.sdkTracedRatio = traced.own / traced.base;
+    }
+    const floorBaseline = baselineOf(FLOOR);
+    if (floorBaseline) {
+      const floor = pairedLoadMs(bundleFile(outdir, FLOOR), floorBaseline, slowest?.environment ?? {});
+      figures.floorRatio = floor.own / floor.base;
     }
     return figures;
   } finally {

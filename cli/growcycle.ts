@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { parseAllDocuments } from 'yaml';
 import * as z from 'zod';
@@ -1088,10 +1089,12 @@ const redriveFailed = async (
     : {};
   const sqs = new SQSClient(config);
   const lambda = new LambdaClient(config);
+  const sfn = new SFNClient(config);
   try {
     const outcome = await redrive({
       sqs,
       lambda,
+      sfn,
       queueUrl,
       dryRun: flags.dryRun,
       onMessage: (functionName, error) => {
@@ -1100,7 +1103,7 @@ const redriveFailed = async (
         io.out(
           functionName
             ? `${flags.dryRun ? 'would send again' : 'sent again'}: ${functionName}${failed}`
-            : 'left in the queue: a message that is neither a function’s failure nor an undelivered event',
+            : 'left in the queue: a message that is no function’s failure, undelivered event or cycle start',
         );
       },
     });
@@ -1114,6 +1117,7 @@ const redriveFailed = async (
   } finally {
     sqs.destroy();
     lambda.destroy();
+    sfn.destroy();
   }
 };
 

@@ -1,4 +1,5 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
@@ -10,12 +11,17 @@ import * as z from 'zod';
 
 /*
  * `growcycle redrive`: sends what the dead-letter queue of the asynchronous paths holds
- * (infra/operations.ts) back to the function that failed it, then deletes it. A message is one of
- * two shapes: a function's on-failure record (Lambda gave up after its retries: the event is its
- * `requestPayload`, the function its `requestContext.functionArn`), or an event that EventBridge or
- * Scheduler could not deliver (the event is the body, the function the `TARGET_ARN` attribute). Every
- * function behind these paths is safe to run twice, so a redrive never sends an email twice.
+ * (infra/operations.ts) back to where it failed, then deletes it. A message is one of three shapes: a
+ * function's on-failure record (Lambda gave up after its retries: the event is its
+ * `requestPayload`, the function its `requestContext.functionArn`), an event that EventBridge or
+ * Scheduler could not deliver to a function (the event is the body, the function the `TARGET_ARN`
+ * attribute), or a cycle's start that Scheduler could not make (`TARGET_ARN` is Step Functions'
+ * StartExecution, the body its request). Every function behind these paths is safe to run twice,
+ * and an execution's name is deterministic, so a redrive never sends an email or starts a cycle twice.
  */
+
+/** Scheduler's target for starting an execution (domain/platform/schedules.ts START_EXECUTION_TARGET). */
+export const START_EXECUTION = 'arn:aws:scheduler:::aws-sdk:sfn:startExecution';
 
 const FUNCTION_ARN = /^arn:[^:]+:lambda:[^:]+:\d+:function:([^:]+)(?::[^:]+)?$/;
 
@@ -25,7 +31,20 @@ const OnFailureRecord = z.object({
   responsePayload: z.object({ errorType: z.string().optional() }).passthrough().nullish(),
 });
 
-export type Redrivable = { functionName: string; payload: string; error?: string };
+const StartRequest = z.object({
+  StateMachineArn: z.string().min(1),
+  Name: z.string().min(1),
+  Input: z.string(),
+});
+
+/** Where a message goes back to: a function (invoked with `payload`) or an execution's start. */
+export type Redrivable =
+  | { functionName: string; payload: string; error?: string }
+  | { start: z.infer<typeof StartRequest>; error?: string };
+
+/** How the command names a message's target: the function, or the execution it starts. */
+export const targetName = (r: Redrivable): string =>
+  'start' in r ? `start of ${r.start.Name}` : r.functionName;
 
 /** Where a message goes back to, and with what; undefined when it is neither shape. */
 export const redrivableOf = (
@@ -46,22 +65,30 @@ export const redrivableOf = (
       ...(responsePayload?.errorType ? { error: responsePayload.errorType } : {}),
     };
   }
-  const target = FUNCTION_ARN.exec(message.MessageAttributes?.TARGET_ARN?.StringValue ?? '');
-  if (!target?.[1]) return undefined;
+  const targetArn = message.MessageAttributes?.TARGET_ARN?.StringValue ?? '';
   const error = message.MessageAttributes?.ERROR_CODE?.StringValue;
-  return { functionName: target[1], payload: message.Body ?? '{}', ...(error ? { error } : {}) };
+  const failed = error ? { error } : {};
+  if (targetArn === START_EXECUTION) {
+    const start = StartRequest.safeParse(body);
+    return start.success ? { start: start.data, ...failed } : undefined;
+  }
+  const target = FUNCTION_ARN.exec(targetArn);
+  if (!target?.[1]) return undefined;
+  return { functionName: target[1], payload: message.Body ?? '{}', ...failed };
 };
 
+/** `byFunction` counts the messages sent again by target: a function, or `start of <execution>`. */
 export type RedriveOutcome = { redriven: number; left: number; byFunction: Record<string, number> };
 
 /**
- * Receives every visible message, invokes its function asynchronously with its event and deletes it
- * once Lambda accepted the invocation; a message of neither shape stays in the queue and is counted
- * as left. With `dryRun`, only counts, and makes each message visible again at once.
+ * Receives every visible message, invokes its function asynchronously with its event (or starts its
+ * execution) and deletes it once Lambda (or Step Functions) accepted it; a message of no known shape
+ * stays in the queue and is counted as left. With `dryRun`, only counts, and makes each message visible again at once.
  */
 export const redrive = async (options: {
   sqs: SQSClient;
   lambda: LambdaClient;
+  sfn: SFNClient;
   queueUrl: string;
   dryRun: boolean;
   onMessage?: (functionName: string | undefined, error: string | undefined) => void;
@@ -92,20 +119,30 @@ export const redrive = async (options: {
     for (const message of fresh) {
       seen.add(message.MessageId ?? '');
       const target = redrivableOf(message);
-      options.onMessage?.(target?.functionName, target?.error);
-      if (!target) {
+      const name = target && targetName(target);
+      options.onMessage?.(name, target?.error);
+      if (!target || !name) {
         outcome.left += 1;
         continue;
       }
-      outcome.byFunction[target.functionName] = (outcome.byFunction[target.functionName] ?? 0) + 1;
+      outcome.byFunction[name] = (outcome.byFunction[name] ?? 0) + 1;
       if (options.dryRun) continue;
-      await options.lambda.send(
-        new InvokeCommand({
-          FunctionName: target.functionName,
-          InvocationType: 'Event',
-          Payload: new TextEncoder().encode(target.payload),
-        }),
-      );
+      if ('start' in target) {
+        const { StateMachineArn, Name, Input } = target.start;
+        await options.sfn
+          .send(new StartExecutionCommand({ stateMachineArn: StateMachineArn, name: Name, input: Input }))
+          .catch((error: unknown) => {
+            // Started meanwhile (Scheduler's own retry got through): what the redrive was for.
+            if (!(error instanceof Error && error.name === 'ExecutionAlreadyExists')) throw error;
+          });
+      } else
+        await options.lambda.send(
+          new InvokeCommand({
+            FunctionName: target.functionName,
+            InvocationType: 'Event',
+            Payload: new TextEncoder().encode(target.payload),
+          }),
+        );
       await options.sqs.send(
         new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: message.ReceiptHandle }),
       );

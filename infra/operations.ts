@@ -1,4 +1,5 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
   AlarmStatusWidget,
@@ -28,6 +29,8 @@ export type OperationsProps = {
   stateMachines: Record<string, StateMachine>;
   /** Functions invoked asynchronously (by a schedule, a rule, another function): failures kept. */
   invokedAsynchronously: IFunction[];
+  /** The HTTP API: a route's unhandled error answers 500 and is no function error, so it is alarmed here. */
+  httpApi: IHttpApi;
 };
 
 /** SES reviews an account at a 5% bounce rate and a 0.1% complaint rate: told well before either. */
@@ -41,7 +44,8 @@ const FIVE_MINUTES = Duration.minutes(5);
  * it); one dead-letter queue that keeps every asynchronous invocation that failed all its retries
  * (a send time's digest delivery, the SES events, the daily trigger check), alarmed as soon as
  * anything lands in it; alarms on each state machine's failed executions, each function's errors,
- * and SES's account-wide bounce and complaint rates; and one dashboard with all of it.
+ * the HTTP API's 5xx answers, the failures the functions log and handle, and SES's account-wide
+ * bounce and complaint rates; and one dashboard with all of it.
  */
 export class Operations extends Construct {
   readonly topic: Topic;
@@ -111,6 +115,24 @@ export class Operations extends Construct {
         1,
         `The ${name} function failed; its log group has the request`,
       );
+    alarm(
+      'ApiServerErrors',
+      props.httpApi.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }),
+      1,
+      'The HTTP API answered 5xx: the problem+json names a correlation id, which the function’s log line carries',
+    );
+    alarm(
+      'FailuresLogged',
+      new Metric({
+        namespace: POWERTOOLS_ENVIRONMENT.POWERTOOLS_METRICS_NAMESPACE,
+        metricName: 'Failures' satisfies (typeof METRIC_NAMES)[number],
+        dimensionsMap: { service: POWERTOOLS_ENVIRONMENT.POWERTOOLS_SERVICE_NAME },
+        period: FIVE_MINUTES,
+        statistic: 'Sum',
+      }),
+      1,
+      'A function logged a failure it handled (an answer stored but its workflow not resumed, a step recorded as failed): Logs Insights on level ERROR finds it',
+    );
     const waiting = this.failures.metricApproximateNumberOfMessagesVisible({
       period: FIVE_MINUTES,
       statistic: 'Maximum',

@@ -420,6 +420,7 @@ export class GrowcycleStack extends Stack {
     const schedulingEnv = {
       SCHEDULE_GROUP_NAME: cycleStarts.scheduleGroupName,
       SCHEDULER_ROLE_ARN: schedulerRole.roleArn,
+      FAILED_INVOCATIONS_QUEUE_ARN: operations.failures.queueArn,
     };
     const schedulesCycles = (f: GrowcycleFunction) => {
       cycleStarts.grantWriteSchedules(f);
@@ -748,6 +749,7 @@ export class GrowcycleStack extends Stack {
       },
       // A send time's delivery, the SES events and the daily trigger check: nobody waits on them.
       invokedAsynchronously: [digests, sesEvents, triggeredReviews],
+      httpApi: api,
     });
     this.acknowledgeFindings(table, [...functions, health], tableUsers, resumers, [
       cycle.stateMachine,

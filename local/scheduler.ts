@@ -4,6 +4,7 @@ import { START_EXECUTION_TARGET } from '../domain/platform/schedules';
 import type { Activity } from './activity';
 import { Journal } from './journal';
 import type { LocalLambda } from './lambda';
+import type { LocalQueue } from './queue';
 import { type LocalStepFunctions, SfnError } from './step-functions';
 import type { LocalRecurringSchedule } from './template';
 import { type LongTimeout, setLongTimeout } from './timers';
@@ -44,6 +45,8 @@ const LocalSchedule = z.object({
   timeZone: z.string(),
   fireAt: z.number(),
   target: z.object({ Arn: z.string(), RoleArn: z.string(), Input: z.string() }),
+  /** The target's DeadLetterConfig: a start that fails goes to the stack's dead-letter queue. */
+  deadLetter: z.boolean().optional(),
   deleteAfter: z.boolean(),
   state: z.enum(['ENABLED', 'FIRED']),
 });
@@ -61,7 +64,7 @@ type CreateBody = {
   ScheduleExpression?: string;
   ScheduleExpressionTimezone?: string;
   ActionAfterCompletion?: string;
-  Target?: { Arn?: string; RoleArn?: string; Input?: string };
+  Target?: { Arn?: string; RoleArn?: string; Input?: string; DeadLetterConfig?: { Arn?: string } };
 };
 
 const FUNCTION_ARN = /^arn:aws:lambda:[^:]+:\d+:function:([^:]+)$/;
@@ -110,6 +113,8 @@ export class LocalScheduler {
     recurring: LocalRecurringSchedule[] = [],
     /** Keep the one-time schedules in this file, to arm them again after a restart. */
     journalFile?: string,
+    /** The dead-letter queue every schedule with a DeadLetterConfig names (one on this stack). */
+    private readonly deadLetters?: LocalQueue,
   ) {
     this.daily = recurring.map((r) => ({ ...parseDaily(r), nextFire: Number.POSITIVE_INFINITY }));
     this.journal = journalFile ? new Journal(journalFile, JournalRecord) : undefined;
@@ -210,6 +215,7 @@ export class LocalScheduler {
       timeZone,
       fireAt: parseAt(expression, timeZone),
       target: { Arn: target.Arn, RoleArn: target.RoleArn, Input: target.Input },
+      ...(target.DeadLetterConfig?.Arn ? { deadLetter: true } : {}),
       deleteAfter: body.ActionAfterCompletion === 'DELETE',
       state: 'ENABLED',
     };
@@ -279,7 +285,14 @@ export class LocalScheduler {
       this.sfn.startExecution(call.StateMachineArn, call.Name, call.Input ?? '{}');
     } catch (error) {
       // As on AWS: the target call fails, the schedule does not; a second start is a no-op.
-      if (!(error instanceof SfnError && error.code === 'ExecutionAlreadyExists')) throw error;
+      if (error instanceof SfnError && error.code === 'ExecutionAlreadyExists') return;
+      // Without a dead-letter queue, Scheduler drops it; with one, it puts there the target's input,
+      // with the target's ARN and the error.
+      if (!schedule.deadLetter || !this.deadLetters) return;
+      this.deadLetters.send(schedule.target.Input, {
+        TARGET_ARN: schedule.target.Arn,
+        ERROR_CODE: error instanceof SfnError ? error.code : 'AWS.Scheduler.InternalServerError',
+      });
     }
   }
 }

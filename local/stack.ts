@@ -267,6 +267,7 @@ export const startStack = async (
       lambda,
       app.schedules,
       journals && path.join(journals, 'schedules.jsonl'),
+      failedInvocations,
     );
     const linkSecret = new LocalSecret(LOCAL_SECRET_ID, path.join(dataDir, 'link-secret.json'));
     const awsEndpoint = createAwsEndpoint({

@@ -53,8 +53,16 @@ export const TRANSIENT_ERRORS = [
   'TimeoutError',
 ];
 
+/** Lambda's own errors, which LambdaInvoke would retry without jitter (`retryOnServiceExceptions`). */
+export const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+];
+
 /**
- * Retries that every step Lambda gets on top of LambdaInvoke's own retry of Lambda service errors.
+ * Retries that every step Lambda gets, in place of LambdaInvoke's own retry of Lambda service errors.
  * EmailThrottled (the shared send rate, or SES, said "not this second"): soon, jittered so a burst
  * spreads over the following seconds instead of retrying in lockstep, and patient enough (60
  * attempts, about a quarter of an hour) to drain a burst of thousands at 14 emails a second. The
@@ -66,6 +74,14 @@ export const TRANSIENT_ERRORS = [
  */
 export const withRetries = (task: LambdaInvoke, { wakes }: { wakes: boolean }): LambdaInvoke => {
   if (wakes) task.addRetry({ errors: [WAKE_ERROR], maxAttempts: 0 });
+  // LambdaInvoke's own retry of these, jittered: many executions meeting one Lambda fault spread out.
+  task.addRetry({
+    errors: LAMBDA_SERVICE_ERRORS,
+    interval: Duration.seconds(2),
+    backoffRate: 2,
+    jitterStrategy: JitterType.FULL,
+    maxAttempts: 6,
+  });
   task.addRetry({ errors: ['EmailInFlight'], interval: Duration.minutes(1), maxAttempts: 5, backoffRate: 2 });
   task.addRetry({
     errors: ['EmailThrottled'],
@@ -106,6 +122,7 @@ export const invokeStep = (
       payloadResponseOnly: true,
       resultPath,
       taskTimeout: Timeout.duration(STEP_TIMEOUT),
+      retryOnServiceExceptions: false,
     }),
     { wakes: false },
   );
@@ -134,6 +151,7 @@ export const callbackStep = (
       }),
       resultPath,
       taskTimeout: Timeout.at(timeoutPath),
+      retryOnServiceExceptions: false,
     }),
     { wakes: true },
   );

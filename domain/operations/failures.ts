@@ -32,7 +32,7 @@ const WHAT: Record<Failure['workflow'], (f: FailedStep) => string> = {
   cycle: () => 'the cycle itself',
   plan: () => 'the plan itself',
   'plan-item': (f) => `item ${f.itemId}`,
-  feedback: (f) => `the request for feedback ${f.askId}`,
+  feedback: (f) => `the request ${f.askId}`,
 };
 
 /** What happens after the failure, so HR knows what is still theirs to do. */
@@ -76,8 +76,7 @@ export const recordFailure = async (f: FailedStep): Promise<void> => {
     planId: f.planId,
     itemId: f.itemId,
   });
-  const where = f.cycleId ? await cycleName(f.cycleId) : `development plan ${f.planId}`;
-  const look = f.cycleId ? `growcycle status ${f.cycleId}` : `growcycle plan show ${f.planId}`;
+  const { where, look } = await placeOf(f);
   await sendOnce({
     key: `failure#${scopeId}#${at.slice(0, 10)}`,
     kind: 'workflow.failure',
@@ -90,15 +89,34 @@ export const recordFailure = async (f: FailedStep): Promise<void> => {
       lines: [
         `In ${where}, the step “${f.state}” of ${WHAT[f.workflow](f)} failed after its retries (${f.error}).`,
         NEXT[f.workflow],
-        `Every failure in it is listed by “${look}”; further failures today are recorded without another email.`,
+        look,
       ],
     }),
   });
 };
 
-const cycleName = async (cycleId: string): Promise<string> => {
-  const cycle = (await db().cycle.get({ cycleId }).go()).data;
-  return cycle ? `the cycle “${cycle.name}”` : `cycle ${cycleId}`;
+/** Where the failure happened, as HR's email names it, and where HR finds more. */
+const placeOf = async (f: FailedStep): Promise<{ where: string; look: string }> => {
+  const rest = 'further failures today are recorded without another email.';
+  if (f.cycleId) {
+    const cycle = (await db().cycle.get({ cycleId: f.cycleId }).go()).data;
+    return {
+      where: cycle ? `the cycle “${cycle.name}”` : `cycle ${f.cycleId}`,
+      look: `Every failure in it is listed by “growcycle status ${f.cycleId}”; ${rest}`,
+    };
+  }
+  if (f.planId)
+    return {
+      where: `development plan ${f.planId}`,
+      look: `Every failure in it is listed by “growcycle plan show ${f.planId}”; ${rest}`,
+    };
+  // A request for feedback any time: no cycle or plan lists it, so the email names its execution.
+  const ask = f.askId ? (await db().feedbackAsk.get({ askId: f.askId }).go()).data : undefined;
+  const about = ask ? ` about ${ask.subjectId}` : '';
+  return {
+    where: `a request for feedback${about}`,
+    look: `Its workflow is the execution “${f.executionName}”${ask ? `; the feedback about ${ask.subjectId} is listed by “growcycle feedback list ${ask.subjectId}”` : ''}.`,
+  };
 };
 
 /** The failures recorded under a cycle or a plan, oldest execution name first. */

@@ -76,6 +76,10 @@ export const config = {
   get schedulerRoleArn() {
     return required('SCHEDULER_ROLE_ARN');
   },
+  /** The dead-letter queue (infra/operations.ts) that keeps what a one-time schedule could not deliver. */
+  get failedInvocationsQueueArn() {
+    return required('FAILED_INVOCATIONS_QUEUE_ARN');
+  },
   /** The one function that answers a task token read from the table (functions/steps/resume.ts). */
   get resumeFunctionName() {
     return required('RESUME_FUNCTION_NAME');

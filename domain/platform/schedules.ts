@@ -43,6 +43,8 @@ const createOneTime = async (name: string, at: Date, target: { Arn: string; Inpu
           ...target,
           RoleArn: config.schedulerRoleArn,
           RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+          // A cycle's start or a send time's delivery that still fails is kept, alarmed and redriven.
+          DeadLetterConfig: { Arn: config.failedInvocationsQueueArn },
         },
       }),
     );

@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Io, run } from '../../cli/growcycle';
+import { START_EXECUTION_TARGET } from '../../domain/platform/schedules';
 import { db } from '../../domain/platform/table';
-import { startTestStack, type TestStack } from '../support/local-stack';
+import { olaKariAndPer } from '../support/fixtures';
+import { cycleExecution, hrApi, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
- * `growcycle redrive` against the local stack's dead-letter queue, filled the two ways AWS fills it:
- * a digest delivery that failed all of Lambda's asynchronous attempts (its on-failure record), and
- * an SES event the bus could not deliver (the event itself, naming its target).
+ * `growcycle redrive` against the local stack's dead-letter queue, filled the three ways AWS fills
+ * it: a digest delivery that failed all of Lambda's asynchronous attempts (its on-failure record), an
+ * SES event the bus could not deliver (the event itself, naming its target), and a cycle's start its
+ * schedule could not make (the StartExecution request, naming Scheduler's universal target).
  */
 
 let stack: TestStack;
@@ -99,6 +102,36 @@ describe('growcycle redrive', () => {
     expect(invocations(sesEvents)).toBe(before + 1);
     expect(stack.failedInvocations.length).toBe(0);
     expect((await cli(['redrive'])).out).toContain('0 sent again, 0 left in the queue');
+  });
+
+  it('starts a cycle whose schedule could not, once, whatever the number of redrives', async () => {
+    const hr = hrApi(stack);
+    expect((await hr('PUT', '/employees', { employees: olaKariAndPer() })).status).toBe(200);
+    const scheduled = await hr('POST', '/cycles', {
+      name: 'Autumn review',
+      startAt: '2027-02-01T08:00:00Z',
+      closeAt: '2027-03-15T08:00:00Z',
+      participants: ['ola', 'kari'],
+    });
+    expect(scheduled.status).toBe(201);
+    const cycleId = String(scheduled.body.cycleId);
+    // What Scheduler writes when the start failed after its retries; the schedule is gone by then.
+    const [schedule] = stack.scheduler.list().filter((s) => s.name.includes(cycleId));
+    if (!schedule) throw new Error('no schedule for the cycle');
+    stack.scheduler.delete(schedule.name, schedule.groupName);
+    const failure = { TARGET_ARN: START_EXECUTION_TARGET, ERROR_CODE: 'AWS.Scheduler.InternalServerError' };
+    stack.failedInvocations.send(schedule.target.Input, failure);
+    stack.failedInvocations.send(schedule.target.Input, failure);
+    expect(cycleExecution(stack, cycleId)).toBeUndefined();
+
+    const { code, out } = await cli(['redrive']);
+    expect(code).toBe(0);
+    expect(out).toContain(`sent again: start of ${schedule.target.Input.match(/"Name":"([^"]+)"/)?.[1]}`);
+    expect(out).toContain('2 sent again, 0 left in the queue');
+    expect(cycleExecution(stack, cycleId)?.status).toBe('RUNNING');
+    const started = stack.sfn.list().filter((e) => e.input.includes(cycleId) && e.name.startsWith('cycle'));
+    expect(started).toHaveLength(1);
+    expect(stack.failedInvocations.length).toBe(0);
   });
 
   it('leaves a message it does not recognise in the queue, and exits 1 saying so', async () => {

@@ -501,7 +501,7 @@ describe('GrowcycleStack', () => {
         }
     });
 
-    it('retry transient errors with jitter on every task, and any other error once more, but never a wake', () => {
+    it('retry transient errors and Lambda’s own with jitter on every task, and any other error once more, but never a wake', () => {
       for (const definition of definitions)
         for (const [name, state] of allStates(definition)) {
           if (state.Type !== 'Task') continue;
@@ -513,6 +513,11 @@ describe('GrowcycleStack', () => {
           const transient = retry?.find((r) => r.ErrorEquals.includes('ThrottlingException'));
           expect(transient, name).toMatchObject({ JitterStrategy: 'FULL' });
           expect(transient?.ErrorEquals).toEqual(TRANSIENT_ERRORS);
+          // Lambda's own errors too, in one retrier: LambdaInvoke's default one has no jitter.
+          const service = retry?.filter((r) => r.ErrorEquals.includes('Lambda.ServiceException'));
+          expect(service, name).toEqual([
+            expect.objectContaining({ JitterStrategy: 'FULL', MaxAttempts: 6 }),
+          ]);
           expect(retry?.at(-1), name).toMatchObject({ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 1 });
           // A wait's wake is matched first and never retried, so it reaches the wait's catcher.
           const waits = String(state.Resource).endsWith('.waitForTaskToken');
@@ -725,7 +730,7 @@ describe('GrowcycleStack', () => {
       // Assess
       expect(roles).toHaveLength(2);
       const starts = roles.find((r) => r.some((st) => st.Action === 'states:StartExecution'));
-      // The digest sweep's run that could not be invoked goes to the dead-letter queue.
+      // What its schedules could not deliver (a cycle's start, a send time's delivery, the sweep) goes to the dead-letter queue.
       expect(starts?.map((st) => st.Action).sort()).toEqual([
         'lambda:InvokeFunction',
         'sqs:SendMessage',
@@ -891,6 +896,22 @@ describe('operations', () => {
     for (const id of functions) expect(alarmed('Errors').some((d) => d.includes(id))).toBe(true);
   });
 
+  it('alarms on the HTTP API’s 5xx answers and on the failures the functions log, which no function error counts', () => {
+    const api = Object.keys(template.findResources('AWS::ApiGatewayV2::Api'))[0];
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Dimensions: [{ Name: 'ApiId', Value: { Ref: api } }],
+      Threshold: 1,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Growcycle',
+      MetricName: 'Failures',
+      Dimensions: [{ Name: 'service', Value: 'growcycle' }],
+      Threshold: 1,
+    });
+  });
+
   it('alarms at a 2% bounce rate and a 0.05% complaint rate, well before SES reviews the account', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/SES',
@@ -923,6 +944,18 @@ describe('operations', () => {
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Threshold: 1,
     });
+  });
+
+  it('gives the one-time schedules (cycle starts, send times) the dead-letter queue to name', () => {
+    // Their role may send to it (the Scheduler roles' test): domain/platform/schedules.ts names it.
+    const queue = { 'Fn::GetAtt': [queueId(), 'Arn'] };
+    const variables = (f: Resource) =>
+      (f.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+    const schedulers = (Object.values(template.findResources('AWS::Lambda::Function')) as Resource[]).filter(
+      (f) => variables(f).SCHEDULER_ROLE_ARN,
+    );
+    expect(schedulers.length).toBeGreaterThan(0);
+    for (const f of schedulers) expect(variables(f).FAILED_INVOCATIONS_QUEUE_ARN).toEqual(queue);
   });
 
   it('draws one dashboard: the alarms, executions, function errors, emails, the dead-letter queue and the functions’ counts', () => {

@@ -36,6 +36,7 @@ export const TEST_ENV = {
   PLAN_ITEM_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:111122223333:stateMachine:plan-item',
   SCHEDULE_GROUP_NAME: 'growcycle-cycle-starts',
   SCHEDULER_ROLE_ARN: 'arn:aws:iam::111122223333:role/cycle-start',
+  FAILED_INVOCATIONS_QUEUE_ARN: 'arn:aws:sqs:eu-west-1:111122223333:failed-invocations',
   RESUME_FUNCTION_NAME: 'growcycle-resume',
 } as const;
 

@@ -2,7 +2,9 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { redrivableOf } from '../../cli/redrive';
 import { Activity } from '../../local/activity';
+import { LocalQueue } from '../../local/queue';
 import { LocalScheduler } from '../../local/scheduler';
 import { type Execution, LocalStepFunctions, SfnError, TOKEN_PLACEHOLDER } from '../../local/step-functions';
 import { guardLongTimeouts, MAX_TIMER_MS, setLongTimeout } from '../../local/timers';
@@ -321,6 +323,35 @@ describe('long waits in real time', () => {
     } finally {
       unguard();
     }
+  });
+
+  it('a one-time schedule whose start fails puts it in the dead-letter queue it names, for the redrive', async () => {
+    const refusing = {
+      startExecution: () => {
+        throw new SfnError('StateMachineDoesNotExist', 'State machine does not exist');
+      },
+    } as unknown as LocalStepFunctions;
+    const queue = new LocalQueue();
+    const scheduler = new LocalScheduler(refusing, new Activity(), undefined, [], undefined, queue);
+    const input = JSON.stringify({ StateMachineArn: machineArn('Callback'), Name: 'later', Input: '{}' });
+    const at = `at(${new Date(Date.now() + DAY).toISOString().slice(0, 19)})`;
+    const target = {
+      Arn: 'arn:aws:scheduler:::aws-sdk:sfn:startExecution',
+      RoleArn: 'arn:aws:iam::0:role/r',
+    };
+    scheduler.create('kept', {
+      ScheduleExpression: at,
+      Target: { ...target, Input: input, DeadLetterConfig: { Arn: 'arn:aws:sqs:us-east-1:0:dlq' } },
+    });
+    // Without a DeadLetterConfig, as on AWS, a failed start is not kept.
+    scheduler.create('dropped', { ScheduleExpression: at, Target: { ...target, Input: input } });
+    await vi.advanceTimersByTimeAsync(DAY);
+    const messages = queue.receive(10);
+    expect(messages).toHaveLength(1);
+    expect(redrivableOf(messages[0] ?? {})).toEqual({
+      start: JSON.parse(input),
+      error: 'StateMachineDoesNotExist',
+    });
   });
 
   it('a one-time schedule 60 days ahead starts its execution once, at its time', async () => {

@@ -66,7 +66,11 @@ describe('startCycle', () => {
       ScheduleExpression: 'at(2027-02-01T08:00:00)',
       ScheduleExpressionTimezone: 'UTC',
       ActionAfterCompletion: 'DELETE',
-      Target: { Arn: START_EXECUTION_TARGET, RoleArn: TEST_ENV.SCHEDULER_ROLE_ARN },
+      Target: {
+        Arn: START_EXECUTION_TARGET,
+        RoleArn: TEST_ENV.SCHEDULER_ROLE_ARN,
+        DeadLetterConfig: { Arn: TEST_ENV.FAILED_INVOCATIONS_QUEUE_ARN },
+      },
     });
     expect(JSON.parse(input?.Target?.Input ?? '{}')).toEqual({
       StateMachineArn: TEST_ENV.CYCLE_STATE_MACHINE_ARN,

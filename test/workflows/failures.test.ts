@@ -11,6 +11,7 @@ import {
 import { olaKariAndPer, practicePlan } from '../support/fixtures';
 import {
   type ApiCall,
+  apiAs,
   cycleExecution,
   hrApi,
   runUntil,
@@ -34,6 +35,7 @@ let stack: TestStack;
 let hr: ApiCall;
 let cycleId = '';
 let planId = '';
+let askId = '';
 let emails: CapturedEmail[] = [];
 
 const executionsOf = (machine: string, id: string) =>
@@ -61,6 +63,23 @@ beforeAll(async () => {
       return (await db().request.get({ requestId }).go()).data?.itemId === 'i2';
     },
   });
+  // A request for feedback any time whose requests cannot be sent: no cycle or plan lists it.
+  stack.lambda.injectFault(stack.lambda.functionFor('functions/steps/human-step.ts').logicalId, {
+    error: 'MessageRejected',
+    count: 100,
+    when: async (event) => {
+      const { action, requestIds = [] } = event as { action?: string; requestIds?: string[] };
+      if (action !== 'openGroup' || !requestIds[0]) return false;
+      return (await db().request.get({ requestId: requestIds[0] }).go()).data?.askId !== undefined;
+    },
+  });
+  const asked = await apiAs(stack, 'kari')('POST', '/feedback/requests', {
+    recipients: [{ employeeId: 'ola' }],
+    question: 'What should I keep doing?',
+    days: 3,
+  });
+  expect(asked.status, JSON.stringify(asked.body)).toBe(201);
+  askId = (asked.body.request as { askId: string }).askId;
   const scheduled = await hr('POST', '/cycles', {
     name: 'Spring review',
     startAt: START.toISOString(),
@@ -83,7 +102,8 @@ beforeAll(async () => {
     stack,
     () =>
       cycleExecution(stack, cycleId)?.status === 'SUCCEEDED' &&
-      executionsOf('DevelopmentPlan', planId)[0]?.status === 'SUCCEEDED',
+      executionsOf('DevelopmentPlan', planId)[0]?.status === 'SUCCEEDED' &&
+      executionsOf('FeedbackRequest', askId)[0]?.status === 'FAILED',
     async () => {
       for (const email of await fresh()) {
         const link = linkIn(email);
@@ -140,7 +160,11 @@ describe('a step that fails after its retries', () => {
   });
 
   it('tells HR once per cycle and once per plan, naming the step, the person’s id and the error', () => {
-    expect(failureEmails().map((e) => e.destination.to)).toEqual([['hr@example.com'], ['hr@example.com']]);
+    expect(failureEmails().map((e) => e.destination.to)).toEqual([
+      ['hr@example.com'],
+      ['hr@example.com'],
+      ['hr@example.com'],
+    ]);
     const aboutCycle = failureEmails().find((e) => e.subject.includes('Spring review'));
     expect(aboutCycle?.body.text).toContain(
       '“Start the review” of the review of per failed after its retries',
@@ -155,5 +179,17 @@ describe('a step that fails after its retries', () => {
     expect(items.map((e) => e.status).sort()).toEqual(['FAILED', 'SUCCEEDED']);
     const plan = await hr('GET', `/plans/${planId}`);
     expect((plan.body.plan as { status: string }).status).toBe('closed');
+  });
+
+  it('tells HR of a failed request for feedback: whom it is about and which execution to look at', () => {
+    const [execution] = executionsOf('FeedbackRequest', askId);
+    const notice = failureEmails().find((e) => e.subject.includes('request for feedback'));
+    expect(notice?.subject).toBe('A step failed in a request for feedback about kari');
+    expect(notice?.body.text).toContain(
+      `“Send the feedback requests” of the request ${askId} failed after its retries (MessageRejected)`,
+    );
+    expect(notice?.body.text).toContain(`execution “${execution?.name}”`);
+    expect(notice?.body.text).toContain('growcycle feedback list kari');
+    expect(notice?.body.text).not.toContain('undefined');
   });
 });

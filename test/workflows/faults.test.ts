@@ -134,7 +134,9 @@ describe('under throttling and failing steps', () => {
     const outbox = (await db().outbox.scan.go({ pages: 'all' })).data;
     expect(outbox.filter((row) => row.status !== 'sent').map((row) => row.key)).toEqual([]);
     const delivered = new Set(emails.map((e) => e.messageId));
-    expect(delivered.size).toBe(emails.length);
+    // An email sent twice is a delivery under an SES message id that no row keeps (the row keeps the last).
+    const kept = new Set(outbox.map((row) => row.messageId));
+    expect(emails.filter((e) => !kept.has(e.messageId)).map((e) => e.messageId)).toEqual([]);
     expect(emails).toHaveLength(outbox.length);
     expect(outbox.every((row) => row.messageId !== undefined && delivered.has(row.messageId))).toBe(true);
   });
