@@ -36,16 +36,26 @@ const emailsTo = (inbox: CapturedEmail[], address: string) =>
 let logs: CapturedLogs;
 /** What the handlers wrote during the demo: log lines and metrics (EMF). */
 let written: { text: string; records: Array<Record<string, unknown>> };
-/** What the simulated people wrote in the forms they posted: each value with a space or an `@`. */
+/** What the simulated people and HR posted: each value with a space or an `@`. */
 const typed = new Set<string>();
+
+const jsonStrings = (value: unknown): string[] =>
+  typeof value === 'string'
+    ? [value]
+    : typeof value === 'object' && value !== null
+      ? Object.values(value).flatMap(jsonStrings)
+      : [];
 
 /** Records the forms the simulated people post, passing every request on. */
 const watchForms = () => {
   const send = globalThis.fetch;
   return vi.spyOn(globalThis, 'fetch').mockImplementation((input, init) => {
-    if (init?.method === 'POST' && typeof init.body === 'string' && !init.body.startsWith('{')) {
-      for (const value of new URLSearchParams(init.body).values())
-        if (/[ @]/.test(value.trim())) typed.add(value.trim());
+    if (init?.method === 'POST' && typeof init.body === 'string') {
+      // A form's fields, or a JSON body's strings (a request for feedback, praise, the CLI's calls).
+      const values = init.body.startsWith('{')
+        ? jsonStrings(JSON.parse(init.body))
+        : [...new URLSearchParams(init.body).values()];
+      for (const value of values) if (/[ @]/.test(value.trim())) typed.add(value.trim());
     }
     return send(input, init);
   });
