@@ -2,6 +2,7 @@ import { queueItem, recipientWindow, sendTime } from '../mail/digest';
 import { lateOpeningDeadline } from '../platform/calendar';
 import { addHours, now, secondsUntil } from '../platform/clock';
 import { resumeTask, wakeTask } from '../platform/executions';
+import { executionName } from '../platform/ids';
 import { logger } from '../platform/logger';
 import { db, type HumanRequest, ignoreConditionFailure, isConditionFailure } from '../platform/table';
 import { requestWait, storeToken } from '../platform/wait-tokens';
@@ -31,20 +32,37 @@ export type Outcome = 'waiting' | 'submitted' | 'expired';
 
 export type StepState = { requestId: string; outcome: Outcome; wakeInSeconds: number };
 
+type RequestIds = Pick<HumanRequest, 'requestId' | 'subjectId' | 'cycleId' | 'planId' | 'itemId' | 'askId'>;
+
 /**
- * The cycle, employee (whom the request is about), plan and item (or request for feedback) a request concerns, and with
- * `requestId` the request itself, on every line the invocation logs from here on.
+ * The execution that waits on a request, by the names its starters give (domain/platform/ids.ts):
+ * the review of its subject in its cycle, its plan item's, its plan's (check-ins, the agreement), or
+ * its request for feedback's.
  */
-export const aboutRequest = (
-  req: Pick<HumanRequest, 'requestId' | 'subjectId' | 'cycleId' | 'planId' | 'itemId' | 'askId'>,
-  withRequestId = true,
-): void =>
+export const executionOfRequest = (req: RequestIds): string | undefined =>
+  req.cycleId
+    ? executionName(req.cycleId, req.subjectId)
+    : req.planId && req.itemId
+      ? executionName('item', req.planId, req.itemId)
+      : req.planId
+        ? executionName('plan', req.planId)
+        : req.askId
+          ? executionName('feedback', req.askId)
+          : undefined;
+
+/**
+ * The cycle, employee (whom the request is about), plan and item (or request for feedback) a
+ * request concerns, the execution waiting on it, and with `requestId` the request itself, on every
+ * line the invocation logs from here on.
+ */
+export const aboutRequest = (req: RequestIds, withRequestId = true): void =>
   logger.about({
     cycleId: req.cycleId,
     employeeId: req.subjectId,
     planId: req.planId,
     itemId: req.itemId,
     askId: req.askId,
+    executionName: executionOfRequest(req),
     ...(withRequestId ? { requestId: req.requestId } : {}),
   });
 

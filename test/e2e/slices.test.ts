@@ -519,6 +519,10 @@ describe('the handlers’ logs and metrics through the demo', () => {
       expect(line.cycleId ?? line.planId ?? line.askId).toEqual(expect.any(String));
     }
     expect(lines().filter((l) => l.message === 'form submitted' && l.requestId === undefined)).toEqual([]);
+    // The execution each form's answer resumes, by name, as the starters name them.
+    const executions = new Set(stack.sfn.list().map((e) => e.name));
+    const forms = lines().filter((l) => l.message === 'form submitted');
+    expect(forms.filter((l) => !executions.has(String(l.executionName)))).toEqual([]);
   });
 
   it('count every email sent, and the reminders and escalations they carried, as the inbox has them', () => {
