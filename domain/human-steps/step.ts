@@ -1,4 +1,3 @@
-import { reviewExecutionName } from '../cycles/launch';
 import { queueItem, recipientWindow, sendTime } from '../mail/digest';
 import { lateOpeningDeadline } from '../platform/calendar';
 import { addHours, now, secondsUntil } from '../platform/clock';
@@ -42,7 +41,7 @@ type RequestIds = Pick<HumanRequest, 'requestId' | 'subjectId' | 'cycleId' | 'pl
  */
 export const executionOfRequest = (req: RequestIds): string | undefined =>
   req.cycleId
-    ? reviewExecutionName(req.cycleId, req.subjectId)
+    ? executionName(req.cycleId, req.subjectId)
     : req.planId && req.itemId
       ? executionName('item', req.planId, req.itemId)
       : req.planId
