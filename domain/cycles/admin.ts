@@ -7,7 +7,7 @@ import { documentClient, sfn } from '../platform/clients';
 import { addDays, now } from '../platform/clock';
 import { config } from '../platform/config';
 import { startOnce } from '../platform/executions';
-import { executionName } from '../platform/ids';
+import { cycleExecution, reviewExecution } from '../platform/ids';
 import { cycleScheduleName, unschedule } from '../platform/schedules';
 import {
   type Cycle,
@@ -20,7 +20,6 @@ import {
   type Review,
 } from '../platform/table';
 import { resumeCycleIfDone } from './close';
-import { reviewExecutionName } from './launch';
 import { cycleRequests } from './status';
 
 /*
@@ -147,7 +146,7 @@ export const cancelCycle = async (
   const worker = async () => {
     for (let r = queue.shift(); r; r = queue.shift()) {
       await stopQuietly(
-        executionArn(config.reviewStateMachineArn, reviewExecutionName(cycle.cycleId, r.employeeId)),
+        executionArn(config.reviewStateMachineArn, reviewExecution(cycle.cycleId, r.employeeId)),
         reason,
       );
       if (r.status === 'scheduled' || r.status === 'in-progress') {
@@ -163,7 +162,7 @@ export const cancelCycle = async (
   await closeOpenRequests(await cycleRequests(cycle.cycleId));
   // A cycle that has not started yet has a schedule instead of an execution: delete it.
   await unschedule(cycleScheduleName(cycle.cycleId));
-  await stopQuietly(executionArn(config.cycleStateMachineArn, executionName('cycle', cycle.cycleId)), reason);
+  await stopQuietly(executionArn(config.cycleStateMachineArn, cycleExecution(cycle.cycleId)), reason);
   await recordLever(cycle, actor, 'cycle.cancelled', { reviews: stopped });
   return { stopped };
 };
@@ -213,7 +212,7 @@ const addReviews = async (cycle: Cycle, people: Employee[]): Promise<string[]> =
   if (latest?.status === 'running') {
     for (const employeeId of added) {
       // Its send slot is now: the review workflow waits for the slot every start carries.
-      await startOnce(config.reviewStateMachineArn, reviewExecutionName(cycle.cycleId, employeeId), {
+      await startOnce(config.reviewStateMachineArn, reviewExecution(cycle.cycleId, employeeId), {
         cycleId: cycle.cycleId,
         employeeId,
         opensAt: now().toISOString(),
@@ -237,7 +236,7 @@ export const removeParticipant = async (
   if (!review) return 'not-found';
   if (review.status !== 'scheduled' && review.status !== 'in-progress') return 'finished';
   await stopQuietly(
-    executionArn(config.reviewStateMachineArn, reviewExecutionName(cycle.cycleId, employeeId)),
+    executionArn(config.reviewStateMachineArn, reviewExecution(cycle.cycleId, employeeId)),
     'Removed from the cycle',
   );
   try {

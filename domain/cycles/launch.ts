@@ -1,7 +1,7 @@
 import { now } from '../platform/clock';
 import { config } from '../platform/config';
 import { startOnce } from '../platform/executions';
-import { executionName } from '../platform/ids';
+import { reviewExecution } from '../platform/ids';
 import { db } from '../platform/table';
 import { type CyclePolicy, PEERS_PER_REVIEW } from './policy';
 
@@ -14,9 +14,6 @@ import { type CyclePolicy, PEERS_PER_REVIEW } from './policy';
 const LAUNCH_PAGE = 100;
 
 export const LAUNCH_CONCURRENCY = 10;
-
-export const reviewExecutionName = (cycleId: string, employeeId: string) =>
-  executionName(cycleId, employeeId);
 
 /**
  * Seconds between two reviews' send slots: each review opens its self-assessment and its peer
@@ -54,7 +51,7 @@ export const launchReviews = async (
   const nextSlotAt = new Date(firstSlot + queue.length * spacingMs).toISOString();
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
-      await startOnce(config.reviewStateMachineArn, reviewExecutionName(cycleId, next.employeeId), {
+      await startOnce(config.reviewStateMachineArn, reviewExecution(cycleId, next.employeeId), {
         cycleId,
         employeeId: next.employeeId,
         opensAt: next.opensAt,

@@ -5,7 +5,7 @@ import { recordAudit, recordAuditOnce } from '../platform/audit';
 import { addDays, now } from '../platform/clock';
 import { config } from '../platform/config';
 import { startOnce } from '../platform/executions';
-import { executionName, keyedId } from '../platform/ids';
+import { cycleExecution, keyedId } from '../platform/ids';
 import { logger } from '../platform/logger';
 import { cycleScheduleName, scheduleStart } from '../platform/schedules';
 import { type Cycle, db, type Employee, ignoreConditionFailure } from '../platform/table';
@@ -93,7 +93,7 @@ export const startCycle = async (
   cycle: Pick<Cycle, 'cycleId' | 'startAt'>,
   stateMachineArn: string = config.cycleStateMachineArn,
 ): Promise<string> => {
-  const name = executionName('cycle', cycle.cycleId);
+  const name = cycleExecution(cycle.cycleId);
   const input = { cycleId: cycle.cycleId, startAt: cycle.startAt };
   if (Date.parse(cycle.startAt) <= now().getTime() + START_NOW_WINDOW_MS) {
     await startOnce(stateMachineArn, name, input);

@@ -7,7 +7,7 @@ import { addLocalDays, endOfLocalDay, localDay } from '../platform/calendar';
 import { now } from '../platform/clock';
 import { config } from '../platform/config';
 import { startOnce } from '../platform/executions';
-import { executionName, externalId, keyedId, stableId } from '../platform/ids';
+import { externalId, feedbackExecution, keyedId, stableId } from '../platform/ids';
 import {
   db,
   type Employee,
@@ -173,7 +173,7 @@ export const askForFeedback = async (
   );
   await db().feedbackAsk.create(ask).go().catch(ignoreConditionFailure);
   const stored = (await askById(askId)) ?? ask;
-  await startOnce(config.feedbackStateMachineArn, executionName('feedback', askId), {
+  await startOnce(config.feedbackStateMachineArn, feedbackExecution(askId), {
     askId,
     requestIds: stored.requestIds,
   });

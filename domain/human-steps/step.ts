@@ -2,7 +2,7 @@ import { queueItem, recipientWindow, sendTime } from '../mail/digest';
 import { lateOpeningDeadline } from '../platform/calendar';
 import { addHours, now, secondsUntil } from '../platform/clock';
 import { resumeTask, wakeTask } from '../platform/executions';
-import { executionName } from '../platform/ids';
+import { feedbackExecution, planExecution, planItemExecution, reviewExecution } from '../platform/ids';
 import { logger } from '../platform/logger';
 import { db, type HumanRequest, ignoreConditionFailure, isConditionFailure } from '../platform/table';
 import { requestWait, storeToken } from '../platform/wait-tokens';
@@ -41,13 +41,13 @@ type RequestIds = Pick<HumanRequest, 'requestId' | 'subjectId' | 'cycleId' | 'pl
  */
 export const executionOfRequest = (req: RequestIds): string | undefined =>
   req.cycleId
-    ? executionName(req.cycleId, req.subjectId)
+    ? reviewExecution(req.cycleId, req.subjectId)
     : req.planId && req.itemId
-      ? executionName('item', req.planId, req.itemId)
+      ? planItemExecution(req.planId, req.itemId)
       : req.planId
-        ? executionName('plan', req.planId)
+        ? planExecution(req.planId)
         : req.askId
-          ? executionName('feedback', req.askId)
+          ? feedbackExecution(req.askId)
           : undefined;
 
 /**

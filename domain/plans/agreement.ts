@@ -14,7 +14,7 @@ import { documentClient } from '../platform/clients';
 import { now } from '../platform/clock';
 import { config } from '../platform/config';
 import { startOnce } from '../platform/executions';
-import { executionName, newId, stableId } from '../platform/ids';
+import { newId, planExecution, stableId } from '../platform/ids';
 import { logger } from '../platform/logger';
 import {
   db,
@@ -230,7 +230,7 @@ export const createDraft = async (input: NewDraft, actor: string, planId: string
   await Promise.all(requests.map((r) => db().request.create(r).go().catch(ignoreConditionFailure)));
   await db().plan.create(plan).go().catch(ignoreConditionFailure);
   const stored = (await planById(planId)) ?? plan;
-  await startOnce(config.planStateMachineArn, executionName('plan', planId), {
+  await startOnce(config.planStateMachineArn, planExecution(planId), {
     planId,
     agreementRequestIds: agreementRequestIds(planId),
   });

@@ -9,7 +9,7 @@ import { documentClient } from '../platform/clients';
 import { now } from '../platform/clock';
 import { config } from '../platform/config';
 import { resumeTask, startOnce } from '../platform/executions';
-import { executionName, stableId } from '../platform/ids';
+import { planItemExecution, stableId } from '../platform/ids';
 import {
   db,
   type Employee,
@@ -42,7 +42,7 @@ export type ItemInput = { planId: string; itemId: string; requestId: string };
 
 /** Starts the follow-up of one item, once: its execution is named after plan and item. */
 export const startItem = (item: Pick<PlanItem, 'planId' | 'itemId' | 'requestId'>): Promise<void> =>
-  startOnce(config.planItemStateMachineArn, executionName('item', item.planId, item.itemId), {
+  startOnce(config.planItemStateMachineArn, planItemExecution(item.planId, item.itemId), {
     planId: item.planId,
     itemId: item.itemId,
     requestId: item.requestId,

@@ -5,7 +5,7 @@ import { recordAudit } from '../platform/audit';
 import { addDays, now } from '../platform/clock';
 import { config } from '../platform/config';
 import { startOnce } from '../platform/executions';
-import { executionName, keyedId } from '../platform/ids';
+import { keyedId, planExecution } from '../platform/ids';
 import { db, ignoreConditionFailure, type Plan, type PlanItem } from '../platform/table';
 import { isFollowed, type Line, lineOf, ownerRequest } from './items';
 
@@ -211,7 +211,7 @@ export const createPlan = async (
   );
   await db().plan.create(plan).go().catch(ignoreConditionFailure);
   const stored = (await planById(plan.planId)) ?? plan;
-  await startOnce(config.planStateMachineArn, executionName('plan', stored.planId), {
+  await startOnce(config.planStateMachineArn, planExecution(stored.planId), {
     planId: stored.planId,
   });
   await recordAudit(`plan#${stored.planId}`, actor, 'plan.created', {

@@ -27,6 +27,19 @@ export const executionName = (...parts: string[]): string => {
   return raw.length <= 80 ? raw : `${raw.slice(0, 57)}-${stableId(raw)}`;
 };
 
+/*
+ * Each workflow's execution name, one per thing it runs for: a retried start finds the execution
+ * already there (ExecutionAlreadyExists) instead of starting a second, and a form's log lines name
+ * the execution waiting on it.
+ */
+export const cycleExecution = (cycleId: string): string => executionName('cycle', cycleId);
+export const reviewExecution = (cycleId: string, employeeId: string): string =>
+  executionName(cycleId, employeeId);
+export const planExecution = (planId: string): string => executionName('plan', planId);
+export const planItemExecution = (planId: string, itemId: string): string =>
+  executionName('item', planId, itemId);
+export const feedbackExecution = (askId: string): string => executionName('feedback', askId);
+
 /** An external reviewer's recipient id: stable per address, whatever its case, and no address in it. */
 export const externalId = (email: string): string =>
   `ext-${stableId('external', email.trim().toLowerCase())}`;

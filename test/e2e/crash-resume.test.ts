@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { reviewExecutionName } from '../../domain/cycles/launch';
+import { reviewExecution } from '../../domain/platform/ids';
 import { cycleScheduleName } from '../../domain/platform/schedules';
 import { ROOT } from '../../infra/function';
 import { realSleep } from '../../local/clock';
@@ -235,7 +235,7 @@ describe('npm start killed with SIGKILL in the middle of a cycle, then started a
       return run?.status === 'RUNNING' ? undefined : run;
     });
     expect(cycleRun?.status).toBe('SUCCEEDED');
-    const names = ['e09', 'e10', 'e11'].map((employeeId) => reviewExecutionName(cycleId, employeeId));
+    const names = ['e09', 'e10', 'e11'].map((employeeId) => reviewExecution(cycleId, employeeId));
     const reviews = (await executionsOf('EmployeeReview')).filter((e) => names.includes(e.name ?? ''));
     expect(reviews.map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
 
