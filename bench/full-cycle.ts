@@ -182,9 +182,17 @@ export const runFullCycle = async (
   let emails = 0;
   let answered = 0;
   // Answers whose POST never got an answer (the stack was killed under it): sent again.
-  let unanswered: Array<{ link: string; send: () => Promise<number> }> = [];
+  let unanswered: Array<{ kind: string; link: string; send: () => Promise<number> }> = [];
+  // Forms that answered neither 200 nor 5xx, by kind and status (0: a page the bench could not fill).
+  const refused = new Map<string, number>();
   let day = Math.floor(simulatedFrom / 86_400_000);
+  let heardAt = performance.now();
   for (let round = 0; round < 10_000_000; round++) {
+    // A long stretch inside one simulated day still shows the run is moving.
+    if (performance.now() - heardAt > 300_000) {
+      heardAt = performance.now();
+      log(`  round ${round}: ${emails} emails, ${answered} answered, ${unanswered.length} to send again`);
+    }
     const quietAt = await host.settle();
     const fresh = await withRetries(newEmails);
     emails += fresh.length;
@@ -202,6 +210,7 @@ export const runFullCycle = async (
       ...items
         .filter((i) => i.link && i.kind.endsWith('.request'))
         .map(({ kind, link = '' }) => ({
+          kind,
           link,
           send: kind.startsWith('goal-approval.')
             ? () => submitForm(link, { decision: 'approve' })
@@ -215,7 +224,10 @@ export const runFullCycle = async (
         const status = await a.send().catch(() => 503);
         if (status >= 500) return void unanswered.push(a);
         // A repeat that finds the form answered: the first try was stored before the kill.
-        if (status !== 200 && !(status === 409 && retried.has(a))) return;
+        if (status !== 200 && !(status === 409 && retried.has(a))) {
+          const key = `${a.kind} ${status}`;
+          return void refused.set(key, (refused.get(key) ?? 0) + 1);
+        }
         answered += 1;
         options.taken?.add(new URL(a.link).pathname.split('/')[2] ?? '');
       }),
@@ -242,7 +254,12 @@ export const runFullCycle = async (
     const today = Math.floor((await host.nowMs()) / 86_400_000);
     if (today !== day) {
       day = today;
-      log(`  day ${today - Math.floor(simulatedFrom / 86_400_000)}: ${emails} emails, ${answered} answered`);
+      heardAt = performance.now();
+      const notTaken = [...refused].map(([key, n]) => `${key}: ${n}`).join(', ');
+      log(
+        `  day ${today - Math.floor(simulatedFrom / 86_400_000)}: ${emails} emails, ${answered} answered` +
+          (notTaken ? `; not taken: ${notTaken}` : ''),
+      );
     }
   }
   const executions = await host.executions();
