@@ -67,9 +67,13 @@ export const recordDeliveryProblem = async (problem: DeliveryProblem): Promise<P
   if (person && recipients.has(person.email.toLowerCase())) {
     await transact([
       {
+        // A new revision, so an HR write made from the record as it was before cannot drop the flag;
+        // and only while the address is the one that bounced (HR may correct it meanwhile).
         Update: employee
           .patch({ employeeId: row.toId })
           .set({ emailProblem: { type: problem.type, at: problem.at, messageId: problem.messageId } })
+          .add({ revision: 1 })
+          .where((a, op) => op.eq(a.email, person.email))
           .params(),
       },
       {

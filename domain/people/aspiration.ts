@@ -1,6 +1,6 @@
 import { recordAudit } from '../platform/audit';
 import { now } from '../platform/clock';
-import { type Aspiration, db } from '../platform/table';
+import { type Aspiration, db, isConditionFailure } from '../platform/table';
 import { accessTo, canRead, maySetAspiration, type Principal } from './access';
 import { employeeById } from './org';
 
@@ -12,12 +12,20 @@ import { employeeById } from './org';
  * from, and a target that framework sets no expectation for gives no next-level gaps there.
  */
 
-/** What the caller gives; who and when are the aspiration's own. */
-export type AspirationInput = Pick<Aspiration, 'track' | 'level' | 'note'>;
+/**
+ * What the caller gives; who and when are the aspiration's own. `revision` is the one the caller
+ * read, when it read one: a save from an older one is refused.
+ */
+export type AspirationInput = Pick<Aspiration, 'track' | 'level' | 'note'> & {
+  revision?: number | undefined;
+};
+
+/** An aspiration's revision; one stored before aspirations counted them is at its first. */
+const revisionOf = (a: Aspiration): number => a.revision ?? 1;
 
 /** An employee's aspiration, or undefined when none was recorded. */
 export const aspirationOf = async (employeeId: string): Promise<Aspiration | undefined> =>
-  (await db().aspiration.get({ employeeId }).go()).data ?? undefined;
+  (await db().aspiration.get({ employeeId }).go({ consistent: true })).data ?? undefined;
 
 export type AspirationLookup =
   | { outcome: 'found'; aspiration: Aspiration }
@@ -34,7 +42,9 @@ export const aspirationFor = async (employeeId: string, caller: Principal): Prom
 export type AspirationOutcome =
   | { outcome: 'saved'; aspiration: Aspiration }
   | { outcome: 'forbidden' }
-  | { outcome: 'unknown-employee' };
+  | { outcome: 'unknown-employee' }
+  /** Another save came first (after the revision the caller read, or while this one ran). */
+  | { outcome: 'stale'; aspiration: Aspiration | undefined };
 
 /**
  * Records an employee's aspiration in place of the one before: a track or note left out is cleared.
@@ -47,6 +57,11 @@ export const setAspiration = async (
 ): Promise<AspirationOutcome> => {
   if (!maySetAspiration(await accessTo(caller, employeeId))) return { outcome: 'forbidden' };
   if (!(await employeeById(employeeId))) return { outcome: 'unknown-employee' };
+  const { aspiration: stored } = db();
+  const previous = (await stored.get({ employeeId }).go({ consistent: true })).data ?? undefined;
+  const read = input.revision;
+  if (read !== undefined && (!previous || read !== revisionOf(previous)))
+    return { outcome: 'stale', aspiration: previous };
   const aspiration: Aspiration = {
     employeeId,
     ...(input.track ? { track: input.track } : {}),
@@ -54,8 +69,22 @@ export const setAspiration = async (
     ...(input.note ? { note: input.note } : {}),
     updatedAt: now().toISOString(),
     updatedBy: caller.employeeId,
+    revision: (previous ? revisionOf(previous) : 0) + 1,
   };
-  await db().aspiration.put(aspiration).go();
+  try {
+    // Only over the one read (or none): two saves at once never both win, one undoing the other.
+    if (!previous) await stored.create(aspiration).go();
+    else
+      await stored
+        .put(aspiration)
+        .where((a, op) =>
+          previous.revision === undefined ? op.notExists(a.revision) : op.eq(a.revision, previous.revision),
+        )
+        .go();
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    return { outcome: 'stale', aspiration: await aspirationOf(employeeId) };
+  }
   await recordAudit(`aspiration#${employeeId}`, caller.employeeId, 'aspiration.set');
   return { outcome: 'saved', aspiration };
 };

@@ -3,7 +3,7 @@ import { recordAudit } from '../platform/audit';
 import { now } from '../platform/clock';
 import { newId } from '../platform/ids';
 import { logger } from '../platform/logger';
-import { db, type Employee } from '../platform/table';
+import { db, type Employee, isConditionFailure } from '../platform/table';
 import { oneLineText } from '../platform/text';
 import { CsvError, parseCsv } from './csv';
 import {
@@ -339,47 +339,119 @@ const employeesByIds = async (ids: string[]): Promise<Employee[]> => {
   return data;
 };
 
+/** A record as a write leaves it, and the record that write read first (none: a new person). */
+type EmployeeWrite = { next: Employee; read: Employee | undefined };
+
+/** How many conditional writes are in flight at once: DynamoDB batches take no conditions. */
+const WRITES_AT_ONCE = 25;
+
 /**
- * Writes employees (PUT /employees), lets what depends on reporting lines follow, and records the
- * write in the organisation's audit trail.
+ * Writes each record on condition that it is still as it was read: a new person only if absent, a
+ * stored one only at the revision read. A record another write changed meanwhile (HR, an import, a
+ * pseudonymisation, a bounce) is left as that write made it and comes back as a conflict, so no
+ * writer silently undoes another. Records the write would leave as they are (a pseudonymised
+ * leaver) are not written.
  */
-export const upsertEmployees = async (
-  people: Employee[],
-  actor: string,
-  followManagerChanges: FollowManagerChanges,
-): Promise<{ movedRequests: string[] }> => {
-  const ids = people.map((p) => p.employeeId);
-  const before = new Map((await employeesByIds(ids)).map((e) => [e.employeeId, e]));
-  await db()
-    .employee.put(people.map((p) => withKnownState(p, before.get(p.employeeId))))
-    .go();
-  const { moved } = await followManagerChanges(before, people, actor);
-  await recordAudit('org', actor, 'employees.upserted', { ids: ids.slice(0, 1000) });
-  return { movedRequests: moved };
+export const writeEmployees = async (
+  writes: EmployeeWrite[],
+): Promise<{ written: Employee[]; conflicts: string[] }> => {
+  const { employee } = db();
+  const written: Employee[] = [];
+  const conflicts: string[] = [];
+  const write = async ({ next, read }: EmployeeWrite) => {
+    if (next === read) return;
+    const item = { ...next, revision: (read?.revision ?? 0) + 1 };
+    try {
+      if (!read) await employee.create(item).go();
+      else
+        await employee
+          .put(item)
+          .where((a, op) =>
+            read.revision === undefined ? op.notExists(a.revision) : op.eq(a.revision, read.revision),
+          )
+          .go();
+      written.push(item);
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      conflicts.push(next.employeeId);
+    }
+  };
+  for (let i = 0; i < writes.length; i += WRITES_AT_ONCE)
+    await Promise.all(writes.slice(i, i + WRITES_AT_ONCE).map(write));
+  return { written, conflicts };
 };
 
-/** Writes what a plan says: new and changed people, leavers marked left, one audit event. */
+export type UpsertOutcome =
+  | { outcome: 'written'; movedRequests: string[] }
+  /** A revision sent is not the stored one: nothing was written. */
+  | { outcome: 'stale'; employeeIds: string[] }
+  /** Another write changed these records while this one ran: they were not written, the rest were. */
+  | { outcome: 'conflict'; employeeIds: string[]; written: number; movedRequests: string[] };
+
+/**
+ * Writes employees (PUT /employees), each made from the revision its caller read when it sends one,
+ * lets what depends on reporting lines follow, and records the write in the organisation's audit
+ * trail.
+ */
+export const upsertEmployees = async (
+  people: Array<Employee & { revision?: number | undefined }>,
+  actor: string,
+  followManagerChanges: FollowManagerChanges,
+): Promise<UpsertOutcome> => {
+  const ids = people.map((p) => p.employeeId);
+  const before = new Map((await employeesByIds(ids)).map((e) => [e.employeeId, e]));
+  const isStale = ({ employeeId, revision }: { employeeId: string; revision?: number | undefined }) => {
+    const stored = before.get(employeeId);
+    // A record stored before revisions were counted is at its first.
+    return revision !== undefined && (!stored || revision !== (stored.revision ?? 1));
+  };
+  const stale = people.filter(isStale).map((p) => p.employeeId);
+  if (stale.length) return { outcome: 'stale', employeeIds: stale };
+  const { written, conflicts } = await writeEmployees(
+    people.map(({ revision: _read, ...p }) => ({
+      next: withKnownState(p, before.get(p.employeeId)),
+      read: before.get(p.employeeId),
+    })),
+  );
+  const kept = new Set(conflicts);
+  const { moved } = await followManagerChanges(
+    before,
+    people.filter((p) => !kept.has(p.employeeId)),
+    actor,
+  );
+  if (written.length)
+    await recordAudit('org', actor, 'employees.upserted', {
+      ids: written.map((e) => e.employeeId).slice(0, 1000),
+    });
+  return conflicts.length
+    ? { outcome: 'conflict', employeeIds: conflicts, written: written.length, movedRequests: moved }
+    : { outcome: 'written', movedRequests: moved };
+};
+
+/**
+ * Writes what a plan says: new and changed people, leavers marked left, one audit event. People
+ * another write changed since the plan read them are not written: their ids come back.
+ */
 export const applyImport = async (
   plan: ImportPlan,
   existing: Employee[],
   actor: string,
   followManagerChanges: FollowManagerChanges,
-): Promise<void> => {
-  const { employee, audit } = db();
+): Promise<{ conflicts: string[] }> => {
+  const { audit } = db();
   const changed = new Set([...plan.created, ...plan.updated]);
   const current = new Map(existing.map((e) => [e.employeeId, e]));
-  const writes = [
+  const { conflicts } = await writeEmployees([
     ...plan.valid
       .filter((e) => changed.has(e.employeeId))
-      .map((e) => withKnownState(e, current.get(e.employeeId))),
-    ...plan.leavers.map((id) =>
-      withKnownState({ ...(current.get(id) as Employee), status: 'left' }, current.get(id)),
-    ),
-  ];
-  for (let i = 0; i < writes.length; i += 1000) {
-    const { unprocessed } = await employee.put(writes.slice(i, i + 1000)).go({ concurrency: 8 });
-    if (unprocessed.length) throw new Error(`DynamoDB left ${unprocessed.length} writes unprocessed`);
-  }
+      .map((e) => ({ next: withKnownState(e, current.get(e.employeeId)), read: current.get(e.employeeId) })),
+    ...plan.leavers.map((id) => ({
+      next: withKnownState({ ...(current.get(id) as Employee), status: 'left' }, current.get(id)),
+      read: current.get(id),
+    })),
+  ]);
+  const kept = new Set(conflicts);
+  const done = (ids: string[]) => ids.filter((id) => !kept.has(id));
   await audit
     .create({
       entityKey: 'org',
@@ -388,22 +460,24 @@ export const applyImport = async (
       actor,
       action: 'org.imported',
       details: {
-        created: plan.created.length,
-        updated: plan.updated.length,
-        left: plan.leavers.length,
-        createdIds: plan.created.slice(0, 1000),
-        updatedIds: plan.updated.slice(0, 1000),
-        leftIds: plan.leavers.slice(0, 1000),
+        created: done(plan.created).length,
+        updated: done(plan.updated).length,
+        left: done(plan.leavers).length,
+        createdIds: done(plan.created).slice(0, 1000),
+        updatedIds: done(plan.updated).slice(0, 1000),
+        leftIds: done(plan.leavers).slice(0, 1000),
+        ...(conflicts.length ? { conflicts: conflicts.length } : {}),
       },
     })
     .go();
   // After the org is written, so the new managers' own records (and their managers) are in place.
-  const updated = new Set(plan.updated);
+  const updated = new Set(done(plan.updated));
   await followManagerChanges(
     current,
     plan.valid.filter((e) => updated.has(e.employeeId)),
     actor,
   );
+  return { conflicts };
 };
 
 /** An import as HR sends it: a CSV file, or rows of column → value, and how to read them. */
@@ -429,7 +503,14 @@ export type ImportCounts = {
   left: number;
 };
 
-export type ImportReport = { dryRun: boolean; applied: boolean; counts: ImportCounts; errors: RowError[] };
+export type ImportReport = {
+  dryRun: boolean;
+  applied: boolean;
+  counts: ImportCounts;
+  errors: RowError[];
+  /** People another write changed while the import ran: not written; importing again writes them. */
+  conflicts?: string[];
+};
 
 /** Why a file could not be read at all: nothing in it is looked at row by row. */
 export type Unreadable =
@@ -441,7 +522,9 @@ export type ImportOutcome =
   | Unreadable
   /** Rows were invalid, none skipped and it was no dry run: nothing was written. */
   | { outcome: 'rejected'; report: ImportReport }
-  | { outcome: 'reported'; report: ImportReport };
+  | { outcome: 'reported'; report: ImportReport }
+  /** Some people changed under the import: the rest were written, these were not. */
+  | { outcome: 'conflict'; report: ImportReport & { conflicts: string[] } };
 
 type Prepared = {
   outcome: 'prepared';
@@ -508,14 +591,23 @@ export const importOrganisation = async (
   const existing = await loadOrganisation();
   const plan = planImport(prepared.rows, existing, mode);
   const apply = !dryRun && (plan.errors.length === 0 || skipInvalid);
-  if (apply) await applyImport(plan, existing, actor, followManagerChanges);
-  logger.info('org import', { rows: plan.rows, errors: plan.errors.length, applied: apply, mode });
+  const { conflicts } = apply
+    ? await applyImport(plan, existing, actor, followManagerChanges)
+    : { conflicts: [] };
+  logger.info('org import', {
+    rows: plan.rows,
+    errors: plan.errors.length,
+    applied: apply,
+    mode,
+    conflicts: conflicts.length,
+  });
   const report: ImportReport = {
     dryRun,
     applied: apply,
     counts: countsOf(plan),
     errors: asWritten(plan.errors, prepared),
   };
+  if (conflicts.length) return { outcome: 'conflict', report: { ...report, conflicts } };
   return { outcome: plan.errors.length && !apply && !dryRun ? 'rejected' : 'reported', report };
 };
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { recordAudit } from '../platform/audit';
 import { now } from '../platform/clock';
 import { config } from '../platform/config';
-import { db, type Employee } from '../platform/table';
+import { db, type Employee, isConditionFailure } from '../platform/table';
 
 /*
  * A leaver, pseudonymised once the retention period since they left has passed: their name and
@@ -199,7 +199,22 @@ export const pseudonymise = async (employeeId: string, actor: string): Promise<P
   const pseudonymisedAt = person.pseudonymisedAt ?? at.toISOString();
   if (!person.pseudonymisedAt) {
     const { emailProblem: _gone, ...kept } = person;
-    await t.employee.put({ ...kept, ...pseudonymOf(employeeId), pseudonymisedAt }).go();
+    try {
+      // Only over the record as read: an import or a bounce since would otherwise be undone, or a
+      // leaver imported back as active pseudonymised anyway.
+      await t.employee
+        .put({ ...kept, ...pseudonymOf(employeeId), pseudonymisedAt, revision: (person.revision ?? 0) + 1 })
+        .where((a, op) =>
+          person.revision === undefined ? op.notExists(a.revision) : op.eq(a.revision, person.revision),
+        )
+        .go();
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return {
+        outcome: 'refused',
+        reason: 'the record was changed by another write while it was being pseudonymised: run it again',
+      };
+    }
     await recordAudit(`employee#${employeeId}`, actor, 'employee.pseudonymised', { items: written });
   }
   return { outcome: 'done', employeeId, pseudonymisedAt, items: written };

@@ -53,6 +53,7 @@ type CountFields = {
   participants: number;
   rows: number;
   errors: number;
+  conflicts: number;
   peers: number;
   externals: number;
   status: number;

@@ -79,6 +79,12 @@ const employee = () =>
       status: { type: ['active', 'on-leave', 'left'] as const, required: true, default: 'active' },
       /** When the record first read `left`: the retention period before pseudonymisation runs from it. */
       leftAt: { type: 'string' },
+      /**
+       * Counts the record's writes: each write is made on condition that the record is still at the
+       * revision it read (domain/people/org.ts), so two writers never silently undo each other. A
+       * record stored before revisions were counted has none.
+       */
+      revision: { type: 'number' },
       /** When HR pseudonymised this leaver (domain/people/pseudonymise.ts): name, address and texts replaced. */
       pseudonymisedAt: { type: 'string' },
       /** Set when SES reports a permanent bounce or a complaint for this address; cleared when it changes. */
@@ -857,6 +863,8 @@ const aspiration = () =>
       note: { type: 'string' },
       updatedAt: { type: 'string', required: true },
       updatedBy: { type: 'string', required: true },
+      /** Counts its saves; each is made on condition that the one before is still the latest. */
+      revision: { type: 'number' },
     },
     indexes: {
       byEmployee: { pk: { field: 'pk', composite: ['employeeId'] }, sk: { field: 'sk', composite: [] } },

@@ -33,6 +33,8 @@ export const EmployeeInput = z.object({
   startDate: z.iso.date().optional(),
   timeZone,
   status: z.enum(['active', 'on-leave', 'left']).default('active'),
+  /** The revision this change was made from, as read: another write since answers 409, not a silent overwrite. */
+  revision: z.number().int().min(1).optional(),
 });
 export const PutEmployeesInput = z.object({ employees: z.array(EmployeeInput).min(1).max(1000) });
 
@@ -241,6 +243,8 @@ export const PutAspirationInput = z.object({
   track: z.string().trim().min(1, 'leave the track out, or name one').max(100).optional(),
   level: z.number().int().min(0).max(20),
   note: z.string().trim().max(1000).optional(),
+  /** The revision this save was made from, as read: a later save since answers 409. */
+  revision: z.number().int().min(1).optional(),
 });
 
 export const ExtendCycleInput = z.object({

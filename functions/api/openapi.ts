@@ -335,13 +335,13 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   'PUT /employees/{employeeId}/aspiration': {
     summary:
-      'Record an employee’s career aspiration in place of the one before (a track or note left out is cleared); a drafted development plan measures next-level gaps against it',
+      'Record an employee’s career aspiration in place of the one before (a track or note left out is cleared); a drafted development plan measures next-level gaps against it. With the `revision` read, 409 (with the aspiration as it is now) once another save came first',
     auth: 'jwt',
     who: 'the employee, their direct manager, HR',
     body: PutAspirationInput,
     ok: 200,
     okDescription: 'The aspiration',
-    errors: [400, 403, 404, 415],
+    errors: [400, 403, 404, 409, 415],
   },
   'POST /goals': {
     summary:
@@ -381,23 +381,24 @@ export const OPERATIONS: Record<string, Operation> = {
     errors: [400, 403, 404, 415],
   },
   'PUT /employees': {
-    summary: 'Upsert up to 1,000 employees',
+    summary:
+      'Upsert up to 1,000 employees, each written only if unchanged since it was read (and with `revision`, only at that revision); 409 names the employees another write changed',
     auth: 'jwt',
     who: 'HR',
     body: PutEmployeesInput,
     ok: 200,
     okDescription: 'How many were upserted',
-    errors: [400, 403, 415],
+    errors: [400, 403, 409, 415],
   },
   'POST /org/import': {
     summary:
-      'Import the organisation from an HRIS export (CSV or rows), its columns mapped as the preview shows; with any bad row nothing is written unless `skipInvalid`',
+      'Import the organisation from an HRIS export (CSV or rows), its columns mapped as the preview shows; with any bad row nothing is written unless `skipInvalid`; 409 names the people another write changed while it ran (the rest are written, importing again writes them)',
     auth: 'jwt',
     who: 'HR',
     body: ImportOrgInput,
     ok: 200,
     okDescription: 'Counts and every bad row (applied, dry run, or skip-invalid)',
-    errors: [400, 403, 415, 422],
+    errors: [400, 403, 409, 415, 422],
   },
   'POST /org/import/preview': {
     summary:

@@ -83,6 +83,7 @@ describe('the career aspiration routes', () => {
       note: 'Lead the platform team',
       updatedAt: '2027-10-04T09:30:00.000Z',
       updatedBy: 'ola',
+      revision: 1,
     };
     expect(bodyOf(result)).toEqual({ aspiration });
     expect(written('aspiration')).toEqual([expect.objectContaining(aspiration)]);

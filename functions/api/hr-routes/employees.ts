@@ -2,7 +2,15 @@ import { addressedView, openRequestsFor } from '../../../domain/human-steps/addr
 import { accessTo, canRead } from '../../../domain/people/access';
 import { aspirationFor, setAspiration } from '../../../domain/people/aspiration';
 import { directReports, employeeById, employeesPage, upsertEmployees } from '../../../domain/people/org';
-import { forbidden, invalid, jsonResult, notFound, parseJson, validationProblem } from '../../shared/http';
+import {
+  forbidden,
+  invalid,
+  jsonResult,
+  notFound,
+  parseJson,
+  problem,
+  validationProblem,
+} from '../../shared/http';
 import { PageQuery, PutAspirationInput, PutEmployeesInput } from '../hr-schemas';
 import { followManagerChanges, hrOnly, pathParam, type Routes } from './route';
 
@@ -73,6 +81,16 @@ export const employeeRoutes: Routes = {
         return forbidden('An aspiration is set by the employee, their direct manager or HR');
       case 'unknown-employee':
         return notFound('employeeId', `no employee ${employeeId}`);
+      case 'stale': {
+        const now = result.aspiration?.revision ?? (result.aspiration ? 1 : undefined);
+        return problem(
+          409,
+          'Conflict',
+          `revision: the aspiration was saved again since; ${now === undefined ? 'none is recorded now' : `it is at revision ${now} now`}`,
+          [{ field: 'revision', message: 'the aspiration was saved again since this revision' }],
+          { aspiration: result.aspiration ?? null },
+        );
+      }
       default:
         return jsonResult(200, { aspiration: result.aspiration });
     }
@@ -84,11 +102,32 @@ export const employeeRoutes: Routes = {
     const ids = body.value.employees.map((e) => e.employeeId);
     const duplicate = ids.find((v, i) => ids.indexOf(v) !== i);
     if (duplicate) return invalid(`employees.${ids.lastIndexOf(duplicate)}.employeeId`, 'duplicate id');
-    const { movedRequests } = await upsertEmployees(
-      body.value.employees,
-      caller.employeeId,
-      followManagerChanges,
-    );
-    return jsonResult(200, { upserted: ids.length, ...(movedRequests.length ? { movedRequests } : {}) });
+    const result = await upsertEmployees(body.value.employees, caller.employeeId, followManagerChanges);
+    switch (result.outcome) {
+      case 'stale':
+        return problem(
+          409,
+          'Conflict',
+          `changed since the revision sent: ${result.employeeIds.join(', ')}; read them again and send the change from their revision now. Nothing was written.`,
+          [],
+          { employeeIds: result.employeeIds },
+        );
+      case 'conflict':
+        return problem(
+          409,
+          'Conflict',
+          `another write changed ${result.employeeIds.join(', ')} while this one ran: they were not written, the other ${result.written} were. Send them again.`,
+          [],
+          {
+            employeeIds: result.employeeIds,
+            upserted: result.written,
+            ...(result.movedRequests.length ? { movedRequests: result.movedRequests } : {}),
+          },
+        );
+      default: {
+        const { movedRequests } = result;
+        return jsonResult(200, { upserted: ids.length, ...(movedRequests.length ? { movedRequests } : {}) });
+      }
+    }
   }),
 };

@@ -35,6 +35,11 @@ export const orgRoutes: Routes = {
       }
       case 'reported':
         return jsonResult(200, result.report);
+      case 'conflict': {
+        const { report } = result;
+        const detail = `${report.conflicts.length} employee(s) changed by another write while this import ran were not written; the rest were. Import the file again to write them.`;
+        return problem(409, 'Conflict', detail, [], report);
+      }
       default:
         return unreadable(result);
     }

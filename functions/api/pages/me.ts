@@ -35,6 +35,10 @@ const AspirationForm = z.object({
     .trim()
     .regex(/^\d{1,2}$/, 'a whole number'),
   note: z.string().trim().max(1000).default(''),
+  revision: z
+    .string()
+    .regex(/^\d{1,9}$/, 'a whole number')
+    .optional(),
 });
 
 export const mePages: Pages = {
@@ -77,7 +81,8 @@ ${postForm(
   html`<fieldset><legend>Where you want to grow next</legend>
 <label for="track">Track</label><input id="track" name="track" type="text" value="${a?.track ?? ''}">
 <label for="level">Level</label><input id="level" name="level" type="number" min="0" max="20" required value="${a ? String(a.level) : ''}">
-<label for="aspiration-note">In your words</label><textarea id="aspiration-note" name="note">${a?.note ?? ''}</textarea></fieldset>`,
+<label for="aspiration-note">In your words</label><textarea id="aspiration-note" name="note">${a?.note ?? ''}</textarea></fieldset>
+${a ? html`<input type="hidden" name="revision" value="${String(a.revision ?? 1)}">` : ''}`,
   'Save my aspiration',
 )}
 <h2>Feedback you received</h2>
@@ -108,10 +113,16 @@ ${feedbackList(record.feedback)}`,
     handle: async (context) => {
       const parsed = AspirationForm.safeParse(fieldsOf(context.form));
       if (!parsed.success) return formProblem(context, firstProblem(parsed.error), '/me');
-      const { track, level, note } = parsed.data;
+      const { track, level, note, revision } = parsed.data;
       const answer = await callRoute('PUT /employees/{employeeId}/aspiration', context.principal, {
         path: { employeeId: context.principal.employeeId },
-        body: { level: Number(level), ...(track ? { track } : {}), ...(note ? { note } : {}) },
+        body: {
+          level: Number(level),
+          ...(track ? { track } : {}),
+          ...(note ? { note } : {}),
+          // The revision the page showed: a save made since in another tab is not undone.
+          ...(revision ? { revision: Number(revision) } : {}),
+        },
       });
       return actionOutcome(context.user, answer, 200, '/me', 'Aspiration saved.');
     },

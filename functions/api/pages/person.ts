@@ -66,7 +66,7 @@ export type Plan = {
   overdueItems: number;
   items: PlanItem[];
 };
-type Aspiration = { track?: string; level: number; note?: string; updatedAt?: string };
+type Aspiration = { track?: string; level: number; note?: string; updatedAt?: string; revision?: number };
 type Shown = {
   kind: 'praise' | 'answer';
   at: string;
