@@ -9,7 +9,8 @@ import { type ExecutionSummary, summarise } from './full-cycle';
 
 /*
  * The stack the chaos run (bench/chaos.ts) kills: a persisting local stack on the simulated clock,
- * in a process of its own, with SES and DynamoDB throttling and each step function failing once.
+ * in a process of its own, with SES and DynamoDB throttling, SES replies lost after the send, and
+ * each step function failing once.
  * DynamoDB Local and the inbox belong to the chaos run, as AWS's table and sent mail would outlive a
  * crash of the code; what this process keeps (executions, task tokens, schedules) is in its journal
  * under the data folder, and what it injected is in `chaos-faults.json` there, so a restart goes on
@@ -27,6 +28,7 @@ export const ChaosStackOptions = z.object({
   seed: z.number(),
   sesThrottleRate: z.number(),
   dynamoWriteThrottleRate: z.number(),
+  sesLostReplyRate: z.number(),
   stepFailureChance: z.number(),
 });
 export type ChaosStackOptions = z.infer<typeof ChaosStackOptions>;
@@ -34,8 +36,11 @@ export type ChaosStackOptions = z.infer<typeof ChaosStackOptions>;
 export const ChaosCounts = z.object({
   ses: z.number(),
   dynamodb: z.number(),
+  sesLost: z.number(),
   stepsFailed: z.array(z.string()),
   stepsInvoked: z.array(z.string()),
+  /** Every step function of the template, run or not. */
+  stepsKnown: z.array(z.string()),
 });
 export type ChaosCounts = z.infer<typeof ChaosCounts>;
 
@@ -44,7 +49,7 @@ export const countsFile = (dataDir: string) => path.join(dataDir, 'chaos-faults.
 export const readCounts = (dataDir: string): ChaosCounts =>
   existsSync(countsFile(dataDir))
     ? ChaosCounts.parse(JSON.parse(readFileSync(countsFile(dataDir), 'utf8')))
-    : { ses: 0, dynamodb: 0, stepsFailed: [], stepsInvoked: [] };
+    : { ses: 0, dynamodb: 0, sesLost: 0, stepsFailed: [], stepsInvoked: [], stepsKnown: [] };
 
 /** The control server's answers. */
 export type ControlAnswer = {
@@ -57,14 +62,20 @@ export type ControlAnswer = {
 const main = async () => {
   const options = ChaosStackOptions.parse(JSON.parse(process.argv[2] ?? '{}'));
   const counts = readCounts(options.dataDir);
-  const injected = { ses: counts.ses, dynamodb: counts.dynamodb };
+  const injected = { ses: counts.ses, dynamodb: counts.dynamodb, sesLost: counts.sesLost };
   const failed = new Set(counts.stepsFailed);
   const invoked = new Set(counts.stepsInvoked);
+  let known: string[] = counts.stepsKnown;
   // Written in full on every change: a kill loses nothing counted before it.
   const save = () =>
     writeFileSync(
       countsFile(options.dataDir),
-      JSON.stringify({ ...injected, stepsFailed: [...failed], stepsInvoked: [...invoked] }),
+      JSON.stringify({
+        ...injected,
+        stepsFailed: [...failed],
+        stepsInvoked: [...invoked],
+        stepsKnown: known,
+      }),
     );
   const random = seededRandom(options.seed);
   const stack = await startStack({
@@ -77,6 +88,7 @@ const main = async () => {
     faults: {
       sesThrottleRate: options.sesThrottleRate,
       dynamoWriteThrottleRate: options.dynamoWriteThrottleRate,
+      sesLostReplyRate: options.sesLostReplyRate,
       random,
       injected,
       onInjected: save,
@@ -84,6 +96,10 @@ const main = async () => {
   });
   const clock = stack.clock;
   if (!clock) throw new Error('The chaos stack runs on the simulated clock');
+  known = [...stack.app.functions.values()]
+    .filter((fn) => fn.entry.startsWith('functions/steps/'))
+    .map((fn) => fn.logicalId);
+  save();
   failEachStepOnce(stack.lambda, stack.app.functions.values(), {
     random,
     chance: options.stepFailureChance,

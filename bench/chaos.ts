@@ -21,8 +21,9 @@ import { type CycleHost, ofMachine, runFullCycle } from './full-cycle';
 
 /*
  * `npm run chaos`: a whole cycle of a generated organisation (bench/full-cycle.ts, 200 people by
- * default) on a local stack that SES throttles (30% of sends), DynamoDB throttles (10% of writes),
- * whose step functions each fail once at a random invocation, and which is killed with SIGKILL and
+ * default) on a local stack where SES throttles 30% of sends and loses its reply to 2% of those it
+ * accepts, DynamoDB throttles 10% of writes, each step function fails once at a random invocation,
+ * and which is killed with SIGKILL and
  * started again twice, at random moments while answers and steps are in flight. The stack runs in a
  * process of its own (bench/chaos-stack.ts) on its journal; DynamoDB Local and the inbox are this
  * process's, as AWS's table and sent mail outlive the code. Everything random comes from one seed.
@@ -34,6 +35,7 @@ const { values } = parseArgs({
   options: {
     participants: { type: 'string', default: '200' },
     restarts: { type: 'string', default: '2' },
+    growth: { type: 'string', default: '10' },
     seed: { type: 'string', default: '20271206' },
     json: { type: 'boolean', default: false },
   },
@@ -46,6 +48,8 @@ const wholeNumber = (name: string, raw: string, min: number, max: number): numbe
 };
 const participants = wholeNumber('participants', values.participants, 1, 10_000);
 const restarts = wholeNumber('restarts', values.restarts, 0, 10);
+// Never more than the people with a manager (everyone but the first).
+const growth = Math.min(wholeNumber('growth', values.growth, 0, 1000), participants - 1);
 const seed = wholeNumber('seed', values.seed, 0, 2 ** 32 - 1);
 const log = (line: string) => {
   if (!values.json) console.error(line);
@@ -88,6 +92,8 @@ const startChild = async (): Promise<Ready> => {
     seed: seed + started * 7919,
     sesThrottleRate: 0.3,
     dynamoWriteThrottleRate: 0.1,
+    // An email that went out though its sender never heard: only SES's Send event tells.
+    sesLostReplyRate: 0.02,
     stepFailureChance: 1,
   };
   started += 1;
@@ -168,6 +174,12 @@ try {
       const res = await fetch(`${up.api}/_local/token?employee=hr-bench&hr=true`, { method: 'POST' });
       return z.object({ token: z.string() }).parse(await res.json()).token;
     },
+    tokenOf: async (employeeId) => {
+      const res = await fetch(`${up.api}/_local/token?employee=${encodeURIComponent(employeeId)}`, {
+        method: 'POST',
+      });
+      return z.object({ token: z.string() }).parse(await res.json()).token;
+    },
     cycleStateMachineArn: up.cycleStateMachineArn,
     nowMs: async () => (await control('GET', '/now')).nowMs,
     settle: async () => (await control('POST', '/settle')).version,
@@ -186,6 +198,7 @@ try {
   const result = await runFullCycle(host, participants, dir, log, {
     taken,
     crashes: { at: crashAt, crash, delayMs: () => random() * 400 },
+    growth,
   });
   let lost = 0;
   for (const requestId of taken) {
@@ -199,15 +212,18 @@ try {
   const sentIds = new Set(sent.map((row) => row.messageId));
   const counts = readCounts(dataDir);
   const stepsNeverFailed = counts.stepsInvoked.filter((id) => !counts.stepsFailed.includes(id));
+  const stepsNeverRun = counts.stepsKnown.filter((id) => !counts.stepsInvoked.includes(id));
   const rows = [
     {
       name: 'faults.injected',
-      value: counts.ses + counts.dynamodb + counts.stepsFailed.length + started - 1,
+      value: counts.ses + counts.dynamodb + counts.sesLost + counts.stepsFailed.length + started - 1,
     },
     { name: 'faults.sesThrottled', value: counts.ses },
+    { name: 'faults.sesRepliesLost', value: counts.sesLost },
     { name: 'faults.dynamodbWritesThrottled', value: counts.dynamodb },
     { name: 'faults.stepFunctionsFailed', value: counts.stepsFailed.length },
     { name: 'faults.stepFunctionsNeverFailed', value: stepsNeverFailed.length },
+    { name: 'faults.stepFunctionsNeverRun', value: stepsNeverRun.length },
     { name: 'stack.restarts', value: started - 1 },
     { name: 'stack.resumedExecutions', value: resumedExecutions },
     { name: 'executions.failed', value: result.failedExecutions },
@@ -232,6 +248,7 @@ try {
   for (const row of rows)
     console.log(values.json ? JSON.stringify(row) : `${row.name.padEnd(32)} ${row.value}`);
   if (stepsNeverFailed.length > 0) log(`never failed: ${stepsNeverFailed.join(', ')}`);
+  if (stepsNeverRun.length > 0) log(`never ran: ${stepsNeverRun.join(', ')}`);
   // The run's verdict as its exit code, so a script or CI can act on it: every target is 0.
   const missed = rows.filter(
     (r) =>

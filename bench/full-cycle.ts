@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { realSleep } from '../local/clock';
 import { answer, inboxReader, itemsIn, submitForm } from '../local/people';
 import type { LocalStack } from '../local/stack';
+import { generateOrg } from './org';
 import { scheduleGeneratedCycle } from './scale';
 import { benchStack } from './stack';
 
@@ -70,6 +71,8 @@ export type CycleHost = {
   inbox: string;
   /** A fresh HR token: a development token expires within the simulated hours. */
   hrToken: () => Promise<string>;
+  /** A fresh token of one employee, signed in as themselves. */
+  tokenOf: (employeeId: string) => Promise<string>;
   cycleStateMachineArn: string;
   nowMs: () => Promise<number>;
   /** Waits until nothing is in flight; the stack's activity version then. */
@@ -105,6 +108,7 @@ export const inProcess = (stack: LocalStack): CycleHost => {
     api: stack.urls.api,
     inbox: stack.urls.inbox,
     hrToken: async () => stack.devToken('hr-bench', { hr: true }),
+    tokenOf: async (employeeId) => stack.devToken(employeeId),
     cycleStateMachineArn: stack.stateMachineArn('AppraisalCycle'),
     nowMs: async () => clock.nowMs(),
     settle: async () => {
@@ -138,6 +142,53 @@ export type Crashes = {
   delayMs: () => number;
 };
 
+/**
+ * Plans and requests for feedback beside the cycle, for the first `count` people with a manager: a
+ * plan started at once with an action due in ten days and two weeks of weekly mentoring sessions with
+ * their manager, and a request for feedback from two colleagues, answered within a week.
+ */
+const startGrowth = async (host: CycleHost, participants: number, count: number, fromMs: number) => {
+  const people = generateOrg(participants).filter((p) => p.managerId);
+  const hr = { authorization: `Bearer ${await host.hrToken()}`, 'content-type': 'application/json' };
+  const day = (n: number) => new Date(fromMs + n * 86_400_000).toISOString();
+  for (const [i, person] of people.slice(0, count).entries()) {
+    const plan = await fetch(`${host.api}/plans`, {
+      method: 'POST',
+      headers: { ...hr, 'idempotency-key': `growth-plan-${i}` },
+      body: JSON.stringify({
+        ownerId: person.employeeId,
+        title: 'Growth beside the cycle',
+        items: [
+          { kind: 'practice', title: 'Lead a design review', dueAt: day(10), definitionOfDone: 'Held once' },
+          {
+            kind: 'mentoring',
+            title: 'Weekly mentoring',
+            dueAt: day(14),
+            mentorId: person.managerId,
+            sessionEveryDays: 7,
+          },
+        ],
+      }),
+    });
+    if (plan.status !== 201) throw new Error(`a growth plan answered ${plan.status}`);
+    const colleagues = people.filter((p) => p.employeeId !== person.employeeId).slice(i, i + 2);
+    const ask = await fetch(`${host.api}/feedback/requests`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await host.tokenOf(person.employeeId)}`,
+        'content-type': 'application/json',
+        'idempotency-key': `growth-ask-${i}`,
+      },
+      body: JSON.stringify({
+        recipients: colleagues.map((c) => ({ employeeId: c.employeeId })),
+        question: 'What should I keep doing?',
+        days: 7,
+      }),
+    });
+    if (ask.status !== 201) throw new Error(`a request for feedback answered ${ask.status}`);
+  }
+};
+
 export const runFullCycle = async (
   host: CycleHost,
   participants: number,
@@ -147,6 +198,11 @@ export const runFullCycle = async (
     /** Filled with the request id of every form that answered 200 (the chaos run checks each is stored). */
     taken?: Set<string>;
     crashes?: Crashes;
+    /**
+     * How many people also follow a development plan and ask for feedback beside the cycle, so that
+     * the plan and feedback workflows run too; the run then goes on until every execution has ended.
+     */
+    growth?: number;
   } = {},
 ): Promise<FullCycleResult> => {
   const started = performance.now();
@@ -170,6 +226,7 @@ export const runFullCycle = async (
         body: JSON.stringify({ ...doc, developmentPlans: { draft: false } }),
       });
       if (!res.ok) throw new Error(`the template answered ${res.status}`);
+      if (options.growth) await startGrowth(host, participants, options.growth, simulatedFrom);
     },
   );
   const ofCycle = `"cycleId":"${cycleId}"`;
@@ -208,13 +265,15 @@ export const runFullCycle = async (
     const answers = [
       ...unanswered,
       ...items
-        .filter((i) => i.link && i.kind.endsWith('.request'))
+        .filter((i) => i.link && (i.kind.endsWith('.request') || i.kind === 'action-item.reminder'))
         .map(({ kind, link = '' }) => ({
           kind,
           link,
           send: kind.startsWith('goal-approval.')
             ? () => submitForm(link, { decision: 'approve' })
-            : () => answer(link, answered),
+            : kind === 'action-item.reminder'
+              ? () => submitForm(link, { choice: 'done' })
+              : () => answer(link, answered),
         })),
     ];
     const retried = new Set(unanswered);
@@ -248,7 +307,9 @@ export const runFullCycle = async (
     await answering;
     if (fresh.length > 0 || unanswered.length > 0 || (await host.version()) !== quietAt) continue;
     const status = (await cycleExecution())?.status;
-    if (status !== undefined && status !== 'RUNNING') break;
+    const cycleOver = status !== undefined && status !== 'RUNNING';
+    if (cycleOver && !options.growth) break;
+    if (cycleOver && (await host.executions()).every((e) => e.status !== 'RUNNING')) break;
     const step = await host.advance();
     if (step === 'no-timers') break;
     const today = Math.floor((await host.nowMs()) / 86_400_000);

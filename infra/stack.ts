@@ -272,9 +272,9 @@ export class GrowcycleStack extends Stack {
     // Every email goes out through this configuration set (the identity's default, so the mailer
     // names none); its bounces and complaints are published to the default event bus.
     const mail = new ConfigurationSet(this, 'Mail', {});
-    mail.addEventDestination('BouncesAndComplaints', {
+    mail.addEventDestination('MailEvents', {
       destination: EventDestination.eventBus(EventBus.fromEventBusName(this, 'DefaultBus', 'default')),
-      events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT],
+      events: [EmailSendingEvent.SEND, EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT],
     });
     const sender = new EmailIdentity(this, 'Sender', {
       identity: Identity.email(props.senderAddress),
@@ -597,11 +597,12 @@ export class GrowcycleStack extends Stack {
 
     const sesEvents = fn('SesEvents', 'functions/events/ses-events.ts');
     sends(sesEvents);
-    new Rule(this, 'SesBouncesAndComplaints', {
-      description: 'Permanent bounces and complaints of growcycle mail: flag the reviewer, tell HR',
+    new Rule(this, 'SesMailEvents', {
+      description:
+        'Sends of growcycle mail (mark the outbox row sent), permanent bounces and complaints (flag the reviewer, tell HR)',
       eventPattern: {
         source: ['aws.ses'],
-        detailType: ['Email Bounced', 'Email Complaint Received'],
+        detailType: ['Email Sent', 'Email Bounced', 'Email Complaint Received'],
         // SES tags every mail with the configuration set it went through: only ours, not the account's others.
         detail: { mail: { tags: { 'ses:configuration-set': [mail.configurationSetName] } } },
       },

@@ -8,7 +8,8 @@ import type { LocalFunction } from './template';
  * Faults the local stack can inject as AWS would answer them, for the tests and the chaos run that
  * show nothing is lost or sent twice under them: SES refusing a share of sends with its throttling
  * error, and DynamoDB refusing a share of writes with its throughput error, before either does
- * anything. A seeded random source makes a run repeatable.
+ * anything; and SES accepting a share of sends whose reply is then lost. A seeded random source
+ * makes a run repeatable.
  */
 
 export type FaultOptions = {
@@ -16,19 +17,28 @@ export type FaultOptions = {
   sesThrottleRate?: number;
   /** The share of DynamoDB writes answered ProvisionedThroughputExceededException (0 to 1). */
   dynamoWriteThrottleRate?: number;
+  /**
+   * The share of SES sends accepted (the email goes out) whose answer never reaches the caller: the
+   * connection is reset, as when a network fault or a dying Lambda loses SES's reply (0 to 1).
+   */
+  sesLostReplyRate?: number;
   /** The random source, from 0 to 1; a seeded one (`seededRandom`) repeats a run. */
   random?: () => number;
   /** Counts to go on from (a restarted stack's, in the chaos run); counted on in place. */
-  injected?: { ses: number; dynamodb: number };
+  injected?: Injected;
   /** Called after each fault injected, with the counts (the chaos run keeps them on disk). */
-  onInjected?: (injected: { ses: number; dynamodb: number }) => void;
+  onInjected?: (injected: Injected) => void;
 };
+
+/** How many faults of each kind were injected: SES throttles, DynamoDB throttles, SES replies lost. */
+export type Injected = { ses: number; dynamodb: number; sesLost: number };
 
 export type Faults = {
   sesThrottle: () => boolean;
   dynamoWriteThrottle: () => boolean;
+  sesLoseReply: () => boolean;
   /** How many of each were injected so far. */
-  readonly injected: { ses: number; dynamodb: number };
+  readonly injected: Injected;
 };
 
 /** mulberry32: small, fast and good enough to spread faults; not for anything secret. */
@@ -45,7 +55,7 @@ export const seededRandom = (seed: number): (() => number) => {
 
 export const faultsFrom = (options: FaultOptions): Faults => {
   const random = options.random ?? Math.random;
-  const injected = options.injected ?? { ses: 0, dynamodb: 0 };
+  const injected = options.injected ?? { ses: 0, dynamodb: 0, sesLost: 0 };
   const roll = (rate: number | undefined, kind: keyof typeof injected) => () => {
     if (!rate || random() >= rate) return false;
     injected[kind] += 1;
@@ -55,6 +65,7 @@ export const faultsFrom = (options: FaultOptions): Faults => {
   return {
     sesThrottle: roll(options.sesThrottleRate, 'ses'),
     dynamoWriteThrottle: roll(options.dynamoWriteThrottleRate, 'dynamodb'),
+    sesLoseReply: roll(options.sesLostReplyRate, 'sesLost'),
     injected,
   };
 };

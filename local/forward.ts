@@ -34,6 +34,7 @@ export const passOn = async (
   body: Buffer,
   res: ServerResponse,
   defaultContentType: string,
+  { reply = true } = {},
 ): Promise<{ ok: boolean; answer: Buffer }> => {
   const upstream = await fetch(`${base}${req.url ?? '/'}`, {
     method: req.method ?? 'GET',
@@ -45,6 +46,7 @@ export const passOn = async (
     ...(body.length && req.method !== 'GET' ? { body } : {}),
   });
   const answer = Buffer.from(await upstream.arrayBuffer());
+  if (!reply) return { ok: upstream.ok, answer };
   res.writeHead(upstream.status, {
     'content-type': upstream.headers.get('content-type') ?? defaultContentType,
   });

@@ -11,8 +11,8 @@ import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalMail } from './template';
  * the inbox); when a message is addressed to bounce@simulator.amazonses.com or
  * complaint@simulator.amazonses.com (a +label is allowed, as on AWS), the event SES would publish
  * through the sender's configuration set is built in AWS's shape and put on the local default bus,
- * whose rules (from the template) route it to their targets. Only the event types the template's
- * event destination asks for are published.
+ * whose rules (from the template) route it to their targets; so is the Send event of every message
+ * SES accepted. Only the event types the template's event destination asks for are published.
  */
 
 const SIMULATOR = /^(bounce|complaint)(\+[^@]*)?@simulator\.amazonses\.com$/i;
@@ -33,16 +33,27 @@ const configurationSetOf = (mail: LocalMail, body: SendEmailBody): string | unde
   return mail.identities.get(from) ?? mail.identities.get(from.split('@')[1] ?? '');
 };
 
-/** The event AWS delivers on the default bus for a simulator address, or undefined for any other. */
-export const simulatorEvent = (
+type MailEventKind = 'send' | 'bounce' | 'complaint';
+
+const DETAIL_TYPES: Record<MailEventKind, string> = {
+  send: 'Email Sent',
+  bounce: 'Email Bounced',
+  complaint: 'Email Complaint Received',
+};
+const EVENT_TYPES: Record<MailEventKind, string> = { send: 'Send', bounce: 'Bounce', complaint: 'Complaint' };
+
+/**
+ * The event of this kind AWS delivers on the default bus for a sent message, in AWS's shape, when the
+ * configuration set the message went through publishes that kind; otherwise undefined.
+ */
+const mailEvent = (
+  kind: MailEventKind,
   mail: LocalMail,
   body: SendEmailBody,
   messageId: string,
-  recipient: string,
   at: Date,
+  recipient: string,
 ): BusEvent | undefined => {
-  const kind = SIMULATOR.exec(recipient)?.[1]?.toLowerCase() as 'bounce' | 'complaint' | undefined;
-  if (!kind) return undefined;
   const configurationSet = configurationSetOf(mail, body);
   const published = mail.eventDestinations.some(
     (d) => d.configurationSet === configurationSet && d.eventTypes.includes(kind.toUpperCase()),
@@ -66,14 +77,14 @@ export const simulatorEvent = (
   return {
     version: '0',
     id: randomUUID(),
-    'detail-type': kind === 'bounce' ? 'Email Bounced' : 'Email Complaint Received',
+    'detail-type': DETAIL_TYPES[kind],
     source: 'aws.ses',
     account: LOCAL_ACCOUNT,
     time: `${timestamp.slice(0, 19)}Z`,
     region: LOCAL_REGION,
     resources: [`arn:aws:ses:${LOCAL_REGION}:${LOCAL_ACCOUNT}:configuration-set/${configurationSet}`],
     detail: {
-      eventType: kind === 'bounce' ? 'Bounce' : 'Complaint',
+      eventType: EVENT_TYPES[kind],
       mail: {
         timestamp,
         source: body.FromEmailAddress ?? '',
@@ -84,38 +95,56 @@ export const simulatorEvent = (
         headersTruncated: false,
         tags,
       },
-      ...(kind === 'bounce'
-        ? {
-            bounce: {
-              feedbackId,
-              bounceType: 'Permanent',
-              bounceSubType: 'General',
-              bouncedRecipients: [
-                {
-                  emailAddress: recipient,
-                  action: 'failed',
-                  status: '5.1.1',
-                  diagnosticCode: 'smtp; 550 5.1.1 user unknown',
-                },
-              ],
-              timestamp,
-              reportingMTA: 'dns; amazonses.com',
-            },
-          }
-        : {
-            complaint: {
-              feedbackId,
-              complaintSubType: null,
-              complainedRecipients: [{ emailAddress: recipient }],
-              timestamp,
-              userAgent: 'Amazon SES Mailbox Simulator',
-              complaintFeedbackType: 'abuse',
-              arrivalDate: timestamp,
-            },
-          }),
+      ...(kind === 'send'
+        ? { send: {} }
+        : kind === 'bounce'
+          ? {
+              bounce: {
+                feedbackId,
+                bounceType: 'Permanent',
+                bounceSubType: 'General',
+                bouncedRecipients: [
+                  {
+                    emailAddress: recipient,
+                    action: 'failed',
+                    status: '5.1.1',
+                    diagnosticCode: 'smtp; 550 5.1.1 user unknown',
+                  },
+                ],
+                timestamp,
+                reportingMTA: 'dns; amazonses.com',
+              },
+            }
+          : {
+              complaint: {
+                feedbackId,
+                complaintSubType: null,
+                complainedRecipients: [{ emailAddress: recipient }],
+                timestamp,
+                userAgent: 'Amazon SES Mailbox Simulator',
+                complaintFeedbackType: 'abuse',
+                arrivalDate: timestamp,
+              },
+            }),
     },
   };
 };
+
+/** The event AWS delivers on the default bus for a simulator address, or undefined for any other. */
+export const simulatorEvent = (
+  mail: LocalMail,
+  body: SendEmailBody,
+  messageId: string,
+  recipient: string,
+  at: Date,
+): BusEvent | undefined => {
+  const kind = SIMULATOR.exec(recipient)?.[1]?.toLowerCase() as 'bounce' | 'complaint' | undefined;
+  return kind ? mailEvent(kind, mail, body, messageId, at, recipient) : undefined;
+};
+
+/** The Send event SES publishes once it has accepted a message, when its configuration set asks for it. */
+export const sendEvent = (mail: LocalMail, body: SendEmailBody, messageId: string, at: Date) =>
+  mailEvent('send', mail, body, messageId, at, '');
 
 export type SesGatewayOptions = {
   inboxUrl: string;
@@ -124,6 +153,8 @@ export type SesGatewayOptions = {
   activity: Activity;
   /** Whether this send is refused as SES refuses one over the account's sending rate (local/faults.ts). */
   throttle?: () => boolean;
+  /** Whether this send, once accepted, loses its reply: the connection is reset (local/faults.ts). */
+  loseReply?: () => boolean;
 };
 
 /**
@@ -131,7 +162,7 @@ export type SesGatewayOptions = {
  * then, for a sent message, publishes what the mailbox simulator would.
  */
 export const createSesGateway =
-  ({ inboxUrl, mail, bus, activity, throttle }: SesGatewayOptions) =>
+  ({ inboxUrl, mail, bus, activity, throttle, loseReply }: SesGatewayOptions) =>
   (req: IncomingMessage, res: ServerResponse): void => {
     void activity.track(async () => {
       const body = await readBody(req);
@@ -143,7 +174,10 @@ export const createSesGateway =
         });
         return res.end(JSON.stringify({ message: 'Maximum sending rate exceeded.' }));
       }
-      const { ok, answer } = await passOn(inboxUrl, req, body, res, 'application/json');
+      const lost = sending && loseReply?.() === true;
+      const { ok, answer } = await passOn(inboxUrl, req, body, res, 'application/json', { reply: !lost });
+      // Sent, but the sender hears nothing back: it cannot tell this from a send that never arrived.
+      if (lost) req.socket.destroy();
       if (!sending || !ok) return;
       const sent = JSON.parse(body.toString('utf8')) as SendEmailBody;
       const messageId = (JSON.parse(answer.toString('utf8')) as { MessageId?: string }).MessageId ?? '';
@@ -152,9 +186,11 @@ export const createSesGateway =
         ...(sent.Destination?.CcAddresses ?? []),
         ...(sent.Destination?.BccAddresses ?? []),
       ];
-      const events = recipients
-        .map((r) => simulatorEvent(mail, sent, messageId, r, new Date()))
-        .filter((e): e is BusEvent => e !== undefined);
+      const at = new Date();
+      const events = [
+        sendEvent(mail, sent, messageId, at),
+        ...recipients.map((r) => simulatorEvent(mail, sent, messageId, r, at)),
+      ].filter((e): e is BusEvent => e !== undefined);
       if (events.length === 0) return;
       // As on AWS, the event arrives a moment after the send returned, not inside the sender's call.
       void activity.track(async () => {

@@ -288,7 +288,7 @@ export const startStack = async (
       mail: app.mail,
       bus: events,
       activity,
-      ...(faults ? { throttle: faults.sesThrottle } : {}),
+      ...(faults ? { throttle: faults.sesThrottle, loseReply: faults.sesLoseReply } : {}),
     });
     // SES v2 is a REST API (/v2/email/...); Step Functions and Secrets Manager speak JSON on `/`.
     handleAws = (req, res) =>

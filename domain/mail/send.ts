@@ -49,6 +49,21 @@ export type OutgoingEmail = {
   items?: string[];
 };
 
+/**
+ * The SES tag that names an email's outbox row (its key, base64url: tag values allow only letters,
+ * digits, `_-.@`), so the Send event SES publishes for it can mark the row sent (`recordSendEvent`).
+ */
+export const OUTBOX_TAG = 'outbox';
+const MAX_TAG_VALUE = 256;
+
+const outboxTags = (key: string) => {
+  const value = Buffer.from(key, 'utf8').toString('base64url');
+  return value.length <= MAX_TAG_VALUE ? [{ Name: OUTBOX_TAG, Value: value }] : [];
+};
+
+/** The outbox key a Send event's tag names. */
+export const outboxKeyOfTag = (value: string): string => Buffer.from(value, 'base64url').toString('utf8');
+
 /** Header that lists a digest's items by kind (comma-separated), e.g. `peer-feedback.request,…`. */
 export const ITEMS_HEADER = 'X-Growcycle-Items';
 
@@ -65,7 +80,8 @@ const countSent = (out: OutgoingEmail): void => {
  * Sends an email once per key. The outbox row is claimed with a conditional write before SES is
  * called and marked sent with the SES message id after. A retry finds the row: sent means done; a
  * fresh claim means another attempt is in flight; a claim older than five minutes is taken over,
- * since that attempt died before SES answered. Between claim and SES the shared send rate is
+ * since that attempt died before SES answered (had SES accepted the email, its Send event would have
+ * marked the row sent by then: recordSendEvent). Between claim and SES the shared send rate is
  * consulted; when it (or SES) says no, the claim is given back before EmailThrottled is thrown, so a
  * throttled email is neither lost (the retry claims it afresh) nor sent twice (nothing went out).
  */
@@ -147,7 +163,10 @@ export const sendOnce = async (out: OutgoingEmail): Promise<{ messageId: string;
               : {}),
           },
         },
-        EmailTags: [{ Name: 'kind', Value: out.kind.replace(/[^A-Za-z0-9_-]/g, '_') }],
+        EmailTags: [
+          { Name: 'kind', Value: out.kind.replace(/[^A-Za-z0-9_-]/g, '_') },
+          ...outboxTags(out.key),
+        ],
       }),
     );
   } catch (error) {
@@ -160,4 +179,30 @@ export const sendOnce = async (out: OutgoingEmail): Promise<{ messageId: string;
   logger.info('email sent', { kind: out.kind, recipientId: out.toId, requestId: out.requestId, messageId });
   await outbox.patch({ key: out.key }).set({ status: 'sent', messageId, sentAt: now().toISOString() }).go();
   return { messageId, duplicate: false };
+};
+
+export type SendEventOutcome = 'marked-sent' | 'already-sent';
+
+/**
+ * SES accepted an email (its Send event, published through the configuration set a moment after):
+ * its outbox row is marked sent with the message id, unless the attempt that sent it already did.
+ * An attempt that dies after SES accepted the email and before marking the row leaves it claimed;
+ * marked here, the retry that takes the claim over finds it sent instead of sending it again.
+ */
+export const recordSendEvent = async (
+  key: string,
+  messageId: string,
+  at: string,
+): Promise<SendEventOutcome> => {
+  try {
+    await db()
+      .outbox.patch({ key })
+      .set({ status: 'sent', messageId, sentAt: at })
+      .where((a, op) => op.eq(a.status, 'sending'))
+      .go();
+    return 'marked-sent';
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    return 'already-sent';
+  }
 };

@@ -28,7 +28,13 @@ const dynamo = traced(new DynamoDBClient({}));
 export const documentClient = DynamoDBDocumentClient.from(dynamo, {
   marshallOptions: { removeUndefinedValues: true },
 });
-export const ses = traced(new SESv2Client({}));
+/*
+ * One attempt per SendEmail: an attempt SES accepted but whose reply was lost (a reset connection, a
+ * 5xx) would be sent again by the SDK's own retry, under a new message id. sendOnce decides instead:
+ * a throttle gives its outbox claim back to be retried, anything else keeps the claim, which SES's
+ * Send event marks sent if the email went out (domain/mail/send.ts).
+ */
+export const ses = traced(new SESv2Client({ maxAttempts: 1 }));
 export const sfn = traced(new SFNClient({}));
 export const secrets = traced(new SecretsManagerClient({}));
 export const scheduler = traced(new SchedulerClient({}));

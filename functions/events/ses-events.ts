@@ -2,19 +2,30 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { type ProblemOutcome, recordDeliveryProblem } from '../../domain/mail/bounces';
+import { OUTBOX_TAG, outboxKeyOfTag, recordSendEvent, type SendEventOutcome } from '../../domain/mail/send';
 import { logger } from '../../domain/platform/logger';
 import { observed, zodEvent } from '../shared/middleware';
 
 /*
- * SES bounce and complaint events, as the configuration set's EventBridge destination delivers them
- * on the default bus (the rule in infra/stack.ts routes `aws.ses` "Email Bounced" and "Email
- * Complaint Received" here). Only the fields the decision needs are read; the rest is passed over.
+ * SES events, as the configuration set's EventBridge destination delivers them on the default bus
+ * (the rule in infra/stack.ts routes `aws.ses` "Email Sent", "Email Bounced" and "Email Complaint
+ * Received" here): a send marks the email's outbox row sent, a bounce or complaint flags the person.
+ * Only the fields the decision needs are read; the rest is passed over.
  */
 
 const Mail = z.object({ messageId: z.string().min(1), timestamp: z.string().optional() });
 const Recipient = z.object({ emailAddress: z.string().min(1) });
 
 export const SesEvent = z.discriminatedUnion('detail-type', [
+  z.object({
+    source: z.literal('aws.ses'),
+    'detail-type': z.literal('Email Sent'),
+    time: z.string(),
+    detail: z.object({
+      eventType: z.literal('Send'),
+      mail: Mail.extend({ tags: z.record(z.string(), z.array(z.string())).default({}) }),
+    }),
+  }),
   z.object({
     source: z.literal('aws.ses'),
     'detail-type': z.literal('Email Bounced'),
@@ -46,7 +57,19 @@ export const SesEvent = z.discriminatedUnion('detail-type', [
 ]);
 export type SesEvent = z.infer<typeof SesEvent>;
 
-export const handleSesEvent = async (event: SesEvent): Promise<{ outcome: ProblemOutcome }> => {
+type Outcome = ProblemOutcome | SendEventOutcome | 'untagged';
+
+export const handleSesEvent = async (event: SesEvent): Promise<{ outcome: Outcome }> => {
+  if (event.detail.eventType === 'Send') {
+    const { messageId, tags, timestamp } = event.detail.mail;
+    const tag = tags[OUTBOX_TAG]?.[0];
+    // Every email growcycle sends is tagged; one without (another sender on the set) is not ours.
+    const outcome = tag
+      ? await recordSendEvent(outboxKeyOfTag(tag), messageId, timestamp ?? event.time)
+      : 'untagged';
+    logger.info('ses event', { type: 'send', messageId, outcome });
+    return { outcome };
+  }
   const problem =
     event.detail.eventType === 'Bounce'
       ? {
@@ -67,7 +90,7 @@ export const handleSesEvent = async (event: SesEvent): Promise<{ outcome: Proble
   return { outcome };
 };
 
-export const handler = middy<SesEvent, { outcome: ProblemOutcome }, Error, Context>()
+export const handler = middy<SesEvent, { outcome: Outcome }, Error, Context>()
   .use(observed())
   .use(zodEvent(SesEvent))
   .handler(handleSesEvent);

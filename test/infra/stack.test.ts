@@ -794,12 +794,12 @@ describe('GrowcycleStack', () => {
       });
     });
 
-    it('publish bounces and complaints, and nothing else, to the default event bus', () => {
+    it('publish sends, bounces and complaints, and nothing else, to the default event bus', () => {
       template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
         ConfigurationSetName: { Ref: logicalIdOf('AWS::SES::ConfigurationSet') },
         EventDestination: {
           Enabled: true,
-          MatchingEventTypes: ['bounce', 'complaint'],
+          MatchingEventTypes: ['send', 'bounce', 'complaint'],
           EventBridgeDestination: {
             EventBusArn: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':event-bus/default'])] }),
           },
@@ -819,7 +819,7 @@ describe('GrowcycleStack', () => {
       template.hasResourceProperties('AWS::Events::Rule', {
         EventPattern: {
           source: ['aws.ses'],
-          'detail-type': ['Email Bounced', 'Email Complaint Received'],
+          'detail-type': ['Email Sent', 'Email Bounced', 'Email Complaint Received'],
           detail: {
             mail: { tags: { 'ses:configuration-set': [{ Ref: logicalIdOf('AWS::SES::ConfigurationSet') }] } },
           },

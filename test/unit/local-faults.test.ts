@@ -67,12 +67,13 @@ describe('faults injected into the local stack', () => {
     const seen: number[] = [];
     const faults = faultsFrom({
       sesThrottleRate: 1,
-      injected: { ses: 5, dynamodb: 2 },
+      injected: { ses: 5, dynamodb: 2, sesLost: 1 },
       onInjected: (counts) => seen.push(counts.ses),
     });
     expect(faults.sesThrottle()).toBe(true);
     expect(faults.dynamoWriteThrottle()).toBe(false);
-    expect(faults.injected).toEqual({ ses: 6, dynamodb: 2 });
+    expect(faults.sesLoseReply()).toBe(false);
+    expect(faults.injected).toEqual({ ses: 6, dynamodb: 2, sesLost: 1 });
     expect(seen).toEqual([6]);
   });
 });

@@ -12,7 +12,9 @@ import {
   EmailInFlightError,
   EmailThrottledError,
   KIND_HEADER,
+  OUTBOX_TAG,
   type OutgoingEmail,
+  outboxKeyOfTag,
   sendOnce,
 } from '../../domain/mail/send';
 import { db } from '../../domain/platform/table';
@@ -104,6 +106,10 @@ describe('sendOnce', () => {
     expect(sent?.args[0].input.Content?.Simple?.Headers).toEqual([
       { Name: KIND_HEADER, Value: 'self-assessment.reminder' },
     ]);
+    // Tagged with its outbox key, so SES's Send event can mark the row sent if this attempt cannot.
+    const tag = sent?.args[0].input.EmailTags?.find((t) => t.Name === OUTBOX_TAG)?.Value ?? '';
+    expect(tag).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(outboxKeyOfTag(tag)).toBe(reminder.key);
     // The last update marks the row sent (the first took a slot of the send rate).
     const marked = ddb.commandCalls(UpdateCommand).at(-1);
     expect(marked?.args[0].input.ExpressionAttributeValues).toMatchObject({

@@ -15,6 +15,7 @@ import { db, type HumanRequest } from '../../domain/platform/table';
 import { handler, type SesEvent } from '../../functions/events/ses-events';
 import { employee } from '../support/fixtures';
 import {
+  conditionalCheckFailed,
   fakeTable,
   storedItem,
   stubTestEnv,
@@ -260,6 +261,60 @@ describe('SES bounce and complaint events', () => {
       /messageId/,
     );
     await expect(invoke({ ...bounce(), 'detail-type': 'Email Delivered' })).rejects.toThrow();
+    expect(ddb.calls()).toHaveLength(0);
+  });
+});
+
+describe('SES Send events', () => {
+  const KEY = 'req-peer-1#request';
+  const sent = (tags: Record<string, string[]>): SesEvent => ({
+    source: 'aws.ses',
+    'detail-type': 'Email Sent',
+    time: '2025-03-04T08:00:01Z',
+    detail: {
+      eventType: 'Send',
+      mail: { messageId: MESSAGE_ID, timestamp: '2025-03-04T08:00:00.500Z', tags },
+    },
+  });
+
+  beforeEach(() => {
+    stubTestEnv();
+  });
+
+  afterEach(() => {
+    ddb.reset();
+    vi.unstubAllEnvs();
+  });
+
+  it('marks the outbox row its tag names sent, with the message id, only while it is still claimed', async () => {
+    // Prepare
+    ddb.on(UpdateCommand).resolves({});
+
+    // Act
+    const result = await invoke(sent({ outbox: [Buffer.from(KEY).toString('base64url')] }));
+
+    // Assess
+    expect(result).toEqual({ outcome: 'marked-sent' });
+    const update = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(JSON.stringify(update?.Key)).toContain(KEY);
+    expect(Object.values(update?.ExpressionAttributeValues ?? {})).toEqual(
+      expect.arrayContaining(['sent', 'sending', MESSAGE_ID, '2025-03-04T08:00:00.500Z']),
+    );
+    expect(update?.ConditionExpression).toMatch(/#status = :status/);
+  });
+
+  it('leaves a row its sender already marked as it is', async () => {
+    // Prepare
+    ddb.on(UpdateCommand).rejects(conditionalCheckFailed());
+
+    // Act / Assess
+    expect(await invoke(sent({ outbox: [Buffer.from(KEY).toString('base64url')] }))).toEqual({
+      outcome: 'already-sent',
+    });
+  });
+
+  it('passes over mail without an outbox tag: not growcycle’s', async () => {
+    expect(await invoke(sent({ 'ses:configuration-set': ['Mail'] }))).toEqual({ outcome: 'untagged' });
     expect(ddb.calls()).toHaveLength(0);
   });
 });

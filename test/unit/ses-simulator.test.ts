@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SesEvent } from '../../functions/events/ses-events';
 import { matches } from '../../local/event-bus';
-import { simulatorEvent } from '../../local/ses-simulator';
+import { sendEvent, simulatorEvent } from '../../local/ses-simulator';
 import type { LocalMail } from '../../local/template';
 
 /* The local stand-in for SES's mailbox simulator and the default event bus, without the network. */
@@ -11,7 +11,7 @@ const mail: LocalMail = {
   eventDestinations: [
     {
       configurationSet: 'Mail6A3D1F64',
-      eventTypes: ['BOUNCE', 'COMPLAINT'],
+      eventTypes: ['SEND', 'BOUNCE', 'COMPLAINT'],
       eventBusArn: 'arn:aws:events:us-east-1:000000000000:event-bus/default',
     },
   ],
@@ -22,7 +22,7 @@ const AT = new Date('2027-05-03T08:00:00.123Z');
 /** The pattern the template's rule has, as the local stack reads it. */
 const RULE = {
   source: ['aws.ses'],
-  'detail-type': ['Email Bounced', 'Email Complaint Received'],
+  'detail-type': ['Email Sent', 'Email Bounced', 'Email Complaint Received'],
   detail: { mail: { tags: { 'ses:configuration-set': ['Mail6A3D1F64'] } } },
 };
 
@@ -67,6 +67,32 @@ describe('simulatorEvent', () => {
   it('publishes nothing for mail from an identity without the configuration set', () => {
     const other = { ...send, FromEmailAddress: 'Someone <someone@elsewhere.example>' };
     expect(simulatorEvent(mail, other, 'ses-5', 'bounce@simulator.amazonses.com', AT)).toBeUndefined();
+  });
+});
+
+describe('sendEvent', () => {
+  const tagged = { ...send, EmailTags: [{ Name: 'outbox', Value: 'cmVxLTEjbm90aWNl' }] };
+
+  it('publishes a Send event for every message SES accepted, with its tags, which the handler accepts', () => {
+    // Act
+    const event = sendEvent(mail, tagged, 'ses-7', AT);
+
+    // Assess
+    const parsed = SesEvent.parse(event);
+    expect(parsed['detail-type']).toBe('Email Sent');
+    expect(parsed.detail).toMatchObject({
+      eventType: 'Send',
+      mail: { messageId: 'ses-7', tags: { outbox: ['cmVxLTEjbm90aWNl'] } },
+    });
+    expect(matches(RULE, event)).toBe(true);
+  });
+
+  it('publishes none when the configuration set does not ask for sends', () => {
+    const bouncesOnly: LocalMail = {
+      ...mail,
+      eventDestinations: mail.eventDestinations.map((d) => ({ ...d, eventTypes: ['BOUNCE', 'COMPLAINT'] })),
+    };
+    expect(sendEvent(bouncesOnly, tagged, 'ses-8', AT)).toBeUndefined();
   });
 });
 
