@@ -75,8 +75,8 @@ export const meterUsage = (): void => {
   if (attached) return;
   attached = true;
   // Every call asks for its consumed capacity, so cost per employee-cycle is measured, not guessed.
-  // INDEXES, not TOTAL: DynamoDB Local's TOTAL leaves out some index writes of transactions (a review
-  // update carrying a large map), and INDEXES also says which units went to the indexes.
+  // INDEXES, not TOTAL: it says which units went to the table and which to each index; their sum is
+  // TOTAL's (test/workflows/dynamodb-local.test.ts).
   documentClient.middlewareStack.add(
     (next, context) => async (args) => {
       const input = args.input as Record<string, unknown>;

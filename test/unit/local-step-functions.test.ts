@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -16,6 +16,7 @@ import { guardLongTimeouts, MAX_TIMER_MS, setLongTimeout } from '../../local/tim
 
 const NOW = new Date('2027-01-01T12:00:00Z');
 const DAY = 86_400_000;
+const KB = 1024;
 const CALLBACK = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 const INVOKE = 'arn:aws:states:::lambda:invoke';
 const machineArn = (id: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:${id}`;
@@ -112,6 +113,7 @@ const DEFINITIONS: Record<string, Definition> = {
       },
     },
   },
+  Large: { StartAt: 'Fetch', States: { Fetch: invoke('large') } },
   Steps: {
     StartAt: 'First',
     States: { First: invoke('first', 'Second'), Second: invoke('flaky') },
@@ -197,6 +199,7 @@ const lambda = {
   invokeTask: async (name: string, payload: unknown): Promise<unknown> => {
     calls.push({ fn: name, payload });
     if (name === 'broken') throw Object.assign(new Error('Broken for good'), { name: 'Broken' });
+    if (name === 'large') return { data: 'x'.repeat(300 * KB) };
     if ((failures[name] ?? 0) > 0) {
       failures[name] = (failures[name] ?? 0) - 1;
       throw Object.assign(new Error('Simulated'), { name: 'Lambda.ServiceException' });
@@ -426,7 +429,31 @@ describe('history in AWS’s event types', () => {
       error: 'Broken',
       cause: 'Broken for good',
     });
+    // No TaskSucceeded, but the exit carries the state's output as the Catch makes it: the error.
+    expect(JSON.parse(execution.history[5]?.stateExitedEventDetails?.output ?? 'null')).toEqual({
+      Error: 'Broken',
+      Cause: 'Broken for good',
+    });
     expect(execution.awsHistoryEvents).toBe(execution.history.length);
+  });
+
+  it('previousEventId is the event before, even across a Parallel’s branches, where AWS points at the state’s own earlier event', async () => {
+    const execution = await start('BothBranches');
+    expect(execution.status).toBe('SUCCEEDED');
+    const history = execution.history;
+    expect(history.map((h) => h.previousEventId)).toEqual(history.map((h) => h.id - 1));
+    // The branches interleave: each event's predecessor here is often the other branch's.
+    const at = (type: string, stateName: string) =>
+      history.find((h) => h.type === type && h.stateName === stateName) as Execution['history'][number];
+    const predecessorOf = (type: string, stateName: string) =>
+      history[at(type, stateName).previousEventId - 1] as Execution['history'][number];
+    // AWS: the Parallel's ParallelStateStarted.
+    expect(predecessorOf('TaskStateEntered', 'Flaky')).toMatchObject({
+      type: 'TaskStarted',
+      stateName: 'One',
+    });
+    // AWS: the task's own TaskStarted.
+    expect(predecessorOf('TaskSucceeded', 'One')).toMatchObject({ type: 'TaskStarted', stateName: 'Flaky' });
   });
 
   it('a callback task: its token in TaskScheduled, TaskSubmitted once the Lambda returns, TaskSucceeded on SendTaskSuccess', async () => {
@@ -712,6 +739,43 @@ describe('what the local engine does differently', () => {
     expect(calls).toEqual([]);
   });
 
+  it('an execution input or a state output over 256 KB goes through, where AWS fails with States.DataLimitExceeded', async () => {
+    const largeInput = await start('Steps', { data: 'x'.repeat(300 * KB) });
+    const largeOutput = await start('Large');
+    expect([largeInput.status, largeOutput.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    // What the benchmark reports against the limit.
+    expect(largeInput.maxPayloadBytes).toBeGreaterThan(256 * KB);
+    expect(largeOutput.maxPayloadBytes).toBeGreaterThan(256 * KB);
+  });
+
+  it('a history past 25,000 events does not fail the execution, where AWS fails it', async () => {
+    // An inline Map records four events an item: 6,250 items make 25,006 events, in well under a second.
+    const items = Array.from({ length: 6_250 }, (_, i) => i);
+    const execution = sfn.startExecution(machineArn('InlineMap'), undefined, JSON.stringify({ items }));
+    await execution.done;
+    expect(execution.status).toBe('SUCCEEDED');
+    // What the benchmark reports against the limit, and the history GetExecutionHistory pages through.
+    expect(execution.awsHistoryEvents).toBeGreaterThan(25_000);
+    expect(execution.history).toHaveLength(execution.awsHistoryEvents);
+  });
+
+  it('no limit on open executions: StartExecution and RedriveExecution never answer ExecutionLimitExceeded', async () => {
+    // AWS's quota is a million open executions, too many to hold in a unit test: a thousand open at
+    // once show there is no lower limit, and no code of the local stack gives that answer at all.
+    const open = Array.from({ length: 1_000 }, () =>
+      sfn.startExecution(machineArn('Callback'), undefined, '{}'),
+    );
+    const failed = await start('Recorded');
+    expect(open.filter((e) => e.status === 'RUNNING')).toHaveLength(1_000);
+    expect(failed.status).toBe('FAILED');
+    await expect(sfn.redrive(failed.executionArn)).resolves.toBe(Date.now());
+    for (const e of open) sfn.stop(e.executionArn);
+    await flush();
+    const local = path.join(import.meta.dirname, '../../local');
+    for (const file of readdirSync(local).filter((f) => f.endsWith('.ts')))
+      expect(readFileSync(path.join(local, file), 'utf8'), file).not.toContain('ExecutionLimitExceeded');
+  });
+
   it('without a journal (tests, the demo) keeps executions and tokens in memory: a new instance knows none of an earlier one’s', async () => {
     await start('Callback');
     const [token] = tokens();
@@ -879,13 +943,15 @@ describe('what the local engine refuses when the stack starts', () => {
     );
   });
 
-  it('a Distributed Map, or a Map reading its items with ItemReader: only inline Maps run', () => {
+  it('a Distributed Map, or a Map reading its items with ItemReader or writing its results with ResultWriter: only inline Maps run', () => {
     const map = DEFINITIONS.InlineMap?.States.Each as Record<string, unknown>;
     const processor = map.ItemProcessor as Record<string, unknown>;
     const distributed = { ...map, ItemProcessor: { ...processor, ProcessorConfig: { Mode: 'DISTRIBUTED' } } };
     expect(refusal({ StartAt: 'Each', States: { Each: distributed } })).toContain('inline Map states only');
     const reader = { ...map, ItemReader: { Resource: 'arn:aws:states:::s3:getObject' } };
     expect(refusal({ StartAt: 'Each', States: { Each: reader } })).toContain('inline Map states only');
+    const writer = { ...map, ResultWriter: { Resource: 'arn:aws:states:::s3:putObject' } };
+    expect(refusal({ StartAt: 'Each', States: { Each: writer } })).toContain('inline Map states only');
   });
 
   it('$$.Task.Token outside a callback task: the engine has one static token, replaced only there', () => {

@@ -1,7 +1,10 @@
-import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { CreateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { SendTaskSuccessCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { documentClient, sfn } from '../../domain/platform/clients';
+import { documentClient, scheduler, secrets, ses, sfn } from '../../domain/platform/clients';
 import {
   allows,
   enforcePrivileges,
@@ -133,5 +136,65 @@ describe('enforcePrivileges', () => {
     const allowed = await invokedFunction.run('Fn', () => get('$app#requestid_r1')).catch((e: Error) => e);
     expect(allowed).toBeInstanceOf(Error);
     expect((allowed as Error).name).not.toBe('AccessDeniedException');
+  });
+
+  it('checks no call to the other services, nor Step Functions’ calls but the task-token answers, against the template', async () => {
+    // Fn's role allows one read of the table and nothing else.
+    enforcePrivileges(templateWith({ Action: 'dynamodb:GetItem' }), { tableName: 't', secretId: 's' });
+    // Past the check, a call is stopped before the network: the answer says it got that far.
+    const reached = { step: 'build', priority: 'low', name: 'pinReachedTheWire' } as const;
+    const wire = () => async (): Promise<never> => {
+      throw Object.assign(new Error('past the privileges check'), { name: 'ReachedTheWire' });
+    };
+    ses.middlewareStack.add(wire, reached);
+    scheduler.middlewareStack.add(wire, reached);
+    secrets.middlewareStack.add(wire, reached);
+    sfn.middlewareStack.add(wire, reached);
+    const asFn = (call: () => Promise<unknown>) =>
+      invokedFunction.run('Fn', call).then(
+        () => 'answered',
+        (error: Error) => error.name,
+      );
+    try {
+      expect(
+        await Promise.all([
+          asFn(() =>
+            ses.send(
+              new SendEmailCommand({
+                FromEmailAddress: 'growcycle@example.com',
+                Destination: { ToAddresses: ['ada@example.com'] },
+                Content: { Simple: { Subject: { Data: 's' }, Body: { Text: { Data: 'b' } } } },
+              }),
+            ),
+          ),
+          asFn(() =>
+            scheduler.send(
+              new CreateScheduleCommand({
+                Name: 's',
+                ScheduleExpression: 'at(2099-01-01T00:00:00)',
+                FlexibleTimeWindow: { Mode: 'OFF' },
+                Target: { Arn: 'arn:aws:scheduler:::aws-sdk:sfn:startExecution', RoleArn: 'r', Input: '{}' },
+              }),
+            ),
+          ),
+          asFn(() => secrets.send(new GetSecretValueCommand({ SecretId: 'other' }))),
+          asFn(() =>
+            sfn.send(new StartExecutionCommand({ stateMachineArn: 'arn:aws:states:::stateMachine:x' })),
+          ),
+          asFn(() => sfn.send(new StopExecutionCommand({ executionArn: 'arn:aws:states:::execution:x:y' }))),
+          asFn(() => sfn.send(new SendTaskSuccessCommand({ taskToken: 't', output: '{}' }))),
+        ]),
+      ).toEqual([
+        'ReachedTheWire',
+        'ReachedTheWire',
+        'ReachedTheWire',
+        'ReachedTheWire',
+        'ReachedTheWire',
+        'AccessDeniedException',
+      ]);
+    } finally {
+      for (const stack of [ses, scheduler, secrets, sfn].map((c) => c.middlewareStack))
+        stack.remove(reached.name);
+    }
   });
 });
