@@ -97,7 +97,10 @@ export const rotateLinkKey = async (event: RotationEvent): Promise<void> => {
     new DescribeSecretCommand({ SecretId: event.SecretId }),
   );
   if (RotationEnabled === false) throw new Error('Rotation is not enabled on the link key');
-  const stages = VersionIdsToStages[event.ClientRequestToken];
+  // Own keys only: a token such as "constructor" would otherwise find Object's members, not a version.
+  const stages = Object.hasOwn(VersionIdsToStages, event.ClientRequestToken)
+    ? VersionIdsToStages[event.ClientRequestToken]
+    : undefined;
   if (!stages) throw new Error('The rotation names a version the secret does not have');
   // Already finished: a repeated call changes nothing.
   if (stages.includes('AWSCURRENT')) return;

@@ -15,6 +15,22 @@ import type { FieldError, HttpResult } from '../../functions/shared/http';
 const scale = Number(process.env.GROWCYCLE_PROPERTY_RUNS ?? 1);
 export const RUNS = { few: 50 * scale, some: 150 * scale, more: 600 * scale, many: 1_000 * scale } as const;
 
+/** The floor: inputs generated and checked per run of the suite, across every boundary. */
+export const MIN_PROPERTY_RUNS = 10_000;
+
+/**
+ * The inputs each property file checks at the default scale, all its properties together (it.each
+ * included), by file name: the setup (test/support/unit-setup.ts) counts them as they run and fails
+ * a file that checks fewer, and test/unit/property-runs.test.ts holds their sum at MIN_PROPERTY_RUNS.
+ */
+export const PROPERTY_RUNS_BY_FILE: Readonly<Record<string, number>> = {
+  'app-properties.test.ts': 1_700,
+  'boundary-properties.test.ts': 4_750,
+  'form-properties.test.ts': 2_800,
+  'hr-api-properties.test.ts': 4_700,
+  'hris.test.ts': 1_200,
+};
+
 /** Long enough for a property's runs on a busy machine: a limit against hanging, never a timing asserted. */
 export const PROPERTY_TIMEOUT = 60_000 * scale;
 

@@ -1,7 +1,10 @@
+import path from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { allCustomMatcher, type BaseMatcher } from 'aws-sdk-client-mock-vitest';
-import { expect } from 'vitest';
+import fc from 'fast-check';
+import { afterAll, beforeAll, expect, type RunnerTask } from 'vitest';
+import { PROPERTY_RUNS_BY_FILE } from './arbitraries';
 import { TEST_ENV } from './unit-doubles';
 
 /* The unit project's setup file (vitest.config.ts): runs before each unit test file. */
@@ -43,3 +46,41 @@ mockClient(LambdaClient)
       };
     }
   });
+
+/*
+ * Every input fast-check generates and checks is counted, file by file: a property file that ran all
+ * its tests, and all passed, must have checked at least the inputs it declares in
+ * PROPERTY_RUNS_BY_FILE (test/support/arbitraries.ts), whose sum test/unit/property-runs.test.ts
+ * holds at 10,000 or more. So a property whose runs are cut, or that is left out, fails its file.
+ */
+type Tally = { runs: number; countedBy?: typeof fc };
+// On globalThis: a worker may run several files against the one fast-check it loaded, which must
+// count each run once.
+const shared = globalThis as { __propertyRuns?: Tally };
+shared.__propertyRuns ??= { runs: 0 };
+const tally = shared.__propertyRuns;
+if (tally.countedBy !== fc) {
+  tally.countedBy = fc;
+  fc.installGlobalPlugin(() => ({
+    onAllRunsComplete: (details: fc.RunDetails<unknown>) => {
+      tally.runs += details.numRuns;
+    },
+  }));
+}
+
+beforeAll(() => {
+  tally.runs = 0;
+});
+
+const testsOf = (task: RunnerTask): RunnerTask[] =>
+  task.type === 'test' ? [task] : task.tasks.flatMap(testsOf);
+
+// biome-ignore lint/correctness/noEmptyPattern: vitest reads a hook's fixtures from this pattern; it takes none.
+afterAll(({}, suite) => {
+  const file = path.basename(suite.file.filepath);
+  const declared = PROPERTY_RUNS_BY_FILE[file];
+  // A partial run (a -t filter, an .only, a failure that ended a property early) is no measure.
+  const whole = testsOf(suite.file).every((t) => t.mode === 'run' && t.result?.state === 'pass');
+  if (declared === undefined || !whole) return;
+  expect(tally.runs, `inputs the properties of ${file} checked`).toBeGreaterThanOrEqual(declared);
+});

@@ -1,5 +1,14 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import {
+  DescribeSecretCommand,
+  GetRandomPasswordCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
@@ -9,6 +18,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
 import { CsvError, parseCsv } from '../../domain/people/csv';
 import { db } from '../../domain/platform/table';
+import { RotationEvent, handler as rotationHandler } from '../../functions/events/rotate-link-key';
 import { SesEvent, handler as sesHandler } from '../../functions/events/ses-events';
 import * as awaitCalibration from '../../functions/steps/await-calibration';
 import * as awaitReviews from '../../functions/steps/await-reviews';
@@ -32,9 +42,10 @@ import { storedItem, stubTestEnv, tableBehind } from '../support/unit-doubles';
 
 /*
  * Properties of the boundaries that are not HTTP: the CSV reader under the org import, the SES
- * events EventBridge delivers, and each workflow step's input. A malformed input is refused by its
- * zod schema with issues naming where (a ZodError, never a TypeError from deeper in); a CSV file
- * reads back as written, or fails naming its line.
+ * events EventBridge delivers, the link key's rotation events from Secrets Manager, and each
+ * workflow step's input. A malformed input is refused by its zod schema with issues naming where (a
+ * ZodError, never a TypeError from deeper in); a CSV file reads back as written, or fails naming its
+ * line.
  */
 
 // A property runs its inputs in one test: the default 5 s is for one example.
@@ -42,6 +53,7 @@ vi.setConfig({ testTimeout: PROPERTY_TIMEOUT });
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const ses = mockClient(SESv2Client);
+const secrets = mockClient(SecretsManagerClient);
 const context = {} as Context;
 
 /** What a refused input throws: zod's error, each issue saying where and what. */
@@ -219,6 +231,172 @@ describe('SES events', () => {
         expect(outcome).toBe(transient ? 'ignored-transient' : 'flagged');
       }),
       { numRuns: RUNS.few },
+    );
+  });
+});
+
+describe('link-key rotation events', () => {
+  const SECRET_ID = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:link-key';
+  const TOKEN = 'a1b2c3d4-0000-4000-8000-000000000001';
+  const STAGES = ['AWSCURRENT', 'AWSPENDING', 'AWSPREVIOUS'];
+  const WRITES = [PutSecretValueCommand, UpdateSecretVersionStageCommand];
+
+  afterEach(() => {
+    secrets.reset();
+  });
+
+  /** A version id as Secrets Manager would send one, or a name every object already answers to. */
+  const token = fc.oneof(
+    { weight: 3, arbitrary: fc.constant(TOKEN) },
+    fc.constantFrom('v-current', '__proto__', 'constructor', 'toString', 'hasOwnProperty'),
+    hostileText().filter((t) => t !== ''),
+  );
+
+  it('refuses a version the secret does not have, even one named like an object’s own member', async () => {
+    // Prepare
+    secrets.on(DescribeSecretCommand).resolves({
+      RotationEnabled: true,
+      VersionIdsToStages: { 'v-current': ['AWSCURRENT'] },
+    });
+
+    // Act
+    const run = rotationHandler(
+      { Step: 'createSecret', SecretId: SECRET_ID, ClientRequestToken: 'constructor' },
+      context,
+    );
+
+    // Assess
+    await expect(run).rejects.toThrow('The rotation names a version the secret does not have');
+    expect(secrets).not.toHaveReceivedCommand(PutSecretValueCommand);
+  });
+
+  it('refuses any event its schema refuses with a ZodError, touching no secret', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          nearInput(RotationEvent),
+          fc
+            .tuple(
+              fc.record({
+                Step: fc.constantFrom(...RotationEvent.shape.Step.options),
+                SecretId: fc.constant(SECRET_ID),
+                ClientRequestToken: token,
+              }),
+              fc.constantFrom('Step', 'SecretId', 'ClientRequestToken'),
+              fc.oneof(anyJson(), fc.constantFrom('', 'CreateSecret', 'finish')),
+            )
+            .map(([event, key, value]) => ({ ...event, [key]: value })),
+        ),
+        async (event) => {
+          fc.pre(!RotationEvent.safeParse(event).success);
+          secrets.resetHistory();
+          await expectZodRefusal(rotationHandler(event as RotationEvent, context));
+          expect(secrets).not.toHaveReceivedAnyCommand();
+        },
+      ),
+      { numRuns: RUNS.some },
+    );
+  });
+
+  it('takes any valid event to any state of the secret whole, or refuses it saying why, writing nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          Step: fc.constantFrom(...RotationEvent.shape.Step.options),
+          SecretId: fc.oneof(
+            fc.constant(SECRET_ID),
+            hostileText().filter((t) => t !== ''),
+          ),
+          ClientRequestToken: token,
+        }),
+        // The secret as DescribeSecret shows it: mostly mid-rotation (a current version and the event's
+        // pending one), else any versions, the event's among them or not, with any labels.
+        fc.oneof(
+          fc.constant<Array<[string, string[]]>>([
+            ['v-current', ['AWSCURRENT']],
+            [TOKEN, ['AWSPENDING']],
+          ]),
+          fc.array(
+            fc.tuple(
+              fc.oneof(fc.constantFrom(TOKEN, 'v-current', 'v-old'), token),
+              fc.subarray([...STAGES, 'custom']),
+            ),
+            { maxLength: 4 },
+          ),
+        ),
+        fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, fc.constantFrom(false, undefined)),
+        // What the pending version holds, if GetSecretValue finds one.
+        fc.option(fc.oneof(fc.string({ minLength: 64, maxLength: 64 }), hostileText()), { nil: undefined }),
+        async (event, versions, rotationEnabled, pending) => {
+          // Prepare: the SDK answers a map as a plain object of own keys, "__proto__" too (which an
+          // assignment would take for the prototype).
+          const VersionIdsToStages: Record<string, string[]> = {};
+          for (const [id, stages] of versions)
+            Object.defineProperty(VersionIdsToStages, id, {
+              value: stages,
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+          secrets.reset();
+          secrets
+            .on(DescribeSecretCommand)
+            .resolves({ VersionIdsToStages, RotationEnabled: rotationEnabled });
+          secrets.on(GetRandomPasswordCommand).resolves({ RandomPassword: 'k'.repeat(64) });
+          if (pending === undefined)
+            secrets
+              .on(GetSecretValueCommand)
+              .rejects(new ResourceNotFoundException({ message: 'no pending version', $metadata: {} }));
+          else
+            secrets
+              .on(GetSecretValueCommand)
+              .resolves({ SecretString: pending, VersionId: event.ClientRequestToken });
+          secrets.on(PutSecretValueCommand).resolves({});
+          secrets.on(UpdateSecretVersionStageCommand).resolves({});
+
+          // Act
+          const error = await rotationHandler(event, context).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+
+          // Assess
+          const writes = secrets.calls().filter((call) => WRITES.some((W) => call.args[0] instanceof W));
+          if (error !== undefined) {
+            // Refused with its own reason or Secrets Manager's, never a TypeError from a value it did not
+            // expect; and nothing half done.
+            expect(error).toBeInstanceOf(Error);
+            expect(['Error', 'ResourceNotFoundException']).toContain((error as Error).name);
+            expect((error as Error).message.length).toBeGreaterThan(0);
+            expect(writes).toEqual([]);
+            return;
+          }
+          // Done: at most the one write its step makes, to the event's version, and only while it is pending.
+          expect(writes.length).toBeLessThanOrEqual(1);
+          const write = writes[0]?.args[0];
+          if (!write) return;
+          const own = Object.hasOwn(VersionIdsToStages, event.ClientRequestToken)
+            ? (VersionIdsToStages[event.ClientRequestToken] ?? [])
+            : [];
+          expect(own).toContain('AWSPENDING');
+          expect(own).not.toContain('AWSCURRENT');
+          if (write instanceof PutSecretValueCommand) {
+            expect(event.Step).toBe('createSecret');
+            expect(write.input).toMatchObject({
+              ClientRequestToken: event.ClientRequestToken,
+              VersionStages: ['AWSPENDING'],
+            });
+            expect(write.input.SecretString?.length).toBeGreaterThanOrEqual(32);
+          } else {
+            expect(event.Step).toBe('finishSecret');
+            expect(write.input).toMatchObject({
+              VersionStage: 'AWSCURRENT',
+              MoveToVersionId: event.ClientRequestToken,
+            });
+          }
+        },
+      ),
+      { numRuns: RUNS.some },
     );
   });
 });

@@ -59,6 +59,29 @@ describe('a page POST body', () => {
     expect(files.get('file')?.text.length).toBe(MAX_UPLOAD_BYTES);
   });
 
+  it('refuses a body cut short in a file, throwing nothing outside its promise', async () => {
+    // Prepare: the upload without its closing line, as a dropped connection leaves it.
+    const whole = multipart([{ name: 'file', filename: 'export.csv', value: 'Worker ID,Name' }]);
+    const cut = whole.subarray(0, whole.length - `--${BOUNDARY}--\r\n`.length);
+    const uncaught: unknown[] = [];
+    const record = (error: unknown) => {
+      uncaught.push(error);
+    };
+    process.on('uncaughtException', record);
+
+    // Act
+    const read = parseMultipart(CONTENT_TYPE, cut);
+
+    // Assess: on Lambda, an error thrown outside the request's promise ends the process.
+    try {
+      await expect(read).rejects.toThrow('Unexpected end of form');
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('uncaughtException', record);
+    }
+    expect(uncaught).toEqual([]);
+  });
+
   it('reads a URL-encoded body as fields, and a body that is not the multipart it claims as none', async () => {
     const plain = await postedForm(
       event(Buffer.from('csrf=a&x=1'), 'application/x-www-form-urlencoded', false),

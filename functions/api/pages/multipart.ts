@@ -48,6 +48,9 @@ export const parseMultipart = (contentType: string, body: Buffer): Promise<Poste
       stream.on('limit', () => {
         truncated = true;
       });
+      // A body cut short in a file destroys its stream with the error the parser rejects with; unheard,
+      // the stream throws it outside any promise, which ends the Lambda process.
+      stream.on('error', reject);
       stream.on('close', () => {
         files.set(name, {
           filename: info.filename ?? '',
