@@ -5,6 +5,7 @@ import path from 'node:path';
 import * as z from 'zod';
 import { failEachStepOnce, seededRandom } from '../local/faults';
 import { startStack } from '../local/stack';
+import { type CfnTemplate, synthesize } from '../local/template';
 import { type ExecutionSummary, summarise } from './full-cycle';
 
 /*
@@ -46,6 +47,24 @@ export type ChaosCounts = z.infer<typeof ChaosCounts>;
 
 export const countsFile = (dataDir: string) => path.join(dataDir, 'chaos-faults.json');
 
+/**
+ * The template a start before synthesized for the same context, or a fresh one kept for the next:
+ * a restart is the same deployment, and synthesizing the CDK app is most of a start's time.
+ */
+const synthesizedOnce =
+  (dataDir: string) =>
+  (context: Record<string, string>): CfnTemplate => {
+    const file = path.join(dataDir, 'chaos-template.json');
+    const key = JSON.stringify(context);
+    if (existsSync(file)) {
+      const kept = JSON.parse(readFileSync(file, 'utf8')) as { key: string; template: CfnTemplate };
+      if (kept.key === key) return kept.template;
+    }
+    const template = synthesize(context);
+    writeFileSync(file, JSON.stringify({ key, template }));
+    return template;
+  };
+
 export const readCounts = (dataDir: string): ChaosCounts =>
   existsSync(countsFile(dataDir))
     ? ChaosCounts.parse(JSON.parse(readFileSync(countsFile(dataDir), 'utf8')))
@@ -85,6 +104,7 @@ const main = async () => {
     dynamoEndpoint: options.dynamoEndpoint,
     inboxUrl: options.inboxUrl,
     simulatedStart: new Date(options.simulatedStart),
+    synthesize: synthesizedOnce(options.dataDir),
     faults: {
       sesThrottleRate: options.sesThrottleRate,
       dynamoWriteThrottleRate: options.dynamoWriteThrottleRate,

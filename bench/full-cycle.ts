@@ -265,13 +265,13 @@ export const runFullCycle = async (
     const answers = [
       ...unanswered,
       ...items
-        .filter((i) => i.link && (i.kind.endsWith('.request') || i.kind === 'action-item.reminder'))
+        .filter((i) => i.link && (i.kind.endsWith('.request') || i.kind.startsWith('action-item.')))
         .map(({ kind, link = '' }) => ({
           kind,
           link,
           send: kind.startsWith('goal-approval.')
             ? () => submitForm(link, { decision: 'approve' })
-            : kind === 'action-item.reminder'
+            : kind.startsWith('action-item.')
               ? () => submitForm(link, { choice: 'done' })
               : () => answer(link, answered),
         })),
