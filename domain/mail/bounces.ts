@@ -72,7 +72,8 @@ export const recordDeliveryProblem = async (problem: DeliveryProblem): Promise<P
         Update: employee
           .patch({ employeeId: row.toId })
           .set({ emailProblem: { type: problem.type, at: problem.at, messageId: problem.messageId } })
-          .add({ revision: 1 })
+          // A record stored before revisions were counted reads as the first: it moves to the second.
+          .add({ revision: person.revision === undefined ? 2 : 1 })
           .where((a, op) => op.eq(a.email, person.email))
           .params(),
       },

@@ -34,6 +34,13 @@ export class EmailThrottledError extends Error {
 const SES_THROTTLES = new Set(['TooManyRequestsException', 'Throttling', 'ThrottlingException']);
 
 const STALE_CLAIM_MS = 5 * 60_000;
+/** How long after a send that failed without an answer its claim may be taken over. */
+const UNSURE_CLAIM_MS = 2 * 60_000;
+
+/** A claim another attempt may take over: its sender failed unsure long enough ago, or died. */
+const isStale = (claim: { createdAt: string; unsureAt?: string | undefined }, at: number): boolean =>
+  (claim.unsureAt !== undefined && at - Date.parse(claim.unsureAt) >= UNSURE_CLAIM_MS) ||
+  at - Date.parse(claim.createdAt) >= STALE_CLAIM_MS;
 
 export type OutgoingEmail = {
   /** Idempotency key: the same key is sent at most once, however often the step is retried. */
@@ -81,7 +88,9 @@ const countSent = (out: OutgoingEmail): void => {
  * called and marked sent with the SES message id after. A retry finds the row: sent means done; a
  * fresh claim means another attempt is in flight; a claim older than five minutes is taken over,
  * since that attempt died before SES answered (had SES accepted the email, its Send event would have
- * marked the row sent by then: recordSendEvent). Between claim and SES the shared send rate is
+ * marked the row sent by then: recordSendEvent). A send that failed without an answer (a 5xx, a
+ * reset connection) marks its claim unsure, and a retry takes that over after two minutes; one SES
+ * refused (a 4xx) gives its claim back. Between claim and SES the shared send rate is
  * consulted; when it (or SES) says no, the claim is given back before EmailThrottled is thrown, so a
  * throttled email is neither lost (the retry claims it afresh) nor sent twice (nothing went out).
  */
@@ -104,12 +113,13 @@ export const sendOnce = async (out: OutgoingEmail): Promise<{ messageId: string;
     if (!isConditionFailure(error)) throw error;
     const existing = (await outbox.get({ key: out.key }).go({ consistent: true })).data;
     if (existing?.status === 'sent') return { messageId: existing.messageId ?? '', duplicate: true };
-    if (!existing || now().getTime() - Date.parse(existing.createdAt) < STALE_CLAIM_MS) {
+    if (!existing || !isStale(existing, now().getTime())) {
       throw new EmailInFlightError(`Email ${out.kind} is being sent by another attempt`);
     }
     await outbox
       .patch({ key: out.key })
       .set({ createdAt: claimedAt })
+      .remove(['unsureAt'])
       .where((a, op) => `${op.eq(a.createdAt, existing.createdAt)} AND ${op.eq(a.status, 'sending')}`)
       .go()
       .catch((error: unknown) => {
@@ -119,15 +129,25 @@ export const sendOnce = async (out: OutgoingEmail): Promise<{ messageId: string;
         throw error;
       });
   }
-  const releaseClaim = async (why: string): Promise<never> => {
-    await outbox
+  // Each only while the claim is still this attempt's: one taken over belongs to its new sender.
+  const unlessTakenOver = (error: unknown) => {
+    if (!isConditionFailure(error)) throw error;
+  };
+  const giveBack = () =>
+    outbox
       .delete({ key: out.key })
       .where((a, op) => `${op.eq(a.createdAt, claimedAt)} AND ${op.eq(a.status, 'sending')}`)
       .go()
-      .catch((error: unknown) => {
-        // Already taken over by another attempt: that attempt owns the email now.
-        if (!isConditionFailure(error)) throw error;
-      });
+      .then(() => undefined, unlessTakenOver);
+  const markUnsure = () =>
+    outbox
+      .patch({ key: out.key })
+      .set({ unsureAt: now().toISOString() })
+      .where((a, op) => `${op.eq(a.createdAt, claimedAt)} AND ${op.eq(a.status, 'sending')}`)
+      .go()
+      .then(() => undefined, unlessTakenOver);
+  const releaseClaim = async (why: string): Promise<never> => {
+    await giveBack();
     throw new EmailThrottledError(`Email ${out.kind} held back: ${why}`);
   };
   if (!(await takeSendSlot(now()))) return releaseClaim('the send rate is used up for this second');
@@ -172,6 +192,11 @@ export const sendOnce = async (out: OutgoingEmail): Promise<{ messageId: string;
   } catch (error) {
     if (error instanceof Error && SES_THROTTLES.has(error.name))
       return releaseClaim('SES throttled the send');
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    // SES refused the email (a 4xx): nothing went out, so the claim is given back for a retry.
+    if (status !== undefined && status >= 400 && status < 500) await giveBack();
+    // No answer, or a 5xx: SES may have taken it. The claim stays, marked, for its Send event.
+    else await markUnsure();
     throw error;
   }
   const messageId = sent.MessageId ?? '';

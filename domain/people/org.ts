@@ -332,12 +332,20 @@ export const missingEmployees = async (ids: string[]): Promise<{ found: Employee
 };
 
 const employeesByIds = async (ids: string[]): Promise<Employee[]> => {
+  // Strongly consistent: a write's conditions and a caller's revision are checked against this read.
   const { data, unprocessed } = await db()
     .employee.get(ids.map((employeeId) => ({ employeeId })))
-    .go({ concurrency: 4 });
+    .go({ concurrency: 4, consistent: true });
   if (unprocessed.length) throw new Error('DynamoDB left keys unprocessed');
   return data;
 };
+
+/**
+ * The revision a write moves a record to from the one it read: a record stored before revisions were
+ * counted is at its first, so its first write moves it to the second, past what a reader was shown.
+ */
+export const nextRevision = (read: Pick<Employee, 'revision'> | undefined): number =>
+  read ? (read.revision ?? 1) + 1 : 1;
 
 /** A record as a write leaves it, and the record that write read first (none: a new person). */
 type EmployeeWrite = { next: Employee; read: Employee | undefined };
@@ -360,7 +368,7 @@ export const writeEmployees = async (
   const conflicts: string[] = [];
   const write = async ({ next, read }: EmployeeWrite) => {
     if (next === read) return;
-    const item = { ...next, revision: (read?.revision ?? 0) + 1 };
+    const item = { ...next, revision: nextRevision(read) };
     try {
       if (!read) await employee.create(item).go();
       else

@@ -3,6 +3,7 @@ import { recordAudit } from '../platform/audit';
 import { now } from '../platform/clock';
 import { config } from '../platform/config';
 import { db, type Employee, isConditionFailure } from '../platform/table';
+import { nextRevision } from './org';
 
 /*
  * A leaver, pseudonymised once the retention period since they left has passed: their name and
@@ -120,6 +121,26 @@ export const pseudonymise = async (employeeId: string, actor: string): Promise<P
     const reason = refusal(person, at);
     if (reason) return { outcome: 'refused', reason };
   }
+  const pseudonymisedAt = person.pseudonymisedAt ?? at.toISOString();
+  if (!person.pseudonymisedAt) {
+    const { emailProblem: _gone, ...kept } = person;
+    try {
+      // The record first, and only as read: a leaver imported back as active meanwhile keeps their
+      // name and everything written about them. Once it is written, a rerun finishes the rest.
+      await t.employee
+        .put({ ...kept, ...pseudonymOf(employeeId), pseudonymisedAt, revision: nextRevision(person) })
+        .where((a, op) =>
+          person.revision === undefined ? op.notExists(a.revision) : op.eq(a.revision, person.revision),
+        )
+        .go();
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return {
+        outcome: 'refused',
+        reason: 'the record was changed by another write while it was being pseudonymised: run it again',
+      };
+    }
+  }
   const pages = { pages: 'all' } as const;
   const [reviews, received, asks, entries, goals, plans, aspiration] = await Promise.all([
     t.review.query.everyOfEmployee({ employeeId }).go(pages),
@@ -196,26 +217,7 @@ export const pseudonymise = async (employeeId: string, actor: string): Promise<P
     ),
     await rewrite(aspiration.data ? [aspiration.data] : [], put('aspiration')),
   ].reduce((a, b) => a + b, 0);
-  const pseudonymisedAt = person.pseudonymisedAt ?? at.toISOString();
-  if (!person.pseudonymisedAt) {
-    const { emailProblem: _gone, ...kept } = person;
-    try {
-      // Only over the record as read: an import or a bounce since would otherwise be undone, or a
-      // leaver imported back as active pseudonymised anyway.
-      await t.employee
-        .put({ ...kept, ...pseudonymOf(employeeId), pseudonymisedAt, revision: (person.revision ?? 0) + 1 })
-        .where((a, op) =>
-          person.revision === undefined ? op.notExists(a.revision) : op.eq(a.revision, person.revision),
-        )
-        .go();
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      return {
-        outcome: 'refused',
-        reason: 'the record was changed by another write while it was being pseudonymised: run it again',
-      };
-    }
+  if (!person.pseudonymisedAt)
     await recordAudit(`employee#${employeeId}`, actor, 'employee.pseudonymised', { items: written });
-  }
   return { outcome: 'done', employeeId, pseudonymisedAt, items: written };
 };

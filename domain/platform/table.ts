@@ -743,6 +743,12 @@ const outbox = () =>
       createdAt: { type: 'string', required: true },
       sentAt: { type: 'string' },
       /**
+       * When the claim's send failed without telling whether SES took the email (a 5xx, a reset
+       * connection): its Send event would mark the row sent within seconds, so a retry may take the
+       * claim over sooner than a claim whose sender may still be running (domain/mail/send.ts).
+       */
+      unsureAt: { type: 'string' },
+      /**
        * When the table's TTL deletes the entry: OUTBOX_RETENTION_DAYS after it was made (config.ts),
        * longer than any workflow that could retry its send, so the once-only guarantee outlives them.
        */

@@ -48,6 +48,8 @@ describe('npm run chaos', () => {
     expect(value('faults.sesThrottled')).toBeGreaterThan(0);
     expect(value('faults.dynamodbWritesThrottled')).toBeGreaterThan(0);
     expect(value('faults.stepFunctionsFailed')).toBeGreaterThan(0);
+    // Every step function that ran met its failure once.
+    expect(value('faults.stepFunctionsNeverFailed')).toBe(0);
     // The plan and feedback workflows ran too. Only these may never run: the failure recorder (no
     // step fails for good), goal-setting rounds (not in this template) and the check made when the
     // close date comes with reviews still open (here every review ends before).

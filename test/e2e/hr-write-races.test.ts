@@ -4,7 +4,7 @@ import { recordDeliveryProblem } from '../../domain/mail/bounces';
 import { pseudonymise } from '../../domain/people/pseudonymise';
 import { documentClient } from '../../domain/platform/clients';
 import { db } from '../../domain/platform/table';
-import { employee } from '../support/fixtures';
+import { adasGoal, employee } from '../support/fixtures';
 import { type ApiCall, apiAs, hrApi, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -158,13 +158,13 @@ describe('concurrent HR writes of employees', () => {
     expect(await stored('ada')).toMatchObject({ name: 'Ada Lovelace', title: 'Engineer II' });
   });
 
-  it('a leaver imported back as active while being pseudonymised keeps their name: the pseudonymisation is refused', async () => {
+  it('a leaver imported back as active while being pseudonymised keeps their name and goals: the pseudonymisation is refused', async () => {
+    // Stored before revisions were counted: the first write moves it past the revision read as 1.
     await db()
-      .employee.put({
-        ...employee('ivar', { status: 'left' }),
-        leftAt: '2024-01-02T00:00:00.000Z',
-        revision: 1,
-      })
+      .employee.put({ ...employee('ivar', { status: 'left' }), leftAt: '2024-01-02T00:00:00.000Z' })
+      .go();
+    await db()
+      .goal.put(adasGoal({ goalId: 'ivar-goal', ownerId: 'ivar', title: 'Ship the parser' }))
       .go();
     writeBetween('ivar', () =>
       api('PUT', '/employees', { employees: [employee('ivar', { name: 'Ivar Aasen', status: 'active' })] }),
@@ -173,6 +173,9 @@ describe('concurrent HR writes of employees', () => {
     expect(result).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/run it again/) });
     expect(await stored('ivar')).toMatchObject({ name: 'Ivar Aasen', status: 'active' });
     expect((await stored('ivar'))?.pseudonymisedAt).toBeUndefined();
+    expect((await stored('ivar'))?.revision).toBe(2);
+    const goal = (await db().goal.get({ goalId: 'ivar-goal' }).go({ consistent: true })).data;
+    expect(goal?.title).toBe('Ship the parser');
   });
 });
 

@@ -1,4 +1,9 @@
-import { SESv2Client, SendEmailCommand, TooManyRequestsException } from '@aws-sdk/client-sesv2';
+import {
+  MessageRejected,
+  SESv2Client,
+  SendEmailCommand,
+  TooManyRequestsException,
+} from '@aws-sdk/client-sesv2';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -41,7 +46,7 @@ const reminder: OutgoingEmail = {
 };
 
 /** The outbox row a previous attempt left behind. */
-const outboxRow = (status: 'sending' | 'sent', createdAt: string) =>
+const outboxRow = (status: 'sending' | 'sent', createdAt: string, unsureAt?: string) =>
   storedItem(
     db().outbox.put({
       key: reminder.key,
@@ -50,6 +55,7 @@ const outboxRow = (status: 'sending' | 'sent', createdAt: string) =>
       requestId: reminder.requestId,
       status,
       createdAt,
+      ...(unsureAt ? { unsureAt } : {}),
       ...(status === 'sent' ? { messageId: 'ses-message-earlier', sentAt: createdAt } : {}),
     }),
   );
@@ -206,12 +212,53 @@ describe('sendOnce', () => {
     expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
   });
 
-  it('keeps the claim when SES fails for another reason, so a second attempt cannot send it twice', async () => {
-    // Prepare: SES may or may not have accepted the email; only the stale-claim takeover may retry it.
+  it('keeps the claim, marked unsure, when SES gives no answer, so a second attempt cannot send it twice', async () => {
+    // Prepare: SES may or may not have accepted the email; only its Send event or a takeover settles it.
     ses.on(SendEmailCommand).rejects(new Error('socket hang up'));
 
     // Act / Assess
     await expect(sendOnce(reminder)).rejects.toThrow('socket hang up');
     expect(ddb).not.toHaveReceivedCommand(DeleteCommand);
+    const marked = ddb.commandCalls(UpdateCommand).at(-1)?.args[0].input;
+    expect(marked?.ExpressionAttributeValues).toMatchObject({ ':unsureAt_u0': NOW.toISOString() });
+    expect(marked?.ConditionExpression).toContain('#status');
+  });
+
+  it('gives the claim back when SES refuses the email (a 4xx): nothing went out', async () => {
+    // Prepare
+    ses
+      .on(SendEmailCommand)
+      .rejects(
+        new MessageRejected({ message: 'Email address is not verified', $metadata: { httpStatusCode: 400 } }),
+      );
+    ddb.on(DeleteCommand).resolves({});
+
+    // Act / Assess
+    await expect(sendOnce(reminder)).rejects.toBeInstanceOf(MessageRejected);
+    expect(ddb).toHaveReceivedCommandTimes(DeleteCommand, 1);
+  });
+
+  it('keeps a claim whose send failed unsure a minute ago: its Send event may still come', async () => {
+    // Prepare: claimed at 08:58:30, its send failed without an answer at 08:59.
+    ddb.on(PutCommand).rejects(conditionalCheckFailed());
+    ddb
+      .on(GetCommand)
+      .callsFake(fakeTable(outboxRow('sending', '2025-03-12T08:58:30.000Z', '2025-03-12T08:59:00.000Z')).get);
+
+    // Act / Assess
+    await expect(sendOnce(reminder)).rejects.toBeInstanceOf(EmailInFlightError);
+    expect(ses).not.toHaveReceivedAnyCommand();
+  });
+
+  it('takes over a claim whose send failed unsure two minutes ago, before the five a live claim gets', async () => {
+    // Prepare: claimed at 08:58:00, its send failed without an answer at once; no Send event came.
+    ddb.on(PutCommand).rejects(conditionalCheckFailed());
+    ddb
+      .on(GetCommand)
+      .callsFake(fakeTable(outboxRow('sending', '2025-03-12T08:58:00.000Z', '2025-03-12T08:58:00.000Z')).get);
+
+    // Act / Assess
+    expect(await sendOnce(reminder)).toEqual({ messageId: 'ses-message-1', duplicate: false });
+    expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, 1);
   });
 });

@@ -386,15 +386,23 @@ ${preview.leavers.length ? html`<p>Missing from the export, so marked left: ${pr
       });
       // A rejected import's problem carries the report's members: every bad row at once, nothing written.
       const rejected = answer.status === 422;
-      if (answer.status !== 200 && !rejected) return refusal(user, answer, '/hr/import');
+      // People another write changed while it ran were left alone; the rest of the import went in.
+      const conflicts =
+        answer.status === 409 ? (answer.body as { conflicts?: string[] }).conflicts : undefined;
+      if (answer.status !== 200 && !rejected && !conflicts) return refusal(user, answer, '/hr/import');
       const report = answer.body as ImportReport;
+      const outcome = rejected
+        ? html`<p class="error" role="alert">Some rows have problems, so nothing was written. Fix them in the HRIS, or go back and choose to skip them.</p>`
+        : conflicts
+          ? html`<p class="error" role="alert">${String(conflicts.length)} people were changed by another write while this import ran, so they were not written: ${conflicts.join(', ')}. Everyone else is updated. Import the file again to write them.</p>`
+          : html`<p class="notice" role="status">The organisation is updated.</p>`;
       return appPage(
         user,
-        rejected ? 'Import rejected' : 'Import applied',
-        html`${rejected ? html`<p class="error" role="alert">Some rows have problems, so nothing was written. Fix them in the HRIS, or go back and choose to skip them.</p>` : html`<p class="notice" role="status">The organisation is updated.</p>`}
+        rejected ? 'Import rejected' : conflicts ? 'Import partly applied' : 'Import applied',
+        html`${outcome}
 ${importReport(report)}
 <p>${link('/hr/people', 'See the org chart')} · ${link('/hr/import', 'Import another export')}</p>`,
-        { path: '/hr/people', status: rejected ? 422 : 200 },
+        { path: '/hr/people', status: rejected ? 422 : conflicts ? 409 : 200 },
       );
     },
   },
