@@ -118,6 +118,11 @@ export const step = <S extends z.ZodType, R>(schema: S, fn: (input: z.infer<S>) 
 export const correlationIdOf = (event: HttpEvent | undefined, context: Context | undefined): string =>
   event?.requestContext?.requestId || context?.awsRequestId || newId();
 
+/** The errors of an email held back (domain/mail/send.ts), by name: the middleware loads no mail code. */
+const EMAIL_HELD_BACK = new Set(['EmailInFlight', 'EmailThrottled']);
+/** Long enough for a held-back send's claim to settle or be taken over (two minutes at most). */
+const RETRY_AFTER_SECONDS = 60;
+
 /** How a page-serving function shows an error to a browser: a page with a title and a message. */
 export type ErrorPage = (title: string, message: string) => string;
 
@@ -125,12 +130,18 @@ export type ErrorPage = (title: string, message: string) => string;
  * The last word on an HTTP request whose handler threw: an RFC 9457 problem (or, for a browser of a
  * function that serves pages, an error page) carrying a correlation id that the one log line about
  * it carries too, and nothing of the error's message or stack. A write refused because a concurrent
- * transaction held the same items stored nothing and is worth sending again: 409, not 500.
+ * transaction held the same items stored nothing and is worth sending again: 409, not 500. An email
+ * the request sends that is held back (the send rate, or another attempt still sending it) is worth
+ * sending again in a minute: 503 with Retry-After.
  */
 export const httpErrors = (page?: ErrorPage): MiddlewareObj<HttpEvent, HttpResult, Error, Context> => ({
   onError: (request) => {
     const correlationId = correlationIdOf(request.event, request.context);
     const conflict = isTransactionConflict(request.error);
+    // By the whole chain: a library may wrap the error (ElectroDB does).
+    const heldBack = namesOf(request.error)
+      .split(' < ')
+      .some((name) => EMAIL_HELD_BACK.has(name));
     logger.error(conflict ? 'request met a concurrent change' : 'request failed', {
       correlationId,
       routeKey: request.event?.routeKey,
@@ -143,16 +154,29 @@ export const httpErrors = (page?: ErrorPage): MiddlewareObj<HttpEvent, HttpResul
           'Conflict',
           'Another change to the same data was being saved at the same moment, so nothing was saved. Send the request again.',
         ] as const)
-      : ([
-          500,
-          'Internal Server Error',
-          'Something went wrong on our side; nothing here is your fault.',
-        ] as const);
+      : heldBack
+        ? ([
+            503,
+            'Service Unavailable',
+            'An email this request sends is being sent or held back for a moment. Send the request again in a minute.',
+          ] as const)
+        : ([
+            500,
+            'Internal Server Error',
+            'Something went wrong on our side; nothing here is your fault.',
+          ] as const);
     const reference = `Quote this reference if you contact us: ${correlationId}.`;
     const wantsPage = page !== undefined && /text\/html/i.test(header(request.event, 'accept') ?? '');
     const result = wantsPage
       ? htmlResult(status, page(title, `${detail} ${reference}`))
       : problem(status, title, detail, [], { correlationId });
-    request.response = { ...result, headers: { ...result.headers, 'x-correlation-id': correlationId } };
+    request.response = {
+      ...result,
+      headers: {
+        ...result.headers,
+        'x-correlation-id': correlationId,
+        ...(heldBack ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {}),
+      },
+    };
   },
 });

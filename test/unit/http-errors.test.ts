@@ -4,6 +4,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { signedPath } from '../../domain/mail/links';
+import { EmailInFlightError, EmailThrottledError } from '../../domain/mail/send';
 import { handler as formsHandler } from '../../functions/api/forms';
 import { handler as hrHandler } from '../../functions/api/hr-api';
 import type { HttpEvent, HttpResult } from '../../functions/shared/http';
@@ -137,6 +138,22 @@ describe('an HTTP handler that throws', () => {
     expect(result.statusCode).toBe(409);
     expect(result.headers?.['content-type']).toBe('application/problem+json');
     expect(bodyOf(result)).toMatchObject({ status: 409, correlationId: 'gateway-request-1' });
+  });
+
+  it('answers 503 with Retry-After when an email the request sends is held back, since it is worth sending again', async () => {
+    for (const error of [new EmailInFlightError('being sent'), new EmailThrottledError('held back')]) {
+      // Prepare
+      ddb.reset();
+      ddb.on(GetCommand).rejects(error);
+
+      // Act
+      const result = (await hrHandler(getEmployee(), context)) as HttpResult;
+
+      // Assess
+      expect(result.statusCode).toBe(503);
+      expect(result.headers?.['retry-after']).toBe('60');
+      expect(bodyOf(result)).toMatchObject({ status: 503, correlationId: 'gateway-request-1' });
+    }
   });
 
   it('answers a form link fetched by a program 500 problem+json with the id and no stack', async () => {
