@@ -140,6 +140,8 @@ export class LocalLambda {
   private async takeFault(logicalId: string, event: unknown): Promise<Fault | undefined> {
     for (const fault of this.faults.get(logicalId) ?? []) {
       if (fault.count <= 0 || !((await fault.when?.(event)) ?? true)) continue;
+      // Invocations side by side all waited on `when`: only those the count still allows take it.
+      if (fault.count <= 0) continue;
       fault.count -= 1;
       return fault;
     }
