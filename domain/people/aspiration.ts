@@ -1,6 +1,6 @@
 import { recordAudit } from '../platform/audit';
 import { now } from '../platform/clock';
-import { type Aspiration, db, isConditionFailure } from '../platform/table';
+import { type Aspiration, db, isConditionFailure, nextRevision, revisionOf } from '../platform/table';
 import { accessTo, canRead, maySetAspiration, type Principal } from './access';
 import { employeeById } from './org';
 
@@ -20,12 +20,9 @@ export type AspirationInput = Pick<Aspiration, 'track' | 'level' | 'note'> & {
   revision?: number | undefined;
 };
 
-/** An aspiration's revision; one stored before aspirations counted them is at its first. */
-const revisionOf = (a: Aspiration): number => a.revision ?? 1;
-
 /** An employee's aspiration, or undefined when none was recorded. */
 export const aspirationOf = async (employeeId: string): Promise<Aspiration | undefined> =>
-  (await db().aspiration.get({ employeeId }).go({ consistent: true })).data ?? undefined;
+  (await db().aspiration.get({ employeeId }).go()).data ?? undefined;
 
 export type AspirationLookup =
   | { outcome: 'found'; aspiration: Aspiration }
@@ -69,7 +66,7 @@ export const setAspiration = async (
     ...(input.note ? { note: input.note } : {}),
     updatedAt: now().toISOString(),
     updatedBy: caller.employeeId,
-    revision: (previous ? revisionOf(previous) : 0) + 1,
+    revision: nextRevision(previous),
   };
   try {
     // Only over the one read (or none): two saves at once never both win, one undoing the other.
@@ -83,7 +80,8 @@ export const setAspiration = async (
         .go();
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
-    return { outcome: 'stale', aspiration: await aspirationOf(employeeId) };
+    const current = (await stored.get({ employeeId }).go({ consistent: true })).data ?? undefined;
+    return { outcome: 'stale', aspiration: current };
   }
   await recordAudit(`aspiration#${employeeId}`, caller.employeeId, 'aspiration.set');
   return { outcome: 'saved', aspiration };

@@ -1,7 +1,7 @@
 import { recordAudit } from '../platform/audit';
 import { now } from '../platform/clock';
 import { keyedId } from '../platform/ids';
-import { type Cycle, db, type Goal, isConditionFailure } from '../platform/table';
+import { type Cycle, db, type Goal, isConditionFailure, revisionOf } from '../platform/table';
 import { type Access, accessTo, canRead, managersAbove, maySetGoals, type Principal } from './access';
 import { missingEmployees } from './org';
 
@@ -17,8 +17,7 @@ export type NewGoal = Omit<Goal, 'goalId' | 'progress' | 'createdAt' | 'updatedA
 
 export type GoalChange = Partial<Omit<NewGoal, 'ownerId'>>;
 
-/** A goal's revision; a goal stored before goals counted them is at its first. */
-export const revisionOf = (goal: Pick<Goal, 'revision'>): number => goal.revision ?? 1;
+export { revisionOf };
 
 export type ProgressUpdate = { value?: number | undefined; note?: string | undefined };
 

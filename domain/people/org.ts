@@ -3,7 +3,7 @@ import { recordAudit } from '../platform/audit';
 import { now } from '../platform/clock';
 import { newId } from '../platform/ids';
 import { logger } from '../platform/logger';
-import { db, type Employee, isConditionFailure } from '../platform/table';
+import { db, type Employee, isConditionFailure, nextRevision, revisionOf } from '../platform/table';
 import { oneLineText } from '../platform/text';
 import { CsvError, parseCsv } from './csv';
 import {
@@ -340,13 +340,6 @@ const employeesByIds = async (ids: string[]): Promise<Employee[]> => {
   return data;
 };
 
-/**
- * The revision a write moves a record to from the one it read: a record stored before revisions were
- * counted is at its first, so its first write moves it to the second, past what a reader was shown.
- */
-export const nextRevision = (read: Pick<Employee, 'revision'> | undefined): number =>
-  read ? (read.revision ?? 1) + 1 : 1;
-
 /** A record as a write leaves it, and the record that write read first (none: a new person). */
 type EmployeeWrite = { next: Employee; read: Employee | undefined };
 
@@ -411,7 +404,7 @@ export const upsertEmployees = async (
   const isStale = ({ employeeId, revision }: { employeeId: string; revision?: number | undefined }) => {
     const stored = before.get(employeeId);
     // A record stored before revisions were counted is at its first.
-    return revision !== undefined && (!stored || revision !== (stored.revision ?? 1));
+    return revision !== undefined && (!stored || revision !== revisionOf(stored));
   };
   const stale = people.filter(isStale).map((p) => p.employeeId);
   if (stale.length) return { outcome: 'stale', employeeIds: stale };

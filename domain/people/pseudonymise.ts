@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { recordAudit } from '../platform/audit';
 import { now } from '../platform/clock';
 import { config } from '../platform/config';
-import { db, type Employee, isConditionFailure } from '../platform/table';
-import { nextRevision } from './org';
+import { db, type Employee, isConditionFailure, nextRevision } from '../platform/table';
 
 /*
  * A leaver, pseudonymised once the retention period since they left has passed: their name and

@@ -1140,6 +1140,17 @@ export const isConditionFailure = (error: unknown): boolean => {
   return error.cause !== undefined && error.cause !== error && isConditionFailure(error.cause);
 };
 
+/** A record's revision; one stored before its kind counted revisions is at its first. */
+export const revisionOf = (record: { revision?: number | undefined }): number => record.revision ?? 1;
+
+/**
+ * The revision a write moves a record to from the one it read (none: a new record, at its first).
+ * A record stored before revisions were counted reads as the first, so its first write moves it
+ * to the second, past what a reader was shown.
+ */
+export const nextRevision = (read: { revision?: number | undefined } | undefined): number =>
+  read ? revisionOf(read) + 1 : 1;
+
 /** For a write that may already have happened (a retry): a conditional-write rejection means done. */
 export const ignoreConditionFailure = (error: unknown): void => {
   if (!isConditionFailure(error)) throw error;
