@@ -67,8 +67,10 @@ export const LAMBDA_SERVICE_ERRORS = [
  * spreads over the following seconds instead of retrying in lockstep, and patient enough (60
  * attempts, about a quarter of an hour) to drain a burst of thousands at 14 emails a second. The
  * cycle's launch spaces its reviews' send slots, so its first emails rarely need this at all.
- * Transient errors: five more attempts over about a minute. Any other error: once more, since every
- * step is idempotent and an unexpected error may have been a passing one. A wait's task is woken by
+ * Transient errors: five more attempts over about a minute. Any other error: twice more, since every
+ * step is idempotent and an unexpected error may have been a passing one, and a step that wakes a
+ * wait calls the resume function, so one attempt can meet the step's own passing failure and the
+ * next that function's. A wait's task is woken by
  * an error (WAKE_ERROR) that must reach its catcher, so for a task that `wakes` that error comes
  * first, never retried.
  */
@@ -103,7 +105,7 @@ export const withRetries = (task: LambdaInvoke, { wakes }: { wakes: boolean }): 
     errors: ['States.TaskFailed'],
     interval: Duration.seconds(5),
     jitterStrategy: JitterType.FULL,
-    maxAttempts: 1,
+    maxAttempts: 2,
   });
   return task;
 };

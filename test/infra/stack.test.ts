@@ -501,7 +501,7 @@ describe('GrowcycleStack', () => {
         }
     });
 
-    it('retry transient errors and Lambda’s own with jitter on every task, and any other error once more, but never a wake', () => {
+    it('retry transient errors and Lambda’s own with jitter on every task, and any other error twice more, but never a wake', () => {
       for (const definition of definitions)
         for (const [name, state] of allStates(definition)) {
           if (state.Type !== 'Task') continue;
@@ -518,7 +518,7 @@ describe('GrowcycleStack', () => {
           expect(service, name).toEqual([
             expect.objectContaining({ JitterStrategy: 'FULL', MaxAttempts: 6 }),
           ]);
-          expect(retry?.at(-1), name).toMatchObject({ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 1 });
+          expect(retry?.at(-1), name).toMatchObject({ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 2 });
           // A wait's wake is matched first and never retried, so it reaches the wait's catcher.
           const waits = String(state.Resource).endsWith('.waitForTaskToken');
           const wake = retry?.findIndex((r) => r.ErrorEquals.includes(WAKE_ERROR));

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../../domain/platform/table';
+import { planWait } from '../../domain/platform/wait-tokens';
 import {
   answer,
   type CapturedEmail,
@@ -63,6 +64,17 @@ beforeAll(async () => {
       return (await db().request.get({ requestId }).go()).data?.itemId === 'i2';
     },
   });
+  // Two passing failures in one step, which must not fail it: the plan's last item ending fails once
+  // on its own, then its retry fails in the resume function it calls to wake the plan.
+  stack.lambda.injectFault(stack.lambda.functionFor('functions/steps/end-plan-item.ts').logicalId, {
+    error: 'Error',
+    count: 1,
+  });
+  stack.lambda.injectFault(stack.lambda.functionFor('functions/steps/resume.ts').logicalId, {
+    error: 'Error',
+    count: 1,
+    when: (event) => (event as { waitId?: string }).waitId === planWait(planId),
+  });
   // A request for feedback any time whose requests cannot be sent: no cycle or plan lists it.
   stack.lambda.injectFault(stack.lambda.functionFor('functions/steps/human-step.ts').logicalId, {
     error: 'MessageRejected',
@@ -124,10 +136,10 @@ describe('a step that fails after its retries', () => {
     expect(per?.status).toBe('FAILED');
     const entered = per?.history.filter((h) => h.type === 'TaskStateEntered').map((h) => h.stateName);
     expect(entered).toEqual(['Start the review', 'Record the failure and tell HR']);
-    // Any error is tried once more before it is caught: two attempts at the start.
+    // Any error is tried twice more before it is caught: three attempts at the start.
     expect(
       per?.history.filter((h) => h.type === 'LambdaFunctionScheduled' && h.stateName === 'Start the review'),
-    ).toHaveLength(2);
+    ).toHaveLength(3);
     const others = executionsOf('EmployeeReview', cycleId).filter((e) => !e.input.includes('"per"'));
     expect(others.map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
   });
@@ -179,6 +191,15 @@ describe('a step that fails after its retries', () => {
     expect(items.map((e) => e.status).sort()).toEqual(['FAILED', 'SUCCEEDED']);
     const plan = await hr('GET', `/plans/${planId}`);
     expect((plan.body.plan as { status: string }).status).toBe('closed');
+  });
+
+  it('lets a step meet two passing failures, its own and then the resume function’s, and go on', () => {
+    const [done] = executionsOf('PlanItem', planId).filter((e) => e.input.includes('"i1"'));
+    expect(done?.status).toBe('SUCCEEDED');
+    const failed = done?.history.filter(
+      (h) => h.type === 'LambdaFunctionFailed' && h.stateName === 'Count the item off its plan',
+    );
+    expect(failed).toHaveLength(2);
   });
 
   it('tells HR of a failed request for feedback: whom it is about and which execution to look at', () => {
