@@ -1,9 +1,11 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { EmailInFlightError, EmailThrottledError } from '../mail/send';
 import { documentClient } from '../platform/clients';
 import { now } from '../platform/clock';
 import { newId } from '../platform/ids';
 import { logger } from '../platform/logger';
 import { db, type Employee, type HumanRequest, isConditionFailure, type Params } from '../platform/table';
+import { requestWait, wakeWait } from '../platform/wait-tokens';
 import { sendRequestEmail } from './emails';
 import { kindOf, type StepKinds } from './kinds';
 import { markInvited } from './step';
@@ -76,7 +78,7 @@ export const reassignRequest = async (
   if (!checked.ok) return { ok: false, refusal: checked.refusal };
   const current = req as HumanRequest;
   if (current.recipientId === recipientId && !current.bounced) {
-    if (current.status === 'open' && current.assignment) await sendRequestEmail(kinds, current, undefined);
+    if (current.status === 'open' && current.assignment && !current.invitedAt) await invite(kinds, current);
     return { ok: true, request: current, unchanged: true };
   }
   const assignment = (current.assignment ?? 0) + 1;
@@ -148,9 +150,33 @@ export const reassignRequest = async (
   // A pending request is emailed when its step opens; an open one is emailed now.
   if (updated.status === 'open') {
     delete updated.invitedAt;
-    await sendRequestEmail(kinds, updated, undefined);
-    await markInvited(requestId, now());
+    await invite(kinds, updated);
   }
   logger.info('request reassigned', { requestId, kind: current.kind, assignment });
   return { ok: true, request: updated, unchanged: false };
+};
+
+/**
+ * Emails an open request's recipient now, and marks it invited so its step's next wake-up does not
+ * invite them again. An email held back (the send rate or SES said not now, or another attempt is
+ * sending it) is left to the request's step, which sends any invitation still due, patiently, and is
+ * woken for it: the reassignment is already written, so a caller told to send the same request again
+ * would find nothing left to do, and a manager change would stop part-way through its requests.
+ */
+const invite = async (kinds: StepKinds, req: HumanRequest): Promise<void> => {
+  try {
+    await sendRequestEmail(kinds, req, undefined);
+  } catch (error) {
+    if (!(error instanceof EmailThrottledError || error instanceof EmailInFlightError)) throw error;
+    logger.warn('reassigned request invitation left to its step', {
+      requestId: req.requestId,
+      error: error.name,
+    });
+    await wakeWait(requestWait(req.requestId), 'invitation held back').catch((wake: unknown) => {
+      // Still due all the same: the step's next scheduled wake-up sends it.
+      logger.warn('reassigned request not woken', { requestId: req.requestId, error: (wake as Error).name });
+    });
+    return;
+  }
+  await markInvited(req.requestId, now());
 };

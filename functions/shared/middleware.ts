@@ -120,7 +120,11 @@ export const correlationIdOf = (event: HttpEvent | undefined, context: Context |
 
 /** The errors of an email held back (domain/mail/send.ts), by name: the middleware loads no mail code. */
 const EMAIL_HELD_BACK = new Set(['EmailInFlight', 'EmailThrottled']);
-/** Long enough for a held-back send's claim to settle or be taken over (two minutes at most). */
+/**
+ * Long enough for most held-back sends to settle: the send rate frees within seconds and a send
+ * whose reply was lost is taken over after two minutes; a claim its sender died holding waits five,
+ * so a caller may be told to wait again.
+ */
 const RETRY_AFTER_SECONDS = 60;
 
 /** How a page-serving function shows an error to a browser: a page with a title and a message. */

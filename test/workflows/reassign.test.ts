@@ -23,6 +23,8 @@ const START = new Date('2027-05-03T08:00:00Z');
 const BOUNCER = 'bounce+rb@simulator.amazonses.com';
 
 let stack: TestStack;
+/** How many SES sends to come are refused with its throttling error (the local SES's fault roll). */
+let sesRefusals = 0;
 
 const people = team({ title: 'Staff', timeZone: 'Europe/Oslo' }, [
   { employeeId: 'ceo' },
@@ -42,6 +44,11 @@ const people = team({ title: 'Staff', timeZone: 'Europe/Oslo' }, [
   { employeeId: 'mi-old', managerId: 'ceo' },
   { employeeId: 'mi-new', managerId: 'mc-new' },
   { employeeId: 'mi-sub', managerId: 'mi-old' },
+  // "manager changes while SES throttles": mt-a and mt-b move together; the first email is refused.
+  { employeeId: 'mt-old', managerId: 'ceo' },
+  { employeeId: 'mt-new', managerId: 'ceo' },
+  { employeeId: 'mt-a', managerId: 'mt-old' },
+  { employeeId: 'mt-b', managerId: 'mt-old' },
 ]);
 /** Someone of this org as the HR system has them once they report to another manager. */
 const movedTo = (managerId: string, employeeId: string): Employee => {
@@ -86,7 +93,16 @@ const schedule = async (name: string, participants: string[]) => {
 type Status = { bounced: Array<{ requestId: string; kind: string; subjectId: string; recipientId: string }> };
 
 beforeAll(async () => {
-  stack = await startTestStack(START);
+  stack = await startTestStack(START, {
+    faults: {
+      sesThrottleRate: 0.5,
+      random: () => {
+        if (sesRefusals === 0) return 1;
+        sesRefusals -= 1;
+        return 0;
+      },
+    },
+  });
   expect((await api('PUT', '/employees', { employees: people })).status).toBe(200);
 });
 
@@ -267,5 +283,41 @@ describe('reviewer changes while a cycle runs', () => {
     expect((await kindsTo('ceo@example.com')).filter((k) => k === 'manager-appraisal.escalation')).toEqual(
       [],
     );
+  });
+
+  it('manager changes while SES throttles: HR’s change is taken whole, and the held-back appraisal follows once', async () => {
+    const cycleId = await schedule('Throttled move', ['mt-a', 'mt-b']);
+    const asked = async (address: string, kind: string) =>
+      (await kindsTo(address)).filter((k) => k === kind).length;
+    await runUntil(
+      async () =>
+        (await asked('mt-old@example.com', 'manager-appraisal.request')) === 0 &&
+        (await asked('mt-a@example.com', 'self-assessment.request')) === 1 &&
+        (await asked('mt-b@example.com', 'self-assessment.request')) === 1,
+    );
+    expect(await answerLatest('mt-a@example.com', 'self-assessment.request', 'Throttled move')).toBe(200);
+    expect(await answerLatest('mt-b@example.com', 'self-assessment.request', 'Throttled move')).toBe(200);
+    await runUntil(async () => (await asked('mt-old@example.com', 'manager-appraisal.request')) === 2);
+
+    // The first reassigned appraisal's email is refused: the change must still move both.
+    sesRefusals = 1;
+    const moved = await api('PUT', '/employees', {
+      employees: [movedTo('mt-new', 'mt-a'), movedTo('mt-new', 'mt-b')],
+    });
+    expect(sesRefusals).toBe(0);
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(moved.body.movedRequests).toHaveLength(2);
+    for (const employeeId of ['mt-a', 'mt-b'])
+      expect((await api('GET', `/cycles/${cycleId}/reviews/${employeeId}`)).body.review).toMatchObject({
+        managerId: 'mt-new',
+      });
+
+    // The held-back one is sent by its woken step, without waiting for a reminder; each goes once.
+    await stack.settle();
+    const appraisals = (await inboxOf('mt-new@example.com')).filter(
+      (e) => emailKind(e) === 'manager-appraisal.request',
+    );
+    expect(appraisals.map((e) => linkIn(e)).filter((l) => l !== undefined)).toHaveLength(2);
+    expect(new Set(appraisals.map((e) => e.subject)).size).toBe(2);
   });
 });
