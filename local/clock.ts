@@ -219,13 +219,23 @@ export class SimulatedClock {
     for (const entry of due) entry.fire();
   }
 
-  /** Jumps to the earliest queued timer and fires it. False when nothing is queued. */
-  async next(): Promise<boolean> {
-    const entry = this.queue.pop();
-    if (!entry) return false;
-    const gap = entry.due - this.nowMs();
+  /**
+   * Jumps to the earliest queued timer and fires it, with every other timer due within `windowMs`
+   * of it: time moves to the last of them, so each fires on time or up to `windowMs` late, never
+   * early, as a real timer may. A window lets a jump fire a burst of timers spread over a second
+   * (reviews' send slots, jittered retries) at once instead of one by one. False when nothing is
+   * queued.
+   */
+  async next(windowMs = 0): Promise<boolean> {
+    const first = this.queue.pop();
+    if (!first) return false;
+    const batch = [first];
+    while ((this.queue.peek()?.due ?? Number.POSITIVE_INFINITY) <= first.due + windowMs)
+      batch.push(this.queue.pop() as Entry);
+    const gap = (batch.at(-1) as Entry).due - this.nowMs();
     if (gap > 0) this.offset += gap;
-    entry.fire();
+    // One of the batch may clear another, as a task's answer clears its timeout.
+    for (const entry of batch) if (!entry.cancelled) entry.fire();
     await Promise.resolve();
     return true;
   }

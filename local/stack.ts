@@ -78,10 +78,11 @@ export type LocalStack = {
   devToken: (employeeId: string, options?: { hr?: boolean }) => string;
   settle: () => Promise<void>;
   /**
-   * With the simulated clock: once the stack is idle, jumps to the next timer and fires it. False
-   * when something happened while settling (the caller looks again) or when no timer is pending.
+   * With the simulated clock: once the stack is idle, jumps to the next timer and fires it, with
+   * those due within `windowMs` after it (SimulatedClock next). 'busy' when something happened
+   * while settling (the caller looks again); 'no-timers' when no timer is pending.
    */
-  advance: () => Promise<'advanced' | 'busy' | 'no-timers'>;
+  advance: (options?: { windowMs?: number }) => Promise<'advanced' | 'busy' | 'no-timers'>;
   stop: () => Promise<void>;
   /** The faults injected so far, when the stack was started with some. */
   faults: Faults | undefined;
@@ -361,7 +362,7 @@ export const startStack = async (
       stateMachineArn,
       devToken: (employeeId, tokenOptions) => issuer.issue(employeeId, tokenOptions),
       settle: () => settle(activity),
-      advance: async () => {
+      advance: async ({ windowMs = 0 } = {}) => {
         if (!clock) return 'no-timers';
         const seen = activity.version;
         await settle(activity);
@@ -369,9 +370,12 @@ export const startStack = async (
         activity.touch();
         // A recurring schedule the clock is about to pass fires first, at its own time.
         const due = clock.nextDueMs();
-        if (due !== undefined && (await scheduler.firePassiveBefore(due, (at) => clock.jumpTo(at))))
+        if (
+          due !== undefined &&
+          (await scheduler.firePassiveBefore(due + windowMs, (at) => clock.jumpTo(at)))
+        )
           return 'advanced';
-        return (await clock.next()) ? 'advanced' : 'no-timers';
+        return (await clock.next(windowMs)) ? 'advanced' : 'no-timers';
       },
       faults,
       stop: async () => {

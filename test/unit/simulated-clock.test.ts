@@ -79,4 +79,34 @@ describe('the simulated clock', () => {
     expect(clock.pending()).toBe(0);
     expect(clock.nextDueMs()).toBeUndefined();
   });
+
+  it('fires the timers due within a window in one jump, each at or after its due time, none beyond it', async () => {
+    clock = new SimulatedClock(new Date('2027-03-01T09:00:00Z'));
+    const start = Date.now();
+    const fired: Array<{ offset: number; at: number }> = [];
+    const at = (offset: number) =>
+      setLongTimeout(() => fired.push({ offset, at: Date.now() }), start + offset);
+    for (const offset of [10_000, 10_400, 10_900, 12_000]) at(offset);
+    // The first of the jump clears another due within it, as a task's answer clears its timeout:
+    // by its raw handle, as the workflow engine does, which only the clock can honour.
+    let handle: unknown;
+    setLongTimeout(() => fired.push({ offset: 10_600, at: Date.now() }), start + 10_600, {
+      set: (fn, ms) => {
+        handle = globalThis.setTimeout(fn, ms);
+        return handle;
+      },
+      clear: (h) => globalThis.clearTimeout(h as Parameters<typeof clearTimeout>[0]),
+    });
+    setLongTimeout(
+      () => globalThis.clearTimeout(handle as Parameters<typeof clearTimeout>[0]),
+      start + 10_100,
+    );
+
+    expect(await clock.next(1_000)).toBe(true);
+
+    expect(fired.map((f) => f.offset)).toEqual([10_000, 10_400, 10_900]);
+    for (const f of fired) expect(f.at).toBeGreaterThanOrEqual(start + f.offset);
+    expect(clock.pending()).toBe(1);
+    expect(clock.nextDueMs()).toBeGreaterThanOrEqual(start + 12_000);
+  });
 });
