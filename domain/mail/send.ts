@@ -231,3 +231,23 @@ export const recordSendEvent = async (
     return 'already-sent';
   }
 };
+
+/**
+ * Sends a notice now from a page's request, waiting out a moment of the shared send rate rather
+ * than failing the page: up to `attempts` tries, `pauseMs` apart. Still held back after the last, it
+ * throws EmailThrottled, for the caller to log or pass on: never a notice silently not sent.
+ */
+export const sendSoon = async (
+  send: () => Promise<unknown>,
+  { attempts = 20, pauseMs = 250 }: { attempts?: number; pauseMs?: number } = {},
+): Promise<void> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await send();
+      return;
+    } catch (error) {
+      if (!(error instanceof EmailThrottledError) || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  }
+};

@@ -6,7 +6,7 @@ import type { StepKinds } from '../human-steps/kinds';
 import { closeUnanswered } from '../human-steps/step';
 import { draftChangedEmail, localDate, noticeEmail } from '../mail/compose';
 import { signedUrl } from '../mail/links';
-import { EmailThrottledError, sendOnce } from '../mail/send';
+import { sendOnce, sendSoon } from '../mail/send';
 import { employeeById, type FollowManagerChanges } from '../people/org';
 import { recordAudit, recordAuditOnce } from '../platform/audit';
 import { type LocalDay, localDay } from '../platform/calendar';
@@ -559,19 +559,6 @@ const start = async (
   }
   await resumeGroupIfSettled({ requestId: mine.requestId, status: 'submitted', groupIds: mine.groupIds });
   return { outcome: 'started', plan: (await planById(plan.planId)) ?? plan };
-};
-
-/** Sends a notice now, waiting out a moment of the shared send rate rather than failing the page. */
-const sendSoon = async (send: () => Promise<unknown>): Promise<void> => {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    try {
-      await send();
-      return;
-    } catch (error) {
-      if (!(error instanceof EmailThrottledError)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
 };
 
 /**

@@ -21,6 +21,7 @@ import {
   type OutgoingEmail,
   outboxKeyOfTag,
   sendOnce,
+  sendSoon,
 } from '../../domain/mail/send';
 import { db } from '../../domain/platform/table';
 import {
@@ -260,5 +261,31 @@ describe('sendOnce', () => {
     // Act / Assess
     expect(await sendOnce(reminder)).toEqual({ messageId: 'ses-message-1', duplicate: false });
     expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, 1);
+  });
+});
+
+describe('sending a notice soon', () => {
+  const throttled = () => Promise.reject(new EmailThrottledError('held back'));
+
+  it('waits out a moment of the send rate and sends', async () => {
+    const send = vi
+      .fn()
+      .mockImplementationOnce(throttled)
+      .mockImplementationOnce(throttled)
+      .mockResolvedValue({});
+    await sendSoon(send, { pauseMs: 0 });
+    expect(send).toHaveBeenCalledTimes(3);
+  });
+
+  it('throws EmailThrottled once its attempts are spent: never a notice silently not sent', async () => {
+    const send = vi.fn(throttled);
+    await expect(sendSoon(send, { attempts: 4, pauseMs: 0 })).rejects.toBeInstanceOf(EmailThrottledError);
+    expect(send).toHaveBeenCalledTimes(4);
+  });
+
+  it('passes any other error on at once', async () => {
+    const send = vi.fn(() => Promise.reject(new EmailInFlightError('another attempt')));
+    await expect(sendSoon(send, { pauseMs: 0 })).rejects.toBeInstanceOf(EmailInFlightError);
+    expect(send).toHaveBeenCalledTimes(1);
   });
 });
