@@ -163,6 +163,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.exit(130);
   });
 
+/** A development token from the running stack's local issuer (`query` names whose). */
+const tokenFrom = async (api: string, query: string): Promise<string> => {
+  const res = await fetch(`${api}/_local/token?${query}`, { method: 'POST' });
+  return z.object({ token: z.string() }).parse(await res.json()).token;
+};
+
 let exitCode = 0;
 try {
   ready = await startChild();
@@ -170,16 +176,8 @@ try {
   const host: CycleHost = {
     api: up.api,
     inbox: inboxUrl,
-    hrToken: async () => {
-      const res = await fetch(`${up.api}/_local/token?employee=hr-bench&hr=true`, { method: 'POST' });
-      return z.object({ token: z.string() }).parse(await res.json()).token;
-    },
-    tokenOf: async (employeeId) => {
-      const res = await fetch(`${up.api}/_local/token?employee=${encodeURIComponent(employeeId)}`, {
-        method: 'POST',
-      });
-      return z.object({ token: z.string() }).parse(await res.json()).token;
-    },
+    hrToken: () => tokenFrom(up.api, 'employee=hr-bench&hr=true'),
+    tokenOf: (employeeId) => tokenFrom(up.api, `employee=${encodeURIComponent(employeeId)}`),
     cycleStateMachineArn: up.cycleStateMachineArn,
     nowMs: async () => (await control('GET', '/now')).nowMs,
     settle: async () => (await control('POST', '/settle')).version,

@@ -1,6 +1,13 @@
 import { recordAudit } from '../platform/audit';
 import { now } from '../platform/clock';
-import { type Aspiration, db, isConditionFailure, nextRevision, revisionOf } from '../platform/table';
+import {
+  type Aspiration,
+  db,
+  isConditionFailure,
+  nextRevision,
+  revisionOf,
+  stillAtRevision,
+} from '../platform/table';
 import { accessTo, canRead, maySetAspiration, type Principal } from './access';
 import { employeeById } from './org';
 
@@ -74,9 +81,7 @@ export const setAspiration = async (
     else
       await stored
         .put(aspiration)
-        .where((a, op) =>
-          previous.revision === undefined ? op.notExists(a.revision) : op.eq(a.revision, previous.revision),
-        )
+        .where((a, op) => stillAtRevision(op, a.revision, previous))
         .go();
   } catch (error) {
     if (!isConditionFailure(error)) throw error;

@@ -3,7 +3,14 @@ import { recordAudit } from '../platform/audit';
 import { now } from '../platform/clock';
 import { newId } from '../platform/ids';
 import { logger } from '../platform/logger';
-import { db, type Employee, isConditionFailure, nextRevision, revisionOf } from '../platform/table';
+import {
+  db,
+  type Employee,
+  isConditionFailure,
+  nextRevision,
+  revisionOf,
+  stillAtRevision,
+} from '../platform/table';
 import { oneLineText } from '../platform/text';
 import { CsvError, parseCsv } from './csv';
 import {
@@ -367,9 +374,7 @@ export const writeEmployees = async (
       else
         await employee
           .put(item)
-          .where((a, op) =>
-            read.revision === undefined ? op.notExists(a.revision) : op.eq(a.revision, read.revision),
-          )
+          .where((a, op) => stillAtRevision(op, a.revision, read))
           .go();
       written.push(item);
     } catch (error) {

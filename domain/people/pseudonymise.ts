@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { recordAudit } from '../platform/audit';
 import { now } from '../platform/clock';
 import { config } from '../platform/config';
-import { db, type Employee, isConditionFailure, nextRevision } from '../platform/table';
+import { db, type Employee, isConditionFailure, nextRevision, stillAtRevision } from '../platform/table';
 
 /*
  * A leaver, pseudonymised once the retention period since they left has passed: their name and
@@ -128,9 +128,7 @@ export const pseudonymise = async (employeeId: string, actor: string): Promise<P
       // name and everything written about them. Once it is written, a rerun finishes the rest.
       await t.employee
         .put({ ...kept, ...pseudonymOf(employeeId), pseudonymisedAt, revision: nextRevision(person) })
-        .where((a, op) =>
-          person.revision === undefined ? op.notExists(a.revision) : op.eq(a.revision, person.revision),
-        )
+        .where((a, op) => stillAtRevision(op, a.revision, person))
         .go();
     } catch (error) {
       if (!isConditionFailure(error)) throw error;

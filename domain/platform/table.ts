@@ -1151,6 +1151,16 @@ export const revisionOf = (record: { revision?: number | undefined }): number =>
 export const nextRevision = (read: { revision?: number | undefined } | undefined): number =>
   read ? revisionOf(read) + 1 : 1;
 
+/**
+ * The where-condition of a write over a record as it was read: still at that revision, or, read
+ * before revisions were counted, still without one. Each comparison is ElectroDB's own operator.
+ */
+export const stillAtRevision = <A>(
+  op: { eq: (attr: A, value: number) => string; notExists: (attr: A) => string },
+  attr: A,
+  read: { revision?: number | undefined },
+): string => (read.revision === undefined ? op.notExists(attr) : op.eq(attr, read.revision));
+
 /** For a write that may already have happened (a retry): a conditional-write rejection means done. */
 export const ignoreConditionFailure = (error: unknown): void => {
   if (!isConditionFailure(error)) throw error;
