@@ -207,6 +207,14 @@ const stillOwed = async (kinds: StepKinds, req: HumanRequest, item: DigestItem):
   return req.status === 'expired' && !(await withdrawn(req));
 };
 
+/** Whether a request's own invitation email has an outbox row: sent, or claimed by a sender. */
+const ownEmailStarted = async (req: HumanRequest): Promise<boolean> =>
+  (
+    await db()
+      .outbox.get({ key: requestEmailKey(req, undefined) })
+      .go({ consistent: true })
+  ).data !== null;
+
 /**
  * One recipient's digest: what is still owed of their items, as one email, or as the request's own
  * email when only one is left. Calendar invitations travel along: a manager with four review
@@ -219,7 +227,12 @@ export const requestDigest =
     const owed: Array<{ item: DigestItem; req: HumanRequest }> = [];
     for (const item of items) {
       const req = (await db().request.get({ requestId: item.requestId }).go({ consistent: true })).data;
-      if (req && (await stillOwed(kinds, req, item))) owed.push({ item, req });
+      if (!req || !(await stillOwed(kinds, req, item))) continue;
+      // An invitation whose own email was sent, or is being sent, meanwhile (a reassignment sends at
+      // once) goes under that email's key, which sends it at most once, never inside a digest too.
+      if (item.purpose === 'request' && (await ownEmailStarted(req)))
+        await withSendRetry(() => sendRequestEmail(kinds, req, undefined));
+      else owed.push({ item, req });
     }
     const [only] = owed;
     if (owed.length === 1 && only) {

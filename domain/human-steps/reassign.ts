@@ -7,6 +7,7 @@ import { logger } from '../platform/logger';
 import { db, type Employee, type HumanRequest, isConditionFailure, type Params } from '../platform/table';
 import { requestWait, wakeWait } from '../platform/wait-tokens';
 import { sendRequestEmail } from './emails';
+import { groupWaitId } from './group';
 import { kindOf, type StepKinds } from './kinds';
 import { markInvited } from './step';
 
@@ -159,23 +160,27 @@ export const reassignRequest = async (
 /**
  * Emails an open request's recipient now, and marks it invited so its step's next wake-up does not
  * invite them again. An email held back (the send rate or SES said not now, or another attempt is
- * sending it) is left to the request's step, which sends any invitation still due, patiently, and is
- * woken for it: the reassignment is already written, so a caller told to send the same request again
- * would find nothing left to do, and a manager change would stop part-way through its requests.
+ * sending it) is left to the request's step, which sends any invitation still due (at the
+ * recipient's send hour, for a cycle with one), patiently, and is woken for it: the reassignment is
+ * already written, so a caller told to send the same request again would find nothing left to do,
+ * and a manager change would stop part-way through its requests. A digest never carries an
+ * invitation whose own email was started (./digest-items.ts), so the two never both send it.
  */
 const invite = async (kinds: StepKinds, req: HumanRequest): Promise<void> => {
   try {
     await sendRequestEmail(kinds, req, undefined);
   } catch (error) {
     if (!(error instanceof EmailThrottledError || error instanceof EmailInFlightError)) throw error;
-    logger.warn('reassigned request invitation left to its step', {
-      requestId: req.requestId,
-      error: error.name,
-    });
-    await wakeWait(requestWait(req.requestId), 'invitation held back').catch((wake: unknown) => {
-      // Still due all the same: the step's next scheduled wake-up sends it.
-      logger.warn('reassigned request not woken', { requestId: req.requestId, error: (wake as Error).name });
-    });
+    // A review's peers wait as a group, on the group's wait, not their own.
+    const waitId = req.groupIds ? groupWaitId(req.groupIds) : requestWait(req.requestId);
+    const woken = await wakeWait(waitId, 'invitation held back').catch(() => false);
+    // Not woken (no workflow parked, or the wake failed): still due, at the step's next wake-up.
+    logger.warn(
+      woken
+        ? 'reassigned request invitation left to its step'
+        : 'reassigned request invitation left to its next wake-up',
+      { requestId: req.requestId, error: error.name },
+    );
     return;
   }
   await markInvited(req.requestId, now());

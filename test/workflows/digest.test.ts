@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendRequestEmail } from '../../domain/human-steps/emails';
 import { db } from '../../domain/platform/table';
-import { type CapturedEmail, emailKind, fetchInbox, itemsIn, readForm } from '../../local/people';
+import { stepKinds } from '../../functions/shared/step-kinds';
+import { type CapturedEmail, emailKind, fetchInbox, itemsIn, linkIn, readForm } from '../../local/people';
 import { type CatalogDoc, sampleCatalog, withoutGoalSetting } from '../support/catalog';
 import { team } from '../support/fixtures';
 import { type ApiCall, hrApi, runUntil, startTestStack, type TestStack } from '../support/local-stack';
@@ -24,6 +26,9 @@ const people = team({ title: 'Staff' }, [
   { employeeId: 'bo', name: 'Bo Bouncing', managerId: 'ceo', email: BOUNCER },
   { employeeId: 'bea', name: 'Bea Report', managerId: 'bo' },
   { employeeId: 'ben', name: 'Ben Report', managerId: 'bo' },
+  { employeeId: 'max', name: 'Max Manager', managerId: 'ceo' },
+  { employeeId: 'mia', name: 'Mia Report', managerId: 'max' },
+  { employeeId: 'mik', name: 'Mik Report', managerId: 'max' },
 ]);
 
 let stack: TestStack;
@@ -190,6 +195,36 @@ describe('digests: one email per person per send time', () => {
     expect((await api('POST', `/cycles/${cycleId}/cancel`, { reason: 'Reorganisation' })).status).toBe(200);
     await runUntil(stack, async () => (await itemsWaiting()).length === 0);
     expect((await fetchInbox(stack.urls.inbox)).length).toBe(before);
+  });
+
+  it('sends an invitation whose own email was started meanwhile under that email alone, never in a digest too', async () => {
+    const cycle = await api('POST', '/cycles', {
+      name: 'Autumn review',
+      templateId: 'annual-review',
+      participants: ['mia', 'mik'],
+      startAt: new Date(Date.now()).toISOString(),
+    });
+    expect(cycle.status).toBe(201);
+    const queuedForMax = async () =>
+      (await itemsWaiting()).filter((l) => l.recipientId === 'max' && l.purpose === 'request');
+    await runUntil(stack, async () => (await queuedForMax()).length === 2);
+    // One of Max's two invitations goes out on its own first, as a reassignment's repeat sends it.
+    const [early] = await queuedForMax();
+    const req = (
+      await db()
+        .request.get({ requestId: early?.requestId ?? '' })
+        .go({ consistent: true })
+    ).data;
+    if (!req) throw new Error('no queued request');
+    await sendRequestEmail(stepKinds, req, undefined);
+
+    await runUntil(stack, async () => (await queuedForMax()).length === 0);
+    const toMax = await inboxOf('max@example.com');
+    const links = toMax.flatMap((e) =>
+      emailKind(e) === 'digest' ? itemsIn(e).map((i) => i.link) : [linkIn(e)],
+    );
+    expect(links).toHaveLength(2);
+    expect(new Set(links.map((l) => l?.split('?')[0])).size).toBe(2);
   });
 });
 

@@ -49,6 +49,12 @@ const people = team({ title: 'Staff', timeZone: 'Europe/Oslo' }, [
   { employeeId: 'mt-new', managerId: 'ceo' },
   { employeeId: 'mt-a', managerId: 'mt-old' },
   { employeeId: 'mt-b', managerId: 'mt-old' },
+  // "peer passed on while SES throttles": pt-sub's teammates give feedback; pt-p1's goes to pt-new.
+  { employeeId: 'pt-mgr', managerId: 'ceo' },
+  { employeeId: 'pt-sub', managerId: 'pt-mgr' },
+  { employeeId: 'pt-p1', managerId: 'pt-mgr' },
+  { employeeId: 'pt-p2', managerId: 'pt-mgr' },
+  { employeeId: 'pt-new', managerId: 'ceo' },
 ]);
 /** Someone of this org as the HR system has them once they report to another manager. */
 const movedTo = (managerId: string, employeeId: string): Employee => {
@@ -319,5 +325,24 @@ describe('reviewer changes while a cycle runs', () => {
     );
     expect(appraisals.map((e) => linkIn(e)).filter((l) => l !== undefined)).toHaveLength(2);
     expect(new Set(appraisals.map((e) => e.subject)).size).toBe(2);
+  });
+
+  it('a peer passed on while SES throttles: the group’s step is woken and the new peer is asked once', async () => {
+    const cycleId = await schedule('Throttled peer', ['pt-sub']);
+    await runUntil(async () => (await kindsTo('pt-p1@example.com')).includes('peer-feedback.request'));
+    const requestId = stableId(cycleId, 'pt-sub', 'peer', 'pt-p1');
+
+    sesRefusals = 1;
+    const passed = await api('POST', `/requests/${requestId}/reassign`, {
+      recipientId: 'pt-new',
+      reason: 'on leave',
+    });
+    expect(sesRefusals).toBe(0);
+    expect(passed.status, JSON.stringify(passed.body)).toBe(200);
+
+    // Asked by the woken group step, without waiting for the group's next reminder.
+    await stack.settle();
+    expect(await kindsTo('pt-new@example.com')).toEqual(['peer-feedback.request']);
+    expect(await answerLatest('pt-new@example.com', 'peer-feedback.request', 'Throttled peer')).toBe(200);
   });
 });
