@@ -43,20 +43,38 @@ const actOnInbox = (read: () => Promise<Awaited<ReturnType<ReturnType<typeof inb
         if (to.startsWith('james.wilson@') || step === 'item-decision') continue;
         if (to.startsWith('lars.nilsen@') && step === 'manager-appraisal') continue;
         done.add(item.link);
-        if (step === 'goal-approval') await submitForm(item.link, { decision: 'approve' });
+        const link = item.link;
+        if (step === 'goal-approval') await persist(() => submitForm(link, { decision: 'approve' }));
         else if (step === 'action-item') {
           // Each owner answers about the course only: Sofie took it, Ella waits for a seat.
           if (!item.title.includes('Take the course')) continue;
-          await submitForm(
-            item.link,
-            to.startsWith('sofie.andersen@')
-              ? { choice: 'done' }
-              : { choice: 'blocked', reason: 'Waiting for a seat on the course' },
+          await persist(() =>
+            submitForm(
+              link,
+              to.startsWith('sofie.andersen@')
+                ? { choice: 'done' }
+                : { choice: 'blocked', reason: 'Waiting for a seat on the course' },
+            ),
           );
-        } else await answer(item.link, done.size);
+        } else {
+          const seed = done.size;
+          await persist(() => answer(link, seed));
+        }
       }
     }
   };
+};
+
+/**
+ * Sends a form again, as a person would, when it was not saved (the page said to try again: a busy
+ * moment under load, or a passing error), once whatever it was in flight has settled.
+ */
+const persist = async (send: () => Promise<number>): Promise<void> => {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const status = await send();
+    if (status < 500 && status !== 409) return;
+    await stack.settle();
+  }
 };
 
 beforeAll(async () => {
