@@ -117,8 +117,8 @@ export const inProcess = (stack: LocalStack): CycleHost => {
     },
     version: async () => stack.activity.version,
     // A jump fires the timers of the next simulated second together: a launch spreads ten thousand
-    // reviews' first emails over the send rate's slots, and firing them one per jump, each jump
-    // waiting for the stack to settle, made the run's length the number of timers.
+    // reviews' first emails over the send rate's slots, and one jump per slot, each waiting for the
+    // stack to settle, spent a settle on every timer.
     advance: () => stack.advance({ windowMs: 1_000 }),
     executions: async (stateMachineArn) => stack.sfn.list().filter(ofMachine(stateMachineArn)).map(summarise),
   };
