@@ -58,9 +58,10 @@ export const checkReassignment = async (
 
 /**
  * Passes a request to `recipientId`. One transaction moves the recipient (conditioned on the request
- * still being open and on the assignment it was read at, so two HR admins cannot both win) and records
- * the audit event; the new recipient's email follows, keyed by the assignment. Asking again for the
- * same recipient changes nothing and only makes sure their email went out (a retried call).
+ * still being as it was read, open or pending, at the assignment read, so two HR admins cannot both
+ * win) and records the audit event; the new recipient's email follows, keyed by the assignment.
+ * Asking again for the same recipient changes nothing and only makes sure their email went out (a
+ * retried call).
  */
 export const reassignRequest = async (
   kinds: StepKinds,
@@ -71,6 +72,24 @@ export const reassignRequest = async (
   /** Only move it if it is still with this person (a manager change does not undo HR's own choice). */
   onlyFrom?: string,
 ): Promise<ReassignResult> => {
+  const attempt = () => reassignAsRead(kinds, requestId, recipientId, actor, reason, onlyFrom);
+  // Changed between the read and the write (a pending request opened, inviting the old recipient):
+  // read once more, so that what the new recipient is owed follows from what the request is now.
+  const first = await attempt();
+  const result = first === 'changed' ? await attempt() : first;
+  return result === 'changed'
+    ? refuse(409, 'requestId', 'the request was answered, closed or passed on meanwhile')
+    : result;
+};
+
+const reassignAsRead = async (
+  kinds: StepKinds,
+  requestId: string,
+  recipientId: string,
+  actor: string,
+  reason: string,
+  onlyFrom: string | undefined,
+): Promise<ReassignResult | 'changed'> => {
   const { request, audit } = db();
   const req = (await request.get({ requestId }).go({ consistent: true })).data ?? undefined;
   if (req && onlyFrom !== undefined && req.recipientId !== onlyFrom && req.recipientId !== recipientId)
@@ -112,7 +131,7 @@ export const reassignRequest = async (
         ])
         .where(
           (a, op) =>
-            `(${op.eq(a.status, 'open')} OR ${op.eq(a.status, 'pending')}) AND ${
+            `${op.eq(a.status, current.status)} AND ${
               current.assignment ? op.eq(a.assignment, current.assignment) : op.notExists(a.assignment)
             }`,
         )
@@ -136,7 +155,7 @@ export const reassignRequest = async (
     await documentClient.send(new TransactWriteCommand({ TransactItems: items }));
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
-    return refuse(409, 'requestId', 'the request was answered, closed or passed on meanwhile');
+    return 'changed';
   }
   const updated: HumanRequest = {
     ...current,

@@ -1,7 +1,9 @@
+import type { MiddlewareStack } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/growcycle';
+import { documentClient } from '../../domain/platform/clients';
 import { stableId } from '../../domain/platform/ids';
-import type { Employee } from '../../domain/platform/table';
+import { db, type Employee } from '../../domain/platform/table';
 import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
 import type { Execution } from '../../local/step-functions';
 import { hrisRow, team } from '../support/fixtures';
@@ -55,6 +57,10 @@ const people = team({ title: 'Staff', timeZone: 'Europe/Oslo' }, [
   { employeeId: 'pt-p1', managerId: 'pt-mgr' },
   { employeeId: 'pt-p2', managerId: 'pt-mgr' },
   { employeeId: 'pt-new', managerId: 'ceo' },
+  // "manager changes as the appraisal opens": mo-sub's appraisal opens between the move's read and write.
+  { employeeId: 'mo-old', managerId: 'ceo' },
+  { employeeId: 'mo-new', managerId: 'ceo' },
+  { employeeId: 'mo-sub', managerId: 'mo-old' },
 ]);
 /** Someone of this org as the HR system has them once they report to another manager. */
 const movedTo = (managerId: string, employeeId: string): Employee => {
@@ -344,5 +350,40 @@ describe('reviewer changes while a cycle runs', () => {
     await stack.settle();
     expect(await kindsTo('pt-new@example.com')).toEqual(['peer-feedback.request']);
     expect(await answerLatest('pt-new@example.com', 'peer-feedback.request', 'Throttled peer')).toBe(200);
+  });
+
+  it('manager changes as the appraisal opens: the move is read again, and the new manager is asked', async () => {
+    const cycleId = await schedule('Opening move', ['mo-sub']);
+    await runUntil(async () => (await kindsTo('mo-sub@example.com')).includes('self-assessment.request'));
+    const requestId = stableId(cycleId, 'mo-sub', 'manager');
+    expect((await db().request.get({ requestId }).go({ consistent: true })).data?.status).toBe('pending');
+
+    // Just before the move is written, the appraisal opens and invites the old manager, as its step
+    // would once the self-assessment is in.
+    const INTERLOPER = 'opensBetween';
+    let armed = true;
+    (documentClient.middlewareStack as MiddlewareStack<object, object>).add(
+      (next) => async (args) => {
+        const sent = JSON.stringify((args as { input: unknown }).input);
+        if (armed && sent.includes(requestId) && sent.includes('manager-appraisal.reassigned')) {
+          armed = false;
+          const at = new Date().toISOString();
+          await db().request.patch({ requestId }).set({ status: 'open', inviteAt: at, invitedAt: at }).go();
+        }
+        return next(args);
+      },
+      { step: 'build', name: INTERLOPER },
+    );
+    try {
+      const moved = await api('PUT', '/employees', { employees: [movedTo('mo-new', 'mo-sub')] });
+      expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    } finally {
+      documentClient.middlewareStack.remove(INTERLOPER);
+    }
+    expect(armed).toBe(false);
+    const stored = (await db().request.get({ requestId }).go({ consistent: true })).data;
+    expect(stored).toMatchObject({ status: 'open', recipientId: 'mo-new' });
+    await stack.settle();
+    expect(await kindsTo('mo-new@example.com')).toEqual(['manager-appraisal.request']);
   });
 });
