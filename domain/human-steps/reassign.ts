@@ -72,15 +72,20 @@ export const reassignRequest = async (
   /** Only move it if it is still with this person (a manager change does not undo HR's own choice). */
   onlyFrom?: string,
 ): Promise<ReassignResult> => {
-  const attempt = () => reassignAsRead(kinds, requestId, recipientId, actor, reason, onlyFrom);
+  const attempt = (asRead?: Changed) =>
+    reassignAsRead(kinds, requestId, recipientId, actor, reason, onlyFrom, asRead);
   // Changed between the read and the write (a pending request opened, inviting the old recipient):
-  // read once more, so that what the new recipient is owed follows from what the request is now.
+  // read once more, so that what the new recipient is owed follows from what the request is now;
+  // but never over another reassignment made meanwhile, which wins.
   const first = await attempt();
-  const result = first === 'changed' ? await attempt() : first;
-  return result === 'changed'
-    ? refuse(409, 'requestId', 'the request was answered, closed or passed on meanwhile')
-    : result;
+  const result = 'changed' in first ? await attempt(first) : first;
+  return 'changed' in result ? refuse(409, 'requestId', MOVED_MEANWHILE) : result;
 };
+
+const MOVED_MEANWHILE = 'the request was answered, closed or passed on meanwhile';
+
+/** A write refused because the request changed since it was read at `assignment`. */
+type Changed = { changed: true; assignment: number | undefined };
 
 const reassignAsRead = async (
   kinds: StepKinds,
@@ -89,9 +94,12 @@ const reassignAsRead = async (
   actor: string,
   reason: string,
   onlyFrom: string | undefined,
-): Promise<ReassignResult | 'changed'> => {
+  /** The first attempt's refusal, when this is the read again. */
+  asRead?: Changed,
+): Promise<ReassignResult | Changed> => {
   const { request, audit } = db();
   const req = (await request.get({ requestId }).go({ consistent: true })).data ?? undefined;
+  if (asRead && req?.assignment !== asRead.assignment) return refuse(409, 'requestId', MOVED_MEANWHILE);
   if (req && onlyFrom !== undefined && req.recipientId !== onlyFrom && req.recipientId !== recipientId)
     return refuse(409, 'recipientId', `the request is with ${req.recipientId}, not ${onlyFrom}`);
   const checked = await checkReassignment(kinds, req, recipientId);
@@ -155,7 +163,7 @@ const reassignAsRead = async (
     await documentClient.send(new TransactWriteCommand({ TransactItems: items }));
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
-    return 'changed';
+    return { changed: true, assignment: current.assignment };
   }
   const updated: HumanRequest = {
     ...current,

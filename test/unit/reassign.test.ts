@@ -196,6 +196,26 @@ describe('reassignRequest', () => {
     expect(ses.calls()).toHaveLength(0);
   });
 
+  it('reads a request changed since its read once more, but never moves it over another reassignment made meanwhile', async () => {
+    // Prepare: between this read and this write, another HR admin passed the request to Linus.
+    given({ ...appraisal, recipientId: 'emp-bo', assignment: 2 });
+    ddb.on(TransactWriteCommand).callsFake(() => {
+      given({ ...appraisal, recipientId: 'emp-linus', assignment: 3 });
+      throw transactionCanceledByCondition();
+    });
+
+    // Act
+    const result = await reassignRequest(reviewStepKinds, 'req-manager-ada', 'emp-new', 'hr-2', 'mine');
+
+    // Assess: the other admin's move stands; this one is refused, written once and never again.
+    expect(result).toEqual({
+      ok: false,
+      refusal: { status: 409, field: 'requestId', message: expect.stringContaining('meanwhile') },
+    });
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+    expect(ses.calls()).toHaveLength(0);
+  });
+
   it('moves the request’s send window to the new reviewer’s time zone', async () => {
     // Prepare: a request from a template cycle, with Grace's Oslo send window; the new reviewer is in Tokyo.
     given(
