@@ -224,15 +224,19 @@ const ownEmailStarted = async (req: HumanRequest): Promise<boolean> =>
 export const requestDigest =
   (kinds: StepKinds): DeliverDigest =>
   async (recipientId, items, sendAt) => {
-    const owed: Array<{ item: DigestItem; req: HumanRequest }> = [];
+    const due: Array<{ item: DigestItem; req: HumanRequest }> = [];
     for (const item of items) {
       const req = (await db().request.get({ requestId: item.requestId }).go({ consistent: true })).data;
-      if (!req || !(await stillOwed(kinds, req, item))) continue;
-      // An invitation whose own email was sent, or is being sent, meanwhile (a reassignment sends at
-      // once) goes under that email's key, which sends it at most once, never inside a digest too.
-      if (item.purpose === 'request' && (await ownEmailStarted(req)))
-        await withSendRetry(() => sendRequestEmail(kinds, req, undefined));
-      else owed.push({ item, req });
+      if (req && (await stillOwed(kinds, req, item))) due.push({ item, req });
+    }
+    // An invitation whose own email was sent, or is being sent, meanwhile (a reassignment sends at
+    // once) goes under that email's key, which sends it at most once, never inside a digest too. One
+    // item alone goes under that key anyway, so only a digest of several is looked into.
+    const owed: typeof due = [];
+    for (const entry of due) {
+      if (due.length > 1 && entry.item.purpose === 'request' && (await ownEmailStarted(entry.req)))
+        await withSendRetry(() => sendRequestEmail(kinds, entry.req, undefined));
+      else owed.push(entry);
     }
     const [only] = owed;
     if (owed.length === 1 && only) {
