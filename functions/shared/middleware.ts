@@ -27,12 +27,15 @@ const framesOf = (error: unknown): string =>
     .filter((line) => line.startsWith('at '))
     .join(' | ');
 
-/** The error's name and its causes' (ElectroDB wraps the SDK's), outermost first: "ElectroError < TypeError". */
-const namesOf = (error: unknown): string => {
+/** The error's name and its causes' (ElectroDB wraps the SDK's), outermost first, five at most. */
+const causeNames = (error: unknown): string[] => {
   const names: string[] = [];
   for (let e = error; e instanceof Error && names.length < 5; e = e.cause) names.push(e.name);
-  return names.join(' < ') || 'unknown';
+  return names;
 };
+
+/** The chain of names as a log line shows it: "ElectroError < TypeError". */
+const namesOf = (error: unknown): string => causeNames(error).join(' < ') || 'unknown';
 
 /**
  * The error a step fails with, as Step Functions matches it: ElectroDB wraps the SDK's errors in its
@@ -143,9 +146,7 @@ export const httpErrors = (page?: ErrorPage): MiddlewareObj<HttpEvent, HttpResul
     const correlationId = correlationIdOf(request.event, request.context);
     const conflict = isTransactionConflict(request.error);
     // By the whole chain: a library may wrap the error (ElectroDB does).
-    const heldBack = namesOf(request.error)
-      .split(' < ')
-      .some((name) => EMAIL_HELD_BACK.has(name));
+    const heldBack = causeNames(request.error).some((name) => EMAIL_HELD_BACK.has(name));
     logger.error(conflict ? 'request met a concurrent change' : 'request failed', {
       correlationId,
       routeKey: request.event?.routeKey,
