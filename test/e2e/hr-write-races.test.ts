@@ -1,10 +1,9 @@
-import type { FinalizeHandlerArguments, MiddlewareStack } from '@smithy/types';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { recordDeliveryProblem } from '../../domain/mail/bounces';
 import { pseudonymise } from '../../domain/people/pseudonymise';
-import { documentClient } from '../../domain/platform/clients';
 import { db } from '../../domain/platform/table';
 import { adasGoal, employee } from '../support/fixtures';
+import { removeInterloper, runBeforeSending } from '../support/interloper';
 import { type ApiCall, apiAs, hrApi, startTestStack, type TestStack } from '../support/local-stack';
 
 /*
@@ -23,32 +22,22 @@ const api: ApiCall = (...args) => hrApi(stack)(...args);
 const stored = async (employeeId: string) =>
   (await db().employee.get({ employeeId }).go({ consistent: true })).data;
 
-type Input = { Item?: Record<string, unknown>; Key?: Record<string, unknown> };
-const INTERLOPER = 'writeBetween';
+type Input = { Item?: Record<string, unknown> };
 
 /**
  * Runs `between` once, just before the first PutItem of `employeeId`'s record is sent: the other
  * write lands after the writer read the record and before it writes it.
  */
-const writeBetween = (employeeId: string, between: () => Promise<unknown>) => {
-  let armed = true;
-  (documentClient.middlewareStack as MiddlewareStack<object, object>).add(
-    (next) => async (args) => {
-      const item = (args as FinalizeHandlerArguments<object>).input as Input;
-      const entity = item.Item?.__edb_e__ as { S?: string } | string | undefined;
-      const id = item.Item?.employeeId as { S?: string } | string | undefined;
-      const isIt =
-        (typeof entity === 'string' ? entity : entity?.S) === 'employee' &&
-        (typeof id === 'string' ? id : id?.S) === employeeId;
-      if (armed && isIt) {
-        armed = false;
-        await between();
-      }
-      return next(args);
-    },
-    { step: 'build', name: INTERLOPER },
-  );
-};
+const writeBetween = (employeeId: string, between: () => Promise<unknown>) =>
+  runBeforeSending((input) => {
+    const { Item } = input as Input;
+    const entity = Item?.__edb_e__ as { S?: string } | string | undefined;
+    const id = Item?.employeeId as { S?: string } | string | undefined;
+    return (
+      (typeof entity === 'string' ? entity : entity?.S) === 'employee' &&
+      (typeof id === 'string' ? id : id?.S) === employeeId
+    );
+  }, between);
 
 beforeAll(async () => {
   stack = await startTestStack(START);
@@ -61,7 +50,7 @@ beforeAll(async () => {
 });
 
 afterEach(() => {
-  documentClient.middlewareStack.remove(INTERLOPER);
+  removeInterloper();
 });
 
 afterAll(async () => {

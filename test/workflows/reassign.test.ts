@@ -1,12 +1,11 @@
-import type { MiddlewareStack } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/growcycle';
-import { documentClient } from '../../domain/platform/clients';
 import { stableId } from '../../domain/platform/ids';
 import { db, type Employee } from '../../domain/platform/table';
 import { answer, type CapturedEmail, emailKind, fetchInbox, linkIn } from '../../local/people';
 import type { Execution } from '../../local/step-functions';
 import { hrisRow, team } from '../support/fixtures';
+import { removeInterloper, runBeforeSending } from '../support/interloper';
 import {
   type ApiCall,
   hrApi,
@@ -360,27 +359,23 @@ describe('reviewer changes while a cycle runs', () => {
 
     // Just before the move is written, the appraisal opens and invites the old manager, as its step
     // would once the self-assessment is in.
-    const INTERLOPER = 'opensBetween';
-    let armed = true;
-    (documentClient.middlewareStack as MiddlewareStack<object, object>).add(
-      (next) => async (args) => {
-        const sent = JSON.stringify((args as { input: unknown }).input);
-        if (armed && sent.includes(requestId) && sent.includes('manager-appraisal.reassigned')) {
-          armed = false;
-          const at = new Date().toISOString();
-          await db().request.patch({ requestId }).set({ status: 'open', inviteAt: at, invitedAt: at }).go();
-        }
-        return next(args);
+    const opening = runBeforeSending(
+      (input) => {
+        const sent = JSON.stringify(input);
+        return sent.includes(requestId) && sent.includes('manager-appraisal.reassigned');
       },
-      { step: 'build', name: INTERLOPER },
+      async () => {
+        const at = new Date().toISOString();
+        await db().request.patch({ requestId }).set({ status: 'open', inviteAt: at, invitedAt: at }).go();
+      },
     );
     try {
       const moved = await api('PUT', '/employees', { employees: [movedTo('mo-new', 'mo-sub')] });
       expect(moved.status, JSON.stringify(moved.body)).toBe(200);
     } finally {
-      documentClient.middlewareStack.remove(INTERLOPER);
+      removeInterloper();
     }
-    expect(armed).toBe(false);
+    expect(opening.ran()).toBe(true);
     const stored = (await db().request.get({ requestId }).go({ consistent: true })).data;
     expect(stored).toMatchObject({ status: 'open', recipientId: 'mo-new' });
     await stack.settle();
